@@ -1,0 +1,45 @@
+/**
+ * Read-only counts for /admin/stats and the dashboard, and the schema version for
+ * /healthz. Counts come from GROUP BY queries run in one batch (one round trip).
+ */
+export interface Stats {
+  papers: number;
+  subscribers: { pending: number; active: number; unsubscribed: number; suppressed: number };
+  deliveries: { queued: number; sent: number; failed: number; skipped: number };
+}
+
+export async function getStats(db: D1Database): Promise<Stats> {
+  const [papers, subscribers, deliveries] = await db.batch<{ key: string; count: number }>([
+    db.prepare(`SELECT 'all' AS key, COUNT(*) AS count FROM papers`),
+    db.prepare('SELECT status AS key, COUNT(*) AS count FROM subscribers GROUP BY status'),
+    db.prepare('SELECT status AS key, COUNT(*) AS count FROM deliveries GROUP BY status'),
+  ]);
+  const countOf = (rows: { key: string; count: number }[], key: string) =>
+    rows.find((row) => row.key === key)?.count ?? 0;
+  const subscriberRows = subscribers!.results;
+  const deliveryRows = deliveries!.results;
+  return {
+    papers: papers!.results[0]?.count ?? 0,
+    subscribers: {
+      pending: countOf(subscriberRows, 'pending'),
+      active: countOf(subscriberRows, 'active'),
+      unsubscribed: countOf(subscriberRows, 'unsubscribed'),
+      suppressed: countOf(subscriberRows, 'suppressed'),
+    },
+    deliveries: {
+      // "sending" is a short-lived claim by the queue consumer: still in the queue's hands.
+      queued: countOf(deliveryRows, 'queued') + countOf(deliveryRows, 'sending'),
+      sent: countOf(deliveryRows, 'sent'),
+      failed: countOf(deliveryRows, 'failed'),
+      skipped: countOf(deliveryRows, 'skipped'),
+    },
+  };
+}
+
+/** The newest applied migration (wrangler and the test pool both record them in d1_migrations). */
+export async function getSchemaVersion(db: D1Database): Promise<{ version: number; name: string } | null> {
+  const row = await db
+    .prepare('SELECT id, name FROM d1_migrations ORDER BY id DESC LIMIT 1')
+    .first<{ id: number; name: string }>();
+  return row ? { version: row.id, name: row.name } : null;
+}

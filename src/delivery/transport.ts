@@ -1,0 +1,130 @@
+/**
+ * The mail transport seam. Production talks to Resend's HTTP API through the official SDK
+ * (pointed at RESEND_API_URL so tests and local runs can use a fake); development without
+ * RESEND_API_KEY writes every email to the D1 `outbox` table instead, browsable at
+ * /dev/outbox. Both honour an idempotency key the same way (a replay returns the first
+ * answer), so the exactly-once logic above them is exercised identically in either mode.
+ * Results are classified here once, so callers decide retry/fail/pause without parsing
+ * HTTP details.
+ */
+import { Resend } from 'resend';
+import { findOutboxByIdempotencyKey, insertOutboxEmails } from '../db/outbox';
+import type { Config } from '../env';
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers?: Record<string, string>;
+  /** Resend tags: names and values of ASCII letters, digits, `_` and `-` only. */
+  tags?: { name: string; value: string }[];
+}
+
+export type SendResult =
+  /** Accepted: one message id per email, in request order. */
+  | { kind: 'sent'; ids: string[] }
+  /** 429 rate limit: retry the same request after `retryAfterSeconds`. */
+  | { kind: 'rate_limited'; retryAfterSeconds: number; message: string }
+  /** Daily or monthly quota reached: stop sending until the period ends. */
+  | { kind: 'quota_exceeded'; period: 'daily' | 'monthly'; message: string }
+  /** The request itself is wrong (4xx validation): retrying cannot help. */
+  | { kind: 'rejected'; status: number; name: string; message: string }
+  /** 5xx, timeout or network failure: retry with backoff. */
+  | { kind: 'retryable'; status: number | null; message: string };
+
+export interface MailTransport {
+  readonly name: 'resend' | 'outbox';
+  /** Sends up to 100 emails in one request. */
+  sendBatch(emails: OutgoingEmail[], options?: { idempotencyKey?: string }): Promise<SendResult>;
+}
+
+export const RESEND_BATCH_LIMIT = 100;
+const REQUEST_TIMEOUT_MS = 20_000;
+
+export function createTransport(config: Config, db: D1Database): MailTransport {
+  if (config.RESEND_API_KEY) return resendTransport(config.RESEND_API_KEY, config.RESEND_API_URL);
+  if (config.isDevelopment) return outboxTransport(db);
+  // parseConfig already refuses production without a key; this guards future callers.
+  throw new Error('RESEND_API_KEY is required outside development');
+}
+
+export function resendTransport(apiKey: string, baseUrl: string): MailTransport {
+  const resend = new Resend(apiKey, { baseUrl });
+  return {
+    name: 'resend',
+    async sendBatch(emails, options = {}) {
+      if (emails.length === 0) return { kind: 'sent', ids: [] };
+      if (emails.length > RESEND_BATCH_LIMIT)
+        throw new Error(`Resend batches hold at most ${RESEND_BATCH_LIMIT} emails`);
+      const { data, error, headers } = await resend.batch.send(
+        emails.map((email) => ({ ...email })),
+        {
+          idempotencyKey: options.idempotencyKey,
+          // The SDK spreads request options into fetch(), so the signal bounds the request.
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        } as Parameters<typeof resend.batch.send>[1],
+      );
+      if (data && !error) {
+        const ids = (data.data ?? []).map((item) => item.id);
+        if (ids.length !== emails.length) {
+          return {
+            kind: 'retryable',
+            status: 200,
+            message: `Resend returned ${ids.length} ids for ${emails.length} emails`,
+          };
+        }
+        return { kind: 'sent', ids };
+      }
+      return classifyResendError(error, headers);
+    },
+  };
+}
+
+interface ResendErrorShape {
+  name?: string;
+  message?: string;
+  statusCode?: number | null;
+}
+
+export function classifyResendError(
+  error: ResendErrorShape | null | undefined,
+  headers: Record<string, string> | null | undefined,
+): SendResult {
+  const status = error?.statusCode ?? null;
+  const name = error?.name ?? 'unknown_error';
+  const message = error?.message ?? 'Unknown Resend error';
+  if (name === 'daily_quota_exceeded') return { kind: 'quota_exceeded', period: 'daily', message };
+  if (name === 'monthly_quota_exceeded') return { kind: 'quota_exceeded', period: 'monthly', message };
+  if (status === 429) {
+    const retryAfter = Number(headers?.['retry-after']);
+    return {
+      kind: 'rate_limited',
+      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1,
+      message,
+    };
+  }
+  // 409 concurrent_idempotent_requests: the first request with this key is still in flight.
+  if (status === 409 && name === 'concurrent_idempotent_requests')
+    return { kind: 'retryable', status, message };
+  if (status !== null && status >= 400 && status < 500) return { kind: 'rejected', status, name, message };
+  return { kind: 'retryable', status, message };
+}
+
+export function outboxTransport(db: D1Database): MailTransport {
+  return {
+    name: 'outbox',
+    async sendBatch(emails, options = {}) {
+      if (emails.length === 0) return { kind: 'sent', ids: [] };
+      if (emails.length > RESEND_BATCH_LIMIT)
+        throw new Error(`Resend batches hold at most ${RESEND_BATCH_LIMIT} emails`);
+      if (options.idempotencyKey) {
+        const previous = await findOutboxByIdempotencyKey(db, options.idempotencyKey);
+        if (previous.length > 0) return { kind: 'sent', ids: previous.map((id) => `outbox_${id}`) };
+      }
+      const ids = await insertOutboxEmails(db, emails, options.idempotencyKey ?? null);
+      return { kind: 'sent', ids: ids.map((id) => `outbox_${id}`) };
+    },
+  };
+}

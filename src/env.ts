@@ -1,0 +1,159 @@
+/**
+ * The Worker's bindings and their validation. Every handler (fetch, scheduled, queue)
+ * parses the raw bindings once with zod into a typed `Config`; outside development a
+ * missing or weak secret fails loudly with a message naming it, instead of surfacing
+ * later as a confusing 500 or, worse, as unsigned links. In development the secrets
+ * fall back to fixed, clearly-labelled values so `npm start` works without `.dev.vars`.
+ */
+import { z } from 'zod';
+
+/** Raw bindings as wrangler provides them (vars and secrets are strings or absent). */
+export interface Bindings {
+  DB: D1Database;
+  SEND_QUEUE: Queue<unknown>;
+  SUBSCRIBE_IP_LIMITER?: RateLimit;
+  SUBSCRIBE_EMAIL_LIMITER?: RateLimit;
+  ENVIRONMENT?: string;
+  PUBLIC_URL?: string;
+  MAIL_FROM?: string;
+  POSTAL_ADDRESS?: string;
+  RESEND_API_URL?: string;
+  HF_API_URL?: string;
+  ARXIV_API_URL?: string;
+  ARXIV_CATEGORIES?: string;
+  RESEND_RATE_PER_SEC?: string;
+  TURNSTILE_SITE_KEY?: string;
+  RESEND_API_KEY?: string;
+  TOKEN_SECRET?: string;
+  ADMIN_TOKEN?: string;
+  RESEND_WEBHOOK_SECRET?: string;
+  TURNSTILE_SECRET_KEY?: string;
+}
+
+/** Development-only fallbacks; never used when ENVIRONMENT is not "development"/"test". */
+export const DEV_SECRETS = {
+  TOKEN_SECRET: 'dev-token-secret-do-not-use-in-production',
+  ADMIN_TOKEN: 'dev-admin-token',
+  // base64 of "dev-webhook-secret-32-bytes-long!"
+  RESEND_WEBHOOK_SECRET: 'whsec_ZGV2LXdlYmhvb2stc2VjcmV0LTMyLWJ5dGVzLWxvbmch',
+} as const;
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const url = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/ })
+      .default(fallback)
+      .transform((value) => value.replace(/\/+$/, '')),
+  );
+
+const rawSchema = z.object({
+  ENVIRONMENT: z.preprocess(
+    emptyToUndefined,
+    z.enum(['development', 'test', 'production']).default('production'),
+  ),
+  PUBLIC_URL: url('http://localhost:8787'),
+  MAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('Papers Digest <digest@example.com>')),
+  POSTAL_ADDRESS: z.preprocess(emptyToUndefined, z.string().default('')),
+  RESEND_API_URL: url('https://api.resend.com'),
+  HF_API_URL: url('https://huggingface.co'),
+  ARXIV_API_URL: url('https://export.arxiv.org'),
+  ARXIV_CATEGORIES: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('cs.CL,cs.LG,cs.AI,cs.CV')
+      .transform((value) =>
+        value
+          .split(/[,\s]+/)
+          .map((category) => category.trim())
+          .filter(Boolean),
+      ),
+  ),
+  RESEND_RATE_PER_SEC: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(100).default(2)),
+  TURNSTILE_SITE_KEY: optionalString,
+  RESEND_API_KEY: optionalString,
+  TOKEN_SECRET: optionalString,
+  ADMIN_TOKEN: optionalString,
+  RESEND_WEBHOOK_SECRET: optionalString,
+  TURNSTILE_SECRET_KEY: optionalString,
+});
+
+export type Config = Omit<
+  z.output<typeof rawSchema>,
+  'TOKEN_SECRET' | 'ADMIN_TOKEN' | 'RESEND_WEBHOOK_SECRET'
+> & {
+  TOKEN_SECRET: string;
+  ADMIN_TOKEN: string;
+  RESEND_WEBHOOK_SECRET: string;
+  isDevelopment: boolean;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const cache = new WeakMap<object, Config>();
+
+/**
+ * Validates the bindings once per env object (workerd reuses it across requests).
+ * Throws ConfigError with every problem listed, so one deploy log line says what to fix.
+ */
+export function parseConfig(env: Bindings): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  if (!env.DB)
+    throw new ConfigError('Invalid configuration: the D1 binding "DB" is missing (see wrangler.toml)');
+
+  const parsed = rawSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const raw = parsed.data;
+  const isDevelopment = raw.ENVIRONMENT !== 'production';
+  const problems: string[] = [];
+  const secret = (name: keyof typeof DEV_SECRETS, minLength: number): string => {
+    const value = raw[name];
+    if (value && value.length >= minLength) return value;
+    if (isDevelopment) return value ?? DEV_SECRETS[name];
+    problems.push(
+      value
+        ? `${name} is too short (at least ${minLength} characters)`
+        : `${name} is missing (set it with \`wrangler secret put ${name}\`)`,
+    );
+    return '';
+  };
+  const config: Config = {
+    ...raw,
+    TOKEN_SECRET: secret('TOKEN_SECRET', 32),
+    ADMIN_TOKEN: secret('ADMIN_TOKEN', 16),
+    RESEND_WEBHOOK_SECRET: secret('RESEND_WEBHOOK_SECRET', 10),
+    isDevelopment,
+  };
+  if (!isDevelopment && !raw.RESEND_API_KEY) {
+    problems.push('RESEND_API_KEY is missing (set it with `wrangler secret put RESEND_API_KEY`)');
+  }
+  if (!isDevelopment && config.RESEND_WEBHOOK_SECRET && !config.RESEND_WEBHOOK_SECRET.startsWith('whsec_')) {
+    problems.push('RESEND_WEBHOOK_SECRET must be the "whsec_..." signing secret from the Resend dashboard');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration (ENVIRONMENT=${raw.ENVIRONMENT}): ${problems.join('; ')}`);
+  }
+  cache.set(env, config);
+  return config;
+}
+
+/** Everything a domain function may need from the environment: validated config plus bindings. */
+export interface AppContext {
+  config: Config;
+  db: D1Database;
+  queue: Queue<unknown>;
+  bindings: Bindings;
+}
+
+export function appContext(env: Bindings): AppContext {
+  return { config: parseConfig(env), db: env.DB, queue: env.SEND_QUEUE, bindings: env };
+}

@@ -1,0 +1,56 @@
+/**
+ * Small WebCrypto helpers shared by tokens, admin auth, consent records and idempotency
+ * keys. Constant-time comparison matters wherever a secret is checked: a plain `===`
+ * leaks how many leading characters matched.
+ */
+const encoder = new TextEncoder();
+
+export function base64UrlEncode(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let binary = '';
+  for (const byte of view) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function base64UrlDecode(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  try {
+    return Uint8Array.from(atob(padded), (char) => char.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  // Compare against itself when lengths differ so timing does not depend on where they diverge.
+  const other = left.length === right.length ? right : left;
+  let difference = left.length ^ right.length;
+  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ other[index]!;
+  return difference === 0;
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+export function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message));
+  return new Uint8Array(signature);
+}

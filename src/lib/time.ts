@@ -1,0 +1,67 @@
+/**
+ * Time helpers. Everything stored is ISO-8601 UTC; local times (send hour, period keys)
+ * are computed with Intl so any IANA zone works without a time-zone database of our own.
+ */
+export const nowIso = (now: Date = new Date()): string => now.toISOString();
+
+export function isValidTimeZone(timeZone: string): boolean {
+  if (!timeZone || timeZone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone }).format(0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface LocalTime {
+  date: string; // YYYY-MM-DD
+  hour: number; // 0-23
+  weekday: number; // 0 = Sunday
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export function localTime(at: Date, timeZone: string): LocalTime {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      hourCycle: 'h23',
+      weekday: 'short',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(at).map((part) => [part.type, part.value]));
+  const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    hour: Number(parts.hour) % 24,
+    weekday: weekdays.indexOf(parts.weekday ?? 'Sun'),
+  };
+}
+
+/** ISO week key (e.g. 2026-W48) of a YYYY-MM-DD calendar date. */
+export function isoWeekKey(date: string): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  const weekday = (day.getUTCDay() + 6) % 7; // Monday = 0
+  day.setUTCDate(day.getUTCDate() - weekday + 3); // Thursday of this week decides the year
+  const firstThursday = new Date(Date.UTC(day.getUTCFullYear(), 0, 4));
+  const daysSince = (day.getTime() - firstThursday.getTime()) / 86_400_000;
+  const week = 1 + Math.round((daysSince - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+export function utcDate(at: Date = new Date()): string {
+  return at.toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, days: number): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + days);
+  return utcDate(day);
+}

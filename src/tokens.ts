@@ -1,0 +1,72 @@
+/**
+ * Signed links. A token is `base64url(JSON claims).base64url(HMAC-SHA256)` keyed by
+ * TOKEN_SECRET. The purpose is part of the signed claims, so a confirm token never works
+ * as an unsubscribe token; the subscriber's token_version is too, so bumping it (e.g. on
+ * "delete me" or a suspected leak) kills every older link. Claims hold ids only, never
+ * the email address, because links end up in logs and forwarded mail.
+ */
+import { base64UrlDecode, base64UrlEncode, constantTimeEqual, hmacSha256 } from './lib/crypto';
+
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'feedback' | 'view' | 'feed';
+
+export interface TokenClaims {
+  /** purpose */
+  p: TokenPurpose;
+  /** subscriber id */
+  s: string;
+  /** subscriber token version */
+  v: number;
+  /** expiry, unix seconds; absent = no expiry (unsubscribe links must keep working) */
+  e?: number;
+  /** purpose-specific subject: paper id for feedback (`<id>:up`), delivery id for view */
+  x?: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export async function signToken(secret: string, claims: TokenClaims): Promise<string> {
+  const body = base64UrlEncode(encoder.encode(JSON.stringify(claims)));
+  const mac = base64UrlEncode(await hmacSha256(secret, body));
+  return `${body}.${mac}`;
+}
+
+export type TokenCheck =
+  | { ok: true; claims: TokenClaims }
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'wrong_purpose' | 'expired' };
+
+/**
+ * Verifies signature, purpose and expiry. The caller still compares `claims.v` with the
+ * subscriber's current token_version (that needs the database).
+ */
+export async function verifyToken(
+  secret: string,
+  token: string | undefined | null,
+  purpose: TokenPurpose,
+  now: Date = new Date(),
+): Promise<TokenCheck> {
+  if (!token || token.length > 1024) return { ok: false, reason: 'malformed' };
+  const [body, mac, extra] = token.split('.');
+  if (!body || !mac || extra !== undefined) return { ok: false, reason: 'malformed' };
+  const expected = base64UrlEncode(await hmacSha256(secret, body));
+  if (!constantTimeEqual(mac, expected)) return { ok: false, reason: 'bad_signature' };
+  const bytes = base64UrlDecode(body);
+  if (!bytes) return { ok: false, reason: 'malformed' };
+  let claims: TokenClaims;
+  try {
+    claims = JSON.parse(decoder.decode(bytes)) as TokenClaims;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (
+    typeof claims !== 'object' ||
+    claims === null ||
+    typeof claims.s !== 'string' ||
+    typeof claims.v !== 'number'
+  ) {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (claims.p !== purpose) return { ok: false, reason: 'wrong_purpose' };
+  if (claims.e !== undefined && claims.e * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
+  return { ok: true, claims };
+}

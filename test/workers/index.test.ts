@@ -1,0 +1,223 @@
+/**
+ * The entry object and the foundation routes: the three handlers exist and run, health
+ * reports the schema version, admin auth, the dev outbox, and clear errors for bad config.
+ */
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { CRONS } from '../../src/cron';
+import { outboxTransport } from '../../src/delivery/transport';
+import worker from '../../workers/index';
+import { adminRequest, request, runScheduled } from '../helpers/app';
+
+describe('worker entry', () => {
+  it('exports fetch, scheduled and queue handlers', () => {
+    expect(typeof worker.fetch).toBe('function');
+    expect(typeof worker.scheduled).toBe('function');
+    expect(typeof worker.queue).toBe('function');
+  });
+
+  it('serves the landing page and health with the schema version', async () => {
+    const home = await request('/');
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toContain('text/html');
+    expect(await home.text()).toContain('Papers Digest');
+
+    const health = await request('/healthz');
+    expect(health.status).toBe(200);
+    const body = await health.json<{ ok: boolean; schema_version: number; schema_name: string }>();
+    expect(body.ok).toBe(true);
+    expect(body.schema_version).toBeGreaterThanOrEqual(1);
+    expect(body.schema_name).toMatch(/^\d{4}_.+\.sql$/);
+  });
+
+  it('runs every configured cron and rejects unknown ones', async () => {
+    for (const cron of Object.values(CRONS)) await runScheduled(cron);
+    await expect(runScheduled('1 2 3 4 5')).rejects.toThrow(/No job is configured/);
+  });
+
+  it('consumes a queue batch', async () => {
+    const batch = createMessageBatch('papers-digest-send', [
+      { id: 'm1', timestamp: new Date(), attempts: 1, body: { kind: 'noop' } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.length + result.retryMessages.length).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers unknown paths with 404 in the format the client asked for', async () => {
+    const page = await request('/nope', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('Not found');
+    const json = await request('/nope', { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(404);
+    expect(await json.json()).toEqual({ error: { code: 'not_found', message: 'Not found' } });
+  });
+});
+
+describe('configuration', () => {
+  it('fails loudly, naming the missing secrets, outside development', async () => {
+    const production = {
+      ...env,
+      ENVIRONMENT: 'production',
+      TOKEN_SECRET: '',
+      ADMIN_TOKEN: undefined,
+      RESEND_API_KEY: '',
+    };
+    const response = await worker.fetch(
+      new Request('https://digest.test/healthz', { headers: { accept: 'application/json' } }),
+      production,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(500);
+    const body = await response.json<{ error: { code: string; message: string } }>();
+    expect(body.error.code).toBe('misconfigured');
+    expect(body.error.message).toContain('TOKEN_SECRET is missing');
+    expect(body.error.message).toContain('ADMIN_TOKEN is missing');
+    expect(body.error.message).toContain('RESEND_API_KEY is missing');
+  });
+
+  it('rejects invalid URLs in vars', async () => {
+    const broken = { ...env, HF_API_URL: 'not a url' };
+    const response = await worker.fetch(
+      new Request('https://digest.test/healthz', { headers: { accept: 'application/json' } }),
+      broken,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(500);
+    expect((await response.json<{ error: { message: string } }>()).error.message).toContain('HF_API_URL');
+  });
+
+  it('accepts a complete production configuration', async () => {
+    const production = {
+      ...env,
+      ENVIRONMENT: 'production',
+      TOKEN_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(32),
+      RESEND_API_KEY: 're_test_123',
+      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+    };
+    const response = await worker.fetch(
+      new Request('https://digest.test/healthz'),
+      production,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('admin auth', () => {
+  it('rejects a missing token with 401 JSON', async () => {
+    const response = await request('/admin/stats');
+    expect(response.status).toBe(401);
+    expect((await response.json<{ error: { code: string } }>()).error.code).toBe('unauthorized');
+  });
+
+  it('rejects a wrong token, including a prefix of the right one', async () => {
+    for (const token of ['wrong', 'dev-admin', 'dev-admin-token-and-more']) {
+      const response = await request('/admin/stats', { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(401);
+    }
+  });
+
+  it('asks browsers for Basic auth and accepts the token as password', async () => {
+    const prompt = await request('/admin/stats', { headers: { accept: 'text/html' } });
+    expect(prompt.status).toBe(401);
+    expect(prompt.headers.get('www-authenticate')).toContain('Basic');
+    const basic = await request('/admin/stats', {
+      headers: { authorization: `Basic ${btoa('admin:dev-admin-token')}` },
+    });
+    expect(basic.status).toBe(200);
+  });
+
+  it('returns the stats shape with the right token', async () => {
+    const response = await adminRequest('/admin/stats');
+    expect(response.status).toBe(200);
+    const stats = await response.json<Record<string, unknown>>();
+    expect(stats).toMatchObject({
+      papers: expect.any(Number),
+      subscribers: {
+        pending: expect.any(Number),
+        active: expect.any(Number),
+        unsubscribed: expect.any(Number),
+        suppressed: expect.any(Number),
+      },
+      deliveries: {
+        queued: expect.any(Number),
+        sent: expect.any(Number),
+        failed: expect.any(Number),
+        skipped: expect.any(Number),
+      },
+    });
+  });
+});
+
+describe('development outbox', () => {
+  it('stores sent emails and shows them as JSON and HTML', async () => {
+    const transport = outboxTransport(env.DB);
+    const result = await transport.sendBatch(
+      [
+        {
+          from: 'Papers Digest <digest@example.com>',
+          to: 'reader@example.org',
+          subject: 'Hello <world> & friends',
+          html: '<html><head></head><body><p>Hi there</p></body></html>',
+          text: 'Hi there',
+          headers: { 'List-Unsubscribe': '<https://digest.test/unsubscribe?token=abc>' },
+        },
+      ],
+      { idempotencyKey: 'smoke-1' },
+    );
+    expect(result.kind).toBe('sent');
+
+    const replay = await transport.sendBatch(
+      [{ from: 'a@example.com', to: 'reader@example.org', subject: 'again', html: '', text: '' }],
+      { idempotencyKey: 'smoke-1' },
+    );
+    expect(replay).toEqual(result);
+
+    const list = await request('/dev/outbox.json');
+    const emails =
+      await list.json<
+        {
+          id: number;
+          to: string;
+          subject: string;
+          html: string;
+          text: string;
+          headers: Record<string, string>;
+          created_at: string;
+        }[]
+      >();
+    const email = emails.find((item) => item.subject === 'Hello <world> & friends');
+    expect(email).toBeDefined();
+    expect(emails.filter((item) => item.subject === 'again')).toHaveLength(0);
+    expect(email!.to).toBe('reader@example.org');
+    expect(email!.text).toBe('Hi there');
+    expect(email!.headers['List-Unsubscribe']).toContain('unsubscribe');
+    expect(email!.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    const page = await request('/dev/outbox', { headers: { accept: 'text/html' } });
+    const html = await page.text();
+    expect(html).toContain('Hello &lt;world&gt; &amp; friends');
+    const detail = await request(`/dev/outbox/${email!.id}/html`);
+    expect(await detail.text()).toContain('<p>Hi there</p>');
+  });
+
+  it('does not exist outside development', async () => {
+    const production = {
+      ...env,
+      ENVIRONMENT: 'production',
+      TOKEN_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(32),
+      RESEND_API_KEY: 're_x',
+      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+    };
+    const response = await worker.fetch(
+      new Request('https://digest.test/dev/outbox.json'),
+      production,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(404);
+  });
+});

@@ -1,0 +1,71 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The HTML shell of every server-rendered page: one small inline stylesheet (no bundle,
+ * no remote fonts), responsive, readable in dark mode, and accessible by default
+ * (lang, skip link, visible focus). Pages pass their content as children.
+ */
+import type { Child } from 'hono/jsx';
+
+const styles = `
+:root { color-scheme: light dark; --fg:#1d1d1f; --muted:#5b5b66; --bg:#fafafa; --card:#fff; --line:#e3e3e8; --accent:#4f46e5; --accent-fg:#fff; --error:#b3261e; --ok:#1b7f3b; }
+@media (prefers-color-scheme: dark) { :root { --fg:#ececf1; --muted:#a4a4b3; --bg:#131316; --card:#1c1c21; --line:#33333b; --accent:#8b85ff; --accent-fg:#111; --error:#ff8a80; --ok:#7ddc9b; } }
+* { box-sizing: border-box; }
+body { margin:0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
+main { max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
+a { color: var(--accent); }
+h1 { font-size: 1.9rem; line-height:1.2; margin: .5rem 0 1rem; }
+h2 { font-size: 1.3rem; margin-top: 2rem; }
+.muted { color: var(--muted); }
+.card { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 1rem 1.25rem; margin: 1rem 0; }
+label { display:block; font-weight:600; margin-top: 1rem; }
+.hint { display:block; font-weight:400; color:var(--muted); font-size:.9rem; }
+input, select, textarea { width:100%; font:inherit; padding:.6rem .7rem; border:1px solid var(--line); border-radius:8px; background:var(--card); color:var(--fg); }
+textarea { min-height: 5rem; }
+input[aria-invalid="true"], textarea[aria-invalid="true"], select[aria-invalid="true"] { border-color: var(--error); }
+.error { color: var(--error); font-size: .95rem; margin:.25rem 0 0; }
+.notice { border-left: 4px solid var(--accent); padding:.5rem 1rem; background:var(--card); }
+.ok { color: var(--ok); }
+button, .button { display:inline-block; font:inherit; font-weight:600; margin-top:1.25rem; padding:.7rem 1.2rem; border-radius:8px; border:0; background:var(--accent); color:var(--accent-fg); cursor:pointer; text-decoration:none; }
+button.secondary, .button.secondary { background: transparent; color: var(--accent); border:1px solid var(--accent); }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.skip { position:absolute; left:-999px; } .skip:focus { left: 1rem; top: 1rem; background: var(--card); padding: .5rem; }
+.row { display:grid; grid-template-columns: 1fr 1fr; gap: 0 1rem; } @media (max-width: 520px) { .row { grid-template-columns: 1fr; } }
+.hp { position:absolute; left:-10000px; width:1px; height:1px; overflow:hidden; }
+table { border-collapse: collapse; width:100%; } th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align: top; }
+footer { margin-top: 3rem; font-size:.9rem; color: var(--muted); }
+`;
+
+export function Layout(props: { title: string; children: Child; head?: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>{props.title}</title>
+        <style>{styles}</style>
+        {props.head}
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <main id="main">{props.children}</main>
+      </body>
+    </html>
+  );
+}
+
+/** A page with a heading and a short message, for errors and simple confirmations. */
+export function MessagePage(props: { title: string; message: string; children?: Child }) {
+  return (
+    <Layout title={`${props.title} · Papers Digest`}>
+      <h1>{props.title}</h1>
+      <p>{props.message}</p>
+      {props.children}
+      <p>
+        <a href="/">Back to Papers Digest</a>
+      </p>
+    </Layout>
+  );
+}
