@@ -1,0 +1,53 @@
+/**
+ * Parses the free-text interests field into what ranking uses. Entries are separated by
+ * commas, semicolons or new lines. An entry that looks like an arXiv category (`cs.CL`,
+ * `stat.ML`, `hep-th`) is a category; one written `author: Name`, `by Name` or `@Name` is a
+ * followed author; everything else is a topic phrase ("diffusion models", "RLHF").
+ */
+export interface Interests {
+  phrases: string[];
+  categories: string[];
+  authors: string[];
+}
+
+export const MAX_INTERESTS = 30;
+export const MAX_INTEREST_LENGTH = 100;
+export const MAX_INTERESTS_TEXT = 2000;
+
+const ARXIV_ARCHIVES =
+  'cs|math|stat|physics|q-bio|q-fin|econ|eess|astro-ph|cond-mat|gr-qc|hep-ex|hep-lat|hep-ph|hep-th|math-ph|nlin|nucl-ex|nucl-th|quant-ph';
+const CATEGORY = new RegExp(`^(?:${ARXIV_ARCHIVES})(?:\\.[A-Za-z-]{2,})?$`, 'i');
+const AUTHOR = /^(?:author\s*:\s*|by\s+|@)(.+)$/i;
+
+/** Splits the raw field into trimmed, non-empty entries (before capping). */
+export function splitInterests(text: string): string[] {
+  return text
+    .split(/[,;\n\r]+/)
+    .map((entry) => entry.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
+}
+
+export function parseInterests(text: string): Interests {
+  const interests: Interests = { phrases: [], categories: [], authors: [] };
+  const seen = new Set<string>();
+  for (const entry of splitInterests(text).slice(0, MAX_INTERESTS)) {
+    const key = entry.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const author = AUTHOR.exec(entry);
+    if (author?.[1]) interests.authors.push(author[1].trim());
+    else if (CATEGORY.test(entry)) interests.categories.push(normaliseCategory(entry));
+    else interests.phrases.push(entry);
+  }
+  return interests;
+}
+
+/** arXiv spells categories `cs.CL`: archive lower-case, subject class upper-case for cs/math/etc. */
+function normaliseCategory(entry: string): string {
+  const [archive, subject] = entry.split('.');
+  if (!subject) return archive!.toLowerCase();
+  const lowerArchive = archive!.toLowerCase();
+  // physics-style archives use lower-case subject classes (e.g. cond-mat.mes-hall, astro-ph.CO is upper).
+  const upper = subject.length <= 2 || /^(cs|math|stat|q-bio|q-fin|econ|eess|astro-ph)$/.test(lowerArchive);
+  return `${lowerArchive}.${upper ? subject.toUpperCase() : subject.toLowerCase()}`;
+}
