@@ -40,10 +40,10 @@ export async function assembleDigest(
 ): Promise<DigestEmail> {
   const top = ranked[0]?.paper.title ?? 'New papers';
   const unsubscribe = await unsubscribeUrl(config, recipient.subscriber);
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return {
     subject: `${top} + ${Math.max(ranked.length - 1, 0)} more · ${prepared.editionDate}`,
-    html: `<html><body>${ranked.map((item) => `<p>${escape(item.paper.title)}</p>`).join('')}<a href="${escape(unsubscribe)}">Unsubscribe</a></body></html>`,
+    html: `<html><body>${ranked.map((item) => `<p>${escapeHtml(item.paper.title)}</p>`).join('')}<a href="${escapeHtml(unsubscribe)}">Unsubscribe</a></body></html>`,
     text: `${ranked.map((item) => item.paper.title).join('\n')}\n\nUnsubscribe: ${unsubscribe}`,
   };
 }
