@@ -72,3 +72,6 @@ export interface Subscriber {
   consentMethod: string | null;
   consentIpHash: string | null;
 }
+
+/** A paper as a source reports it, before it is stored (ingest timestamps are ours). */
+export type IncomingPaper = Omit<Paper, 'ingestedAt' | 'refreshedAt'>;

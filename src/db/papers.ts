@@ -99,3 +99,16 @@ export async function getPapersByIds(db: D1Database, ids: string[]): Promise<Pap
   const byId = new Map(results.flatMap((result) => result.results).map((row) => [row.id, rowToPaper(row)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
+
+/** The most recent papers, most upvoted first within a day: the landing page's sample. */
+export async function listLatestPapers(db: D1Database, limit: number): Promise<Paper[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM papers
+       ORDER BY COALESCE(hf_date, substr(published_at, 1, 10), substr(ingested_at, 1, 10)) DESC, upvotes DESC, id DESC
+       LIMIT ?`,
+    )
+    .bind(limit)
+    .all<PaperRow>();
+  return results.map(rowToPaper);
+}
