@@ -1,0 +1,172 @@
+/**
+ * arXiv export API (Atom 1.0): `GET {ARXIV_API_URL}/api/query?search_query=...`. Parsed
+ * with a real XML parser (fast-xml-parser, namespace prefixes removed so `arxiv:doi` and
+ * `opensearch:totalResults` are found whatever prefix a response binds). An `<entry>` may
+ * appear once or many times; the API reports errors as a feed with one entry titled
+ * "Error", which fails the request like an HTTP error would.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { z } from 'zod';
+import type { IncomingPaper } from '../domain';
+import {
+  arxivAbsUrl,
+  arxivPdfUrl,
+  collapseWhitespace,
+  distinctStrings,
+  isoOrNull,
+  parseArxivId,
+  type SkippedItem,
+  UpstreamFormatError,
+} from './normalise';
+
+export interface ParsedArxivFeed {
+  papers: IncomingPaper[];
+  skipped: SkippedItem[];
+  /** `opensearch:totalResults`: how many entries the whole query matches (null if absent). */
+  totalResults: number | null;
+}
+
+const ARRAY_PATHS = new Set(['feed.entry', 'feed.entry.author', 'feed.entry.category', 'feed.entry.link']);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  // Ids like "1201.4869" must stay strings, never become numbers.
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  htmlEntities: true,
+  isArray: (_name, jpath) => ARRAY_PATHS.has(String(jpath)),
+});
+
+/** Element text whether the parser gave a string or `{ '#text': ..., '@_attr': ... }`. */
+const text = z.unknown().transform((value): string | null => {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && '#text' in value) {
+    const inner = (value as { '#text': unknown })['#text'];
+    return typeof inner === 'string' || typeof inner === 'number' ? String(inner) : null;
+  }
+  return null;
+});
+const attributes = z.object({ '@_term': z.string().optional(), '@_href': z.string().optional() }).loose();
+
+const entrySchema = z.object({
+  id: text,
+  title: text,
+  summary: text,
+  published: text,
+  updated: text,
+  author: z.array(z.object({ name: text }).catch({ name: null })).default([]),
+  primary_category: attributes.optional().catch(undefined),
+  category: z.array(attributes.catch({})).default([]),
+  link: z.array(attributes.extend({ '@_title': z.string().optional() }).catch({})).default([]),
+  comment: text,
+  doi: text,
+  journal_ref: text,
+});
+
+/**
+ * Parses one Atom response. Throws UpstreamFormatError for a body that is not XML, not an
+ * Atom feed, or an arXiv error feed; entries that are not papers go to `skipped`.
+ */
+export function parseArxivFeed(xml: string): ParsedArxivFeed {
+  const validation = XMLValidator.validate(xml);
+  if (validation !== true) {
+    throw new UpstreamFormatError(`arXiv: response is not XML (${validation.err.msg})`);
+  }
+  const document = parser.parse(xml) as { feed?: unknown };
+  if (!document.feed || typeof document.feed !== 'object') {
+    throw new UpstreamFormatError('arXiv: response is XML but not an Atom feed');
+  }
+  const feed = document.feed as { entry?: unknown[]; totalResults?: unknown };
+  const rawEntries = Array.isArray(feed.entry) ? feed.entry : [];
+  const total = text.parse(feed.totalResults);
+  const totalResults = total !== null && /^\d+$/.test(total.trim()) ? Number(total) : null;
+
+  const apiError = arxivErrorMessage(rawEntries);
+  if (apiError) throw new UpstreamFormatError(`arXiv API error: ${apiError}`);
+
+  const papers: IncomingPaper[] = [];
+  const skipped: SkippedItem[] = [];
+  const seen = new Set<string>();
+  rawEntries.forEach((raw, index) => {
+    const parsed = entrySchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      skipped.push({
+        index,
+        reason: `invalid entry: ${issue?.path.join('.') || 'entry'}: ${issue?.message}`,
+      });
+      return;
+    }
+    const entry = parsed.data;
+    const arxivId = entry.id ? parseArxivId(entry.id) : null;
+    if (!arxivId) {
+      skipped.push({ index, reason: `entry id is not an arXiv abs URL: ${JSON.stringify(entry.id)}` });
+      return;
+    }
+    const title = collapseWhitespace(entry.title ?? '');
+    if (!title) {
+      skipped.push({ index, reason: `entry ${arxivId.id} has no title` });
+      return;
+    }
+    if (seen.has(arxivId.id)) {
+      skipped.push({ index, reason: `duplicate of entry ${arxivId.id} in the same feed` });
+      return;
+    }
+    seen.add(arxivId.id);
+    const primary = entry.primary_category?.['@_term']?.trim() || null;
+    const categories = distinctStrings([
+      ...(primary ? [primary] : []),
+      ...entry.category.flatMap((category) => (category['@_term'] ? [category['@_term']] : [])),
+    ]);
+    const pdfLink = entry.link.find((link) => link['@_title'] === 'pdf')?.['@_href'];
+    papers.push({
+      id: arxivId.id,
+      version: arxivId.version,
+      title,
+      abstract: collapseWhitespace(entry.summary ?? ''),
+      authors: distinctStrings(entry.author.flatMap((author) => (author.name ? [author.name] : []))),
+      categories,
+      primaryCategory: primary ?? categories[0] ?? null,
+      links: {
+        abs: arxivAbsUrl(arxivId.id),
+        // Version-less so the link always opens the latest version.
+        pdf: pdfLink ? arxivPdfUrl(arxivId.id) : null,
+        hf: null,
+        code: null,
+        project: null,
+      },
+      githubStars: null,
+      thumbnailUrl: null,
+      upvotes: 0,
+      numComments: 0,
+      aiSummary: null,
+      aiKeywords: [],
+      comment: optionalText(entry.comment),
+      doi: optionalText(entry.doi),
+      journalRef: optionalText(entry.journal_ref),
+      publishedAt: isoOrNull(entry.published),
+      updatedAt: isoOrNull(entry.updated),
+      hfDate: null,
+      sources: ['arxiv'],
+    });
+  });
+  return { papers, skipped, totalResults };
+}
+
+/** The API's error feed: one entry whose id points at /api/errors and whose title is "Error". */
+function arxivErrorMessage(entries: unknown[]): string | null {
+  if (entries.length !== 1) return null;
+  const entry = entrySchema.safeParse(entries[0]);
+  if (!entry.success) return null;
+  const isError = entry.data.title?.trim() === 'Error' || /\/api\/errors/.test(entry.data.id ?? '');
+  if (!isError) return null;
+  return collapseWhitespace(entry.data.summary ?? '') || 'unknown error';
+}
+
+function optionalText(value: string | null): string | null {
+  if (value === null) return null;
+  return collapseWhitespace(value) || null;
+}

@@ -1,0 +1,156 @@
+/**
+ * Hugging Face Daily Papers: `GET {HF_API_URL}/api/daily_papers?date=YYYY-MM-DD` answers a
+ * bare JSON array of items `{paper: {...}, title, summary, thumbnail, numComments, ...}`.
+ * Older responses lack the optional fields (ai_summary, githubRepo, ...), newer ones add
+ * fields we do not know yet: both are fine. Required fields decide whether an item is a
+ * paper; malformed optional fields are dropped instead of costing the whole item.
+ */
+import { z } from 'zod';
+import type { IncomingPaper } from '../domain';
+import {
+  arxivAbsUrl,
+  arxivPdfUrl,
+  collapseWhitespace,
+  distinctStrings,
+  httpUrlOrNull,
+  huggingFacePaperUrl,
+  isoOrNull,
+  parseArxivId,
+  type SkippedItem,
+  UpstreamFormatError,
+} from './normalise';
+
+/** A count that may be missing or garbage in a given response; it never rejects the item. */
+const lenientCount = z
+  .unknown()
+  .transform((value) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : null,
+  );
+const lenientText = z.unknown().transform((value) => (typeof value === 'string' ? value : null));
+const lenientStringList = z
+  .unknown()
+  .transform((value) =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [],
+  );
+
+const authorSchema = z.object({
+  name: z.string(),
+  hidden: z.boolean().optional().catch(undefined),
+});
+
+const hfItemSchema = z.object({
+  paper: z.object({
+    id: z.string().min(1),
+    title: z.string().optional(),
+    summary: z.string().optional(),
+    authors: z.array(z.unknown()).optional().catch(undefined),
+    publishedAt: lenientText,
+    submittedOnDailyAt: lenientText,
+    upvotes: lenientCount,
+    ai_summary: lenientText,
+    ai_keywords: lenientStringList,
+    githubRepo: lenientText,
+    githubStars: lenientCount,
+    projectPage: lenientText,
+  }),
+  title: z.string().optional(),
+  summary: z.string().optional(),
+  publishedAt: lenientText,
+  thumbnail: lenientText,
+  numComments: lenientCount,
+});
+
+export interface ParsedHfDailyPapers {
+  papers: IncomingPaper[];
+  skipped: SkippedItem[];
+}
+
+export interface HfParseOptions {
+  /** The daily list (YYYY-MM-DD) the body was fetched for; otherwise taken from each item. */
+  date?: string;
+}
+
+/**
+ * Parses a Daily Papers response body (already JSON-decoded). Throws UpstreamFormatError
+ * when the body is not an array at all; invalid items are returned in `skipped`.
+ */
+export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}): ParsedHfDailyPapers {
+  if (!Array.isArray(body)) {
+    const detail =
+      body && typeof body === 'object' && 'error' in body
+        ? `: ${String((body as { error: unknown }).error)}`
+        : '';
+    throw new UpstreamFormatError(`Hugging Face daily papers: expected a JSON array${detail}`);
+  }
+  const papers: IncomingPaper[] = [];
+  const skipped: SkippedItem[] = [];
+  const seen = new Set<string>();
+  body.forEach((raw, index) => {
+    const parsed = hfItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      skipped.push({ index, reason: `invalid item: ${issue?.path.join('.') || 'item'}: ${issue?.message}` });
+      return;
+    }
+    const item = parsed.data;
+    const arxivId = parseArxivId(item.paper.id);
+    if (!arxivId) {
+      skipped.push({ index, reason: `not an arXiv id: ${JSON.stringify(item.paper.id.slice(0, 40))}` });
+      return;
+    }
+    const title = collapseWhitespace(item.title ?? item.paper.title ?? '');
+    if (!title) {
+      skipped.push({ index, reason: `paper ${arxivId.id} has no title` });
+      return;
+    }
+    if (seen.has(arxivId.id)) {
+      skipped.push({ index, reason: `duplicate of paper ${arxivId.id} in the same list` });
+      return;
+    }
+    seen.add(arxivId.id);
+    papers.push({
+      id: arxivId.id,
+      version: arxivId.version,
+      title,
+      abstract: collapseWhitespace(item.paper.summary ?? item.summary ?? ''),
+      authors: visibleAuthors(item.paper.authors ?? []),
+      categories: [],
+      primaryCategory: null,
+      links: {
+        abs: arxivAbsUrl(arxivId.id),
+        pdf: arxivPdfUrl(arxivId.id),
+        hf: huggingFacePaperUrl(arxivId.id),
+        code: httpUrlOrNull(item.paper.githubRepo),
+        project: httpUrlOrNull(item.paper.projectPage),
+      },
+      githubStars: item.paper.githubStars,
+      thumbnailUrl: httpUrlOrNull(item.thumbnail),
+      upvotes: item.paper.upvotes ?? 0,
+      numComments: item.numComments ?? 0,
+      aiSummary: item.paper.ai_summary ? collapseWhitespace(item.paper.ai_summary) || null : null,
+      aiKeywords: distinctStrings(item.paper.ai_keywords),
+      comment: null,
+      doi: null,
+      journalRef: null,
+      publishedAt: isoOrNull(item.paper.publishedAt),
+      updatedAt: null,
+      hfDate: options.date ?? dailyDate(item.paper.submittedOnDailyAt ?? item.publishedAt),
+      sources: ['hf'],
+    });
+  });
+  return { papers, skipped };
+}
+
+/** Hidden authors (those who asked HF not to show them) are dropped, as on the site. */
+function visibleAuthors(authors: unknown[]): string[] {
+  const names: string[] = [];
+  for (const raw of authors) {
+    const author = authorSchema.safeParse(raw);
+    if (author.success && author.data.hidden !== true) names.push(author.data.name);
+  }
+  return distinctStrings(names);
+}
+
+function dailyDate(value: string | null): string | null {
+  return isoOrNull(value)?.slice(0, 10) ?? null;
+}
