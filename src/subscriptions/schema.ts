@@ -1,0 +1,224 @@
+/**
+ * The one definition of what a sign-up (and a preferences update) may contain. The same
+ * zod schemas validate the landing-page form, JSON API clients and the operators' CSV/JSON
+ * imports row by row, so they know nothing about HTTP: honeypot and Turnstile fields are
+ * checked by the route. Emails are normalised here (trimmed, domain lower-cased and
+ * punycoded) because the normalised form is what the UNIQUE column and the suppression
+ * hashes are keyed on; anything that could smuggle a header (CR/LF) is refused outright.
+ */
+import { z } from 'zod';
+import { isValidTimeZone } from '../lib/time';
+import { MAX_INTEREST_LENGTH, MAX_INTERESTS, MAX_INTERESTS_TEXT, splitInterests } from './interests';
+
+/** RFC 5321: 254 octets for the whole path, 64 for the local part. */
+export const MAX_EMAIL_LENGTH = 254;
+const MAX_LOCAL_PART = 64;
+
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
+const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const TOP_LEVEL = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+export type EmailProblem = 'missing' | 'multiline' | 'too_long' | 'invalid';
+
+/** Why an address is refused, or null when normalizeEmail accepts it. */
+export function emailProblem(input: unknown): EmailProblem | null {
+  if (typeof input !== 'string' || input.trim() === '') return 'missing';
+  if (/[\r\n]/.test(input)) return 'multiline';
+  if (input.trim().length > MAX_EMAIL_LENGTH) return 'too_long';
+  return normalizeEmail(input) === null ? 'invalid' : null;
+}
+
+/**
+ * Trims, refuses anything that is not one plain address (CR/LF, spaces, display names,
+ * several addresses), lower-cases the domain (converting an internationalised domain to
+ * punycode) and keeps the local part as typed. Returns null when the address is invalid.
+ * Idempotent: normalizeEmail(normalizeEmail(x)) === normalizeEmail(x).
+ */
+export function normalizeEmail(input: string): string | null {
+  if (typeof input !== 'string' || /[\r\n]/.test(input)) return null;
+  const email = input.trim();
+  if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return null;
+  // Whitespace, controls and RFC 5322 specials never appear in a plain addr-spec we accept.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters on purpose
+  if (/[\s\x00-\x1f\x7f<>()[\]\\,;:"]/.test(email)) return null;
+  const at = email.lastIndexOf('@');
+  if (at < 1 || at === email.length - 1) return null;
+  const local = email.slice(0, at);
+  const rawDomain = email.slice(at + 1);
+  if (local.length > MAX_LOCAL_PART || !LOCAL_PART.test(local)) return null;
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
+  const domain = asciiDomain(rawDomain);
+  if (!domain || domain.length > 253) return null;
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label))) return null;
+  if (!TOP_LEVEL.test(labels[labels.length - 1]!)) return null;
+  const normalised = `${local}@${domain}`;
+  return normalised.length > MAX_EMAIL_LENGTH ? null : normalised;
+}
+
+/** Lower-cases the domain; an internationalised one becomes punycode (what mail servers use). */
+function asciiDomain(domain: string): string | null {
+  if (/[/?#%@]/.test(domain)) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for the ASCII range on purpose
+  if (/^[\x00-\x7f]*$/.test(domain)) return domain.toLowerCase();
+  try {
+    return new URL(`http://${domain}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+const EMAIL_MESSAGES: Record<EmailProblem, string> = {
+  missing: 'Enter your email address.',
+  multiline: 'Enter a single email address on one line.',
+  too_long: `Enter an email address of at most ${MAX_EMAIL_LENGTH} characters.`,
+  invalid: 'Enter a valid email address, like name@example.com.',
+};
+
+/** Absent, null and blank form values all mean "not given" (so defaults apply). */
+const blankToUndefined = (value: unknown) =>
+  value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value;
+
+/** Form values arrive as strings: "8" → 8, but "8.5" or "eight" stay invalid. */
+const toInteger = (value: unknown) => {
+  const blank = blankToUndefined(value);
+  if (typeof blank === 'string' && /^\s*-?\d{1,3}\s*$/.test(blank)) return Number(blank);
+  return blank;
+};
+
+const toNumber = (value: unknown) => {
+  const blank = blankToUndefined(value);
+  if (typeof blank === 'string' && /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*$/.test(blank)) return Number(blank);
+  return blank;
+};
+
+export const emailField = z.unknown().transform((value, ctx): string => {
+  const problem = emailProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: EMAIL_MESSAGES[problem] });
+    return z.NEVER;
+  }
+  return normalizeEmail(value as string)!;
+});
+
+/** Free text (or, from JSON, an array of entries), capped in total length, count and entry length. */
+export const interestsField = z
+  .union([z.string(), z.array(z.string())], {
+    error: 'Interests must be text: topics, arXiv categories or authors separated by commas.',
+  })
+  .transform((value, ctx): string => {
+    const text = (Array.isArray(value) ? value.join('; ') : value)
+      .replace(/\r\n?/g, '\n')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters on purpose
+      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ' ')
+      .trim();
+    if (text.length > MAX_INTERESTS_TEXT) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Keep your interests under ${MAX_INTERESTS_TEXT} characters (you entered ${text.length}).`,
+      });
+      return z.NEVER;
+    }
+    const entries = splitInterests(text);
+    if (entries.length > MAX_INTERESTS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `List at most ${MAX_INTERESTS} interests (you entered ${entries.length}).`,
+      });
+      return z.NEVER;
+    }
+    const long = entries.find((entry) => entry.length > MAX_INTEREST_LENGTH);
+    if (long) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Each interest can be at most ${MAX_INTEREST_LENGTH} characters; separate topics with commas ("${long.slice(0, 30)}…" is too long).`,
+      });
+      return z.NEVER;
+    }
+    return text;
+  });
+
+export const frequencyField = z.enum(['daily', 'weekly'], { error: 'Choose daily or weekly.' });
+
+export const sendHourField = z
+  .number({ error: 'Choose an hour from 0 to 23.' })
+  .int({ error: 'Choose a whole hour from 0 to 23.' })
+  .min(0, { error: 'Choose an hour from 0 to 23.' })
+  .max(23, { error: 'Choose an hour from 0 to 23.' });
+
+/** A valid IANA zone, stored under its canonical spelling ("utc" → "UTC"). */
+export const timeZoneField = z
+  .string({ error: 'Choose a time zone, like Europe/Berlin or UTC.' })
+  .trim()
+  .refine((zone) => isValidTimeZone(zone), { error: 'Choose a valid time zone, like Europe/Berlin or UTC.' })
+  .transform((zone) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
+
+export const subscribeSchema = z.object({
+  email: emailField,
+  interests: z.preprocess((value) => (value === null ? undefined : value), interestsField.default('')),
+  frequency: z.preprocess(blankToUndefined, frequencyField.default('daily')),
+  send_hour: z.preprocess(toInteger, sendHourField.default(8)),
+  time_zone: z.preprocess(blankToUndefined, timeZoneField.default('UTC')),
+});
+
+export type SubscribeInput = z.output<typeof subscribeSchema>;
+
+const toBoolean = (value: unknown) => {
+  if (typeof value === 'string') {
+    const lowered = value.trim().toLowerCase();
+    if (['on', 'true', '1', 'yes'].includes(lowered)) return true;
+    if (['off', 'false', '0', 'no', ''].includes(lowered)) return false;
+  }
+  if (value === 1) return true;
+  if (value === 0) return false;
+  return value === null ? undefined : value;
+};
+
+/** A preferences update: every field optional, absent = unchanged. */
+export const preferencesSchema = z.object({
+  interests: z.preprocess((value) => (value === null ? undefined : value), interestsField.optional()),
+  frequency: z.preprocess(blankToUndefined, frequencyField.optional()),
+  send_hour: z.preprocess(toInteger, sendHourField.optional()),
+  time_zone: z.preprocess(blankToUndefined, timeZoneField.optional()),
+  send_weekday: z.preprocess(
+    toInteger,
+    z
+      .number({ error: 'Choose a day of the week.' })
+      .int({ error: 'Choose a day of the week.' })
+      .min(0, { error: 'Choose a day of the week.' })
+      .max(6, { error: 'Choose a day of the week.' })
+      .optional(),
+  ),
+  digest_size: z.preprocess(
+    toInteger,
+    z
+      .number({ error: 'Choose between 1 and 50 papers.' })
+      .int({ error: 'Choose a whole number of papers between 1 and 50.' })
+      .min(1, { error: 'Choose between 1 and 50 papers.' })
+      .max(50, { error: 'Choose between 1 and 50 papers.' })
+      .optional(),
+  ),
+  trending_mix: z.preprocess(
+    toNumber,
+    z
+      .number({ error: 'Choose a mix between 0 (only relevance) and 1 (only trending).' })
+      .min(0, { error: 'Choose a mix between 0 (only relevance) and 1 (only trending).' })
+      .max(1, { error: 'Choose a mix between 0 (only relevance) and 1 (only trending).' })
+      .optional(),
+  ),
+  always_send: z.preprocess(toBoolean, z.boolean({ error: 'always_send must be true or false.' }).optional()),
+});
+
+export type PreferencesInput = z.output<typeof preferencesSchema>;
+
+/** Per-field messages, keyed by field name, as AppError `fields` and the form expect them. */
+export function fieldErrors(error: z.ZodError): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? String(issue.path[0]) : '_form';
+    const messages = fields[key] ?? [];
+    if (!messages.includes(issue.message)) messages.push(issue.message);
+    fields[key] = messages;
+  }
+  return fields;
+}

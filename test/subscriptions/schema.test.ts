@@ -1,0 +1,114 @@
+/**
+ * The sign-up and preferences schemas: email normalisation (and everything it refuses),
+ * interest caps, coercion of form strings and per-field messages.
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_INTERESTS } from '../../src/subscriptions/interests';
+import {
+  fieldErrors,
+  normalizeEmail,
+  preferencesSchema,
+  subscribeSchema,
+} from '../../src/subscriptions/schema';
+
+describe('normalizeEmail', () => {
+  it('trims and lower-cases the domain only', () => {
+    expect(normalizeEmail('  Ada.Lovelace@Example.COM ')).toBe('Ada.Lovelace@example.com');
+    expect(normalizeEmail('a+tag@sub.example.org')).toBe('a+tag@sub.example.org');
+  });
+
+  it('punycodes internationalised domains and is idempotent', () => {
+    const once = normalizeEmail('user@Bücher.example');
+    expect(once).toBe('user@xn--bcher-kva.example');
+    expect(normalizeEmail(once!)).toBe(once);
+  });
+
+  it.each([
+    '',
+    'plainaddress',
+    '@example.com',
+    'user@',
+    'user@localhost',
+    'user@example',
+    'a b@example.com',
+    'user@exa mple.com',
+    'user@example.com\r\nBcc: victim@example.com',
+    'user@example.com\n',
+    'Name <user@example.com>',
+    'a@example.com, b@example.com',
+    'user..dots@example.com',
+    '.user@example.com',
+    'user@-example.com',
+    'user@example.c',
+    'user@example.com/path',
+    `${'a'.repeat(65)}@example.com`,
+    `a@${'b'.repeat(250)}.com`,
+  ])('refuses %j', (input) => {
+    expect(normalizeEmail(input)).toBeNull();
+  });
+});
+
+describe('subscribeSchema', () => {
+  it('applies defaults and coerces form strings', () => {
+    const result = subscribeSchema.parse({ email: 'x@Example.com', send_hour: '07', time_zone: 'utc' });
+    expect(result).toEqual({
+      email: 'x@example.com',
+      interests: '',
+      frequency: 'daily',
+      send_hour: 7,
+      time_zone: 'UTC',
+    });
+  });
+
+  it('accepts interests as an array from JSON', () => {
+    const result = subscribeSchema.parse({ email: 'x@example.com', interests: ['RLHF', 'cs.CL'] });
+    expect(result.interests).toBe('RLHF; cs.CL');
+  });
+
+  it('reports every bad field with a message', () => {
+    const result = subscribeSchema.safeParse({
+      email: 'nope',
+      interests: 'x'.repeat(10_000),
+      frequency: 'hourly',
+      send_hour: '24',
+      time_zone: 'Mars/Olympus',
+    });
+    expect(result.success).toBe(false);
+    const fields = fieldErrors(result.error!);
+    expect(Object.keys(fields).sort()).toEqual(['email', 'frequency', 'interests', 'send_hour', 'time_zone']);
+    expect(fields.interests![0]).toMatch(/2000 characters/);
+  });
+
+  it('caps the number and length of interests', () => {
+    const many = Array.from({ length: MAX_INTERESTS + 1 }, (_, index) => `topic ${index}`).join(', ');
+    expect(subscribeSchema.safeParse({ email: 'x@example.com', interests: many }).success).toBe(false);
+    expect(subscribeSchema.safeParse({ email: 'x@example.com', interests: 'y'.repeat(101) }).success).toBe(
+      false,
+    );
+  });
+
+  it('refuses fractional or non-numeric hours', () => {
+    for (const hour of ['8.5', 'eight', -1, 1.5]) {
+      expect(subscribeSchema.safeParse({ email: 'x@example.com', send_hour: hour }).success).toBe(false);
+    }
+  });
+});
+
+describe('preferencesSchema', () => {
+  it('leaves absent fields out and coerces checkboxes and numbers', () => {
+    expect(preferencesSchema.parse({ digest_size: '12', trending_mix: '0.5', always_send: 'on' })).toEqual({
+      digest_size: 12,
+      trending_mix: 0.5,
+      always_send: true,
+    });
+  });
+
+  it('refuses out-of-range values', () => {
+    const result = preferencesSchema.safeParse({ digest_size: '51', trending_mix: '1.5', send_weekday: '7' });
+    expect(Object.keys(fieldErrors(result.error!)).sort()).toEqual([
+      'digest_size',
+      'send_weekday',
+      'trending_mix',
+    ]);
+  });
+});
