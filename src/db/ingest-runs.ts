@@ -27,3 +27,66 @@ export async function latestIngestRuns(db: D1Database): Promise<IngestRun[]> {
     .all<IngestRunRow>();
   return results.map((row) => ({ ...row, errors: JSON.parse(row.errors) as string[] }));
 }
+
+export type NewIngestRun = Omit<IngestRun, 'id'>;
+
+/** Records one source's run; returns its id. */
+export async function insertIngestRun(db: D1Database, run: NewIngestRun): Promise<number> {
+  const row = await db
+    .prepare(
+      `INSERT INTO ingest_runs
+         (source, window, status, fetched, inserted, updated, skipped, errors, started_at, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    )
+    .bind(
+      run.source,
+      run.window,
+      run.status,
+      run.fetched,
+      run.inserted,
+      run.updated,
+      run.skipped,
+      JSON.stringify(run.errors),
+      run.started_at,
+      run.duration_ms,
+    )
+    .first<{ id: number }>();
+  return row?.id ?? 0;
+}
+
+/** The most recent runs of every source, newest first (for /dev and operators). */
+export async function listRecentIngestRuns(db: D1Database, limit: number): Promise<IngestRun[]> {
+  const { results } = await db
+    .prepare('SELECT * FROM ingest_runs ORDER BY id DESC LIMIT ?')
+    .bind(limit)
+    .all<IngestRunRow>();
+  return results.map((row) => ({ ...row, errors: JSON.parse(row.errors) as string[] }));
+}
+
+/**
+ * A per-source lease in app_state so two arXiv crawls (cron plus a manual backfill) never
+ * hit the API at the same time. Returns false while another unexpired lease is held; a
+ * crashed run's lease simply expires.
+ */
+export async function tryAcquireIngestLease(
+  db: D1Database,
+  source: string,
+  now: Date,
+  holdMs: number,
+): Promise<boolean> {
+  const until = new Date(now.getTime() + holdMs).toISOString();
+  const row = await db
+    .prepare(
+      `INSERT INTO app_state (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+         WHERE json_extract(app_state.value, '$.until') < ?
+       RETURNING key`,
+    )
+    .bind(`ingest_lease:${source}`, JSON.stringify({ until }), now.toISOString(), now.toISOString())
+    .first<{ key: string }>();
+  return row !== null;
+}
+
+export async function releaseIngestLease(db: D1Database, source: string): Promise<void> {
+  await db.prepare('DELETE FROM app_state WHERE key = ?').bind(`ingest_lease:${source}`).run();
+}

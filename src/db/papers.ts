@@ -3,7 +3,7 @@
  * too, so every query touching papers is in one file.
  */
 
-import type { Paper, PaperSource } from '../domain';
+import type { IncomingPaper, Paper, PaperSource } from '../domain';
 import { chunk, D1_MAX_PARAMS, placeholders } from './chunk';
 
 export interface PaperRow {
@@ -111,4 +111,178 @@ export async function listLatestPapers(db: D1Database, limit: number): Promise<P
     .bind(limit)
     .all<PaperRow>();
   return results.map(rowToPaper);
+}
+
+/** Columns written by the ingest upsert, in insert order (every column of the table). */
+const UPSERT_COLUMNS = [
+  'id',
+  'version',
+  'title',
+  'abstract',
+  'authors',
+  'categories',
+  'primary_category',
+  'abs_url',
+  'pdf_url',
+  'hf_url',
+  'code_url',
+  'project_url',
+  'github_stars',
+  'thumbnail_url',
+  'upvotes',
+  'num_comments',
+  'ai_summary',
+  'ai_keywords',
+  'comment',
+  'doi',
+  'journal_ref',
+  'published_at',
+  'updated_at',
+  'hf_date',
+  'sources',
+  'ingested_at',
+  'refreshed_at',
+] as const satisfies readonly (keyof PaperRow)[];
+
+/**
+ * How an incoming paper merges into an existing row. The text (title, abstract, authors,
+ * arXiv metadata) follows arXiv when it reports the same or a newer version; Hugging Face
+ * text only fills rows arXiv has not described yet. HF-only fields (upvotes, AI summary,
+ * links) survive an arXiv re-ingest, arXiv categories survive an HF re-ingest, sources are
+ * merged, and `ingested_at` never changes after the first insert: the digest planner's
+ * "new papers" are those first ingested in its window.
+ */
+const FROM_ARXIV = `instr(excluded.sources, '"arxiv"') > 0`;
+const FROM_HF = `instr(excluded.sources, '"hf"') > 0`;
+const ARXIV_TEXT_WINS = `(${FROM_ARXIV} AND (papers.version IS NULL OR excluded.version IS NULL OR excluded.version >= papers.version))`;
+const HF_TEXT_WINS = `(${FROM_HF} AND instr(papers.sources, '"arxiv"') = 0)`;
+const TEXT_WINS = `(${ARXIV_TEXT_WINS} OR ${HF_TEXT_WINS})`;
+
+const MERGE_ASSIGNMENTS = `
+  version = CASE WHEN ${ARXIV_TEXT_WINS} THEN excluded.version ELSE COALESCE(papers.version, excluded.version) END,
+  title = CASE WHEN ${TEXT_WINS} THEN excluded.title ELSE papers.title END,
+  abstract = CASE WHEN ${TEXT_WINS} AND excluded.abstract <> '' THEN excluded.abstract ELSE papers.abstract END,
+  authors = CASE WHEN ${TEXT_WINS} AND excluded.authors <> '[]' THEN excluded.authors ELSE papers.authors END,
+  categories = CASE WHEN excluded.categories <> '[]' THEN excluded.categories ELSE papers.categories END,
+  primary_category = COALESCE(excluded.primary_category, papers.primary_category),
+  abs_url = COALESCE(excluded.abs_url, papers.abs_url),
+  pdf_url = COALESCE(excluded.pdf_url, papers.pdf_url),
+  hf_url = COALESCE(excluded.hf_url, papers.hf_url),
+  code_url = COALESCE(excluded.code_url, papers.code_url),
+  project_url = COALESCE(excluded.project_url, papers.project_url),
+  github_stars = COALESCE(excluded.github_stars, papers.github_stars),
+  thumbnail_url = COALESCE(excluded.thumbnail_url, papers.thumbnail_url),
+  upvotes = CASE WHEN ${FROM_HF} THEN excluded.upvotes ELSE papers.upvotes END,
+  num_comments = CASE WHEN ${FROM_HF} THEN excluded.num_comments ELSE papers.num_comments END,
+  ai_summary = COALESCE(excluded.ai_summary, papers.ai_summary),
+  ai_keywords = CASE WHEN excluded.ai_keywords <> '[]' THEN excluded.ai_keywords ELSE papers.ai_keywords END,
+  comment = CASE WHEN ${ARXIV_TEXT_WINS} THEN excluded.comment ELSE papers.comment END,
+  doi = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.doi, papers.doi) ELSE papers.doi END,
+  journal_ref = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.journal_ref, papers.journal_ref) ELSE papers.journal_ref END,
+  published_at = CASE WHEN ${FROM_ARXIV} THEN COALESCE(excluded.published_at, papers.published_at)
+                      ELSE COALESCE(papers.published_at, excluded.published_at) END,
+  updated_at = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.updated_at, papers.updated_at) ELSE papers.updated_at END,
+  hf_date = CASE WHEN papers.hf_date IS NULL THEN excluded.hf_date
+                 WHEN excluded.hf_date IS NULL OR excluded.hf_date >= papers.hf_date THEN papers.hf_date
+                 ELSE excluded.hf_date END,
+  sources = (SELECT json_group_array(value) FROM (
+               SELECT value FROM json_each(papers.sources) UNION SELECT value FROM json_each(excluded.sources)
+               ORDER BY value)),
+  refreshed_at = excluded.refreshed_at`;
+
+/**
+ * Rows travel as ONE JSON parameter per statement (expanded with json_each), so a statement
+ * stays far below D1's 100 bound parameters and a run of thousands of papers needs only a
+ * few dozen statements (D1 also caps queries per invocation).
+ */
+const UPSERT_SQL = `
+  INSERT INTO papers (${UPSERT_COLUMNS.join(', ')})
+  SELECT ${UPSERT_COLUMNS.map((column) => `json_extract(value, '$.${column}')`).join(', ')}
+  FROM json_each(?) WHERE true
+  ON CONFLICT (id) DO UPDATE SET ${MERGE_ASSIGNMENTS}
+  RETURNING *`;
+
+/** Papers per upsert statement: keeps the JSON parameter well under D1's 2 MB value limit. */
+export const PAPERS_PER_UPSERT = 50;
+
+export interface UpsertPapersResult {
+  /** Ids stored for the first time. */
+  inserted: string[];
+  /** Ids whose stored row changed (text, counters, links, sources...). */
+  updated: string[];
+  /** Ids seen again with nothing new (only refreshed_at moved). */
+  unchanged: string[];
+}
+
+function paperToRow(paper: IncomingPaper, now: string): PaperRow {
+  return {
+    id: paper.id,
+    version: paper.version,
+    title: paper.title,
+    abstract: paper.abstract,
+    authors: JSON.stringify(paper.authors),
+    categories: JSON.stringify(paper.categories),
+    primary_category: paper.primaryCategory,
+    abs_url: paper.links.abs,
+    pdf_url: paper.links.pdf,
+    hf_url: paper.links.hf,
+    code_url: paper.links.code,
+    project_url: paper.links.project,
+    github_stars: paper.githubStars,
+    thumbnail_url: paper.thumbnailUrl,
+    upvotes: paper.upvotes,
+    num_comments: paper.numComments,
+    ai_summary: paper.aiSummary,
+    ai_keywords: JSON.stringify(paper.aiKeywords),
+    comment: paper.comment,
+    doi: paper.doi,
+    journal_ref: paper.journalRef,
+    published_at: paper.publishedAt,
+    updated_at: paper.updatedAt,
+    hf_date: paper.hfDate,
+    sources: JSON.stringify([...paper.sources].sort()),
+    ingested_at: now,
+    refreshed_at: now,
+  };
+}
+
+const sameStoredContent = (before: PaperRow, after: PaperRow): boolean =>
+  UPSERT_COLUMNS.every((column) => column === 'refreshed_at' || before[column] === after[column]);
+
+/**
+ * Inserts new papers and merges known ones (see MERGE_ASSIGNMENTS), in one `db.batch()`
+ * per phase. Existing rows are read first so the result says exactly which ids were new,
+ * which changed and which were already up to date.
+ */
+export async function upsertPapers(
+  db: D1Database,
+  papers: readonly IncomingPaper[],
+  now: string,
+): Promise<UpsertPapersResult> {
+  const byId = new Map(papers.map((paper) => [paper.id, paper]));
+  if (byId.size === 0) return { inserted: [], updated: [], unchanged: [] };
+  const ids = [...byId.keys()];
+
+  const existingResults = await db.batch<PaperRow>(
+    chunk(ids, 500).map((part) =>
+      db
+        .prepare('SELECT * FROM papers WHERE id IN (SELECT value FROM json_each(?))')
+        .bind(JSON.stringify(part)),
+    ),
+  );
+  const before = new Map(existingResults.flatMap((result) => result.results).map((row) => [row.id, row]));
+
+  const rows = [...byId.values()].map((paper) => paperToRow(paper, now));
+  const written = await db.batch<PaperRow>(
+    chunk(rows, PAPERS_PER_UPSERT).map((part) => db.prepare(UPSERT_SQL).bind(JSON.stringify(part))),
+  );
+
+  const result: UpsertPapersResult = { inserted: [], updated: [], unchanged: [] };
+  for (const row of written.flatMap((statement) => statement.results)) {
+    const previous = before.get(row.id);
+    if (!previous) result.inserted.push(row.id);
+    else if (sameStoredContent(previous, row)) result.unchanged.push(row.id);
+    else result.updated.push(row.id);
+  }
+  return result;
 }

@@ -80,3 +80,250 @@ export async function getSubscribersByIds(db: D1Database, ids: string[]): Promis
   );
   return results.flatMap((result) => result.results).map(rowToSubscriber);
 }
+
+/** The interests text of every active subscriber (ingest reads the arXiv categories in it). */
+export async function listActiveInterestTexts(db: D1Database): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT DISTINCT interests FROM subscribers WHERE status = 'active' AND interests <> ''`)
+    .all<{ interests: string }>();
+  return results.map((row) => row.interests);
+}
+
+// ---------------------------------------------------------------------------------------
+// Subscriber life cycle (subscriptions area). Every state change is one conditional UPDATE
+// that checks the token version and the current status in its WHERE clause, so a replayed
+// or concurrent request changes nothing instead of racing a read-then-write.
+// ---------------------------------------------------------------------------------------
+
+export interface SignupFields {
+  email: string;
+  interests: string;
+  frequency: Frequency;
+  sendHour: number;
+  timeZone: string;
+}
+
+/** Creates a pending subscriber; null when the address exists already (UNIQUE on email). */
+export async function insertPendingSubscriber(
+  db: D1Database,
+  id: string,
+  fields: SignupFields,
+  consentMethod: string,
+  now: string,
+): Promise<Subscriber | null> {
+  const row = await db
+    .prepare(
+      `INSERT INTO subscribers (id, email, status, interests, frequency, send_hour, time_zone,
+         created_at, updated_at, consent_method)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (email) DO NOTHING
+       RETURNING *`,
+    )
+    .bind(
+      id,
+      fields.email,
+      fields.interests,
+      fields.frequency,
+      fields.sendHour,
+      fields.timeZone,
+      now,
+      now,
+      consentMethod,
+    )
+    .first<SubscriberRow>();
+  return row ? rowToSubscriber(row) : null;
+}
+
+/**
+ * A repeated sign-up of an address that is not active (pending, or unsubscribed and opting
+ * in afresh): takes the newly submitted preferences and restarts the pending clock.
+ * Unsubscribed rows stay unsubscribed until the new confirmation link is used.
+ */
+export async function refreshSignup(
+  db: D1Database,
+  id: string,
+  fields: Omit<SignupFields, 'email'>,
+  consentMethod: string,
+  now: string,
+): Promise<Subscriber | null> {
+  const row = await db
+    .prepare(
+      `UPDATE subscribers SET interests = ?, frequency = ?, send_hour = ?, time_zone = ?, consent_method = ?,
+         updated_at = ?
+       WHERE id = ? AND status IN ('pending', 'unsubscribed')
+       RETURNING *`,
+    )
+    .bind(fields.interests, fields.frequency, fields.sendHour, fields.timeZone, consentMethod, now, id)
+    .first<SubscriberRow>();
+  return row ? rowToSubscriber(row) : null;
+}
+
+/**
+ * Double opt-in: pending (or unsubscribed, after a fresh sign-up) → active, consent recorded.
+ * Bumps token_version so the confirmation link is single-use and any older link dies.
+ * Null when the version or status no longer match (replayed or raced confirmation).
+ */
+export async function confirmSubscriber(
+  db: D1Database,
+  id: string,
+  tokenVersion: number,
+  consentIpHash: string | null,
+  now: string,
+): Promise<Subscriber | null> {
+  const row = await db
+    .prepare(
+      `UPDATE subscribers SET status = 'active', confirmed_at = ?, consent_at = ?, consent_ip_hash = ?,
+         consent_method = COALESCE(consent_method, 'form'), unsubscribed_at = NULL,
+         token_version = token_version + 1, updated_at = ?
+       WHERE id = ? AND token_version = ? AND status IN ('pending', 'unsubscribed')
+       RETURNING *`,
+    )
+    .bind(now, now, consentIpHash, now, id, tokenVersion)
+    .first<SubscriberRow>();
+  return row ? rowToSubscriber(row) : null;
+}
+
+/** active/pending → unsubscribed; null when already unsubscribed or suppressed (idempotent). */
+export async function unsubscribeSubscriber(
+  db: D1Database,
+  id: string,
+  tokenVersion: number,
+  now: string,
+): Promise<Subscriber | null> {
+  const row = await db
+    .prepare(
+      `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?, updated_at = ?
+       WHERE id = ? AND token_version = ? AND status IN ('active', 'pending')
+       RETURNING *`,
+    )
+    .bind(now, now, id, tokenVersion)
+    .first<SubscriberRow>();
+  return row ? rowToSubscriber(row) : null;
+}
+
+/**
+ * "Resubscribe" straight from the unsubscribe page: the signed link proves the mailbox, and
+ * the click is fresh consent, so unsubscribed → active without another email.
+ */
+export async function resubscribeSubscriber(
+  db: D1Database,
+  id: string,
+  tokenVersion: number,
+  consentIpHash: string | null,
+  now: string,
+): Promise<Subscriber | null> {
+  const row = await db
+    .prepare(
+      `UPDATE subscribers SET status = 'active', unsubscribed_at = NULL, consent_at = ?, consent_method = 'form',
+         consent_ip_hash = ?, confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
+       WHERE id = ? AND token_version = ? AND status = 'unsubscribed'
+       RETURNING *`,
+    )
+    .bind(now, consentIpHash, now, now, id, tokenVersion)
+    .first<SubscriberRow>();
+  return row ? rowToSubscriber(row) : null;
+}
+
+export interface PreferenceFields {
+  interests: string;
+  frequency: Frequency;
+  sendHour: number;
+  sendWeekday: number;
+  timeZone: string;
+  digestSize: number;
+  trendingMix: number;
+  alwaysSend: boolean;
+}
+
+export async function updatePreferences(
+  db: D1Database,
+  id: string,
+  tokenVersion: number,
+  fields: PreferenceFields,
+  now: string,
+): Promise<Subscriber | null> {
+  const row = await db
+    .prepare(
+      `UPDATE subscribers SET interests = ?, frequency = ?, send_hour = ?, send_weekday = ?, time_zone = ?,
+         digest_size = ?, trending_mix = ?, always_send = ?, updated_at = ?
+       WHERE id = ? AND token_version = ?
+       RETURNING *`,
+    )
+    .bind(
+      fields.interests,
+      fields.frequency,
+      fields.sendHour,
+      fields.sendWeekday,
+      fields.timeZone,
+      fields.digestSize,
+      fields.trendingMix,
+      fields.alwaysSend ? 1 : 0,
+      now,
+      id,
+      tokenVersion,
+    )
+    .first<SubscriberRow>();
+  return row ? rowToSubscriber(row) : null;
+}
+
+/** Everything keyed to a subscriber besides their row, for "export my data". */
+export async function getSubscriberActivity(
+  db: D1Database,
+  id: string,
+): Promise<{
+  deliveries: Record<string, unknown>[];
+  sentPapers: Record<string, unknown>[];
+  feedback: Record<string, unknown>[];
+}> {
+  const [deliveries, sentPapers, feedback] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        `SELECT id, edition_id, period_key, status, subject, paper_ids, last_event, queued_at, sent_at
+         FROM deliveries WHERE subscriber_id = ? ORDER BY queued_at`,
+      )
+      .bind(id),
+    db
+      .prepare(
+        'SELECT paper_id, delivery_id, sent_at FROM sent_papers WHERE subscriber_id = ? ORDER BY sent_at',
+      )
+      .bind(id),
+    db
+      .prepare('SELECT paper_id, vote, created_at FROM feedback WHERE subscriber_id = ? ORDER BY created_at')
+      .bind(id),
+  ]);
+  return {
+    deliveries: deliveries?.results ?? [],
+    sentPapers: sentPapers?.results ?? [],
+    feedback: feedback?.results ?? [],
+  };
+}
+
+/**
+ * "Delete me": removes the row and everything keyed to it (deliveries, sent papers,
+ * feedback, webhook events naming the address) and records the suppression hash, all in
+ * one batch (one transaction), so a failure leaves nothing half-erased.
+ */
+export async function eraseSubscriberData(
+  db: D1Database,
+  subscriber: { id: string; email: string },
+  extra: D1PreparedStatement[],
+): Promise<boolean> {
+  const results = await db.batch([
+    ...extra,
+    db.prepare('DELETE FROM feedback WHERE subscriber_id = ?').bind(subscriber.id),
+    db.prepare('DELETE FROM sent_papers WHERE subscriber_id = ?').bind(subscriber.id),
+    db.prepare('DELETE FROM deliveries WHERE subscriber_id = ?').bind(subscriber.id),
+    db.prepare('DELETE FROM webhook_events WHERE lower(recipient) = lower(?)').bind(subscriber.email),
+    db.prepare('DELETE FROM subscribers WHERE id = ?').bind(subscriber.id),
+  ]);
+  return (results.at(-1)?.meta.changes ?? 0) > 0;
+}
+
+/** Deletes sign-ups never confirmed since `cutoff` (ISO); returns how many. */
+export async function deletePendingBefore(db: D1Database, cutoff: string): Promise<number> {
+  const result = await db
+    .prepare(`DELETE FROM subscribers WHERE status = 'pending' AND updated_at < ?`)
+    .bind(cutoff)
+    .run();
+  return result.meta.changes ?? 0;
+}

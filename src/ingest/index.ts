@@ -1,17 +1,340 @@
 /**
- * Ingest entry point (ingest issue): pulls Hugging Face Daily Papers and arXiv into D1.
+ * Ingest entry point: pulls Hugging Face Daily Papers and arXiv into D1. Crons and
+ * `POST /admin/ingest` both call runIngest. Each source is crawled independently: a
+ * failing upstream (HTTP error, timeout, unusable body) fails only that source's run,
+ * which is recorded in ingest_runs with its error so the next cron retries; what was
+ * fetched before the failure is still stored. Invalid items are skipped, counted and
+ * logged. Writes go through upsertPapers, so re-running a payload adds nothing.
  */
+
+import { insertIngestRun, releaseIngestLease, tryAcquireIngestLease } from '../db/ingest-runs';
+import { upsertPapers } from '../db/papers';
+import { listActiveInterestTexts } from '../db/subscribers';
+import type { IncomingPaper } from '../domain';
 import type { AppContext } from '../env';
+import { logEvent } from '../lib/log';
+import { addDays, utcDate } from '../lib/time';
+import { parseInterests } from '../subscriptions/interests';
+import { parseArxivFeed } from './arxiv';
+import { parseHfDailyPapers } from './hf';
+import { fetchText, UpstreamError } from './http';
+import { type SkippedItem, UpstreamFormatError } from './normalise';
 
 export type IngestSource = 'hf' | 'arxiv';
+export const INGEST_SOURCES: readonly IngestSource[] = ['hf', 'arxiv'];
+
+/** Knobs with production defaults; tests shorten the arXiv interval and page sizes. */
+export interface IngestTuning {
+  hfTimeoutMs: number;
+  /** `limit` per Daily Papers request (the API allows up to 100). */
+  hfPageSize: number;
+  hfMaxPagesPerDay: number;
+  /** Previous days whose lists are re-fetched to refresh upvotes and comments. */
+  hfRefreshDays: number;
+  arxivTimeoutMs: number;
+  arxivPageSize: number;
+  arxivMaxPages: number;
+  /** arXiv's terms: at most one request every 3 seconds, one connection at a time. */
+  arxivRequestIntervalMs: number;
+  /** Entries submitted before `at - arxivWindowDays` end the crawl (covers weekends). */
+  arxivWindowDays: number;
+}
+
+export const DEFAULT_INGEST_TUNING: IngestTuning = {
+  hfTimeoutMs: 15_000,
+  hfPageSize: 100,
+  hfMaxPagesPerDay: 5,
+  hfRefreshDays: 3,
+  arxivTimeoutMs: 30_000,
+  arxivPageSize: 200,
+  arxivMaxPages: 20,
+  arxivRequestIntervalMs: 3_000,
+  arxivWindowDays: 4,
+};
 
 export interface IngestOptions {
   sources: IngestSource[];
   at: Date;
   /** YYYY-MM-DD to backfill instead of "today". */
   date?: string;
+  tuning?: Partial<IngestTuning>;
 }
 
-export async function runIngest(_app: AppContext, _options: IngestOptions): Promise<{ runs: unknown[] }> {
-  return { runs: [] };
+export interface IngestRunSummary {
+  /** ingest_runs row id (null when the run was skipped and nothing was recorded). */
+  id: number | null;
+  source: IngestSource;
+  window: string;
+  status: 'ok' | 'failed' | 'skipped';
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  errors: string[];
+  started_at: string;
+  duration_ms: number;
+}
+
+export interface IngestResult {
+  runs: IngestRunSummary[];
+}
+
+/** Recorded and logged per run, so one bad payload cannot flood D1 or the logs. */
+const MAX_RECORDED_ERRORS = 20;
+const MAX_LOGGED_SKIPS = 50;
+/** An arXiv crawl never legitimately takes longer; a crashed run's lease expires after this. */
+const ARXIV_LEASE_MS = 20 * 60_000;
+
+export async function runIngest(app: AppContext, options: IngestOptions): Promise<IngestResult> {
+  const tuning = { ...DEFAULT_INGEST_TUNING, ...options.tuning };
+  const sources = [...new Set(options.sources)];
+  // Different hosts: the sources run side by side; each is sequential within itself.
+  const runs = await Promise.all(
+    sources.map((source) =>
+      source === 'hf' ? ingestHuggingFace(app, options, tuning) : ingestArxiv(app, options, tuning),
+    ),
+  );
+  return { runs };
+}
+
+/** Counts for one source's run, filled in as pages are fetched and stored. */
+class RunTally {
+  fetched = 0;
+  inserted = 0;
+  updated = 0;
+  unchanged = 0;
+  skipped = 0;
+  errors: string[] = [];
+  failed = false;
+  private loggedSkips = 0;
+  readonly startedAt = new Date();
+
+  constructor(
+    readonly source: IngestSource,
+    public window: string,
+  ) {}
+
+  async store(app: AppContext, papers: IncomingPaper[]): Promise<void> {
+    if (papers.length === 0) return;
+    const result = await upsertPapers(app.db, papers, new Date().toISOString());
+    this.inserted += result.inserted.length;
+    this.updated += result.updated.length;
+    this.unchanged += result.unchanged.length;
+  }
+
+  skip(items: SkippedItem[], where: string): void {
+    for (const item of items) {
+      this.skipped += 1;
+      const reason = `${where} item ${item.index}: ${item.reason}`;
+      if (this.errors.length < MAX_RECORDED_ERRORS) this.errors.push(`skipped ${reason}`);
+      if (this.loggedSkips < MAX_LOGGED_SKIPS) {
+        this.loggedSkips += 1;
+        logEvent('ingest_item_skipped', { source: this.source, reason });
+      }
+    }
+  }
+
+  fail(error: unknown, where: string): void {
+    this.failed = true;
+    const message =
+      error instanceof UpstreamError || error instanceof UpstreamFormatError ? error.message : null;
+    // Anything else is our bug (e.g. D1 rejected a statement): say so instead of blaming upstream.
+    const text = message ?? `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    this.errors.unshift(`${where}: ${text}`);
+    this.errors.length = Math.min(this.errors.length, MAX_RECORDED_ERRORS);
+  }
+
+  async finish(app: AppContext): Promise<IngestRunSummary> {
+    const run = {
+      source: this.source,
+      window: this.window,
+      status: this.failed ? ('failed' as const) : ('ok' as const),
+      fetched: this.fetched,
+      inserted: this.inserted,
+      updated: this.updated,
+      skipped: this.skipped,
+      errors: this.errors,
+      started_at: this.startedAt.toISOString(),
+      duration_ms: Date.now() - this.startedAt.getTime(),
+    };
+    const id = await insertIngestRun(app.db, run);
+    const summary: IngestRunSummary = { id, ...run, unchanged: this.unchanged };
+    logEvent('ingest', { ...summary });
+    return summary;
+  }
+}
+
+function userAgent(app: AppContext): string {
+  return `papers-digest/1.0 (+${app.config.PUBLIC_URL})`;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Hugging Face: today's list (UTC) plus the previous `hfRefreshDays` lists, whose upvotes
+ * and comments keep changing; or exactly one list when backfilling a date. Weekends and
+ * holidays have empty lists, which is a normal, successful run.
+ */
+async function ingestHuggingFace(
+  app: AppContext,
+  options: IngestOptions,
+  tuning: IngestTuning,
+): Promise<IngestRunSummary> {
+  const today = options.date ?? utcDate(options.at);
+  const days = options.date
+    ? [options.date]
+    : Array.from({ length: tuning.hfRefreshDays + 1 }, (_, offset) => addDays(today, -offset));
+  const window = days.length === 1 ? today : `${days[days.length - 1]}..${today}`;
+  const tally = new RunTally('hf', window);
+
+  for (const day of days) {
+    const seen = new Set<string>();
+    try {
+      for (let page = 0; page < tuning.hfMaxPagesPerDay; page++) {
+        const url = new URL('/api/daily_papers', `${app.config.HF_API_URL}/`);
+        url.searchParams.set('date', day);
+        url.searchParams.set('limit', String(tuning.hfPageSize));
+        url.searchParams.set('p', String(page));
+        const text = await fetchText(url.toString(), {
+          timeoutMs: tuning.hfTimeoutMs,
+          accept: 'application/json',
+          userAgent: userAgent(app),
+        });
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new UpstreamFormatError(
+            `Hugging Face daily papers: response is not JSON (${text.trim().slice(0, 80)}...)`,
+          );
+        }
+        const parsed = parseHfDailyPapers(body, { date: day });
+        const items = (body as unknown[]).length;
+        tally.fetched += items;
+        tally.skip(parsed.skipped, `${day} p${page}`);
+        const fresh = parsed.papers.filter((paper) => !seen.has(paper.id));
+        for (const paper of fresh) seen.add(paper.id);
+        await tally.store(app, fresh);
+        // A short page is the last one; a page of nothing new means the API ignored `p`.
+        if (items < tuning.hfPageSize || (parsed.papers.length > 0 && fresh.length === 0)) break;
+      }
+    } catch (error) {
+      tally.fail(error, day);
+    }
+  }
+  return tally.finish(app);
+}
+
+/** ARXIV_CATEGORIES plus every arXiv category an active subscriber typed into their interests. */
+async function arxivCategories(app: AppContext): Promise<string[]> {
+  const categories = new Set(app.config.ARXIV_CATEGORIES);
+  for (const text of await listActiveInterestTexts(app.db)) {
+    for (const category of parseInterests(text).categories) categories.add(category);
+  }
+  return [...categories];
+}
+
+const compactDate = (date: string) => date.replaceAll('-', '');
+
+/**
+ * arXiv: newest submissions first in the chosen categories, one page at a time with the
+ * required pause between requests, until entries are older than the window, the results
+ * run out, or the page cap is hit. A backfill date restricts the query to that day.
+ */
+async function ingestArxiv(
+  app: AppContext,
+  options: IngestOptions,
+  tuning: IngestTuning,
+): Promise<IngestRunSummary> {
+  const categories = await arxivCategories(app);
+  const categoryQuery = categories.map((category) => `cat:${category}`).join(' OR ');
+  const searchQuery = options.date
+    ? `(${categoryQuery}) AND submittedDate:[${compactDate(options.date)}0000 TO ${compactDate(options.date)}2359]`
+    : categoryQuery;
+  const windowStart = options.date
+    ? `${options.date}T00:00:00.000Z`
+    : new Date(options.at.getTime() - tuning.arxivWindowDays * 86_400_000).toISOString();
+  const tally = new RunTally('arxiv', `${options.date ?? `since ${windowStart}`}: ${categoryQuery}`);
+
+  if (!(await tryAcquireIngestLease(app.db, 'arxiv', new Date(), ARXIV_LEASE_MS))) {
+    const summary: IngestRunSummary = {
+      id: null,
+      source: 'arxiv',
+      window: tally.window,
+      status: 'skipped',
+      fetched: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+      errors: ['another arXiv ingest is running; arXiv allows one connection at a time'],
+      started_at: tally.startedAt.toISOString(),
+      duration_ms: 0,
+    };
+    logEvent('ingest', { ...summary });
+    return summary;
+  }
+
+  try {
+    let start = 0;
+    let emptyRetries = 0;
+    for (let page = 0; page < tuning.arxivMaxPages; page++) {
+      if (page > 0) await sleep(tuning.arxivRequestIntervalMs);
+      const url = new URL('/api/query', `${app.config.ARXIV_API_URL}/`);
+      url.searchParams.set('search_query', searchQuery);
+      url.searchParams.set('sortBy', 'submittedDate');
+      url.searchParams.set('sortOrder', 'descending');
+      url.searchParams.set('start', String(start));
+      url.searchParams.set('max_results', String(tuning.arxivPageSize));
+      const feed = await fetchArxivPage(app, url.toString(), tuning);
+      const entries = feed.papers.length + feed.skipped.length;
+      tally.fetched += entries;
+      tally.skip(feed.skipped, `start=${start}`);
+
+      const inWindow = feed.papers.filter((paper) => !paper.publishedAt || paper.publishedAt >= windowStart);
+      await tally.store(app, inWindow);
+      const reachedOlder = inWindow.length < feed.papers.length;
+
+      if (entries === 0) {
+        // The API sometimes answers an empty page in the middle of a result set; retry once.
+        if (feed.totalResults !== null && start < feed.totalResults && emptyRetries === 0) {
+          emptyRetries += 1;
+          continue;
+        }
+        break;
+      }
+      start += entries;
+      if (reachedOlder) break;
+      if (feed.totalResults !== null && start >= feed.totalResults) break;
+    }
+  } catch (error) {
+    tally.fail(error, 'arXiv');
+  } finally {
+    await releaseIngestLease(app.db, 'arxiv');
+  }
+  return tally.finish(app);
+}
+
+async function fetchArxivPage(app: AppContext, url: string, tuning: IngestTuning) {
+  try {
+    const xml = await fetchText(url, {
+      timeoutMs: tuning.arxivTimeoutMs,
+      accept: 'application/atom+xml',
+      userAgent: userAgent(app),
+    });
+    return parseArxivFeed(xml);
+  } catch (error) {
+    // arXiv explains a rejected query (HTTP 400) in an error feed: surface its message.
+    if (error instanceof UpstreamError && error.body?.includes('<feed')) {
+      try {
+        parseArxivFeed(error.body);
+      } catch (explained) {
+        if (explained instanceof UpstreamFormatError) {
+          throw new UpstreamError(`HTTP ${error.status}: ${explained.message}`, error.status);
+        }
+      }
+    }
+    throw error;
+  }
 }

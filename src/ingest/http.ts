@@ -1,0 +1,72 @@
+/**
+ * One bounded GET to an upstream. Every failure that should fail a source's run (network
+ * error, timeout, non-2xx) becomes an UpstreamError whose message says what happened, so
+ * it can be recorded in ingest_runs as-is and the next cron simply tries again.
+ */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    message: string,
+    /** HTTP status when the upstream answered, null for network errors and timeouts. */
+    readonly status: number | null = null,
+    /** The error response's body, for sources that explain errors in it (arXiv's error feed). */
+    readonly body: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export interface FetchTextOptions {
+  timeoutMs: number;
+  accept: string;
+  userAgent: string;
+}
+
+/** Fetches `url` and returns the body text, aborting after `timeoutMs` (body included). */
+export async function fetchText(url: string, options: FetchTextOptions): Promise<string> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  const where = describe(url);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      signal,
+      headers: { accept: options.accept, 'user-agent': options.userAgent },
+    });
+  } catch (error) {
+    throw toUpstreamError(error, where, options.timeoutMs);
+  }
+  let body: string;
+  try {
+    body = await response.text();
+  } catch (error) {
+    throw toUpstreamError(error, where, options.timeoutMs);
+  }
+  if (!response.ok) {
+    const excerpt = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+    throw new UpstreamError(
+      `${where} answered HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`,
+      response.status,
+      body,
+    );
+  }
+  return body;
+}
+
+function toUpstreamError(error: unknown, where: string, timeoutMs: number): UpstreamError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new UpstreamError(`${where} timed out after ${timeoutMs} ms`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new UpstreamError(`${where} is unreachable: ${message}`);
+}
+
+/** Host and path only: query strings are long and say nothing about the failure. */
+function describe(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}
