@@ -1,22 +1,40 @@
 /** @jsxImportSource hono/jsx */
 /**
- * Public pages that are not part of a subscriber flow: the landing page and the health
- * check. The landing page is a placeholder until the subscriptions area fills it in.
+ * Public pages that are not part of a subscriber flow: the landing page (what the digest
+ * is, the latest papers as a sample, the sign-up form) and the health check.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { latestIngestRuns } from '../../src/db/ingest-runs';
+import { listLatestPapers } from '../../src/db/papers';
 import { getSchemaVersion } from '../../src/db/stats';
 import type { HonoEnv } from '../types';
-import { Layout } from '../views/layout';
+import { LandingPage, type LandingProps } from '../views/landing';
+
+const SAMPLE_SIZE = 6;
+
+/** Everything the landing page shows besides the form state (shared with POST /subscribe). */
+export async function landingProps(
+  c: Context<HonoEnv>,
+): Promise<Omit<LandingProps, 'values' | 'errors' | 'fresh'>> {
+  const { db, config } = c.var.app;
+  const [papers, runs] = await Promise.all([
+    listLatestPapers(db, SAMPLE_SIZE),
+    config.isDevelopment ? latestIngestRuns(db) : Promise.resolve([]),
+  ]);
+  return {
+    papers,
+    failedSources: runs.filter((run) => run.status === 'failed').map((run) => run.source),
+    showDevNotice: config.isDevelopment,
+    turnstileSiteKey: config.TURNSTILE_SITE_KEY,
+    postalAddress: config.POSTAL_ADDRESS,
+  };
+}
 
 export const publicRoutes = new Hono<HonoEnv>()
-  .get('/', (c) =>
-    c.html(
-      <Layout title="Papers Digest">
-        <h1>Papers Digest</h1>
-        <p>A personalised digest of new and trending research papers, in your inbox.</p>
-      </Layout>,
-    ),
-  )
+  .get('/', async (c) => {
+    const props = await landingProps(c);
+    return c.html(<LandingPage {...props} values={{}} errors={{}} fresh={true} />);
+  })
   .get('/healthz', async (c) => {
     const schema = await getSchemaVersion(c.var.app.db);
     return c.json({ ok: true, schema_version: schema?.version ?? 0, schema_name: schema?.name ?? null });

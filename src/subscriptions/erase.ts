@@ -1,0 +1,66 @@
+/**
+ * "Delete me" and "export my data". Erasure removes the subscriber and everything keyed
+ * to them but keeps SHA-256 of the address in `suppressions` (reason "erased"), so an old
+ * CSV cannot quietly re-import someone who asked to be forgotten. The export is what we
+ * hold about a person, minus token internals (which would let anyone holding the file
+ * forge nothing, but are ours, not theirs).
+ */
+
+import { eraseSubscriberData, getSubscriberActivity } from '../db/subscribers';
+import { emailHash, suppressionStatement } from '../db/suppressions';
+import type { Subscriber } from '../domain';
+import { parseInterests } from './interests';
+
+export async function eraseSubscriber(
+  db: D1Database,
+  subscriber: Pick<Subscriber, 'id' | 'email'>,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const hash = await emailHash(subscriber.email);
+  return eraseSubscriberData(db, subscriber, [suppressionStatement(db, hash, 'erased', now)]);
+}
+
+export async function exportSubscriberData(db: D1Database, subscriber: Subscriber, now: Date = new Date()) {
+  const activity = await getSubscriberActivity(db, subscriber.id);
+  const parseList = (value: unknown) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  };
+  return {
+    exported_at: now.toISOString(),
+    subscriber: {
+      id: subscriber.id,
+      email: subscriber.email,
+      status: subscriber.status,
+      interests: subscriber.interests,
+      interests_parsed: parseInterests(subscriber.interests),
+      frequency: subscriber.frequency,
+      send_hour: subscriber.sendHour,
+      send_weekday: subscriber.sendWeekday,
+      time_zone: subscriber.timeZone,
+      digest_size: subscriber.digestSize,
+      trending_mix: subscriber.trendingMix,
+      always_send: subscriber.alwaysSend,
+      learned_term_weights: subscriber.termWeights,
+      created_at: subscriber.createdAt,
+      updated_at: subscriber.updatedAt,
+      confirmed_at: subscriber.confirmedAt,
+      unsubscribed_at: subscriber.unsubscribedAt,
+      suppressed_at: subscriber.suppressedAt,
+      suppressed_reason: subscriber.suppressedReason,
+      consent_at: subscriber.consentAt,
+      consent_method: subscriber.consentMethod,
+      consent_ip_hash: subscriber.consentIpHash,
+    },
+    deliveries: activity.deliveries.map((delivery) => ({
+      ...delivery,
+      paper_ids: parseList(delivery.paper_ids),
+    })),
+    sent_papers: activity.sentPapers,
+    feedback: activity.feedback,
+  };
+}

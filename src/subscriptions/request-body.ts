@@ -1,0 +1,92 @@
+/**
+ * Reads a POST body the way the subscriber routes accept it: HTML forms send
+ * application/x-www-form-urlencoded or multipart/form-data, API clients send JSON, and the
+ * answer format follows. Anything else is 415, an empty body 400 and an oversized one 413,
+ * before any validation runs, so nothing is written for a request we cannot read.
+ */
+import { AppError } from '../errors';
+
+export type BodyFormat = 'form' | 'json';
+
+export interface Submission {
+  format: BodyFormat;
+  /** First value per field; File parts become null (never valid in our forms). */
+  fields: Record<string, unknown>;
+}
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export function formatOf(request: Request): BodyFormat | null {
+  const type = mediaType(request);
+  if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return 'json';
+  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return 'form';
+  return null;
+}
+
+export async function readSubmission(request: Request): Promise<Submission> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = await request.arrayBuffer();
+  const format = formatOf(request);
+  if (format === null && (bytes.byteLength > 0 || mediaType(request) !== '')) {
+    throw new AppError(
+      415,
+      'unsupported_media_type',
+      'Send the form as application/x-www-form-urlencoded or multipart/form-data, or JSON as application/json.',
+    );
+  }
+  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  if (bytes.byteLength === 0 || format === null) {
+    throw new AppError(400, 'empty_body', 'The request body is empty: nothing was submitted.');
+  }
+  if (format === 'json') return { format, fields: parseJson(bytes) };
+  if (mediaType(request) === 'multipart/form-data') {
+    let data: FormData;
+    try {
+      data = await new Request('https://body.invalid/', {
+        method: 'POST',
+        headers: { 'content-type': request.headers.get('content-type')! },
+        body: bytes,
+      }).formData();
+    } catch {
+      throw new AppError(400, 'malformed_body', 'The form data could not be read.');
+    }
+    const fields: Record<string, unknown> = {};
+    for (const [name, value] of data.entries()) {
+      if (!(name in fields)) fields[name] = typeof value === 'string' ? value : null;
+    }
+    return { format, fields };
+  }
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of new URLSearchParams(new TextDecoder().decode(bytes))) {
+    if (!(name in fields)) fields[name] = value;
+  }
+  return { format, fields };
+}
+
+function parseJson(bytes: ArrayBuffer): Record<string, unknown> {
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === '')
+    throw new AppError(400, 'empty_body', 'The request body is empty: nothing was submitted.');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AppError(
+      400,
+      'invalid_json',
+      'The request body must be a JSON object with the sign-up fields.',
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+const tooLarge = () =>
+  new AppError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} kB.`);

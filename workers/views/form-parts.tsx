@@ -1,0 +1,173 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * Accessible form building blocks shared by the sign-up form and the preference centre:
+ * an error summary that takes focus after a failed submit (so screen-reader and keyboard
+ * users land on what went wrong), and fields whose hint and error are tied to the control
+ * with aria-describedby and flagged with aria-invalid. Everything works without JavaScript.
+ */
+import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
+
+export type FieldErrors = Record<string, string[]>;
+
+/** IANA zones for the time-zone selects; UTC first because it is the no-JS default. */
+export const TIME_ZONES: readonly string[] = (() => {
+  try {
+    return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+  } catch {
+    return ['UTC'];
+  }
+})();
+
+export const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
+export const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+
+const FIELD_LABELS: Record<string, string> = {
+  email: 'Email address',
+  interests: 'Interests',
+  frequency: 'How often',
+  send_hour: 'Delivery hour',
+  time_zone: 'Time zone',
+  send_weekday: 'Day for weekly digests',
+  digest_size: 'Papers per digest',
+  trending_mix: 'Relevance or trending',
+  always_send: 'Always send',
+};
+
+/** Lists every error; field errors link to their control. `_form` errors are general. */
+export function ErrorSummary(props: { errors: FieldErrors }) {
+  const entries = Object.entries(props.errors).filter(([, messages]) => messages.length > 0);
+  if (entries.length === 0) return null;
+  return (
+    <div
+      class="card error-summary"
+      id="error-summary"
+      role="alert"
+      tabindex={-1}
+      autofocus
+      aria-labelledby="error-summary-title"
+    >
+      <h2 id="error-summary-title" style="margin-top:0">
+        There is a problem
+      </h2>
+      <ul>
+        {entries.flatMap(([field, messages]) =>
+          messages.map((message) => (
+            <li>
+              {field === '_form' || !(field in FIELD_LABELS) ? (
+                message
+              ) : (
+                <a href={`#${field}`}>
+                  {FIELD_LABELS[field]}: {message}
+                </a>
+              )}
+            </li>
+          )),
+        )}
+      </ul>
+      {raw(`<script>document.getElementById('error-summary').focus();</script>`)}
+    </div>
+  );
+}
+
+/** aria attributes for a control with an optional hint and the field's errors. */
+export function describedBy(name: string, errors: FieldErrors, hint: boolean) {
+  const ids = [hint ? `${name}-hint` : null, errors[name]?.length ? `${name}-error` : null].filter(Boolean);
+  return {
+    'aria-describedby': ids.length > 0 ? ids.join(' ') : undefined,
+    'aria-invalid': errors[name]?.length ? 'true' : undefined,
+  };
+}
+
+/** A label with its hint, the control, and the field's error messages underneath. */
+export function Field(props: {
+  name: string;
+  label: string;
+  hint?: string;
+  errors: FieldErrors;
+  children: Child;
+}) {
+  const messages = props.errors[props.name] ?? [];
+  return (
+    <div class="field">
+      <label for={props.name}>{props.label}</label>
+      {props.hint ? (
+        <span class="hint" id={`${props.name}-hint`}>
+          {props.hint}
+        </span>
+      ) : null}
+      {props.children}
+      {messages.length > 0 ? (
+        <p class="error" id={`${props.name}-error`}>
+          <span class="visually-hidden">Error: </span>
+          {messages.join(' ')}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function HourSelect(props: { name: string; value: string; errors: FieldErrors; hint: boolean }) {
+  return (
+    <select id={props.name} name={props.name} {...describedBy(props.name, props.errors, props.hint)}>
+      {HOURS.map((hour) => (
+        <option value={String(hour)} selected={props.value === String(hour)}>
+          {hourLabel(hour)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/**
+ * The time-zone select. Without JavaScript it shows the submitted (or stored) zone, UTC by
+ * default; the tiny script picks the browser's zone on a fresh form only.
+ */
+export function TimeZoneSelect(props: {
+  value: string;
+  errors: FieldErrors;
+  hint: boolean;
+  detectFromBrowser: boolean;
+}) {
+  const zones = TIME_ZONES.includes(props.value) || !props.value ? TIME_ZONES : [props.value, ...TIME_ZONES];
+  return (
+    <>
+      <select
+        id="time_zone"
+        name="time_zone"
+        autocomplete="off"
+        {...describedBy('time_zone', props.errors, props.hint)}
+      >
+        {zones.map((zone) => (
+          <option value={zone} selected={zone === (props.value || 'UTC')}>
+            {zone.replace(/_/g, ' ')}
+          </option>
+        ))}
+      </select>
+      {props.detectFromBrowser
+        ? raw(
+            `<script>(function(){try{var s=document.getElementById('time_zone');var z=Intl.DateTimeFormat().resolvedOptions().timeZone;if(!s||!z)return;var has=false;for(var i=0;i<s.options.length;i++){if(s.options[i].value===z){has=true;break;}}if(!has){var o=document.createElement('option');o.value=z;o.textContent=z.replace(/_/g,' ');s.appendChild(o);}s.value=z;}catch(e){}})();</script>`,
+          )
+        : null}
+    </>
+  );
+}
+
+export const formStyles = `
+.visually-hidden { position:absolute !important; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+.error-summary { border: 2px solid var(--error); }
+input[aria-invalid=true], textarea[aria-invalid=true], select[aria-invalid=true] { border: 2px solid var(--error); }
+.field .hint { margin-bottom: .3rem; }
+.error-summary a { color: var(--error); font-weight: 600; }
+.paper { border-bottom: 1px solid var(--line); padding: .75rem 0; }
+.paper:last-child { border-bottom: 0; }
+.paper h3 { font-size: 1.05rem; margin: 0 0 .25rem; line-height: 1.35; }
+.paper p { margin: .2rem 0; }
+.meta { color: var(--muted); font-size: .9rem; }
+.actions { display:flex; flex-wrap: wrap; gap: .75rem; align-items: center; }
+.actions form { margin: 0; }
+.checkbox { display:flex; gap:.6rem; align-items:flex-start; font-weight:400; }
+.checkbox input { width:auto; margin-top:.35rem; }
+.danger { border-color: var(--error); }
+button.danger-button { background: var(--error); color: #fff; }
+`;

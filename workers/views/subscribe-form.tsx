@@ -1,0 +1,104 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The sign-up form, used on the landing page and re-rendered after a failed submit with
+ * the visitor's input kept and each error tied to its field. Field names are the API's
+ * (email, interests, frequency, send_hour, time_zone). It posts without JavaScript; the
+ * only scripts pick the browser's time zone and, when configured, load Turnstile.
+ */
+import { describedBy, ErrorSummary, Field, type FieldErrors, HourSelect, TimeZoneSelect } from './form-parts';
+
+export interface SubscribeFormValues {
+  email?: string;
+  interests?: string;
+  frequency?: string;
+  send_hour?: string;
+  time_zone?: string;
+}
+
+export function SubscribeForm(props: {
+  values: SubscribeFormValues;
+  errors: FieldErrors;
+  turnstileSiteKey?: string;
+  /** True on a fresh form; false when re-rendering what the visitor submitted. */
+  fresh: boolean;
+}) {
+  const { values, errors } = props;
+  return (
+    <form method="post" action="/subscribe" novalidate aria-labelledby="subscribe-title" class="card">
+      <h2 id="subscribe-title" style="margin-top:.25rem">
+        Subscribe
+      </h2>
+      <ErrorSummary errors={errors} />
+      <Field name="email" label="Email address" errors={errors}>
+        <input
+          type="email"
+          id="email"
+          name="email"
+          autocomplete="email"
+          inputmode="email"
+          spellcheck={false}
+          required
+          maxlength={254}
+          value={values.email ?? ''}
+          {...describedBy('email', errors, false)}
+        />
+      </Field>
+      <Field
+        name="interests"
+        label="Interests"
+        hint="Topics or keywords separated by commas or semicolons; optional arXiv categories like cs.CL; authors as author: Name. Leave empty for the most talked-about papers."
+        errors={errors}
+      >
+        <textarea
+          id="interests"
+          name="interests"
+          rows={3}
+          maxlength={2000}
+          placeholder="diffusion models, RLHF; cs.CL; author: Yejin Choi"
+          {...describedBy('interests', errors, true)}
+        >
+          {values.interests ?? ''}
+        </textarea>
+      </Field>
+      <div class="row">
+        <Field name="frequency" label="How often" errors={errors}>
+          <select id="frequency" name="frequency" {...describedBy('frequency', errors, false)}>
+            <option value="daily" selected={(values.frequency ?? 'daily') === 'daily'}>
+              Daily
+            </option>
+            <option value="weekly" selected={values.frequency === 'weekly'}>
+              Weekly (Mondays)
+            </option>
+          </select>
+        </Field>
+        <Field name="send_hour" label="Delivery hour" hint="In your time zone." errors={errors}>
+          <HourSelect name="send_hour" value={values.send_hour ?? '8'} errors={errors} hint={true} />
+        </Field>
+      </div>
+      <Field name="time_zone" label="Time zone" errors={errors}>
+        <TimeZoneSelect
+          value={values.time_zone ?? 'UTC'}
+          errors={errors}
+          hint={false}
+          detectFromBrowser={props.fresh}
+        />
+      </Field>
+      {/* Honeypot: hidden from people and assistive technology; bots that fill it are ignored. */}
+      <div class="hp" aria-hidden="true">
+        <label for="website">Website (leave empty)</label>
+        <input type="text" id="website" name="website" tabindex={-1} autocomplete="off" value="" />
+      </div>
+      {props.turnstileSiteKey ? (
+        <>
+          <div class="cf-turnstile" data-sitekey={props.turnstileSiteKey} style="margin-top:1rem" />
+          <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />
+        </>
+      ) : null}
+      <button type="submit">Subscribe</button>
+      <p class="hint" style="margin-top:.75rem">
+        We will email you a link to confirm. No confirmation, no emails. Every digest has a one-click
+        unsubscribe link.
+      </p>
+    </form>
+  );
+}

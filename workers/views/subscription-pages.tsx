@@ -1,0 +1,402 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The pages of a subscriber's life: "check your inbox", confirm (a button, because link
+ * scanners prefetch GETs), confirmed, unsubscribe (button page and the short one-click
+ * answer, with resubscribe and "change frequency instead"), the preference centre and the
+ * "deleted" page. Every page says what happened in its <h1>. Signed URLs are passed in
+ * ready-made; JSX escapes them like any other attribute.
+ */
+import type { Subscriber } from '../../src/domain';
+import {
+  describedBy,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  formStyles,
+  HourSelect,
+  hourLabel,
+  TimeZoneSelect,
+} from './form-parts';
+import { Layout } from './layout';
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+function Page(props: { title: string; children: unknown }) {
+  return (
+    <Layout
+      title={`${props.title} · Papers Digest`}
+      head={
+        <>
+          <meta name="robots" content="noindex" />
+          <style>{formStyles}</style>
+        </>
+      }
+    >
+      {props.children as never}
+    </Layout>
+  );
+}
+
+function schedule(subscriber: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone' | 'sendWeekday'>) {
+  const when =
+    subscriber.frequency === 'weekly' ? `every ${WEEKDAYS[subscriber.sendWeekday] ?? 'Monday'}` : 'every day';
+  return `${when} at ${hourLabel(subscriber.sendHour)} (${subscriber.timeZone.replace(/_/g, ' ')})`;
+}
+
+export function CheckInboxPage(props: { email: string }) {
+  return (
+    <Page title="Check your inbox">
+      <h1>Check your inbox</h1>
+      <p role="status">
+        We have sent an email to <strong>{props.email}</strong>. Open the link in it to confirm your
+        subscription; nothing is sent until you do.
+      </p>
+      <p class="muted">
+        The link works for 7 days. Nothing there after a few minutes? Check your spam folder, or sign up again
+        to get a new email.
+      </p>
+      <p>
+        <a href="/">Back to Papers Digest</a>
+      </p>
+    </Page>
+  );
+}
+
+export function ConfirmPage(props: { subscriber: Subscriber; action: string }) {
+  return (
+    <Page title="Confirm your subscription">
+      <h1>Confirm your subscription</h1>
+      <p>
+        You are about to subscribe <strong>{props.subscriber.email}</strong> to Papers Digest,{' '}
+        {schedule(props.subscriber)}.
+      </p>
+      {props.subscriber.interests ? (
+        <p class="muted">Interests: {props.subscriber.interests}</p>
+      ) : (
+        <p class="muted">No interests yet: you will get the most talked-about papers until you add some.</p>
+      )}
+      <form method="post" action={props.action}>
+        <button type="submit">Confirm subscription</button>
+      </form>
+      <p class="muted">If you did not ask for this, close this page: nothing happens unless you confirm.</p>
+    </Page>
+  );
+}
+
+export function ConfirmedPage(props: { subscriber: Subscriber; preferencesUrl: string }) {
+  return (
+    <Page title="Subscription confirmed">
+      <h1>Subscription confirmed</h1>
+      <p role="status">
+        Thank you. <strong>{props.subscriber.email}</strong> will receive Papers Digest{' '}
+        {schedule(props.subscriber)}, starting with the next edition.
+      </p>
+      <p>
+        <a class="button secondary" href={props.preferencesUrl}>
+          Manage preferences
+        </a>
+      </p>
+      <p class="muted">Every digest has links to change your preferences or unsubscribe in one click.</p>
+    </Page>
+  );
+}
+
+export function UnsubscribeConfirmPage(props: {
+  subscriber: Subscriber;
+  action: string;
+  preferencesUrl: string;
+}) {
+  return (
+    <Page title="Unsubscribe">
+      <h1>Unsubscribe from Papers Digest?</h1>
+      <p>
+        <strong>{props.subscriber.email}</strong> will stop receiving digests.
+      </p>
+      <form method="post" action={props.action}>
+        <input type="hidden" name="List-Unsubscribe" value="One-Click" />
+        <button type="submit">Unsubscribe</button>
+      </form>
+      <p>
+        Too many emails? <a href={`${props.preferencesUrl}#frequency`}>Change frequency instead</a>, or get
+        fewer papers per digest.
+      </p>
+    </Page>
+  );
+}
+
+export function UnsubscribedPage(props: {
+  subscriber: Subscriber | null;
+  resubscribeAction: string | null;
+  preferencesUrl: string | null;
+}) {
+  return (
+    <Page title="Unsubscribed">
+      <h1>You have been unsubscribed</h1>
+      <p role="status">
+        {props.subscriber ? (
+          <>
+            <strong>{props.subscriber.email}</strong> will not receive any more digests.
+          </>
+        ) : (
+          'You will not receive any more digests.'
+        )}
+      </p>
+      <div class="actions">
+        {props.resubscribeAction ? (
+          <form method="post" action={props.resubscribeAction}>
+            <button type="submit" class="secondary">
+              Resubscribe
+            </button>
+          </form>
+        ) : null}
+        {props.preferencesUrl ? (
+          <a class="button secondary" href={`${props.preferencesUrl}#frequency`}>
+            Change frequency instead
+          </a>
+        ) : null}
+      </div>
+      <p class="muted">Unsubscribed by mistake? Resubscribe above: your preferences are kept.</p>
+    </Page>
+  );
+}
+
+export function ResubscribedPage(props: {
+  subscriber: Subscriber;
+  preferencesUrl: string;
+  already: boolean;
+}) {
+  return (
+    <Page title="Subscribed again">
+      <h1>{props.already ? 'You are subscribed' : 'You are subscribed again'}</h1>
+      <p role="status">
+        <strong>{props.subscriber.email}</strong> will receive Papers Digest {schedule(props.subscriber)}.
+      </p>
+      <p>
+        <a class="button secondary" href={props.preferencesUrl}>
+          Manage preferences
+        </a>
+      </p>
+    </Page>
+  );
+}
+
+export function ErasedPage() {
+  return (
+    <Page title="Your data has been deleted">
+      <h1>Your data has been deleted</h1>
+      <p role="status">
+        We have deleted your subscription, your preferences, your digest history and your feedback. You will
+        not receive any more emails from us.
+      </p>
+      <p class="muted">
+        We keep only a one-way fingerprint (hash) of your address, so it cannot be re-imported by mistake. You
+        can sign up again at any time.
+      </p>
+      <p>
+        <a href="/">Back to Papers Digest</a>
+      </p>
+    </Page>
+  );
+}
+
+export interface PreferenceValues {
+  interests: string;
+  frequency: string;
+  send_hour: string;
+  send_weekday: string;
+  time_zone: string;
+  digest_size: string;
+  trending_mix: string;
+  always_send: boolean;
+}
+
+export function preferenceValues(subscriber: Subscriber): PreferenceValues {
+  return {
+    interests: subscriber.interests,
+    frequency: subscriber.frequency,
+    send_hour: String(subscriber.sendHour),
+    send_weekday: String(subscriber.sendWeekday),
+    time_zone: subscriber.timeZone,
+    digest_size: String(subscriber.digestSize),
+    trending_mix: String(subscriber.trendingMix),
+    always_send: subscriber.alwaysSend,
+  };
+}
+
+const MIX_OPTIONS: [string, string][] = [
+  ['0', 'Only relevance to my interests'],
+  ['0.15', 'Mostly relevance, a little trending'],
+  ['0.3', 'Relevance first, some trending (default)'],
+  ['0.5', 'Half relevance, half trending'],
+  ['0.7', 'Mostly trending'],
+  ['1', 'Only what is trending'],
+];
+
+export function PreferencesPage(props: {
+  subscriber: Subscriber;
+  values: PreferenceValues;
+  errors: FieldErrors;
+  saved: boolean;
+  action: string;
+  exportAction: string;
+  deleteAction: string;
+  unsubscribeUrl: string;
+  resubscribeAction: string;
+}) {
+  const { subscriber, values, errors } = props;
+  const mixOptions = MIX_OPTIONS.some(([value]) => Number(value) === Number(values.trending_mix))
+    ? MIX_OPTIONS
+    : [...MIX_OPTIONS, [values.trending_mix, `Custom (${values.trending_mix})`] as [string, string]];
+  const hasErrors = Object.keys(errors).length > 0;
+  return (
+    <Page title={props.saved ? 'Preferences saved' : hasErrors ? 'Error: Preferences' : 'Your preferences'}>
+      <h1>{props.saved ? 'Preferences saved' : 'Your preferences'}</h1>
+      {props.saved ? (
+        <p role="status" class="ok">
+          Your changes are saved and apply from the next digest.
+        </p>
+      ) : null}
+      <p>
+        Preferences for <strong>{subscriber.email}</strong>.{' '}
+        {subscriber.status === 'active'
+          ? `You receive Papers Digest ${schedule(subscriber)}.`
+          : subscriber.status === 'pending'
+            ? 'Your subscription is not confirmed yet: use the link in the confirmation email.'
+            : subscriber.status === 'unsubscribed'
+              ? 'You are unsubscribed and receive no digests.'
+              : 'Emails to this address are paused because earlier ones could not be delivered.'}
+      </p>
+      {subscriber.status === 'unsubscribed' ? (
+        <form method="post" action={props.resubscribeAction}>
+          <button type="submit" class="secondary">
+            Resubscribe
+          </button>
+        </form>
+      ) : null}
+
+      <form method="post" action={props.action} novalidate class="card" aria-labelledby="prefs-title">
+        <h2 id="prefs-title" style="margin-top:.25rem">
+          Digest settings
+        </h2>
+        <ErrorSummary errors={errors} />
+        <Field
+          name="interests"
+          label="Interests"
+          hint="Topics or keywords separated by commas or semicolons; arXiv categories like cs.CL; authors as author: Name."
+          errors={errors}
+        >
+          <textarea
+            id="interests"
+            name="interests"
+            rows={4}
+            maxlength={2000}
+            {...describedBy('interests', errors, true)}
+          >
+            {values.interests}
+          </textarea>
+        </Field>
+        <div class="row">
+          <Field name="frequency" label="How often" errors={errors}>
+            <select id="frequency" name="frequency" {...describedBy('frequency', errors, false)}>
+              <option value="daily" selected={values.frequency === 'daily'}>
+                Daily
+              </option>
+              <option value="weekly" selected={values.frequency === 'weekly'}>
+                Weekly
+              </option>
+            </select>
+          </Field>
+          <Field name="send_weekday" label="Day for weekly digests" errors={errors}>
+            <select id="send_weekday" name="send_weekday" {...describedBy('send_weekday', errors, false)}>
+              {WEEKDAYS.map((day, index) => (
+                <option value={String(index)} selected={values.send_weekday === String(index)}>
+                  {day}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <div class="row">
+          <Field name="send_hour" label="Delivery hour" hint="In your time zone." errors={errors}>
+            <HourSelect name="send_hour" value={values.send_hour} errors={errors} hint={true} />
+          </Field>
+          <Field name="time_zone" label="Time zone" errors={errors}>
+            <TimeZoneSelect value={values.time_zone} errors={errors} hint={false} detectFromBrowser={false} />
+          </Field>
+        </div>
+        <div class="row">
+          <Field name="digest_size" label="Papers per digest" hint="From 1 to 50." errors={errors}>
+            <input
+              type="number"
+              id="digest_size"
+              name="digest_size"
+              min={1}
+              max={50}
+              step={1}
+              inputmode="numeric"
+              value={values.digest_size}
+              {...describedBy('digest_size', errors, true)}
+            />
+          </Field>
+          <Field
+            name="trending_mix"
+            label="Relevance or trending"
+            hint="How much weight community upvotes get."
+            errors={errors}
+          >
+            <select id="trending_mix" name="trending_mix" {...describedBy('trending_mix', errors, true)}>
+              {mixOptions.map(([value, label]) => (
+                <option value={value} selected={Number(value) === Number(values.trending_mix)}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <label class="checkbox" for="always_send">
+          <input
+            type="checkbox"
+            id="always_send"
+            name="always_send"
+            value="on"
+            checked={values.always_send}
+            {...describedBy('always_send', errors, false)}
+          />
+          <span>
+            Always send a digest, even when no new paper matches my interests well (it is then filled with
+            trending papers).
+          </span>
+        </label>
+        <button type="submit">Save preferences</button>
+      </form>
+
+      <section aria-labelledby="data-title">
+        <h2 id="data-title">Your data</h2>
+        <div class="actions">
+          <form method="post" action={props.exportAction}>
+            <button type="submit" class="secondary">
+              Download my data
+            </button>
+          </form>
+          {subscriber.status === 'active' || subscriber.status === 'pending' ? (
+            <a class="button secondary" href={props.unsubscribeUrl}>
+              Unsubscribe
+            </a>
+          ) : null}
+        </div>
+        <div class="card danger">
+          <h3 style="margin-top:0">Delete me</h3>
+          <p>
+            Deletes your subscription, preferences, digest history and feedback for good. We keep only a
+            one-way hash of your address so it is never re-imported by mistake.
+          </p>
+          <form method="post" action={props.deleteAction}>
+            <button type="submit" class="danger-button">
+              Delete my data
+            </button>
+          </form>
+        </div>
+      </section>
+    </Page>
+  );
+}
