@@ -1,7 +1,99 @@
 /**
- * Admin routes for subscribers (filled in by its issue).
+ * Operators' subscriber import and export (admin token required by the admin sub-app).
+ * POST /admin/subscribers/import takes CSV (text/csv, header `email,interests,frequency,
+ * send_hour,time_zone`) or JSON (an array of the same fields) and answers a per-row report.
+ * GET /admin/subscribers/export streams every subscriber as CSV (optionally `?status=`),
+ * without secrets, page by page so its cost does not grow with the list in one query.
  */
 import { Hono } from 'hono';
+import Papa from 'papaparse';
+import { EXPORT_COLUMNS, type ExportCursor, listSubscribersForExport } from '../../../src/db/admin';
+import { AppError } from '../../../src/errors';
+import {
+  importSubscribers,
+  MAX_IMPORT_BYTES,
+  parseImportCsv,
+  parseImportJson,
+} from '../../../src/subscriptions/import';
 import type { HonoEnv } from '../../types';
 
-export const adminSubscriberRoutes = new Hono<HonoEnv>();
+const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
+const STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'];
+const EXPORT_PAGE_SIZE = 500;
+
+async function readBody(request: Request): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_IMPORT_BYTES) {
+    throw new AppError(413, 'import_too_large', `Import bodies are limited to ${MAX_IMPORT_BYTES} bytes.`);
+  }
+  const text = await request.text();
+  if (text.length > MAX_IMPORT_BYTES) {
+    throw new AppError(413, 'import_too_large', `Import bodies are limited to ${MAX_IMPORT_BYTES} bytes.`);
+  }
+  return text;
+}
+
+export const adminSubscriberRoutes = new Hono<HonoEnv>()
+  .post('/subscribers/import', async (c) => {
+    const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    let rows: ReturnType<typeof parseImportCsv>;
+    if (contentType === 'application/json') {
+      const text = await readBody(c.req.raw);
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new AppError(400, 'invalid_json', 'The body is not valid JSON.');
+      }
+      rows = parseImportJson(value);
+    } else if (CSV_TYPES.includes(contentType)) {
+      rows = parseImportCsv(await readBody(c.req.raw));
+    } else {
+      throw new AppError(
+        415,
+        'unsupported_media_type',
+        'Send the subscribers as text/csv (header: email,interests,frequency,send_hour,time_zone) or application/json.',
+      );
+    }
+    const report = await importSubscribers(c.var.app.db, rows);
+    return c.json(report, 200);
+  })
+  .get('/subscribers/export', (c) => {
+    const status = c.req.query('status');
+    if (status !== undefined && !STATUSES.includes(status)) {
+      throw new AppError(400, 'invalid_status', `status must be one of ${STATUSES.join(', ')}`);
+    }
+    const db = c.var.app.db;
+    const encoder = new TextEncoder();
+    let cursor: ExportCursor | undefined;
+    let headerSent = false;
+    let done = false;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (done) {
+          controller.close();
+          return;
+        }
+        const page = await listSubscribersForExport(db, { after: cursor, status, limit: EXPORT_PAGE_SIZE });
+        const last = page[page.length - 1];
+        if (last) cursor = { createdAt: last.created_at, id: last.id };
+        if (page.length < EXPORT_PAGE_SIZE) done = true;
+        const csv = Papa.unparse(
+          {
+            fields: [...EXPORT_COLUMNS],
+            data: page.map((row) => EXPORT_COLUMNS.map((column) => row[column])),
+          },
+          // Values starting with = + - @ are prefixed with ' so spreadsheets do not run them.
+          { header: !headerSent, escapeFormulae: true, newline: '\r\n' },
+        );
+        headerSent = true;
+        if (csv.length > 0) controller.enqueue(encoder.encode(`${csv}\r\n`));
+        if (done) controller.close();
+      },
+    });
+    const date = new Date().toISOString().slice(0, 10);
+    return c.body(stream, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="subscribers-${status ?? 'all'}-${date}.csv"`,
+    });
+  });

@@ -1,0 +1,209 @@
+/**
+ * Read-only SQL behind the operator's views: the /admin dashboard (recent ingest runs per
+ * source, recent editions with their delivery outcomes, webhook event counts, operational
+ * flags such as the Resend quota pause) and the subscriber CSV export. Everything is
+ * bounded (LIMIT or keyset pages) so the dashboard stays one cheap batch however large the
+ * tables grow, and the export can stream any number of subscribers page by page.
+ */
+import type { IngestRun } from './ingest-runs';
+
+export interface EditionSummary {
+  id: string;
+  frequency: string;
+  period_key: string;
+  planned_at: string;
+  candidates: number;
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface AppStateEntry {
+  key: string;
+  value: unknown;
+  updated_at: string;
+}
+
+export interface DashboardData {
+  ingestRuns: IngestRun[];
+  editions: EditionSummary[];
+  /** Webhook events by type (email.bounced, email.complained, ...), all time and last 7 days. */
+  webhookEvents: { type: string; total: number; last7d: number }[];
+  /** Permanent bounces vs transient ones, from the stored payloads. */
+  bounces: { permanent: number; transient: number };
+  suppressionsByReason: { reason: string; count: number }[];
+  feedback: { up: number; down: number };
+  appState: AppStateEntry[];
+}
+
+type IngestRunRow = Omit<IngestRun, 'errors'> & { errors: string };
+
+/** The dashboard's data in one D1 round trip. `runsPerSource` runs of each source, newest first. */
+export async function getDashboardData(
+  db: D1Database,
+  { runsPerSource = 5, editions = 10, now = new Date() } = {},
+): Promise<DashboardData> {
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+  const [runs, editionRows, events, bounces, suppressions, feedback, state] = await db.batch<unknown>([
+    db
+      .prepare(
+        `SELECT * FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY source ORDER BY id DESC) AS rank FROM ingest_runs
+         ) WHERE rank <= ? ORDER BY source, id DESC`,
+      )
+      .bind(runsPerSource),
+    db
+      .prepare(
+        `SELECT e.id, e.frequency, e.period_key, e.planned_at, json_array_length(e.paper_ids) AS candidates,
+                COALESCE(SUM(d.status = 'queued'), 0) AS queued,
+                COALESCE(SUM(d.status = 'sending'), 0) AS sending,
+                COALESCE(SUM(d.status = 'sent'), 0) AS sent,
+                COALESCE(SUM(d.status = 'failed'), 0) AS failed,
+                COALESCE(SUM(d.status = 'skipped'), 0) AS skipped
+         FROM (SELECT * FROM editions ORDER BY planned_at DESC, id DESC LIMIT ?) AS e
+         LEFT JOIN deliveries d ON d.edition_id = e.id
+         GROUP BY e.id ORDER BY e.planned_at DESC, e.id DESC`,
+      )
+      .bind(editions),
+    db
+      .prepare(
+        `SELECT type, COUNT(*) AS total, SUM(received_at >= ?) AS last7d
+         FROM webhook_events GROUP BY type ORDER BY total DESC`,
+      )
+      .bind(weekAgo),
+    db.prepare(
+      `SELECT COALESCE(SUM(json_extract(payload, '$.data.bounce.type') = 'Permanent'), 0) AS permanent,
+              COALESCE(SUM(COALESCE(json_extract(payload, '$.data.bounce.type'), '') != 'Permanent'), 0) AS transient
+       FROM webhook_events WHERE type = 'email.bounced' AND json_valid(payload)`,
+    ),
+    db.prepare('SELECT reason, COUNT(*) AS count FROM suppressions GROUP BY reason ORDER BY count DESC'),
+    db.prepare('SELECT COALESCE(SUM(vote = 1), 0) AS up, COALESCE(SUM(vote = -1), 0) AS down FROM feedback'),
+    db.prepare('SELECT key, value, updated_at FROM app_state ORDER BY key LIMIT 50'),
+  ]);
+  const rows = <T>(result: D1Result<unknown> | undefined) => (result?.results ?? []) as T[];
+  return {
+    ingestRuns: rows<IngestRunRow & { rank: number }>(runs).map(({ rank: _rank, ...row }) => ({
+      ...row,
+      errors: parseJson<string[]>(row.errors, []),
+    })),
+    editions: rows<EditionSummary>(editionRows),
+    webhookEvents: rows<{ type: string; total: number; last7d: number | null }>(events).map((row) => ({
+      ...row,
+      last7d: row.last7d ?? 0,
+    })),
+    bounces: rows<{ permanent: number; transient: number }>(bounces)[0] ?? { permanent: 0, transient: 0 },
+    suppressionsByReason: rows<{ reason: string; count: number }>(suppressions),
+    feedback: rows<{ up: number; down: number }>(feedback)[0] ?? { up: 0, down: 0 },
+    appState: rows<{ key: string; value: string; updated_at: string }>(state).map((row) => ({
+      key: row.key,
+      value: parseJson<unknown>(row.value, row.value),
+      updated_at: row.updated_at,
+    })),
+  };
+}
+
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** One subscriber as the export shows it: preferences, lifecycle and consent, never secrets. */
+export interface ExportedSubscriber {
+  email: string;
+  interests: string;
+  frequency: string;
+  send_hour: number;
+  time_zone: string;
+  status: string;
+  send_weekday: number;
+  digest_size: number;
+  trending_mix: number;
+  always_send: number;
+  created_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  suppressed_at: string | null;
+  suppressed_reason: string | null;
+  consent_at: string | null;
+  consent_method: string | null;
+  feedback_up: number;
+  feedback_down: number;
+  digests_sent: number;
+  last_sent_at: string | null;
+  id: string;
+}
+
+/** The export's columns, in order: the importer's five first, so an export can be re-imported. */
+export const EXPORT_COLUMNS: readonly (keyof ExportedSubscriber)[] = [
+  'email',
+  'interests',
+  'frequency',
+  'send_hour',
+  'time_zone',
+  'status',
+  'send_weekday',
+  'digest_size',
+  'trending_mix',
+  'always_send',
+  'created_at',
+  'confirmed_at',
+  'unsubscribed_at',
+  'suppressed_at',
+  'suppressed_reason',
+  'consent_at',
+  'consent_method',
+  'feedback_up',
+  'feedback_down',
+  'digests_sent',
+  'last_sent_at',
+  'id',
+];
+
+export interface ExportCursor {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * One page of the export in sign-up order, after `cursor` (keyset pagination, so page N
+ * costs the same as page 1). Token versions, learned term weights and consent IP hashes are
+ * deliberately not selected.
+ */
+export async function listSubscribersForExport(
+  db: D1Database,
+  { after, status, limit = 500 }: { after?: ExportCursor; status?: string; limit?: number },
+): Promise<ExportedSubscriber[]> {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (after) {
+    conditions.push('(s.created_at, s.id) > (?, ?)');
+    params.push(after.createdAt, after.id);
+  }
+  if (status) {
+    conditions.push('s.status = ?');
+    params.push(status);
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const { results } = await db
+    .prepare(
+      `SELECT s.email, s.interests, s.frequency, s.send_hour, s.time_zone, s.status, s.send_weekday,
+              s.digest_size, s.trending_mix, s.always_send, s.created_at, s.confirmed_at,
+              s.unsubscribed_at, s.suppressed_at, s.suppressed_reason, s.consent_at, s.consent_method,
+              (SELECT COUNT(*) FROM feedback f WHERE f.subscriber_id = s.id AND f.vote = 1) AS feedback_up,
+              (SELECT COUNT(*) FROM feedback f WHERE f.subscriber_id = s.id AND f.vote = -1) AS feedback_down,
+              (SELECT COUNT(*) FROM deliveries d WHERE d.subscriber_id = s.id AND d.status = 'sent') AS digests_sent,
+              (SELECT MAX(d.sent_at) FROM deliveries d WHERE d.subscriber_id = s.id AND d.status = 'sent') AS last_sent_at,
+              s.id
+       FROM subscribers s ${where}
+       ORDER BY s.created_at, s.id
+       LIMIT ?`,
+    )
+    .bind(...params, limit)
+    .all<ExportedSubscriber>();
+  return results;
+}

@@ -1,0 +1,669 @@
+#!/usr/bin/env node
+/**
+ * The end-to-end test: the real `npm start` server (wrangler dev, local D1, local queue,
+ * development outbox) driven by Debian's Chromium through playwright-core, against a
+ * local fake Hugging Face + arXiv upstream. It walks a subscriber's whole life as a person
+ * would: sign up on the landing page, confirm from the outbox, change preferences, get a
+ * digest after ingest + planning, vote 👍, view in browser, unsubscribe; and checks the
+ * operator's view (export, stats, dashboard, archive) after each step. Screenshots go to
+ * test-results/ (kept by CI) and are copied to docs/images/ for the README.
+ *
+ * Every wait is bounded, every child runs in its own process group and is killed on any
+ * exit, and the last line is a machine-readable `e2e: N passed, M failed`.
+ * Options: E2E_CHROMIUM=/path/to/chromium, E2E_HEADED=1, E2E_KEEP=1 (keep the temp D1 dir).
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
+import { chromium } from 'playwright-core';
+import { startFakeUpstream } from '../../scripts/e2e/fake-upstream.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const resultsDir = path.join(root, 'test-results');
+const imagesDir = path.join(root, 'docs', 'images');
+const ADMIN_TOKEN = 'dev-admin-token';
+const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+const STEP_TIMEOUT_MS = 90_000;
+const SERVER_START_TIMEOUT_MS = 120_000;
+
+mkdirSync(resultsDir, { recursive: true });
+
+// ---------------------------------------------------------------- process hygiene
+
+const children = [];
+const cleanups = [];
+
+/** Kills every child's whole process group (npm → node → wrangler → workerd). */
+function killChildren(signal = 'SIGKILL') {
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+process.on('exit', () => killChildren('SIGKILL'));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    console.error(`\ne2e: interrupted by ${signal}`);
+    killChildren('SIGKILL');
+    process.exit(130);
+  });
+}
+
+async function stopChildren() {
+  killChildren('SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && children.some((c) => c.exitCode === null && c.signalCode === null)) {
+    await sleep(100);
+  }
+  killChildren('SIGKILL');
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+/** Polls `probe` until it returns a truthy value or the time is up. */
+async function waitFor(probe, { timeoutMs, intervalMs = 500, what }) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${lastError.message})` : ''}`,
+  );
+}
+
+// ---------------------------------------------------------------- steps and checks
+
+const steps = [];
+const softFailures = [];
+let page;
+
+class StepFailure extends Error {}
+
+function assert(condition, message) {
+  if (!condition) throw new StepFailure(message);
+}
+
+/** A check that is reported but does not stop the walk (later steps do not depend on it). */
+function check(condition, message) {
+  if (!condition) {
+    softFailures.push(message);
+    console.log(`    ✗ ${message}`);
+  } else {
+    console.log(`    ✓ ${message}`);
+  }
+}
+
+async function step(name, fn, timeoutMs = STEP_TIMEOUT_MS) {
+  const started = Date.now();
+  console.log(`▶ ${name}`);
+  try {
+    await withTimeout(fn(), timeoutMs, `step "${name}"`);
+    steps.push({ name, ok: true });
+    console.log(`  ✔ ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    steps.push({ name, ok: false, error });
+    console.log(`  ✘ ${name}: ${error.message}`);
+    if (page) {
+      const file = path.join(resultsDir, `failure-${steps.length}.png`);
+      await page
+        .screenshot({ path: file, fullPage: true })
+        .then(() => console.log(`    screenshot: ${path.relative(root, file)} (at ${page.url()})`))
+        .catch(() => {});
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- server + API helpers
+
+let baseUrl; // what the browser and emails use (PUBLIC_URL)
+let apiUrl; // what Node uses (IPv4, no resolver surprises)
+const serverLog = [];
+
+async function startServer(upstreamUrl) {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const persistTo = mkdtempSync(path.join(tmpdir(), 'papers-digest-e2e-'));
+  if (!process.env.E2E_KEEP) cleanups.push(() => rmSync(persistTo, { recursive: true, force: true }));
+  baseUrl = `http://localhost:${port}`;
+  apiUrl = `http://127.0.0.1:${port}`;
+  const args = [
+    'start',
+    '--',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    persistTo,
+    '--show-interactive-dev-session=false',
+    '--var',
+    `HF_API_URL:${upstreamUrl}`,
+    '--var',
+    `ARXIV_API_URL:${upstreamUrl}`,
+    '--var',
+    `PUBLIC_URL:${baseUrl}`,
+  ];
+  const logFile = createWriteStream(path.join(resultsDir, 'e2e-server.log'));
+  const child = spawn('npm', args, {
+    cwd: root,
+    detached: true, // own process group, so the whole tree can be killed at once
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  children.push(child);
+  const collect = (chunk) => {
+    logFile.write(chunk);
+    for (const line of chunk.toString().split('\n')) if (line.trim()) serverLog.push(line);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  console.log(`    server: npm ${args.join(' ')}`);
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new StepFailure(`npm start exited with code ${child.exitCode}`);
+      const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      return response.ok ? response.json() : null;
+    },
+    { timeoutMs: SERVER_START_TIMEOUT_MS, intervalMs: 500, what: `/healthz on ${apiUrl}` },
+  ).then((health) => console.log(`    healthz: ${JSON.stringify(health)}`));
+}
+
+async function api(method, pathname, body, { accept = 'application/json', timeoutMs = 60_000 } = {}) {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, accept };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${apiUrl}${pathname}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json, headers: response.headers };
+}
+
+/** The subscriber's row as the operator's CSV export shows it (null when absent). */
+async function subscriberRow(email) {
+  const response = await api('GET', '/admin/subscribers/export', undefined, { accept: 'text/csv' });
+  assert(
+    response.status === 200,
+    `GET /admin/subscribers/export answered ${response.status}: ${response.text.slice(0, 200)}`,
+  );
+  const parsed = Papa.parse(response.text, { header: true, skipEmptyLines: true });
+  return parsed.data.find((row) => row.email === email) ?? null;
+}
+
+async function outbox() {
+  const response = await fetch(`${apiUrl}/dev/outbox.json`, { signal: AbortSignal.timeout(10_000) });
+  assert(response.ok, `/dev/outbox.json answered ${response.status}`);
+  return response.json();
+}
+
+async function stats() {
+  const response = await api('GET', '/admin/stats');
+  assert(response.status === 200, `/admin/stats answered ${response.status}`);
+  return response.json;
+}
+
+function saveScreenshotForDocs(name) {
+  mkdirSync(imagesDir, { recursive: true });
+  copyFileSync(path.join(resultsDir, name), path.join(imagesDir, name));
+}
+
+/** Opens an outbox email's HTML part as the top-level page, as a mail client would show it. */
+async function openEmailHtml(email) {
+  await page.goto(`${baseUrl}/dev/outbox/${email.id}/html`);
+}
+
+// ---------------------------------------------------------------- the walk
+
+const EMAIL = `reader.${Date.now().toString(36)}@Example.ORG`;
+const NORMALISED_EMAIL = EMAIL.replace(/@(.*)$/, (_, domain) => `@${domain.toLowerCase()}`);
+const TIME_ZONE = 'Europe/Berlin';
+
+async function main() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set E2E_CHROMIUM)`);
+  }
+  let upstream;
+  let browser;
+  let confirmationEmail;
+  let digestEmail;
+  let lastOutboxId = 0;
+  try {
+    await step(
+      'start the fake upstream and the real server (npm start)',
+      async () => {
+        upstream = await startFakeUpstream();
+        cleanups.push(() => upstream.close());
+        console.log(`    fake upstream: ${upstream.url}`);
+        await startServer(upstream.url);
+      },
+      SERVER_START_TIMEOUT_MS + 10_000,
+    );
+
+    await step('launch Chromium', async () => {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: !process.env.E2E_HEADED,
+        timeout: 30_000,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      const context = await browser.newContext({
+        viewport: { width: 1100, height: 900 },
+        timezoneId: TIME_ZONE,
+        locale: 'en-GB',
+      });
+      context.setDefaultTimeout(15_000);
+      context.setDefaultNavigationTimeout(20_000);
+      page = await context.newPage();
+      page.on('pageerror', (error) => console.log(`    [page error] ${error.message}`));
+    });
+
+    await step('landing page: fill in the form and subscribe', async () => {
+      await page.goto(`${baseUrl}/`);
+      await page.screenshot({ path: path.join(resultsDir, 'landing-empty.png'), fullPage: true });
+      const form = page.locator('form', { has: page.getByRole('button', { name: /subscribe/i }) }).first();
+      await form.getByLabel(/e-?mail/i).fill(EMAIL);
+      await form.getByLabel(/interests/i).fill('large language models; alignment, cs.CL');
+      await chooseField(form, 'frequency', 'daily');
+      await chooseField(form, 'send_hour', '7');
+      const timeZone = await form
+        .locator('[name="time_zone"]')
+        .first()
+        .inputValue()
+        .catch(() => null);
+      check(timeZone === TIME_ZONE, `the form defaults time_zone from the browser (${timeZone})`);
+      await form.getByRole('button', { name: /subscribe/i }).click();
+      await page.waitForLoadState('domcontentloaded');
+      const body = await visibleText(page.locator('body'));
+      assert(
+        /check your (e-?mail|inbox)|confirm/i.test(body),
+        `after submitting, the page says to check the inbox; got: ${body.slice(0, 300)}`,
+      );
+      const row = await subscriberRow(NORMALISED_EMAIL);
+      assert(row, `the export lists ${NORMALISED_EMAIL} after sign-up`);
+      assert(row.status === 'pending', `a new sign-up is pending until confirmed (status ${row.status})`);
+      check(
+        row.send_hour === '7' && row.frequency === 'daily',
+        `sign-up stored frequency/send hour (${row.frequency}/${row.send_hour})`,
+      );
+      check(row.time_zone === TIME_ZONE, `sign-up stored the browser's time zone (${row.time_zone})`);
+    });
+
+    await step('outbox: open the confirmation email and confirm', async () => {
+      const emails = await waitFor(
+        async () => (await outbox()).filter((email) => email.to === NORMALISED_EMAIL),
+        { timeoutMs: 20_000, what: 'the confirmation email in the outbox' },
+      ).then((list) => (list.length > 0 ? list : null));
+      assert(
+        emails && emails.length === 1,
+        `exactly one email (the confirmation) was sent, got ${emails?.length}`,
+      );
+      confirmationEmail = emails[0];
+      lastOutboxId = Math.max(lastOutboxId, confirmationEmail.id);
+      check(
+        confirmationEmail.text.includes('/confirm?token='),
+        'the confirmation email has a plain-text part with the link',
+      );
+      // Through the outbox UI, as a developer would: list → email → its HTML part → link.
+      await page.goto(`${baseUrl}/dev/outbox`);
+      await page.getByRole('link', { name: confirmationEmail.subject }).first().click();
+      await page.waitForURL(/\/dev\/outbox\/\d+$/);
+      const frame = page.frameLocator('iframe[title="HTML part"]');
+      await frame.locator('a[href*="/confirm?token="]').first().click();
+      await page.waitForURL(/\/confirm\?token=/);
+      const row = await subscriberRow(NORMALISED_EMAIL);
+      assert(
+        row.status === 'pending',
+        `opening the confirm link (GET) must not confirm yet (status ${row.status})`,
+      );
+      await page.getByRole('button', { name: /confirm/i }).click();
+      await page.waitForLoadState('domcontentloaded');
+      const after = await subscriberRow(NORMALISED_EMAIL);
+      assert(
+        after.status === 'active',
+        `after the confirm POST the subscriber is active (status ${after.status})`,
+      );
+      check(
+        after.consent_method === 'form' && !!after.consent_at,
+        `consent recorded (${after.consent_method} at ${after.consent_at})`,
+      );
+    });
+
+    await step('preferences: change interests and send hour', async () => {
+      const preferencesLink = page.locator('a[href*="/preferences?token="]').first();
+      if ((await preferencesLink.count()) > 0) {
+        await preferencesLink.click();
+      } else {
+        // Fall back to the link in the confirmation email.
+        const match = /https?:\/\/[^\s"'<>]+\/preferences\?token=[^\s"'<>]+/.exec(
+          `${confirmationEmail.html} ${confirmationEmail.text}`,
+        );
+        assert(match, 'neither the confirmed page nor the confirmation email links to the preferences');
+        await page.goto(match[0].replaceAll('&amp;', '&'));
+      }
+      await page.waitForURL(/\/preferences\?token=/);
+      const form = page.locator('form', { has: page.getByRole('button', { name: /save preferences/i }) });
+      await form
+        .getByLabel(/interests/i)
+        .fill('large language models; RLHF, language model alignment; cs.CL');
+      await chooseField(form, 'send_hour', '9');
+      await form.getByRole('button', { name: /save preferences/i }).click();
+      await page.waitForLoadState('domcontentloaded');
+      const body = await visibleText(page.locator('body'));
+      check(/saved|updated/i.test(body), 'the preferences page confirms the change');
+      const row = await subscriberRow(NORMALISED_EMAIL);
+      assert(row.interests.includes('RLHF'), `the new interests are stored (${row.interests})`);
+      assert(row.send_hour === '9', `the new send hour is stored (${row.send_hour})`);
+      assert(row.status === 'active', `still active after saving preferences (${row.status})`);
+    });
+
+    await step(
+      'ingest from the fake upstream (POST /admin/ingest)',
+      async () => {
+        const response = await api('POST', '/admin/ingest', {}, { timeoutMs: 120_000 });
+        assert(
+          response.status === 200,
+          `POST /admin/ingest answered ${response.status}: ${response.text.slice(0, 300)}`,
+        );
+        console.log(`    ingest summary: ${response.text.slice(0, 400)}`);
+        assert(
+          upstream.requests.some((r) => r.includes('/api/daily_papers')),
+          'ingest called the HF daily_papers API',
+        );
+        check(
+          upstream.requests.some((r) => r.includes('/api/query')),
+          'ingest called the arXiv API',
+        );
+        const counts = await stats();
+        assert(counts.papers >= 8, `papers are in D1 after ingest (stats.papers = ${counts.papers})`);
+        const again = await api('POST', '/admin/ingest', {}, { timeoutMs: 120_000 });
+        assert(again.status === 200, `a second ingest answered ${again.status}`);
+        const countsAgain = await stats();
+        check(
+          countsAgain.papers === counts.papers,
+          `a second ingest adds nothing (${counts.papers} → ${countsAgain.papers})`,
+        );
+      },
+      300_000,
+    );
+
+    await step('archive: /papers lists the ingested papers, trending first', async () => {
+      await page.goto(`${baseUrl}/papers`);
+      const titles = await page.locator('main h2, main h3').allInnerTexts();
+      const body = await visibleText(page.locator('main'));
+      assert(body.includes('Vocabulary Trimming'), 'the archive shows the most upvoted paper of the day');
+      const first = titles.findIndex((t) => t.includes('Vocabulary Trimming'));
+      const second = titles.findIndex((t) => t.includes('Gradient Entanglement'));
+      check(
+        first !== -1 && second !== -1 && first < second,
+        'papers are ordered by upvotes (trending first)',
+      );
+      check((await page.locator('a[href*="arxiv.org/abs/"]').count()) > 0, 'papers link to arXiv');
+      await page.screenshot({ path: path.join(resultsDir, 'archive.png'), fullPage: false });
+      saveScreenshotForDocs('archive.png');
+    });
+
+    await step(
+      'digest: POST /admin/digest {"all":true} and wait for it in the outbox',
+      async () => {
+        const response = await api('POST', '/admin/digest', { all: true });
+        assert(
+          response.status === 200 || response.status === 202,
+          `POST /admin/digest answered ${response.status}: ${response.text.slice(0, 300)}`,
+        );
+        console.log(`    planner: ${response.text.slice(0, 400)}`);
+        digestEmail = await waitFor(
+          async () =>
+            (await outbox()).find((email) => email.to === NORMALISED_EMAIL && email.id > lastOutboxId),
+          { timeoutMs: 60_000, intervalMs: 1_000, what: 'the digest in the outbox (queue consumer)' },
+        );
+        lastOutboxId = digestEmail.id;
+        console.log(`    digest: "${digestEmail.subject}"`);
+        const headers = Object.fromEntries(
+          Object.entries(digestEmail.headers).map(([k, v]) => [k.toLowerCase(), v]),
+        );
+        check(
+          /^<https?:\/\/.+\/unsubscribe\?token=.+>$/.test(headers['list-unsubscribe'] ?? ''),
+          'List-Unsubscribe header',
+        );
+        check(
+          headers['list-unsubscribe-post'] === 'List-Unsubscribe=One-Click',
+          'List-Unsubscribe-Post header',
+        );
+        check(digestEmail.text.length > 200, 'the digest has a plain-text part');
+        check(Buffer.byteLength(digestEmail.html) < 102 * 1024, 'the digest HTML is under 102 KB');
+        const counts = await stats();
+        check(
+          counts.deliveries.sent >= 1,
+          `stats count the delivery as sent (${JSON.stringify(counts.deliveries)})`,
+        );
+        const replay = await api('POST', '/admin/digest', { all: true });
+        check(replay.status < 300, `running the planner again succeeds (${replay.status})`);
+        await sleep(3_000);
+        const mine = (await outbox()).filter(
+          (email) => email.to === NORMALISED_EMAIL && email.id > lastOutboxId,
+        );
+        check(mine.length === 0, `running the planner again sends nothing new (${mine.length} more emails)`);
+      },
+      120_000,
+    );
+
+    await step('digest email: screenshot, 👍 a paper and confirm', async () => {
+      await page.setViewportSize({ width: 760, height: 1000 });
+      await openEmailHtml(digestEmail);
+      await page.screenshot({ path: path.join(resultsDir, 'digest.png'), fullPage: true });
+      saveScreenshotForDocs('digest.png');
+      await page.setViewportSize({ width: 1100, height: 900 });
+      const up = page.locator('a[href*="/feedback?"][href*="vote=up"]').first();
+      assert((await up.count()) > 0, 'the digest has 👍 links');
+      await up.click();
+      await page.waitForURL(/\/feedback\?/);
+      let row = await subscriberRow(NORMALISED_EMAIL);
+      check(row.feedback_up === '0', `GET of the feedback link records nothing (${row.feedback_up})`);
+      await page
+        .getByRole('button', { name: /confirm/i })
+        .first()
+        .click();
+      await page.waitForLoadState('domcontentloaded');
+      row = await subscriberRow(NORMALISED_EMAIL);
+      assert(
+        row.feedback_up === '1',
+        `the 👍 is recorded after confirming (feedback_up = ${row.feedback_up})`,
+      );
+    });
+
+    await step('digest email: view in browser', async () => {
+      await openEmailHtml(digestEmail);
+      const view = page.locator('a[href*="/digest?token="]').first();
+      assert((await view.count()) > 0, 'the digest has a "view in browser" link');
+      await view.click();
+      await page.waitForURL(/\/digest\?token=/);
+      const body = await visibleText(page.locator('body'));
+      const firstTitle = /Vocabulary Trimming|Gradient Entanglement|Language Model/;
+      assert(firstTitle.test(body), 'the web version shows the digest papers');
+    });
+
+    await step('digest email: unsubscribe and confirm', async () => {
+      await openEmailHtml(digestEmail);
+      const unsubscribe = page.locator('a[href*="/unsubscribe?token="]').first();
+      assert((await unsubscribe.count()) > 0, 'the digest footer has an unsubscribe link');
+      const footerUrl = await unsubscribe.getAttribute('href');
+      const header = Object.entries(digestEmail.headers).find(
+        ([k]) => k.toLowerCase() === 'list-unsubscribe',
+      )?.[1];
+      check(header === `<${footerUrl}>`, 'the footer link and the List-Unsubscribe header are the same URL');
+      await unsubscribe.click();
+      await page.waitForURL(/\/unsubscribe\?token=/);
+      let row = await subscriberRow(NORMALISED_EMAIL);
+      assert(row.status === 'active', `GET of the unsubscribe page must not unsubscribe (${row.status})`);
+      await page.getByRole('button', { name: /^unsubscribe$/i }).click();
+      await page.waitForLoadState('domcontentloaded');
+      const body = await visibleText(page.locator('body'));
+      check(/resubscribe|subscribe again/i.test(body), 'the page offers to resubscribe');
+      row = await subscriberRow(NORMALISED_EMAIL);
+      assert(row.status === 'unsubscribed', `the subscriber is unsubscribed (${row.status})`);
+      // A mail client's RFC 8058 one-click POST on the same URL stays a 200, never a redirect.
+      const oneClick = await fetch(footerUrl.replace(baseUrl, apiUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+      });
+      check(oneClick.status === 200, `a repeated one-click POST answers 200 (${oneClick.status})`);
+      const counts = await stats();
+      check(counts.subscribers.unsubscribed >= 1, 'stats count the unsubscribe');
+    });
+
+    await step('operator: dashboard (Basic auth) and landing page screenshots', async () => {
+      const context = await browser.newContext({
+        viewport: { width: 1100, height: 900 },
+        httpCredentials: { username: 'admin', password: ADMIN_TOKEN },
+      });
+      try {
+        const admin = await context.newPage();
+        const response = await admin.goto(`${baseUrl}/admin`);
+        assert(response?.status() === 200, `GET /admin with Basic auth answered ${response?.status()}`);
+        const body = await visibleText(admin.locator('body'));
+        check(
+          /unsubscribed/i.test(body) && /hf|hugging face/i.test(body),
+          'the dashboard shows subscribers and ingest runs',
+        );
+        await admin.screenshot({ path: path.join(resultsDir, 'dashboard.png'), fullPage: true });
+        saveScreenshotForDocs('dashboard.png');
+      } finally {
+        await context.close();
+      }
+      await page.goto(`${baseUrl}/`);
+      await page.screenshot({ path: path.join(resultsDir, 'landing.png'), fullPage: false });
+      saveScreenshotForDocs('landing.png');
+      const body = await visibleText(page.locator('body'));
+      check(body.includes('Vocabulary Trimming'), 'the landing page shows a sample of the latest papers');
+    });
+
+    await step('structured logs: one JSON summary line per run/batch', async () => {
+      const json = serverLog
+        .map((line) => line.slice(line.indexOf('{')))
+        .filter((line) => line.startsWith('{'))
+        .map((line) => {
+          try {
+            return JSON.parse(line);
+          } catch {
+            return null;
+          }
+        })
+        .filter(Boolean);
+      const events = [...new Set(json.map((entry) => entry.event).filter(Boolean))];
+      console.log(`    JSON log events seen: ${events.join(', ') || '(none)'}`);
+      check(
+        json.some((e) => /ingest/.test(e.event ?? '') && 'duration_ms' in e),
+        'an ingest summary line with duration_ms',
+      );
+      check(
+        json.some((e) => /queue|batch|send|deliver/.test(e.event ?? '')),
+        'a queue batch summary line',
+      );
+    });
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await stopChildren();
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+  }
+}
+
+/** What a person sees (rendered text, not hidden nodes), so checks match the screen. */
+function visibleText(locator) {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text on purpose
+  return locator.innerText();
+}
+
+/** Sets a <select>, radio group or text input named `name` to `value`. */
+async function chooseField(scope, name, value) {
+  const field = scope.locator(`[name="${name}"]`);
+  const count = await field.count();
+  assert(count > 0, `the form has a field named "${name}"`);
+  const first = field.first();
+  const tag = await first.evaluate((el) => el.tagName.toLowerCase());
+  const type = await first.getAttribute('type');
+  if (tag === 'select') await first.selectOption(value);
+  else if (type === 'radio') await scope.locator(`[name="${name}"][value="${value}"]`).check();
+  else await first.fill(value);
+}
+
+const started = Date.now();
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  exitCode = 1;
+  if (!(error instanceof StepFailure)) console.log(`    ${error.stack ?? error}`);
+  console.log('\n--- last server log lines ---');
+  console.log(serverLog.slice(-40).join('\n'));
+}
+const passedSteps = steps.filter((s) => s.ok).length;
+console.log(
+  `\nsteps: ${passedSteps}/${steps.length} passed in ${Math.round((Date.now() - started) / 1000)} s`,
+);
+if (softFailures.length > 0) {
+  exitCode = 1;
+  console.log(`checks failed (${softFailures.length}):\n${softFailures.map((f) => `  - ${f}`).join('\n')}`);
+}
+console.log(`e2e: ${exitCode === 0 ? 1 : 0} passed, ${exitCode === 0 ? 0 : 1} failed`);
+process.exit(exitCode);
