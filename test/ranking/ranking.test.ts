@@ -1,0 +1,214 @@
+/**
+ * Ranking on real text: the titles and abstracts of a real daily listing, ranked for the
+ * interest profiles real subscribers write (acronyms, spelled-out phrases, authors,
+ * categories), plus the trending blend, the skip floor and learning from 👍/👎.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Paper } from '../../src/domain';
+import {
+  applyFeedback,
+  buildEditionIndex,
+  FEEDBACK_LIMITS,
+  type RankProfile,
+  rankForSubscriber,
+} from '../../src/ranking';
+import { stem } from '../../src/ranking/stem';
+import { tokenize } from '../../src/ranking/text';
+import { parseInterests } from '../../src/subscriptions/interests';
+import { makePaper, snapshotPapers } from './make-paper';
+
+function profile(interests: string, overrides: Partial<RankProfile> = {}): RankProfile {
+  return {
+    interests: parseInterests(interests),
+    termWeights: {},
+    trendingMix: 0,
+    digestSize: 10,
+    alwaysSend: false,
+    ...overrides,
+  };
+}
+
+const text = (paper: Paper) => `${paper.title} ${paper.abstract}`.toLowerCase();
+const papers = snapshotPapers();
+const index = buildEditionIndex(papers);
+
+describe('text processing', () => {
+  it('stems like Porter and folds plurals of acronyms', () => {
+    expect(stem('aligning')).toBe(stem('aligned'));
+    expect(stem('models')).toBe('model');
+    expect(stem('llms')).toBe('llm');
+    expect(stem('generalization')).toBe(stem('generalize'));
+    expect(tokenize('Multi-Modal pre-training of LLMs')).toEqual(['multimod', 'pretrain', 'llm']);
+    expect(tokenize('We propose a novel method')).toEqual([]);
+  });
+});
+
+describe('relevance on a real daily list', () => {
+  it('puts RLHF and preference-optimisation papers first for "RLHF"', () => {
+    const top = rankForSubscriber(index, profile('RLHF')).papers.slice(0, 5);
+    expect(top).toHaveLength(5);
+    for (const item of top) {
+      expect(text(item.paper)).toMatch(/rlhf|human feedback|preference optimi[sz]ation|reward model/);
+    }
+    expect(top[0]!.why[0]).toBe('matches “RLHF”');
+  });
+
+  it('finds the same papers whether the interest is an acronym or spelled out', () => {
+    const acronym = rankForSubscriber(index, profile('RLHF')).papers.slice(0, 5);
+    const spelled = rankForSubscriber(
+      index,
+      profile('reinforcement learning from human feedback'),
+    ).papers.slice(0, 5);
+    const overlap = acronym.filter((a) => spelled.some((s) => s.paper.id === a.paper.id));
+    expect(overlap.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('returns multimodal papers for "vision-language models"', () => {
+    const top = rankForSubscriber(index, profile('vision-language models')).papers.slice(0, 3);
+    for (const item of top) expect(text(item.paper)).toMatch(/multi-?modal|vision/);
+    expect(top.map((item) => item.paper.title)).toContain(
+      'A Review of Multi-Modal Large Language and Vision Models',
+    );
+  });
+
+  it('expands RAG and MoE acronyms to their phrases', () => {
+    const rag = rankForSubscriber(index, profile('RAG')).papers[0]!;
+    expect(text(rag.paper)).toMatch(/retrieval-augmented|retrieval-based/);
+    const moe = rankForSubscriber(index, profile('MoE')).papers.slice(0, 2);
+    for (const item of moe) expect(item.paper.title.toLowerCase()).toMatch(/mixture[- ]of[- ]experts?/);
+  });
+
+  it('ranks an exact title phrase above scattered words', () => {
+    const edition = buildEditionIndex([
+      makePaper({
+        id: '1',
+        title: 'Scattered: knowledge about graphs and some distillation of ideas',
+        abstract: 'We study knowledge. Later, distillation is mentioned in passing for graphs.',
+      }),
+      makePaper({
+        id: '2',
+        title: 'Knowledge Distillation for Graphs',
+        abstract: 'A compact student learns from a teacher network on graph benchmarks.',
+      }),
+    ]);
+    const ranked = rankForSubscriber(edition, profile('knowledge distillation'), { full: true }).papers;
+    expect(ranked.map((item) => item.paper.id)).toEqual(['2', '1']);
+  });
+
+  it('lets one matched interest carry a paper, with a why naming it', () => {
+    const mixed = rankForSubscriber(index, profile('gaussian splatting, RLHF, protein folding')).papers;
+    expect(mixed.length).toBeGreaterThan(0);
+    expect(text(mixed[0]!.paper)).toMatch(/rlhf|human feedback|preference/);
+    expect(mixed[0]!.why).toContain('matches “RLHF”');
+  });
+
+  it('boosts followed authors (also written with initials) and categories', () => {
+    const edition = buildEditionIndex([
+      makePaper({
+        id: 'a',
+        title: 'Diffusion models for images',
+        abstract: 'Denoising diffusion.',
+        upvotes: 3,
+      }),
+      makePaper({
+        id: 'b',
+        title: 'A study of optimisers',
+        abstract: 'Adam and friends.',
+        authors: ['Y. LeCun', 'Someone Else'],
+      }),
+      makePaper({ id: 'c', title: 'Parsing', abstract: 'Syntax trees.', categories: ['cs.CL'] }),
+    ]);
+    const ranked = rankForSubscriber(edition, profile('diffusion models, @Yann LeCun, cs.CL')).papers;
+    const byId = new Map(ranked.map((item) => [item.paper.id, item]));
+    expect(byId.get('b')?.why).toContain('by Y. LeCun');
+    expect(byId.get('c')?.why).toContain('in cs.CL');
+    expect(byId.get('a')?.why).toContain('matches “diffusion models”');
+  });
+});
+
+describe('trending and the floor', () => {
+  it('sends the trending list when a subscriber has no interests', () => {
+    const result = rankForSubscriber(index, profile(''));
+    const upvotes = result.papers.map((item) => item.paper.upvotes);
+    expect(upvotes).toEqual([...upvotes].sort((a, b) => b - a));
+    expect(upvotes[0]).toBe(Math.max(...papers.map((paper) => paper.upvotes)));
+    expect(result.papers[0]!.why[0]).toMatch(/^trending: \d+ upvotes$/);
+  });
+
+  it('blends trending by the mix and caps trending-only papers at mix × size', () => {
+    const pure = rankForSubscriber(index, profile('mixture of experts', { trendingMix: 0 })).papers;
+    expect(pure.every((item) => item.why.some((why) => why.includes('mixture of experts')))).toBe(true);
+    const blended = rankForSubscriber(index, profile('mixture of experts', { trendingMix: 0.3 })).papers;
+    const trendingOnly = blended.filter(
+      (item) => !item.why.some((why) => why.includes('mixture of experts')),
+    );
+    expect(trendingOnly.length).toBe(3);
+    expect(trendingOnly.every((item) => item.why.some((why) => why.startsWith('trending')))).toBe(true);
+  });
+
+  it('skips when nothing is relevant or trending, unless the subscriber always wants a digest', () => {
+    const quiet = buildEditionIndex(papers.map((paper) => ({ ...paper, upvotes: 1 })));
+    const skipped = rankForSubscriber(quiet, profile('lattice quantum chromodynamics', { trendingMix: 0.5 }));
+    expect(skipped.papers).toEqual([]);
+    expect(skipped.skipReason).toMatch(/nothing matched/);
+    const always = rankForSubscriber(quiet, profile('lattice quantum chromodynamics', { alwaysSend: true }));
+    expect(always.skipReason).toBeNull();
+    expect(always.papers).toHaveLength(10);
+    expect(rankForSubscriber(buildEditionIndex([]), profile('', { alwaysSend: true })).skipReason).toBe(
+      'no new papers',
+    );
+  });
+
+  it('excludes papers already sent and can return the full ordering', () => {
+    const first = rankForSubscriber(index, profile('RLHF')).papers[0]!.paper.id;
+    const next = rankForSubscriber(index, profile('RLHF'), { exclude: new Set([first]) }).papers;
+    expect(next.map((item) => item.paper.id)).not.toContain(first);
+    const full = rankForSubscriber(index, profile('RLHF'), { full: true }).papers;
+    expect(full).toHaveLength(papers.length);
+    const scores = full.map((item) => item.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+});
+
+describe('learning from feedback', () => {
+  const byTitle = (prefix: string) => papers.find((paper) => paper.title.startsWith(prefix))!;
+
+  it('moves the next edition towards liked papers and away from disliked ones', () => {
+    // Day 1: a broad "language models" reader likes a speech paper and dislikes a survey.
+    let weights: Record<string, number> = {};
+    weights = applyFeedback(weights, byTitle('CosyVoice 2'), 1);
+    weights = applyFeedback(weights, byTitle('TCSinger'), 1);
+    weights = applyFeedback(weights, byTitle('A Survey of Large Language Models'), -1);
+
+    // Day 2: a new edition (papers not voted on).
+    const voted = new Set(['CosyVoice 2', 'TCSinger', 'A Survey of Large Language Models']);
+    const nextEdition = buildEditionIndex(
+      papers.filter((paper) => ![...voted].some((t) => paper.title.startsWith(t))),
+    );
+    const position = (result: ReturnType<typeof rankForSubscriber>, prefix: string) =>
+      result.papers.findIndex((item) => item.paper.title.startsWith(prefix));
+    const before = rankForSubscriber(nextEdition, profile('language models'), { full: true });
+    const after = rankForSubscriber(nextEdition, profile('language models', { termWeights: weights }), {
+      full: true,
+    });
+    expect(position(after, 'StreamVoice')).toBeLessThan(position(before, 'StreamVoice'));
+    expect(position(after, 'A Survey on Evaluation of Large Language Models')).toBeGreaterThan(
+      position(before, 'A Survey on Evaluation of Large Language Models'),
+    );
+    expect(after.papers.find((item) => item.paper.title.startsWith('StreamVoice'))?.why).toContain(
+      'like papers you 👍',
+    );
+  });
+
+  it('keeps learned weights bounded and idempotent', () => {
+    let weights: Record<string, number> = {};
+    for (const paper of papers) weights = applyFeedback(weights, paper, 1);
+    expect(Object.keys(weights).length).toBeLessThanOrEqual(FEEDBACK_LIMITS.maxTerms);
+    expect(Object.values(weights).every((w) => Math.abs(w) <= FEEDBACK_LIMITS.maxWeight)).toBe(true);
+    const paper = papers[0]!;
+    const once = applyFeedback({}, paper, 1);
+    expect(applyFeedback(once, paper, 1, 1)).toEqual(once);
+    const switched = applyFeedback(once, paper, -1, 1);
+    expect(Object.values(switched).some((w) => w < 0)).toBe(true);
+  });
+});
