@@ -41,14 +41,17 @@ const parser = new XMLParser({
 });
 
 /** Element text whether the parser gave a string or `{ '#text': ..., '@_attr': ... }`. */
-const text = z.unknown().transform((value): string | null => {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && '#text' in value) {
-    const inner = (value as { '#text': unknown })['#text'];
-    return typeof inner === 'string' || typeof inner === 'number' ? String(inner) : null;
-  }
-  return null;
-});
+const text = z
+  .unknown()
+  .optional()
+  .transform((value): string | null => {
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object' && '#text' in value) {
+      const inner = (value as { '#text': unknown })['#text'];
+      return typeof inner === 'string' || typeof inner === 'number' ? String(inner) : null;
+    }
+    return null;
+  });
 const attributes = z.object({ '@_term': z.string().optional(), '@_href': z.string().optional() }).loose();
 
 const entrySchema = z.object({

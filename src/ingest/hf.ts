@@ -23,12 +23,17 @@ import {
 /** A count that may be missing or garbage in a given response; it never rejects the item. */
 const lenientCount = z
   .unknown()
+  .optional()
   .transform((value) =>
     typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : null,
   );
-const lenientText = z.unknown().transform((value) => (typeof value === 'string' ? value : null));
+const lenientText = z
+  .unknown()
+  .optional()
+  .transform((value) => (typeof value === 'string' ? value : null));
 const lenientStringList = z
   .unknown()
+  .optional()
   .transform((value) =>
     Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [],
   );

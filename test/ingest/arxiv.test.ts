@@ -1,0 +1,133 @@
+/**
+ * parseArxivFeed against real arXiv export API responses (copied unmodified into
+ * test/fixtures/arxiv) and the API's error and empty feeds.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseArxivFeed } from '../../src/ingest/arxiv';
+import { parseArxivId, UpstreamFormatError } from '../../src/ingest/normalise';
+import { ARXIV, atomEntry, atomFeed } from './fixtures';
+
+describe('parseArxivFeed', () => {
+  it('parses a real multi-entry response', () => {
+    const { papers, skipped, totalResults } = parseArxivFeed(ARXIV.sample);
+    expect(skipped).toEqual([]);
+    expect(totalResults).toBe(31);
+    expect(papers).toHaveLength(10);
+    expect(papers.map((paper) => paper.id)).toContain('cond-mat/0412498');
+
+    const luttinger = papers.find((paper) => paper.id === '1201.4869')!;
+    expect(luttinger).toMatchObject({
+      version: 1,
+      title: 'A Luttinger Liquid Core Inside Helium-4 Filled Nanopores',
+      authors: ['Adrian Del Maestro'],
+      categories: ['cond-mat.mes-hall', 'cond-mat.other'],
+      primaryCategory: 'cond-mat.mes-hall',
+      doi: '10.1142/S021797921244002X',
+      comment: '26 pages, 10 figures',
+      journalRef: 'Int. J. Mod. Phys. B, 26, 1244002 (2012)',
+      publishedAt: '2012-01-23T21:15:02.000Z',
+      updatedAt: '2012-01-23T21:15:02.000Z',
+      links: {
+        abs: 'https://arxiv.org/abs/1201.4869',
+        pdf: 'https://arxiv.org/pdf/1201.4869',
+        hf: null,
+        code: null,
+        project: null,
+      },
+      sources: ['arxiv'],
+      upvotes: 0,
+      hfDate: null,
+    });
+    expect(luttinger.abstract).toMatch(
+      /^As helium-4 is cooled below 2\.17 K it undergoes a phase transition to a fundamentally/,
+    );
+    expect(luttinger.abstract).not.toMatch(/\n|\s{2}/);
+
+    const revised = papers.find((paper) => paper.id === '1303.6954')!;
+    expect(revised.version).toBe(2);
+  });
+
+  it('handles a response with a single entry (not an array in the XML)', () => {
+    const { papers, totalResults } = parseArxivFeed(ARXIV.single);
+    expect(totalResults).toBe(1);
+    expect(papers).toHaveLength(1);
+    expect(papers[0]).toMatchObject({
+      id: 'cond-mat/0603029',
+      version: 1,
+      // The title is hard-wrapped in the XML ("presence\n  of quenched").
+      title: 'From stripe to checkerboard order on the square lattice in the presence of quenched disorder',
+      authors: ['Adrian Del Maestro', 'Bernd Rosenow', 'Subir Sachdev'],
+      categories: ['cond-mat.str-el', 'cond-mat.supr-con'],
+    });
+  });
+
+  it('reads entries with and without DOI, comment and journal ref', () => {
+    const { papers } = parseArxivFeed(ARXIV.cs);
+    expect(papers).toHaveLength(8);
+    const withDoi = papers.filter((paper) => paper.doi);
+    const withoutDoi = papers.filter((paper) => !paper.doi);
+    expect(withDoi.length).toBeGreaterThan(0);
+    expect(withoutDoi.length).toBeGreaterThan(0);
+    for (const paper of withoutDoi) expect(paper.journalRef).toBeNull();
+    expect(papers.some((paper) => paper.comment === null)).toBe(true);
+    expect(papers.some((paper) => paper.comment?.includes('pages'))).toBe(true);
+    for (const paper of papers) {
+      expect(paper.categories[0]).toBe(paper.primaryCategory);
+      expect(paper.title).not.toContain('\n');
+    }
+  });
+
+  it('decodes XML entities in titles and abstracts', () => {
+    const xml = atomFeed([
+      atomEntry({
+        id: '2503.00001',
+        title: 'Q&amp;A with &lt;tags&gt; and caf&#233; &#x3B1;-tests',
+        summary: 'We show that p &gt;= 3 &amp; more.',
+        published: '2025-03-10T12:00:00Z',
+      }),
+    ]);
+    const [paper] = parseArxivFeed(xml).papers;
+    expect(paper!.title).toBe('Q&A with <tags> and café α-tests');
+    expect(paper!.abstract).toBe('We show that p >= 3 & more.');
+  });
+
+  it('skips entries that are not papers and keeps the rest', () => {
+    const good = atomEntry({ id: '2503.00002', title: 'A good one', published: '2025-03-10T12:00:00Z' });
+    const badId = atomEntry({ id: 'nonsense', title: 'Bad id', published: '2025-03-10T12:00:00Z' });
+    const noTitle = atomEntry({ id: '2503.00003', title: '', published: '2025-03-10T12:00:00Z' });
+    const { papers, skipped } = parseArxivFeed(atomFeed([badId, good, noTitle, '  <entry></entry>']));
+    expect(papers.map((paper) => paper.id)).toEqual(['2503.00002']);
+    expect(skipped.map((item) => item.index)).toEqual([0, 2, 3]);
+    expect(skipped[0]!.reason).toContain('arXiv');
+  });
+
+  it('fails the whole response for the API error feed', () => {
+    expect(() => parseArxivFeed(ARXIV.error)).toThrow(UpstreamFormatError);
+    expect(() => parseArxivFeed(ARXIV.error)).toThrow(/incorrect id format for 1234\.12345v1/);
+  });
+
+  it('reads an empty result set as zero papers', () => {
+    expect(parseArxivFeed(ARXIV.empty)).toEqual({ papers: [], skipped: [], totalResults: 0 });
+  });
+
+  it('rejects bodies that are not an Atom feed', () => {
+    expect(() => parseArxivFeed('<html><body><h1>502 Bad Gateway</h1>')).toThrow(/not XML/);
+    expect(() => parseArxivFeed('{"papers": []}')).toThrow(/not XML/);
+    expect(() => parseArxivFeed('')).toThrow(UpstreamFormatError);
+    expect(() => parseArxivFeed('<?xml version="1.0"?><rss><channel/></rss>')).toThrow(/not an Atom feed/);
+  });
+});
+
+describe('parseArxivId', () => {
+  it('splits the version off new- and old-style ids and URLs', () => {
+    expect(parseArxivId('http://arxiv.org/abs/1234.5678v2')).toEqual({ id: '1234.5678', version: 2 });
+    expect(parseArxivId('https://arxiv.org/abs/2411.01234')).toEqual({ id: '2411.01234', version: null });
+    expect(parseArxivId('http://arxiv.org/abs/hep-th/9901001v1')).toEqual({
+      id: 'hep-th/9901001',
+      version: 1,
+    });
+    expect(parseArxivId('math.GT/0309136v12')).toEqual({ id: 'math.GT/0309136', version: 12 });
+    expect(parseArxivId('http://arxiv.org/api/errors#incorrect_id')).toBeNull();
+    expect(parseArxivId('2411.1')).toBeNull();
+  });
+});

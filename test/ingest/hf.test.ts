@@ -1,0 +1,125 @@
+/**
+ * parseHfDailyPapers against real-shaped Daily Papers payloads: the current shape with
+ * AI summaries and links, the older shape without them, and items broken in the ways a
+ * changing upstream breaks them (each costs only itself).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseHfDailyPapers } from '../../src/ingest/hf';
+import { UpstreamFormatError } from '../../src/ingest/normalise';
+import { hfNewShape, hfOldShape } from './fixtures';
+
+describe('parseHfDailyPapers', () => {
+  it('normalises the current shape: clean title, visible authors, AI summary, links', () => {
+    const items = hfNewShape();
+    const { papers, skipped } = parseHfDailyPapers(items, { date: '2025-03-11' });
+    expect(skipped).toEqual([]);
+    expect(papers).toHaveLength(items.length);
+
+    const first = papers[0]!;
+    expect(first.id).toBe(items[0]!.paper.id);
+    expect(items[0]!.paper.title).toContain('\n  ');
+    expect(first.title).toBe(
+      'An Efficient Multilingual Language Model Compression through Vocabulary Trimming',
+    );
+    expect(first.abstract).not.toMatch(/\n|\s{2}/);
+    expect(first.abstract).toMatch(/^Multilingual language model \(LM\) have become/);
+    expect(first.links).toEqual({
+      abs: `https://arxiv.org/abs/${first.id}`,
+      pdf: `https://arxiv.org/pdf/${first.id}`,
+      hf: `https://huggingface.co/papers/${first.id}`,
+      code: items[0]!.paper.githubRepo,
+      project: null,
+    });
+    expect(first.githubStars).toBe(items[0]!.paper.githubStars);
+    expect(first.upvotes).toBe(items[0]!.paper.upvotes);
+    expect(first.numComments).toBe(items[0]!.numComments);
+    expect(first.aiSummary).toBe(items[0]!.paper.ai_summary);
+    expect(first.aiKeywords).toEqual(items[0]!.paper.ai_keywords);
+    expect(first.thumbnailUrl).toBe(items[0]!.thumbnail);
+    expect(first.publishedAt).toBe(items[0]!.paper.publishedAt);
+    expect(first.hfDate).toBe('2025-03-11');
+    expect(first.sources).toEqual(['hf']);
+    expect(first.categories).toEqual([]);
+
+    // The second item has a hidden co-author, which HF does not show and neither do we.
+    expect(items[1]!.paper.authors.some((author: { hidden: boolean }) => author.hidden)).toBe(true);
+    expect(papers[1]!.authors).not.toContain('Hidden Coauthor');
+    expect(papers[1]!.authors).toHaveLength(items[1]!.paper.authors.length - 1);
+    expect(papers[1]!.links.project).toBe(items[1]!.paper.projectPage);
+  });
+
+  it('accepts the older shape without any optional field', () => {
+    const items = hfOldShape();
+    expect(items[0]!.paper.ai_summary).toBeUndefined();
+    const { papers, skipped } = parseHfDailyPapers(items);
+    expect(skipped).toEqual([]);
+    expect(papers).toHaveLength(items.length);
+    for (const paper of papers) {
+      expect(paper.aiSummary).toBeNull();
+      expect(paper.aiKeywords).toEqual([]);
+      expect(paper.links.code).toBeNull();
+      expect(paper.githubStars).toBeNull();
+      // Without submittedOnDailyAt, the list date comes from the item's publishedAt.
+      expect(paper.hfDate).toBe('2023-06-15');
+      expect(paper.title).not.toContain('\n');
+    }
+  });
+
+  it('ignores unknown fields instead of rejecting the item', () => {
+    const items = hfNewShape().slice(0, 1);
+    items[0]!.brandNewField = { nested: true };
+    items[0]!.paper.someFutureCounter = 12;
+    const { papers, skipped } = parseHfDailyPapers(items);
+    expect(skipped).toEqual([]);
+    expect(papers).toHaveLength(1);
+  });
+
+  it('skips and explains only the broken items', () => {
+    const items = hfNewShape().slice(0, 7);
+    delete items[0]!.paper; // no paper at all
+    items[1]!.paper.id = 'not-an-arxiv-id'; // no arXiv id: cannot dedupe or link
+    items[2]!.title = '   ';
+    items[2]!.paper.title = '\n  ';
+    items[3]!.paper.id = 12345; // wrong type
+    items[4]!.paper.upvotes = 'lots'; // garbage counter: item kept, counter zeroed
+    items[4]!.paper.githubRepo = 'javascript:alert(1)'; // never a clickable link
+    items[4]!.paper.ai_keywords = 'not a list';
+    items.push(structuredClone(items[5]!)); // the same paper twice in one list
+    const { papers, skipped } = parseHfDailyPapers([...items, null, 'text']);
+    expect(skipped.map((item) => item.index)).toEqual([0, 1, 2, 3, 7, 8, 9]);
+    expect(skipped[0]!.reason).toContain('paper');
+    expect(skipped[1]!.reason).toContain('not an arXiv id');
+    expect(skipped[2]!.reason).toContain('no title');
+    expect(skipped[4]!.reason).toContain('duplicate');
+    expect(papers.map((paper) => paper.id)).toEqual([
+      items[4]!.paper.id,
+      items[5]!.paper.id,
+      items[6]!.paper.id,
+    ]);
+    const lenient = papers[0]!;
+    expect(lenient.upvotes).toBe(0);
+    expect(lenient.links.code).toBeNull();
+    expect(lenient.aiKeywords).toEqual([]);
+  });
+
+  it('keeps the version of a versioned id and accepts old-style ids', () => {
+    const items = hfOldShape().slice(0, 2);
+    items[0]!.paper.id = '2306.01234v3';
+    items[1]!.paper.id = 'hep-th/9901001';
+    const { papers } = parseHfDailyPapers(items);
+    expect(papers.map((paper) => [paper.id, paper.version])).toEqual([
+      ['2306.01234', 3],
+      ['hep-th/9901001', null],
+    ]);
+  });
+
+  it('rejects a body that is not a list of papers', () => {
+    expect(() => parseHfDailyPapers({ error: 'Invalid date' })).toThrow(UpstreamFormatError);
+    expect(() => parseHfDailyPapers({ error: 'Invalid date' })).toThrow(/Invalid date/);
+    expect(() => parseHfDailyPapers(null)).toThrow(/expected a JSON array/);
+  });
+
+  it('treats an empty list (weekend, holiday) as no papers', () => {
+    expect(parseHfDailyPapers([])).toEqual({ papers: [], skipped: [] });
+  });
+});
