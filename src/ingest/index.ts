@@ -255,6 +255,7 @@ async function ingestArxiv(
   const windowStart = options.date
     ? `${options.date}T00:00:00.000Z`
     : new Date(options.at.getTime() - tuning.arxivWindowDays * 86_400_000).toISOString();
+  const windowEnd = options.date ? `${addDays(options.date, 1)}T00:00:00.000Z` : null;
   const tally = new RunTally('arxiv', `${options.date ?? `since ${windowStart}`}: ${categoryQuery}`);
 
   if (!(await tryAcquireIngestLease(app.db, 'arxiv', new Date(), ARXIV_LEASE_MS))) {
@@ -292,9 +293,13 @@ async function ingestArxiv(
       tally.fetched += entries;
       tally.skip(feed.skipped, `start=${start}`);
 
-      const inWindow = feed.papers.filter((paper) => !paper.publishedAt || paper.publishedAt >= windowStart);
+      const inWindow = feed.papers.filter(
+        (paper) =>
+          !paper.publishedAt ||
+          (paper.publishedAt >= windowStart && (windowEnd === null || paper.publishedAt < windowEnd)),
+      );
       await tally.store(app, inWindow);
-      const reachedOlder = inWindow.length < feed.papers.length;
+      const reachedOlder = feed.papers.some((paper) => paper.publishedAt && paper.publishedAt < windowStart);
 
       if (entries === 0) {
         // The API sometimes answers an empty page in the middle of a result set; retry once.

@@ -1,12 +1,15 @@
 /** @jsxImportSource hono/jsx */
 /**
- * Development-only tools: the local outbox where emails land when no RESEND_API_KEY is
+ * Development-only tools: an index with the last ingest runs (and a plain notice when an
+ * upstream was unreachable), and the local outbox where emails land when no RESEND_API_KEY is
  * set. Every route here answers 404 unless ENVIRONMENT is "development" (or "test"), so
  * a production deploy cannot leak anyone's mail.
  */
 import { Hono } from 'hono';
 import { getOutboxEmail, listOutbox } from '../../src/db/outbox';
+import { countPapers } from '../../src/db/papers';
 import { AppError } from '../../src/errors';
+import { ingestHealth, SOURCE_NAMES } from '../../src/ingest/status';
 import type { HonoEnv } from '../types';
 import { Layout } from '../views/layout';
 
@@ -14,6 +17,90 @@ export const devRoutes = new Hono<HonoEnv>()
   .use(async (c, next) => {
     if (!c.var.config.isDevelopment) throw new AppError(404, 'not_found', 'Not found');
     await next();
+  })
+  .get('/', async (c) => {
+    const [health, papers] = await Promise.all([ingestHealth(c.var.app.db), countPapers(c.var.app.db)]);
+    const ingestCommand = `curl -X POST -H 'Authorization: Bearer ${c.var.config.ADMIN_TOKEN === 'dev-admin-token' ? 'dev-admin-token' : '$ADMIN_TOKEN'}' ${new URL('/admin/ingest', c.req.url)}`;
+    return c.html(
+      <Layout title="Development · Papers Digest">
+        <h1>Development</h1>
+        <p>
+          <a href="/dev/outbox">Local outbox</a> (emails sent without <code>RESEND_API_KEY</code>) ·{' '}
+          <a href="/">Landing page</a>
+        </p>
+        <h2>Ingest</h2>
+        {health.unreachable.map((failure) => (
+          <p class="notice" role="alert">
+            <strong>{failure.name} is unreachable.</strong> The last ingest (
+            <time datetime={failure.at}>{failure.at.replace('T', ' ').slice(0, 19)} UTC</time>) failed:{' '}
+            {failure.error}. Papers already stored are still served; the next cron retries. Offline, load the
+            bundled sample papers with <code>npm run seed:local</code>.
+          </p>
+        ))}
+        <p>
+          {papers} paper{papers === 1 ? '' : 's'} stored.
+          {papers === 0 ? (
+            <>
+              {' '}
+              Run <code>npm run seed:local</code> to load sample papers offline.
+            </>
+          ) : null}
+        </p>
+        {health.latest.length === 0 ? (
+          <p>
+            No ingest has run yet. Run one now with <code>{ingestCommand}</code>.
+          </p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Status</th>
+                <th scope="col">Fetched</th>
+                <th scope="col">New</th>
+                <th scope="col">Updated</th>
+                <th scope="col">Skipped</th>
+              </tr>
+            </thead>
+            <tbody>
+              {health.latest.map((run) => (
+                <tr>
+                  <td>
+                    {SOURCE_NAMES[run.source] ?? run.source}
+                    <br />
+                    <small class="muted">{run.window.slice(0, 80)}</small>
+                  </td>
+                  <td>
+                    <time datetime={run.started_at}>{run.started_at.replace('T', ' ').slice(0, 19)}</time>
+                  </td>
+                  <td class={run.status === 'ok' ? 'ok' : 'error'}>
+                    {run.status}
+                    {run.errors.length > 0 ? (
+                      <ul>
+                        {run.errors.slice(0, 5).map((error) => (
+                          <li>
+                            <small>{error}</small>
+                          </li>
+                        ))}
+                      </ul>
+                    ) : null}
+                  </td>
+                  <td>{run.fetched}</td>
+                  <td>{run.inserted}</td>
+                  <td>{run.updated}</td>
+                  <td>{run.skipped}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="muted">
+          Ingest again: <code>{ingestCommand}</code> (optional JSON body{' '}
+          <code>{'{"date":"YYYY-MM-DD","sources":["hf","arxiv"]}'}</code>).
+        </p>
+      </Layout>,
+    );
   })
   .get('/outbox.json', async (c) => {
     const emails = await listOutbox(c.var.app.db);
