@@ -6,14 +6,33 @@ export interface Stats {
   papers: number;
   subscribers: { pending: number; active: number; unsubscribed: number; suppressed: number };
   deliveries: { queued: number; sent: number; failed: number; skipped: number };
+  /** Resend quota pause: while `paused`, digests wait (planned, parked) until `until`. */
+  sending: {
+    paused: boolean;
+    period: 'daily' | 'monthly' | null;
+    until: string | null;
+    reason: string | null;
+  };
 }
 
+/** The same app_state key src/delivery/quota.ts writes. */
+const QUOTA_PAUSE_KEY = 'resend_quota_pause';
+
 export async function getStats(db: D1Database): Promise<Stats> {
-  const [papers, subscribers, deliveries] = await db.batch<{ key: string; count: number }>([
+  const [papers, subscribers, deliveries, pauseRows] = await db.batch<{ key: string; count: number }>([
     db.prepare(`SELECT 'all' AS key, COUNT(*) AS count FROM papers`),
     db.prepare('SELECT status AS key, COUNT(*) AS count FROM subscribers GROUP BY status'),
     db.prepare('SELECT status AS key, COUNT(*) AS count FROM deliveries GROUP BY status'),
+    db.prepare('SELECT value AS key, 0 AS count FROM app_state WHERE key = ?').bind(QUOTA_PAUSE_KEY),
   ]);
+  const pause = pauseRows!.results[0]
+    ? (JSON.parse(pauseRows!.results[0].key) as {
+        period: 'daily' | 'monthly';
+        until: string;
+        message: string;
+      })
+    : null;
+  const paused = pause !== null && Date.parse(pause.until) > Date.now();
   const countOf = (rows: { key: string; count: number }[], key: string) =>
     rows.find((row) => row.key === key)?.count ?? 0;
   const subscriberRows = subscribers!.results;
@@ -32,6 +51,12 @@ export async function getStats(db: D1Database): Promise<Stats> {
       sent: countOf(deliveryRows, 'sent'),
       failed: countOf(deliveryRows, 'failed'),
       skipped: countOf(deliveryRows, 'skipped'),
+    },
+    sending: {
+      paused,
+      period: paused ? pause!.period : null,
+      until: paused ? pause!.until : null,
+      reason: paused ? `Resend ${pause!.period} quota exceeded: ${pause!.message}` : null,
     },
   };
 }

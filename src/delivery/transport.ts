@@ -31,7 +31,13 @@ export type SendResult =
   | { kind: 'quota_exceeded'; period: 'daily' | 'monthly'; message: string }
   /** The request itself is wrong (4xx validation): retrying cannot help. */
   | { kind: 'rejected'; status: number; name: string; message: string }
-  /** 5xx, timeout or network failure: retry with backoff. */
+  /**
+   * 409 invalid_idempotent_request: Resend already holds a request under this key with a
+   * different body, i.e. an earlier attempt reached it. Re-sending under a new key could
+   * deliver twice, so the caller treats the group as sent (ids unknown).
+   */
+  | { kind: 'idempotency_conflict'; message: string }
+  /** 5xx, timeout, network failure, or a key/permission problem an operator can fix: retry with backoff. */
   | { kind: 'retryable'; status: number | null; message: string };
 
 export interface MailTransport {
@@ -41,16 +47,30 @@ export interface MailTransport {
 }
 
 export const RESEND_BATCH_LIMIT = 100;
-const REQUEST_TIMEOUT_MS = 20_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
-export function createTransport(config: Config, db: D1Database): MailTransport {
-  if (config.RESEND_API_KEY) return resendTransport(config.RESEND_API_KEY, config.RESEND_API_URL);
+export interface TransportOptions {
+  /** Abort a Resend request after this long (the outcome is then unknown: retry with the same key). */
+  timeoutMs?: number;
+}
+
+export function createTransport(
+  config: Config,
+  db: D1Database,
+  options: TransportOptions = {},
+): MailTransport {
+  if (config.RESEND_API_KEY)
+    return resendTransport(config.RESEND_API_KEY, config.RESEND_API_URL, options.timeoutMs);
   if (config.isDevelopment) return outboxTransport(db);
   // parseConfig already refuses production without a key; this guards future callers.
   throw new Error('RESEND_API_KEY is required outside development');
 }
 
-export function resendTransport(apiKey: string, baseUrl: string): MailTransport {
+export function resendTransport(
+  apiKey: string,
+  baseUrl: string,
+  timeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
+): MailTransport {
   const resend = new Resend(apiKey, { baseUrl });
   return {
     name: 'resend',
@@ -63,7 +83,7 @@ export function resendTransport(apiKey: string, baseUrl: string): MailTransport 
         {
           idempotencyKey: options.idempotencyKey,
           // The SDK spreads request options into fetch(), so the signal bounds the request.
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         } as Parameters<typeof resend.batch.send>[1],
       );
       if (data && !error) {
@@ -98,7 +118,7 @@ export function classifyResendError(
   if (name === 'daily_quota_exceeded') return { kind: 'quota_exceeded', period: 'daily', message };
   if (name === 'monthly_quota_exceeded') return { kind: 'quota_exceeded', period: 'monthly', message };
   if (status === 429) {
-    const retryAfter = Number(headers?.['retry-after']);
+    const retryAfter = Number(headers?.['retry-after'] ?? headers?.['ratelimit-reset']);
     return {
       kind: 'rate_limited',
       retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1,
@@ -107,6 +127,12 @@ export function classifyResendError(
   }
   // 409 concurrent_idempotent_requests: the first request with this key is still in flight.
   if (status === 409 && name === 'concurrent_idempotent_requests')
+    return { kind: 'retryable', status, message };
+  if (status === 409 && name === 'invalid_idempotent_request')
+    return { kind: 'idempotency_conflict', message };
+  // A revoked or restricted key fails every email alike; an operator can fix it, so keep
+  // retrying (the dead-letter queue marks the rows failed if nobody does).
+  if (status === 401 || (status === 403 && /api_key/.test(name)))
     return { kind: 'retryable', status, message };
   if (status !== null && status >= 400 && status < 500) return { kind: 'rejected', status, name, message };
   return { kind: 'retryable', status, message };

@@ -1,7 +1,46 @@
 /**
- * Admin routes for digest (filled in by its issue).
+ * POST /admin/digest: runs the digest planner now, exactly as the hourly cron would, and
+ * answers with what it planned. Optional JSON body: `at` (ISO-8601) simulates the cron
+ * time, `all: true` ignores send hours and weekdays (every active subscriber whose current
+ * period has no digest yet). Running it twice for the same period plans nothing new.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
+import { planDigests } from '../../../src/delivery/planner';
+import { AppError } from '../../../src/errors';
 import type { HonoEnv } from '../../types';
 
-export const adminDigestRoutes = new Hono<HonoEnv>();
+const planRequestSchema = z
+  .object({
+    at: z.iso.datetime({ offset: true }).optional(),
+    all: z.boolean().optional(),
+  })
+  .strict();
+
+export const adminDigestRoutes = new Hono<HonoEnv>().post('/digest', async (c) => {
+  const raw = (await c.req.text()).trim();
+  let input: unknown = {};
+  if (raw !== '') {
+    try {
+      input = JSON.parse(raw);
+    } catch {
+      throw new AppError(
+        400,
+        'invalid_json',
+        'The body must be JSON, e.g. {"at": "2026-11-26T08:00:00Z", "all": true}',
+      );
+    }
+  }
+  const parsed = planRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const fields: Record<string, string[]> = {};
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.') || 'body';
+      fields[name] = [...(fields[name] ?? []), issue.message];
+    }
+    throw new AppError(422, 'invalid_request', 'Invalid digest request', fields);
+  }
+  const at = parsed.data.at ? new Date(parsed.data.at) : new Date();
+  const summary = await planDigests(c.var.app, { at, all: parsed.data.all ?? false });
+  return c.json(summary);
+});

@@ -1,0 +1,83 @@
+/**
+ * SQL for Resend webhook events: each event is stored once (keyed by its svix-id) in the
+ * same transaction as its effects, so a redelivered event is recognised and a crash can
+ * never leave an event recorded but not applied. Effects are idempotent on their own
+ * (suppressing twice is suppressing once; the newest event wins on the delivery), so a
+ * replay that slips past the dedupe still changes nothing.
+ */
+import { nowIso } from '../lib/time';
+import { recordDeliveryEventStatement, skipUnsentForSubscriberStatement } from './deliveries';
+import { emailHash, type SuppressionReason, suppressionStatement } from './suppressions';
+
+export interface WebhookEventRecord {
+  svixId: string;
+  type: string;
+  emailId: string | null;
+  recipient: string | null;
+  payload: string;
+}
+
+export interface EventEffects {
+  /** Delivery to record the event on (found by tag or Resend id). */
+  delivery?: { id: string; eventAt: string; resendId: string | null };
+  /** Subscriber to suppress for good (hard bounce, complaint, Resend suppression). */
+  suppress?: { subscriberId: string | null; email: string; reason: SuppressionReason };
+}
+
+/** True when the event was new; false when this svix-id was seen before (nothing re-applied). */
+export async function storeWebhookEvent(
+  db: D1Database,
+  event: WebhookEventRecord,
+  effects: EventEffects,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const at = nowIso(now);
+  const seen = await db
+    .prepare('SELECT 1 AS seen FROM webhook_events WHERE svix_id = ?')
+    .bind(event.svixId)
+    .first<{ seen: number }>();
+  if (seen) return false;
+
+  const statements: D1PreparedStatement[] = [
+    db
+      .prepare(
+        `INSERT INTO webhook_events (svix_id, type, email_id, recipient, payload, received_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (svix_id) DO NOTHING`,
+      )
+      .bind(event.svixId, event.type, event.emailId, event.recipient, event.payload, at),
+  ];
+  if (effects.delivery) {
+    statements.push(
+      recordDeliveryEventStatement(
+        db,
+        effects.delivery.id,
+        event.type,
+        effects.delivery.eventAt,
+        effects.delivery.resendId,
+        at,
+      ),
+    );
+  }
+  if (effects.suppress) {
+    const { subscriberId, email, reason } = effects.suppress;
+    statements.push(suppressionStatement(db, await emailHash(email), reason, now));
+    const subscriber = subscriberId
+      ? db
+          .prepare(
+            `UPDATE subscribers SET status = 'suppressed', suppressed_at = ?2, suppressed_reason = ?3, updated_at = ?2
+             WHERE id = ?1 AND status <> 'suppressed'`,
+          )
+          .bind(subscriberId, at, reason)
+      : db
+          .prepare(
+            `UPDATE subscribers SET status = 'suppressed', suppressed_at = ?2, suppressed_reason = ?3, updated_at = ?2
+             WHERE email = ?1 AND status <> 'suppressed'`,
+          )
+          .bind(email, at, reason);
+    statements.push(subscriber);
+    if (subscriberId)
+      statements.push(skipUnsentForSubscriberStatement(db, subscriberId, `subscriber ${reason}`, at));
+  }
+  await db.batch(statements);
+  return true;
+}

@@ -1,0 +1,325 @@
+/**
+ * The sender end to end: POST /admin/digest plans, the Worker's real queue handler sends
+ * through a fake Resend at the HTTP boundary. Covers the happy path (one batch request per
+ * message, headers, tags, stored ids, sent papers), and every failure the issue lists
+ * (429 with retry-after, 500s, timeouts, accepted-then-dropped, validation errors, quota
+ * exhaustion, dead letters), proving each time that nobody gets a digest twice.
+ */
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
+import { adminRequest } from '../helpers/app';
+import {
+  DEAD_LETTER_QUEUE,
+  deliver,
+  deliveriesOf,
+  deliverUntilAcked,
+  fakeResend,
+  planViaAdmin,
+  resendEnv,
+  resetDelivery,
+  seedPaper,
+  seedSubscriber,
+} from './helpers';
+
+const AT = '2026-11-26T09:00:00.000Z';
+
+async function planEdition(subscribers = 3, overrides: Record<string, unknown> = {}) {
+  await seedPaper({ ingestedAt: '2026-11-25T20:00:00.000Z', upvotes: 40 });
+  await seedPaper({ ingestedAt: '2026-11-26T02:00:00.000Z', upvotes: 12 });
+  await seedPaper({ ingestedAt: '2026-11-26T03:00:00.000Z', upvotes: 3 });
+  const people = [];
+  for (let index = 0; index < subscribers; index++) people.push(await seedSubscriber());
+  const setup = resendEnv(overrides);
+  const plan = await planViaAdmin(setup.env, { at: AT });
+  expect(plan.status).toBe(200);
+  const messages = setup.queued.map((body) => sendMessageSchema.parse(body));
+  expect(messages.length).toBeGreaterThan(0);
+  const message = messages[0]!;
+  return { ...setup, people, message, messages, editionId: message.editionId };
+}
+
+beforeEach(resetDelivery);
+
+describe('sending a planned edition', () => {
+  it('sends one Resend batch per message with the headers, tags and ids a real newsletter needs', async () => {
+    const resend = fakeResend();
+    const { env: testEnv, message, people, editionId } = await planEdition(3);
+
+    const run = await deliver(testEnv, message);
+    expect(run).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(1);
+    const request = resend.requests[0]!;
+    expect(request.key).toMatch(new RegExp(`^digest-${editionId}-[0-9a-f]{32}$`));
+    expect(request.authorization).toBe('Bearer re_test_key');
+    expect(request.emails.map((email) => email.to).sort()).toEqual(
+      people.map((person) => person.email).sort(),
+    );
+    for (const email of request.emails) {
+      expect(email.from).toBe('Papers Digest <digest@example.com>');
+      expect(email.subject.length).toBeGreaterThan(0);
+      expect(email.html.length).toBeGreaterThan(0);
+      expect(email.text.length).toBeGreaterThan(0);
+      expect(email.headers?.['List-Unsubscribe']).toMatch(
+        /^<https:\/\/digest\.test\/unsubscribe\?token=[^>]+>$/,
+      );
+      expect(email.headers?.['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+      expect(email.headers?.['List-Id']).toBe('Papers Digest <digest.digest.test>');
+      for (const tag of email.tags ?? []) {
+        expect(tag.name).toMatch(/^[A-Za-z0-9_-]+$/);
+        expect(tag.value).toMatch(/^[A-Za-z0-9_-]+$/);
+      }
+      expect(email.tags).toEqual(
+        expect.arrayContaining([
+          { name: 'edition', value: editionId },
+          { name: 'delivery', value: expect.any(String) },
+        ]),
+      );
+    }
+
+    const rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['sent', 'sent', 'sent']);
+    const ids = new Set(resend.delivered.map((email) => email.id));
+    for (const row of rows) expect(ids.has(row.resend_id!)).toBe(true);
+    // The delivery tag of each email names its own row, so webhooks map back.
+    for (const email of request.emails) {
+      const tag = email.tags!.find((item) => item.name === 'delivery')!.value;
+      expect(rows.find((row) => row.id === tag)?.subscriber_id).toBe(
+        people.find((person) => person.email === email.to)!.id,
+      );
+    }
+    const sentPapers = await env.DB.prepare('SELECT COUNT(*) AS count FROM sent_papers').first<{
+      count: number;
+    }>();
+    expect(sentPapers!.count).toBe(rows.reduce((sum, row) => sum + JSON.parse(row.paper_ids).length, 0));
+    expect(sentPapers!.count).toBeGreaterThan(0);
+
+    // The queue delivers at least once: a second delivery of the same message sends nothing.
+    expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(1);
+
+    const stats = await (await adminRequest('/admin/stats')).json<{ deliveries: { sent: number } }>();
+    expect(stats.deliveries.sent).toBe(3);
+  });
+
+  it('never sends a paper twice: the next edition excludes what a subscriber already received', async () => {
+    const resend = fakeResend();
+    const { env: testEnv, message } = await planEdition(1);
+    await deliver(testEnv, message);
+    const first = await deliveriesOf(message.editionId);
+    const firstPapers = JSON.parse(first[0]!.paper_ids) as string[];
+
+    await seedPaper({ ingestedAt: '2026-11-26T20:00:00.000Z', upvotes: 5 });
+    const next = resendEnv();
+    const plan = await planViaAdmin(next.env, { at: '2026-11-27T09:00:00.000Z' });
+    expect(plan.json.planned).toBe(1);
+    const nextMessage = next.queued[0] as SendMessage;
+    await deliver(next.env, nextMessage);
+    const second = await deliveriesOf(nextMessage.editionId);
+    const secondPapers = JSON.parse(second[0]!.paper_ids) as string[];
+    expect(second[0]!.status).toBe('sent');
+    expect(secondPapers.filter((id) => firstPapers.includes(id))).toEqual([]);
+    expect(resend.requests).toHaveLength(2);
+  });
+
+  it('skips subscribers who left between planning and sending, and sends nothing for them', async () => {
+    const resend = fakeResend();
+    const { env: testEnv, message, people } = await planEdition(2);
+    await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?`)
+      .bind(people[0]!.id)
+      .run();
+    await deliver(testEnv, message);
+    expect(resend.requests[0]!.emails.map((email) => email.to)).toEqual([people[1]!.email]);
+    const rows = await deliveriesOf(message.editionId);
+    const left = rows.find((row) => row.subscriber_id === people[0]!.id)!;
+    expect(left.status).toBe('skipped');
+    expect(left.error).toContain('unsubscribed');
+  });
+});
+
+describe('Resend failures', () => {
+  it('honours 429 retry-after, then sends the same batch under the same key', async () => {
+    const resend = fakeResend([
+      {
+        status: 429,
+        name: 'rate_limit_exceeded',
+        message: 'Too many requests. You can only make 2 requests per second.',
+        headers: { 'retry-after': '2' },
+      },
+    ]);
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    const first = await deliver(testEnv, message);
+    expect(first).toEqual({ acked: false, retryDelay: 2 });
+    expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sending', 'sending']);
+
+    const second = await deliver(testEnv, message, 2);
+    expect(second.acked).toBe(true);
+    expect(resend.requests).toHaveLength(2);
+    expect(resend.requests[1]!.key).toBe(resend.requests[0]!.key);
+    expect(resend.delivered).toHaveLength(2);
+    expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sent', 'sent']);
+  });
+
+  it('retries 500s with exponential backoff and the same key', async () => {
+    const resend = fakeResend([
+      { status: 500, name: 'internal_server_error', message: 'Something went wrong' },
+      { status: 503, name: 'application_error', message: 'Unavailable' },
+    ]);
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    const runs = await deliverUntilAcked(testEnv, message);
+    expect(runs.map((run) => run.retryDelay)).toEqual([30, 60, null]);
+    expect(new Set(resend.requests.map((request) => request.key)).size).toBe(1);
+    expect(resend.delivered).toHaveLength(2);
+    const rows = await deliveriesOf(editionId);
+    expect(rows.every((row) => row.status === 'sent' && row.resend_id)).toBe(true);
+  });
+
+  it('treats a timeout as unknown: the retry replays the key and nothing is sent twice', async () => {
+    const resend = fakeResend(['hang']);
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    const first = await deliver(testEnv, message);
+    expect(first.acked).toBe(false);
+    expect(first.retryDelay).toBe(30);
+    const [row] = await deliveriesOf(editionId);
+    expect(row!.error).toContain('network error or timeout');
+    await deliver(testEnv, message, 2);
+    expect(resend.requests[1]!.key).toBe(resend.requests[0]!.key);
+    expect(resend.delivered).toHaveLength(2);
+  });
+
+  it('survives "accepted, then the connection dropped": the retry gets the first answer, not a second send', async () => {
+    const resend = fakeResend(['accept-then-drop']);
+    const { env: testEnv, message, editionId, people } = await planEdition(3);
+    const first = await deliver(testEnv, message);
+    expect(first.acked).toBe(false);
+    expect(resend.delivered).toHaveLength(3); // Resend did send them
+
+    const second = await deliver(testEnv, message, 2);
+    expect(second.acked).toBe(true);
+    expect(resend.requests).toHaveLength(2);
+    expect(resend.requests[1]!.key).toBe(resend.requests[0]!.key);
+    // Same key and byte-identical body: the replay is accepted, nobody gets a second copy.
+    expect(resend.delivered).toHaveLength(3);
+    const perRecipient = new Map<string, number>();
+    for (const email of resend.delivered) perRecipient.set(email.to, (perRecipient.get(email.to) ?? 0) + 1);
+    expect([...perRecipient.values()]).toEqual([1, 1, 1]);
+    expect([...perRecipient.keys()].sort()).toEqual(people.map((person) => person.email).sort());
+    const rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.resend_id).sort()).toEqual(resend.delivered.map((email) => email.id).sort());
+  });
+
+  it('replays an unfinished claim even when the subscriber changed preferences in between', async () => {
+    const resend = fakeResend(['network-error']);
+    const { env: testEnv, message, editionId, people } = await planEdition(1);
+    await deliver(testEnv, message);
+    await env.DB.prepare(`UPDATE subscribers SET digest_size = 1, interests = 'quantum' WHERE id = ?`)
+      .bind(people[0]!.id)
+      .run();
+    await deliver(testEnv, message, 2);
+    // The retry re-renders the stored ranking, so the body matches and Resend does not 409.
+    const [row] = await deliveriesOf(editionId);
+    expect(row!.status).toBe('sent');
+    expect(row!.resend_id).toBe(resend.delivered[0]!.id);
+  });
+
+  it('marks the deliveries failed with the reason on a validation error, and does not retry', async () => {
+    const resend = fakeResend([
+      {
+        status: 422,
+        name: 'validation_error',
+        message: 'Invalid `to` field. The email address needs to follow the `email@example.com` format.',
+      },
+    ]);
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
+    const rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['failed', 'failed']);
+    expect(rows[0]!.error).toContain('validation_error');
+    expect(rows[0]!.error).toContain('Invalid `to` field');
+    await deliver(testEnv, message, 2);
+    expect(resend.requests).toHaveLength(1);
+    const stats = await (await adminRequest('/admin/stats')).json<{ deliveries: { failed: number } }>();
+    expect(stats.deliveries.failed).toBe(2);
+  });
+
+  it('pauses on daily_quota_exceeded, shows it in /admin/stats, and resumes via the planner', async () => {
+    const resend = fakeResend([
+      {
+        status: 429,
+        name: 'daily_quota_exceeded',
+        message: 'You have reached your daily email sending quota.',
+      },
+    ]);
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
+    let rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['queued', 'queued']);
+    expect(rows.every((row) => row.enqueued_at === null)).toBe(true);
+
+    const stats = await (await adminRequest('/admin/stats')).json<{
+      sending: { paused: boolean; period: string; until: string; reason: string };
+    }>();
+    expect(stats.sending.paused).toBe(true);
+    expect(stats.sending.period).toBe('daily');
+    expect(stats.sending.reason).toContain('daily quota');
+    expect(Date.parse(stats.sending.until)).toBeGreaterThan(Date.now());
+
+    // While paused, messages send nothing, and the planner does not re-enqueue.
+    await deliver(testEnv, message, 2);
+    expect(resend.requests).toHaveLength(1);
+    const pausedPlan = resendEnv();
+    const pausedRun = await planViaAdmin(pausedPlan.env, { at: AT });
+    expect(pausedRun.json.requeued).toBe(0);
+    expect(pausedRun.json.paused).toMatchObject({ period: 'daily' });
+
+    // The quota resets: the hourly planner puts the parked deliveries back on the queue.
+    await env.DB.prepare(
+      `UPDATE app_state SET value = json_set(value, '$.until', '2000-01-01T00:00:00.000Z') WHERE key = 'resend_quota_pause'`,
+    ).run();
+    const resumed = resendEnv();
+    const plan = await planViaAdmin(resumed.env, { at: AT });
+    expect(plan.json.requeued).toBe(2);
+    expect(plan.json.planned).toBe(0);
+    const requeued = resumed.queued[0] as SendMessage;
+    expect(await deliver(resumed.env, requeued)).toEqual({ acked: true, retryDelay: null });
+    rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['sent', 'sent']);
+    // The quota answer was not an acceptance: the new claim carries a new key.
+    expect(resend.requests[1]!.key).not.toBe(resend.requests[0]!.key);
+    expect(resend.delivered).toHaveLength(2);
+    const after = await (await adminRequest('/admin/stats')).json<{ sending: { paused: boolean } }>();
+    expect(after.sending.paused).toBe(false);
+  });
+
+  it('marks deliveries failed when their message reaches the dead-letter queue', async () => {
+    fakeResend([{ status: 500, name: 'internal_server_error' }]);
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    await deliver(testEnv, message);
+    expect(await deliver(testEnv, message, 9, DEAD_LETTER_QUEUE)).toEqual({ acked: true, retryDelay: null });
+    const rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['failed', 'failed']);
+    expect(rows[0]!.error).toContain('exhausted its queue retries');
+    expect(rows[0]!.error).toContain('internal_server_error');
+  });
+
+  it('acks a malformed message instead of retrying it forever', async () => {
+    const resend = fakeResend();
+    const { env: testEnv } = resendEnv();
+    expect(await deliver(testEnv, { kind: 'noop' })).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(0);
+  });
+});
+
+describe('duplicates and concurrency', () => {
+  it('sends each subscriber once when two messages carry the same deliveries', async () => {
+    const resend = fakeResend(['network-error']);
+    const { env: testEnv, message } = await planEdition(3);
+    await deliver(testEnv, message); // claimed, outcome unknown
+    // A duplicate message (e.g. re-enqueued by the sweep) for an overlapping set.
+    const duplicate: SendMessage = { ...message, subscriberIds: [...message.subscriberIds].reverse() };
+    await deliver(testEnv, duplicate);
+    await deliver(testEnv, message, 2);
+    expect(resend.delivered).toHaveLength(3);
+    expect(new Set(resend.delivered.map((email) => email.to)).size).toBe(3);
+  });
+});

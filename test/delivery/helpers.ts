@@ -1,0 +1,368 @@
+/**
+ * Shared fixtures for the delivery tests: rows seeded straight into D1 (subscribers and
+ * papers as the other areas store them), an env copy that selects the Resend transport and
+ * records what the planner enqueues, the Worker's real queue handler driven message by
+ * message (following retries like the queue would), and a fake Resend at the HTTP boundary
+ * that behaves like the real one: `{data:[{id}]}`, error bodies `{name, message,
+ * statusCode}`, idempotency keys replayed for 24 h and refused (409) when reused with a
+ * different body.
+ */
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { DEV_SECRETS } from '../../src/env';
+import worker from '../../workers/index';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
+
+export const RESEND_BATCH_URL = 'https://api.resend.com/emails/batch';
+export const SEND_QUEUE = 'papers-digest-send';
+export const DEAD_LETTER_QUEUE = 'papers-digest-send-dlq';
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export interface SubscriberSeed {
+  id?: string;
+  email?: string;
+  status?: 'pending' | 'active' | 'unsubscribed' | 'suppressed';
+  interests?: string;
+  frequency?: 'daily' | 'weekly';
+  sendHour?: number;
+  sendWeekday?: number;
+  timeZone?: string;
+  digestSize?: number;
+  alwaysSend?: boolean;
+}
+
+export async function seedSubscriber(seed: SubscriberSeed = {}): Promise<{ id: string; email: string }> {
+  const id = seed.id ?? crypto.randomUUID();
+  const email = seed.email ?? `reader-${unique()}@example.org`;
+  const now = '2026-01-01T00:00:00.000Z';
+  await env.DB.prepare(
+    `INSERT INTO subscribers (id, email, status, interests, frequency, send_hour, send_weekday, time_zone,
+       digest_size, always_send, created_at, updated_at, confirmed_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      id,
+      email,
+      seed.status ?? 'active',
+      seed.interests ?? 'diffusion models; cs.LG',
+      seed.frequency ?? 'daily',
+      seed.sendHour ?? 8,
+      seed.sendWeekday ?? 1,
+      seed.timeZone ?? 'UTC',
+      seed.digestSize ?? 5,
+      seed.alwaysSend === false ? 0 : 1,
+      now,
+      now,
+      now,
+    )
+    .run();
+  return { id, email };
+}
+
+/** Many subscribers in few statements (the benchmark-sized cases). */
+export async function seedSubscribers(count: number, seed: SubscriberSeed = {}): Promise<string[]> {
+  const ids: string[] = [];
+  const statements: D1PreparedStatement[] = [];
+  for (let index = 0; index < count; index++) {
+    const id = crypto.randomUUID();
+    ids.push(id);
+    statements.push(
+      env.DB.prepare(
+        `INSERT INTO subscribers (id, email, status, interests, frequency, send_hour, send_weekday, time_zone,
+           digest_size, always_send, created_at, updated_at)
+         VALUES (?, ?, 'active', ?, ?, ?, ?, ?, 5, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+      ).bind(
+        id,
+        `bulk-${unique()}@example.org`,
+        seed.interests ?? 'diffusion models; cs.LG',
+        seed.frequency ?? 'daily',
+        seed.sendHour ?? 8,
+        seed.sendWeekday ?? 1,
+        seed.timeZone ?? 'UTC',
+      ),
+    );
+  }
+  for (let start = 0; start < statements.length; start += 200)
+    await env.DB.batch(statements.slice(start, start + 200));
+  return ids;
+}
+
+export async function seedPaper(overrides: {
+  id?: string;
+  title?: string;
+  ingestedAt: string;
+  upvotes?: number;
+  categories?: string[];
+}): Promise<string> {
+  const id = overrides.id ?? `2611.${String(10000 + counter++).slice(-5)}`;
+  await env.DB.prepare(
+    `INSERT INTO papers (id, version, title, abstract, authors, categories, primary_category, abs_url, pdf_url,
+       upvotes, sources, published_at, ingested_at, refreshed_at)
+     VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, '["arxiv"]', ?, ?, ?)`,
+  )
+    .bind(
+      id,
+      overrides.title ?? `Diffusion models for sparse attention ${id}`,
+      'We study diffusion models and attention in large language models.',
+      JSON.stringify(['Ada Lovelace', 'Alan Turing']),
+      JSON.stringify(overrides.categories ?? ['cs.LG']),
+      (overrides.categories ?? ['cs.LG'])[0],
+      `https://arxiv.org/abs/${id}`,
+      `https://arxiv.org/pdf/${id}`,
+      overrides.upvotes ?? 10,
+      overrides.ingestedAt,
+      overrides.ingestedAt,
+      overrides.ingestedAt,
+    )
+    .run();
+  return id;
+}
+
+/** A Queue binding that records what the planner sends (so tests decide when messages run). */
+export function recordingQueue() {
+  const bodies: unknown[] = [];
+  const batchSizes: number[] = [];
+  const queue = {
+    async send(body: unknown) {
+      bodies.push(body);
+      batchSizes.push(1);
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
+      const list = [...messages];
+      batchSizes.push(list.length);
+      for (const message of list) bodies.push(message.body);
+    },
+  } as unknown as Queue<unknown>;
+  return { queue, bodies, batchSizes };
+}
+
+export type TestEnv = typeof env;
+
+/** The test env with the Resend transport selected (fast pacing, short timeout) and a recording queue. */
+export function resendEnv(overrides: Partial<Record<string, unknown>> = {}) {
+  const recorder = recordingQueue();
+  const testEnv = {
+    ...env,
+    SEND_QUEUE: recorder.queue,
+    RESEND_API_KEY: 're_test_key',
+    RESEND_RATE_PER_SEC: '50',
+    RESEND_TIMEOUT_MS: '400',
+    ...overrides,
+  } as TestEnv;
+  return { env: testEnv, queued: recorder.bodies, batchSizes: recorder.batchSizes };
+}
+
+export async function planViaAdmin(
+  testEnv: TestEnv,
+  body: Record<string, unknown> | undefined,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await worker.fetch(
+    new Request('https://digest.test/admin/digest', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+    testEnv,
+    createExecutionContext(),
+  );
+  return { status: response.status, json: await response.json<Record<string, unknown>>() };
+}
+
+export interface QueueRun {
+  acked: boolean;
+  retryDelay: number | null;
+}
+
+/**
+ * Delivers one message to the Worker's real queue handler, as the queue would. The pool's
+ * getQueueResult does not report retry delays, so the message's retry() is observed too.
+ */
+export async function deliver(
+  testEnv: TestEnv,
+  body: unknown,
+  attempts = 1,
+  queue = SEND_QUEUE,
+): Promise<QueueRun> {
+  const batch = createMessageBatch(queue, [{ id: `msg-${unique()}`, timestamp: new Date(), attempts, body }]);
+  const delays: number[] = [];
+  const observed: MessageBatch<unknown> = {
+    queue: batch.queue,
+    metadata: batch.metadata,
+    messages: batch.messages.map((message) => ({
+      id: message.id,
+      timestamp: message.timestamp,
+      body: message.body,
+      attempts: message.attempts,
+      ack: () => message.ack(),
+      retry: (options?: QueueRetryOptions) => {
+        delays.push(options?.delaySeconds ?? 0);
+        message.retry(options);
+      },
+    })),
+    ackAll: () => batch.ackAll(),
+    retryAll: (options?: QueueRetryOptions) => batch.retryAll(options),
+  };
+  const ctx = createExecutionContext();
+  await worker.queue(observed, testEnv, ctx);
+  const result = await getQueueResult(batch, ctx);
+  const retried = result.retryMessages.length > 0 || result.retryBatch.retry;
+  return {
+    acked: !retried && (result.explicitAcks.length === 1 || result.ackAll),
+    retryDelay: retried ? (delays[0] ?? 0) : null,
+  };
+}
+
+/** Delivers a message until it is acked (following retries), returning every run. */
+export async function deliverUntilAcked(
+  testEnv: TestEnv,
+  body: unknown,
+  maxAttempts = 6,
+): Promise<QueueRun[]> {
+  const runs: QueueRun[] = [];
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const run = await deliver(testEnv, body, attempt);
+    runs.push(run);
+    if (run.acked) break;
+  }
+  return runs;
+}
+
+export interface ResendRequest {
+  key: string | null;
+  authorization: string | null;
+  batchValidation: string | null;
+  emails: {
+    from: string;
+    to: string | string[];
+    subject: string;
+    html: string;
+    text: string;
+    headers?: Record<string, string>;
+    tags?: { name: string; value: string }[];
+  }[];
+}
+
+export type Step =
+  | 'accept'
+  /** Resend accepts and sends, but the connection drops before the client reads the answer. */
+  | 'accept-then-drop'
+  | { status: number; name: string; message?: string; headers?: Record<string, string> }
+  | 'network-error'
+  | 'hang';
+
+/**
+ * The fake Resend batch endpoint. `steps` answer the first requests in order (then every
+ * request is accepted). Keys are remembered like Resend does: a replay returns the first
+ * 2xx answer, a different body under a known key gets 409 invalid_idempotent_request.
+ */
+export function fakeResend(steps: Step[] = []) {
+  const requests: ResendRequest[] = [];
+  /** Emails Resend actually accepted (what recipients receive). */
+  const delivered: { id: string; to: string; subject: string; key: string | null }[] = [];
+  const byKey = new Map<string, { body: string; response: { data: { id: string }[] } }>();
+  let answered = 0;
+  fakeHttp.use(
+    http.post(RESEND_BATCH_URL, async ({ request }) => {
+      const raw = await request.text();
+      const key = request.headers.get('idempotency-key');
+      const emails = JSON.parse(raw) as ResendRequest['emails'];
+      requests.push({
+        key,
+        authorization: request.headers.get('authorization'),
+        batchValidation: request.headers.get('x-batch-validation'),
+        emails,
+      });
+      if (key && byKey.has(key)) {
+        const previous = byKey.get(key)!;
+        if (previous.body !== raw) {
+          return HttpResponse.json(
+            {
+              name: 'invalid_idempotent_request',
+              message: 'Same idempotency key used with a different request payload.',
+              statusCode: 409,
+            },
+            { status: 409 },
+          );
+        }
+        return HttpResponse.json(previous.response);
+      }
+      const step = steps[answered++] ?? 'accept';
+      if (step === 'network-error') return HttpResponse.error();
+      if (step === 'hang') {
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        return HttpResponse.error();
+      }
+      if (typeof step === 'object') {
+        return HttpResponse.json(
+          { name: step.name, message: step.message ?? step.name, statusCode: step.status },
+          { status: step.status, headers: step.headers },
+        );
+      }
+      if (emails.length > 100) {
+        return HttpResponse.json(
+          { name: 'validation_error', message: 'Too many emails', statusCode: 422 },
+          { status: 422 },
+        );
+      }
+      const response = { data: emails.map(() => ({ id: crypto.randomUUID() })) };
+      emails.forEach((email, index) => {
+        delivered.push({
+          id: response.data[index]!.id,
+          to: Array.isArray(email.to) ? email.to[0]! : email.to,
+          subject: email.subject,
+          key,
+        });
+      });
+      if (key) byKey.set(key, { body: raw, response });
+      if (step === 'accept-then-drop') return HttpResponse.error();
+      return HttpResponse.json(response);
+    }),
+  );
+  return { requests, delivered };
+}
+
+export interface DeliveryRowView {
+  id: string;
+  edition_id: string;
+  subscriber_id: string;
+  period_key: string;
+  status: string;
+  subject: string | null;
+  paper_ids: string;
+  resend_id: string | null;
+  error: string | null;
+  attempts: number;
+  last_event: string | null;
+  send_key: string | null;
+  enqueued_at: string | null;
+}
+
+export async function deliveriesOf(editionId: string): Promise<DeliveryRowView[]> {
+  const { results } = await env.DB.prepare(
+    'SELECT * FROM deliveries WHERE edition_id = ? ORDER BY subscriber_id',
+  )
+    .bind(editionId)
+    .all<DeliveryRowView>();
+  return results;
+}
+
+export async function deliveryOf(subscriberId: string): Promise<DeliveryRowView | null> {
+  return env.DB.prepare('SELECT * FROM deliveries WHERE subscriber_id = ? ORDER BY queued_at DESC LIMIT 1')
+    .bind(subscriberId)
+    .first<DeliveryRowView>();
+}
+
+/** Clears what earlier tests in the same file left (D1 storage is shared within a file). */
+export async function resetDelivery(): Promise<void> {
+  await env.DB.batch([
+    env.DB.prepare('DELETE FROM sent_papers'),
+    env.DB.prepare('DELETE FROM deliveries'),
+    env.DB.prepare('DELETE FROM editions'),
+    env.DB.prepare('DELETE FROM subscribers'),
+    env.DB.prepare('DELETE FROM papers'),
+    env.DB.prepare('DELETE FROM app_state'),
+    env.DB.prepare('DELETE FROM suppressions'),
+    env.DB.prepare('DELETE FROM webhook_events'),
+  ]);
+}
