@@ -277,8 +277,8 @@ async function ingestArxiv(
     return summary;
   }
 
+  let start = 0;
   try {
-    let start = 0;
     let emptyRetries = 0;
     for (let page = 0; page < tuning.arxivMaxPages; page++) {
       if (page > 0) await sleep(tuning.arxivRequestIntervalMs);
@@ -314,7 +314,7 @@ async function ingestArxiv(
       if (feed.totalResults !== null && start >= feed.totalResults) break;
     }
   } catch (error) {
-    tally.fail(error, 'arXiv');
+    tally.fail(error, `page at start=${start}`);
   } finally {
     await releaseIngestLease(app.db, 'arxiv');
   }

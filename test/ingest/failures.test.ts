@@ -1,0 +1,190 @@
+/**
+ * Upstream failures: a non-2xx, a timeout, a network error or an unusable body fails
+ * only that source for this run, is recorded in ingest_runs with its error (so the next
+ * cron retries and /dev can say so), and never loses what was already fetched. Empty
+ * lists (weekends, holidays) are successful runs.
+ */
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { latestIngestRuns } from '../../src/db/ingest-runs';
+import { countPapers } from '../../src/db/papers';
+import { appContext } from '../../src/env';
+import { runIngest } from '../../src/ingest';
+import { adminRequest, request } from '../helpers/app';
+import { delay, fakeHttp, HttpResponse, http } from '../helpers/fake-http';
+import { ARXIV, ARXIV_QUERY_URL, atomHeaders, HF_DAILY_URL, hfNewShape } from './fixtures';
+
+const at = new Date('2025-03-11T03:20:00Z');
+
+beforeEach(async () => {
+  await env.DB.batch([env.DB.prepare('DELETE FROM papers'), env.DB.prepare('DELETE FROM ingest_runs')]);
+});
+
+async function latestRun(source: string) {
+  return (await latestIngestRuns(env.DB)).find((run) => run.source === source)!;
+}
+
+describe('Hugging Face failures', () => {
+  it('records a 500 as a failed run and answers 502 to the admin', async () => {
+    fakeHttp.use(
+      http.get(HF_DAILY_URL, () => HttpResponse.json({ error: 'Internal Error' }, { status: 500 })),
+    );
+    const response = await adminRequest('/admin/ingest', {
+      method: 'POST',
+      body: JSON.stringify({ date: '2025-03-11', sources: ['hf'] }),
+    });
+    expect(response.status).toBe(502);
+    const body = await response.json<{ ok: boolean; runs: { status: string; errors: string[] }[] }>();
+    expect(body.ok).toBe(false);
+    expect(body.runs[0]!.status).toBe('failed');
+    expect(body.runs[0]!.errors[0]).toContain('HTTP 500');
+    const run = await latestRun('hf');
+    expect(run.status).toBe('failed');
+    expect(run.errors[0]).toMatch(/^2025-03-11: huggingface\.co\/api\/daily_papers answered HTTP 500/);
+  });
+
+  it('aborts a request that takes too long', async () => {
+    fakeHttp.use(
+      http.get(HF_DAILY_URL, async () => {
+        await delay('infinite');
+        return HttpResponse.json([]);
+      }),
+    );
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['hf'],
+      at,
+      date: '2025-03-11',
+      tuning: { hfTimeoutMs: 50 },
+    });
+    expect(runs[0]).toMatchObject({ status: 'failed', inserted: 0 });
+    expect(runs[0]!.errors[0]).toContain('timed out after 50 ms');
+  });
+
+  it('fails on a body that is not JSON (e.g. an HTML error page with status 200)', async () => {
+    fakeHttp.use(
+      http.get(HF_DAILY_URL, () =>
+        HttpResponse.html('<html><body>We are down for maintenance</body></html>'),
+      ),
+    );
+    const { runs } = await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' });
+    expect(runs[0]!.status).toBe('failed');
+    expect(runs[0]!.errors[0]).toContain('not JSON');
+  });
+
+  it('fails on JSON that is not a list', async () => {
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json({ error: 'Rate limited' })));
+    const { runs } = await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' });
+    expect(runs[0]!.status).toBe('failed');
+    expect(runs[0]!.errors[0]).toContain('Rate limited');
+  });
+
+  it('fails on a network error', async () => {
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.error()));
+    const { runs } = await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' });
+    expect(runs[0]!.status).toBe('failed');
+    expect(runs[0]!.errors[0]).toContain('unreachable');
+  });
+
+  it('keeps the days that worked when one day of the refresh fails', async () => {
+    const list = hfNewShape();
+    fakeHttp.use(
+      http.get(HF_DAILY_URL, ({ request }) => {
+        const date = new URL(request.url).searchParams.get('date');
+        if (date === '2025-03-10') return new HttpResponse('upstream timeout', { status: 504 });
+        return HttpResponse.json(date === '2025-03-11' ? list : []);
+      }),
+    );
+    const { runs } = await runIngest(appContext(env), { sources: ['hf'], at });
+    expect(runs[0]).toMatchObject({ status: 'failed', inserted: 12, window: '2025-03-08..2025-03-11' });
+    expect(runs[0]!.errors).toEqual([expect.stringMatching(/^2025-03-10: .*HTTP 504: upstream timeout/)]);
+    expect(await countPapers(env.DB)).toBe(12);
+  });
+
+  it('treats an empty list (weekend) as a successful run', async () => {
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json([])));
+    const { runs } = await runIngest(appContext(env), { sources: ['hf'], at });
+    expect(runs[0]).toMatchObject({ status: 'ok', fetched: 0, inserted: 0, errors: [] });
+  });
+});
+
+describe('arXiv failures', () => {
+  it('fails with the API’s own message for an error feed (HTTP 400)', async () => {
+    fakeHttp.use(
+      http.get(ARXIV_QUERY_URL, () => new HttpResponse(ARXIV.error, { status: 400, headers: atomHeaders })),
+    );
+    const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at });
+    expect(runs[0]!.status).toBe('failed');
+    expect(runs[0]!.errors[0]).toContain('incorrect id format for 1234.12345v1');
+    expect((await latestRun('arxiv')).status).toBe('failed');
+  });
+
+  it('fails for an error feed served with status 200', async () => {
+    fakeHttp.use(http.get(ARXIV_QUERY_URL, () => new HttpResponse(ARXIV.error, { headers: atomHeaders })));
+    const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at });
+    expect(runs[0]!.status).toBe('failed');
+    expect(runs[0]!.errors[0]).toContain('arXiv API error');
+  });
+
+  it('fails on a body that is not XML', async () => {
+    fakeHttp.use(http.get(ARXIV_QUERY_URL, () => HttpResponse.json({ entries: [] })));
+    const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at });
+    expect(runs[0]!.status).toBe('failed');
+    expect(runs[0]!.errors[0]).toContain('not XML');
+  });
+
+  it('fails on a 503 and on a timeout', async () => {
+    fakeHttp.use(http.get(ARXIV_QUERY_URL, () => new HttpResponse('Service Unavailable', { status: 503 })));
+    const first = await runIngest(appContext(env), { sources: ['arxiv'], at });
+    expect(first.runs[0]!.errors[0]).toContain('HTTP 503');
+
+    fakeHttp.use(
+      http.get(ARXIV_QUERY_URL, async () => {
+        await delay('infinite');
+        return new HttpResponse(ARXIV.empty, { headers: atomHeaders });
+      }),
+    );
+    const second = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { arxivTimeoutMs: 50 },
+    });
+    expect(second.runs[0]!.status).toBe('failed');
+    expect(second.runs[0]!.errors[0]).toContain('timed out');
+  });
+
+  it('treats an empty result set as a successful run', async () => {
+    fakeHttp.use(http.get(ARXIV_QUERY_URL, () => new HttpResponse(ARXIV.empty, { headers: atomHeaders })));
+    const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at });
+    expect(runs[0]).toMatchObject({ status: 'ok', fetched: 0, inserted: 0 });
+  });
+
+  it('fails one source without affecting the other', async () => {
+    fakeHttp.use(
+      http.get(ARXIV_QUERY_URL, () => new HttpResponse('Bad gateway', { status: 502 })),
+      http.get(HF_DAILY_URL, () => HttpResponse.json(hfNewShape())),
+    );
+    const { runs } = await runIngest(appContext(env), { sources: ['hf', 'arxiv'], at, date: '2025-03-11' });
+    expect(runs.map((run) => [run.source, run.status])).toEqual([
+      ['hf', 'ok'],
+      ['arxiv', 'failed'],
+    ]);
+    expect(await countPapers(env.DB)).toBe(12);
+  });
+});
+
+describe('/dev', () => {
+  it('says plainly when the last run of a source failed, and stops once it recovers', async () => {
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.error()));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' });
+    const failing = await (await request('/dev', { headers: { accept: 'text/html' } })).text();
+    expect(failing).toContain('Hugging Face Daily Papers is unreachable');
+    expect(failing).toContain('npm run seed:local');
+    expect(failing).toContain('href="/dev/outbox"');
+
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(hfNewShape())));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' });
+    const recovered = await (await request('/dev', { headers: { accept: 'text/html' } })).text();
+    expect(recovered).not.toContain('unreachable');
+    expect(recovered).toContain('12 papers stored');
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Merging by arXiv version: a newer version updates the text, an older one never brings
+ * stale text back, and Hugging Face's copy of the text only fills papers arXiv has not
+ * described yet.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { getPapersByIds } from '../../src/db/papers';
+import { appContext } from '../../src/env';
+import { runIngest } from '../../src/ingest';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
+import { ARXIV_QUERY_URL, atomEntry, atomFeed, atomHeaders, HF_DAILY_URL, hfOldShape } from './fixtures';
+
+const at = new Date('2025-03-11T01:30:00Z');
+
+async function ingestArxiv(entry: Parameters<typeof atomEntry>[0]) {
+  fakeHttp.use(
+    http.get(ARXIV_QUERY_URL, () => new HttpResponse(atomFeed([atomEntry(entry)]), { headers: atomHeaders })),
+  );
+  return (await runIngest(appContext(env), { sources: ['arxiv'], at })).runs[0]!;
+}
+
+describe('arXiv versions', () => {
+  const v1 = {
+    id: '2503.04321',
+    version: 1,
+    title: 'Sparse Mixtures of\n  Experts',
+    summary: 'Version one abstract.',
+    published: '2025-03-10T09:00:00Z',
+    comment: '9 pages',
+  };
+
+  it('stores v1, updates text on v2, and ignores a late v1', async () => {
+    expect(await ingestArxiv(v1)).toMatchObject({ inserted: 1 });
+    const first = (await getPapersByIds(env.DB, [v1.id]))[0]!;
+    expect(first).toMatchObject({ version: 1, title: 'Sparse Mixtures of Experts', comment: '9 pages' });
+
+    const v2 = {
+      ...v1,
+      version: 2,
+      title: 'Sparse Mixtures of Experts at Scale',
+      summary: 'Version two abstract, longer.',
+      updated: '2025-03-10T20:00:00Z',
+      comment: '12 pages; camera ready',
+      doi: '10.1000/xyz123',
+      authors: ['Ada Lovelace', 'Alan Turing'],
+    };
+    expect(await ingestArxiv(v2)).toMatchObject({ inserted: 0, updated: 1 });
+    const second = (await getPapersByIds(env.DB, [v1.id]))[0]!;
+    expect(second).toMatchObject({
+      version: 2,
+      title: 'Sparse Mixtures of Experts at Scale',
+      abstract: 'Version two abstract, longer.',
+      comment: '12 pages; camera ready',
+      doi: '10.1000/xyz123',
+      authors: ['Ada Lovelace', 'Alan Turing'],
+      updatedAt: '2025-03-10T20:00:00.000Z',
+      publishedAt: '2025-03-10T09:00:00.000Z',
+    });
+    expect(second.ingestedAt).toBe(first.ingestedAt);
+
+    expect(await ingestArxiv(v1)).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+    expect((await getPapersByIds(env.DB, [v1.id]))[0]!.title).toBe('Sparse Mixtures of Experts at Scale');
+  });
+
+  it('lets arXiv text replace Hugging Face text, but not the other way round', async () => {
+    const list = hfOldShape().slice(0, 1);
+    const id = list[0]!.paper.id as string;
+    list[0]!.title = 'HF Title Variant';
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
+    expect((await getPapersByIds(env.DB, [id]))[0]).toMatchObject({
+      title: 'HF Title Variant',
+      version: null,
+    });
+
+    await ingestArxiv({ id, version: 1, title: 'The arXiv Title', published: '2025-03-10T09:00:00Z' });
+    expect((await getPapersByIds(env.DB, [id]))[0]).toMatchObject({
+      title: 'The arXiv Title',
+      version: 1,
+      sources: ['arxiv', 'hf'],
+    });
+
+    list[0]!.title = 'HF Title Changed Again';
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
+    expect((await getPapersByIds(env.DB, [id]))[0]!.title).toBe('The arXiv Title');
+  });
+});
