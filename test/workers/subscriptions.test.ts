@@ -1,0 +1,921 @@
+/**
+ * The subscriber's whole life through the real Worker and real D1: landing page, sign-up
+ * by form and JSON, the confirmation email read out of /dev/outbox.json like a user would,
+ * confirm on POST only, no enumeration, bot defences, and every bad input the issue lists
+ * (each answered with a clear 4xx and nothing written).
+ */
+import { createExecutionContext, env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/env';
+import { sha256Hex } from '../../src/lib/crypto';
+import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../../src/links';
+import { normalizeEmail } from '../../src/subscriptions/schema';
+import { signToken } from '../../src/tokens';
+import worker from '../../workers/index';
+import { BASE_URL, request } from '../helpers/app';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
+
+const config = parseConfig(env);
+let ipCounter = 0;
+const nextIp = () => `198.51.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
+
+interface OutboxItem {
+  id: number;
+  to: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+}
+
+function postForm(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return request(path, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: BASE_URL,
+      'cf-connecting-ip': nextIp(),
+      ...headers,
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextIp(), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function outbox(): Promise<OutboxItem[]> {
+  return (await request('/dev/outbox.json')).json<OutboxItem[]>();
+}
+
+async function emailsTo(address: string): Promise<OutboxItem[]> {
+  return (await outbox()).filter((email) => email.to === address);
+}
+
+function linkIn(text: string, path: string): string {
+  const match = new RegExp(`${BASE_URL}${path}\\?token=[A-Za-z0-9_.%-]+`).exec(text);
+  if (!match) throw new Error(`no ${path} link in:\n${text}`);
+  return match[0];
+}
+
+interface Row {
+  id: string;
+  email: string;
+  status: string;
+  interests: string;
+  frequency: string;
+  send_hour: number;
+  send_weekday: number;
+  time_zone: string;
+  digest_size: number;
+  trending_mix: number;
+  always_send: number;
+  token_version: number;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  consent_at: string | null;
+  consent_method: string | null;
+  consent_ip_hash: string | null;
+  updated_at: string;
+}
+
+const rowOf = (email: string) =>
+  env.DB.prepare('SELECT * FROM subscribers WHERE email = ?').bind(email).first<Row>();
+
+async function counts() {
+  const [subscribers, outboxRows, suppressions] = await env.DB.batch<{ n: number }>([
+    env.DB.prepare('SELECT COUNT(*) AS n FROM subscribers'),
+    env.DB.prepare('SELECT COUNT(*) AS n FROM outbox'),
+    env.DB.prepare('SELECT COUNT(*) AS n FROM suppressions'),
+  ]);
+  return {
+    subscribers: subscribers!.results[0]!.n,
+    outbox: outboxRows!.results[0]!.n,
+    suppressions: suppressions!.results[0]!.n,
+  };
+}
+
+/** Signs up through the form and confirms through the emailed link; returns the active row. */
+async function subscribeAndConfirm(email: string, fields: Record<string, string> = {}): Promise<Row> {
+  const response = await postForm('/subscribe', { email, interests: 'RLHF', ...fields });
+  expect(response.status).toBe(200);
+  const address = normalizeEmail(email)!;
+  const [mail] = await emailsTo(address);
+  const link = linkIn(mail!.text, '/confirm');
+  const confirmed = await postForm(link.replace(BASE_URL, ''), {});
+  expect(confirmed.status).toBe(200);
+  const row = await rowOf(address);
+  expect(row!.status).toBe('active');
+  return row!;
+}
+
+const h1 = (html: string) => /<h1>(.*?)<\/h1>/s.exec(html)?.[1];
+
+describe('landing page', () => {
+  beforeAll(async () => {
+    const now = new Date().toISOString();
+    await env.DB.prepare(
+      `INSERT INTO papers (id, title, abstract, authors, categories, primary_category, upvotes, hf_date, sources,
+         ingested_at, refreshed_at)
+       VALUES ('2501.00001', 'Scaling <Laws> & Friends', 'We study scaling.', '["Ada Lovelace","Alan Turing"]',
+         '["cs.LG"]', 'cs.LG', 42, '2025-01-02', '["hf"]', ?, ?)`,
+    )
+      .bind(now, now)
+      .run();
+  });
+
+  it('explains the digest, shows the latest papers and an accessible form', async () => {
+    const response = await request('/', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(h1(html)).toBe('Papers Digest');
+    expect(html).toContain('Scaling &lt;Laws&gt; &amp; Friends');
+    expect(html).toContain('Ada Lovelace, Alan Turing');
+    for (const name of ['email', 'interests', 'frequency', 'send_hour', 'time_zone']) {
+      expect(html).toContain(`name="${name}"`);
+      expect(html).toContain(`<label for="${name}">`);
+    }
+    expect(html).toMatch(/<form method="post" action="\/subscribe"/);
+    expect(html).toContain('<option value="UTC" selected="">');
+    expect(html).toContain('resolvedOptions().timeZone');
+    expect(html).toContain('name="website"');
+    expect(html).toMatch(/<button type="submit">Subscribe<\/button>/);
+    expect(html).toContain('name="viewport"');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(html).not.toContain('npm run seed:local');
+  });
+
+  it('tells developers when the last ingest could not reach the upstreams', async () => {
+    await env.DB.prepare(
+      `INSERT INTO ingest_runs (source, window, status, errors, started_at) VALUES ('hf', '2025-01-02', 'failed', '["fetch failed"]', ?)`,
+    )
+      .bind(new Date().toISOString())
+      .run();
+    const html = await (await request('/')).text();
+    expect(html).toContain('npm run seed:local');
+    expect(html).toContain('could not be reached');
+  });
+});
+
+describe('sign-up by form and double opt-in', () => {
+  it('stores a pending subscriber, emails a confirmation and confirms only on POST', async () => {
+    const ip = '203.0.113.77';
+    const response = await postForm(
+      '/subscribe',
+      {
+        email: '  Grace.Hopper@Example.COM ',
+        interests: 'compilers, cs.PL; author: Barbara Liskov',
+        frequency: 'weekly',
+        send_hour: '7',
+        time_zone: 'Europe/Berlin',
+      },
+      { 'cf-connecting-ip': ip },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    const page = await response.text();
+    expect(h1(page)).toBe('Check your inbox');
+    expect(page).toContain('Grace.Hopper@example.com');
+
+    const pending = await rowOf('Grace.Hopper@example.com');
+    expect(pending).toMatchObject({
+      status: 'pending',
+      interests: 'compilers, cs.PL; author: Barbara Liskov',
+      frequency: 'weekly',
+      send_hour: 7,
+      time_zone: 'Europe/Berlin',
+      consent_at: null,
+      confirmed_at: null,
+    });
+
+    const mails = await emailsTo('Grace.Hopper@example.com');
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!;
+    expect(mail.from).toBe(config.MAIL_FROM);
+    expect(mail.subject).toBe('Confirm your Papers Digest subscription');
+    expect(mail.text).toContain(config.POSTAL_ADDRESS);
+    expect(mail.html).toContain(config.POSTAL_ADDRESS);
+    const link = linkIn(mail.text, '/confirm');
+    expect(mail.html).toContain(link);
+    expect(link).not.toContain('Hopper');
+    expect(
+      atob(new URL(link).searchParams.get('token')!.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')),
+    ).not.toContain('@');
+
+    // A link scanner's GET shows the button and changes nothing.
+    const view = await request(link.replace(BASE_URL, ''));
+    expect(view.status).toBe(200);
+    expect(view.headers.get('cache-control')).toBe('no-store');
+    const viewHtml = await view.text();
+    expect(viewHtml).toMatch(/<button type="submit">Confirm subscription<\/button>/);
+    expect((await rowOf('Grace.Hopper@example.com'))!.status).toBe('pending');
+
+    const confirm = await postForm(link.replace(BASE_URL, ''), {}, { 'cf-connecting-ip': ip });
+    expect(confirm.status).toBe(200);
+    expect(confirm.headers.get('cache-control')).toBe('no-store');
+    const confirmedHtml = await confirm.text();
+    expect(h1(confirmedHtml)).toBe('Subscription confirmed');
+    const active = await rowOf('Grace.Hopper@example.com');
+    expect(active!.status).toBe('active');
+    expect(active!.consent_method).toBe('form');
+    expect(active!.consent_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(active!.confirmed_at).toBe(active!.consent_at);
+    expect(active!.consent_ip_hash).toBe(await sha256Hex(`${ip}${config.TOKEN_SECRET}`));
+    expect(active!.token_version).toBe(pending!.token_version + 1);
+    // The confirmed page links to the preference centre with a working token.
+    const prefsLink =
+      /href="(\/preferences\?token=[^"]+|https:\/\/digest\.test\/preferences\?token=[^"]+)"/.exec(
+        confirmedHtml,
+      )![1]!;
+    expect((await request(prefsLink.replace(BASE_URL, '').replace(/&amp;/g, '&'))).status).toBe(200);
+
+    // Replaying the confirmation: a clear 4xx and nothing rewritten.
+    const replay = await postForm(link.replace(BASE_URL, ''), {}, { 'cf-connecting-ip': '192.0.2.1' });
+    expect(replay.status).toBe(410);
+    expect(await replay.text()).toContain('already been used');
+    expect(await rowOf('Grace.Hopper@example.com')).toEqual(active);
+    expect((await request(link.replace(BASE_URL, ''))).status).toBe(410);
+  });
+
+  it('accepts JSON with the same field names and records the api consent method', async () => {
+    const response = await postJson('/subscribe', {
+      email: 'api.user@example.org',
+      interests: ['graph neural networks', 'cs.LG'],
+      frequency: 'daily',
+      send_hour: 9,
+      time_zone: 'America/New_York',
+    });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({
+      status: 'pending_confirmation',
+      email: 'api.user@example.org',
+    });
+    const [mail] = await emailsTo('api.user@example.org');
+    await postForm(linkIn(mail!.text, '/confirm').replace(BASE_URL, ''), {});
+    const row = await rowOf('api.user@example.org');
+    expect(row).toMatchObject({
+      status: 'active',
+      consent_method: 'api',
+      interests: 'graph neural networks; cs.LG',
+      time_zone: 'America/New_York',
+      send_hour: 9,
+    });
+  });
+
+  it('accepts multipart form posts', async () => {
+    const body = new FormData();
+    body.set('email', 'multipart@example.org');
+    body.set('frequency', 'daily');
+    const response = await request('/subscribe', {
+      method: 'POST',
+      headers: { origin: BASE_URL, 'cf-connecting-ip': nextIp() },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect((await rowOf('multipart@example.org'))!.status).toBe('pending');
+  });
+
+  it('answers an active address exactly like a new one and mails "already subscribed" instead', async () => {
+    await subscribeAndConfirm('known@example.net', { frequency: 'weekly' });
+    const before = await rowOf('known@example.net');
+
+    const fresh = await postForm('/subscribe', { email: 'unknown@example.net', frequency: 'daily' });
+    const again = await postForm('/subscribe', { email: 'known@example.net', frequency: 'daily' });
+    expect(again.status).toBe(fresh.status);
+    const normalise = (html: string) => html.replace(/(un)?known@example\.net/g, 'X');
+    expect(normalise(await again.text())).toBe(normalise(await fresh.text()));
+
+    const jsonFresh = await postJson('/subscribe', { email: 'unknown2@example.net' });
+    const jsonAgain = await postJson('/subscribe', { email: 'known@example.net' });
+    expect(jsonAgain.status).toBe(jsonFresh.status);
+    const bodies = [
+      await jsonFresh.json<Record<string, unknown>>(),
+      await jsonAgain.json<Record<string, unknown>>(),
+    ];
+    expect({ ...bodies[0], email: null }).toEqual({ ...bodies[1], email: null });
+
+    // The stranger's submission changed nothing for the active subscriber.
+    expect(await rowOf('known@example.net')).toEqual(before);
+    const mails = await emailsTo('known@example.net');
+    const notices = mails.filter((mail) => mail.subject === 'You are already subscribed to Papers Digest');
+    expect(notices).toHaveLength(2);
+    expect(notices[0]!.text).toContain(`${BASE_URL}/preferences?token=`);
+    expect(notices[0]!.text).not.toContain('/confirm?token=');
+  });
+
+  it('re-sends the confirmation to a pending address, with the new preferences', async () => {
+    await postForm('/subscribe', { email: 'twice@example.com', interests: 'first' });
+    await postForm('/subscribe', { email: 'twice@example.com', interests: 'second', send_hour: '18' });
+    const mails = await emailsTo('twice@example.com');
+    expect(mails).toHaveLength(2);
+    expect(mails.every((mail) => mail.subject.startsWith('Confirm'))).toBe(true);
+    expect(await rowOf('twice@example.com')).toMatchObject({
+      status: 'pending',
+      interests: 'second',
+      send_hour: 18,
+    });
+  });
+
+  it('starts a fresh opt-in when an unsubscribed address signs up again', async () => {
+    const row = await subscribeAndConfirm('comeback@example.com');
+    const unsubscribe = await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version });
+    await postForm(unsubscribe.replace(BASE_URL, ''), { 'List-Unsubscribe': 'One-Click' });
+    expect((await rowOf('comeback@example.com'))!.status).toBe('unsubscribed');
+
+    const again = await postForm('/subscribe', { email: 'comeback@example.com', frequency: 'weekly' });
+    expect(again.status).toBe(200);
+    // Still unsubscribed until the owner confirms again.
+    expect((await rowOf('comeback@example.com'))!.status).toBe('unsubscribed');
+    const mails = await emailsTo('comeback@example.com');
+    const link = linkIn(mails[0]!.text, '/confirm');
+    expect((await postForm(link.replace(BASE_URL, ''), {})).status).toBe(200);
+    expect(await rowOf('comeback@example.com')).toMatchObject({
+      status: 'active',
+      frequency: 'weekly',
+      unsubscribed_at: null,
+    });
+  });
+});
+
+describe('bad sign-up input: a clear 4xx and nothing written', () => {
+  const malformed = [
+    'not-an-email',
+    'user@',
+    '@example.com',
+    'two@@example.com',
+    'user@example',
+    'spa ce@example.com',
+    'Name <name@example.com>',
+    'a@example.com,b@example.com',
+  ];
+
+  it.each(malformed)('refuses the malformed email %j (form and JSON)', async (email) => {
+    const before = await counts();
+    const page = await postForm('/subscribe', { email, interests: 'kept interests', frequency: 'weekly' });
+    expect(page.status).toBe(400);
+    const html = await page.text();
+    expect(html).toContain('id="error-summary"');
+    expect(html).toMatch(/id="email"[^>]*aria-describedby="email-error"[^>]*aria-invalid="true"/);
+    expect(html).toContain('id="email-error"');
+    expect(html).toContain('kept interests');
+    expect(html).toContain('<option value="weekly" selected="">');
+
+    const json = await postJson('/subscribe', { email });
+    expect(json.status).toBe(400);
+    const body = await json.json<{ error: { code: string; fields: Record<string, string[]> } }>();
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.fields.email![0]).toMatch(/email/i);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses CR/LF header-injection attempts in the email', async () => {
+    const before = await counts();
+    for (const email of [
+      'victim@example.com\r\nBcc: everyone@example.com',
+      'victim@example.com\nSubject: spam',
+      'victim@example.com\r\n',
+    ]) {
+      const json = await postJson('/subscribe', { email });
+      expect(json.status).toBe(400);
+      const body = await json.json<{ error: { fields: Record<string, string[]> } }>();
+      expect(body.error.fields.email).toBeDefined();
+      const form = await postForm('/subscribe', { email });
+      expect(form.status).toBe(400);
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses 10 kB fields with per-field messages', async () => {
+    const before = await counts();
+    const huge = 'x'.repeat(10 * 1024);
+    const json = await postJson('/subscribe', {
+      email: `${huge}@example.com`,
+      interests: huge,
+      time_zone: huge,
+    });
+    expect(json.status).toBe(400);
+    const body = await json.json<{ error: { fields: Record<string, string[]> } }>();
+    expect(Object.keys(body.error.fields).sort()).toEqual(['email', 'interests', 'time_zone']);
+    const form = await postForm('/subscribe', { email: 'ok@example.com', interests: huge });
+    expect(form.status).toBe(400);
+    expect(await form.text()).toContain('id="interests-error"');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses an unknown frequency, hour or time zone', async () => {
+    const before = await counts();
+    const json = await postJson('/subscribe', {
+      email: 'fine@example.com',
+      frequency: 'hourly',
+      send_hour: 25,
+      time_zone: 'Mars/Olympus_Mons',
+    });
+    expect(json.status).toBe(400);
+    const body = await json.json<{ error: { fields: Record<string, string[]> } }>();
+    expect(Object.keys(body.error.fields).sort()).toEqual(['frequency', 'send_hour', 'time_zone']);
+    const form = await postForm('/subscribe', { email: 'fine@example.com', frequency: 'monthly' });
+    expect(form.status).toBe(400);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 415 to unknown content types and 400 to empty or broken bodies', async () => {
+    const before = await counts();
+    const plain = await request('/subscribe', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'email=a@example.com',
+    });
+    expect(plain.status).toBe(415);
+    const xml = await request('/subscribe', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml', accept: 'application/json' },
+      body: '<email>a@example.com</email>',
+    });
+    expect(xml.status).toBe(415);
+    expect((await xml.json<{ error: { code: string } }>()).error.code).toBe('unsupported_media_type');
+
+    const emptyJson = await postJson('/subscribe', '');
+    expect(emptyJson.status).toBe(400);
+    expect((await emptyJson.json<{ error: { code: string } }>()).error.code).toBe('empty_body');
+    const emptyForm = await postForm('/subscribe', {});
+    expect(emptyForm.status).toBe(400);
+    const noBody = await request('/subscribe', { method: 'POST' });
+    expect(noBody.status).toBe(400);
+    const broken = await postJson('/subscribe', '{"email": ');
+    expect(broken.status).toBe(400);
+    expect((await broken.json<{ error: { code: string } }>()).error.code).toBe('invalid_json');
+    const array = await postJson('/subscribe', '["a@example.com"]');
+    expect(array.status).toBe(400);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a form posted from another site', async () => {
+    const before = await counts();
+    const response = await postForm(
+      '/subscribe',
+      { email: 'csrf@example.com' },
+      { origin: 'https://evil.example' },
+    );
+    expect(response.status).toBe(403);
+    const fetchMeta = await postForm(
+      '/subscribe',
+      { email: 'csrf@example.com' },
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    );
+    expect(fetchMeta.status).toBe(403);
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('bot defence', () => {
+  it('pretends success to a bot that fills the honeypot and writes nothing', async () => {
+    const before = await counts();
+    const response = await postForm('/subscribe', {
+      email: 'bot@example.com',
+      website: 'https://spam.example',
+    });
+    expect(response.status).toBe(200);
+    expect(h1(await response.text())).toBe('Check your inbox');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('rate-limits repeated sign-ups of one address with a clear 429', async () => {
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let attempt = 0; attempt < 6; attempt++) {
+      last = await postJson('/subscribe', { email: 'hammered@example.com' });
+      statuses.push(last.status);
+      if (last.status === 429) break;
+    }
+    expect(statuses).toContain(429);
+    expect(last!.headers.get('retry-after')).toBe('60');
+    const body = await last!.json<{ error: { code: string; message: string } }>();
+    expect(body.error.code).toBe('rate_limited');
+    expect(body.error.message).toMatch(/try again/);
+    const sent = (await emailsTo('hammered@example.com')).length;
+    expect(sent).toBe(statuses.filter((status) => status === 202).length);
+  });
+
+  it('rate-limits one IP address, and tells a form user in the form', async () => {
+    const ip = '192.0.2.200';
+    let response: Response | undefined;
+    for (let attempt = 0; attempt < 15; attempt++) {
+      response = await postForm(
+        '/subscribe',
+        { email: `ip-${attempt}@example.com` },
+        { 'cf-connecting-ip': ip },
+      );
+      if (response.status === 429) break;
+    }
+    expect(response!.status).toBe(429);
+    const html = await response!.text();
+    expect(html).toContain('Too many sign-up attempts');
+    expect(html).toContain('id="error-summary"');
+  });
+
+  describe('Turnstile', () => {
+    const verifications: URLSearchParams[] = [];
+    const withTurnstile = (fields: Record<string, string>) =>
+      worker.fetch(
+        new Request(`${BASE_URL}/subscribe`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            origin: BASE_URL,
+            'cf-connecting-ip': nextIp(),
+          },
+          body: new URLSearchParams(fields).toString(),
+        }),
+        { ...env, TURNSTILE_SECRET_KEY: '1x0000000000000000000000000000000AA' },
+        createExecutionContext(),
+      );
+    const siteverify = () =>
+      fakeHttp.use(
+        http.post('https://challenges.cloudflare.com/turnstile/v0/siteverify', async ({ request: req }) => {
+          const data = await req.formData();
+          const form = new URLSearchParams();
+          for (const [name, value] of data.entries()) if (typeof value === 'string') form.set(name, value);
+          verifications.push(form);
+          const passes = form.get('response') === 'XXXX.DUMMY.TOKEN.XXXX';
+          return HttpResponse.json(
+            passes
+              ? {
+                  success: true,
+                  'error-codes': [],
+                  challenge_ts: new Date().toISOString(),
+                  hostname: 'digest.test',
+                }
+              : { success: false, 'error-codes': ['invalid-input-response'] },
+          );
+        }),
+      );
+
+    it('accepts a sign-up whose challenge passes', async () => {
+      siteverify();
+      const response = await withTurnstile({
+        email: 'human@example.com',
+        'cf-turnstile-response': 'XXXX.DUMMY.TOKEN.XXXX',
+      });
+      expect(response.status).toBe(200);
+      expect(verifications.at(-1)!.get('secret')).toBe('1x0000000000000000000000000000000AA');
+      expect(verifications.at(-1)!.get('remoteip')).toMatch(/^198\.51\./);
+      expect((await rowOf('human@example.com'))!.status).toBe('pending');
+    });
+
+    it('refuses a failed or missing challenge and writes nothing', async () => {
+      siteverify();
+      const before = await counts();
+      const failed = await withTurnstile({
+        email: 'robot@example.com',
+        'cf-turnstile-response': 'bad-token',
+      });
+      expect(failed.status).toBe(403);
+      expect(await failed.text()).toContain('verify you are human');
+      const calls = verifications.length;
+      const missing = await withTurnstile({ email: 'robot@example.com' });
+      expect(missing.status).toBe(403);
+      expect(verifications.length).toBe(calls);
+      expect(await counts()).toEqual(before);
+    });
+  });
+});
+
+describe('signed links', () => {
+  let row: Row;
+  beforeAll(async () => {
+    row = await subscribeAndConfirm('links@example.com');
+  });
+  const subject = () => ({ id: row.id, tokenVersion: row.token_version });
+
+  it('refuses forged, tampered and cross-purpose tokens with 400 and writes nothing', async () => {
+    const before = await rowOf('links@example.com');
+    const unsubscribe = await unsubscribeUrl(config, subject());
+    const token = new URL(unsubscribe).searchParams.get('token')!;
+    const [body, mac] = token.split('.');
+    const tampered = `${body!.slice(0, -2)}${body!.endsWith('A') ? 'B' : 'A'}${body!.slice(-1)}.${mac}`;
+    const forged = await signToken('some-other-secret-that-is-long-enough', {
+      p: 'unsubscribe',
+      s: row.id,
+      v: row.token_version,
+    });
+    const preferencesToken = new URL(await preferencesUrl(config, subject())).searchParams.get('token')!;
+    for (const bad of ['', 'garbage', 'a.b.c', tampered, forged, preferencesToken]) {
+      const response = await postForm(`/unsubscribe?token=${encodeURIComponent(bad)}`, {
+        'List-Unsubscribe': 'One-Click',
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('not valid');
+    }
+    // An unsubscribe token does not confirm, view preferences or delete.
+    expect((await request(`/confirm?token=${token}`)).status).toBe(400);
+    expect((await request(`/preferences?token=${token}`)).status).toBe(400);
+    expect((await postForm(`/preferences/delete?token=${token}`, {})).status).toBe(400);
+    expect(await rowOf('links@example.com')).toEqual(before);
+  });
+
+  it('refuses expired confirmation links with 410', async () => {
+    await postForm('/subscribe', { email: 'late@example.com' });
+    const pending = (await rowOf('late@example.com'))!;
+    const expired = await confirmUrl(
+      config,
+      { id: pending.id, tokenVersion: pending.token_version },
+      new Date(Date.now() - 8 * 86_400_000),
+    );
+    const response = await postForm(expired.replace(BASE_URL, ''), {});
+    expect(response.status).toBe(410);
+    expect(await response.text()).toContain('expired');
+    expect((await rowOf('late@example.com'))!.status).toBe('pending');
+  });
+
+  it('refuses links of an older token version with 410', async () => {
+    const old = await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version - 1 });
+    const response = await postForm(old.replace(BASE_URL, ''), { 'List-Unsubscribe': 'One-Click' });
+    expect(response.status).toBe(410);
+    expect((await rowOf('links@example.com'))!.status).toBe('active');
+  });
+
+  it('answers JSON clients with a JSON error', async () => {
+    const response = await request('/preferences?token=nope', { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(400);
+    expect((await response.json<{ error: { code: string } }>()).error.code).toBe('invalid_link');
+  });
+});
+
+describe('unsubscribe (RFC 8058)', () => {
+  it('GET shows a button and a preferences link but never unsubscribes', async () => {
+    const row = await subscribeAndConfirm('getonly@example.com');
+    const link = await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version });
+    const response = await request(link.replace(BASE_URL, ''));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(html).toMatch(/<button type="submit">Unsubscribe<\/button>/);
+    expect(html).toContain('/preferences?token=');
+    expect((await rowOf('getonly@example.com'))!.status).toBe('active');
+    const head = await request(link.replace(BASE_URL, ''), { method: 'HEAD' });
+    expect(head.status).toBeLessThan(500);
+    expect((await rowOf('getonly@example.com'))!.status).toBe('active');
+  });
+
+  it('one-click POST (urlencoded) unsubscribes with 200, no redirect, no cookie, idempotently', async () => {
+    const row = await subscribeAndConfirm('oneclick@example.com');
+    const link = (await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version })).replace(
+      BASE_URL,
+      '',
+    );
+    // A mail provider's POST: no Origin, no cookies, just the RFC 8058 body.
+    const response = await request(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('location')).toBeNull();
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(h1(html)).toBe('You have been unsubscribed');
+    expect(html).toMatch(/<button type="submit" class="secondary">Resubscribe<\/button>/);
+    expect(html).toContain('Change frequency instead');
+    const first = await rowOf('oneclick@example.com');
+    expect(first!.status).toBe('unsubscribed');
+    expect(first!.unsubscribed_at).not.toBeNull();
+
+    const again = await request(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(again.status).toBe(200);
+    expect(await rowOf('oneclick@example.com')).toEqual(first);
+  });
+
+  it('one-click POST as multipart/form-data unsubscribes too', async () => {
+    const row = await subscribeAndConfirm('multi-unsub@example.com');
+    const link = await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version });
+    const body = new FormData();
+    body.set('List-Unsubscribe', 'One-Click');
+    const response = await request(link.replace(BASE_URL, ''), { method: 'POST', body });
+    expect(response.status).toBe(200);
+    expect((await rowOf('multi-unsub@example.com'))!.status).toBe('unsubscribed');
+  });
+
+  it('offers resubscribe, which reactivates without another email', async () => {
+    const row = await subscribeAndConfirm('undo@example.com');
+    const link = (await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version })).replace(
+      BASE_URL,
+      '',
+    );
+    const unsubscribed = await (await postForm(link, { 'List-Unsubscribe': 'One-Click' })).text();
+    const action = /action="(\/resubscribe\?token=[^"]+)"/.exec(unsubscribed)![1]!.replace(/&amp;/g, '&');
+    const mailsBefore = (await emailsTo('undo@example.com')).length;
+    const response = await postForm(action, {});
+    expect(response.status).toBe(200);
+    expect(h1(await response.text())).toBe('You are subscribed again');
+    expect(await rowOf('undo@example.com')).toMatchObject({ status: 'active', unsubscribed_at: null });
+    expect((await emailsTo('undo@example.com')).length).toBe(mailsBefore);
+    // The same unsubscribe link keeps working afterwards.
+    expect((await postForm(link, { 'List-Unsubscribe': 'One-Click' })).status).toBe(200);
+    expect((await rowOf('undo@example.com'))!.status).toBe('unsubscribed');
+  });
+});
+
+describe('preference centre', () => {
+  let row: Row;
+  let link: string;
+  beforeAll(async () => {
+    row = await subscribeAndConfirm('prefs@example.com');
+    link = (await preferencesUrl(config, { id: row.id, tokenVersion: row.token_version })).replace(
+      BASE_URL,
+      '',
+    );
+  });
+
+  it('shows the current preferences in an accessible form', async () => {
+    const response = await request(link);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(h1(html)).toBe('Your preferences');
+    for (const name of [
+      'interests',
+      'frequency',
+      'send_hour',
+      'time_zone',
+      'send_weekday',
+      'digest_size',
+      'trending_mix',
+      'always_send',
+    ]) {
+      expect(html).toContain(`name="${name}"`);
+    }
+    expect(html).toMatch(/<button type="submit">Save preferences<\/button>/);
+    expect(html).toContain('RLHF');
+  });
+
+  it('saves every preference from the form', async () => {
+    const response = await postForm(link, {
+      interests: 'mixture of experts; cs.CL',
+      frequency: 'weekly',
+      send_weekday: '5',
+      send_hour: '17',
+      time_zone: 'Asia/Tokyo',
+      digest_size: '25',
+      trending_mix: '0.7',
+      always_send: 'on',
+    });
+    expect(response.status).toBe(200);
+    expect(h1(await response.text())).toBe('Preferences saved');
+    expect(await rowOf('prefs@example.com')).toMatchObject({
+      interests: 'mixture of experts; cs.CL',
+      frequency: 'weekly',
+      send_weekday: 5,
+      send_hour: 17,
+      time_zone: 'Asia/Tokyo',
+      digest_size: 25,
+      trending_mix: 0.7,
+      always_send: 1,
+      status: 'active',
+    });
+    // An unticked checkbox is absent from the post: always_send goes back to off.
+    await postForm(link, { digest_size: '25' });
+    expect((await rowOf('prefs@example.com'))!.always_send).toBe(0);
+  });
+
+  it('keeps the input and changes nothing when a value is invalid', async () => {
+    const before = await rowOf('prefs@example.com');
+    const response = await postForm(link, { digest_size: '51', trending_mix: '2', interests: 'still here' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('id="digest_size-error"');
+    expect(html).toContain('id="trending_mix-error"');
+    expect(html).toContain('still here');
+    expect(await rowOf('prefs@example.com')).toEqual(before);
+  });
+
+  it('accepts partial JSON updates', async () => {
+    const response = await postJson(link, { digest_size: 5 });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'saved', preferences: { digest_size: 5 } });
+    expect((await rowOf('prefs@example.com'))!.frequency).toBe('weekly');
+  });
+
+  it('refuses a preferences form posted from another site', async () => {
+    const before = await rowOf('prefs@example.com');
+    const response = await postForm(link, { digest_size: '3' }, { origin: 'https://evil.example' });
+    expect(response.status).toBe(403);
+    expect(await rowOf('prefs@example.com')).toEqual(before);
+  });
+});
+
+describe('export and delete me', () => {
+  it('exports the data as a JSON download without token internals', async () => {
+    const row = await subscribeAndConfirm('export@example.com');
+    await seedActivity(row.id);
+    const link = (await preferencesUrl(config, { id: row.id, tokenVersion: row.token_version })).replace(
+      '/preferences?',
+      '/preferences/export?',
+    );
+    const response = await postForm(link.replace(BASE_URL, ''), {});
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toContain('attachment');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const data = await response.json<Record<string, unknown> & { subscriber: Record<string, unknown> }>();
+    expect(data.subscriber).toMatchObject({
+      email: 'export@example.com',
+      status: 'active',
+      interests: 'RLHF',
+    });
+    expect(data.subscriber).not.toHaveProperty('token_version');
+    expect(JSON.stringify(data)).not.toContain('tokenVersion');
+    expect(data.deliveries).toHaveLength(1);
+    expect(data.feedback).toEqual([expect.objectContaining({ paper_id: '2501.00002', vote: 1 })]);
+  });
+
+  it('erases the subscriber and everything keyed to them, keeping only the suppression hash', async () => {
+    const row = await subscribeAndConfirm('forget.me@Example.com');
+    await seedActivity(row.id);
+    const prefs = (await preferencesUrl(config, { id: row.id, tokenVersion: row.token_version })).replace(
+      BASE_URL,
+      '',
+    );
+    const response = await postForm(prefs.replace('/preferences?', '/preferences/delete?'), {});
+    expect(response.status).toBe(200);
+    expect(h1(await response.text())).toBe('Your data has been deleted');
+
+    for (const table of ['deliveries', 'sent_papers', 'feedback']) {
+      const left = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE subscriber_id = ?`)
+        .bind(row.id)
+        .first<{ n: number }>();
+      expect(left!.n).toBe(0);
+    }
+    expect(await rowOf('forget.me@example.com')).toBeNull();
+    const hash = await sha256Hex('forget.me@example.com');
+    const suppression = await env.DB.prepare('SELECT * FROM suppressions WHERE email_hash = ?')
+      .bind(hash)
+      .first<{ reason: string }>();
+    expect(suppression!.reason).toBe('erased');
+    const stored = JSON.stringify(
+      await env.DB.prepare('SELECT * FROM suppressions WHERE email_hash = ?').bind(hash).all(),
+    );
+    expect(stored).not.toContain('forget.me');
+
+    // Every old link is dead.
+    expect((await request(prefs)).status).toBe(410);
+
+    // The owner may opt in again; confirming lifts the "erased" suppression.
+    await postForm('/subscribe', { email: 'forget.me@example.com' });
+    const mails = await emailsTo('forget.me@example.com');
+    const confirmLink = linkIn(mails[0]!.text, '/confirm');
+    expect((await postForm(confirmLink.replace(BASE_URL, ''), {})).status).toBe(200);
+    expect((await rowOf('forget.me@example.com'))!.status).toBe('active');
+    expect(
+      await env.DB.prepare('SELECT 1 FROM suppressions WHERE email_hash = ?').bind(hash).first(),
+    ).toBeNull();
+  });
+
+  it('sends nothing to a bounced address but answers as usual', async () => {
+    await env.DB.prepare(`INSERT INTO suppressions (email_hash, reason, created_at) VALUES (?, 'bounced', ?)`)
+      .bind(await sha256Hex('bounced@example.com'), new Date().toISOString())
+      .run();
+    const before = await counts();
+    const response = await postForm('/subscribe', {
+      email: 'Bounced@EXAMPLE.com'.replace('Bounced', 'bounced'),
+    });
+    expect(response.status).toBe(200);
+    expect(h1(await response.text())).toBe('Check your inbox');
+    expect(await counts()).toEqual(before);
+  });
+});
+
+async function seedActivity(subscriberId: string) {
+  const now = new Date().toISOString();
+  const edition = `ed-${subscriberId}`;
+  const delivery = `del-${subscriberId}`;
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT OR IGNORE INTO papers (id, title, ingested_at, refreshed_at) VALUES ('2501.00002', 'A paper', ?, ?)`,
+    ).bind(now, now),
+    env.DB.prepare(
+      `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end) VALUES (?, 'daily', '2025-01-02', ?, ?, ?)`,
+    ).bind(edition, now, now, now),
+    env.DB.prepare(
+      `INSERT INTO deliveries (id, edition_id, subscriber_id, period_key, status, paper_ids, queued_at, updated_at)
+       VALUES (?, ?, ?, '2025-01-02', 'sent', '["2501.00002"]', ?, ?)`,
+    ).bind(delivery, edition, subscriberId, now, now),
+    env.DB.prepare(
+      `INSERT INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at) VALUES (?, '2501.00002', ?, ?)`,
+    ).bind(subscriberId, delivery, now),
+    env.DB.prepare(
+      `INSERT INTO feedback (subscriber_id, paper_id, vote, created_at) VALUES (?, '2501.00002', 1, ?)`,
+    ).bind(subscriberId, now),
+  ]);
+}
