@@ -319,8 +319,10 @@ async function main() {
       await page.goto(`${baseUrl}/`);
       await page.screenshot({ path: path.join(resultsDir, 'landing-empty.png'), fullPage: true });
       const form = page.locator('form', { has: page.getByRole('button', { name: /subscribe/i }) }).first();
-      await form.getByLabel(/e-?mail/i).fill(EMAIL);
-      await form.getByLabel(/interests/i).fill('large language models; alignment, cs.CL');
+      await form.getByRole('textbox', { name: /e-?mail/i }).fill(EMAIL);
+      await form
+        .getByRole('textbox', { name: /^interests/i })
+        .fill('large language models; alignment, cs.CL');
       await chooseField(form, 'frequency', 'daily');
       await chooseField(form, 'send_hour', '7');
       const timeZone = await form
@@ -366,8 +368,7 @@ async function main() {
       await page.getByRole('link', { name: confirmationEmail.subject }).first().click();
       await page.waitForURL(/\/dev\/outbox\/\d+$/);
       const frame = page.frameLocator('iframe[title="HTML part"]');
-      await frame.locator('a[href*="/confirm?token="]').first().click();
-      await page.waitForURL(/\/confirm\?token=/);
+      await clickLink(frame.locator('a[href*="/confirm?token="]').first(), /\/confirm\?token=/);
       const row = await subscriberRow(NORMALISED_EMAIL);
       assert(
         row.status === 'pending',
@@ -389,7 +390,7 @@ async function main() {
     await step('preferences: change interests and send hour', async () => {
       const preferencesLink = page.locator('a[href*="/preferences?token="]').first();
       if ((await preferencesLink.count()) > 0) {
-        await preferencesLink.click();
+        await clickLink(preferencesLink, /\/preferences\?token=/);
       } else {
         // Fall back to the link in the confirmation email.
         const match = /https?:\/\/[^\s"'<>]+\/preferences\?token=[^\s"'<>]+/.exec(
@@ -401,7 +402,7 @@ async function main() {
       await page.waitForURL(/\/preferences\?token=/);
       const form = page.locator('form', { has: page.getByRole('button', { name: /save preferences/i }) });
       await form
-        .getByLabel(/interests/i)
+        .getByRole('textbox', { name: /^interests/i })
         .fill('large language models; RLHF, language model alignment; cs.CL');
       await chooseField(form, 'send_hour', '9');
       await form.getByRole('button', { name: /save preferences/i }).click();
@@ -513,8 +514,7 @@ async function main() {
       await page.setViewportSize({ width: 1100, height: 900 });
       const up = page.locator('a[href*="/feedback?"][href*="vote=up"]').first();
       assert((await up.count()) > 0, 'the digest has 👍 links');
-      await up.click();
-      await page.waitForURL(/\/feedback\?/);
+      await clickLink(up, /\/feedback\?/);
       let row = await subscriberRow(NORMALISED_EMAIL);
       check(row.feedback_up === '0', `GET of the feedback link records nothing (${row.feedback_up})`);
       await page
@@ -533,8 +533,7 @@ async function main() {
       await openEmailHtml(digestEmail);
       const view = page.locator('a[href*="/digest?token="]').first();
       assert((await view.count()) > 0, 'the digest has a "view in browser" link');
-      await view.click();
-      await page.waitForURL(/\/digest\?token=/);
+      await clickLink(view, /\/digest\?token=/);
       const body = await visibleText(page.locator('body'));
       const firstTitle = /Vocabulary Trimming|Gradient Entanglement|Language Model/;
       assert(firstTitle.test(body), 'the web version shows the digest papers');
@@ -549,8 +548,7 @@ async function main() {
         ([k]) => k.toLowerCase() === 'list-unsubscribe',
       )?.[1];
       check(header === `<${footerUrl}>`, 'the footer link and the List-Unsubscribe header are the same URL');
-      await unsubscribe.click();
-      await page.waitForURL(/\/unsubscribe\?token=/);
+      await clickLink(unsubscribe, /\/unsubscribe\?token=/);
       let row = await subscriberRow(NORMALISED_EMAIL);
       assert(row.status === 'active', `GET of the unsubscribe page must not unsubscribe (${row.status})`);
       await page.getByRole('button', { name: /^unsubscribe$/i }).click();
@@ -626,6 +624,25 @@ async function main() {
     await stopChildren();
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   }
+}
+
+/**
+ * Clicks a link the way a person would and follows it: emails open links in a new tab
+ * (target="_blank"), so the walk continues on whichever page the link opened, and the
+ * page left behind is closed.
+ */
+async function clickLink(locator, urlPattern) {
+  const target = await locator.getAttribute('target');
+  if (target === '_blank') {
+    const [opened] = await Promise.all([page.context().waitForEvent('page'), locator.click()]);
+    await opened.waitForLoadState('domcontentloaded');
+    const previous = page;
+    page = opened;
+    await previous.close();
+  } else {
+    await locator.click();
+  }
+  await page.waitForURL(urlPattern);
 }
 
 /** What a person sees (rendered text, not hidden nodes), so checks match the screen. */

@@ -1,0 +1,161 @@
+/**
+ * The public archive through the real Worker and D1: a day's papers (HF list date, else
+ * arXiv publication date), most upvoted first, links to every source, navigation between
+ * days that have papers, paging, escaping, and clear 404s for addresses that are not days.
+ */
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../helpers/app';
+
+interface PaperSeed {
+  id: string;
+  title: string;
+  upvotes?: number;
+  hf_date?: string | null;
+  published_at?: string | null;
+  code_url?: string | null;
+  hf_url?: string | null;
+  authors?: string[];
+}
+
+async function seed(papers: PaperSeed[]) {
+  const statement = env.DB.prepare(
+    `INSERT INTO papers (id, title, abstract, authors, categories, primary_category, abs_url, pdf_url, hf_url,
+       code_url, upvotes, published_at, hf_date, sources, ingested_at, refreshed_at)
+     VALUES (?, ?, ?, ?, '["cs.CL"]', 'cs.CL', ?, ?, ?, ?, ?, ?, ?, '["hf"]', ?, ?)`,
+  );
+  const now = new Date().toISOString();
+  await env.DB.batch(
+    papers.map((paper) =>
+      statement.bind(
+        paper.id,
+        paper.title,
+        `Abstract of ${paper.title}.`,
+        JSON.stringify(paper.authors ?? ['Ada Lovelace', 'Alan Turing']),
+        `https://arxiv.org/abs/${paper.id}`,
+        `https://arxiv.org/pdf/${paper.id}`,
+        paper.hf_url === undefined ? `https://huggingface.co/papers/${paper.id}` : paper.hf_url,
+        paper.code_url ?? null,
+        paper.upvotes ?? 0,
+        paper.published_at === undefined ? '2026-03-09T17:00:00Z' : paper.published_at,
+        paper.hf_date === undefined ? null : paper.hf_date,
+        now,
+        now,
+      ),
+    ),
+  );
+}
+
+const htmlOf = async (path: string) => {
+  const response = await request(path, { headers: { accept: 'text/html' } });
+  return { response, html: await response.text() };
+};
+
+beforeAll(async () => {
+  await seed([
+    { id: '2603.00001', title: 'Quiet paper', upvotes: 2, hf_date: '2026-03-10' },
+    {
+      id: '2603.00002',
+      title: 'Trending <b>paper</b> & friends',
+      upvotes: 90,
+      hf_date: '2026-03-10',
+      code_url: 'https://github.com/example/code',
+      authors: ['A One', 'B Two', 'C Three', 'D Four', 'E Five', 'F Six'],
+    },
+    { id: '2603.00003', title: 'Middle paper', upvotes: 30, hf_date: '2026-03-10' },
+    // arXiv-only papers belong to their publication day.
+    { id: '2603.00004', title: 'ArXiv only paper', published_at: '2026-03-10T18:00:00Z', hf_url: null },
+    { id: '2603.00005', title: 'Older day paper', upvotes: 5, hf_date: '2026-03-06' },
+    { id: '2603.00006', title: 'Newest day paper', upvotes: 1, hf_date: '2026-03-12' },
+    // On the HF list of the 12th although published on the 10th: it belongs to the 12th.
+    {
+      id: '2603.00007',
+      title: 'Late HF pick',
+      upvotes: 3,
+      hf_date: '2026-03-12',
+      published_at: '2026-03-10T01:00:00Z',
+    },
+  ]);
+});
+
+describe('GET /papers/YYYY-MM-DD', () => {
+  it('lists the papers of the day, most upvoted first, linking to their sources', async () => {
+    const { response, html } = await htmlOf('/papers/2026-03-10');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toContain('public');
+    expect(html).toContain('Papers of Tuesday 10 March 2026');
+    expect(html).toContain('4 papers');
+    const order = [
+      'Trending &lt;b&gt;paper&lt;/b&gt; &amp; friends',
+      'Middle paper',
+      'Quiet paper',
+      'ArXiv only paper',
+    ].map((title) => html.indexOf(title));
+    expect(order.every((position) => position > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(html).not.toContain('Late HF pick');
+    expect(html).not.toContain('<b>paper</b>');
+    expect(html).toContain('href="https://arxiv.org/abs/2603.00002"');
+    expect(html).toContain('href="https://arxiv.org/pdf/2603.00002"');
+    expect(html).toContain('href="https://huggingface.co/papers/2603.00002"');
+    expect(html).toContain('href="https://github.com/example/code"');
+    expect(html).toContain('A One, B Two, C Three, D Four, E Five et al.');
+    // The arXiv-only paper's title links to arXiv.
+    expect(html).toMatch(/<a href="https:\/\/arxiv.org\/abs\/2603.00004">ArXiv only paper<\/a>/);
+  });
+
+  it('links to the previous and next days that have papers, skipping empty days', async () => {
+    const { html } = await htmlOf('/papers/2026-03-10');
+    expect(html).toContain('<a href="/papers/2026-03-06" rel="prev">');
+    expect(html).toContain('<a href="/papers/2026-03-12" rel="next">');
+    const { html: older } = await htmlOf('/papers/2026-03-06');
+    expect(older).toContain('Older day paper');
+    expect(older).not.toContain('rel="prev"');
+    expect(older).toContain('<a href="/papers/2026-03-10" rel="next">');
+  });
+
+  it('shows an empty day plainly', async () => {
+    const { response, html } = await htmlOf('/papers/2026-03-08');
+    expect(response.status).toBe(200);
+    expect(html).toContain('No papers for this day');
+    expect(html).toContain('<a href="/papers/2026-03-06" rel="prev">');
+    expect(html).toContain('<a href="/papers/2026-03-10" rel="next">');
+  });
+
+  it('answers 404 for anything that is not a calendar date', async () => {
+    for (const path of ['/papers/2026-02-30', '/papers/yesterday', '/papers/2026-3-1']) {
+      const { response, html } = await htmlOf(path);
+      expect(response.status).toBe(404);
+      expect(html).toContain('archive');
+    }
+  });
+});
+
+describe('GET /papers', () => {
+  it('shows the latest day that has papers', async () => {
+    const { response, html } = await htmlOf('/papers');
+    expect(response.status).toBe(200);
+    expect(html).toContain('Papers of Thursday 12 March 2026');
+    expect(html.indexOf('Late HF pick')).toBeLessThan(html.indexOf('Newest day paper'));
+    expect(html).not.toContain('rel="next"');
+  });
+
+  it('pages through a long day 50 papers at a time', async () => {
+    await seed(
+      Array.from({ length: 60 }, (_, index) => ({
+        id: `2604.${String(index).padStart(5, '0')}`,
+        title: `Busy day paper ${index}`,
+        upvotes: index,
+        hf_date: '2026-04-01',
+      })),
+    );
+    const first = (await htmlOf('/papers/2026-04-01')).html;
+    expect(first).toContain('60 papers');
+    expect(first).toContain('Busy day paper 59');
+    expect(first).not.toContain('Busy day paper 9<');
+    expect(first).toContain('href="/papers/2026-04-01?page=2"');
+    const second = (await htmlOf('/papers/2026-04-01?page=2')).html;
+    expect(second).toContain('Busy day paper 9<');
+    expect(second).toContain('<ol class="papers" start="51">');
+  });
+});
