@@ -1,0 +1,189 @@
+/**
+ * Everything the digest says in words, computed outside React so the per-edition render
+ * and the per-subscriber assembly use exactly the same strings: labels, subject, card
+ * fields and the props of the DigestEmail template. Free text (titles, interests, why
+ * lines) is whitespace-normalised here, once, because HTML and plain-text rendering both
+ * collapse whitespace and the fast path must reproduce them byte for byte.
+ */
+
+import type { PaperCardProps } from '../../emails/_components/paper-card';
+import type { DigestEmailProps } from '../../emails/digest-email';
+import type { Frequency, Paper } from '../domain';
+import type { Config } from '../env';
+import type { RankedPaper } from '../ranking';
+import { splitInterests } from '../subscriptions/interests';
+
+export const MAX_AUTHORS_SHOWN = 3;
+export const SUMMARY_MAX_CHARS = 320;
+
+/** Collapses every whitespace run (including zero-width spaces) to one space and trims. */
+export function clean(text: string | null | undefined): string {
+  return (text ?? '').replace(/[\s\u200b]+/g, ' ').trim();
+}
+
+export function truncate(text: string, max: number): string {
+  const value = clean(text);
+  if (value.length <= max) return value;
+  const cut = value.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, '')}…`;
+}
+
+export function editionLabel(editionDate: string, frequency: Frequency = 'daily'): string {
+  const date = new Date(`${editionDate}T12:00:00Z`);
+  if (Number.isNaN(date.getTime())) return clean(editionDate);
+  const long = new Intl.DateTimeFormat('en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(date);
+  return frequency === 'weekly' ? `Week of ${long}` : long;
+}
+
+export function shortDate(editionDate: string): string {
+  const date = new Date(`${editionDate}T12:00:00Z`);
+  if (Number.isNaN(date.getTime())) return clean(editionDate);
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(date);
+}
+
+export function countLabel(count: number): string {
+  return count === 1 ? '1 paper picked for you' : `${count} papers picked for you`;
+}
+
+export function subjectFor(ranked: readonly RankedPaper[], editionDate: string): string {
+  const count = ranked.length;
+  const top = ranked[0];
+  if (!top) return `Papers Digest · ${shortDate(editionDate)}`;
+  const title = truncate(top.paper.title, 90);
+  return count === 1 ? `1 new paper: ${title}` : `${count} new papers: ${title} and ${count - 1} more`;
+}
+
+export function preheaderFor(ranked: readonly RankedPaper[]): string {
+  const [top, ...rest] = ranked;
+  if (!top) return 'Nothing new today.';
+  const others = rest
+    .slice(0, 2)
+    .map((item) => truncate(item.paper.title, 60))
+    .join('; ');
+  return truncate(others ? `${top.paper.title} · also: ${others}` : top.paper.title, 180);
+}
+
+export function whyLabel(why: readonly string[]): string {
+  const value = clean(why.map(clean).filter(Boolean).join(' · '));
+  return value || 'new in this edition';
+}
+
+export function authorsLabel(authors: readonly string[]): string {
+  const names = authors.map(clean).filter(Boolean);
+  if (names.length <= MAX_AUTHORS_SHOWN) return names.join(', ');
+  return `${names.slice(0, MAX_AUTHORS_SHOWN).join(', ')} et al.`;
+}
+
+export function statsLabel(paper: Paper): string {
+  const parts: string[] = [];
+  if (paper.upvotes > 0) parts.push(`▲ ${paper.upvotes} upvote${paper.upvotes === 1 ? '' : 's'}`);
+  if (paper.numComments > 0) parts.push(`${paper.numComments} comment${paper.numComments === 1 ? '' : 's'}`);
+  if (paper.githubStars && paper.githubStars > 0) parts.push(`★ ${paper.githubStars} on GitHub`);
+  return parts.join(' · ');
+}
+
+export function summaryText(paper: Paper): string {
+  const summary = clean(paper.aiSummary);
+  return summary ? truncate(summary, SUMMARY_MAX_CHARS) : truncate(paper.abstract, SUMMARY_MAX_CHARS);
+}
+
+export function paperUrl(paper: Paper): string {
+  return paper.links.hf ?? paper.links.abs ?? `https://arxiv.org/abs/${paper.id}`;
+}
+
+export function paperLinks(paper: Paper): { label: string; href: string }[] {
+  const links: { label: string; href: string }[] = [];
+  const abs = paper.links.abs ?? `https://arxiv.org/abs/${paper.id}`;
+  links.push({ label: 'arXiv', href: abs });
+  if (paper.links.pdf) links.push({ label: 'PDF', href: paper.links.pdf });
+  if (paper.links.code) links.push({ label: 'Code', href: paper.links.code });
+  if (paper.links.project) links.push({ label: 'Project page', href: paper.links.project });
+  if (paper.links.hf) links.push({ label: 'Hugging Face', href: paper.links.hf });
+  return links;
+}
+
+/** The per-edition part of a card; `why`, `upUrl`, `downUrl` are the subscriber's. */
+export function cardProps(
+  paper: Paper,
+  perSubscriber: { why: string; upUrl: string; downUrl: string },
+): PaperCardProps {
+  return {
+    title: clean(paper.title) || paper.id,
+    url: paperUrl(paper),
+    authors: authorsLabel(paper.authors),
+    stats: statsLabel(paper),
+    summary: summaryText(paper),
+    links: paperLinks(paper),
+    why: clean(perSubscriber.why),
+    upUrl: perSubscriber.upUrl,
+    downUrl: perSubscriber.downUrl,
+  };
+}
+
+export function senderName(config: Pick<Config, 'MAIL_FROM'>): string {
+  const match = /^\s*"?([^"<]*?)"?\s*</.exec(config.MAIL_FROM);
+  return clean(match?.[1]) || 'Papers Digest';
+}
+
+export function interestsLabel(interests: string): string {
+  const entries = splitInterests(interests);
+  return entries.length > 0 ? clean(entries.join(', ')) : 'none yet, so you get the most upvoted papers';
+}
+
+/** The layout's per-subscriber values (links are added by the caller). */
+export interface LayoutValues {
+  preheader: string;
+  countLabel: string;
+  recipientEmail: string;
+  interestsLabel: string;
+  unsubscribeUrl: string;
+  preferencesUrl: string;
+  viewInBrowserUrl: string;
+  feedUrl: string;
+}
+
+export interface EditionValues {
+  editionLabel: string;
+  senderName: string;
+  postalAddress: string;
+  siteUrl: string;
+}
+
+export function editionValues(
+  config: Pick<Config, 'MAIL_FROM' | 'POSTAL_ADDRESS' | 'PUBLIC_URL'>,
+  editionDate: string,
+  frequency: Frequency = 'daily',
+): EditionValues {
+  return {
+    editionLabel: editionLabel(editionDate, frequency),
+    senderName: senderName(config),
+    postalAddress: clean(config.POSTAL_ADDRESS) || config.PUBLIC_URL,
+    siteUrl: config.PUBLIC_URL,
+  };
+}
+
+export function digestProps(
+  edition: EditionValues,
+  layout: LayoutValues,
+  cards: PaperCardProps[],
+): DigestEmailProps {
+  return {
+    ...edition,
+    preheader: clean(layout.preheader),
+    countLabel: clean(layout.countLabel),
+    recipientEmail: clean(layout.recipientEmail),
+    interestsLabel: clean(layout.interestsLabel),
+    unsubscribeUrl: layout.unsubscribeUrl,
+    preferencesUrl: layout.preferencesUrl,
+    viewInBrowserUrl: layout.viewInBrowserUrl,
+    feedUrl: layout.feedUrl,
+    papers: cards,
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * The digest fast path: every subscriber's email assembled from the per-edition render
+ * must be byte-identical (subject, HTML and text) to a full React render of the same
+ * template, for many random subscribers, papers and hostile characters; and the email
+ * itself must carry what the issue asks (links, why, 👍/👎, footer) within Gmail's limit.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
+import { subjectFor } from '../../src/digest/format';
+import type { Paper, Subscriber } from '../../src/domain';
+import { parseConfig } from '../../src/env';
+import {
+  buildEditionIndex,
+  profileFromSubscriber,
+  type RankedPaper,
+  rankForSubscriber,
+} from '../../src/ranking';
+import { verifyToken } from '../../src/tokens';
+import { makePaper, snapshotPapers } from '../ranking/make-paper';
+
+const config = parseConfig({
+  ...env,
+  POSTAL_ADDRESS: 'Papers Digest, 1 Example Street & Sons, "Example" City',
+});
+const NASTY = ['&', '<', '>', '"', "'", '&amp;', '<script>', "O'Brien", '"quoted"', '\u00a0', '  spaced  '];
+
+/** Small deterministic PRNG so a failure is reproducible. */
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+function hostilePapers(): Paper[] {
+  const next = random(7);
+  return snapshotPapers().map((paper, position) => {
+    const nasty = NASTY[position % NASTY.length]!;
+    return {
+      ...paper,
+      title: position % 3 === 0 ? `${paper.title} ${nasty} Q&A <b>` : paper.title,
+      authors: [`Zoë ${nasty} Müller`, 'Ann "Annie" O\'Neil', ...paper.authors].slice(0, 1 + (position % 6)),
+      aiSummary: position % 2 === 0 ? `Summary ${nasty} of ${paper.title}` : null,
+      aiKeywords: position % 2 === 0 ? ['language models', 'alignment'] : [],
+      upvotes: Math.floor(next() * 200),
+      numComments: Math.floor(next() * 10),
+      githubStars: position % 5 === 0 ? 1234 : null,
+      links: {
+        ...paper.links,
+        code: position % 4 === 0 ? `https://github.com/org/repo?x=1&y=${position}` : null,
+        project: position % 6 === 0 ? 'https://example.org/project' : null,
+        hf: position % 2 === 0 ? paper.links.hf : null,
+      },
+    };
+  });
+}
+
+function subscriber(id: string, fields: Partial<Subscriber> = {}): Subscriber {
+  return {
+    id,
+    email: `reader-${id}@example.org`,
+    status: 'active',
+    interests: 'RLHF, language models',
+    frequency: 'daily',
+    sendHour: 8,
+    sendWeekday: 1,
+    timeZone: 'UTC',
+    digestSize: 10,
+    trendingMix: 0.3,
+    alwaysSend: true,
+    termWeights: {},
+    tokenVersion: 1,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    confirmedAt: '2026-11-01T00:00:00.000Z',
+    unsubscribedAt: null,
+    suppressedAt: null,
+    suppressedReason: null,
+    consentAt: null,
+    consentMethod: 'form',
+    consentIpHash: null,
+    ...fields,
+  };
+}
+
+const INTEREST_POOL = [
+  'RLHF',
+  'vision-language models',
+  'mixture of experts',
+  'code generation',
+  'speech & audio <synthesis>',
+  '"quoted" interest',
+  "O'Reilly's agents",
+  'author: Zoë & Müller',
+  'cs.CL',
+  'knowledge distillation',
+  'multilingual',
+];
+
+describe('fast path equals a full React render', () => {
+  it('for many random subscribers, including hostile characters', async () => {
+    const papers = hostilePapers();
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const index = buildEditionIndex(papers);
+    const next = random(42);
+    for (let n = 0; n < 40; n++) {
+      const interests = INTEREST_POOL.filter(() => next() < 0.3).join(n % 2 ? ', ' : '\n');
+      const reader = subscriber(`sub-${n}-${Math.floor(next() * 1e6)}`, {
+        email: n % 4 === 0 ? `o'brien+${n}&co@example.org` : `reader${n}@example.org`,
+        interests,
+        digestSize: 1 + Math.floor(next() * 20),
+        trendingMix: Math.round(next() * 10) / 10,
+        tokenVersion: 1 + (n % 3),
+      });
+      let ranked = rankForSubscriber(index, profileFromSubscriber(reader)).papers;
+      if (n % 7 === 0) ranked = ranked.map((item) => ({ ...item, why: [] }));
+      if (n % 9 === 0)
+        ranked = ranked.map((item) => ({ ...item, why: ['a < b & "c"', "  it's   spaced  "] }));
+      const recipient = { subscriber: reader, deliveryId: `del-${n}` };
+      const fast = await assembleDigest(prepared, config, recipient, ranked);
+      const full = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, ranked);
+      expect(fast.subject).toBe(full.subject);
+      expect(fast.html).toBe(full.html);
+      expect(fast.text).toBe(full.text);
+    }
+  });
+
+  it('also for a single paper and for an empty list', async () => {
+    const papers = hostilePapers().slice(0, 5);
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-27', papers, frequency: 'weekly' });
+    const reader = subscriber('solo');
+    for (const ranked of [
+      [{ paper: papers[3]!, score: 1, why: ['by O\'Neil & "co"'] }],
+      [],
+    ] as RankedPaper[][]) {
+      const recipient = { subscriber: reader, deliveryId: 'd1' };
+      const fast = await assembleDigest(prepared, config, recipient, ranked);
+      const full = await renderDigestReference(
+        config,
+        { editionDate: '2026-11-27', frequency: 'weekly' },
+        recipient,
+        ranked,
+      );
+      expect(fast.html).toBe(full.html);
+      expect(fast.text).toBe(full.text);
+    }
+  });
+});
+
+describe('digest content', () => {
+  const papers = snapshotPapers()
+    .slice(0, 20)
+    .map((paper, position) =>
+      makePaper({
+        ...paper,
+        authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra'].slice(
+          0,
+          1 + (position % 4),
+        ),
+        upvotes: 100 - position,
+        numComments: position,
+        links: { ...paper.links, code: `https://github.com/example/repo-${position}` },
+      }),
+    );
+  const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['matches “RLHF”'] }));
+  const reader = subscriber('reader-1', { email: 'ada@example.org', interests: 'RLHF; by Alan Turing' });
+
+  it('has header, cards, footer, signed links and stays under Gmail’s clipping size', async () => {
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const email = await assembleDigest(prepared, config, { subscriber: reader, deliveryId: 'del-9' }, ranked);
+    expect(new TextEncoder().encode(email.html).length).toBeLessThan(102 * 1024);
+    expect(email.subject).toBe(`20 new papers: ${papers[0]!.title} and 19 more`);
+    expect(email.html).toContain('Thursday, 26 November 2026');
+    expect(email.html).toContain('20 papers picked for you');
+    expect(email.html).toContain('max-width:600px');
+    expect(email.html).toContain('prefers-color-scheme: dark');
+    expect(email.html).not.toMatch(/fonts\.googleapis|@import|<link[^>]+font/);
+    expect(email.html).toContain('Ada Lovelace, Alan Turing, Grace Hopper et al.');
+    expect(email.html).toContain('▲ 100 upvotes');
+    expect(email.html).toContain('Why: <!-- -->matches “RLHF”');
+    expect(email.html).toContain('Papers Digest, 1 Example Street &amp; Sons, &quot;Example&quot; City');
+    expect(email.html).toContain('ada@example.org');
+    for (const label of ['arXiv', 'PDF', 'Code', 'Hugging Face', 'Unsubscribe', 'View in browser']) {
+      expect(email.html).toContain(`>${label}</a>`);
+    }
+    // Every 👍 link is a signed feedback token for that paper and this subscriber.
+    const upLinks = [...email.text.matchAll(/👍 More like this (\S+)/g)].map((match) => match[1]!);
+    expect(upLinks).toHaveLength(20);
+    for (const [position, link] of upLinks.entries()) {
+      const url = new URL(link);
+      expect(url.origin + url.pathname).toBe('https://digest.test/feedback');
+      expect(url.searchParams.get('vote')).toBe('up');
+      const check = await verifyToken(config.TOKEN_SECRET, url.searchParams.get('token'), 'feedback');
+      expect(check.ok && check.claims).toMatchObject({ s: 'reader-1', v: 1, x: papers[position]!.id });
+    }
+    expect(email.text).toMatch(/Unsubscribe https:\/\/digest\.test\/unsubscribe\?token=/);
+    expect(email.text).toMatch(/View in browser https:\/\/digest\.test\/digest\?token=/);
+    expect(email.text).toContain(papers[0]!.title);
+  });
+
+  it('names the only paper in a one-paper subject', () => {
+    expect(subjectFor(ranked.slice(0, 1), '2026-11-26')).toBe(`1 new paper: ${papers[0]!.title}`);
+  });
+});
