@@ -1,8 +1,261 @@
 /** @jsxImportSource hono/jsx */
 /**
- * Admin routes for dashboard (filled in by its issue).
+ * GET /admin: a small, read-only HTML dashboard for operators (the admin sub-app has
+ * already checked the token; browsers log in with HTTP Basic auth, password = ADMIN_TOKEN).
+ * It shows what /admin/stats counts plus the context needed to act on it: recent ingest
+ * runs per source, recent editions with their delivery outcomes, webhook events (bounces,
+ * complaints), suppressions and the Resend quota pause. It has no buttons on purpose: a
+ * page that can trigger actions with ambient Basic credentials invites CSRF; actions stay
+ * in the Bearer-token API.
  */
 import { Hono } from 'hono';
+import { getDashboardData } from '../../../src/db/admin';
+import { getStats } from '../../../src/db/stats';
 import type { HonoEnv } from '../../types';
+import { Layout } from '../../views/layout';
 
-export const adminDashboardRoutes = new Hono<HonoEnv>();
+const styles = `
+main { max-width: 72rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .75rem; }
+.stat { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .6rem .9rem; }
+.stat b { display: block; font-size: 1.6rem; line-height: 1.2; }
+.stat span { color: var(--muted); font-size: .9rem; }
+table { font-size: .92rem; margin-top: .5rem; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.failed { color: var(--error); font-weight: 600; }
+.okay { color: var(--ok); font-weight: 600; }
+.banner { border-left: 4px solid var(--error); background: var(--card); padding: .6rem 1rem; margin: 1rem 0; }
+.banner.good { border-left-color: var(--ok); }
+code.small { font-size: .8rem; word-break: break-all; }
+nav.admin a { margin-right: 1rem; }
+`;
+
+const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').slice(0, 19) : '–');
+
+function Stat(props: { label: string; value: number | string }) {
+  return (
+    <div class="stat">
+      <b>{props.value}</b>
+      <span>{props.label}</span>
+    </div>
+  );
+}
+
+export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
+  const db = c.var.app.db;
+  const [stats, data] = await Promise.all([getStats(db), getDashboardData(db)]);
+  const eventCount = (type: string) => data.webhookEvents.find((event) => event.type === type);
+  const complaints = eventCount('email.complained');
+  const suppressedEvents = eventCount('email.suppressed');
+  const otherState = data.appState.filter((entry) => entry.key !== 'resend_quota_pause');
+  return c.html(
+    <Layout title="Admin · Papers Digest" head={<style>{styles}</style>}>
+      <nav class="admin" aria-label="Admin">
+        <a href="/">Site</a>
+        <a href="/papers">Archive</a>
+        <a href="/admin/stats">stats.json</a>
+        <a href="/admin/subscribers/export">Export subscribers (CSV)</a>
+        <a href="/admin/subscribers/export?status=active">Export active (CSV)</a>
+      </nav>
+      <h1>Papers Digest admin</h1>
+
+      {stats.sending.paused ? (
+        <p class="banner" role="alert">
+          <strong>Sending is paused</strong> until {when(stats.sending.until)} UTC: {stats.sending.reason}.
+          Digests are still planned and will be sent when the quota resets.
+        </p>
+      ) : (
+        <p class="banner good" role="status">
+          Sending is active (no Resend quota pause).
+        </p>
+      )}
+
+      <h2>Subscribers</h2>
+      <div class="grid">
+        <Stat label="active" value={stats.subscribers.active} />
+        <Stat label="pending confirmation" value={stats.subscribers.pending} />
+        <Stat label="unsubscribed" value={stats.subscribers.unsubscribed} />
+        <Stat label="suppressed" value={stats.subscribers.suppressed} />
+        <Stat label="papers stored" value={stats.papers} />
+        <Stat label="👍 / 👎 votes" value={`${data.feedback.up} / ${data.feedback.down}`} />
+      </div>
+
+      <h2>Deliveries</h2>
+      <div class="grid">
+        <Stat label="sent" value={stats.deliveries.sent} />
+        <Stat label="queued or sending" value={stats.deliveries.queued} />
+        <Stat label="failed" value={stats.deliveries.failed} />
+        <Stat label="skipped (nothing relevant)" value={stats.deliveries.skipped} />
+      </div>
+
+      <h2>Last editions</h2>
+      {data.editions.length === 0 ? (
+        <p class="muted">No edition has been planned yet (POST /admin/digest or wait for the hourly cron).</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Period</th>
+              <th scope="col">Frequency</th>
+              <th scope="col">Planned (UTC)</th>
+              <th scope="col" class="num">
+                Candidates
+              </th>
+              <th scope="col" class="num">
+                Sent
+              </th>
+              <th scope="col" class="num">
+                Failed
+              </th>
+              <th scope="col" class="num">
+                Skipped
+              </th>
+              <th scope="col" class="num">
+                Queued
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.editions.map((edition) => (
+              <tr>
+                <td>{edition.period_key}</td>
+                <td>{edition.frequency}</td>
+                <td>{when(edition.planned_at)}</td>
+                <td class="num">{edition.candidates}</td>
+                <td class="num">{edition.sent}</td>
+                <td class={edition.failed > 0 ? 'num failed' : 'num'}>{edition.failed}</td>
+                <td class="num">{edition.skipped}</td>
+                <td class="num">{edition.queued + edition.sending}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Last ingest runs</h2>
+      {data.ingestRuns.length === 0 ? (
+        <p class="muted">No ingest has run yet (POST /admin/ingest or wait for the cron).</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Source</th>
+              <th scope="col">Started (UTC)</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="num">
+                Fetched
+              </th>
+              <th scope="col" class="num">
+                New
+              </th>
+              <th scope="col" class="num">
+                Updated
+              </th>
+              <th scope="col" class="num">
+                Skipped
+              </th>
+              <th scope="col" class="num">
+                ms
+              </th>
+              <th scope="col">Window / errors</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.ingestRuns.map((run) => (
+              <tr>
+                <td>
+                  {run.source === 'hf' ? 'Hugging Face' : run.source === 'arxiv' ? 'arXiv' : run.source}
+                </td>
+                <td>{when(run.started_at)}</td>
+                <td class={run.status === 'ok' ? 'okay' : 'failed'}>{run.status}</td>
+                <td class="num">{run.fetched}</td>
+                <td class="num">{run.inserted}</td>
+                <td class="num">{run.updated}</td>
+                <td class="num">{run.skipped}</td>
+                <td class="num">{run.duration_ms}</td>
+                <td>
+                  <code class="small">{run.window}</code>
+                  {run.errors.slice(0, 3).map((error) => (
+                    <div class="failed">
+                      <code class="small">{error.slice(0, 300)}</code>
+                    </div>
+                  ))}
+                  {run.errors.length > 3 ? <div class="muted">and {run.errors.length - 3} more</div> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Bounces and complaints</h2>
+      <div class="grid">
+        <Stat label="permanent bounces" value={data.bounces.permanent} />
+        <Stat label="transient bounces" value={data.bounces.transient} />
+        <Stat label="complaints" value={complaints?.total ?? 0} />
+        <Stat label="suppressed by Resend" value={suppressedEvents?.total ?? 0} />
+      </div>
+      {data.webhookEvents.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Webhook event</th>
+              <th scope="col" class="num">
+                Total
+              </th>
+              <th scope="col" class="num">
+                Last 7 days
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.webhookEvents.map((event) => (
+              <tr>
+                <td>{event.type}</td>
+                <td class="num">{event.total}</td>
+                <td class="num">{event.last7d}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p class="muted">No webhook events received yet.</p>
+      )}
+      {data.suppressionsByReason.length > 0 ? (
+        <p>
+          Suppression list: {data.suppressionsByReason.map((row) => `${row.count} ${row.reason}`).join(', ')}{' '}
+          (addresses never mailed or imported again).
+        </p>
+      ) : null}
+
+      {otherState.length > 0 ? (
+        <>
+          <h2>Operational flags</h2>
+          <table>
+            <tbody>
+              {otherState.map((entry) => (
+                <tr>
+                  <th scope="row">{entry.key}</th>
+                  <td>
+                    <code class="small">{JSON.stringify(entry.value)}</code>
+                  </td>
+                  <td>{when(entry.updated_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+
+      <footer>
+        <p>
+          Import subscribers who consented elsewhere:{' '}
+          <code>
+            curl -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: text/csv" --data-binary @people.csv
+            {` ${c.var.config.PUBLIC_URL}/admin/subscribers/import`}
+          </code>
+        </p>
+      </footer>
+    </Layout>,
+  );
+});
