@@ -4,6 +4,7 @@
  * no remote fonts), responsive, readable in dark mode, and accessible by default
  * (lang, skip link, visible focus). Pages pass their content as children.
  */
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
 const styles = `
@@ -43,7 +44,8 @@ export function Layout(props: { title: string; children: Child; head?: Child }) 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{props.title}</title>
-        <style>{styles}</style>
+        {/* raw: JSX would escape the quotes in the CSS (font names, attribute selectors). */}
+        <style>{raw(styles)}</style>
         {props.head}
       </head>
       <body>
