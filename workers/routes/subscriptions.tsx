@@ -23,7 +23,7 @@ import { AppError } from '../../src/errors';
 import { sha256Hex } from '../../src/lib/crypto';
 import { logEvent } from '../../src/lib/log';
 import { nowIso } from '../../src/lib/time';
-import { preferencesUrl, unsubscribeUrl } from '../../src/links';
+import { preferencesUrl as absolutePreferencesUrl, unsubscribeUrl } from '../../src/links';
 import { subscriberFromToken } from '../../src/subscriptions/access';
 import { eraseSubscriber, exportSubscriberData } from '../../src/subscriptions/erase';
 import { readSubmission, type Submission } from '../../src/subscriptions/request-body';
@@ -46,6 +46,15 @@ import {
 import { landingProps } from './public';
 
 type Ctx = Context<HonoEnv>;
+
+/** Links on our own pages stay on the host the visitor is on (PUBLIC_URL is for emails). */
+async function preferencesUrl(
+  config: HonoEnv['Variables']['config'],
+  subscriber: Subscriber,
+): Promise<string> {
+  const url = new URL(await absolutePreferencesUrl(config, subscriber));
+  return `${url.pathname}${url.search}`;
+}
 
 /**
  * Origin check for browser forms (Hono csrf). Browsers always send Origin or
