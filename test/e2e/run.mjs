@@ -13,7 +13,16 @@
  * Options: E2E_CHROMIUM=/path/to/chromium, E2E_HEADED=1, E2E_KEEP=1 (keep the temp D1 dir).
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +40,9 @@ const STEP_TIMEOUT_MS = 90_000;
 const SERVER_START_TIMEOUT_MS = 120_000;
 
 mkdirSync(resultsDir, { recursive: true });
+for (const file of readdirSync(resultsDir)) {
+  if (/^failure-\d+\.png$/.test(file)) rmSync(path.join(resultsDir, file));
+}
 
 // ---------------------------------------------------------------- process hygiene
 
@@ -131,7 +143,12 @@ function check(condition, message) {
   }
 }
 
-async function step(name, fn, timeoutMs = STEP_TIMEOUT_MS) {
+/**
+ * Runs one named step with a bound. A failed step stops the walk unless it is marked
+ * `independent` (nothing later needs what it does), so one missing page does not hide
+ * the state of everything after it.
+ */
+async function step(name, fn, { timeoutMs = STEP_TIMEOUT_MS, independent = false } = {}) {
   const started = Date.now();
   console.log(`▶ ${name}`);
   try {
@@ -148,7 +165,7 @@ async function step(name, fn, timeoutMs = STEP_TIMEOUT_MS) {
         .then(() => console.log(`    screenshot: ${path.relative(root, file)} (at ${page.url()})`))
         .catch(() => {});
     }
-    throw error;
+    if (!independent) throw error;
   }
 }
 
@@ -263,6 +280,9 @@ async function openEmailHtml(email) {
 
 // ---------------------------------------------------------------- the walk
 
+const FIXTURE_TITLES = JSON.parse(
+  readFileSync(path.join(root, 'scripts/e2e/fixtures/hf-daily-papers.json'), 'utf8'),
+).map((item) => item.title);
 const EMAIL = `reader.${Date.now().toString(36)}@Example.ORG`;
 const NORMALISED_EMAIL = EMAIL.replace(/@(.*)$/, (_, domain) => `@${domain.toLowerCase()}`);
 const TIME_ZONE = 'Europe/Berlin';
@@ -285,7 +305,7 @@ async function main() {
         console.log(`    fake upstream: ${upstream.url}`);
         await startServer(upstream.url);
       },
-      SERVER_START_TIMEOUT_MS + 10_000,
+      { timeoutMs: SERVER_START_TIMEOUT_MS + 10_000 },
     );
 
     await step('launch Chromium', async () => {
@@ -442,24 +462,28 @@ async function main() {
           `a second ingest adds nothing (${counts.papers} → ${countsAgain.papers})`,
         );
       },
-      300_000,
+      { timeoutMs: 300_000 },
     );
 
-    await step('archive: /papers lists the ingested papers, trending first', async () => {
-      await page.goto(`${baseUrl}/papers`);
-      const titles = await page.locator('main h2, main h3').allInnerTexts();
-      const body = await visibleText(page.locator('main'));
-      assert(body.includes('Vocabulary Trimming'), 'the archive shows the most upvoted paper of the day');
-      const first = titles.findIndex((t) => t.includes('Vocabulary Trimming'));
-      const second = titles.findIndex((t) => t.includes('Gradient Entanglement'));
-      check(
-        first !== -1 && second !== -1 && first < second,
-        'papers are ordered by upvotes (trending first)',
-      );
-      check((await page.locator('a[href*="arxiv.org/abs/"]').count()) > 0, 'papers link to arXiv');
-      await page.screenshot({ path: path.join(resultsDir, 'archive.png'), fullPage: false });
-      saveScreenshotForDocs('archive.png');
-    });
+    await step(
+      'archive: /papers lists the ingested papers, trending first',
+      async () => {
+        await page.goto(`${baseUrl}/papers`);
+        const titles = await page.locator('main h2, main h3').allInnerTexts();
+        const body = await visibleText(page.locator('main'));
+        assert(body.includes('Vocabulary Trimming'), 'the archive shows the most upvoted paper of the day');
+        const first = titles.findIndex((t) => t.includes('Vocabulary Trimming'));
+        const second = titles.findIndex((t) => t.includes('Gradient Entanglement'));
+        check(
+          first !== -1 && second !== -1 && first < second,
+          'papers are ordered by upvotes (trending first)',
+        );
+        check((await page.locator('a[href*="arxiv.org/abs/"]').count()) > 0, 'papers link to arXiv');
+        await page.screenshot({ path: path.join(resultsDir, 'archive.png'), fullPage: false });
+        saveScreenshotForDocs('archive.png');
+      },
+      { independent: true },
+    );
 
     await step(
       'digest: POST /admin/digest {"all":true} and wait for it in the outbox',
@@ -503,13 +527,15 @@ async function main() {
         );
         check(mine.length === 0, `running the planner again sends nothing new (${mine.length} more emails)`);
       },
-      120_000,
+      { timeoutMs: 120_000 },
     );
 
     await step('digest email: screenshot, 👍 a paper and confirm', async () => {
       await page.setViewportSize({ width: 760, height: 1000 });
       await openEmailHtml(digestEmail);
-      await page.screenshot({ path: path.join(resultsDir, 'digest.png'), fullPage: true });
+      await page.screenshot({ path: path.join(resultsDir, 'digest-full.png'), fullPage: true });
+      await page.setViewportSize({ width: 760, height: 1500 });
+      await page.screenshot({ path: path.join(resultsDir, 'digest.png') });
       saveScreenshotForDocs('digest.png');
       await page.setViewportSize({ width: 1100, height: 900 });
       const up = page.locator('a[href*="/feedback?"][href*="vote=up"]').first();
@@ -529,15 +555,24 @@ async function main() {
       );
     });
 
-    await step('digest email: view in browser', async () => {
-      await openEmailHtml(digestEmail);
-      const view = page.locator('a[href*="/digest?token="]').first();
-      assert((await view.count()) > 0, 'the digest has a "view in browser" link');
-      await clickLink(view, /\/digest\?token=/);
-      const body = await visibleText(page.locator('body'));
-      const firstTitle = /Vocabulary Trimming|Gradient Entanglement|Language Model/;
-      assert(firstTitle.test(body), 'the web version shows the digest papers');
-    });
+    await step(
+      'digest email: view in browser',
+      async () => {
+        await openEmailHtml(digestEmail);
+        const view = page.locator('a[href*="/digest?token="]').first();
+        assert((await view.count()) > 0, 'the digest has a "view in browser" link');
+        await clickLink(view, /\/digest\?token=/);
+        const body = await visibleText(page.locator('body'));
+        const emailed = FIXTURE_TITLES.filter((title) => digestEmail.text.includes(title));
+        assert(emailed.length > 0, 'the digest email names papers of the fixture');
+        const missing = emailed.filter((title) => !body.includes(title));
+        assert(
+          missing.length === 0,
+          `the web version shows every emailed paper (missing: ${missing.join(' | ')})`,
+        );
+      },
+      { independent: true },
+    );
 
     await step('digest email: unsubscribe and confirm', async () => {
       await openEmailHtml(digestEmail);
@@ -570,55 +605,75 @@ async function main() {
       check(counts.subscribers.unsubscribed >= 1, 'stats count the unsubscribe');
     });
 
-    await step('operator: dashboard (Basic auth) and landing page screenshots', async () => {
-      const context = await browser.newContext({
-        viewport: { width: 1100, height: 900 },
-        httpCredentials: { username: 'admin', password: ADMIN_TOKEN },
-      });
-      try {
-        const admin = await context.newPage();
-        const response = await admin.goto(`${baseUrl}/admin`);
-        assert(response?.status() === 200, `GET /admin with Basic auth answered ${response?.status()}`);
-        const body = await visibleText(admin.locator('body'));
-        check(
-          /unsubscribed/i.test(body) && /hf|hugging face/i.test(body),
-          'the dashboard shows subscribers and ingest runs',
-        );
-        await admin.screenshot({ path: path.join(resultsDir, 'dashboard.png'), fullPage: true });
-        saveScreenshotForDocs('dashboard.png');
-      } finally {
-        await context.close();
-      }
-      await page.goto(`${baseUrl}/`);
-      await page.screenshot({ path: path.join(resultsDir, 'landing.png'), fullPage: false });
-      saveScreenshotForDocs('landing.png');
-      const body = await visibleText(page.locator('body'));
-      check(body.includes('Vocabulary Trimming'), 'the landing page shows a sample of the latest papers');
-    });
+    await step(
+      'operator: dashboard (Basic auth) and landing page screenshots',
+      async () => {
+        const context = await browser.newContext({
+          viewport: { width: 1100, height: 900 },
+          httpCredentials: { username: 'admin', password: ADMIN_TOKEN },
+        });
+        try {
+          const admin = await context.newPage();
+          const response = await admin.goto(`${baseUrl}/admin`);
+          assert(response?.status() === 200, `GET /admin with Basic auth answered ${response?.status()}`);
+          const body = await visibleText(admin.locator('body'));
+          check(
+            /unsubscribed/i.test(body) && /hf|hugging face/i.test(body),
+            'the dashboard shows subscribers and ingest runs',
+          );
+          await admin.screenshot({ path: path.join(resultsDir, 'dashboard.png'), fullPage: true });
+          saveScreenshotForDocs('dashboard.png');
+        } finally {
+          await context.close();
+        }
+        await page.goto(`${baseUrl}/`);
+        await page.screenshot({ path: path.join(resultsDir, 'landing.png'), fullPage: false });
+        saveScreenshotForDocs('landing.png');
+        const body = await visibleText(page.locator('body'));
+        check(body.includes('Vocabulary Trimming'), 'the landing page shows a sample of the latest papers');
+      },
+      { independent: true },
+    );
 
-    await step('structured logs: one JSON summary line per run/batch', async () => {
-      const json = serverLog
-        .map((line) => line.slice(line.indexOf('{')))
-        .filter((line) => line.startsWith('{'))
-        .map((line) => {
-          try {
-            return JSON.parse(line);
-          } catch {
-            return null;
-          }
-        })
-        .filter(Boolean);
-      const events = [...new Set(json.map((entry) => entry.event).filter(Boolean))];
-      console.log(`    JSON log events seen: ${events.join(', ') || '(none)'}`);
-      check(
-        json.some((e) => /ingest/.test(e.event ?? '') && 'duration_ms' in e),
-        'an ingest summary line with duration_ms',
-      );
-      check(
-        json.some((e) => /queue|batch|send|deliver/.test(e.event ?? '')),
-        'a queue batch summary line',
-      );
-    });
+    await step(
+      'structured logs: one JSON summary line per run/batch',
+      async () => {
+        // The cron path, as wrangler's scheduled test endpoint runs it in `npm start`.
+        for (const cron of ['20 */3 * * *', '0 * * * *']) {
+          const response = await fetch(`${apiUrl}/__scheduled?cron=${encodeURIComponent(cron)}`, {
+            signal: AbortSignal.timeout(60_000),
+          });
+          check(response.ok, `cron "${cron}" runs through /__scheduled (${response.status})`);
+        }
+        await sleep(1_000);
+        const json = serverLog
+          .map((line) => line.slice(line.indexOf('{')))
+          .filter((line) => line.startsWith('{'))
+          .map((line) => {
+            try {
+              return JSON.parse(line);
+            } catch {
+              return null;
+            }
+          })
+          .filter(Boolean);
+        const events = [...new Set(json.map((entry) => entry.event).filter(Boolean))];
+        console.log(`    JSON log events seen: ${events.join(', ') || '(none)'}`);
+        check(
+          json.some((e) => /ingest/.test(e.event ?? '') && 'duration_ms' in e),
+          'an ingest summary line with duration_ms',
+        );
+        check(
+          json.some((e) => e.event === 'cron' && 'duration_ms' in e && e.summary !== undefined),
+          'one cron summary line per run, with duration_ms and the job summary',
+        );
+        check(
+          json.some((e) => /queue|batch|send|deliver/.test(e.event ?? '')),
+          'a queue batch summary line',
+        );
+      },
+      { independent: true },
+    );
   } finally {
     if (browser) await browser.close().catch(() => {});
     await stopChildren();
@@ -674,10 +729,13 @@ try {
   console.log('\n--- last server log lines ---');
   console.log(serverLog.slice(-40).join('\n'));
 }
-const passedSteps = steps.filter((s) => s.ok).length;
+const failedSteps = steps.filter((s) => !s.ok);
+if (failedSteps.length > 0) exitCode = 1;
+const passedSteps = steps.length - failedSteps.length;
 console.log(
   `\nsteps: ${passedSteps}/${steps.length} passed in ${Math.round((Date.now() - started) / 1000)} s`,
 );
+for (const failed of failedSteps) console.log(`  ✘ ${failed.name}: ${failed.error?.message}`);
 if (softFailures.length > 0) {
   exitCode = 1;
   console.log(`checks failed (${softFailures.length}):\n${softFailures.map((f) => `  - ${f}`).join('\n')}`);
