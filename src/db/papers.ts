@@ -195,7 +195,7 @@ const MERGE_ASSIGNMENTS = `
  * stays far below D1's 100 bound parameters and a run of thousands of papers needs only a
  * few dozen statements (D1 also caps queries per invocation).
  */
-const UPSERT_SQL = `
+export const PAPER_UPSERT_SQL = `
   INSERT INTO papers (${UPSERT_COLUMNS.join(', ')})
   SELECT ${UPSERT_COLUMNS.map((column) => `json_extract(value, '$.${column}')`).join(', ')}
   FROM json_each(?) WHERE true
@@ -214,7 +214,8 @@ export interface UpsertPapersResult {
   unchanged: string[];
 }
 
-function paperToRow(paper: IncomingPaper, now: string): PaperRow {
+/** The stored row of an incoming paper first seen at `now` (what PAPER_UPSERT_SQL expects). */
+export function paperToRow(paper: IncomingPaper, now: string): PaperRow {
   return {
     id: paper.id,
     version: paper.version,
@@ -274,7 +275,7 @@ export async function upsertPapers(
 
   const rows = [...byId.values()].map((paper) => paperToRow(paper, now));
   const written = await db.batch<PaperRow>(
-    chunk(rows, PAPERS_PER_UPSERT).map((part) => db.prepare(UPSERT_SQL).bind(JSON.stringify(part))),
+    chunk(rows, PAPERS_PER_UPSERT).map((part) => db.prepare(PAPER_UPSERT_SQL).bind(JSON.stringify(part))),
   );
 
   const result: UpsertPapersResult = { inserted: [], updated: [], unchanged: [] };
