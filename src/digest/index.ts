@@ -355,6 +355,18 @@ async function renderProps(props: DigestEmailProps): Promise<{ html: string; tex
  * reference the fast path must equal, the naive baseline of the benchmark, and the
  * renderer for one-off pages such as view-in-browser.
  */
+/** Only the HTML of a full render: the view-in-browser page. */
+export async function renderDigestHtml(
+  config: Config,
+  input: { editionDate: string; frequency?: Frequency },
+  recipient: DigestRecipient,
+  ranked: RankedPaper[],
+): Promise<string> {
+  const values = await subscriberValues(config, recipient, ranked);
+  const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
+  return render(createElement(DigestEmailTemplate, referenceProps(edition, values, ranked)));
+}
+
 export async function renderDigestReference(
   config: Config,
   input: { editionDate: string; frequency?: Frequency },

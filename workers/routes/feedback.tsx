@@ -1,8 +1,226 @@
 /** @jsxImportSource hono/jsx */
 /**
- * Routes for the feedback area (filled in by its issue).
+ * 👍/👎 from the digest. The links are signed per (subscriber, paper); opening one only
+ * shows a confirmation page with a button, because mail scanners prefetch every link in a
+ * message, and the vote is recorded on POST. A vote upserts the feedback row (a re-vote
+ * overwrites it) and moves the subscriber's learned term weights (Rocchio, bounded), so
+ * the next digest leans towards liked papers. Browsers get pages; JSON clients get JSON.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import {
+  getPaperForFeedback,
+  getTermWeightsText,
+  getVote,
+  recordVote,
+  type Vote,
+} from '../../src/db/feedback';
+import type { Paper, Subscriber } from '../../src/domain';
+import { AppError } from '../../src/errors';
+import { logEvent } from '../../src/lib/log';
+import { nowIso } from '../../src/lib/time';
+import { applyFeedback } from '../../src/ranking';
+import { subscriberFromToken } from '../../src/subscriptions/access';
+import { readSubmission } from '../../src/subscriptions/request-body';
 import type { HonoEnv } from '../types';
+import { Layout } from '../views/layout';
+
+type Ctx = Context<HonoEnv>;
 
 export const feedbackRoutes = new Hono<HonoEnv>();
+
+const VOTES = { up: 1, down: -1 } as const satisfies Record<string, Vote>;
+type VoteName = keyof typeof VOTES;
+const MAX_ATTEMPTS = 4;
+
+function parseVote(value: unknown, required: boolean): VoteName | null {
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new AppError(400, 'missing_vote', 'Choose 👍 or 👎: the vote is missing.');
+    return null;
+  }
+  if (value === 'up' || value === 'down') return value;
+  throw new AppError(400, 'invalid_vote', 'The vote must be "up" (👍) or "down" (👎).');
+}
+
+async function voteContext(c: Ctx, token: string | undefined) {
+  const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'feedback');
+  if (!claims.x) {
+    throw new AppError(
+      400,
+      'invalid_link',
+      'This feedback link does not name a paper. Please use a link from a digest.',
+    );
+  }
+  const paper = await getPaperForFeedback(c.var.app.db, claims.x);
+  if (!paper) {
+    throw new AppError(
+      404,
+      'paper_not_found',
+      'That paper is no longer in our archive, so the vote cannot be recorded.',
+    );
+  }
+  return { subscriber, paper };
+}
+
+const noStore = (c: Ctx) => {
+  c.header('Cache-Control', 'no-store');
+  c.header('X-Robots-Tag', 'noindex');
+};
+
+const voteWords = (vote: VoteName) => (vote === 'up' ? '👍 More like this' : '👎 Less like this');
+
+function ConfirmForm(props: { token: string; vote: VoteName; primary: boolean }) {
+  return (
+    <form method="post" action="/feedback" style="display:inline-block;margin-right:.75rem">
+      <input type="hidden" name="token" value={props.token} />
+      <input type="hidden" name="vote" value={props.vote} />
+      <button type="submit" class={props.primary ? undefined : 'secondary'}>
+        {props.primary ? `Confirm ${voteWords(props.vote)}` : `Confirm ${voteWords(props.vote)} instead`}
+      </button>
+    </form>
+  );
+}
+
+function PaperSummary(props: { paper: Paper }) {
+  return (
+    <div class="card">
+      <p style="margin:0;font-weight:600">
+        <a href={props.paper.links.hf ?? props.paper.links.abs}>{props.paper.title}</a>
+      </p>
+      {props.paper.authors.length > 0 ? (
+        <p class="muted" style="margin:.25rem 0 0">
+          {props.paper.authors.slice(0, 3).join(', ')}
+          {props.paper.authors.length > 3 ? ' et al.' : ''}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+feedbackRoutes.get('/feedback', async (c) => {
+  noStore(c);
+  const token = c.req.query('token');
+  const vote = parseVote(c.req.query('vote'), false);
+  const { subscriber, paper } = await voteContext(c, token);
+  const previous = await getVote(c.var.app.db, subscriber.id, paper.id);
+  const title = vote ? `Confirm your ${vote === 'up' ? '👍' : '👎'}` : 'Rate this paper';
+  return c.html(
+    <Layout title={`${title} · Papers Digest`}>
+      <h1>{title}</h1>
+      <p>
+        {vote === 'up'
+          ? 'Tell us you want more papers like this one. Your next digests will lean towards it.'
+          : vote === 'down'
+            ? 'Tell us you want fewer papers like this one. Your next digests will lean away from it.'
+            : 'Do you want more or fewer papers like this one in your digests?'}
+      </p>
+      <PaperSummary paper={paper} />
+      {previous !== null ? (
+        <p class="muted">
+          You already voted {previous === 1 ? '👍' : '👎'} for this paper; confirming replaces it.
+        </p>
+      ) : null}
+      {vote ? (
+        <>
+          <ConfirmForm token={token!} vote={vote} primary />
+          <p class="muted">
+            Changed your mind?{' '}
+            <a href={`/feedback?token=${encodeURIComponent(token!)}&vote=${vote === 'up' ? 'down' : 'up'}`}>
+              {vote === 'up' ? '👎 Less like this' : '👍 More like this'} instead
+            </a>
+          </p>
+        </>
+      ) : (
+        <>
+          <ConfirmForm token={token!} vote="up" primary />
+          <ConfirmForm token={token!} vote="down" primary />
+        </>
+      )}
+    </Layout>,
+  );
+});
+
+feedbackRoutes.post('/feedback', async (c) => {
+  noStore(c);
+  const submission = await readSubmission(c.req.raw);
+  const rawToken = c.req.query('token') ?? submission.fields.token;
+  const token = typeof rawToken === 'string' ? rawToken : undefined;
+  const vote = parseVote(c.req.query('vote') ?? submission.fields.vote, true)!;
+  const { subscriber, paper } = await voteContext(c, token);
+  const { changed, previous } = await castVote(c, subscriber, paper, VOTES[vote]);
+  logEvent('feedback_vote', { subscriberId: subscriber.id, paperId: paper.id, vote, changed });
+
+  if (submission.format === 'json') {
+    return c.json({
+      ok: true,
+      paperId: paper.id,
+      vote,
+      changed,
+      previous: previous === null ? null : previous === 1 ? 'up' : 'down',
+    });
+  }
+  const heading = !changed
+    ? `Your ${vote === 'up' ? '👍' : '👎'} was already recorded`
+    : vote === 'up'
+      ? 'Thanks! Your 👍 is recorded'
+      : 'Thanks! Your 👎 is recorded';
+  return c.html(
+    <Layout title={`${heading} · Papers Digest`}>
+      <h1>{heading}</h1>
+      <p class="ok" role="status">
+        {vote === 'up'
+          ? 'Your next digests will include more papers like this one.'
+          : 'Your next digests will include fewer papers like this one.'}
+      </p>
+      <PaperSummary paper={paper} />
+      <ConfirmForm token={token!} vote={vote === 'up' ? 'down' : 'up'} primary={false} />
+      <p>
+        <a href="/">Back to Papers Digest</a>
+      </p>
+    </Layout>,
+  );
+});
+
+/** Records the vote and its learning; retries when a concurrent vote changed the weights. */
+async function castVote(
+  c: Ctx,
+  subscriber: Subscriber,
+  paper: Paper,
+  vote: Vote,
+): Promise<{ changed: boolean; previous: Vote | null }> {
+  const { db } = c.var.app;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const [previous, weightsText] = await Promise.all([
+      getVote(db, subscriber.id, paper.id),
+      getTermWeightsText(db, subscriber.id),
+    ]);
+    if (weightsText === null) {
+      throw new AppError(
+        410,
+        'link_revoked',
+        'This feedback link no longer works: the subscription does not exist any more.',
+      );
+    }
+    if (previous === vote) return { changed: false, previous };
+    let current: Record<string, number>;
+    try {
+      current = JSON.parse(weightsText) as Record<string, number>;
+    } catch {
+      current = {};
+    }
+    const next = applyFeedback(current, paper, vote, previous);
+    const written = await recordVote(db, {
+      subscriberId: subscriber.id,
+      paperId: paper.id,
+      vote,
+      previousWeights: weightsText,
+      nextWeights: next,
+      now: nowIso(),
+    });
+    if (written) return { changed: true, previous };
+  }
+  throw new AppError(
+    503,
+    'busy',
+    'Your vote could not be saved because of a conflicting update. Please try again.',
+  );
+}
