@@ -28,6 +28,8 @@ export interface ConfirmEmailProps {
   email: string;
   frequency: 'daily' | 'weekly';
   sendHour: number;
+  /** Weekly digests: local weekday, 0 = Sunday (default Monday). */
+  sendWeekday?: number;
   timeZone: string;
   interests: string;
   expiresInDays: number;
@@ -63,11 +65,13 @@ const styles = {
   footer: { color: '#7a7a85', fontSize: '12px', lineHeight: '1.5', margin: '0 0 6px' },
 };
 
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
 export function ConfirmEmail(props: ConfirmEmailProps) {
   const confirming = props.kind === 'confirm';
-  const schedule = `${props.frequency === 'weekly' ? 'Weekly' : 'Daily'} at ${hourLabel(props.sendHour)} (${props.timeZone})`;
+  const weekday = WEEKDAYS[props.sendWeekday ?? 1] ?? 'Monday';
+  const schedule = `${props.frequency === 'weekly' ? `Weekly, on ${weekday}s,` : 'Daily'} at ${hourLabel(props.sendHour)} (${props.timeZone})`;
   const preview = confirming
     ? 'One click to start your personalised research-paper digest.'
     : 'This address already receives Papers Digest. Nothing has changed.';

@@ -27,6 +27,7 @@ export async function buildSignupEmail(
     email: subscriber.email,
     frequency: subscriber.frequency,
     sendHour: subscriber.sendHour,
+    sendWeekday: subscriber.sendWeekday,
     timeZone: subscriber.timeZone,
     interests: subscriber.interests,
     expiresInDays: CONFIRM_TTL_DAYS,

@@ -2,22 +2,30 @@
  * "Delete me" and "export my data". Erasure removes the subscriber and everything keyed
  * to them but keeps SHA-256 of the address in `suppressions` (reason "erased"), so an old
  * CSV cannot quietly re-import someone who asked to be forgotten. The export is what we
- * hold about a person, minus token internals (which would let anyone holding the file
- * forge nothing, but are ours, not theirs).
+ * hold about a person, minus token internals (the link version counter is bookkeeping,
+ * not personal data).
  */
 
 import { eraseSubscriberData, getSubscriberActivity } from '../db/subscribers';
-import { emailHash, suppressionStatement } from '../db/suppressions';
+import { emailHash, type SuppressionReason, suppressionStatement } from '../db/suppressions';
 import type { Subscriber } from '../domain';
 import { parseInterests } from './interests';
 
 export async function eraseSubscriber(
   db: D1Database,
-  subscriber: Pick<Subscriber, 'id' | 'email'>,
+  subscriber: Pick<Subscriber, 'id' | 'email' | 'status' | 'suppressedReason'>,
   now: Date = new Date(),
 ): Promise<boolean> {
   const hash = await emailHash(subscriber.email);
-  return eraseSubscriberData(db, subscriber, [suppressionStatement(db, hash, 'erased', now)]);
+  // An address suppressed for bouncing or complaining stays blocked for that reason even
+  // after erasure, so a later sign-up cannot restart mail to it.
+  const reason: SuppressionReason =
+    subscriber.status !== 'suppressed'
+      ? 'erased'
+      : subscriber.suppressedReason === 'bounced' || subscriber.suppressedReason === 'complained'
+        ? subscriber.suppressedReason
+        : 'suppressed';
+  return eraseSubscriberData(db, subscriber, [suppressionStatement(db, hash, reason, now)]);
 }
 
 export async function exportSubscriberData(db: D1Database, subscriber: Subscriber, now: Date = new Date()) {
