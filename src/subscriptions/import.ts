@@ -17,8 +17,8 @@ import { logEvent } from '../lib/log';
 import { fieldErrors, type SubscribeInput, subscribeSchema, timeZoneField } from './schema';
 
 /** Hard caps: above them the request is refused whole (413) rather than half-processed. */
-export const MAX_IMPORT_ROWS = 50_000;
-export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+export const MAX_IMPORT_ROWS = 20_000;
+export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
 export const IMPORT_FIELDS = ['email', 'interests', 'frequency', 'send_hour', 'time_zone'] as const;
 

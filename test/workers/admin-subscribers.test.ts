@@ -161,6 +161,11 @@ describe('POST /admin/subscribers/import', () => {
       [importCsv('{not json', 'application/json'), 400, 'invalid_json'],
       [importJson({ people: [] }), 400, 'invalid_import'],
       [importJson([]), 400, 'empty_import'],
+      [
+        importJson(Array.from({ length: 20_001 }, (_, i) => ({ email: `x${i}@example.com` }))),
+        413,
+        'import_too_large',
+      ],
     ];
     for (const [pending, status, code] of cases) {
       const response = await pending;
