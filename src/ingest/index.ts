@@ -105,7 +105,9 @@ class RunTally {
   updated = 0;
   unchanged = 0;
   skipped = 0;
-  errors: string[] = [];
+  /** Why fetches failed (first) and which items were skipped, both capped. */
+  private failures: string[] = [];
+  private skips: string[] = [];
   failed = false;
   private loggedSkips = 0;
   readonly startedAt = new Date();
@@ -127,7 +129,7 @@ class RunTally {
     for (const item of items) {
       this.skipped += 1;
       const reason = `${where} item ${item.index}: ${item.reason}`;
-      if (this.errors.length < MAX_RECORDED_ERRORS) this.errors.push(`skipped ${reason}`);
+      if (this.skips.length < MAX_RECORDED_ERRORS) this.skips.push(`skipped ${reason}`);
       if (this.loggedSkips < MAX_LOGGED_SKIPS) {
         this.loggedSkips += 1;
         logEvent('ingest_item_skipped', { source: this.source, reason });
@@ -141,8 +143,11 @@ class RunTally {
       error instanceof UpstreamError || error instanceof UpstreamFormatError ? error.message : null;
     // Anything else is our bug (e.g. D1 rejected a statement): say so instead of blaming upstream.
     const text = message ?? `internal error: ${error instanceof Error ? error.message : String(error)}`;
-    this.errors.unshift(`${where}: ${text}`);
-    this.errors.length = Math.min(this.errors.length, MAX_RECORDED_ERRORS);
+    if (this.failures.length < MAX_RECORDED_ERRORS) this.failures.push(`${where}: ${text}`);
+  }
+
+  get errors(): string[] {
+    return [...this.failures, ...this.skips].slice(0, MAX_RECORDED_ERRORS);
   }
 
   async finish(app: AppContext): Promise<IngestRunSummary> {

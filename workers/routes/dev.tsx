@@ -33,8 +33,8 @@ export const devRoutes = new Hono<HonoEnv>()
           <p class="notice" role="alert">
             <strong>{failure.name} is unreachable.</strong> The last ingest (
             <time datetime={failure.at}>{failure.at.replace('T', ' ').slice(0, 19)} UTC</time>) failed:{' '}
-            {failure.error}. Papers already stored are still served; the next cron retries. Offline, load the
-            bundled sample papers with <code>npm run seed:local</code>.
+            {failure.error.replace(/\.+$/, '')}. Papers already stored are still served; the next cron
+            retries. Offline, load the bundled sample papers with <code>npm run seed:local</code>.
           </p>
         ))}
         <p>
