@@ -61,7 +61,12 @@ function killChildren(signal = 'SIGKILL') {
   }
 }
 
-process.on('exit', () => killChildren('SIGKILL'));
+const tempDirs = [];
+
+process.on('exit', () => {
+  killChildren('SIGKILL');
+  if (!process.env.E2E_KEEP) for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     console.error(`\ne2e: interrupted by ${signal}`);
@@ -179,7 +184,7 @@ async function startServer(upstreamUrl) {
   const port = await freePort();
   const inspectorPort = await freePort();
   const persistTo = mkdtempSync(path.join(tmpdir(), 'papers-digest-e2e-'));
-  if (!process.env.E2E_KEEP) cleanups.push(() => rmSync(persistTo, { recursive: true, force: true }));
+  tempDirs.push(persistTo);
   baseUrl = `http://localhost:${port}`;
   apiUrl = `http://127.0.0.1:${port}`;
   const args = [
@@ -280,9 +285,20 @@ async function openEmailHtml(email) {
 
 // ---------------------------------------------------------------- the walk
 
-const FIXTURE_TITLES = JSON.parse(
-  readFileSync(path.join(root, 'scripts/e2e/fixtures/hf-daily-papers.json'), 'utf8'),
-).map((item) => item.title);
+/** Today's Hugging Face list as the fake upstream serves it, most upvoted first. */
+const TODAY_LIST = JSON.parse(
+  readFileSync(path.join(root, 'test/fixtures/hf/daily-papers-2025-03-11.json'), 'utf8'),
+)
+  .map((item) => ({ title: item.title, upvotes: item.paper.upvotes }))
+  .sort((a, b) => b.upvotes - a.upvotes);
+const FIXTURE_TITLES = [
+  ...TODAY_LIST.map((item) => item.title),
+  ...JSON.parse(readFileSync(path.join(root, 'test/fixtures/hf/daily-papers-2023-06-15.json'), 'utf8')).map(
+    (item) => item.title,
+  ),
+];
+const TOP_TITLE = TODAY_LIST[0].title;
+const SECOND_TITLE = TODAY_LIST[1].title;
 const EMAIL = `reader.${Date.now().toString(36)}@Example.ORG`;
 const NORMALISED_EMAIL = EMAIL.replace(/@(.*)$/, (_, domain) => `@${domain.toLowerCase()}`);
 const TIME_ZONE = 'Europe/Berlin';
@@ -471,9 +487,12 @@ async function main() {
         await page.goto(`${baseUrl}/papers`);
         const titles = await page.locator('main h2, main h3').allInnerTexts();
         const body = await visibleText(page.locator('main'));
-        assert(body.includes('Vocabulary Trimming'), 'the archive shows the most upvoted paper of the day');
-        const first = titles.findIndex((t) => t.includes('Vocabulary Trimming'));
-        const second = titles.findIndex((t) => t.includes('Gradient Entanglement'));
+        assert(
+          body.includes(TOP_TITLE),
+          `the archive shows the most upvoted paper of the day (${TOP_TITLE})`,
+        );
+        const first = titles.findIndex((t) => t.includes(TOP_TITLE));
+        const second = titles.findIndex((t) => t.includes(SECOND_TITLE));
         check(
           first !== -1 && second !== -1 && first < second,
           'papers are ordered by upvotes (trending first)',
@@ -630,7 +649,44 @@ async function main() {
         await page.screenshot({ path: path.join(resultsDir, 'landing.png'), fullPage: false });
         saveScreenshotForDocs('landing.png');
         const body = await visibleText(page.locator('body'));
-        check(body.includes('Vocabulary Trimming'), 'the landing page shows a sample of the latest papers');
+        check(body.includes(TOP_TITLE), 'the landing page shows a sample of the latest papers');
+      },
+      { independent: true },
+    );
+
+    await step(
+      'operator: import subscribers (CSV) and export them',
+      async () => {
+        const csv = [
+          'email,interests,frequency,send_hour,time_zone',
+          'imported.one@example.net,"diffusion models; cs.CV",daily,6,Asia/Tokyo',
+          `${NORMALISED_EMAIL},,daily,8,UTC`,
+          'broken-address,,daily,8,UTC',
+        ].join('\r\n');
+        const response = await fetch(`${apiUrl}/admin/subscribers/import`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+          body: csv,
+          signal: AbortSignal.timeout(30_000),
+        });
+        const report = await response.json();
+        assert(response.status === 200, `import answered ${response.status}: ${JSON.stringify(report)}`);
+        assert(
+          report.imported === 1 && report.skipped === 1 && report.invalid === 1,
+          `import report counts (${JSON.stringify(report)})`,
+        );
+        check(
+          /unsubscribed/.test(report.rows[1].reason),
+          `an unsubscribed reader is not re-subscribed (${report.rows[1].reason})`,
+        );
+        const row = await subscriberRow('imported.one@example.net');
+        assert(
+          row?.status === 'active' && row.consent_method === 'import',
+          'the imported reader is active by import',
+        );
+        check(row.time_zone === 'Asia/Tokyo' && row.send_hour === '6', 'imported preferences are kept');
+        const me = await subscriberRow(NORMALISED_EMAIL);
+        assert(me.status === 'unsubscribed', `the import left the unsubscribed reader alone (${me.status})`);
       },
       { independent: true },
     );
