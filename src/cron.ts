@@ -7,6 +7,7 @@
 import { planDigests } from './delivery/planner';
 import type { AppContext } from './env';
 import { runIngest } from './ingest';
+import { logError, logEvent } from './lib/log';
 import { purgeExpiredPending } from './subscriptions/housekeeping';
 
 export const CRONS = {
@@ -17,23 +18,40 @@ export const CRONS = {
 } as const;
 
 export async function runCron(app: AppContext, cron: string, at: Date): Promise<void> {
+  const job = Object.entries(CRONS).find(([, expression]) => expression === cron)?.[0];
+  if (!job) {
+    const error = new Error(
+      `No job is configured for cron "${cron}" (known: ${Object.values(CRONS).join(', ')})`,
+    );
+    logError('cron_failed', error, { cron });
+    throw error;
+  }
   const started = Date.now();
-  let summary: unknown;
+  try {
+    const summary = await runJob(app, cron, at);
+    logEvent('cron', {
+      cron,
+      job,
+      scheduled_at: at.toISOString(),
+      duration_ms: Date.now() - started,
+      summary,
+    });
+  } catch (error) {
+    // Logged here as one JSON line and rethrown so the invocation shows as failed.
+    logError('cron_failed', error, { cron, job, duration_ms: Date.now() - started });
+    throw error;
+  }
+}
+
+function runJob(app: AppContext, cron: string, at: Date): Promise<unknown> {
   switch (cron) {
     case CRONS.planDigests:
-      summary = await planDigests(app, { at });
-      break;
+      return planDigests(app, { at });
     case CRONS.ingestHuggingFace:
-      summary = await runIngest(app, { sources: ['hf'], at });
-      break;
+      return runIngest(app, { sources: ['hf'], at });
     case CRONS.ingestArxiv:
-      summary = await runIngest(app, { sources: ['arxiv'], at });
-      break;
-    case CRONS.housekeeping:
-      summary = await purgeExpiredPending(app.db, at);
-      break;
+      return runIngest(app, { sources: ['arxiv'], at });
     default:
-      throw new Error(`No job is configured for cron "${cron}" (known: ${Object.values(CRONS).join(', ')})`);
+      return purgeExpiredPending(app.db, at);
   }
-  console.log(JSON.stringify({ event: 'cron', cron, duration_ms: Date.now() - started, summary }));
 }

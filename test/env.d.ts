@@ -15,3 +15,8 @@ declare global {
     }
   }
 }
+
+declare module '*?raw' {
+  const content: string;
+  export default content;
+}

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { outboxTransport } from '../../src/delivery/transport';
 import worker from '../../workers/index';
+import emptyAtomFeed from '../fixtures/arxiv/atom-empty.xml?raw';
 import { adminRequest, request, runScheduled } from '../helpers/app';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
 describe('worker entry', () => {
   it('exports fetch, scheduled and queue handlers', () => {
@@ -30,8 +32,23 @@ describe('worker entry', () => {
     expect(body.schema_name).toMatch(/^\d{4}_.+\.sql$/);
   });
 
-  it('runs every configured cron and rejects unknown ones', async () => {
+  it('runs every configured cron, each recording its work, and rejects unknown ones', async () => {
+    // A quiet day upstream: both sources answer, with nothing new.
+    fakeHttp.use(
+      http.get('https://huggingface.co/api/daily_papers', () => HttpResponse.json([])),
+      http.get('https://export.arxiv.org/api/query', () =>
+        HttpResponse.text(emptyAtomFeed, { headers: { 'content-type': 'application/atom+xml' } }),
+      ),
+    );
     for (const cron of Object.values(CRONS)) await runScheduled(cron);
+    const runs = await env.DB.prepare('SELECT source, status FROM ingest_runs ORDER BY id').all<{
+      source: string;
+      status: string;
+    }>();
+    expect(runs.results).toEqual([
+      { source: 'hf', status: 'ok' },
+      { source: 'arxiv', status: 'ok' },
+    ]);
     await expect(runScheduled('1 2 3 4 5')).rejects.toThrow(/No job is configured/);
   });
 
