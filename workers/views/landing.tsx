@@ -98,6 +98,9 @@ export function LandingPage(props: LandingProps) {
             ))}
           </div>
         )}
+        <p>
+          <a href="/papers">Browse every paper of the day, trending first →</a>
+        </p>
       </section>
       <footer>
         <p>
