@@ -640,21 +640,26 @@ export function skipUnsentForSubscriberStatement(
 
 const PACER_KEY = 'resend_next_slot_ms';
 
+/** D1's own clock in epoch ms: unlike Date.now() in a Worker, it does not stand still during CPU work. */
+const DB_NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
+
 /**
  * Reserves the next request slot at least `intervalMs` after the previous one and returns
- * it (epoch ms). One atomic upsert, so concurrent consumers never get the same slot.
+ * it (epoch ms). One atomic upsert, so concurrent consumers never get the same slot. "Now"
+ * is read inside the statement: a Worker's Date.now() only advances on I/O, so after a
+ * long render it lags, which would let two requests bunch up.
  */
-export async function reserveSendSlot(db: D1Database, nowMs: number, intervalMs: number): Promise<number> {
+export async function reserveSendSlot(db: D1Database, intervalMs: number, notBeforeMs = 0): Promise<number> {
   const row = await db
     .prepare(
-      `INSERT INTO app_state (key, value, updated_at) VALUES (?1, CAST(?2 AS TEXT), ?3)
+      `INSERT INTO app_state (key, value, updated_at) VALUES (?1, CAST(MAX(${DB_NOW_MS}, ?4) AS TEXT), ?2)
        ON CONFLICT (key) DO UPDATE
-         SET value = CAST(MAX(CAST(app_state.value AS INTEGER) + ?4, ?2) AS TEXT), updated_at = ?3
+         SET value = CAST(MAX(CAST(app_state.value AS INTEGER) + ?3, ${DB_NOW_MS}, ?4) AS TEXT), updated_at = ?2
        RETURNING CAST(value AS INTEGER) AS slot`,
     )
-    .bind(PACER_KEY, nowMs, new Date(nowMs).toISOString(), intervalMs)
+    .bind(PACER_KEY, new Date().toISOString(), intervalMs, Math.round(notBeforeMs))
     .first<{ slot: number }>();
-  return row?.slot ?? nowMs;
+  return row?.slot ?? Date.now();
 }
 
 /** After a 429, nobody sends before `notBeforeMs` (the slot after it is one interval later). */

@@ -63,6 +63,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type MailTransport,
   type OutgoingEmail,
+  type SendResult,
 } from './transport';
 
 /** Exponential backoff for 5xx/timeouts: 30 s, 1 min, 2 min … capped at 30 min (≈1.5 h over 8 retries). */
@@ -70,13 +71,31 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(30 * 2 ** Math.max(attempts - 1, 0), 1800);
 }
 
-/** Slots are spaced a little wider than 1/R so network jitter cannot bunch two requests into one window. */
+/**
+ * Slots are spaced 6% wider than 1/R: requests start on time here but reach Resend with
+ * some jitter (a multi-megabyte body, a busy isolate), and R+1 consecutive requests must
+ * never land inside one second of Resend's window.
+ */
 export function pacingIntervalMs(ratePerSecond: number): number {
-  return Math.ceil((1000 / ratePerSecond) * 1.04);
+  return Math.ceil((1000 / ratePerSecond) * 1.06);
 }
 
 /** Waiting longer than this inside one invocation is wasteful: retry the message instead. */
-const MAX_SLOT_WAIT_MS = 30_000;
+const MAX_SLOT_WAIT_MS = 120_000;
+
+/**
+ * The send lane: requests from this isolate start one at a time, each in its own pacing
+ * slot. `lastRequestStartedAt` keeps the spacing honest when a timer fires late (CPU work
+ * of the message being prepared can delay it): the next slot is counted from the actual start.
+ */
+let sendLane: Promise<unknown> = Promise.resolve();
+let lastRequestStartedAt = 0;
+
+function inSendLane<T>(task: () => Promise<T>): Promise<T> {
+  const run = sendLane.then(task, task);
+  sendLane = run.catch(() => undefined);
+  return run;
+}
 
 type Outcome = { kind: 'done' } | { kind: 'paused' } | { kind: 'retry'; delaySeconds: number };
 
@@ -86,51 +105,91 @@ interface MessageStats {
   failed: number;
   replayed: number;
   requests: number;
+  /** Where the time went (ms), so a slow edition can be diagnosed from one log line. */
+  ms: Record<string, number>;
+  /** Called once this message's request has started (or it has nothing to send): the next message may prepare. */
+  ready: () => void;
+  /** The pacing slot taken and when the request actually started (epoch ms). */
+  slot?: { at: number; started: number };
 }
 
+/** Adds the time since `since` to a named phase and returns now (Date.now() advances on I/O only). */
+function lap(stats: MessageStats, phase: string, since: number): number {
+  const now = performance.now();
+  stats.ms[phase] = Math.round((stats.ms[phase] ?? 0) + now - since);
+  return now;
+}
+
+/**
+ * Messages of a batch run as a two-stage pipeline: while one message waits for its pacing
+ * slot, the next one is already loading, ranking and rendering, and while a response is
+ * pending the next request can start. The next message starts preparing only once the
+ * previous one's request has started, so the first request goes out as early as possible
+ * and only about one rendered batch (a few MB) waits in memory at a time.
+ */
 export async function handleQueueBatch(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
   if (batch.queue.endsWith(SEND_QUEUE_DLQ_SUFFIX)) {
     await handleDeadLetters(app, batch);
     return;
   }
   const transport = createTransport(app.config, app.db, { timeoutMs: requestTimeoutMs(app.bindings) });
+  const running: Promise<void>[] = [];
   for (const message of batch.messages) {
-    const started = Date.now();
-    const body = parseSendMessage(message.body);
-    if (!body) {
-      // Retrying cannot make a malformed body valid; log it whole so nothing vanishes unseen.
-      logError('send_message_invalid', new Error('Not a send message'), {
-        message_id: message.id,
-        body: message.body,
-      });
-      message.ack();
-      continue;
-    }
-    const stats: MessageStats = { sent: 0, skipped: 0, failed: 0, replayed: 0, requests: 0 };
-    try {
-      const outcome = await processMessage(app, transport, body, message.attempts, stats);
-      if (outcome.kind === 'retry') message.retry({ delaySeconds: outcome.delaySeconds });
-      else message.ack(); // 'paused' never escapes processMessage: the rows are parked
-      logEvent('send_message', {
-        message_id: message.id,
-        edition: body.editionId,
-        subscribers: body.subscriberIds.length,
-        attempts: message.attempts,
-        outcome: outcome.kind,
-        ...(outcome.kind === 'retry' ? { delay_seconds: outcome.delaySeconds } : {}),
-        ...stats,
-        duration_ms: Date.now() - started,
-      });
-    } catch (error) {
-      const delaySeconds = backoffSeconds(message.attempts);
-      logError('send_message_failed', error, {
-        message_id: message.id,
-        edition: body.editionId,
-        attempts: message.attempts,
-        delay_seconds: delaySeconds,
-      });
-      message.retry({ delaySeconds });
-    }
+    let ready: () => void = () => {};
+    const prepared = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    running.push(handleMessage(app, transport, message, ready));
+    await prepared;
+  }
+  await Promise.all(running);
+}
+
+async function handleMessage(
+  app: AppContext,
+  transport: MailTransport,
+  message: Message<unknown>,
+  ready: () => void,
+): Promise<void> {
+  const started = Date.now();
+  const body = parseSendMessage(message.body);
+  if (!body) {
+    ready();
+    // Retrying cannot make a malformed body valid; log it whole so nothing vanishes unseen.
+    logError('send_message_invalid', new Error('Not a send message'), {
+      message_id: message.id,
+      body: message.body,
+    });
+    message.ack();
+    return;
+  }
+  const stats: MessageStats = { sent: 0, skipped: 0, failed: 0, replayed: 0, requests: 0, ms: {}, ready };
+  try {
+    const outcome = await processMessage(app, transport, body, message.attempts, stats);
+    if (outcome.kind === 'retry') message.retry({ delaySeconds: outcome.delaySeconds });
+    else message.ack(); // 'paused' never escapes processMessage: the rows are parked
+    const { ready: _ready, ...counts } = stats;
+    logEvent('send_message', {
+      message_id: message.id,
+      edition: body.editionId,
+      subscribers: body.subscriberIds.length,
+      attempts: message.attempts,
+      outcome: outcome.kind,
+      ...(outcome.kind === 'retry' ? { delay_seconds: outcome.delaySeconds } : {}),
+      ...counts,
+      duration_ms: Date.now() - started,
+    });
+  } catch (error) {
+    const delaySeconds = backoffSeconds(message.attempts);
+    logError('send_message_failed', error, {
+      message_id: message.id,
+      edition: body.editionId,
+      attempts: message.attempts,
+      delay_seconds: delaySeconds,
+    });
+    message.retry({ delaySeconds });
+  } finally {
+    ready();
   }
 }
 
@@ -175,6 +234,7 @@ async function processMessage(
   stats: MessageStats,
 ): Promise<Outcome> {
   const { db } = app;
+  const started = performance.now();
   if (await activeQuotaPause(db, new Date())) {
     await parkDeliveries(db, message.editionId, message.subscriberIds);
     return { kind: 'done' };
@@ -206,6 +266,7 @@ async function processMessage(
       (subscriber) => [subscriber.id, subscriber],
     ),
   );
+  lap(stats, 'load', started);
   for (const key of keys) {
     const group = claimed.filter((row) => row.sendKey === key);
     if (group.length === 0) continue;
@@ -305,11 +366,13 @@ async function sendQueued(
   const { db } = app;
   const now = nowIso();
   const subscriberIds = queued.map((row) => row.subscriberId);
+  let mark = performance.now();
   const [alreadySent, lastSentEnds] = await Promise.all([
     getSentPaperIds(db, subscriberIds, context.edition.paperIds),
     getLastSentWindowEnds(db, subscriberIds, context.edition.id),
   ]);
 
+  mark = lap(stats, 'load', mark);
   const skips: SkipDecision[] = [];
   const prepared: PreparedEmail[] = [];
   for (const delivery of [...queued].sort((a, b) => (a.id < b.id ? -1 : 1))) {
@@ -334,9 +397,12 @@ async function sendQueued(
       continue;
     }
     const ranking = result.papers.map((item) => ({ id: item.paper.id, score: item.score, why: item.why }));
+    mark = lap(stats, 'rank', mark);
     const email = await renderEmail(app.config, context, subscriber, delivery.id, result.papers);
+    mark = lap(stats, 'render', mark);
     prepared.push({ delivery, subscriber, ranking, email });
   }
+  mark = lap(stats, 'rank', mark);
   await markSkipped(db, skips, now);
   stats.skipped += skips.length;
   if (prepared.length === 0) return { kind: 'done' };
@@ -361,6 +427,7 @@ async function sendQueued(
     await renameSendKey(db, key, narrower);
     key = narrower;
   }
+  lap(stats, 'claim', mark);
   return sendGroup(app, transport, key, group, attempts, stats);
 }
 
@@ -411,18 +478,35 @@ async function sendGroup(
   const { db } = app;
   const interval = pacingIntervalMs(app.config.RESEND_RATE_PER_SEC);
   // The outbox has no rate limit; pacing it would only slow `npm start` down.
-  if (transport.name === 'resend') {
-    const slot = await reserveSendSlot(db, Date.now(), interval);
-    const wait = slot - Date.now();
-    if (wait > MAX_SLOT_WAIT_MS) return { kind: 'retry', delaySeconds: Math.ceil(wait / 1000) };
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  let mark = performance.now();
+  // The request promise travels wrapped: an async function would otherwise await it.
+  const lane = await inSendLane(async (): Promise<{ retryIn: number } | { request: Promise<SendResult> }> => {
+    if (transport.name === 'resend') {
+      const slot = await reserveSendSlot(db, interval, lastRequestStartedAt + interval);
+      const wait = slot - Date.now();
+      if (wait > MAX_SLOT_WAIT_MS) return { retryIn: Math.ceil(wait / 1000) };
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastRequestStartedAt = Date.now();
+      stats.slot = { at: slot, started: lastRequestStartedAt };
+    }
+    // The SDK starts the HTTP request before its first await, so leaving the lane right
+    // after this call lets the next message take its slot while this response is pending.
+    const request = transport.sendBatch(
+      group.map((item) => item.email),
+      { idempotencyKey: key },
+    );
+    // Only now may the next message start preparing: one rendered batch waits at a time.
+    stats.ready();
+    return { request };
+  });
+  if ('retryIn' in lane) {
+    stats.ready();
+    return { kind: 'retry', delaySeconds: lane.retryIn };
   }
-
+  mark = lap(stats, 'wait', mark);
   stats.requests++;
-  const result = await transport.sendBatch(
-    group.map((item) => item.email),
-    { idempotencyKey: key },
-  );
+  const result = await lane.request;
+  mark = lap(stats, 'send', mark);
   const now = new Date();
   const ids = group.map((item) => item.delivery.id);
   switch (result.kind) {
@@ -437,6 +521,7 @@ async function sendGroup(
         })),
         nowIso(now),
       );
+      lap(stats, 'store', mark);
       stats.sent += group.length;
       return { kind: 'done' };
     case 'idempotency_conflict':

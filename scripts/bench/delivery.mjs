@@ -1,0 +1,371 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:delivery`: N subscribers (default 2,000) through the real path, planner →
+ * local Queue → consumer → Resend batch API, timed against the physical floor. The Worker
+ * runs under `wrangler dev` with a fresh local D1; "Resend" is a fake HTTP server on
+ * 127.0.0.1 that enforces R requests per second over a sliding one-second window (429
+ * `rate_limit_exceeded` with retry-after beyond it), answers `{data:[{id}]}`, and replays
+ * idempotency keys like Resend. The floor is N / (100 · R) seconds: with 100 emails per
+ * request nothing can be faster. Prints wall time, ratio to the floor, requests, 429s and
+ * duplicate deliveries (must be 0).
+ *
+ * Options: --subscribers N (2000) --rate R (2) --papers P (60) --port P (free port) --keep (keep the temp dir)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const wrangler = path.join(root, 'node_modules/wrangler/bin/wrangler.js');
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(args[index + 1]);
+};
+const N = option('subscribers', 2000);
+const R = option('rate', 2);
+const PAPERS = option('papers', 60);
+const REQUESTED_PORT = option('port', 0);
+const keep = args.includes('--keep');
+const ADMIN = 'dev-admin-token';
+
+// ---------------------------------------------------------------------------------------
+// Fake Resend
+
+const stats = {
+  requests: 0,
+  accepted: 0,
+  rateLimited: 0,
+  replays: 0,
+  emails: new Map(),
+  maxBatch: 0,
+  bytes: 0,
+  arrivalLog: [],
+};
+const arrivals = [];
+const byKey = new Map();
+
+function fakeResend() {
+  return createServer((request, response) => {
+    // Like an API gateway, the limiter decides when a request arrives (its headers), in
+    // arrival order, not when its multi-megabyte body has finished uploading.
+    const now = Date.now();
+    stats.arrivalLog.push(now);
+    while (arrivals.length > 0 && arrivals[0] <= now - 1000) arrivals.shift();
+    const limited = arrivals.length >= R;
+    if (!limited) arrivals.push(now);
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      stats.requests++;
+      stats.bytes = Math.max(
+        stats.bytes,
+        chunks.reduce((sum, chunk) => sum + chunk.length, 0),
+      );
+      const json = (status, body, headers = {}) => {
+        response.writeHead(status, { 'content-type': 'application/json', ...headers });
+        response.end(JSON.stringify(body));
+      };
+      if (request.method !== 'POST' || request.url !== '/emails/batch') {
+        return json(404, { name: 'not_found', message: 'Not found', statusCode: 404 });
+      }
+      if (limited) {
+        stats.rateLimited++;
+        return json(
+          429,
+          {
+            name: 'rate_limit_exceeded',
+            message: `Too many requests. You can only make ${R} requests per second.`,
+            statusCode: 429,
+          },
+          { 'retry-after': '1' },
+        );
+      }
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const key = request.headers['idempotency-key'];
+      if (key && byKey.has(key)) {
+        stats.replays++;
+        return json(200, byKey.get(key));
+      }
+      const emails = JSON.parse(raw);
+      if (!Array.isArray(emails) || emails.length === 0 || emails.length > 100) {
+        return json(422, {
+          name: 'validation_error',
+          message: 'A batch holds 1 to 100 emails',
+          statusCode: 422,
+        });
+      }
+      stats.maxBatch = Math.max(stats.maxBatch, emails.length);
+      const data = emails.map(() => ({ id: crypto.randomUUID() }));
+      for (const email of emails) {
+        const to = Array.isArray(email.to) ? email.to[0] : email.to;
+        stats.emails.set(to, (stats.emails.get(to) ?? 0) + 1);
+        stats.accepted++;
+      }
+      stats.lastAcceptedAt = now;
+      const body = { data };
+      if (key) byKey.set(key, body);
+      json(200, body);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Worker under wrangler dev
+
+function run(cmd, argv, options = {}) {
+  const result = spawnSync(cmd, argv, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+    ...options,
+  });
+  if (result.status !== 0) {
+    console.error(result.stdout, result.stderr);
+    throw new Error(`${argv.slice(0, 3).join(' ')} failed`);
+  }
+  return result.stdout;
+}
+
+function seedSql() {
+  const now = new Date();
+  const iso = (offsetMinutes) => new Date(now.getTime() - offsetMinutes * 60_000).toISOString();
+  const topics = [
+    'diffusion models',
+    'language models',
+    'reinforcement learning',
+    'graph neural networks',
+    'speech',
+  ];
+  const lines = [];
+  for (let start = 0; start < N; start += 500) {
+    const values = [];
+    for (let index = start; index < Math.min(N, start + 500); index++) {
+      const interests = `${topics[index % topics.length]}; cs.LG`;
+      values.push(
+        `('bench-${index}', 'reader${index}@bench.example.org', 'active', '${interests}', 'daily', 8, 'UTC', 1, 10, '${iso(0)}', '${iso(0)}')`,
+      );
+    }
+    lines.push(
+      `INSERT INTO subscribers (id, email, status, interests, frequency, send_hour, time_zone, always_send, digest_size, created_at, updated_at) VALUES\n${values.join(',\n')};`,
+    );
+  }
+  const papers = [];
+  for (let index = 0; index < PAPERS; index++) {
+    const topic = topics[index % topics.length];
+    const id = `2611.${String(index).padStart(5, '0')}`;
+    papers.push(
+      `('${id}', 'Scaling ${topic} with sparse experts, part ${index}', 'We study ${topic} at scale and report strong results on standard benchmarks.', '["Ada Lovelace","Alan Turing"]', '["cs.LG"]', 'cs.LG', 'https://arxiv.org/abs/${id}', 'https://arxiv.org/pdf/${id}', ${(index * 37) % 200}, '["hf","arxiv"]', '${iso(60 + index)}', '${iso(60 + index)}', '${iso(0)}')`,
+    );
+  }
+  lines.push(
+    `INSERT INTO papers (id, title, abstract, authors, categories, primary_category, abs_url, pdf_url, upvotes, sources, published_at, ingested_at, refreshed_at) VALUES\n${papers.join(',\n')};`,
+  );
+  return lines.join('\n');
+}
+
+async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+/** A free local port (a fixed one could still be held by an earlier run that is shutting down). */
+async function freePort() {
+  if (REQUESTED_PORT) return REQUESTED_PORT;
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function main() {
+  const WORKER_PORT = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'papers-digest-bench-'));
+  const server = fakeResend();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const resendPort = server.address().port;
+  let dev;
+  let devLog = '';
+  try {
+    console.log(
+      `Delivery benchmark: ${N} subscribers, fake Resend at ${R} req/s, ${PAPERS} candidate papers`,
+    );
+    run(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir]);
+    const sqlFile = path.join(dir, 'seed.sql');
+    writeFileSync(sqlFile, seedSql());
+    run(process.execPath, [
+      wrangler,
+      'd1',
+      'execute',
+      'DB',
+      '--local',
+      '--persist-to',
+      dir,
+      '--file',
+      sqlFile,
+    ]);
+
+    // Run a frozen bundle: wrangler dev reloads on every source change (and a reload drops
+    // the local queue's pending retries), which would wreck a measurement in a live tree.
+    run(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', path.join(dir, 'dist')]);
+    const config = readFileSync(path.join(root, 'wrangler.toml'), 'utf8')
+      .replace(/^main = .*$/m, 'main = "dist/index.js"\nno_bundle = true')
+      .replace(
+        /^migrations_dir = .*$/gm,
+        `migrations_dir = ${JSON.stringify(path.join(root, 'migrations'))}`,
+      );
+    writeFileSync(path.join(dir, 'wrangler.toml'), config);
+
+    dev = spawn(
+      process.execPath,
+      [
+        wrangler,
+        'dev',
+        '--config',
+        path.join(dir, 'wrangler.toml'),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(WORKER_PORT),
+        '--persist-to',
+        dir,
+        '--var',
+        `RESEND_API_URL:http://127.0.0.1:${resendPort}`,
+        '--var',
+        'RESEND_API_KEY:re_bench',
+        '--var',
+        `RESEND_RATE_PER_SEC:${R}`,
+        '--log-level',
+        process.env.BENCH_LOG_LEVEL ?? 'warn',
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    dev.stdout.on('data', (chunk) => {
+      devLog += chunk;
+    });
+    dev.stderr.on('data', (chunk) => {
+      devLog += chunk;
+    });
+    const base = `http://127.0.0.1:${WORKER_PORT}`;
+    await waitFor(
+      async () => {
+        try {
+          return (await fetch(`${base}/healthz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      'wrangler dev',
+    ).catch((error) => {
+      console.error(devLog);
+      throw error;
+    });
+
+    const started = Date.now();
+    const response = await fetch(`${base}/admin/digest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ all: true }),
+    });
+    const plan = await response.json();
+    const planned = Date.now();
+    if (!response.ok || plan.planned !== N)
+      throw new Error(`Planner answered ${response.status}: ${JSON.stringify(plan)}`);
+    await waitFor(
+      async () => stats.accepted >= N,
+      Math.max(120_000, (N / (100 * R)) * 4000),
+      `${N} accepted emails`,
+    );
+    const finished = stats.lastAcceptedAt;
+    // Bookkeeping must agree: every delivery sent, none queued or failed.
+    let deliveries;
+    await waitFor(
+      async () => {
+        const current = await (
+          await fetch(`${base}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN}` } })
+        ).json();
+        deliveries = current.deliveries;
+        return deliveries.sent + deliveries.skipped + deliveries.failed >= N;
+      },
+      30_000,
+      'deliveries to be recorded',
+    );
+
+    const wall = (finished - started) / 1000;
+    const floor = N / (100 * R);
+    const duplicates = [...stats.emails.values()].filter((count) => count > 1).length;
+    const result = {
+      subscribers: N,
+      rate_per_sec: R,
+      wall_seconds: Number(wall.toFixed(2)),
+      planner_seconds: Number(((planned - started) / 1000).toFixed(2)),
+      floor_seconds: floor,
+      ratio_to_floor: Number((wall / floor).toFixed(3)),
+      requests: stats.requests,
+      rate_limited_429: stats.rateLimited,
+      rate_limited_share: Number((stats.rateLimited / Math.max(stats.requests, 1)).toFixed(4)),
+      idempotent_replays: stats.replays,
+      max_batch: stats.maxBatch,
+      max_request_bytes: stats.bytes,
+      recipients: stats.emails.size,
+      duplicate_recipients: duplicates,
+      deliveries,
+    };
+    if (process.env.BENCH_LOG_LEVEL) {
+      console.log(
+        'arrival gaps (ms):',
+        stats.arrivalLog.map((t, i, all) => (i ? t - all[i - 1] : 0)).join(' '),
+      );
+      for (const line of devLog.split('\n')) if (line.includes('"send_message"')) console.log(line);
+    }
+    console.log(JSON.stringify(result, null, 2));
+    console.log(
+      `wall ${wall.toFixed(2)} s vs floor ${floor.toFixed(2)} s = ${(wall / floor).toFixed(3)}× (target ≤ 1.1×); ` +
+        `${stats.rateLimited} of ${stats.requests} requests answered 429 (target ≤ 1%); duplicates: ${duplicates}`,
+    );
+    const ok =
+      wall / floor <= 1.1 &&
+      stats.rateLimited / stats.requests <= 0.01 &&
+      duplicates === 0 &&
+      stats.emails.size === N;
+    process.exitCode = ok ? 0 : 1;
+  } catch (error) {
+    console.error(
+      devLog
+        .split('\n')
+        .filter((line) => !/cf. object|getaddrinfo|GetAddrInfo|onlookupall/.test(line))
+        .join('\n')
+        .slice(-8000),
+    );
+    console.error(`fake Resend: ${JSON.stringify({ ...stats, emails: stats.emails.size })}`);
+    throw error;
+  } finally {
+    if (dev && dev.exitCode === null) {
+      const exited = new Promise((resolve) => dev.once('exit', resolve));
+      dev.kill('SIGINT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
+    server.close();
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+    else console.log(`kept ${dir}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
