@@ -70,9 +70,17 @@ export function preheaderFor(ranked: readonly RankedPaper[]): string {
   return truncate(others ? `${top.paper.title} · also: ${others}` : top.paper.title, 180);
 }
 
+const whyCache = new Map<string, string>();
+
+/** Memoised: the same few reasons ("matches “RLHF”") recur across thousands of cards. */
 export function whyLabel(why: readonly string[]): string {
-  const value = clean(why.map(clean).filter(Boolean).join(' · '));
-  return value || 'new in this edition';
+  const key = why.join('\u0000');
+  const cached = whyCache.get(key);
+  if (cached !== undefined) return cached;
+  const value = clean(why.map(clean).filter(Boolean).join(' · ')) || 'new in this edition';
+  if (whyCache.size >= 2048) whyCache.clear();
+  whyCache.set(key, value);
+  return value;
 }
 
 export function authorsLabel(authors: readonly string[]): string {

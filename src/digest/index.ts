@@ -17,7 +17,6 @@ import { PaperCard, type PaperCardProps } from '../../emails/_components/paper-c
 import { type DigestEmailProps, DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Paper, Subscriber } from '../domain';
 import type { Config } from '../env';
-import { feedbackUrl, feedUrl, preferencesUrl, unsubscribeUrl, viewInBrowserUrl } from '../links';
 import type { RankedPaper } from '../ranking';
 import {
   cardProps,
@@ -31,6 +30,7 @@ import {
   subjectFor,
   whyLabel,
 } from './format';
+import { syncLinks } from './signer';
 
 export interface DigestRecipient {
   subscriber: Subscriber;
@@ -88,7 +88,10 @@ const LAYOUT_SLOTS = [
 ] as const satisfies readonly (keyof LayoutValues)[];
 
 /** Exactly React DOM's escaping of text and attribute values. */
+const NEEDS_ESCAPE = /["&'<>]/;
+
 export function escapeHtml(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/["&'<>]/g, (char) => {
     switch (char) {
       case '"':
@@ -217,10 +220,21 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const afterX = layoutText.slice(xAt + textX.length);
   const yAt = requireSplit(afterX.indexOf(textY), 'the second card text');
 
+  // Card texts in one html-to-text pass (each call recompiles its options, which dominates
+  // for small inputs); a marker paragraph between cards splits them apart again.
+  const textSplit = slot(marker, 'textsplit');
+  const cardTexts =
+    papers.length > 0
+      ? toPlainText(pieces.slice(0, papers.length).join(`<p>${textSplit}</p>`))
+          .split(textSplit)
+          .map((text) => text.replace(/^\n+|\n+$/g, ''))
+      : [];
+  const textsUsable = cardTexts.length === papers.length;
   const cards = new Map<string, PreparedCard>();
   papers.forEach((paper, position) => {
     const rawHtml = pieces[position]!;
-    cards.set(paper.id, { html: compile(rawHtml, marker), text: null, rawHtml });
+    const text = textsUsable ? compile(cardTexts[position]!, marker) : null;
+    cards.set(paper.id, { html: compile(rawHtml, marker), text, rawHtml });
   });
   return {
     editionDate: input.editionDate,
@@ -252,39 +266,32 @@ interface SubscriberValues {
   cards: { why: string; upUrl: string; downUrl: string }[];
 }
 
-/** Signs every link of one subscriber's digest and computes their per-subscriber strings. */
+/**
+ * Signs every link of one subscriber's digest (synchronously: see signer.ts) and computes
+ * their per-subscriber strings. 👍 and 👎 share one token per paper.
+ */
 async function subscriberValues(
   config: Config,
   recipient: DigestRecipient,
   ranked: readonly RankedPaper[],
 ): Promise<SubscriberValues> {
   const { subscriber, deliveryId } = recipient;
-  const [unsubscribe, preferences, view, feed, ...votes] = await Promise.all([
-    unsubscribeUrl(config, subscriber),
-    preferencesUrl(config, subscriber),
-    viewInBrowserUrl(config, subscriber, deliveryId),
-    feedUrl(config, subscriber),
-    ...ranked.flatMap((item) => [
-      feedbackUrl(config, subscriber, item.paper.id, 'up'),
-      feedbackUrl(config, subscriber, item.paper.id, 'down'),
-    ]),
-  ]);
+  const links = syncLinks(config);
   return {
     layout: {
       preheader: preheaderFor(ranked),
       countLabel: countLabel(ranked.length),
       recipientEmail: subscriber.email,
       interestsLabel: interestsLabel(subscriber.interests),
-      unsubscribeUrl: unsubscribe!,
-      preferencesUrl: preferences!,
-      viewInBrowserUrl: view!,
-      feedUrl: feed!,
+      unsubscribeUrl: links.unsubscribe(subscriber),
+      preferencesUrl: links.preferences(subscriber),
+      viewInBrowserUrl: links.view(subscriber, deliveryId),
+      feedUrl: links.feed(subscriber),
     },
-    cards: ranked.map((item, position) => ({
-      why: whyLabel(item.why),
-      upUrl: votes[position * 2]!,
-      downUrl: votes[position * 2 + 1]!,
-    })),
+    cards: ranked.map((item) => {
+      const upUrl = links.feedback(subscriber, item.paper.id, 'up');
+      return { why: whyLabel(item.why), upUrl, downUrl: `${upUrl.slice(0, -'up'.length)}down` };
+    }),
   };
 }
 

@@ -126,9 +126,10 @@ const DEFS: ConceptDef[] = [
       ['prefopt', 0.6],
       ['rewardmodel', 0.5],
       ['rlaif', 0.6],
-      ['alignment', 0.4],
+      ['alignment', 0.3],
       ['human feedback', 0.5],
       ['human preference', 0.45],
+      ['preference', 0.25],
       ['ppo', 0.3],
     ],
   },
@@ -1059,13 +1060,27 @@ const concepts = new Map<string, Concept>();
 /** first token -> variants starting with it */
 const byFirstToken = new Map<string, ConceptVariant[]>();
 
-for (const def of DEFS) concepts.set(def.id, { id: def.id, token: `~${def.id}`, related: [] });
+// A related target that is not a concept id is a plain phrase: it becomes a concept of its
+// own (one variant), so it only counts when its words appear together, not scattered.
+const phraseDefs: ConceptDef[] = [];
 for (const def of DEFS) {
+  for (const [target] of def.related ?? []) {
+    if (
+      !DEFS.some((other) => other.id === target) &&
+      !phraseDefs.some((other) => other.id === `p-${target}`)
+    ) {
+      phraseDefs.push({ id: `p-${target}`, variants: [target] });
+    }
+  }
+}
+const ALL_DEFS = [...DEFS, ...phraseDefs];
+
+for (const def of ALL_DEFS) concepts.set(def.id, { id: def.id, token: `~${def.id}`, related: [] });
+for (const def of ALL_DEFS) {
   const concept = concepts.get(def.id)!;
   for (const [target, weight] of def.related ?? []) {
-    const other = concepts.get(target);
-    if (other) concept.related.push({ token: other.token, phrase: null, weight });
-    else concept.related.push({ token: null, phrase: tokenize(target), weight });
+    const other = concepts.get(target) ?? concepts.get(`p-${target}`)!;
+    concept.related.push({ token: other.token, phrase: null, weight });
   }
   const seen = new Set<string>();
   for (const variant of def.variants) {

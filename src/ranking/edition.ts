@@ -64,6 +64,10 @@ export interface EditionIndexData {
   trending: Float64Array;
   /** Per-interest relevance vectors, memoised: many subscribers share interests. */
   interestCache: Map<string, InterestScores>;
+  /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
+  categoryDocs: Map<string, { doc: number; position: number; category: string }[]>;
+  /** Author name key (full, and "surname initial") -> docs with that author. */
+  authorDocs: Map<string, { doc: number; author: AuthorKey }[]>;
 }
 
 export interface InterestScores {
@@ -188,7 +192,28 @@ export function buildIndexData(papers: Paper[]): EditionIndexData {
       trending[doc] = Math.log1p(Math.max(0, paper.upvotes ?? 0)) / Math.log1p(maxUpvotes);
     });
   }
+  const categoryDocs: EditionIndexData['categoryDocs'] = new Map();
+  const authorDocs: EditionIndexData['authorDocs'] = new Map();
+  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  docs.forEach((features, doc) => {
+    features.categories.forEach((category, position) => {
+      const key = category.toLowerCase();
+      push(categoryDocs, key, { doc, position, category });
+      const archive = key.split('.')[0]!;
+      if (archive !== key) push(categoryDocs, archive, { doc, position, category });
+    });
+    for (const author of features.authors) {
+      push(authorDocs, `full:${author.full}`, { doc, author });
+      push(authorDocs, `short:${author.short}`, { doc, author });
+    }
+  });
   return {
+    categoryDocs,
+    authorDocs,
     papers,
     docs,
     postings,

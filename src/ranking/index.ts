@@ -106,24 +106,6 @@ export function buildEditionIndex(papers: Paper[]): EditionIndex {
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
 
-function categoryMatches(wanted: string, paperCategory: string): boolean {
-  const want = wanted.toLowerCase();
-  const have = paperCategory.toLowerCase();
-  return want === have || (!want.includes('.') && have.startsWith(`${want}.`));
-}
-
-interface Scored {
-  doc: number;
-  score: number;
-  relevanceRaw: number;
-  relevance: number;
-  trending: number;
-  learned: number;
-  matched: { phrase: string; score: number; direct: number }[];
-  author: string | null;
-  category: string | null;
-}
-
 export function rankForSubscriber(
   index: EditionIndex,
   profile: RankProfile,
@@ -140,140 +122,173 @@ export function rankForSubscriber(
   const wantedAuthors: AuthorKey[] = authors.map(authorKey);
   const learned = learnedScores(index, profile.termWeights);
 
-  const scored: Scored[] = [];
+  // Author and category matches come from the edition's lookup maps, not a scan per paper.
+  const authorHit = new Map<number, string>();
+  for (const wanted of wantedAuthors) {
+    const hits = [
+      ...(index.authorDocs.get(`full:${wanted.full}`) ?? []),
+      ...(index.authorDocs.get(`short:${wanted.short}`) ?? []),
+    ];
+    for (const { doc, author } of hits) {
+      if (!authorHit.has(doc) && authorsMatch(wanted, author)) authorHit.set(doc, author.display);
+    }
+  }
+  const categoryHit = new Map<number, { category: string; position: number }>();
+  for (const wanted of categories) {
+    for (const { doc, position, category } of index.categoryDocs.get(wanted.toLowerCase()) ?? []) {
+      const current = categoryHit.get(doc);
+      if (!current || position < current.position) categoryHit.set(doc, { category, position });
+    }
+  }
+
+  // One pass over the edition into typed arrays; explanations are built only for the papers returned.
+  const relevanceRaw = new Float64Array(total);
+  for (const vector of interestVectors) {
+    const scores = vector.scores;
+    for (let doc = 0; doc < total; doc++) {
+      const score = scores[doc]!;
+      // best so far is kept in relevanceRaw; the rest accumulates in sums
+      if (score > relevanceRaw[doc]!) relevanceRaw[doc] = score;
+    }
+  }
+  for (const vector of categoryVectors) {
+    for (let doc = 0; doc < total; doc++) {
+      const score = CATEGORY_TOPIC_SHARE * vector[doc]!;
+      if (score > relevanceRaw[doc]!) relevanceRaw[doc] = score;
+    }
+  }
+  const secondaries = interestVectors.length + categoryVectors.length > 1;
   let maxRelevance = 0;
   for (let doc = 0; doc < total; doc++) {
-    const paper = index.papers[doc]!;
-    if (options.exclude?.has(paper.id)) continue;
-    let best = 0;
-    let sum = 0;
-    const matched: Scored['matched'] = [];
-    for (const vector of interestVectors) {
-      const score = vector.scores[doc]!;
-      sum += score;
-      if (score > best) best = score;
-      if (score >= RELEVANCE_FLOOR)
-        matched.push({ phrase: vector.phrase, score, direct: vector.direct[doc]! });
+    const best = relevanceRaw[doc]!;
+    let raw = best;
+    if (secondaries) {
+      let sum = 0;
+      for (const vector of interestVectors) sum += vector.scores[doc]!;
+      for (const vector of categoryVectors) sum += CATEGORY_TOPIC_SHARE * vector[doc]!;
+      raw += SECONDARY_INTEREST_SHARE * (sum - best);
     }
-    for (const vector of categoryVectors) {
-      const score = CATEGORY_TOPIC_SHARE * vector[doc]!;
-      sum += score;
-      if (score > best) best = score;
-    }
-    let relevanceRaw = best + SECONDARY_INTEREST_SHARE * (sum - best);
-
-    const features = index.docs[doc]!;
-    let author: string | null = null;
-    for (const wanted of wantedAuthors) {
-      const hit = features.authors.find((candidate) => authorsMatch(wanted, candidate));
-      if (hit) {
-        author = hit.display;
-        break;
-      }
-    }
-    if (author) relevanceRaw += AUTHOR_BOOST;
-    let category: string | null = null;
-    for (const wanted of categories) {
-      const position = features.categories.findIndex((have) => categoryMatches(wanted, have));
-      if (position >= 0) {
-        category = features.categories[position]!;
-        relevanceRaw += position === 0 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
-        break;
-      }
-    }
-    const learnedScore = learned ? learned[doc]! : 0;
-    relevanceRaw += learnedScore;
-    if (relevanceRaw > maxRelevance) maxRelevance = relevanceRaw;
-    matched.sort((a, b) => b.score - a.score);
-    scored.push({
-      doc,
-      score: 0,
-      relevanceRaw,
-      relevance: 0,
-      trending: index.trending[doc]!,
-      learned: learnedScore,
-      matched,
-      author,
-      category,
-    });
+    if (authorHit.has(doc)) raw += AUTHOR_BOOST;
+    const category = categoryHit.get(doc);
+    if (category) raw += category.position === 0 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
+    if (learned) raw += learned[doc]!;
+    relevanceRaw[doc] = raw;
+    if (raw > maxRelevance && !options.exclude?.has(index.papers[doc]!.id)) maxRelevance = raw;
   }
 
   const normaliser = Math.max(maxRelevance, NORMALISATION_FLOOR);
-  for (const item of scored) {
-    item.relevance = hasInterests ? clamp(item.relevanceRaw / normaliser, -1, 1.5) : 0;
-    const learnedOnly = hasInterests ? 0 : item.learned;
-    item.score = (1 - mix) * item.relevance + mix * item.trending + learnedOnly;
+  const relevance = new Float64Array(total);
+  const score = new Float64Array(total);
+  const candidates: number[] = [];
+  for (let doc = 0; doc < total; doc++) {
+    if (options.exclude?.has(index.papers[doc]!.id)) continue;
+    candidates.push(doc);
+    relevance[doc] = hasInterests ? clamp(relevanceRaw[doc]! / normaliser, -1, 1.5) : 0;
+    const learnedOnly = hasInterests || !learned ? 0 : learned[doc]!;
+    score[doc] = (1 - mix) * relevance[doc]! + mix * index.trending[doc]! + learnedOnly;
   }
-  scored.sort(
-    (a, b) =>
-      b.score - a.score ||
-      b.relevanceRaw - a.relevanceRaw ||
-      index.papers[b.doc]!.upvotes - index.papers[a.doc]!.upvotes ||
-      (index.papers[a.doc]!.id < index.papers[b.doc]!.id ? -1 : 1),
-  );
+  const byScore = (a: number, b: number) =>
+    score[b]! - score[a]! ||
+    relevanceRaw[b]! - relevanceRaw[a]! ||
+    index.papers[b]!.upvotes - index.papers[a]!.upvotes ||
+    (index.papers[a]!.id < index.papers[b]!.id ? -1 : 1);
 
-  const isRelevant = (item: Scored) => hasInterests && item.relevanceRaw >= RELEVANCE_FLOOR;
-  const isTrending = (item: Scored) => (index.papers[item.doc]!.upvotes ?? 0) >= TRENDING_MIN_UPVOTES;
-
-  if (options.full) {
+  const isRelevant = (doc: number) => hasInterests && relevanceRaw[doc]! >= RELEVANCE_FLOOR;
+  const isTrending = (doc: number) => (index.papers[doc]!.upvotes ?? 0) >= TRENDING_MIN_UPVOTES;
+  const explain = (doc: number, trending: boolean): RankedPaper => {
+    const paper = index.papers[doc]!;
+    const why: string[] = [];
+    const matched = interestVectors
+      .filter((vector) => vector.scores[doc]! >= RELEVANCE_FLOOR)
+      .sort((a, b) => b.scores[doc]! - a.scores[doc]!)
+      .slice(0, 2);
+    for (const vector of matched) {
+      why.push(
+        vector.direct[doc]! >= RELEVANCE_FLOOR
+          ? `matches “${vector.phrase}”`
+          : `related to “${vector.phrase}”`,
+      );
+    }
+    const author = authorHit.get(doc);
+    if (author) why.push(`by ${author}`);
+    const category = categoryHit.get(doc);
+    if (category) why.push(`in ${category.category}`);
+    if (learned && learned[doc]! >= 0.05) why.push('like papers you 👍');
+    if (trending && paper.upvotes >= TRENDING_MIN_UPVOTES) why.push(`trending: ${paper.upvotes} upvotes`);
     return {
-      papers: scored.map((item) => toRanked(index, item, isTrending(item) && item.trending >= 0.5)),
-      skipReason: scored.length === 0 ? 'no new papers' : null,
+      paper,
+      score: round4(score[doc]!),
+      why,
+      relevance: round4(relevance[doc]!),
+      trending: round4(index.trending[doc]!),
+    };
+  };
+
+  if (candidates.length === 0) return { papers: [], skipReason: 'no new papers' };
+  if (options.full) {
+    candidates.sort(byScore);
+    return {
+      papers: candidates.map((doc) =>
+        explain(doc, mix > 0 && isTrending(doc) && index.trending[doc]! >= 0.5),
+      ),
+      skipReason: null,
     };
   }
 
   const size = Math.max(1, profile.digestSize);
   const trendingSlots = hasInterests ? Math.round(mix * size) : size;
-  const chosen: RankedPaper[] = [];
-  let trendingTaken = 0;
-  for (const item of scored) {
-    if (chosen.length >= size) break;
-    if (isRelevant(item)) {
-      chosen.push(toRanked(index, item, isTrending(item) && item.trending >= 0.6));
-    } else if (mix > 0 && isTrending(item) && trendingTaken < trendingSlots && item.learned > -0.1) {
-      trendingTaken++;
-      chosen.push(toRanked(index, item, true));
-    }
-  }
-  if (scored.length === 0) return { papers: [], skipReason: 'no new papers' };
-  if (chosen.length === 0) {
-    if (!profile.alwaysSend) {
-      return {
-        papers: [],
-        skipReason: hasInterests
-          ? 'nothing matched your interests and nothing was trending'
-          : 'nothing was trending',
-      };
-    }
+  // Relevant papers all compete; of the rest only the best few trending ones can get in.
+  const relevant = topK(candidates.filter(isRelevant), size, byScore);
+  const trendingPool =
+    mix > 0 && trendingSlots > 0
+      ? topK(
+          candidates.filter(
+            (doc) => !isRelevant(doc) && isTrending(doc) && (!learned || learned[doc]! > -0.1),
+          ),
+          trendingSlots,
+          byScore,
+        )
+      : [];
+  const chosen = [...relevant, ...trendingPool].sort(byScore).slice(0, size);
+  if (chosen.length > 0) {
     return {
-      papers: scored.slice(0, size).map((item) => {
-        const ranked = toRanked(index, item, isTrending(item));
-        if (ranked.why.length === 0) ranked.why.push('newest in this edition');
-        return ranked;
-      }),
+      papers: chosen.map((doc) =>
+        explain(doc, !isRelevant(doc) || (mix > 0 && isTrending(doc) && index.trending[doc]! >= 0.6)),
+      ),
       skipReason: null,
     };
   }
-  return { papers: chosen, skipReason: null };
+  if (!profile.alwaysSend) {
+    return {
+      papers: [],
+      skipReason: hasInterests
+        ? 'nothing matched your interests and nothing was trending'
+        : 'nothing was trending',
+    };
+  }
+  return {
+    papers: topK(candidates, size, byScore).map((doc) => {
+      const ranked = explain(doc, isTrending(doc));
+      if (ranked.why.length === 0) ranked.why.push('newest in this edition');
+      return ranked;
+    }),
+    skipReason: null,
+  };
 }
 
-function toRanked(index: EditionIndex, item: Scored, trending: boolean): RankedPaper {
-  const paper = index.papers[item.doc]!;
-  const why: string[] = [];
-  for (const match of item.matched.slice(0, 2)) {
-    why.push(match.direct >= RELEVANCE_FLOOR ? `matches “${match.phrase}”` : `related to “${match.phrase}”`);
+const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
+
+/** The k best of `items` by `compare`, in order, without sorting everything. */
+function topK(items: number[], k: number, compare: (a: number, b: number) => number): number[] {
+  const best: number[] = [];
+  for (const item of items) {
+    if (best.length === k && compare(item, best[k - 1]!) >= 0) continue;
+    let position = best.length;
+    while (position > 0 && compare(item, best[position - 1]!) < 0) position--;
+    best.splice(position, 0, item);
+    if (best.length > k) best.pop();
   }
-  if (item.author) why.push(`by ${item.author}`);
-  if (item.category) why.push(`in ${item.category}`);
-  if (item.learned >= 0.05) why.push('like papers you 👍');
-  if (trending && paper.upvotes >= TRENDING_MIN_UPVOTES) why.push(`trending: ${paper.upvotes} upvotes`);
-  return {
-    paper,
-    score: Math.round(item.score * 10_000) / 10_000,
-    why,
-    relevance: Math.round(item.relevance * 10_000) / 10_000,
-    trending: Math.round(item.trending * 10_000) / 10_000,
-  };
+  return best;
 }
 
 /**

@@ -56,7 +56,7 @@ export function buildQuery(text: string): InterestQuery {
     for (let offset = 0; offset < match.length; offset++) covered.add(match.start + offset);
     // The words under a multi-word concept earn partial credit ("human feedback" for RLHF).
     if (match.length > 1) {
-      for (let offset = 0; offset < match.length; offset++) addSoft(tokens[match.start + offset]!, 0.25);
+      for (let offset = 0; offset < match.length; offset++) addSoft(tokens[match.start + offset]!, 0.15);
     }
   }
   tokens.forEach((token, position) => {

@@ -65,12 +65,18 @@ export function words(text: string): string[] {
     .replace(/[’']s\b/g, '')
     .replace(/[’']/g, '');
   const out: string[] = [];
-  for (const match of folded.matchAll(/[a-z0-9]+(?:-[a-z0-9]+)*/g)) {
-    const parts = match[0].split('-');
+  for (const chunk of folded.split(/[^a-z0-9-]+/)) {
+    if (!chunk) continue;
+    if (!chunk.includes('-')) {
+      out.push(chunk);
+      continue;
+    }
+    const parts = chunk.split('-');
     for (let index = 0; index < parts.length; index++) {
       const part = parts[index]!;
+      if (!part) continue;
       const next = parts[index + 1];
-      if (next !== undefined && GLUED_PREFIXES.has(part)) {
+      if (next && GLUED_PREFIXES.has(part)) {
         parts[index + 1] = part + next;
         continue;
       }
