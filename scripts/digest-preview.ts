@@ -119,7 +119,7 @@ function main(): void {
   out.push(
     digest.skipReason
       ? `digest: skipped (${digest.skipReason})`
-      : `digest: ${digest.papers.length} papers (marked ●)`,
+      : `digest: ${digest.papers.length} paper${digest.papers.length === 1 ? '' : 's'} (marked ●)`,
   );
   out.push('');
   out.push(`${'#'.padStart(3)}   ${'score'.padEnd(6)} ${'id'.padEnd(12)} title · why`);

@@ -177,7 +177,8 @@ export function scoreInterest(index: EditionIndexData, text: string): InterestSc
     .filter((doc) => direct[doc]! >= PRF_MIN_SCORE)
     .sort((a, b) => scores[b]! - scores[a]!)
     .slice(0, PRF_DOCS);
-  if (feedbackDocs.length > 0) {
+  // One document is not a consensus: expanding from it would drift towards whatever else it says.
+  if (feedbackDocs.length >= 2) {
     const queryTerms = new Set([...query.principal, ...query.soft].map((t) => t.term));
     const candidates = new Map<string, { weight: number; docs: number }>();
     for (const doc of feedbackDocs) {
@@ -192,7 +193,7 @@ export function scoreInterest(index: EditionIndexData, text: string): InterestSc
         candidates.set(term, entry);
       }
     }
-    const needDocs = Math.min(2, feedbackDocs.length);
+    const needDocs = 2;
     const expansion = [...candidates]
       .filter(([, entry]) => entry.docs >= needDocs)
       .sort((a, b) => b[1].weight - a[1].weight)
