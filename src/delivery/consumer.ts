@@ -66,9 +66,13 @@ import {
   type SendResult,
 } from './transport';
 
-/** Exponential backoff for 5xx/timeouts: 30 s, 1 min, 2 min … capped at 30 min (≈1.5 h over 8 retries). */
+/**
+ * Exponential backoff for 5xx/timeouts: 10 s, 20 s, 40 s … 1280 s, about 40 minutes over
+ * the queue's 8 retries: a blip costs seconds, an outage that outlasts it reaches the
+ * dead-letter queue and shows as failed deliveries rather than a digest arriving a day late.
+ */
 export function backoffSeconds(attempts: number): number {
-  return Math.min(30 * 2 ** Math.max(attempts - 1, 0), 1800);
+  return Math.min(10 * 2 ** Math.max(attempts - 1, 0), 1800);
 }
 
 /**

@@ -64,7 +64,7 @@ export interface PlanSummary {
 const CANDIDATE_WINDOW_HOURS: Record<Frequency, number> = { daily: 72, weekly: 8 * 24 };
 /** After this long a planned digest is stale (the next one is due), so it is not sent late. */
 const EXPIRE_AFTER_HOURS: Record<Frequency, number> = { daily: 20, weekly: 72 };
-/** A message retries for at most ~1.5 h; rows untouched for longer lost theirs. */
+/** A retrying message touches its rows at least every ~21 min; rows untouched for 3 h lost their message. */
 const ORPHANED_AFTER_MS = 3 * 3_600_000;
 const REQUEUE_LIMIT = 10_000;
 

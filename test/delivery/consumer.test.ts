@@ -167,7 +167,7 @@ describe('Resend failures', () => {
     ]);
     const { env: testEnv, message, editionId } = await planEdition(2);
     const runs = await deliverUntilAcked(testEnv, message);
-    expect(runs.map((run) => run.retryDelay)).toEqual([30, 60, null]);
+    expect(runs.map((run) => run.retryDelay)).toEqual([10, 20, null]);
     expect(new Set(resend.requests.map((request) => request.key)).size).toBe(1);
     expect(resend.delivered).toHaveLength(2);
     const rows = await deliveriesOf(editionId);
@@ -179,7 +179,7 @@ describe('Resend failures', () => {
     const { env: testEnv, message, editionId } = await planEdition(2);
     const first = await deliver(testEnv, message);
     expect(first.acked).toBe(false);
-    expect(first.retryDelay).toBe(30);
+    expect(first.retryDelay).toBe(10);
     const [row] = await deliveriesOf(editionId);
     expect(row!.error).toContain('network error or timeout');
     await deliver(testEnv, message, 2);
