@@ -20,6 +20,7 @@ import {
   resetDelivery,
   seedPaper,
   seedSubscriber,
+  seedSubscribers,
 } from './helpers';
 
 const AT = '2026-11-26T09:00:00.000Z';
@@ -307,6 +308,23 @@ describe('Resend failures', () => {
     const { env: testEnv } = resendEnv();
     expect(await deliver(testEnv, { kind: 'noop' })).toEqual({ acked: true, retryDelay: null });
     expect(resend.requests).toHaveLength(0);
+  });
+});
+
+describe('batching', () => {
+  it('sends one request of at most 100 emails per message', async () => {
+    const resend = fakeResend();
+    await seedPaper({ ingestedAt: '2026-11-26T02:00:00.000Z' });
+    await seedSubscribers(150, { sendHour: 8 });
+    const { env: testEnv, queued } = resendEnv();
+    await planViaAdmin(testEnv, { at: AT });
+    expect(queued).toHaveLength(2);
+    for (const body of queued)
+      expect(await deliver(testEnv, body)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests.map((request) => request.emails.length)).toEqual([100, 50]);
+    expect(new Set(resend.requests.map((request) => request.key)).size).toBe(2);
+    expect(resend.requests.every((request) => request.batchValidation === 'strict')).toBe(true);
+    expect(new Set(resend.delivered.map((email) => email.to)).size).toBe(150);
   });
 });
 
