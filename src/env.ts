@@ -22,6 +22,7 @@ export interface Bindings {
   ARXIV_API_URL?: string;
   ARXIV_CATEGORIES?: string;
   RESEND_RATE_PER_SEC?: string;
+  RESEND_TIMEOUT_MS?: string;
   TURNSTILE_SITE_KEY?: string;
   RESEND_API_KEY?: string;
   TOKEN_SECRET?: string;
@@ -73,6 +74,11 @@ const rawSchema = z.object({
       ),
   ),
   RESEND_RATE_PER_SEC: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(100).default(2)),
+  // How long one Resend request may take before it counts as a timeout (retried under the same key).
+  RESEND_TIMEOUT_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(100).max(120_000).default(20_000),
+  ),
   TURNSTILE_SITE_KEY: optionalString,
   RESEND_API_KEY: optionalString,
   TOKEN_SECRET: optionalString,

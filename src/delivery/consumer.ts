@@ -44,7 +44,7 @@ import { type Edition, getEdition, getEditionPapers } from '../db/editions';
 import { getSubscribersByIds } from '../db/subscribers';
 import { assembleDigest, type PreparedEdition, prepareEdition } from '../digest';
 import type { Paper, Subscriber } from '../domain';
-import type { AppContext, Bindings, Config } from '../env';
+import type { AppContext, Config } from '../env';
 import { sha256Hex } from '../lib/crypto';
 import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
@@ -58,13 +58,7 @@ import {
 } from '../ranking';
 import { parseSendMessage, SEND_QUEUE_DLQ_SUFFIX, type SendMessage } from './messages';
 import { activeQuotaPause, pauseForQuota } from './quota';
-import {
-  createTransport,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  type MailTransport,
-  type OutgoingEmail,
-  type SendResult,
-} from './transport';
+import { createTransport, type MailTransport, type OutgoingEmail, type SendResult } from './transport';
 
 /**
  * Exponential backoff for 5xx/timeouts: 10 s, 20 s, 40 s … 1280 s, about 40 minutes over
@@ -136,7 +130,7 @@ export async function handleQueueBatch(app: AppContext, batch: MessageBatch<unkn
     await handleDeadLetters(app, batch);
     return;
   }
-  const transport = createTransport(app.config, app.db, { timeoutMs: requestTimeoutMs(app.bindings) });
+  const transport = createTransport(app.config, app.db, { timeoutMs: app.config.RESEND_TIMEOUT_MS });
   const running: Promise<void>[] = [];
   for (const message of batch.messages) {
     let ready: () => void = () => {};
@@ -222,12 +216,6 @@ async function handleDeadLetters(app: AppContext, batch: MessageBatch<unknown>):
     }
     message.ack();
   }
-}
-
-function requestTimeoutMs(bindings: Bindings): number {
-  // Optional operator knob (and what lets tests exercise a timeout without waiting 20 s).
-  const raw = Number((bindings as Bindings & { RESEND_TIMEOUT_MS?: string }).RESEND_TIMEOUT_MS);
-  return Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
 async function processMessage(
