@@ -4,7 +4,7 @@
  * with the cron test endpoint enabled (`/__scheduled?cron=...`). Arguments after `--` go
  * to `wrangler dev` (e.g. `npm start -- --port 8790 --var HF_API_URL:http://127.0.0.1:9000`);
  * a `--persist-to DIR` among them is passed to the migration step too, so both use the
- * same local database.
+ * same local database, and a `--port` sets PUBLIC_URL to match unless PUBLIC_URL is given.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,21 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
-const dev = spawn(process.execPath, [wrangler, 'dev', '--test-scheduled', ...args], {
+// Links in emails use PUBLIC_URL; on another port the default (:8787) would point nowhere,
+// so follow --port unless the caller set PUBLIC_URL themselves.
+const portIndex = args.findIndex((arg) => arg === '--port' || arg.startsWith('--port='));
+const port =
+  portIndex === -1
+    ? null
+    : args[portIndex].includes('=')
+      ? args[portIndex].split('=')[1]
+      : args[portIndex + 1];
+const publicUrlArgs =
+  port && !args.some((arg) => arg.startsWith('PUBLIC_URL:') || arg.startsWith('--var=PUBLIC_URL:'))
+    ? ['--var', `PUBLIC_URL:http://localhost:${port}`]
+    : [];
+
+const dev = spawn(process.execPath, [wrangler, 'dev', '--test-scheduled', ...publicUrlArgs, ...args], {
   cwd: root,
   stdio: 'inherit',
   env: { WRANGLER_SEND_METRICS: 'false', ...process.env },

@@ -61,10 +61,14 @@ export async function getStats(db: D1Database): Promise<Stats> {
   };
 }
 
-/** The newest applied migration (wrangler and the test pool both record them in d1_migrations). */
+/**
+ * The newest applied migration (wrangler and the test pool both record them in
+ * d1_migrations). The version is the file's number (0004_… → 4), not the row id, which
+ * only counts how many files were applied.
+ */
 export async function getSchemaVersion(db: D1Database): Promise<{ version: number; name: string } | null> {
   const row = await db
-    .prepare('SELECT id, name FROM d1_migrations ORDER BY id DESC LIMIT 1')
-    .first<{ id: number; name: string }>();
-  return row ? { version: row.id, name: row.name } : null;
+    .prepare('SELECT name FROM d1_migrations ORDER BY id DESC LIMIT 1')
+    .first<{ name: string }>();
+  return row ? { version: Number.parseInt(row.name, 10) || 0, name: row.name } : null;
 }
