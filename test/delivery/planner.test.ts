@@ -204,7 +204,7 @@ describe('POST /admin/digest input', () => {
     expect((await badJson.json<{ error: { code: string } }>()).error.code).toBe('invalid_json');
 
     const badFields = await planViaAdmin(testEnv, { at: 'yesterday', all: 'yes' });
-    expect(badFields.status).toBe(422);
+    expect(badFields.status).toBe(400);
     const error = (badFields.json as { error: { code: string; fields: Record<string, string[]> } }).error;
     expect(error.code).toBe('invalid_request');
     expect(Object.keys(error.fields).sort()).toEqual(['all', 'at']);

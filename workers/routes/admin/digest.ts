@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { planDigests } from '../../../src/delivery/planner';
 import { AppError } from '../../../src/errors';
+import { logEvent } from '../../../src/lib/log';
 import type { HonoEnv } from '../../types';
 
 const planRequestSchema = z
@@ -38,9 +39,20 @@ export const adminDigestRoutes = new Hono<HonoEnv>().post('/digest', async (c) =
       const name = issue.path.join('.') || 'body';
       fields[name] = [...(fields[name] ?? []), issue.message];
     }
-    throw new AppError(422, 'invalid_request', 'Invalid digest request', fields);
+    throw new AppError(400, 'invalid_request', 'Invalid digest request', fields);
   }
   const at = parsed.data.at ? new Date(parsed.data.at) : new Date();
+  const started = Date.now();
   const summary = await planDigests(c.var.app, { at, all: parsed.data.all ?? false });
+  // The cron path logs through src/cron.ts; a manual run gets its own summary line.
+  logEvent('admin_digest', {
+    at: summary.at,
+    all: summary.all,
+    planned: summary.planned,
+    messages: summary.messages,
+    requeued: summary.requeued,
+    expired: summary.expired,
+    duration_ms: Date.now() - started,
+  });
   return c.json(summary);
 });
