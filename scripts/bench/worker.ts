@@ -194,14 +194,15 @@ export default {
       case '/sign': {
         // Link signing alone as the fast path does it: 4 + 1 per paper HMAC-SHA256 tokens.
         if (!state) return new Response('setup first', { status: 409 });
-        const links = syncLinks(config);
+        const signer = syncLinks(config);
         let length = 0;
         for (let i = 0; i < number('count', 100); i++) {
           const subscriber = state.subscribers[i % state.subscribers.length]!;
-          length += links.unsubscribe(subscriber).length + links.preferences(subscriber).length;
-          length += links.view(subscriber, `del-${i}`).length + links.feed(subscriber).length;
+          const links = signer.forSubscriber(subscriber, `del-${i}`);
+          length += links.unsubscribe.text.length + links.preferences.text.length;
+          length += links.view.text.length + links.feed.text.length;
           for (const item of state.ranked[i % state.ranked.length]!) {
-            length += links.feedback(subscriber, item.paper.id, 'up').length;
+            length += links.feedback(item.paper.id).up.text.length;
           }
         }
         return Response.json({ length });

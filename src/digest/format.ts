@@ -52,35 +52,71 @@ export function countLabel(count: number): string {
   return count === 1 ? '1 paper picked for you' : `${count} papers picked for you`;
 }
 
+/** Title lengths in the subject and the preheader (the fast path caches them per paper). */
+export const SUBJECT_TITLE_CHARS = 90;
+export const PREHEADER_TITLE_CHARS = 60;
+
 export function subjectFor(ranked: readonly RankedPaper[], editionDate: string): string {
-  const count = ranked.length;
   const top = ranked[0];
-  if (!top) return `Papers Digest · ${shortDate(editionDate)}`;
-  const title = truncate(top.paper.title, 90);
-  return count === 1 ? `1 new paper: ${title}` : `${count} new papers: ${title} and ${count - 1} more`;
+  return subjectLine(
+    ranked.length,
+    top ? truncate(top.paper.title, SUBJECT_TITLE_CHARS) : undefined,
+    editionDate,
+  );
+}
+
+/** The subject from the top paper's title already truncated to SUBJECT_TITLE_CHARS. */
+export function subjectLine(count: number, topTitle: string | undefined, editionDate: string): string {
+  if (topTitle === undefined) return `Papers Digest · ${shortDate(editionDate)}`;
+  return count === 1 ? `1 new paper: ${topTitle}` : `${count} new papers: ${topTitle} and ${count - 1} more`;
 }
 
 export function preheaderFor(ranked: readonly RankedPaper[]): string {
   const [top, ...rest] = ranked;
-  if (!top) return 'Nothing new today.';
-  const others = rest
-    .slice(0, 2)
-    .map((item) => truncate(item.paper.title, 60))
-    .join('; ');
-  return truncate(others ? `${top.paper.title} · also: ${others}` : top.paper.title, 180);
+  return preheaderLine(
+    top?.paper.title,
+    rest.slice(0, 2).map((item) => truncate(item.paper.title, PREHEADER_TITLE_CHARS)),
+  );
 }
 
-const whyCache = new Map<string, string>();
+/** The preheader from the raw top title and the next (up to two) truncated titles. */
+export function preheaderLine(topTitle: string | undefined, others: readonly string[]): string {
+  if (topTitle === undefined) return 'Nothing new today.';
+  const also = others.join('; ');
+  return truncate(also ? `${topTitle} · also: ${also}` : topTitle, 180);
+}
+
+/**
+ * Memo of why labels as a trie over the reasons: no key string to build per card (the
+ * reasons are fresh strings per subscriber) and no ambiguity whatever the reasons contain.
+ */
+interface WhyNode {
+  label?: string;
+  next?: Map<string, WhyNode>;
+}
+const WHY_NODES_MAX = 20_000;
+let whyRoot: WhyNode = {};
+let whyNodes = 0;
 
 /** Memoised: the same few reasons ("matches “RLHF”") recur across thousands of cards. */
 export function whyLabel(why: readonly string[]): string {
-  const key = why.join('\u0000');
-  const cached = whyCache.get(key);
-  if (cached !== undefined) return cached;
-  const value = clean(why.map(clean).filter(Boolean).join(' · ')) || 'new in this edition';
-  if (whyCache.size >= 2048) whyCache.clear();
-  whyCache.set(key, value);
-  return value;
+  if (whyNodes >= WHY_NODES_MAX) {
+    whyRoot = {};
+    whyNodes = 0;
+  }
+  let node = whyRoot;
+  for (const reason of why) {
+    node.next ??= new Map();
+    let next = node.next.get(reason);
+    if (!next) {
+      next = {};
+      node.next.set(reason, next);
+      whyNodes++;
+    }
+    node = next;
+  }
+  node.label ??= clean(why.map(clean).filter(Boolean).join(' · ')) || 'new in this edition';
+  return node.label;
 }
 
 export function authorsLabel(authors: readonly string[]): string {

@@ -3,13 +3,24 @@
  *
  * Rendering React per subscriber costs milliseconds and, in workerd, leaves a timer behind
  * per call (a request may hold at most 10,000). So `prepareEdition` renders with React
- * Email a few times per edition — every paper card and the layout, with unique
- * placeholders where per-subscriber values go — and compiles the output into static
- * segments; `assembleDigest` then only signs the subscriber's links and concatenates
- * strings. HTML values are escaped exactly as React escapes them and plain text comes
- * from the same html-to-text conversion React Email uses, so the result is byte-identical
- * to `renderDigestReference` (a full React render of the same props), which the tests
- * check for many random subscribers.
+ * Email a few times per edition and compiles the output into static text with holes;
+ * `assembleDigest` then only signs the subscriber's links and concatenates strings. HTML
+ * values are escaped exactly as React escapes them and plain text comes from the same
+ * html-to-text conversion React Email uses, so the result is byte-identical to
+ * `renderDigestReference` (a full React render of the same props), which the tests and
+ * the benchmark check for many random subscribers.
+ *
+ * Cards are rendered by *shape*, not one by one: a card's markup depends on its paper only
+ * through a handful of strings (title, URL, authors, stats, summary, link hrefs) and on
+ * which optional parts it has (authors? stats? summary? which links?). Each shape is
+ * rendered once with placeholders, HTML and text, and every paper of that shape fills
+ * the holes with its own strings (escaped for HTML, as is for text). An edition of 300
+ * papers has a handful of shapes, so preparation costs a few small renders instead of
+ * rendering and converting 300 cards. Two safety nets keep this exact: strings whose
+ * rendering is not a plain escape (non-http hrefs, which React may rewrite and
+ * html-to-text may hide; a title equal to its URL, whose href html-to-text hides) send
+ * their card through React; and per shape one real card is rendered with React and must
+ * match its filled template, or the whole shape is rendered with React instead.
  */
 import { render, toPlainText } from '@react-email/render';
 import { createElement } from 'react';
@@ -20,17 +31,26 @@ import type { Config } from '../env';
 import type { RankedPaper } from '../ranking';
 import {
   cardProps,
+  clean,
   countLabel,
   digestProps,
   type EditionValues,
   editionValues,
   interestsLabel,
   type LayoutValues,
+  PREHEADER_TITLE_CHARS,
   preheaderFor,
+  preheaderLine,
+  SUBJECT_TITLE_CHARS,
   subjectFor,
+  subjectLine,
+  truncate,
   whyLabel,
 } from './format';
+import { escapeHtml } from './html';
 import { syncLinks } from './signer';
+
+export { escapeHtml } from './html';
 
 export interface DigestRecipient {
   subscriber: Subscriber;
@@ -52,17 +72,26 @@ export interface PrepareEditionInput {
   frequency?: Frequency;
 }
 
-/** Static text with named holes: output = parts[0] + value(slots[0]) + parts[1] + … */
+/** Static text with holes: output = parts[0] + values[slots[0]] + parts[1] + … */
 interface Template {
   parts: string[];
-  slots: string[];
+  /** Indexes into the values array the template is filled with. */
+  slots: number[];
+}
+
+/** A compiled render whose holes are still named (see `compile`). */
+interface NamedTemplate {
+  parts: string[];
+  names: string[];
 }
 
 interface PreparedCard {
+  /** Holes: CARD_SLOTS. */
   html: Template;
-  /** Plain text of the card, converted lazily (only cards someone receives). */
-  text: Template | null;
-  rawHtml: string;
+  text: Template;
+  /** The paper title cut for the subject line and for the preheader. */
+  subjectTitle: string;
+  preheaderTitle: string;
 }
 
 /** Per-edition render cache: built once, shared by every subscriber of the edition. */
@@ -71,11 +100,12 @@ export interface PreparedEdition {
   frequency: Frequency;
   edition: EditionValues;
   cards: Map<string, PreparedCard>;
+  /** Holes: LAYOUT_SLOTS. */
   html: { prefix: Template; suffix: Template };
   text: { prefix: Template; between: string; suffix: Template; empty: Template };
-  marker: string;
 }
 
+/** The layout's per-subscriber holes; the order is the order of the values arrays. */
 const LAYOUT_SLOTS = [
   'preheader',
   'countLabel',
@@ -87,66 +117,69 @@ const LAYOUT_SLOTS = [
   'feedUrl',
 ] as const satisfies readonly (keyof LayoutValues)[];
 
-/** Exactly React DOM's escaping of text and attribute values. */
-const NEEDS_ESCAPE = /["&'<>]/;
+/** A card's per-subscriber holes. */
+const CARD_SLOTS = ['why', 'upUrl', 'downUrl'] as const;
 
-export function escapeHtml(value: string): string {
-  if (!NEEDS_ESCAPE.test(value)) return value;
-  return value.replace(/["&'<>]/g, (char) => {
-    switch (char) {
-      case '"':
-        return '&quot;';
-      case '&':
-        return '&amp;';
-      case "'":
-        return '&#x27;';
-      case '<':
-        return '&lt;';
-      default:
-        return '&gt;';
-    }
-  });
-}
-
-function randomMarker(papers: readonly Paper[]): string {
+function randomMarker(rendered: readonly string[]): string {
   const letters = 'abcdefghijklmnopqrstuvwxyz';
+  // Markers are PDSLOT + random letters: if no rendered string contains the prefix, any
+  // marker is safe, which spares checking each candidate against every string.
+  const prefixSeen = rendered.some((value) => value.includes('PDSLOT'));
   for (;;) {
     let nonce = '';
     for (const byte of crypto.getRandomValues(new Uint8Array(10))) nonce += letters[byte % 26];
     const marker = `PDSLOT${nonce}`;
-    const clash = papers.some((paper) => JSON.stringify(paper).includes(marker));
-    if (!clash) return marker;
+    if (!prefixSeen || !rendered.some((value) => value.includes(marker))) return marker;
   }
 }
 
 const slot = (marker: string, name: string) => `${marker}${name}Z`;
 
-function compile(source: string, marker: string): Template {
-  const pattern = new RegExp(`${marker}([A-Za-z]+)Z`, 'g');
+/** Splits a render at its placeholders (slot names are letters and digits, never Z). */
+function compile(source: string, marker: string): NamedTemplate {
+  const pattern = new RegExp(`${marker}([A-Za-z0-9]+?)Z`, 'g');
   const parts: string[] = [];
-  const slots: string[] = [];
+  const names: string[] = [];
   let last = 0;
   for (const match of source.matchAll(pattern)) {
     parts.push(source.slice(last, match.index));
-    slots.push(match[1]!);
+    names.push(match[1]!);
     last = match.index + match[0].length;
   }
   parts.push(source.slice(last));
+  return { parts, names };
+}
+
+/**
+ * Fills the holes named in `values` and keeps those in `keep` (numbered by their position
+ * there), merging the static text around filled holes.
+ */
+function bind(
+  template: NamedTemplate,
+  values: Readonly<Record<string, string>>,
+  keep: readonly string[],
+): Template {
+  const parts = [template.parts[0]!];
+  const slots: number[] = [];
+  template.names.forEach((name, index) => {
+    const kept = keep.indexOf(name);
+    if (kept >= 0) {
+      slots.push(kept);
+      parts.push(template.parts[index + 1]!);
+    } else {
+      const value = values[name];
+      if (value === undefined) throw new Error(`digest template: no value for placeholder ${name}`);
+      parts[parts.length - 1] += value + template.parts[index + 1]!;
+    }
+  });
   return { parts, slots };
 }
 
-function fill(template: Template, values: Record<string, string>): string {
-  let out = template.parts[0]!;
-  for (let index = 0; index < template.slots.length; index++) {
-    out += values[template.slots[index]!]! + template.parts[index + 1]!;
-  }
+function fill(template: Template, values: readonly string[]): string {
+  const { parts, slots } = template;
+  let out = parts[0]!;
+  for (let index = 0; index < slots.length; index++) out += values[slots[index]!]! + parts[index + 1]!;
   return out;
-}
-
-function escapedValues(values: Record<string, string>): Record<string, string> {
-  const escaped: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) escaped[name] = escapeHtml(value);
-  return escaped;
 }
 
 function placeholderLayout(marker: string): LayoutValues {
@@ -175,80 +208,220 @@ function requireSplit(found: number, what: string): number {
   return found;
 }
 
+/** The optional parts a card has; cards of one shape differ only in their strings. */
+function shapeOf(props: PaperCardProps): string {
+  const parts = `${props.authors ? 'a' : '-'}${props.stats ? 's' : '-'}${props.summary ? 'm' : '-'}`;
+  return `${parts}:${props.links.map((link) => link.label).join('|')}`;
+}
+
+/** The card with its paper strings replaced by placeholders named as in `paperValues`. */
+function shapeProps(props: PaperCardProps, marker: string): PaperCardProps {
+  return {
+    ...props,
+    title: slot(marker, 'title'),
+    url: slot(marker, 'url'),
+    authors: props.authors ? slot(marker, 'authors') : '',
+    stats: props.stats ? slot(marker, 'stats') : '',
+    summary: props.summary ? slot(marker, 'summary') : '',
+    links: props.links.map((link, position) => ({
+      label: link.label,
+      href: slot(marker, `href${position}`),
+    })),
+  };
+}
+
+/** The paper strings of a card by placeholder name, as text or HTML-escaped. */
+function paperValues(props: PaperCardProps, encode: (value: string) => string): Record<string, string> {
+  const values: Record<string, string> = {
+    title: encode(props.title),
+    url: encode(props.url),
+    authors: encode(props.authors),
+    stats: encode(props.stats),
+    summary: encode(props.summary),
+  };
+  props.links.forEach((link, position) => {
+    values[`href${position}`] = encode(link.href);
+  });
+  return values;
+}
+
+const same = (value: string) => value;
+
+/** http(s) URLs without whitespace or control characters: React and html-to-text keep them as they are. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const PLAIN_URL = /^https?:\/\/[^\s\u0000-\u001f\u007f-\u009f]+$/i;
+
+/** Whether filling a shape template gives exactly what React + html-to-text would. */
+function fillsExactly(props: PaperCardProps): boolean {
+  if (!PLAIN_URL.test(props.url) || !props.links.every((link) => PLAIN_URL.test(link.href))) return false;
+  // html-to-text drops a link's href when it equals the link's words run together.
+  return props.title.replaceAll(' ', '') !== props.url;
+}
+
+/**
+ * Renders cards with React in ONE render (one timer) and converts them to text in ONE
+ * html-to-text pass (each call recompiles its options, which dominates for small inputs).
+ * Returns each card's HTML and text.
+ */
+async function renderCards(
+  cards: readonly PaperCardProps[],
+  marker: string,
+): Promise<{ html: string; text: string }[]> {
+  if (cards.length === 0) return [];
+  const split = slot(marker, 'split');
+  // Siblings separated by a marker text node; the render wraps a non-document root in a
+  // Suspense marker, so the cards are found inside our <div>.
+  const elements = cards.flatMap((props, position) => [
+    createElement(PaperCard, { key: `card${position}`, ...props }),
+    split,
+  ]);
+  const rendered = await render(createElement('div', null, ...elements));
+  const open = requireSplit(rendered.indexOf('<div>'), 'the card list start');
+  const close = requireSplit(rendered.lastIndexOf('</div>'), 'the card list end');
+  const pieces = rendered.slice(open + '<div>'.length, close).split(split);
+  if (pieces.length !== cards.length + 1) {
+    throw new Error('digest template cannot be pre-rendered: card split mismatch');
+  }
+  const textSplit = slot(marker, 'textsplit');
+  let texts = toPlainText(pieces.slice(0, cards.length).join(`<p>${textSplit}</p>`))
+    .split(textSplit)
+    .map((text) => text.replace(/^\n+|\n+$/g, ''));
+  if (texts.length !== cards.length) {
+    // Cannot happen with a fresh marker; stay correct (and slow) if it does.
+    texts = pieces.slice(0, cards.length).map((piece) => toPlainText(piece));
+  }
+  return cards.map((_, position) => ({ html: pieces[position]!, text: texts[position]! }));
+}
+
 export async function prepareEdition(config: Config, input: PrepareEditionInput): Promise<PreparedEdition> {
   const frequency = input.frequency ?? 'daily';
   const edition = editionValues(config, input.editionDate, frequency);
   const papers = dedupe(input.papers);
-  const marker = randomMarker(papers);
-  const split = slot(marker, 'split');
+  // Placeholders for the per-subscriber strings; filled in by assembleDigest.
+  const subscriberOnly = { why: '', upUrl: '', downUrl: '' };
+  const props = papers.map((paper) => cardProps(paper, subscriberOnly));
+  const marker = randomMarker([
+    ...Object.values(edition),
+    ...props.flatMap((card) => [
+      card.title,
+      card.url,
+      card.authors,
+      card.stats,
+      card.summary,
+      ...card.links.map((link) => link.href),
+    ]),
+  ]);
   const perSubscriber = {
     why: slot(marker, 'why'),
     upUrl: slot(marker, 'upUrl'),
     downUrl: slot(marker, 'downUrl'),
   };
+  const withHoles = props.map((card) => ({ ...card, ...perSubscriber }));
+
+  // Group by shape; one paper per shape is the canary rendered for real.
+  const shapes = new Map<string, number[]>();
+  const viaReact: number[] = [];
+  withHoles.forEach((card, position) => {
+    if (!fillsExactly(card)) {
+      viaReact.push(position);
+      return;
+    }
+    const key = shapeOf(card);
+    const members = shapes.get(key);
+    if (members) members.push(position);
+    else shapes.set(key, [position]);
+  });
+  const shapeList = [...shapes.values()];
   const sentinels = [sentinelCard(marker, 'x'), sentinelCard(marker, 'y')];
-
-  // One render for every card (siblings separated by a marker text node) ...
-  const cardElements = [...papers.map((paper) => cardProps(paper, perSubscriber)), ...sentinels].flatMap(
-    (props, position) => [createElement(PaperCard, { key: `card${position}`, ...props }), split],
+  const firstBatch = await renderCards(
+    [
+      ...shapeList.map((members) => shapeProps(withHoles[members[0]!]!, marker)),
+      ...shapeList.map((members) => withHoles[members[0]!]!),
+      ...sentinels,
+    ],
+    marker,
   );
-  // The render wraps a non-document root in a Suspense marker; the cards sit inside our <div>.
-  const cardsHtml = await render(createElement('div', null, ...cardElements));
-  const open = requireSplit(cardsHtml.indexOf('<div>'), 'the card list start');
-  const close = requireSplit(cardsHtml.lastIndexOf('</div>'), 'the card list end');
-  const pieces = cardsHtml.slice(open + '<div>'.length, close).split(split);
-  if (pieces.length !== papers.length + sentinels.length + 1) {
-    throw new Error('digest template cannot be pre-rendered: card split mismatch');
-  }
-  const [sentinelX, sentinelY] = [pieces[papers.length]!, pieces[papers.length + 1]!];
 
-  // ... and one for the layout around two sentinel cards, to find where cards go.
-  const layoutProps = digestProps(edition, placeholderLayout(marker), sentinels);
-  const layoutHtml = await render(createElement(DigestEmailTemplate, layoutProps));
-  const cardsAt = requireSplit(layoutHtml.indexOf(sentinelX + sentinelY), 'the card list');
+  const cards = new Map<string, PreparedCard>();
+  const addCard = (position: number, html: Template, text: Template) => {
+    const title = papers[position]!.title;
+    cards.set(papers[position]!.id, {
+      html,
+      text,
+      subjectTitle: truncate(title, SUBJECT_TITLE_CHARS),
+      preheaderTitle: truncate(title, PREHEADER_TITLE_CHARS),
+    });
+  };
+  const holes = CARD_SLOTS.map((name) => slot(marker, name));
+  shapeList.forEach((members, shape) => {
+    const html = compile(firstBatch[shape]!.html, marker);
+    const text = compile(firstBatch[shape]!.text, marker);
+    const canary = firstBatch[shapeList.length + shape]!;
+    const canaryProps = withHoles[members[0]!]!;
+    const exact =
+      fill(bind(html, paperValues(canaryProps, escapeHtml), CARD_SLOTS), holes) === canary.html &&
+      fill(bind(text, paperValues(canaryProps, same), CARD_SLOTS), holes) === canary.text;
+    if (!exact) {
+      console.warn(JSON.stringify({ event: 'digest_shape_mismatch', shape: shapeOf(canaryProps) }));
+      viaReact.push(...members);
+      return;
+    }
+    for (const position of members) {
+      const card = withHoles[position]!;
+      addCard(
+        position,
+        bind(html, paperValues(card, escapeHtml), CARD_SLOTS),
+        bind(text, paperValues(card, same), CARD_SLOTS),
+      );
+    }
+  });
+  // Cards the shape templates cannot reproduce: rendered one by one with React (rare).
+  const rendered = await renderCards(
+    viaReact.map((position) => withHoles[position]!),
+    marker,
+  );
+  viaReact.forEach((position, index) => {
+    const { html, text } = rendered[index]!;
+    addCard(
+      position,
+      bind(compile(html, marker), {}, CARD_SLOTS),
+      bind(compile(text, marker), {}, CARD_SLOTS),
+    );
+  });
+
+  // The layout around two sentinel cards shows where cards go, in HTML and in text.
+  const [sentinelX, sentinelY] = firstBatch.slice(-2) as [
+    { html: string; text: string },
+    { html: string; text: string },
+  ];
+  const layoutHtml = await render(
+    createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker), sentinels)),
+  );
+  const cardsAt = requireSplit(layoutHtml.indexOf(sentinelX.html + sentinelY.html), 'the card list');
   const htmlPrefix = layoutHtml.slice(0, cardsAt);
-  const htmlSuffix = layoutHtml.slice(cardsAt + sentinelX.length + sentinelY.length);
+  const htmlSuffix = layoutHtml.slice(cardsAt + sentinelX.html.length + sentinelY.html.length);
 
   const layoutText = toPlainText(layoutHtml);
+  const xAt = requireSplit(layoutText.indexOf(sentinelX.text), 'the first card text');
+  const afterX = layoutText.slice(xAt + sentinelX.text.length);
+  const yAt = requireSplit(afterX.indexOf(sentinelY.text), 'the second card text');
   // An empty digest (not normally sent) has its own block spacing: render it as such.
   const emptyHtml = await render(
     createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker), [])),
   );
-  const textX = toPlainText(sentinelX);
-  const textY = toPlainText(sentinelY);
-  const xAt = requireSplit(layoutText.indexOf(textX), 'the first card text');
-  const afterX = layoutText.slice(xAt + textX.length);
-  const yAt = requireSplit(afterX.indexOf(textY), 'the second card text');
-
-  // Card texts in one html-to-text pass (each call recompiles its options, which dominates
-  // for small inputs); a marker paragraph between cards splits them apart again.
-  const textSplit = slot(marker, 'textsplit');
-  const cardTexts =
-    papers.length > 0
-      ? toPlainText(pieces.slice(0, papers.length).join(`<p>${textSplit}</p>`))
-          .split(textSplit)
-          .map((text) => text.replace(/^\n+|\n+$/g, ''))
-      : [];
-  const textsUsable = cardTexts.length === papers.length;
-  const cards = new Map<string, PreparedCard>();
-  papers.forEach((paper, position) => {
-    const rawHtml = pieces[position]!;
-    const text = textsUsable ? compile(cardTexts[position]!, marker) : null;
-    cards.set(paper.id, { html: compile(rawHtml, marker), text, rawHtml });
-  });
+  const layout = (source: string) => bind(compile(source, marker), {}, LAYOUT_SLOTS);
   return {
     editionDate: input.editionDate,
     frequency,
     edition,
     cards,
-    html: { prefix: compile(htmlPrefix, marker), suffix: compile(htmlSuffix, marker) },
+    html: { prefix: layout(htmlPrefix), suffix: layout(htmlSuffix) },
     text: {
-      prefix: compile(layoutText.slice(0, xAt), marker),
+      prefix: layout(layoutText.slice(0, xAt)),
       between: afterX.slice(0, yAt),
-      suffix: compile(afterX.slice(yAt + textY.length), marker),
-      empty: compile(toPlainText(emptyHtml), marker),
+      suffix: layout(afterX.slice(yAt + sentinelY.text.length)),
+      empty: layout(toPlainText(emptyHtml)),
     },
-    marker,
   };
 }
 
@@ -261,36 +434,67 @@ function dedupe(papers: readonly Paper[]): Paper[] {
   });
 }
 
+/** A string as plain text and as React would escape it in HTML. */
+interface TextPair {
+  text: string;
+  html: string;
+}
+
+/**
+ * Small bounded memo for labels that recur across subscribers (the same few "why" lines,
+ * interests and counts), so each is computed and escaped once rather than per card.
+ */
+function memo<T>(limit: number, compute: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (cache.size >= limit) cache.clear();
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+const pairOf = (text: string): TextPair => ({ text, html: escapeHtml(text) });
+// Layout values are clean()ed as digestProps does, so they equal what the template got.
+const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests))));
+const countPair = memo(1_000, (count) => pairOf(clean(countLabel(Number(count)))));
+const escapedWhy = memo(10_000, escapeHtml);
+/** whyLabel is memoised itself; the escaped form is memoised by label. */
+function whyPair(why: readonly string[]): TextPair {
+  const text = whyLabel(why);
+  return { text, html: escapedWhy(text) };
+}
+
 interface SubscriberValues {
   layout: LayoutValues;
   cards: { why: string; upUrl: string; downUrl: string }[];
 }
 
-/**
- * Signs every link of one subscriber's digest (synchronously: see signer.ts) and computes
- * their per-subscriber strings. 👍 and 👎 share one token per paper.
- */
-async function subscriberValues(
+/** The per-subscriber props of the reference render: signed links and labels. */
+function subscriberValues(
   config: Config,
   recipient: DigestRecipient,
   ranked: readonly RankedPaper[],
-): Promise<SubscriberValues> {
+): SubscriberValues {
   const { subscriber, deliveryId } = recipient;
-  const links = syncLinks(config);
+  const links = syncLinks(config).forSubscriber(subscriber, deliveryId);
   return {
     layout: {
       preheader: preheaderFor(ranked),
       countLabel: countLabel(ranked.length),
       recipientEmail: subscriber.email,
       interestsLabel: interestsLabel(subscriber.interests),
-      unsubscribeUrl: links.unsubscribe(subscriber),
-      preferencesUrl: links.preferences(subscriber),
-      viewInBrowserUrl: links.view(subscriber, deliveryId),
-      feedUrl: links.feed(subscriber),
+      unsubscribeUrl: links.unsubscribe.text,
+      preferencesUrl: links.preferences.text,
+      viewInBrowserUrl: links.view.text,
+      feedUrl: links.feed.text,
     },
     cards: ranked.map((item) => {
-      const upUrl = links.feedback(subscriber, item.paper.id, 'up');
-      return { why: whyLabel(item.why), upUrl, downUrl: `${upUrl.slice(0, -'up'.length)}down` };
+      const { up, down } = links.feedback(item.paper.id);
+      return { why: whyLabel(item.why), upUrl: up.text, downUrl: down.text };
     }),
   };
 }
@@ -313,42 +517,77 @@ export async function assembleDigest(
   recipient: DigestRecipient,
   ranked: RankedPaper[],
 ): Promise<DigestEmail> {
-  const values = await subscriberValues(config, recipient, ranked);
-  const subject = subjectFor(ranked, prepared.editionDate);
-  if (ranked.some((item) => !prepared.cards.has(item.paper.id))) {
-    // A paper outside the prepared edition: correct but slow, so say so in the logs.
-    console.warn(JSON.stringify({ event: 'digest_fallback_render', deliveryId: recipient.deliveryId }));
-    const full = await renderProps(referenceProps(prepared.edition, values, ranked));
-    return { subject, ...full };
+  const cards: PreparedCard[] = [];
+  for (const item of ranked) {
+    const card = prepared.cards.get(item.paper.id);
+    if (!card) {
+      // A paper outside the prepared edition: correct but slow, so say so in the logs.
+      console.warn(JSON.stringify({ event: 'digest_fallback_render', deliveryId: recipient.deliveryId }));
+      const values = subscriberValues(config, recipient, ranked);
+      const full = await renderProps(referenceProps(prepared.edition, values, ranked));
+      return { subject: subjectFor(ranked, prepared.editionDate), ...full };
+    }
+    cards.push(card);
   }
-  const layout = normalisedLayout(values.layout);
-  const layoutHtml = escapedValues(layout);
+  const { subscriber, deliveryId } = recipient;
+  const links = syncLinks(config).forSubscriber(subscriber, deliveryId);
+  const top = cards[0];
+  const subject = subjectLine(cards.length, top?.subjectTitle, prepared.editionDate);
+  const preheader = clean(
+    preheaderLine(
+      ranked[0]?.paper.title,
+      cards.slice(1, 3).map((card) => card.preheaderTitle),
+    ),
+  );
+  const email = clean(subscriber.email);
+  const count = countPair(String(cards.length));
+  const interests = interestsPair(subscriber.interests);
+  // In LAYOUT_SLOTS order.
+  const layoutText = [
+    preheader,
+    count.text,
+    email,
+    interests.text,
+    links.unsubscribe.text,
+    links.preferences.text,
+    links.view.text,
+    links.feed.text,
+  ];
+  const layoutHtml = [
+    escapeHtml(preheader),
+    count.html,
+    escapeHtml(email),
+    interests.html,
+    links.unsubscribe.html,
+    links.preferences.html,
+    links.view.html,
+    links.feed.html,
+  ];
 
   let html = fill(prepared.html.prefix, layoutHtml);
-  let text: string;
-  if (ranked.length === 0) {
-    text = fill(prepared.text.empty, layout);
-  } else {
-    text = fill(prepared.text.prefix, layout);
-    ranked.forEach((item, position) => {
-      const card = prepared.cards.get(item.paper.id)!;
-      const cardValues = values.cards[position]!;
-      const cardValuesText = { why: cardValues.why, upUrl: cardValues.upUrl, downUrl: cardValues.downUrl };
-      html += fill(card.html, escapedValues(cardValuesText));
-      card.text ??= compile(toPlainText(card.rawHtml), prepared.marker);
-      if (position > 0) text += prepared.text.between;
-      text += fill(card.text, cardValuesText);
-    });
+  let text =
+    cards.length === 0 ? fill(prepared.text.empty, layoutText) : fill(prepared.text.prefix, layoutText);
+  // In CARD_SLOTS order; reused for every card.
+  const cardText = ['', '', ''];
+  const cardHtml = ['', '', ''];
+  for (let position = 0; position < cards.length; position++) {
+    const card = cards[position]!;
+    const item = ranked[position]!;
+    const why = whyPair(item.why);
+    const { up, down } = links.feedback(item.paper.id);
+    cardText[0] = why.text;
+    cardText[1] = up.text;
+    cardText[2] = down.text;
+    cardHtml[0] = why.html;
+    cardHtml[1] = up.html;
+    cardHtml[2] = down.html;
+    html += fill(card.html, cardHtml);
+    if (position > 0) text += prepared.text.between;
+    text += fill(card.text, cardText);
   }
   html += fill(prepared.html.suffix, layoutHtml);
-  if (ranked.length > 0) text += fill(prepared.text.suffix, layout);
+  if (cards.length > 0) text += fill(prepared.text.suffix, layoutText);
   return { subject, html, text };
-}
-
-/** Mirrors digestProps' normalisation so filled values equal what the template received. */
-function normalisedLayout(layout: LayoutValues): Record<string, string> {
-  const props = digestProps({ editionLabel: '', senderName: '', postalAddress: '', siteUrl: '' }, layout, []);
-  return Object.fromEntries(LAYOUT_SLOTS.map((name) => [name, props[name]]));
 }
 
 async function renderProps(props: DigestEmailProps): Promise<{ html: string; text: string }> {
@@ -357,11 +596,6 @@ async function renderProps(props: DigestEmailProps): Promise<{ html: string; tex
   return { html, text: toPlainText(html) };
 }
 
-/**
- * The same digest rendered from scratch with React (two renders' worth of work). The
- * reference the fast path must equal, the naive baseline of the benchmark, and the
- * renderer for one-off pages such as view-in-browser.
- */
 /** Only the HTML of a full render: the view-in-browser page. */
 export async function renderDigestHtml(
   config: Config,
@@ -369,18 +603,22 @@ export async function renderDigestHtml(
   recipient: DigestRecipient,
   ranked: RankedPaper[],
 ): Promise<string> {
-  const values = await subscriberValues(config, recipient, ranked);
+  const values = subscriberValues(config, recipient, ranked);
   const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
   return render(createElement(DigestEmailTemplate, referenceProps(edition, values, ranked)));
 }
 
+/**
+ * The same digest rendered from scratch with React (two renders' worth of work). The
+ * reference the fast path must equal, and the naive baseline of the benchmark.
+ */
 export async function renderDigestReference(
   config: Config,
   input: { editionDate: string; frequency?: Frequency },
   recipient: DigestRecipient,
   ranked: RankedPaper[],
 ): Promise<DigestEmail> {
-  const values = await subscriberValues(config, recipient, ranked);
+  const values = subscriberValues(config, recipient, ranked);
   const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
   const element = createElement(DigestEmailTemplate, referenceProps(edition, values, ranked));
   const [html, text] = [await render(element), await render(element, { plainText: true })];
