@@ -6,11 +6,13 @@
  * would: sign up on the landing page, confirm from the outbox, change preferences, get a
  * digest after ingest + planning, vote 👍, view in browser, unsubscribe; and checks the
  * operator's view (export, stats, dashboard, archive) after each step. Screenshots go to
- * test-results/ (kept by CI) and are copied to docs/images/ for the README.
+ * test-results/ (kept by CI); with E2E_UPDATE_DOCS=1 they are also copied to docs/images/
+ * for the README (off by default, so a test run never dirties the work tree).
  *
  * Every wait is bounded, every child runs in its own process group and is killed on any
  * exit, and the last line is a machine-readable `e2e: N passed, M failed`.
- * Options: E2E_CHROMIUM=/path/to/chromium, E2E_HEADED=1, E2E_KEEP=1 (keep the temp D1 dir).
+ * Options: E2E_CHROMIUM=/path/to/chromium, E2E_HEADED=1, E2E_KEEP=1 (keep the temp D1 dir),
+ * E2E_UPDATE_DOCS=1 (refresh the README screenshots).
  */
 import { spawn } from 'node:child_process';
 import {
@@ -274,6 +276,7 @@ async function stats() {
 }
 
 function saveScreenshotForDocs(name) {
+  if (process.env.E2E_UPDATE_DOCS !== '1') return;
   mkdirSync(imagesDir, { recursive: true });
   copyFileSync(path.join(resultsDir, name), path.join(imagesDir, name));
 }
