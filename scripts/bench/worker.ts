@@ -6,7 +6,12 @@
  * metadata; subscribers get random realistic interest profiles.
  */
 
-import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
+import {
+  assembleDigest,
+  type PreparedEdition,
+  prepareEdition,
+  renderDigestReference,
+} from '../../src/digest';
 import { syncLinks } from '../../src/digest/signer';
 import type { Paper, Subscriber } from '../../src/domain';
 import { type Bindings, parseConfig } from '../../src/env';
@@ -54,6 +59,7 @@ function random(seed: number) {
 }
 
 interface State {
+  prepared?: PreparedEdition;
   papers: Paper[];
   subscribers: Subscriber[];
   ranked: RankedPaper[][];
@@ -198,11 +204,11 @@ export default {
         let length = 0;
         for (let i = 0; i < number('count', 100); i++) {
           const subscriber = state.subscribers[i % state.subscribers.length]!;
-          const links = signer.forSubscriber(subscriber, `del-${i}`);
-          length += links.unsubscribe.text.length + links.preferences.text.length;
-          length += links.view.text.length + links.feed.text.length;
+          const tokens = signer.tokens(subscriber, `del-${i}`);
+          length += tokens.unsubscribe.length + tokens.preferences.length;
+          length += tokens.view.length + tokens.feed.length;
           for (const item of state.ranked[i % state.ranked.length]!) {
-            length += links.feedback(item.paper.id).up.text.length;
+            length += tokens.feedback(item.paper.id).length;
           }
         }
         return Response.json({ length });
@@ -211,6 +217,22 @@ export default {
         if (!state) return new Response('setup first', { status: 409 });
         const prepared = await prepareEdition(config, { editionDate, papers: state.papers });
         return Response.json({ cards: prepared.cards.size });
+      }
+      case '/assemble': {
+        // Per-subscriber assembly alone (signing included), against an edition prepared once.
+        if (!state) return new Response('setup first', { status: 409 });
+        state.prepared ??= await prepareEdition(config, { editionDate, papers: state.papers });
+        let bytes = 0;
+        for (let i = 0; i < number('count', state.subscribers.length) && i < state.subscribers.length; i++) {
+          const email = await assembleDigest(
+            state.prepared,
+            config,
+            { subscriber: state.subscribers[i]!, deliveryId: `del-${i}` },
+            state.ranked[i]!,
+          );
+          bytes += email.html.length + email.text.length;
+        }
+        return Response.json({ bytes });
       }
       case '/fast': {
         // End to end: prepare the edition once, then assemble every subscriber's digest.

@@ -16,13 +16,22 @@ import { splitInterests } from '../subscriptions/interests';
 export const MAX_AUTHORS_SHOWN = 3;
 export const SUMMARY_MAX_CHARS = 320;
 
+/** What clean() would change: whitespace other than single inner spaces, zero-width spaces. */
+const UNCLEAN = /[^\S ]|\u200b| {2}|^ | $/;
+
 /** Collapses every whitespace run (including zero-width spaces) to one space and trims. */
 export function clean(text: string | null | undefined): string {
-  return (text ?? '').replace(/[\s\u200b]+/g, ' ').trim();
+  const value = text ?? '';
+  // Most strings are clean already (and get cleaned again per email): a test allocates nothing.
+  return UNCLEAN.test(value) ? value.replace(/[\s\u200b]+/g, ' ').trim() : value;
 }
 
 export function truncate(text: string, max: number): string {
-  const value = clean(text);
+  // Only the start of the cleaned text can show. Cleaning a whole abstract costs more than
+  // the rest of a card, so clean a prefix first: clean(prefix) is a prefix of clean(text),
+  // so when it is already longer than `max` the result below is the same.
+  const head = text.length > 2 * max ? clean(text.slice(0, 2 * max)) : '';
+  const value = head.length > max ? head : clean(text);
   if (value.length <= max) return value;
   const cut = value.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');
@@ -133,9 +142,9 @@ export function statsLabel(paper: Paper): string {
   return parts.join(' · ');
 }
 
+/** The AI summary, or the abstract when there is none (truncate is empty only for blank text). */
 export function summaryText(paper: Paper): string {
-  const summary = clean(paper.aiSummary);
-  return summary ? truncate(summary, SUMMARY_MAX_CHARS) : truncate(paper.abstract, SUMMARY_MAX_CHARS);
+  return truncate(paper.aiSummary ?? '', SUMMARY_MAX_CHARS) || truncate(paper.abstract, SUMMARY_MAX_CHARS);
 }
 
 export function paperUrl(paper: Paper): string {

@@ -48,7 +48,7 @@ import {
   whyLabel,
 } from './format';
 import { escapeHtml } from './html';
-import { syncLinks } from './signer';
+import { type SyncLinks, syncLinks, VOTE_QUERY } from './signer';
 
 export { escapeHtml } from './html';
 
@@ -102,23 +102,35 @@ export interface PreparedEdition {
   cards: Map<string, PreparedCard>;
   /** Holes: LAYOUT_SLOTS. */
   html: { prefix: Template; suffix: Template };
-  text: { prefix: Template; between: string; suffix: Template; empty: Template };
+  /** The link bases the templates were rendered with (links are base + token). */
+  linkBases: SyncLinks['bases'];
+  text: {
+    prefix: Template;
+    between: string;
+    suffix: Template;
+    /** An empty digest (rarely sent) has its own block spacing: rendered on first use. */
+    empty: () => Promise<Template>;
+  };
 }
 
-/** The layout's per-subscriber holes; the order is the order of the values arrays. */
+/**
+ * The layout's per-subscriber holes; the order is the order of the values arrays. Links
+ * are rendered as their real base URL followed by a token hole: tokens are base64url and
+ * '.', the same in text and in HTML, so the assembler drops them in as they are.
+ */
 const LAYOUT_SLOTS = [
   'preheader',
   'countLabel',
   'recipientEmail',
   'interestsLabel',
-  'unsubscribeUrl',
-  'preferencesUrl',
-  'viewInBrowserUrl',
-  'feedUrl',
-] as const satisfies readonly (keyof LayoutValues)[];
+  'unsubscribeToken',
+  'preferencesToken',
+  'viewToken',
+  'feedToken',
+] as const;
 
-/** A card's per-subscriber holes. */
-const CARD_SLOTS = ['why', 'upUrl', 'downUrl'] as const;
+/** A card's per-subscriber holes: the why line and the (shared) 👍/👎 token. */
+const CARD_SLOTS = ['why', 'token'] as const;
 
 function randomMarker(rendered: readonly string[]): string {
   const letters = 'abcdefghijklmnopqrstuvwxyz';
@@ -182,13 +194,28 @@ function fill(template: Template, values: readonly string[]): string {
   return out;
 }
 
-function placeholderLayout(marker: string): LayoutValues {
-  return Object.fromEntries(
-    LAYOUT_SLOTS.map((name) => [name, slot(marker, name)]),
-  ) as unknown as LayoutValues;
+function placeholderLayout(marker: string, bases: SyncLinks['bases']): LayoutValues {
+  return {
+    preheader: slot(marker, 'preheader'),
+    countLabel: slot(marker, 'countLabel'),
+    recipientEmail: slot(marker, 'recipientEmail'),
+    interestsLabel: slot(marker, 'interestsLabel'),
+    unsubscribeUrl: bases.unsubscribe + slot(marker, 'unsubscribeToken'),
+    preferencesUrl: bases.preferences + slot(marker, 'preferencesToken'),
+    viewInBrowserUrl: bases.view + slot(marker, 'viewToken'),
+    feedUrl: bases.feed + slot(marker, 'feedToken'),
+  };
 }
 
-function sentinelCard(marker: string, name: string): PaperCardProps {
+function cardHoles(marker: string, bases: SyncLinks['bases']) {
+  return {
+    why: slot(marker, 'why'),
+    upUrl: bases.feedback + slot(marker, 'token') + VOTE_QUERY.up,
+    downUrl: bases.feedback + slot(marker, 'token') + VOTE_QUERY.down,
+  };
+}
+
+function sentinelCard(marker: string, name: string, bases: SyncLinks['bases']): PaperCardProps {
   return {
     title: slot(marker, `sentinel${name}`),
     url: 'https://example.invalid/sentinel',
@@ -196,9 +223,7 @@ function sentinelCard(marker: string, name: string): PaperCardProps {
     stats: '',
     summary: 'Sentinel',
     links: [{ label: 'arXiv', href: 'https://example.invalid/sentinel' }],
-    why: slot(marker, 'why'),
-    upUrl: slot(marker, 'upUrl'),
-    downUrl: slot(marker, 'downUrl'),
+    ...cardHoles(marker, bases),
   };
 }
 
@@ -296,12 +321,14 @@ async function renderCards(
 export async function prepareEdition(config: Config, input: PrepareEditionInput): Promise<PreparedEdition> {
   const frequency = input.frequency ?? 'daily';
   const edition = editionValues(config, input.editionDate, frequency);
+  const bases = syncLinks(config).bases;
   const papers = dedupe(input.papers);
   // Placeholders for the per-subscriber strings; filled in by assembleDigest.
   const subscriberOnly = { why: '', upUrl: '', downUrl: '' };
   const props = papers.map((paper) => cardProps(paper, subscriberOnly));
   const marker = randomMarker([
     ...Object.values(edition),
+    ...Object.values(bases),
     ...props.flatMap((card) => [
       card.title,
       card.url,
@@ -311,11 +338,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
       ...card.links.map((link) => link.href),
     ]),
   ]);
-  const perSubscriber = {
-    why: slot(marker, 'why'),
-    upUrl: slot(marker, 'upUrl'),
-    downUrl: slot(marker, 'downUrl'),
-  };
+  const perSubscriber = cardHoles(marker, bases);
   const withHoles = props.map((card) => ({ ...card, ...perSubscriber }));
 
   // Group by shape; one paper per shape is the canary rendered for real.
@@ -332,7 +355,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
     else shapes.set(key, [position]);
   });
   const shapeList = [...shapes.values()];
-  const sentinels = [sentinelCard(marker, 'x'), sentinelCard(marker, 'y')];
+  const sentinels = [sentinelCard(marker, 'x', bases), sentinelCard(marker, 'y', bases)];
   const firstBatch = await renderCards(
     [
       ...shapeList.map((members) => shapeProps(withHoles[members[0]!]!, marker)),
@@ -395,7 +418,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
     { html: string; text: string },
   ];
   const layoutHtml = await render(
-    createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker), sentinels)),
+    createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), sentinels)),
   );
   const cardsAt = requireSplit(layoutHtml.indexOf(sentinelX.html + sentinelY.html), 'the card list');
   const htmlPrefix = layoutHtml.slice(0, cardsAt);
@@ -405,22 +428,26 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const xAt = requireSplit(layoutText.indexOf(sentinelX.text), 'the first card text');
   const afterX = layoutText.slice(xAt + sentinelX.text.length);
   const yAt = requireSplit(afterX.indexOf(sentinelY.text), 'the second card text');
-  // An empty digest (not normally sent) has its own block spacing: render it as such.
-  const emptyHtml = await render(
-    createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker), [])),
-  );
   const layout = (source: string) => bind(compile(source, marker), {}, LAYOUT_SLOTS);
+  let emptyText: Promise<Template> | undefined;
+  const empty = () => {
+    emptyText ??= render(
+      createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), [])),
+    ).then((html) => layout(toPlainText(html)));
+    return emptyText;
+  };
   return {
     editionDate: input.editionDate,
     frequency,
     edition,
     cards,
     html: { prefix: layout(htmlPrefix), suffix: layout(htmlSuffix) },
+    linkBases: bases,
     text: {
       prefix: layout(layoutText.slice(0, xAt)),
       between: afterX.slice(0, yAt),
       suffix: layout(afterX.slice(yAt + sentinelY.text.length)),
-      empty: layout(toPlainText(emptyHtml)),
+      empty,
     },
   };
 }
@@ -480,21 +507,26 @@ function subscriberValues(
   ranked: readonly RankedPaper[],
 ): SubscriberValues {
   const { subscriber, deliveryId } = recipient;
-  const links = syncLinks(config).forSubscriber(subscriber, deliveryId);
+  const { bases, tokens } = syncLinks(config);
+  const signed = tokens(subscriber, deliveryId);
   return {
     layout: {
       preheader: preheaderFor(ranked),
       countLabel: countLabel(ranked.length),
       recipientEmail: subscriber.email,
       interestsLabel: interestsLabel(subscriber.interests),
-      unsubscribeUrl: links.unsubscribe.text,
-      preferencesUrl: links.preferences.text,
-      viewInBrowserUrl: links.view.text,
-      feedUrl: links.feed.text,
+      unsubscribeUrl: bases.unsubscribe + signed.unsubscribe,
+      preferencesUrl: bases.preferences + signed.preferences,
+      viewInBrowserUrl: bases.view + signed.view,
+      feedUrl: bases.feed + signed.feed,
     },
     cards: ranked.map((item) => {
-      const { up, down } = links.feedback(item.paper.id);
-      return { why: whyLabel(item.why), upUrl: up.text, downUrl: down.text };
+      const token = signed.feedback(item.paper.id);
+      return {
+        why: whyLabel(item.why),
+        upUrl: bases.feedback + token + VOTE_QUERY.up,
+        downUrl: bases.feedback + token + VOTE_QUERY.down,
+      };
     }),
   };
 }
@@ -517,20 +549,22 @@ export async function assembleDigest(
   recipient: DigestRecipient,
   ranked: RankedPaper[],
 ): Promise<DigestEmail> {
+  const links = syncLinks(config);
   const cards: PreparedCard[] = [];
   for (const item of ranked) {
     const card = prepared.cards.get(item.paper.id);
-    if (!card) {
-      // A paper outside the prepared edition: correct but slow, so say so in the logs.
-      console.warn(JSON.stringify({ event: 'digest_fallback_render', deliveryId: recipient.deliveryId }));
-      const values = subscriberValues(config, recipient, ranked);
-      const full = await renderProps(referenceProps(prepared.edition, values, ranked));
-      return { subject: subjectFor(ranked, prepared.editionDate), ...full };
-    }
-    cards.push(card);
+    if (card) cards.push(card);
+  }
+  if (cards.length < ranked.length || !sameBases(links.bases, prepared.linkBases)) {
+    // A paper outside the prepared edition, or links for another PUBLIC_URL than the
+    // edition was prepared with: correct but slow, so say so in the logs.
+    console.warn(JSON.stringify({ event: 'digest_fallback_render', deliveryId: recipient.deliveryId }));
+    const values = subscriberValues(config, recipient, ranked);
+    const full = await renderProps(referenceProps(prepared.edition, values, ranked));
+    return { subject: subjectFor(ranked, prepared.editionDate), ...full };
   }
   const { subscriber, deliveryId } = recipient;
-  const links = syncLinks(config).forSubscriber(subscriber, deliveryId);
+  const signed = links.tokens(subscriber, deliveryId);
   const top = cards[0];
   const subject = subjectLine(cards.length, top?.subjectTitle, prepared.editionDate);
   const preheader = clean(
@@ -548,39 +582,39 @@ export async function assembleDigest(
     count.text,
     email,
     interests.text,
-    links.unsubscribe.text,
-    links.preferences.text,
-    links.view.text,
-    links.feed.text,
+    signed.unsubscribe,
+    signed.preferences,
+    signed.view,
+    signed.feed,
   ];
   const layoutHtml = [
     escapeHtml(preheader),
     count.html,
     escapeHtml(email),
     interests.html,
-    links.unsubscribe.html,
-    links.preferences.html,
-    links.view.html,
-    links.feed.html,
+    signed.unsubscribe,
+    signed.preferences,
+    signed.view,
+    signed.feed,
   ];
 
   let html = fill(prepared.html.prefix, layoutHtml);
   let text =
-    cards.length === 0 ? fill(prepared.text.empty, layoutText) : fill(prepared.text.prefix, layoutText);
+    cards.length === 0
+      ? fill(await prepared.text.empty(), layoutText)
+      : fill(prepared.text.prefix, layoutText);
   // In CARD_SLOTS order; reused for every card.
-  const cardText = ['', '', ''];
-  const cardHtml = ['', '', ''];
+  const cardText = ['', ''];
+  const cardHtml = ['', ''];
   for (let position = 0; position < cards.length; position++) {
     const card = cards[position]!;
     const item = ranked[position]!;
     const why = whyPair(item.why);
-    const { up, down } = links.feedback(item.paper.id);
+    const token = signed.feedback(item.paper.id);
     cardText[0] = why.text;
-    cardText[1] = up.text;
-    cardText[2] = down.text;
+    cardText[1] = token;
     cardHtml[0] = why.html;
-    cardHtml[1] = up.html;
-    cardHtml[2] = down.html;
+    cardHtml[1] = token;
     html += fill(card.html, cardHtml);
     if (position > 0) text += prepared.text.between;
     text += fill(card.text, cardText);
@@ -588,6 +622,17 @@ export async function assembleDigest(
   html += fill(prepared.html.suffix, layoutHtml);
   if (cards.length > 0) text += fill(prepared.text.suffix, layoutText);
   return { subject, html, text };
+}
+
+function sameBases(a: SyncLinks['bases'], b: SyncLinks['bases']): boolean {
+  return (
+    a === b ||
+    (a.unsubscribe === b.unsubscribe &&
+      a.preferences === b.preferences &&
+      a.feedback === b.feedback &&
+      a.view === b.view &&
+      a.feed === b.feed)
+  );
 }
 
 async function renderProps(props: DigestEmailProps): Promise<{ html: string; text: string }> {

@@ -15,7 +15,6 @@
  */
 import type { Config } from '../env';
 import type { TokenClaims } from '../tokens';
-import { escapeHtml } from './html';
 
 const ROUND_CONSTANTS = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
@@ -31,26 +30,41 @@ const INITIAL = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
 
-/** Message schedule scratch, shared: compress is synchronous and not re-entrant. */
-const SCHEDULE = new Int32Array(64);
+const bigSigma0 = (x: number) =>
+  ((x >>> 2) | (x << 30)) ^ ((x >>> 13) | (x << 19)) ^ ((x >>> 22) | (x << 10));
+const bigSigma1 = (x: number) => ((x >>> 6) | (x << 26)) ^ ((x >>> 11) | (x << 21)) ^ ((x >>> 25) | (x << 7));
+const sigma0 = (x: number) => ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+const sigma1 = (x: number) => ((x >>> 17) | (x << 15)) ^ ((x >>> 19) | (x << 13)) ^ (x >>> 10);
 
 /**
  * One SHA-256 compression of the 16 big-endian words at `words[offset]` into `state`.
- * Taking words rather than bytes keeps byte packing out of the hot loop.
+ *
+ * Written out rather than looped because it is the unit of cost (43 per email): the 16
+ * message words live in local variables, the schedule is updated in place 16 words at a
+ * time, and the eight working variables are renamed round by round instead of shifted,
+ * which measured ~25% faster in workerd than the textbook loop over a 64-word array.
+ * Rounds repeat the pattern t = h + Σ1(e) + Ch(e,f,g) + K + w; d += t; h = t + Σ0(a) +
+ * Maj(a,b,c), with (a…h) rotating one place per round. The tests compare every HMAC with
+ * WebCrypto.
  */
 function compress(state: Int32Array, words: Int32Array, offset: number): void {
-  // Bundlers turn module-level `const` into `var`, which V8 must re-load on every access
-  // in the loops below; local constants measured 1.4× faster.
-  const W = SCHEDULE;
   const K = ROUND_CONSTANTS;
-  for (let i = 0; i < 16; i++) W[i] = words[offset + i]!;
-  for (let i = 16; i < 64; i++) {
-    const w15 = W[i - 15]!;
-    const w2 = W[i - 2]!;
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
-  }
+  let w0 = words[offset + 0]!;
+  let w1 = words[offset + 1]!;
+  let w2 = words[offset + 2]!;
+  let w3 = words[offset + 3]!;
+  let w4 = words[offset + 4]!;
+  let w5 = words[offset + 5]!;
+  let w6 = words[offset + 6]!;
+  let w7 = words[offset + 7]!;
+  let w8 = words[offset + 8]!;
+  let w9 = words[offset + 9]!;
+  let w10 = words[offset + 10]!;
+  let w11 = words[offset + 11]!;
+  let w12 = words[offset + 12]!;
+  let w13 = words[offset + 13]!;
+  let w14 = words[offset + 14]!;
+  let w15 = words[offset + 15]!;
   let a = state[0]!;
   let b = state[1]!;
   let c = state[2]!;
@@ -59,20 +73,75 @@ function compress(state: Int32Array, words: Int32Array, offset: number): void {
   let f = state[5]!;
   let g = state[6]!;
   let h = state[7]!;
-  for (let i = 0; i < 64; i++) {
-    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + ch + K[i]! + W[i]!) | 0;
-    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + ((s0 + maj) | 0)) | 0;
+  let t: number;
+  for (let i = 0; i < 64; i += 16) {
+    if (i > 0) {
+      // Message schedule for rounds i..i+15, in place over the previous 16 words.
+      w0 = (w0 + sigma0(w1) + w9 + sigma1(w14)) | 0;
+      w1 = (w1 + sigma0(w2) + w10 + sigma1(w15)) | 0;
+      w2 = (w2 + sigma0(w3) + w11 + sigma1(w0)) | 0;
+      w3 = (w3 + sigma0(w4) + w12 + sigma1(w1)) | 0;
+      w4 = (w4 + sigma0(w5) + w13 + sigma1(w2)) | 0;
+      w5 = (w5 + sigma0(w6) + w14 + sigma1(w3)) | 0;
+      w6 = (w6 + sigma0(w7) + w15 + sigma1(w4)) | 0;
+      w7 = (w7 + sigma0(w8) + w0 + sigma1(w5)) | 0;
+      w8 = (w8 + sigma0(w9) + w1 + sigma1(w6)) | 0;
+      w9 = (w9 + sigma0(w10) + w2 + sigma1(w7)) | 0;
+      w10 = (w10 + sigma0(w11) + w3 + sigma1(w8)) | 0;
+      w11 = (w11 + sigma0(w12) + w4 + sigma1(w9)) | 0;
+      w12 = (w12 + sigma0(w13) + w5 + sigma1(w10)) | 0;
+      w13 = (w13 + sigma0(w14) + w6 + sigma1(w11)) | 0;
+      w14 = (w14 + sigma0(w15) + w7 + sigma1(w12)) | 0;
+      w15 = (w15 + sigma0(w0) + w8 + sigma1(w13)) | 0;
+    }
+    t = (h + bigSigma1(e) + ((e & f) ^ (~e & g)) + K[i + 0]! + w0) | 0;
+    d = (d + t) | 0;
+    h = (t + bigSigma0(a) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    t = (g + bigSigma1(d) + ((d & e) ^ (~d & f)) + K[i + 1]! + w1) | 0;
+    c = (c + t) | 0;
+    g = (t + bigSigma0(h) + ((h & a) ^ (h & b) ^ (a & b))) | 0;
+    t = (f + bigSigma1(c) + ((c & d) ^ (~c & e)) + K[i + 2]! + w2) | 0;
+    b = (b + t) | 0;
+    f = (t + bigSigma0(g) + ((g & h) ^ (g & a) ^ (h & a))) | 0;
+    t = (e + bigSigma1(b) + ((b & c) ^ (~b & d)) + K[i + 3]! + w3) | 0;
+    a = (a + t) | 0;
+    e = (t + bigSigma0(f) + ((f & g) ^ (f & h) ^ (g & h))) | 0;
+    t = (d + bigSigma1(a) + ((a & b) ^ (~a & c)) + K[i + 4]! + w4) | 0;
+    h = (h + t) | 0;
+    d = (t + bigSigma0(e) + ((e & f) ^ (e & g) ^ (f & g))) | 0;
+    t = (c + bigSigma1(h) + ((h & a) ^ (~h & b)) + K[i + 5]! + w5) | 0;
+    g = (g + t) | 0;
+    c = (t + bigSigma0(d) + ((d & e) ^ (d & f) ^ (e & f))) | 0;
+    t = (b + bigSigma1(g) + ((g & h) ^ (~g & a)) + K[i + 6]! + w6) | 0;
+    f = (f + t) | 0;
+    b = (t + bigSigma0(c) + ((c & d) ^ (c & e) ^ (d & e))) | 0;
+    t = (a + bigSigma1(f) + ((f & g) ^ (~f & h)) + K[i + 7]! + w7) | 0;
+    e = (e + t) | 0;
+    a = (t + bigSigma0(b) + ((b & c) ^ (b & d) ^ (c & d))) | 0;
+    t = (h + bigSigma1(e) + ((e & f) ^ (~e & g)) + K[i + 8]! + w8) | 0;
+    d = (d + t) | 0;
+    h = (t + bigSigma0(a) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    t = (g + bigSigma1(d) + ((d & e) ^ (~d & f)) + K[i + 9]! + w9) | 0;
+    c = (c + t) | 0;
+    g = (t + bigSigma0(h) + ((h & a) ^ (h & b) ^ (a & b))) | 0;
+    t = (f + bigSigma1(c) + ((c & d) ^ (~c & e)) + K[i + 10]! + w10) | 0;
+    b = (b + t) | 0;
+    f = (t + bigSigma0(g) + ((g & h) ^ (g & a) ^ (h & a))) | 0;
+    t = (e + bigSigma1(b) + ((b & c) ^ (~b & d)) + K[i + 11]! + w11) | 0;
+    a = (a + t) | 0;
+    e = (t + bigSigma0(f) + ((f & g) ^ (f & h) ^ (g & h))) | 0;
+    t = (d + bigSigma1(a) + ((a & b) ^ (~a & c)) + K[i + 12]! + w12) | 0;
+    h = (h + t) | 0;
+    d = (t + bigSigma0(e) + ((e & f) ^ (e & g) ^ (f & g))) | 0;
+    t = (c + bigSigma1(h) + ((h & a) ^ (~h & b)) + K[i + 13]! + w13) | 0;
+    g = (g + t) | 0;
+    c = (t + bigSigma0(d) + ((d & e) ^ (d & f) ^ (e & f))) | 0;
+    t = (b + bigSigma1(g) + ((g & h) ^ (~g & a)) + K[i + 14]! + w14) | 0;
+    f = (f + t) | 0;
+    b = (t + bigSigma0(c) + ((c & d) ^ (c & e) ^ (d & e))) | 0;
+    t = (a + bigSigma1(f) + ((f & g) ^ (~f & h)) + K[i + 15]! + w15) | 0;
+    e = (e + t) | 0;
+    a = (t + bigSigma0(b) + ((b & c) ^ (b & d) ^ (c & d))) | 0;
   }
   state[0] = (state[0]! + a) | 0;
   state[1] = (state[1]! + b) | 0;
@@ -226,57 +295,91 @@ export function base64Url(bytes: Uint8Array, length = bytes.length): string {
   return out;
 }
 
-/** ASCII bytes of a base64url string (the token body is what gets MACed). */
-function asciiBytes(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
 const bodyState = new Int32Array(8);
 const blockWords = new Int32Array(16);
 
 /**
- * HMAC-SHA256 of an ASCII string (a token body) straight from its char codes, without
- * allocating: four of these per email. The result is in the shared `macBytes`.
+ * HMAC-SHA256 of the ASCII bytes `bytes[0, length)` (a token body) without allocating.
+ * The result is in the shared `macBytes`.
  */
-function hmacAscii(mac: KeyedMac, text: string): Uint8Array {
+function hmacAscii(mac: KeyedMac, bytes: Uint8Array, length: number): Uint8Array {
   bodyState.set(mac.inner);
-  const full = text.length >>> 6;
+  const full = length >>> 6;
   for (let block = 0; block < full; block++) {
     for (let i = 0, j = block * 64; i < 16; i++, j += 4) {
-      blockWords[i] =
-        (text.charCodeAt(j) << 24) |
-        (text.charCodeAt(j + 1) << 16) |
-        (text.charCodeAt(j + 2) << 8) |
-        text.charCodeAt(j + 3);
+      blockWords[i] = (bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!;
     }
     compress(bodyState, blockWords, 0);
   }
-  const rest = text.length - full * 64;
+  const rest = length - full * 64;
   reserve(rest);
-  for (let i = 0; i < rest; i++) tailBytes[i] = text.charCodeAt(full * 64 + i);
+  for (let i = 0; i < rest; i++) tailBytes[i] = bytes[full * 64 + i]!;
   finish(bodyState, 64 + full * 64, rest);
   return outerHash(mac);
 }
 
-let jsonBytes = new Uint8Array(512);
+const BASE64_CODES = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0));
 
-/** base64url of the UTF-8 of `json`; claims are ASCII unless an id is not. */
-function base64Json(json: string): string {
-  if (json.length > jsonBytes.length) jsonBytes = new Uint8Array(json.length * 2);
-  for (let i = 0; i < json.length; i++) {
-    const code = json.charCodeAt(i);
-    if (code > 127) return base64Url(encoder.encode(json));
-    jsonBytes[i] = code;
+/** Writes the unpadded base64url ASCII codes of `bytes[0, length)` at out[at]; returns the end. */
+function base64Codes(bytes: Uint8Array, length: number, out: Uint8Array, at: number): number {
+  let o = at;
+  let i = 0;
+  for (; i + 2 < length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out[o++] = BASE64_CODES[n >>> 18]!;
+    out[o++] = BASE64_CODES[(n >>> 12) & 63]!;
+    out[o++] = BASE64_CODES[(n >>> 6) & 63]!;
+    out[o++] = BASE64_CODES[n & 63]!;
   }
-  return base64Url(jsonBytes, json.length);
+  const rest = length - i;
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = BASE64_CODES[n >>> 18]!;
+    out[o++] = BASE64_CODES[(n >>> 12) & 63]!;
+    if (rest === 2) out[o++] = BASE64_CODES[(n >>> 6) & 63]!;
+  }
+  return o;
 }
 
-/** `base64url(JSON) + "." + base64url(HMAC(body))`, exactly as signToken builds it. */
+let utf8Scratch = new Uint8Array(512);
+
+/**
+ * UTF-8 of `text` in a scratch buffer, valid until the next call. Claims are ASCII unless
+ * an id is not, and copying char codes is much cheaper than a TextEncoder call.
+ */
+function utf8(text: string): { bytes: Uint8Array; length: number } {
+  if (text.length > utf8Scratch.length) utf8Scratch = new Uint8Array(text.length * 2);
+  const bytes = utf8Scratch;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 127) {
+      const encoded = encoder.encode(text);
+      return { bytes: encoded, length: encoded.length };
+    }
+    bytes[i] = code;
+  }
+  return { bytes, length: text.length };
+}
+
+let tokenCodes = new Uint8Array(1024);
+/** ASCII → string in one native call, cheaper than building it a character pair at a time. */
+const asciiDecoder = new TextDecoder();
+
+/**
+ * `base64url(JSON) + "." + base64url(HMAC(body))`, exactly as signToken builds it, working
+ * in byte buffers: the JSON's bytes, the body's ASCII codes (hashed as they are) and the
+ * token, decoded to a string once.
+ */
 function signJson(mac: KeyedMac, json: string): string {
-  const body = base64Json(json);
-  return `${body}.${base64Url(hmacAscii(mac, body), 32)}`;
+  const { bytes, length } = utf8(json);
+  const bodyLength = Math.ceil((length * 4) / 3);
+  if (bodyLength + 48 > tokenCodes.length) tokenCodes = new Uint8Array((bodyLength + 48) * 2);
+  const codes = tokenCodes;
+  base64Codes(bytes, length, codes, 0);
+  hmacAscii(mac, codes, bodyLength);
+  codes[bodyLength] = 0x2e; // '.'
+  const end = base64Codes(macBytes, 32, codes, bodyLength + 1);
+  return asciiDecoder.decode(codes.subarray(0, end));
 }
 
 interface LinkSubject {
@@ -284,36 +387,35 @@ interface LinkSubject {
   tokenVersion: number;
 }
 
-/** A URL both as text and as HTML-escaped attribute value (what React would emit). */
-export interface LinkPair {
-  text: string;
-  html: string;
-}
+/** The query that follows a feedback token, as src/links.ts appends it. */
+export const VOTE_QUERY = { up: '&vote=up', down: '&vote=down' } as const;
 
-/** One subscriber's links, signed once; the per-paper 👍/👎 links on demand. */
-export interface SubscriberLinks {
-  unsubscribe: LinkPair;
-  preferences: LinkPair;
-  view: LinkPair;
-  feed: LinkPair;
+/** One subscriber's link tokens; a link is `bases[kind] + token` (+ VOTE_QUERY for feedback). */
+export interface SubscriberTokens {
+  unsubscribe: string;
+  preferences: string;
+  view: string;
+  feed: string;
   /** 👍 and 👎 share one token per (subscriber, paper): only the `vote` parameter differs. */
-  feedback(paperId: string): { up: LinkPair; down: LinkPair };
+  feedback(paperId: string): string;
 }
 
 export interface SyncLinks {
+  /** Each link's URL up to its token: `https://…/unsubscribe?token=`. */
+  bases: { unsubscribe: string; preferences: string; feedback: string; view: string; feed: string };
+  tokens(subscriber: LinkSubject, deliveryId: string): SubscriberTokens;
   unsubscribe(subscriber: LinkSubject): string;
   preferences(subscriber: LinkSubject): string;
   feedback(subscriber: LinkSubject, paperId: string, vote: 'up' | 'down'): string;
   view(subscriber: LinkSubject, deliveryId: string): string;
   feed(subscriber: LinkSubject): string;
-  forSubscriber(subscriber: LinkSubject, deliveryId: string): SubscriberLinks;
 }
 
 /** The feedback claims' JSON ends `…,"x":` + JSON(paper id) + `}`; see FeedbackSigner. */
 interface FeedbackTail {
-  /** base64url of the leftover head bytes + the paper part, as text and bytes. */
+  /** base64url of the leftover head bytes + the paper part, as text and ASCII codes. */
   text: string;
-  bytes: Uint8Array;
+  codes: Uint8Array;
 }
 
 const TAIL_CACHE = 20_000;
@@ -331,31 +433,31 @@ class FeedbackSigner {
   private readonly headText: string;
   private readonly midstate: Int32Array;
   private readonly absorbed: number;
-  /** Body bytes after the absorbed blocks that belong to headText. */
+  /** ASCII codes of headText after the absorbed blocks. */
   private readonly headRest: Uint8Array;
   private readonly tails: Map<string, FeedbackTail>;
   private readonly leftover: Uint8Array;
 
   constructor(
     private readonly mac: KeyedMac,
-    subscriber: LinkSubject,
+    head: string,
     tailCache: Map<string, FeedbackTail>[],
   ) {
-    const head = encoder.encode(
-      `{"p":"feedback","s":${JSON.stringify(subscriber.id)},"v":${JSON.stringify(subscriber.tokenVersion)},"x":`,
-    );
-    const whole = head.length - (head.length % 3);
-    this.leftover = head.slice(whole);
+    const { bytes, length: headLength } = utf8(head);
+    const whole = headLength - (headLength % 3);
+    this.leftover = bytes.slice(whole, headLength);
     this.tails = tailCache[this.leftover.length]!;
-    this.headText = base64Url(head, whole);
-    const full = Math.floor(this.headText.length / 64);
-    const bytes = asciiBytes(this.headText);
-    const words = new Int32Array(Math.max(full, 1) * 16);
-    pack(bytes, words, full);
+    const codes = new Uint8Array(Math.ceil((whole * 4) / 3) + 64);
+    const length = base64Codes(bytes, whole, codes, 0);
+    this.headText = asciiDecoder.decode(codes.subarray(0, length));
+    const full = length >>> 6;
     this.midstate = mac.inner.slice();
-    for (let block = 0; block < full; block++) compress(this.midstate, words, block * 16);
+    for (let block = 0; block < full; block++) {
+      pack(codes.subarray(block * 64), blockWords, 1);
+      compress(this.midstate, blockWords, 0);
+    }
     this.absorbed = 64 + full * 64;
-    this.headRest = bytes.slice(full * 64);
+    this.headRest = codes.slice(full * 64, length);
   }
 
   private tail(paperId: string): FeedbackTail {
@@ -366,7 +468,7 @@ class FeedbackSigner {
       bytes.set(this.leftover);
       bytes.set(paper, this.leftover.length);
       const text = base64Url(bytes);
-      tail = { text, bytes: asciiBytes(text) };
+      tail = { text, codes: Uint8Array.from(text, (char) => char.charCodeAt(0)) };
       if (this.tails.size >= TAIL_CACHE) this.tails.clear();
       this.tails.set(paperId, tail);
     }
@@ -375,10 +477,10 @@ class FeedbackSigner {
 
   token(paperId: string): string {
     const tail = this.tail(paperId);
-    const length = this.headRest.length + tail.bytes.length;
+    const length = this.headRest.length + tail.codes.length;
     reserve(length);
     tailBytes.set(this.headRest);
-    tailBytes.set(tail.bytes, this.headRest.length);
+    tailBytes.set(tail.codes, this.headRest.length);
     finish(this.midstate, this.absorbed, length);
     return `${this.headText}${tail.text}.${base64Url(outerHash(this.mac), 32)}`;
   }
@@ -391,55 +493,47 @@ export function syncLinks(config: Pick<Config, 'TOKEN_SECRET' | 'PUBLIC_URL'>): 
   const cached = builders.get(config);
   if (cached) return cached;
   const mac = keyed(config.TOKEN_SECRET);
-  const sign = (claims: TokenClaims) => signJson(mac, JSON.stringify(claims));
   // Same resolution as links.ts (new URL(path, PUBLIC_URL/)); tokens are base64url and
-  // '.', which URLSearchParams leaves as they are, and never need HTML escaping, so only
-  // the fixed parts are escaped, once.
-  const base = (path: string) => {
-    const text = `${new URL(path, `${config.PUBLIC_URL}/`).toString()}?token=`;
-    return { text, html: escapeHtml(text) };
-  };
-  const paths = {
+  // '.', which URLSearchParams leaves as they are.
+  const base = (path: string) => `${new URL(path, `${config.PUBLIC_URL}/`).toString()}?token=`;
+  const bases = {
     unsubscribe: base('/unsubscribe'),
     preferences: base('/preferences'),
     feedback: base('/feedback'),
     view: base('/digest'),
     feed: base('/feed'),
   };
-  const pair = (path: LinkPair, token: string, query = '', queryHtml = query): LinkPair => ({
-    text: path.text + token + query,
-    html: path.html + token + queryHtml,
-  });
   const tailCache = [new Map(), new Map(), new Map()];
+  // The claims JSON exactly as JSON.stringify({p, s, v, x?}) writes it.
+  const subjectJson = (s: LinkSubject) => `"s":${JSON.stringify(s.id)},"v":${JSON.stringify(s.tokenVersion)}`;
   let last: { id: string; tokenVersion: number; signer: FeedbackSigner } | null = null;
   const feedbackSigner = (s: LinkSubject) => {
     if (last?.id !== s.id || last.tokenVersion !== s.tokenVersion) {
-      last = { id: s.id, tokenVersion: s.tokenVersion, signer: new FeedbackSigner(mac, s, tailCache) };
+      const head = `{"p":"feedback",${subjectJson(s)},"x":`;
+      last = { id: s.id, tokenVersion: s.tokenVersion, signer: new FeedbackSigner(mac, head, tailCache) };
     }
     return last.signer;
   };
+  const tokens = (s: LinkSubject, deliveryId: string): SubscriberTokens => {
+    const sv = subjectJson(s);
+    const signer = feedbackSigner(s);
+    return {
+      unsubscribe: signJson(mac, `{"p":"unsubscribe",${sv}}`),
+      preferences: signJson(mac, `{"p":"preferences",${sv}}`),
+      view: signJson(mac, `{"p":"view",${sv},"x":${JSON.stringify(deliveryId)}}`),
+      feed: signJson(mac, `{"p":"feed",${sv}}`),
+      feedback: (paperId) => signer.token(paperId),
+    };
+  };
+  const sign = (claims: TokenClaims) => signJson(mac, JSON.stringify(claims));
   const links: SyncLinks = {
-    unsubscribe: (s) => paths.unsubscribe.text + sign({ p: 'unsubscribe', s: s.id, v: s.tokenVersion }),
-    preferences: (s) => paths.preferences.text + sign({ p: 'preferences', s: s.id, v: s.tokenVersion }),
-    feedback: (s, paperId, vote) => `${paths.feedback.text}${feedbackSigner(s).token(paperId)}&vote=${vote}`,
-    view: (s, deliveryId) => paths.view.text + sign({ p: 'view', s: s.id, v: s.tokenVersion, x: deliveryId }),
-    feed: (s) => paths.feed.text + sign({ p: 'feed', s: s.id, v: s.tokenVersion }),
-    forSubscriber: (s, deliveryId) => {
-      const signer = feedbackSigner(s);
-      return {
-        unsubscribe: pair(paths.unsubscribe, sign({ p: 'unsubscribe', s: s.id, v: s.tokenVersion })),
-        preferences: pair(paths.preferences, sign({ p: 'preferences', s: s.id, v: s.tokenVersion })),
-        view: pair(paths.view, sign({ p: 'view', s: s.id, v: s.tokenVersion, x: deliveryId })),
-        feed: pair(paths.feed, sign({ p: 'feed', s: s.id, v: s.tokenVersion })),
-        feedback: (paperId) => {
-          const token = signer.token(paperId);
-          return {
-            up: pair(paths.feedback, token, '&vote=up', '&amp;vote=up'),
-            down: pair(paths.feedback, token, '&vote=down', '&amp;vote=down'),
-          };
-        },
-      };
-    },
+    bases,
+    tokens,
+    unsubscribe: (s) => bases.unsubscribe + sign({ p: 'unsubscribe', s: s.id, v: s.tokenVersion }),
+    preferences: (s) => bases.preferences + sign({ p: 'preferences', s: s.id, v: s.tokenVersion }),
+    feedback: (s, paperId, vote) => bases.feedback + feedbackSigner(s).token(paperId) + VOTE_QUERY[vote],
+    view: (s, deliveryId) => bases.view + sign({ p: 'view', s: s.id, v: s.tokenVersion, x: deliveryId }),
+    feed: (s) => bases.feed + sign({ p: 'feed', s: s.id, v: s.tokenVersion }),
   };
   builders.set(config, links);
   return links;
