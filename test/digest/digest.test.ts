@@ -147,6 +147,46 @@ describe('fast path equals a full React render', () => {
       expect(fast.text).toBe(full.text);
     }
   });
+  it('also for cards React must render itself and for every optional part missing', async () => {
+    // Card strings the per-shape templates cannot reproduce by escaping (React rewrites
+    // javascript: URLs; html-to-text hides an href equal to the link text, strips mailto:
+    // and drops #anchors) and shapes with authors, stats or summary missing.
+    const base = hostilePapers().slice(0, 8);
+    const longId = `2411.${'9'.repeat(90)}`;
+    const papers: Paper[] = [
+      { ...base[0]!, links: { ...base[0]!.links, code: 'javascript:alert(1)' } },
+      {
+        ...base[1]!,
+        title: 'https://arxiv.org/abs/2411.00001',
+        links: { ...base[1]!.links, abs: 'https://arxiv.org/abs/2411.00001', hf: null },
+      },
+      { ...base[2]!, links: { ...base[2]!.links, project: 'mailto:team@example.org' } },
+      { ...base[3]!, links: { ...base[3]!.links, code: '#code' } },
+      { ...base[4]!, links: { ...base[4]!.links, hf: 'https://huggingface.co/papers/a b' } },
+      { ...base[5]!, authors: [], upvotes: 0, numComments: 0, githubStars: null },
+      { ...base[6]!, aiSummary: null, abstract: '  \u200b ', title: ' \u2028 ' },
+      {
+        ...base[7]!,
+        id: longId,
+        links: { ...base[7]!.links, abs: `https://arxiv.org/abs/${longId}`, hf: null },
+      },
+    ];
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    for (const [n, id] of ['plain', 'ünï"cødé\'<&>', crypto.randomUUID()].entries()) {
+      const reader = subscriber(id, { tokenVersion: n + 1 });
+      const ranked = papers.map((paper, position) => ({
+        paper,
+        score: 1,
+        why: position % 2 ? ['matches “RLHF”'] : [],
+      }));
+      const recipient = { subscriber: reader, deliveryId: `del-${n}` };
+      const fast = await assembleDigest(prepared, config, recipient, ranked);
+      const full = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, ranked);
+      expect(fast.html).toBe(full.html);
+      expect(fast.text).toBe(full.text);
+      expect(fast.subject).toBe(full.subject);
+    }
+  });
 });
 
 describe('digest content', () => {
