@@ -8,7 +8,9 @@
  * Multi-row reads and writes pass their ids as one JSON parameter (`json_each(?)`), so a
  * message of 100 subscribers costs a handful of statements whatever D1's 100-parameter limit.
  */
+
 import type { Frequency } from '../domain';
+import { chunk } from './chunk';
 
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
 
@@ -82,12 +84,6 @@ const fromRow = (row: DeliveryRow): Delivery => ({
 const json = (value: unknown) => JSON.stringify(value);
 /** Rows per multi-row statement: keeps each JSON parameter well under D1's size limits. */
 const ROWS_PER_STATEMENT = 500;
-
-function split<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
-  const parts: T[][] = [];
-  for (let start = 0; start < items.length; start += size) parts.push(items.slice(start, start + size));
-  return parts;
-}
 
 // ---------------------------------------------------------------------------------------
 // Planner
@@ -170,7 +166,7 @@ export async function insertQueuedDeliveries(
 ): Promise<NewDelivery[]> {
   if (rows.length === 0) return [];
   const results = await db.batch<{ id: string; subscriber_id: string; period_key: string }>(
-    split(rows).map((part) =>
+    chunk(rows, ROWS_PER_STATEMENT).map((part) =>
       db
         .prepare(
           `INSERT OR IGNORE INTO deliveries
@@ -238,7 +234,7 @@ export async function listOrphanedDeliveries(
 export async function markEnqueued(db: D1Database, ids: string[], now: string | null): Promise<void> {
   if (ids.length === 0) return;
   await db.batch(
-    split(ids).map((part) =>
+    chunk(ids, ROWS_PER_STATEMENT).map((part) =>
       db
         .prepare(
           `UPDATE deliveries SET enqueued_at = ?1
@@ -333,7 +329,7 @@ export interface SkipDecision {
 export async function markSkipped(db: D1Database, skips: SkipDecision[], now: string): Promise<void> {
   if (skips.length === 0) return;
   await db.batch(
-    split(skips).map((part) =>
+    chunk(skips, ROWS_PER_STATEMENT).map((part) =>
       db
         .prepare(
           `UPDATE deliveries SET status = 'skipped', error = skip.reason, updated_at = ?1, enqueued_at = NULL
@@ -426,7 +422,7 @@ export async function markSent(
 ): Promise<void> {
   if (sent.length === 0) return;
   const statements: D1PreparedStatement[] = [];
-  for (const part of split(sent)) {
+  for (const part of chunk(sent, ROWS_PER_STATEMENT)) {
     statements.push(
       db
         .prepare(
@@ -442,7 +438,7 @@ export async function markSent(
   const papers = sent.flatMap((item) =>
     item.paperIds.map((paperId) => ({ s: item.subscriberId, p: paperId, d: item.id })),
   );
-  for (const part of split(papers, 1000)) {
+  for (const part of chunk(papers, 1000)) {
     statements.push(
       db
         .prepare(
@@ -459,7 +455,7 @@ export async function markSent(
 export async function markFailed(db: D1Database, ids: string[], reason: string, now: string): Promise<void> {
   if (ids.length === 0) return;
   await db.batch(
-    split(ids).map((part) =>
+    chunk(ids, ROWS_PER_STATEMENT).map((part) =>
       db
         .prepare(
           `UPDATE deliveries SET status = 'failed', error = ?1, updated_at = ?2, enqueued_at = NULL

@@ -5,18 +5,14 @@
  * is a handful of statements, and the insert is one statement per `ROWS_PER_STATEMENT`
  * rows, all in a single `db.batch()` (one round trip, one transaction: all or nothing).
  */
+
 import { nowIso } from '../lib/time';
+import { chunk } from './chunk';
 
 /** Rows per INSERT: a JSON parameter of ~500 rows stays well under D1's size limits. */
 export const ROWS_PER_STATEMENT = 500;
 /** Emails per existence check (one JSON parameter each). */
 const EMAILS_PER_LOOKUP = 1_000;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
-}
 
 /**
  * Existing subscribers whose address matches one of `emails` ignoring case (local parts
@@ -30,7 +26,7 @@ export async function findExistingSubscriberStatuses(
   const unique = [...new Set(emails.map((email) => email.toLowerCase()))];
   if (unique.length === 0) return new Map();
   const results = await db.batch<{ email: string; status: string }>(
-    chunks(unique, EMAILS_PER_LOOKUP).map((part) =>
+    chunk(unique, EMAILS_PER_LOOKUP).map((part) =>
       db
         .prepare(
           'SELECT email, status FROM subscribers WHERE lower(email) IN (SELECT value FROM json_each(?))',
@@ -79,7 +75,7 @@ export async function insertImportedSubscribers(
      RETURNING email`,
   );
   const results = await db.batch<{ email: string }>(
-    chunks(rows, ROWS_PER_STATEMENT).map((part) => statement.bind(at, JSON.stringify(part))),
+    chunk(rows, ROWS_PER_STATEMENT).map((part) => statement.bind(at, JSON.stringify(part))),
   );
   return new Set(results.flatMap((result) => result.results.map((row) => row.email)));
 }

@@ -5,6 +5,7 @@
  * by hand, and it is small: 100 ids stay around 4 KB, far below the 128 KB message limit.
  */
 import { z } from 'zod';
+import { chunk } from '../db/chunk';
 
 export const SEND_QUEUE_DLQ_SUFFIX = '-dlq';
 export const SUBSCRIBERS_PER_MESSAGE = 100;
@@ -26,15 +27,11 @@ export function parseSendMessage(body: unknown): SendMessage | null {
 }
 
 export function buildSendMessages(editionId: string, subscriberIds: string[]): SendMessage[] {
-  const messages: SendMessage[] = [];
-  for (let start = 0; start < subscriberIds.length; start += SUBSCRIBERS_PER_MESSAGE) {
-    messages.push({
-      v: 1,
-      editionId,
-      subscriberIds: subscriberIds.slice(start, start + SUBSCRIBERS_PER_MESSAGE),
-    });
-  }
-  return messages;
+  return chunk(subscriberIds, SUBSCRIBERS_PER_MESSAGE).map((ids) => ({
+    v: 1,
+    editionId,
+    subscriberIds: ids,
+  }));
 }
 
 /** Sends messages with as few `sendBatch` calls as the Queues limits allow. Returns the call count. */
