@@ -211,14 +211,4 @@ export const preferencesSchema = z.object({
 
 export type PreferencesInput = z.output<typeof preferencesSchema>;
 
-/** Per-field messages, keyed by field name, as AppError `fields` and the form expect them. */
-export function fieldErrors(error: z.ZodError): Record<string, string[]> {
-  const fields: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length > 0 ? String(issue.path[0]) : '_form';
-    const messages = fields[key] ?? [];
-    if (!messages.includes(issue.message)) messages.push(issue.message);
-    fields[key] = messages;
-  }
-  return fields;
-}
+export { fieldErrors } from '../errors';

@@ -7,9 +7,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { planDigests } from '../../../src/delivery/planner';
-import { AppError } from '../../../src/errors';
 import { logEvent } from '../../../src/lib/log';
 import type { HonoEnv } from '../../types';
+import { readOptionalJsonBody } from './json-body';
 
 const planRequestSchema = z
   .object({
@@ -19,31 +19,15 @@ const planRequestSchema = z
   .strict();
 
 export const adminDigestRoutes = new Hono<HonoEnv>().post('/digest', async (c) => {
-  const raw = (await c.req.text()).trim();
-  let input: unknown = {};
-  if (raw !== '') {
-    try {
-      input = JSON.parse(raw);
-    } catch {
-      throw new AppError(
-        400,
-        'invalid_json',
-        'The body must be JSON, e.g. {"at": "2026-11-26T08:00:00Z", "all": true}',
-      );
-    }
-  }
-  const parsed = planRequestSchema.safeParse(input);
-  if (!parsed.success) {
-    const fields: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) {
-      const name = issue.path.join('.') || 'body';
-      fields[name] = [...(fields[name] ?? []), issue.message];
-    }
-    throw new AppError(400, 'invalid_request', 'Invalid digest request', fields);
-  }
-  const at = parsed.data.at ? new Date(parsed.data.at) : new Date();
+  const input = await readOptionalJsonBody(
+    c.req.raw,
+    planRequestSchema,
+    'digest',
+    '{"at": "2026-11-26T08:00:00Z", "all": true}',
+  );
+  const at = input.at ? new Date(input.at) : new Date();
   const started = Date.now();
-  const summary = await planDigests(c.var.app, { at, all: parsed.data.all ?? false });
+  const summary = await planDigests(c.var.app, { at, all: input.all ?? false });
   // The cron path logs through src/cron.ts; a manual run gets its own summary line.
   logEvent('admin_digest', {
     at: summary.at,

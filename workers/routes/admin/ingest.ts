@@ -6,10 +6,10 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { AppError } from '../../../src/errors';
 import { INGEST_SOURCES, runIngest } from '../../../src/ingest';
 import { addDays, utcDate } from '../../../src/lib/time';
 import type { HonoEnv } from '../../types';
+import { readOptionalJsonBody } from './json-body';
 
 const ingestRequestSchema = z
   .object({
@@ -27,28 +27,11 @@ const ingestRequestSchema = z
   .strict();
 
 export const adminIngestRoutes = new Hono<HonoEnv>().post('/ingest', async (c) => {
-  const raw = await c.req.text();
-  let body: unknown = {};
-  if (raw.trim() !== '') {
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      throw new AppError(400, 'invalid_json', 'The request body must be JSON, e.g. {"date":"2026-01-31"}');
-    }
-  }
-  const parsed = ingestRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const fields: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) {
-      const key = issue.path.length > 0 ? String(issue.path[0]) : 'body';
-      fields[key] = [...(fields[key] ?? []), issue.message];
-    }
-    throw new AppError(400, 'invalid_request', 'Invalid ingest request', fields);
-  }
+  const input = await readOptionalJsonBody(c.req.raw, ingestRequestSchema, 'ingest', '{"date":"2026-01-31"}');
   const result = await runIngest(c.var.app, {
-    sources: parsed.data.sources ?? [...INGEST_SOURCES],
+    sources: input.sources ?? [...INGEST_SOURCES],
     at: new Date(),
-    date: parsed.data.date,
+    date: input.date,
   });
   const failed = result.runs.some((run) => run.status === 'failed');
   return c.json({ ok: !failed, ...result }, failed ? 502 : 200);
