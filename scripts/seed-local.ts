@@ -1,119 +1,93 @@
 /**
- * `npm run seed:local`: loads the bundled, real-shaped fixtures (test/fixtures: Hugging
- * Face daily lists in the current and the older shape, and an arXiv `cs` listing) into the
- * LOCAL D1 that `npm start` uses, so the product can be tried offline. The fixtures go
- * through the real parsers and the real merge SQL of the ingest; the seeded papers get
- * ingested_at = now, so a digest can be planned right away. Arguments are passed to
- * wrangler (e.g. `npm run seed:local -- --persist-to .wrangler/other`).
+ * `npm run seed:local`: loads the real Hugging Face Daily Papers lists of 2026 kept in
+ * data/hf-daily-papers-2026/ into the LOCAL D1 that `npm start` uses, so the product can be
+ * tried offline with papers whose every link leads to the right paper. The lists go through
+ * the ingest's own parser and upsert (src/ingest/demo.ts, src/db/papers.ts) against the
+ * local database through wrangler's platform proxy; ingestion times are re-dated relative
+ * to now (newest list now, older lists whole days before), so a digest can be planned right
+ * away and holds the last few lists, as after a live ingest. Seeding again re-dates them.
+ * `--persist-to DIR` seeds the database of `npm start -- --persist-to DIR`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PAPER_UPSERT_SQL, paperToRow } from '../src/db/papers';
-import type { IncomingPaper } from '../src/domain';
-import { parseArxivFeed } from '../src/ingest/arxiv';
-import { parseHfDailyPapers } from '../src/ingest/hf';
+import { getPlatformProxy } from 'wrangler';
+import { setPapersIngestedAt, upsertPapers } from '../src/db/papers';
+import { type DemoList, demoListDate, demoPapers } from '../src/ingest/demo';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wrangler = path.join(root, 'node_modules/wrangler/bin/wrangler.js');
-const fixtures = path.join(root, 'test/fixtures');
-const wranglerArgs = process.argv.slice(2);
+const dataDir = path.join(root, 'data/hf-daily-papers-2026');
 
-function runWrangler(args: string[]): void {
-  const result = spawnSync(process.execPath, [wrangler, ...args, ...wranglerArgs], {
+const args = process.argv.slice(2);
+const persistIndex = args.findIndex((arg) => arg === '--persist-to' || arg.startsWith('--persist-to='));
+const persistTo =
+  persistIndex === -1
+    ? null
+    : args[persistIndex]!.includes('=')
+      ? args[persistIndex]!.split('=')[1]!
+      : args[persistIndex + 1];
+if (persistIndex !== -1 && !persistTo) {
+  console.error('seed:local: --persist-to needs a directory');
+  process.exit(2);
+}
+
+// The same migrations `npm start` applies, so seeding a fresh checkout works too.
+const migrate = spawnSync(
+  process.execPath,
+  [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', ...(persistTo ? ['--persist-to', persistTo] : [])],
+  {
     cwd: root,
     stdio: 'inherit',
     // Non-interactive, as in CI: no "are you sure?" prompt, no telemetry.
     env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
-  });
-  if (result.status !== 0) {
-    console.error(`\nseed:local: \`wrangler ${args.join(' ')}\` failed (see above).`);
-    process.exit(result.status ?? 1);
-  }
+  },
+);
+if (migrate.status !== 0) {
+  console.error('\nseed:local: could not apply the local D1 migrations (see above).');
+  process.exit(migrate.status ?? 1);
 }
 
-const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+const lists: DemoList[] = readdirSync(dataDir).flatMap((file) => {
+  const date = demoListDate(file);
+  return date ? [{ date, body: JSON.parse(readFileSync(path.join(dataDir, file), 'utf8')) }] : [];
+});
+const { papers, skipped } = demoPapers(lists, new Date());
+if (skipped.length > 0)
+  console.warn(`seed:local: skipped ${skipped.length} items:\n  ${skipped.join('\n  ')}`);
 
-function loadPapers(): IncomingPaper[] {
-  const papers: IncomingPaper[] = [];
-  for (const [file, date] of [
-    ['hf/daily-papers-2025-03-12.json', '2025-03-12'],
-    ['hf/daily-papers-2025-03-11.json', '2025-03-11'],
-    ['hf/daily-papers-2023-06-15.json', '2023-06-15'],
-  ] as const) {
-    const parsed = parseHfDailyPapers(JSON.parse(readFileSync(path.join(fixtures, file), 'utf8')), { date });
-    papers.push(...parsed.papers);
-  }
-  papers.push(
-    ...parseArxivFeed(readFileSync(path.join(fixtures, 'arxiv/atom-cs-2025-03-10.xml'), 'utf8')).papers,
-  );
-  return papers;
-}
+const byTime = new Map<string, typeof papers>();
+for (const item of papers) byTime.set(item.ingestedAt, [...(byTime.get(item.ingestedAt) ?? []), item]);
 
-const papers = loadPapers();
-const now = new Date().toISOString();
-const ids = [...new Set(papers.map((paper) => paper.id))];
-
-/**
- * Local D1 rejects more than 100 KB of SQL per execution (SQLITE_TOOBIG), and here the rows
- * are inlined: statements stay well below that and are packed into several files.
- */
-const MAX_STATEMENT_BYTES = 40_000;
-const MAX_FILE_BYTES = 90_000;
-
-function upsertStatements(group: IncomingPaper[]): string[] {
-  const statements: string[] = [];
-  let rows: string[] = [];
-  let bytes = 0;
-  const flush = () => {
-    if (rows.length === 0) return;
-    const literal = sqlString(`[${rows.join(',')}]`);
-    statements.push(
-      `${PAPER_UPSERT_SQL.replace('json_each(?)', () => `json_each(${literal})`).replace(/\s+RETURNING \*\s*$/, '')};`,
-    );
-    rows = [];
-    bytes = 0;
-  };
-  for (const paper of group) {
-    const row = JSON.stringify(paperToRow(paper, now));
-    const size = Buffer.byteLength(sqlString(row));
-    if (bytes + size > MAX_STATEMENT_BYTES) flush();
-    rows.push(row);
-    bytes += size;
-  }
-  flush();
-  return statements;
-}
-
-// HF rows go first so arXiv then merges into them exactly as a live ingest would.
-const statements = [
-  ...upsertStatements(papers.filter((paper) => paper.sources.includes('hf'))),
-  ...upsertStatements(papers.filter((paper) => paper.sources.includes('arxiv'))),
-  // Seeded papers count as new now, also when seeding again, so a digest can be planned.
-  `UPDATE papers SET ingested_at = ${sqlString(now)} WHERE id IN (${ids.map(sqlString).join(', ')});`,
-];
-
-const files: string[][] = [[]];
-for (const statement of statements) {
-  const current = files[files.length - 1]!;
-  const size = current.reduce((total, sql) => total + Buffer.byteLength(sql) + 1, 0);
-  if (current.length > 0 && size + Buffer.byteLength(statement) > MAX_FILE_BYTES) files.push([statement]);
-  else current.push(statement);
-}
-
-const directory = mkdtempSync(path.join(tmpdir(), 'papers-digest-seed-'));
+// wrangler dev keeps its state in <persist-to>/v3; the proxy takes that inner directory.
+const proxy = await getPlatformProxy<{ DB: D1Database }>({
+  configPath: path.join(root, 'wrangler.toml'),
+  persist: {
+    path: path.join(persistTo ? path.resolve(persistTo) : path.join(root, '.wrangler/state'), 'v3'),
+  },
+});
+let inserted = 0;
 try {
-  runWrangler(['d1', 'migrations', 'apply', 'DB', '--local']);
-  files.forEach((file, index) => {
-    const sqlFile = path.join(directory, `seed-${index}.sql`);
-    writeFileSync(sqlFile, `${file.join('\n')}\n`, 'utf8');
-    runWrangler(['d1', 'execute', 'DB', '--local', '--file', sqlFile]);
-  });
+  for (const [ingestedAt, group] of byTime) {
+    const result = await upsertPapers(
+      proxy.env.DB,
+      group.map((item) => item.paper),
+      ingestedAt,
+    );
+    inserted += result.inserted.length;
+    // A paper seeded before keeps its first ingestion time in the upsert: move it too.
+    await setPapersIngestedAt(
+      proxy.env.DB,
+      group.map((item) => item.paper.id),
+      ingestedAt,
+    );
+  }
 } finally {
-  rmSync(directory, { recursive: true, force: true });
+  await proxy.dispose();
 }
+const times = [...byTime.keys()].sort();
 console.log(
-  `\nseed:local: ${ids.length} papers loaded into the local D1 (ingested_at ${now}). Start with \`npm start\`.`,
+  `\nseed:local: ${papers.length} real papers (${inserted} new) from ${lists.length} Hugging Face daily lists` +
+    ` in the local D1, ingested_at re-dated ${times[0]} .. ${times[times.length - 1]}. Start with \`npm start\`.`,
 );

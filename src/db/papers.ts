@@ -287,3 +287,14 @@ export async function upsertPapers(
   }
   return result;
 }
+
+/**
+ * Moves the first-ingestion time of the given papers. Only the demo seed uses it: it
+ * re-dates real, already stored lists so that today's edition window finds them again.
+ */
+export async function setPapersIngestedAt(db: D1Database, ids: readonly string[], at: string): Promise<void> {
+  await db
+    .prepare('UPDATE papers SET ingested_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))')
+    .bind(at, JSON.stringify(ids))
+    .run();
+}
