@@ -31,7 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { chromium } from 'playwright-core';
-import { startFakeUpstream } from '../../scripts/e2e/fake-upstream.mjs';
+import { hfListFor, startFakeUpstream } from '../../scripts/e2e/fake-upstream.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const resultsDir = path.join(root, 'test-results');
@@ -288,17 +288,25 @@ async function openEmailHtml(email) {
 
 // ---------------------------------------------------------------- the walk
 
-/** Today's Hugging Face list as the fake upstream serves it, most upvoted first. */
-const TODAY_LIST = JSON.parse(
-  readFileSync(path.join(root, 'test/fixtures/hf/daily-papers-2025-03-11.json'), 'utf8'),
-)
-  .map((item) => ({ title: item.title, upvotes: item.paper.upvotes }))
+/** Titles as the product shows them (whitespace collapsed, as the ingest normalises them). */
+const oneLine = (text) => text.replace(/\s+/g, ' ').trim();
+const TODAY = new Date().toISOString().slice(0, 10);
+/** Today's Hugging Face list as the fake upstream serves it (real papers), most upvoted first. */
+const TODAY_LIST = hfListFor(TODAY, TODAY)
+  .map((item) => ({ title: oneLine(item.title), upvotes: item.paper.upvotes }))
   .sort((a, b) => b.upvotes - a.upvotes);
+/** Every title the ingest can fetch: today's list, the refreshed previous days and arXiv. */
 const FIXTURE_TITLES = [
-  ...TODAY_LIST.map((item) => item.title),
-  ...JSON.parse(readFileSync(path.join(root, 'test/fixtures/hf/daily-papers-2023-06-15.json'), 'utf8')).map(
-    (item) => item.title,
+  ...[0, 1, 2, 3].flatMap((days) =>
+    hfListFor(new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10), TODAY).map((item) =>
+      oneLine(item.title),
+    ),
   ),
+  ...[
+    ...readFileSync(path.join(root, 'test/fixtures/arxiv/atom-query-sample.xml'), 'utf8').matchAll(
+      /<entry>[\s\S]*?<title>([\s\S]*?)<\/title>/g,
+    ),
+  ].map((match) => oneLine(match[1])),
 ];
 const TOP_TITLE = TODAY_LIST[0].title;
 const SECOND_TITLE = TODAY_LIST[1].title;

@@ -2,13 +2,14 @@
  * The upstream fixtures (see test/fixtures/README.md) and small builders for variations
  * of them, so every test starts from a real-shaped payload and changes only what it tests.
  */
-import atomCs from '../fixtures/arxiv/atom-cs-2025-03-10.xml?raw';
-import atomEmpty from '../fixtures/arxiv/atom-empty.xml?raw';
+
 import atomError from '../fixtures/arxiv/atom-error.xml?raw';
 import atomSample from '../fixtures/arxiv/atom-query-sample.xml?raw';
 import atomSingle from '../fixtures/arxiv/atom-query-single.xml?raw';
-import hfOld from '../fixtures/hf/daily-papers-2023-06-15.json';
-import hfNew from '../fixtures/hf/daily-papers-2025-03-11.json';
+import atomCs from '../fixtures/arxiv/synthetic-atom-cs-2025-03-10.xml?raw';
+import atomEmpty from '../fixtures/arxiv/synthetic-atom-empty.xml?raw';
+import hfOld from '../fixtures/hf/synthetic-daily-papers-2023-06-15.json';
+import hfNew from '../fixtures/hf/synthetic-daily-papers-2025-03-11.json';
 
 export const ARXIV = {
   cs: atomCs,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { outboxTransport } from '../../src/delivery/transport';
 import worker from '../../workers/index';
-import emptyAtomFeed from '../fixtures/arxiv/atom-empty.xml?raw';
+import emptyAtomFeed from '../fixtures/arxiv/synthetic-atom-empty.xml?raw';
 import { adminRequest, request, runScheduled } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
