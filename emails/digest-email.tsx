@@ -2,7 +2,9 @@
  * The personalised digest: a header with the edition date and how many papers were picked,
  * one card per paper, and a footer saying why the reader gets it, with preferences,
  * unsubscribe, view-in-browser and feed links and the sender's identity and postal
- * address. 600 px wide, system fonts, readable in dark mode. The delivery pipeline does not
+ * address. 600 px wide and fluid below that (with a viewport, so the same HTML is the
+ * readable phone page behind "view in browser"), system fonts, readable in dark mode. The
+ * delivery pipeline does not
  * render this per subscriber: it renders the layout and every card once per edition and
  * assembles each email from those pieces (src/digest), byte-identical to rendering this
  * component with the same props, which the tests check.
@@ -33,7 +35,14 @@ export interface DigestEmailProps {
 
 const styles = {
   body: { backgroundColor: colors.page, fontFamily: fontStack, margin: 0, padding: '20px 0' },
-  container: { maxWidth: '600px', width: '100%', margin: '0 auto', padding: '0 12px' },
+  // A long unbroken word (a URL in a title) wraps instead of widening a phone's page.
+  container: {
+    maxWidth: '600px',
+    width: '100%',
+    margin: '0 auto',
+    padding: '0 12px',
+    wordBreak: 'break-word',
+  },
   brand: {
     color: colors.accent,
     fontSize: '14px',
@@ -49,10 +58,27 @@ const styles = {
   link: { color: colors.accent, textDecoration: 'underline' },
 } as const;
 
+/**
+ * Who sent the email, in one line: the sender's name and postal address, without saying
+ * the name twice when the address already starts with it ("Papers Digest, 1 Example St").
+ */
+export function senderIdentity(senderName: string, postalAddress: string): string {
+  const name = senderName.trim();
+  const address = postalAddress.trim();
+  if (!name) return address;
+  if (!address) return name;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+  const mentioned = new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, 'iu').test(address);
+  return mentioned ? address : `${name} · ${address}`;
+}
+
 export function DigestEmail(props: DigestEmailProps) {
   return (
     <Html lang="en" dir="ltr">
       <Head>
+        {/* Mail clients ignore both or use them well; a browser needs them for /digest. */}
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.senderName}: ${props.editionLabel}`}</title>
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
         <style>{darkModeCss}</style>
@@ -109,7 +135,7 @@ export function DigestEmail(props: DigestEmailProps) {
               </Link>
             </Text>
             <Text className="pd-muted" style={styles.small}>
-              {props.senderName} · {props.postalAddress}
+              {senderIdentity(props.senderName, props.postalAddress)}
             </Text>
           </Section>
         </Container>
@@ -118,19 +144,24 @@ export function DigestEmail(props: DigestEmailProps) {
   );
 }
 
+/** Three real papers of the demo data (data/hf-daily-papers-2026), as the digest shows them. */
 const sampleLinks = (id: string) => [
   { label: 'arXiv', href: `https://arxiv.org/abs/${id}` },
   { label: 'PDF', href: `https://arxiv.org/pdf/${id}` },
-  { label: 'Code', href: 'https://github.com/example/project' },
   { label: 'Hugging Face', href: `https://huggingface.co/papers/${id}` },
 ];
+const sampleVotes = (id: string) => ({
+  upUrl: `http://localhost:8787/feedback?token=preview-${id}&vote=up`,
+  downUrl: `http://localhost:8787/feedback?token=preview-${id}&vote=down`,
+});
 
 DigestEmail.PreviewProps = {
-  editionLabel: 'Thursday, 26 November 2026',
+  editionLabel: 'Thursday, 7 May 2026',
   countLabel: '3 papers picked for you',
-  preheader: 'Direct Preference Optimization: Your Language Model is Secretly a Reward Model, and 2 more',
+  preheader:
+    'PhysicianBench: Evaluating LLM Agents in Real-World EHR Environments · also: OpenSearch-VL: An Open Recipe for Frontier Multimodal…; Stream-R1: Reliability-Perplexity Aware Reward Distillation…',
   recipientEmail: 'ada@example.org',
-  interestsLabel: 'RLHF, vision-language models, author: Chelsea Finn',
+  interestsLabel: 'LLM agents, video generation',
   senderName: 'Papers Digest',
   postalAddress: 'Papers Digest, 1 Example Street, Example City',
   siteUrl: 'http://localhost:8787',
@@ -140,40 +171,37 @@ DigestEmail.PreviewProps = {
   feedUrl: 'http://localhost:8787/feed?token=preview',
   papers: [
     {
-      title: 'Direct Preference Optimization: Your Language Model is Secretly a Reward Model',
-      url: 'https://huggingface.co/papers/2305.18290',
-      authors: 'Rafael Rafailov, Archit Sharma, Eric Mitchell et al.',
-      stats: '▲ 128 upvotes · 14 comments',
+      title: 'PhysicianBench: Evaluating LLM Agents in Real-World EHR Environments',
+      url: 'https://huggingface.co/papers/2605.02240',
+      authors: 'Ruoqi Liu, Imran Q. Mohiuddin, Austin J. Schoeffler et al.',
+      stats: '▲ 3 upvotes',
       summary:
-        'DPO fine-tunes language models on human preference pairs with a simple classification loss, matching or beating PPO-based RLHF without a separate reward model or reinforcement learning.',
-      links: sampleLinks('2305.18290'),
-      why: 'matches “RLHF” · by Chelsea Finn · trending: 128 upvotes',
-      upUrl: 'http://localhost:8787/feedback?token=preview&vote=up',
-      downUrl: 'http://localhost:8787/feedback?token=preview&vote=down',
+        'We introduce PhysicianBench, a benchmark for evaluating LLM agents on physician tasks grounded in real clinical setting within electronic health record (EHR) environments. Existing medical agent benchmarks primarily focus on static knowledge recall, single-step atomic actions, or action intent without verifiable…',
+      links: sampleLinks('2605.02240'),
+      why: 'matches “LLM agents”',
+      ...sampleVotes('2605.02240'),
     },
     {
-      title: 'LLaVA-KD: A Framework of Distilling Multimodal Large Language Models',
-      url: 'https://huggingface.co/papers/2410.16236',
-      authors: 'Yuxuan Cai, Jiangning Zhang, Haoyang He et al.',
-      stats: '▲ 46 upvotes · 3 comments',
+      title: 'OpenSearch-VL: An Open Recipe for Frontier Multimodal Search Agents',
+      url: 'https://huggingface.co/papers/2605.05185',
+      authors: 'Shuang Chen, Kaituo Feng, Hangting Chen et al.',
+      stats: '▲ 16 upvotes',
       summary:
-        'A three-stage distillation scheme transfers knowledge from a large multimodal LLM to a small one, improving the small model without changing its architecture.',
-      links: sampleLinks('2410.16236'),
-      why: 'matches “vision-language models”',
-      upUrl: 'http://localhost:8787/feedback?token=preview&vote=up',
-      downUrl: 'http://localhost:8787/feedback?token=preview&vote=down',
+        'Deep search has become a crucial capability for frontier multimodal agents, enabling models to solve complex questions through active search, evidence verification, and multi-step reasoning. Despite rapid progress, top-tier multimodal search agents remain difficult to reproduce, largely due to the absence of open…',
+      links: sampleLinks('2605.05185'),
+      why: 'matches “LLM agents” · trending: 16 upvotes',
+      ...sampleVotes('2605.05185'),
     },
     {
-      title: 'A Survey on Mixture of Experts',
-      url: 'https://arxiv.org/abs/2407.06204',
-      authors: 'Weilin Cai, Juyong Jiang, Fan Wang et al.',
-      stats: '▲ 21 upvotes',
+      title: 'Stream-R1: Reliability-Perplexity Aware Reward Distillation for Streaming Video Generation',
+      url: 'https://huggingface.co/papers/2605.03849',
+      authors: 'Bin Wu, Mengqi Huang, Shaojin Wu et al.',
+      stats: '▲ 98 upvotes',
       summary:
-        'A systematic survey of mixture-of-experts layers for large language models: gating, sparse and dense designs, training systems and open problems.',
-      links: sampleLinks('2407.06204').filter((link) => link.label !== 'Code'),
-      why: 'trending: 21 upvotes',
-      upUrl: 'http://localhost:8787/feedback?token=preview&vote=up',
-      downUrl: 'http://localhost:8787/feedback?token=preview&vote=down',
+        "Distillation-based acceleration has become foundational for making autoregressive streaming video diffusion models practical, with distribution matching distillation (DMD) as the de facto choice. Existing methods, however, train the student to match the teacher's output indiscriminately, treating every rollout…",
+      links: sampleLinks('2605.03849'),
+      why: 'matches “video generation” · trending: 98 upvotes',
+      ...sampleVotes('2605.03849'),
     },
   ],
 } satisfies DigestEmailProps;

@@ -57,6 +57,12 @@ describe('GET /digest (view in browser)', () => {
     expect(second).toBeGreaterThan(first);
     expect(html).toContain('matches “RLHF”');
     expect(html).toContain('Wednesday, 25 November 2026');
+    // A web page on a phone: viewport and title (the same HTML the email carries).
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
+    expect(html).toContain('<title>Papers Digest: Wednesday, 25 November 2026</title>');
+    // wrangler.toml's POSTAL_ADDRESS starts with the sender's name: said once.
+    expect(html).toContain('>Papers Digest, 1 Example Street, Example City</p>');
+    expect(html).not.toContain('Papers Digest · Papers Digest');
   });
 
   it('does not show one subscriber’s digest to another', async () => {
