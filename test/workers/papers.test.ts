@@ -102,6 +102,23 @@ describe('GET /papers/YYYY-MM-DD', () => {
     expect(html).toContain('A One, B Two, C Three, D Four, E Five et al.');
     // The arXiv-only paper's title links to arXiv.
     expect(html).toMatch(/<a href="https:\/\/arxiv.org\/abs\/2603.00004">ArXiv only paper<\/a>/);
+    // It has no Hugging Face upvotes at all, which is not the same as 0 upvotes.
+    const arxivOnly = html.slice(html.lastIndexOf('<li', html.indexOf('ArXiv only paper')));
+    expect(arxivOnly.slice(0, arxivOnly.indexOf('</li>'))).not.toContain('upvotes');
+    expect(html).toContain('title="90 upvotes on Hugging Face"');
+  });
+
+  it('says plainly that a page past the end does not exist, with a 404 and a way back', async () => {
+    const { response, html } = await htmlOf('/papers/2026-03-10?page=7');
+    expect(response.status).toBe(404);
+    expect(html).toContain('There is no page 7 for Tuesday 10 March 2026');
+    expect(html).toContain('This day has 4 papers, on 1 page.');
+    expect(html).toContain('<a href="/papers/2026-03-10">');
+    expect(html).not.toContain('most upvoted first');
+    expect(html).not.toContain('class="papers"');
+    const empty = await htmlOf('/papers/2026-03-08?page=2');
+    expect(empty.response.status).toBe(404);
+    expect(empty.html).toContain('This day has no papers');
   });
 
   it('links to the previous and next days that have papers, skipping empty days', async () => {
@@ -157,5 +174,9 @@ describe('GET /papers', () => {
     const second = (await htmlOf('/papers/2026-04-01?page=2')).html;
     expect(second).toContain('Busy day paper 9<');
     expect(second).toContain('<ol class="papers" start="51">');
+    const past = await htmlOf('/papers/2026-04-01?page=3');
+    expect(past.response.status).toBe(404);
+    expect(past.html).toContain('This day has 60 papers, on 2 pages.');
+    expect(past.html).toContain('<a href="/papers/2026-04-01?page=2">Last page (2)</a>');
   });
 });

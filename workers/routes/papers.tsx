@@ -80,10 +80,15 @@ function PaperItem(props: { paper: Paper }) {
   ];
   return (
     <li class="card paper">
-      <div class="votes" title={`${paper.upvotes} upvotes on Hugging Face`}>
-        {paper.upvotes}
-        <small>upvotes</small>
-      </div>
+      {/* Upvotes exist only on Hugging Face: an arXiv-only paper has none, not zero. */}
+      {paper.links.hf ? (
+        <div class="votes" title={`${paper.upvotes} upvotes on Hugging Face`}>
+          {paper.upvotes}
+          <small>upvotes</small>
+        </div>
+      ) : (
+        <div />
+      )}
       <div>
         <h2>
           <a href={paper.links.hf ?? paper.links.abs}>{paper.title}</a>
@@ -131,6 +136,35 @@ function DayNav(props: { previous: string | null; next: string | null }) {
   );
 }
 
+/** A page number past the end of a day (an old link, a typo): say so, and link back. */
+function PastLastPage(props: { date: string; page: number; pages: number; total: number }) {
+  const { date, page, pages, total } = props;
+  return (
+    <Layout title={`No page ${page} · Papers of ${longDate(date)} · Papers Digest`}>
+      <p>
+        <a href="/">Papers Digest</a> · Archive
+      </p>
+      <h1>
+        There is no page {page} for {longDate(date)}
+      </h1>
+      <p>
+        {total === 0
+          ? 'This day has no papers (weekends and holidays are quiet).'
+          : `This day has ${total} paper${total === 1 ? '' : 's'}, on ${pages} page${pages === 1 ? '' : 's'}.`}
+      </p>
+      <p>
+        <a href={`/papers/${date}`}>← Papers of {longDate(date)}</a>
+        {pages > 1 ? (
+          <>
+            {' · '}
+            <a href={`/papers/${date}?page=${pages}`}>Last page ({pages})</a>
+          </>
+        ) : null}
+      </p>
+    </Layout>
+  );
+}
+
 export const papersRoutes = new Hono<HonoEnv>().get('/:date?', async (c) => {
   const requested = c.req.param('date');
   if (requested !== undefined && !isCalendarDate(requested)) {
@@ -147,6 +181,9 @@ export const papersRoutes = new Hono<HonoEnv>().get('/:date?', async (c) => {
   const day = await getArchiveDay(db, date, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const pages = Math.max(1, Math.ceil(day.total / PAGE_SIZE));
   c.header('Cache-Control', 'public, max-age=300');
+  if (page > pages) {
+    return c.html(<PastLastPage date={date} page={page} pages={pages} total={day.total} />, 404);
+  }
   return c.html(
     <Layout title={`Papers of ${longDate(date)} · Papers Digest`} head={<style>{styles}</style>}>
       <p>
