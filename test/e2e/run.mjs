@@ -604,6 +604,55 @@ async function main() {
       { independent: true },
     );
 
+    await step(
+      'phone (375 px): /digest, landing and preferences fit the screen',
+      async () => {
+        const linkIn = (fragment) =>
+          new RegExp(`https?://\\S+${fragment.replace(/[?]/g, '\\?')}\\S+`).exec(digestEmail.text)?.[0];
+        const pages = {
+          digest: linkIn('/digest?token='),
+          landing: `${baseUrl}/`,
+          preferences: linkIn('/preferences?token='),
+        };
+        const phone = await browser.newContext({
+          viewport: { width: 375, height: 812 },
+          isMobile: true, // honours <meta name="viewport"> as a phone does (without it: 980 px, zoomed out)
+          hasTouch: true,
+          deviceScaleFactor: 2,
+          timezoneId: TIME_ZONE,
+          locale: 'en-GB',
+        });
+        try {
+          const tab = await phone.newPage();
+          for (const [name, url] of Object.entries(pages)) {
+            assert(url, `the digest email links to the ${name} page`);
+            const response = await tab.goto(url);
+            assert(response?.status() === 200, `GET ${name} on a phone answered ${response?.status()}`);
+            const layout = await tab.evaluate(phoneLayout);
+            check(Boolean(layout.viewport), `${name}: has a viewport meta (${layout.viewport})`);
+            check(layout.title.length > 0, `${name}: has a <title> (${layout.title})`);
+            check(
+              layout.innerWidth === 375 && layout.scale === 1,
+              `${name}: lays out at the phone's width, unzoomed (${layout.innerWidth} px, zoom ${layout.scale})`,
+            );
+            check(
+              layout.scrollWidth <= layout.innerWidth,
+              `${name}: no horizontal scroll (content ${layout.scrollWidth} px, screen ${layout.innerWidth} px)`,
+            );
+            check(
+              layout.truncated.length === 0,
+              `${name}: every select shows its options whole (${layout.truncated.join('; ') || 'ok'})`,
+            );
+            await tab.screenshot({ path: path.join(resultsDir, `phone-${name}.png`) });
+            saveScreenshotForDocs(`phone-${name}.png`);
+          }
+        } finally {
+          await phone.close();
+        }
+      },
+      { independent: true },
+    );
+
     await step('digest email: unsubscribe and confirm', async () => {
       await openEmailHtml(digestEmail);
       const unsubscribe = page.locator('a[href*="/unsubscribe?token="]').first();
@@ -765,6 +814,38 @@ async function clickLink(locator, urlPattern) {
     await locator.click();
   }
   await page.waitForURL(urlPattern);
+}
+
+/**
+ * Runs in the page: what decides whether it reads on a phone. A select cannot wrap, so
+ * each option's text must fit its box (minus padding and the arrow); in a long pick-list
+ * (time zones) only the chosen value shows in the box, so only that one must fit.
+ */
+function phoneLayout() {
+  const context = document.createElement('canvas').getContext('2d');
+  const truncated = [];
+  for (const select of document.querySelectorAll('select')) {
+    const style = getComputedStyle(select);
+    context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room =
+      select.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight) - 20;
+    const options = select.options.length > 50 ? [select.options[select.selectedIndex]] : [...select.options];
+    for (const option of options.filter(Boolean)) {
+      const width = context.measureText(option.text).width;
+      if (width > room)
+        truncated.push(
+          `${select.name}: "${option.text}" needs ${Math.ceil(width)} of ${Math.floor(room)} px`,
+        );
+    }
+  }
+  return {
+    viewport: document.querySelector('meta[name="viewport"]')?.getAttribute('content') ?? null,
+    title: document.title,
+    innerWidth: window.innerWidth,
+    scale: window.visualViewport?.scale ?? 1,
+    scrollWidth: document.scrollingElement.scrollWidth,
+    truncated,
+  };
 }
 
 /** What a person sees (rendered text, not hidden nodes), so checks match the screen. */

@@ -223,13 +223,14 @@ export function preferenceValues(subscriber: Subscriber): PreferenceValues {
   };
 }
 
+/** Short enough for a select on a 375 px phone (a select cannot wrap); the hint says the rest. */
 const MIX_OPTIONS: [string, string][] = [
-  ['0', 'Only relevance to my interests'],
-  ['0.15', 'Mostly relevance, a little trending'],
-  ['0.3', 'Relevance first, some trending (default)'],
-  ['0.5', 'Half relevance, half trending'],
+  ['0', 'Relevance only'],
+  ['0.15', 'Mostly relevance'],
+  ['0.3', 'Relevance first (default)'],
+  ['0.5', 'Half and half'],
   ['0.7', 'Mostly trending'],
-  ['1', 'Only what is trending'],
+  ['1', 'Trending only'],
 ];
 
 export function PreferencesPage(props: {
@@ -341,7 +342,7 @@ export function PreferencesPage(props: {
           <Field
             name="trending_mix"
             label="Relevance or trending"
-            hint="How much weight community upvotes get."
+            hint="Papers matching your interests, or what the community upvotes."
             errors={errors}
           >
             <select id="trending_mix" name="trending_mix" {...describedBy('trending_mix', errors, true)}>
