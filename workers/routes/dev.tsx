@@ -34,7 +34,8 @@ export const devRoutes = new Hono<HonoEnv>()
             <strong>{failure.name} is unreachable.</strong> The last ingest (
             <time datetime={failure.at}>{failure.at.replace('T', ' ').slice(0, 19)} UTC</time>) failed:{' '}
             {failure.error.replace(/\.+$/, '')}. Papers already stored are still served; the next cron
-            retries. Offline, load the bundled sample papers with <code>npm run seed:local</code>.
+            retries. Offline, load the bundled real papers (Hugging Face Daily Papers of 2026) with{' '}
+            <code>npm run seed:local</code>.
           </p>
         ))}
         <p>
@@ -42,7 +43,8 @@ export const devRoutes = new Hono<HonoEnv>()
           {papers === 0 ? (
             <>
               {' '}
-              Run <code>npm run seed:local</code> to load sample papers offline.
+              Run <code>npm run seed:local</code> to load real papers (Hugging Face Daily Papers of 2026)
+              offline.
             </>
           ) : null}
         </p>

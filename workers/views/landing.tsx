@@ -2,7 +2,7 @@
 /**
  * The landing page: what the digest is, a sample of what a digest looks like (the latest
  * papers we hold), and the sign-up form. In development, when the latest ingest of a
- * source failed, a plain notice says so and how to load sample papers instead.
+ * source failed, a plain notice says so and how to load the real demo papers instead.
  */
 import type { Paper } from '../../src/domain';
 import { formStyles } from './form-parts';
@@ -66,7 +66,7 @@ export function LandingPage(props: LandingProps) {
         <p class="notice" role="status">
           Development notice: the upstreams could not be reached on the last ingest (
           {props.failedSources.map((source) => SOURCE_NAMES[source] ?? source).join(', ')}). Run{' '}
-          <code>npm run seed:local</code> to load sample papers.
+          <code>npm run seed:local</code> to load real papers (Hugging Face Daily Papers of 2026) instead.
         </p>
       ) : null}
 
