@@ -83,3 +83,16 @@ export function applyFeedback(
     .slice(0, limits.maxTerms);
   return Object.fromEntries(bounded.map(([term, weight]) => [term, Math.round(weight * 1000) / 1000]));
 }
+
+export interface Vote {
+  paper: VotablePaper;
+  vote: 1 | -1;
+}
+
+/**
+ * The weights a run of votes leaves behind, one vote at a time exactly as the feedback
+ * POST applies them (each paper voted once, so there is no previous vote to undo).
+ */
+export function learnFromVotes(current: Record<string, number>, votes: readonly Vote[]): Record<string, number> {
+  return votes.reduce((weights, { paper, vote }) => applyFeedback(weights, paper, vote), current);
+}
