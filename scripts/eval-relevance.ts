@@ -24,7 +24,8 @@ const { values } = parseArgs({
 const parsed = parseHfDailyPapers(JSON.parse(readFileSync(values.papers!, 'utf8')));
 const now = new Date().toISOString();
 const papers: Paper[] = parsed.papers.map((paper) => ({ ...paper, ingestedAt: now, refreshedAt: now }));
-const profiles = (JSON.parse(readFileSync(values.judgments!, 'utf8')) as { profiles: JudgedProfile[] }).profiles;
+const profiles = (JSON.parse(readFileSync(values.judgments!, 'utf8')) as { profiles: JudgedProfile[] })
+  .profiles;
 
 const started = performance.now();
 const { rows, summary } = evaluate(papers, profiles);

@@ -1,38 +1,46 @@
 /**
  * The per-edition index: everything about the candidate papers that does not depend on a
- * subscriber, computed once (tokens, BM25F term saturations, idf, author keys, trending),
- * so that scoring one subscriber is a few array passes. The weighting is BM25F: a term's
- * frequencies in title, AI keywords, AI summary and abstract are length-normalised per
- * field, weighted (title highest), summed, then saturated once — so a word repeated in
- * the abstract never outweighs the same word in the title.
+ * subscriber, computed once per edition (tokens with positions, BM25F field
+ * normalisation, document frequencies, acronyms the papers define, author and category
+ * lookups, trending), so that scoring an interest nobody asked about before is a few
+ * passes over posting lists, and scoring a known one is a cache hit. Positions are kept
+ * because a multi-word interest is matched as a phrase, not as a bag of words.
  */
 import type { Paper } from '../domain';
-import { findConcepts } from './concepts';
+import { type AcronymTable, mineAcronyms } from './acronyms';
+import { InterestCache } from './cache';
 import { nameKey, tokenize } from './text';
 
-export const K1 = 1.2;
-
-interface FieldSpec {
-  weight: number;
-  b: number;
-}
-
-/** title, keywords, summary, abstract */
-const FIELDS: readonly FieldSpec[] = [
-  { weight: 3.0, b: 0.3 },
-  { weight: 2.0, b: 0.2 },
-  { weight: 1.0, b: 0.5 },
-  { weight: 1.0, b: 0.75 },
+/**
+ * BM25F fields. The title says what a paper is about; AI keywords and the AI summary
+ * (Hugging Face adds them to some papers) are dense restatements; the abstract is long
+ * and mentions motivations and baselines, so it weighs least per occurrence.
+ */
+export const FIELDS: { name: string; weight: number; b: number }[] = [
+  { name: 'title', weight: 2.5, b: 0.3 },
+  { name: 'keywords', weight: 1.5, b: 0.3 },
+  { name: 'summary', weight: 1.0, b: 0.5 },
+  { name: 'abstract', weight: 1.0, b: 0.75 },
 ];
+export const FIELD_COUNT = FIELDS.length;
+export const TITLE = 0;
+/** BM25's term-frequency saturation constant. */
+export const K1 = 1.2;
+export const saturate = (tf: number) => ((K1 + 1) * tf) / (K1 + tf);
 
-/** Separates AI keywords so a phrase never matches across two of them. */
-export const BOUNDARY = '\u0000';
+/** Position gap put between two AI keywords, so a phrase never matches across them. */
+const KEYWORD_GAP = 4;
 
+/** Where one term occurs: views into the index's shared arrays. */
 export interface Posting {
-  docs: number[];
-  /** BM25F saturation tf~/(k1+tf~) of the term in each doc, in (0, 1). */
-  sats: number[];
-  idf: number;
+  /** Docs containing the term, ascending. */
+  docs: Int32Array;
+  /** Per doc, BM25F pseudo term frequency: Σ field weight × count / length norm. */
+  tfs: Float32Array;
+  /** Per doc, the range of its occurrences in `occurrences`: [starts[i], starts[i + 1]). */
+  starts: Int32Array;
+  /** Encoded occurrences (field × 2^16 + position), grouped per doc in doc order. */
+  occurrences: Int32Array;
 }
 
 export interface AuthorKey {
@@ -43,60 +51,68 @@ export interface AuthorKey {
   display: string;
 }
 
-export interface DocFeatures {
-  /** Token streams for phrase and proximity checks: title, keywords, summary + abstract. */
-  title: string[];
-  keywords: string[];
-  body: string[];
-  authors: AuthorKey[];
-  categories: string[];
-  /** term -> saturation, for learned weights and pseudo-relevance feedback. */
-  terms: Map<string, number>;
-}
-
-export interface EditionIndexData {
+export interface EditionIndex {
   papers: Paper[];
-  docs: DocFeatures[];
-  postings: Map<string, Posting>;
-  /** idf of a term no paper contains: the ceiling of every query's weight. */
+  total: number;
+  /** Term -> term id. */
+  terms: Map<string, number>;
+  /** Per term id, its range of postings in postingDocs/postingTfs/postingStarts. */
+  termPostings: Int32Array;
+  postingDocs: Int32Array;
+  postingTfs: Float32Array;
+  /**
+   * Per posting, the term's per-field BM25 strength in that doc: Σ field weight ×
+   * saturate(count / length norm). Computed once here, it is a word's whole contribution
+   * before idf, so scoring a one-word part of an interest copies nothing.
+   */
+  postingStrengths: Float32Array;
+  /** Per term id, how many docs have it in their title. */
+  termTitled: Int32Array;
+  /** Per posting, the start of its occurrences (one extra entry closes the last). */
+  postingStarts: Int32Array;
+  occurrences: Int32Array;
+  /** Every doc's field token streams as term ids (-1 = gap), for phrase matching. */
+  docTerms: Int32Array;
+  /** Start of field f of doc d in docTerms at [d × FIELD_COUNT + f]. */
+  fieldStarts: Int32Array;
+  /** 1 / BM25 length normalisation of field f of doc d at [d × FIELD_COUNT + f]. */
+  fieldNorm: Float32Array;
+  /** idf of a term no paper contains: the ceiling of every weight. */
   maxIdf: number;
   /** log(1 + upvotes) / log(1 + max upvotes), in [0, 1]. */
   trending: Float64Array;
-  /** Per-interest relevance vectors, memoised: many subscribers share interests. */
-  interestCache: Map<string, InterestScores>;
+  /** Acronyms the papers themselves define ("mixture of experts (MoE)"). */
+  acronyms: AcronymTable;
+  /** Per-interest score vectors, LRU within a fixed byte budget: many subscribers share interests. */
+  cache: InterestCache;
   /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
   categoryDocs: Map<string, { doc: number; position: number; category: string }[]>;
   /** Author name key (full, and "surname initial") -> docs with that author. */
   authorDocs: Map<string, { doc: number; author: AuthorKey }[]>;
 }
 
-export interface InterestScores {
-  /** Relevance in [0, ~1.4] per doc. */
-  scores: Float64Array;
-  /** How much of the score came from the interest's own terms (vs related/expansion). */
-  direct: Float64Array;
+/** The posting of `term`, or undefined when no paper of the edition has it. */
+export function postingOf(index: EditionIndex, term: string): Posting | undefined {
+  const id = index.terms.get(term);
+  if (id === undefined) return undefined;
+  const from = index.termPostings[id]!;
+  const to = index.termPostings[id + 1]!;
+  return {
+    docs: index.postingDocs.subarray(from, to),
+    tfs: index.postingTfs.subarray(from, to),
+    starts: index.postingStarts.subarray(from, to + 1),
+    occurrences: index.occurrences,
+  };
 }
 
-/** Sentences about code availability etc. carry no topic and would match "code" interests. */
-const BOILERPLATE =
-  /(https?:\/\/|github\.com|huggingface\.co|\b(code|data|dataset|datasets|models?|weights|checkpoints|demo|resources|benchmark)\b[^.]{0,80}\b(publicly available|available at|released at|open-sourced|will be released|are released|is released|can be found|will be made)\b)/i;
-
-function stripBoilerplate(text: string): string {
-  return text
-    .split(/(?<=[.!?])\s+/)
-    .filter((sentence) => !BOILERPLATE.test(sentence))
-    .join(' ');
+/** How many papers of the edition contain `term`. */
+export function documentFrequency(index: EditionIndex, term: string): number {
+  const id = index.terms.get(term);
+  return id === undefined ? 0 : index.termPostings[id + 1]! - index.termPostings[id]!;
 }
 
-function keywordTokens(keywords: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const keyword of keywords) {
-    const tokens = tokenize(keyword);
-    if (tokens.length === 0) continue;
-    if (out.length > 0) out.push(BOUNDARY);
-    out.push(...tokens);
-  }
-  return out;
+export function idfOf(documentFrequency: number, total: number): number {
+  return Math.log(1 + (total - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 
 export function authorKey(name: string): AuthorKey {
@@ -118,72 +134,146 @@ export function authorsMatch(wanted: AuthorKey, paperAuthor: AuthorKey): boolean
   return (wanted.initialOnly || paperAuthor.initialOnly) && wanted.short === paperAuthor.short;
 }
 
-/** Raw term frequencies of one field, concepts included. */
-function fieldCounts(tokens: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const token of tokens) {
-    if (token === BOUNDARY) continue;
-    counts.set(token, (counts.get(token) ?? 0) + 1);
-  }
-  for (const match of findConcepts(tokens)) {
-    counts.set(match.concept.token, (counts.get(match.concept.token) ?? 0) + 1);
-  }
-  return counts;
+/** Sentences about code availability carry no topic and would match "code" interests. */
+const BOILERPLATE =
+  /(https?:\/\/|github\.com|huggingface\.co|\b(code|data|dataset|datasets|models?|weights|checkpoints|demo|resources|benchmark)\b[^.]{0,80}\b(publicly available|available at|released at|open-sourced|will be released|are released|is released|can be found|will be made)\b)/i;
+
+function stripBoilerplate(text: string): string {
+  return text
+    .split(/(?<=[.!?])\s+/)
+    .filter((sentence) => !BOILERPLATE.test(sentence))
+    .join(' ');
 }
 
-const fieldLength = (tokens: readonly string[]) => tokens.filter((token) => token !== BOUNDARY).length;
-
-export function idfOf(documentFrequency: number, total: number): number {
-  return Math.log(1 + (total - documentFrequency + 0.5) / (documentFrequency + 0.5));
+function keywordTokens(keywords: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const keyword of keywords) {
+    const tokens = tokenize(keyword);
+    if (tokens.length === 0) continue;
+    // Empty strings as spacers keep positions apart without ever matching a query term.
+    if (out.length > 0) for (let gap = 0; gap < KEYWORD_GAP; gap++) out.push('');
+    out.push(...tokens);
+  }
+  return out;
 }
 
-export function buildIndexData(papers: Paper[]): EditionIndexData {
+export function buildEditionIndex(papers: Paper[], cacheBytes?: number): EditionIndex {
   const total = papers.length;
-  const fieldTokens = papers.map((paper) => [
-    tokenize(paper.title),
-    keywordTokens(paper.aiKeywords ?? []),
-    tokenize(paper.aiSummary ?? ''),
-    tokenize(stripBoilerplate(paper.abstract ?? '')),
-  ]);
-  const averages = FIELDS.map((_, field) => {
-    const sum = fieldTokens.reduce((acc, fields) => acc + fieldLength(fields[field]!), 0);
-    return Math.max(1, sum / Math.max(1, total));
+  const terms = new Map<string, number>();
+  const fieldStarts = new Int32Array(total * FIELD_COUNT + 1);
+  const streams: number[] = [];
+  const lengths = new Int32Array(total * FIELD_COUNT);
+  papers.forEach((paper, doc) => {
+    const fields = [
+      tokenize(paper.title),
+      keywordTokens(paper.aiKeywords ?? []),
+      tokenize(paper.aiSummary ?? ''),
+      tokenize(stripBoilerplate(paper.abstract ?? '')),
+    ];
+    fields.forEach((tokens, field) => {
+      fieldStarts[doc * FIELD_COUNT + field] = streams.length;
+      for (const token of tokens) {
+        if (!token) {
+          streams.push(-1);
+          continue;
+        }
+        let id = terms.get(token);
+        if (id === undefined) {
+          id = terms.size;
+          terms.set(token, id);
+        }
+        streams.push(id);
+        lengths[doc * FIELD_COUNT + field]!++;
+      }
+    });
+  });
+  fieldStarts[total * FIELD_COUNT] = streams.length;
+  const docTerms = Int32Array.from(streams);
+
+  const fieldNorm = new Float32Array(total * FIELD_COUNT);
+  FIELDS.forEach((spec, field) => {
+    let sum = 0;
+    let present = 0;
+    for (let doc = 0; doc < total; doc++) {
+      const length = lengths[doc * FIELD_COUNT + field]!;
+      sum += length;
+      if (length > 0) present++;
+    }
+    const average = Math.max(1, sum / Math.max(1, present));
+    for (let doc = 0; doc < total; doc++) {
+      const length = lengths[doc * FIELD_COUNT + field]!;
+      fieldNorm[doc * FIELD_COUNT + field] = 1 / (1 - spec.b + (spec.b * length) / average);
+    }
   });
 
-  const postings = new Map<string, Posting>();
-  const docs: DocFeatures[] = [];
-  papers.forEach((paper, doc) => {
-    const fields = fieldTokens[doc]!;
-    const pseudoTf = new Map<string, number>();
-    fields.forEach((tokens, field) => {
-      const spec = FIELDS[field]!;
-      const norm = 1 - spec.b + (spec.b * fieldLength(tokens)) / averages[field]!;
-      for (const [term, count] of fieldCounts(tokens)) {
-        pseudoTf.set(term, (pseudoTf.get(term) ?? 0) + (spec.weight * count) / norm);
+  // Occurrences grouped by term with a counting sort; walking docs in order keeps each
+  // term's occurrences in doc order, so postings fall out of one pass.
+  const termCount = terms.size;
+  const occurrenceStart = new Int32Array(termCount + 1);
+  for (const id of docTerms) if (id >= 0) occurrenceStart[id + 1]!++;
+  for (let id = 0; id < termCount; id++) occurrenceStart[id + 1]! += occurrenceStart[id]!;
+  const cursor = occurrenceStart.slice(0, termCount);
+  const occurrences = new Int32Array(occurrenceStart[termCount]!);
+  const occurrenceDoc = new Int32Array(occurrences.length);
+  for (let doc = 0; doc < total; doc++) {
+    for (let field = 0; field < FIELD_COUNT; field++) {
+      const start = fieldStarts[doc * FIELD_COUNT + field]!;
+      const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
+      for (let position = start; position < end; position++) {
+        const id = docTerms[position]!;
+        if (id < 0) continue;
+        const slot = cursor[id]!++;
+        occurrences[slot] = field * 65_536 + Math.min(position - start, 65_535);
+        occurrenceDoc[slot] = doc;
       }
-    });
-    const terms = new Map<string, number>();
-    for (const [term, tf] of pseudoTf) {
-      const sat = tf / (K1 + tf);
-      terms.set(term, sat);
-      let posting = postings.get(term);
-      if (!posting) {
-        posting = { docs: [], sats: [], idf: 0 };
-        postings.set(term, posting);
-      }
-      posting.docs.push(doc);
-      posting.sats.push(sat);
     }
-    docs.push({
-      title: fields[0]!,
-      keywords: fields[1]!,
-      body: [...fields[2]!, BOUNDARY, ...fields[3]!],
-      authors: (paper.authors ?? []).map(authorKey),
-      categories: paper.categories ?? [],
-      terms,
-    });
-  });
-  for (const posting of postings.values()) posting.idf = idfOf(posting.docs.length, total);
+  }
+  let postingCount = 0;
+  for (let id = 0; id < termCount; id++) {
+    for (let slot = occurrenceStart[id]!; slot < occurrenceStart[id + 1]!; slot++) {
+      if (slot === occurrenceStart[id] || occurrenceDoc[slot] !== occurrenceDoc[slot - 1]) postingCount++;
+    }
+  }
+  const termPostings = new Int32Array(termCount + 1);
+  const postingDocs = new Int32Array(postingCount);
+  const postingTfs = new Float32Array(postingCount);
+  const postingStarts = new Int32Array(postingCount + 1);
+  let posting = -1;
+  for (let id = 0; id < termCount; id++) {
+    termPostings[id] = posting + 1;
+    for (let slot = occurrenceStart[id]!; slot < occurrenceStart[id + 1]!; slot++) {
+      const doc = occurrenceDoc[slot]!;
+      if (slot === occurrenceStart[id] || doc !== occurrenceDoc[slot - 1]) {
+        posting++;
+        postingDocs[posting] = doc;
+        postingStarts[posting] = slot;
+      }
+      const field = occurrences[slot]! >>> 16;
+      postingTfs[posting]! += FIELDS[field]!.weight * fieldNorm[doc * FIELD_COUNT + field]!;
+    }
+  }
+  termPostings[termCount] = posting + 1;
+  const postingStrengths = new Float32Array(postingCount);
+  const termTitled = new Int32Array(termCount);
+  const counts = new Float64Array(FIELD_COUNT);
+  for (let id = 0; id < termCount; id++) {
+    for (let p = termPostings[id]!; p < termPostings[id + 1]!; p++) {
+      counts.fill(0);
+      for (let slot = postingStarts[p]!; slot < postingStarts[p + 1]!; slot++)
+        counts[occurrences[slot]! >>> 16]!++;
+      if (counts[TITLE]! > 0) termTitled[id]!++;
+      const doc = postingDocs[p]!;
+      let strength = 0;
+      for (let field = 0; field < FIELD_COUNT; field++) {
+        if (counts[field]! > 0) {
+          strength +=
+            FIELDS[field]!.weight * saturate(counts[field]! * fieldNorm[doc * FIELD_COUNT + field]!);
+        }
+      }
+      postingStrengths[p] = strength;
+    }
+  }
+  postingStarts[postingCount] = occurrences.length;
 
   const maxUpvotes = papers.reduce((max, paper) => Math.max(max, paper.upvotes ?? 0), 0);
   const trending = new Float64Array(total);
@@ -192,33 +282,54 @@ export function buildIndexData(papers: Paper[]): EditionIndexData {
       trending[doc] = Math.log1p(Math.max(0, paper.upvotes ?? 0)) / Math.log1p(maxUpvotes);
     });
   }
-  const categoryDocs: EditionIndexData['categoryDocs'] = new Map();
-  const authorDocs: EditionIndexData['authorDocs'] = new Map();
+
+  const categoryDocs: EditionIndex['categoryDocs'] = new Map();
+  const authorDocs: EditionIndex['authorDocs'] = new Map();
   const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
     const list = map.get(key);
     if (list) list.push(value);
     else map.set(key, [value]);
   };
-  docs.forEach((features, doc) => {
-    features.categories.forEach((category, position) => {
+  papers.forEach((paper, doc) => {
+    (paper.categories ?? []).forEach((category, position) => {
       const key = category.toLowerCase();
       push(categoryDocs, key, { doc, position, category });
       const archive = key.split('.')[0]!;
       if (archive !== key) push(categoryDocs, archive, { doc, position, category });
     });
-    for (const author of features.authors) {
+    for (const name of paper.authors ?? []) {
+      const author = authorKey(name);
       push(authorDocs, `full:${author.full}`, { doc, author });
       push(authorDocs, `short:${author.short}`, { doc, author });
     }
   });
+
   return {
-    categoryDocs,
-    authorDocs,
     papers,
-    docs,
-    postings,
+    total,
+    terms,
+    termPostings,
+    postingDocs,
+    postingTfs,
+    postingStrengths,
+    termTitled,
+    postingStarts,
+    occurrences,
+    docTerms,
+    fieldStarts,
+    fieldNorm,
     maxIdf: idfOf(0, total),
     trending,
-    interestCache: new Map(),
+    acronyms: mineAcronyms(
+      papers.map((paper) => `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`),
+    ),
+    cache: new InterestCache(cacheBytes),
+    categoryDocs,
+    authorDocs,
   };
+}
+
+/** Occurrences (field × 2^16 + position) in the posting's `slot`-th doc. */
+export function occurrencesAt(posting: Posting, slot: number): Int32Array {
+  return posting.occurrences.subarray(posting.starts[slot]!, posting.starts[slot + 1]!);
 }

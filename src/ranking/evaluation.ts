@@ -51,7 +51,8 @@ export function bm25Ranking(papers: readonly Paper[], query: string): string[] {
   const averageLength = docs.reduce((sum, tokens) => sum + tokens.length, 0) / Math.max(1, docs.length);
   const documentFrequency = new Map<string, number>();
   for (const tokens of docs) {
-    for (const token of new Set(tokens)) documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
+    for (const token of new Set(tokens))
+      documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
   }
   const terms = baselineTokens(query);
   const scores = docs.map((tokens) => {
@@ -79,12 +80,20 @@ export function upvotesRanking(papers: readonly Paper[]): string[] {
 
 /** The profile the eval ranks with: pure relevance, as `digest:preview` does by default. */
 export function evaluationProfile(interests: string, termWeights: Record<string, number> = {}): RankProfile {
-  return { interests: parseInterests(interests), termWeights, trendingMix: 0, digestSize: 10, alwaysSend: false };
+  return {
+    interests: parseInterests(interests),
+    termWeights,
+    trendingMix: 0,
+    digestSize: 10,
+    alwaysSend: false,
+  };
 }
 
 /** Every candidate, best first, through the production ranking. */
 export function productionRanking(papers: Paper[], profile: RankProfile): string[] {
-  return rankForSubscriber(buildEditionIndex(papers), profile, { full: true }).papers.map((item) => item.paper.id);
+  return rankForSubscriber(buildEditionIndex(papers), profile, { full: true }).papers.map(
+    (item) => item.paper.id,
+  );
 }
 
 export interface ProfileScores {
@@ -116,7 +125,9 @@ export interface EvaluationSummary {
 
 /** The papers listed on the first half of the days (the history) and the rest. */
 export function splitByDay(papers: readonly Paper[]): { earlier: Paper[]; later: Paper[] } {
-  const days = [...new Set(papers.map((paper) => paper.hfDate ?? paper.publishedAt?.slice(0, 10) ?? ''))].sort();
+  const days = [
+    ...new Set(papers.map((paper) => paper.hfDate ?? paper.publishedAt?.slice(0, 10) ?? '')),
+  ].sort();
   const earlierDays = new Set(days.slice(0, Math.ceil(days.length / 2)));
   const earlier: Paper[] = [];
   const later: Paper[] = [];

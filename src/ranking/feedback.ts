@@ -7,17 +7,23 @@
  * switching a vote undoes the first one.
  */
 import type { Paper } from '../domain';
-import { findConcepts } from './concepts';
+import { documentFrequency, type EditionIndex, idfOf, postingOf } from './edition';
 import { tokenize } from './text';
 
 export const FEEDBACK_LIMITS = {
   maxTerms: 64,
   maxWeight: 1,
-  termsPerVote: 12,
+  termsPerVote: 30,
   learningRate: 0.35,
+  /** A 👎 moves weights this much relative to a 👍 (Rocchio's γ/β): dislikes are less specific. */
+  downShare: 0.5,
   decay: 0.95,
   minWeight: 0.02,
-} as const;
+  /** The most a learned preference adds to (or takes from) a paper's relevance. */
+  learnedMax: 5,
+  specificityPower: 2,
+  abstractWeight: 0.5,
+};
 
 /** Words every paper shares; learning them would only add noise. */
 const GENERIC = new Set([
@@ -39,22 +45,18 @@ type VotablePaper = Pick<Paper, 'title' | 'abstract' | 'aiKeywords' | 'aiSummary
 export function paperTermVector(paper: VotablePaper): Map<string, number> {
   const raw = new Map<string, number>();
   const add = (tokens: string[], weight: number) => {
-    const seen = new Set<string>();
+    const counts = new Map<string, number>();
+    // Numbers ("2", "10") say nothing about a topic.
     for (const token of tokens) {
-      if (GENERIC.has(token) || seen.has(token)) continue;
-      seen.add(token);
-      raw.set(token, (raw.get(token) ?? 0) + weight);
+      if (!GENERIC.has(token) && !/^\d+$/.test(token)) counts.set(token, (counts.get(token) ?? 0) + 1);
     }
-    for (const match of findConcepts(tokens)) {
-      if (seen.has(match.concept.token)) continue;
-      seen.add(match.concept.token);
-      raw.set(match.concept.token, (raw.get(match.concept.token) ?? 0) + weight * 1.2);
-    }
+    for (const [token, count] of counts)
+      raw.set(token, (raw.get(token) ?? 0) + weight * (1 + Math.log(count)));
   };
   add(tokenize(paper.title), 1);
   add(tokenize((paper.aiKeywords ?? []).join(' ; ')), 0.8);
   add(tokenize(paper.aiSummary ?? ''), 0.3);
-  add(tokenize(paper.abstract ?? ''), 0.25);
+  add(tokenize(paper.abstract ?? ''), FEEDBACK_LIMITS.abstractWeight);
   const top = [...raw].sort((a, b) => b[1] - a[1]).slice(0, FEEDBACK_LIMITS.termsPerVote);
   const max = top[0]?.[1] ?? 1;
   return new Map(top.map(([term, weight]) => [term, weight / max]));
@@ -66,7 +68,10 @@ export function applyFeedback(
   vote: 1 | -1,
   previousVote: 1 | -1 | null = null,
 ): Record<string, number> {
-  const delta = vote - (previousVote ?? 0);
+  // A 👍 adds the paper's vector, a 👎 takes away a smaller share of it; switching a vote
+  // first undoes the previous one, and repeating a vote changes nothing.
+  const effect = (v: 1 | -1 | null) => (v === 1 ? 1 : v === -1 ? -FEEDBACK_LIMITS.downShare : 0);
+  const delta = effect(vote) - effect(previousVote);
   if (delta === 0) return { ...current };
   const limits = FEEDBACK_LIMITS;
   const next = new Map<string, number>();
@@ -93,6 +98,40 @@ export interface Vote {
  * The weights a run of votes leaves behind, one vote at a time exactly as the feedback
  * POST applies them (each paper voted once, so there is no previous vote to undo).
  */
-export function learnFromVotes(current: Record<string, number>, votes: readonly Vote[]): Record<string, number> {
+export function learnFromVotes(
+  current: Record<string, number>,
+  votes: readonly Vote[],
+): Record<string, number> {
   return votes.reduce((weights, { paper, vote }) => applyFeedback(weights, paper, vote), current);
+}
+
+const MAX_LEARNED_TERMS = 64;
+const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+
+/**
+ * Learned preference per paper: Σ weight × saturation × specificity of the subscriber's
+ * learned terms, squashed into ±LEARNED_MAX so feedback nudges but never drowns interests.
+ */
+export function learnedScores(index: EditionIndex, weights: Record<string, number>): Float64Array | null {
+  const entries = Object.entries(weights ?? {})
+    .filter(([, weight]) => Number.isFinite(weight) && weight !== 0)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, MAX_LEARNED_TERMS);
+  if (entries.length === 0) return null;
+  const raw = new Float64Array(index.total);
+  let mass = 0;
+  for (const [term, weight] of entries) {
+    const posting = postingOf(index, term);
+    const specificity = posting ? idfOf(documentFrequency(index, term), index.total) / index.maxIdf : 1;
+    const w = clamp(weight, -1, 1) * specificity ** FEEDBACK_LIMITS.specificityPower;
+    mass += Math.abs(w);
+    if (!posting) continue;
+    for (let i = 0; i < posting.docs.length; i++) {
+      const tf = posting.tfs[i]!;
+      raw[posting.docs[i]!]! += w * (tf / (1.2 + tf));
+    }
+  }
+  // Normalised by the profile's mass: a paper sharing every learned term scores learnedMax.
+  for (let doc = 0; doc < raw.length; doc++) raw[doc] = (FEEDBACK_LIMITS.learnedMax * raw[doc]!) / mass;
+  return raw;
 }

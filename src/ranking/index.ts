@@ -1,25 +1,28 @@
 /**
  * Ranking entry point, the contract the delivery consumer and the preview CLI use: build
- * an index once per edition, then rank it for each subscriber in microseconds. Relevance
- * combines every interest (the best match counts fully, further matches add a little, so
- * one matched interest is enough), followed authors, arXiv categories and the terms the
- * subscriber taught us with 👍/👎; it is normalised per edition and blended with trending
- * (log upvotes, normalised per edition) by the subscriber's trending mix. A digest holds
- * relevant papers plus at most `trendingMix × size` trending ones; when nothing clears the
- * floors the result carries a skip reason instead, unless the subscriber asked to always
- * receive a digest.
+ * an index once per edition, then rank it for each subscriber. Each interest is scored
+ * on its own absolute scale (interest.ts); a paper's relevance is its best interest plus
+ * a little for every further one, plus followed authors, arXiv categories and what the
+ * subscriber taught us with 👍/👎. Relevance is blended with trending (log upvotes,
+ * normalised per edition) by the subscriber's trending mix, and the digest gives each
+ * interest of a multi-interest profile its fair share of the top places instead of
+ * letting the most prolific one crowd out the rest. When nothing clears the floors the
+ * result carries a skip reason, or, for subscribers who always want a digest, says that
+ * it is a trending fallback.
  */
 import type { Paper, Subscriber } from '../domain';
 import { type Interests, parseInterests } from '../subscriptions/interests';
-import { type AuthorKey, authorKey, authorsMatch, buildIndexData, type EditionIndexData } from './edition';
+import { EVIDENCE, type InterestScores } from './cache';
+import { type AuthorKey, authorKey, authorsMatch, type EditionIndex } from './edition';
+import { learnedScores } from './feedback';
 import { scoreInterest } from './interest';
 
 export interface RankedPaper {
   paper: Paper;
   score: number;
-  /** Short human reasons: "matches “diffusion models”", "by Yann LeCun", "trending: 120 upvotes". */
+  /** Short, truthful reasons: "matches “diffusion models”", "by Yann LeCun", "trending: 120 upvotes". */
   why: string[];
-  /** Relevance before blending, normalised per edition (0 = unrelated, 1 = best match). */
+  /** Relevance before blending (about 0 = unrelated, 1 = squarely on an interest). */
   relevance?: number;
   /** Normalised log upvotes within the edition. */
   trending?: number;
@@ -33,37 +36,38 @@ export interface RankProfile {
   alwaysSend: boolean;
 }
 
-/** Built once per edition from its candidate papers; scoring per subscriber reuses it. */
-export interface EditionIndex extends EditionIndexData {
-  papers: Paper[];
-}
-
 export interface RankResult {
   papers: RankedPaper[];
   /** Set when nothing is relevant or trending enough and the subscriber did not ask for "always send". */
   skipReason: string | null;
+  /**
+   * How the digest was filled: `relevant` when at least one paper matched the
+   * subscriber's interests, `trending` when none did and the papers are simply the most
+   * upvoted (the email must say so instead of "picked for you").
+   */
+  basis: 'relevant' | 'trending';
 }
 
 export interface RankOptions {
   /** Papers already sent to this subscriber. */
   exclude?: ReadonlySet<string>;
-  /** Return every candidate, best first (the preview CLI), instead of the digest selection. */
+  /** Return every candidate, best first (the preview CLI, the evaluation), instead of the digest. */
   full?: boolean;
 }
 
-/** A paper is relevant when its raw relevance clears this (about one abstract mention of a rare term). */
-export const RELEVANCE_FLOOR = 0.22;
+export type { EditionIndex } from './edition';
+export { buildEditionIndex } from './edition';
+
+/** A paper is relevant when its relevance clears this: a good part of an interest, not one stray word. */
+export const RELEVANCE_FLOOR = 0.3;
 /** Fewer upvotes than this is not "trending", whatever the rest of the edition looks like. */
 export const TRENDING_MIN_UPVOTES = 5;
-/** Relevance is divided by max(best in edition, this), so weak editions are not inflated. */
-const NORMALISATION_FLOOR = 0.6;
-const SECONDARY_INTEREST_SHARE = 0.2;
+export const RANK_PARAMS = { secondaryShare: 0.2, fairShareDecay: 0.8 };
 const AUTHOR_BOOST = 0.6;
-const PRIMARY_CATEGORY_BOOST = 0.3;
-const CATEGORY_BOOST = 0.2;
+/** A category interest also matches its subject in words, at this share (HF papers carry no categories). */
 const CATEGORY_TOPIC_SHARE = 0.6;
-const LEARNED_MAX = 0.35;
-const MAX_LEARNED_TERMS = 64;
+/** A learned preference this strong is worth saying "like papers you 👍". */
+const LEARNED_WHY = 0.15;
 
 /**
  * What an arXiv category means in words, so category interests also match papers that
@@ -89,6 +93,8 @@ const CATEGORY_TOPICS: Record<string, string> = {
   'stat.ML': 'machine learning statistical',
   'q-bio.BM': 'protein molecule',
 };
+const PRIMARY_CATEGORY_BOOST = 0.3;
+const CATEGORY_BOOST = 0.2;
 
 export function profileFromSubscriber(subscriber: Subscriber): RankProfile {
   return {
@@ -100,31 +106,29 @@ export function profileFromSubscriber(subscriber: Subscriber): RankProfile {
   };
 }
 
-export function buildEditionIndex(papers: Paper[]): EditionIndex {
-  return buildIndexData(papers);
+const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
+
+interface Scored {
+  interests: { phrase: string; scores: InterestScores }[];
+  /** Index into `interests` of each doc's best interest, or -1. */
+  primary: Int16Array;
+  relevance: Float64Array;
+  authorHit: Map<number, string>;
+  categoryHit: Map<number, { category: string; position: number }>;
+  learned: Float64Array | null;
 }
 
-const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
-
-export function rankForSubscriber(
-  index: EditionIndex,
-  profile: RankProfile,
-  options: RankOptions = {},
-): RankResult {
-  const total = index.papers.length;
+function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
+  const total = index.total;
   const { phrases, categories, authors } = profile.interests;
-  const hasInterests = phrases.length + categories.length + authors.length > 0;
-  const mix = hasInterests ? clamp(profile.trendingMix, 0, 1) : 1;
-  const interestVectors = phrases.map((phrase) => ({ phrase, ...scoreInterest(index, phrase) }));
-  const categoryVectors = categories
+  const interests = phrases.map((phrase) => ({ phrase, scores: scoreInterest(index, phrase) }));
+  const categoryTopics = categories
     .filter((category) => CATEGORY_TOPICS[category])
     .map((category) => scoreInterest(index, CATEGORY_TOPICS[category]!).scores);
-  const wantedAuthors: AuthorKey[] = authors.map(authorKey);
-  const learned = learnedScores(index, profile.termWeights);
 
-  // Author and category matches come from the edition's lookup maps, not a scan per paper.
   const authorHit = new Map<number, string>();
-  for (const wanted of wantedAuthors) {
+  for (const wanted of authors.map(authorKey) as AuthorKey[]) {
     const hits = [
       ...(index.authorDocs.get(`full:${wanted.full}`) ?? []),
       ...(index.authorDocs.get(`short:${wanted.short}`) ?? []),
@@ -140,105 +144,85 @@ export function rankForSubscriber(
       if (!current || position < current.position) categoryHit.set(doc, { category, position });
     }
   }
+  const learned = learnedScores(index, profile.termWeights);
 
-  // One pass over the edition into typed arrays; explanations are built only for the papers returned.
-  const relevanceRaw = new Float64Array(total);
-  for (const vector of interestVectors) {
-    const scores = vector.scores;
+  // Interest by interest over typed arrays: this loop runs for every subscriber.
+  const best = new Float64Array(total);
+  const sum = new Float64Array(total);
+  const primary = new Int16Array(total).fill(-1);
+  interests.forEach((interest, position) => {
+    const scores = interest.scores.scores;
     for (let doc = 0; doc < total; doc++) {
       const score = scores[doc]!;
-      // best so far is kept in relevanceRaw; the rest accumulates in sums
-      if (score > relevanceRaw[doc]!) relevanceRaw[doc] = score;
+      sum[doc]! += score;
+      if (score > best[doc]!) {
+        best[doc] = score;
+        primary[doc] = position;
+      }
     }
-  }
-  for (const vector of categoryVectors) {
+  });
+  for (const topic of categoryTopics) {
     for (let doc = 0; doc < total; doc++) {
-      const score = CATEGORY_TOPIC_SHARE * vector[doc]!;
-      if (score > relevanceRaw[doc]!) relevanceRaw[doc] = score;
+      const score = CATEGORY_TOPIC_SHARE * topic[doc]!;
+      sum[doc]! += score;
+      if (score > best[doc]!) best[doc] = score;
     }
   }
-  const secondaries = interestVectors.length + categoryVectors.length > 1;
-  let maxRelevance = 0;
-  for (let doc = 0; doc < total; doc++) {
-    const best = relevanceRaw[doc]!;
-    let raw = best;
-    if (secondaries) {
-      let sum = 0;
-      for (const vector of interestVectors) sum += vector.scores[doc]!;
-      for (const vector of categoryVectors) sum += CATEGORY_TOPIC_SHARE * vector[doc]!;
-      raw += SECONDARY_INTEREST_SHARE * (sum - best);
-    }
-    if (authorHit.has(doc)) raw += AUTHOR_BOOST;
-    const category = categoryHit.get(doc);
-    if (category) raw += category.position === 0 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
-    if (learned) raw += learned[doc]!;
-    relevanceRaw[doc] = raw;
-    if (raw > maxRelevance && !options.exclude?.has(index.papers[doc]!.id)) maxRelevance = raw;
-  }
-
-  const normaliser = Math.max(maxRelevance, NORMALISATION_FLOOR);
   const relevance = new Float64Array(total);
+  const share = RANK_PARAMS.secondaryShare;
+  for (let doc = 0; doc < total; doc++) relevance[doc] = best[doc]! + share * (sum[doc]! - best[doc]!);
+  for (const doc of authorHit.keys()) relevance[doc]! += AUTHOR_BOOST;
+  for (const [doc, category] of categoryHit) {
+    relevance[doc]! += category.position === 0 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
+  }
+  if (learned) for (let doc = 0; doc < total; doc++) relevance[doc]! += learned[doc]!;
+  return { interests, primary, relevance, authorHit, categoryHit, learned };
+}
+
+export function rankForSubscriber(
+  index: EditionIndex,
+  profile: RankProfile,
+  options: RankOptions = {},
+): RankResult {
+  const total = index.total;
+  const { phrases, categories, authors } = profile.interests;
+  const hasInterests = phrases.length + categories.length + authors.length > 0;
+  const mix = hasInterests ? clamp(profile.trendingMix, 0, 1) : 1;
+  const scored = scoreProfile(index, profile);
+  const { relevance, learned } = scored;
+
   const score = new Float64Array(total);
   const candidates: number[] = [];
   for (let doc = 0; doc < total; doc++) {
     if (options.exclude?.has(index.papers[doc]!.id)) continue;
     candidates.push(doc);
-    relevance[doc] = hasInterests ? clamp(relevanceRaw[doc]! / normaliser, -1, 1.5) : 0;
-    const learnedOnly = hasInterests || !learned ? 0 : learned[doc]!;
-    score[doc] = (1 - mix) * relevance[doc]! + mix * index.trending[doc]! + learnedOnly;
+    const personal = hasInterests ? clamp(relevance[doc]!, -1, 1.5) : (learned?.[doc] ?? 0);
+    score[doc] = (1 - mix) * personal + mix * index.trending[doc]!;
   }
   const byScore = (a: number, b: number) =>
     score[b]! - score[a]! ||
-    relevanceRaw[b]! - relevanceRaw[a]! ||
+    relevance[b]! - relevance[a]! ||
     index.papers[b]!.upvotes - index.papers[a]!.upvotes ||
     (index.papers[a]!.id < index.papers[b]!.id ? -1 : 1);
-
-  const isRelevant = (doc: number) => hasInterests && relevanceRaw[doc]! >= RELEVANCE_FLOOR;
+  const isRelevant = (doc: number) => hasInterests && relevance[doc]! >= RELEVANCE_FLOOR;
   const isTrending = (doc: number) => (index.papers[doc]!.upvotes ?? 0) >= TRENDING_MIN_UPVOTES;
-  const explain = (doc: number, trending: boolean): RankedPaper => {
-    const paper = index.papers[doc]!;
-    const why: string[] = [];
-    const matched = interestVectors
-      .filter((vector) => vector.scores[doc]! >= RELEVANCE_FLOOR)
-      .sort((a, b) => b.scores[doc]! - a.scores[doc]!)
-      .slice(0, 2);
-    for (const vector of matched) {
-      why.push(
-        vector.direct[doc]! >= RELEVANCE_FLOOR
-          ? `matches “${vector.phrase}”`
-          : `related to “${vector.phrase}”`,
-      );
-    }
-    const author = authorHit.get(doc);
-    if (author) why.push(`by ${author}`);
-    const category = categoryHit.get(doc);
-    if (category) why.push(`in ${category.category}`);
-    if (learned && learned[doc]! >= 0.05) why.push('like papers you 👍');
-    if (trending && paper.upvotes >= TRENDING_MIN_UPVOTES) why.push(`trending: ${paper.upvotes} upvotes`);
-    return {
-      paper,
-      score: round4(score[doc]!),
-      why,
-      relevance: round4(relevance[doc]!),
-      trending: round4(index.trending[doc]!),
-    };
-  };
+  const explain = (doc: number, trending: boolean) => explainDoc(index, scored, doc, trending, score[doc]!);
 
-  if (candidates.length === 0) return { papers: [], skipReason: 'no new papers' };
+  if (candidates.length === 0) return { papers: [], skipReason: 'no new papers', basis: 'relevant' };
   if (options.full) {
-    candidates.sort(byScore);
+    const ordered = fairShare(candidates.sort(byScore), scored, score, candidates.length);
     return {
-      papers: candidates.map((doc) =>
-        explain(doc, mix > 0 && isTrending(doc) && index.trending[doc]! >= 0.5),
-      ),
+      papers: ordered.map((doc) => explain(doc, mix > 0 && isTrending(doc) && index.trending[doc]! >= 0.5)),
       skipReason: null,
+      basis: 'relevant',
     };
   }
 
   const size = Math.max(1, profile.digestSize);
   const trendingSlots = hasInterests ? Math.round(mix * size) : size;
   // Relevant papers all compete; of the rest only the best few trending ones can get in.
-  const relevant = topK(candidates.filter(isRelevant), size, byScore);
+  // Fair share looks a little past the digest's end, so an under-served interest can move up.
+  const relevant = fairShare(topK(candidates.filter(isRelevant), size * 3, byScore), scored, score, size);
   const trendingPool =
     mix > 0 && trendingSlots > 0
       ? topK(
@@ -249,13 +233,16 @@ export function rankForSubscriber(
           byScore,
         )
       : [];
-  const chosen = [...relevant, ...trendingPool].sort(byScore).slice(0, size);
-  if (chosen.length > 0) {
+  const chosen = [...relevant, ...trendingPool].sort(byScore);
+  const ordered = fairShare(chosen, scored, score, size);
+  if (ordered.length > 0) {
+    const basis = !hasInterests || relevant.length > 0 ? 'relevant' : 'trending';
     return {
-      papers: chosen.map((doc) =>
+      papers: ordered.map((doc) =>
         explain(doc, !isRelevant(doc) || (mix > 0 && isTrending(doc) && index.trending[doc]! >= 0.6)),
       ),
       skipReason: null,
+      basis,
     };
   }
   if (!profile.alwaysSend) {
@@ -264,22 +251,23 @@ export function rankForSubscriber(
       skipReason: hasInterests
         ? 'nothing matched your interests and nothing was trending'
         : 'nothing was trending',
+      basis: 'trending',
     };
   }
+  const byUpvotes = (a: number, b: number) => index.trending[b]! - index.trending[a]! || byScore(a, b);
   return {
-    papers: topK(candidates, size, byScore).map((doc) => {
+    papers: topK(candidates, size, byUpvotes).map((doc) => {
       const ranked = explain(doc, isTrending(doc));
       if (ranked.why.length === 0) ranked.why.push('newest in this edition');
       return ranked;
     }),
     skipReason: null,
+    basis: 'trending',
   };
 }
 
-const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
-
 /** The k best of `items` by `compare`, in order, without sorting everything. */
-function topK(items: number[], k: number, compare: (a: number, b: number) => number): number[] {
+function topK(items: readonly number[], k: number, compare: (a: number, b: number) => number): number[] {
   const best: number[] = [];
   for (const item of items) {
     if (best.length === k && compare(item, best[k - 1]!) >= 0) continue;
@@ -292,26 +280,72 @@ function topK(items: number[], k: number, compare: (a: number, b: number) => num
 }
 
 /**
- * Learned preference per paper: Σ weight × saturation × specificity of the subscriber's
- * learned terms, squashed into ±LEARNED_MAX so feedback nudges but never drowns interests.
+ * Re-orders the head of `ordered` so that each interest of a multi-interest profile gets
+ * its share: a paper's score is discounted by FAIR_SHARE_DECAY for every place its best
+ * interest already holds. Returns the first `limit` docs; past the head the order stands.
  */
-function learnedScores(index: EditionIndex, weights: Record<string, number>): Float64Array | null {
-  const entries = Object.entries(weights ?? {})
-    .filter(([, weight]) => Number.isFinite(weight) && weight !== 0)
-    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
-    .slice(0, MAX_LEARNED_TERMS);
-  if (entries.length === 0) return null;
-  const raw = new Float64Array(index.papers.length);
-  for (const [term, weight] of entries) {
-    const posting = index.postings.get(term);
-    if (!posting) continue;
-    const specificity = posting.idf / index.maxIdf;
-    for (let i = 0; i < posting.docs.length; i++) {
-      raw[posting.docs[i]!]! += clamp(weight, -1, 1) * posting.sats[i]! * specificity;
-    }
+function fairShare(ordered: number[], scored: Scored, score: Float64Array, limit: number): number[] {
+  if (scored.interests.length < 2) return ordered.slice(0, limit);
+  const head = Math.min(ordered.length, limit, 50);
+  const pool = ordered.slice(0, Math.min(ordered.length, head * 3));
+  const held = new Array<number>(scored.interests.length).fill(0);
+  const out: number[] = [];
+  while (out.length < head && pool.length > 0) {
+    let bestAt = 0;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    pool.forEach((doc, position) => {
+      const interest = scored.primary[doc]!;
+      const value = score[doc]! * (interest >= 0 ? RANK_PARAMS.fairShareDecay ** held[interest]! : 1);
+      if (value > bestValue) {
+        bestValue = value;
+        bestAt = position;
+      }
+    });
+    const [doc] = pool.splice(bestAt, 1) as [number];
+    out.push(doc);
+    const interest = scored.primary[doc]!;
+    if (interest >= 0) held[interest]!++;
   }
-  for (let doc = 0; doc < raw.length; doc++) raw[doc] = LEARNED_MAX * Math.tanh(raw[doc]!);
-  return raw;
+  const taken = new Set(out);
+  for (const doc of ordered) {
+    if (out.length >= limit) break;
+    if (!taken.has(doc)) out.push(doc);
+  }
+  return out;
 }
 
-export { applyFeedback, FEEDBACK_LIMITS } from './feedback';
+function explainDoc(
+  index: EditionIndex,
+  scored: Scored,
+  doc: number,
+  trending: boolean,
+  score: number,
+): RankedPaper {
+  const paper = index.papers[doc]!;
+  const why: string[] = [];
+  const matched = scored.interests
+    .filter((interest) => interest.scores.scores[doc]! >= RELEVANCE_FLOOR)
+    .sort((a, b) => b.scores.scores[doc]! - a.scores.scores[doc]!)
+    .slice(0, 2);
+  for (const interest of matched) {
+    const evidence = interest.scores.evidence[doc]!;
+    if (evidence === EVIDENCE.phrase) why.push(`matches “${interest.phrase}”`);
+    else if (evidence === EVIDENCE.words) why.push(`shares words with “${interest.phrase}”`);
+    else if (evidence === EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
+  }
+  const author = scored.authorHit.get(doc);
+  if (author) why.push(`by ${author}`);
+  const category = scored.categoryHit.get(doc);
+  if (category) why.push(`in ${category.category}`);
+  if (scored.learned && scored.learned[doc]! >= LEARNED_WHY) why.push('like papers you 👍');
+  if (trending && paper.upvotes >= TRENDING_MIN_UPVOTES) why.push(`trending: ${paper.upvotes} upvotes`);
+  return {
+    paper,
+    score: round4(score),
+    why,
+    relevance: round4(scored.relevance[doc]!),
+    trending: round4(index.trending[doc]!),
+  };
+}
+
+export { applyFeedback, FEEDBACK_LIMITS, learnFromVotes } from './feedback';

@@ -5,7 +5,7 @@
  * glued ("multi-modal" = "multimodal", "pre-training" = "pretraining") because authors
  * write both; other hyphenated compounds ("vision-language") split into their words.
  */
-import { stem } from './stem';
+import { stemmer as stem } from 'stemmer';
 
 const STOPWORDS = new Set(
   `a about above across after again against all almost along also although always am among an and another any
@@ -86,13 +86,27 @@ export function words(text: string): string[] {
   return out;
 }
 
+/** Stems already computed: a few thousand words make up most of every abstract. */
+const stems = new Map<string, string>();
+const MAX_STEMS = 100_000;
+
+function stemOf(word: string): string {
+  let stemmed = stems.get(word);
+  if (stemmed === undefined) {
+    if (stems.size >= MAX_STEMS) stems.clear();
+    stemmed = stem(word);
+    stems.set(word, stemmed);
+  }
+  return stemmed;
+}
+
 /** Stemmed, stopword-free tokens: the unit of indexing and querying. */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
   for (const word of words(text)) {
     if (STOPWORDS.has(word)) continue;
     if (word.length === 1 && !/\d/.test(word)) continue;
-    tokens.push(stem(word));
+    tokens.push(stemOf(word));
   }
   return tokens;
 }

@@ -3,6 +3,8 @@
  * interest profiles real subscribers write (acronyms, spelled-out phrases, authors,
  * categories), plus the trending blend, the skip floor and learning from 👍/👎.
  */
+
+import { stemmer as stem } from 'stemmer';
 import { describe, expect, it } from 'vitest';
 import type { Paper } from '../../src/domain';
 import {
@@ -12,7 +14,6 @@ import {
   type RankProfile,
   rankForSubscriber,
 } from '../../src/ranking';
-import { stem } from '../../src/ranking/stem';
 import { tokenize } from '../../src/ranking/text';
 import { parseInterests } from '../../src/subscriptions/interests';
 import { makePaper, snapshotPapers } from './make-paper';

@@ -1,0 +1,57 @@
+/**
+ * The per-edition cache of interest score vectors, bounded in bytes rather than entries:
+ * a vector is 5 bytes per candidate paper, so the same entry count would mean 1.5 MB at
+ * 300 candidates and 50 MB at 10,000. Least recently used vectors go first; a miss only
+ * costs recomputing one interest (well under a millisecond), so the budget can be small
+ * next to the 128 MB isolate. lru-cache does the bookkeeping.
+ */
+import { LRUCache } from 'lru-cache';
+
+/** What one interest contributes to every paper of the edition. */
+export interface InterestScores {
+  /** Relevance per doc on an absolute scale: about 1 = squarely on topic, 0 = unrelated. */
+  scores: Float32Array;
+  /** Per doc, the strongest evidence: see EVIDENCE. */
+  evidence: Uint8Array;
+}
+
+/** How a paper relates to an interest, for a truthful "why" line. */
+export const EVIDENCE = {
+  none: 0,
+  /** Only through terms learned from similar papers (pseudo-relevance feedback). */
+  related: 1,
+  /** Some of the interest's words, not as a phrase. */
+  words: 2,
+  /** The interest itself, or a listed synonym or acronym of it, occurs in the paper. */
+  phrase: 3,
+} as const;
+
+export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
+
+const sizeOf = (value: InterestScores, key: string) =>
+  value.scores.byteLength + value.evidence.byteLength + key.length * 2 + 64;
+
+export class InterestCache {
+  private readonly lru: LRUCache<string, InterestScores>;
+
+  constructor(readonly maxBytes: number = DEFAULT_CACHE_BYTES) {
+    this.lru = new LRUCache<string, InterestScores>({ maxSize: maxBytes, sizeCalculation: sizeOf });
+  }
+
+  get(key: string): InterestScores | undefined {
+    return this.lru.get(key);
+  }
+
+  set(key: string, value: InterestScores): void {
+    // A vector bigger than the whole budget is simply not kept.
+    if (sizeOf(value, key) <= this.maxBytes) this.lru.set(key, value);
+  }
+
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+}

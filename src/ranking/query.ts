@@ -1,0 +1,108 @@
+/**
+ * Turns one interest ("mixture of experts", "LLM pretraining") into a query: its stemmed
+ * words in order, plus other spellings of spans of them — listed synonyms, and acronyms
+ * the edition's papers define. A spelling stands in for the whole span it replaces, so a
+ * paper that writes "MoE" matches every word of "mixture of experts" and the phrase
+ * between them, and "large language model pretraining" matches "LLM pretraining" as a
+ * phrase. Scoring then sees the interest's words and their adjacency, never a bag of
+ * words that happens to share a generic one.
+ */
+import type { AcronymTable } from './acronyms';
+import { tokenize } from './text';
+import { SYNONYMS } from './vocabulary';
+
+/** Weight of a broader form ("language model" for "LLM") relative to an exact one. */
+export const BROADER_WEIGHT = 0.6;
+/** Longest span looked up: long forms of acronyms rarely exceed this. */
+const MAX_SPAN = 8;
+
+export interface Alternative {
+  tokens: string[];
+  weight: number;
+}
+
+/** Other spellings of the query words [from, to). */
+export interface SpanForms {
+  from: number;
+  to: number;
+  forms: Alternative[];
+}
+
+export interface InterestQuery {
+  tokens: string[];
+  spans: SpanForms[];
+}
+
+function addForm(forms: Alternative[], literal: string, tokens: string[], weight: number): void {
+  const key = tokens.join(' ');
+  if (key === literal) return;
+  const existing = forms.find((form) => form.tokens.join(' ') === key);
+  if (existing) existing.weight = Math.max(existing.weight, weight);
+  else forms.push({ tokens, weight });
+}
+
+/** Every other spelling of `span` we know: listed synonyms, then what the edition's papers define. */
+function formsFor(span: string[], acronyms: AcronymTable): Alternative[] {
+  const literal = span.join(' ');
+  const group = SYNONYMS.get(literal);
+  const forms: Alternative[] = [];
+  if (group) {
+    for (const form of group.forms) addForm(forms, literal, form, 1);
+    for (const form of group.broader) addForm(forms, literal, form, BROADER_WEIGHT);
+  }
+  for (const form of group ? group.forms : [span]) {
+    if (form.length === 1) {
+      for (const expansion of acronyms.expansions.get(form[0]!) ?? []) addForm(forms, literal, expansion, 1);
+    } else {
+      const acronym = acronyms.abbreviations.get(form.join(' '));
+      if (acronym) addForm(forms, literal, [acronym], 1);
+    }
+  }
+  return forms;
+}
+
+/** Words joining coordinated parts of one interest: "image & video editing", "OCR and parsing". */
+const CONJUNCTION = /\s*(?:&|\/|\+)\s*|\s+(?:and|or)\s+/i;
+
+/**
+ * The readings of an interest with a coordination in it. "image & video editing" shares
+ * its head: "image editing", "video editing"; "document OCR and parsing" shares its
+ * modifier: "document OCR", "document parsing"; "code generation and coding agents" is
+ * two phrases. Without a conjunction the interest is its only reading.
+ */
+export function readings(text: string): string[] {
+  const parts = text
+    .split(CONJUNCTION)
+    .map((part) => part.trim())
+    .filter((part) => tokenize(part).length > 0);
+  if (parts.length < 2) return [text];
+  const words = parts.map((part) => part.split(/\s+/));
+  const last = words[words.length - 1]!;
+  const first = words[0]!;
+  const singles = (list: string[][]) => list.every((part) => part.length === 1);
+  if (last.length > 1 && singles(words.slice(0, -1))) {
+    // "image & video editing": each single word takes the last part's head.
+    return [...words.slice(0, -1).map((part) => [...part, ...last.slice(1)].join(' ')), last.join(' ')];
+  }
+  if (first.length > 1 && singles(words.slice(1))) {
+    // "document OCR and parsing": each single word takes the first part's modifiers.
+    return [first.join(' '), ...words.slice(1).map((part) => [...first.slice(0, -1), ...part].join(' '))];
+  }
+  return parts;
+}
+
+export function buildQueries(text: string, acronyms: AcronymTable): InterestQuery[] {
+  return readings(text).map((reading) => buildQuery(reading, acronyms));
+}
+
+export function buildQuery(text: string, acronyms: AcronymTable): InterestQuery {
+  const tokens = tokenize(text);
+  const spans: SpanForms[] = [];
+  for (let from = 0; from < tokens.length; from++) {
+    for (let to = from + 1; to <= Math.min(tokens.length, from + MAX_SPAN); to++) {
+      const forms = formsFor(tokens.slice(from, to), acronyms);
+      if (forms.length > 0) spans.push({ from, to, forms });
+    }
+  }
+  return { tokens, spans };
+}
