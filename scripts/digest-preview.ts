@@ -1,5 +1,6 @@
 /**
- * `npm run digest:preview -- --papers FILE --interests "TEXT" [--trending 0.2] [--size 10] [--json]`
+ * `npm run digest:preview -- --papers FILE --interests "TEXT" [--trending 0.2] [--size 10]
+ *   [--history FILE --votes FILE] [--json]`
  *
  * Ranks a daily list for an interest profile with the production ranker, so people can
  * see (and tune) what a subscriber would get before anything is sent. FILE is a Hugging
@@ -8,17 +9,24 @@
  * ones a digest of --size would contain; with --json, stdout is only a JSON array of
  * {id, title, score, why}. --trending defaults to 0 (pure relevance); with no interests
  * the list is the trending list.
+ *
+ * --history is a file (same formats) of papers the subscriber was sent earlier and
+ * --votes a JSON object {"<arXiv id>": "up" | "down"} on papers of that history: the
+ * votes are applied in the file's order through applyFeedback, exactly as the 👍/👎
+ * feedback POST applies them one by one, and --papers is ranked with the profile they
+ * produce; papers of the history are not ranked again (a digest never repeats one).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { IncomingPaper, Paper } from '../src/domain';
 import { parseArxivFeed } from '../src/ingest/arxiv';
 import { parseHfDailyPapers } from '../src/ingest/hf';
-import { buildEditionIndex, type RankProfile, rankForSubscriber } from '../src/ranking';
+import { parseArxivId } from '../src/ingest/normalise';
+import { applyFeedback, buildEditionIndex, type RankProfile, rankForSubscriber } from '../src/ranking';
 import { parseInterests } from '../src/subscriptions/interests';
 
 const USAGE =
-  'Usage: npm run digest:preview -- --papers FILE [--interests "TEXT"] [--trending 0..1] [--size N] [--json]';
+  'Usage: npm run digest:preview -- --papers FILE [--interests "TEXT"] [--trending 0..1] [--size N] [--history FILE --votes FILE] [--json]';
 
 function fail(message: string): never {
   process.stderr.write(`digest:preview: ${message}\n${USAGE}\n`);
@@ -33,6 +41,8 @@ function parseCli() {
         interests: { type: 'string', short: 'i', default: '' },
         trending: { type: 'string', short: 't', default: '0' },
         size: { type: 'string', short: 'n', default: '10' },
+        history: { type: 'string' },
+        votes: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -70,6 +80,33 @@ function readPapers(file: string): { papers: IncomingPaper[]; skipped: number; f
   return { papers: parsed.papers, skipped: parsed.skipped.length, format: 'Hugging Face daily papers' };
 }
 
+/** The term weights the votes leave, applied one vote at a time as the feedback POST does. */
+function learnedWeights(
+  historyFile: string,
+  votesFile: string,
+): { weights: Record<string, number>; sent: Set<string> } {
+  const history = readPapers(historyFile).papers;
+  const byId = new Map(history.map((paper) => [paper.id, paper]));
+  let votes: unknown;
+  try {
+    votes = JSON.parse(readFileSync(votesFile, 'utf8'));
+  } catch (error) {
+    fail(`cannot read ${votesFile} as JSON: ${(error as Error).message}`);
+  }
+  if (!votes || typeof votes !== 'object' || Array.isArray(votes)) {
+    fail(`${votesFile} must be a JSON object {"<arXiv id>": "up" | "down"}`);
+  }
+  let weights: Record<string, number> = {};
+  for (const [rawId, vote] of Object.entries(votes as Record<string, unknown>)) {
+    const id = parseArxivId(rawId)?.id;
+    const paper = id ? byId.get(id) : undefined;
+    if (!paper) fail(`${votesFile}: ${JSON.stringify(rawId)} is not a paper of ${historyFile}`);
+    if (vote !== 'up' && vote !== 'down') fail(`${votesFile}: the vote on ${rawId} must be "up" or "down"`);
+    weights = applyFeedback(weights, paper, vote === 'up' ? 1 : -1);
+  }
+  return { weights, sent: new Set(byId.keys()) };
+}
+
 function main(): void {
   const args = parseCli();
   if (args.help) {
@@ -83,12 +120,16 @@ function main(): void {
   const size = Number(args.size);
   if (!Number.isInteger(size) || size < 1 || size > 50) fail('--size must be an integer between 1 and 50');
 
+  if (Boolean(args.history) !== Boolean(args.votes)) fail('--history and --votes go together');
+  const learned = args.history && args.votes ? learnedWeights(args.history, args.votes) : null;
   const { papers: incoming, skipped, format } = readPapers(args.papers);
   const now = new Date().toISOString();
-  const papers: Paper[] = incoming.map((paper) => ({ ...paper, ingestedAt: now, refreshedAt: now }));
+  const papers: Paper[] = incoming
+    .filter((paper) => !learned?.sent.has(paper.id))
+    .map((paper) => ({ ...paper, ingestedAt: now, refreshedAt: now }));
   const profile: RankProfile = {
     interests: parseInterests(args.interests ?? ''),
-    termWeights: {},
+    termWeights: learned?.weights ?? {},
     trendingMix,
     digestSize: size,
     alwaysSend: false,
@@ -112,6 +153,14 @@ function main(): void {
   const { phrases, categories, authors } = profile.interests;
   const out: string[] = [];
   out.push(`${papers.length} papers from ${args.papers} (${format})${skipped ? `, ${skipped} skipped` : ''}`);
+  if (learned) {
+    const terms = Object.entries(learned.weights)
+      .slice(0, 8)
+      .map(([term, weight]) => `${term} ${weight > 0 ? '+' : ''}${weight}`);
+    out.push(
+      `learned from ${args.votes} on ${args.history}: ${terms.join(', ')}${terms.length ? ' …' : '(nothing)'}`,
+    );
+  }
   out.push(
     `interests: ${[...phrases, ...categories, ...authors.map((name) => `@${name}`)].join(', ') || '(none: trending only)'}` +
       ` · trending mix ${trendingMix} · digest size ${size}`,

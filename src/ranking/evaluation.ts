@@ -141,8 +141,8 @@ export function splitByDay(papers: readonly Paper[]): { earlier: Paper[]; later:
  * A simulated subscriber: shown the top 10 of the earlier half, they vote 👍 on what is
  * judged 2 and 👎 on what is judged 0 (partly relevant papers get no vote).
  */
-export function simulatedVotes(shown: readonly Paper[], rel: Record<string, number>): Vote[] {
-  const votes: Vote[] = [];
+export function simulatedVotes(shown: readonly Paper[], rel: Record<string, number>): Vote<Paper>[] {
+  const votes: Vote<Paper>[] = [];
   for (const paper of shown) {
     const grade = rel[paper.id] ?? 0;
     if (grade === 2) votes.push({ paper, vote: 1 });

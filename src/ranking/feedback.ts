@@ -39,7 +39,7 @@ const GENERIC = new Set([
   'languag',
 ]);
 
-type VotablePaper = Pick<Paper, 'title' | 'abstract' | 'aiKeywords' | 'aiSummary'>;
+export type VotablePaper = Pick<Paper, 'title' | 'abstract' | 'aiKeywords' | 'aiSummary'>;
 
 /** The paper's top terms with weights in (0, 1], the Rocchio document vector. */
 export function paperTermVector(paper: VotablePaper): Map<string, number> {
@@ -89,8 +89,8 @@ export function applyFeedback(
   return Object.fromEntries(bounded.map(([term, weight]) => [term, Math.round(weight * 1000) / 1000]));
 }
 
-export interface Vote {
-  paper: VotablePaper;
+export interface Vote<P extends VotablePaper = VotablePaper> {
+  paper: P;
   vote: 1 | -1;
 }
 

@@ -509,3 +509,4 @@ function applyPseudoRelevanceFeedback(
     if (extra[doc]! > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
 }
+
