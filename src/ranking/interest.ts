@@ -509,4 +509,3 @@ function applyPseudoRelevanceFeedback(
     if (extra[doc]! > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
 }
-
