@@ -13,6 +13,12 @@ export interface InterestScores {
   scores: Float32Array;
   /** Per doc, the strongest evidence: see EVIDENCE. */
   evidence: Uint8Array;
+  /**
+   * For an interest with several readings ("image & video editing"): the readings, and
+   * per doc which one the phrase evidence came from, so a reason names what occurs.
+   */
+  readings: string[];
+  reading: Uint8Array | null;
 }
 
 /** How a paper relates to an interest, for a truthful "why" line. */
@@ -29,7 +35,11 @@ export const EVIDENCE = {
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
 
 const sizeOf = (value: InterestScores, key: string) =>
-  value.scores.byteLength + value.evidence.byteLength + key.length * 2 + 64;
+  value.scores.byteLength +
+  value.evidence.byteLength +
+  (value.reading?.byteLength ?? 0) +
+  key.length * 2 +
+  64;
 
 export class InterestCache {
   private readonly lru: LRUCache<string, InterestScores>;

@@ -329,7 +329,10 @@ function explainDoc(
     .slice(0, 2);
   for (const interest of matched) {
     const evidence = interest.scores.evidence[doc]!;
-    if (evidence === EVIDENCE.phrase) why.push(`matches “${interest.phrase}”`);
+    const { readings, reading } = interest.scores;
+    // Name the reading that occurs ("code generation"), not the whole "code generation and coding agents".
+    const matched = reading ? readings[reading[doc]!]! : interest.phrase;
+    if (evidence === EVIDENCE.phrase) why.push(`matches “${matched}”`);
     else if (evidence === EVIDENCE.words) why.push(`shares words with “${interest.phrase}”`);
     else if (evidence === EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
   }

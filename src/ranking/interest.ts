@@ -357,20 +357,25 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   // "image & video editing" reads as "image editing" and "video editing": a paper gets
   // the credit of every reading it matches, as it would for words of one reading.
   const queries = buildQueries(text, index.acronyms);
-  for (const query of queries) scoreQuery(index, query, scores, evidence);
+  const reading = queries.length > 1 ? new Uint8Array(total) : null;
+  queries.forEach((query, position) => {
+    scoreQuery(index, query, scores, evidence, reading, position);
+  });
   applyPseudoRelevanceFeedback(index, queries, scores, evidence);
 
-  const result = { scores, evidence };
+  const result = { scores, evidence, readings: queries.map((query) => query.text), reading };
   index.cache.set(key, result);
   return result;
 }
 
-/** Adds one reading's scores to `scores`; `evidence` keeps each doc's strongest. */
+/** Adds one reading's scores to `scores`; `evidence` keeps each doc's strongest, `reading` where it came from. */
 function scoreQuery(
   index: EditionIndex,
   query: InterestQuery,
   scores: Float32Array,
   evidence: Uint8Array,
+  reading: Uint8Array | null,
+  position: number,
 ): void {
   const total = index.total;
   const units = buildUnits(index, query);
@@ -393,7 +398,10 @@ function scoreQuery(
     if (raw[doc]! <= 0) continue;
     scores[doc]! += raw[doc]! / ideal;
     const found = present[doc] === units.length && exact[doc] === pairs ? EVIDENCE.phrase : EVIDENCE.words;
-    evidence[doc] = Math.max(evidence[doc]!, found);
+    if (found > evidence[doc]!) {
+      evidence[doc] = found;
+      if (reading) reading[doc] = position;
+    }
   }
 }
 

@@ -29,6 +29,8 @@ export interface SpanForms {
 }
 
 export interface InterestQuery {
+  /** The reading as written ("image editing"), for explanations. */
+  text: string;
   tokens: string[];
   spans: SpanForms[];
 }
@@ -104,5 +106,5 @@ export function buildQuery(text: string, acronyms: AcronymTable): InterestQuery 
       if (forms.length > 0) spans.push({ from, to, forms });
     }
   }
-  return { tokens, spans };
+  return { text, tokens, spans };
 }
