@@ -14,6 +14,7 @@ import {
   type RankProfile,
   rankForSubscriber,
 } from '../../src/ranking';
+import { readings } from '../../src/ranking/query';
 import { tokenize } from '../../src/ranking/text';
 import { parseInterests } from '../../src/subscriptions/interests';
 import { makePaper, snapshotPapers } from './make-paper';
@@ -211,5 +212,101 @@ describe('learning from feedback', () => {
     expect(applyFeedback(once, paper, 1, 1)).toEqual(once);
     const switched = applyFeedback(once, paper, -1, 1);
     expect(Object.values(switched).some((w) => w < 0)).toBe(true);
+  });
+});
+
+describe('phrases, spellings and truthful reasons', () => {
+  const edition = buildEditionIndex([
+    makePaper({
+      id: 'exact',
+      title: 'Stable large language model pretraining at scale',
+      abstract: 'We study warmup schedules for pretraining.',
+    }),
+    makePaper({
+      id: 'broader',
+      title: 'Language model pretraining with curricula',
+      abstract: 'Curricula for small language models.',
+    }),
+    makePaper({
+      id: 'word',
+      title: 'An LLM agent for spreadsheets',
+      abstract: 'Agents that use LLMs as planners.',
+    }),
+    makePaper({
+      id: 'moe',
+      title: 'Routing tokens in sparse models',
+      abstract: 'A sparse Mixture-of-Experts (MoE) layer routes each token to two experts.',
+    }),
+    makePaper({
+      id: 'moe2',
+      title: 'Load balancing for MoE training',
+      abstract: 'Expert load balancing losses.',
+    }),
+  ]);
+  const why = (interests: string, id: string) =>
+    rankForSubscriber(edition, profile(interests), { full: true }).papers.find(
+      (item) => item.paper.id === id,
+    )!.why;
+
+  it('says "matches" only when the interest, a synonym or a defined acronym of it occurs', () => {
+    expect(why('LLM pretraining', 'exact')).toContain('matches “LLM pretraining”');
+    // "language model" is broader than "LLM": related, but not a match of the interest.
+    expect(why('LLM pretraining', 'broader').join()).not.toContain('matches');
+    expect(why('LLM pretraining', 'word').join()).not.toContain('matches');
+    // The edition defines MoE once; the other paper, which only says "MoE", matches the spelled-out interest.
+    expect(why('mixture of experts', 'moe2')).toContain('matches “mixture of experts”');
+  });
+
+  it('ranks the phrase above the broader form above a shared word', () => {
+    const order = rankForSubscriber(edition, profile('LLM pretraining'), { full: true }).papers.map(
+      (item) => item.paper.id,
+    );
+    expect(order.indexOf('exact')).toBeLessThan(order.indexOf('broader'));
+    expect(order.indexOf('broader')).toBeLessThan(order.indexOf('word'));
+  });
+
+  it('reads coordinated interests as their phrases and names the one that occurs', () => {
+    expect(readings('image & video editing')).toEqual(['image editing', 'video editing']);
+    expect(readings('document OCR and parsing')).toEqual(['document OCR', 'document parsing']);
+    expect(readings('code generation and coding agents')).toEqual(['code generation', 'coding agents']);
+    expect(readings('RLHF')).toEqual(['RLHF']);
+    const videos = buildEditionIndex([
+      makePaper({ id: 'v', title: 'Fast video editing with diffusion', abstract: 'Edits videos.' }),
+      makePaper({ id: 'i', title: 'Image segmentation', abstract: 'Masks for images.' }),
+    ]);
+    const ranked = rankForSubscriber(videos, profile('image & video editing'), { full: true }).papers;
+    expect(ranked[0]!.paper.id).toBe('v');
+    expect(ranked[0]!.why).toContain('matches “video editing”');
+  });
+});
+
+describe('fair share and bounded caches', () => {
+  it('gives each interest of a profile its share of the digest', () => {
+    const many = Array.from({ length: 12 }, (_, n) =>
+      makePaper({
+        id: `d${n}`,
+        title: `Diffusion models for images, part ${n}`,
+        abstract: 'Diffusion models.',
+      }),
+    );
+    const few = Array.from({ length: 3 }, (_, n) =>
+      makePaper({ id: `r${n}`, title: `Robot grasping ${n}`, abstract: 'A robot learns grasping.' }),
+    );
+    const digest = rankForSubscriber(
+      buildEditionIndex([...many, ...few]),
+      profile('diffusion models; robot grasping', { digestSize: 6 }),
+    ).papers.map((item) => item.paper.id);
+    expect(digest).toHaveLength(6);
+    expect(digest.filter((id) => id.startsWith('r')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps the interest cache within its byte budget, least recently used first out', () => {
+    const budget = 64 * 1024;
+    const edition = buildEditionIndex(papers, budget);
+    for (let n = 0; n < 200; n++) rankForSubscriber(edition, profile(`topic ${n} language models`));
+    expect(edition.cache.bytes).toBeLessThanOrEqual(budget);
+    expect(edition.cache.size).toBeGreaterThan(0);
+    expect(edition.cache.get('topic 199 language models')).toBeDefined();
+    expect(edition.cache.get('topic 0 language models')).toBeUndefined();
   });
 });
