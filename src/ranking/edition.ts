@@ -86,9 +86,9 @@ export interface EditionIndex {
   /** Per-interest score vectors, LRU within a fixed byte budget: many subscribers share interests. */
   cache: InterestCache;
   /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
-  categoryDocs: Map<string, { doc: number; position: number; category: string }[]>;
+  categoryDocs: Map<string, number[]>;
   /** Author name key (full, and "surname initial") -> docs with that author. */
-  authorDocs: Map<string, { doc: number; author: AuthorKey }[]>;
+  authorDocs: Map<string, number[]>;
 }
 
 /** The posting of `term`, or undefined when no paper of the edition has it. */
@@ -126,6 +126,12 @@ export function authorKey(name: string): AuthorKey {
     initialOnly: parts.length > 1 && first.length === 1,
     display: name,
   };
+}
+
+/** The lookup key of an author: the surname, which every spelling of the name shares. */
+export function surnameKey(name: string): string {
+  const parts = nameKey(name).split(' ');
+  return parts[parts.length - 1] ?? '';
 }
 
 export function authorsMatch(wanted: AuthorKey, paperAuthor: AuthorKey): boolean {
@@ -283,25 +289,22 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     });
   }
 
-  const categoryDocs: EditionIndex['categoryDocs'] = new Map();
-  const authorDocs: EditionIndex['authorDocs'] = new Map();
-  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+  // Lookups keep doc numbers only: at 10,000 candidates an object per author was most of the index.
+  const categoryDocs = new Map<string, number[]>();
+  const authorDocs = new Map<string, number[]>();
+  const push = (map: Map<string, number[]>, key: string, doc: number) => {
     const list = map.get(key);
-    if (list) list.push(value);
-    else map.set(key, [value]);
+    if (!list) map.set(key, [doc]);
+    else if (list[list.length - 1] !== doc) list.push(doc);
   };
   papers.forEach((paper, doc) => {
-    (paper.categories ?? []).forEach((category, position) => {
+    for (const category of paper.categories ?? []) {
       const key = category.toLowerCase();
-      push(categoryDocs, key, { doc, position, category });
+      push(categoryDocs, key, doc);
       const archive = key.split('.')[0]!;
-      if (archive !== key) push(categoryDocs, archive, { doc, position, category });
-    });
-    for (const name of paper.authors ?? []) {
-      const author = authorKey(name);
-      push(authorDocs, `full:${author.full}`, { doc, author });
-      push(authorDocs, `short:${author.short}`, { doc, author });
+      if (archive !== key) push(categoryDocs, archive, doc);
     }
+    for (const name of paper.authors ?? []) push(authorDocs, surnameKey(name), doc);
   });
 
   return {

@@ -13,7 +13,7 @@
 import type { Paper, Subscriber } from '../domain';
 import { type Interests, parseInterests } from '../subscriptions/interests';
 import { EVIDENCE, type InterestScores } from './cache';
-import { type AuthorKey, authorKey, authorsMatch, type EditionIndex } from './edition';
+import { authorKey, authorsMatch, type EditionIndex, surnameKey } from './edition';
 import { learnedScores } from './feedback';
 import { scoreInterest } from './interest';
 
@@ -127,21 +127,31 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
     .filter((category) => CATEGORY_TOPICS[category])
     .map((category) => scoreInterest(index, CATEGORY_TOPICS[category]!).scores);
 
+  // Candidates by surname, then the full comparison ("Y. LeCun" is "Yann LeCun") on those few.
   const authorHit = new Map<number, string>();
-  for (const wanted of authors.map(authorKey) as AuthorKey[]) {
-    const hits = [
-      ...(index.authorDocs.get(`full:${wanted.full}`) ?? []),
-      ...(index.authorDocs.get(`short:${wanted.short}`) ?? []),
-    ];
-    for (const { doc, author } of hits) {
-      if (!authorHit.has(doc) && authorsMatch(wanted, author)) authorHit.set(doc, author.display);
+  for (const name of authors) {
+    const wanted = authorKey(name);
+    for (const doc of index.authorDocs.get(surnameKey(name)) ?? []) {
+      if (authorHit.has(doc)) continue;
+      const author = index.papers[doc]!.authors.find((candidate) =>
+        authorsMatch(wanted, authorKey(candidate)),
+      );
+      if (author) authorHit.set(doc, author);
     }
   }
   const categoryHit = new Map<number, { category: string; position: number }>();
   for (const wanted of categories) {
-    for (const { doc, position, category } of index.categoryDocs.get(wanted.toLowerCase()) ?? []) {
+    const key = wanted.toLowerCase();
+    for (const doc of index.categoryDocs.get(key) ?? []) {
+      const list = index.papers[doc]!.categories;
+      const position = list.findIndex((category) => {
+        const lower = category.toLowerCase();
+        return lower === key || lower.split('.')[0] === key;
+      });
       const current = categoryHit.get(doc);
-      if (!current || position < current.position) categoryHit.set(doc, { category, position });
+      if (position >= 0 && (!current || position < current.position)) {
+        categoryHit.set(doc, { category: list[position]!, position });
+      }
     }
   }
   const learned = learnedScores(index, profile.termWeights);

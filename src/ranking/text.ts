@@ -88,7 +88,7 @@ export function words(text: string): string[] {
 
 /** Stems already computed: a few thousand words make up most of every abstract. */
 const stems = new Map<string, string>();
-const MAX_STEMS = 100_000;
+const MAX_STEMS = 50_000;
 
 function stemOf(word: string): string {
   let stemmed = stems.get(word);
