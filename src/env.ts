@@ -1,42 +1,25 @@
 /**
- * The Worker's bindings and their validation. Every handler (fetch, scheduled, queue)
- * parses the raw bindings once with zod into a typed `Config`; outside development a
- * missing or weak secret fails loudly with a message naming it, instead of surfacing
- * later as a confusing 500 or, worse, as unsigned links. In development the secrets
- * fall back to fixed, clearly-labelled values so `npm start` works without `.dev.vars`.
+ * The Worker's bindings and their validation. The binding *types* are generated from
+ * wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts, checked by `npm test`),
+ * so they cannot drift from the config; their *values* are parsed here once per env with
+ * zod into a typed `Config`, because the types cannot say that a secret is long enough or
+ * a URL well-formed. Outside development a missing or weak secret fails loudly with a
+ * message naming it, instead of surfacing later as a confusing 500 or as unsigned links.
+ * Only ENVIRONMENT=development gets the fixed dev secrets and the outbox by default; a
+ * test run configures both explicitly, so nothing test-only can leak into production.
  */
 import { z } from 'zod';
 
-/** Raw bindings as wrangler provides them (vars and secrets are strings or absent). */
-export interface Bindings {
-  DB: D1Database;
-  SEND_QUEUE: Queue<unknown>;
-  SUBSCRIBE_IP_LIMITER?: RateLimit;
-  SUBSCRIBE_EMAIL_LIMITER?: RateLimit;
-  ENVIRONMENT?: string;
-  PUBLIC_URL?: string;
-  MAIL_FROM?: string;
-  POSTAL_ADDRESS?: string;
-  RESEND_API_URL?: string;
-  HF_API_URL?: string;
-  ARXIV_API_URL?: string;
-  ARXIV_CATEGORIES?: string;
-  RESEND_RATE_PER_SEC?: string;
-  RESEND_TIMEOUT_MS?: string;
-  TURNSTILE_SITE_KEY?: string;
-  RESEND_API_KEY?: string;
-  TOKEN_SECRET?: string;
-  ADMIN_TOKEN?: string;
-  RESEND_WEBHOOK_SECRET?: string;
-  TURNSTILE_SECRET_KEY?: string;
-}
+/** Raw bindings as wrangler provides them: the generated `Env` (see worker-configuration.d.ts). */
+export type Bindings = Env;
 
-/** Development-only fallbacks; never used when ENVIRONMENT is not "development"/"test". */
+/** Development-only fallbacks; used only when ENVIRONMENT is "development". */
 export const DEV_SECRETS = {
   TOKEN_SECRET: 'dev-token-secret-do-not-use-in-production',
   ADMIN_TOKEN: 'dev-admin-token',
   // base64 of "dev-webhook-secret-32-bytes-long!"
   RESEND_WEBHOOK_SECRET: 'whsec_ZGV2LXdlYmhvb2stc2VjcmV0LTMyLWJ5dGVzLWxvbmch',
+  EMAIL_HASH_SECRET: 'dev-email-hash-secret-do-not-use-in-production',
 } as const;
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -80,22 +63,26 @@ const rawSchema = z.object({
     z.coerce.number().int().min(100).max(120_000).default(20_000),
   ),
   TURNSTILE_SITE_KEY: optionalString,
+  // "on": email goes to the D1 outbox (browsable at /dev) instead of Resend. Default: on in
+  // development without RESEND_API_KEY, off everywhere else; refused in production.
+  OUTBOX: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).optional()),
   RESEND_API_KEY: optionalString,
   TOKEN_SECRET: optionalString,
   ADMIN_TOKEN: optionalString,
   RESEND_WEBHOOK_SECRET: optionalString,
+  EMAIL_HASH_SECRET: optionalString,
   TURNSTILE_SECRET_KEY: optionalString,
 });
 
-export type Config = Omit<
-  z.output<typeof rawSchema>,
-  'TOKEN_SECRET' | 'ADMIN_TOKEN' | 'RESEND_WEBHOOK_SECRET'
-> & {
-  TOKEN_SECRET: string;
-  ADMIN_TOKEN: string;
-  RESEND_WEBHOOK_SECRET: string;
-  isDevelopment: boolean;
-};
+type SecretName = keyof typeof DEV_SECRETS;
+
+export type Config = Omit<z.output<typeof rawSchema>, SecretName | 'OUTBOX'> &
+  Record<SecretName, string> & {
+    /** ENVIRONMENT is "development": dev secrets, the dev notice on the landing page. */
+    isDevelopment: boolean;
+    /** The development outbox and /dev pages are on (never in production). */
+    devTools: boolean;
+  };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -118,10 +105,10 @@ export function parseConfig(env: Bindings): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const raw = parsed.data;
-  const isDevelopment = raw.ENVIRONMENT !== 'production';
+  const { OUTBOX, ...raw } = parsed.data;
+  const isDevelopment = raw.ENVIRONMENT === 'development';
   const problems: string[] = [];
-  const secret = (name: keyof typeof DEV_SECRETS, minLength: number): string => {
+  const secret = (name: SecretName, minLength: number): string => {
     const value = raw[name];
     if (value && value.length >= minLength) return value;
     if (isDevelopment) return value ?? DEV_SECRETS[name];
@@ -137,10 +124,17 @@ export function parseConfig(env: Bindings): Config {
     TOKEN_SECRET: secret('TOKEN_SECRET', 32),
     ADMIN_TOKEN: secret('ADMIN_TOKEN', 16),
     RESEND_WEBHOOK_SECRET: secret('RESEND_WEBHOOK_SECRET', 10),
+    EMAIL_HASH_SECRET: secret('EMAIL_HASH_SECRET', 32),
     isDevelopment,
+    devTools: OUTBOX === 'on' || (isDevelopment && OUTBOX !== 'off'),
   };
-  if (!isDevelopment && !raw.RESEND_API_KEY) {
-    problems.push('RESEND_API_KEY is missing (set it with `wrangler secret put RESEND_API_KEY`)');
+  if (raw.ENVIRONMENT === 'production' && OUTBOX === 'on') {
+    problems.push('OUTBOX=on is refused in production: it would keep mail in D1 and show it at /dev');
+  }
+  if (!config.devTools && !raw.RESEND_API_KEY) {
+    problems.push(
+      'RESEND_API_KEY is missing (set it with `wrangler secret put RESEND_API_KEY`, or OUTBOX=on outside production)',
+    );
   }
   if (!isDevelopment && config.RESEND_WEBHOOK_SECRET && !config.RESEND_WEBHOOK_SECRET.startsWith('whsec_')) {
     problems.push('RESEND_WEBHOOK_SECRET must be the "whsec_..." signing secret from the Resend dashboard');

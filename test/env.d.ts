@@ -1,17 +1,15 @@
 /**
- * Types for the test environment: `env` from cloudflare:test carries our bindings plus
- * the migrations the setup file applies.
+ * Types for the test environment: `env` from cloudflare:test carries the generated
+ * bindings (worker-configuration.d.ts) plus what vitest.config.ts adds for tests: the
+ * migrations the setup file applies and a second D1 database for migration tests.
  */
 import type { D1Migration } from 'cloudflare:test';
-import type { Bindings } from '../src/env';
 
 declare global {
   namespace Cloudflare {
-    interface Env extends Bindings {
+    interface Env {
       TEST_MIGRATIONS: D1Migration[];
-    }
-    interface GlobalProps {
-      mainModule: typeof import('../workers/index');
+      MIGRATION_TEST_DB: D1Database;
     }
   }
 }

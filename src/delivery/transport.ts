@@ -1,8 +1,8 @@
 /**
  * The mail transport seam. Production talks to Resend's HTTP API through the official SDK
- * (pointed at RESEND_API_URL so tests and local runs can use a fake); development without
- * RESEND_API_KEY writes every email to the D1 `outbox` table instead, browsable at
- * /dev/outbox. Both honour an idempotency key the same way (a replay returns the first
+ * (pointed at RESEND_API_URL so tests and local runs can use a fake); without RESEND_API_KEY,
+ * when the development outbox is on (never in production), every email goes to the D1
+ * `outbox` table instead, browsable at /dev/outbox. Both honour an idempotency key the same way (a replay returns the first
  * answer), so the exactly-once logic above them is exercised identically in either mode.
  * Results are classified here once, so callers decide retry/fail/pause without parsing
  * HTTP details.
@@ -61,9 +61,9 @@ export function createTransport(
 ): MailTransport {
   if (config.RESEND_API_KEY)
     return resendTransport(config.RESEND_API_KEY, config.RESEND_API_URL, options.timeoutMs);
-  if (config.isDevelopment) return outboxTransport(db);
-  // parseConfig already refuses production without a key; this guards future callers.
-  throw new Error('RESEND_API_KEY is required outside development');
+  if (config.devTools) return outboxTransport(db);
+  // parseConfig already refuses a config without either; this guards future callers.
+  throw new Error('RESEND_API_KEY is required unless the development outbox is on');
 }
 
 export function resendTransport(

@@ -8,7 +8,6 @@
  * different body.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
-import { DEV_SECRETS } from '../../src/env';
 import worker from '../../workers/index';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
@@ -160,7 +159,7 @@ export async function planViaAdmin(
   const response = await worker.fetch(
     new Request('https://digest.test/admin/digest', {
       method: 'POST',
-      headers: { authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     }),
     testEnv,

@@ -194,7 +194,7 @@ describe('POST /admin/digest input', () => {
     const badJson = await worker.fetch(
       new Request('https://digest.test/admin/digest', {
         method: 'POST',
-        headers: { authorization: 'Bearer dev-admin-token', 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: '{"at":',
       }),
       testEnv,

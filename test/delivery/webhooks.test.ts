@@ -9,7 +9,6 @@ import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { emailHash } from '../../src/db/suppressions';
 import { sendMessageSchema } from '../../src/delivery/messages';
-import { DEV_SECRETS } from '../../src/env';
 import { adminRequest, request } from '../helpers/app';
 import {
   deliver,
@@ -22,7 +21,7 @@ import {
   seedSubscriber,
 } from './helpers';
 
-const signer = new Webhook(DEV_SECRETS.RESEND_WEBHOOK_SECRET);
+const signer = new Webhook(env.RESEND_WEBHOOK_SECRET);
 let sequence = 0;
 
 function signedRequest(payload: unknown, options: { id?: string; at?: Date; secret?: string } = {}) {

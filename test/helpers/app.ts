@@ -9,11 +9,11 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
-import { DEV_SECRETS } from '../../src/env';
 import worker from '../../workers/index';
 
 export const BASE_URL = 'https://digest.test';
-export const ADMIN_TOKEN = DEV_SECRETS.ADMIN_TOKEN;
+/** The admin token vitest.config.ts configures for the test run. */
+export const ADMIN_TOKEN = env.ADMIN_TOKEN;
 
 export function request(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(new URL(path, BASE_URL), init));

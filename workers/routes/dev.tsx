@@ -2,8 +2,8 @@
 /**
  * Development-only tools: an index with the last ingest runs (and a plain notice when an
  * upstream was unreachable), and the local outbox where emails land when no RESEND_API_KEY is
- * set. Every route here answers 404 unless ENVIRONMENT is "development" (or "test"), so
- * a production deploy cannot leak anyone's mail.
+ * set. Every route here answers 404 unless the outbox is on (development by default, or
+ * OUTBOX=on, which production refuses), so a production deploy cannot leak anyone's mail.
  */
 import { Hono } from 'hono';
 import { getOutboxEmail, listOutbox } from '../../src/db/outbox';
@@ -15,7 +15,7 @@ import { Layout } from '../views/layout';
 
 export const devRoutes = new Hono<HonoEnv>()
   .use(async (c, next) => {
-    if (!c.var.config.isDevelopment) throw new AppError(404, 'not_found', 'Not found');
+    if (!c.var.config.devTools) throw new AppError(404, 'not_found', 'Not found');
     await next();
   })
   .get('/', async (c) => {

@@ -19,12 +19,12 @@ export async function landingProps(
   const { db, config } = c.var.app;
   const [papers, runs] = await Promise.all([
     listLatestPapers(db, SAMPLE_SIZE),
-    config.isDevelopment ? latestIngestRuns(db) : Promise.resolve([]),
+    config.devTools ? latestIngestRuns(db) : Promise.resolve([]),
   ]);
   return {
     papers,
     failedSources: runs.filter((run) => run.status === 'failed').map((run) => run.source),
-    showDevNotice: config.isDevelopment,
+    showDevNotice: config.devTools,
     turnstileSiteKey: config.TURNSTILE_SITE_KEY,
     postalAddress: config.POSTAL_ADDRESS,
   };
