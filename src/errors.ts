@@ -24,7 +24,10 @@ export class AppError extends Error {
  * Per-field messages, keyed by top-level field name, as AppError `fields` and the forms
  * expect them; issues not tied to a field (e.g. unknown keys) go under `formKey`.
  */
-export function fieldErrors(error: z.ZodError, formKey = '_form'): Record<string, string[]> {
+export function fieldErrors(
+  error: { issues: readonly z.core.$ZodIssue[] },
+  formKey = '_form',
+): Record<string, string[]> {
   const fields: Record<string, string[]> = {};
   for (const issue of error.issues) {
     const key = issue.path.length > 0 ? String(issue.path[0]) : formKey;

@@ -2,13 +2,18 @@
 /**
  * The Hono app behind `fetch`: validates the environment once per request, sets security
  * headers, mounts one sub-app per area, and turns every error into a clear answer, HTML
- * for browsers and JSON for API clients, through the single `onError` below.
+ * for browsers and JSON for API clients, through the single `onError` below. That one path
+ * handles our AppError and Hono's own HTTPException (auth, csrf, body limit, validator),
+ * so middleware can be used as Hono ships it, without try/catch wrappers.
  */
 import { Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
-import { appContext, ConfigError } from '../src/env';
-import { AppError } from '../src/errors';
+import { HTTPException } from 'hono/http-exception';
+import { ConfigError } from '../src/env';
+import { AppError, type ErrorStatus } from '../src/errors';
+import { appContextMiddleware } from './middleware/app-context';
+import { securityHeaders } from './middleware/security-headers';
 import { adminRoutes } from './routes/admin';
+import { assetRoutes } from './routes/assets';
 import { devRoutes } from './routes/dev';
 import { digestRoutes } from './routes/digest';
 import { feedbackRoutes } from './routes/feedback';
@@ -21,29 +26,11 @@ import { MessagePage } from './views/layout';
 
 export const app = new Hono<HonoEnv>();
 
-app.use(async (c, next) => {
-  const context = appContext(c.env);
-  c.set('app', context);
-  c.set('config', context.config);
-  await next();
-});
-
-app.use(
-  secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'", "'unsafe-inline'", 'https://challenges.cloudflare.com'],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:', 'https:'],
-      frameSrc: ['https://challenges.cloudflare.com', "'self'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'self'"],
-    },
-    referrerPolicy: 'no-referrer',
-  }),
-);
+app.use(appContextMiddleware);
+app.use(securityHeaders);
 
 app.route('/', publicRoutes);
+app.route('/', assetRoutes);
 app.route('/', subscriptionRoutes);
 app.route('/', feedbackRoutes);
 app.route('/', digestRoutes);
@@ -61,14 +48,56 @@ export function wantsJson(request: Request): boolean {
   return accept.includes('application/json') || new URL(request.url).pathname.startsWith('/admin/');
 }
 
+const ERROR_STATUSES = new Set<number>([400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 502, 503]);
+
+/** Hono's middleware speaks HTTPException; say the same things in our words. */
+function fromHttpException(error: HTTPException): AppError {
+  const challenge = error.res?.headers.get('www-authenticate') ?? '';
+  switch (error.status) {
+    case 400:
+      if (challenge.includes('invalid_request')) {
+        return new AppError(
+          400,
+          'invalid_authorization',
+          'The Authorization header is malformed: send exactly "Authorization: Bearer <ADMIN_TOKEN>".',
+        );
+      }
+      if (/json/i.test(error.message))
+        return new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
+      return new AppError(400, 'bad_request', error.message || 'The request could not be read.');
+    case 401:
+      return new AppError(
+        401,
+        'unauthorized',
+        challenge.startsWith('Basic')
+          ? 'Admin login required: any user name, the admin token as password.'
+          : 'Missing or invalid admin token (Authorization: Bearer <ADMIN_TOKEN>).',
+      );
+    case 403:
+      return new AppError(
+        403,
+        'cross_site_form',
+        'This form did not come from our own page (its Origin or Sec-Fetch-Site header names another website, or is missing), so we did not accept it. Please use the form on our site, or send JSON.',
+      );
+    default: {
+      const status = (ERROR_STATUSES.has(error.status) ? error.status : 500) as ErrorStatus;
+      return new AppError(status, 'http_error', error.message || 'The request was refused.');
+    }
+  }
+}
+
 app.notFound((c) => {
   if (wantsJson(c.req.raw)) return c.json({ error: { code: 'not_found', message: 'Not found' } }, 404);
   return c.html(<MessagePage title="Not found" message="There is nothing at this address." />, 404);
 });
 
-app.onError((error, c) => {
+app.onError((caught, c) => {
+  const error = caught instanceof HTTPException ? fromHttpException(caught) : caught;
   if (error instanceof AppError) {
-    if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="papers-digest admin"');
+    // Keep the middleware's auth challenge (Basic makes browsers show their login prompt).
+    const challenge = caught instanceof HTTPException ? caught.res?.headers.get('www-authenticate') : null;
+    if (challenge) c.header('WWW-Authenticate', challenge);
+    else if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="papers-digest admin"');
     if (wantsJson(c.req.raw)) {
       return c.json(
         {

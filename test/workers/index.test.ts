@@ -6,9 +6,10 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { outboxTransport } from '../../src/delivery/transport';
+import { ConfigError, DEV_SECRETS, parseConfig } from '../../src/env';
 import worker from '../../workers/index';
 import emptyAtomFeed from '../fixtures/arxiv/synthetic-atom-empty.xml?raw';
-import { adminRequest, request, runScheduled } from '../helpers/app';
+import { ADMIN_TOKEN, adminRequest, request, runScheduled } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
 describe('worker entry', () => {
@@ -89,6 +90,7 @@ describe('configuration', () => {
     const production = {
       ...env,
       ENVIRONMENT: 'production',
+      OUTBOX: 'off',
       TOKEN_SECRET: '',
       ADMIN_TOKEN: undefined,
       RESEND_API_KEY: '',
@@ -125,6 +127,8 @@ describe('configuration', () => {
       ADMIN_TOKEN: 'y'.repeat(32),
       RESEND_API_KEY: 're_test_123',
       RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+      EMAIL_HASH_SECRET: 'z'.repeat(40),
+      OUTBOX: 'off',
     };
     const response = await worker.fetch(
       new Request('https://digest.test/healthz'),
@@ -132,6 +136,51 @@ describe('configuration', () => {
       createExecutionContext(),
     );
     expect(response.status).toBe(200);
+  });
+
+  // Issue 12, "ENVIRONMENT=test counts as development": a test run got the dev secrets and
+  // the outbox without asking, so a deploy with ENVIRONMENT=test ran with public secrets.
+  it('gives ENVIRONMENT=test no development fallbacks: secrets and the outbox must be configured', () => {
+    const bare = { DB: env.DB, SEND_QUEUE: env.SEND_QUEUE, ENVIRONMENT: 'test' } as unknown as Env;
+    expect(() => parseConfig(bare)).toThrowError(ConfigError);
+    let message = '';
+    try {
+      parseConfig(bare);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const name of ['TOKEN_SECRET', 'ADMIN_TOKEN', 'EMAIL_HASH_SECRET', 'RESEND_API_KEY']) {
+      expect(message).toContain(`${name} is missing`);
+    }
+    const secrets = {
+      TOKEN_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(32),
+      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+      EMAIL_HASH_SECRET: 'z'.repeat(40),
+    };
+    const noOutbox = parseConfig({ ...bare, ...secrets, RESEND_API_KEY: 're_x' } as unknown as Env);
+    expect(noOutbox.isDevelopment).toBe(false);
+    expect(noOutbox.devTools).toBe(false);
+    expect(noOutbox.TOKEN_SECRET).toBe(secrets.TOKEN_SECRET);
+    // The outbox only when asked for, and never in production.
+    expect(parseConfig({ ...bare, ...secrets, OUTBOX: 'on' } as unknown as Env).devTools).toBe(true);
+    expect(() =>
+      parseConfig({ ...bare, ...secrets, ENVIRONMENT: 'production', OUTBOX: 'on' } as unknown as Env),
+    ).toThrowError(/OUTBOX=on is refused in production/);
+    // Development keeps its zero-config start.
+    const development = parseConfig({ ...bare, ENVIRONMENT: 'development' } as unknown as Env);
+    expect(development.ADMIN_TOKEN).toBe(DEV_SECRETS.ADMIN_TOKEN);
+    expect(development.devTools).toBe(true);
+  });
+
+  it('serves /dev only when the outbox is configured', async () => {
+    const testEnv = { ...env, OUTBOX: 'off', RESEND_API_KEY: 're_x' };
+    const response = await worker.fetch(
+      new Request('https://digest.test/dev/outbox.json'),
+      testEnv,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(404);
   });
 });
 
@@ -154,9 +203,71 @@ describe('admin auth', () => {
     expect(prompt.status).toBe(401);
     expect(prompt.headers.get('www-authenticate')).toContain('Basic');
     const basic = await request('/admin/stats', {
-      headers: { authorization: `Basic ${btoa('admin:dev-admin-token')}` },
+      headers: { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` },
     });
     expect(basic.status).toBe(200);
+    const dashboard = await request('/admin', {
+      headers: { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}`, accept: 'text/html' },
+    });
+    expect(dashboard.status).toBe(200);
+  });
+
+  // Issue 12, smaller items: "`Bearer <token> junk` is accepted".
+  it('rejects malformed Authorization headers, even around the right token', async () => {
+    for (const header of [
+      `Bearer ${ADMIN_TOKEN} junk`,
+      `Bearer ${ADMIN_TOKEN},x`,
+      `Bearer${ADMIN_TOKEN}`,
+      `Token ${ADMIN_TOKEN}`,
+      `Basic ${btoa(`admin:${ADMIN_TOKEN}`)} junk`,
+    ]) {
+      const response = await request('/admin/stats', { headers: { authorization: header } });
+      expect(response.status, header).toBeGreaterThanOrEqual(400);
+      expect(response.status, header).toBeLessThan(402);
+      expect((await response.json<{ error: { code: string } }>()).error.code).toMatch(
+        /^(invalid_authorization|unauthorized)$/,
+      );
+    }
+    const junk = await request('/admin/stats', { headers: { authorization: `Bearer ${ADMIN_TOKEN} junk` } });
+    expect(junk.status).toBe(400);
+    expect(await junk.json()).toMatchObject({ error: { code: 'invalid_authorization' } });
+  });
+
+  // Issue 12, "Admin CSRF": a page on another site auto-submitted a form to POST
+  // /admin/digest and the operator's browser added its Basic credentials.
+  it('never runs a state-changing admin route on Basic credentials, whatever the origin', async () => {
+    const basic = `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}`;
+    const editionCount = async () =>
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM editions').first<{ n: number }>())!.n;
+    const before = await editionCount();
+    const attempts: Record<string, string>[] = [
+      { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      { 'content-type': 'text/plain', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://digest.test' },
+    ];
+    for (const headers of attempts) {
+      const response = await request('/admin/digest', {
+        method: 'POST',
+        headers: { ...headers, authorization: basic },
+        body: 'all=true',
+      });
+      expect(response.status).toBe(401);
+      expect((await response.json<{ error: { code: string } }>()).error.code).toBe('bearer_required');
+    }
+    const imported = await request('/admin/subscribers/import', {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'text/csv', origin: 'https://evil.example' },
+      body: 'email\ncsrf-victim@example.org',
+    });
+    expect(imported.status).toBe(401);
+    expect(await editionCount()).toBe(before);
+    const row = await env.DB.prepare(
+      `SELECT 1 FROM subscribers WHERE email = 'csrf-victim@example.org'`,
+    ).first();
+    expect(row).toBeNull();
+    // The same request with the Bearer token is what scripts use, and works.
+    const bearer = await adminRequest('/admin/digest', { method: 'POST' });
+    expect(bearer.status).toBe(200);
   });
 
   it('returns the stats shape with the right token', async () => {
@@ -241,6 +352,8 @@ describe('development outbox', () => {
       ADMIN_TOKEN: 'y'.repeat(32),
       RESEND_API_KEY: 're_x',
       RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+      EMAIL_HASH_SECRET: 'z'.repeat(40),
+      OUTBOX: 'off',
     };
     const response = await worker.fetch(
       new Request('https://digest.test/dev/outbox.json'),

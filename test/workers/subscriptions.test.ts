@@ -143,13 +143,38 @@ describe('landing page', () => {
     }
     expect(html).toMatch(/<form method="post" action="\/subscribe"/);
     expect(html).toContain('<option value="UTC" selected="">');
-    expect(html).toContain('resolvedOptions().timeZone');
+    expect(html).toContain('data-detect-time-zone');
     expect(html).toContain('name="website"');
     expect(html).toMatch(/<button type="submit">Subscribe<\/button>/);
     expect(html).toContain('name="viewport"');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('set-cookie')).toBeNull();
     expect(html).not.toContain('npm run seed:local');
+  });
+
+  // Issue 12, smaller items: "The CSP allows `script-src 'unsafe-inline'`".
+  it('runs no inline script: the CSP allows scripts only from files, and our one script is served', async () => {
+    const response = await request('/');
+    const csp = response.headers.get('content-security-policy')!;
+    const scriptSrc = /script-src ([^;]*)/.exec(csp)![1]!;
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    expect(scriptSrc).toContain("'self'");
+    const html = await response.text();
+    // Every <script> has a src; no inline code, no event handler attributes.
+    expect([...html.matchAll(/<script\b([^>]*)>/g)].every((match) => /\bsrc=/.test(match[1]!))).toBe(true);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).toContain('<script src="/assets/forms.js" defer="">');
+    const script = await request('/assets/forms.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    const code = await script.text();
+    expect(code).toContain('resolvedOptions().timeZone');
+    expect(code).toContain("getElementById('error-summary')");
+    // A form with errors still gets its error summary focused, by the same file.
+    const invalid = await postForm('/subscribe', { email: 'nope' });
+    const invalidHtml = await invalid.text();
+    expect(invalidHtml).toContain('id="error-summary"');
+    expect(invalidHtml).not.toMatch(/<script>/);
   });
 
   it('tells developers when the last ingest could not reach the upstreams', async () => {
@@ -429,10 +454,17 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     const before = await counts();
     const plain = await request('/subscribe', {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', origin: BASE_URL },
       body: 'email=a@example.com',
     });
     expect(plain.status).toBe(415);
+    // A form-like body without Origin or Sec-Fetch-Site could be another site's form: 403.
+    const anonymous = await request('/subscribe', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'email=a@example.com',
+    });
+    expect(anonymous.status).toBe(403);
     const xml = await request('/subscribe', {
       method: 'POST',
       headers: { 'content-type': 'application/xml', accept: 'application/json' },
@@ -446,7 +478,7 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     expect((await emptyJson.json<{ error: { code: string } }>()).error.code).toBe('empty_body');
     const emptyForm = await postForm('/subscribe', {});
     expect(emptyForm.status).toBe(400);
-    const noBody = await request('/subscribe', { method: 'POST' });
+    const noBody = await request('/subscribe', { method: 'POST', headers: { origin: BASE_URL } });
     expect(noBody.status).toBe(400);
     const broken = await postJson('/subscribe', '{"email": ');
     expect(broken.status).toBe(400);

@@ -7,9 +7,7 @@
  * is not, because mail providers send it from their own servers. Token pages are never
  * cached and never set cookies.
  */
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
-import { csrf } from 'hono/csrf';
-import { HTTPException } from 'hono/http-exception';
+import { type Context, Hono } from 'hono';
 import {
   confirmSubscriber,
   getSubscriberById,
@@ -30,6 +28,8 @@ import { readSubmission, type Submission } from '../../src/subscriptions/request
 import { fieldErrors, preferencesSchema, subscribeSchema } from '../../src/subscriptions/schema';
 import { signUp } from '../../src/subscriptions/signup';
 import { verifyTurnstile } from '../../src/subscriptions/turnstile';
+import { browserFormsOnly } from '../middleware/browser-form';
+import { tokenPage } from '../middleware/token-page';
 import type { HonoEnv } from '../types';
 import { LandingPage } from '../views/landing';
 import {
@@ -55,41 +55,6 @@ async function preferencesUrl(
   const url = new URL(await absolutePreferencesUrl(config, subscriber));
   return `${url.pathname}${url.search}`;
 }
-
-/**
- * Origin check for browser forms (Hono csrf). Browsers always send Origin or
- * Sec-Fetch-Site on a form POST, so a request carrying neither is not a cross-site form
- * submission (curl, server-side clients) and passes; a foreign origin gets a clear 403.
- */
-const browserFormsOnly: MiddlewareHandler<HonoEnv> = async (c, next) => {
-  if (c.req.header('origin') !== undefined || c.req.header('sec-fetch-site') !== undefined) {
-    const check = csrf({
-      origin: (origin, ctx) =>
-        origin === new URL(ctx.req.url).origin || origin === new URL(c.var.config.PUBLIC_URL).origin,
-      secFetchSite: ['same-origin'],
-    });
-    try {
-      await check(c, async () => {});
-    } catch (error) {
-      if (error instanceof HTTPException) {
-        throw new AppError(
-          403,
-          'cross_site_form',
-          'This form was sent from another website, so we did not accept it. Please use the form on our own page.',
-        );
-      }
-      throw error;
-    }
-  }
-  await next();
-};
-
-/** Pages reached through signed links: never stored by browsers or proxies, never indexed. */
-const tokenPage: MiddlewareHandler<HonoEnv> = async (c, next) => {
-  await next();
-  c.res.headers.set('Cache-Control', 'no-store');
-  c.res.headers.set('X-Robots-Tag', 'noindex');
-};
 
 const tokenOf = (c: Ctx, submission?: Submission): string | undefined => {
   const fromQuery = c.req.query('token');
@@ -391,8 +356,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
       return c.json({ status: 'saved', preferences: publicPreferences(saved) });
     return preferencesPage(c, token, saved, { values: preferenceValues(saved), errors: {}, saved: true });
   })
-  .on(['GET', 'POST'], '/preferences/export', async (c) => {
-    if (c.req.method === 'POST') await browserFormsOnly(c, async () => {});
+  .post('/preferences/export', browserFormsOnly, async (c) => {
     const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences');
     const data = await exportSubscriberData(c.var.app.db, subscriber);
     c.header('Content-Disposition', 'attachment; filename="papers-digest-my-data.json"');

@@ -3,9 +3,9 @@
  * Accessible form building blocks shared by the sign-up form and the preference centre:
  * an error summary that takes focus after a failed submit (so screen-reader and keyboard
  * users land on what went wrong), and fields whose hint and error are tied to the control
- * with aria-describedby and flagged with aria-invalid. Everything works without JavaScript.
+ * with aria-describedby and flagged with aria-invalid. Everything works without JavaScript;
+ * /assets/forms.js (linked from the layout) adds the focus move and time-zone detection.
  */
-import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
 export type FieldErrors = Record<string, string[]>;
@@ -65,7 +65,6 @@ export function ErrorSummary(props: { errors: FieldErrors }) {
           )),
         )}
       </ul>
-      {raw(`<script>document.getElementById('error-summary').focus();</script>`)}
     </div>
   );
 }
@@ -121,7 +120,7 @@ export function HourSelect(props: { name: string; value: string; errors: FieldEr
 
 /**
  * The time-zone select. Without JavaScript it shows the submitted (or stored) zone, UTC by
- * default; the tiny script picks the browser's zone on a fresh form only.
+ * default; /assets/forms.js picks the browser's zone on a fresh form only (data attribute).
  */
 export function TimeZoneSelect(props: {
   value: string;
@@ -131,25 +130,19 @@ export function TimeZoneSelect(props: {
 }) {
   const zones = TIME_ZONES.includes(props.value) || !props.value ? TIME_ZONES : [props.value, ...TIME_ZONES];
   return (
-    <>
-      <select
-        id="time_zone"
-        name="time_zone"
-        autocomplete="off"
-        {...describedBy('time_zone', props.errors, props.hint)}
-      >
-        {zones.map((zone) => (
-          <option value={zone} selected={zone === (props.value || 'UTC')}>
-            {zone.replace(/_/g, ' ')}
-          </option>
-        ))}
-      </select>
-      {props.detectFromBrowser
-        ? raw(
-            `<script>(function(){try{var s=document.getElementById('time_zone');var z=Intl.DateTimeFormat().resolvedOptions().timeZone;if(!s||!z)return;var has=false;for(var i=0;i<s.options.length;i++){if(s.options[i].value===z){has=true;break;}}if(!has){var o=document.createElement('option');o.value=z;o.textContent=z.replace(/_/g,' ');s.appendChild(o);}s.value=z;}catch(e){}})();</script>`,
-          )
-        : null}
-    </>
+    <select
+      id="time_zone"
+      name="time_zone"
+      autocomplete="off"
+      data-detect-time-zone={props.detectFromBrowser ? '' : undefined}
+      {...describedBy('time_zone', props.errors, props.hint)}
+    >
+      {zones.map((zone) => (
+        <option value={zone} selected={zone === (props.value || 'UTC')}>
+          {zone.replace(/_/g, ' ')}
+        </option>
+      ))}
+    </select>
   );
 }
 

@@ -46,6 +46,7 @@ export function Layout(props: { title: string; children: Child; head?: Child }) 
         <title>{props.title}</title>
         {/* raw: JSX would escape the quotes in the CSS (font names, attribute selectors). */}
         <style>{raw(styles)}</style>
+        <script src="/assets/forms.js" defer></script>
         {props.head}
       </head>
       <body>

@@ -8,8 +8,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { planDigests } from '../../../src/delivery/planner';
 import { logEvent } from '../../../src/lib/log';
+import { jsonOnly, validJson } from '../../middleware/validate';
 import type { HonoEnv } from '../../types';
-import { readOptionalJsonBody } from './json-body';
 
 const planRequestSchema = z
   .object({
@@ -18,25 +18,25 @@ const planRequestSchema = z
   })
   .strict();
 
-export const adminDigestRoutes = new Hono<HonoEnv>().post('/digest', async (c) => {
-  const input = await readOptionalJsonBody(
-    c.req.raw,
-    planRequestSchema,
-    'digest',
-    '{"at": "2026-11-26T08:00:00Z", "all": true}',
-  );
-  const at = input.at ? new Date(input.at) : new Date();
-  const started = Date.now();
-  const summary = await planDigests(c.var.app, { at, all: input.all ?? false });
-  // The cron path logs through src/cron.ts; a manual run gets its own summary line.
-  logEvent('admin_digest', {
-    at: summary.at,
-    all: summary.all,
-    planned: summary.planned,
-    messages: summary.messages,
-    requeued: summary.requeued,
-    expired: summary.expired,
-    duration_ms: Date.now() - started,
-  });
-  return c.json(summary);
-});
+export const adminDigestRoutes = new Hono<HonoEnv>().post(
+  '/digest',
+  jsonOnly,
+  validJson(planRequestSchema, 'digest'),
+  async (c) => {
+    const input = c.req.valid('json');
+    const at = input.at ? new Date(input.at) : new Date();
+    const started = Date.now();
+    const summary = await planDigests(c.var.app, { at, all: input.all ?? false });
+    // The cron path logs through src/cron.ts; a manual run gets its own summary line.
+    logEvent('admin_digest', {
+      at: summary.at,
+      all: summary.all,
+      planned: summary.planned,
+      messages: summary.messages,
+      requeued: summary.requeued,
+      expired: summary.expired,
+      duration_ms: Date.now() - started,
+    });
+    return c.json(summary);
+  },
+);

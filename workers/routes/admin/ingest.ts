@@ -8,8 +8,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { INGEST_SOURCES, runIngest } from '../../../src/ingest';
 import { addDays, utcDate } from '../../../src/lib/time';
+import { jsonOnly, validJson } from '../../middleware/validate';
 import type { HonoEnv } from '../../types';
-import { readOptionalJsonBody } from './json-body';
 
 const ingestRequestSchema = z
   .object({
@@ -26,13 +26,18 @@ const ingestRequestSchema = z
   })
   .strict();
 
-export const adminIngestRoutes = new Hono<HonoEnv>().post('/ingest', async (c) => {
-  const input = await readOptionalJsonBody(c.req.raw, ingestRequestSchema, 'ingest', '{"date":"2026-01-31"}');
-  const result = await runIngest(c.var.app, {
-    sources: input.sources ?? [...INGEST_SOURCES],
-    at: new Date(),
-    date: input.date,
-  });
-  const failed = result.runs.some((run) => run.status === 'failed');
-  return c.json({ ok: !failed, ...result }, failed ? 502 : 200);
-});
+export const adminIngestRoutes = new Hono<HonoEnv>().post(
+  '/ingest',
+  jsonOnly,
+  validJson(ingestRequestSchema, 'ingest'),
+  async (c) => {
+    const input = c.req.valid('json');
+    const result = await runIngest(c.var.app, {
+      sources: input.sources ?? [...INGEST_SOURCES],
+      at: new Date(),
+      date: input.date,
+    });
+    const failed = result.runs.some((run) => run.status === 'failed');
+    return c.json({ ok: !failed, ...result }, failed ? 502 : 200);
+  },
+);
