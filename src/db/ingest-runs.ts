@@ -90,3 +90,40 @@ export async function tryAcquireIngestLease(
 export async function releaseIngestLease(db: D1Database, source: string): Promise<void> {
   await db.prepare('DELETE FROM app_state WHERE key = ?').bind(`ingest_lease:${source}`).run();
 }
+
+/**
+ * arXiv asks every client for at most one request every 3 s, across runs and crons, not
+ * only within one crawl. The time of the last request lives in app_state; each caller
+ * takes the next slot (the later of now and last + interval) in one statement, so two
+ * runs, even overlapping ones, never come closer than the interval. Returns the slot (ms
+ * since epoch); the caller waits until then, and records when its request ended
+ * (recordArxivRequestEnd), so the interval counts from the end of one request to the
+ * start of the next, whatever latency came in between.
+ */
+export async function reserveArxivRequestSlot(
+  db: D1Database,
+  nowMs: number,
+  intervalMs: number,
+): Promise<number> {
+  const row = await db
+    .prepare(
+      `INSERT INTO app_state (key, value, updated_at) VALUES ('arxiv_last_request', json_object('at', ?1), ?2)
+       ON CONFLICT (key) DO UPDATE
+         SET value = json_object('at', max(json_extract(app_state.value, '$.at') + ?3, ?1)), updated_at = ?2
+       RETURNING json_extract(value, '$.at') AS at`,
+    )
+    .bind(nowMs, new Date(nowMs).toISOString(), intervalMs)
+    .first<{ at: number }>();
+  return row?.at ?? nowMs;
+}
+
+/** Moves the last request time forward to when a request actually finished. */
+export async function recordArxivRequestEnd(db: D1Database, endMs: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE app_state SET value = json_object('at', max(json_extract(value, '$.at'), ?1)), updated_at = ?2
+       WHERE key = 'arxiv_last_request'`,
+    )
+    .bind(endMs, new Date(endMs).toISOString())
+    .run();
+}

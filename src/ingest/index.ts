@@ -7,7 +7,13 @@
  * logged. Writes go through upsertPapers, so re-running a payload adds nothing.
  */
 
-import { insertIngestRun, releaseIngestLease, tryAcquireIngestLease } from '../db/ingest-runs';
+import {
+  insertIngestRun,
+  recordArxivRequestEnd,
+  releaseIngestLease,
+  reserveArxivRequestSlot,
+  tryAcquireIngestLease,
+} from '../db/ingest-runs';
 import { upsertPapers } from '../db/papers';
 import { listActiveInterestTexts } from '../db/subscribers';
 import type { IncomingPaper } from '../domain';
@@ -176,6 +182,14 @@ function userAgent(app: AppContext): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Waits for this client's next arXiv slot, kept in D1 so every run and cron shares the spacing. */
+async function waitForArxivSlot(app: AppContext, intervalMs: number): Promise<void> {
+  const slot = await reserveArxivRequestSlot(app.db, Date.now(), intervalMs);
+  // A slot is at most one interval away unless clocks disagree; never wait longer than a few.
+  const wait = Math.min(slot - Date.now(), intervalMs * 5);
+  if (wait > 0) await sleep(wait);
+}
+
 /**
  * Hugging Face: today's list (UTC) plus the previous `hfRefreshDays` lists, whose upvotes
  * and comments keep changing; or exactly one list when backfilling a date. Weekends and
@@ -244,8 +258,9 @@ const compactDate = (date: string) => date.replaceAll('-', '');
 
 /**
  * arXiv: newest submissions first in the chosen categories, one page at a time with the
- * required pause between requests, until entries are older than the window, the results
- * run out, or the page cap is hit. A backfill date restricts the query to that day.
+ * required pause between requests (shared with every other run through D1), until entries
+ * are older than the window, the results run out, or the page cap is hit. A backfill date
+ * restricts the query to that day.
  */
 async function ingestArxiv(
   app: AppContext,
@@ -286,14 +301,16 @@ async function ingestArxiv(
   try {
     let emptyRetries = 0;
     for (let page = 0; page < tuning.arxivMaxPages; page++) {
-      if (page > 0) await sleep(tuning.arxivRequestIntervalMs);
+      await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
       const url = new URL('/api/query', `${app.config.ARXIV_API_URL}/`);
       url.searchParams.set('search_query', searchQuery);
       url.searchParams.set('sortBy', 'submittedDate');
       url.searchParams.set('sortOrder', 'descending');
       url.searchParams.set('start', String(start));
       url.searchParams.set('max_results', String(tuning.arxivPageSize));
-      const feed = await fetchArxivPage(app, url.toString(), tuning);
+      const feed = await fetchArxivPage(app, url.toString(), tuning).finally(() =>
+        recordArxivRequestEnd(app.db, Date.now()),
+      );
       const entries = feed.papers.length + feed.skipped.length;
       tally.fetched += entries;
       tally.skip(feed.skipped, `start=${start}`);
