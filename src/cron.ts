@@ -8,7 +8,7 @@ import { planDigests } from './delivery/planner';
 import type { AppContext } from './env';
 import { runIngest } from './ingest';
 import { logError, logEvent } from './lib/log';
-import { purgeExpiredPending } from './subscriptions/housekeeping';
+import { runHousekeeping } from './subscriptions/housekeeping';
 
 export const CRONS = {
   planDigests: '0 * * * *',
@@ -52,6 +52,6 @@ function runJob(app: AppContext, cron: string, at: Date): Promise<unknown> {
     case CRONS.ingestArxiv:
       return runIngest(app, { sources: ['arxiv'], at });
     default:
-      return purgeExpiredPending(app.db, at);
+      return runHousekeeping(app, at);
   }
 }

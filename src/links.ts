@@ -2,13 +2,17 @@
  * Every signed link we put in an email or page, in one place, so the paths the routes
  * serve and the URLs the emails carry cannot drift apart. Links that must keep working
  * for as long as the email exists (unsubscribe, preferences, feedback, view, feed) do not
- * expire; they die when the subscriber's token_version is bumped. Confirmation links
- * expire with the pending sign-up.
+ * expire; they die when the subscriber's token_version is bumped, and all but unsubscribe
+ * stop working while the subscriber is not active. Confirmation links expire with the
+ * pending sign-up and name the request whose settings they apply. Links that can hand
+ * over an account's data (export, erase) are only ever mailed on request and expire soon.
  */
 import type { Config } from './env';
 import { signToken, type TokenPurpose } from './tokens';
 
 export const CONFIRM_TTL_DAYS = 7;
+/** Lifetime of the mailed "download my data" and "delete my data" links. */
+export const DATA_LINK_TTL_MINUTES = 60;
 
 interface LinkSubject {
   id: string;
@@ -35,9 +39,29 @@ async function signedUrl(
   return url.toString();
 }
 
-export function confirmUrl(config: Config, subscriber: LinkSubject, now: Date = new Date()): Promise<string> {
+/** `requestId` names the sign-up request (mail_requests row) whose settings confirming applies. */
+export function confirmUrl(
+  config: Config,
+  subscriber: LinkSubject,
+  now: Date = new Date(),
+  requestId?: string,
+): Promise<string> {
   const expires = Math.floor(now.getTime() / 1000) + CONFIRM_TTL_DAYS * 86_400;
-  return signedUrl(config, '/confirm', 'confirm', subscriber, { e: expires });
+  return signedUrl(config, '/confirm', 'confirm', subscriber, {
+    e: expires,
+    ...(requestId ? { x: requestId } : {}),
+  });
+}
+
+/** The mailed, short-lived link to download (`export`) or erase (`erase`) one's data. */
+export function dataLinkUrl(
+  config: Config,
+  subscriber: LinkSubject,
+  purpose: 'export' | 'erase',
+  now: Date = new Date(),
+): Promise<string> {
+  const expires = Math.floor(now.getTime() / 1000) + DATA_LINK_TTL_MINUTES * 60;
+  return signedUrl(config, `/data/${purpose}`, purpose, subscriber, { e: expires });
 }
 
 export function unsubscribeUrl(config: Config, subscriber: LinkSubject): Promise<string> {

@@ -3,11 +3,22 @@
  * TOKEN_SECRET. The purpose is part of the signed claims, so a confirm token never works
  * as an unsubscribe token; the subscriber's token_version is too, so bumping it (e.g. on
  * "delete me" or a suspected leak) kills every older link. Claims hold ids only, never
- * the email address, because links end up in logs and forwarded mail.
+ * the email address, because links end up in logs and forwarded mail. Every claim's type
+ * is checked, not only the signature: a token is trusted input only once it has the shape
+ * the code after it assumes.
  */
 import { base64UrlDecode, base64UrlEncode, constantTimeEqual, hmacSha256 } from './lib/crypto';
 
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'feedback' | 'view' | 'feed';
+export type TokenPurpose =
+  | 'confirm'
+  | 'unsubscribe'
+  | 'preferences'
+  | 'feedback'
+  | 'view'
+  | 'feed'
+  /** Short-lived links mailed on request: download one's data, erase it. */
+  | 'export'
+  | 'erase';
 
 export interface TokenClaims {
   /** purpose */
@@ -18,7 +29,7 @@ export interface TokenClaims {
   v: number;
   /** expiry, unix seconds; absent = no expiry (unsubscribe links must keep working) */
   e?: number;
-  /** purpose-specific subject: paper id for feedback (`<id>:up`), delivery id for view */
+  /** purpose-specific subject: paper id for feedback, delivery id for view, sign-up request for confirm */
   x?: string;
 }
 
@@ -52,21 +63,27 @@ export async function verifyToken(
   if (!constantTimeEqual(mac, expected)) return { ok: false, reason: 'bad_signature' };
   const bytes = base64UrlDecode(body);
   if (!bytes) return { ok: false, reason: 'malformed' };
-  let claims: TokenClaims;
+  let claims: unknown;
   try {
-    claims = JSON.parse(decoder.decode(bytes)) as TokenClaims;
+    claims = JSON.parse(decoder.decode(bytes));
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (
-    typeof claims !== 'object' ||
-    claims === null ||
-    typeof claims.s !== 'string' ||
-    typeof claims.v !== 'number'
-  ) {
-    return { ok: false, reason: 'malformed' };
-  }
+  if (!hasClaimTypes(claims)) return { ok: false, reason: 'malformed' };
   if (claims.p !== purpose) return { ok: false, reason: 'wrong_purpose' };
   if (claims.e !== undefined && claims.e * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
+}
+
+/** Purpose and subscriber are strings, version and expiry whole numbers, the subject a string. */
+function hasClaimTypes(claims: unknown): claims is TokenClaims {
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return false;
+  const { p, s, v, e, x } = claims as Record<string, unknown>;
+  return (
+    typeof p === 'string' &&
+    typeof s === 'string' &&
+    Number.isSafeInteger(v) &&
+    (e === undefined || Number.isSafeInteger(e)) &&
+    (x === undefined || typeof x === 'string')
+  );
 }

@@ -51,8 +51,8 @@ export interface ImportedSubscriberRow {
 /**
  * Inserts the rows as active subscribers who consented elsewhere (consent method
  * "import", consent and confirmation time = now). A row whose email appeared in the
- * meantime (a concurrent sign-up) is left alone, not overwritten; the returned set holds
- * the emails actually inserted.
+ * meantime (a concurrent sign-up, in any letter case: the UNIQUE index is on lower(email))
+ * is left alone, not overwritten; the returned set holds the emails actually inserted.
  */
 export async function insertImportedSubscribers(
   db: D1Database,
@@ -71,7 +71,7 @@ export async function insertImportedSubscribers(
             ?1, ?1, ?1, ?1, 'import'
      FROM json_each(?2)
      WHERE true
-     ON CONFLICT (email) DO NOTHING
+     ON CONFLICT DO NOTHING
      RETURNING email`,
   );
   const results = await db.batch<{ email: string }>(

@@ -1,5 +1,7 @@
 /**
- * SQL for the subscribers table: row mapping and lookups shared by every area.
+ * SQL for the subscribers table: row mapping and lookups shared by every area. Addresses
+ * are compared by lower(email), the expression the UNIQUE index is built on (migration
+ * 0005), so a lookup can never miss a row that differs only in letter case.
  */
 
 import type { Frequency, Subscriber, SubscriberStatus } from '../domain';
@@ -62,12 +64,41 @@ export async function getSubscriberById(db: D1Database, id: string): Promise<Sub
   return row ? rowToSubscriber(row) : null;
 }
 
+/** The subscriber with this address, whatever its letter case. */
 export async function getSubscriberByEmail(db: D1Database, email: string): Promise<Subscriber | null> {
   const row = await db
-    .prepare('SELECT * FROM subscribers WHERE email = ?')
+    .prepare('SELECT * FROM subscribers WHERE lower(email) = lower(?)')
     .bind(email)
     .first<SubscriberRow>();
   return row ? rowToSubscriber(row) : null;
+}
+
+/**
+ * The subscriber a signed link names. Ids merged away by migration 0005 (same address,
+ * other letter case) resolve to the subscriber they became, with the versions recorded at
+ * the merge, so links in mail already sent to them keep working until the next bump.
+ */
+export async function getSubscriberForLink(
+  db: D1Database,
+  id: string,
+): Promise<{
+  subscriber: Subscriber;
+  alias: { tokenVersion: number; subscriberTokenVersion: number } | null;
+} | null> {
+  const direct = await getSubscriberById(db, id);
+  if (direct) return { subscriber: direct, alias: null };
+  const row = await db
+    .prepare(
+      `SELECT s.*, a.alias_token_version, a.subscriber_token_version FROM subscriber_aliases a
+       JOIN subscribers s ON s.id = a.subscriber_id WHERE a.alias_id = ?`,
+    )
+    .bind(id)
+    .first<SubscriberRow & { alias_token_version: number; subscriber_token_version: number }>();
+  if (!row) return null;
+  return {
+    subscriber: rowToSubscriber(row),
+    alias: { tokenVersion: row.alias_token_version, subscriberTokenVersion: row.subscriber_token_version },
+  };
 }
 
 /** Loads subscribers by id in chunks of 100 bound parameters, in one D1 round trip. */
@@ -103,7 +134,7 @@ export interface SignupFields {
   timeZone: string;
 }
 
-/** Creates a pending subscriber; null when the address exists already (UNIQUE on email). */
+/** Creates a pending subscriber; null when the address exists already, in any letter case. */
 export async function insertPendingSubscriber(
   db: D1Database,
   id: string,
@@ -116,7 +147,7 @@ export async function insertPendingSubscriber(
       `INSERT INTO subscribers (id, email, status, interests, frequency, send_hour, time_zone,
          created_at, updated_at, consent_method)
        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (email) DO NOTHING
+       ON CONFLICT DO NOTHING
        RETURNING *`,
     )
     .bind(
@@ -134,51 +165,50 @@ export async function insertPendingSubscriber(
   return row ? rowToSubscriber(row) : null;
 }
 
-/**
- * A repeated sign-up of an address that is not active (pending, or unsubscribed and opting
- * in afresh): takes the newly submitted preferences and restarts the pending clock.
- * Unsubscribed rows stay unsubscribed until the new confirmation link is used.
- */
-export async function refreshSignup(
-  db: D1Database,
-  id: string,
-  fields: Omit<SignupFields, 'email'>,
-  consentMethod: string,
-  now: string,
-): Promise<Subscriber | null> {
-  const row = await db
-    .prepare(
-      `UPDATE subscribers SET interests = ?, frequency = ?, send_hour = ?, time_zone = ?, consent_method = ?,
-         updated_at = ?
-       WHERE id = ? AND status IN ('pending', 'unsubscribed')
-       RETURNING *`,
-    )
-    .bind(fields.interests, fields.frequency, fields.sendHour, fields.timeZone, consentMethod, now, id)
-    .first<SubscriberRow>();
-  return row ? rowToSubscriber(row) : null;
+/** Settings a confirmation applies: those asked for with the sign-up, absent = keep. */
+export interface ConfirmSettings {
+  interests?: string;
+  frequency?: Frequency;
+  sendHour?: number;
+  timeZone?: string;
+  consentMethod?: string;
 }
 
 /**
- * Double opt-in: pending (or unsubscribed, after a fresh sign-up) → active, consent recorded.
- * Bumps token_version so the confirmation link is single-use and any older link dies.
- * Null when the version or status no longer match (replayed or raced confirmation).
+ * Double opt-in: pending (or unsubscribed, after a fresh sign-up) → active, consent recorded,
+ * the sign-up's settings applied. Bumps token_version so the confirmation link is
+ * single-use and any older link dies. Null when the version or status no longer match
+ * (replayed or raced confirmation).
  */
 export async function confirmSubscriber(
   db: D1Database,
   id: string,
   tokenVersion: number,
+  settings: ConfirmSettings,
   consentIpHash: string | null,
   now: string,
 ): Promise<Subscriber | null> {
   const row = await db
     .prepare(
-      `UPDATE subscribers SET status = 'active', confirmed_at = ?, consent_at = ?, consent_ip_hash = ?,
-         consent_method = COALESCE(consent_method, 'form'), unsubscribed_at = NULL,
-         token_version = token_version + 1, updated_at = ?
-       WHERE id = ? AND token_version = ? AND status IN ('pending', 'unsubscribed')
+      `UPDATE subscribers SET status = 'active', confirmed_at = ?1, consent_at = ?1, consent_ip_hash = ?2,
+         consent_method = COALESCE(?3, consent_method, 'form'), unsubscribed_at = NULL,
+         interests = COALESCE(?4, interests), frequency = COALESCE(?5, frequency),
+         send_hour = COALESCE(?6, send_hour), time_zone = COALESCE(?7, time_zone),
+         token_version = token_version + 1, updated_at = ?1
+       WHERE id = ?8 AND token_version = ?9 AND status IN ('pending', 'unsubscribed')
        RETURNING *`,
     )
-    .bind(now, now, consentIpHash, now, id, tokenVersion)
+    .bind(
+      now,
+      consentIpHash,
+      settings.consentMethod ?? null,
+      settings.interests ?? null,
+      settings.frequency ?? null,
+      settings.sendHour ?? null,
+      settings.timeZone ?? null,
+      id,
+      tokenVersion,
+    )
     .first<SubscriberRow>();
   return row ? rowToSubscriber(row) : null;
 }
@@ -197,29 +227,6 @@ export async function unsubscribeSubscriber(
        RETURNING *`,
     )
     .bind(now, now, id, tokenVersion)
-    .first<SubscriberRow>();
-  return row ? rowToSubscriber(row) : null;
-}
-
-/**
- * "Resubscribe" straight from the unsubscribe page: the signed link proves the mailbox, and
- * the click is fresh consent, so unsubscribed → active without another email.
- */
-export async function resubscribeSubscriber(
-  db: D1Database,
-  id: string,
-  tokenVersion: number,
-  consentIpHash: string | null,
-  now: string,
-): Promise<Subscriber | null> {
-  const row = await db
-    .prepare(
-      `UPDATE subscribers SET status = 'active', unsubscribed_at = NULL, consent_at = ?, consent_method = 'form',
-         consent_ip_hash = ?, confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
-       WHERE id = ? AND token_version = ? AND status = 'unsubscribed'
-       RETURNING *`,
-    )
-    .bind(now, consentIpHash, now, now, id, tokenVersion)
     .first<SubscriberRow>();
   return row ? rowToSubscriber(row) : null;
 }
@@ -300,8 +307,9 @@ export async function getSubscriberActivity(
 
 /**
  * "Delete me": removes the row and everything keyed to it (deliveries, sent papers,
- * feedback, webhook events naming the address) and records the suppression hash, all in
- * one batch (one transaction), so a failure leaves nothing half-erased.
+ * feedback, mail requests, merged-away ids, webhook events naming the address) and records
+ * the suppression hash, all in one batch (one transaction), so a failure leaves nothing
+ * half-erased.
  */
 export async function eraseSubscriberData(
   db: D1Database,
@@ -313,16 +321,24 @@ export async function eraseSubscriberData(
     db.prepare('DELETE FROM feedback WHERE subscriber_id = ?').bind(subscriber.id),
     db.prepare('DELETE FROM sent_papers WHERE subscriber_id = ?').bind(subscriber.id),
     db.prepare('DELETE FROM deliveries WHERE subscriber_id = ?').bind(subscriber.id),
+    db.prepare('DELETE FROM mail_requests WHERE subscriber_id = ?').bind(subscriber.id),
+    db.prepare('DELETE FROM subscriber_aliases WHERE subscriber_id = ?').bind(subscriber.id),
     db.prepare('DELETE FROM webhook_events WHERE lower(recipient) = lower(?)').bind(subscriber.email),
     db.prepare('DELETE FROM subscribers WHERE id = ?').bind(subscriber.id),
   ]);
   return (results.at(-1)?.meta.changes ?? 0) > 0;
 }
 
-/** Deletes sign-ups never confirmed since `cutoff` (ISO); returns how many. */
+/**
+ * Deletes sign-ups never confirmed since `cutoff` (ISO) and with no confirmation link sent
+ * since then either (a repeated sign-up does not touch the row); returns how many.
+ */
 export async function deletePendingBefore(db: D1Database, cutoff: string): Promise<number> {
   const result = await db
-    .prepare(`DELETE FROM subscribers WHERE status = 'pending' AND updated_at < ?`)
+    .prepare(
+      `DELETE FROM subscribers WHERE status = 'pending' AND updated_at < ?1
+       AND NOT EXISTS (SELECT 1 FROM mail_requests m WHERE m.subscriber_id = subscribers.id AND m.created_at >= ?1)`,
+    )
     .bind(cutoff)
     .run();
   return result.meta.changes ?? 0;

@@ -7,7 +7,7 @@
  */
 import { nowIso } from '../lib/time';
 import { recordDeliveryEventStatement, skipUnsentForSubscriberStatement } from './deliveries';
-import { emailHash, type SuppressionReason, suppressionStatement } from './suppressions';
+import { type SuppressionReason, suppressionStatement } from './suppressions';
 
 export interface WebhookEventRecord {
   svixId: string;
@@ -20,8 +20,11 @@ export interface WebhookEventRecord {
 export interface EventEffects {
   /** Delivery to record the event on (found by tag or Resend id). */
   delivery?: { id: string; eventAt: string; resendId: string | null };
-  /** Subscriber to suppress for good (hard bounce, complaint, Resend suppression). */
-  suppress?: { subscriberId: string | null; email: string; reason: SuppressionReason };
+  /**
+   * Subscriber to suppress for good (hard bounce, complaint, Resend suppression): by id when
+   * known, else by address (any letter case); `hash` is the address's suppression key.
+   */
+  suppress?: { subscriberId: string | null; email: string; hash: string; reason: SuppressionReason };
 }
 
 /** True when the event was new; false when this svix-id was seen before (nothing re-applied). */
@@ -59,8 +62,8 @@ export async function storeWebhookEvent(
     );
   }
   if (effects.suppress) {
-    const { subscriberId, email, reason } = effects.suppress;
-    statements.push(suppressionStatement(db, await emailHash(email), reason, now));
+    const { subscriberId, email, hash, reason } = effects.suppress;
+    statements.push(suppressionStatement(db, hash, reason, now));
     const subscriber = subscriberId
       ? db
           .prepare(
@@ -71,7 +74,7 @@ export async function storeWebhookEvent(
       : db
           .prepare(
             `UPDATE subscribers SET status = 'suppressed', suppressed_at = ?2, suppressed_reason = ?3, updated_at = ?2
-             WHERE email = ?1 AND status <> 'suppressed'`,
+             WHERE lower(email) = lower(?1) AND status <> 'suppressed'`,
           )
           .bind(email, at, reason);
     statements.push(subscriber);

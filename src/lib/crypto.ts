@@ -32,9 +32,11 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
+const toHex = (bytes: ArrayBuffer | Uint8Array) =>
+  [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -53,4 +55,8 @@ export function hmacKey(secret: string): Promise<CryptoKey> {
 export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
   const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message));
   return new Uint8Array(signature);
+}
+
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  return toHex(await hmacSha256(secret, message));
 }

@@ -1,11 +1,17 @@
 /**
  * Turns a signed link's token into the subscriber it names, or a clear 4xx. Signature,
- * purpose and expiry are checked by verifyToken; here we add what needs the database: the
- * subscriber must still exist and the token's version must be their current one (bumping
- * token_version, on confirmation or erasure, kills every older link). Malformed, forged or
- * cross-purpose tokens are 400; expired or revoked ones are 410 (they were real once).
+ * purpose, expiry and claim types are checked by verifyToken; here we add what needs the
+ * database: the subscriber must still exist (an id merged away by migration 0005 resolves
+ * to the subscriber it became) and the token's version must be their current one (bumping
+ * token_version, on confirmation or erasure, kills every older link). Links that act for a
+ * subscriber (preferences, feed, view, feedback, anything new) also require the
+ * subscription to be active: after unsubscribing they stop working, so an old or forwarded
+ * digest no longer opens the account. Only links whose whole point is to work for any
+ * status stay usable: confirm, unsubscribe (RFC 8058: repeating it stays safe) and the
+ * short-lived, mailed-on-request export and erase links. Malformed, forged or
+ * cross-purpose tokens are 400; expired, revoked or dead ones are 410 (they were real once).
  */
-import { getSubscriberById } from '../db/subscribers';
+import { getSubscriberForLink } from '../db/subscribers';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
@@ -18,7 +24,12 @@ const WHAT: Record<TokenPurpose, string> = {
   feedback: 'feedback link',
   view: 'link',
   feed: 'feed link',
+  export: 'download link',
+  erase: 'deletion link',
 };
+
+/** Purposes that work whatever the subscription's status; every other one needs `active`. */
+const ANY_STATUS: ReadonlySet<TokenPurpose> = new Set(['confirm', 'unsubscribe', 'export', 'erase']);
 
 export async function subscriberFromToken(
   app: AppContext,
@@ -35,7 +46,9 @@ export async function subscriberFromToken(
         'link_expired',
         purpose === 'confirm'
           ? 'This confirmation link has expired. Sign up again on the home page to get a new one.'
-          : `This ${what} has expired.`,
+          : purpose === 'export' || purpose === 'erase'
+            ? `This ${what} has expired (it works for an hour). Ask for a new one on your preferences page or at /data.`
+            : `This ${what} has expired.`,
       );
     }
     throw new AppError(
@@ -44,27 +57,42 @@ export async function subscriberFromToken(
       `This ${what} is not valid. Check that you opened the whole link from the email (some mail apps break long links across lines).`,
     );
   }
-  const subscriber = await getSubscriberById(app.db, check.claims.s);
-  if (!subscriber) {
+  const found = await getSubscriberForLink(app.db, check.claims.s);
+  if (!found) {
     throw new AppError(
       410,
       'link_revoked',
       `This ${what} no longer works: the subscription it belonged to does not exist any more.`,
     );
   }
-  if (check.claims.v !== subscriber.tokenVersion) {
-    if (purpose === 'confirm' && subscriber.status === 'active') {
-      throw new AppError(
-        410,
-        'already_confirmed',
-        'This confirmation link has already been used: your subscription is active. Use the links at the bottom of any digest to change your preferences.',
-      );
-    }
+  const { subscriber, alias } = found;
+  // A merged-away id's links live on with the version it had, until the survivor's changes.
+  const current = alias
+    ? check.claims.v === alias.tokenVersion && subscriber.tokenVersion === alias.subscriberTokenVersion
+    : check.claims.v === subscriber.tokenVersion;
+  // The subscriber's current version from here on, so later version checks see the same row.
+  const claims: TokenClaims = { ...check.claims, v: current ? subscriber.tokenVersion : check.claims.v };
+  if (purpose === 'confirm' && subscriber.status === 'active') {
+    // A double click, or the older of two confirmation emails: the subscription is active.
+    return { subscriber, claims };
+  }
+  if (!current) {
     throw new AppError(
       410,
       'link_revoked',
       `This ${what} is no longer valid because a newer one has been sent. Please use the link from your most recent email.`,
     );
   }
-  return { subscriber, claims: check.claims };
+  if (!ANY_STATUS.has(purpose) && subscriber.status !== 'active') {
+    throw new AppError(
+      410,
+      subscriber.status === 'suppressed' ? 'suppressed' : 'not_subscribed',
+      subscriber.status === 'suppressed'
+        ? `This ${what} no longer works: emails to this address bounced or were reported as spam, so we stopped sending.`
+        : subscriber.status === 'unsubscribed'
+          ? `This ${what} stopped working when you unsubscribed. To subscribe again, sign up on the home page: we will email you a link to confirm.`
+          : `This ${what} works once the subscription is confirmed: use the link in the confirmation email.`,
+    );
+  }
+  return { subscriber, claims };
 }

@@ -1,50 +1,94 @@
 /**
- * Builds the sign-up emails (confirm, or "already subscribed") as OutgoingEmail: HTML and
- * plain text rendered from the same React Email tree, MAIL_FROM as sender, tagged so
- * Resend's dashboard and webhooks can tell them from digests.
+ * Builds the emails people ask for on our site (confirm, "already subscribed", the
+ * export/erase links) as OutgoingEmail: HTML and plain text rendered from the same React
+ * Email tree, MAIL_FROM as sender, tagged so Resend's dashboard and webhooks can tell them
+ * from digests. None of them carries text a visitor typed, except the address.
  */
 import { render } from '@react-email/render';
-import { createElement } from 'react';
+import { createElement, type ReactElement } from 'react';
 import { ConfirmEmail, type ConfirmEmailProps } from '../../emails/confirm-email';
+import { DataLinkEmail } from '../../emails/data-link-email';
 import type { OutgoingEmail } from '../delivery/transport';
-import type { Subscriber } from '../domain';
+import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
-import { CONFIRM_TTL_DAYS, confirmUrl, preferencesUrl } from '../links';
+import { CONFIRM_TTL_DAYS, confirmUrl, DATA_LINK_TTL_MINUTES, dataLinkUrl, preferencesUrl } from '../links';
 
 export type SignupEmailKind = ConfirmEmailProps['kind'];
+
+/** The schedule a confirmation email describes: the one asked for, else the stored one. */
+export interface ScheduleShown {
+  frequency: Frequency;
+  sendHour: number;
+  timeZone: string;
+}
+
+async function renderEmail(
+  config: Config,
+  to: string,
+  subject: string,
+  category: string,
+  element: ReactElement,
+): Promise<OutgoingEmail> {
+  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
+  return { from: config.MAIL_FROM, to, subject, html, text, tags: [{ name: 'category', value: category }] };
+}
 
 export async function buildSignupEmail(
   config: Config,
   subscriber: Subscriber,
   kind: SignupEmailKind,
   now: Date,
+  request: { id: string; schedule: ScheduleShown } | null,
 ): Promise<OutgoingEmail> {
   const actionUrl =
-    kind === 'confirm' ? await confirmUrl(config, subscriber, now) : await preferencesUrl(config, subscriber);
+    kind === 'confirm'
+      ? await confirmUrl(config, subscriber, now, request?.id)
+      : await preferencesUrl(config, subscriber);
+  const schedule = request?.schedule ?? subscriber;
   const props: ConfirmEmailProps = {
     kind,
     actionUrl,
     email: subscriber.email,
-    frequency: subscriber.frequency,
-    sendHour: subscriber.sendHour,
+    frequency: schedule.frequency,
+    sendHour: schedule.sendHour,
     sendWeekday: subscriber.sendWeekday,
-    timeZone: subscriber.timeZone,
-    interests: subscriber.interests,
+    timeZone: schedule.timeZone,
     expiresInDays: CONFIRM_TTL_DAYS,
     siteUrl: config.PUBLIC_URL,
     postalAddress: config.POSTAL_ADDRESS,
   };
-  const element = createElement(ConfirmEmail, props);
-  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
-  return {
-    from: config.MAIL_FROM,
-    to: subscriber.email,
-    subject:
-      kind === 'confirm'
-        ? 'Confirm your Papers Digest subscription'
-        : 'You are already subscribed to Papers Digest',
-    html,
-    text,
-    tags: [{ name: 'category', value: kind === 'confirm' ? 'confirm' : 'already_subscribed' }],
-  };
+  return renderEmail(
+    config,
+    subscriber.email,
+    kind === 'confirm'
+      ? 'Confirm your Papers Digest subscription'
+      : 'You are already subscribed to Papers Digest',
+    kind === 'confirm' ? 'confirm' : 'already_subscribed',
+    createElement(ConfirmEmail, props),
+  );
+}
+
+export async function buildDataLinkEmail(
+  config: Config,
+  subscriber: Subscriber,
+  kind: 'export' | 'erase',
+  now: Date,
+): Promise<OutgoingEmail> {
+  const element = createElement(DataLinkEmail, {
+    kind,
+    actionUrl: await dataLinkUrl(config, subscriber, kind, now),
+    email: subscriber.email,
+    expiresInMinutes: DATA_LINK_TTL_MINUTES,
+    siteUrl: config.PUBLIC_URL,
+    postalAddress: config.POSTAL_ADDRESS,
+  });
+  return renderEmail(
+    config,
+    subscriber.email,
+    kind === 'export'
+      ? 'Your link to download your Papers Digest data'
+      : 'Your link to delete your Papers Digest data',
+    kind === 'export' ? 'data_export' : 'data_erase',
+    element,
+  );
 }

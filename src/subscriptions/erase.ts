@@ -1,22 +1,26 @@
 /**
- * "Delete me" and "export my data". Erasure removes the subscriber and everything keyed
- * to them but keeps SHA-256 of the address in `suppressions` (reason "erased"), so an old
- * CSV cannot quietly re-import someone who asked to be forgotten. The export is what we
- * hold about a person, minus token internals (the link version counter is bookkeeping,
- * not personal data).
+ * "Delete me" and "export my data" (reached through the mailed, short-lived links of
+ * data-requests.ts). Erasure removes the subscriber and everything keyed to them but keeps
+ * a keyed hash of the address in `suppressions` (reason "erased"; see identity.ts), so an
+ * old CSV cannot quietly re-import someone who asked to be forgotten, and nobody can tell
+ * from the hash who that was. The export is what we hold about a person, minus token
+ * internals (the link version counter is bookkeeping, not personal data).
  */
 
 import { eraseSubscriberData, getSubscriberActivity } from '../db/subscribers';
-import { emailHash, type SuppressionReason, suppressionStatement } from '../db/suppressions';
+import { type SuppressionReason, suppressionStatement } from '../db/suppressions';
 import type { Subscriber } from '../domain';
+import type { AppContext } from '../env';
+import { addressHash } from './identity';
 import { parseInterests } from './interests';
 
 export async function eraseSubscriber(
-  db: D1Database,
+  app: Pick<AppContext, 'db' | 'config'>,
   subscriber: Pick<Subscriber, 'id' | 'email' | 'status' | 'suppressedReason'>,
   now: Date = new Date(),
 ): Promise<boolean> {
-  const hash = await emailHash(subscriber.email);
+  const { db } = app;
+  const hash = await addressHash(app.config.EMAIL_HASH_SECRET, subscriber.email);
   // An address suppressed for bouncing or complaining stays blocked for that reason even
   // after erasure, so a later sign-up cannot restart mail to it.
   const reason: SuppressionReason =

@@ -1,13 +1,50 @@
 /**
- * Subscription housekeeping, run by the daily cron: sign-ups never confirmed within the
+ * Subscription housekeeping, run by the daily cron. Sign-ups never confirmed within the
  * confirmation link's lifetime are deleted, so unconfirmed addresses (which may have been
- * typed by someone else) are not kept. The cutoff matches CONFIRM_TTL_DAYS: a pending row
- * is only purged once every confirmation link sent for it has expired.
+ * typed by someone else) are not kept; so are mail requests older than any link that
+ * could use them. Suppression rows still holding an unkeyed SHA-256 (written before
+ * migration 0007) are re-keyed with EMAIL_HASH_SECRET, a bounded batch per run.
  */
+import { deleteMailRequestsBefore } from '../db/mail-requests';
 import { deletePendingBefore } from '../db/subscribers';
+import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
+import type { AppContext } from '../env';
 import { CONFIRM_TTL_DAYS } from '../links';
+import { keyLegacyHash } from './identity';
+
+/** Legacy suppression rows re-keyed per run: a few D1 statements and a few ms of HMAC. */
+export const REKEY_BATCH = 5_000;
 
 export async function purgeExpiredPending(db: D1Database, now: Date): Promise<{ purged: number }> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   return { purged: await deletePendingBefore(db, cutoff) };
+}
+
+/** Replaces up to `limit` legacy (unkeyed) suppression hashes by keyed ones. */
+export async function rekeyLegacySuppressions(
+  app: Pick<AppContext, 'db' | 'config'>,
+  limit: number = REKEY_BATCH,
+): Promise<number> {
+  const legacy = await listLegacySuppressions(app.db, limit);
+  const rows = await Promise.all(
+    legacy.map(async (row) => ({
+      legacy: row.email_hash,
+      keyed: await keyLegacyHash(app.config.EMAIL_HASH_SECRET, row.email_hash),
+      reason: row.reason,
+      created_at: row.created_at,
+    })),
+  );
+  await rekeySuppressions(app.db, rows);
+  return rows.length;
+}
+
+export async function runHousekeeping(
+  app: AppContext,
+  now: Date,
+): Promise<{ purged: number; mailRequestsDeleted: number; suppressionsRekeyed: number }> {
+  const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
+  const { purged } = await purgeExpiredPending(app.db, now);
+  const mailRequestsDeleted = await deleteMailRequestsBefore(app.db, cutoff);
+  const suppressionsRekeyed = await rekeyLegacySuppressions(app);
+  return { purged, mailRequestsDeleted, suppressionsRekeyed };
 }

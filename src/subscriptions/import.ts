@@ -2,8 +2,9 @@
  * Importing people who already consented elsewhere (a previous newsletter tool, a
  * conference sign-up sheet). Each row is validated exactly like the sign-up form
  * (subscribeSchema), then imported as `active` with consent method "import". Nobody is
- * imported twice (already in the database, or repeated within the file), and an address
- * that was erased or suppressed is never brought back: it is skipped, with the reason.
+ * imported twice (already in the database, or repeated within the file, in any letter
+ * case: see identity.ts), and an address that was erased or suppressed is never brought
+ * back: it is skipped, with the reason.
  * Rows are numbered 1-based over data records (a CSV header is not a row), so the report
  * reads "row 3: invalid email" for the third person in the file.
  */
@@ -11,9 +12,10 @@ import Papa from 'papaparse';
 import { z } from 'zod';
 import { findExistingSubscriberStatuses, insertImportedSubscribers } from '../db/imports';
 import { listSuppressedHashes } from '../db/suppressions';
+import type { AppContext } from '../env';
 import { AppError } from '../errors';
-import { sha256Hex } from '../lib/crypto';
 import { logEvent } from '../lib/log';
+import { addressLookupHashes, emailKey } from './identity';
 import { fieldErrors, type SubscribeInput, subscribeSchema, timeZoneField } from './schema';
 
 /** Hard caps: above them the request is refused whole (413) rather than half-processed. */
@@ -144,10 +146,11 @@ const EXISTING_REASONS: Record<string, string> = {
 
 /** Validates, de-duplicates and imports the rows; returns the per-row report. */
 export async function importSubscribers(
-  db: D1Database,
+  app: Pick<AppContext, 'db' | 'config'>,
   rawRows: RawImportRow[],
   now: Date = new Date(),
 ): Promise<ImportReport> {
+  const { db } = app;
   const started = Date.now();
   if (rawRows.length === 0) throw new AppError(400, 'empty_import', 'There are no rows to import.');
   if (rawRows.length > MAX_IMPORT_ROWS) {
@@ -184,7 +187,7 @@ export async function importSubscribers(
       return;
     }
     const normalised = parsed.data.email;
-    const key = normalised.toLowerCase();
+    const key = emailKey(normalised);
     const first = seenInFile.get(key);
     if (first !== undefined) {
       results.push({ row, email: normalised, status: 'skipped', reason: `duplicate of row ${first}` });
@@ -195,14 +198,11 @@ export async function importSubscribers(
   });
 
   // A suppression recorded under another spelling of the same mailbox still counts.
-  const hashes = await Promise.all(candidates.map((candidate) => sha256Hex(candidate.email)));
-  const lowerHashes = await Promise.all(
-    candidates.map((candidate) =>
-      candidate.email === candidate.email.toLowerCase() ? '' : sha256Hex(candidate.email.toLowerCase()),
-    ),
+  const hashes = await Promise.all(
+    candidates.map((candidate) => addressLookupHashes(app.config.EMAIL_HASH_SECRET, candidate.email)),
   );
   const [suppressed, existing] = await Promise.all([
-    listSuppressedHashes(db, [...hashes, ...lowerHashes.filter(Boolean)]),
+    listSuppressedHashes(db, hashes.flat()),
     findExistingSubscriberStatuses(
       db,
       candidates.map((candidate) => candidate.email),
@@ -211,8 +211,8 @@ export async function importSubscribers(
 
   const toInsert: (typeof candidates)[number][] = [];
   candidates.forEach((candidate, index) => {
-    const status = existing.get(candidate.email.toLowerCase())?.status;
-    if (suppressed.has(hashes[index]!) || suppressed.has(lowerHashes[index]!)) {
+    const status = existing.get(emailKey(candidate.email))?.status;
+    if (hashes[index]!.some((hash) => suppressed.has(hash))) {
       results.push({
         row: candidate.row,
         email: candidate.email,

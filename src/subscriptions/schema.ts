@@ -163,6 +163,28 @@ export const subscribeSchema = z.object({
 
 export type SubscribeInput = z.output<typeof subscribeSchema>;
 
+/** The sign-up settings a visitor actually gave (not the defaults filled in for blanks). */
+export interface RequestedSettings {
+  interests?: string;
+  frequency?: SubscribeInput['frequency'];
+  sendHour?: number;
+  timeZone?: string;
+}
+
+/**
+ * What a sign-up asks to change for an address that already exists: only the fields given
+ * (a blank field means "keep mine"), valued as the schema parsed them.
+ */
+export function requestedSettings(fields: Record<string, unknown>, input: SubscribeInput): RequestedSettings {
+  const given = (name: string) => blankToUndefined(fields[name]) !== undefined;
+  return {
+    ...(given('interests') ? { interests: input.interests } : {}),
+    ...(given('frequency') ? { frequency: input.frequency } : {}),
+    ...(given('send_hour') ? { sendHour: input.send_hour } : {}),
+    ...(given('time_zone') ? { timeZone: input.time_zone } : {}),
+  };
+}
+
 const toBoolean = (value: unknown) => {
   if (typeof value === 'string') {
     const lowered = value.trim().toLowerCase();

@@ -1,91 +1,95 @@
 /**
- * What happens after a valid sign-up, whatever the channel (form or API). The answer the
- * visitor sees is the same in every case; only the mailbox owner learns which case it was:
- * a new or returning address gets a confirmation email, an active one a "you are already
- * subscribed" email, a suppressed one (bounced, complained, blocked) gets nothing. An
- * address erased earlier may opt in again: the double opt-in is fresh consent.
+ * What happens after a valid sign-up, whatever the channel (form or API). It runs after
+ * the answer has been sent (the route hands it to waitUntil), so the answer, and how long
+ * it takes, is the same for every address; only the mailbox owner learns which case it
+ * was: a new or returning address gets a confirmation email, an active one a "you are
+ * already subscribed" email, a suppressed one (bounced, complained) nothing. An address
+ * erased earlier may opt in again: the double opt-in is fresh consent.
+ *
+ * A sign-up never changes an existing subscriber. The settings asked for travel with the
+ * confirmation request (mail_requests.settings) and apply only when its link is confirmed
+ * (src/subscriptions/confirm.ts); someone typing a stranger's address can at most cause
+ * one email to them, within the caps (3 per address per 24 h, 10 minutes apart).
  */
-
-import { getSubscriberByEmail, insertPendingSubscriber, refreshSignup } from '../db/subscribers';
+import type { MailRequest } from '../db/mail-requests';
+import { getSubscriberByEmail, insertPendingSubscriber } from '../db/subscribers';
 import { getSuppression } from '../db/suppressions';
-import { createTransport } from '../delivery/transport';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
-import { AppError } from '../errors';
-import { logError, logEvent } from '../lib/log';
+import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
-import { buildSignupEmail, type SignupEmailKind } from './emails';
-import type { SubscribeInput } from './schema';
+import { buildSignupEmail } from './emails';
+import { addressLookupHashes } from './identity';
+import { sendRequestedMail } from './requested-mail';
+import type { RequestedSettings, SubscribeInput } from './schema';
 
-export type SignupAction = 'created' | 'resent' | 'already_subscribed' | 'suppressed' | 'throttled';
+export type SignupOutcome = 'created' | 'resent' | 'already_subscribed' | 'suppressed' | 'capped';
 
-/**
- * When no Rate Limiting binding is configured, repeated sign-ups of one address still may
- * not turn us into a mail cannon: at most one email per address per this many seconds.
- */
-export const FALLBACK_RESEND_SECONDS = 60;
-
-export async function signUp(
-  app: AppContext,
-  input: SubscribeInput,
-  options: { method: 'form' | 'api'; now: Date; perEmailLimiterActive: boolean },
-): Promise<SignupAction> {
-  const { db } = app;
-  const now = nowIso(options.now);
-  const fields = {
-    email: input.email,
-    interests: input.interests,
-    frequency: input.frequency,
-    sendHour: input.send_hour,
-    timeZone: input.time_zone,
-  };
-
-  const suppression = await getSuppression(db, input.email);
-  if (suppression && suppression.reason !== 'erased') return logged('suppressed');
-
-  const created = await insertPendingSubscriber(db, crypto.randomUUID(), fields, options.method, now);
-  if (created) {
-    await sendSignupEmail(app, created, 'confirm', options.now);
-    return logged('created');
-  }
-
-  const existing = await getSubscriberByEmail(db, input.email);
-  if (!existing || existing.status === 'suppressed') return logged('suppressed');
-  const recentlyTouched =
-    options.now.getTime() - Date.parse(existing.updatedAt) < FALLBACK_RESEND_SECONDS * 1000;
-  if (!options.perEmailLimiterActive && recentlyTouched) return logged('throttled');
-
-  if (existing.status === 'active') {
-    await sendSignupEmail(app, existing, 'already_subscribed', options.now);
-    return logged('already_subscribed');
-  }
-  const refreshed = await refreshSignup(db, existing.id, fields, options.method, now);
-  if (!refreshed) return logged('throttled'); // status changed under us (confirmed or erased meanwhile)
-  await sendSignupEmail(app, refreshed, 'confirm', options.now);
-  return logged('resent');
-
-  function logged(action: SignupAction): SignupAction {
-    logEvent('signup', { action, method: options.method });
-    return action;
-  }
+export interface SignupRequest {
+  /** The validated submission (defaults filled in): what a new subscriber starts with. */
+  input: SubscribeInput;
+  /** Only the settings the visitor actually gave: what a confirmation applies to an existing row. */
+  requested: RequestedSettings;
+  method: 'form' | 'api';
 }
 
-async function sendSignupEmail(
+export async function processSignup(
   app: AppContext,
-  subscriber: Subscriber,
-  kind: SignupEmailKind,
-  now: Date,
-): Promise<void> {
-  const email = await buildSignupEmail(app.config, subscriber, kind, now);
-  const transport = createTransport(app.config, app.db);
-  const result = await transport.sendBatch([email], {
-    idempotencyKey: `signup-${kind}-${subscriber.id}-${subscriber.tokenVersion}-${now.getTime()}`,
-  });
-  if (result.kind === 'sent') return;
-  logError('signup_email_failed', new Error(result.message), { kind, result: result.kind });
-  throw new AppError(
-    503,
-    'email_unavailable',
-    'We could not send the confirmation email just now. Nothing is lost: please try again in a few minutes.',
+  request: SignupRequest,
+  now: Date = new Date(),
+): Promise<SignupOutcome> {
+  const { db, config } = app;
+  const { input } = request;
+  const hashes = await addressLookupHashes(config.EMAIL_HASH_SECRET, input.email);
+  const suppression = await getSuppression(db, hashes);
+  if (suppression && suppression.reason !== 'erased') return logged('suppressed');
+
+  const existing = await getSubscriberByEmail(db, input.email);
+  if (existing?.status === 'suppressed') return logged('suppressed');
+  const kind = existing?.status === 'active' ? 'already_subscribed' : 'confirm';
+  const subscriberId = existing?.id ?? crypto.randomUUID();
+  let subscriber: Subscriber | null = existing;
+
+  const sent = await sendRequestedMail(
+    app,
+    {
+      kind,
+      addressHash: hashes[0]!,
+      subscriberId,
+      settings: kind === 'confirm' ? { ...request.requested, consentMethod: request.method } : null,
+    },
+    async (reservation: MailRequest) => {
+      subscriber ??= await insertPendingSubscriber(
+        db,
+        subscriberId,
+        {
+          email: input.email,
+          interests: input.interests,
+          frequency: input.frequency,
+          sendHour: input.send_hour,
+          timeZone: input.time_zone,
+        },
+        request.method,
+        nowIso(now),
+      );
+      // Another sign-up of this address created it a moment ago and mails it itself.
+      if (!subscriber) throw new Error('the address was signed up concurrently');
+      return buildSignupEmail(config, subscriber, kind, now, {
+        id: reservation.id,
+        schedule: {
+          frequency: request.requested.frequency ?? subscriber.frequency,
+          sendHour: request.requested.sendHour ?? subscriber.sendHour,
+          timeZone: request.requested.timeZone ?? subscriber.timeZone,
+        },
+      });
+    },
+    now,
   );
+  if (!sent) return logged('capped');
+  return logged(!existing ? 'created' : kind === 'confirm' ? 'resent' : 'already_subscribed');
+
+  function logged(outcome: SignupOutcome): SignupOutcome {
+    logEvent('signup', { action: outcome, method: request.method });
+    return outcome;
+  }
 }

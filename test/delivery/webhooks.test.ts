@@ -3,13 +3,15 @@
  * valid, invalid, stale and replayed signatures; hard bounces, complaints and Resend
  * suppressions suppress the subscriber (and add a suppression row); delivered, delayed and
  * transient bounces are recorded on the delivery found through our tags or the message id.
+ * Addresses match whatever their letter case, and oversized bodies are refused with 413
+ * before they are read or their signature is computed.
  */
 import { env } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { emailHash } from '../../src/db/suppressions';
 import { sendMessageSchema } from '../../src/delivery/messages';
-import { adminRequest, request } from '../helpers/app';
+import { adminRequest, BASE_URL, fetchWith, request } from '../helpers/app';
+import { suppressionOf } from '../helpers/suppressions';
 import {
   deliver,
   deliveryOf,
@@ -173,10 +175,7 @@ describe('event effects', () => {
       status: 'suppressed',
       suppressed_reason: 'bounced',
     });
-    const suppression = await env.DB.prepare('SELECT reason FROM suppressions WHERE email_hash = ?')
-      .bind(await emailHash(subscriber.email))
-      .first<{ reason: string }>();
-    expect(suppression!.reason).toBe('bounced');
+    expect((await suppressionOf(subscriber.email))!.reason).toBe('bounced');
     expect((await deliveryOf(subscriber.id))!.last_event).toBe('email.bounced');
     const stats = await (await adminRequest('/admin/stats')).json<{ subscribers: { suppressed: number } }>();
     expect(stats.subscribers.suppressed).toBe(1);
@@ -218,6 +217,33 @@ describe('event effects', () => {
     expect(await subscriberRow(other.id)).toEqual({ status: 'suppressed', suppressed_reason: 'suppressed' });
   });
 
+  // Issue 12, letter case: "A signed complaint webhook for Mixed@Example.org leaves
+  // mixed@example.org active", and a later sign-up in other letter case mailed them again.
+  it('suppresses the subscriber whatever the letter case the event uses', async () => {
+    const subscriber = await seedSubscriber({
+      email: `mixed-${crypto.randomUUID().slice(0, 8)}@example.org`,
+    });
+    const shouted = subscriber.email.replace(/^mixed/, 'Mixed').replace('@example.org', '@Example.org');
+    const response = await signedRequest(resendEvent('email.complained', { to: [shouted] }));
+    expect(response.status).toBe(200);
+    expect(await subscriberRow(subscriber.id)).toEqual({
+      status: 'suppressed',
+      suppressed_reason: 'complained',
+    });
+    expect((await suppressionOf(subscriber.email.toUpperCase()))!.reason).toBe('complained');
+
+    // A sign-up in yet another letter case mails nobody.
+    const before = await env.DB.prepare('SELECT COUNT(*) AS n FROM outbox').first<{ n: number }>();
+    const signup = await request('/subscribe', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.9' },
+      body: JSON.stringify({ email: subscriber.email.toUpperCase().replace('@EXAMPLE.ORG', '@example.org') }),
+    });
+    expect(signup.status).toBe(202);
+    const after = await env.DB.prepare('SELECT COUNT(*) AS n FROM outbox').first<{ n: number }>();
+    expect(after!.n).toBe(before!.n);
+  });
+
   it('records delivered and delayed events in order, by tag or by message id', async () => {
     const { subscriber, emailId } = await sentDigest();
     const later = new Date(Date.now() + 60_000).toISOString();
@@ -231,5 +257,70 @@ describe('event effects', () => {
     expect(delivery!.last_event).toBe('email.delivered');
     expect(delivery!.status).toBe('sent');
     expect((await subscriberRow(subscriber.id))!.status).toBe('active');
+  });
+});
+
+// Issue 12, "Webhook body size": a signed 5–10 MB body got a 500 (SQLITE_TOOBIG), and an
+// unsigned one was read whole and its HMAC computed before the 401.
+describe('body size cap', () => {
+  const events = () => env.DB.prepare('SELECT COUNT(*) AS n FROM webhook_events').first<{ n: number }>();
+
+  it('answers 413 to a signed 5 MB event, storing nothing', async () => {
+    const event = resendEvent('email.delivered', {
+      to: ['big@example.org'],
+      padding: 'x'.repeat(5 * 1024 * 1024),
+    });
+    const before = (await events())!.n;
+    const response = await signedRequest(event);
+    expect(response.status).toBe(413);
+    expect((await response.json<{ error: { code: string } }>()).error.code).toBe('body_too_large');
+    expect((await events())!.n).toBe(before);
+  });
+
+  it('answers 413, not 401, to an unsigned big body: the size is checked before any signature', async () => {
+    const response = await request('/webhooks/resend', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'svix-id': 'msg_big_unsigned',
+        'svix-timestamp': String(Math.floor(Date.now() / 1000)),
+        'svix-signature': 'v1,bm90LWEtcmVhbC1zaWduYXR1cmU=',
+      },
+      body: `{"type":"email.delivered","data":{"x":"${'y'.repeat(1024 * 1024)}"}}`,
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('stops reading a streamed body of unknown length at the cap', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        if (pulled > 160) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const { response } = await fetchWith(
+      new Request(`${BASE_URL}/webhooks/resend`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'svix-id': 'msg_streamed',
+          'svix-timestamp': String(Math.floor(Date.now() / 1000)),
+          'svix-signature': 'v1,bm90LWEtcmVhbC1zaWduYXR1cmU=',
+        },
+        body,
+      }),
+    );
+    expect(response.status).toBe(413);
+    // 10 MB were on offer; at most the 256 kB cap (plus the stream's read-ahead) was read.
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it('still accepts a normal event just under the cap', async () => {
+    const event = resendEvent('email.delivered', { to: ['ok@example.org'], padding: 'x'.repeat(200 * 1024) });
+    const response = await signedRequest(event);
+    expect(response.status).toBe(200);
   });
 });

@@ -1,12 +1,16 @@
 /**
- * Erasure as a domain operation: the row and everything keyed to it go, one hash stays,
- * and a bounced subscriber stays blocked for that reason after being erased.
+ * Erasure as a domain operation: the row and everything keyed to it go, one keyed hash
+ * stays, and a bounced subscriber stays blocked for that reason after being erased.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { getSubscriberByEmail } from '../../src/db/subscribers';
-import { getSuppression } from '../../src/db/suppressions';
 import { eraseSubscriber } from '../../src/subscriptions/erase';
+import { suppressionOf } from '../helpers/suppressions';
+
+const app = { db: env.DB, config: { EMAIL_HASH_SECRET: env.EMAIL_HASH_SECRET } } as Parameters<
+  typeof eraseSubscriber
+>[0];
 
 async function insert(email: string, status: string, suppressedReason: string | null = null) {
   const now = new Date().toISOString();
@@ -19,18 +23,18 @@ async function insert(email: string, status: string, suppressedReason: string | 
 }
 
 describe('eraseSubscriber', () => {
-  it('deletes the row and records an "erased" hash', async () => {
-    const subscriber = await insert('erase-me@example.com', 'active');
-    expect(await eraseSubscriber(env.DB, subscriber)).toBe(true);
+  it('deletes the row and records an "erased" hash that matches any letter case', async () => {
+    const subscriber = await insert('Erase-Me@example.com', 'active');
+    expect(await eraseSubscriber(app, subscriber)).toBe(true);
     expect(await getSubscriberByEmail(env.DB, 'erase-me@example.com')).toBeNull();
-    expect((await getSuppression(env.DB, 'erase-me@example.com'))!.reason).toBe('erased');
+    expect((await suppressionOf('erase-me@example.com'))!.reason).toBe('erased');
     // Erasing twice is harmless.
-    expect(await eraseSubscriber(env.DB, subscriber)).toBe(false);
+    expect(await eraseSubscriber(app, subscriber)).toBe(false);
   });
 
   it('keeps a bounced subscriber blocked as bounced', async () => {
     const subscriber = await insert('bounced-erase@example.com', 'suppressed', 'bounced');
-    await eraseSubscriber(env.DB, subscriber);
-    expect((await getSuppression(env.DB, 'bounced-erase@example.com'))!.reason).toBe('bounced');
+    await eraseSubscriber(app, subscriber);
+    expect((await suppressionOf('bounced-erase@example.com'))!.reason).toBe('bounced');
   });
 });

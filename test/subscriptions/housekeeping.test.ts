@@ -1,6 +1,7 @@
 /**
  * The daily housekeeping cron: unconfirmed sign-ups older than the confirmation link's
- * lifetime are deleted; recent ones and every other status are kept.
+ * lifetime are deleted (unless a confirmation link was sent since); recent ones and every
+ * other status are kept; expired mail requests go; legacy suppression hashes are re-keyed.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -28,5 +29,37 @@ describe('purgeExpiredPending', () => {
 
     const { results } = await env.DB.prepare('SELECT id FROM subscribers ORDER BY id').all<{ id: string }>();
     expect(results.map((row) => row.id)).toEqual(['edge-pending', 'old-active', 'old-unsubscribed']);
+  });
+
+  it('keeps an old pending row whose newest confirmation link is still valid, and drops old mail requests', async () => {
+    const now = new Date('2026-03-10T04:45:00Z');
+    const days = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
+    await insert('resent-pending', 'pending', days(8));
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO mail_requests (id, address_hash, kind, subscriber_id, created_at) VALUES ('recent', 'h1', 'confirm', 'resent-pending', ?)`,
+      ).bind(days(1)),
+      env.DB.prepare(
+        `INSERT INTO mail_requests (id, address_hash, kind, subscriber_id, created_at) VALUES ('expired', 'h2', 'confirm', 'nobody', ?)`,
+      ).bind(days(8)),
+      env.DB.prepare(
+        `INSERT INTO suppressions (email_hash, reason, created_at) VALUES ('legacy-sha', 'erased', ?)`,
+      ).bind(days(30)),
+    ]);
+
+    await runScheduled(CRONS.housekeeping, now.getTime());
+
+    expect(
+      await env.DB.prepare(`SELECT id FROM subscribers WHERE id = 'resent-pending'`).first(),
+    ).not.toBeNull();
+    const requests = await env.DB.prepare('SELECT id FROM mail_requests ORDER BY id').all<{ id: string }>();
+    expect(requests.results.map((row) => row.id)).toEqual(['recent']);
+    const suppressions = await env.DB.prepare('SELECT email_hash, keyed FROM suppressions').all<{
+      email_hash: string;
+      keyed: number;
+    }>();
+    expect(suppressions.results).toHaveLength(1);
+    expect(suppressions.results[0]!.keyed).toBe(1);
+    expect(suppressions.results[0]!.email_hash).not.toBe('legacy-sha');
   });
 });

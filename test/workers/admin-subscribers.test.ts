@@ -7,9 +7,9 @@
 import { env } from 'cloudflare:test';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { addSuppression } from '../../src/db/suppressions';
 import type { ImportReport } from '../../src/subscriptions/import';
 import { adminRequest, request } from '../helpers/app';
+import { suppress, suppressLegacy } from '../helpers/suppressions';
 
 function importCsv(csv: string, contentType = 'text/csv') {
   return adminRequest('/admin/subscribers/import', {
@@ -42,8 +42,8 @@ async function subscriberCount(): Promise<number> {
 
 describe('POST /admin/subscribers/import', () => {
   it('imports valid CSV rows as active with consent method "import" and reports every row', async () => {
-    await addSuppression(env.DB, 'erased@example.org', 'erased');
-    await addSuppression(env.DB, 'bounced@example.org', 'bounced');
+    await suppress('erased@example.org', 'erased');
+    await suppress('bounced@example.org', 'bounced');
     const csv = [
       'email,interests,frequency,send_hour,time_zone',
       'Ada@Example.COM,"diffusion models; cs.CV",daily,7,Europe/Berlin',
@@ -117,6 +117,33 @@ describe('POST /admin/subscribers/import', () => {
       .bind('new.person@example.com')
       .first<{ interests: string; send_hour: number }>();
     expect(created).toEqual({ interests: 'rlhf; cs.CL', send_hour: 9 });
+  });
+
+  // Issue 12, letter case: "The importer compares addresses differently again". It now uses
+  // the same key as sign-up, webhooks and suppressions, including rows from before the fix.
+  it('treats every letter case of an address as the same person, like sign-up does', async () => {
+    await env.DB.prepare(
+      `INSERT INTO subscribers (id, email, status, created_at, updated_at)
+       VALUES ('case-1', 'Case.Person@example.com', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+    ).run();
+    await suppressLegacy('old.complainer@example.com', 'complained');
+    const response = await importJson([
+      { email: 'case.person@EXAMPLE.com' },
+      { email: 'OLD.COMPLAINER@example.com' },
+      { email: 'fresh.case@example.com' },
+      { email: 'Fresh.Case@example.com' },
+    ]);
+    const report = await response.json<ImportReport>();
+    expect(report).toMatchObject({ imported: 1, skipped: 3 });
+    expect(report.rows[0]!.reason).toMatch(/waiting for confirmation/);
+    expect(report.rows[1]!.reason).toMatch(/suppressed/);
+    expect(report.rows[3]!.reason).toBe('duplicate of row 3');
+    const rows = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM subscribers WHERE lower(email) = 'case.person@example.com'`,
+    ).first<{
+      n: number;
+    }>();
+    expect(rows!.n).toBe(1);
   });
 
   it('accepts {"subscribers": [...]} and reports non-object items as invalid rows', async () => {

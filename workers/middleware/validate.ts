@@ -2,8 +2,10 @@
  * Request validation with @hono/zod-validator, raising our own AppError so every
  * validation failure reaches the client through the app's single onError in the same
  * shape: `{"error": {"code": "invalid_request", "message", "fields"}}`. An absent body
- * means "all defaults" (zValidator sees `{}`); a body that is not declared as JSON is
- * refused with 415 rather than silently ignored.
+ * means "all defaults" (zValidator sees `{}`). zValidator reads only bodies declared as
+ * JSON, so `jsonOnly` first makes sure a body is never silently ignored: one sent without
+ * a type or as text/plain (what `fetch(url, {body: string})` and scripts send) is read as
+ * JSON, anything else is refused with 415.
  */
 import { zValidator } from '@hono/zod-validator';
 import type { MiddlewareHandler } from 'hono';
@@ -13,15 +15,20 @@ import type { HonoEnv } from '../types';
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
-/** A body, if there is one, must be declared as JSON (zValidator would skip it otherwise). */
+/** A body, if there is one, is JSON: declared so, or undeclared/plain text and read as JSON. */
 export const jsonOnly: MiddlewareHandler<HonoEnv> = async (c, next) => {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!JSON_TYPE.test(type) && (await c.req.raw.clone().arrayBuffer()).byteLength > 0) {
-    throw new AppError(
-      415,
-      'unsupported_media_type',
-      'Send the body as JSON (Content-Type: application/json).',
-    );
+    if (type !== '' && type !== 'text/plain') {
+      throw new AppError(
+        415,
+        'unsupported_media_type',
+        'Send the body as JSON (Content-Type: application/json).',
+      );
+    }
+    const headers = new Headers(c.req.raw.headers);
+    headers.set('content-type', 'application/json');
+    c.req.raw = new Request(c.req.raw, { headers });
   }
   await next();
 };

@@ -1,45 +1,46 @@
 /** @jsxImportSource hono/jsx */
 /**
- * The subscriber flows: sign-up (form or JSON), double opt-in, preference centre (with
- * export and "delete me"), unsubscribe (RFC 8058 one-click POST and a button page) and
- * resubscribe. Forms get HTML, JSON clients get JSON. State only changes on POST (mail
- * scanners prefetch GETs); browser forms are origin-checked, but the one-click unsubscribe
- * is not, because mail providers send it from their own servers. Token pages are never
- * cached and never set cookies.
+ * The subscriber flows: sign-up (form or JSON), double opt-in, preference centre, and
+ * unsubscribe (RFC 8058 one-click POST and a button page). Forms get HTML, JSON clients
+ * get JSON. State only changes on POST (mail scanners prefetch GETs); browser forms are
+ * origin-checked, but the one-click unsubscribe is not, because mail providers send it
+ * from their own servers. Sign-up answers at once and identically for every address: the
+ * work, and any email, happens after the answer (waitUntil). The unsubscribe link only
+ * unsubscribes; coming back is a fresh sign-up. Token pages are never cached and never
+ * set cookies. Export and erasure live in ./data.tsx, behind mailed links.
  */
 import { type Context, Hono } from 'hono';
-import {
-  confirmSubscriber,
-  getSubscriberById,
-  resubscribeSubscriber,
-  unsubscribeSubscriber,
-  updatePreferences,
-} from '../../src/db/subscribers';
-import { removeSuppression } from '../../src/db/suppressions';
+import { unsubscribeSubscriber, updatePreferences } from '../../src/db/subscribers';
 import type { Subscriber } from '../../src/domain';
 import { AppError } from '../../src/errors';
-import { sha256Hex } from '../../src/lib/crypto';
+import { inBackground } from '../../src/lib/background';
 import { logEvent } from '../../src/lib/log';
 import { nowIso } from '../../src/lib/time';
 import { preferencesUrl as absolutePreferencesUrl, unsubscribeUrl } from '../../src/links';
 import { subscriberFromToken } from '../../src/subscriptions/access';
-import { eraseSubscriber, exportSubscriberData } from '../../src/subscriptions/erase';
-import { readSubmission, type Submission } from '../../src/subscriptions/request-body';
-import { fieldErrors, preferencesSchema, subscribeSchema } from '../../src/subscriptions/schema';
-import { signUp } from '../../src/subscriptions/signup';
-import { verifyTurnstile } from '../../src/subscriptions/turnstile';
+import { confirmFromLink, pendingConfirmation } from '../../src/subscriptions/confirm';
+import { sendDataLink } from '../../src/subscriptions/data-requests';
+import { checkFormGuards, isHoneypotFilled } from '../../src/subscriptions/guards';
+import { readSubmission } from '../../src/subscriptions/request-body';
+import {
+  fieldErrors,
+  preferencesSchema,
+  requestedSettings,
+  subscribeSchema,
+} from '../../src/subscriptions/schema';
+import { processSignup } from '../../src/subscriptions/signup';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
+import { acceptsJsonOnly, clientIp, formValues, tokenOf } from '../request';
 import type { HonoEnv } from '../types';
+import { LinkSentPage } from '../views/data-pages';
 import { LandingPage } from '../views/landing';
 import {
   CheckInboxPage,
   ConfirmedPage,
   ConfirmPage,
-  ErasedPage,
   PreferencesPage,
   preferenceValues,
-  ResubscribedPage,
   UnsubscribeConfirmPage,
   UnsubscribedPage,
 } from '../views/subscription-pages';
@@ -56,40 +57,6 @@ async function preferencesUrl(
   return `${url.pathname}${url.search}`;
 }
 
-const tokenOf = (c: Ctx, submission?: Submission): string | undefined => {
-  const fromQuery = c.req.query('token');
-  if (fromQuery) return fromQuery;
-  const fromBody = submission?.fields.token;
-  return typeof fromBody === 'string' ? fromBody : undefined;
-};
-
-const clientIp = (c: Ctx): string | null => c.req.header('cf-connecting-ip') ?? null;
-
-/** Consent evidence without storing the IP: SHA-256 of IP + TOKEN_SECRET (a secret salt). */
-async function consentIpHash(c: Ctx): Promise<string | null> {
-  const ip = clientIp(c);
-  return ip ? sha256Hex(`${ip}${c.var.config.TOKEN_SECRET}`) : null;
-}
-
-/** Keeps the visitor's input as strings for re-rendering a form. */
-function formValues(fields: Record<string, unknown>): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    if (typeof value === 'string') values[name] = value.slice(0, 5000);
-    else if (typeof value === 'number' || typeof value === 'boolean') values[name] = String(value);
-    else if (Array.isArray(value)) values[name] = value.filter((item) => typeof item === 'string').join('; ');
-  }
-  return values;
-}
-
-async function isRateLimited(limiter: RateLimit | undefined, key: string): Promise<boolean> {
-  if (!limiter) return false;
-  const { success } = await limiter.limit({ key });
-  return !success;
-}
-
-const RATE_LIMIT_MESSAGE = 'Too many sign-up attempts in a short time. Please wait a minute and try again.';
-
 export const subscriptionRoutes = new Hono<HonoEnv>()
   .use('/confirm', tokenPage)
   .use('/unsubscribe', tokenPage)
@@ -100,8 +67,6 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   .post('/subscribe', browserFormsOnly, async (c) => {
     const submission = await readSubmission(c.req.raw);
     const { format, fields } = submission;
-    const config = c.var.config;
-    const now = new Date();
 
     const rerender = async (errors: Record<string, string[]>, status: 400 | 403 | 429 | 503) => {
       const props = await landingProps(c);
@@ -110,6 +75,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
         status,
       );
     };
+    // The same answer for every address, sent before anything about the address is looked up.
     const accepted = (email: string) =>
       format === 'json'
         ? c.json(
@@ -122,178 +88,85 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
           )
         : c.html(<CheckInboxPage email={email} />, 200);
 
-    // Honeypot: a filled "website" field is a bot. Answer as if all went well, write nothing.
-    const honeypot = fields.website;
-    if (typeof honeypot === 'string' && honeypot.trim() !== '') {
-      logEvent('signup', { action: 'honeypot' });
+    if (isHoneypotFilled(fields)) {
       const email = typeof fields.email === 'string' ? fields.email.trim() : '';
       return accepted(email.slice(0, 254));
     }
-
     const parsed = subscribeSchema.safeParse(fields);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
       if (format === 'form') return rerender(errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
     }
-    const input = parsed.data;
-
-    const ip = clientIp(c);
-    const emailKey = `email:${await sha256Hex(input.email)}`;
-    if (
-      (await isRateLimited(c.env.SUBSCRIBE_IP_LIMITER, `ip:${ip ?? 'unknown'}`)) ||
-      (await isRateLimited(c.env.SUBSCRIBE_EMAIL_LIMITER, emailKey))
-    ) {
-      c.header('Retry-After', '60');
-      if (format === 'form') return rerender({ _form: [RATE_LIMIT_MESSAGE] }, 429);
-      throw new AppError(429, 'rate_limited', RATE_LIMIT_MESSAGE);
-    }
-
-    if (config.TURNSTILE_SECRET_KEY) {
-      const token = fields['cf-turnstile-response'] ?? fields.turnstile_token;
-      const result = await verifyTurnstile(
-        config.TURNSTILE_SECRET_KEY,
-        typeof token === 'string' ? token : undefined,
-        ip,
-      );
-      if (!result.success) {
-        logEvent('signup', { action: 'turnstile_failed', codes: result.errorCodes });
-        const message = result.unavailable
-          ? 'We could not check that you are human just now. Please try again in a minute.'
-          : 'Please complete the "verify you are human" check, then submit again.';
-        const status = result.unavailable ? 503 : 403;
-        if (format === 'form') return rerender({ _form: [message] }, status);
-        throw new AppError(
-          status,
-          result.unavailable ? 'turnstile_unavailable' : 'turnstile_failed',
-          message,
-        );
-      }
-    }
-
-    await signUp(c.var.app, input, {
-      method: format === 'json' ? 'api' : 'form',
-      now,
-      perEmailLimiterActive: c.env.SUBSCRIBE_EMAIL_LIMITER !== undefined,
+    const guard = await checkFormGuards(c.var.config, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
+      turnstile: true,
     });
+    if (!guard.ok) {
+      if (guard.retryAfterSeconds) c.header('Retry-After', String(guard.retryAfterSeconds));
+      if (format === 'form') return rerender({ _form: [guard.message] }, guard.status);
+      throw new AppError(guard.status, guard.kind, guard.message);
+    }
+
+    const input = parsed.data;
+    c.executionCtx.waitUntil(
+      inBackground('signup', () =>
+        processSignup(c.var.app, {
+          input,
+          requested: requestedSettings(fields, input),
+          method: format === 'json' ? 'api' : 'form',
+        }),
+      ),
+    );
     return accepted(input.email);
   })
 
   // ---- double opt-in ---------------------------------------------------------------
   .get('/confirm', async (c) => {
     const token = tokenOf(c);
-    const { subscriber } = await subscriberFromToken(c.var.app, token, 'confirm');
-    if (subscriber.status === 'active') return confirmedPage(c, subscriber);
-    assertNotSuppressed(subscriber);
+    const pending = await pendingConfirmation(c.var.app, token);
+    if (pending.already) return confirmedPage(c, pending.subscriber, true);
     return c.html(
-      <ConfirmPage subscriber={subscriber} action={`/confirm?token=${encodeURIComponent(token!)}`} />,
+      <ConfirmPage
+        subscriber={pending.subscriber}
+        schedule={pending.schedule}
+        action={`/confirm?token=${encodeURIComponent(token!)}`}
+      />,
     );
   })
   .post('/confirm', browserFormsOnly, async (c) => {
-    const token = tokenOf(c);
-    const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'confirm');
-    if (subscriber.status === 'active') return confirmedPage(c, subscriber);
-    assertNotSuppressed(subscriber);
-    const confirmed = await confirmSubscriber(
-      c.var.app.db,
-      subscriber.id,
-      claims.v,
-      await consentIpHash(c),
-      nowIso(),
-    );
-    if (!confirmed) {
-      throw new AppError(
-        410,
-        'already_confirmed',
-        'This confirmation link has already been used. Use the links in your emails to manage your subscription.',
-      );
-    }
-    // A person who once asked to be erased and now confirms again has opted back in.
-    await removeSuppression(c.var.app.db, confirmed.email, ['erased']);
-    logEvent('subscriber_confirmed', { subscriber: confirmed.id });
-    return confirmedPage(c, confirmed);
+    const { subscriber, already } = await confirmFromLink(c.var.app, tokenOf(c), clientIp(c));
+    return confirmedPage(c, subscriber, already);
   })
 
   // ---- unsubscribe (RFC 8058) ----------------------------------------------------------
   .get('/unsubscribe', async (c) => {
     const token = tokenOf(c);
     const { subscriber } = await subscriberFromToken(c.var.app, token, 'unsubscribe');
-    const config = c.var.config;
     if (subscriber.status === 'unsubscribed' || subscriber.status === 'suppressed') {
-      return c.html(
-        <UnsubscribedPage
-          subscriber={subscriber}
-          resubscribeAction={
-            subscriber.status === 'unsubscribed' ? `/resubscribe?token=${encodeURIComponent(token!)}` : null
-          }
-          preferencesUrl={await preferencesUrl(config, subscriber)}
-        />,
-      );
+      return c.html(<UnsubscribedPage subscriber={subscriber} />);
     }
     return c.html(
       <UnsubscribeConfirmPage
         subscriber={subscriber}
         action={`/unsubscribe?token=${encodeURIComponent(token!)}`}
-        preferencesUrl={await preferencesUrl(config, subscriber)}
       />,
     );
   })
   .post('/unsubscribe', async (c) => {
     // No origin check and no body requirement: mail providers POST `List-Unsubscribe=One-Click`
     // (urlencoded or multipart) from their servers; the signed token is the authorisation.
-    const token = tokenOf(c);
-    const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'unsubscribe');
+    // It only ever unsubscribes, so repeating it (or a provider replaying it) is harmless.
+    const { subscriber, claims } = await subscriberFromToken(c.var.app, tokenOf(c), 'unsubscribe');
     const changed = await unsubscribeSubscriber(c.var.app.db, subscriber.id, claims.v, nowIso());
     if (changed) logEvent('subscriber_unsubscribed', { subscriber: subscriber.id });
-    const current = changed ?? subscriber;
-    return c.html(
-      <UnsubscribedPage
-        subscriber={current}
-        resubscribeAction={
-          current.status === 'unsubscribed' ? `/resubscribe?token=${encodeURIComponent(token!)}` : null
-        }
-        preferencesUrl={await preferencesUrl(c.var.config, current)}
-      />,
-      200,
-    );
+    return c.html(<UnsubscribedPage subscriber={changed ?? subscriber} />, 200);
   })
-  .post('/resubscribe', browserFormsOnly, async (c) => {
-    const token = tokenOf(c);
-    const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'unsubscribe');
-    const config = c.var.config;
-    if (subscriber.status === 'active') {
-      return c.html(
-        <ResubscribedPage
-          subscriber={subscriber}
-          preferencesUrl={await preferencesUrl(config, subscriber)}
-          already={true}
-        />,
-      );
-    }
-    if (subscriber.status !== 'unsubscribed') {
-      throw new AppError(
-        409,
-        subscriber.status === 'pending' ? 'not_confirmed' : 'suppressed',
-        subscriber.status === 'pending'
-          ? 'This subscription has not been confirmed yet: use the link in the confirmation email.'
-          : 'We cannot send to this address because earlier emails to it bounced or were reported as spam.',
-      );
-    }
-    const resubscribed = await resubscribeSubscriber(
-      c.var.app.db,
-      subscriber.id,
-      claims.v,
-      await consentIpHash(c),
-      nowIso(),
-    );
-    const current = resubscribed ?? (await getSubscriberById(c.var.app.db, subscriber.id)) ?? subscriber;
-    if (resubscribed) logEvent('subscriber_resubscribed', { subscriber: subscriber.id });
-    return c.html(
-      <ResubscribedPage
-        subscriber={current}
-        preferencesUrl={await preferencesUrl(config, current)}
-        already={!resubscribed}
-      />,
+  // Pages from before unsubscribe links stopped re-subscribing posted here.
+  .post('/resubscribe', () => {
+    throw new AppError(
+      410,
+      'resubscribe_by_signup',
+      'To subscribe again, sign up on the home page: we will email you a link to confirm, so only you can do it.',
     );
   })
 
@@ -356,38 +229,39 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
       return c.json({ status: 'saved', preferences: publicPreferences(saved) });
     return preferencesPage(c, token, saved, { values: preferenceValues(saved), errors: {}, saved: true });
   })
-  .post('/preferences/export', browserFormsOnly, async (c) => {
-    const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences');
-    const data = await exportSubscriberData(c.var.app.db, subscriber);
-    c.header('Content-Disposition', 'attachment; filename="papers-digest-my-data.json"');
-    return c.body(JSON.stringify(data, null, 2), 200, { 'Content-Type': 'application/json; charset=utf-8' });
-  })
-  .post('/preferences/delete', browserFormsOnly, async (c) => {
-    const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences');
-    await eraseSubscriber(c.var.app.db, subscriber);
-    logEvent('subscriber_erased', { subscriber: subscriber.id });
-    if (
-      (c.req.header('accept') ?? '').includes('application/json') &&
-      !(c.req.header('accept') ?? '').includes('text/html')
-    ) {
-      return c.json({ status: 'erased' });
-    }
-    return c.html(<ErasedPage />);
-  });
+  // Export and erasure are not done here: a preferences link travels in every (forwarded)
+  // digest. They mail a short-lived link to the address instead; see ./data.tsx.
+  .post('/preferences/export', browserFormsOnly, (c) => dataLinkRequested(c, 'export'))
+  .post('/preferences/delete', browserFormsOnly, (c) => dataLinkRequested(c, 'erase'));
 
-function assertNotSuppressed(subscriber: Subscriber): void {
-  if (subscriber.status === 'suppressed') {
-    throw new AppError(
-      410,
-      'suppressed',
-      'We cannot send to this address because earlier emails to it bounced or were reported as spam.',
-    );
+async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
+  const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences');
+  const outcome = await sendDataLink(c.var.app, subscriber, kind);
+  if (acceptsJsonOnly(c)) {
+    if (!outcome.sent) {
+      throw new AppError(
+        429,
+        'link_recently_sent',
+        outcome.retryInMinutes === null
+          ? 'We have already sent you three of these links today: please use one of them, or ask again tomorrow.'
+          : `We sent you this link a moment ago: please use it, or ask again in ${outcome.retryInMinutes} minutes.`,
+      );
+    }
+    return c.json({ status: 'link_sent', email: subscriber.email }, 202);
   }
+  return c.html(
+    <LinkSentPage email={subscriber.email} kind={kind} outcome={outcome} />,
+    outcome.sent ? 200 : 429,
+  );
 }
 
-async function confirmedPage(c: Ctx, subscriber: Subscriber) {
+async function confirmedPage(c: Ctx, subscriber: Subscriber, already: boolean) {
   return c.html(
-    <ConfirmedPage subscriber={subscriber} preferencesUrl={await preferencesUrl(c.var.config, subscriber)} />,
+    <ConfirmedPage
+      subscriber={subscriber}
+      already={already}
+      preferencesUrl={await preferencesUrl(c.var.config, subscriber)}
+    />,
   );
 }
 
@@ -414,8 +288,7 @@ async function preferencesPage(
   status: 200 | 400 = 200,
 ) {
   const query = `?token=${encodeURIComponent(token)}`;
-  const unsubscribe = await unsubscribeUrl(c.var.config, subscriber);
-  const unsubscribeToken = new URL(unsubscribe).searchParams.get('token')!;
+  const unsubscribe = new URL(await unsubscribeUrl(c.var.config, subscriber));
   return c.html(
     <PreferencesPage
       subscriber={subscriber}
@@ -425,8 +298,7 @@ async function preferencesPage(
       action={`/preferences${query}`}
       exportAction={`/preferences/export${query}`}
       deleteAction={`/preferences/delete${query}`}
-      unsubscribeUrl={`/unsubscribe?token=${encodeURIComponent(unsubscribeToken)}`}
-      resubscribeAction={`/resubscribe?token=${encodeURIComponent(unsubscribeToken)}`}
+      unsubscribeUrl={`${unsubscribe.pathname}${unsubscribe.search}`}
     />,
     status,
   );

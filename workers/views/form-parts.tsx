@@ -106,6 +106,24 @@ export function Field(props: {
   );
 }
 
+/** The email address field of our public forms (sign-up, /data). */
+export function EmailInput(props: { value: string; errors: FieldErrors }) {
+  return (
+    <input
+      type="email"
+      id="email"
+      name="email"
+      autocomplete="email"
+      inputmode="email"
+      spellcheck={false}
+      required
+      maxlength={254}
+      value={props.value}
+      {...describedBy('email', props.errors, false)}
+    />
+  );
+}
+
 export function HourSelect(props: { name: string; value: string; errors: FieldErrors; hint: boolean }) {
   return (
     <select id={props.name} name={props.name} {...describedBy(props.name, props.errors, props.hint)}>

@@ -5,7 +5,15 @@
  * (email, interests, frequency, send_hour, time_zone). It posts without JavaScript; the
  * only scripts pick the browser's time zone and, when configured, load Turnstile.
  */
-import { describedBy, ErrorSummary, Field, type FieldErrors, HourSelect, TimeZoneSelect } from './form-parts';
+import {
+  describedBy,
+  EmailInput,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  HourSelect,
+  TimeZoneSelect,
+} from './form-parts';
 
 export interface SubscribeFormValues {
   email?: string;
@@ -30,18 +38,7 @@ export function SubscribeForm(props: {
       </h2>
       <ErrorSummary errors={errors} />
       <Field name="email" label="Email address" errors={errors}>
-        <input
-          type="email"
-          id="email"
-          name="email"
-          autocomplete="email"
-          inputmode="email"
-          spellcheck={false}
-          required
-          maxlength={254}
-          value={values.email ?? ''}
-          {...describedBy('email', errors, false)}
-        />
+        <EmailInput value={values.email ?? ''} errors={errors} />
       </Field>
       <Field
         name="interests"

@@ -1,10 +1,11 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The pages of a subscriber's life: "check your inbox", confirm (a button, because link
- * scanners prefetch GETs), confirmed, unsubscribe (button page and the short one-click
- * answer, with resubscribe and "change frequency instead"), the preference centre and the
- * "deleted" page. Every page says what happened in its <h1>. Signed URLs are passed in
- * ready-made; JSX escapes them like any other attribute.
+ * scanners prefetch GETs), confirmed (where the interests typed at sign-up are shown for
+ * the first time: our emails never repeat them), unsubscribe (button page and the short
+ * one-click answer; coming back is a fresh sign-up) and the preference centre. Every page
+ * says what happened in its <h1>. Signed URLs are passed in ready-made; JSX escapes them
+ * like any other attribute.
  */
 import type { Subscriber } from '../../src/domain';
 import {
@@ -21,7 +22,7 @@ import { Layout } from './layout';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-function Page(props: { title: string; children: unknown }) {
+export function Page(props: { title: string; children: unknown }) {
   return (
     <Layout
       title={`${props.title} · Papers Digest`}
@@ -37,9 +38,13 @@ function Page(props: { title: string; children: unknown }) {
   );
 }
 
-function schedule(subscriber: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone' | 'sendWeekday'>) {
+function schedule(
+  subscriber: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'> & { sendWeekday?: number },
+) {
   const when =
-    subscriber.frequency === 'weekly' ? `every ${WEEKDAYS[subscriber.sendWeekday] ?? 'Monday'}` : 'every day';
+    subscriber.frequency === 'weekly'
+      ? `every ${WEEKDAYS[subscriber.sendWeekday ?? 1] ?? 'Monday'}`
+      : 'every day';
   return `${when} at ${hourLabel(subscriber.sendHour)} (${subscriber.timeZone.replace(/_/g, ' ')})`;
 }
 
@@ -52,8 +57,8 @@ export function CheckInboxPage(props: { email: string }) {
         subscription; nothing is sent until you do.
       </p>
       <p class="muted">
-        The link works for 7 days. Nothing there after a few minutes? Check your spam folder, or sign up again
-        to get a new email.
+        The link works for 7 days. Nothing there after a few minutes? Check your spam folder. To protect
+        inboxes from floods, we send an address at most one of these emails every 10 minutes and three a day.
       </p>
       <p>
         <a href="/">Back to Papers Digest</a>
@@ -62,19 +67,18 @@ export function CheckInboxPage(props: { email: string }) {
   );
 }
 
-export function ConfirmPage(props: { subscriber: Subscriber; action: string }) {
+export function ConfirmPage(props: {
+  subscriber: Subscriber;
+  schedule: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'>;
+  action: string;
+}) {
   return (
     <Page title="Confirm your subscription">
       <h1>Confirm your subscription</h1>
       <p>
         You are about to subscribe <strong>{props.subscriber.email}</strong> to Papers Digest,{' '}
-        {schedule(props.subscriber)}.
+        {schedule({ ...props.schedule, sendWeekday: props.subscriber.sendWeekday })}.
       </p>
-      {props.subscriber.interests ? (
-        <p class="muted">Interests: {props.subscriber.interests}</p>
-      ) : (
-        <p class="muted">No interests yet: you will get the most talked-about papers until you add some.</p>
-      )}
       <form method="post" action={props.action}>
         <button type="submit">Confirm subscription</button>
       </form>
@@ -83,14 +87,25 @@ export function ConfirmPage(props: { subscriber: Subscriber; action: string }) {
   );
 }
 
-export function ConfirmedPage(props: { subscriber: Subscriber; preferencesUrl: string }) {
+export function ConfirmedPage(props: { subscriber: Subscriber; already: boolean; preferencesUrl: string }) {
   return (
     <Page title="Subscription confirmed">
       <h1>Subscription confirmed</h1>
       <p role="status">
-        Thank you. <strong>{props.subscriber.email}</strong> will receive Papers Digest{' '}
-        {schedule(props.subscriber)}, starting with the next edition.
+        {props.already ? 'Your subscription was already confirmed: nothing else to do. ' : 'Thank you. '}
+        <strong>{props.subscriber.email}</strong> will receive Papers Digest {schedule(props.subscriber)}
+        {props.already ? '.' : ', starting with the next edition.'}
       </p>
+      {props.subscriber.interests ? (
+        <p>
+          Your interests: <q>{props.subscriber.interests}</q>. Not what you meant? Change them in your
+          preferences.
+        </p>
+      ) : (
+        <p>
+          No interests yet: you will get the most talked-about papers until you add some in your preferences.
+        </p>
+      )}
       <p>
         <a class="button secondary" href={props.preferencesUrl}>
           Manage preferences
@@ -101,11 +116,7 @@ export function ConfirmedPage(props: { subscriber: Subscriber; preferencesUrl: s
   );
 }
 
-export function UnsubscribeConfirmPage(props: {
-  subscriber: Subscriber;
-  action: string;
-  preferencesUrl: string;
-}) {
+export function UnsubscribeConfirmPage(props: { subscriber: Subscriber; action: string }) {
   return (
     <Page title="Unsubscribe">
       <h1>Unsubscribe from Papers Digest?</h1>
@@ -117,83 +128,27 @@ export function UnsubscribeConfirmPage(props: {
         <button type="submit">Unsubscribe</button>
       </form>
       <p>
-        Too many emails? <a href={`${props.preferencesUrl}#frequency`}>Change frequency instead</a>, or get
-        fewer papers per digest.
+        Too many emails? Open the <em>preferences</em> link at the bottom of any digest to switch to weekly or
+        get fewer papers instead.
       </p>
     </Page>
   );
 }
 
-export function UnsubscribedPage(props: {
-  subscriber: Subscriber | null;
-  resubscribeAction: string | null;
-  preferencesUrl: string | null;
-}) {
+export function UnsubscribedPage(props: { subscriber: Subscriber }) {
   return (
     <Page title="Unsubscribed">
       <h1>You have been unsubscribed</h1>
       <p role="status">
-        {props.subscriber ? (
-          <>
-            <strong>{props.subscriber.email}</strong> will not receive any more digests.
-          </>
-        ) : (
-          'You will not receive any more digests.'
-        )}
-      </p>
-      <div class="actions">
-        {props.resubscribeAction ? (
-          <form method="post" action={props.resubscribeAction}>
-            <button type="submit" class="secondary">
-              Resubscribe
-            </button>
-          </form>
-        ) : null}
-        {props.preferencesUrl ? (
-          <a class="button secondary" href={`${props.preferencesUrl}#frequency`}>
-            Change frequency instead
-          </a>
-        ) : null}
-      </div>
-      <p class="muted">Unsubscribed by mistake? Resubscribe above: your preferences are kept.</p>
-    </Page>
-  );
-}
-
-export function ResubscribedPage(props: {
-  subscriber: Subscriber;
-  preferencesUrl: string;
-  already: boolean;
-}) {
-  return (
-    <Page title="Subscribed again">
-      <h1>{props.already ? 'You are subscribed' : 'You are subscribed again'}</h1>
-      <p role="status">
-        <strong>{props.subscriber.email}</strong> will receive Papers Digest {schedule(props.subscriber)}.
+        <strong>{props.subscriber.email}</strong> will not receive any more digests. The preferences, feed and
+        view links in earlier digests have stopped working too.
       </p>
       <p>
-        <a class="button secondary" href={props.preferencesUrl}>
-          Manage preferences
-        </a>
-      </p>
-    </Page>
-  );
-}
-
-export function ErasedPage() {
-  return (
-    <Page title="Your data has been deleted">
-      <h1>Your data has been deleted</h1>
-      <p role="status">
-        We have deleted your subscription, your preferences, your digest history and your feedback. You will
-        not receive any more emails from us.
+        Unsubscribed by mistake? <a href="/">Sign up again</a>: we will email you a link to confirm, so nobody
+        else can do it for you.
       </p>
       <p class="muted">
-        We keep only a one-way fingerprint (hash) of your address, so it cannot be re-imported by mistake. You
-        can sign up again at any time.
-      </p>
-      <p>
-        <a href="/">Back to Papers Digest</a>
+        To download or delete the data we hold about you, <a href="/data">ask for a link by email</a>.
       </p>
     </Page>
   );
@@ -242,7 +197,6 @@ export function PreferencesPage(props: {
   exportAction: string;
   deleteAction: string;
   unsubscribeUrl: string;
-  resubscribeAction: string;
 }) {
   const { subscriber, values, errors } = props;
   const mixOptions = MIX_OPTIONS.some(([value]) => Number(value) === Number(values.trending_mix))
@@ -267,13 +221,6 @@ export function PreferencesPage(props: {
               ? 'You are unsubscribed and receive no digests.'
               : 'Emails to this address are paused because earlier ones could not be delivered.'}
       </p>
-      {subscriber.status === 'unsubscribed' ? (
-        <form method="post" action={props.resubscribeAction}>
-          <button type="submit" class="secondary">
-            Resubscribe
-          </button>
-        </form>
-      ) : null}
 
       <form method="post" action={props.action} novalidate class="card" aria-labelledby="prefs-title">
         <h2 id="prefs-title" style="margin-top:.25rem">
@@ -373,10 +320,14 @@ export function PreferencesPage(props: {
 
       <section aria-labelledby="data-title">
         <h2 id="data-title">Your data</h2>
+        <p>
+          For your safety we do not download or delete data from this page, whose link is in every digest you
+          may forward: we email a link, valid for an hour, to <strong>{subscriber.email}</strong>.
+        </p>
         <div class="actions">
           <form method="post" action={props.exportAction}>
             <button type="submit" class="secondary">
-              Download my data
+              Email me a link to download my data
             </button>
           </form>
           {subscriber.status === 'active' || subscriber.status === 'pending' ? (
@@ -389,11 +340,12 @@ export function PreferencesPage(props: {
           <h3 style="margin-top:0">Delete me</h3>
           <p>
             Deletes your subscription, preferences, digest history and feedback for good. We keep only a
-            one-way hash of your address so it is never re-imported by mistake.
+            one-way, keyed fingerprint of your address so it is never re-imported by mistake. The emailed link
+            asks you to confirm before anything is deleted.
           </p>
           <form method="post" action={props.deleteAction}>
             <button type="submit" class="danger-button">
-              Delete my data
+              Email me a link to delete my data
             </button>
           </form>
         </div>

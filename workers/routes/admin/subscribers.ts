@@ -56,7 +56,7 @@ export const adminSubscriberRoutes = new Hono<HonoEnv>()
         'Send the subscribers as text/csv (header: email,interests,frequency,send_hour,time_zone) or application/json.',
       );
     }
-    const report = await importSubscribers(c.var.app.db, rows);
+    const report = await importSubscribers(c.var.app, rows);
     return c.json(report, 200);
   })
   .get('/subscribers/export', (c) => {

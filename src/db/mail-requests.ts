@@ -1,0 +1,124 @@
+/**
+ * SQL for mail_requests: one row per email sent because someone asked for it (sign-up
+ * confirmations, "already subscribed" notices, export/erase links). A row is reserved
+ * before the email is sent by one conditional INSERT, so the per-address caps hold even
+ * when sign-ups for one address race each other from many IPs; a send that fails releases
+ * its row, so the owner can simply try again.
+ */
+import { nowIso } from '../lib/time';
+
+export type MailKind = 'confirm' | 'already_subscribed' | 'export' | 'erase';
+
+export interface MailCap {
+  /** Kinds counted together (a confirmation and an "already subscribed" notice are both sign-up mail). */
+  kinds: readonly MailKind[];
+  perDay: number;
+  minGapMs: number;
+}
+
+export interface MailRequest {
+  id: string;
+  addressHash: string;
+  kind: MailKind;
+  subscriberId: string | null;
+  /** Confirmation requests: the settings asked for (JSON object), applied on confirmation. */
+  settings: Record<string, unknown> | null;
+  createdAt: string;
+  usedAt: string | null;
+}
+
+interface MailRequestRow {
+  id: string;
+  address_hash: string;
+  kind: MailKind;
+  subscriber_id: string | null;
+  settings: string | null;
+  created_at: string;
+  used_at: string | null;
+}
+
+const toRequest = (row: MailRequestRow): MailRequest => ({
+  id: row.id,
+  addressHash: row.address_hash,
+  kind: row.kind,
+  subscriberId: row.subscriber_id,
+  settings: row.settings ? (JSON.parse(row.settings) as Record<string, unknown>) : null,
+  createdAt: row.created_at,
+  usedAt: row.used_at,
+});
+
+/**
+ * Records the request if the address is under its cap: fewer than `perDay` rows of the
+ * cap's kinds in the last 24 h and none within `minGapMs`. One statement, so concurrent
+ * callers cannot both slip under the cap. Null when the cap is reached.
+ */
+export async function reserveMailRequest(
+  db: D1Database,
+  request: Omit<MailRequest, 'createdAt' | 'usedAt'>,
+  cap: MailCap,
+  now: Date,
+): Promise<MailRequest | null> {
+  const kinds = JSON.stringify(cap.kinds);
+  const dayAgo = nowIso(new Date(now.getTime() - 86_400_000));
+  const gapStart = nowIso(new Date(now.getTime() - cap.minGapMs));
+  const row = await db
+    .prepare(
+      `INSERT INTO mail_requests (id, address_hash, kind, subscriber_id, settings, created_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6
+       WHERE (SELECT COUNT(*) FROM mail_requests
+              WHERE address_hash = ?2 AND kind IN (SELECT value FROM json_each(?7)) AND created_at > ?8) < ?9
+         AND NOT EXISTS (SELECT 1 FROM mail_requests
+              WHERE address_hash = ?2 AND kind IN (SELECT value FROM json_each(?7)) AND created_at > ?10)
+       RETURNING *`,
+    )
+    .bind(
+      request.id,
+      request.addressHash,
+      request.kind,
+      request.subscriberId,
+      request.settings ? JSON.stringify(request.settings) : null,
+      nowIso(now),
+      kinds,
+      dayAgo,
+      cap.perDay,
+      gapStart,
+    )
+    .first<MailRequestRow>();
+  return row ? toRequest(row) : null;
+}
+
+/** Gives a reservation back (its email could not be sent). */
+export async function releaseMailRequest(db: D1Database, id: string): Promise<void> {
+  await db.prepare('DELETE FROM mail_requests WHERE id = ?').bind(id).run();
+}
+
+export async function getMailRequest(db: D1Database, id: string): Promise<MailRequest | null> {
+  const row = await db.prepare('SELECT * FROM mail_requests WHERE id = ?').bind(id).first<MailRequestRow>();
+  return row ? toRequest(row) : null;
+}
+
+/** The newest request of these kinds for an address (to tell a requester when to try again). */
+export async function latestMailRequest(
+  db: D1Database,
+  addressHash: string,
+  kinds: readonly MailKind[],
+): Promise<MailRequest | null> {
+  const row = await db
+    .prepare(
+      `SELECT * FROM mail_requests WHERE address_hash = ? AND kind IN (SELECT value FROM json_each(?))
+       ORDER BY created_at DESC LIMIT 1`,
+    )
+    .bind(addressHash, JSON.stringify(kinds))
+    .first<MailRequestRow>();
+  return row ? toRequest(row) : null;
+}
+
+export function markMailRequestUsedStatement(db: D1Database, id: string, now: string): D1PreparedStatement {
+  return db.prepare('UPDATE mail_requests SET used_at = ? WHERE id = ? AND used_at IS NULL').bind(now, id);
+}
+
+/** Housekeeping: requests older than `cutoff` (ISO) have no link left that could use them. */
+export async function deleteMailRequestsBefore(db: D1Database, cutoff: string): Promise<number> {
+  const result = await db.prepare('DELETE FROM mail_requests WHERE created_at < ?').bind(cutoff).run();
+  return result.meta.changes ?? 0;
+}

@@ -1,0 +1,154 @@
+/**
+ * What a Resend webhook event means for us, once its signature has been checked: which
+ * delivery it is about (the `delivery` tag we send, or Resend's message id), whom it names,
+ * and whether it suppresses the address for good (a permanent bounce, a complaint, a
+ * Resend suppression). Transient bounces and delays are only recorded on the delivery.
+ * The address is compared case-insensitively, like everywhere else: a complaint about
+ * `Mixed@Example.org` suppresses `mixed@example.org`.
+ */
+import { z } from 'zod';
+import { findDeliveryForEvent } from '../db/deliveries';
+import { getSubscriberByEmail } from '../db/subscribers';
+import type { SuppressionReason } from '../db/suppressions';
+import { type EventEffects, storeWebhookEvent } from '../db/webhook-events';
+import type { AppContext } from '../env';
+import { AppError } from '../errors';
+import { addressHash } from '../subscriptions/identity';
+import { normalizeEmail } from '../subscriptions/schema';
+
+/** Resend's event envelope; unknown fields are kept in the stored payload. */
+const eventSchema = z.object({
+  type: z.string().min(1),
+  created_at: z.string().optional(),
+  data: z
+    .object({
+      email_id: z.string().optional(),
+      to: z.union([z.array(z.string()), z.string()]).optional(),
+      created_at: z.string().optional(),
+      tags: z
+        .union([
+          z.record(z.string(), z.unknown()),
+          z.array(z.object({ name: z.string(), value: z.unknown() }).passthrough()),
+        ])
+        .nullish(),
+      bounce: z.object({ type: z.string().optional() }).passthrough().nullish(),
+    })
+    .passthrough()
+    .default({}),
+});
+
+export type ResendEvent = z.infer<typeof eventSchema>;
+
+export interface EventClassification {
+  /** The first recipient, normalised (domain lower-cased), or null. */
+  recipient: string | null;
+  emailId: string | null;
+  /** Our `delivery` tag, when the email was a digest. */
+  deliveryTag: string | null;
+  /** Suppress the recipient for good, and why; null for events that only inform. */
+  suppression: SuppressionReason | null;
+  /** When the event happened (Resend's time), for ordering events on a delivery. */
+  occurredAt: string | null;
+}
+
+/** Parses the verified body; a body that is not a Resend event is 400/422 with the reason. */
+export function parseResendEvent(body: string): ResendEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The webhook body is not JSON');
+  }
+  const parsed = eventSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new AppError(422, 'invalid_event', 'The webhook body is not a Resend event', {
+      body: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    });
+  }
+  return parsed.data;
+}
+
+/** Resend sends tags as an object ({name: value}) today and as [{name, value}] in older payloads. */
+function tagValue(tags: ResendEvent['data']['tags'], name: string): string | null {
+  if (!tags) return null;
+  const value = Array.isArray(tags) ? tags.find((tag) => tag.name === name)?.value : tags[name];
+  return typeof value === 'string' && value ? value : null;
+}
+
+function recipient(event: ResendEvent): string | null {
+  const to = Array.isArray(event.data.to) ? event.data.to[0] : event.data.to;
+  if (!to) return null;
+  const address = /<([^>]+)>/.exec(to)?.[1] ?? to;
+  return normalizeEmail(address) ?? address.trim();
+}
+
+function suppressionReason(event: ResendEvent): SuppressionReason | null {
+  switch (event.type) {
+    case 'email.bounced':
+      return event.data.bounce?.type?.toLowerCase() === 'permanent' ? 'bounced' : null;
+    case 'email.complained':
+      return 'complained';
+    case 'email.suppressed':
+      return 'suppressed';
+    default:
+      return null;
+  }
+}
+
+export function classifyResendEvent(event: ResendEvent): EventClassification {
+  return {
+    recipient: recipient(event),
+    emailId: event.data.email_id ?? null,
+    deliveryTag: tagValue(event.data.tags, 'delivery'),
+    suppression: suppressionReason(event),
+    occurredAt: event.created_at ?? event.data.created_at ?? null,
+  };
+}
+
+export interface RecordedEvent {
+  /** False when this svix-id was seen before (nothing re-applied). */
+  fresh: boolean;
+  deliveryId: string | null;
+  suppressed: SuppressionReason | null;
+}
+
+/** Stores the event once, with its effects on the delivery and the subscriber, in one batch. */
+export async function recordResendEvent(
+  app: AppContext,
+  svixId: string,
+  body: string,
+  event: ResendEvent,
+): Promise<RecordedEvent> {
+  const { db } = app;
+  const meaning = classifyResendEvent(event);
+  const effects: EventEffects = {};
+  const delivery = event.type.startsWith('email.')
+    ? await findDeliveryForEvent(db, meaning.deliveryTag, meaning.emailId)
+    : null;
+  if (delivery) {
+    effects.delivery = {
+      id: delivery.id,
+      eventAt: meaning.occurredAt ?? new Date().toISOString(),
+      resendId: meaning.emailId,
+    };
+  }
+  if (meaning.suppression && meaning.recipient) {
+    const subscriber = delivery ? null : await getSubscriberByEmail(db, meaning.recipient);
+    effects.suppress = {
+      subscriberId: delivery?.subscriberId ?? subscriber?.id ?? null,
+      email: meaning.recipient,
+      hash: await addressHash(app.config.EMAIL_HASH_SECRET, meaning.recipient),
+      reason: meaning.suppression,
+    };
+  }
+  const fresh = await storeWebhookEvent(
+    db,
+    { svixId, type: event.type, emailId: meaning.emailId, recipient: meaning.recipient, payload: body },
+    effects,
+  );
+  return {
+    fresh,
+    deliveryId: delivery?.id ?? null,
+    suppressed: fresh ? (effects.suppress?.reason ?? null) : null,
+  };
+}

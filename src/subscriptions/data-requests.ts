@@ -1,0 +1,68 @@
+/**
+ * "Download my data" and "delete my data" start with an email, never with a link someone
+ * may merely hold: the preferences link is in every digest, and a forwarded digest must
+ * not hand over or erase the account. Asking (on the preferences page, or at /data with
+ * just the address) mails a link valid for an hour to the address as it is now; export
+ * and erasure happen on the pages that link opens, erasure after a confirmation. Requests
+ * by address answer the same whatever the address is (the work runs after the answer);
+ * both are capped per address (requested-mail.ts).
+ */
+import { latestMailRequest, type MailKind } from '../db/mail-requests';
+import { getSubscriberByEmail } from '../db/subscribers';
+import type { Subscriber } from '../domain';
+import type { AppContext } from '../env';
+import { logEvent } from '../lib/log';
+import { buildDataLinkEmail } from './emails';
+import { addressHash } from './identity';
+import { MAIL_CAPS, sendRequestedMail } from './requested-mail';
+
+export type DataLinkKind = 'export' | 'erase';
+
+/** Not sent: `retryInMinutes` after the last link, or null when today's allowance is used up. */
+export type DataLinkOutcome = { sent: true } | { sent: false; retryInMinutes: number | null };
+
+/** Mails the link to a subscriber we already know (their preferences link was used). */
+export async function sendDataLink(
+  app: AppContext,
+  subscriber: Subscriber,
+  kind: DataLinkKind,
+  now: Date = new Date(),
+): Promise<DataLinkOutcome> {
+  const hash = await addressHash(app.config.EMAIL_HASH_SECRET, subscriber.email);
+  const sent = await sendRequestedMail(
+    app,
+    { kind, addressHash: hash, subscriberId: subscriber.id },
+    () => buildDataLinkEmail(app.config, subscriber, kind, now),
+    now,
+  );
+  logEvent('data_link', { kind, subscriber: subscriber.id, sent: sent !== null });
+  if (sent) return { sent: true };
+  return { sent: false, retryInMinutes: await minutesUntilNext(app, hash, kind, now) };
+}
+
+/** The /data form: mails the link if the address is ours and can be mailed; silent otherwise. */
+export async function requestDataLinkByAddress(
+  app: AppContext,
+  email: string,
+  kind: DataLinkKind,
+  now: Date = new Date(),
+): Promise<void> {
+  const subscriber = await getSubscriberByEmail(app.db, email);
+  // Bounced or complained addresses are not mailed again, not even this.
+  if (!subscriber || subscriber.status === 'suppressed') {
+    logEvent('data_link', { kind, sent: false, reason: subscriber ? 'suppressed' : 'unknown' });
+    return;
+  }
+  await sendDataLink(app, subscriber, kind, now);
+}
+
+async function minutesUntilNext(
+  app: AppContext,
+  hash: string,
+  kind: MailKind,
+  now: Date,
+): Promise<number | null> {
+  const latest = await latestMailRequest(app.db, hash, MAIL_CAPS[kind].kinds);
+  const next = latest ? Date.parse(latest.createdAt) + MAIL_CAPS[kind].minGapMs : 0;
+  return next > now.getTime() ? Math.ceil((next - now.getTime()) / 60_000) : null;
+}

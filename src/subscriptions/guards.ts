@@ -1,0 +1,84 @@
+/**
+ * The checks a public form passes before we act on it: the honeypot first (a hidden field
+ * only bots fill: we pretend success and do nothing), then, once the input is valid, the
+ * per-IP burst limit (the Rate Limiting binding, so one client cannot hammer the form) and
+ * Cloudflare Turnstile when TURNSTILE_SECRET_KEY is set (last: its tokens are single-use).
+ * None of them looks at the address, so their answers and timings say nothing about
+ * whether it is subscribed; the per-address caps apply later, silently, where the email
+ * would be sent (requested-mail.ts). The route turns a refusal into its own HTML or JSON.
+ */
+import type { Config } from '../env';
+import { logEvent } from '../lib/log';
+import { verifyTurnstile } from './turnstile';
+
+export type GuardOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      kind: 'rate_limited' | 'turnstile_failed' | 'turnstile_unavailable';
+      status: 403 | 429 | 503;
+      message: string;
+      retryAfterSeconds?: number;
+    };
+
+export const RATE_LIMIT_MESSAGE =
+  'Too many requests from your network in a short time. Please wait a minute and try again.';
+
+/** The hidden "website" field of our forms: people never see it, bots fill it. */
+export function isHoneypotFilled(fields: Record<string, unknown>): boolean {
+  const honeypot = fields.website;
+  const filled = typeof honeypot === 'string' && honeypot.trim() !== '';
+  if (filled) logEvent('form_guard', { action: 'honeypot' });
+  return filled;
+}
+
+/** True when this IP used up its burst allowance (no binding configured: never). */
+export async function isIpRateLimited(limiter: RateLimit | undefined, ip: string | null): Promise<boolean> {
+  if (!limiter) return false;
+  const { success } = await limiter.limit({ key: `ip:${ip ?? 'unknown'}` });
+  return !success;
+}
+
+export async function checkFormGuards(
+  config: Config,
+  limiter: RateLimit | undefined,
+  fields: Record<string, unknown>,
+  ip: string | null,
+  options: { turnstile: boolean },
+): Promise<GuardOutcome> {
+  if (await isIpRateLimited(limiter, ip)) {
+    logEvent('form_guard', { action: 'rate_limited' });
+    return {
+      ok: false,
+      kind: 'rate_limited',
+      status: 429,
+      message: RATE_LIMIT_MESSAGE,
+      retryAfterSeconds: 60,
+    };
+  }
+  if (options.turnstile && config.TURNSTILE_SECRET_KEY) {
+    const token = fields['cf-turnstile-response'] ?? fields.turnstile_token;
+    const result = await verifyTurnstile(
+      config.TURNSTILE_SECRET_KEY,
+      typeof token === 'string' ? token : undefined,
+      ip,
+    );
+    if (!result.success) {
+      logEvent('form_guard', { action: 'turnstile_failed', codes: result.errorCodes });
+      return result.unavailable
+        ? {
+            ok: false,
+            kind: 'turnstile_unavailable',
+            status: 503,
+            message: 'We could not check that you are human just now. Please try again in a minute.',
+          }
+        : {
+            ok: false,
+            kind: 'turnstile_failed',
+            status: 403,
+            message: 'Please complete the "verify you are human" check, then submit again.',
+          };
+    }
+  }
+  return { ok: true };
+}

@@ -1,0 +1,44 @@
+/**
+ * One address is one person. Sign-up stores an address as typed (trimmed, domain
+ * lower-cased), but every mailbox provider that matters, listmonk and Resend's suppression
+ * list all treat the local part case-insensitively too, so every comparison (the UNIQUE
+ * index, lookups, suppressions, caps, imports, webhooks) goes through `emailKey`: the
+ * normalised address, lower-cased. Stored addresses are ASCII (the local part is refused
+ * otherwise, the domain punycoded), so SQLite's lower(email) computes the same key.
+ *
+ * What we keep about an address after it is gone (erasure, bounce, complaint) or to count
+ * mail sent to it is `addressHash`: HMAC-SHA256 keyed by EMAIL_HASH_SECRET, so nobody can
+ * confirm a guessed address from a database copy. It is computed over the hex SHA-256 of
+ * the key, which is exactly what older rows stored, so those legacy rows can be re-keyed
+ * in place (src/subscriptions/housekeeping.ts) without knowing the addresses behind them.
+ */
+import { hmacSha256Hex, sha256Hex } from '../lib/crypto';
+import { normalizeEmail } from './schema';
+
+/** The comparison key of an address: normalised, then lower-cased. */
+export function emailKey(email: string): string {
+  return (normalizeEmail(email) ?? email.trim()).toLowerCase();
+}
+
+/** Re-keys an unkeyed SHA-256 (what the suppression list used to store) with the secret. */
+export function keyLegacyHash(secret: string, legacyHash: string): Promise<string> {
+  return hmacSha256Hex(secret, legacyHash);
+}
+
+/** The keyed hash every new suppression row and every sign-up cap is stored under. */
+export async function addressHash(secret: string, email: string): Promise<string> {
+  return keyLegacyHash(secret, await sha256Hex(emailKey(email)));
+}
+
+/**
+ * Every hash under which an address may have been recorded: keyed and (until the nightly
+ * re-keying has run) legacy, of the lower-cased key and of the address as typed, because
+ * older rows hashed the local part with its letter case. The first entry is addressHash.
+ */
+export async function addressLookupHashes(secret: string, email: string): Promise<string[]> {
+  const typed = normalizeEmail(email) ?? email.trim();
+  const forms = [...new Set([emailKey(email), typed])];
+  const legacy = await Promise.all(forms.map((form) => sha256Hex(form)));
+  const keyed = await Promise.all(legacy.map((hash) => keyLegacyHash(secret, hash)));
+  return [...keyed, ...legacy];
+}

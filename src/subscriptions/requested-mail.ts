@@ -1,0 +1,73 @@
+/**
+ * Sending an email someone asked for on our site, within the per-address caps. A row is
+ * reserved in mail_requests first (one conditional INSERT: the caps hold however many
+ * IPs, letter cases or concurrent requests are used), then the email is sent under an
+ * idempotency key derived from that row, so a retried send is never delivered twice. A
+ * send that fails gives its reservation back and throws, so the owner can try again and
+ * the failure is logged by whoever runs this (often in the background, after the answer).
+ */
+import {
+  type MailCap,
+  type MailKind,
+  type MailRequest,
+  releaseMailRequest,
+  reserveMailRequest,
+} from '../db/mail-requests';
+import { createTransport, type OutgoingEmail } from '../delivery/transport';
+import type { AppContext } from '../env';
+import { AppError } from '../errors';
+
+/** Sign-up mail: at most 3 per address per 24 h, at least 10 minutes apart. */
+export const SIGNUP_CAP: MailCap = {
+  kinds: ['confirm', 'already_subscribed'],
+  perDay: 3,
+  minGapMs: 10 * 60_000,
+};
+
+export const MAIL_CAPS: Record<MailKind, MailCap> = {
+  confirm: SIGNUP_CAP,
+  already_subscribed: SIGNUP_CAP,
+  export: { kinds: ['export'], perDay: 3, minGapMs: 2 * 60_000 },
+  erase: { kinds: ['erase'], perDay: 3, minGapMs: 2 * 60_000 },
+};
+
+export interface MailToSend {
+  kind: MailKind;
+  addressHash: string;
+  subscriberId: string;
+  settings?: Record<string, unknown> | null;
+}
+
+/**
+ * Reserves, builds (given the reservation, e.g. to name it in a link) and sends one email.
+ * Null when the address is at its cap (nothing sent); throws when sending failed.
+ */
+export async function sendRequestedMail(
+  app: AppContext,
+  mail: MailToSend,
+  build: (request: MailRequest) => Promise<OutgoingEmail>,
+  now: Date,
+): Promise<MailRequest | null> {
+  const request = await reserveMailRequest(
+    app.db,
+    { id: crypto.randomUUID(), settings: null, ...mail },
+    MAIL_CAPS[mail.kind],
+    now,
+  );
+  if (!request) return null;
+  try {
+    const email = await build(request);
+    const result = await createTransport(app.config, app.db).sendBatch([email], {
+      idempotencyKey: `mail-request-${request.id}`,
+    });
+    if (result.kind !== 'sent') throw new Error(`${result.kind}: ${result.message}`);
+  } catch (error) {
+    await releaseMailRequest(app.db, request.id);
+    throw new AppError(
+      503,
+      'email_unavailable',
+      `We could not send the ${mail.kind.replace('_', ' ')} email just now (${error instanceof Error ? error.message : String(error)}). Nothing is lost: please try again in a few minutes.`,
+    );
+  }
+  return request;
+}

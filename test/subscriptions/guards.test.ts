@@ -1,0 +1,96 @@
+/**
+ * The public forms' guards (src/subscriptions/guards.ts): the honeypot, the per-IP burst
+ * limit and Turnstile, each deciding without looking at the address, and Turnstile failing
+ * closed (403) on a bad or missing token but as "try again" (503) when siteverify itself
+ * is down, which is not the visitor's fault.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/env';
+import { checkFormGuards, isHoneypotFilled, isIpRateLimited } from '../../src/subscriptions/guards';
+import { TURNSTILE_VERIFY_URL } from '../../src/subscriptions/turnstile';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
+
+const config = parseConfig(env);
+const withTurnstile = { ...config, TURNSTILE_SECRET_KEY: 'turnstile-secret' };
+
+/** A Rate Limiting binding that allows `allowed` calls per key. */
+function limiter(allowed: number) {
+  const calls = new Map<string, number>();
+  return {
+    keys: calls,
+    binding: {
+      limit: async ({ key }: { key: string }) => {
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        return { success: calls.get(key)! <= allowed };
+      },
+    } as RateLimit,
+  };
+}
+
+describe('isHoneypotFilled', () => {
+  it.each([
+    [{}, false],
+    [{ website: '' }, false],
+    [{ website: '   ' }, false],
+    [{ website: 'https://spam.example' }, true],
+    [{ website: 7 }, false],
+  ])('%j → %s', (fields, filled) => {
+    expect(isHoneypotFilled(fields)).toBe(filled);
+  });
+});
+
+describe('isIpRateLimited', () => {
+  it('counts per IP and never limits without a binding', async () => {
+    const { binding, keys } = limiter(2);
+    expect(await isIpRateLimited(binding, '192.0.2.1')).toBe(false);
+    expect(await isIpRateLimited(binding, '192.0.2.1')).toBe(false);
+    expect(await isIpRateLimited(binding, '192.0.2.1')).toBe(true);
+    expect(await isIpRateLimited(binding, '192.0.2.2')).toBe(false);
+    expect([...keys.keys()]).toEqual(['ip:192.0.2.1', 'ip:192.0.2.2']);
+    expect(await isIpRateLimited(undefined, '192.0.2.1')).toBe(false);
+  });
+});
+
+describe('checkFormGuards', () => {
+  it('answers 429 with Retry-After once the IP is over its limit, before Turnstile is asked', async () => {
+    const { binding } = limiter(0);
+    const outcome = await checkFormGuards(withTurnstile, binding, {}, '192.0.2.9', { turnstile: true });
+    expect(outcome).toMatchObject({ ok: false, kind: 'rate_limited', status: 429, retryAfterSeconds: 60 });
+  });
+
+  it('refuses a missing Turnstile token without calling siteverify', async () => {
+    const outcome = await checkFormGuards(withTurnstile, undefined, {}, null, { turnstile: true });
+    expect(outcome).toMatchObject({ ok: false, kind: 'turnstile_failed', status: 403 });
+  });
+
+  it('passes a good token, refuses a bad one, and says "try again" when siteverify is down', async () => {
+    let down = false;
+    fakeHttp.use(
+      http.post(TURNSTILE_VERIFY_URL, async ({ request }) => {
+        if (down) return new HttpResponse('unavailable', { status: 502 });
+        const form = await request.formData();
+        return HttpResponse.json(
+          form.get('response') === 'good'
+            ? { success: true, 'error-codes': [] }
+            : { success: false, 'error-codes': ['invalid-input-response'] },
+        );
+      }),
+    );
+    const check = (token: string) =>
+      checkFormGuards(withTurnstile, undefined, { 'cf-turnstile-response': token }, '192.0.2.3', {
+        turnstile: true,
+      });
+    expect(await check('good')).toEqual({ ok: true });
+    expect(await check('bad')).toMatchObject({ ok: false, kind: 'turnstile_failed', status: 403 });
+    down = true;
+    expect(await check('good')).toMatchObject({ ok: false, kind: 'turnstile_unavailable', status: 503 });
+  });
+
+  it('skips Turnstile when the form does not carry it or no secret is set', async () => {
+    expect(await checkFormGuards(withTurnstile, undefined, {}, null, { turnstile: false })).toEqual({
+      ok: true,
+    });
+    expect(await checkFormGuards(config, undefined, {}, null, { turnstile: true })).toEqual({ ok: true });
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Small readers of the incoming request shared by the route modules: the visitor's IP
+ * (Cloudflare's header; never stored, only rate-limited on and hashed as consent evidence),
+ * the signed token (query string, or a form field for forms that post it), and the
+ * submitted values kept as strings to re-render a form after an error.
+ */
+import type { Context } from 'hono';
+import type { Submission } from '../src/subscriptions/request-body';
+import type { HonoEnv } from './types';
+
+export const clientIp = (c: Context<HonoEnv>): string | null => c.req.header('cf-connecting-ip') ?? null;
+
+export function tokenOf(c: Context<HonoEnv>, submission?: Submission): string | undefined {
+  const fromQuery = c.req.query('token');
+  if (fromQuery) return fromQuery;
+  const fromBody = submission?.fields.token;
+  return typeof fromBody === 'string' ? fromBody : undefined;
+}
+
+/** Keeps the visitor's input as strings for re-rendering a form. */
+export function formValues(fields: Record<string, unknown>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value === 'string') values[name] = value.slice(0, 5000);
+    else if (typeof value === 'number' || typeof value === 'boolean') values[name] = String(value);
+    else if (Array.isArray(value)) values[name] = value.filter((item) => typeof item === 'string').join('; ');
+  }
+  return values;
+}
+
+/** True when the client asked for JSON only (API clients), not a page. */
+export function acceptsJsonOnly(c: Context<HonoEnv>): boolean {
+  const accept = c.req.header('accept') ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}

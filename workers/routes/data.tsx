@@ -1,0 +1,104 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * A person's own data: GET/POST /data asks for a link by address (for anyone, including
+ * those who unsubscribed and so have no working preferences link); the mailed, hour-long
+ * links open GET /data/export (a download button; the download itself is POST only) and
+ * GET /data/erase (asks to confirm; POST erases). Asking answers the same for every
+ * address, before anything about it is looked up. Pages are never cached or indexed.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { AppError, fieldErrors } from '../../src/errors';
+import { inBackground } from '../../src/lib/background';
+import { logEvent } from '../../src/lib/log';
+import { subscriberFromToken } from '../../src/subscriptions/access';
+import { requestDataLinkByAddress } from '../../src/subscriptions/data-requests';
+import { eraseSubscriber, exportSubscriberData } from '../../src/subscriptions/erase';
+import { checkFormGuards, isHoneypotFilled } from '../../src/subscriptions/guards';
+import { readSubmission } from '../../src/subscriptions/request-body';
+import { emailField } from '../../src/subscriptions/schema';
+import { browserFormsOnly } from '../middleware/browser-form';
+import { tokenPage } from '../middleware/token-page';
+import { acceptsJsonOnly, clientIp, formValues, tokenOf } from '../request';
+import type { HonoEnv } from '../types';
+import {
+  DataRequestedPage,
+  DataRequestPage,
+  EraseConfirmPage,
+  ErasedPage,
+  ExportPage,
+} from '../views/data-pages';
+
+const dataRequestSchema = z.object({
+  email: emailField,
+  action: z.enum(['export', 'erase'], { error: 'Choose whether to download or delete your data.' }),
+});
+
+export const dataRoutes = new Hono<HonoEnv>()
+  .use('/data', tokenPage)
+  .use('/data/*', tokenPage)
+
+  .get('/data', (c) => c.html(<DataRequestPage values={{}} errors={{}} />))
+  .post('/data', browserFormsOnly, async (c) => {
+    const { format, fields } = await readSubmission(c.req.raw);
+    const answer = (email: string) =>
+      format === 'json'
+        ? c.json({ status: 'link_sent_if_known', email }, 202)
+        : c.html(<DataRequestedPage email={email} />);
+    if (isHoneypotFilled(fields))
+      return answer(typeof fields.email === 'string' ? fields.email.slice(0, 254) : '');
+    const parsed = dataRequestSchema.safeParse(fields);
+    if (!parsed.success) {
+      const errors = fieldErrors(parsed.error);
+      if (format === 'form')
+        return c.html(<DataRequestPage values={formValues(fields)} errors={errors} />, 400);
+      throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
+    }
+    const guard = await checkFormGuards(c.var.config, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
+      turnstile: false,
+    });
+    if (!guard.ok) {
+      if (guard.retryAfterSeconds) c.header('Retry-After', String(guard.retryAfterSeconds));
+      if (format === 'form')
+        return c.html(
+          <DataRequestPage values={formValues(fields)} errors={{ _form: [guard.message] }} />,
+          guard.status,
+        );
+      throw new AppError(guard.status, guard.kind, guard.message);
+    }
+    const { email, action } = parsed.data;
+    c.executionCtx.waitUntil(
+      inBackground('data_link', () => requestDataLinkByAddress(c.var.app, email, action)),
+    );
+    return answer(email);
+  })
+
+  .get('/data/export', async (c) => {
+    const token = tokenOf(c);
+    const { subscriber } = await subscriberFromToken(c.var.app, token, 'export');
+    return c.html(
+      <ExportPage subscriber={subscriber} action={`/data/export?token=${encodeURIComponent(token!)}`} />,
+    );
+  })
+  .post('/data/export', browserFormsOnly, async (c) => {
+    const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'export');
+    const data = await exportSubscriberData(c.var.app.db, subscriber);
+    logEvent('subscriber_exported', { subscriber: subscriber.id });
+    c.header('Content-Disposition', 'attachment; filename="papers-digest-my-data.json"');
+    return c.body(JSON.stringify(data, null, 2), 200, { 'Content-Type': 'application/json; charset=utf-8' });
+  })
+
+  .get('/data/erase', async (c) => {
+    const token = tokenOf(c);
+    const { subscriber } = await subscriberFromToken(c.var.app, token, 'erase');
+    return c.html(
+      <EraseConfirmPage subscriber={subscriber} action={`/data/erase?token=${encodeURIComponent(token!)}`} />,
+    );
+  })
+  .post('/data/erase', browserFormsOnly, async (c) => {
+    const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'erase');
+    await eraseSubscriber(c.var.app, subscriber);
+    logEvent('subscriber_erased', { subscriber: subscriber.id });
+    if (acceptsJsonOnly(c)) return c.json({ status: 'erased' });
+    return c.html(<ErasedPage />);
+  });

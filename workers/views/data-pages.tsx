@@ -1,0 +1,158 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The pages around a person's data: asking for a link by address (/data), "we've sent you
+ * a link" (from there or from the preferences page), the download page the mailed link
+ * opens, the "are you sure?" page before erasure, and the "deleted" page. Asking by
+ * address always gets the same answer, so the page cannot tell who is on our list.
+ */
+import type { Subscriber } from '../../src/domain';
+import type { DataLinkOutcome } from '../../src/subscriptions/data-requests';
+import { EmailInput, ErrorSummary, Field, type FieldErrors } from './form-parts';
+import { Page } from './subscription-pages';
+
+export function DataRequestPage(props: { values: Record<string, string>; errors: FieldErrors }) {
+  const { values, errors } = props;
+  return (
+    <Page title={Object.keys(errors).length > 0 ? 'Error: Your data' : 'Your data'}>
+      <h1>Download or delete your data</h1>
+      <p>
+        Enter your address and we will email it a link, valid for an hour, to download everything we hold
+        about you or to delete it. This works whether or not you are still subscribed.
+      </p>
+      <form method="post" action="/data" novalidate class="card" aria-labelledby="data-request-title">
+        <h2 id="data-request-title" style="margin-top:.25rem">
+          Ask for a link
+        </h2>
+        <ErrorSummary errors={errors} />
+        <Field name="email" label="Email address" errors={errors}>
+          <EmailInput value={values.email ?? ''} errors={errors} />
+        </Field>
+        <fieldset style="border:0;padding:0;margin:1rem 0 0">
+          <legend style="font-weight:600">What would you like to do?</legend>
+          <label class="checkbox" for="action-export">
+            <input
+              type="radio"
+              id="action-export"
+              name="action"
+              value="export"
+              checked={values.action !== 'erase'}
+            />
+            <span>Download a copy of my data</span>
+          </label>
+          <label class="checkbox" for="action-erase">
+            <input
+              type="radio"
+              id="action-erase"
+              name="action"
+              value="erase"
+              checked={values.action === 'erase'}
+            />
+            <span>Delete all my data (the email asks you to confirm)</span>
+          </label>
+        </fieldset>
+        <div class="hp" aria-hidden="true">
+          <label for="website">Website (leave empty)</label>
+          <input type="text" id="website" name="website" tabindex={-1} autocomplete="off" value="" />
+        </div>
+        <button type="submit">Email me the link</button>
+      </form>
+    </Page>
+  );
+}
+
+export function DataRequestedPage(props: { email: string }) {
+  return (
+    <Page title="Check your inbox">
+      <h1>Check your inbox</h1>
+      <p role="status">
+        If we hold data for <strong>{props.email}</strong>, we have emailed it a link. It works for an hour.
+      </p>
+      <p class="muted">Nothing there after a few minutes? Check your spam folder.</p>
+      <p>
+        <a href="/">Back to Papers Digest</a>
+      </p>
+    </Page>
+  );
+}
+
+export function LinkSentPage(props: { email: string; kind: 'export' | 'erase'; outcome: DataLinkOutcome }) {
+  const what = props.kind === 'export' ? 'download your data' : 'delete your data';
+  if (!props.outcome.sent) {
+    return (
+      <Page title="Link already sent">
+        <h1>We have already sent you a link</h1>
+        <p role="status">
+          {props.outcome.retryInMinutes === null
+            ? `We have sent ${props.email} three links to ${what} today. Please use one of them, or ask again tomorrow.`
+            : `We sent ${props.email} a link to ${what} a moment ago. Please use it, or ask again in ${props.outcome.retryInMinutes} minutes.`}
+        </p>
+      </Page>
+    );
+  }
+  return (
+    <Page title="We've sent you a link">
+      <h1>We've sent you a link</h1>
+      <p role="status">
+        We have emailed <strong>{props.email}</strong> a link to {what}. It works for an hour.
+      </p>
+      <p class="muted">
+        We ask by email because this page's link is in every digest, which you may have forwarded: only
+        whoever reads your mailbox now can {what}.
+      </p>
+    </Page>
+  );
+}
+
+export function ExportPage(props: { subscriber: Subscriber; action: string }) {
+  return (
+    <Page title="Download your data">
+      <h1>Download your data</h1>
+      <p>
+        Everything we hold about <strong>{props.subscriber.email}</strong>: your subscription, preferences,
+        consent record, digest history and votes, as one JSON file.
+      </p>
+      <form method="post" action={props.action}>
+        <button type="submit">Download my data</button>
+      </form>
+    </Page>
+  );
+}
+
+export function EraseConfirmPage(props: { subscriber: Subscriber; action: string }) {
+  return (
+    <Page title="Delete your data?">
+      <h1>Delete all your data?</h1>
+      <p>
+        This deletes the subscription of <strong>{props.subscriber.email}</strong>, its preferences, digest
+        history and votes, for good. You will not receive any more emails from us. It cannot be undone.
+      </p>
+      <form method="post" action={props.action}>
+        <button type="submit" class="danger-button">
+          Yes, delete everything
+        </button>
+      </form>
+      <p>
+        <a href="/">No, keep my data</a>
+      </p>
+    </Page>
+  );
+}
+
+export function ErasedPage() {
+  return (
+    <Page title="Your data has been deleted">
+      <h1>Your data has been deleted</h1>
+      <p role="status">
+        We have deleted your subscription, your preferences, your digest history and your feedback. You will
+        not receive any more emails from us.
+      </p>
+      <p class="muted">
+        We keep only a one-way, keyed fingerprint (hash) of your address, so it cannot be re-imported by
+        mistake. You can sign up again at any time.
+      </p>
+      <p>
+        <a href="/">Back to Papers Digest</a>
+      </p>
+    </Page>
+  );
+}
