@@ -4,8 +4,9 @@
  * development outbox) driven by Debian's Chromium through playwright-core, against a
  * local fake Hugging Face + arXiv upstream. It walks a subscriber's whole life as a person
  * would: sign up on the landing page, confirm from the outbox, change preferences, get a
- * digest after ingest + planning, vote 👍, view in browser, unsubscribe; and checks the
- * operator's view (export, stats, dashboard, archive) after each step. Screenshots go to
+ * digest after ingest + planning, vote 👍, view in browser, unsubscribe, and finally erase
+ * their data through a link mailed on request; and checks the operator's view (export,
+ * stats, dashboard, archive) after each step. Screenshots go to
  * test-results/ (kept by CI); with E2E_UPDATE_DOCS=1 they are also copied to docs/images/
  * for the README (off by default, so a test run never dirties the work tree).
  *
@@ -668,9 +669,22 @@ async function main() {
       await page.getByRole('button', { name: /^unsubscribe$/i }).click();
       await page.waitForLoadState('domcontentloaded');
       const body = await visibleText(page.locator('body'));
-      check(/resubscribe|subscribe again/i.test(body), 'the page offers to resubscribe');
+      // Coming back is a fresh sign-up (double opt-in), never a button behind the unsubscribe link.
+      check(/sign up again/i.test(body), 'the page says how to come back (sign up again)');
+      check(!/resubscribe/i.test(body), 'the unsubscribe page offers no resubscribe button');
       row = await subscriberRow(NORMALISED_EMAIL);
       assert(row.status === 'unsubscribed', `the subscriber is unsubscribed (${row.status})`);
+      // Links in earlier digests stop working once unsubscribed.
+      const preferences = /https?:\/\/[^\s"'<>]+\/preferences\?token=[^\s"'<>]+/.exec(digestEmail.text)?.[0];
+      if (preferences) {
+        const dead = await fetch(preferences.replace(baseUrl, apiUrl), {
+          signal: AbortSignal.timeout(10_000),
+        });
+        check(
+          dead.status === 410,
+          `the digest's preferences link is dead after unsubscribing (${dead.status})`,
+        );
+      }
       // A mail client's RFC 8058 one-click POST on the same URL stays a 200, never a redirect.
       const oneClick = await fetch(footerUrl.replace(baseUrl, apiUrl), {
         method: 'POST',
@@ -750,6 +764,37 @@ async function main() {
       },
       { independent: true },
     );
+
+    await step('data: ask for a deletion link at /data, open it from the outbox, confirm', async () => {
+      await page.goto(`${baseUrl}/data`);
+      await page.getByRole('textbox', { name: /e-?mail/i }).fill(EMAIL);
+      await page.getByRole('radio', { name: /delete/i }).check();
+      await page.getByRole('button', { name: /email me/i }).click();
+      await page.waitForLoadState('domcontentloaded');
+      check(
+        /check your inbox/i.test(await visibleText(page.locator('body'))),
+        'the page says a link was sent',
+      );
+      const mail = await waitFor(
+        async () =>
+          (await outbox()).find(
+            (email) =>
+              email.to === NORMALISED_EMAIL && email.id > lastOutboxId && /delete/i.test(email.subject),
+          ),
+        { timeoutMs: 20_000, what: 'the deletion link in the outbox' },
+      );
+      lastOutboxId = mail.id;
+      const link = /https?:\/\/[^\s"'<>]+\/data\/erase\?token=[^\s"'<>]+/.exec(mail.text)?.[0];
+      assert(link, 'the email carries a /data/erase link');
+      await page.goto(link.replace(apiUrl, baseUrl));
+      let row = await subscriberRow(NORMALISED_EMAIL);
+      assert(row, `opening the deletion link deletes nothing before confirming`);
+      await page.getByRole('button', { name: /delete everything/i }).click();
+      await page.waitForLoadState('domcontentloaded');
+      check(/deleted/i.test(await visibleText(page.locator('h1'))), 'the page says the data is deleted');
+      row = await subscriberRow(NORMALISED_EMAIL);
+      assert(row === null, 'after confirming, the subscriber is gone from the export');
+    });
 
     await step(
       'structured logs: one JSON summary line per run/batch',
