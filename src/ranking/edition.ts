@@ -81,6 +81,9 @@ export interface EditionIndex {
   maxIdf: number;
   /** log(1 + upvotes) / log(1 + max upvotes), in [0, 1]. */
   trending: Float64Array;
+  /** Per doc, its id and upvotes: read for every candidate of every subscriber, so not from the paper objects. */
+  ids: string[];
+  upvotes: Int32Array;
   /** Acronyms the papers themselves define ("mixture of experts (MoE)"). */
   acronyms: AcronymTable;
   /** Per-interest score vectors, LRU within a fixed byte budget: many subscribers share interests. */
@@ -323,6 +326,8 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     fieldNorm,
     maxIdf: idfOf(0, total),
     trending,
+    ids: papers.map((paper) => paper.id),
+    upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
     acronyms: mineAcronyms(
       papers.map((paper) => `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`),
     ),

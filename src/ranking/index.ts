@@ -204,7 +204,7 @@ export function rankForSubscriber(
   const score = new Float64Array(total);
   const candidates: number[] = [];
   for (let doc = 0; doc < total; doc++) {
-    if (options.exclude?.has(index.papers[doc]!.id)) continue;
+    if (options.exclude?.has(index.ids[doc]!)) continue;
     candidates.push(doc);
     const personal = hasInterests ? clamp(relevance[doc]!, -1, 1.5) : (learned?.[doc] ?? 0);
     score[doc] = (1 - mix) * personal + mix * index.trending[doc]!;
@@ -212,10 +212,10 @@ export function rankForSubscriber(
   const byScore = (a: number, b: number) =>
     score[b]! - score[a]! ||
     relevance[b]! - relevance[a]! ||
-    index.papers[b]!.upvotes - index.papers[a]!.upvotes ||
-    (index.papers[a]!.id < index.papers[b]!.id ? -1 : 1);
+    index.upvotes[b]! - index.upvotes[a]! ||
+    (index.ids[a]! < index.ids[b]! ? -1 : 1);
   const isRelevant = (doc: number) => hasInterests && relevance[doc]! >= RELEVANCE_FLOOR;
-  const isTrending = (doc: number) => (index.papers[doc]!.upvotes ?? 0) >= TRENDING_MIN_UPVOTES;
+  const isTrending = (doc: number) => index.upvotes[doc]! >= TRENDING_MIN_UPVOTES;
   const explain = (doc: number, trending: boolean) => explainDoc(index, scored, doc, trending, score[doc]!);
 
   if (candidates.length === 0) return { papers: [], skipReason: 'no new papers', basis: 'relevant' };
