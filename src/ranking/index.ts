@@ -70,28 +70,38 @@ const CATEGORY_TOPIC_SHARE = 0.6;
 const LEARNED_WHY = 0.15;
 
 /**
- * What an arXiv category means in words, so category interests also match papers that
- * came without categories (Hugging Face lists carry none).
+ * What an arXiv category is about, in words, so a category interest also finds papers
+ * that came without categories (Hugging Face lists carry none). Alternatives are
+ * separated by "/" and scored as readings: a paper about any of them counts.
  */
-const CATEGORY_TOPICS: Record<string, string> = {
-  'cs.CL': 'natural language processing language model',
-  'cs.CV': 'computer vision image video',
-  'cs.LG': 'machine learning',
-  'cs.AI': 'artificial intelligence agent reasoning',
-  'cs.RO': 'robot',
-  'cs.SD': 'audio speech',
-  'eess.AS': 'speech audio',
-  'eess.IV': 'image processing',
-  'cs.IR': 'information retrieval recommendation',
-  'cs.CR': 'security privacy',
-  'cs.HC': 'human computer interaction user study',
-  'cs.SE': 'software engineering code',
-  'cs.GR': 'graphics rendering 3d',
-  'cs.MA': 'multiagent',
-  'cs.NE': 'neural evolutionary',
-  'cs.DC': 'distributed systems training inference',
-  'stat.ML': 'machine learning statistical',
-  'q-bio.BM': 'protein molecule',
+const CATEGORY_TOPICS: Record<string, { label: string; words: string }> = {
+  'cs.CL': {
+    label: 'language',
+    words: 'natural language processing / language model / LLM / machine translation',
+  },
+  'cs.CV': { label: 'vision', words: 'image / video / vision / visual / segmentation / detection' },
+  'cs.LG': { label: 'machine learning', words: 'machine learning / deep learning / neural network' },
+  'cs.AI': { label: 'AI', words: 'artificial intelligence / agent / reasoning / planning' },
+  'cs.RO': { label: 'robotics', words: 'robot / manipulation / embodied' },
+  'cs.SD': { label: 'audio', words: 'audio / speech / music / sound' },
+  'eess.AS': { label: 'speech', words: 'speech / audio / spoken' },
+  'eess.IV': { label: 'image processing', words: 'image processing / image restoration / video' },
+  'cs.IR': {
+    label: 'retrieval',
+    words: 'information retrieval / recommendation / search engine / retrieval',
+  },
+  'cs.CR': { label: 'security', words: 'security / privacy / attack / adversarial' },
+  'cs.HC': {
+    label: 'human-computer interaction',
+    words: 'human-computer interaction / user study / interface',
+  },
+  'cs.SE': { label: 'software', words: 'software engineering / code / programming' },
+  'cs.GR': { label: 'graphics', words: 'computer graphics / rendering / 3D' },
+  'cs.MA': { label: 'multi-agent systems', words: 'multi-agent' },
+  'cs.NE': { label: 'evolutionary computing', words: 'evolutionary / neuroevolution / spiking' },
+  'cs.DC': { label: 'distributed computing', words: 'distributed / parallel / GPU / inference serving' },
+  'stat.ML': { label: 'statistical learning', words: 'statistical learning / machine learning / Bayesian' },
+  'q-bio.BM': { label: 'biomolecules', words: 'protein / molecule / drug' },
 };
 const PRIMARY_CATEGORY_BOOST = 0.3;
 const CATEGORY_BOOST = 0.2;
@@ -111,6 +121,8 @@ const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 
 interface Scored {
   interests: { phrase: string; scores: InterestScores }[];
+  /** Category interests matched by their subject in words. */
+  topics: { category: string; label: string; scores: Float32Array }[];
   /** Index into `interests` of each doc's best interest, or -1. */
   primary: Int16Array;
   relevance: Float64Array;
@@ -125,7 +137,11 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
   const interests = phrases.map((phrase) => ({ phrase, scores: scoreInterest(index, phrase) }));
   const categoryTopics = categories
     .filter((category) => CATEGORY_TOPICS[category])
-    .map((category) => scoreInterest(index, CATEGORY_TOPICS[category]!).scores);
+    .map((category) => ({
+      category,
+      label: CATEGORY_TOPICS[category]!.label,
+      scores: scoreInterest(index, CATEGORY_TOPICS[category]!.words).scores,
+    }));
 
   // Candidates by surname, then the full comparison ("Y. LeCun" is "Yann LeCun") on those few.
   const authorHit = new Map<number, string>();
@@ -173,7 +189,7 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
   });
   for (const topic of categoryTopics) {
     for (let doc = 0; doc < total; doc++) {
-      const score = CATEGORY_TOPIC_SHARE * topic[doc]!;
+      const score = CATEGORY_TOPIC_SHARE * topic.scores[doc]!;
       sum[doc]! += score;
       if (score > best[doc]!) best[doc] = score;
     }
@@ -186,7 +202,7 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
     relevance[doc]! += category.position === 0 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
   }
   if (learned) for (let doc = 0; doc < total; doc++) relevance[doc]! += learned[doc]!;
-  return { interests, primary, relevance, authorHit, categoryHit, learned };
+  return { interests, topics: categoryTopics, primary, relevance, authorHit, categoryHit, learned };
 }
 
 export function rankForSubscriber(
@@ -350,6 +366,10 @@ function explainDoc(
   if (author) why.push(`by ${author}`);
   const category = scored.categoryHit.get(doc);
   if (category) why.push(`in ${category.category}`);
+  else {
+    const topic = scored.topics.find((t) => CATEGORY_TOPIC_SHARE * t.scores[doc]! >= RELEVANCE_FLOOR);
+    if (topic) why.push(`about ${topic.label} (${topic.category})`);
+  }
   if (scored.learned && scored.learned[doc]! >= LEARNED_WHY) why.push('like papers you 👍');
   if (trending && paper.upvotes >= TRENDING_MIN_UPVOTES) why.push(`trending: ${paper.upvotes} upvotes`);
   return {

@@ -94,7 +94,16 @@ export function readings(text: string): string[] {
 }
 
 export function buildQueries(text: string, acronyms: AcronymTable): InterestQuery[] {
-  return readings(text).map((reading) => buildQuery(reading, acronyms));
+  // Readings that stem alike ("robot / robotic") would count one topic twice.
+  const seen = new Set<string>();
+  return readings(text)
+    .map((reading) => buildQuery(reading, acronyms))
+    .filter((query) => {
+      const key = query.tokens.join(' ');
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 export function buildQuery(text: string, acronyms: AcronymTable): InterestQuery {

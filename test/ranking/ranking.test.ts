@@ -310,3 +310,22 @@ describe('fair share and bounded caches', () => {
     expect(edition.cache.get('topic 0 language models')).toBeUndefined();
   });
 });
+
+describe('category interests on papers without categories', () => {
+  it('finds papers about the category’s subject and says so, or "in cs.CV" when the category is known', () => {
+    const edition = buildEditionIndex([
+      makePaper({
+        id: 'seg',
+        title: 'Open-vocabulary segmentation of images',
+        abstract: 'Masks for any object.',
+      }),
+      makePaper({ id: 'cat', title: 'A benchmark', abstract: 'Numbers.', categories: ['cs.CV'] }),
+      makePaper({ id: 'law', title: 'Contract law and tax', abstract: 'Legal texts.' }),
+    ]);
+    const ranked = rankForSubscriber(edition, profile('cs.CV')).papers;
+    const byId = new Map(ranked.map((item) => [item.paper.id, item.why]));
+    expect(byId.get('seg')).toContain('about vision (cs.CV)');
+    expect(byId.get('cat')).toContain('in cs.CV');
+    expect(byId.has('law')).toBe(false);
+  });
+});
