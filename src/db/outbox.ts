@@ -2,7 +2,7 @@
  * The development outbox: where emails go when no RESEND_API_KEY is set, so a developer
  * can read exactly what would have been sent (HTML, text and headers) at /dev/outbox.
  */
-import type { OutgoingEmail } from '../delivery/transport';
+import type { OutgoingEmail } from '../delivery/email';
 import { nowIso } from '../lib/time';
 
 export interface OutboxEmail {

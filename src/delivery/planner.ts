@@ -11,6 +11,7 @@
  * or lost) and expires the ones too old to be worth sending.
  */
 
+import { type Edition, insertEditionStatement, listCandidatePaperIds } from '../db/editions';
 import {
   expireDeliveries,
   insertQueuedDeliveries,
@@ -19,8 +20,7 @@ import {
   listOrphanedDeliveries,
   markEnqueued,
   type ZoneClock,
-} from '../db/deliveries';
-import { type Edition, insertEditionStatement, listCandidatePaperIds } from '../db/editions';
+} from '../db/planning';
 import type { Frequency } from '../domain';
 import type { AppContext } from '../env';
 import { logError } from '../lib/log';

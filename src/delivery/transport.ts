@@ -10,17 +10,9 @@
 import { Resend } from 'resend';
 import { findOutboxByIdempotencyKey, insertOutboxEmails } from '../db/outbox';
 import type { Config } from '../env';
+import type { OutgoingEmail } from './email';
 
-export interface OutgoingEmail {
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers?: Record<string, string>;
-  /** Resend tags: names and values of ASCII letters, digits, `_` and `-` only. */
-  tags?: { name: string; value: string }[];
-}
+export type { OutgoingEmail };
 
 export type SendResult =
   /** Accepted: one message id per email, in request order. */

@@ -1,0 +1,308 @@
+/**
+ * SQL of the sender's exactly-once protocol (see `deliveries.ts` for the state machine):
+ * load a message's rows and what each subscriber already received, skip, claim queued rows
+ * under one Idempotency-Key (queued → sending, storing the subject and ranking so a replay
+ * renders the same email), and settle a request's outcome: sent (with message ids and
+ * sent_papers, one transaction), failed, transient failure (claim kept), quota release
+ * (claim dropped, rows parked) or dead-lettered. Every write re-checks the status in its
+ * WHERE clause, so a late or duplicate consumer changes nothing that is already final.
+ */
+import { chunk } from './chunk';
+import {
+  type Delivery,
+  type DeliveryRow,
+  deliveryFromRow,
+  type RankingSnapshot,
+  ROWS_PER_STATEMENT,
+  toJson,
+} from './deliveries';
+
+export async function getMessageDeliveries(
+  db: D1Database,
+  editionId: string,
+  subscriberIds: string[],
+): Promise<Delivery[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM deliveries
+       WHERE edition_id = ?1 AND subscriber_id IN (SELECT value FROM json_each(?2))
+       ORDER BY subscriber_id`,
+    )
+    .bind(editionId, toJson(subscriberIds))
+    .all<DeliveryRow>();
+  return results.map(deliveryFromRow);
+}
+
+/** Every delivery still claimed under one of these keys (a group may span messages). */
+export async function getSendingBySendKeys(db: D1Database, keys: string[]): Promise<Delivery[]> {
+  if (keys.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM deliveries
+       WHERE send_key IN (SELECT value FROM json_each(?1)) AND status = 'sending'
+       ORDER BY send_key, id`,
+    )
+    .bind(toJson(keys))
+    .all<DeliveryRow>();
+  return results.map(deliveryFromRow);
+}
+
+/** Paper ids each subscriber has already received, restricted to the given candidates. */
+export async function getSentPaperIds(
+  db: D1Database,
+  subscriberIds: string[],
+  paperIds: string[],
+): Promise<Map<string, Set<string>>> {
+  const sent = new Map<string, Set<string>>();
+  if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
+  const { results } = await db
+    .prepare(
+      `SELECT subscriber_id, paper_id FROM sent_papers
+       WHERE subscriber_id IN (SELECT value FROM json_each(?1))
+         AND paper_id IN (SELECT value FROM json_each(?2))`,
+    )
+    .bind(toJson(subscriberIds), toJson(paperIds))
+    .all<{ subscriber_id: string; paper_id: string }>();
+  for (const row of results) {
+    const set = sent.get(row.subscriber_id) ?? new Set<string>();
+    set.add(row.paper_id);
+    sent.set(row.subscriber_id, set);
+  }
+  return sent;
+}
+
+/** For each subscriber, the window end of the newest edition actually sent to them. */
+export async function getLastSentWindowEnds(
+  db: D1Database,
+  subscriberIds: string[],
+  excludeEditionId: string,
+): Promise<Map<string, string>> {
+  if (subscriberIds.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      `SELECT d.subscriber_id, MAX(e.window_end) AS last_end
+       FROM deliveries d JOIN editions e ON e.id = d.edition_id
+       WHERE d.subscriber_id IN (SELECT value FROM json_each(?1)) AND d.status = 'sent' AND d.edition_id <> ?2
+       GROUP BY d.subscriber_id`,
+    )
+    .bind(toJson(subscriberIds), excludeEditionId)
+    .all<{ subscriber_id: string; last_end: string }>();
+  return new Map(results.map((row) => [row.subscriber_id, row.last_end]));
+}
+
+export interface SkipDecision {
+  id: string;
+  reason: string;
+}
+
+export async function markSkipped(db: D1Database, skips: SkipDecision[], now: string): Promise<void> {
+  if (skips.length === 0) return;
+  await db.batch(
+    chunk(skips, ROWS_PER_STATEMENT).map((part) =>
+      db
+        .prepare(
+          `UPDATE deliveries SET status = 'skipped', error = skip.reason, updated_at = ?1, enqueued_at = NULL
+           FROM (SELECT value->>'id' AS id, value->>'reason' AS reason FROM json_each(?2)) AS skip
+           WHERE deliveries.id = skip.id AND deliveries.status = 'queued'`,
+        )
+        .bind(now, toJson(part)),
+    ),
+  );
+}
+
+export interface Claim {
+  id: string;
+  subject: string;
+  ranking: RankingSnapshot[];
+}
+
+/**
+ * Atomically moves queued rows to `sending` under one idempotency key, storing what will be
+ * sent. Returns the ids actually claimed (another consumer may have taken some first).
+ */
+export async function claimDeliveries(
+  db: D1Database,
+  sendKey: string,
+  claims: Claim[],
+  now: string,
+): Promise<Set<string>> {
+  if (claims.length === 0) return new Set();
+  const { results } = await db
+    .prepare(
+      `UPDATE deliveries
+       SET status = 'sending', send_key = ?1, subject = claim.subject, paper_ids = claim.paper_ids,
+           ranking = claim.ranking, attempts = attempts + 1, error = NULL, updated_at = ?2, enqueued_at = ?2
+       FROM (SELECT value->>'id' AS id, value->>'subject' AS subject, value->>'paper_ids' AS paper_ids,
+                    value->>'ranking' AS ranking FROM json_each(?3)) AS claim
+       WHERE deliveries.id = claim.id AND deliveries.status = 'queued'
+       RETURNING deliveries.id`,
+    )
+    .bind(
+      sendKey,
+      now,
+      toJson(
+        claims.map((claim) => ({
+          id: claim.id,
+          subject: claim.subject,
+          paper_ids: toJson(claim.ranking.map((item) => item.id)),
+          ranking: toJson(claim.ranking),
+        })),
+      ),
+    )
+    .all<{ id: string }>();
+  return new Set(results.map((row) => row.id));
+}
+
+/** Re-keys a partially claimed group so its key names exactly the rows it holds. */
+export async function renameSendKey(db: D1Database, from: string, to: string): Promise<void> {
+  await db
+    .prepare(`UPDATE deliveries SET send_key = ?2 WHERE send_key = ?1 AND status = 'sending'`)
+    .bind(from, to)
+    .run();
+}
+
+/** Counts one more request for a group being replayed. */
+export async function countAttempt(db: D1Database, sendKey: string, now: string): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2, enqueued_at = ?2
+       WHERE send_key = ?1 AND status = 'sending'`,
+    )
+    .bind(sendKey, now)
+    .run();
+}
+
+export interface SentDelivery {
+  id: string;
+  subscriberId: string;
+  resendId: string | null;
+  paperIds: string[];
+}
+
+/**
+ * Final bookkeeping of an accepted request in one transaction: the rows become `sent` with
+ * their Resend ids and the papers join the subscriber's history. Idempotent.
+ */
+export async function markSent(
+  db: D1Database,
+  sent: SentDelivery[],
+  now: string,
+  note: string | null = null,
+): Promise<void> {
+  if (sent.length === 0) return;
+  const statements: D1PreparedStatement[] = [];
+  for (const part of chunk(sent, ROWS_PER_STATEMENT)) {
+    statements.push(
+      db
+        .prepare(
+          `UPDATE deliveries
+           SET status = 'sent', resend_id = COALESCE(done.resend_id, deliveries.resend_id), sent_at = ?1,
+               updated_at = ?1, error = ?2, enqueued_at = NULL
+           FROM (SELECT value->>'id' AS id, value->>'resend_id' AS resend_id FROM json_each(?3)) AS done
+           WHERE deliveries.id = done.id AND deliveries.status IN ('queued', 'sending', 'failed')`,
+        )
+        .bind(now, note, toJson(part.map((item) => ({ id: item.id, resend_id: item.resendId })))),
+    );
+  }
+  const papers = sent.flatMap((item) =>
+    item.paperIds.map((paperId) => ({ s: item.subscriberId, p: paperId, d: item.id })),
+  );
+  for (const part of chunk(papers, 1000)) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
+           SELECT value->>'s', value->>'p', value->>'d', ?1 FROM json_each(?2)`,
+        )
+        .bind(now, toJson(part)),
+    );
+  }
+  await db.batch(statements);
+}
+
+/** Final failure of a group; the reason is what an operator reads in the row. */
+export async function markFailed(db: D1Database, ids: string[], reason: string, now: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.batch(
+    chunk(ids, ROWS_PER_STATEMENT).map((part) =>
+      db
+        .prepare(
+          `UPDATE deliveries SET status = 'failed', error = ?1, updated_at = ?2, enqueued_at = NULL
+           WHERE id IN (SELECT value FROM json_each(?3)) AND status IN ('queued', 'sending')`,
+        )
+        .bind(reason, now, toJson(part)),
+    ),
+  );
+}
+
+/** A transient failure: the group stays claimed (the retry replays it); the error is kept for operators. */
+export async function noteTransientFailure(
+  db: D1Database,
+  sendKey: string,
+  error: string,
+  now: string,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE deliveries SET error = ?2, updated_at = ?3, enqueued_at = ?3 WHERE send_key = ?1 AND status = 'sending'`,
+    )
+    .bind(sendKey, error, now)
+    .run();
+}
+
+/**
+ * Resend refused the whole request without sending anything (quota): the group goes back
+ * to `queued` (a later claim gets a fresh key) and is parked for the planner to re-enqueue.
+ */
+export async function releaseClaim(
+  db: D1Database,
+  sendKey: string,
+  note: string,
+  now: string,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE deliveries SET status = 'queued', send_key = NULL, error = ?2, updated_at = ?3, enqueued_at = NULL
+       WHERE send_key = ?1 AND status = 'sending'`,
+    )
+    .bind(sendKey, note, now)
+    .run();
+}
+
+/** Leaves a message's unfinished rows to the planner's re-enqueue sweep (quota pause). */
+export async function parkDeliveries(
+  db: D1Database,
+  editionId: string,
+  subscriberIds: string[],
+): Promise<number> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET enqueued_at = NULL
+       WHERE edition_id = ?1 AND subscriber_id IN (SELECT value FROM json_each(?2))
+         AND status IN ('queued', 'sending')`,
+    )
+    .bind(editionId, toJson(subscriberIds))
+    .run();
+  return result.meta.changes ?? 0;
+}
+
+/** The dead-letter queue gave up on a message: its unfinished rows become failed. */
+export async function failUnfinished(
+  db: D1Database,
+  editionId: string,
+  subscriberIds: string[],
+  reason: string,
+  now: string,
+): Promise<number> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries
+       SET status = 'failed', error = ?1 || COALESCE(' (last error: ' || error || ')', ''),
+           updated_at = ?2, enqueued_at = NULL
+       WHERE edition_id = ?3 AND subscriber_id IN (SELECT value FROM json_each(?4))
+         AND status IN ('queued', 'sending')`,
+    )
+    .bind(reason, now, editionId, toJson(subscriberIds))
+    .run();
+  return result.meta.changes ?? 0;
+}

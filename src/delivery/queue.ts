@@ -1,0 +1,116 @@
+/**
+ * The queue adapter: turns a Queue batch into send-protocol runs (`send.ts`), acks or
+ * retries each message with the delay the protocol chose, and logs one line per message.
+ * Messages of a batch are pipelined: while one waits for its pacing slot, the next is
+ * already loading, ranking and rendering. Messages from the dead-letter queue (same
+ * handler, dispatched on `batch.queue`) mark their unfinished deliveries failed, so
+ * nothing is silently lost.
+ */
+import { failUnfinished } from '../db/sending';
+import type { AppContext } from '../env';
+import { logError, logEvent } from '../lib/log';
+import { nowIso } from '../lib/time';
+import { parseSendMessage, SEND_QUEUE_DLQ_SUFFIX } from './messages';
+import { backoffSeconds, type MessageStats } from './request';
+import { processMessage } from './send';
+import { createTransport, type MailTransport } from './transport';
+
+/**
+ * Messages of a batch run as a two-stage pipeline: while one message waits for its pacing
+ * slot, the next one is already loading, ranking and rendering, and while a response is
+ * pending the next request can start. The next message starts preparing only once the
+ * previous one's request has started, so the first request goes out as early as possible
+ * and only about one rendered batch (a few MB) waits in memory at a time.
+ */
+export async function handleQueueBatch(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
+  if (batch.queue.endsWith(SEND_QUEUE_DLQ_SUFFIX)) {
+    await handleDeadLetters(app, batch);
+    return;
+  }
+  const transport = createTransport(app.config, app.db, { timeoutMs: app.config.RESEND_TIMEOUT_MS });
+  const running: Promise<void>[] = [];
+  for (const message of batch.messages) {
+    let ready: () => void = () => {};
+    const prepared = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    running.push(handleMessage(app, transport, message, ready));
+    await prepared;
+  }
+  await Promise.all(running);
+}
+
+async function handleMessage(
+  app: AppContext,
+  transport: MailTransport,
+  message: Message<unknown>,
+  ready: () => void,
+): Promise<void> {
+  const started = Date.now();
+  const body = parseSendMessage(message.body);
+  if (!body) {
+    ready();
+    // Retrying cannot make a malformed body valid; log it whole so nothing vanishes unseen.
+    logError('send_message_invalid', new Error('Not a send message'), {
+      message_id: message.id,
+      body: message.body,
+    });
+    message.ack();
+    return;
+  }
+  const stats: MessageStats = { sent: 0, skipped: 0, failed: 0, replayed: 0, requests: 0, ms: {}, ready };
+  try {
+    const outcome = await processMessage(app, transport, body, message.attempts, stats);
+    if (outcome.kind === 'retry') message.retry({ delaySeconds: outcome.delaySeconds });
+    else message.ack(); // 'paused' never escapes processMessage: the rows are parked
+    const { ready: _ready, ...counts } = stats;
+    logEvent('send_message', {
+      message_id: message.id,
+      edition: body.editionId,
+      subscribers: body.subscriberIds.length,
+      attempts: message.attempts,
+      outcome: outcome.kind,
+      ...(outcome.kind === 'retry' ? { delay_seconds: outcome.delaySeconds } : {}),
+      ...counts,
+      duration_ms: Date.now() - started,
+    });
+  } catch (error) {
+    const delaySeconds = backoffSeconds(message.attempts);
+    logError('send_message_failed', error, {
+      message_id: message.id,
+      edition: body.editionId,
+      attempts: message.attempts,
+      delay_seconds: delaySeconds,
+    });
+    message.retry({ delaySeconds });
+  } finally {
+    ready();
+  }
+}
+
+async function handleDeadLetters(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
+  const now = nowIso();
+  for (const message of batch.messages) {
+    const body = parseSendMessage(message.body);
+    if (body) {
+      const failed = await failUnfinished(
+        app.db,
+        body.editionId,
+        body.subscriberIds,
+        'gave up: the send message exhausted its queue retries',
+        now,
+      );
+      logError('send_message_dead_lettered', new Error('Send message exhausted its retries'), {
+        message_id: message.id,
+        edition: body.editionId,
+        failed,
+      });
+    } else {
+      logError('send_message_invalid', new Error('Not a send message (dead-letter queue)'), {
+        message_id: message.id,
+        body: message.body,
+      });
+    }
+    message.ack();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * What the sender renders, per edition and per subscriber. An edition's context (its
+ * candidates, the ranking index and the prepared digest render) is built once per isolate
+ * and shared by every message of the edition; each subscriber's email object (HTML, text,
+ * List-Unsubscribe headers, tags) is then assembled from it.
+ */
+import { type Edition, getEdition, getEditionPapers } from '../db/editions';
+import { assembleDigest, type PreparedEdition, prepareEdition } from '../digest';
+import type { Paper, Subscriber } from '../domain';
+import type { AppContext, Config } from '../env';
+import { unsubscribeUrl } from '../links';
+import { buildEditionIndex, type EditionIndex, type RankedPaper } from '../ranking';
+import type { OutgoingEmail } from './transport';
+
+export interface EditionContext {
+  edition: Edition;
+  config: Config;
+  papers: Paper[];
+  paperById: Map<string, Paper>;
+  index: EditionIndex;
+  prepared: PreparedEdition;
+}
+
+const editionCache = new Map<string, Promise<EditionContext | null>>();
+const EDITION_CACHE_SIZE = 3;
+
+export function loadEdition(app: AppContext, editionId: string): Promise<EditionContext | null> {
+  const cached = editionCache.get(editionId);
+  if (cached) {
+    return cached.then((context) =>
+      context && context.config !== app.config ? buildEdition(app, editionId) : context,
+    );
+  }
+  const pending = buildEdition(app, editionId);
+  editionCache.set(editionId, pending);
+  pending.then(
+    (context) => {
+      if (!context) editionCache.delete(editionId);
+    },
+    () => editionCache.delete(editionId),
+  );
+  while (editionCache.size > EDITION_CACHE_SIZE) editionCache.delete(editionCache.keys().next().value!);
+  return pending;
+}
+
+async function buildEdition(app: AppContext, editionId: string): Promise<EditionContext | null> {
+  const [edition, papers] = await Promise.all([
+    getEdition(app.db, editionId),
+    getEditionPapers(app.db, editionId),
+  ]);
+  if (!edition) return null;
+  // The digest area may take more than the date (e.g. the candidates, to pre-render cards).
+  const input = { editionDate: edition.plannedAt.slice(0, 10), papers, frequency: edition.frequency };
+  const prepared = await prepareEdition(app.config, input);
+  return {
+    edition,
+    config: app.config,
+    papers,
+    paperById: new Map(papers.map((paper) => [paper.id, paper])),
+    index: buildEditionIndex(papers),
+    prepared,
+  };
+}
+
+export async function renderEmail(
+  config: Config,
+  context: EditionContext,
+  subscriber: Subscriber,
+  deliveryId: string,
+  ranked: RankedPaper[],
+): Promise<OutgoingEmail> {
+  const digest = await assembleDigest(context.prepared, config, { subscriber, deliveryId }, ranked);
+  const unsubscribe = await unsubscribeUrl(config, subscriber);
+  return {
+    from: config.MAIL_FROM,
+    to: subscriber.email,
+    subject: digest.subject,
+    html: digest.html,
+    text: digest.text,
+    headers: {
+      'List-Unsubscribe': `<${unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'List-Id': listId(config),
+    },
+    tags: [
+      { name: 'category', value: 'digest' },
+      { name: 'edition', value: context.edition.id },
+      { name: 'delivery', value: deliveryId },
+    ],
+  };
+}
+
+/** RFC 2919 List-Id: a stable dot-atom under our own host name. */
+export function listId(config: Config): string {
+  return `Papers Digest <digest.${new URL(config.PUBLIC_URL).hostname}>`;
+}

@@ -1,0 +1,176 @@
+/**
+ * One Resend batch request of a claimed group and what its answer does to the rows. The
+ * request waits for a shared pacing slot (`pacer.ts`) in this isolate's send lane; then
+ * accepted → `sent` with message ids and sent_papers in one transaction; 409 for a key
+ * Resend already holds → sent (an earlier attempt got through); validation error →
+ * `failed` with the reason; 429 → retry after retry-after, claim kept, every consumer's
+ * next slot pushed back; 5xx/timeout/network → retry with exponential backoff, claim kept;
+ * quota exhausted → pause recorded, claim released (the caller parks the rows).
+ */
+import type { Delivery, RankingSnapshot } from '../db/deliveries';
+import { deferSendSlots } from '../db/pacer';
+import { markFailed, markSent, noteTransientFailure, releaseClaim } from '../db/sending';
+import type { Subscriber } from '../domain';
+import type { AppContext } from '../env';
+import { sha256Hex } from '../lib/crypto';
+import { logEvent } from '../lib/log';
+import { nowIso } from '../lib/time';
+import { inSendLane, pacingIntervalMs, waitForSendSlot } from './pacer';
+import { pauseForQuota } from './quota';
+import type { MailTransport, OutgoingEmail, SendResult } from './transport';
+
+/**
+ * Exponential backoff for 5xx/timeouts: 10 s, 20 s, 40 s … 1280 s, about 40 minutes over
+ * the queue's 8 retries: a blip costs seconds, an outage that outlasts it reaches the
+ * dead-letter queue and shows as failed deliveries rather than a digest arriving a day late.
+ */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(10 * 2 ** Math.max(attempts - 1, 0), 1800);
+}
+
+export type Outcome = { kind: 'done' } | { kind: 'paused' } | { kind: 'retry'; delaySeconds: number };
+
+export interface MessageStats {
+  sent: number;
+  skipped: number;
+  failed: number;
+  replayed: number;
+  requests: number;
+  /** Where the time went (ms), so a slow edition can be diagnosed from one log line. */
+  ms: Record<string, number>;
+  /** Called once this message's request has started (or it has nothing to send): the next message may prepare. */
+  ready: () => void;
+  /** The pacing slot taken and when the request actually started (epoch ms). */
+  slot?: { at: number; started: number };
+}
+
+/** Adds the time since `since` to a named phase and returns now (Date.now() advances on I/O only). */
+export function lap(stats: MessageStats, phase: string, since: number): number {
+  const now = performance.now();
+  stats.ms[phase] = Math.round((stats.ms[phase] ?? 0) + now - since);
+  return now;
+}
+
+export interface PreparedEmail {
+  delivery: Delivery;
+  subscriber: Subscriber;
+  ranking: RankingSnapshot[];
+  email: OutgoingEmail;
+}
+
+export async function sendGroup(
+  app: AppContext,
+  transport: MailTransport,
+  key: string,
+  group: PreparedEmail[],
+  attempts: number,
+  stats: MessageStats,
+): Promise<Outcome> {
+  const { db } = app;
+  const interval = pacingIntervalMs(app.config.RESEND_RATE_PER_SEC);
+  // The outbox has no rate limit; pacing it would only slow `npm start` down.
+  let mark = performance.now();
+  // The request promise travels wrapped: an async function would otherwise await it.
+  const lane = await inSendLane(async (): Promise<{ retryIn: number } | { request: Promise<SendResult> }> => {
+    if (transport.name === 'resend') {
+      const slot = await waitForSendSlot(db, interval);
+      if ('retryIn' in slot) return slot;
+      stats.slot = { at: slot.slot, started: slot.started };
+    }
+    // The SDK starts the HTTP request before its first await, so leaving the lane right
+    // after this call lets the next message take its slot while this response is pending.
+    const request = transport.sendBatch(
+      group.map((item) => item.email),
+      { idempotencyKey: key },
+    );
+    // Only now may the next message start preparing: one rendered batch waits at a time.
+    stats.ready();
+    return { request };
+  });
+  if ('retryIn' in lane) {
+    stats.ready();
+    return { kind: 'retry', delaySeconds: lane.retryIn };
+  }
+  mark = lap(stats, 'wait', mark);
+  stats.requests++;
+  const result = await lane.request;
+  mark = lap(stats, 'send', mark);
+  const now = new Date();
+  const ids = group.map((item) => item.delivery.id);
+  switch (result.kind) {
+    case 'sent':
+      await markSent(
+        db,
+        group.map((item, index) => ({
+          id: item.delivery.id,
+          subscriberId: item.subscriber.id,
+          resendId: result.ids[index] ?? null,
+          paperIds: item.ranking.map((paper) => paper.id),
+        })),
+        nowIso(now),
+      );
+      lap(stats, 'store', mark);
+      stats.sent += group.length;
+      return { kind: 'done' };
+    case 'idempotency_conflict':
+      // Resend already holds a request under this key: an earlier attempt got through.
+      await markSent(
+        db,
+        group.map((item) => ({
+          id: item.delivery.id,
+          subscriberId: item.subscriber.id,
+          resendId: null,
+          paperIds: item.ranking.map((paper) => paper.id),
+        })),
+        nowIso(now),
+        `accepted by an earlier attempt; message id unknown (${result.message})`,
+      );
+      stats.sent += group.length;
+      return { kind: 'done' };
+    case 'rejected':
+      await markFailed(
+        db,
+        ids,
+        `Resend rejected the batch (${result.status} ${result.name}): ${result.message}`,
+        nowIso(now),
+      );
+      stats.failed += group.length;
+      return { kind: 'done' };
+    case 'rate_limited': {
+      const delaySeconds = Math.max(1, Math.ceil(result.retryAfterSeconds));
+      await noteTransientFailure(db, key, `429 rate limited: ${result.message}`, nowIso(now));
+      await deferSendSlots(db, now.getTime() + delaySeconds * 1000, interval);
+      return { kind: 'retry', delaySeconds };
+    }
+    case 'retryable': {
+      const status = result.status === null ? 'network error or timeout' : `HTTP ${result.status}`;
+      await noteTransientFailure(db, key, `${status}: ${result.message}`, nowIso(now));
+      return { kind: 'retry', delaySeconds: backoffSeconds(attempts) };
+    }
+    case 'quota_exceeded': {
+      const pause = await pauseForQuota(db, result.period, result.message, now);
+      await releaseClaim(
+        db,
+        key,
+        `waiting for the Resend ${result.period} quota to reset at ${pause.until}`,
+        nowIso(now),
+      );
+      logEvent('resend_quota_paused', { ...pause });
+      return { kind: 'paused' };
+    }
+  }
+}
+
+/**
+ * The Resend Idempotency-Key of a claimed group: derived from the edition, the exact set of
+ * deliveries in the request and the claim time, and stored on the rows, so every retry of
+ * the group presents the same key while a group re-claimed after a quota pause gets a new one.
+ */
+export async function idempotencyKey(
+  editionId: string,
+  deliveryIds: string[],
+  claimedAt: string,
+): Promise<string> {
+  const digest = await sha256Hex(`${editionId}\n${[...deliveryIds].sort().join(',')}\n${claimedAt}`);
+  return `digest-${editionId}-${digest.slice(0, 32)}`;
+}

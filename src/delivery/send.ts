@@ -1,0 +1,224 @@
+/**
+ * The send protocol: turns one message (an edition + up to 100 subscribers) into at most
+ * one Resend batch request, exactly once.
+ *   1. Rows still `sending` from an earlier attempt are replayed first, as the same group
+ *      under the same Idempotency-Key and re-rendered from the stored ranking, so whatever
+ *      happened last time (crash before the request, after Resend accepted it, mid-write)
+ *      Resend either sends them now or answers with its first response.
+ *   2. Queued rows are ranked: nothing worth sending → `skipped` with the reason; the rest are
+ *      claimed atomically (queued → sending, with the key, subject and ranking) before the
+ *      request, so a concurrent or later consumer can never build a second, different
+ *      request for them.
+ *   3. The group's request and what its answer does to the rows are in `request.ts`; a
+ *      quota pause parks the message's rows for the planner.
+ */
+import type { Delivery } from '../db/deliveries';
+import {
+  type Claim,
+  claimDeliveries,
+  countAttempt,
+  getLastSentWindowEnds,
+  getMessageDeliveries,
+  getSendingBySendKeys,
+  getSentPaperIds,
+  markFailed,
+  markSkipped,
+  parkDeliveries,
+  renameSendKey,
+  type SkipDecision,
+} from '../db/sending';
+import { getSubscribersByIds } from '../db/subscribers';
+import type { Subscriber } from '../domain';
+import type { AppContext } from '../env';
+import { nowIso } from '../lib/time';
+import { profileFromSubscriber, type RankedPaper, rankForSubscriber } from '../ranking';
+import type { SendMessage } from './messages';
+import { activeQuotaPause } from './quota';
+import { type EditionContext, loadEdition, renderEmail } from './render';
+import {
+  idempotencyKey,
+  lap,
+  type MessageStats,
+  type Outcome,
+  type PreparedEmail,
+  sendGroup,
+} from './request';
+import type { MailTransport } from './transport';
+
+export async function processMessage(
+  app: AppContext,
+  transport: MailTransport,
+  message: SendMessage,
+  attempts: number,
+  stats: MessageStats,
+): Promise<Outcome> {
+  const { db } = app;
+  const started = performance.now();
+  if (await activeQuotaPause(db, new Date())) {
+    await parkDeliveries(db, message.editionId, message.subscriberIds);
+    return { kind: 'done' };
+  }
+  const rows = await getMessageDeliveries(db, message.editionId, message.subscriberIds);
+  const open = rows.filter((row) => row.status === 'queued' || row.status === 'sending');
+  if (open.length === 0) return { kind: 'done' }; // a re-run after success: everything is final
+
+  const edition = await loadEdition(app, message.editionId);
+  if (!edition) {
+    await markFailed(
+      db,
+      open.map((row) => row.id),
+      `edition ${message.editionId} no longer exists`,
+      nowIso(),
+    );
+    stats.failed += open.length;
+    return { kind: 'done' };
+  }
+
+  // 1. Replay groups claimed by an earlier attempt, exactly as claimed.
+  const keys = [
+    ...new Set(open.flatMap((row) => (row.status === 'sending' && row.sendKey ? [row.sendKey] : []))),
+  ];
+  const claimed = await getSendingBySendKeys(db, keys);
+  const queued = open.filter((row) => row.status === 'queued');
+  const subscribers = new Map(
+    (await getSubscribersByIds(db, [...new Set([...claimed, ...queued].map((row) => row.subscriberId))])).map(
+      (subscriber) => [subscriber.id, subscriber],
+    ),
+  );
+  lap(stats, 'load', started);
+  for (const key of keys) {
+    const group = claimed.filter((row) => row.sendKey === key);
+    if (group.length === 0) continue;
+    stats.replayed += group.length;
+    const outcome = await replayGroup(app, transport, edition, key, group, subscribers, attempts, stats);
+    if (outcome.kind !== 'done') return settle(app, message, outcome);
+  }
+
+  // 2. Rank and claim what is still queued.
+  if (queued.length === 0) return { kind: 'done' };
+  return settle(
+    app,
+    message,
+    await sendQueued(app, transport, edition, queued, subscribers, attempts, stats),
+  );
+}
+
+/** A quota pause parks the whole message for the planner instead of burning queue retries. */
+async function settle(app: AppContext, message: SendMessage, outcome: Outcome): Promise<Outcome> {
+  if (outcome.kind !== 'paused') return outcome;
+  await parkDeliveries(app.db, message.editionId, message.subscriberIds);
+  return { kind: 'done' };
+}
+
+async function sendQueued(
+  app: AppContext,
+  transport: MailTransport,
+  context: EditionContext,
+  queued: Delivery[],
+  subscribers: Map<string, Subscriber>,
+  attempts: number,
+  stats: MessageStats,
+): Promise<Outcome> {
+  const { db } = app;
+  const now = nowIso();
+  const subscriberIds = queued.map((row) => row.subscriberId);
+  let mark = performance.now();
+  const [alreadySent, lastSentEnds] = await Promise.all([
+    getSentPaperIds(db, subscriberIds, context.edition.paperIds),
+    getLastSentWindowEnds(db, subscriberIds, context.edition.id),
+  ]);
+
+  mark = lap(stats, 'load', mark);
+  const skips: SkipDecision[] = [];
+  const prepared: PreparedEmail[] = [];
+  for (const delivery of [...queued].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const subscriber = subscribers.get(delivery.subscriberId);
+    if (!subscriber) {
+      skips.push({ id: delivery.id, reason: 'subscriber no longer exists' });
+      continue;
+    }
+    if (subscriber.status !== 'active') {
+      skips.push({ id: delivery.id, reason: `subscriber is ${subscriber.status}` });
+      continue;
+    }
+    const exclude = new Set(alreadySent.get(subscriber.id));
+    // "New" means ingested after the subscriber's previous digest.
+    const since = lastSentEnds.get(subscriber.id);
+    if (since && since > context.edition.windowStart) {
+      for (const paper of context.papers) if (paper.ingestedAt < since) exclude.add(paper.id);
+    }
+    const result = rankForSubscriber(context.index, profileFromSubscriber(subscriber), { exclude });
+    if (result.skipReason || result.papers.length === 0) {
+      skips.push({ id: delivery.id, reason: result.skipReason ?? 'no new papers' });
+      continue;
+    }
+    const ranking = result.papers.map((item) => ({ id: item.paper.id, score: item.score, why: item.why }));
+    mark = lap(stats, 'rank', mark);
+    const email = await renderEmail(app.config, context, subscriber, delivery.id, result.papers);
+    mark = lap(stats, 'render', mark);
+    prepared.push({ delivery, subscriber, ranking, email });
+  }
+  mark = lap(stats, 'rank', mark);
+  await markSkipped(db, skips, now);
+  stats.skipped += skips.length;
+  if (prepared.length === 0) return { kind: 'done' };
+
+  const intended = prepared.map((item) => item.delivery.id);
+  let key = await idempotencyKey(context.edition.id, intended, now);
+  const claims: Claim[] = prepared.map((item) => ({
+    id: item.delivery.id,
+    subject: item.email.subject,
+    ranking: item.ranking,
+  }));
+  const won = await claimDeliveries(db, key, claims, now);
+  const group = prepared.filter((item) => won.has(item.delivery.id));
+  if (group.length === 0) return { kind: 'done' }; // another consumer claimed them all
+  if (group.length !== prepared.length) {
+    // Someone else claimed part of this set: the key must name exactly what we send.
+    const narrower = await idempotencyKey(
+      context.edition.id,
+      group.map((item) => item.delivery.id),
+      now,
+    );
+    await renameSendKey(db, key, narrower);
+    key = narrower;
+  }
+  lap(stats, 'claim', mark);
+  return sendGroup(app, transport, key, group, attempts, stats);
+}
+
+async function replayGroup(
+  app: AppContext,
+  transport: MailTransport,
+  context: EditionContext,
+  key: string,
+  rows: Delivery[],
+  subscribers: Map<string, Subscriber>,
+  attempts: number,
+  stats: MessageStats,
+): Promise<Outcome> {
+  const group: PreparedEmail[] = [];
+  const orphaned: string[] = [];
+  for (const delivery of rows) {
+    const subscriber = subscribers.get(delivery.subscriberId);
+    if (!subscriber) {
+      orphaned.push(delivery.id);
+      continue;
+    }
+    const ranking = delivery.ranking ?? delivery.paperIds.map((id) => ({ id, score: 0, why: [] }));
+    const ranked: RankedPaper[] = ranking.flatMap((item) => {
+      const paper = context.paperById.get(item.id);
+      return paper ? [{ paper, score: item.score, why: item.why }] : [];
+    });
+    const email = await renderEmail(app.config, context, subscriber, delivery.id, ranked);
+    group.push({ delivery, subscriber, ranking, email });
+  }
+  if (orphaned.length > 0) {
+    // The subscriber was erased between attempts: there is nobody left to render for.
+    await markFailed(app.db, orphaned, 'subscriber erased before the send completed', nowIso());
+    stats.failed += orphaned.length;
+  }
+  if (group.length === 0) return { kind: 'done' };
+  await countAttempt(app.db, key, nowIso());
+  return sendGroup(app, transport, key, group, attempts, stats);
+}
