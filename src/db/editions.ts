@@ -18,7 +18,7 @@ export interface Edition {
   paperIds: string[];
 }
 
-interface EditionRow {
+export interface EditionRow {
   id: string;
   frequency: Frequency;
   period_key: string;

@@ -8,113 +8,57 @@
  * different body.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import type { DeliveryRow } from '../../src/db/deliveries';
+import type { Paper, Subscriber } from '../../src/domain';
 import worker from '../../workers/index';
+import { insertPapers, insertSubscribers, makePaper, makeSubscriber, uniqueSuffix } from '../factories';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
 export const RESEND_BATCH_URL = 'https://api.resend.com/emails/batch';
 export const SEND_QUEUE = 'papers-digest-send';
 export const DEAD_LETTER_QUEUE = 'papers-digest-send-dlq';
 
-let counter = 0;
-const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-export interface SubscriberSeed {
-  id?: string;
-  email?: string;
-  status?: 'pending' | 'active' | 'unsubscribed' | 'suppressed';
-  interests?: string;
-  frequency?: 'daily' | 'weekly';
-  sendHour?: number;
-  sendWeekday?: number;
-  timeZone?: string;
-  digestSize?: number;
-  alwaysSend?: boolean;
-}
-
-export async function seedSubscriber(seed: SubscriberSeed = {}): Promise<{ id: string; email: string }> {
-  const id = seed.id ?? crypto.randomUUID();
-  const email = seed.email ?? `reader-${unique()}@example.org`;
-  const now = '2026-01-01T00:00:00.000Z';
-  await env.DB.prepare(
-    `INSERT INTO subscribers (id, email, status, interests, frequency, send_hour, send_weekday, time_zone,
-       digest_size, always_send, created_at, updated_at, confirmed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-    .bind(
-      id,
-      email,
-      seed.status ?? 'active',
-      seed.interests ?? 'diffusion models; cs.LG',
-      seed.frequency ?? 'daily',
-      seed.sendHour ?? 8,
-      seed.sendWeekday ?? 1,
-      seed.timeZone ?? 'UTC',
-      seed.digestSize ?? 5,
-      seed.alwaysSend === false ? 0 : 1,
-      now,
-      now,
-      now,
-    )
-    .run();
-  return { id, email };
+/** A subscriber row as the sign-up area stores it; defaults suit the delivery tests. */
+export async function seedSubscriber(seed: Partial<Subscriber> = {}): Promise<Subscriber> {
+  const subscriber = makeSubscriber({ digestSize: 5, ...seed });
+  await insertSubscribers(env.DB, [subscriber]);
+  return subscriber;
 }
 
 /** Many subscribers in few statements (the benchmark-sized cases). */
-export async function seedSubscribers(count: number, seed: SubscriberSeed = {}): Promise<string[]> {
-  const ids: string[] = [];
-  const statements: D1PreparedStatement[] = [];
-  for (let index = 0; index < count; index++) {
-    const id = crypto.randomUUID();
-    ids.push(id);
-    statements.push(
-      env.DB.prepare(
-        `INSERT INTO subscribers (id, email, status, interests, frequency, send_hour, send_weekday, time_zone,
-           digest_size, always_send, created_at, updated_at)
-         VALUES (?, ?, 'active', ?, ?, ?, ?, ?, 5, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
-      ).bind(
-        id,
-        `bulk-${unique()}@example.org`,
-        seed.interests ?? 'diffusion models; cs.LG',
-        seed.frequency ?? 'daily',
-        seed.sendHour ?? 8,
-        seed.sendWeekday ?? 1,
-        seed.timeZone ?? 'UTC',
-      ),
-    );
-  }
-  for (let start = 0; start < statements.length; start += 200)
-    await env.DB.batch(statements.slice(start, start + 200));
-  return ids;
+export async function seedSubscribers(count: number, seed: Partial<Subscriber> = {}): Promise<string[]> {
+  const subscribers = Array.from({ length: count }, () => makeSubscriber({ digestSize: 5, ...seed }));
+  await insertSubscribers(env.DB, subscribers);
+  return subscribers.map((subscriber) => subscriber.id);
 }
 
-export async function seedPaper(overrides: {
-  id?: string;
-  title?: string;
-  ingestedAt: string;
-  upvotes?: number;
-  categories?: string[];
-}): Promise<string> {
-  const id = overrides.id ?? `2611.${String(10000 + counter++).slice(-5)}`;
-  await env.DB.prepare(
-    `INSERT INTO papers (id, version, title, abstract, authors, categories, primary_category, abs_url, pdf_url,
-       upvotes, sources, published_at, ingested_at, refreshed_at)
-     VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, '["arxiv"]', ?, ?, ?)`,
-  )
-    .bind(
-      id,
-      overrides.title ?? `Diffusion models for sparse attention ${id}`,
-      'We study diffusion models and attention in large language models.',
-      JSON.stringify(['Ada Lovelace', 'Alan Turing']),
-      JSON.stringify(overrides.categories ?? ['cs.LG']),
-      (overrides.categories ?? ['cs.LG'])[0],
-      `https://arxiv.org/abs/${id}`,
-      `https://arxiv.org/pdf/${id}`,
-      overrides.upvotes ?? 10,
-      overrides.ingestedAt,
-      overrides.ingestedAt,
-      overrides.ingestedAt,
-    )
-    .run();
+let paperCounter = 0;
+
+/** A candidate paper about diffusion models, first ingested at `ingestedAt`. */
+export async function seedPaper(overrides: Partial<Paper> & { ingestedAt: string }): Promise<string> {
+  const id = overrides.id ?? `2611.${String(10000 + paperCounter++).slice(-5)}`;
+  const categories = overrides.categories ?? ['cs.LG'];
+  const paper = makePaper({
+    id,
+    title: `Diffusion models for sparse attention ${id}`,
+    abstract: 'We study diffusion models and attention in large language models.',
+    authors: ['Ada Lovelace', 'Alan Turing'],
+    categories,
+    primaryCategory: categories[0] ?? null,
+    links: {
+      abs: `https://arxiv.org/abs/${id}`,
+      pdf: `https://arxiv.org/pdf/${id}`,
+      hf: null,
+      code: null,
+      project: null,
+    },
+    upvotes: 10,
+    sources: ['arxiv'],
+    publishedAt: overrides.ingestedAt,
+    refreshedAt: overrides.ingestedAt,
+    ...overrides,
+  });
+  await insertPapers(env.DB, [paper]);
   return id;
 }
 
@@ -183,7 +127,9 @@ export async function deliver(
   attempts = 1,
   queue = SEND_QUEUE,
 ): Promise<QueueRun> {
-  const batch = createMessageBatch(queue, [{ id: `msg-${unique()}`, timestamp: new Date(), attempts, body }]);
+  const batch = createMessageBatch(queue, [
+    { id: `msg-${uniqueSuffix()}`, timestamp: new Date(), attempts, body },
+  ]);
   const delays: number[] = [];
   const observed: MessageBatch<unknown> = {
     queue: batch.queue,
@@ -321,35 +267,19 @@ export function fakeResend(steps: Step[] = []) {
   return { requests, delivered };
 }
 
-export interface DeliveryRowView {
-  id: string;
-  edition_id: string;
-  subscriber_id: string;
-  period_key: string;
-  status: string;
-  subject: string | null;
-  paper_ids: string;
-  resend_id: string | null;
-  error: string | null;
-  attempts: number;
-  last_event: string | null;
-  send_key: string | null;
-  enqueued_at: string | null;
-}
-
-export async function deliveriesOf(editionId: string): Promise<DeliveryRowView[]> {
+export async function deliveriesOf(editionId: string): Promise<DeliveryRow[]> {
   const { results } = await env.DB.prepare(
     'SELECT * FROM deliveries WHERE edition_id = ? ORDER BY subscriber_id',
   )
     .bind(editionId)
-    .all<DeliveryRowView>();
+    .all<DeliveryRow>();
   return results;
 }
 
-export async function deliveryOf(subscriberId: string): Promise<DeliveryRowView | null> {
+export async function deliveryOf(subscriberId: string): Promise<DeliveryRow | null> {
   return env.DB.prepare('SELECT * FROM deliveries WHERE subscriber_id = ? ORDER BY queued_at DESC LIMIT 1')
     .bind(subscriberId)
-    .first<DeliveryRowView>();
+    .first<DeliveryRow>();
 }
 
 /** Clears what earlier tests in the same file left (D1 storage is shared within a file). */

@@ -17,7 +17,7 @@ import {
   rankForSubscriber,
 } from '../../src/ranking';
 import { verifyToken } from '../../src/tokens';
-import { makePaper, snapshotPapers } from '../ranking/make-paper';
+import { makePaper, makeSubscriber, seededRandom, snapshotPapers } from '../factories';
 
 const config = parseConfig({
   ...env,
@@ -25,17 +25,8 @@ const config = parseConfig({
 });
 const NASTY = ['&', '<', '>', '"', "'", '&amp;', '<script>', "O'Brien", '"quoted"', '\u00a0', '  spaced  '];
 
-/** Small deterministic PRNG so a failure is reproducible. */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
-  };
-}
-
 function hostilePapers(): Paper[] {
-  const next = random(7);
+  const next = seededRandom(7);
   return snapshotPapers().map((paper, position) => {
     const nasty = NASTY[position % NASTY.length]!;
     return {
@@ -57,33 +48,9 @@ function hostilePapers(): Paper[] {
   });
 }
 
-function subscriber(id: string, fields: Partial<Subscriber> = {}): Subscriber {
-  return {
-    id,
-    email: `reader-${id}@example.org`,
-    status: 'active',
-    interests: 'RLHF, language models',
-    frequency: 'daily',
-    sendHour: 8,
-    sendWeekday: 1,
-    timeZone: 'UTC',
-    digestSize: 10,
-    trendingMix: 0.3,
-    alwaysSend: true,
-    termWeights: {},
-    tokenVersion: 1,
-    createdAt: '2026-11-01T00:00:00.000Z',
-    updatedAt: '2026-11-01T00:00:00.000Z',
-    confirmedAt: '2026-11-01T00:00:00.000Z',
-    unsubscribedAt: null,
-    suppressedAt: null,
-    suppressedReason: null,
-    consentAt: null,
-    consentMethod: 'form',
-    consentIpHash: null,
-    ...fields,
-  };
-}
+/** A subscriber with the given id (the tests vary the rest). */
+const subscriber = (id: string, fields: Partial<Subscriber> = {}): Subscriber =>
+  makeSubscriber({ id, email: `reader-${id}@example.org`, interests: 'RLHF, language models', ...fields });
 
 const INTEREST_POOL = [
   'RLHF',
@@ -104,7 +71,7 @@ describe('fast path equals a full React render', () => {
     const papers = hostilePapers();
     const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
     const index = buildEditionIndex(papers);
-    const next = random(42);
+    const next = seededRandom(42);
     for (let n = 0; n < 40; n++) {
       const interests = INTEREST_POOL.filter(() => next() < 0.3).join(n % 2 ? ', ' : '\n');
       const reader = subscriber(`sub-${n}-${Math.floor(next() * 1e6)}`, {

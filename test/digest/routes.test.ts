@@ -8,9 +8,14 @@ import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
 import { feedUrl, viewInBrowserUrl } from '../../src/links';
+import {
+  insertPapers,
+  insertSentDelivery,
+  insertSubscribers,
+  makeSubscriber,
+  snapshotPapers,
+} from '../factories';
 import { request } from '../helpers/app';
-import { snapshotPapers } from '../ranking/make-paper';
-import { seedPapers, seedSentDelivery, seedSubscriber } from './seed';
 
 const config = parseConfig(env);
 const papers = snapshotPapers().slice(0, 6);
@@ -19,10 +24,12 @@ const bob = { id: 'view-bob', tokenVersion: 1 };
 const path = (url: string) => url.replace(config.PUBLIC_URL, '');
 
 beforeAll(async () => {
-  await seedPapers(papers);
-  await seedSubscriber(alice.id, { interests: 'RLHF' });
-  await seedSubscriber(bob.id);
-  await seedSentDelivery({
+  await insertPapers(env.DB, papers);
+  await insertSubscribers(env.DB, [
+    makeSubscriber({ id: alice.id, interests: 'RLHF' }),
+    makeSubscriber({ id: bob.id, interests: 'language models' }),
+  ]);
+  await insertSentDelivery(env.DB, {
     id: 'del-alice-1',
     editionId: 'ed-1',
     subscriberId: alice.id,
@@ -34,7 +41,7 @@ beforeAll(async () => {
     sentAt: '2026-11-25T08:01:00.000Z',
     subject: '2 new papers: A Common Pitfall & more',
   });
-  await seedSentDelivery({
+  await insertSentDelivery(env.DB, {
     id: 'del-alice-2',
     editionId: 'ed-2',
     subscriberId: alice.id,

@@ -10,9 +10,8 @@ import { getSubscriberById } from '../../src/db/subscribers';
 import { parseConfig } from '../../src/env';
 import { feedbackUrl } from '../../src/links';
 import { buildEditionIndex, profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
-import { seedPapers, seedSubscriber } from '../digest/seed';
+import { insertPapers, insertSubscribers, makeSubscriber, snapshotPapers } from '../factories';
 import { request } from '../helpers/app';
-import { snapshotPapers } from '../ranking/make-paper';
 
 const config = parseConfig(env);
 const papers = snapshotPapers();
@@ -45,8 +44,8 @@ function postVote(link: string, vote?: string, init: { json?: boolean } = {}) {
 }
 
 beforeAll(async () => {
-  await seedPapers(papers);
-  await seedSubscriber(reader.id, { interests: 'language models' });
+  await insertPapers(env.DB, papers);
+  await insertSubscribers(env.DB, [makeSubscriber({ id: reader.id, interests: 'language models' })]);
 });
 
 describe('GET /feedback', () => {
