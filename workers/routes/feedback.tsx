@@ -7,18 +7,12 @@
  * the next digest leans towards liked papers. Browsers get pages; JSON clients get JSON.
  */
 import { type Context, Hono } from 'hono';
-import {
-  getPaperForFeedback,
-  getTermWeightsText,
-  getVote,
-  recordVote,
-  type Vote,
-} from '../../src/db/feedback';
-import type { Paper, Subscriber } from '../../src/domain';
+import { getPaperForFeedback, getVote } from '../../src/db/feedback';
+import type { Paper } from '../../src/domain';
 import { AppError } from '../../src/errors';
+import { castVote, type Vote } from '../../src/feedback/vote';
 import { logEvent } from '../../src/lib/log';
 import { nowIso } from '../../src/lib/time';
-import { applyFeedback } from '../../src/ranking';
 import { subscriberFromToken } from '../../src/subscriptions/access';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import type { HonoEnv } from '../types';
@@ -30,7 +24,6 @@ export const feedbackRoutes = new Hono<HonoEnv>();
 
 const VOTES = { up: 1, down: -1 } as const satisfies Record<string, Vote>;
 type VoteName = keyof typeof VOTES;
-const MAX_ATTEMPTS = 4;
 
 function parseVote(value: unknown, required: boolean): VoteName | null {
   if (value === undefined || value === null || value === '') {
@@ -146,7 +139,7 @@ feedbackRoutes.post('/feedback', async (c) => {
   const token = typeof rawToken === 'string' ? rawToken : undefined;
   const vote = parseVote(c.req.query('vote') ?? submission.fields.vote, true)!;
   const { subscriber, paper } = await voteContext(c, token);
-  const { changed, previous } = await castVote(c, subscriber, paper, VOTES[vote]);
+  const { changed, previous } = await castVote(c.var.app.db, subscriber.id, paper, VOTES[vote], nowIso());
   logEvent('feedback_vote', { subscriberId: subscriber.id, paperId: paper.id, vote, changed });
 
   if (submission.format === 'json') {
@@ -179,48 +172,3 @@ feedbackRoutes.post('/feedback', async (c) => {
     </Layout>,
   );
 });
-
-/** Records the vote and its learning; retries when a concurrent vote changed the weights. */
-async function castVote(
-  c: Ctx,
-  subscriber: Subscriber,
-  paper: Paper,
-  vote: Vote,
-): Promise<{ changed: boolean; previous: Vote | null }> {
-  const { db } = c.var.app;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const [previous, weightsText] = await Promise.all([
-      getVote(db, subscriber.id, paper.id),
-      getTermWeightsText(db, subscriber.id),
-    ]);
-    if (weightsText === null) {
-      throw new AppError(
-        410,
-        'link_revoked',
-        'This feedback link no longer works: the subscription does not exist any more.',
-      );
-    }
-    if (previous === vote) return { changed: false, previous };
-    let current: Record<string, number>;
-    try {
-      current = JSON.parse(weightsText) as Record<string, number>;
-    } catch {
-      current = {};
-    }
-    const next = applyFeedback(current, paper, vote, previous);
-    const written = await recordVote(db, {
-      subscriberId: subscriber.id,
-      paperId: paper.id,
-      vote,
-      previousWeights: weightsText,
-      nextWeights: next,
-      now: nowIso(),
-    });
-    if (written) return { changed: true, previous };
-  }
-  throw new AppError(
-    503,
-    'busy',
-    'Your vote could not be saved because of a conflicting update. Please try again.',
-  );
-}
