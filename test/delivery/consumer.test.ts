@@ -8,7 +8,9 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
+import { idempotencyKey } from '../../src/delivery/request';
 import { adminRequest } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
 import {
   DEAD_LETTER_QUEUE,
   deliver,
@@ -339,5 +341,70 @@ describe('duplicates and concurrency', () => {
     await deliver(testEnv, message, 2);
     expect(resend.delivered).toHaveLength(3);
     expect(new Set(resend.delivered.map((email) => email.to)).size).toBe(3);
+  });
+});
+
+describe('replays and races', () => {
+  it('marks a replay answered 409 invalid_idempotent_request as sent, and never sends it again', async () => {
+    const resend = fakeResend(['accept-then-drop']);
+    const { env: testEnv, message, editionId, people } = await planEdition(2);
+    expect((await deliver(testEnv, message)).acked).toBe(false);
+    expect(resend.delivered).toHaveLength(2);
+    // The replay's body differs from what Resend stored under the key (a link changed),
+    // so Resend refuses it with 409: the first request got through.
+    await env.DB.prepare('UPDATE subscribers SET token_version = token_version + 1 WHERE id = ?')
+      .bind(people[0]!.id)
+      .run();
+    expect(await deliver(testEnv, message, 2)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(2);
+    expect(resend.requests[1]!.key).toBe(resend.requests[0]!.key);
+    const rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['sent', 'sent']);
+    expect(rows[0]!.error).toContain('accepted by an earlier attempt');
+    // Settled: another delivery of the message sends nothing.
+    await deliver(testEnv, message, 3);
+    expect(resend.requests).toHaveLength(2);
+    expect(resend.delivered).toHaveLength(2);
+  });
+
+  it('re-keys a partial claim so the Idempotency-Key names exactly the rows it sends', async () => {
+    const resend = fakeResend();
+    const { env: testEnv, message, editionId } = await planEdition(3);
+    const [stolen] = await deliveriesOf(editionId);
+    let claim: unknown[] | null = null;
+    // Another consumer claims one of the rows just before this one's claim statement runs.
+    const spy = spyD1(env.DB, async (sql, params) => {
+      if (claim === null && sql.includes("SET status = 'sending', send_key")) {
+        claim = params;
+        await env.DB.prepare(
+          `UPDATE deliveries SET status = 'sending', send_key = 'other-consumer-key' WHERE id = ?`,
+        )
+          .bind(stolen!.id)
+          .run();
+      }
+    });
+    await deliver({ ...testEnv, DB: spy.db }, message);
+    expect(claim).not.toBeNull();
+    const [wideKey, claimedAt] = claim as unknown as [string, string];
+    expect(resend.requests).toHaveLength(1);
+    const sentIds = resend.requests[0]!.emails.map(
+      (email) => email.tags!.find((tag) => tag.name === 'delivery')!.value,
+    );
+    expect(sentIds).toHaveLength(2);
+    expect(sentIds).not.toContain(stolen!.id);
+    const narrow = await idempotencyKey(editionId, sentIds, claimedAt);
+    expect(resend.requests[0]!.key).toBe(narrow);
+    expect(narrow).not.toBe(wideKey);
+    const rows = await deliveriesOf(editionId);
+    expect(rows.find((row) => row.id === stolen!.id)).toMatchObject({
+      status: 'sending',
+      send_key: 'other-consumer-key',
+    });
+    expect(
+      rows
+        .filter((row) => row.status === 'sent')
+        .map((row) => row.id)
+        .sort(),
+    ).toEqual(sentIds.sort());
   });
 });

@@ -1,0 +1,92 @@
+/**
+ * How every answer Resend documents is classified, one row per error: the class decides
+ * whether a claimed group is replayed (same key), marked sent, failed, or parked for a
+ * quota reset, so a wrong row here is either a lost digest or a duplicate one.
+ */
+import { describe, expect, it } from 'vitest';
+import { classifyResendError, type SendResult } from '../../src/delivery/transport';
+
+const error = (statusCode: number | null, name: string, message = `${name} message`) => ({
+  statusCode,
+  name,
+  message,
+});
+
+describe('classifyResendError', () => {
+  const table: [
+    string,
+    ReturnType<typeof error>,
+    Record<string, string> | null,
+    SendResult['kind'],
+    object?,
+  ][] = [
+    // An earlier attempt with this key reached Resend (different body): treat as sent, never resend.
+    [
+      '409 invalid_idempotent_request',
+      error(409, 'invalid_idempotent_request'),
+      null,
+      'idempotency_conflict',
+    ],
+    // The first request with this key is still in flight: retry the same key later.
+    ['409 concurrent_idempotent_requests', error(409, 'concurrent_idempotent_requests'), null, 'retryable'],
+    ['429 daily quota', error(429, 'daily_quota_exceeded'), null, 'quota_exceeded', { period: 'daily' }],
+    [
+      '429 monthly quota',
+      error(429, 'monthly_quota_exceeded'),
+      null,
+      'quota_exceeded',
+      { period: 'monthly' },
+    ],
+    [
+      '429 rate limit with retry-after',
+      error(429, 'rate_limit_exceeded'),
+      { 'retry-after': '3', 'ratelimit-reset': '1' },
+      'rate_limited',
+      { retryAfterSeconds: 3 },
+    ],
+    [
+      '429 rate limit with only ratelimit-reset',
+      error(429, 'rate_limit_exceeded'),
+      { 'ratelimit-reset': '2' },
+      'rate_limited',
+      { retryAfterSeconds: 2 },
+    ],
+    [
+      '429 without headers',
+      error(429, 'rate_limit_exceeded'),
+      null,
+      'rate_limited',
+      { retryAfterSeconds: 1 },
+    ],
+    // Key problems fail every email alike and an operator can fix them: keep retrying.
+    ['401 missing_api_key', error(401, 'missing_api_key'), null, 'retryable'],
+    ['401 restricted_api_key', error(401, 'restricted_api_key'), null, 'retryable'],
+    ['403 invalid_api_key', error(403, 'invalid_api_key'), null, 'retryable'],
+    // A 403 about the request itself (unverified domain, test-mode recipient) will not change.
+    ['403 validation_error', error(403, 'validation_error'), null, 'rejected', { status: 403 }],
+    ['422 validation_error', error(422, 'validation_error'), null, 'rejected', { status: 422 }],
+    ['422 invalid_from_address', error(422, 'invalid_from_address'), null, 'rejected'],
+    ['400 invalid_idempotency_key', error(400, 'invalid_idempotency_key'), null, 'rejected'],
+    ['451 security_error', error(451, 'security_error'), null, 'rejected'],
+    ['500 internal_server_error', error(500, 'internal_server_error'), null, 'retryable', { status: 500 }],
+    ['502 application_error', error(502, 'application_error'), null, 'retryable', { status: 502 }],
+    ['503 without a body', error(503, 'application_error'), null, 'retryable'],
+    // The SDK reports network failures and timeouts without a status.
+    ['network error', error(null, 'application_error'), null, 'retryable', { status: null }],
+  ];
+
+  it.each(table)('%s', (_label, input, headers, kind, fields) => {
+    const result = classifyResendError(input, headers);
+    expect(result.kind).toBe(kind);
+    if (fields) expect(result).toMatchObject(fields);
+  });
+
+  it('keeps Resend’s message for operators', () => {
+    expect(classifyResendError(error(422, 'validation_error', 'Invalid `to` field.'), null)).toEqual({
+      kind: 'rejected',
+      status: 422,
+      name: 'validation_error',
+      message: 'Invalid `to` field.',
+    });
+  });
+});
