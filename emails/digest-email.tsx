@@ -7,12 +7,14 @@
  * delivery pipeline does not
  * render this per subscriber: it renders the layout and every card once per edition and
  * assembles each email from those pieces (src/digest), byte-identical to rendering this
- * component with the same props, which the tests check.
+ * component with the same props, which the tests check. Layout is React Email's tables
+ * (Html, Body, Container, Section); text and links are plain elements with only the
+ * inline styles clients need, because every byte is sent a hundred times per request.
  */
-import { Body, Container, Head, Html, Link, Section, Text } from '@react-email/components';
+import { Body, Container, Head, Html, Section } from '@react-email/components';
 import { PaperCard, type PaperCardProps } from './_components/paper-card';
 import { Preheader } from './_components/preheader';
-import { colors, darkModeCss, fontStack } from './_components/theme';
+import { colors, digestCss, fontStack } from './_components/theme';
 
 export interface DigestEmailProps {
   /** "Thursday, 26 November 2026" */
@@ -43,19 +45,14 @@ const styles = {
     padding: '0 12px',
     wordBreak: 'break-word',
   },
-  brand: {
-    color: colors.accent,
-    fontSize: '14px',
-    fontWeight: 700,
-    letterSpacing: '0.04em',
-    margin: '0 0 4px',
-  },
+  brand: { fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: '0 0 4px' },
+  brandLink: { color: colors.accent, textDecoration: 'none' },
   heading: { color: colors.text, fontSize: '22px', lineHeight: '1.3', fontWeight: 700, margin: '0 0 4px' },
   sub: { color: colors.muted, fontSize: '14px', lineHeight: '1.5', margin: '0 0 16px' },
   header: { padding: '4px 4px 0' },
   footer: { padding: '8px 4px 0' },
   small: { color: colors.muted, fontSize: '12px', lineHeight: '1.55', margin: '0 0 8px' },
-  link: { color: colors.accent, textDecoration: 'underline' },
+  link: { color: colors.accent },
 } as const;
 
 /**
@@ -81,31 +78,26 @@ export function DigestEmail(props: DigestEmailProps) {
         <title>{`${props.senderName}: ${props.editionLabel}`}</title>
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
-        <style>{darkModeCss}</style>
+        <style>{digestCss}</style>
       </Head>
-      <Body className="pd-page" style={styles.body}>
+      <Body className="pd-p" style={styles.body}>
         <Preheader text={props.preheader} />
         <Container style={styles.container}>
           <Section style={styles.header}>
-            <Text style={styles.brand}>
-              <Link
-                className="pd-link"
-                href={props.siteUrl}
-                style={{ color: colors.accent, textDecoration: 'none' }}
-              >
+            <p style={styles.brand}>
+              <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
                 {props.senderName}
-              </Link>
-            </Text>
-            <Text className="pd-text" style={styles.heading}>
+              </a>
+            </p>
+            <p className="pd-t" style={styles.heading}>
               {props.editionLabel}
-            </Text>
-            <Text className="pd-muted" style={styles.sub}>
-              {props.countLabel}
-              {' · '}
-              <Link className="pd-link" href={props.viewInBrowserUrl} style={styles.link}>
+            </p>
+            <p className="pd-m" style={styles.sub}>
+              {`${props.countLabel} · `}
+              <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
                 View in browser
-              </Link>
-            </Text>
+              </a>
+            </p>
           </Section>
           {props.papers.map((paper, position) => (
             // Cards may repeat a title; position keeps keys unique without changing the markup.
@@ -113,30 +105,29 @@ export function DigestEmail(props: DigestEmailProps) {
             <PaperCard key={position} {...paper} />
           ))}
           <Section style={styles.footer}>
-            <Text className="pd-muted" style={styles.small}>
-              You are receiving this because {props.recipientEmail} subscribed to {props.senderName}. Your
-              interests: {props.interestsLabel}
-            </Text>
-            <Text className="pd-muted" style={styles.small}>
-              <Link className="pd-link" href={props.preferencesUrl} style={styles.link}>
+            <p className="pd-m" style={styles.small}>
+              {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
+            </p>
+            <p className="pd-m" style={styles.small}>
+              <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
                 Change interests and schedule
-              </Link>
+              </a>
               {' · '}
-              <Link className="pd-link" href={props.unsubscribeUrl} style={styles.link}>
+              <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
                 Unsubscribe
-              </Link>
+              </a>
               {' · '}
-              <Link className="pd-link" href={props.viewInBrowserUrl} style={styles.link}>
+              <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
                 View in browser
-              </Link>
+              </a>
               {' · '}
-              <Link className="pd-link" href={props.feedUrl} style={styles.link}>
+              <a className="pd-l" href={props.feedUrl} style={styles.link}>
                 Private Atom feed
-              </Link>
-            </Text>
-            <Text className="pd-muted" style={styles.small}>
+              </a>
+            </p>
+            <p className="pd-m" style={styles.small}>
               {senderIdentity(props.senderName, props.postalAddress)}
-            </Text>
+            </p>
           </Section>
         </Container>
       </Body>
@@ -151,8 +142,8 @@ const sampleLinks = (id: string) => [
   { label: 'Hugging Face', href: `https://huggingface.co/papers/${id}` },
 ];
 const sampleVotes = (id: string) => ({
-  upUrl: `http://localhost:8787/feedback?token=preview-${id}&vote=up`,
-  downUrl: `http://localhost:8787/feedback?token=preview-${id}&vote=down`,
+  upUrl: `http://localhost:8787/feedback?token=preview&paper=${id}&vote=up`,
+  downUrl: `http://localhost:8787/feedback?token=preview&paper=${id}&vote=down`,
 });
 
 DigestEmail.PreviewProps = {

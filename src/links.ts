@@ -6,9 +6,14 @@
  * stop working while the subscriber is not active. Confirmation links expire with the
  * pending sign-up and name the request whose settings they apply. Links that can hand
  * over an account's data (export, erase) are only ever mailed on request and expire soon.
+ *
+ * A digest's own links (view in browser, 👍/👎 on each paper) share one short token per
+ * delivered digest (see `signDigestToken`); the paper and the vote are plain parameters.
+ * A subscriber's own links (unsubscribe, preferences, feed) do not depend on the digest,
+ * so they are computed once per subscriber and token version and remembered (bounded).
  */
 import type { Config } from './env';
-import { signToken, type TokenPurpose } from './tokens';
+import { signDigestToken, signToken, type TokenPurpose } from './tokens';
 
 export const CONFIRM_TTL_DAYS = 7;
 /** Lifetime of the mailed "download my data" and "delete my data" links. */
@@ -72,24 +77,106 @@ export function preferencesUrl(config: Config, subscriber: LinkSubject): Promise
   return signedUrl(config, '/preferences', 'preferences', subscriber);
 }
 
-/** One token per (subscriber, paper); the vote is a plain parameter so 👍 and 👎 share it. */
-export function feedbackUrl(
-  config: Config,
-  subscriber: LinkSubject,
-  paperId: string,
-  vote: 'up' | 'down',
-): Promise<string> {
-  return signedUrl(config, '/feedback', 'feedback', subscriber, { x: paperId, query: { vote } });
+export function feedUrl(config: Config, subscriber: LinkSubject): Promise<string> {
+  return signedUrl(config, '/feed', 'feed', subscriber);
 }
 
-export function viewInBrowserUrl(
+/** Each link's absolute URL up to its token: `https://…/unsubscribe?token=`. */
+export interface LinkBases {
+  unsubscribe: string;
+  preferences: string;
+  feedback: string;
+  view: string;
+  feed: string;
+}
+
+const basesByConfig = new WeakMap<object, LinkBases>();
+
+export function linkBases(config: Pick<Config, 'PUBLIC_URL'>): LinkBases {
+  let bases = basesByConfig.get(config);
+  if (!bases) {
+    // Same resolution as signedUrl (new URL(path, PUBLIC_URL/)); tokens are base64url and
+    // '.', which URLSearchParams leaves as they are.
+    const base = (path: string) => `${new URL(path, `${config.PUBLIC_URL}/`).toString()}?token=`;
+    bases = {
+      unsubscribe: base('/unsubscribe'),
+      preferences: base('/preferences'),
+      feedback: base('/feedback'),
+      view: base('/digest'),
+      feed: base('/feed'),
+    };
+    basesByConfig.set(config, bases);
+  }
+  return bases;
+}
+
+/** What follows a digest token in a 👍/👎 link: the paper and the vote, plain. */
+export function feedbackQuery(paperId: string, vote: 'up' | 'down'): string {
+  return `&paper=${encodeURIComponent(paperId)}&vote=${vote}`;
+}
+
+/** The token of one delivered digest (its view and 👍/👎 links). */
+export function digestToken(config: Config, subscriber: LinkSubject, deliveryId: string): Promise<string> {
+  return signDigestToken(config.TOKEN_SECRET, deliveryId, subscriber.tokenVersion);
+}
+
+export async function viewInBrowserUrl(
   config: Config,
   subscriber: LinkSubject,
   deliveryId: string,
 ): Promise<string> {
-  return signedUrl(config, '/digest', 'view', subscriber, { x: deliveryId });
+  return linkBases(config).view + (await digestToken(config, subscriber, deliveryId));
 }
 
-export function feedUrl(config: Config, subscriber: LinkSubject): Promise<string> {
-  return signedUrl(config, '/feed', 'feed', subscriber);
+export async function feedbackUrl(
+  config: Config,
+  subscriber: LinkSubject,
+  deliveryId: string,
+  paperId: string,
+  vote: 'up' | 'down',
+): Promise<string> {
+  return (
+    linkBases(config).feedback +
+    (await digestToken(config, subscriber, deliveryId)) +
+    feedbackQuery(paperId, vote)
+  );
+}
+
+export interface SubscriberLinks {
+  unsubscribe: string;
+  preferences: string;
+  feed: string;
+}
+
+/** Subscribers whose own links are remembered, per config (≈ 0.6 KB each). */
+const SUBSCRIBER_LINKS_CACHED = 2_000;
+const linksByConfig = new WeakMap<object, Map<string, Promise<SubscriberLinks>>>();
+
+/**
+ * A subscriber's own links, signed once per (subscriber, token version) and remembered in
+ * a small LRU, so a digest's footer and its List-Unsubscribe header, or a subscriber met
+ * again in the same isolate, do not sign them again.
+ */
+export function subscriberLinks(config: Config, subscriber: LinkSubject): Promise<SubscriberLinks> {
+  let cache = linksByConfig.get(config);
+  if (!cache) {
+    cache = new Map();
+    linksByConfig.set(config, cache);
+  }
+  const key = `${subscriber.tokenVersion}:${subscriber.id}`;
+  let links = cache.get(key);
+  if (links) {
+    cache.delete(key); // re-inserted below: most recently used last
+  } else {
+    const { id, tokenVersion } = subscriber;
+    links = Promise.all([
+      unsubscribeUrl(config, { id, tokenVersion }),
+      preferencesUrl(config, { id, tokenVersion }),
+      feedUrl(config, { id, tokenVersion }),
+    ]).then(([unsubscribe, preferences, feed]) => ({ unsubscribe, preferences, feed }));
+    links.catch(() => cache.delete(key));
+  }
+  cache.set(key, links);
+  if (cache.size > SUBSCRIBER_LINKS_CACHED) cache.delete(cache.keys().next().value!);
+  return links;
 }

@@ -87,3 +87,55 @@ function hasClaimTypes(claims: unknown): claims is TokenClaims {
     (x === undefined || typeof x === 'string')
   );
 }
+
+/**
+ * Digest tokens: ONE token per delivered digest, i.e. per (subscriber, edition), shared by
+ * its "view in browser" link and every 👍/👎 in it (the paper is a plain parameter and the
+ * vote route checks it was in that digest). A digest carries it ~30 times, so it is short:
+ * `<delivery id>.<token version>.<MAC>`, the MAC being HMAC-SHA256 over a domain-separated
+ * message, truncated to 128 bits (RFC 2104 §5: still far beyond guessing). The subscriber
+ * is the delivery's; the version makes the link die with every other one when the
+ * subscriber's token_version is bumped. Tokens of the JSON format above never contain two
+ * dots, so the two formats cannot be confused, and the MAC inputs cannot collide (a JSON
+ * token MACs base64url text, which has no ':').
+ */
+const DIGEST_MAC_BYTES = 16;
+const DELIVERY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function digestMacInput(deliveryId: string, version: number): string {
+  return `digest:${deliveryId}.${version}`;
+}
+
+async function digestMac(secret: string, deliveryId: string, version: number): Promise<string> {
+  const mac = await hmacSha256(secret, digestMacInput(deliveryId, version));
+  return base64UrlEncode(mac.subarray(0, DIGEST_MAC_BYTES));
+}
+
+export async function signDigestToken(secret: string, deliveryId: string, version: number): Promise<string> {
+  if (!DELIVERY_ID.test(deliveryId)) throw new Error(`digest token: unusable delivery id ${deliveryId}`);
+  return `${deliveryId}.${version}.${await digestMac(secret, deliveryId, version)}`;
+}
+
+export type DigestTokenCheck =
+  | { ok: true; deliveryId: string; version: number }
+  | { ok: false; reason: 'malformed' | 'bad_signature' };
+
+/** Whether a token has the digest-token shape (three dot-separated parts). */
+export const isDigestToken = (token: string | null | undefined): boolean =>
+  typeof token === 'string' && token.split('.').length === 3;
+
+/** Verifies a digest token; the caller checks the version against the delivery's subscriber. */
+export async function verifyDigestToken(
+  secret: string,
+  token: string | undefined | null,
+): Promise<DigestTokenCheck> {
+  if (!token || token.length > 256) return { ok: false, reason: 'malformed' };
+  const [deliveryId, versionText, mac, extra] = token.split('.');
+  if (!deliveryId || !versionText || !mac || extra !== undefined) return { ok: false, reason: 'malformed' };
+  if (!DELIVERY_ID.test(deliveryId) || !/^\d{1,9}$/.test(versionText))
+    return { ok: false, reason: 'malformed' };
+  const version = Number(versionText);
+  const expected = await digestMac(secret, deliveryId, version);
+  if (!constantTimeEqual(mac, expected)) return { ok: false, reason: 'bad_signature' };
+  return { ok: true, deliveryId, version };
+}

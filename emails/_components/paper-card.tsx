@@ -4,8 +4,13 @@
  * A card depends only on the paper and three per-subscriber strings (why, up and down
  * URLs) and renders the same wherever it sits, which is what lets the digest pipeline
  * render each card once per edition and reuse it for every subscriber.
+ *
+ * The markup is lean on purpose: a digest holds up to 50 cards and is encoded and sent
+ * a hundred times per Resend request. The card is a table (React Email's Section), as
+ * every client lays out; inside it plain paragraphs and links carry only the inline
+ * styles clients need (colour, size, spacing), and short classes for dark mode.
  */
-import { Link, Section, Text } from '@react-email/components';
+import { Section } from '@react-email/components';
 import { Fragment } from 'react';
 import { colors } from './theme';
 
@@ -37,7 +42,7 @@ const styles = {
   meta: { color: colors.muted, fontSize: '13px', lineHeight: '1.45', margin: '0 0 2px' },
   summary: { color: colors.text, fontSize: '15px', lineHeight: '1.5', margin: '8px 0' },
   links: { fontSize: '13px', lineHeight: '1.5', margin: '0 0 4px' },
-  link: { color: colors.accent, textDecoration: 'underline' },
+  link: { color: colors.accent },
   why: { color: colors.why, fontSize: '13px', lineHeight: '1.45', margin: '0 0 8px' },
   feedback: { fontSize: '14px', lineHeight: '1.5', margin: 0 },
   vote: { color: colors.accent, textDecoration: 'none' },
@@ -45,49 +50,46 @@ const styles = {
 
 export function PaperCard(props: PaperCardProps) {
   return (
-    <Section className="pd-card" style={styles.card}>
-      <Text style={styles.title}>
-        <Link className="pd-text" href={props.url} style={styles.titleLink}>
+    <Section className="pd-c" style={styles.card}>
+      <p style={styles.title}>
+        <a className="pd-t" href={props.url} style={styles.titleLink}>
           {props.title}
-        </Link>
-      </Text>
-      {props.authors ? (
-        <Text className="pd-muted" style={styles.meta}>
-          {props.authors}
-        </Text>
-      ) : null}
-      {props.stats ? (
-        <Text className="pd-muted" style={styles.meta}>
-          {props.stats}
-        </Text>
+        </a>
+      </p>
+      {props.authors || props.stats ? (
+        <p className="pd-m" style={styles.meta}>
+          {props.authors || null}
+          {props.authors && props.stats ? <br /> : null}
+          {props.stats || null}
+        </p>
       ) : null}
       {props.summary ? (
-        <Text className="pd-text" style={styles.summary}>
+        <p className="pd-t" style={styles.summary}>
           {props.summary}
-        </Text>
+        </p>
       ) : null}
-      <Text style={styles.links}>
+      <p style={styles.links}>
         {props.links.map((link, position) => (
           <Fragment key={link.label}>
             {position > 0 ? ' · ' : null}
-            <Link className="pd-link" href={link.href} style={styles.link}>
+            <a className="pd-l" href={link.href} style={styles.link}>
               {link.label}
-            </Link>
+            </a>
           </Fragment>
         ))}
-      </Text>
-      <Text className="pd-why" style={styles.why}>
-        Why: {props.why}
-      </Text>
-      <Text style={styles.feedback}>
-        <Link className="pd-link" href={props.upUrl} style={styles.vote} title="More papers like this">
+      </p>
+      <p className="pd-w" style={styles.why}>
+        {`Why: ${props.why}`}
+      </p>
+      <p style={styles.feedback}>
+        <a className="pd-l" href={props.upUrl} style={styles.vote}>
           👍 More like this
-        </Link>
+        </a>
         {'   '}
-        <Link className="pd-link" href={props.downUrl} style={styles.vote} title="Fewer papers like this">
+        <a className="pd-l" href={props.downUrl} style={styles.vote}>
           👎 Less like this
-        </Link>
-      </Text>
+        </a>
+      </p>
     </Section>
   );
 }

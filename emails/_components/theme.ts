@@ -1,6 +1,6 @@
 /**
  * Colours, type and spacing shared by the digest's parts. Inline styles are the light
- * theme every client understands; the `darkModeCss` classes repaint it where a client
+ * theme every client understands; the `digestCss` classes repaint it where a client
  * honours prefers-color-scheme (Apple Mail, iOS, Outlook.com via [data-ogsc]), and the
  * light palette is chosen to stay readable when Gmail inverts it instead. System fonts
  * only: remote fonts are blocked or slow in most mail clients.
@@ -18,20 +18,26 @@ export const colors = {
   why: '#0f5132',
 } as const;
 
-export const darkModeCss = `
+/**
+ * The digest's one style block: a font fallback for Outlook on Windows (its Word engine
+ * does not inherit font-family into nested tables, and falls back to Times), then the
+ * dark-mode classes. Class names are short because every card repeats them.
+ */
+export const digestCss = `
+td, p, a { font-family: ${fontStack}; }
 :root { color-scheme: light dark; supported-color-schemes: light dark; }
 @media (prefers-color-scheme: dark) {
-  .pd-page { background-color: #131316 !important; }
-  .pd-card { background-color: #1c1c21 !important; border-color: #33333b !important; }
-  .pd-text { color: #ececf1 !important; }
-  .pd-muted { color: #a4a4b3 !important; }
-  .pd-link { color: #a5a1ff !important; }
-  .pd-why { color: #7ddc9b !important; }
+  .pd-p { background-color: #131316 !important; }
+  .pd-c { background-color: #1c1c21 !important; border-color: #33333b !important; }
+  .pd-t { color: #ececf1 !important; }
+  .pd-m { color: #a4a4b3 !important; }
+  .pd-l { color: #a5a1ff !important; }
+  .pd-w { color: #7ddc9b !important; }
 }
-[data-ogsc] .pd-page { background-color: #131316 !important; }
-[data-ogsc] .pd-card { background-color: #1c1c21 !important; }
-[data-ogsc] .pd-text { color: #ececf1 !important; }
-[data-ogsc] .pd-muted { color: #a4a4b3 !important; }
-[data-ogsc] .pd-link { color: #a5a1ff !important; }
-[data-ogsc] .pd-why { color: #7ddc9b !important; }
+[data-ogsc] .pd-p { background-color: #131316 !important; }
+[data-ogsc] .pd-c { background-color: #1c1c21 !important; }
+[data-ogsc] .pd-t { color: #ececf1 !important; }
+[data-ogsc] .pd-m { color: #a4a4b3 !important; }
+[data-ogsc] .pd-l { color: #a5a1ff !important; }
+[data-ogsc] .pd-w { color: #7ddc9b !important; }
 `;

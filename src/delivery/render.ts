@@ -8,7 +8,7 @@ import { type Edition, getEdition, getEditionPapers } from '../db/editions';
 import { assembleDigest, type PreparedEdition, prepareEdition } from '../digest';
 import type { Paper, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
-import { unsubscribeUrl } from '../links';
+import { subscriberLinks } from '../links';
 import { buildEditionIndex, type EditionIndex, type RankedPaper } from '../ranking';
 import type { OutgoingEmail } from './transport';
 
@@ -70,7 +70,8 @@ export async function renderEmail(
   ranked: RankedPaper[],
 ): Promise<OutgoingEmail> {
   const digest = await assembleDigest(context.prepared, config, { subscriber, deliveryId }, ranked);
-  const unsubscribe = await unsubscribeUrl(config, subscriber);
+  // Signed once per subscriber and remembered: the footer link above used the same one.
+  const { unsubscribe } = await subscriberLinks(config, subscriber);
   return {
     from: config.MAIL_FROM,
     to: subscriber.email,

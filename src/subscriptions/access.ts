@@ -57,7 +57,20 @@ export async function subscriberFromToken(
       `This ${what} is not valid. Check that you opened the whole link from the email (some mail apps break long links across lines).`,
     );
   }
-  const found = await getSubscriberForLink(app.db, check.claims.s);
+  return subscriberForClaims(app, check.claims, purpose);
+}
+
+/**
+ * The checks that need the database, for claims a link proved (a verified JSON token, or
+ * a digest token whose delivery names the subscriber; see src/digest/access.ts).
+ */
+export async function subscriberForClaims(
+  app: AppContext,
+  verified: TokenClaims,
+  purpose: TokenPurpose,
+): Promise<{ subscriber: Subscriber; claims: TokenClaims }> {
+  const what = WHAT[purpose];
+  const found = await getSubscriberForLink(app.db, verified.s);
   if (!found) {
     throw new AppError(
       410,
@@ -68,10 +81,10 @@ export async function subscriberFromToken(
   const { subscriber, alias } = found;
   // A merged-away id's links live on with the version it had, until the survivor's changes.
   const current = alias
-    ? check.claims.v === alias.tokenVersion && subscriber.tokenVersion === alias.subscriberTokenVersion
-    : check.claims.v === subscriber.tokenVersion;
+    ? verified.v === alias.tokenVersion && subscriber.tokenVersion === alias.subscriberTokenVersion
+    : verified.v === subscriber.tokenVersion;
   // The subscriber's current version from here on, so later version checks see the same row.
-  const claims: TokenClaims = { ...check.claims, v: current ? subscriber.tokenVersion : check.claims.v };
+  const claims: TokenClaims = { ...verified, v: current ? subscriber.tokenVersion : verified.v };
   if (purpose === 'confirm' && subscriber.status === 'active') {
     // A double click, or the older of two confirmation emails: the subscription is active.
     return { subscriber, claims };

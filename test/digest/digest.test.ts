@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
+import { assembleDigest, fallbackRenders, prepareEdition, renderDigestReference } from '../../src/digest';
 import { subjectFor } from '../../src/digest/format';
 import type { Paper, Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
@@ -16,7 +16,7 @@ import {
   type RankedPaper,
   rankForSubscriber,
 } from '../../src/ranking';
-import { verifyToken } from '../../src/tokens';
+import { verifyDigestToken, verifyToken } from '../../src/tokens';
 import { makePaper, makeSubscriber, seededRandom, snapshotPapers } from '../factories';
 
 const config = parseConfig({
@@ -70,6 +70,11 @@ describe('fast path equals a full React render', () => {
   it('for many random subscribers, including hostile characters', async () => {
     const papers = hostilePapers();
     const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    // Every card came from a shape template: React rendered the shapes and the layout, once each.
+    expect(prepared.stats.cardsViaReact).toBe(0);
+    expect(prepared.stats.reactRenders).toBe(2);
+    expect(prepared.stats.shapes).toBeLessThan(papers.length / 4);
+    const fallbacksBefore = fallbackRenders.count;
     const index = buildEditionIndex(papers);
     const next = seededRandom(42);
     for (let n = 0; n < 40; n++) {
@@ -92,6 +97,8 @@ describe('fast path equals a full React render', () => {
       expect(fast.html).toBe(full.html);
       expect(fast.text).toBe(full.text);
     }
+    // ...and no email left the fast path for a full React render.
+    expect(fallbackRenders.count).toBe(fallbacksBefore);
   });
 
   it('also for a single paper and for an empty list', async () => {
@@ -139,6 +146,8 @@ describe('fast path equals a full React render', () => {
       },
     ];
     const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    // The first five need React (javascript:, title = URL, mailto:, #anchor, spaced href).
+    expect(prepared.stats.cardsViaReact).toBe(5);
     for (const [n, id] of ['plain', 'ünï"cødé\'<&>', crypto.randomUUID()].entries()) {
       const reader = subscriber(id, { tokenVersion: n + 1 });
       const ranked = papers.map((paper, position) => ({
@@ -186,22 +195,32 @@ describe('digest content', () => {
     expect(email.html).not.toMatch(/fonts\.googleapis|@import|<link[^>]+font/);
     expect(email.html).toContain('Ada Lovelace, Alan Turing, Grace Hopper et al.');
     expect(email.html).toContain('▲ 100 upvotes');
-    expect(email.html).toContain('Why: <!-- -->matches “RLHF”');
+    expect(email.html).toContain('Why: matches “RLHF”');
     expect(email.html).toContain('Papers Digest, 1 Example Street &amp; Sons, &quot;Example&quot; City');
     expect(email.html).toContain('ada@example.org');
     for (const label of ['arXiv', 'PDF', 'Code', 'Hugging Face', 'Unsubscribe', 'View in browser']) {
       expect(email.html).toContain(`>${label}</a>`);
     }
-    // Every 👍 link is a signed feedback token for that paper and this subscriber.
+    // Every 👍 link carries the digest's one token and its paper as a plain parameter.
     const upLinks = [...email.text.matchAll(/👍 More like this (\S+)/g)].map((match) => match[1]!);
     expect(upLinks).toHaveLength(20);
+    const tokens = new Set<string>();
     for (const [position, link] of upLinks.entries()) {
       const url = new URL(link);
       expect(url.origin + url.pathname).toBe('https://digest.test/feedback');
       expect(url.searchParams.get('vote')).toBe('up');
-      const check = await verifyToken(config.TOKEN_SECRET, url.searchParams.get('token'), 'feedback');
-      expect(check.ok && check.claims).toMatchObject({ s: 'reader-1', v: 1, x: papers[position]!.id });
+      expect(url.searchParams.get('paper')).toBe(papers[position]!.id);
+      tokens.add(url.searchParams.get('token')!);
     }
+    expect(tokens.size).toBe(1);
+    const check = await verifyDigestToken(config.TOKEN_SECRET, [...tokens][0]);
+    expect(check).toEqual({ ok: true, deliveryId: 'del-9', version: 1 });
+    const view = new URL(/View in browser (\S+)/.exec(email.text)![1]!);
+    expect(view.searchParams.get('token')).toBe([...tokens][0]);
+    const unsubscribe = new URL(/Unsubscribe (\S+)/.exec(email.text)![1]!);
+    expect(
+      await verifyToken(config.TOKEN_SECRET, unsubscribe.searchParams.get('token'), 'unsubscribe'),
+    ).toMatchObject({ ok: true, claims: { s: 'reader-1', v: 1 } });
     expect(email.text).toMatch(/Unsubscribe https:\/\/digest\.test\/unsubscribe\?token=/);
     expect(email.text).toMatch(/View in browser https:\/\/digest\.test\/digest\?token=/);
     expect(email.text).toContain(papers[0]!.title);

@@ -8,6 +8,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
 import { feedUrl, viewInBrowserUrl } from '../../src/links';
+import { signToken } from '../../src/tokens';
 import {
   insertPapers,
   insertSentDelivery,
@@ -72,14 +73,41 @@ describe('GET /digest (view in browser)', () => {
     expect(html).not.toContain('Papers Digest · Papers Digest');
   });
 
-  it('does not show one subscriber’s digest to another', async () => {
-    const response = await request(path(await viewInBrowserUrl(config, bob, 'del-alice-1')), {
+  it('still opens links of the older format in emails already sent, for their own subscriber only', async () => {
+    const legacy = (subscriber: typeof alice, deliveryId: string) =>
+      signToken(config.TOKEN_SECRET, {
+        p: 'view',
+        s: subscriber.id,
+        v: subscriber.tokenVersion,
+        x: deliveryId,
+      });
+    const own = await request(`/digest?token=${await legacy(alice, 'del-alice-1')}`);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain(papers[1]!.title);
+    const other = await request(`/digest?token=${await legacy(bob, 'del-alice-1')}`, {
       headers: { accept: 'application/json' },
     });
-    expect(response.status).toBe(404);
-    expect((await response.json<{ error: { code: string } }>()).error.code).toBe('digest_not_found');
-    const forged = await request('/digest?token=nope', { headers: { accept: 'text/html' } });
+    expect(other.status).toBe(404);
+    expect((await other.json<{ error: { code: string } }>()).error.code).toBe('digest_not_found');
+  });
+
+  it('refuses forged, revoked and unknown digest links', async () => {
+    const link = path(await viewInBrowserUrl(config, alice, 'del-alice-1'));
+    const token = new URL(link, 'https://x').searchParams.get('token')!;
+    expect(token.length).toBeLessThan(70);
+    const forged = await request(`/digest?token=${token.slice(0, -2)}AA`, {
+      headers: { accept: 'text/html' },
+    });
     expect(forged.status).toBe(400);
+    expect((await request('/digest?token=nope', { headers: { accept: 'text/html' } })).status).toBe(400);
+    // Another delivery id under the same MAC is a forgery too.
+    const [, version, mac] = token.split('.');
+    expect((await request(`/digest?token=del-alice-2.${version}.${mac}`)).status).toBe(400);
+    // Links die with the subscriber's token version.
+    const stale = await viewInBrowserUrl(config, { ...alice, tokenVersion: 0 }, 'del-alice-1');
+    expect((await request(path(stale))).status).toBe(410);
+    const unknown = await viewInBrowserUrl(config, alice, 'del-nobody');
+    expect((await request(path(unknown))).status).toBe(410);
   });
 });
 

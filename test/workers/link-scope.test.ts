@@ -106,7 +106,7 @@ describe('links die with the subscription', () => {
       preferences: local(await preferencesUrl(config, subject(row))),
       feed: local(await feedUrl(config, subject(row))),
       view: local(await viewInBrowserUrl(config, subject(row), delivery)),
-      feedback: local(await feedbackUrl(config, subject(row), '2501.00002', 'up')),
+      feedback: local(await feedbackUrl(config, subject(row), delivery, '2501.00002', 'up')),
     };
     for (const [name, link] of Object.entries(links)) {
       expect((await request(link)).status, `${name} before`).toBe(200);
@@ -123,6 +123,7 @@ describe('links die with the subscription', () => {
       (
         await postForm('/feedback', {
           token: new URL(`https://x${links.feedback}`).searchParams.get('token')!,
+          paper: '2501.00002',
           vote: 'down',
         })
       ).status,

@@ -1,15 +1,15 @@
 /** @jsxImportSource hono/jsx */
 /**
  * A subscriber's digests outside their inbox: GET /digest?token= shows one delivered
- * digest in the browser (the "view in browser" link; the token names the delivery), and
- * GET /feed?token= is their private Atom feed of recent digests, for feed readers (built
- * in src/digest/feed.ts). Both are read-only, signed per subscriber, never cached by
- * proxies and never indexed.
+ * digest in the browser (the "view in browser" link, signed with the digest's token; see
+ * src/digest/access.ts), and GET /feed?token= is their private Atom feed of recent
+ * digests, for feed readers (built in src/digest/feed.ts). Both are read-only, signed per
+ * subscriber, never cached by proxies and never indexed.
  */
 import { type Context, Hono } from 'hono';
-import { getDeliveryView } from '../../src/db/digest-views';
 import { getPapersByIds } from '../../src/db/papers';
 import { renderDigestHtml } from '../../src/digest';
+import { openDigestLink } from '../../src/digest/access';
 import { subscriberFeed } from '../../src/digest/feed';
 import { AppError } from '../../src/errors';
 import type { RankedPaper } from '../../src/ranking';
@@ -44,9 +44,8 @@ async function rankedPapers(
 
 digestRoutes.get('/digest', async (c) => {
   privatePage(c);
-  const { subscriber, claims } = await subscriberFromToken(c.var.app, c.req.query('token'), 'view');
-  const delivery = claims.x ? await getDeliveryView(c.var.app.db, claims.x) : null;
-  if (!delivery || delivery.subscriberId !== subscriber.id || !VISIBLE_STATUSES.has(delivery.status)) {
+  const { subscriber, delivery } = await openDigestLink(c.var.app, c.req.query('token'), 'view');
+  if (!delivery || !VISIBLE_STATUSES.has(delivery.status)) {
     throw new AppError(404, 'digest_not_found', 'This digest is not available: it may never have been sent.');
   }
   const ranked = await rankedPapers(c, delivery.items);

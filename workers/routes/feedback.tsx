@@ -1,19 +1,20 @@
 /** @jsxImportSource hono/jsx */
 /**
- * 👍/👎 from the digest. The links are signed per (subscriber, paper); opening one only
- * shows a confirmation page with a button, because mail scanners prefetch every link in a
- * message, and the vote is recorded on POST. A vote upserts the feedback row (a re-vote
+ * 👍/👎 from the digest. A link carries its digest's token and the paper (older links: a
+ * token per paper, see src/feedback/target.ts); opening one only shows a confirmation
+ * page with a button, because mail scanners prefetch every link in a message, and the
+ * vote is recorded on POST. A vote upserts the feedback row (a re-vote
  * overwrites it) and moves the subscriber's learned term weights (Rocchio, bounded), so
  * the next digest leans towards liked papers. Browsers get pages; JSON clients get JSON.
  */
 import { type Context, Hono } from 'hono';
-import { getPaperForFeedback, getVote } from '../../src/db/feedback';
+import { getVote } from '../../src/db/feedback';
 import type { Paper } from '../../src/domain';
 import { AppError } from '../../src/errors';
+import { feedbackTarget } from '../../src/feedback/target';
 import { castVote, type Vote } from '../../src/feedback/vote';
 import { logEvent } from '../../src/lib/log';
 import { nowIso } from '../../src/lib/time';
-import { subscriberFromToken } from '../../src/subscriptions/access';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import type { HonoEnv } from '../types';
 import { Layout } from '../views/layout';
@@ -34,26 +35,6 @@ function parseVote(value: unknown, required: boolean): VoteName | null {
   throw new AppError(400, 'invalid_vote', 'The vote must be "up" (👍) or "down" (👎).');
 }
 
-async function voteContext(c: Ctx, token: string | undefined) {
-  const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'feedback');
-  if (!claims.x) {
-    throw new AppError(
-      400,
-      'invalid_link',
-      'This feedback link does not name a paper. Please use a link from a digest.',
-    );
-  }
-  const paper = await getPaperForFeedback(c.var.app.db, claims.x);
-  if (!paper) {
-    throw new AppError(
-      404,
-      'paper_not_found',
-      'That paper is no longer in our archive, so the vote cannot be recorded.',
-    );
-  }
-  return { subscriber, paper };
-}
-
 const noStore = (c: Ctx) => {
   c.header('Cache-Control', 'no-store');
   c.header('X-Robots-Tag', 'noindex');
@@ -61,10 +42,11 @@ const noStore = (c: Ctx) => {
 
 const voteWords = (vote: VoteName) => (vote === 'up' ? '👍 More like this' : '👎 Less like this');
 
-function ConfirmForm(props: { token: string; vote: VoteName; primary: boolean }) {
+function ConfirmForm(props: { token: string; paper: string; vote: VoteName; primary: boolean }) {
   return (
     <form method="post" action="/feedback" style="display:inline-block;margin-right:.75rem">
       <input type="hidden" name="token" value={props.token} />
+      <input type="hidden" name="paper" value={props.paper} />
       <input type="hidden" name="vote" value={props.vote} />
       <button type="submit" class={props.primary ? undefined : 'secondary'}>
         {props.primary ? `Confirm ${voteWords(props.vote)}` : `Confirm ${voteWords(props.vote)} instead`}
@@ -93,7 +75,7 @@ feedbackRoutes.get('/feedback', async (c) => {
   noStore(c);
   const token = c.req.query('token');
   const vote = parseVote(c.req.query('vote'), false);
-  const { subscriber, paper } = await voteContext(c, token);
+  const { subscriber, paper } = await feedbackTarget(c.var.app, token, c.req.query('paper'));
   const previous = await getVote(c.var.app.db, subscriber.id, paper.id);
   const title = vote ? `Confirm your ${vote === 'up' ? '👍' : '👎'}` : 'Rate this paper';
   return c.html(
@@ -114,18 +96,20 @@ feedbackRoutes.get('/feedback', async (c) => {
       ) : null}
       {vote ? (
         <>
-          <ConfirmForm token={token!} vote={vote} primary />
+          <ConfirmForm token={token!} paper={paper.id} vote={vote} primary />
           <p class="muted">
             Changed your mind?{' '}
-            <a href={`/feedback?token=${encodeURIComponent(token!)}&vote=${vote === 'up' ? 'down' : 'up'}`}>
+            <a
+              href={`/feedback?token=${encodeURIComponent(token!)}&paper=${encodeURIComponent(paper.id)}&vote=${vote === 'up' ? 'down' : 'up'}`}
+            >
               {vote === 'up' ? '👎 Less like this' : '👍 More like this'} instead
             </a>
           </p>
         </>
       ) : (
         <>
-          <ConfirmForm token={token!} vote="up" primary />
-          <ConfirmForm token={token!} vote="down" primary />
+          <ConfirmForm token={token!} paper={paper.id} vote="up" primary />
+          <ConfirmForm token={token!} paper={paper.id} vote="down" primary />
         </>
       )}
     </Layout>,
@@ -138,7 +122,12 @@ feedbackRoutes.post('/feedback', async (c) => {
   const rawToken = c.req.query('token') ?? submission.fields.token;
   const token = typeof rawToken === 'string' ? rawToken : undefined;
   const vote = parseVote(c.req.query('vote') ?? submission.fields.vote, true)!;
-  const { subscriber, paper } = await voteContext(c, token);
+  const rawPaper = c.req.query('paper') ?? submission.fields.paper;
+  const { subscriber, paper } = await feedbackTarget(
+    c.var.app,
+    token,
+    typeof rawPaper === 'string' ? rawPaper : undefined,
+  );
   const { changed, previous } = await castVote(c.var.app.db, subscriber.id, paper, VOTES[vote], nowIso());
   logEvent('feedback_vote', { subscriberId: subscriber.id, paperId: paper.id, vote, changed });
 
@@ -165,7 +154,7 @@ feedbackRoutes.post('/feedback', async (c) => {
           : 'Your next digests will include fewer papers like this one.'}
       </p>
       <PaperSummary paper={paper} />
-      <ConfirmForm token={token!} vote={vote === 'up' ? 'down' : 'up'} primary={false} />
+      <ConfirmForm token={token!} paper={paper.id} vote={vote === 'up' ? 'down' : 'up'} primary={false} />
       <p>
         <a href="/">Back to Papers Digest</a>
       </p>

@@ -1,0 +1,132 @@
+/**
+ * The digest rendered from scratch with React Email: the definition the fast path must
+ * equal byte for byte, the naive baseline of the benchmark, the fallback of the fast path
+ * for papers it was not prepared for, and the view-in-browser page.
+ */
+import { render, toPlainText } from '@react-email/render';
+import { createElement } from 'react';
+import { type DigestEmailProps, DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
+import type { Frequency, Subscriber } from '../domain';
+import type { Config } from '../env';
+import { digestToken, feedbackQuery, linkBases, subscriberLinks } from '../links';
+import type { RankedPaper } from '../ranking';
+import {
+  cardProps,
+  countLabel,
+  digestProps,
+  type EditionValues,
+  editionValues,
+  interestsLabel,
+  type LayoutValues,
+  preheaderFor,
+  subjectFor,
+  whyLabel,
+} from './format';
+
+export interface DigestRecipient {
+  subscriber: Subscriber;
+  /** The delivery row id: the digest's own links (view, 👍/👎) are signed for it. */
+  deliveryId: string;
+}
+
+export interface DigestEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+interface SubscriberValues {
+  layout: LayoutValues;
+  cards: { why: string; upUrl: string; downUrl: string }[];
+}
+
+/** The per-subscriber props of the reference render: signed links and labels. */
+async function subscriberValues(
+  config: Config,
+  recipient: DigestRecipient,
+  ranked: readonly RankedPaper[],
+): Promise<SubscriberValues> {
+  const { subscriber, deliveryId } = recipient;
+  const bases = linkBases(config);
+  const [own, token] = await Promise.all([
+    subscriberLinks(config, subscriber),
+    digestToken(config, subscriber, deliveryId),
+  ]);
+  return {
+    layout: {
+      preheader: preheaderFor(ranked),
+      countLabel: countLabel(ranked.length),
+      recipientEmail: subscriber.email,
+      interestsLabel: interestsLabel(subscriber.interests),
+      unsubscribeUrl: own.unsubscribe,
+      preferencesUrl: own.preferences,
+      viewInBrowserUrl: bases.view + token,
+      feedUrl: own.feed,
+    },
+    cards: ranked.map((item) => ({
+      why: whyLabel(item.why),
+      upUrl: bases.feedback + token + feedbackQuery(item.paper.id, 'up'),
+      downUrl: bases.feedback + token + feedbackQuery(item.paper.id, 'down'),
+    })),
+  };
+}
+
+async function referenceProps(
+  config: Config,
+  edition: EditionValues,
+  recipient: DigestRecipient,
+  ranked: readonly RankedPaper[],
+): Promise<DigestEmailProps> {
+  const values = await subscriberValues(config, recipient, ranked);
+  return digestProps(
+    edition,
+    values.layout,
+    ranked.map((item, position) => cardProps(item.paper, values.cards[position]!)),
+  );
+}
+
+/**
+ * HTML and text of a full render. `text: 'convert'` converts the HTML (what the fast path
+ * reproduces); `'render'` asks React Email for its plain-text render (a second render).
+ */
+export async function renderReference(
+  config: Config,
+  edition: EditionValues,
+  recipient: DigestRecipient,
+  ranked: readonly RankedPaper[],
+  options: { text: 'convert' | 'render' },
+): Promise<{ html: string; text: string }> {
+  const element = createElement(
+    DigestEmailTemplate,
+    await referenceProps(config, edition, recipient, ranked),
+  );
+  const html = await render(element);
+  const text = options.text === 'convert' ? toPlainText(html) : await render(element, { plainText: true });
+  return { html, text };
+}
+
+/** Only the HTML of a full render: the view-in-browser page. */
+export async function renderDigestHtml(
+  config: Config,
+  input: { editionDate: string; frequency?: Frequency },
+  recipient: DigestRecipient,
+  ranked: RankedPaper[],
+): Promise<string> {
+  const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
+  return render(createElement(DigestEmailTemplate, await referenceProps(config, edition, recipient, ranked)));
+}
+
+/**
+ * The same digest rendered from scratch with React (two renders' worth of work). The
+ * reference the fast path must equal, and the naive baseline of the benchmark.
+ */
+export async function renderDigestReference(
+  config: Config,
+  input: { editionDate: string; frequency?: Frequency },
+  recipient: DigestRecipient,
+  ranked: RankedPaper[],
+): Promise<DigestEmail> {
+  const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
+  const full = await renderReference(config, edition, recipient, ranked, { text: 'render' });
+  return { subject: subjectFor(ranked, input.editionDate), ...full };
+}

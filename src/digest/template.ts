@@ -1,0 +1,84 @@
+/**
+ * Static text with holes, the unit of the digest fast path: a React render made with
+ * placeholder strings is split at the placeholders (`compile`), the holes known per
+ * edition are filled once (`bind`), and the per-subscriber holes are filled per email
+ * (`fill`), which is plain string concatenation. Placeholders are a random marker plus a
+ * name, chosen so that no rendered string can contain one by accident.
+ */
+
+/** Static text with holes: output = parts[0] + values[slots[0]] + parts[1] + … */
+export interface Template {
+  parts: string[];
+  /** Indexes into the values array the template is filled with. */
+  slots: number[];
+}
+
+/** A compiled render whose holes are still named (see `compile`). */
+export interface NamedTemplate {
+  parts: string[];
+  names: string[];
+}
+
+/** A fresh marker that none of `rendered` contains. */
+export function randomMarker(rendered: readonly string[]): string {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  // Markers are PDSLOT + random letters: if no rendered string contains the prefix, any
+  // marker is safe, which spares checking each candidate against every string.
+  const prefixSeen = rendered.some((value) => value.includes('PDSLOT'));
+  for (;;) {
+    let nonce = '';
+    for (const byte of crypto.getRandomValues(new Uint8Array(10))) nonce += letters[byte % 26];
+    const marker = `PDSLOT${nonce}`;
+    if (!prefixSeen || !rendered.some((value) => value.includes(marker))) return marker;
+  }
+}
+
+/** The placeholder for hole `name` (names are letters and digits, never Z). */
+export const slot = (marker: string, name: string): string => `${marker}${name}Z`;
+
+/** Splits a render at its placeholders. */
+export function compile(source: string, marker: string): NamedTemplate {
+  const pattern = new RegExp(`${marker}([A-Za-z0-9]+?)Z`, 'g');
+  const parts: string[] = [];
+  const names: string[] = [];
+  let last = 0;
+  for (const match of source.matchAll(pattern)) {
+    parts.push(source.slice(last, match.index));
+    names.push(match[1]!);
+    last = match.index + match[0].length;
+  }
+  parts.push(source.slice(last));
+  return { parts, names };
+}
+
+/**
+ * Fills the holes named in `values` and keeps those in `keep` (numbered by their position
+ * there), merging the static text around filled holes.
+ */
+export function bind(
+  template: NamedTemplate,
+  values: Readonly<Record<string, string>>,
+  keep: readonly string[],
+): Template {
+  const parts = [template.parts[0]!];
+  const slots: number[] = [];
+  template.names.forEach((name, index) => {
+    const kept = keep.indexOf(name);
+    if (kept >= 0) {
+      slots.push(kept);
+      parts.push(template.parts[index + 1]!);
+    } else {
+      const value = values[name];
+      if (value === undefined) throw new Error(`digest template: no value for placeholder ${name}`);
+      parts[parts.length - 1] += value + template.parts[index + 1]!;
+    }
+  });
+  return { parts, slots };
+}
+
+export function fill(template: Template, values: readonly string[]): string {
+  const { parts, slots } = template;
+  let out = parts[0]!;
+  for (let index = 0; index < slots.length; index++) out += values[slots[index]!]! + parts[index + 1]!;
+  return out;
+}
