@@ -1,12 +1,18 @@
 /**
- * `npm run bench`: bundles scripts/bench/worker.ts with esbuild (production React,
- * NODE_ENV=production) and runs it in workerd through Miniflare, then compares, in one
- * run, a naive full React render per subscriber (HTML + text) with the fast path
- * (per-edition pre-render + per-subscriber assembly, link signing included, edition
- * preparation amortised), for 1,000 subscribers × 300 papers, 15 papers per digest, and
- * measures ranking per subscriber. workerd freezes its clocks during synchronous code,
- * so every timing is taken here, around requests, minus an empty request's cost; each
- * figure is the median of several runs. Prints a table, then one JSON line last.
+ * `npm run bench`: what an operator pays per email, end to end, inside workerd. Bundles
+ * scripts/bench/worker.ts with esbuild (production React, NODE_ENV=production), runs it
+ * through Miniflare and times requests from here (workerd freezes its clocks during
+ * synchronous code), minus an empty request's cost.
+ *
+ * Per email, at 300 and at 3,000 candidate papers, for subscribers whose interests and
+ * links were never seen before: ranking, HTML, text, every signed link, the email object
+ * and its share of the Resend batch request's JSON encoding (e2e), against the same with a
+ * full React render per subscriber (naive). Parts are measured alone and shown beside the
+ * headline, labelled as parts; the per-edition setup (ranking index, prepared render) is
+ * shown per edition, and with it the CPU of one cold 10-message queue batch. Rounds are
+ * interleaved so that a noisy moment on a shared machine hits every figure alike; each
+ * figure is a median. The fast path is checked byte-identical to React before timing.
+ * The last line is one JSON object.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,14 +25,20 @@ const outDir = path.join(root, 'node_modules', '.cache', 'papers-digest-bench');
 mkdirSync(outDir, { recursive: true });
 const outfile = path.join(outDir, 'worker.js');
 
-const PAPERS = 300;
-const SUBSCRIBERS = 1000;
-const PER_DIGEST = 15;
-const NAIVE_CHUNK = 200; // each render leaves a timer in workerd; stay far below 10,000 per request
-const RUNS = 3;
-// The fast path runs ~0.1 s per pass, so more passes cost little and steady the median on
-// a shared machine.
-const FAST_RUNS = 9;
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(args[index + 1]);
+};
+/** Subscribers per measured request, and rounds, per candidate-pool size. */
+const SIZES = [
+  { candidates: 300, count: option('count', 1000), rounds: option('rounds', 7) },
+  { candidates: 3000, count: option('count-3000', 500), rounds: option('rounds-3000', 5) },
+];
+const NAIVE_CHUNK = 200; // each React render leaves a timer in workerd (10,000 per request)
+const NAIVE_EMAILS = option('naive', 1000);
+const BATCH_EMAILS = 1000; // one queue batch: max_batch_size 10 × 100 subscribers
+const DIGEST_NOTE = `15 papers per digest, medians of ${SIZES.map((size) => `${size.rounds} rounds × ${size.count}`).join(' and ')} fresh subscribers`;
 
 await build({
   entryPoints: [path.join(root, 'scripts/bench/worker.ts')],
@@ -53,102 +65,144 @@ const mf = new Miniflare({
 async function call(pathname) {
   const started = performance.now();
   const response = await mf.dispatchFetch(`http://bench.local${pathname}`);
-  const body = await response.json();
+  const text = await response.text();
   const elapsed = performance.now() - started;
-  if (!response.ok) throw new Error(`${pathname}: ${response.status} ${JSON.stringify(body)}`);
-  return { elapsed, body };
+  if (!response.ok) throw new Error(`${pathname}: ${response.status} ${text.slice(0, 2000)}`);
+  return { elapsed, body: JSON.parse(text) };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-async function timed(pathname, runs = RUNS) {
-  const times = [];
-  let body;
-  for (let run = 0; run < runs; run++) {
-    const result = await call(pathname);
-    times.push(result.elapsed);
-    body = result.body;
-  }
-  return { ms: median(times), body };
-}
+let seed = 1;
+/** A fresh round of subscribers (new ids, new interests) for the next measurement. */
+const fresh = (candidates, count) => call(`/round?candidates=${candidates}&count=${count}&seed=${seed++}`);
 
 try {
-  await call(`/setup?papers=${PAPERS}&subscribers=${SUBSCRIBERS}&perDigest=${PER_DIGEST}`);
-  const verify = await call('/verify?count=25');
-  if (!verify.body.identical)
-    throw new Error(`fast path differs from the React render: ${JSON.stringify(verify.body)}`);
+  for (const { candidates } of SIZES) {
+    await call(`/papers?candidates=${candidates}`);
+    await call(`/context?candidates=${candidates}`);
+    await fresh(candidates, 40);
+    const verify = await call(`/verify?candidates=${candidates}&check=40`);
+    if (!verify.body.identical)
+      throw new Error(`fast path differs from the React render: ${JSON.stringify(verify.body)}`);
+    // Warm up the JIT on every path.
+    await fresh(candidates, 200);
+    await call(`/e2e?candidates=${candidates}`);
+    await call(`/rank?candidates=${candidates}`);
+    await call(`/assemble?candidates=${candidates}`);
+  }
+  await fresh(300, 50);
+  await call('/naive?candidates=300');
 
-  // Warm up the JIT on both paths.
-  await call('/naive?from=0&count=50');
-  await call('/fast?count=200');
-  await call(`/assemble?count=${SUBSCRIBERS}`);
-  await call('/rank?passes=1');
+  const noopTimes = [];
+  for (let run = 0; run < 9; run++) noopTimes.push((await call('/noop')).elapsed);
+  const noop = median(noopTimes);
+  const timed = async (pathname) => (await call(pathname)).elapsed - noop;
 
-  const noop = (await timed('/noop', 9)).ms;
+  const results = {};
+  for (const { candidates, count, rounds } of SIZES) {
+    const samples = { e2e: [], rank: [], assemble: [], links: [], encode: [], index: [], prepare: [] };
+    let html = [];
+    let requestBytes = 0;
+    for (let run = 0; run < rounds; run++) {
+      await fresh(candidates, count);
+      const e2e = await call(`/e2e?candidates=${candidates}`);
+      samples.e2e.push((e2e.elapsed - noop) / count);
+      html = html.concat(e2e.body.htmlBytes);
+      requestBytes = Math.max(requestBytes, e2e.body.requestBytes);
+      await fresh(candidates, count);
+      samples.rank.push((await timed(`/rank?candidates=${candidates}`)) / count);
+      samples.assemble.push((await timed(`/assemble?candidates=${candidates}`)) / count);
+      await fresh(candidates, count);
+      samples.links.push((await timed(`/links?candidates=${candidates}`)) / count);
+      await fresh(candidates, count);
+      await call(`/emails?candidates=${candidates}`);
+      samples.encode.push((await timed(`/encode?candidates=${candidates}`)) / count);
+      if (run < 3) {
+        samples.index.push(await timed(`/index?candidates=${candidates}`));
+        samples.prepare.push(await timed(`/prepare?candidates=${candidates}`));
+      }
+    }
+    results[candidates] = {
+      ...Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)])),
+      htmlMedian: median(html),
+      htmlMax: Math.max(...html),
+      requestBytes,
+    };
+  }
 
   const naiveChunks = [];
-  for (let from = 0; from < SUBSCRIBERS; from += NAIVE_CHUNK) {
-    naiveChunks.push((await timed(`/naive?from=${from}&count=${NAIVE_CHUNK}`, 1)).ms - noop);
+  for (let from = 0; from < NAIVE_EMAILS; from += NAIVE_CHUNK) {
+    await fresh(300, NAIVE_CHUNK);
+    naiveChunks.push(await timed('/naive?candidates=300'));
   }
-  const naiveTotal = naiveChunks.reduce((sum, ms) => sum + ms, 0);
-  // The fast path and its parts, interleaved round by round so that a noisy moment on a
-  // shared machine hits them alike instead of skewing one of them.
-  const parts = {
-    fast: `/fast?count=${SUBSCRIBERS}`,
-    prepare: '/prepare',
-    assemble: `/assemble?count=${SUBSCRIBERS}`,
-    sign: `/sign?count=${SUBSCRIBERS}`,
-  };
-  const samples = Object.fromEntries(Object.keys(parts).map((name) => [name, []]));
-  let fastBody;
-  for (let run = 0; run < FAST_RUNS; run++) {
-    for (const [name, pathname] of Object.entries(parts)) {
-      const result = await call(pathname);
-      samples[name].push(result.elapsed - noop);
-      if (name === 'fast') fastBody = result.body;
-    }
-  }
-  const fast = { ms: median(samples.fast) + noop, body: fastBody };
-  const prepare = median(samples.prepare);
-  const assemble = median(samples.assemble);
-  const sign = median(samples.sign);
-  const RANK_PASSES = 20;
-  const rankAll = (await timed(`/rank?passes=${RANK_PASSES}`)).ms;
-  const indexOnly = (await timed('/rank?passes=0')).ms;
+  const naivePerEmail = naiveChunks.reduce((sum, ms) => sum + ms, 0) / NAIVE_EMAILS;
 
-  const naivePerEmail = naiveTotal / SUBSCRIBERS;
-  const fastPerEmail = (fast.ms - noop) / SUBSCRIBERS;
-  const rankUs = ((rankAll - indexOnly) * 1000) / (SUBSCRIBERS * RANK_PASSES);
+  const small = results[300];
+  const large = results[3000];
   const round = (value, digits) => Number(value.toFixed(digits));
-  const result = {
-    naive_ms_per_email: round(naivePerEmail, 3),
-    fast_ms_per_email: round(fastPerEmail, 4),
-    ratio: round(naivePerEmail / fastPerEmail, 1),
-    rank_us_per_subscriber: round(rankUs, 1),
-  };
-
+  const batchSeconds = (size) => (size.index + size.prepare + BATCH_EMAILS * size.e2e) / 1000;
   const rows = [
-    ['naive: full React render (HTML + text) per email', `${naivePerEmail.toFixed(3)} ms`],
-    ['fast: prepare once + assemble per email (end to end)', `${fastPerEmail.toFixed(4)} ms`],
-    ['  edition preparation alone (300 cards, once)', `${prepare.toFixed(1)} ms total`],
-    ['  assembly alone per email (links signed)', `${(assemble / SUBSCRIBERS).toFixed(4)} ms`],
-    ['  link signing alone per email (19 HMAC-SHA256 tokens)', `${(sign / SUBSCRIBERS).toFixed(4)} ms`],
-    ['speed-up (naive / fast)', `${result.ratio}×`],
-    ['ranking per subscriber (edition index reused)', `${rankUs.toFixed(1)} µs`],
-    ['edition index build (300 papers, once)', `${(indexOnly - noop).toFixed(1)} ms`],
-    ['largest HTML email (15 papers)', `${(fast.body.htmlMax / 1024).toFixed(1)} KB`],
+    ['', '300 papers', '3,000 papers'],
+    [
+      'e2e per email: rank + HTML + text + links + email + JSON',
+      `${small.e2e.toFixed(3)} ms`,
+      `${large.e2e.toFixed(3)} ms`,
+    ],
+    [
+      '  part: ranking alone (interests not cached)',
+      `${(small.rank * 1000).toFixed(0)} µs`,
+      `${(large.rank * 1000).toFixed(0)} µs`,
+    ],
+    [
+      '  part: assembly alone (HTML + text, links signed)',
+      `${small.assemble.toFixed(3)} ms`,
+      `${large.assemble.toFixed(3)} ms`,
+    ],
+    [
+      '  part: signing alone (4 WebCrypto HMACs)',
+      `${small.links.toFixed(3)} ms`,
+      `${large.links.toFixed(3)} ms`,
+    ],
+    [
+      '  part: Resend request JSON, share per email',
+      `${small.encode.toFixed(3)} ms`,
+      `${large.encode.toFixed(3)} ms`,
+    ],
+    ['per edition: ranking index build', `${small.index.toFixed(0)} ms`, `${large.index.toFixed(0)} ms`],
+    ['per edition: prepared render', `${small.prepare.toFixed(0)} ms`, `${large.prepare.toFixed(0)} ms`],
+    [
+      'one cold queue batch (10 × 100 emails + edition setup)',
+      `${batchSeconds(small).toFixed(2)} s`,
+      `${batchSeconds(large).toFixed(2)} s`,
+    ],
+    [
+      'HTML per email: median / largest',
+      `${(small.htmlMedian / 1024).toFixed(1)} / ${(small.htmlMax / 1024).toFixed(1)} KB`,
+      `${(large.htmlMedian / 1024).toFixed(1)} / ${(large.htmlMax / 1024).toFixed(1)} KB`,
+    ],
+    [
+      'Resend request body (100 emails)',
+      `${(small.requestBytes / 1e6).toFixed(2)} MB`,
+      `${(large.requestBytes / 1e6).toFixed(2)} MB`,
+    ],
+    ['naive per email: same, React render per subscriber', `${naivePerEmail.toFixed(3)} ms`, ''],
+    ['ratio naive / e2e', `${(naivePerEmail / small.e2e).toFixed(1)}×`, ''],
   ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  console.log(
-    `papers-digest benchmark · workerd via Miniflare · React ${process.env.npm_package_dependencies_react ?? ''} production`,
-  );
-  console.log(
-    `${PAPERS} papers, ${SUBSCRIBERS} subscribers, ${PER_DIGEST} papers per digest, median of ${RUNS} runs (fast path: ${FAST_RUNS})`,
-  );
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column].length)));
+  console.log(`papers-digest benchmark · workerd via Miniflare · production React · ${DIGEST_NOTE}`);
   console.log('');
-  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  '));
   console.log('');
-  console.log(JSON.stringify(result));
+  console.log(
+    JSON.stringify({
+      naive_ms_per_email: round(naivePerEmail, 3),
+      e2e_ms_per_email: round(small.e2e, 4),
+      e2e_ms_per_email_3000: round(large.e2e, 4),
+      ratio: round(naivePerEmail / small.e2e, 1),
+      html_kb_median: round(small.htmlMedian / 1024, 1),
+      rank_us_per_subscriber_3000: round(large.rank * 1000, 1),
+    }),
+  );
 } finally {
   await mf.dispose();
 }

@@ -1,47 +1,38 @@
 /**
  * The benchmark Worker, bundled by run.mjs with production React and run in workerd
  * (Miniflare). Each route does one measured unit of work; run.mjs times the requests
- * from outside because workerd freezes clocks during synchronous execution. Papers are
- * the real titles/abstracts of the ranking fixture, multiplied to 300 with varied
- * metadata; subscribers get random realistic interest profiles.
+ * from outside because workerd freezes clocks during synchronous execution. State that a
+ * measurement needs but must not pay for (the candidate papers, a round of subscribers
+ * with fresh interests) is built by separate, untimed requests.
+ *
+ * Per email, the end-to-end path is what the queue consumer does for one subscriber:
+ * rank the edition for them (interests never seen before, so no per-edition interest
+ * cache helps; papers they already received excluded), assemble HTML and text with every
+ * signed link, build the email object with its headers and tags (the consumer's own
+ * `renderEmail`), and encode it into a Resend batch request body (100 per request, with
+ * the transport's own `encodeBatch`). The naive path is the same with a full React render per
+ * subscriber instead of the assembly.
  */
 
-import {
-  assembleDigest,
-  type PreparedEdition,
-  prepareEdition,
-  renderDigestReference,
-} from '../../src/digest';
-import { syncLinks } from '../../src/digest/signer';
+import { type EditionContext, renderEmail } from '../../src/delivery/render';
+import { encodeBatch, type OutgoingEmail } from '../../src/delivery/transport';
+import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
 import type { Paper, Subscriber } from '../../src/domain';
-import { type Bindings, parseConfig } from '../../src/env';
+import { type Bindings, type Config, parseConfig } from '../../src/env';
+import { digestToken, subscriberLinks } from '../../src/links';
 import {
   buildEditionIndex,
+  type EditionIndex,
   profileFromSubscriber,
   type RankedPaper,
   rankForSubscriber,
 } from '../../src/ranking';
-import snapshot from '../../test/fixtures/ranking/snapshot-papers.json';
+import { makePaper, makeSubscriber, seededRandom, snapshotPapers } from '../../test/factories';
 
-const INTERESTS = [
-  'RLHF',
-  'vision-language models',
-  'mixture of experts',
-  'code generation',
-  'speech synthesis',
-  'retrieval-augmented generation',
-  'LLM agents',
-  'knowledge distillation',
-  'multilingual',
-  'hallucination',
-  'long context',
-  'diffusion models',
-  'cs.CL',
-  'author: Grace Hopper',
-  'efficient inference, quantization',
-  'reasoning',
-];
-const NAMES = [
+const EDITION_DATE = '2026-11-26';
+const PER_REQUEST = 100;
+const DIGEST_SIZE = 15;
+const AUTHORS = [
   'Ada Lovelace',
   'Alan Turing',
   'Grace Hopper',
@@ -49,43 +40,29 @@ const NAMES = [
   'Barbara Liskov',
   'Donald Knuth',
 ];
+const CATEGORIES = ['cs.CL', 'cs.LG', 'cs.CV', 'cs.AI', 'cs.IR', 'stat.ML'];
+const STOP = new Set(
+  'with from that this their than into over under about using based model models learning large towards toward through via and for the are our its which what when where while'.split(
+    ' ',
+  ),
+);
 
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
-  };
-}
-
-interface State {
-  prepared?: PreparedEdition;
-  papers: Paper[];
-  subscribers: Subscriber[];
-  ranked: RankedPaper[][];
-  perDigest: number;
-}
-
-let state: State | null = null;
-
+/** Real titles and abstracts (the ranking fixture), mixed into `count` distinct papers. */
 function makePapers(count: number): Paper[] {
-  const next = random(1);
-  const base = snapshot as { title: string; abstract: string }[];
+  const base = snapshotPapers();
+  const next = seededRandom(1);
   return Array.from({ length: count }, (_, position) => {
     const source = base[position % base.length]!;
+    const other = base[(position * 7 + 3) % base.length]!;
     const round = Math.floor(position / base.length);
-    const id = `2411.${String(20_000 + position).padStart(5, '0')}`;
-    return {
+    const id = `2611.${String(10_000 + position).padStart(5, '0')}`;
+    return makePaper({
       id,
-      version: 1,
-      title: round === 0 ? source.title : `${source.title} (${round + 1})`,
-      abstract: source.abstract,
-      authors: Array.from(
-        { length: 1 + Math.floor(next() * 8) },
-        (_, a) => NAMES[(position + a) % NAMES.length]!,
-      ),
-      categories: position % 3 === 0 ? ['cs.CL', 'cs.LG'] : ['cs.LG'],
-      primaryCategory: position % 3 === 0 ? 'cs.CL' : 'cs.LG',
+      title: round === 0 ? source.title : `${source.title}: ${other.title.split(':')[0]}`,
+      abstract: round === 0 ? source.abstract : `${source.abstract} ${other.abstract.split('. ')[0]}.`,
+      authors: Array.from({ length: 1 + Math.floor(next() * 8) }, (_, a) => AUTHORS[(position + a) % 6]!),
+      categories: [CATEGORIES[position % CATEGORIES.length]!, 'cs.LG'],
+      primaryCategory: CATEGORIES[position % CATEGORIES.length]!,
       links: {
         abs: `https://arxiv.org/abs/${id}`,
         pdf: `https://arxiv.org/pdf/${id}`,
@@ -94,50 +71,122 @@ function makePapers(count: number): Paper[] {
         project: null,
       },
       githubStars: position % 3 === 0 ? Math.floor(next() * 5000) : null,
-      thumbnailUrl: null,
-      upvotes: Math.floor(next() * 300),
+      upvotes: Math.floor(next() ** 3 * 300),
       numComments: Math.floor(next() * 20),
       aiSummary: position % 2 === 0 ? source.abstract.split('. ').slice(0, 2).join('. ') : null,
       aiKeywords: position % 2 === 0 ? ['language models', 'benchmark'] : [],
-      comment: null,
-      doi: null,
-      journalRef: null,
-      publishedAt: '2026-11-25T00:00:00.000Z',
-      updatedAt: null,
-      hfDate: '2026-11-26',
-      sources: ['hf'],
-      ingestedAt: '2026-11-26T06:00:00.000Z',
-      refreshedAt: '2026-11-26T06:00:00.000Z',
-    };
+    });
   });
 }
 
-function makeSubscribers(count: number): Subscriber[] {
-  const next = random(2);
-  return Array.from({ length: count }, (_, position) => ({
-    id: crypto.randomUUID(),
-    email: `reader${position}@example.org`,
-    status: 'active' as const,
-    interests: INTERESTS.filter(() => next() < 0.2).join(', '),
-    frequency: 'daily' as const,
-    sendHour: 8,
-    sendWeekday: 1,
-    timeZone: 'UTC',
-    digestSize: 15,
-    trendingMix: Math.round(next() * 5) / 10,
-    alwaysSend: true,
-    termWeights: {},
-    tokenVersion: 1,
-    createdAt: '2026-11-01T00:00:00.000Z',
-    updatedAt: '2026-11-01T00:00:00.000Z',
-    confirmedAt: '2026-11-01T00:00:00.000Z',
-    unsubscribedAt: null,
-    suppressedAt: null,
-    suppressedReason: null,
-    consentAt: null,
-    consentMethod: 'form',
-    consentIpHash: null,
-  }));
+/** Words of the candidates' titles: interests made of them match something, like real ones. */
+function vocabulary(papers: readonly Paper[]): string[] {
+  const words = new Set<string>();
+  for (const paper of papers.slice(0, 400)) {
+    for (const word of paper.title.toLowerCase().split(/[^a-z0-9-]+/)) {
+      if (word.length >= 4 && !STOP.has(word)) words.add(word);
+    }
+  }
+  return [...words];
+}
+
+/**
+ * `count` subscribers nobody has seen before: new ids (so no remembered links) and new
+ * interest texts of 1–4 topics of 1–3 words drawn from the vocabulary, sometimes a
+ * category or an author; each has already received a few of the candidates.
+ */
+function makeRound(papers: readonly Paper[], words: readonly string[], count: number, seed: number) {
+  const next = seededRandom(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
+  return Array.from({ length: count }, (_, position) => {
+    const topics = Array.from({ length: 1 + Math.floor(next() * 4) }, () =>
+      Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(words)).join(' '),
+    );
+    if (next() < 0.2) topics.push(pick(CATEGORIES));
+    if (next() < 0.1) topics.push(`author: ${pick(AUTHORS)}`);
+    const subscriber: Subscriber = makeSubscriber({
+      email: `reader${seed}-${position}@example.org`,
+      interests: topics.join(', '),
+      digestSize: DIGEST_SIZE,
+      trendingMix: Math.round(next() * 5) / 10,
+      alwaysSend: true,
+    });
+    const exclude = new Set(Array.from({ length: 20 }, () => pick(papers).id));
+    return { subscriber, exclude, deliveryId: crypto.randomUUID() };
+  });
+}
+
+type Reader = ReturnType<typeof makeRound>[number];
+
+interface Edition {
+  papers: Paper[];
+  words: string[];
+  index?: EditionIndex;
+  context?: EditionContext;
+}
+
+const editions = new Map<number, Edition>();
+let round: {
+  candidates: number;
+  readers: Reader[];
+  ranked?: RankedPaper[][];
+  emails?: OutgoingEmail[];
+} | null = null;
+
+function edition(candidates: number): Edition {
+  let found = editions.get(candidates);
+  if (!found) {
+    const papers = makePapers(candidates);
+    found = { papers, words: vocabulary(papers) };
+    editions.set(candidates, found);
+  }
+  return found;
+}
+
+async function context(config: Config, candidates: number): Promise<EditionContext> {
+  const current = edition(candidates);
+  current.index ??= buildEditionIndex(current.papers);
+  current.context ??= {
+    edition: {
+      id: `daily-bench-${candidates}`,
+      frequency: 'daily',
+      periodKey: EDITION_DATE,
+      plannedAt: `${EDITION_DATE}T08:00:00.000Z`,
+      windowStart: `${EDITION_DATE}T00:00:00.000Z`,
+      windowEnd: `${EDITION_DATE}T08:00:00.000Z`,
+      paperIds: current.papers.map((paper) => paper.id),
+    },
+    config,
+    papers: current.papers,
+    paperById: new Map(current.papers.map((paper) => [paper.id, paper])),
+    index: current.index,
+    prepared: await prepareEdition(config, { editionDate: EDITION_DATE, papers: current.papers }),
+  };
+  return current.context;
+}
+
+const rank = (index: EditionIndex, reader: Reader) =>
+  rankForSubscriber(index, profileFromSubscriber(reader.subscriber), { exclude: reader.exclude }).papers;
+
+/** Runs `emailOf` for every reader and encodes the emails 100 per request; returns sizes. */
+async function endToEnd(
+  readers: readonly Reader[],
+  emailOf: (reader: Reader) => Promise<OutgoingEmail>,
+): Promise<{ emails: number; htmlBytes: number[]; requestBytes: number }> {
+  const htmlBytes: number[] = [];
+  let requestBytes = 0;
+  let batch: OutgoingEmail[] = [];
+  for (const reader of readers) {
+    const email = await emailOf(reader);
+    if (htmlBytes.length < 200) htmlBytes.push(email.html.length);
+    batch.push(email);
+    if (batch.length === PER_REQUEST) {
+      requestBytes = Math.max(requestBytes, encodeBatch(batch).body.length);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) encodeBatch(batch);
+  return { emails: readers.length, htmlBytes, requestBytes };
 }
 
 export default {
@@ -150,122 +199,162 @@ export default {
       ENVIRONMENT: 'development',
       PUBLIC_URL: 'https://digest.example.com',
     });
-    const editionDate = '2026-11-26';
+    const candidates = number('candidates', 300);
+    const needRound = () => {
+      if (!round || round.candidates !== candidates) throw new Error('call /round first');
+      return round;
+    };
 
     switch (url.pathname) {
       case '/noop':
         return Response.json({ ok: true });
-      case '/setup': {
-        const papers = makePapers(number('papers', 300));
-        const subscribers = makeSubscribers(number('subscribers', 1000));
-        const perDigest = number('perDigest', 15);
-        const index = buildEditionIndex(papers);
-        // Fixed digests for the render benchmarks: each subscriber's own top `perDigest`.
-        const ranked = subscribers.map((subscriber) =>
-          rankForSubscriber(index, profileFromSubscriber(subscriber), { full: true }).papers.slice(
-            0,
-            perDigest,
-          ),
-        );
-        state = { papers, subscribers, ranked, perDigest };
-        return Response.json({ papers: papers.length, subscribers: subscribers.length, perDigest });
+      case '/papers':
+        return Response.json({ papers: edition(candidates).papers.length });
+      case '/index':
+        // Timed: the ranking index of an edition (once per edition and isolate).
+        edition(candidates).index = buildEditionIndex(edition(candidates).papers);
+        return Response.json({ ok: true });
+      case '/prepare': {
+        // Timed: the per-edition render (once per edition and isolate).
+        const prepared = await prepareEdition(config, {
+          editionDate: EDITION_DATE,
+          papers: edition(candidates).papers,
+        });
+        return Response.json({ cards: prepared.cards.size, stats: prepared.stats });
       }
-      case '/rank': {
-        // Builds the edition index, then ranks every subscriber `passes` times (0: build only).
-        if (!state) return new Response('setup first', { status: 409 });
-        const index = buildEditionIndex(state.papers);
-        const profiles = state.subscribers.map(profileFromSubscriber);
-        let chosen = 0;
-        for (let pass = 0; pass < number('passes', 1); pass++) {
-          for (const profile of profiles) chosen += rankForSubscriber(index, profile).papers.length;
+      case '/context':
+        await context(config, candidates);
+        return Response.json({ ok: true });
+      case '/round': {
+        // Untimed: fresh subscribers for the next measured request, and a fresh ranking index
+        // (its per-interest caches empty; the other pool's dropped), so the heap holds what a
+        // consumer isolate holds: one edition and one batch.
+        for (const [size, other] of editions) {
+          if (size !== candidates) editions.set(size, { papers: other.papers, words: other.words });
         }
-        return Response.json({ chosen });
+        const current = edition(candidates);
+        if (current.context) {
+          current.index = buildEditionIndex(current.papers);
+          current.context = { ...current.context, index: current.index };
+        }
+        round = {
+          candidates,
+          readers: makeRound(current.papers, current.words, number('count', 1000), number('seed', 1)),
+        };
+        return Response.json({
+          readers: round.readers.length,
+          sample: round.readers[0]!.subscriber.interests,
+        });
+      }
+      case '/e2e': {
+        const current = needRound();
+        const ctx = await context(config, candidates);
+        const result = await endToEnd(current.readers, (reader) =>
+          renderEmail(config, ctx, reader.subscriber, reader.deliveryId, rank(ctx.index, reader)),
+        );
+        return Response.json(result);
       }
       case '/naive': {
-        // Full React render (HTML + text) per subscriber, links included.
-        if (!state) return new Response('setup first', { status: 409 });
-        const from = number('from', 0);
-        let bytes = 0;
-        for (let i = from; i < from + number('count', 100) && i < state.subscribers.length; i++) {
-          const email = await renderDigestReference(
+        // Same ranking, email object and encoding; the digest rendered by React per subscriber.
+        const current = needRound();
+        const ctx = await context(config, candidates);
+        const result = await endToEnd(current.readers, async (reader) => {
+          const ranked = rank(ctx.index, reader);
+          const recipient = { subscriber: reader.subscriber, deliveryId: reader.deliveryId };
+          const digest = await renderDigestReference(
             config,
-            { editionDate },
-            { subscriber: state.subscribers[i]!, deliveryId: `del-${i}` },
-            state.ranked[i]!,
+            { editionDate: EDITION_DATE },
+            recipient,
+            ranked,
           );
+          const { unsubscribe } = await subscriberLinks(config, reader.subscriber);
+          return {
+            from: config.MAIL_FROM,
+            to: reader.subscriber.email,
+            subject: digest.subject,
+            html: digest.html,
+            text: digest.text,
+            headers: {
+              'List-Unsubscribe': `<${unsubscribe}>`,
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+              'List-Id': 'Papers Digest <digest.digest.example.com>',
+            },
+            tags: [
+              { name: 'category', value: 'digest' },
+              { name: 'edition', value: ctx.edition.id },
+              { name: 'delivery', value: reader.deliveryId },
+            ],
+          };
+        });
+        return Response.json(result);
+      }
+      case '/rank': {
+        // Part: ranking alone (the results are kept for /assemble).
+        const current = needRound();
+        const ctx = await context(config, candidates);
+        current.ranked = current.readers.map((reader) => rank(ctx.index, reader));
+        return Response.json({ ranked: current.ranked.length });
+      }
+      case '/assemble': {
+        // Part: HTML + text with every link signed, from the ranking of /rank.
+        const current = needRound();
+        const ctx = await context(config, candidates);
+        const ranked = current.ranked ?? [];
+        let bytes = 0;
+        for (let i = 0; i < ranked.length; i++) {
+          const reader = current.readers[i]!;
+          const email = await assembleDigest(ctx.prepared, config, reader, ranked[i]!);
           bytes += email.html.length + email.text.length;
         }
         return Response.json({ bytes });
       }
-      case '/sign': {
-        // Link signing alone as the fast path does it: 4 + 1 per paper HMAC-SHA256 tokens.
-        if (!state) return new Response('setup first', { status: 409 });
-        const signer = syncLinks(config);
+      case '/links': {
+        // Part: the digest token and the subscriber's own links (4 HMAC-SHA256 each, WebCrypto).
+        const current = needRound();
         let length = 0;
-        for (let i = 0; i < number('count', 100); i++) {
-          const subscriber = state.subscribers[i % state.subscribers.length]!;
-          const tokens = signer.tokens(subscriber, `del-${i}`);
-          length += tokens.unsubscribe.length + tokens.preferences.length;
-          length += tokens.view.length + tokens.feed.length;
-          for (const item of state.ranked[i % state.ranked.length]!) {
-            length += tokens.feedback(item.paper.id).length;
-          }
+        for (const reader of current.readers) {
+          const [own, token] = await Promise.all([
+            subscriberLinks(config, reader.subscriber),
+            digestToken(config, reader.subscriber, reader.deliveryId),
+          ]);
+          length += own.unsubscribe.length + own.preferences.length + own.feed.length + token.length;
         }
         return Response.json({ length });
       }
-      case '/prepare': {
-        if (!state) return new Response('setup first', { status: 409 });
-        const prepared = await prepareEdition(config, { editionDate, papers: state.papers });
-        return Response.json({ cards: prepared.cards.size });
-      }
-      case '/assemble': {
-        // Per-subscriber assembly alone (signing included), against an edition prepared once.
-        if (!state) return new Response('setup first', { status: 409 });
-        state.prepared ??= await prepareEdition(config, { editionDate, papers: state.papers });
-        let bytes = 0;
-        for (let i = 0; i < number('count', state.subscribers.length) && i < state.subscribers.length; i++) {
-          const email = await assembleDigest(
-            state.prepared,
-            config,
-            { subscriber: state.subscribers[i]!, deliveryId: `del-${i}` },
-            state.ranked[i]!,
+      case '/emails': {
+        // Untimed: the emails whose encoding /encode measures.
+        const current = needRound();
+        const ctx = await context(config, candidates);
+        current.emails = [];
+        for (const reader of current.readers) {
+          current.emails.push(
+            await renderEmail(config, ctx, reader.subscriber, reader.deliveryId, rank(ctx.index, reader)),
           );
-          bytes += email.html.length + email.text.length;
+        }
+        return Response.json({ emails: current.emails.length });
+      }
+      case '/encode': {
+        // Part: the Resend request bodies alone, 100 emails each.
+        const emails = needRound().emails ?? [];
+        let bytes = 0;
+        for (let start = 0; start < emails.length; start += PER_REQUEST) {
+          bytes += encodeBatch(emails.slice(start, start + PER_REQUEST)).body.length;
         }
         return Response.json({ bytes });
       }
-      case '/fast': {
-        // End to end: prepare the edition once, then assemble every subscriber's digest.
-        if (!state) return new Response('setup first', { status: 409 });
-        const prepared = await prepareEdition(config, { editionDate, papers: state.papers });
-        let bytes = 0;
-        let htmlMax = 0;
-        const count = number('count', state.subscribers.length);
-        for (let i = 0; i < count && i < state.subscribers.length; i++) {
-          const email = await assembleDigest(
-            prepared,
-            config,
-            { subscriber: state.subscribers[i]!, deliveryId: `del-${i}` },
-            state.ranked[i]!,
-          );
-          bytes += email.html.length + email.text.length;
-          if (i < 20) htmlMax = Math.max(htmlMax, new TextEncoder().encode(email.html).length);
-        }
-        return Response.json({ bytes, htmlMax });
-      }
       case '/verify': {
-        // The two paths must agree; the benchmark refuses to report numbers otherwise.
-        if (!state) return new Response('setup first', { status: 409 });
-        const prepared = await prepareEdition(config, { editionDate, papers: state.papers });
-        for (let i = 0; i < number('count', 20); i++) {
-          const recipient = { subscriber: state.subscribers[i]!, deliveryId: `del-${i}` };
-          const fast = await assembleDigest(prepared, config, recipient, state.ranked[i]!);
-          const full = await renderDigestReference(config, { editionDate }, recipient, state.ranked[i]!);
+        // The fast path must equal a full React render; the benchmark refuses to report otherwise.
+        const current = needRound();
+        const ctx = await context(config, candidates);
+        for (const reader of current.readers.slice(0, number('check', 25))) {
+          const ranked = rank(ctx.index, reader);
+          const fast = await assembleDigest(ctx.prepared, config, reader, ranked);
+          const full = await renderDigestReference(config, { editionDate: EDITION_DATE }, reader, ranked);
           if (fast.html !== full.html || fast.text !== full.text || fast.subject !== full.subject) {
-            return Response.json({ identical: false, subscriber: i });
+            return Response.json({ identical: false, interests: reader.subscriber.interests });
           }
         }
-        return Response.json({ identical: true });
+        return Response.json({ identical: true, stats: ctx.prepared.stats });
       }
       default:
         return new Response('not found', { status: 404 });

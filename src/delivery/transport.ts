@@ -7,7 +7,7 @@
  * Results are classified here once, so callers decide retry/fail/pause without parsing
  * HTTP details.
  */
-import { Resend } from 'resend';
+import { type IdempotentRequest, type PostOptions, Resend } from 'resend';
 import { findOutboxByIdempotencyKey, insertOutboxEmails } from '../db/outbox';
 import type { Config } from '../env';
 import type { OutgoingEmail } from './email';
@@ -34,11 +34,47 @@ export type SendResult =
 
 export interface MailTransport {
   readonly name: 'resend' | 'outbox';
-  /** Sends up to 100 emails in one request. */
-  sendBatch(emails: OutgoingEmail[], options?: { idempotencyKey?: string }): Promise<SendResult>;
+  /** Sends up to 100 emails in one request (encoded already, or encoded here). */
+  sendBatch(batch: EmailBatch | OutgoingEmail[], options?: { idempotencyKey?: string }): Promise<SendResult>;
+}
+
+/** Up to 100 emails and the body of their Resend request, encoded once (before pacing). */
+export interface EmailBatch {
+  emails: OutgoingEmail[];
+  body: string;
+}
+
+/**
+ * The JSON body of POST /emails/batch: byte for byte what the SDK's `batch.send` sends
+ * (same fields, same order), but built one email at a time. V8 leaves its fast
+ * JSON.stringify path for a whole array as soon as one string holds a character beyond
+ * Latin-1 (a 👍, a “quote”), and a 100-email array then encodes about ten times slower
+ * than the same emails one by one (measured in workerd: ~80 ms vs ~8 ms per request).
+ */
+export function encodeBatch(emails: readonly OutgoingEmail[]): EmailBatch {
+  let body = '[';
+  for (let index = 0; index < emails.length; index++) {
+    const email = emails[index]!;
+    if (index > 0) body += ',';
+    body += JSON.stringify({
+      from: email.from,
+      headers: email.headers,
+      html: email.html,
+      subject: email.subject,
+      tags: email.tags,
+      text: email.text,
+      to: email.to,
+    });
+  }
+  return { emails: [...emails], body: `${body}]` };
 }
 
 export const RESEND_BATCH_LIMIT = 100;
+
+/** Resend's answer to an accepted batch: one id per email, in request order. */
+interface BatchResponse {
+  data?: { id: string }[];
+}
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 export interface TransportOptions {
@@ -66,18 +102,20 @@ export function resendTransport(
   const resend = new Resend(apiKey, { baseUrl });
   return {
     name: 'resend',
-    async sendBatch(emails, options = {}) {
+    async sendBatch(batch, options = {}) {
+      const { emails, body } = Array.isArray(batch) ? encodeBatch(batch) : batch;
       if (emails.length === 0) return { kind: 'sent', ids: [] };
       if (emails.length > RESEND_BATCH_LIMIT)
         throw new Error(`Resend batches hold at most ${RESEND_BATCH_LIMIT} emails`);
-      const { data, error, headers } = await resend.batch.send(
-        emails.map((email) => ({ ...email })),
-        {
-          idempotencyKey: options.idempotencyKey,
-          // The SDK spreads request options into fetch(), so the signal bounds the request.
-          signal: AbortSignal.timeout(timeoutMs),
-        } as Parameters<typeof resend.batch.send>[1],
-      );
+      // The SDK's own POST (auth, user agent, Idempotency-Key, error parsing) with the body
+      // encoded by encodeBatch: it spreads request options into fetch() after its own body,
+      // so `body` replaces the whole-array stringify and `signal` bounds the request.
+      const { data, error, headers } = await resend.post<BatchResponse>('/emails/batch', undefined, {
+        body,
+        headers: { 'x-batch-validation': 'strict' },
+        idempotencyKey: options.idempotencyKey,
+        signal: AbortSignal.timeout(timeoutMs),
+      } as PostOptions & IdempotentRequest);
       if (data && !error) {
         const ids = (data.data ?? []).map((item) => item.id);
         if (ids.length !== emails.length) {
@@ -133,7 +171,8 @@ export function classifyResendError(
 export function outboxTransport(db: D1Database): MailTransport {
   return {
     name: 'outbox',
-    async sendBatch(emails, options = {}) {
+    async sendBatch(batch, options = {}) {
+      const emails = Array.isArray(batch) ? batch : batch.emails;
       if (emails.length === 0) return { kind: 'sent', ids: [] };
       if (emails.length > RESEND_BATCH_LIMIT)
         throw new Error(`Resend batches hold at most ${RESEND_BATCH_LIMIT} emails`);

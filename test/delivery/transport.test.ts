@@ -4,7 +4,7 @@
  * quota reset, so a wrong row here is either a lost digest or a duplicate one.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyResendError, type SendResult } from '../../src/delivery/transport';
+import { classifyResendError, encodeBatch, type SendResult } from '../../src/delivery/transport';
 
 const error = (statusCode: number | null, name: string, message = `${name} message`) => ({
   statusCode,
@@ -88,5 +88,42 @@ describe('classifyResendError', () => {
       name: 'validation_error',
       message: 'Invalid `to` field.',
     });
+  });
+});
+
+describe('encodeBatch', () => {
+  it('builds exactly the body the SDK would send, one email at a time', () => {
+    const emails = [0, 1, 2].map((index) => ({
+      from: 'Papers Digest <digest@example.com>',
+      to: `reader${index}@example.org`,
+      subject: `${index} new papers: “Quoted” & <tagged> 👍`,
+      html: `<p class="pd-w" style="color:#0f5132">Why: matches “RLHF” · ▲ ${index}</p>\u2028`,
+      text: `Why: matches “RLHF”\n👍 More like this https://digest.test/feedback?token=t&paper=${index}`,
+      headers: { 'List-Unsubscribe': '<https://digest.test/unsubscribe?token=x>' },
+      tags: [{ name: 'delivery', value: `d-${index}` }],
+    }));
+    // The SDK's batch.send: parseEmailToApiOptions (fields in this order), then one stringify.
+    const sdk = JSON.stringify(
+      emails.map((email) => ({
+        attachments: undefined,
+        bcc: undefined,
+        cc: undefined,
+        from: email.from,
+        headers: email.headers,
+        html: email.html,
+        reply_to: undefined,
+        scheduled_at: undefined,
+        subject: email.subject,
+        tags: email.tags,
+        text: email.text,
+        to: email.to,
+        template: undefined,
+        topic_id: undefined,
+      })),
+    );
+    const batch = encodeBatch(emails);
+    expect(batch.body).toBe(sdk);
+    expect(batch.emails).toEqual(emails);
+    expect(encodeBatch([]).body).toBe('[]');
   });
 });
