@@ -14,7 +14,7 @@
  * subscriber instead of the assembly.
  */
 
-import { type EditionContext, renderEmail } from '../../src/delivery/render';
+import { digestEmail, type EditionContext, renderEmail } from '../../src/delivery/render';
 import { encodeBatch, type OutgoingEmail } from '../../src/delivery/transport';
 import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
 import type { Paper, Subscriber } from '../../src/domain';
@@ -267,24 +267,7 @@ export default {
             recipient,
             ranked,
           );
-          const { unsubscribe } = await subscriberLinks(config, reader.subscriber);
-          return {
-            from: config.MAIL_FROM,
-            to: reader.subscriber.email,
-            subject: digest.subject,
-            html: digest.html,
-            text: digest.text,
-            headers: {
-              'List-Unsubscribe': `<${unsubscribe}>`,
-              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-              'List-Id': 'Papers Digest <digest.digest.example.com>',
-            },
-            tags: [
-              { name: 'category', value: 'digest' },
-              { name: 'edition', value: ctx.edition.id },
-              { name: 'delivery', value: reader.deliveryId },
-            ],
-          };
+          return digestEmail(config, ctx.edition.id, reader.subscriber, reader.deliveryId, digest);
         });
         return Response.json(result);
       }

@@ -5,7 +5,7 @@
  * List-Unsubscribe headers, tags) is then assembled from it.
  */
 import { type Edition, getEdition, getEditionPapers } from '../db/editions';
-import { assembleDigest, type PreparedEdition, prepareEdition } from '../digest';
+import { assembleDigest, type DigestEmail, type PreparedEdition, prepareEdition } from '../digest';
 import type { Paper, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
 import { subscriberLinks } from '../links';
@@ -70,7 +70,18 @@ export async function renderEmail(
   ranked: RankedPaper[],
 ): Promise<OutgoingEmail> {
   const digest = await assembleDigest(context.prepared, config, { subscriber, deliveryId }, ranked);
-  // Signed once per subscriber and remembered: the footer link above used the same one.
+  return digestEmail(config, context.edition.id, subscriber, deliveryId, digest);
+}
+
+/** The email object of a rendered digest: headers for one-click unsubscribe, tags for webhooks. */
+export async function digestEmail(
+  config: Config,
+  editionId: string,
+  subscriber: Subscriber,
+  deliveryId: string,
+  digest: DigestEmail,
+): Promise<OutgoingEmail> {
+  // Signed once per subscriber and remembered: the digest's footer used the same link.
   const { unsubscribe } = await subscriberLinks(config, subscriber);
   return {
     from: config.MAIL_FROM,
@@ -85,7 +96,7 @@ export async function renderEmail(
     },
     tags: [
       { name: 'category', value: 'digest' },
-      { name: 'edition', value: context.edition.id },
+      { name: 'edition', value: editionId },
       { name: 'delivery', value: deliveryId },
     ],
   };
