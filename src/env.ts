@@ -151,9 +151,16 @@ export interface AppContext {
   config: Config;
   db: D1Database;
   queue: Queue<unknown>;
+  planQueue: Queue<unknown>;
   bindings: Bindings;
 }
 
 export function appContext(env: Bindings): AppContext {
-  return { config: parseConfig(env), db: env.DB, queue: env.SEND_QUEUE, bindings: env };
+  return {
+    config: parseConfig(env),
+    db: env.DB,
+    queue: env.SEND_QUEUE,
+    planQueue: env.PLAN_QUEUE,
+    bindings: env,
+  };
 }

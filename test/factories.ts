@@ -76,6 +76,7 @@ export function subscriberRow(subscriber: Subscriber, extra: Partial<SubscriberR
     consent_at: subscriber.consentAt,
     consent_method: subscriber.consentMethod,
     consent_ip_hash: subscriber.consentIpHash,
+    next_send_at: '',
     ...extra,
   };
 }

@@ -38,11 +38,27 @@ const fromRow = (row: EditionRow): Edition => ({
   paperIds: JSON.parse(row.paper_ids) as string[],
 });
 
-export function insertEditionStatement(db: D1Database, edition: Edition): D1PreparedStatement {
-  return db
+export async function getEdition(db: D1Database, id: string): Promise<Edition | null> {
+  const row = await db.prepare('SELECT * FROM editions WHERE id = ?').bind(id).first<EditionRow>();
+  return row ? fromRow(row) : null;
+}
+
+/**
+ * Freezes a new edition with its candidate set (the papers first stored inside its window,
+ * most upvoted first) in one statement: the ids never travel through the Worker. Returns
+ * the number of candidates.
+ */
+export async function insertEditionWithCandidates(
+  db: D1Database,
+  edition: Omit<Edition, 'paperIds'>,
+): Promise<number> {
+  const row = await db
     .prepare(
       `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end, paper_ids)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, (
+         SELECT COALESCE(json_group_array(id), '[]') FROM (
+           SELECT id FROM papers WHERE ingested_at >= ?5 AND ingested_at < ?6 ORDER BY upvotes DESC, id))
+       RETURNING json_array_length(paper_ids) AS candidates`,
     )
     .bind(
       edition.id,
@@ -51,22 +67,9 @@ export function insertEditionStatement(db: D1Database, edition: Edition): D1Prep
       edition.plannedAt,
       edition.windowStart,
       edition.windowEnd,
-      JSON.stringify(edition.paperIds),
-    );
-}
-
-export async function getEdition(db: D1Database, id: string): Promise<Edition | null> {
-  const row = await db.prepare('SELECT * FROM editions WHERE id = ?').bind(id).first<EditionRow>();
-  return row ? fromRow(row) : null;
-}
-
-/** Ids of the papers first stored inside [since, until): an edition's candidate set. */
-export async function listCandidatePaperIds(db: D1Database, since: string, until: string): Promise<string[]> {
-  const { results } = await db
-    .prepare('SELECT id FROM papers WHERE ingested_at >= ? AND ingested_at < ? ORDER BY upvotes DESC, id')
-    .bind(since, until)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
+    )
+    .first<{ candidates: number }>();
+  return row?.candidates ?? 0;
 }
 
 /** The edition's candidate papers in one statement (the id list is read inside SQLite). */

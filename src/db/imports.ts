@@ -46,6 +46,8 @@ export interface ImportedSubscriberRow {
   frequency: 'daily' | 'weekly';
   send_hour: number;
   time_zone: string;
+  /** When the planner should first look at them (see migrations/0010). */
+  next_send_at: string;
 }
 
 /**
@@ -64,11 +66,11 @@ export async function insertImportedSubscribers(
   const statement = db.prepare(
     `INSERT INTO subscribers
        (id, email, status, interests, frequency, send_hour, time_zone,
-        created_at, updated_at, confirmed_at, consent_at, consent_method)
+        created_at, updated_at, confirmed_at, consent_at, consent_method, next_send_at)
      SELECT json_extract(value, '$.id'), json_extract(value, '$.email'), 'active',
             json_extract(value, '$.interests'), json_extract(value, '$.frequency'),
             json_extract(value, '$.send_hour'), json_extract(value, '$.time_zone'),
-            ?1, ?1, ?1, ?1, 'import'
+            ?1, ?1, ?1, ?1, 'import', json_extract(value, '$.next_send_at')
      FROM json_each(?2)
      WHERE true
      ON CONFLICT DO NOTHING

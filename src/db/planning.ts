@@ -7,63 +7,95 @@ import type { Frequency } from '../domain';
 import { chunk } from './chunk';
 import { ROWS_PER_STATEMENT, toJson } from './deliveries';
 
-/** Local calendar facts of one IANA zone at the planner's time. */
-export interface ZoneClock {
-  tz: string;
-  date: string;
-  hour: number;
-  weekday: number;
-  week: string;
-}
-
-export interface DueSubscriber {
+/** What the planner reads of a subscriber who may be due. */
+export interface PlanCandidate {
   id: string;
   frequency: Frequency;
-  periodKey: string;
+  sendHour: number;
+  sendWeekday: number;
+  timeZone: string;
 }
 
-export async function listActiveTimeZones(db: D1Database): Promise<string[]> {
-  const { results } = await db
-    .prepare(`SELECT DISTINCT time_zone FROM subscribers WHERE status = 'active'`)
-    .all<{ time_zone: string }>();
-  return results.map((row) => row.time_zone);
+interface PlanCandidateRow {
+  id: string;
+  frequency: Frequency;
+  send_hour: number;
+  send_weekday: number;
+  time_zone: string;
 }
+
+const toCandidate = (row: PlanCandidateRow): PlanCandidate => ({
+  id: row.id,
+  frequency: row.frequency,
+  sendHour: row.send_hour,
+  sendWeekday: row.send_weekday,
+  timeZone: row.time_zone,
+});
 
 /**
- * Active subscribers whose local send hour has come today (weekly: on their weekday) and
- * whose current period has no delivery yet. `all` ignores hour and weekday. One statement:
- * the per-zone clocks arrive as JSON, because SQLite cannot convert IANA zones itself.
+ * Active subscribers whose next possible send instant has come (`next_send_at <= at`),
+ * oldest first, one page: an index range scan (subscribers_next_send), so its cost follows
+ * who may be due, not how many subscribers there are. '' (the column's default) sorts
+ * first: a subscriber nobody scheduled yet is looked at by the next run.
  */
-export async function listDueSubscribers(
-  db: D1Database,
-  clocks: ZoneClock[],
-  all: boolean,
-): Promise<DueSubscriber[]> {
-  if (clocks.length === 0) return [];
+export async function listMaybeDue(db: D1Database, at: string, limit: number): Promise<PlanCandidate[]> {
   const { results } = await db
     .prepare(
-      `WITH clock AS (
-         SELECT value->>'tz' AS tz, value->>'date' AS local_date, value->>'hour' AS hour,
-                value->>'weekday' AS weekday, value->>'week' AS week
-         FROM json_each(?1)
-       ),
-       candidate AS (
-         SELECT s.id, s.frequency,
-                CASE s.frequency WHEN 'weekly' THEN clock.week ELSE clock.local_date END AS period_key
-         FROM subscribers s JOIN clock ON clock.tz = s.time_zone
-         WHERE s.status = 'active'
-           AND (?2 = 1 OR (s.send_hour <= clock.hour
-                           AND (s.frequency = 'daily' OR s.send_weekday = clock.weekday)))
-       )
-       SELECT id, frequency, period_key FROM candidate
-       WHERE NOT EXISTS (
-         SELECT 1 FROM deliveries d WHERE d.subscriber_id = candidate.id AND d.period_key = candidate.period_key
-       )
-       ORDER BY id`,
+      `SELECT id, frequency, send_hour, send_weekday, time_zone FROM subscribers
+       WHERE status = 'active' AND next_send_at <= ?1
+       ORDER BY next_send_at LIMIT ?2`,
     )
-    .bind(toJson(clocks), all ? 1 : 0)
-    .all<{ id: string; frequency: Frequency; period_key: string }>();
-  return results.map((row) => ({ id: row.id, frequency: row.frequency, periodKey: row.period_key }));
+    .bind(at, limit)
+    .all<PlanCandidateRow>();
+  return results.map(toCandidate);
+}
+
+/** Every active subscriber, by id after `afterId`, one page (the planner's `all` mode). */
+export async function listActivePage(
+  db: D1Database,
+  afterId: string,
+  limit: number,
+): Promise<PlanCandidate[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, frequency, send_hour, send_weekday, time_zone FROM subscribers
+       WHERE status = 'active' AND id > ?1 ORDER BY id LIMIT ?2`,
+    )
+    .bind(afterId, limit)
+    .all<PlanCandidateRow>();
+  return results.map(toCandidate);
+}
+
+/** Which of these (subscriber, period) pairs already have a delivery, as `subscriber period` keys. */
+export async function findPlannedPeriods(
+  db: D1Database,
+  pairs: { subscriberId: string; periodKey: string }[],
+): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const { results } = await db
+    .prepare(
+      `SELECT d.subscriber_id, d.period_key FROM json_each(?1) AS pair
+       JOIN deliveries d ON d.subscriber_id = pair.value->>'s' AND d.period_key = pair.value->>'p'`,
+    )
+    .bind(toJson(pairs.map((pair) => ({ s: pair.subscriberId, p: pair.periodKey }))))
+    .all<{ subscriber_id: string; period_key: string }>();
+  return new Set(results.map((row) => `${row.subscriber_id} ${row.period_key}`));
+}
+
+/** Moves each subscriber's next possible send instant (only while they are still active). */
+export function setNextSendAtStatements(
+  db: D1Database,
+  rows: { id: string; nextSendAt: string }[],
+): D1PreparedStatement[] {
+  return chunk(rows, ROWS_PER_STATEMENT).map((part) =>
+    db
+      .prepare(
+        `UPDATE subscribers SET next_send_at = next.at
+         FROM (SELECT value->>'id' AS id, value->>'at' AS at FROM json_each(?1)) AS next
+         WHERE subscribers.id = next.id AND +subscribers.status = 'active'`,
+      )
+      .bind(toJson(part.map((row) => ({ id: row.id, at: row.nextSendAt })))),
+  );
 }
 
 export interface NewDelivery {
@@ -74,35 +106,38 @@ export interface NewDelivery {
 
 /**
  * Inserts queued deliveries for one edition; rows whose (subscriber, period) already has
- * one are ignored, so concurrent or repeated planner runs never plan a period twice.
- * Returns the rows actually inserted: only those may be enqueued.
+ * one are ignored, so concurrent or repeated planner runs never plan a period twice. Each
+ * statement returns the rows it actually inserted: only those may be enqueued.
  */
-export async function insertQueuedDeliveries(
+export function insertQueuedDeliveriesStatements(
   db: D1Database,
   editionId: string,
   rows: NewDelivery[],
   now: string,
-): Promise<NewDelivery[]> {
-  if (rows.length === 0) return [];
-  const results = await db.batch<{ id: string; subscriber_id: string; period_key: string }>(
-    chunk(rows, ROWS_PER_STATEMENT).map((part) =>
-      db
-        .prepare(
-          `INSERT OR IGNORE INTO deliveries
-             (id, edition_id, subscriber_id, period_key, status, queued_at, updated_at, enqueued_at)
-           SELECT value->>'id', ?1, value->>'s', value->>'p', 'queued', ?2, ?2, ?2 FROM json_each(?3)
-           RETURNING id, subscriber_id, period_key`,
-        )
-        .bind(
-          editionId,
-          now,
-          toJson(part.map((row) => ({ id: row.id, s: row.subscriberId, p: row.periodKey }))),
-        ),
-    ),
+): D1PreparedStatement[] {
+  return chunk(rows, ROWS_PER_STATEMENT).map((part) =>
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO deliveries
+           (id, edition_id, subscriber_id, period_key, status, queued_at, updated_at, enqueued_at)
+         SELECT value->>'id', ?1, value->>'s', value->>'p', 'queued', ?2, ?2, ?2 FROM json_each(?3)
+         RETURNING id, subscriber_id, period_key`,
+      )
+      .bind(
+        editionId,
+        now,
+        toJson(part.map((row) => ({ id: row.id, s: row.subscriberId, p: row.periodKey }))),
+      ),
   );
-  return results.flatMap((result) =>
-    result.results.map((row) => ({ id: row.id, subscriberId: row.subscriber_id, periodKey: row.period_key })),
-  );
+}
+
+/** Rows an insert statement of `insertQueuedDeliveriesStatements` returned. */
+export function insertedDeliveries(result: D1Result<unknown>): NewDelivery[] {
+  return (result.results as { id: string; subscriber_id: string; period_key: string }[]).map((row) => ({
+    id: row.id,
+    subscriberId: row.subscriber_id,
+    periodKey: row.period_key,
+  }));
 }
 
 export interface PendingDelivery {
@@ -125,11 +160,16 @@ export async function listOrphanedDeliveries(
 ): Promise<PendingDelivery[]> {
   const { results } = await db
     .prepare(
+      // Two index ranges (parked, stale) rather than one OR, which would visit every pending row.
       `SELECT d.id, d.edition_id, d.subscriber_id, d.status, d.queued_at, e.frequency
-       FROM deliveries d JOIN editions e ON e.id = d.edition_id
-       WHERE d.status IN ('queued', 'sending') AND (d.enqueued_at IS NULL OR d.enqueued_at < ?)
-       ORDER BY d.edition_id, d.subscriber_id
-       LIMIT ?`,
+       FROM (
+         SELECT id, edition_id, subscriber_id, status, queued_at FROM deliveries
+         WHERE status IN ('queued', 'sending') AND enqueued_at IS NULL
+         UNION ALL
+         SELECT id, edition_id, subscriber_id, status, queued_at FROM deliveries
+         WHERE status IN ('queued', 'sending') AND enqueued_at < ?1
+       ) AS d JOIN editions e ON e.id = d.edition_id
+       LIMIT ?2`,
     )
     .bind(staleBefore, limit)
     .all<{
@@ -157,30 +197,37 @@ export async function markEnqueued(db: D1Database, ids: string[], now: string | 
       db
         .prepare(
           `UPDATE deliveries SET enqueued_at = ?1
-           WHERE id IN (SELECT value FROM json_each(?2)) AND status IN ('queued', 'sending')`,
+           WHERE id IN (SELECT value FROM json_each(?2)) AND +status IN ('queued', 'sending')`,
         )
         .bind(now, toJson(part)),
     ),
   );
 }
 
-/** Unfinished rows queued before `queuedBefore` (too late to be useful): failed with the reason. */
+/**
+ * Unfinished rows queued before `queuedBefore` (too late to be useful): failed with the
+ * reason, at most `limit` per call (a long quota pause can leave many; later runs go on).
+ */
 export async function expireDeliveries(
   db: D1Database,
   frequency: Frequency,
   queuedBefore: string,
   reason: string,
   now: string,
+  limit: number,
 ): Promise<number> {
   const result = await db
     .prepare(
       `UPDATE deliveries
        SET status = 'failed', error = ?1 || COALESCE(' (last error: ' || error || ')', ''),
            updated_at = ?2, enqueued_at = NULL
-       WHERE status IN ('queued', 'sending') AND queued_at < ?3
-         AND edition_id IN (SELECT id FROM editions WHERE frequency = ?4)`,
+       WHERE id IN (
+         SELECT id FROM deliveries
+         WHERE status IN ('queued', 'sending') AND queued_at < ?3
+           AND edition_id IN (SELECT id FROM editions WHERE frequency = ?4)
+         LIMIT ?5)`,
     )
-    .bind(reason, now, queuedBefore, frequency)
+    .bind(reason, now, queuedBefore, frequency, limit)
     .run();
   return result.meta.changes ?? 0;
 }

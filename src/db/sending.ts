@@ -47,21 +47,24 @@ export async function getSendingBySendKeys(db: D1Database, keys: string[]): Prom
   return results.map(deliveryFromRow);
 }
 
-/** Paper ids each subscriber has already received, restricted to the given candidates. */
-export async function getSentPaperIds(
+/**
+ * Paper ids each subscriber received since `since` (the edition's window start): a
+ * candidate paper was ingested inside the window, so it cannot have been sent before it.
+ * One index range per subscriber (sent_papers_recent), whatever their history.
+ */
+export async function getRecentlySentPaperIds(
   db: D1Database,
   subscriberIds: string[],
-  paperIds: string[],
+  since: string,
 ): Promise<Map<string, Set<string>>> {
   const sent = new Map<string, Set<string>>();
-  if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
+  if (subscriberIds.length === 0) return sent;
   const { results } = await db
     .prepare(
       `SELECT subscriber_id, paper_id FROM sent_papers
-       WHERE subscriber_id IN (SELECT value FROM json_each(?1))
-         AND paper_id IN (SELECT value FROM json_each(?2))`,
+       WHERE subscriber_id IN (SELECT value FROM json_each(?1)) AND sent_at >= ?2`,
     )
-    .bind(toJson(subscriberIds), toJson(paperIds))
+    .bind(toJson(subscriberIds), since)
     .all<{ subscriber_id: string; paper_id: string }>();
   for (const row of results) {
     const set = sent.get(row.subscriber_id) ?? new Set<string>();
@@ -71,21 +74,26 @@ export async function getSentPaperIds(
   return sent;
 }
 
-/** For each subscriber, the window end of the newest edition actually sent to them. */
+/**
+ * For each subscriber, the window end of the newest other edition sent to them since
+ * `since` (this edition's window start; an older one cannot end inside this window).
+ */
 export async function getLastSentWindowEnds(
   db: D1Database,
   subscriberIds: string[],
   excludeEditionId: string,
+  since: string,
 ): Promise<Map<string, string>> {
   if (subscriberIds.length === 0) return new Map();
   const { results } = await db
     .prepare(
       `SELECT d.subscriber_id, MAX(e.window_end) AS last_end
        FROM deliveries d JOIN editions e ON e.id = d.edition_id
-       WHERE d.subscriber_id IN (SELECT value FROM json_each(?1)) AND d.status = 'sent' AND d.edition_id <> ?2
+       WHERE d.subscriber_id IN (SELECT value FROM json_each(?1)) AND d.status = 'sent' AND d.sent_at > ?3
+         AND d.edition_id <> ?2
        GROUP BY d.subscriber_id`,
     )
-    .bind(toJson(subscriberIds), excludeEditionId)
+    .bind(toJson(subscriberIds), excludeEditionId, since)
     .all<{ subscriber_id: string; last_end: string }>();
   return new Map(results.map((row) => [row.subscriber_id, row.last_end]));
 }
@@ -228,7 +236,7 @@ export async function markFailed(db: D1Database, ids: string[], reason: string, 
       db
         .prepare(
           `UPDATE deliveries SET status = 'failed', error = ?1, updated_at = ?2, enqueued_at = NULL
-           WHERE id IN (SELECT value FROM json_each(?3)) AND status IN ('queued', 'sending')`,
+           WHERE id IN (SELECT value FROM json_each(?3)) AND +status IN ('queued', 'sending')`,
         )
         .bind(reason, now, toJson(part)),
     ),
@@ -278,8 +286,8 @@ export async function parkDeliveries(
   const result = await db
     .prepare(
       `UPDATE deliveries SET enqueued_at = NULL
-       WHERE edition_id = ?1 AND subscriber_id IN (SELECT value FROM json_each(?2))
-         AND status IN ('queued', 'sending')`,
+       WHERE subscriber_id IN (SELECT value FROM json_each(?2)) AND edition_id = ?1
+         AND +status IN ('queued', 'sending')`,
     )
     .bind(editionId, toJson(subscriberIds))
     .run();
@@ -299,8 +307,8 @@ export async function failUnfinished(
       `UPDATE deliveries
        SET status = 'failed', error = ?1 || COALESCE(' (last error: ' || error || ')', ''),
            updated_at = ?2, enqueued_at = NULL
-       WHERE edition_id = ?3 AND subscriber_id IN (SELECT value FROM json_each(?4))
-         AND status IN ('queued', 'sending')`,
+       WHERE subscriber_id IN (SELECT value FROM json_each(?4)) AND edition_id = ?3
+         AND +status IN ('queued', 'sending')`,
     )
     .bind(reason, now, editionId, toJson(subscriberIds))
     .run();

@@ -30,6 +30,8 @@ export interface SubscriberRow {
   consent_at: string | null;
   consent_method: string | null;
   consent_ip_hash: string | null;
+  /** Planner index: next possible send instant (UTC ISO), '' = look at the next run. */
+  next_send_at: string;
 }
 
 export function rowToSubscriber(row: SubscriberRow): Subscriber {
@@ -178,7 +180,8 @@ export interface ConfirmSettings {
  * Double opt-in: pending (or unsubscribed, after a fresh sign-up) → active, consent recorded,
  * the sign-up's settings applied. Bumps token_version so the confirmation link is
  * single-use and any older link dies. Null when the version or status no longer match
- * (replayed or raced confirmation).
+ * (replayed or raced confirmation). next_send_at = '': the next planner run schedules
+ * them (every activation does this).
  */
 export async function confirmSubscriber(
   db: D1Database,
@@ -194,7 +197,7 @@ export async function confirmSubscriber(
          consent_method = COALESCE(?3, consent_method, 'form'), unsubscribed_at = NULL,
          interests = COALESCE(?4, interests), frequency = COALESCE(?5, frequency),
          send_hour = COALESCE(?6, send_hour), time_zone = COALESCE(?7, time_zone),
-         token_version = token_version + 1, updated_at = ?1
+         token_version = token_version + 1, updated_at = ?1, next_send_at = ''
        WHERE id = ?8 AND token_version = ?9 AND status IN ('pending', 'unsubscribed')
        RETURNING *`,
     )
@@ -242,6 +245,7 @@ export interface PreferenceFields {
   alwaysSend: boolean;
 }
 
+/** A schedule change is picked up by the next planner run (next_send_at = ''). */
 export async function updatePreferences(
   db: D1Database,
   id: string,
@@ -252,7 +256,7 @@ export async function updatePreferences(
   const row = await db
     .prepare(
       `UPDATE subscribers SET interests = ?, frequency = ?, send_hour = ?, send_weekday = ?, time_zone = ?,
-         digest_size = ?, trending_mix = ?, always_send = ?, updated_at = ?
+         digest_size = ?, trending_mix = ?, always_send = ?, updated_at = ?, next_send_at = ''
        WHERE id = ? AND token_version = ?
        RETURNING *`,
     )

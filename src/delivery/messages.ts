@@ -1,13 +1,16 @@
 /**
- * The send queue's message format, shared by the planner (producer) and the consumer:
+ * The queues' message formats, shared by producers and consumers. The send queue carries
  * one edition plus up to 100 subscriber ids, i.e. at most one Resend batch request. The
- * body is plain JSON (no v8 serialisation) so it can be read in the dashboard and replayed
- * by hand, and it is small: 100 ids stay around 4 KB, far below the 128 KB message limit.
+ * plan queue carries the continuation of a planner run too large for one invocation. Bodies
+ * are plain JSON (no v8 serialisation) so they can be read in the dashboard and replayed by
+ * hand, and small: 100 ids stay around 4 KB, far below the 128 KB message limit.
  */
 import { z } from 'zod';
 import { chunk } from '../db/chunk';
 
 export const SEND_QUEUE_DLQ_SUFFIX = '-dlq';
+/** The plan queue's name ends with this (papers-digest-plan); the same Worker consumes it. */
+export const PLAN_QUEUE_SUFFIX = '-plan';
 export const SUBSCRIBERS_PER_MESSAGE = 100;
 /** Queues accept at most 100 messages and 256 KB per sendBatch call. */
 const MESSAGES_PER_SEND_BATCH = 100;
@@ -20,6 +23,28 @@ export const sendMessageSchema = z.object({
 });
 
 export type SendMessage = z.infer<typeof sendMessageSchema>;
+
+const editionId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
+
+/** A planner run to continue: its time, mode, the editions it froze and where it stopped. */
+export const planMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('plan'),
+  run: z.string().min(1).max(64),
+  at: z.iso.datetime(),
+  all: z.boolean(),
+  editions: z.object({ daily: editionId.optional(), weekly: editionId.optional() }),
+  /** `all` mode pages by subscriber id; the default mode needs no cursor. */
+  after: z.string().max(64).optional(),
+  step: z.number().int().min(1),
+});
+
+export type PlanMessage = z.infer<typeof planMessageSchema>;
+
+export function parsePlanMessage(body: unknown): PlanMessage | null {
+  const parsed = planMessageSchema.safeParse(body);
+  return parsed.success ? parsed.data : null;
+}
 
 export function parseSendMessage(body: unknown): SendMessage | null {
   const parsed = sendMessageSchema.safeParse(body);

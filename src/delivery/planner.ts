@@ -1,31 +1,22 @@
 /**
- * The digest planner, run by the hourly cron and by POST /admin/digest. It finds the active
- * subscribers whose digest is due (their local send hour has come today, in their own IANA
- * zone; weekly ones on their weekday; and their current period has no delivery yet), freezes
- * one edition per frequency (the candidate papers ingested in its window), writes one queued
- * delivery per subscriber and enqueues messages of up to 100 subscribers. The work is a
- * fixed handful of statements plus one insert per 500 subscribers and one sendBatch per
- * ~50 messages, so any number of subscribers fits in one invocation, and the UNIQUE
- * (subscriber, period) constraint makes repeated or concurrent runs plan nothing twice.
- * It also re-enqueues deliveries no message carries any more (parked during a quota pause,
- * or lost) and expires the ones too old to be worth sending.
+ * The digest planner, run by the hourly cron and by POST /admin/digest. Each run plans what
+ * is due, not what is stored: it reads only subscribers whose next possible send instant
+ * has come (plan-step.ts), a bounded step per invocation. A run too large for one step (a
+ * catch-up after an import, the 08:00 cohort of a million subscribers) continues through
+ * the plan queue, one step per invocation, each in its own budget; the newest run holds a
+ * lease in app_state and an older run's continuation stops when it sees a newer one (the
+ * newer run covers everything the older would have planned). Every step also re-enqueues
+ * deliveries no message carries any more (parked during a quota pause, or lost) and expires
+ * the ones too old to be worth sending, both bounded per step.
  */
-
-import { type Edition, insertEditionStatement, listCandidatePaperIds } from '../db/editions';
-import {
-  expireDeliveries,
-  insertQueuedDeliveries,
-  listActiveTimeZones,
-  listDueSubscribers,
-  listOrphanedDeliveries,
-  markEnqueued,
-  type ZoneClock,
-} from '../db/planning';
+import { getAppState, setAppState } from '../db/app-state';
+import { expireDeliveries, listOrphanedDeliveries, markEnqueued } from '../db/planning';
 import type { Frequency } from '../domain';
 import type { AppContext } from '../env';
-import { logError } from '../lib/log';
-import { isoWeekKey, isValidTimeZone, localTime, nowIso, utcDate } from '../lib/time';
-import { buildSendMessages, enqueueSendMessages } from './messages';
+import { logError, logEvent } from '../lib/log';
+import { nowIso } from '../lib/time';
+import { buildSendMessages, enqueueSendMessages, type PlanMessage } from './messages';
+import { type EditionCreated, type PlanRun, planStep } from './plan-step';
 import { activeQuotaPause, type QuotaPause } from './quota';
 
 export interface PlanOptions {
@@ -34,20 +25,14 @@ export interface PlanOptions {
   all?: boolean;
 }
 
-export interface PlannedEdition {
-  id: string;
-  frequency: Frequency;
-  period_key: string;
-  window_start: string;
-  window_end: string;
-  candidates: number;
+export interface PlannedEdition extends EditionCreated {
   subscribers: number;
 }
 
 export interface PlanSummary {
   at: string;
   all: boolean;
-  /** Deliveries newly planned (one per due subscriber). */
+  /** Deliveries newly planned by this invocation (one per due subscriber). */
   planned: number;
   editions: PlannedEdition[];
   /** Queue messages sent for the new deliveries (≤ 100 subscribers each). */
@@ -60,77 +45,79 @@ export interface PlanSummary {
   paused: QuotaPause | null;
 }
 
-/** How far back an edition looks for papers a subscriber has not seen yet. */
-const CANDIDATE_WINDOW_HOURS: Record<Frequency, number> = { daily: 72, weekly: 8 * 24 };
 /** After this long a planned digest is stale (the next one is due), so it is not sent late. */
 const EXPIRE_AFTER_HOURS: Record<Frequency, number> = { daily: 20, weekly: 72 };
 /** A retrying message touches its rows at least every ~21 min; rows untouched for 3 h lost their message. */
 const ORPHANED_AFTER_MS = 3 * 3_600_000;
-const REQUEUE_LIMIT = 10_000;
+/** Per step, so the sweep stays inside the invocation budget; a big backlog takes several steps. */
+export const REQUEUE_LIMIT = 200;
+export const EXPIRE_LIMIT = 200;
+const RUN_KEY = 'planner_run';
 
 export async function planDigests(app: AppContext, options: PlanOptions): Promise<PlanSummary> {
-  const { db } = app;
-  const at = options.at;
-  const all = options.all ?? false;
-  const now = new Date();
-  const nowText = nowIso(now);
+  const run: PlanRun = {
+    run: crypto.randomUUID(),
+    at: options.at.toISOString(),
+    all: options.all ?? false,
+    editions: {},
+    step: 1,
+  };
+  await setAppState(app.db, RUN_KEY, { run: run.run, at: run.at, all: run.all, started: nowIso() });
+  const { sweep, step } = await runStep(app, run);
+  return {
+    at: run.at,
+    all: run.all,
+    planned: [...step.planned.values()].reduce((sum, count) => sum + count, 0),
+    editions: step.editionsCreated
+      .map((edition) => ({ ...edition, subscribers: step.planned.get(edition.id) ?? 0 }))
+      .filter((edition) => edition.subscribers > 0),
+    messages: step.messages,
+    requeued: sweep.requeued,
+    expired: sweep.expired,
+    paused: sweep.paused,
+  };
+}
 
-  const zones = await listActiveTimeZones(db);
-  const due = await listDueSubscribers(
-    db,
-    zones.map((zone) => zoneClock(zone, at)),
-    all,
-  );
-
-  const editions: PlannedEdition[] = [];
-  let planned = 0;
-  let messages = 0;
-  for (const frequency of ['daily', 'weekly'] as const) {
-    const subscribers = due.filter((subscriber) => subscriber.frequency === frequency);
-    if (subscribers.length === 0) continue;
-    const edition = await createEdition(db, frequency, at);
-    const inserted = await insertQueuedDeliveries(
-      db,
-      edition.id,
-      subscribers.map((subscriber) => ({
-        id: crypto.randomUUID(),
-        subscriberId: subscriber.id,
-        periodKey: subscriber.periodKey,
-      })),
-      nowText,
-    );
-    if (inserted.length === 0) continue;
-    const batch = buildSendMessages(
-      edition.id,
-      inserted.map((row) => row.subscriberId),
-    );
-    try {
-      await enqueueSendMessages(app.queue, batch);
-    } catch (error) {
-      // The rows exist; parking them lets the next run (or the sweep below) enqueue them.
-      await markEnqueued(
-        db,
-        inserted.map((row) => row.id),
-        null,
-      );
-      throw error;
-    }
-    planned += inserted.length;
-    messages += batch.length;
-    editions.push({
-      id: edition.id,
-      frequency,
-      period_key: edition.periodKey,
-      window_start: edition.windowStart,
-      window_end: edition.windowEnd,
-      candidates: edition.paperIds.length,
-      subscribers: inserted.length,
-    });
+/** A continuation from the plan queue: one more step, unless a newer run took over. */
+export async function continuePlanning(app: AppContext, message: PlanMessage): Promise<void> {
+  const current = await getAppState<{ run: string }>(app.db, RUN_KEY);
+  if (current?.run !== message.run) {
+    logEvent('plan_superseded', { run: message.run, step: message.step, by: current?.run ?? null });
+    return;
   }
+  const { v: _v, kind: _kind, ...run } = message;
+  await runStep(app, run);
+}
 
+async function runStep(app: AppContext, run: PlanRun) {
+  const started = Date.now();
+  const sweep = await housekeeping(app, new Date());
+  const step = await planStep(app, run);
+  const more = step.more || sweep.more;
+  if (more) {
+    const next: PlanMessage = { v: 1, kind: 'plan', ...run, step: run.step + 1 };
+    await app.planQueue.send(next, { contentType: 'json' });
+  }
+  logEvent('plan_step', {
+    run: run.run,
+    at: run.at,
+    step: run.step,
+    examined: step.examined,
+    planned: [...step.planned.values()].reduce((sum, count) => sum + count, 0),
+    messages: step.messages,
+    requeued: sweep.requeued,
+    expired: sweep.expired,
+    continues: more,
+    duration_ms: Date.now() - started,
+  });
+  return { sweep, step };
+}
+
+async function housekeeping(app: AppContext, now: Date) {
+  const { db } = app;
+  const nowText = nowIso(now);
   const paused = await activeQuotaPause(db, now);
   let expired = 0;
-  let requeued = 0;
   for (const frequency of ['daily', 'weekly'] as const) {
     const cutoff = new Date(now.getTime() - EXPIRE_AFTER_HOURS[frequency] * 3_600_000);
     expired += await expireDeliveries(
@@ -139,43 +126,11 @@ export async function planDigests(app: AppContext, options: PlanOptions): Promis
       nowIso(cutoff),
       `expired: not sent within ${EXPIRE_AFTER_HOURS[frequency]} h of planning`,
       nowText,
+      EXPIRE_LIMIT,
     );
   }
-  if (!paused) requeued = await requeueOrphans(app, now);
-
-  return { at: at.toISOString(), all, planned, editions, messages, requeued, expired, paused };
-}
-
-/** Local date, hour, weekday and ISO week of a zone at `at` (an invalid zone counts as UTC). */
-export function zoneClock(timeZone: string, at: Date): ZoneClock {
-  const local = localTime(at, isValidTimeZone(timeZone) ? timeZone : 'UTC');
-  return {
-    tz: timeZone,
-    date: local.date,
-    hour: local.hour,
-    weekday: local.weekday,
-    week: isoWeekKey(local.date),
-  };
-}
-
-async function createEdition(db: D1Database, frequency: Frequency, at: Date): Promise<Edition> {
-  const windowEnd = at.toISOString();
-  const windowStart = new Date(at.getTime() - CANDIDATE_WINDOW_HOURS[frequency] * 3_600_000).toISOString();
-  const day = utcDate(at);
-  const periodKey = frequency === 'daily' ? day : isoWeekKey(day);
-  const stamp = windowEnd.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
-  const edition: Edition = {
-    // Only letters, digits, '-' and '_': the id doubles as a Resend tag value.
-    id: `${frequency}-${stamp}-${crypto.randomUUID().slice(0, 8)}`,
-    frequency,
-    periodKey,
-    plannedAt: windowEnd,
-    windowStart,
-    windowEnd,
-    paperIds: await listCandidatePaperIds(db, windowStart, windowEnd),
-  };
-  await insertEditionStatement(db, edition).run();
-  return edition;
+  const requeued = paused ? 0 : await requeueOrphans(app, now);
+  return { paused, expired, requeued, more: requeued === REQUEUE_LIMIT || expired >= EXPIRE_LIMIT };
 }
 
 async function requeueOrphans(app: AppContext, now: Date): Promise<number> {

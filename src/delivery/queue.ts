@@ -1,6 +1,7 @@
 /**
  * The queue adapter: turns a Queue batch into send-protocol runs (`send.ts`), acks or
  * retries each message with the delay the protocol chose, and logs one line per message.
+ * The plan queue's messages continue planner runs, one step each.
  * Messages of a batch are pipelined: while one waits for its pacing slot, the next is
  * already loading, ranking and rendering. Messages from the dead-letter queue (same
  * handler, dispatched on `batch.queue`) mark their unfinished deliveries failed, so
@@ -10,7 +11,8 @@ import { failUnfinished } from '../db/sending';
 import type { AppContext } from '../env';
 import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
-import { parseSendMessage, SEND_QUEUE_DLQ_SUFFIX } from './messages';
+import { PLAN_QUEUE_SUFFIX, parsePlanMessage, parseSendMessage, SEND_QUEUE_DLQ_SUFFIX } from './messages';
+import { continuePlanning } from './planner';
 import { backoffSeconds, type MessageStats } from './request';
 import { processMessage } from './send';
 import { createTransport, type MailTransport } from './transport';
@@ -25,6 +27,10 @@ import { createTransport, type MailTransport } from './transport';
 export async function handleQueueBatch(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
   if (batch.queue.endsWith(SEND_QUEUE_DLQ_SUFFIX)) {
     await handleDeadLetters(app, batch);
+    return;
+  }
+  if (batch.queue.endsWith(PLAN_QUEUE_SUFFIX)) {
+    await handlePlanContinuations(app, batch);
     return;
   }
   const transport = createTransport(app.config, app.db, { timeoutMs: app.config.RESEND_TIMEOUT_MS });
@@ -85,6 +91,28 @@ async function handleMessage(
     message.retry({ delaySeconds });
   } finally {
     ready();
+  }
+}
+
+async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
+  for (const message of batch.messages) {
+    const body = parsePlanMessage(message.body);
+    if (!body) {
+      logError('plan_message_invalid', new Error('Not a plan message'), {
+        message_id: message.id,
+        body: message.body,
+      });
+      message.ack();
+      continue;
+    }
+    try {
+      await continuePlanning(app, body);
+      message.ack();
+    } catch (error) {
+      // The run's subscribers stay due, so a retry (or the next hourly run) picks them up.
+      logError('plan_step_failed', error, { message_id: message.id, run: body.run, step: body.step });
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
   }
 }
 

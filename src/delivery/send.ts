@@ -19,8 +19,8 @@ import {
   countAttempt,
   getLastSentWindowEnds,
   getMessageDeliveries,
+  getRecentlySentPaperIds,
   getSendingBySendKeys,
-  getSentPaperIds,
   markFailed,
   markSkipped,
   parkDeliveries,
@@ -123,9 +123,10 @@ async function sendQueued(
   const now = nowIso();
   const subscriberIds = queued.map((row) => row.subscriberId);
   let mark = performance.now();
+  const since = context.edition.windowStart;
   const [alreadySent, lastSentEnds] = await Promise.all([
-    getSentPaperIds(db, subscriberIds, context.edition.paperIds),
-    getLastSentWindowEnds(db, subscriberIds, context.edition.id),
+    getRecentlySentPaperIds(db, subscriberIds, since),
+    getLastSentWindowEnds(db, subscriberIds, context.edition.id, since),
   ]);
 
   mark = lap(stats, 'load', mark);

@@ -22,27 +22,45 @@ export interface LocalTime {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-export function localTime(at: Date, timeZone: string): LocalTime {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
+/** One Intl formatter per zone and shape: building one costs far more than using it. */
+function formatter(timeZone: string, shape: 'day' | 'clock'): Intl.DateTimeFormat {
+  const key = `${shape} ${timeZone}`;
+  let cached = formatters.get(key);
+  if (!cached) {
+    cached = new Intl.DateTimeFormat('en-US', {
       timeZone,
+      hourCycle: 'h23',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
       hour: '2-digit',
-      hourCycle: 'h23',
-      weekday: 'short',
+      ...(shape === 'day' ? { weekday: 'short' } : { minute: '2-digit', second: '2-digit' }),
     });
-    formatters.set(timeZone, formatter);
+    formatters.set(key, cached);
   }
-  const parts = Object.fromEntries(formatter.formatToParts(at).map((part) => [part.type, part.value]));
+  return cached;
+}
+
+export function localTime(at: Date, timeZone: string): LocalTime {
+  const parts = Object.fromEntries(
+    formatter(timeZone, 'day')
+      .formatToParts(at)
+      .map((part) => [part.type, part.value]),
+  );
   const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   return {
     date: `${parts.year}-${parts.month}-${parts.day}`,
     hour: Number(parts.hour) % 24,
     weekday: weekdays.indexOf(parts.weekday ?? 'Sun'),
   };
+}
+
+/** The zone's wall-clock time at `instant` (epoch ms), as epoch ms of the same digits read as UTC. */
+export function wallClockMs(timeZone: string, instant: number): number {
+  const part: Record<string, number> = {};
+  for (const { type, value } of formatter(timeZone, 'clock').formatToParts(instant))
+    part[type] = Number(value);
+  return Date.UTC(part.year!, part.month! - 1, part.day!, part.hour! % 24, part.minute!, part.second!);
 }
 
 /** ISO week key (e.g. 2026-W48) of a YYYY-MM-DD calendar date. */

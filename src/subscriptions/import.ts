@@ -12,6 +12,7 @@ import Papa from 'papaparse';
 import { z } from 'zod';
 import { findExistingSubscriberStatuses, insertImportedSubscribers } from '../db/imports';
 import { listSuppressedHashes } from '../db/suppressions';
+import { nextSendAt } from '../delivery/schedule';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
 import { logEvent } from '../lib/log';
@@ -144,6 +145,31 @@ const EXISTING_REASONS: Record<string, string> = {
   suppressed: 'suppressed (bounced or complained): never mailed again',
 };
 
+/**
+ * When the planner should first look at an imported subscriber: their send instant today
+ * (already past = due at the next run, like a sign-up), computed once per distinct
+ * schedule, so a big import is not all examined by the next run.
+ */
+function firstSendInstants(now: Date): (data: SubscribeInput) => string {
+  const memo = new Map<string, string>();
+  return (data) => {
+    const key = `${data.time_zone}|${data.frequency}|${data.send_hour}`;
+    let instant = memo.get(key);
+    if (instant === undefined) {
+      // Imported weekly subscribers take the column's default weekday (Monday), as sign-ups do.
+      const schedule = {
+        timeZone: data.time_zone,
+        frequency: data.frequency,
+        sendHour: data.send_hour,
+        sendWeekday: 1,
+      };
+      instant = nextSendAt(schedule, now, false).toISOString();
+      memo.set(key, instant);
+    }
+    return instant;
+  };
+}
+
 /** Validates, de-duplicates and imports the rows; returns the per-row report. */
 export async function importSubscribers(
   app: Pick<AppContext, 'db' | 'config'>,
@@ -231,6 +257,7 @@ export async function importSubscribers(
     }
   });
 
+  const firstSend = firstSendInstants(now);
   const inserted = await insertImportedSubscribers(
     db,
     toInsert.map((candidate) => ({
@@ -240,6 +267,7 @@ export async function importSubscribers(
       frequency: candidate.data.frequency,
       send_hour: candidate.data.send_hour,
       time_zone: candidate.data.time_zone,
+      next_send_at: firstSend(candidate.data),
     })),
     now,
   );

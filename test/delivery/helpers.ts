@@ -17,6 +17,7 @@ import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 export const RESEND_BATCH_URL = 'https://api.resend.com/emails/batch';
 export const SEND_QUEUE = 'papers-digest-send';
 export const DEAD_LETTER_QUEUE = 'papers-digest-send-dlq';
+export const PLAN_QUEUE = 'papers-digest-plan';
 
 /** A subscriber row as the sign-up area stores it; defaults suit the delivery tests. */
 export async function seedSubscriber(seed: Partial<Subscriber> = {}): Promise<Subscriber> {
@@ -82,18 +83,28 @@ export function recordingQueue() {
 
 export type TestEnv = typeof env;
 
-/** The test env with the Resend transport selected (fast pacing, short timeout) and a recording queue. */
+/**
+ * The test env with the Resend transport selected (fast pacing, short timeout) and
+ * recording queues: `queued` holds send messages, `continuations` plan-queue messages.
+ */
 export function resendEnv(overrides: Partial<Record<string, unknown>> = {}) {
   const recorder = recordingQueue();
+  const plans = recordingQueue();
   const testEnv = {
     ...env,
     SEND_QUEUE: recorder.queue,
+    PLAN_QUEUE: plans.queue,
     RESEND_API_KEY: 're_test_key',
     RESEND_RATE_PER_SEC: '50',
     RESEND_TIMEOUT_MS: '400',
     ...overrides,
   } as TestEnv;
-  return { env: testEnv, queued: recorder.bodies, batchSizes: recorder.batchSizes };
+  return {
+    env: testEnv,
+    queued: recorder.bodies,
+    batchSizes: recorder.batchSizes,
+    continuations: plans.bodies,
+  };
 }
 
 export async function planViaAdmin(
@@ -127,10 +138,21 @@ export async function deliver(
   attempts = 1,
   queue = SEND_QUEUE,
 ): Promise<QueueRun> {
-  const batch = createMessageBatch(queue, [
-    { id: `msg-${uniqueSuffix()}`, timestamp: new Date(), attempts, body },
-  ]);
-  const delays: number[] = [];
+  return (await deliverBatch(testEnv, [body], attempts, queue))[0]!;
+}
+
+/** Delivers several messages in ONE batch (one invocation), as the queue does up to max_batch_size. */
+export async function deliverBatch(
+  testEnv: TestEnv,
+  bodies: unknown[],
+  attempts = 1,
+  queue = SEND_QUEUE,
+): Promise<QueueRun[]> {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body) => ({ id: `msg-${uniqueSuffix()}`, timestamp: new Date(), attempts, body })),
+  );
+  const delays = new Map<string, number>();
   const observed: MessageBatch<unknown> = {
     queue: batch.queue,
     metadata: batch.metadata,
@@ -141,7 +163,7 @@ export async function deliver(
       attempts: message.attempts,
       ack: () => message.ack(),
       retry: (options?: QueueRetryOptions) => {
-        delays.push(options?.delaySeconds ?? 0);
+        delays.set(message.id, options?.delaySeconds ?? 0);
         message.retry(options);
       },
     })),
@@ -151,11 +173,15 @@ export async function deliver(
   const ctx = createExecutionContext();
   await worker.queue(observed, testEnv, ctx);
   const result = await getQueueResult(batch, ctx);
-  const retried = result.retryMessages.length > 0 || result.retryBatch.retry;
-  return {
-    acked: !retried && (result.explicitAcks.length === 1 || result.ackAll),
-    retryDelay: retried ? (delays[0] ?? 0) : null,
-  };
+  return batch.messages.map((message) => {
+    const retried =
+      result.retryMessages.some((item: { msgId: string }) => item.msgId === message.id) ||
+      result.retryBatch.retry;
+    return {
+      acked: !retried && (result.explicitAcks.includes(message.id) || result.ackAll),
+      retryDelay: retried ? (delays.get(message.id) ?? 0) : null,
+    };
+  });
 }
 
 /** Delivers a message until it is acked (following retries), returning every run. */

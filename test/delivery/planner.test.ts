@@ -7,10 +7,17 @@
 import { createExecutionContext, createScheduledController, env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
+import { updatePreferences } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
+import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
+import { parseConfig } from '../../src/env';
+import { importSubscribers } from '../../src/subscriptions/import';
 import worker from '../../workers/index';
 import { adminRequest } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
 import {
+  deliver,
+  PLAN_QUEUE,
   planViaAdmin,
   resendEnv,
   resetDelivery,
@@ -157,19 +164,131 @@ describe('editions and messages', () => {
     expect(messages[0]!.editionId).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
-  it('splits sendBatch calls for thousands of subscribers', async () => {
+  it('plans thousands of subscribers over several steps, ≤100 per message and ≤100 messages per sendBatch', async () => {
     await seedSubscribers(2_300, { sendHour: 0 });
-    const { env: testEnv, queued, batchSizes } = resendEnv();
+    const { env: testEnv, queued, batchSizes, continuations } = resendEnv();
     const plan = await planViaAdmin(testEnv, { at: AT });
-    expect(plan.json.planned).toBe(2_300);
+    expect(plan.json.planned).toBe(STEP_SUBSCRIBERS);
+    expect(continuations).toHaveLength(1);
+    let steps = 1;
+    while (continuations.length > 0) {
+      expect(await deliver(testEnv, continuations.shift(), 1, PLAN_QUEUE)).toEqual({
+        acked: true,
+        retryDelay: null,
+      });
+      steps++;
+    }
+    expect(steps).toBe(Math.ceil(2_300 / STEP_SUBSCRIBERS));
     expect(queued).toHaveLength(23);
     expect(batchSizes.every((size) => size <= 100)).toBe(true);
+    expect(new Set(plannedIds(queued)).size).toBe(2_300);
+    // Every step planned into the run's one edition.
+    expect(new Set(queued.map((body) => (body as SendMessage).editionId)).size).toBe(1);
     const rows = await env.DB.prepare(
       `SELECT COUNT(*) AS count FROM deliveries WHERE status = 'queued'`,
     ).first<{
       count: number;
     }>();
     expect(rows!.count).toBe(2_300);
+  });
+});
+
+describe('next_send_at: plan what is due, not what is stored', () => {
+  const nextOf = async (id: string) =>
+    (await env.DB.prepare('SELECT next_send_at FROM subscribers WHERE id = ?').bind(id).first<{
+      next_send_at: string;
+    }>())!.next_send_at;
+
+  it('moves each subscriber to their next local send hour, across a DST change', async () => {
+    const newYork = await seedSubscriber({ timeZone: 'America/New_York', sendHour: 8 });
+    const later = await seedSubscriber({ timeZone: 'America/New_York', sendHour: 20 });
+    // Saturday 7 March 2026, 08:30 EST.
+    const first = resendEnv();
+    expect((await planViaAdmin(first.env, { at: '2026-03-07T13:30:00.000Z' })).json.planned).toBe(1);
+    // Sunday's 08:00 is EDT: 12:00Z, not 13:00Z. The other one is due at 20:00 EST today.
+    expect(await nextOf(newYork.id)).toBe('2026-03-08T12:00:00.000Z');
+    expect(await nextOf(later.id)).toBe('2026-03-08T01:00:00.000Z');
+    const sunday = resendEnv();
+    const plan = await planViaAdmin(sunday.env, { at: '2026-03-08T12:00:00.000Z' });
+    expect(plannedIds(sunday.queued)).toEqual([newYork.id]);
+    expect(plan.json.planned).toBe(1);
+    // No run came between 20:00 and midnight on Saturday: that day is skipped, not sent late,
+    // and the next window is Sunday 20:00 EDT.
+    expect(await nextOf(later.id)).toBe('2026-03-09T00:00:00.000Z');
+    expect(await nextOf(newYork.id)).toBe('2026-03-09T12:00:00.000Z');
+  });
+
+  it('applies changed preferences at the next run, the same day', async () => {
+    const reader = await seedSubscriber({ sendHour: 20 });
+    const morning = resendEnv();
+    expect((await planViaAdmin(morning.env, { at: AT })).json.planned).toBe(0);
+    expect(await nextOf(reader.id)).toBe('2026-11-26T20:00:00.000Z');
+    await updatePreferences(
+      env.DB,
+      reader.id,
+      reader.tokenVersion,
+      {
+        interests: reader.interests,
+        frequency: 'daily',
+        sendHour: 9,
+        sendWeekday: 1,
+        timeZone: 'UTC',
+        digestSize: 5,
+        trendingMix: 0.3,
+        alwaysSend: true,
+      },
+      '2026-11-26T08:40:00.000Z',
+    );
+    expect(await nextOf(reader.id)).toBe('');
+    const nine = resendEnv();
+    await planViaAdmin(nine.env, { at: '2026-11-26T09:00:00.000Z' });
+    expect(plannedIds(nine.queued)).toEqual([reader.id]);
+    expect(await nextOf(reader.id)).toBe('2026-11-27T09:00:00.000Z');
+  });
+
+  it('schedules imported subscribers at import, so the first run reads only who is due', async () => {
+    const report = await importSubscribers(
+      { db: env.DB, config: parseConfig(env) },
+      [
+        { email: 'early@example.org', send_hour: 6, time_zone: 'UTC' },
+        { email: 'late@example.org', send_hour: 22, time_zone: 'UTC' },
+        { email: 'kolkata@example.org', send_hour: 14, time_zone: 'Asia/Kolkata' },
+      ],
+      new Date(AT),
+    );
+    expect(report.imported).toBe(3);
+    const rows = await env.DB.prepare('SELECT email, next_send_at FROM subscribers ORDER BY email').all<{
+      email: string;
+      next_send_at: string;
+    }>();
+    expect(rows.results).toEqual([
+      { email: 'early@example.org', next_send_at: '2026-11-26T06:00:00.000Z' },
+      { email: 'kolkata@example.org', next_send_at: '2026-11-26T08:30:00.000Z' },
+      { email: 'late@example.org', next_send_at: '2026-11-26T22:00:00.000Z' },
+    ]);
+    const spy = spyD1(env.DB);
+    const setup = resendEnv({ DB: spy.db });
+    expect((await planViaAdmin(setup.env, { at: AT })).json.planned).toBe(2);
+    const read = spy.calls.find((call) => call.sql.includes('next_send_at <= ?1'))!;
+    expect(read.rowsReturned).toBe(2);
+  });
+
+  it('continues a large run on the plan queue, and a newer run supersedes it', async () => {
+    await seedSubscribers(STEP_SUBSCRIBERS + 50, { sendHour: 8 });
+    const older = resendEnv();
+    await planViaAdmin(older.env, { at: AT });
+    expect(older.continuations).toHaveLength(1);
+    // A newer run starts before the older one's continuation runs: it plans the rest itself.
+    const newer = resendEnv();
+    const plan = await planViaAdmin(newer.env, { at: '2026-11-26T09:30:00.000Z' });
+    expect(plan.json.planned).toBe(50);
+    expect(await deliver(older.env, older.continuations[0], 1, PLAN_QUEUE)).toEqual({
+      acked: true,
+      retryDelay: null,
+    });
+    expect(older.queued.length + newer.queued.length).toBe(Math.ceil(STEP_SUBSCRIBERS / 100) + 1);
+    const count = await env.DB.prepare('SELECT COUNT(*) AS n FROM deliveries').first<{ n: number }>();
+    expect(count!.n).toBe(STEP_SUBSCRIBERS + 50);
   });
 });
 

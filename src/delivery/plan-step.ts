@@ -1,0 +1,205 @@
+/**
+ * One step of a planner run: a bounded number of subscribers who may be due (their
+ * `next_send_at` has come; in `all` mode every active subscriber, by id), each checked
+ * against their local clock. Due ones whose period has no delivery yet get a queued
+ * delivery in the run's edition for their frequency (frozen on first use); every one of
+ * them gets its next possible send instant, in the same transaction, so a subscriber leaves
+ * the index range once looked at and a crash can neither lose nor double a period (UNIQUE
+ * subscriber + period). New deliveries are enqueued in messages of ≤ 100 subscribers.
+ *
+ * The step's size is the invocation budget: PAGE_SIZE subscribers per page, at most
+ * STEP_SUBSCRIBERS per step, and per page at most five statements (read, planned check,
+ * one insert per frequency, one update).
+ */
+import { insertEditionWithCandidates } from '../db/editions';
+import {
+  findPlannedPeriods,
+  insertedDeliveries,
+  insertQueuedDeliveriesStatements,
+  listActivePage,
+  listMaybeDue,
+  markEnqueued,
+  type NewDelivery,
+  type PlanCandidate,
+  setNextSendAtStatements,
+} from '../db/planning';
+import type { Frequency } from '../domain';
+import type { AppContext } from '../env';
+import { isoWeekKey, nowIso, utcDate } from '../lib/time';
+import { buildSendMessages, enqueueSendMessages, type PlanMessage } from './messages';
+import { isDue, nextSendAt, periodKey, type ZoneClock, zoneClock } from './schedule';
+
+/**
+ * Subscribers read per page, and per step (one invocation). D1 counts about 10 rows written
+ * (the delivery, the subscriber's new instant and their index entries) and 10 read per
+ * subscriber planned, so a step of 800 stays within ~10,000 of each (test/delivery/budget).
+ */
+export const PAGE_SIZE = 400;
+export const STEP_SUBSCRIBERS = 800;
+
+/** How far back an edition looks for papers a subscriber has not seen yet. */
+const CANDIDATE_WINDOW_HOURS: Record<Frequency, number> = { daily: 72, weekly: 8 * 24 };
+
+export type PlanRun = Omit<PlanMessage, 'v' | 'kind'>;
+
+export interface EditionCreated {
+  id: string;
+  frequency: Frequency;
+  period_key: string;
+  window_start: string;
+  window_end: string;
+  candidates: number;
+}
+
+export interface StepResult {
+  /** Subscribers looked at, and deliveries planned, by edition id. */
+  examined: number;
+  planned: Map<string, number>;
+  messages: number;
+  editionsCreated: EditionCreated[];
+  /** True when the step stopped at its budget with more to look at. */
+  more: boolean;
+}
+
+export async function planStep(app: AppContext, run: PlanRun): Promise<StepResult> {
+  const { db } = app;
+  const at = new Date(run.at);
+  const result: StepResult = {
+    examined: 0,
+    planned: new Map(),
+    messages: 0,
+    editionsCreated: [],
+    more: false,
+  };
+  const clocks = new Map<string, ZoneClock>();
+  const clockOf = (zone: string) => {
+    let clock = clocks.get(zone);
+    if (!clock) {
+      clock = zoneClock(zone, at);
+      clocks.set(zone, clock);
+    }
+    return clock;
+  };
+  const instants = new Map<string, string>();
+  const nextOf = (candidate: PlanCandidate, periodDone: boolean) => {
+    const key = `${candidate.timeZone}|${candidate.frequency}|${candidate.sendHour}|${candidate.sendWeekday}|${periodDone}`;
+    let next = instants.get(key);
+    if (!next) {
+      const instant = nextSendAt(candidate, at, periodDone);
+      // Never at or before the run's time, or the same rows would come back in the next page.
+      next = nowIso(instant > at ? instant : new Date(at.getTime() + 3_600_000));
+      instants.set(key, next);
+    }
+    return next;
+  };
+
+  while (result.examined < STEP_SUBSCRIBERS) {
+    const page = run.all
+      ? await listActivePage(db, run.after ?? '', PAGE_SIZE)
+      : await listMaybeDue(db, run.at, PAGE_SIZE);
+    if (page.length === 0) return result;
+    result.examined += page.length;
+    if (run.all) run.after = page.at(-1)!.id;
+
+    const due = page.flatMap((candidate) => {
+      const clock = clockOf(candidate.timeZone);
+      return isDue(candidate, clock, run.all) ? [{ candidate, periodKey: periodKey(candidate, clock) }] : [];
+    });
+    const planned = await findPlannedPeriods(
+      db,
+      due.map((item) => ({ subscriberId: item.candidate.id, periodKey: item.periodKey })),
+    );
+    const fresh = due.filter((item) => !planned.has(`${item.candidate.id} ${item.periodKey}`));
+    const dueIds = new Set(due.map((item) => item.candidate.id));
+
+    const now = nowIso();
+    const statements: D1PreparedStatement[] = [];
+    const insertsPerFrequency: { editionId: string; count: number }[] = [];
+    for (const frequency of ['daily', 'weekly'] as const) {
+      const rows: NewDelivery[] = fresh
+        .filter((item) => item.candidate.frequency === frequency)
+        .map((item) => ({
+          id: crypto.randomUUID(),
+          subscriberId: item.candidate.id,
+          periodKey: item.periodKey,
+        }));
+      if (rows.length === 0) continue;
+      const editionId = run.editions[frequency] ?? (await createEdition(db, run, frequency, result));
+      const inserts = insertQueuedDeliveriesStatements(db, editionId, rows, now);
+      statements.push(...inserts);
+      insertsPerFrequency.push({ editionId, count: inserts.length });
+    }
+    statements.push(
+      ...setNextSendAtStatements(
+        db,
+        page.map((candidate) => ({
+          id: candidate.id,
+          nextSendAt: nextOf(candidate, dueIds.has(candidate.id)),
+        })),
+      ),
+    );
+    // One transaction: the deliveries and the subscribers' next instants move together.
+    const written = await db.batch(statements);
+
+    let offset = 0;
+    for (const { editionId, count } of insertsPerFrequency) {
+      const inserted = written.slice(offset, offset + count).flatMap(insertedDeliveries);
+      offset += count;
+      if (inserted.length === 0) continue;
+      const messages = buildSendMessages(
+        editionId,
+        inserted.map((row) => row.subscriberId),
+      );
+      try {
+        await enqueueSendMessages(app.queue, messages);
+      } catch (error) {
+        // The rows exist; parking them lets the orphan sweep enqueue them later.
+        await markEnqueued(
+          db,
+          inserted.map((row) => row.id),
+          null,
+        );
+        throw error;
+      }
+      result.planned.set(editionId, (result.planned.get(editionId) ?? 0) + inserted.length);
+      result.messages += messages.length;
+    }
+    if (page.length < PAGE_SIZE) return result;
+  }
+  result.more = true;
+  return result;
+}
+
+/** Freezes the run's edition for a frequency, the first time the run needs it. */
+async function createEdition(
+  db: D1Database,
+  run: PlanRun,
+  frequency: Frequency,
+  result: StepResult,
+): Promise<string> {
+  const at = new Date(run.at);
+  const windowEnd = run.at;
+  const windowStart = new Date(at.getTime() - CANDIDATE_WINDOW_HOURS[frequency] * 3_600_000).toISOString();
+  const day = utcDate(at);
+  const stamp = windowEnd.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  const edition = {
+    // Only letters, digits, '-' and '_': the id doubles as a Resend tag value.
+    id: `${frequency}-${stamp}-${crypto.randomUUID().slice(0, 8)}`,
+    frequency,
+    periodKey: frequency === 'daily' ? day : isoWeekKey(day),
+    plannedAt: windowEnd,
+    windowStart,
+    windowEnd,
+  };
+  const candidates = await insertEditionWithCandidates(db, edition);
+  run.editions[frequency] = edition.id;
+  result.editionsCreated.push({
+    id: edition.id,
+    frequency,
+    period_key: edition.periodKey,
+    window_start: windowStart,
+    window_end: windowEnd,
+    candidates,
+  });
+  return edition.id;
+}
