@@ -9,16 +9,21 @@
  * request nothing can be faster. Prints wall time, ratio to the floor, requests, 429s and
  * duplicate deliveries (must be 0).
  *
+ * Like Resend, every answer carries `ratelimit-limit`, `ratelimit-remaining` and
+ * `ratelimit-reset` (seconds until the window frees a request), and a 429 also `retry-after`.
+ *
  * Options: --subscribers N (2000) --rate R (2) --papers P (60) --port P (free port) --keep (keep the temp dir)
  * --chaos X (0): answer a share X of fresh requests with a 500, a 429 or "accepted, then the connection
  * dropped", to check exactly-once end to end (the timing targets then do not apply).
+ * --load [N]: run N CPU hogs alongside (default 1: "a CPU hog"), as a busy shared machine would.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const wrangler = path.join(root, 'node_modules/wrangler/bin/wrangler.js');
@@ -33,6 +38,13 @@ const R = option('rate', 2);
 const PAPERS = option('papers', 60);
 const REQUESTED_PORT = option('port', 0);
 const keep = args.includes('--keep');
+/** CPU hogs to run alongside: --load alone means one. */
+const LOAD = args.includes('--load')
+  ? (() => {
+      const value = Number(args[args.indexOf('--load') + 1]);
+      return Number.isInteger(value) && value > 0 ? value : 1;
+    })()
+  : 0;
 /** Share of fresh requests answered with a failure: 500, 429 (retry-after) or accepted-then-dropped. */
 const CHAOS = option('chaos', 0);
 const ADMIN = 'dev-admin-token';
@@ -54,6 +66,39 @@ const stats = {
 const arrivals = [];
 const byKey = new Map();
 
+/**
+ * Request bodies (3-5 MB of JSON) are parsed on a worker thread: parsing them on the main
+ * thread would hold up the arrival time of the next request, which an API gateway takes
+ * before, and independently of, reading anyone's body. Answers each body's recipients.
+ */
+const parser = new Worker(
+  `const { parentPort } = require('node:worker_threads');
+   parentPort.on('message', ({ id, bytes }) => {
+     let recipients = null;
+     try {
+       const emails = JSON.parse(Buffer.from(bytes).toString('utf8'));
+       if (Array.isArray(emails)) recipients = emails.map((email) => (Array.isArray(email.to) ? email.to[0] : email.to));
+     } catch {}
+     parentPort.postMessage({ id, recipients });
+   });`,
+  { eval: true },
+);
+parser.unref();
+const parsing = new Map();
+let parseIds = 0;
+parser.on('message', ({ id, recipients }) => {
+  parsing.get(id)?.(recipients);
+  parsing.delete(id);
+});
+function parseOffThread(buffer) {
+  const id = parseIds++;
+  const bytes = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+  return new Promise((resolve) => {
+    parsing.set(id, resolve);
+    parser.postMessage({ id, bytes }, [bytes]);
+  });
+}
+
 function fakeResend() {
   return createServer((request, response) => {
     // Like an API gateway, the limiter decides when a request arrives (its headers), in
@@ -63,16 +108,23 @@ function fakeResend() {
     while (arrivals.length > 0 && arrivals[0] <= now - 1000) arrivals.shift();
     const limited = arrivals.length >= R;
     if (!limited) arrivals.push(now);
+    // What Resend reports on every answer: the limit, what is left in the current window
+    // and in how many (whole) seconds the window frees a request.
+    const rateHeaders = {
+      'ratelimit-limit': String(R),
+      'ratelimit-remaining': String(Math.max(0, R - arrivals.length)),
+      'ratelimit-reset': String(Math.max(1, Math.ceil(((arrivals[0] ?? now) + 1000 - now) / 1000))),
+    };
     const chunks = [];
     request.on('data', (chunk) => chunks.push(chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
       stats.requests++;
       stats.bytes = Math.max(
         stats.bytes,
         chunks.reduce((sum, chunk) => sum + chunk.length, 0),
       );
       const json = (status, body, headers = {}) => {
-        response.writeHead(status, { 'content-type': 'application/json', ...headers });
+        response.writeHead(status, { 'content-type': 'application/json', ...rateHeaders, ...headers });
         response.end(JSON.stringify(body));
       };
       if (request.method !== 'POST' || request.url !== '/emails/batch') {
@@ -87,10 +139,9 @@ function fakeResend() {
             message: `Too many requests. You can only make ${R} requests per second.`,
             statusCode: 429,
           },
-          { 'retry-after': '1' },
+          { 'retry-after': rateHeaders['ratelimit-reset'] },
         );
       }
-      const raw = Buffer.concat(chunks).toString('utf8');
       const key = request.headers['idempotency-key'];
       if (key && byKey.has(key)) {
         stats.replays++;
@@ -114,7 +165,7 @@ function fakeResend() {
         );
       }
       const drop = roll < CHAOS;
-      const emails = JSON.parse(raw);
+      const emails = await parseOffThread(Buffer.concat(chunks));
       if (!Array.isArray(emails) || emails.length === 0 || emails.length > 100) {
         return json(422, {
           name: 'validation_error',
@@ -124,8 +175,7 @@ function fakeResend() {
       }
       stats.maxBatch = Math.max(stats.maxBatch, emails.length);
       const data = emails.map(() => ({ id: crypto.randomUUID() }));
-      for (const email of emails) {
-        const to = Array.isArray(email.to) ? email.to[0] : email.to;
+      for (const to of emails) {
         stats.emails.set(to, (stats.emails.get(to) ?? 0) + 1);
         stats.accepted++;
       }
@@ -215,6 +265,15 @@ async function freePort() {
   return port;
 }
 
+/** CPU hogs: busy loops in child processes, stopped (by their own pid) when the run ends. */
+function startLoad(count) {
+  return Array.from({ length: count }, () =>
+    spawn(process.execPath, ['-e', 'let x = 0; for (;;) x = (x * 1103515245 + 12345) % 2147483648;'], {
+      stdio: 'ignore',
+    }),
+  );
+}
+
 async function main() {
   const WORKER_PORT = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'papers-digest-bench-'));
@@ -223,9 +282,11 @@ async function main() {
   const resendPort = server.address().port;
   let dev;
   let devLog = '';
+  let hogs = [];
   try {
     console.log(
-      `Delivery benchmark: ${N} subscribers, fake Resend at ${R} req/s, ${PAPERS} candidate papers`,
+      `Delivery benchmark: ${N} subscribers, fake Resend at ${R} req/s, ${PAPERS} candidate papers` +
+        (LOAD ? `, ${LOAD} CPU hogs alongside` : ''),
     );
     run(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir]);
     const sqlFile = path.join(dir, 'seed.sql');
@@ -303,6 +364,8 @@ async function main() {
       throw error;
     });
 
+    hogs = startLoad(LOAD);
+    const loadBefore = loadavg()[0];
     const started = Date.now();
     const response = await fetch(`${base}/admin/digest`, {
       method: 'POST',
@@ -311,7 +374,8 @@ async function main() {
     });
     const plan = await response.json();
     const planned = Date.now();
-    if (!response.ok || plan.planned !== N)
+    // The first planner step plans up to 800 and continues on the plan queue for the rest.
+    if (!response.ok || plan.planned !== Math.min(N, 800))
       throw new Error(`Planner answered ${response.status}: ${JSON.stringify(plan)}`);
     await waitFor(
       async () => stats.accepted >= N,
@@ -334,6 +398,7 @@ async function main() {
     );
 
     const wall = (finished - started) / 1000;
+    const loadAfter = loadavg()[0];
     const floor = N / (100 * R);
     const duplicates = [...stats.emails.values()].filter((count) => count > 1).length;
     const result = {
@@ -341,6 +406,10 @@ async function main() {
       rate_per_sec: R,
       wall_seconds: Number(wall.toFixed(2)),
       planner_seconds: Number(((planned - started) / 1000).toFixed(2)),
+      first_request_seconds: Number(((stats.arrivalLog[0] - started) / 1000).toFixed(2)),
+      mean_gap_ms: Math.round(
+        (stats.arrivalLog.at(-1) - stats.arrivalLog[0]) / Math.max(1, stats.arrivalLog.length - 1),
+      ),
       floor_seconds: floor,
       ratio_to_floor: Number((wall / floor).toFixed(3)),
       requests: stats.requests,
@@ -353,6 +422,8 @@ async function main() {
       recipients: stats.emails.size,
       duplicate_recipients: duplicates,
       deliveries,
+      cpu_hogs: LOAD,
+      load_average_1m: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
     };
     if (process.env.BENCH_LOG_LEVEL) {
       console.log(
@@ -384,6 +455,8 @@ async function main() {
     console.error(`fake Resend: ${JSON.stringify({ ...stats, emails: stats.emails.size })}`);
     throw error;
   } finally {
+    for (const hog of hogs) hog.kill('SIGKILL');
+    await parser.terminate();
     if (dev && dev.exitCode === null) {
       const exited = new Promise((resolve) => dev.once('exit', resolve));
       dev.kill('SIGINT');

@@ -14,7 +14,7 @@
  * subscriber instead of the assembly.
  */
 
-import { digestEmail, type EditionContext, renderEmail } from '../../src/delivery/render';
+import { digestEmail, type EditionContext, ingestedBeforeOf, renderEmail } from '../../src/delivery/render';
 import { encodeBatch, type OutgoingEmail } from '../../src/delivery/transport';
 import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
 import type { Paper, Subscriber } from '../../src/domain';
@@ -161,6 +161,7 @@ async function context(config: Config, candidates: number): Promise<EditionConte
     paperById: new Map(current.papers.map((paper) => [paper.id, paper])),
     index: current.index,
     prepared: await prepareEdition(config, { editionDate: EDITION_DATE, papers: current.papers }),
+    ingestedBefore: ingestedBeforeOf(current.papers),
   };
   return current.context;
 }

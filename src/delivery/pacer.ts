@@ -1,31 +1,59 @@
 /**
- * Pacing of requests to Resend within one isolate. Requests leave one at a time through a
- * "send lane", each in a slot reserved from the shared pacer in D1 (`db/pacer.ts`), so
- * every consumer, in every isolate, stays under RESEND_RATE_PER_SEC together. A message
- * leaves the lane as soon as its request has started, so the next one can take its slot
- * while the response is pending.
+ * Pacing of requests to Resend. Resend allows R requests per one-second window (R is
+ * `ratelimit-limit`, 2 by default) and says so on every answer, with what is left
+ * (`ratelimit-remaining`), when the window frees a request (`ratelimit-reset`) and, on a
+ * 429, how long to wait (`retry-after`). Requests leave one at a time through this
+ * isolate's "send lane", each in a slot reserved from the shared pacer in D1
+ * (`db/pacer.ts`), so every consumer, in every isolate, stays under the limit together.
+ *
+ * Spacing slots 1/R apart is not enough on a busy machine: a timer that fires late makes
+ * one gap long and, counted from the planned slot, the next one short, and R+1 requests
+ * then land inside one second. So a slot is also never earlier than one window after the
+ * actual start of the R-th previous request (the window Resend counts), plus a guard for
+ * the request's own jitter; the limit is taken from Resend's headers when they say less
+ * than RESEND_RATE_PER_SEC; and an answer saying the window is full when our own requests
+ * do not fill it (another sender on the same team key) pushes every consumer back until
+ * the window frees a request. A message leaves the lane as soon as its request has
+ * started, so the next one can take its slot while the response is pending.
  */
-import { reserveSendSlot } from '../db/pacer';
+import { deferSendSlots, reserveSendSlot } from '../db/pacer';
+import type { RateLimitInfo } from './transport';
 
+const WINDOW_MS = 1000;
+/** Tolerance for a request reaching Resend later or earlier than it left (body size, busy host). */
+const GUARD_MS = 60;
 /**
- * Slots are spaced 6% wider than 1/R: requests start on time here but reach Resend with
- * some jitter (a multi-megabyte body, a busy isolate), and R+1 consecutive requests must
- * never land inside one second of Resend's window.
+ * A request on a new connection (the first of an isolate, or after keep-alive has likely
+ * lapsed) reaches Resend later by the connection setup: counted as arriving this much later.
  */
-export function pacingIntervalMs(ratePerSecond: number): number {
-  return Math.ceil((1000 / ratePerSecond) * 1.06);
-}
-
+const NEW_CONNECTION_MS = 80;
+const KEEP_ALIVE_MS = 5_000;
 /** Waiting longer than this inside one invocation is wasteful: retry the message instead. */
 const MAX_SLOT_WAIT_MS = 120_000;
 
+/** Slots are at least 1/R apart, 2% wider to absorb timer rounding. */
+export function pacingIntervalMs(ratePerSecond: number): number {
+  return Math.ceil((WINDOW_MS / ratePerSecond) * 1.02);
+}
+
+/**
+ * When this isolate's recent requests are taken to reach Resend (epoch ms), oldest first:
+ * their actual start, later for a request that had to open a connection.
+ */
+const starts: number[] = [];
+/** The limit Resend last reported, when lower than configured. */
+let reportedLimit: number | null = null;
+
+/** Requests per second to pace for: the configured rate, or Resend's own limit if lower. */
+export function effectiveRate(configured: number): number {
+  return reportedLimit !== null && reportedLimit < configured ? reportedLimit : configured;
+}
+
 /**
  * The send lane: requests from this isolate start one at a time, each in its own pacing
- * slot. `lastRequestStartedAt` keeps the spacing honest when a timer fires late (CPU work
- * of the message being prepared can delay it): the next slot is counted from the actual start.
+ * slot; the next may take its slot as soon as the previous request has started.
  */
 let sendLane: Promise<unknown> = Promise.resolve();
-let lastRequestStartedAt = 0;
 
 export function inSendLane<T>(task: () => Promise<T>): Promise<T> {
   const run = sendLane.then(task, task);
@@ -39,11 +67,42 @@ export type SlotWait = { retryIn: number } | { slot: number; started: number };
  * Reserves the next shared slot and waits for it (call inside the lane). When the slot is
  * too far away the caller should retry the message later instead of holding the invocation.
  */
-export async function waitForSendSlot(db: D1Database, intervalMs: number): Promise<SlotWait> {
-  const slot = await reserveSendSlot(db, intervalMs, lastRequestStartedAt + intervalMs);
+export async function waitForSendSlot(db: D1Database, configuredRate: number): Promise<SlotWait> {
+  const rate = effectiveRate(configuredRate);
+  const interval = pacingIntervalMs(rate);
+  const perWindow = Math.max(1, Math.floor(rate));
+  const last = starts.at(-1) ?? 0;
+  const windowOpens =
+    starts.length >= perWindow ? starts[starts.length - perWindow]! + WINDOW_MS + GUARD_MS : 0;
+  const slot = await reserveSendSlot(db, interval, Math.max(last + interval, windowOpens));
   const wait = slot - Date.now();
   if (wait > MAX_SLOT_WAIT_MS) return { retryIn: Math.ceil(wait / 1000) };
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  lastRequestStartedAt = Date.now();
-  return { slot, started: lastRequestStartedAt };
+  const started = Date.now();
+  starts.push(started - last > KEEP_ALIVE_MS ? started + NEW_CONNECTION_MS : started);
+  if (starts.length > 16) starts.shift();
+  return { slot, started };
+}
+
+/**
+ * What an answer says about the window. A lower limit is adopted; "nothing left" when this
+ * isolate's own requests in the window do not account for it means someone else is using
+ * the team's budget, so every consumer waits until Resend says the window frees one.
+ */
+export async function notePacing(
+  db: D1Database,
+  rateLimit: RateLimitInfo | undefined,
+  started: number,
+  configuredRate: number,
+): Promise<void> {
+  if (!rateLimit) return;
+  reportedLimit = rateLimit.limit < configuredRate ? rateLimit.limit : null;
+  if (rateLimit.remaining > 0) return;
+  const ours = starts.filter((at) => at > started - WINDOW_MS && at <= started + NEW_CONNECTION_MS).length;
+  if (ours >= rateLimit.limit) return;
+  await deferSendSlots(
+    db,
+    started + rateLimit.resetSeconds * 1000,
+    pacingIntervalMs(effectiveRate(configuredRate)),
+  );
 }

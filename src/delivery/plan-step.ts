@@ -36,6 +36,8 @@ import { isDue, nextSendAt, periodKey, type ZoneClock, zoneClock } from './sched
  */
 export const PAGE_SIZE = 400;
 export const STEP_SUBSCRIBERS = 800;
+/** A run's very first page is small, so its first message is on the queue within moments. */
+const FIRST_PAGE_SIZE = 100;
 
 /** How far back an edition looks for papers a subscriber has not seen yet. */
 const CANDIDATE_WINDOW_HOURS: Record<Frequency, number> = { daily: 72, weekly: 8 * 24 };
@@ -94,9 +96,13 @@ export async function planStep(app: AppContext, run: PlanRun): Promise<StepResul
   };
 
   while (result.examined < STEP_SUBSCRIBERS) {
+    const size =
+      run.step === 1 && result.examined === 0
+        ? FIRST_PAGE_SIZE
+        : Math.min(PAGE_SIZE, STEP_SUBSCRIBERS - result.examined);
     const page = run.all
-      ? await listActivePage(db, run.after ?? '', PAGE_SIZE)
-      : await listMaybeDue(db, run.at, PAGE_SIZE);
+      ? await listActivePage(db, run.after ?? '', size)
+      : await listMaybeDue(db, run.at, size);
     if (page.length === 0) return result;
     result.examined += page.length;
     if (run.all) run.after = page.at(-1)!.id;
@@ -164,7 +170,7 @@ export async function planStep(app: AppContext, run: PlanRun): Promise<StepResul
       result.planned.set(editionId, (result.planned.get(editionId) ?? 0) + inserted.length);
       result.messages += messages.length;
     }
-    if (page.length < PAGE_SIZE) return result;
+    if (page.length < size) return result;
   }
   result.more = true;
   return result;

@@ -91,8 +91,9 @@ export async function continuePlanning(app: AppContext, message: PlanMessage): P
 
 async function runStep(app: AppContext, run: PlanRun) {
   const started = Date.now();
-  const sweep = await housekeeping(app, new Date());
+  // Planning first: its first messages can be on their way while the sweep runs.
   const step = await planStep(app, run);
+  const sweep = await housekeeping(app, new Date());
   const more = step.more || sweep.more;
   if (more) {
     const next: PlanMessage = { v: 1, kind: 'plan', ...run, step: run.step + 1 };

@@ -19,6 +19,22 @@ export interface EditionContext {
   paperById: Map<string, Paper>;
   index: EditionIndex;
   prepared: PreparedEdition;
+  /** Ids of the candidates first ingested before `since`, memoised: shared by many subscribers. */
+  ingestedBefore(since: string): ReadonlySet<string>;
+}
+
+/** `ingestedBefore` for a list of papers: one set per distinct `since` (a few per edition). */
+export function ingestedBeforeOf(papers: readonly Paper[]): (since: string) => ReadonlySet<string> {
+  const memo = new Map<string, ReadonlySet<string>>();
+  return (since) => {
+    let set = memo.get(since);
+    if (!set) {
+      set = new Set(papers.filter((paper) => paper.ingestedAt < since).map((paper) => paper.id));
+      if (memo.size >= 64) memo.clear();
+      memo.set(since, set);
+    }
+    return set;
+  };
 }
 
 const editionCache = new Map<string, Promise<EditionContext | null>>();
@@ -59,6 +75,7 @@ async function buildEdition(app: AppContext, editionId: string): Promise<Edition
     paperById: new Map(papers.map((paper) => [paper.id, paper])),
     index: buildEditionIndex(papers),
     prepared,
+    ingestedBefore: ingestedBeforeOf(papers),
   };
 }
 

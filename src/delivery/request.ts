@@ -15,7 +15,7 @@ import type { AppContext } from '../env';
 import { sha256Hex } from '../lib/crypto';
 import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
-import { inSendLane, pacingIntervalMs, waitForSendSlot } from './pacer';
+import { effectiveRate, inSendLane, notePacing, pacingIntervalMs, waitForSendSlot } from './pacer';
 import { pauseForQuota } from './quota';
 import { encodeBatch, type MailTransport, type OutgoingEmail, type SendResult } from './transport';
 
@@ -56,6 +56,8 @@ export interface PreparedEmail {
   subscriber: Subscriber;
   ranking: RankingSnapshot[];
   email: OutgoingEmail;
+  /** Its part of the request body (encodeEmail), encoded right after rendering. */
+  json: string;
 }
 
 export async function sendGroup(
@@ -67,16 +69,19 @@ export async function sendGroup(
   stats: MessageStats,
 ): Promise<Outcome> {
   const { db } = app;
-  const interval = pacingIntervalMs(app.config.RESEND_RATE_PER_SEC);
+  const rate = app.config.RESEND_RATE_PER_SEC;
   // Encoded before the slot is taken, so the request leaves the moment its slot comes.
   let mark = performance.now();
-  const batch = encodeBatch(group.map((item) => item.email));
+  const batch = encodeBatch(
+    group.map((item) => item.email),
+    group.map((item) => item.json),
+  );
   mark = lap(stats, 'encode', mark);
   // The request promise travels wrapped: an async function would otherwise await it.
   const lane = await inSendLane(async (): Promise<{ retryIn: number } | { request: Promise<SendResult> }> => {
     // The outbox has no rate limit; pacing it would only slow `npm start` down.
     if (transport.name === 'resend') {
-      const slot = await waitForSendSlot(db, interval);
+      const slot = await waitForSendSlot(db, rate);
       if ('retryIn' in slot) return slot;
       stats.slot = { at: slot.slot, started: slot.started };
     }
@@ -95,6 +100,7 @@ export async function sendGroup(
   stats.requests++;
   const result = await lane.request;
   mark = lap(stats, 'send', mark);
+  if (stats.slot) await notePacing(db, result.rateLimit, stats.slot.started, rate);
   const now = new Date();
   const ids = group.map((item) => item.delivery.id);
   switch (result.kind) {
@@ -139,7 +145,7 @@ export async function sendGroup(
     case 'rate_limited': {
       const delaySeconds = Math.max(1, Math.ceil(result.retryAfterSeconds));
       await noteTransientFailure(db, key, `429 rate limited: ${result.message}`, nowIso(now));
-      await deferSendSlots(db, now.getTime() + delaySeconds * 1000, interval);
+      await deferSendSlots(db, now.getTime() + delaySeconds * 1000, pacingIntervalMs(effectiveRate(rate)));
       return { kind: 'retry', delaySeconds };
     }
     case 'retryable': {

@@ -201,6 +201,8 @@ export async function deliverUntilAcked(
 
 export interface ResendRequest {
   key: string | null;
+  /** Arrival time (epoch ms). */
+  at: number;
   authorization: string | null;
   batchValidation: string | null;
   emails: {
@@ -226,15 +228,31 @@ export type Step =
  * The fake Resend batch endpoint. `steps` answer the first requests in order (then every
  * request is accepted). Keys are remembered like Resend does: a replay returns the first
  * 2xx answer, a different body under a known key gets 409 invalid_idempotent_request.
+ * With `rateLimit`, every answer carries Resend's RateLimit headers for that many requests
+ * per one-second window (others' requests can be added with `usedByOthers`), and a request
+ * beyond it gets 429 rate_limit_exceeded with retry-after.
  */
-export function fakeResend(steps: Step[] = []) {
+export function fakeResend(steps: Step[] = [], rateLimit?: { limit: number }) {
   const requests: ResendRequest[] = [];
+  /** When each request arrived (epoch ms), including those of other senders on the team. */
+  const arrivals: number[] = [];
+  const window = (now: number) => arrivals.filter((at) => at > now - 1000);
+  const rateHeaders = (now: number): Record<string, string> => {
+    if (!rateLimit) return {};
+    const inWindow = window(now);
+    return {
+      'ratelimit-limit': String(rateLimit.limit),
+      'ratelimit-remaining': String(Math.max(0, rateLimit.limit - inWindow.length)),
+      'ratelimit-reset': String(Math.max(1, Math.ceil(((inWindow[0] ?? now) + 1000 - now) / 1000))),
+    };
+  };
   /** Emails Resend actually accepted (what recipients receive). */
   const delivered: { id: string; to: string; subject: string; key: string | null }[] = [];
   const byKey = new Map<string, { body: string; response: { data: { id: string }[] } }>();
   let answered = 0;
   fakeHttp.use(
     http.post(RESEND_BATCH_URL, async ({ request }) => {
+      const now = Date.now();
       const raw = await request.text();
       const key = request.headers.get('idempotency-key');
       const emails = JSON.parse(raw) as ResendRequest['emails'];
@@ -243,7 +261,16 @@ export function fakeResend(steps: Step[] = []) {
         authorization: request.headers.get('authorization'),
         batchValidation: request.headers.get('x-batch-validation'),
         emails,
+        at: now,
       });
+      if (rateLimit && window(now).length >= rateLimit.limit) {
+        const headers = rateHeaders(now);
+        return HttpResponse.json(
+          { name: 'rate_limit_exceeded', message: 'Too many requests.', statusCode: 429 },
+          { status: 429, headers: { ...headers, 'retry-after': headers['ratelimit-reset']! } },
+        );
+      }
+      if (rateLimit) arrivals.push(now);
       if (key && byKey.has(key)) {
         const previous = byKey.get(key)!;
         if (previous.body !== raw) {
@@ -287,10 +314,12 @@ export function fakeResend(steps: Step[] = []) {
       });
       if (key) byKey.set(key, { body: raw, response });
       if (step === 'accept-then-drop') return HttpResponse.error();
-      return HttpResponse.json(response);
+      return HttpResponse.json(response, { headers: rateHeaders(now) });
     }),
   );
-  return { requests, delivered };
+  /** Another sender on the same team uses the window now (a transactional email, say). */
+  const usedByOthers = () => arrivals.push(Date.now());
+  return { requests, delivered, usedByOthers };
 }
 
 export async function deliveriesOf(editionId: string): Promise<DeliveryRow[]> {

@@ -1,0 +1,97 @@
+/**
+ * Pacing from what Resend says: the RateLimit headers are read on every answer, a lower
+ * `ratelimit-limit` than configured is adopted, a window filled by another sender on the
+ * same team pushes the next request back, requests never put more than the limit inside
+ * one window of actual start times, and a 429's retry-after is honoured. Through the
+ * Worker's queue handler against a fake Resend that counts a sliding one-second window.
+ */
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sendMessageSchema } from '../../src/delivery/messages';
+import { effectiveRate, pacingIntervalMs, waitForSendSlot } from '../../src/delivery/pacer';
+import { parseRateLimit } from '../../src/delivery/transport';
+import {
+  deliverBatch,
+  fakeResend,
+  planViaAdmin,
+  resendEnv,
+  resetDelivery,
+  seedPaper,
+  seedSubscribers,
+} from './helpers';
+
+const AT = '2026-11-26T09:00:00.000Z';
+
+/** Plans `messages` messages of one subscriber each (one request per message). */
+async function planMessages(messages: number) {
+  await seedPaper({ ingestedAt: '2026-11-26T02:00:00.000Z' });
+  await seedSubscribers(messages * 100, { sendHour: 8 });
+  const planning = resendEnv();
+  await planViaAdmin(planning.env, { at: AT });
+  return planning.queued.map((body) => sendMessageSchema.parse(body));
+}
+
+const gaps = (times: number[]) => times.slice(1).map((at, index) => at - times[index]!);
+
+beforeEach(resetDelivery);
+
+describe('reading Resend’s rate-limit headers', () => {
+  it('parses the IETF RateLimit headers Resend sends, and nothing when they are absent', () => {
+    expect(
+      parseRateLimit({ 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': '1' }),
+    ).toEqual({ limit: 2, remaining: 0, resetSeconds: 1 });
+    expect(parseRateLimit({ 'ratelimit-limit': '10', 'ratelimit-remaining': '7' })).toEqual({
+      limit: 10,
+      remaining: 7,
+      resetSeconds: 1,
+    });
+    expect(parseRateLimit({ 'content-type': 'application/json' })).toBeNull();
+    expect(parseRateLimit(null)).toBeNull();
+    expect(parseRateLimit({ 'ratelimit-limit': 'lots', 'ratelimit-remaining': '1' })).toBeNull();
+  });
+});
+
+describe('pacing', () => {
+  it('never starts more requests than the limit inside one second of actual start times', async () => {
+    const starts: number[] = [];
+    for (let request = 0; request < 5; request++) {
+      const slot = await waitForSendSlot(env.DB, 2);
+      if ('started' in slot) starts.push(slot.started);
+    }
+    expect(starts).toHaveLength(5);
+    // Any three consecutive starts span more than the one-second window.
+    for (let index = 2; index < starts.length; index++) {
+      expect(starts[index]! - starts[index - 2]!).toBeGreaterThanOrEqual(1000);
+    }
+    for (const gap of gaps(starts)) expect(gap).toBeGreaterThanOrEqual(pacingIntervalMs(2) - 5);
+  });
+
+  it('adopts a lower limit from ratelimit-limit than RESEND_RATE_PER_SEC says', async () => {
+    const resend = fakeResend([], { limit: 1 });
+    const messages = await planMessages(3);
+    const sending = resendEnv({ RESEND_RATE_PER_SEC: '10' });
+    const runs = await deliverBatch(sending.env, messages);
+    expect(runs.every((run) => run.acked)).toBe(true);
+    expect(effectiveRate(10)).toBe(1);
+    // The first answer said 1 per second: the following requests are a second apart, no 429.
+    expect(resend.requests).toHaveLength(3);
+    const spacing = gaps(resend.requests.map((request) => request.at));
+    expect(spacing[1]!).toBeGreaterThanOrEqual(1000);
+    expect(resend.delivered).toHaveLength(300);
+  });
+
+  it('waits for the window when another sender on the team has used it', async () => {
+    const resend = fakeResend([], { limit: 2 });
+    const messages = await planMessages(2);
+    const sending = resendEnv({ RESEND_RATE_PER_SEC: '2' });
+    // A transactional email just used the team's window: our first answer says 0 left.
+    resend.usedByOthers();
+    const runs = await deliverBatch(sending.env, messages);
+    expect(runs.every((run) => run.acked && run.retryDelay === null)).toBe(true);
+    const [first, second] = resend.requests.map((request) => request.at);
+    expect(resend.requests).toHaveLength(2);
+    // Without the headers the second request would follow ~520 ms later, into a 429.
+    expect(second! - first!).toBeGreaterThanOrEqual(900);
+    expect(resend.delivered).toHaveLength(200);
+  });
+});
