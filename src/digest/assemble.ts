@@ -22,7 +22,7 @@ import {
 import { escapeHtml } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
-import { fill } from './template';
+import { fillInto } from './template';
 
 /** A string as plain text and as React would escape it in HTML. */
 interface TextPair {
@@ -134,11 +134,10 @@ export async function assembleDigest(
     feed,
   ];
 
-  let html = fill(prepared.html.prefix, layoutHtml);
-  let text =
-    cards.length === 0
-      ? fill(await prepared.text.empty(), layoutText)
-      : fill(prepared.text.prefix, layoutText);
+  const html: string[] = [];
+  const text: string[] = [];
+  fillInto(html, prepared.html.prefix, layoutHtml);
+  fillInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
   // In CARD_SLOTS order; the token is the same for every card of the digest.
   const cardText = ['', token];
   const cardHtml = ['', token];
@@ -147,11 +146,11 @@ export async function assembleDigest(
     const why = whyPair(ranked[position]!.why);
     cardText[0] = why.text;
     cardHtml[0] = why.html;
-    html += fill(card.html, cardHtml);
-    if (position > 0) text += prepared.text.between;
-    text += fill(card.text, cardText);
+    fillInto(html, card.html, cardHtml);
+    if (position > 0) text.push(prepared.text.between);
+    fillInto(text, card.text, cardText);
   }
-  html += fill(prepared.html.suffix, layoutHtml);
-  if (cards.length > 0) text += fill(prepared.text.suffix, layoutText);
-  return { subject, html, text };
+  fillInto(html, prepared.html.suffix, layoutHtml);
+  if (cards.length > 0) fillInto(text, prepared.text.suffix, layoutText);
+  return { subject, html: html.join(''), text: text.join('') };
 }
