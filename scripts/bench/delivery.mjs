@@ -17,16 +17,11 @@
  * dropped", to check exactly-once end to end (the timing targets then do not apply).
  * --load [N]: run N CPU hogs alongside (default 1: "a CPU hog"), as a busy shared machine would.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const wrangler = path.join(root, 'node_modules/wrangler/bin/wrangler.js');
+import { ADMIN_TOKEN, startLocalWorker, waitFor } from './local-worker.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -47,7 +42,6 @@ const LOAD = args.includes('--load')
   : 0;
 /** Share of fresh requests answered with a failure: 500, 429 (retry-after) or accepted-then-dropped. */
 const CHAOS = option('chaos', 0);
-const ADMIN = 'dev-admin-token';
 
 // ---------------------------------------------------------------------------------------
 // Fake Resend
@@ -193,21 +187,7 @@ function fakeResend() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Worker under wrangler dev
-
-function run(cmd, argv, options = {}) {
-  const result = spawnSync(cmd, argv, {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
-    ...options,
-  });
-  if (result.status !== 0) {
-    console.error(result.stdout, result.stderr);
-    throw new Error(`${argv.slice(0, 3).join(' ')} failed`);
-  }
-  return result.stdout;
-}
+// Seed data
 
 function seedSql() {
   const now = new Date();
@@ -246,25 +226,6 @@ function seedSql() {
   return lines.join('\n');
 }
 
-async function waitFor(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
-
-/** A free local port (a fixed one could still be held by an earlier run that is shutting down). */
-async function freePort() {
-  if (REQUESTED_PORT) return REQUESTED_PORT;
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** CPU hogs: busy loops in child processes, stopped (by their own pid) when the run ends. */
 function startLoad(count) {
   return Array.from({ length: count }, () =>
@@ -275,101 +236,33 @@ function startLoad(count) {
 }
 
 async function main() {
-  const WORKER_PORT = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'papers-digest-bench-'));
   const server = fakeResend();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const resendPort = server.address().port;
-  let dev;
-  let devLog = '';
+  let worker;
   let hogs = [];
   try {
     console.log(
       `Delivery benchmark: ${N} subscribers, fake Resend at ${R} req/s, ${PAPERS} candidate papers` +
         (LOAD ? `, ${LOAD} CPU hogs alongside` : ''),
     );
-    run(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir]);
-    const sqlFile = path.join(dir, 'seed.sql');
-    writeFileSync(sqlFile, seedSql());
-    run(process.execPath, [
-      wrangler,
-      'd1',
-      'execute',
-      'DB',
-      '--local',
-      '--persist-to',
-      dir,
-      '--file',
-      sqlFile,
-    ]);
-
-    // Run a frozen bundle: wrangler dev reloads on every source change (and a reload drops
-    // the local queue's pending retries), which would wreck a measurement in a live tree.
-    run(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', path.join(dir, 'dist')]);
-    const config = readFileSync(path.join(root, 'wrangler.toml'), 'utf8')
-      .replace(/^main = .*$/m, 'main = "dist/index.js"\nno_bundle = true')
-      .replace(
-        /^migrations_dir = .*$/gm,
-        `migrations_dir = ${JSON.stringify(path.join(root, 'migrations'))}`,
-      );
-    writeFileSync(path.join(dir, 'wrangler.toml'), config);
-
-    dev = spawn(
-      process.execPath,
-      [
-        wrangler,
-        'dev',
-        '--config',
-        path.join(dir, 'wrangler.toml'),
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(WORKER_PORT),
-        '--persist-to',
-        dir,
-        '--var',
-        `RESEND_API_URL:http://127.0.0.1:${resendPort}`,
-        '--var',
-        'RESEND_API_KEY:re_bench',
-        '--var',
-        `RESEND_RATE_PER_SEC:${R}`,
-        '--log-level',
-        process.env.BENCH_LOG_LEVEL ?? 'warn',
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    worker = await startLocalWorker({
+      port: REQUESTED_PORT,
+      keep,
+      seedSql: seedSql(),
+      vars: {
+        RESEND_API_URL: `http://127.0.0.1:${resendPort}`,
+        RESEND_API_KEY: 're_bench',
+        RESEND_RATE_PER_SEC: R,
       },
-    );
-    dev.stdout.on('data', (chunk) => {
-      devLog += chunk;
     });
-    dev.stderr.on('data', (chunk) => {
-      devLog += chunk;
-    });
-    const base = `http://127.0.0.1:${WORKER_PORT}`;
-    await waitFor(
-      async () => {
-        try {
-          return (await fetch(`${base}/healthz`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-      'wrangler dev',
-    ).catch((error) => {
-      console.error(devLog);
-      throw error;
-    });
-
+    const { base } = worker;
     hogs = startLoad(LOAD);
     const loadBefore = loadavg()[0];
     const started = Date.now();
     const response = await fetch(`${base}/admin/digest`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ all: true }),
     });
     const plan = await response.json();
@@ -388,7 +281,7 @@ async function main() {
     await waitFor(
       async () => {
         const current = await (
-          await fetch(`${base}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN}` } })
+          await fetch(`${base}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
         ).json();
         deliveries = current.deliveries;
         return deliveries.queued === 0 && deliveries.sent + deliveries.skipped + deliveries.failed >= N;
@@ -430,7 +323,7 @@ async function main() {
         'arrival gaps (ms):',
         stats.arrivalLog.map((t, i, all) => (i ? t - all[i - 1] : 0)).join(' '),
       );
-      for (const line of devLog.split('\n')) if (line.includes('"send_message"')) console.log(line);
+      for (const line of worker.log().split('\n')) if (line.includes('"send_message"')) console.log(line);
     }
     console.log(JSON.stringify(result, null, 2));
     console.log(
@@ -446,7 +339,7 @@ async function main() {
     process.exitCode = ok ? 0 : 1;
   } catch (error) {
     console.error(
-      devLog
+      (worker?.log() ?? '')
         .split('\n')
         .filter((line) => !/cf. object|getaddrinfo|GetAddrInfo|onlookupall/.test(line))
         .join('\n')
@@ -457,14 +350,8 @@ async function main() {
   } finally {
     for (const hog of hogs) hog.kill('SIGKILL');
     await parser.terminate();
-    if (dev && dev.exitCode === null) {
-      const exited = new Promise((resolve) => dev.once('exit', resolve));
-      dev.kill('SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    }
+    await worker?.stop();
     server.close();
-    if (!keep) rmSync(dir, { recursive: true, force: true });
-    else console.log(`kept ${dir}`);
   }
 }
 
