@@ -6,10 +6,11 @@
  *   sending → claimed under `send_key` (the Resend Idempotency-Key); the request may or may
  *             not have reached Resend, so a retry must replay that exact group with that key;
  *   sent / failed / skipped → final.
- * The planner's queries live in `planning.ts`, the sender's claim/send/settle protocol in
- * `sending.ts` and the shared send pacer in `pacer.ts`. Multi-row reads and writes pass
- * their ids as one JSON parameter (`json_each(?)`), so a message of 100 subscribers costs
- * a handful of statements whatever D1's 100-parameter limit.
+ * The planner's queries live in `planning.ts`, the sender's loads and claims in
+ * `sending.ts`, what a request's answer does to the rows in `settling.ts`, and the shared
+ * pacer in `pacer.ts`. Multi-row reads and writes pass their ids as one JSON parameter
+ * (`json_each(?)`), so a message of 100 subscribers costs a handful of statements whatever
+ * D1's 100-parameter limit.
  */
 
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';

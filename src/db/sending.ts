@@ -1,11 +1,10 @@
 /**
- * SQL of the sender's exactly-once protocol (see `deliveries.ts` for the state machine):
- * load a message's rows and what each subscriber already received, skip, claim queued rows
- * under one Idempotency-Key (queued → sending, storing the subject and ranking so a replay
- * renders the same email), and settle a request's outcome: sent (with message ids and
- * sent_papers, one transaction), failed, transient failure (claim kept), quota release
- * (claim dropped, rows parked) or dead-lettered. Every write re-checks the status in its
- * WHERE clause, so a late or duplicate consumer changes nothing that is already final.
+ * SQL of the sender's exactly-once protocol up to the request (see `deliveries.ts` for the
+ * state machine): load a message's rows and what each subscriber already received, skip,
+ * and claim queued rows under one Idempotency-Key (queued → sending, storing the subject
+ * and ranking so a replay renders the same email). What a request's answer does to the rows
+ * is in `settling.ts`. Every write re-checks the status in its WHERE clause, so a late or
+ * duplicate consumer changes nothing that is already final.
  */
 import { chunk } from './chunk';
 import {
@@ -178,139 +177,4 @@ export async function countAttempt(db: D1Database, sendKey: string, now: string)
     )
     .bind(sendKey, now)
     .run();
-}
-
-export interface SentDelivery {
-  id: string;
-  subscriberId: string;
-  resendId: string | null;
-  paperIds: string[];
-}
-
-/**
- * Final bookkeeping of an accepted request in one transaction: the rows become `sent` with
- * their Resend ids and the papers join the subscriber's history. Idempotent.
- */
-export async function markSent(
-  db: D1Database,
-  sent: SentDelivery[],
-  now: string,
-  note: string | null = null,
-): Promise<void> {
-  if (sent.length === 0) return;
-  const statements: D1PreparedStatement[] = [];
-  for (const part of chunk(sent, ROWS_PER_STATEMENT)) {
-    statements.push(
-      db
-        .prepare(
-          `UPDATE deliveries
-           SET status = 'sent', resend_id = COALESCE(done.resend_id, deliveries.resend_id), sent_at = ?1,
-               updated_at = ?1, error = ?2, enqueued_at = NULL
-           FROM (SELECT value->>'id' AS id, value->>'resend_id' AS resend_id FROM json_each(?3)) AS done
-           WHERE deliveries.id = done.id AND deliveries.status IN ('queued', 'sending', 'failed')`,
-        )
-        .bind(now, note, toJson(part.map((item) => ({ id: item.id, resend_id: item.resendId })))),
-    );
-  }
-  const papers = sent.flatMap((item) =>
-    item.paperIds.map((paperId) => ({ s: item.subscriberId, p: paperId, d: item.id })),
-  );
-  for (const part of chunk(papers, 1000)) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
-           SELECT value->>'s', value->>'p', value->>'d', ?1 FROM json_each(?2)`,
-        )
-        .bind(now, toJson(part)),
-    );
-  }
-  await db.batch(statements);
-}
-
-/** Final failure of a group; the reason is what an operator reads in the row. */
-export async function markFailed(db: D1Database, ids: string[], reason: string, now: string): Promise<void> {
-  if (ids.length === 0) return;
-  await db.batch(
-    chunk(ids, ROWS_PER_STATEMENT).map((part) =>
-      db
-        .prepare(
-          `UPDATE deliveries SET status = 'failed', error = ?1, updated_at = ?2, enqueued_at = NULL
-           WHERE id IN (SELECT value FROM json_each(?3)) AND +status IN ('queued', 'sending')`,
-        )
-        .bind(reason, now, toJson(part)),
-    ),
-  );
-}
-
-/** A transient failure: the group stays claimed (the retry replays it); the error is kept for operators. */
-export async function noteTransientFailure(
-  db: D1Database,
-  sendKey: string,
-  error: string,
-  now: string,
-): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deliveries SET error = ?2, updated_at = ?3, enqueued_at = ?3 WHERE send_key = ?1 AND status = 'sending'`,
-    )
-    .bind(sendKey, error, now)
-    .run();
-}
-
-/**
- * Resend refused the whole request without sending anything (quota): the group goes back
- * to `queued` (a later claim gets a fresh key) and is parked for the planner to re-enqueue.
- */
-export async function releaseClaim(
-  db: D1Database,
-  sendKey: string,
-  note: string,
-  now: string,
-): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deliveries SET status = 'queued', send_key = NULL, error = ?2, updated_at = ?3, enqueued_at = NULL
-       WHERE send_key = ?1 AND status = 'sending'`,
-    )
-    .bind(sendKey, note, now)
-    .run();
-}
-
-/** Leaves a message's unfinished rows to the planner's re-enqueue sweep (quota pause). */
-export async function parkDeliveries(
-  db: D1Database,
-  editionId: string,
-  subscriberIds: string[],
-): Promise<number> {
-  const result = await db
-    .prepare(
-      `UPDATE deliveries SET enqueued_at = NULL
-       WHERE subscriber_id IN (SELECT value FROM json_each(?2)) AND edition_id = ?1
-         AND +status IN ('queued', 'sending')`,
-    )
-    .bind(editionId, toJson(subscriberIds))
-    .run();
-  return result.meta.changes ?? 0;
-}
-
-/** The dead-letter queue gave up on a message: its unfinished rows become failed. */
-export async function failUnfinished(
-  db: D1Database,
-  editionId: string,
-  subscriberIds: string[],
-  reason: string,
-  now: string,
-): Promise<number> {
-  const result = await db
-    .prepare(
-      `UPDATE deliveries
-       SET status = 'failed', error = ?1 || COALESCE(' (last error: ' || error || ')', ''),
-           updated_at = ?2, enqueued_at = NULL
-       WHERE subscriber_id IN (SELECT value FROM json_each(?4)) AND edition_id = ?3
-         AND +status IN ('queued', 'sending')`,
-    )
-    .bind(reason, now, editionId, toJson(subscriberIds))
-    .run();
-  return result.meta.changes ?? 0;
 }

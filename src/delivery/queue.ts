@@ -7,7 +7,7 @@
  * handler, dispatched on `batch.queue`) mark their unfinished deliveries failed, so
  * nothing is silently lost.
  */
-import { failUnfinished } from '../db/sending';
+import { failUnfinished } from '../db/settling';
 import type { AppContext } from '../env';
 import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';

@@ -9,7 +9,7 @@
  */
 import type { Delivery, RankingSnapshot } from '../db/deliveries';
 import { deferSendSlots } from '../db/pacer';
-import { markFailed, markSent, noteTransientFailure, releaseClaim } from '../db/sending';
+import { markFailed, markSent, noteTransientFailure, releaseClaim } from '../db/settling';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { sha256Hex } from '../lib/crypto';

@@ -21,12 +21,11 @@ import {
   getMessageDeliveries,
   getRecentlySentPaperIds,
   getSendingBySendKeys,
-  markFailed,
   markSkipped,
-  parkDeliveries,
   renameSendKey,
   type SkipDecision,
 } from '../db/sending';
+import { markFailed, parkDeliveries } from '../db/settling';
 import { getSubscribersByIds } from '../db/subscribers';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
