@@ -86,6 +86,13 @@ export const toJson = (value: unknown): string => JSON.stringify(value);
 /** Rows per multi-row statement: keeps each JSON parameter well under D1's size limits. */
 export const ROWS_PER_STATEMENT = 500;
 
+/**
+ * The SET clause that gives up on unfinished rows: `failed`, with the reason (?1) followed by
+ * the last transient error the row recorded, at ?2. Shared by expiry and dead letters.
+ */
+export const GIVE_UP = `status = 'failed', error = ?1 || COALESCE(' (last error: ' || error || ')', ''),
+           updated_at = ?2, enqueued_at = NULL`;
+
 // ---------------------------------------------------------------------------------------
 // Webhooks
 

@@ -5,7 +5,7 @@
  */
 import type { Frequency } from '../domain';
 import { chunk } from './chunk';
-import { ROWS_PER_STATEMENT, toJson } from './deliveries';
+import { GIVE_UP, ROWS_PER_STATEMENT, toJson } from './deliveries';
 
 /** What the planner reads of a subscriber who may be due. */
 export interface PlanCandidate {
@@ -218,9 +218,7 @@ export async function expireDeliveries(
 ): Promise<number> {
   const result = await db
     .prepare(
-      `UPDATE deliveries
-       SET status = 'failed', error = ?1 || COALESCE(' (last error: ' || error || ')', ''),
-           updated_at = ?2, enqueued_at = NULL
+      `UPDATE deliveries SET ${GIVE_UP}
        WHERE id IN (
          SELECT id FROM deliveries
          WHERE status IN ('queued', 'sending') AND queued_at < ?3

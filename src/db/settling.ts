@@ -6,7 +6,7 @@
  * changes nothing that is already final.
  */
 import { chunk } from './chunk';
-import { ROWS_PER_STATEMENT, toJson } from './deliveries';
+import { GIVE_UP, ROWS_PER_STATEMENT, toJson } from './deliveries';
 
 export interface SentDelivery {
   id: string;
@@ -132,9 +132,7 @@ export async function failUnfinished(
 ): Promise<number> {
   const result = await db
     .prepare(
-      `UPDATE deliveries
-       SET status = 'failed', error = ?1 || COALESCE(' (last error: ' || error || ')', ''),
-           updated_at = ?2, enqueued_at = NULL
+      `UPDATE deliveries SET ${GIVE_UP}
        WHERE subscriber_id IN (SELECT value FROM json_each(?4)) AND edition_id = ?3
          AND +status IN ('queued', 'sending')`,
     )

@@ -236,6 +236,7 @@ export function fakeResend(steps: Step[] = [], rateLimit?: { limit: number }) {
   const requests: ResendRequest[] = [];
   /** When each request arrived (epoch ms), including those of other senders on the team. */
   const arrivals: number[] = [];
+  let othersBeforeNext = 0;
   const window = (now: number) => arrivals.filter((at) => at > now - 1000);
   const rateHeaders = (now: number): Record<string, string> => {
     if (!rateLimit) return {};
@@ -253,6 +254,7 @@ export function fakeResend(steps: Step[] = [], rateLimit?: { limit: number }) {
   fakeHttp.use(
     http.post(RESEND_BATCH_URL, async ({ request }) => {
       const now = Date.now();
+      for (; othersBeforeNext > 0; othersBeforeNext--) arrivals.push(now - 1);
       const raw = await request.text();
       const key = request.headers.get('idempotency-key');
       const emails = JSON.parse(raw) as ResendRequest['emails'];
@@ -317,8 +319,13 @@ export function fakeResend(steps: Step[] = [], rateLimit?: { limit: number }) {
       return HttpResponse.json(response, { headers: rateHeaders(now) });
     }),
   );
-  /** Another sender on the same team uses the window now (a transactional email, say). */
-  const usedByOthers = () => arrivals.push(Date.now());
+  /**
+   * Another sender on the same team (a transactional email, say) used the window just before
+   * our next request arrives.
+   */
+  const usedByOthers = () => {
+    othersBeforeNext++;
+  };
   return { requests, delivered, usedByOthers };
 }
 

@@ -84,7 +84,7 @@ describe('pacing', () => {
     const resend = fakeResend([], { limit: 2 });
     const messages = await planMessages(2);
     const sending = resendEnv({ RESEND_RATE_PER_SEC: '2' });
-    // A transactional email just used the team's window: our first answer says 0 left.
+    // A transactional email uses the team's window just before our first request: its answer says 0 left.
     resend.usedByOthers();
     const runs = await deliverBatch(sending.env, messages);
     expect(runs.every((run) => run.acked && run.retryDelay === null)).toBe(true);
