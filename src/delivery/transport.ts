@@ -68,6 +68,12 @@ export interface MailTransport {
 export interface EmailBatch {
   emails: OutgoingEmail[];
   body: string;
+  /**
+   * The same body as UTF-8, converted before the pacing slot: a 3-5 MB string body made
+   * the request reach the server 30-50 ms after it started, bytes 3-15 ms, and a steadier
+   * delay is what the pacing guard has to cover.
+   */
+  bytes: Uint8Array;
 }
 
 /**
@@ -95,7 +101,8 @@ export function encodeBatch(
   emails: readonly OutgoingEmail[],
   encoded: readonly string[] = emails.map(encodeEmail),
 ): EmailBatch {
-  return { emails: [...emails], body: `[${encoded.join(',')}]` };
+  const body = `[${encoded.join(',')}]`;
+  return { emails: [...emails], body, bytes: new TextEncoder().encode(body) };
 }
 
 export const RESEND_BATCH_LIMIT = 100;
@@ -132,7 +139,7 @@ export function resendTransport(
   return {
     name: 'resend',
     async sendBatch(batch, options = {}) {
-      const { emails, body } = Array.isArray(batch) ? encodeBatch(batch) : batch;
+      const { emails, bytes } = Array.isArray(batch) ? encodeBatch(batch) : batch;
       if (emails.length === 0) return { kind: 'sent', ids: [] };
       if (emails.length > RESEND_BATCH_LIMIT)
         throw new Error(`Resend batches hold at most ${RESEND_BATCH_LIMIT} emails`);
@@ -140,7 +147,7 @@ export function resendTransport(
       // encoded by encodeBatch: it spreads request options into fetch() after its own body,
       // so `body` replaces the whole-array stringify and `signal` bounds the request.
       const { data, error, headers } = await resend.post<BatchResponse>('/emails/batch', undefined, {
-        body,
+        body: bytes,
         headers: { 'x-batch-validation': 'strict' },
         idempotencyKey: options.idempotencyKey,
         signal: AbortSignal.timeout(timeoutMs),

@@ -123,6 +123,7 @@ describe('encodeBatch', () => {
     );
     const batch = encodeBatch(emails);
     expect(batch.body).toBe(sdk);
+    expect(new TextDecoder().decode(batch.bytes)).toBe(sdk);
     expect(batch.emails).toEqual(emails);
     expect(encodeBatch([]).body).toBe('[]');
   });
