@@ -20,6 +20,17 @@ export interface RankingSnapshot {
   id: string;
   score: number;
   why: string[];
+  /**
+   * Set on every item of a digest filled from trending because nothing matched the
+   * interests (the digest's basis, kept on the items so the snapshot stays a plain array):
+   * a replay and the view-in-browser page then say so as the email did.
+   */
+  basis?: 'trending';
+}
+
+/** The basis a stored ranking was sent with. */
+export function snapshotBasis(ranking: readonly RankingSnapshot[] | null): 'relevant' | 'trending' {
+  return ranking?.[0]?.basis === 'trending' ? 'trending' : 'relevant';
 }
 
 export interface Delivery {

@@ -5,12 +5,9 @@
  * its "why") that the sender stored when it built the email.
  */
 import type { Frequency } from '../domain';
+import type { RankingSnapshot } from './deliveries';
 
-export interface RankedSnapshotItem {
-  id: string;
-  score: number;
-  why: string[];
-}
+export type RankedSnapshotItem = RankingSnapshot;
 
 export interface DeliveryView {
   id: string;
@@ -56,6 +53,7 @@ function parseItems(row: DeliveryViewRow): RankedSnapshotItem[] {
             id: item.id,
             score: Number(item.score) || 0,
             why: Array.isArray(item.why) ? item.why : [],
+            ...(item.basis === 'trending' ? { basis: 'trending' as const } : {}),
           }));
       }
     } catch {

@@ -5,7 +5,13 @@
  * List-Unsubscribe headers, tags) is then assembled from it.
  */
 import { type Edition, getEdition, getEditionPapers } from '../db/editions';
-import { assembleDigest, type DigestEmail, type PreparedEdition, prepareEdition } from '../digest';
+import {
+  assembleDigest,
+  type DigestBasis,
+  type DigestEmail,
+  type PreparedEdition,
+  prepareEdition,
+} from '../digest';
 import type { Paper, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
 import { subscriberLinks } from '../links';
@@ -85,8 +91,9 @@ export async function renderEmail(
   subscriber: Subscriber,
   deliveryId: string,
   ranked: RankedPaper[],
+  basis: DigestBasis = 'relevant',
 ): Promise<OutgoingEmail> {
-  const digest = await assembleDigest(context.prepared, config, { subscriber, deliveryId }, ranked);
+  const digest = await assembleDigest(context.prepared, config, { subscriber, deliveryId, basis }, ranked);
   return digestEmail(config, context.edition.id, subscriber, deliveryId, digest);
 }
 
@@ -100,12 +107,17 @@ export async function digestEmail(
 ): Promise<OutgoingEmail> {
   // Signed once per subscriber and remembered: the digest's footer used the same link.
   const { unsubscribe } = await subscriberLinks(config, subscriber);
-  return {
+  const email: OutgoingEmail = {
     from: config.MAIL_FROM,
     to: subscriber.email,
     subject: digest.subject,
-    html: digest.html,
-    text: digest.text,
+    // Read through: a fast-path digest decodes them only if a transport asks (the outbox).
+    get html() {
+      return digest.html;
+    },
+    get text() {
+      return digest.text;
+    },
     headers: {
       'List-Unsubscribe': `<${unsubscribe}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
@@ -117,6 +129,8 @@ export async function digestEmail(
       { name: 'delivery', value: deliveryId },
     ],
   };
+  if (digest.json) email.json = digest.json;
+  return email;
 }
 
 /** RFC 2919 List-Id: a stable dot-atom under our own host name. */

@@ -13,6 +13,7 @@ import { markFailed, markSent, noteTransientFailure, releaseClaim } from '../db/
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { sha256Hex } from '../lib/crypto';
+import type { JsonChunks } from '../lib/json';
 import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { effectiveRate, inSendLane, notePacing, pacingIntervalMs, waitForSendSlot } from './pacer';
@@ -57,7 +58,7 @@ export interface PreparedEmail {
   ranking: RankingSnapshot[];
   email: OutgoingEmail;
   /** Its part of the request body (encodeEmail), encoded right after rendering. */
-  json: string;
+  json: JsonChunks;
 }
 
 export async function sendGroup(

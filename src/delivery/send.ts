@@ -12,7 +12,7 @@
  *   3. The group's request and what its answer does to the rows are in `request.ts`; a
  *      quota pause parks the message's rows for the planner.
  */
-import type { Delivery } from '../db/deliveries';
+import { type Delivery, type RankingSnapshot, snapshotBasis } from '../db/deliveries';
 import {
   type Claim,
   claimDeliveries,
@@ -211,9 +211,22 @@ async function sendQueued(
       skips.push({ id: delivery.id, reason: result.skipReason ?? 'no new papers' });
       continue;
     }
-    const ranking = result.papers.map((item) => ({ id: item.paper.id, score: item.score, why: item.why }));
+    const trending = result.basis === 'trending' ? { basis: 'trending' as const } : {};
+    const ranking: RankingSnapshot[] = result.papers.map((item) => ({
+      id: item.paper.id,
+      score: item.score,
+      why: item.why,
+      ...trending,
+    }));
     mark = lap(stats, 'rank', mark);
-    const email = await renderEmail(app.config, context, subscriber, delivery.id, result.papers);
+    const email = await renderEmail(
+      app.config,
+      context,
+      subscriber,
+      delivery.id,
+      result.papers,
+      result.basis,
+    );
     prepared.push({ delivery, subscriber, ranking, email, json: encodeEmail(email) });
     await yieldSometimes(prepared.length);
     mark = lap(stats, 'render', mark);
@@ -270,7 +283,14 @@ async function replayGroup(
       const paper = context.paperById.get(item.id);
       return paper ? [{ paper, score: item.score, why: item.why }] : [];
     });
-    const email = await renderEmail(app.config, context, subscriber, delivery.id, ranked);
+    const email = await renderEmail(
+      app.config,
+      context,
+      subscriber,
+      delivery.id,
+      ranked,
+      snapshotBasis(ranking),
+    );
     group.push({ delivery, subscriber, ranking, email, json: encodeEmail(email) });
     await yieldSometimes(group.length);
   }

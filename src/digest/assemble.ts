@@ -8,11 +8,13 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
+import { asciiJsonInner, chunksToString, type JsonChunks } from '../lib/json';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
 import {
   clean,
   countLabel,
+  type DigestBasis,
   interestsLabel,
   preheaderLine,
   subjectFor,
@@ -22,12 +24,12 @@ import {
 import { escapeHtml } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
-import { fillInto } from './template';
+import { fillJsonInto } from './template';
 
-/** A string as plain text and as React would escape it in HTML. */
+/** A label as pieces of JSON string literals: as plain text and as React would escape it in HTML. */
 interface TextPair {
-  text: string;
-  html: string;
+  textJson: string;
+  htmlJson: string;
 }
 
 /**
@@ -47,16 +49,19 @@ function memo<T>(limit: number, compute: (key: string) => T): (key: string) => T
   };
 }
 
-const pairOf = (text: string): TextPair => ({ text, html: escapeHtml(text) });
+function pairOf(text: string): TextPair {
+  return { textJson: asciiJsonInner(text), htmlJson: asciiJsonInner(escapeHtml(text)) };
+}
 // Layout values are clean()ed as digestProps does, so they equal what the template got.
 const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests))));
-const countPair = memo(1_000, (count) => pairOf(clean(countLabel(Number(count)))));
-const escapedWhy = memo(10_000, escapeHtml);
-/** whyLabel is memoised itself; the escaped form is memoised by label. */
-function whyPair(why: readonly string[]): TextPair {
-  const text = whyLabel(why);
-  return { text, html: escapedWhy(text) };
-}
+const betweenJson = memo(4, asciiJsonInner);
+const countPair = memo(1_000, (key) => {
+  const [count, basis] = key.split(' ') as [string, DigestBasis];
+  return pairOf(clean(countLabel(Number(count), basis)));
+});
+/** whyLabel is memoised itself; its escaped forms are memoised by label. */
+const whyPairOf = memo(10_000, pairOf);
+const whyPair = (why: readonly string[]): TextPair => whyPairOf(whyLabel(why));
 
 /** The token at the end of a link built on `base`, or null if the link is not built on it. */
 function tokenAfter(url: string, base: string): string | null {
@@ -109,9 +114,10 @@ export async function assembleDigest(
     fallbackRenders.count++;
     console.warn(JSON.stringify({ event: 'digest_fallback_render', deliveryId }));
     const full = await renderReference(config, prepared.edition, recipient, ranked, { text: 'convert' });
-    return { subject: subjectFor(ranked, prepared.editionDate), ...full };
+    return { subject: subjectFor(ranked, prepared.editionDate, recipient.basis), ...full };
   }
-  const subject = subjectLine(cards.length, cards[0]?.subjectTitle, prepared.editionDate);
+  const basis = recipient.basis ?? 'relevant';
+  const subject = subjectLine(cards.length, cards[0]?.subjectTitle, prepared.editionDate, basis);
   const preheader = clean(
     preheaderLine(
       ranked[0]?.paper.title,
@@ -119,38 +125,72 @@ export async function assembleDigest(
     ),
   );
   const email = clean(subscriber.email);
-  const count = countPair(String(cards.length));
+  const count = countPair(`${cards.length} ${basis}`);
   const interests = interestsPair(subscriber.interests);
-  // In LAYOUT_SLOTS order.
-  const layoutText = [preheader, count.text, email, interests.text, unsubscribe, preferences, token, feed];
+  // In LAYOUT_SLOTS order, as JSON string pieces. Tokens are base64url and '.': the same
+  // in text, HTML and JSON.
+  const layoutText = [
+    asciiJsonInner(preheader),
+    count.textJson,
+    asciiJsonInner(email),
+    interests.textJson,
+    unsubscribe,
+    preferences,
+    token,
+    feed,
+  ];
   const layoutHtml = [
-    escapeHtml(preheader),
-    count.html,
-    escapeHtml(email),
-    interests.html,
+    asciiJsonInner(escapeHtml(preheader)),
+    count.htmlJson,
+    asciiJsonInner(escapeHtml(email)),
+    interests.htmlJson,
     unsubscribe,
     preferences,
     token,
     feed,
   ];
 
-  const html: string[] = [];
-  const text: string[] = [];
-  fillInto(html, prepared.html.prefix, layoutHtml);
-  fillInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
+  // The email is built once, as the JSON string literals the request body is joined from
+  // (pieces escaped once per edition or per label); html and text are read back from them
+  // only if someone asks (the outbox, the tests), never on the way to Resend.
+  const html: JsonChunks = ['"'];
+  const text: JsonChunks = ['"'];
+  fillJsonInto(html, prepared.html.prefix, layoutHtml);
+  fillJsonInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
   // In CARD_SLOTS order; the token is the same for every card of the digest.
   const cardText = ['', token];
   const cardHtml = ['', token];
+  const between = betweenJson(prepared.text.between);
   for (let position = 0; position < cards.length; position++) {
     const card = cards[position]!;
     const why = whyPair(ranked[position]!.why);
-    cardText[0] = why.text;
-    cardHtml[0] = why.html;
-    fillInto(html, card.html, cardHtml);
-    if (position > 0) text.push(prepared.text.between);
-    fillInto(text, card.text, cardText);
+    cardText[0] = why.textJson;
+    cardHtml[0] = why.htmlJson;
+    fillJsonInto(html, card.html, cardHtml);
+    if (position > 0) text.push(between);
+    fillJsonInto(text, card.text, cardText);
   }
-  fillInto(html, prepared.html.suffix, layoutHtml);
-  if (cards.length > 0) fillInto(text, prepared.text.suffix, layoutText);
-  return { subject, html: html.join(''), text: text.join('') };
+  fillJsonInto(html, prepared.html.suffix, layoutHtml);
+  if (cards.length > 0) fillJsonInto(text, prepared.text.suffix, layoutText);
+  html.push('"');
+  text.push('"');
+  return fromJson(subject, html, text);
+}
+
+/** A digest whose html and text are decoded from their JSON literals on first read. */
+function fromJson(subject: string, htmlJson: JsonChunks, textJson: JsonChunks): DigestEmail {
+  let html: string | undefined;
+  let text: string | undefined;
+  return {
+    subject,
+    get html() {
+      html ??= JSON.parse(chunksToString(htmlJson)) as string;
+      return html;
+    },
+    get text() {
+      text ??= JSON.parse(chunksToString(textJson)) as string;
+      return text;
+    },
+    json: { html: htmlJson, text: textJson },
+  };
 }

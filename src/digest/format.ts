@@ -57,26 +57,48 @@ export function shortDate(editionDate: string): string {
   return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(date);
 }
 
-export function countLabel(count: number): string {
-  return count === 1 ? '1 paper picked for you' : `${count} papers picked for you`;
+/** Why a digest holds its papers: picked for the interests, or trending because nothing matched. */
+export type DigestBasis = 'relevant' | 'trending';
+
+/** The intro's count: "picked for you" only when the papers were picked for the interests. */
+export function countLabel(count: number, basis: DigestBasis = 'relevant'): string {
+  const papers = count === 1 ? '1 paper' : `${count} papers`;
+  return basis === 'trending'
+    ? `Nothing matched your interests this time: ${papers} trending instead`
+    : `${papers} picked for you`;
 }
 
 /** Title lengths in the subject and the preheader (the fast path caches them per paper). */
 export const SUBJECT_TITLE_CHARS = 90;
 export const PREHEADER_TITLE_CHARS = 60;
 
-export function subjectFor(ranked: readonly RankedPaper[], editionDate: string): string {
+export function subjectFor(
+  ranked: readonly RankedPaper[],
+  editionDate: string,
+  basis: DigestBasis = 'relevant',
+): string {
   const top = ranked[0];
   return subjectLine(
     ranked.length,
     top ? truncate(top.paper.title, SUBJECT_TITLE_CHARS) : undefined,
     editionDate,
+    basis,
   );
 }
 
 /** The subject from the top paper's title already truncated to SUBJECT_TITLE_CHARS. */
-export function subjectLine(count: number, topTitle: string | undefined, editionDate: string): string {
+export function subjectLine(
+  count: number,
+  topTitle: string | undefined,
+  editionDate: string,
+  basis: DigestBasis = 'relevant',
+): string {
   if (topTitle === undefined) return `Papers Digest · ${shortDate(editionDate)}`;
+  // A digest filled from trending must not read as a personal pick.
+  if (basis === 'trending')
+    return count === 1
+      ? `Nothing on your interests; trending: ${topTitle}`
+      : `Nothing on your interests; ${count} trending: ${topTitle} and ${count - 1} more`;
   return count === 1 ? `1 new paper: ${topTitle}` : `${count} new papers: ${topTitle} and ${count - 1} more`;
 }
 

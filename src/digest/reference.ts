@@ -8,11 +8,13 @@ import { createElement } from 'react';
 import { type DigestEmailProps, DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
+import type { JsonChunks } from '../lib/json';
 import { digestToken, feedbackQuery, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
 import {
   cardProps,
   countLabel,
+  type DigestBasis,
   digestProps,
   type EditionValues,
   editionValues,
@@ -27,12 +29,23 @@ export interface DigestRecipient {
   subscriber: Subscriber;
   /** The delivery row id: the digest's own links (view, 👍/👎) are signed for it. */
   deliveryId: string;
+  /**
+   * Why these papers: `relevant` (the default) when they were picked for the subscriber's
+   * interests, `trending` when nothing matched and the digest holds the most upvoted papers
+   * instead; the subject and the intro then say so.
+   */
+  basis?: DigestBasis;
 }
 
 export interface DigestEmail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * The fast path's html and text as ASCII JSON string literals (quotes included), in
+   * pieces encoded once per edition: the transport copies the request body from them.
+   */
+  json?: { html: JsonChunks; text: JsonChunks };
 }
 
 interface SubscriberValues {
@@ -55,7 +68,7 @@ async function subscriberValues(
   return {
     layout: {
       preheader: preheaderFor(ranked),
-      countLabel: countLabel(ranked.length),
+      countLabel: countLabel(ranked.length, recipient.basis),
       recipientEmail: subscriber.email,
       interestsLabel: interestsLabel(subscriber.interests),
       unsubscribeUrl: own.unsubscribe,
@@ -128,5 +141,5 @@ export async function renderDigestReference(
 ): Promise<DigestEmail> {
   const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
   const full = await renderReference(config, edition, recipient, ranked, { text: 'render' });
-  return { subject: subjectFor(ranked, input.editionDate), ...full };
+  return { subject: subjectFor(ranked, input.editionDate, recipient.basis), ...full };
 }

@@ -5,6 +5,7 @@
  * (`fill`), which is plain string concatenation. Placeholders are a random marker plus a
  * name, chosen so that no rendered string can contain one by accident.
  */
+import { asciiJsonBytes, type JsonChunks } from '../lib/json';
 
 /** Static text with holes: output = parts[0] + values[slots[0]] + parts[1] + … */
 export interface Template {
@@ -89,6 +90,29 @@ export function fill(template: Template, values: readonly string[]): string {
  */
 export function fillInto(out: string[], template: Template, values: readonly string[]): void {
   const { parts, slots } = template;
+  out.push(parts[0]!);
+  for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
+}
+
+const jsonPartsOf = new WeakMap<Template, Uint8Array[]>();
+
+/** A template's static parts as bytes of an ASCII JSON string literal, encoded once per template. */
+function jsonParts(template: Template): Uint8Array[] {
+  let parts = jsonPartsOf.get(template);
+  if (!parts) {
+    parts = template.parts.map(asciiJsonBytes);
+    jsonPartsOf.set(template, parts);
+  }
+  return parts;
+}
+
+/**
+ * `fillInto` for the JSON form: appends the filled template as pieces of an ASCII JSON
+ * string literal, its static parts encoded once per template, `values` already escaped.
+ */
+export function fillJsonInto(out: JsonChunks, template: Template, values: readonly string[]): void {
+  const parts = jsonParts(template);
+  const { slots } = template;
   out.push(parts[0]!);
   for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
 }

@@ -4,7 +4,8 @@
  * quota reset, so a wrong row here is either a lost digest or a duplicate one.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyResendError, encodeBatch, type SendResult } from '../../src/delivery/transport';
+import { classifyResendError, encodeBatch, encodeEmail, type SendResult } from '../../src/delivery/transport';
+import { asciiJson, asciiJsonBytes, chunksToString } from '../../src/lib/json';
 
 const error = (statusCode: number | null, name: string, message = `${name} message`) => ({
   statusCode,
@@ -92,7 +93,7 @@ describe('classifyResendError', () => {
 });
 
 describe('encodeBatch', () => {
-  it('builds exactly the body the SDK would send, one email at a time', () => {
+  it('builds the JSON value the SDK would send, in ASCII, one email at a time', () => {
     const emails = [0, 1, 2].map((index) => ({
       from: 'Papers Digest <digest@example.com>',
       to: `reader${index}@example.org`,
@@ -122,9 +123,35 @@ describe('encodeBatch', () => {
       })),
     );
     const batch = encodeBatch(emails);
-    expect(batch.body).toBe(sdk);
-    expect(new TextDecoder().decode(batch.bytes)).toBe(sdk);
+    const body = new TextDecoder().decode(batch.bytes);
+    // Same value, same field order; only the escapes differ (ASCII keeps the body one-byte).
+    expect(JSON.parse(body)).toEqual(JSON.parse(sdk));
+    expect(JSON.stringify(JSON.parse(body))).toBe(sdk);
+    expect(body).toMatch(/^[\x20-\x7e]*$/);
+    expect(batch.bytes.length).toBe(body.length);
     expect(batch.emails).toEqual(emails);
-    expect(encodeBatch([]).body).toBe('[]');
+    expect(new TextDecoder().decode(encodeBatch([]).bytes)).toBe('[]');
+    // A piece that is not ASCII would not fit the size measured for it: refused, not mangled.
+    expect(() => encodeBatch(emails.slice(0, 1), [['{"a":"👍"}']])).toThrow(/not ASCII/);
+  });
+
+  it('takes html and text from an email that brings them encoded, and nothing else of it', () => {
+    const email = {
+      from: 'Papers Digest <digest@example.com>',
+      to: 'reader@example.org',
+      subject: 'Über “papers”',
+      html: '<p>👍</p>',
+      text: '👍',
+      json: { html: ['"<p>', asciiJsonBytes('👍'), '</p>"'], text: [asciiJson('👍')] },
+    };
+    const parsed = JSON.parse(chunksToString(encodeEmail(email)));
+    expect(parsed).toEqual({
+      from: email.from,
+      html: email.html,
+      subject: email.subject,
+      text: email.text,
+      to: email.to,
+    });
+    expect(Object.keys(parsed)).toEqual(['from', 'html', 'subject', 'text', 'to']);
   });
 });

@@ -10,6 +10,7 @@ import { assembleDigest, fallbackRenders, prepareEdition, renderDigestReference 
 import { subjectFor } from '../../src/digest/format';
 import type { Paper, Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
+import { chunksToString } from '../../src/lib/json';
 import {
   buildEditionIndex,
   profileFromSubscriber,
@@ -90,12 +91,19 @@ describe('fast path equals a full React render', () => {
       if (n % 7 === 0) ranked = ranked.map((item) => ({ ...item, why: [] }));
       if (n % 9 === 0)
         ranked = ranked.map((item) => ({ ...item, why: ['a < b & "c"', "  it's   spaced  "] }));
-      const recipient = { subscriber: reader, deliveryId: `del-${n}` };
+      const basis = n % 5 === 0 ? ('trending' as const) : ('relevant' as const);
+      const recipient = { subscriber: reader, deliveryId: `del-${n}`, basis };
       const fast = await assembleDigest(prepared, config, recipient, ranked);
       const full = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, ranked);
       expect(fast.subject).toBe(full.subject);
       expect(fast.html).toBe(full.html);
       expect(fast.text).toBe(full.text);
+      // The JSON literals the request body is joined from hold exactly these strings, in ASCII.
+      const htmlJson = chunksToString(fast.json!.html);
+      const textJson = chunksToString(fast.json!.text);
+      expect(JSON.parse(htmlJson)).toBe(fast.html);
+      expect(JSON.parse(textJson)).toBe(fast.text);
+      expect(htmlJson + textJson).toMatch(/^[\x20-\x7e]*$/);
     }
     // ...and no email left the fast path for a full React render.
     expect(fallbackRenders.count).toBe(fallbacksBefore);
@@ -111,6 +119,7 @@ describe('fast path equals a full React render', () => {
     ] as RankedPaper[][]) {
       const recipient = { subscriber: reader, deliveryId: 'd1' };
       const fast = await assembleDigest(prepared, config, recipient, ranked);
+      expect(JSON.parse(chunksToString(fast.json!.text))).toBe(fast.text);
       const full = await renderDigestReference(
         config,
         { editionDate: '2026-11-27', frequency: 'weekly' },
@@ -228,5 +237,20 @@ describe('digest content', () => {
 
   it('names the only paper in a one-paper subject', () => {
     expect(subjectFor(ranked.slice(0, 1), '2026-11-26')).toBe(`1 new paper: ${papers[0]!.title}`);
+  });
+
+  it('says so in subject and intro when nothing matched and the papers are trending instead', async () => {
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const trending = ranked.slice(0, 5).map((item) => ({ ...item, why: ['trending: 100 upvotes'] }));
+    const recipient = { subscriber: reader, deliveryId: 'del-10', basis: 'trending' as const };
+    const email = await assembleDigest(prepared, config, recipient, trending);
+    expect(email.subject).toBe(`Nothing on your interests; 5 trending: ${papers[0]!.title} and 4 more`);
+    for (const body of [email.html, email.text]) {
+      expect(body).toContain('Nothing matched your interests this time: 5 papers trending instead');
+      expect(body).not.toContain('picked for you');
+    }
+    const relevant = await assembleDigest(prepared, config, { ...recipient, basis: 'relevant' }, trending);
+    expect(relevant.subject).toBe(`5 new papers: ${papers[0]!.title} and 4 more`);
+    expect(relevant.html).toContain('5 papers picked for you');
   });
 });

@@ -7,6 +7,7 @@
  * subscriber, never cached by proxies and never indexed.
  */
 import { type Context, Hono } from 'hono';
+import { snapshotBasis } from '../../src/db/deliveries';
 import { getPapersByIds } from '../../src/db/papers';
 import { renderDigestHtml } from '../../src/digest';
 import { openDigestLink } from '../../src/digest/access';
@@ -52,7 +53,7 @@ digestRoutes.get('/digest', async (c) => {
   const html = await renderDigestHtml(
     c.var.config,
     { editionDate: delivery.plannedAt.slice(0, 10), frequency: delivery.frequency },
-    { subscriber, deliveryId: delivery.id },
+    { subscriber, deliveryId: delivery.id, basis: snapshotBasis(delivery.items) },
     ranked,
   );
   return c.html(html);

@@ -1,0 +1,72 @@
+/**
+ * JSON string literals in ASCII only (every character past 0x7E as a \uXXXX escape). The
+ * digest fast path builds each email's part of the Resend request body from pieces escaped
+ * once per edition, and ASCII keeps the whole body a one-byte string: V8 then neither
+ * scans nor widens megabytes of HTML per request, and its UTF-8 bytes are the string's own.
+ * JSON.parse reads it back as exactly the string JSON.stringify would have written.
+ */
+
+const HAS_NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII = /[\u007f-\uffff]/g;
+const escapeChar = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * JSON.stringify in ASCII. Outside strings JSON is ASCII already, so escaping every
+ * non-ASCII character of the output is escaping it inside the strings. A lone surrogate is
+ * already escaped by JSON.stringify; a pair becomes two escapes, as JSON allows.
+ */
+export function asciiJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeChar) : json;
+}
+
+/** A string's ASCII JSON literal without the quotes: a piece of a literal built by concatenation. */
+export function asciiJsonInner(value: string): string {
+  return asciiJson(value).slice(1, -1);
+}
+
+/**
+ * JSON text in pieces: ASCII strings made per email, and byte arrays (the UTF-8, i.e.
+ * ASCII, of JSON text) encoded once per edition and shared by every email that uses them.
+ * A request body is one buffer the pieces are copied into: no string of the whole email or
+ * request is ever built.
+ */
+export type JsonChunks = (string | Uint8Array)[];
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** `asciiJsonInner(value)` as bytes, for a piece encoded once and copied many times. */
+export function asciiJsonBytes(value: string): Uint8Array {
+  return utf8.encode(asciiJsonInner(value));
+}
+
+export function chunksByteLength(chunks: JsonChunks): number {
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  return size;
+}
+
+/** Copies the chunks into `out` at `offset` and returns the offset after them. */
+export function writeChunks(chunks: JsonChunks, out: Uint8Array, offset: number): number {
+  let at = offset;
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      const { written } = utf8.encodeInto(chunk, out.subarray(at));
+      // Chunks are ASCII by construction; anything else would not fit its measured size.
+      if (written !== chunk.length) throw new Error('JSON chunk is not ASCII');
+      at += written;
+    } else {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+  }
+  return at;
+}
+
+/** The JSON text of the chunks as one string (the slow way, for whoever needs it decoded). */
+export function chunksToString(chunks: JsonChunks): string {
+  let text = '';
+  for (const chunk of chunks) text += typeof chunk === 'string' ? chunk : utf8Decoder.decode(chunk);
+  return text;
+}
