@@ -9,7 +9,7 @@ import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { idempotencyKey } from '../../src/delivery/request';
-import { adminRequest } from '../helpers/app';
+import { adminRequest, request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import {
   DEAD_LETTER_QUEUE,
@@ -123,6 +123,34 @@ describe('sending a planned edition', () => {
     expect(second[0]!.status).toBe('sent');
     expect(secondPapers.filter((id) => firstPapers.includes(id))).toEqual([]);
     expect(resend.requests).toHaveLength(2);
+  });
+
+  it('says "trending instead" in subject and intro when nothing matched, in the email, a replay and /digest', async () => {
+    const resend = fakeResend();
+    await seedPaper({ ingestedAt: '2026-11-26T02:00:00.000Z', upvotes: 40 });
+    await seedPaper({ ingestedAt: '2026-11-26T03:00:00.000Z', upvotes: 12 });
+    const reader = await seedSubscriber({
+      interests: 'marine biology; volcano seismology',
+      alwaysSend: true,
+    });
+    const setup = resendEnv();
+    await planViaAdmin(setup.env, { at: AT });
+    const message = sendMessageSchema.parse(setup.queued[0]);
+    await deliver(setup.env, message);
+    const email = resend.requests[0]!.emails.find((item) => item.to === reader.email)!;
+    expect(email.subject).toMatch(/^Nothing on your interests; 2 trending: /);
+    expect(email.text).toContain('Nothing matched your interests this time: 2 papers trending instead');
+    expect(email.html).not.toContain('picked for you');
+    const [row] = await deliveriesOf(message.editionId);
+    const stored = JSON.parse(row!.ranking!) as { basis?: string }[];
+    expect(stored.map((item) => item.basis)).toEqual(['trending', 'trending']);
+    // The view-in-browser page tells the same story as the email.
+    const view = /View in browser (\S+)/.exec(email.text)![1]!;
+    const page = await request(view);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(
+      'Nothing matched your interests this time: 2 papers trending instead',
+    );
   });
 
   it('skips subscribers who left between planning and sending, and sends nothing for them', async () => {
