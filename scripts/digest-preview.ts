@@ -12,17 +12,18 @@
  *
  * --history is a file (same formats) of papers the subscriber was sent earlier and
  * --votes a JSON object {"<arXiv id>": "up" | "down"} on papers of that history: the
- * votes are applied in the file's order through applyFeedback, exactly as the 👍/👎
+ * votes are applied in the file's order through weightsAfterVote, exactly as the 👍/👎
  * feedback POST applies them one by one, and --papers is ranked with the profile they
  * produce; papers of the history are not ranked again (a digest never repeats one).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { IncomingPaper, Paper } from '../src/domain';
+import { weightsAfterVote } from '../src/feedback/vote';
 import { parseArxivFeed } from '../src/ingest/arxiv';
 import { parseHfDailyPapers } from '../src/ingest/hf';
 import { parseArxivId } from '../src/ingest/normalise';
-import { applyFeedback, buildEditionIndex, type RankProfile, rankForSubscriber } from '../src/ranking';
+import { buildEditionIndex, type RankProfile, rankForSubscriber } from '../src/ranking';
 import { parseInterests } from '../src/subscriptions/interests';
 
 const USAGE =
@@ -102,7 +103,8 @@ function learnedWeights(
     const paper = id ? byId.get(id) : undefined;
     if (!paper) fail(`${votesFile}: ${JSON.stringify(rawId)} is not a paper of ${historyFile}`);
     if (vote !== 'up' && vote !== 'down') fail(`${votesFile}: the vote on ${rawId} must be "up" or "down"`);
-    weights = applyFeedback(weights, paper, vote === 'up' ? 1 : -1);
+    // The step a POST on a feedback link takes (each paper voted once: no previous vote).
+    weights = weightsAfterVote(weights, paper, vote === 'up' ? 1 : -1, null) ?? weights;
   }
   return { weights, sent: new Set(byId.keys()) };
 }
