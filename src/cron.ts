@@ -17,7 +17,12 @@ export const CRONS = {
   housekeeping: '45 4 * * *',
 } as const;
 
-export async function runCron(app: AppContext, cron: string, at: Date): Promise<void> {
+export async function runCron(
+  app: AppContext,
+  cron: string,
+  at: Date,
+  waitUntil?: (work: Promise<unknown>) => void,
+): Promise<void> {
   const job = Object.entries(CRONS).find(([, expression]) => expression === cron)?.[0];
   if (!job) {
     const error = new Error(
@@ -28,7 +33,7 @@ export async function runCron(app: AppContext, cron: string, at: Date): Promise<
   }
   const started = Date.now();
   try {
-    const summary = await runJob(app, cron, at);
+    const summary = await runJob(app, cron, at, waitUntil);
     logEvent('cron', {
       cron,
       job,
@@ -43,10 +48,15 @@ export async function runCron(app: AppContext, cron: string, at: Date): Promise<
   }
 }
 
-function runJob(app: AppContext, cron: string, at: Date): Promise<unknown> {
+function runJob(
+  app: AppContext,
+  cron: string,
+  at: Date,
+  waitUntil?: (work: Promise<unknown>) => void,
+): Promise<unknown> {
   switch (cron) {
     case CRONS.planDigests:
-      return planDigests(app, { at });
+      return planDigests(app, { at, waitUntil });
     case CRONS.ingestHuggingFace:
       return runIngest(app, { sources: ['hf'], at });
     case CRONS.ingestArxiv:

@@ -5,6 +5,8 @@
 import { runCron } from '../src/cron';
 import { appContext, type Bindings } from '../src/env';
 
-export const scheduled: ExportedHandlerScheduledHandler<Bindings> = async (controller, env) => {
-  await runCron(appContext(env), controller.cron, new Date(controller.scheduledTime));
+export const scheduled: ExportedHandlerScheduledHandler<Bindings> = async (controller, env, ctx) => {
+  await runCron(appContext(env), controller.cron, new Date(controller.scheduledTime), (work) =>
+    ctx.waitUntil(work),
+  );
 };

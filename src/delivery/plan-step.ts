@@ -63,7 +63,11 @@ export interface StepResult {
   more: boolean;
 }
 
-export async function planStep(app: AppContext, run: PlanRun): Promise<StepResult> {
+export async function planStep(
+  app: AppContext,
+  run: PlanRun,
+  onEdition?: (editionId: string) => void,
+): Promise<StepResult> {
   const { db } = app;
   const at = new Date(run.at);
   const result: StepResult = {
@@ -130,7 +134,11 @@ export async function planStep(app: AppContext, run: PlanRun): Promise<StepResul
           periodKey: item.periodKey,
         }));
       if (rows.length === 0) continue;
-      const editionId = run.editions[frequency] ?? (await createEdition(db, run, frequency, result));
+      let editionId = run.editions[frequency];
+      if (!editionId) {
+        editionId = await createEdition(db, run, frequency, result);
+        onEdition?.(editionId);
+      }
       const inserts = insertQueuedDeliveriesStatements(db, editionId, rows, now);
       statements.push(...inserts);
       insertsPerFrequency.push({ editionId, count: inserts.length });

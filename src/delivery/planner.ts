@@ -13,16 +13,24 @@ import { getAppState, setAppState } from '../db/app-state';
 import { expireDeliveries, listOrphanedDeliveries, markEnqueued } from '../db/planning';
 import type { Frequency } from '../domain';
 import type { AppContext } from '../env';
+import { inBackground } from '../lib/background';
 import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { buildSendMessages, enqueueSendMessages, type PlanMessage } from './messages';
 import { type EditionCreated, type PlanRun, planStep } from './plan-step';
 import { activeQuotaPause, type QuotaPause } from './quota';
+import { loadEdition } from './render';
 
 export interface PlanOptions {
   at: Date;
   /** Ignore send hours: plan every active subscriber whose period has no digest yet. */
   all?: boolean;
+  /**
+   * The invocation's waitUntil: an edition the run creates is then loaded into this
+   * isolate's cache (candidates, ranking index, prepared render) while planning goes on,
+   * so the first send message handled here does not wait for it.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 export interface PlannedEdition extends EditionCreated {
@@ -63,7 +71,9 @@ export async function planDigests(app: AppContext, options: PlanOptions): Promis
     step: 1,
   };
   await setAppState(app.db, RUN_KEY, { run: run.run, at: run.at, all: run.all, started: nowIso() });
-  const { sweep, step } = await runStep(app, run);
+  const warm = options.waitUntil;
+  const onEdition = warm ? (editionId: string) => warm(warmEdition(app, editionId)) : undefined;
+  const { sweep, step } = await runStep(app, run, onEdition);
   return {
     at: run.at,
     all: run.all,
@@ -78,6 +88,11 @@ export async function planDigests(app: AppContext, options: PlanOptions): Promis
   };
 }
 
+/** Loads an edition into this isolate's cache; a failure only costs the warm-up (the consumer loads again). */
+function warmEdition(app: AppContext, editionId: string): Promise<void> {
+  return inBackground('edition_warm', () => loadEdition(app, editionId));
+}
+
 /** A continuation from the plan queue: one more step, unless a newer run took over. */
 export async function continuePlanning(app: AppContext, message: PlanMessage): Promise<void> {
   const current = await getAppState<{ run: string }>(app.db, RUN_KEY);
@@ -89,10 +104,10 @@ export async function continuePlanning(app: AppContext, message: PlanMessage): P
   await runStep(app, run);
 }
 
-async function runStep(app: AppContext, run: PlanRun) {
+async function runStep(app: AppContext, run: PlanRun, onEdition?: (editionId: string) => void) {
   const started = Date.now();
   // Planning first: its first messages can be on their way while the sweep runs.
-  const step = await planStep(app, run);
+  const step = await planStep(app, run, onEdition);
   const sweep = await housekeeping(app, new Date());
   const more = step.more || sweep.more;
   if (more) {

@@ -49,18 +49,24 @@ const EDITION_CACHE_SIZE = 3;
 export function loadEdition(app: AppContext, editionId: string): Promise<EditionContext | null> {
   const cached = editionCache.get(editionId);
   if (cached) {
+    // Built for another configuration (another PUBLIC_URL signs other links): replace it,
+    // so that the next message of this configuration finds it ready.
     return cached.then((context) =>
-      context && context.config !== app.config ? buildEdition(app, editionId) : context,
+      context && context.config !== app.config ? startBuild(app, editionId) : context,
     );
   }
+  return startBuild(app, editionId);
+}
+
+function startBuild(app: AppContext, editionId: string): Promise<EditionContext | null> {
   const pending = buildEdition(app, editionId);
   editionCache.set(editionId, pending);
-  pending.then(
-    (context) => {
-      if (!context) editionCache.delete(editionId);
-    },
-    () => editionCache.delete(editionId),
-  );
+  const forget = () => {
+    if (editionCache.get(editionId) === pending) editionCache.delete(editionId);
+  };
+  pending.then((context) => {
+    if (!context) forget();
+  }, forget);
   while (editionCache.size > EDITION_CACHE_SIZE) editionCache.delete(editionCache.keys().next().value!);
   return pending;
 }

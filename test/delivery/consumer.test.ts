@@ -125,6 +125,22 @@ describe('sending a planned edition', () => {
     expect(resend.requests).toHaveLength(2);
   });
 
+  it('loads the edition while planning, so the first message in the same isolate reads none of it', async () => {
+    fakeResend();
+    await seedPaper({ ingestedAt: '2026-11-26T02:00:00.000Z', upvotes: 40 });
+    await seedSubscriber();
+    const spy = spyD1(env.DB);
+    const setup = resendEnv({ DB: spy.db });
+    await planViaAdmin(setup.env, { at: AT });
+    const message = sendMessageSchema.parse(setup.queued[0]);
+    const planned = spy.calls.filter((call) => /\bFROM editions\b/.test(call.sql)).length;
+    expect(planned).toBeGreaterThan(0); // the warm-up read it
+    spy.reset();
+    expect(await deliver(setup.env, message)).toEqual({ acked: true, retryDelay: null });
+    expect(spy.calls.filter((call) => /\bFROM editions\b/.test(call.sql))).toEqual([]);
+    expect(spy.calls.length).toBeGreaterThan(0);
+  });
+
   it('says "trending instead" in subject and intro when nothing matched, in the email, a replay and /digest', async () => {
     const resend = fakeResend();
     await seedPaper({ ingestedAt: '2026-11-26T02:00:00.000Z', upvotes: 40 });

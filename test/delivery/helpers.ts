@@ -7,7 +7,13 @@
  * statusCode}`, idempotency keys replayed for 24 h and refused (409) when reused with a
  * different body.
  */
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import type { DeliveryRow } from '../../src/db/deliveries';
 import type { Paper, Subscriber } from '../../src/domain';
 import worker from '../../workers/index';
@@ -111,6 +117,7 @@ export async function planViaAdmin(
   testEnv: TestEnv,
   body: Record<string, unknown> | undefined,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
+  const ctx = createExecutionContext();
   const response = await worker.fetch(
     new Request('https://digest.test/admin/digest', {
       method: 'POST',
@@ -118,8 +125,10 @@ export async function planViaAdmin(
       body: body === undefined ? undefined : JSON.stringify(body),
     }),
     testEnv,
-    createExecutionContext(),
+    ctx,
   );
+  // What the run left for after its answer (warming the edition) finishes inside the test.
+  await waitOnExecutionContext(ctx);
   return { status: response.status, json: await response.json<Record<string, unknown>>() };
 }
 

@@ -26,7 +26,11 @@ export const adminDigestRoutes = new Hono<HonoEnv>().post(
     const input = c.req.valid('json');
     const at = input.at ? new Date(input.at) : new Date();
     const started = Date.now();
-    const summary = await planDigests(c.var.app, { at, all: input.all ?? false });
+    const summary = await planDigests(c.var.app, {
+      at,
+      all: input.all ?? false,
+      waitUntil: (work) => c.executionCtx.waitUntil(work),
+    });
     // The cron path logs through src/cron.ts; a manual run gets its own summary line.
     logEvent('admin_digest', {
       at: summary.at,
