@@ -80,6 +80,46 @@ describe('relevance on a real daily list', () => {
     for (const item of moe) expect(item.paper.title.toLowerCase()).toMatch(/mixture[- ]of[- ]experts?/);
   });
 
+  it('credits a paper much like the best matches, without crediting a match for resembling itself', () => {
+    const filler = [
+      'graph layouts',
+      'speech codecs',
+      'robot grasping',
+      'image restoration',
+      'code review',
+    ].map((topic, n) =>
+      makePaper({ id: `f${n}`, title: `Studies of ${topic}`, abstract: `We look at ${topic}.` }),
+    );
+    const edition = (withTwin: boolean) =>
+      buildEditionIndex([
+        makePaper({
+          id: 'match',
+          title: 'Protein folding from residue contact maps',
+          abstract: 'Residue contact maps and torsion angles predict how chains fold.',
+        }),
+        ...(withTwin
+          ? [
+              makePaper({
+                id: 'twin',
+                title: 'Torsion angles from residue contact maps',
+                abstract: 'Contact maps of residues give torsion angles of chains.',
+              }),
+            ]
+          : []),
+        ...filler,
+      ]);
+    const ranked = rankForSubscriber(edition(true), profile('protein folding'), { full: true }).papers;
+    expect(ranked.map((item) => item.paper.id).slice(0, 2)).toEqual(['match', 'twin']);
+    const twin = ranked[1]!;
+    expect(twin.relevance).toBeGreaterThan(0);
+    // The twin never says "protein folding": any reason it gets says "related", not "matches".
+    expect(twin.why.join(' ')).not.toMatch(/matches/);
+    expect(ranked.slice(2).every((item) => item.relevance === 0)).toBe(true);
+    const alone = rankForSubscriber(edition(false), profile('protein folding'), { full: true }).papers[0]!;
+    expect(alone.paper.id).toBe('match');
+    expect(ranked[0]!.relevance).toBeCloseTo(alone.relevance!, 1);
+  });
+
   it('ranks an exact title phrase above scattered words', () => {
     const edition = buildEditionIndex([
       makePaper({
