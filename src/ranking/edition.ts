@@ -9,7 +9,7 @@
 import type { Paper } from '../domain';
 import { type AcronymTable, mineAcronyms } from './acronyms';
 import { InterestCache } from './cache';
-import { nameKey, tokenize } from './text';
+import { mineStageCompounds, nameKey, tokenize } from './text';
 
 /**
  * BM25F fields. The title says what a paper is about; AI keywords and the AI summary
@@ -97,6 +97,8 @@ export interface EditionIndex {
   signatureWeights: Float32Array;
   /** Acronyms the papers themselves define ("mixture of experts (MoE)"). */
   acronyms: AcronymTable;
+  /** Stage compounds the papers hyphenate, with their heads ("pretrain" -> "train"). */
+  stageHeads: Map<string, string>;
   /** Per-interest score vectors, LRU within a fixed byte budget: many subscribers share interests. */
   cache: InterestCache;
   /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
@@ -297,6 +299,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
 
   const { signatureTerms, signatureWeights } = signatures(total, termPostings, postingDocs, postingTfs);
 
+  const texts = papers.map((paper) => `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`);
   const maxUpvotes = papers.reduce((max, paper) => Math.max(max, paper.upvotes ?? 0), 0);
   const trending = new Float64Array(total);
   if (maxUpvotes > 0) {
@@ -343,9 +346,8 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     trending,
     ids: papers.map((paper) => paper.id),
     upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
-    acronyms: mineAcronyms(
-      papers.map((paper) => `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`),
-    ),
+    acronyms: mineAcronyms(texts),
+    stageHeads: mineStageCompounds(texts),
     cache: new InterestCache(cacheBytes),
     categoryDocs,
     authorDocs,

@@ -372,7 +372,7 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   const evidence = new Uint8Array(total);
   // "image & video editing" reads as "image editing" and "video editing": a paper gets
   // the credit of every reading it matches, as it would for words of one reading.
-  const queries = buildQueries(text, index.acronyms);
+  const queries = buildQueries(text, index);
   const reading = queries.length > 1 ? new Uint8Array(total) : null;
   queries.forEach((query, position) => {
     scoreQuery(index, query, scores, evidence, reading, position);

@@ -120,6 +120,28 @@ describe('relevance on a real daily list', () => {
     expect(ranked[0]!.relevance).toBeCloseTo(alone.relevance!, 1);
   });
 
+  it('takes the head of a stage compound the edition hyphenates as weaker evidence', () => {
+    const edition = buildEditionIndex([
+      makePaper({ id: 'pre', title: 'Data mixtures for pre-training', abstract: 'Pre-training mixtures.' }),
+      makePaper({
+        id: 'z-head',
+        title: 'Stable training of transformers',
+        abstract: 'Training recipes at scale.',
+      }),
+      makePaper({ id: 'serve', title: 'Serving transformers cheaply', abstract: 'Serving at scale.' }),
+      makePaper({ id: 'other', title: 'Graph layouts', abstract: 'Drawing graphs.' }),
+    ]);
+    const ranked = rankForSubscriber(edition, profile('pretraining'), { full: true }).papers;
+    expect(ranked.map((item) => item.paper.id).slice(0, 2)).toEqual(['pre', 'z-head']);
+    expect(ranked[0]!.why).toContain('matches “pretraining”');
+    expect(ranked[1]!.relevance).toBeGreaterThan(0);
+    expect(ranked[1]!.relevance).toBeLessThan(ranked[0]!.relevance!);
+    expect(ranked[1]!.why.join(' ')).not.toMatch(/matches/);
+    // Nobody wrote "pre-serving": "preserving" stays a word of its own.
+    const privacy = rankForSubscriber(edition, profile('privacy preserving'), { full: true }).papers;
+    expect(privacy.every((item) => item.relevance === 0)).toBe(true);
+  });
+
   it('ranks an exact title phrase above scattered words', () => {
     const edition = buildEditionIndex([
       makePaper({
