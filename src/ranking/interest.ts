@@ -451,6 +451,15 @@ function termScratch(count: number) {
   return termBuffers;
 }
 
+let extraBuffer = new Float64Array(0);
+
+/** A zeroed per-doc array for what a feedback round adds, reused like the other scratch arrays. */
+function extraScratch(total: number): Float64Array {
+  if (extraBuffer.length < total) extraBuffer = new Float64Array(total);
+  extraBuffer.fill(0, 0, total);
+  return extraBuffer;
+}
+
 /** The papers feedback learns from: at most prfDocs, scoring at least max(min, relative × best). */
 function bestMatches(scores: Float32Array): number[] {
   let best = 0;
@@ -512,7 +521,7 @@ function applyPseudoRelevanceFeedback(
   if (expansion.length === 0) return;
 
   const mass = expansion.reduce((sum, term) => sum + term.weight, 0);
-  const extra = new Float64Array(total);
+  const extra = extraScratch(total);
   let ideal = 0;
   for (const term of expansion) {
     const scale = (term.weight / mass) * idfOf(df(term.id), total);
@@ -527,8 +536,6 @@ function applyPseudoRelevanceFeedback(
     if (extra[doc]! > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
 }
-
-let similarBuffer = new Float64Array(0);
 
 /**
  * Document-level feedback, the paper-to-paper counterpart of the term expansion above: a
@@ -548,9 +555,7 @@ function applyDocumentFeedback(
 ): void {
   if (PARAMS.similarShare <= 0 || top.length === 0) return;
   const total = index.total;
-  if (similarBuffer.length < total) similarBuffer = new Float64Array(total);
-  const extra = similarBuffer;
-  extra.fill(0, 0, total);
+  const extra = extraScratch(total);
   const { signatureTerms, signatureWeights } = index;
   for (const source of top) {
     const from = source * SIGNATURE_TERMS;
