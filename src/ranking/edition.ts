@@ -9,7 +9,7 @@
 import type { Paper } from '../domain';
 import { type AcronymTable, mineAcronyms } from './acronyms';
 import { InterestCache } from './cache';
-import { nameKey, tokenize } from './text';
+import { mineStageCompounds, nameKey, tokenize } from './text';
 
 /**
  * BM25F fields. The title says what a paper is about; AI keywords and the AI summary
@@ -27,6 +27,9 @@ export const TITLE = 0;
 /** BM25's term-frequency saturation constant. */
 export const K1 = 1.2;
 export const saturate = (tf: number) => ((K1 + 1) * tf) / (K1 + tf);
+
+/** How many terms make up a paper's signature, what it is about for paper-to-paper similarity. */
+export const SIGNATURE_TERMS = 20;
 
 /** Position gap put between two AI keywords, so a phrase never matches across them. */
 const KEYWORD_GAP = 4;
@@ -84,8 +87,18 @@ export interface EditionIndex {
   /** Per doc, its id and upvotes: read for every candidate of every subscriber, so not from the paper objects. */
   ids: string[];
   upvotes: Int32Array;
+  /**
+   * Per doc, its SIGNATURE_TERMS most distinctive terms (idf × saturated BM25F frequency:
+   * what this paper is about rather than what every paper says) and their weights, at
+   * [doc × SIGNATURE_TERMS + k], best first, -1 past the end. Document-level feedback
+   * compares papers through them.
+   */
+  signatureTerms: Int32Array;
+  signatureWeights: Float32Array;
   /** Acronyms the papers themselves define ("mixture of experts (MoE)"). */
   acronyms: AcronymTable;
+  /** Stage compounds the papers hyphenate, with their heads ("pretrain" -> "train"). */
+  stageHeads: Map<string, string>;
   /** Per-interest score vectors, LRU within a fixed byte budget: many subscribers share interests. */
   cache: InterestCache;
   /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
@@ -284,6 +297,9 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
   }
   postingStarts[postingCount] = occurrences.length;
 
+  const { signatureTerms, signatureWeights } = signatures(total, termPostings, postingDocs, postingTfs);
+
+  const texts = papers.map((paper) => `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`);
   const maxUpvotes = papers.reduce((max, paper) => Math.max(max, paper.upvotes ?? 0), 0);
   const trending = new Float64Array(total);
   if (maxUpvotes > 0) {
@@ -325,16 +341,69 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     fieldStarts,
     fieldNorm,
     maxIdf: idfOf(0, total),
+    signatureTerms,
+    signatureWeights,
     trending,
     ids: papers.map((paper) => paper.id),
     upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
-    acronyms: mineAcronyms(
-      papers.map((paper) => `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`),
-    ),
+    acronyms: mineAcronyms(texts),
+    stageHeads: mineStageCompounds(texts),
     cache: new InterestCache(cacheBytes),
     categoryDocs,
     authorDocs,
   };
+}
+
+/** Indices of the `k` highest values at or above `floor`, best first. */
+export function topDocs(scores: ArrayLike<number>, k: number, floor: number): number[] {
+  const best: number[] = [];
+  for (let doc = 0; doc < scores.length; doc++) {
+    const score = scores[doc]!;
+    if (score < floor || (best.length === k && score <= scores[best[k - 1]!]!)) continue;
+    let position = best.length;
+    while (position > 0 && score > scores[best[position - 1]!]!) position--;
+    best.splice(position, 0, doc);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
+/** Every doc's signature, from the postings: one pass per term, then the best few per doc. */
+function signatures(
+  total: number,
+  termPostings: Int32Array,
+  postingDocs: Int32Array,
+  postingTfs: Float32Array,
+): { signatureTerms: Int32Array; signatureWeights: Float32Array } {
+  // Postings regrouped by doc (a counting sort), so each doc's terms sit together.
+  const docStart = new Int32Array(total + 1);
+  for (const doc of postingDocs) docStart[doc + 1]!++;
+  for (let doc = 0; doc < total; doc++) docStart[doc + 1]! += docStart[doc]!;
+  const cursor = docStart.slice(0, total);
+  const ids = new Int32Array(postingDocs.length);
+  const weights = new Float64Array(postingDocs.length);
+  for (let id = 0; id + 1 < termPostings.length; id++) {
+    const idf = idfOf(termPostings[id + 1]! - termPostings[id]!, total);
+    for (let posting = termPostings[id]!; posting < termPostings[id + 1]!; posting++) {
+      const slot = cursor[postingDocs[posting]!]!++;
+      ids[slot] = id;
+      weights[slot] = idf * saturate(postingTfs[posting]!);
+    }
+  }
+  const signatureTerms = new Int32Array(total * SIGNATURE_TERMS).fill(-1);
+  const signatureWeights = new Float32Array(total * SIGNATURE_TERMS);
+  for (let doc = 0; doc < total; doc++) {
+    const best = topDocs(
+      weights.subarray(docStart[doc]!, docStart[doc + 1]!),
+      SIGNATURE_TERMS,
+      Number.MIN_VALUE,
+    );
+    best.forEach((k, rank) => {
+      signatureTerms[doc * SIGNATURE_TERMS + rank] = ids[docStart[doc]! + k]!;
+      signatureWeights[doc * SIGNATURE_TERMS + rank] = weights[docStart[doc]! + k]!;
+    });
+  }
+  return { signatureTerms, signatureWeights };
 }
 
 /** Occurrences (field × 2^16 + position) in the posting's `slot`-th doc. */

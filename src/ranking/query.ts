@@ -43,8 +43,14 @@ function addForm(forms: Alternative[], literal: string, tokens: string[], weight
   else forms.push({ tokens, weight });
 }
 
+/** What an edition teaches about spellings: the acronyms its papers define, the stage compounds they hyphenate. */
+export interface EditionSpellings {
+  acronyms: AcronymTable;
+  stageHeads: ReadonlyMap<string, string>;
+}
+
 /** Every other spelling of `span` we know: listed synonyms, then what the edition's papers define. */
-function formsFor(span: string[], acronyms: AcronymTable): Alternative[] {
+function formsFor(span: string[], { acronyms, stageHeads }: EditionSpellings): Alternative[] {
   const literal = span.join(' ');
   const group = SYNONYMS.get(literal);
   const forms: Alternative[] = [];
@@ -52,6 +58,9 @@ function formsFor(span: string[], acronyms: AcronymTable): Alternative[] {
     for (const form of group.forms) addForm(forms, literal, form, 1);
     for (const form of group.broader) addForm(forms, literal, form, BROADER_WEIGHT);
   }
+  // "pretraining" is a kind of training: the head is weaker evidence, like a broader form.
+  const head = span.length === 1 ? stageHeads.get(span[0]!) : undefined;
+  if (head) addForm(forms, literal, [head], BROADER_WEIGHT);
   for (const form of group ? group.forms : [span]) {
     if (form.length === 1) {
       for (const expansion of acronyms.expansions.get(form[0]!) ?? []) addForm(forms, literal, expansion, 1);
@@ -93,11 +102,11 @@ export function readings(text: string): string[] {
   return parts;
 }
 
-export function buildQueries(text: string, acronyms: AcronymTable): InterestQuery[] {
+export function buildQueries(text: string, spellings: EditionSpellings): InterestQuery[] {
   // Readings that stem alike ("robot / robotic") would count one topic twice.
   const seen = new Set<string>();
   return readings(text)
-    .map((reading) => buildQuery(reading, acronyms))
+    .map((reading) => buildQuery(reading, spellings))
     .filter((query) => {
       const key = query.tokens.join(' ');
       if (seen.has(key)) return false;
@@ -106,12 +115,12 @@ export function buildQueries(text: string, acronyms: AcronymTable): InterestQuer
     });
 }
 
-export function buildQuery(text: string, acronyms: AcronymTable): InterestQuery {
+export function buildQuery(text: string, spellings: EditionSpellings): InterestQuery {
   const tokens = tokenize(text);
   const spans: SpanForms[] = [];
   for (let from = 0; from < tokens.length; from++) {
     for (let to = from + 1; to <= Math.min(tokens.length, from + MAX_SPAN); to++) {
-      const forms = formsFor(tokens.slice(from, to), acronyms);
+      const forms = formsFor(tokens.slice(from, to), spellings);
       if (forms.length > 0) spans.push({ from, to, forms });
     }
   }

@@ -52,6 +52,32 @@ const GLUED_PREFIXES = new Set([
   'de',
 ]);
 
+/**
+ * Prefixes that name a stage of the activity they qualify: pre-training and post-training
+ * are training, preprocessing is processing. Unlike "multi-agent" (not an agent) or
+ * "non-linear", the head is the same thing, so it is weaker evidence of the compound.
+ */
+const STAGE_PREFIXES = /\b(pre|post)-([a-z]{3,})/gi;
+
+/**
+ * Compound -> head stems ("pretrain" -> "train") for the stage compounds that `texts`
+ * actually write with a hyphen: the hyphen proves the prefix, so "preserving" is never
+ * taken for a stage of "serving".
+ */
+export function mineStageCompounds(texts: readonly string[]): Map<string, string> {
+  const heads = new Map<string, string>();
+  for (const text of texts) {
+    for (const match of text.matchAll(STAGE_PREFIXES)) {
+      const compound = tokenize(`${match[1]}-${match[2]}`);
+      const head = tokenize(match[2]!);
+      if (compound.length === 1 && head.length === 1 && compound[0] !== head[0]) {
+        heads.set(compound[0]!, head[0]!);
+      }
+    }
+  }
+  return heads;
+}
+
 export function isStopword(word: string): boolean {
   return STOPWORDS.has(word);
 }

@@ -76,7 +76,8 @@ describe('ranking quality on the judged dev set', () => {
     expect(summary.ndcg5).toBeGreaterThanOrEqual(summary.bm25_ndcg5);
     expect(summary.ndcg10).toBeGreaterThanOrEqual(summary.bm25_ndcg10);
     // The figures BENCHMARKS.md reports; a change that loses them must say so there.
-    expect(summary.ndcg5).toBeGreaterThanOrEqual(0.93);
+    expect(summary.ndcg5).toBeGreaterThanOrEqual(0.933);
+    expect(summary.ndcg10).toBeGreaterThanOrEqual(0.857);
     expect(summary.bm25_ndcg5).toBeCloseTo(0.883, 3);
   });
 

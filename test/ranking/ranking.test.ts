@@ -80,6 +80,68 @@ describe('relevance on a real daily list', () => {
     for (const item of moe) expect(item.paper.title.toLowerCase()).toMatch(/mixture[- ]of[- ]experts?/);
   });
 
+  it('credits a paper much like the best matches, without crediting a match for resembling itself', () => {
+    const filler = [
+      'graph layouts',
+      'speech codecs',
+      'robot grasping',
+      'image restoration',
+      'code review',
+    ].map((topic, n) =>
+      makePaper({ id: `f${n}`, title: `Studies of ${topic}`, abstract: `We look at ${topic}.` }),
+    );
+    const edition = (withTwin: boolean) =>
+      buildEditionIndex([
+        makePaper({
+          id: 'match',
+          title: 'Protein folding from residue contact maps',
+          abstract: 'Residue contact maps and torsion angles predict how chains fold.',
+        }),
+        ...(withTwin
+          ? [
+              makePaper({
+                id: 'twin',
+                title: 'Torsion angles from residue contact maps',
+                abstract: 'Contact maps of residues give torsion angles of chains.',
+              }),
+            ]
+          : []),
+        ...filler,
+      ]);
+    const ranked = rankForSubscriber(edition(true), profile('protein folding'), { full: true }).papers;
+    expect(ranked.map((item) => item.paper.id).slice(0, 2)).toEqual(['match', 'twin']);
+    const twin = ranked[1]!;
+    expect(twin.relevance).toBeGreaterThan(0);
+    // The twin never says "protein folding": any reason it gets says "related", not "matches".
+    expect(twin.why.join(' ')).not.toMatch(/matches/);
+    expect(ranked.slice(2).every((item) => item.relevance === 0)).toBe(true);
+    const alone = rankForSubscriber(edition(false), profile('protein folding'), { full: true }).papers[0]!;
+    expect(alone.paper.id).toBe('match');
+    expect(ranked[0]!.relevance).toBeCloseTo(alone.relevance!, 1);
+  });
+
+  it('takes the head of a stage compound the edition hyphenates as weaker evidence', () => {
+    const edition = buildEditionIndex([
+      makePaper({ id: 'pre', title: 'Data mixtures for pre-training', abstract: 'Pre-training mixtures.' }),
+      makePaper({
+        id: 'z-head',
+        title: 'Stable training of transformers',
+        abstract: 'Training recipes at scale.',
+      }),
+      makePaper({ id: 'serve', title: 'Serving transformers cheaply', abstract: 'Serving at scale.' }),
+      makePaper({ id: 'other', title: 'Graph layouts', abstract: 'Drawing graphs.' }),
+    ]);
+    const ranked = rankForSubscriber(edition, profile('pretraining'), { full: true }).papers;
+    expect(ranked.map((item) => item.paper.id).slice(0, 2)).toEqual(['pre', 'z-head']);
+    expect(ranked[0]!.why).toContain('matches “pretraining”');
+    expect(ranked[1]!.relevance).toBeGreaterThan(0);
+    expect(ranked[1]!.relevance).toBeLessThan(ranked[0]!.relevance!);
+    expect(ranked[1]!.why.join(' ')).not.toMatch(/matches/);
+    // Nobody wrote "pre-serving": "preserving" stays a word of its own.
+    const privacy = rankForSubscriber(edition, profile('privacy preserving'), { full: true }).papers;
+    expect(privacy.every((item) => item.relevance === 0)).toBe(true);
+  });
+
   it('ranks an exact title phrase above scattered words', () => {
     const edition = buildEditionIndex([
       makePaper({
