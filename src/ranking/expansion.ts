@@ -1,0 +1,157 @@
+/**
+ * The two feedback rounds of an interest's score, both learning from its best matches in
+ * the edition: RM3-style term expansion (the words those papers share lend credit to other
+ * papers using them) and document-level feedback (papers like one of them, by their
+ * signatures, gain a share of that likeness). What either adds is evidence "related to",
+ * never "matches". Working arrays are reused across interests, as the scorer's are.
+ */
+import { EVIDENCE } from './cache';
+import { type EditionIndex, FIELD_COUNT, idfOf, SIGNATURE_TERMS, saturate, topDocs } from './edition';
+import { PARAMS, referenceTf } from './params';
+import type { InterestQuery } from './query';
+
+let termBuffers = { weight: new Float64Array(0), docs: new Int32Array(0), last: new Int32Array(0) };
+
+/** Per-term working arrays for the expansion, reused, and zeroed again after each use. */
+function termScratch(count: number) {
+  if (termBuffers.weight.length < count) {
+    termBuffers = {
+      weight: new Float64Array(count),
+      docs: new Int32Array(count),
+      last: new Int32Array(count),
+    };
+  }
+  return termBuffers;
+}
+
+let extraBuffer = new Float64Array(0);
+
+/** A zeroed per-doc array for what a feedback round adds, reused like the other scratch arrays. */
+function extraScratch(total: number): Float64Array {
+  if (extraBuffer.length < total) extraBuffer = new Float64Array(total);
+  extraBuffer.fill(0, 0, total);
+  return extraBuffer;
+}
+
+/** The papers feedback learns from: at most prfDocs, scoring at least max(min, relative × best). */
+export function bestMatches(scores: Float32Array): number[] {
+  let best = 0;
+  for (let doc = 0; doc < scores.length; doc++) best = Math.max(best, scores[doc]!);
+  return topDocs(scores, PARAMS.prfDocs, Math.max(PARAMS.prfMinScore, PARAMS.prfRelative * best));
+}
+
+/**
+ * RM3-style expansion: the terms that recur in the best-scoring papers (frequent in them,
+ * rare in the edition) become a second, weaker query whose normalised score takes a
+ * fixed share of the final one. Terms of a single paper are that paper's subject, not
+ * the interest's, so a term must recur across them.
+ */
+export function applyPseudoRelevanceFeedback(
+  index: EditionIndex,
+  queries: readonly InterestQuery[],
+  top: readonly number[],
+  scores: Float32Array,
+  evidence: Uint8Array,
+): void {
+  const total = index.total;
+  if (top.length < PARAMS.prfMinDocs) return;
+
+  const queryIds = new Set(
+    queries
+      .flatMap((query) => [
+        ...query.tokens,
+        ...query.spans.flatMap((span) => span.forms.flatMap((f) => f.tokens)),
+      ])
+      .map((token) => index.terms.get(token) ?? -1),
+  );
+  const { weight, docs, last } = termScratch(index.terms.size);
+  const touched: number[] = [];
+  for (const doc of top) {
+    const from = index.fieldStarts[doc * FIELD_COUNT]!;
+    const to = index.fieldStarts[(doc + 1) * FIELD_COUNT]!;
+    let length = 0;
+    for (let position = from; position < to; position++) if (index.docTerms[position]! >= 0) length++;
+    const share = scores[doc]! / length;
+    for (let position = from; position < to; position++) {
+      const id = index.docTerms[position]!;
+      if (id < 0 || queryIds.has(id)) continue;
+      if (docs[id] === 0) touched.push(id);
+      if (last[id] !== doc + 1) {
+        last[id] = doc + 1;
+        docs[id]!++;
+      }
+      weight[id]! += share;
+    }
+  }
+  const df = (id: number) => index.termPostings[id + 1]! - index.termPostings[id]!;
+  const candidates = touched.filter((id) => docs[id]! >= PARAMS.prfMinDocs);
+  const value = Float64Array.from(candidates, (id) => weight[id]! * idfOf(df(id), total));
+  const expansion = topDocs(value, PARAMS.prfTerms, Number.MIN_VALUE).map((k) => ({
+    id: candidates[k]!,
+    weight: value[k]!,
+  }));
+  for (const id of touched) weight[id] = docs[id] = last[id] = 0;
+  if (expansion.length === 0) return;
+
+  const mass = expansion.reduce((sum, term) => sum + term.weight, 0);
+  const extra = extraScratch(total);
+  let ideal = 0;
+  for (const term of expansion) {
+    const scale = (term.weight / mass) * idfOf(df(term.id), total);
+    ideal += scale * saturate(referenceTf());
+    for (let posting = index.termPostings[term.id]!; posting < index.termPostings[term.id + 1]!; posting++) {
+      extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
+    }
+  }
+  const share = PARAMS.prfShare;
+  for (let doc = 0; doc < total; doc++) {
+    scores[doc] = (1 - share) * scores[doc]! + (share * extra[doc]!) / ideal;
+    if (extra[doc]! > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
+  }
+}
+
+/**
+ * Document-level feedback, the paper-to-paper counterpart of the term expansion above: a
+ * paper that resembles one of the best matches is likely on the same topic even when it
+ * words the interest differently or names it only in passing. Each match is reduced to its
+ * signature, its most distinctive terms (edition.ts); every other paper gains a share of
+ * its overlap with them, relative to the match's overlap with itself and times the
+ * match's own score, so a copy of a squarely relevant paper gains about the share, a paper
+ * like a weak match little, and no paper is credited for resembling itself (scores stay
+ * absolute). Cheap: a few dozen rare terms' postings per match.
+ */
+export function applyDocumentFeedback(
+  index: EditionIndex,
+  top: readonly number[],
+  scores: Float32Array,
+  evidence: Uint8Array,
+): void {
+  if (PARAMS.similarShare <= 0 || top.length === 0) return;
+  const total = index.total;
+  const extra = extraScratch(total);
+  const { signatureTerms, signatureWeights } = index;
+  for (const source of top) {
+    const from = source * SIGNATURE_TERMS;
+    let self = 0;
+    for (let k = from; k < from + SIGNATURE_TERMS && signatureTerms[k]! >= 0; k++)
+      self += signatureWeights[k]! ** 2;
+    if (self <= 0) continue;
+    for (let k = from; k < from + SIGNATURE_TERMS && signatureTerms[k]! >= 0; k++) {
+      const id = signatureTerms[k]!;
+      const start = index.termPostings[id]!;
+      const end = index.termPostings[id + 1]!;
+      const scale =
+        (scores[source]! * signatureWeights[k]! * idfOf(end - start, total)) / (self * top.length);
+      for (let posting = start; posting < end; posting++) {
+        if (index.postingDocs[posting] === source) continue;
+        extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
+      }
+    }
+  }
+  const share = PARAMS.similarShare;
+  for (let doc = 0; doc < total; doc++) {
+    if (extra[doc]! <= 0) continue;
+    scores[doc]! += share * extra[doc]!;
+    if (evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
+  }
+}

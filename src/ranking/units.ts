@@ -1,0 +1,309 @@
+/**
+ * The parts an interest's score is made of, read off the edition's postings: each word of
+ * the interest as a unit (its own occurrences merged with the spellings that stand in for
+ * it: synonyms, defined acronyms, broader forms), a part per unit (its per-doc strength),
+ * and for each pair of neighbouring words a phrase part and a proximity part, found in one
+ * sweep over both words' sorted occurrences.
+ */
+import { type EditionIndex, FIELD_COUNT, FIELDS, saturate, TITLE } from './edition';
+import { PARAMS } from './params';
+import type { InterestQuery } from './query';
+
+/**
+ * Where one query word stands in the edition: the docs that have it (ascending) and, per
+ * doc, its intervals [codes[k], codes[k] + length) with code = field × 2^16 + start. A
+ * word's own occurrences have id -1 and weight 1; an occurrence of another spelling of a
+ * span shares its id with the span's other words, so the words inside it count as
+ * adjacent. A word with no other spelling is a view on its posting: nothing is copied.
+ */
+export interface Unit {
+  docs: Int32Array;
+  /** Per doc, the range of its intervals: [starts[i], starts[i + 1]). */
+  starts: Int32Array;
+  codes: Int32Array;
+  /** null: every interval is one token long, id -1, weight 1. */
+  spelled: { lengths: Int32Array; ids: Int32Array; weights: Float32Array } | null;
+  /** Set when the unit is exactly one term's posting. */
+  term?: number;
+}
+
+const NO_UNIT: Unit = {
+  docs: new Int32Array(0),
+  starts: new Int32Array(1),
+  codes: new Int32Array(0),
+  spelled: null,
+};
+
+function termUnit(index: EditionIndex, id: number | undefined): Unit {
+  if (id === undefined) return NO_UNIT;
+  const from = index.termPostings[id]!;
+  const to = index.termPostings[id + 1]!;
+  return {
+    docs: index.postingDocs.subarray(from, to),
+    starts: index.postingStarts.subarray(from, to + 1),
+    codes: index.occurrences,
+    spelled: null,
+    term: id,
+  };
+}
+
+/** Occurrences of the multi-token spelling `ids` as [doc, code] pairs, in doc order. */
+function findSpelling(index: EditionIndex, ids: readonly number[]): number[] {
+  const found: number[] = [];
+  const first = ids[0];
+  if (first === undefined || ids.some((id) => id < 0)) return found;
+  const { termPostings, postingDocs, postingStarts, occurrences, fieldStarts, docTerms } = index;
+  for (let posting = termPostings[first]!; posting < termPostings[first + 1]!; posting++) {
+    const doc = postingDocs[posting]!;
+    for (let slot = postingStarts[posting]!; slot < postingStarts[posting + 1]!; slot++) {
+      const code = occurrences[slot]!;
+      const base = fieldStarts[doc * FIELD_COUNT + (code >>> 16)]! + (code & 0xffff);
+      let whole = true;
+      for (let k = 1; k < ids.length && whole; k++) whole = docTerms[base + k] === ids[k];
+      if (whole) found.push(doc, code);
+    }
+  }
+  return found;
+}
+
+interface Spelling {
+  /** [doc, code] pairs in doc order. */
+  found: number[];
+  length: number;
+  weight: number;
+  /** Id of the spelling's first occurrence; the k-th occurrence has firstId + k. */
+  firstId: number;
+}
+
+/** A word's own occurrences merged with the spellings that stand in for it. */
+function spelledUnit(own: Unit, spellings: readonly Spelling[]): Unit {
+  const size = own.starts[own.docs.length]! - own.starts[0]!;
+  const count = size + spellings.reduce((sum, spelling) => sum + spelling.found.length / 2, 0);
+  const docs: number[] = [];
+  const starts: number[] = [];
+  const codes = new Int32Array(count);
+  const lengths = new Int32Array(count);
+  const ids = new Int32Array(count);
+  const weights = new Float32Array(count);
+  let at = 0;
+  let ownDoc = 0;
+  const cursors = spellings.map(() => 0);
+  for (;;) {
+    // The smallest next doc among the word's own docs and every spelling.
+    let doc = ownDoc < own.docs.length ? own.docs[ownDoc]! : Number.POSITIVE_INFINITY;
+    spellings.forEach((spelling, s) => {
+      if (cursors[s]! < spelling.found.length) doc = Math.min(doc, spelling.found[cursors[s]!]!);
+    });
+    if (doc === Number.POSITIVE_INFINITY) break;
+    docs.push(doc);
+    starts.push(at);
+    if (ownDoc < own.docs.length && own.docs[ownDoc] === doc) {
+      for (let k = own.starts[ownDoc]!; k < own.starts[ownDoc + 1]!; k++) {
+        codes[at] = own.codes[k]!;
+        lengths[at] = 1;
+        ids[at] = -1;
+        weights[at++] = 1;
+      }
+      ownDoc++;
+    }
+    spellings.forEach((spelling, s) => {
+      while (cursors[s]! < spelling.found.length && spelling.found[cursors[s]!] === doc) {
+        codes[at] = spelling.found[cursors[s]! + 1]!;
+        lengths[at] = spelling.length;
+        ids[at] = spelling.firstId + cursors[s]! / 2;
+        weights[at++] = spelling.weight;
+        cursors[s]! += 2;
+      }
+    });
+    sortSegment(codes, lengths, ids, weights, starts[starts.length - 1]!, at);
+  }
+  starts.push(at);
+  return {
+    docs: Int32Array.from(docs),
+    starts: Int32Array.from(starts),
+    codes,
+    spelled: { lengths, ids, weights },
+  };
+}
+
+/** Insertion sort of one doc's intervals by code (a handful of entries). */
+function sortSegment(
+  codes: Int32Array,
+  lengths: Int32Array,
+  ids: Int32Array,
+  weights: Float32Array,
+  from: number,
+  to: number,
+) {
+  for (let k = from + 1; k < to; k++) {
+    const code = codes[k]!;
+    const length = lengths[k]!;
+    const id = ids[k]!;
+    const weight = weights[k]!;
+    let m = k - 1;
+    while (m >= from && codes[m]! > code) {
+      codes[m + 1] = codes[m]!;
+      lengths[m + 1] = lengths[m]!;
+      ids[m + 1] = ids[m]!;
+      weights[m + 1] = weights[m]!;
+      m--;
+    }
+    codes[m + 1] = code;
+    lengths[m + 1] = length;
+    ids[m + 1] = id;
+    weights[m + 1] = weight;
+  }
+}
+
+export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
+  const units = query.tokens.map((token) => termUnit(index, index.terms.get(token)));
+  const spellingsOf: Spelling[][] = query.tokens.map(() => []);
+  let nextId = 0;
+  for (const span of query.spans) {
+    for (const form of span.forms) {
+      const ids = form.tokens.map((token) => index.terms.get(token) ?? -1);
+      const found = findSpelling(index, ids);
+      if (found.length === 0) continue;
+      const spelling = { found, length: ids.length, weight: form.weight, firstId: nextId };
+      nextId += found.length / 2;
+      for (let unit = span.from; unit < span.to; unit++) spellingsOf[unit]!.push(spelling);
+    }
+  }
+  return units.map((unit, u) => (spellingsOf[u]!.length > 0 ? spelledUnit(unit, spellingsOf[u]!) : unit));
+}
+
+/** Σ over fields of field weight × saturated, length-normalised count. */
+function strength(index: EditionIndex, doc: number, counts: Float64Array): number {
+  let sum = 0;
+  for (let field = 0; field < FIELD_COUNT; field++) {
+    const count = counts[field]!;
+    if (count > 0)
+      sum += FIELDS[field]!.weight * saturate(count * index.fieldNorm[doc * FIELD_COUNT + field]!);
+  }
+  return sum;
+}
+
+/** A part of the score (a word, a phrase, a proximity): per doc that has it, its strength. */
+export interface Part {
+  docs: Int32Array;
+  strengths: Float32Array | Float64Array;
+  size: number;
+  /** Docs that have it in their title. */
+  titled: number;
+}
+
+const newPart = (capacity: number): Part => ({
+  docs: new Int32Array(capacity),
+  strengths: new Float64Array(capacity),
+  size: 0,
+  titled: 0,
+});
+
+/**
+ * Marks in `present` the docs where the unit occurs with full weight: as written or as a
+ * synonym, not only through a broader form. Only those may say "matches".
+ */
+export function markPresent(unit: Unit, present: Uint8Array): void {
+  const weights = unit.spelled?.weights;
+  for (let i = 0; i < unit.docs.length; i++) {
+    let full = !weights;
+    for (let k = unit.starts[i]!; k < unit.starts[i + 1]! && !full; k++) full = weights![k]! >= 1;
+    if (full) present[unit.docs[i]!]!++;
+  }
+}
+
+export function unitPart(index: EditionIndex, unit: Unit): Part {
+  if (unit.term !== undefined) {
+    // A plain word: its strengths were computed with the edition.
+    const from = index.termPostings[unit.term]!;
+    return {
+      docs: unit.docs,
+      strengths: index.postingStrengths.subarray(from, from + unit.docs.length),
+      size: unit.docs.length,
+      titled: index.termTitled[unit.term]!,
+    };
+  }
+  const counts = new Float64Array(FIELD_COUNT);
+  const part = newPart(unit.docs.length);
+  const weights = unit.spelled?.weights;
+  for (let i = 0; i < unit.docs.length; i++) {
+    counts.fill(0);
+    for (let k = unit.starts[i]!; k < unit.starts[i + 1]!; k++)
+      counts[unit.codes[k]! >>> 16]! += weights ? weights[k]! : 1;
+    if (counts[TITLE]! > 0) part.titled++;
+    part.docs[part.size] = unit.docs[i]!;
+    part.strengths[part.size++] = strength(index, unit.docs[i]!, counts);
+  }
+  return part;
+}
+
+/**
+ * Phrase (adjacent, in order, or inside one spelling) and proximity parts of two
+ * neighbouring words. Intervals are sorted by code within a doc and a field's positions
+ * never come within reach of another field's (2^16 apart), so one sweep with a window
+ * pointer finds every pair near enough: linear in the occurrences, not quadratic, which
+ * matters for "large language models" at thousands of candidates.
+ */
+export function pairParts(
+  index: EditionIndex,
+  a: Unit,
+  b: Unit,
+  exact: Uint8Array,
+): { phrase: Part; near: Part } {
+  const capacity = Math.min(a.docs.length, b.docs.length);
+  const phrase = newPart(capacity);
+  const near = newPart(capacity);
+  const phraseCounts = new Float64Array(FIELD_COUNT);
+  const nearCounts = new Float64Array(FIELD_COUNT);
+  const window = PARAMS.proximityWindow;
+  const lengthA = (k: number) => (a.spelled ? a.spelled.lengths[k]! : 1);
+  const lengthB = (k: number) => (b.spelled ? b.spelled.lengths[k]! : 1);
+  let j = 0;
+  for (let i = 0; i < a.docs.length; i++) {
+    const doc = a.docs[i]!;
+    while (j < b.docs.length && b.docs[j]! < doc) j++;
+    if (j === b.docs.length) break;
+    if (b.docs[j] !== doc) continue;
+    phraseCounts.fill(0);
+    nearCounts.fill(0);
+    let adjacent = false;
+    let close = false;
+    let whole = false;
+    const endOfB = b.starts[j + 1]!;
+    let low = b.starts[j]!;
+    for (let p = a.starts[i]!; p < a.starts[i + 1]!; p++) {
+      const startA = a.codes[p]!;
+      const endA = startA + lengthA(p);
+      const idA = a.spelled ? a.spelled.ids[p]! : -1;
+      const weightA = a.spelled ? a.spelled.weights[p]! : 1;
+      const field = startA >>> 16;
+      // B intervals ending more than `window` before A starts can never pair again (spellings are ≤ 8 long).
+      while (low < endOfB && b.codes[low]! + 8 + window < startA) low++;
+      for (let q = low; q < endOfB; q++) {
+        const startB = b.codes[q]!;
+        if (startB > endA + window) break;
+        const weight = Math.min(weightA, b.spelled ? b.spelled.weights[q]! : 1);
+        const idB = b.spelled ? b.spelled.ids[q]! : -1;
+        if ((idA >= 0 && idA === idB) || startB === endA) {
+          phraseCounts[field]! += weight;
+          nearCounts[field]! += weight;
+          adjacent = close = true;
+          if (weight >= 1) whole = true;
+        } else if (Math.max(startB - endA, startA - startB - lengthB(q)) <= window) {
+          nearCounts[field]! += weight;
+          close = true;
+        }
+      }
+    }
+    if (adjacent) {
+      phrase.docs[phrase.size] = doc;
+      phrase.strengths[phrase.size++] = strength(index, doc, phraseCounts);
+    }
+    if (close) {
+      near.docs[near.size] = doc;
+      near.strengths[near.size++] = strength(index, doc, nearCounts);
+    }
+    if (whole) exact[doc]!++;
+  }
+  return { phrase, near };
+}
