@@ -10,7 +10,12 @@ import { type EditionIndex, FIELD_COUNT, idfOf, SIGNATURE_TERMS, saturate, topDo
 import { PARAMS, referenceTf } from './params';
 import type { InterestQuery } from './query';
 
-let termBuffers = { weight: new Float64Array(0), docs: new Int32Array(0), last: new Int32Array(0) };
+let termBuffers = {
+  weight: new Float64Array(0),
+  docs: new Int32Array(0),
+  last: new Int32Array(0),
+  query: new Uint8Array(0),
+};
 
 /** Per-term working arrays for the expansion, reused, and zeroed again after each use. */
 function termScratch(count: number) {
@@ -19,6 +24,7 @@ function termScratch(count: number) {
       weight: new Float64Array(count),
       docs: new Int32Array(count),
       last: new Int32Array(count),
+      query: new Uint8Array(count),
     };
   }
   return termBuffers;
@@ -56,15 +62,22 @@ export function applyPseudoRelevanceFeedback(
   const total = index.total;
   if (top.length < PARAMS.prfMinDocs) return;
 
-  const queryIds = new Set(
-    queries
-      .flatMap((query) => [
-        ...query.tokens,
-        ...query.spans.flatMap((span) => span.forms.flatMap((f) => f.tokens)),
-      ])
-      .map((token) => index.terms.get(token) ?? -1),
-  );
-  const { weight, docs, last } = termScratch(index.terms.size);
+  const { weight, docs, last, query } = termScratch(index.terms.size);
+  // The interest's own words are not an expansion of it: marked per term id (a Set lookup
+  // per position of the best papers was most of this function's cost).
+  const queryIds: number[] = [];
+  const mark = (token: string) => {
+    const id = index.terms.get(token);
+    if (id !== undefined && query[id] === 0) {
+      query[id] = 1;
+      queryIds.push(id);
+    }
+  };
+  for (const reading of queries) {
+    for (const token of reading.tokens) mark(token);
+    for (const span of reading.spans)
+      for (const form of span.forms) for (const token of form.tokens) mark(token);
+  }
   const touched: number[] = [];
   for (const doc of top) {
     const from = index.fieldStarts[doc * FIELD_COUNT]!;
@@ -74,7 +87,7 @@ export function applyPseudoRelevanceFeedback(
     const share = scores[doc]! / length;
     for (let position = from; position < to; position++) {
       const id = index.docTerms[position]!;
-      if (id < 0 || queryIds.has(id)) continue;
+      if (id < 0 || query[id] === 1) continue;
       if (docs[id] === 0) touched.push(id);
       if (last[id] !== doc + 1) {
         last[id] = doc + 1;
@@ -85,12 +98,17 @@ export function applyPseudoRelevanceFeedback(
   }
   const df = (id: number) => index.termPostings[id + 1]! - index.termPostings[id]!;
   const candidates = touched.filter((id) => docs[id]! >= PARAMS.prfMinDocs);
-  const value = Float64Array.from(candidates, (id) => weight[id]! * idfOf(df(id), total));
+  const value = new Float64Array(candidates.length);
+  for (let k = 0; k < candidates.length; k++) {
+    const id = candidates[k]!;
+    value[k] = weight[id]! * idfOf(df(id), total);
+  }
   const expansion = topDocs(value, PARAMS.prfTerms, Number.MIN_VALUE).map((k) => ({
     id: candidates[k]!,
     weight: value[k]!,
   }));
   for (const id of touched) weight[id] = docs[id] = last[id] = 0;
+  for (const id of queryIds) query[id] = 0;
   if (expansion.length === 0) return;
 
   const mass = expansion.reduce((sum, term) => sum + term.weight, 0);
