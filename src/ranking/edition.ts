@@ -101,10 +101,25 @@ export interface EditionIndex {
   stageHeads: Map<string, string>;
   /** Per-interest score vectors, LRU within a fixed byte budget: many subscribers share interests. */
   cache: InterestCache;
+  /**
+   * Per doc, its distinct terms with their counts, made the first time the doc is one of an
+   * interest's best matches (expansion.ts): the same papers are best matches again and
+   * again, and a doc's few hundred positions need not be walked each time. Bounded by the
+   * edition (~1 KB per doc that was ever a best match).
+   */
+  vocabularies: (DocVocabulary | undefined)[];
   /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
   categoryDocs: Map<string, number[]>;
   /** Author name key (full, and "surname initial") -> docs with that author. */
   authorDocs: Map<string, number[]>;
+}
+
+export interface DocVocabulary {
+  /** Term ids in order of first occurrence, and how often each occurs. */
+  ids: Int32Array;
+  counts: Float64Array;
+  /** Positions that hold a term (gaps between fields excluded). */
+  length: number;
 }
 
 /** The posting of `term`, or undefined when no paper of the edition has it. */
@@ -349,6 +364,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     acronyms: mineAcronyms(texts),
     stageHeads: mineStageCompounds(texts),
     cache: new InterestCache(cacheBytes),
+    vocabularies: new Array<DocVocabulary | undefined>(total),
     categoryDocs,
     authorDocs,
   };

@@ -6,14 +6,21 @@
  * never "matches". Working arrays are reused across interests, as the scorer's are.
  */
 import { EVIDENCE } from './cache';
-import { type EditionIndex, FIELD_COUNT, idfOf, SIGNATURE_TERMS, saturate, topDocs } from './edition';
+import {
+  type DocVocabulary,
+  type EditionIndex,
+  FIELD_COUNT,
+  idfOf,
+  SIGNATURE_TERMS,
+  saturate,
+  topDocs,
+} from './edition';
 import { PARAMS, referenceTf } from './params';
 import type { InterestQuery } from './query';
 
 let termBuffers = {
   weight: new Float64Array(0),
   docs: new Int32Array(0),
-  last: new Int32Array(0),
   query: new Uint8Array(0),
 };
 
@@ -23,7 +30,6 @@ function termScratch(count: number) {
     termBuffers = {
       weight: new Float64Array(count),
       docs: new Int32Array(count),
-      last: new Int32Array(count),
       query: new Uint8Array(count),
     };
   }
@@ -46,6 +52,32 @@ export function bestMatches(scores: Float32Array): number[] {
   return topDocs(scores, PARAMS.prfDocs, Math.max(PARAMS.prfMinScore, PARAMS.prfRelative * best));
 }
 
+/** A doc's distinct terms and counts (see `EditionIndex.vocabularies`), made on first use. */
+function vocabularyOf(index: EditionIndex, doc: number): DocVocabulary {
+  const known = index.vocabularies[doc];
+  if (known) return known;
+  const from = index.fieldStarts[doc * FIELD_COUNT]!;
+  const to = index.fieldStarts[(doc + 1) * FIELD_COUNT]!;
+  const slot = new Map<number, number>();
+  const ids: number[] = [];
+  const counts: number[] = [];
+  let length = 0;
+  for (let position = from; position < to; position++) {
+    const id = index.docTerms[position]!;
+    if (id < 0) continue;
+    length++;
+    const at = slot.get(id);
+    if (at === undefined) {
+      slot.set(id, ids.length);
+      ids.push(id);
+      counts.push(1);
+    } else counts[at]!++;
+  }
+  const vocabulary = { ids: Int32Array.from(ids), counts: Float64Array.from(counts), length };
+  index.vocabularies[doc] = vocabulary;
+  return vocabulary;
+}
+
 /**
  * RM3-style expansion: the terms that recur in the best-scoring papers (frequent in them,
  * rare in the edition) become a second, weaker query whose normalised score takes a
@@ -62,7 +94,7 @@ export function applyPseudoRelevanceFeedback(
   const total = index.total;
   if (top.length < PARAMS.prfMinDocs) return;
 
-  const { weight, docs, last, query } = termScratch(index.terms.size);
+  const { weight, docs, query } = termScratch(index.terms.size);
   // The interest's own words are not an expansion of it: marked per term id (a Set lookup
   // per position of the best papers was most of this function's cost).
   const queryIds: number[] = [];
@@ -80,20 +112,15 @@ export function applyPseudoRelevanceFeedback(
   }
   const touched: number[] = [];
   for (const doc of top) {
-    const from = index.fieldStarts[doc * FIELD_COUNT]!;
-    const to = index.fieldStarts[(doc + 1) * FIELD_COUNT]!;
-    let length = 0;
-    for (let position = from; position < to; position++) if (index.docTerms[position]! >= 0) length++;
-    const share = scores[doc]! / length;
-    for (let position = from; position < to; position++) {
-      const id = index.docTerms[position]!;
-      if (id < 0 || query[id] === 1) continue;
+    const vocabulary = vocabularyOf(index, doc);
+    const share = scores[doc]! / vocabulary.length;
+    const { ids, counts } = vocabulary;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      if (query[id] === 1) continue;
       if (docs[id] === 0) touched.push(id);
-      if (last[id] !== doc + 1) {
-        last[id] = doc + 1;
-        docs[id]!++;
-      }
-      weight[id]! += share;
+      docs[id]!++;
+      weight[id]! += share * counts[k]!;
     }
   }
   const df = (id: number) => index.termPostings[id + 1]! - index.termPostings[id]!;
@@ -107,7 +134,7 @@ export function applyPseudoRelevanceFeedback(
     id: candidates[k]!,
     weight: value[k]!,
   }));
-  for (const id of touched) weight[id] = docs[id] = last[id] = 0;
+  for (const id of touched) weight[id] = docs[id] = 0;
   for (const id of queryIds) query[id] = 0;
   if (expansion.length === 0) return;
 
