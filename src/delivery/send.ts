@@ -125,46 +125,14 @@ const yieldSometimes = (done: number) => (done % YIELD_EVERY === 0 ? yieldToEven
 
 /**
  * Papers to leave out for one subscriber: a set shared by everyone whose previous digest
- * ended at the same time (memoised per edition), plus their own few, as a view: copying
- * thousands of ids per subscriber would cost more than ranking them. Only `has` is hot.
+ * ended at the same time (memoised per edition, so the ranking turns it into a mask once),
+ * plus their own few.
  */
-class Exclusion implements ReadonlySet<string> {
-  constructor(
-    private readonly shared: ReadonlySet<string>,
-    private readonly own: ReadonlySet<string>,
-  ) {}
-  has(id: string): boolean {
-    return this.own.has(id) || this.shared.has(id);
-  }
-  private all(): Set<string> {
-    return new Set([...this.own, ...this.shared]);
-  }
-  get size(): number {
-    return this.all().size;
-  }
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    for (const id of this.all()) callback.call(thisArg, id, id, this);
-  }
-  entries() {
-    return this.all().entries();
-  }
-  keys() {
-    return this.all().keys();
-  }
-  values() {
-    return this.all().values();
-  }
-  [Symbol.iterator]() {
-    return this.all().values();
-  }
-}
-
 function excluding(
   shared: ReadonlySet<string> | null,
   own: ReadonlySet<string> | undefined,
-): ReadonlySet<string> {
-  if (!shared) return own ?? new Set();
-  return own && own.size > 0 ? new Exclusion(shared, own) : shared;
+): ReadonlySet<string>[] {
+  return [shared, own].filter((set): set is ReadonlySet<string> => set != null && set.size > 0);
 }
 
 /** A quota pause parks the whole message for the planner instead of burning queue retries. */

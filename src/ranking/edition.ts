@@ -87,6 +87,8 @@ export interface EditionIndex {
   /** Per doc, its id and upvotes: read for every candidate of every subscriber, so not from the paper objects. */
   ids: string[];
   upvotes: Int32Array;
+  /** Paper id -> doc number; null when two docs share an id (lookups then scan `ids`). */
+  docOf: Map<string, number> | null;
   /**
    * Per doc, its SIGNATURE_TERMS most distinctive terms (idf × saturated BM25F frequency:
    * what this paper is about rather than what every paper says) and their weights, at
@@ -109,9 +111,17 @@ export interface EditionIndex {
    */
   vocabularies: (DocVocabulary | undefined)[];
   /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
-  categoryDocs: Map<string, number[]>;
+  categoryDocs: Map<string, CategoryHits>;
+  /** Per doc, its authors' comparison keys (authorKeysOf), made on first use. */
+  authorKeys: (AuthorKey[] | undefined)[];
   /** Author name key (full, and "surname initial") -> docs with that author. */
   authorDocs: Map<string, number[]>;
+}
+
+/** Docs with a category (or its archive), each with the position of its first match in its list. */
+export interface CategoryHits {
+  docs: number[];
+  positions: number[];
 }
 
 export interface DocVocabulary {
@@ -324,20 +334,29 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
   }
 
   // Lookups keep doc numbers only: at 10,000 candidates an object per author was most of the index.
-  const categoryDocs = new Map<string, number[]>();
+  const categoryDocs = new Map<string, CategoryHits>();
   const authorDocs = new Map<string, number[]>();
   const push = (map: Map<string, number[]>, key: string, doc: number) => {
     const list = map.get(key);
     if (!list) map.set(key, [doc]);
     else if (list[list.length - 1] !== doc) list.push(doc);
   };
-  papers.forEach((paper, doc) => {
-    for (const category of paper.categories ?? []) {
-      const key = category.toLowerCase();
-      push(categoryDocs, key, doc);
-      const archive = key.split('.')[0]!;
-      if (archive !== key) push(categoryDocs, archive, doc);
+  // A doc's first category matching a key (itself or its archive) is its lowest position.
+  const pushCategory = (key: string, doc: number, position: number) => {
+    const hits = categoryDocs.get(key);
+    if (!hits) categoryDocs.set(key, { docs: [doc], positions: [position] });
+    else if (hits.docs[hits.docs.length - 1] !== doc) {
+      hits.docs.push(doc);
+      hits.positions.push(position);
     }
+  };
+  papers.forEach((paper, doc) => {
+    (paper.categories ?? []).forEach((category, position) => {
+      const key = category.toLowerCase();
+      pushCategory(key, doc, position);
+      const archive = key.split('.')[0]!;
+      if (archive !== key) pushCategory(archive, doc, position);
+    });
     for (const name of paper.authors ?? []) push(authorDocs, surnameKey(name), doc);
   });
 
@@ -360,6 +379,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     signatureWeights,
     trending,
     ids: papers.map((paper) => paper.id),
+    docOf: uniqueIds(papers),
     upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
     acronyms: mineAcronyms(texts),
     stageHeads: mineStageCompounds(texts),
@@ -367,7 +387,23 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     vocabularies: new Array<DocVocabulary | undefined>(total),
     categoryDocs,
     authorDocs,
+    authorKeys: new Array<AuthorKey[] | undefined>(total),
   };
+}
+
+function uniqueIds(papers: readonly Paper[]): Map<string, number> | null {
+  const docOf = new Map(papers.map((paper, doc) => [paper.id, doc]));
+  return docOf.size === papers.length ? docOf : null;
+}
+
+/** The doc's authors as comparison keys, made the first time a followed surname points at it. */
+export function authorKeysOf(index: EditionIndex, doc: number): AuthorKey[] {
+  let keys = index.authorKeys[doc];
+  if (!keys) {
+    keys = (index.papers[doc]!.authors ?? []).map(authorKey);
+    index.authorKeys[doc] = keys;
+  }
+  return keys;
 }
 
 /** Indices of the `k` highest values at or above `floor`, best first. */

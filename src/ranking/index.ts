@@ -13,7 +13,7 @@
 import type { Paper, Subscriber } from '../domain';
 import { type Interests, parseInterests } from '../subscriptions/interests';
 import { EVIDENCE, type InterestScores } from './cache';
-import { authorKey, authorsMatch, type EditionIndex, surnameKey } from './edition';
+import { authorKey, authorKeysOf, authorsMatch, type EditionIndex, surnameKey } from './edition';
 import { learnedScores } from './feedback';
 import { scoreInterest } from './interest';
 
@@ -49,8 +49,12 @@ export interface RankResult {
 }
 
 export interface RankOptions {
-  /** Papers already sent to this subscriber. */
-  exclude?: ReadonlySet<string>;
+  /**
+   * Papers not to send (already sent, or older than the subscriber's last digest): one set,
+   * or several whose union counts. A large set shared by many subscribers (the sender's
+   * "ingested before" sets) is turned into a per-doc mask once per edition and set.
+   */
+  exclude?: ReadonlySet<string> | readonly ReadonlySet<string>[];
   /** Return every candidate, best first (the preview CLI, the evaluation), instead of the digest. */
   full?: boolean;
 }
@@ -127,7 +131,8 @@ interface Scored {
   primary: Int16Array;
   relevance: Float64Array;
   authorHit: Map<number, string>;
-  categoryHit: Map<number, { category: string; position: number }>;
+  /** Per doc, 1 + the position in its list of the first category followed; null without category interests. */
+  categoryAt: Int8Array | null;
   learned: Float64Array | null;
 }
 
@@ -149,25 +154,20 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
     const wanted = authorKey(name);
     for (const doc of index.authorDocs.get(surnameKey(name)) ?? []) {
       if (authorHit.has(doc)) continue;
-      const author = index.papers[doc]!.authors.find((candidate) =>
-        authorsMatch(wanted, authorKey(candidate)),
-      );
-      if (author) authorHit.set(doc, author);
+      const author = authorKeysOf(index, doc).find((candidate) => authorsMatch(wanted, candidate));
+      if (author) authorHit.set(doc, author.display);
     }
   }
-  const categoryHit = new Map<number, { category: string; position: number }>();
+  // Per doc, 1 + the position of its first category the subscriber follows (0: none).
+  let categoryAt: Int8Array | null = null;
   for (const wanted of categories) {
-    const key = wanted.toLowerCase();
-    for (const doc of index.categoryDocs.get(key) ?? []) {
-      const list = index.papers[doc]!.categories;
-      const position = list.findIndex((category) => {
-        const lower = category.toLowerCase();
-        return lower === key || lower.split('.')[0] === key;
-      });
-      const current = categoryHit.get(doc);
-      if (position >= 0 && (!current || position < current.position)) {
-        categoryHit.set(doc, { category: list[position]!, position });
-      }
+    const hits = index.categoryDocs.get(wanted.toLowerCase());
+    if (!hits) continue;
+    categoryAt ??= new Int8Array(total);
+    for (let k = 0; k < hits.docs.length; k++) {
+      const doc = hits.docs[k]!;
+      const at = Math.min(hits.positions[k]!, 126) + 1;
+      if (categoryAt[doc] === 0 || at < categoryAt[doc]!) categoryAt[doc] = at;
     }
   }
   const learned = learnedScores(index, profile.termWeights);
@@ -198,11 +198,14 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
   const share = RANK_PARAMS.secondaryShare;
   for (let doc = 0; doc < total; doc++) relevance[doc] = best[doc]! + share * (sum[doc]! - best[doc]!);
   for (const doc of authorHit.keys()) relevance[doc]! += AUTHOR_BOOST;
-  for (const [doc, category] of categoryHit) {
-    relevance[doc]! += category.position === 0 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
+  if (categoryAt) {
+    for (let doc = 0; doc < total; doc++) {
+      const at = categoryAt[doc]!;
+      if (at > 0) relevance[doc]! += at === 1 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
+    }
   }
   if (learned) for (let doc = 0; doc < total; doc++) relevance[doc]! += learned[doc]!;
-  return { interests, topics: categoryTopics, primary, relevance, authorHit, categoryHit, learned };
+  return { interests, topics: categoryTopics, primary, relevance, authorHit, categoryAt, learned };
 }
 
 export function rankForSubscriber(
@@ -219,8 +222,9 @@ export function rankForSubscriber(
 
   const score = new Float64Array(total);
   const candidates: number[] = [];
+  const excluded = exclusionMask(index, options.exclude);
   for (let doc = 0; doc < total; doc++) {
-    if (options.exclude?.has(index.ids[doc]!)) continue;
+    if (excluded?.[doc]) continue;
     candidates.push(doc);
     const personal = hasInterests ? clamp(relevance[doc]!, -1, 1.5) : (learned?.[doc] ?? 0);
     score[doc] = (1 - mix) * personal + mix * index.trending[doc]!;
@@ -364,8 +368,8 @@ function explainDoc(
   }
   const author = scored.authorHit.get(doc);
   if (author) why.push(`by ${author}`);
-  const category = scored.categoryHit.get(doc);
-  if (category) why.push(`in ${category.category}`);
+  const category = scored.categoryAt?.[doc] ?? 0;
+  if (category > 0) why.push(`in ${paper.categories[category - 1]}`);
   else {
     const topic = scored.topics.find((t) => CATEGORY_TOPIC_SHARE * t.scores[doc]! >= RELEVANCE_FLOOR);
     if (topic) why.push(`about ${topic.label} (${topic.category})`);
@@ -379,6 +383,58 @@ function explainDoc(
     relevance: round4(scored.relevance[doc]!),
     trending: round4(index.trending[doc]!),
   };
+}
+
+/** Sets at least this large are worth a cached mask (looking ids up per doc is not). */
+const SHARED_SET_SIZE = 64;
+const sharedMasks = new WeakMap<EditionIndex, WeakMap<ReadonlySet<string>, Uint8Array>>();
+
+/** 1 for every excluded doc; null when nothing is. */
+function exclusionMask(
+  index: EditionIndex,
+  exclude: ReadonlySet<string> | readonly ReadonlySet<string>[] | undefined,
+): Uint8Array | null {
+  const sets = exclude === undefined ? [] : isSetList(exclude) ? exclude : [exclude];
+  let mask: Uint8Array | null = null;
+  for (const set of sets) {
+    if (set.size === 0) continue;
+    mask ??= new Uint8Array(index.total);
+    if (set.size < SHARED_SET_SIZE) {
+      markIds(index, set, mask);
+      continue;
+    }
+    let masks = sharedMasks.get(index);
+    if (!masks) {
+      masks = new WeakMap();
+      sharedMasks.set(index, masks);
+    }
+    let shared = masks.get(set);
+    if (!shared) {
+      shared = new Uint8Array(index.total);
+      markIds(index, set, shared);
+      masks.set(set, shared);
+    }
+    for (let doc = 0; doc < index.total; doc++) mask[doc]! |= shared[doc]!;
+  }
+  return mask;
+}
+
+function isSetList(
+  exclude: ReadonlySet<string> | readonly ReadonlySet<string>[],
+): exclude is readonly ReadonlySet<string>[] {
+  return Array.isArray(exclude);
+}
+
+function markIds(index: EditionIndex, ids: ReadonlySet<string>, mask: Uint8Array): void {
+  const { docOf } = index;
+  if (!docOf) {
+    for (let doc = 0; doc < index.total; doc++) if (ids.has(index.ids[doc]!)) mask[doc] = 1;
+    return;
+  }
+  for (const id of ids) {
+    const doc = docOf.get(id);
+    if (doc !== undefined) mask[doc] = 1;
+  }
 }
 
 export { applyFeedback, FEEDBACK_LIMITS, learnFromVotes } from './feedback';

@@ -48,7 +48,34 @@ function termUnit(index: EditionIndex, id: number | undefined): Unit {
 }
 
 /** Occurrences of the multi-token spelling `ids` as [doc, code] pairs, in doc order. */
+/**
+ * Found spellings per edition, shared by every interest that uses them ("large language
+ * model" stands in for LLM in many interests): walking a common first word's occurrences
+ * was a good part of a new interest's cost. Bounded: about 2 MB of pairs, then it starts over.
+ */
+const spellingMemo = new WeakMap<EditionIndex, { found: Map<string, number[]>; size: number }>();
+const SPELLING_MEMO_NUMBERS = 250_000;
+
 function findSpelling(index: EditionIndex, ids: readonly number[]): number[] {
+  let memo = spellingMemo.get(index);
+  if (!memo) {
+    memo = { found: new Map(), size: 0 };
+    spellingMemo.set(index, memo);
+  }
+  const key = ids.join(',');
+  const known = memo.found.get(key);
+  if (known) return known;
+  const found = scanSpelling(index, ids);
+  if (memo.size + found.length > SPELLING_MEMO_NUMBERS) {
+    memo.found.clear();
+    memo.size = 0;
+  }
+  memo.found.set(key, found);
+  memo.size += found.length + 4;
+  return found;
+}
+
+function scanSpelling(index: EditionIndex, ids: readonly number[]): number[] {
   const found: number[] = [];
   const first = ids[0];
   if (first === undefined || ids.some((id) => id < 0)) return found;

@@ -232,6 +232,24 @@ describe('trending and the floor', () => {
     const scores = full.map((item) => item.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
+
+  it('excludes the union of several sets, large shared ones and small own ones alike, also with repeated ids', () => {
+    const all = rankForSubscriber(index, profile('RLHF', { alwaysSend: true }), { full: true }).papers;
+    const ids = all.map((item) => item.paper.id);
+    const shared = new Set(ids.slice(0, 100)); // large: masked once and remembered
+    const own = new Set([ids[100]!, 'not-in-this-edition']);
+    for (let round = 0; round < 2; round++) {
+      const left = rankForSubscriber(index, profile('RLHF'), { exclude: [shared, own], full: true }).papers;
+      expect(left.map((item) => item.paper.id)).toEqual(ids.filter((id) => !shared.has(id) && !own.has(id)));
+    }
+    // Two docs with one id: both are left out.
+    const twice = buildEditionIndex([papers[0]!, papers[1]!, { ...papers[0]! }]);
+    const kept = rankForSubscriber(twice, profile('', { alwaysSend: true }), {
+      exclude: new Set([papers[0]!.id]),
+      full: true,
+    }).papers;
+    expect(kept.map((item) => item.paper.id)).toEqual([papers[1]!.id]);
+  });
 });
 
 describe('learning from feedback', () => {
