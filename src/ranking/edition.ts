@@ -127,7 +127,7 @@ export interface CategoryHits {
 export interface DocVocabulary {
   /** Term ids in order of first occurrence, and how often each occurs. */
   ids: Int32Array;
-  counts: Float64Array;
+  counts: Uint16Array;
   /** Positions that hold a term (gaps between fields excluded). */
   length: number;
 }

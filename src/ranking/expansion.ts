@@ -73,7 +73,11 @@ function vocabularyOf(index: EditionIndex, doc: number): DocVocabulary {
       counts.push(1);
     } else counts[at]!++;
   }
-  const vocabulary = { ids: Int32Array.from(ids), counts: Float64Array.from(counts), length };
+  const vocabulary = {
+    ids: Int32Array.from(ids),
+    counts: Uint16Array.from(counts, (count) => Math.min(count, 65_535)),
+    length,
+  };
   index.vocabularies[doc] = vocabulary;
   return vocabulary;
 }
