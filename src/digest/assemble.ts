@@ -14,7 +14,6 @@ import type { RankedPaper } from '../ranking';
 import {
   clean,
   countLabel,
-  type DigestBasis,
   interestsLabel,
   preheaderLine,
   subjectFor,
@@ -55,10 +54,7 @@ function pairOf(text: string): TextPair {
 // Layout values are clean()ed as digestProps does, so they equal what the template got.
 const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests))));
 const betweenJson = memo(4, asciiJsonInner);
-const countPair = memo(1_000, (key) => {
-  const [count, basis] = key.split(' ') as [string, DigestBasis];
-  return pairOf(clean(countLabel(Number(count), basis)));
-});
+const countPair = memo(1_000, (label) => pairOf(clean(label)));
 /** whyLabel is memoised itself; its escaped forms are memoised by label. */
 const whyPairOf = memo(10_000, pairOf);
 const whyPair = (why: readonly string[]): TextPair => whyPairOf(whyLabel(why));
@@ -125,7 +121,7 @@ export async function assembleDigest(
     ),
   );
   const email = clean(subscriber.email);
-  const count = countPair(`${cards.length} ${basis}`);
+  const count = countPair(countLabel(cards.length, basis));
   const interests = interestsPair(subscriber.interests);
   // In LAYOUT_SLOTS order, as JSON string pieces. Tokens are base64url and '.': the same
   // in text, HTML and JSON.

@@ -79,17 +79,17 @@ export function bind(
 
 export function fill(template: Template, values: readonly string[]): string {
   const out: string[] = [];
-  fillInto(out, template, values);
+  interleave(out, template.parts, template.slots, values);
   return out.join('');
 }
 
-/**
- * Appends a filled template's pieces to `out`. A whole email joined once is one flat
- * string; built with `+=` it is a rope of hundreds of pieces that V8 copies again the
- * first time the JSON encoder reads it.
- */
-export function fillInto(out: string[], template: Template, values: readonly string[]): void {
-  const { parts, slots } = template;
+/** Appends parts[0], values[slots[0]], parts[1], …: a template filled, as pieces. */
+function interleave<T>(
+  out: (T | string)[],
+  parts: readonly T[],
+  slots: readonly number[],
+  values: readonly string[],
+) {
   out.push(parts[0]!);
   for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
 }
@@ -107,12 +107,9 @@ function jsonParts(template: Template): Uint8Array[] {
 }
 
 /**
- * `fillInto` for the JSON form: appends the filled template as pieces of an ASCII JSON
- * string literal, its static parts encoded once per template, `values` already escaped.
+ * Appends the filled template as pieces of an ASCII JSON string literal (the form an
+ * email is built in): its static parts encoded once per template, `values` already escaped.
  */
 export function fillJsonInto(out: JsonChunks, template: Template, values: readonly string[]): void {
-  const parts = jsonParts(template);
-  const { slots } = template;
-  out.push(parts[0]!);
-  for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
+  interleave(out, jsonParts(template), template.slots, values);
 }
