@@ -7,15 +7,13 @@
 import type { Frequency } from '../domain';
 import type { RankingSnapshot } from './deliveries';
 
-export type RankedSnapshotItem = RankingSnapshot;
-
 export interface DeliveryView {
   id: string;
   subscriberId: string;
   status: string;
   subject: string | null;
   /** Papers in digest order with their reasons (from the ranking snapshot, or ids only). */
-  items: RankedSnapshotItem[];
+  items: RankingSnapshot[];
   sentAt: string | null;
   queuedAt: string;
   periodKey: string;
@@ -42,10 +40,10 @@ const SELECT_VIEW = `
          e.period_key, e.planned_at, e.frequency
   FROM deliveries d JOIN editions e ON e.id = d.edition_id`;
 
-function parseItems(row: DeliveryViewRow): RankedSnapshotItem[] {
+function parseItems(row: DeliveryViewRow): RankingSnapshot[] {
   if (row.ranking) {
     try {
-      const ranking = JSON.parse(row.ranking) as RankedSnapshotItem[];
+      const ranking = JSON.parse(row.ranking) as RankingSnapshot[];
       if (Array.isArray(ranking)) {
         return ranking
           .filter((item) => item && typeof item.id === 'string')
