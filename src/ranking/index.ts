@@ -172,10 +172,12 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
   }
   const learned = learnedScores(index, profile.termWeights);
 
-  // Interest by interest over typed arrays: this loop runs for every subscriber.
-  const best = new Float64Array(total);
-  const sum = new Float64Array(total);
-  const primary = new Int16Array(total).fill(-1);
+  // Interest by interest over typed arrays: this loop runs for every subscriber, over
+  // arrays reused from the last one (allocating them was a good part of its cost).
+  const { best, sum, primary, relevance } = profileScratch(total);
+  best.fill(0, 0, total);
+  sum.fill(0, 0, total);
+  primary.fill(-1, 0, total);
   interests.forEach((interest, position) => {
     const scores = interest.scores.scores;
     for (let doc = 0; doc < total; doc++) {
@@ -194,7 +196,6 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
       if (score > best[doc]!) best[doc] = score;
     }
   }
-  const relevance = new Float64Array(total);
   const share = RANK_PARAMS.secondaryShare;
   for (let doc = 0; doc < total; doc++) relevance[doc] = best[doc]! + share * (sum[doc]! - best[doc]!);
   for (const doc of authorHit.keys()) relevance[doc]! += AUTHOR_BOOST;
@@ -220,56 +221,63 @@ export function rankForSubscriber(
   const scored = scoreProfile(index, profile);
   const { relevance, learned } = scored;
 
-  const score = new Float64Array(total);
-  const candidates: number[] = [];
+  const size = Math.max(1, profile.digestSize);
+  const trendingSlots = hasInterests ? Math.round(mix * size) : size;
+  const { score } = profileScratch(total);
   const excluded = exclusionMask(index, options.exclude);
+  const { upvotes, trending } = index;
+  // One pass: every candidate's score, the relevant ones (they all compete) and the
+  // trending ones that may fill the trending places; the rest can only be a fallback.
+  const relevantDocs: number[] = [];
+  const trendingDocs: number[] = [];
+  const wantTrending = mix > 0 && trendingSlots > 0;
+  let candidateCount = 0;
   for (let doc = 0; doc < total; doc++) {
     if (excluded?.[doc]) continue;
-    candidates.push(doc);
+    candidateCount++;
     const personal = hasInterests ? clamp(relevance[doc]!, -1, 1.5) : (learned?.[doc] ?? 0);
-    score[doc] = (1 - mix) * personal + mix * index.trending[doc]!;
+    score[doc] = (1 - mix) * personal + mix * trending[doc]!;
+    if (hasInterests && relevance[doc]! >= RELEVANCE_FLOOR) relevantDocs.push(doc);
+    else if (wantTrending && upvotes[doc]! >= TRENDING_MIN_UPVOTES && (!learned || learned[doc]! > -0.1))
+      trendingDocs.push(doc);
   }
+  /** Every candidate, in doc order: only the full ranking and the trending fallback need them. */
+  const candidates = () => {
+    const docs: number[] = [];
+    for (let doc = 0; doc < total; doc++) if (!excluded?.[doc]) docs.push(doc);
+    return docs;
+  };
   const byScore = (a: number, b: number) =>
     score[b]! - score[a]! ||
     relevance[b]! - relevance[a]! ||
-    index.upvotes[b]! - index.upvotes[a]! ||
+    upvotes[b]! - upvotes[a]! ||
     (index.ids[a]! < index.ids[b]! ? -1 : 1);
   const isRelevant = (doc: number) => hasInterests && relevance[doc]! >= RELEVANCE_FLOOR;
-  const isTrending = (doc: number) => index.upvotes[doc]! >= TRENDING_MIN_UPVOTES;
+  const isTrending = (doc: number) => upvotes[doc]! >= TRENDING_MIN_UPVOTES;
   const explain = (doc: number, trending: boolean) => explainDoc(index, scored, doc, trending, score[doc]!);
 
-  if (candidates.length === 0) return { papers: [], skipReason: 'no new papers', basis: 'relevant' };
+  if (candidateCount === 0) return { papers: [], skipReason: 'no new papers', basis: 'relevant' };
   if (options.full) {
-    const ordered = fairShare(candidates.sort(byScore), scored, score, candidates.length);
+    const all = candidates();
+    const ordered = fairShare(all.sort(byScore), scored, score, all.length);
     return {
-      papers: ordered.map((doc) => explain(doc, mix > 0 && isTrending(doc) && index.trending[doc]! >= 0.5)),
+      papers: ordered.map((doc) => explain(doc, mix > 0 && isTrending(doc) && trending[doc]! >= 0.5)),
       skipReason: null,
       basis: 'relevant',
     };
   }
 
-  const size = Math.max(1, profile.digestSize);
-  const trendingSlots = hasInterests ? Math.round(mix * size) : size;
   // Relevant papers all compete; of the rest only the best few trending ones can get in.
   // Fair share looks a little past the digest's end, so an under-served interest can move up.
-  const relevant = fairShare(topK(candidates.filter(isRelevant), size * 3, byScore), scored, score, size);
-  const trendingPool =
-    mix > 0 && trendingSlots > 0
-      ? topK(
-          candidates.filter(
-            (doc) => !isRelevant(doc) && isTrending(doc) && (!learned || learned[doc]! > -0.1),
-          ),
-          trendingSlots,
-          byScore,
-        )
-      : [];
+  const relevant = fairShare(topK(relevantDocs, size * 3, byScore), scored, score, size);
+  const trendingPool = wantTrending ? topK(trendingDocs, trendingSlots, byScore) : [];
   const chosen = [...relevant, ...trendingPool].sort(byScore);
   const ordered = fairShare(chosen, scored, score, size);
   if (ordered.length > 0) {
     const basis = !hasInterests || relevant.length > 0 ? 'relevant' : 'trending';
     return {
       papers: ordered.map((doc) =>
-        explain(doc, !isRelevant(doc) || (mix > 0 && isTrending(doc) && index.trending[doc]! >= 0.6)),
+        explain(doc, !isRelevant(doc) || (mix > 0 && isTrending(doc) && trending[doc]! >= 0.6)),
       ),
       skipReason: null,
       basis,
@@ -284,9 +292,9 @@ export function rankForSubscriber(
       basis: 'trending',
     };
   }
-  const byUpvotes = (a: number, b: number) => index.trending[b]! - index.trending[a]! || byScore(a, b);
+  const byUpvotes = (a: number, b: number) => trending[b]! - trending[a]! || byScore(a, b);
   return {
-    papers: topK(candidates, size, byUpvotes).map((doc) => {
+    papers: topK(candidates(), size, byUpvotes).map((doc) => {
       const ranked = explain(doc, isTrending(doc));
       if (ranked.why.length === 0) ranked.why.push('newest in this edition');
       return ranked;
@@ -294,6 +302,32 @@ export function rankForSubscriber(
     skipReason: null,
     basis: 'trending',
   };
+}
+
+let profileBuffers = {
+  best: new Float64Array(0),
+  sum: new Float64Array(0),
+  relevance: new Float64Array(0),
+  score: new Float64Array(0),
+  primary: new Int16Array(0),
+};
+
+/**
+ * Per-doc working arrays of one subscriber's ranking, reused by the next (ranking is
+ * synchronous, and nothing returned refers to them): allocating five arrays per subscriber
+ * was most of what the garbage collector had to do in a queue batch.
+ */
+function profileScratch(total: number) {
+  if (profileBuffers.best.length < total) {
+    profileBuffers = {
+      best: new Float64Array(total),
+      sum: new Float64Array(total),
+      relevance: new Float64Array(total),
+      score: new Float64Array(total),
+      primary: new Int16Array(total),
+    };
+  }
+  return profileBuffers;
 }
 
 /** The k best of `items` by `compare`, in order, without sorting everything. */
@@ -398,7 +432,7 @@ function exclusionMask(
   let mask: Uint8Array | null = null;
   for (const set of sets) {
     if (set.size === 0) continue;
-    mask ??= new Uint8Array(index.total);
+    mask ??= maskScratch(index.total);
     if (set.size < SHARED_SET_SIZE) {
       markIds(index, set, mask);
       continue;
@@ -417,6 +451,15 @@ function exclusionMask(
     for (let doc = 0; doc < index.total; doc++) mask[doc]! |= shared[doc]!;
   }
   return mask;
+}
+
+let maskBuffer = new Uint8Array(0);
+
+/** A zeroed mask, reused from the last subscriber like the other per-doc arrays. */
+function maskScratch(total: number): Uint8Array {
+  if (maskBuffer.length < total) maskBuffer = new Uint8Array(total);
+  maskBuffer.fill(0, 0, total);
+  return maskBuffer;
 }
 
 function isSetList(

@@ -104,27 +104,34 @@ interface Spelling {
 
 /** A word's own occurrences merged with the spellings that stand in for it. */
 function spelledUnit(own: Unit, spellings: readonly Spelling[]): Unit {
-  const size = own.starts[own.docs.length]! - own.starts[0]!;
-  const count = size + spellings.reduce((sum, spelling) => sum + spelling.found.length / 2, 0);
-  const docs: number[] = [];
-  const starts: number[] = [];
+  const ownDocs = own.docs.length;
+  let extra = 0;
+  for (const spelling of spellings) extra += spelling.found.length / 2;
+  const count = own.starts[ownDocs]! - own.starts[0]! + extra;
+  // At most one doc per interval: sized once, trimmed at the end (no growing arrays).
+  const docs = new Int32Array(ownDocs + extra);
+  const starts = new Int32Array(ownDocs + extra + 1);
   const codes = new Int32Array(count);
   const lengths = new Int32Array(count);
   const ids = new Int32Array(count);
   const weights = new Float32Array(count);
+  const cursors = new Int32Array(spellings.length);
   let at = 0;
   let ownDoc = 0;
-  const cursors = spellings.map(() => 0);
+  let docCount = 0;
   for (;;) {
     // The smallest next doc among the word's own docs and every spelling.
-    let doc = ownDoc < own.docs.length ? own.docs[ownDoc]! : Number.POSITIVE_INFINITY;
-    spellings.forEach((spelling, s) => {
-      if (cursors[s]! < spelling.found.length) doc = Math.min(doc, spelling.found[cursors[s]!]!);
-    });
-    if (doc === Number.POSITIVE_INFINITY) break;
-    docs.push(doc);
-    starts.push(at);
-    if (ownDoc < own.docs.length && own.docs[ownDoc] === doc) {
+    let doc = ownDoc < ownDocs ? own.docs[ownDoc]! : NO_DOC;
+    for (let s = 0; s < spellings.length; s++) {
+      const found = spellings[s]!.found;
+      const cursor = cursors[s]!;
+      if (cursor < found.length && found[cursor]! < doc) doc = found[cursor]!;
+    }
+    if (doc === NO_DOC) break;
+    const from = at;
+    docs[docCount] = doc;
+    starts[docCount++] = from;
+    if (ownDoc < ownDocs && own.docs[ownDoc] === doc) {
       for (let k = own.starts[ownDoc]!; k < own.starts[ownDoc + 1]!; k++) {
         codes[at] = own.codes[k]!;
         lengths[at] = 1;
@@ -133,25 +140,32 @@ function spelledUnit(own: Unit, spellings: readonly Spelling[]): Unit {
       }
       ownDoc++;
     }
-    spellings.forEach((spelling, s) => {
-      while (cursors[s]! < spelling.found.length && spelling.found[cursors[s]!] === doc) {
-        codes[at] = spelling.found[cursors[s]! + 1]!;
+    for (let s = 0; s < spellings.length; s++) {
+      const spelling = spellings[s]!;
+      const found = spelling.found;
+      let cursor = cursors[s]!;
+      while (cursor < found.length && found[cursor] === doc) {
+        codes[at] = found[cursor + 1]!;
         lengths[at] = spelling.length;
-        ids[at] = spelling.firstId + cursors[s]! / 2;
+        ids[at] = spelling.firstId + cursor / 2;
         weights[at++] = spelling.weight;
-        cursors[s]! += 2;
+        cursor += 2;
       }
-    });
-    sortSegment(codes, lengths, ids, weights, starts[starts.length - 1]!, at);
+      cursors[s] = cursor;
+    }
+    if (at - from > 1) sortSegment(codes, lengths, ids, weights, from, at);
   }
-  starts.push(at);
+  starts[docCount] = at;
   return {
-    docs: Int32Array.from(docs),
-    starts: Int32Array.from(starts),
+    docs: docs.subarray(0, docCount),
+    starts: starts.subarray(0, docCount + 1),
     codes,
     spelled: { lengths, ids, weights },
   };
 }
+
+/** Past every doc number: the end of a merge. */
+const NO_DOC = 0x7fffffff;
 
 /** Insertion sort of one doc's intervals by code (a handful of entries). */
 function sortSegment(
