@@ -84,11 +84,11 @@ export function fill(template: Template, values: readonly string[]): string {
 }
 
 /** Appends parts[0], values[slots[0]], parts[1], …: a template filled, as pieces. */
-function interleave<T>(
-  out: (T | string)[],
+function interleave<T, V>(
+  out: (T | V)[],
   parts: readonly T[],
   slots: readonly number[],
-  values: readonly string[],
+  values: readonly V[],
 ) {
   out.push(parts[0]!);
   for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
@@ -110,6 +110,10 @@ function jsonParts(template: Template): Uint8Array[] {
  * Appends the filled template as pieces of an ASCII JSON string literal (the form an
  * email is built in): its static parts encoded once per template, `values` already escaped.
  */
-export function fillJsonInto(out: JsonChunks, template: Template, values: readonly string[]): void {
+export function fillJsonInto(
+  out: JsonChunks,
+  template: Template,
+  values: readonly (string | Uint8Array)[],
+): void {
   interleave(out, jsonParts(template), template.slots, values);
 }
