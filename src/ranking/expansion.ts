@@ -21,19 +21,26 @@ import type { InterestQuery } from './query';
 let termBuffers = {
   weight: new Float64Array(0),
   docs: new Int32Array(0),
-  query: new Uint8Array(0),
+  stamp: new Uint32Array(0),
 };
+let stampNow = 0;
 
-/** Per-term working arrays for the expansion, reused, and zeroed again after each use. */
+/**
+ * Per-term working arrays for the expansion, reused. A term's entries count only when its
+ * stamp is the current round's, so nothing has to be zeroed after a round.
+ */
 function termScratch(count: number) {
   if (termBuffers.weight.length < count) {
     termBuffers = {
       weight: new Float64Array(count),
       docs: new Int32Array(count),
-      query: new Uint8Array(count),
+      stamp: new Uint32Array(count),
     };
+    stampNow = 0;
   }
-  return termBuffers;
+  stampNow = stampNow === 0xffffffff ? 1 : stampNow + 1;
+  if (stampNow === 1) termBuffers.stamp.fill(0);
+  return { ...termBuffers, now: stampNow };
 }
 
 let extraBuffer = new Float64Array(0);
@@ -44,6 +51,9 @@ function extraScratch(total: number): Float64Array {
   extraBuffer.fill(0, 0, total);
   return extraBuffer;
 }
+
+/** What a query term's paper count is set to: below zero, it never counts as recurring. */
+const QUERY_TERM = -0x40000000;
 
 /** The papers feedback learns from: at most prfDocs, scoring at least max(min, relative × best). */
 export function bestMatches(scores: Float32Array): number[] {
@@ -98,15 +108,15 @@ export function applyPseudoRelevanceFeedback(
   const total = index.total;
   if (top.length < PARAMS.prfMinDocs) return;
 
-  const { weight, docs, query } = termScratch(index.terms.size);
-  // The interest's own words are not an expansion of it: marked per term id (a Set lookup
-  // per position of the best papers was most of this function's cost).
-  const queryIds: number[] = [];
+  const { weight, docs, stamp, now } = termScratch(index.terms.size);
+  // The interest's own words are not an expansion of it: stamped with a count no number
+  // of papers reaches (a Set lookup per position of the best papers was most of this
+  // function's cost).
   const mark = (token: string) => {
     const id = index.terms.get(token);
-    if (id !== undefined && query[id] === 0) {
-      query[id] = 1;
-      queryIds.push(id);
+    if (id !== undefined) {
+      stamp[id] = now;
+      docs[id] = QUERY_TERM;
     }
   };
   for (const reading of queries) {
@@ -121,14 +131,20 @@ export function applyPseudoRelevanceFeedback(
     const { ids, counts } = vocabulary;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k]!;
-      if (query[id] === 1) continue;
-      if (docs[id] === 0) touched.push(id);
-      docs[id]!++;
-      weight[id]! += share * counts[k]!;
+      if (stamp[id] !== now) {
+        stamp[id] = now;
+        docs[id] = 1;
+        weight[id] = share * counts[k]!;
+        touched.push(id);
+      } else if (docs[id]! > 0) {
+        docs[id]!++;
+        weight[id]! += share * counts[k]!;
+      }
     }
   }
   const df = (id: number) => index.termPostings[id + 1]! - index.termPostings[id]!;
-  const candidates = touched.filter((id) => docs[id]! >= PARAMS.prfMinDocs);
+  const candidates: number[] = [];
+  for (const id of touched) if (docs[id]! >= PARAMS.prfMinDocs) candidates.push(id);
   const value = new Float64Array(candidates.length);
   for (let k = 0; k < candidates.length; k++) {
     const id = candidates[k]!;
@@ -138,8 +154,6 @@ export function applyPseudoRelevanceFeedback(
     id: candidates[k]!,
     weight: value[k]!,
   }));
-  for (const id of touched) weight[id] = docs[id] = 0;
-  for (const id of queryIds) query[id] = 0;
   if (expansion.length === 0) return;
 
   const mass = expansion.reduce((sum, term) => sum + term.weight, 0);
