@@ -269,8 +269,8 @@ export function rankForSubscriber(
 
   // Relevant papers all compete; of the rest only the best few trending ones can get in.
   // Fair share looks a little past the digest's end, so an under-served interest can move up.
-  const relevant = fairShare(topK(relevantDocs, size * 3, byScore), scored, score, size);
-  const trendingPool = wantTrending ? topK(trendingDocs, trendingSlots, byScore) : [];
+  const relevant = fairShare(topK(relevantDocs, size * 3, byScore, score), scored, score, size);
+  const trendingPool = wantTrending ? topK(trendingDocs, trendingSlots, byScore, score) : [];
   const chosen = [...relevant, ...trendingPool].sort(byScore);
   const ordered = fairShare(chosen, scored, score, size);
   if (ordered.length > 0) {
@@ -330,11 +330,24 @@ function profileScratch(total: number) {
   return profileBuffers;
 }
 
-/** The k best of `items` by `compare`, in order, without sorting everything. */
-function topK(items: readonly number[], k: number, compare: (a: number, b: number) => number): number[] {
+/**
+ * The k best of `items` by `compare`, in order, without sorting everything. `key`, when
+ * given, is what `compare` orders by first (descending): an item below the k-th best's key
+ * is passed over without calling `compare`, which most items are.
+ */
+function topK(
+  items: readonly number[],
+  k: number,
+  compare: (a: number, b: number) => number,
+  key?: Float64Array,
+): number[] {
   const best: number[] = [];
   for (const item of items) {
-    if (best.length === k && compare(item, best[k - 1]!) >= 0) continue;
+    if (best.length === k) {
+      const last = best[k - 1]!;
+      if (key && key[item]! < key[last]!) continue;
+      if (compare(item, last) >= 0) continue;
+    }
     let position = best.length;
     while (position > 0 && compare(item, best[position - 1]!) < 0) position--;
     best.splice(position, 0, item);
@@ -352,23 +365,27 @@ function fairShare(ordered: number[], scored: Scored, score: Float64Array, limit
   if (scored.interests.length < 2) return ordered.slice(0, limit);
   const head = Math.min(ordered.length, limit, 50);
   const pool = ordered.slice(0, Math.min(ordered.length, head * 3));
+  const { primary } = scored;
   const held = new Array<number>(scored.interests.length).fill(0);
+  // decay ** held[interest], kept per interest: this loop runs head × pool times per subscriber.
+  const discount = new Array<number>(scored.interests.length).fill(1);
   const out: number[] = [];
   while (out.length < head && pool.length > 0) {
     let bestAt = 0;
     let bestValue = Number.NEGATIVE_INFINITY;
-    pool.forEach((doc, position) => {
-      const interest = scored.primary[doc]!;
-      const value = score[doc]! * (interest >= 0 ? RANK_PARAMS.fairShareDecay ** held[interest]! : 1);
+    for (let position = 0; position < pool.length; position++) {
+      const doc = pool[position]!;
+      const interest = primary[doc]!;
+      const value = score[doc]! * (interest >= 0 ? discount[interest]! : 1);
       if (value > bestValue) {
         bestValue = value;
         bestAt = position;
       }
-    });
+    }
     const [doc] = pool.splice(bestAt, 1) as [number];
     out.push(doc);
-    const interest = scored.primary[doc]!;
-    if (interest >= 0) held[interest]!++;
+    const interest = primary[doc]!;
+    if (interest >= 0) discount[interest] = RANK_PARAMS.fairShareDecay ** ++held[interest]!;
   }
   const taken = new Set(out);
   for (const doc of ordered) {
