@@ -6,15 +6,18 @@
  * isolate's "send lane", each in a slot reserved from the shared pacer in D1
  * (`db/pacer.ts`), so every consumer, in every isolate, stays under the limit together.
  *
- * Spacing slots 1/R apart is not enough on a busy machine: a timer that fires late makes
- * one gap long and, counted from the planned slot, the next one short, and R+1 requests
- * then land inside one second. So a slot is also never earlier than one window after the
- * actual start of the R-th previous request (the window Resend counts), plus a guard for
- * the request's own jitter; the limit is taken from Resend's headers when they say less
- * than RESEND_RATE_PER_SEC; and an answer saying the window is full when our own requests
- * do not fill it (another sender on the same team key) pushes every consumer back until
- * the window frees a request. A message leaves the lane as soon as its request has
- * started, so the next one can take its slot while the response is pending.
+ * What Resend counts is a window: at most R requests in any one second. So a slot is the
+ * window's, not a fixed 1/R spacing: the first R requests of a run leave together, and
+ * each later one a window (plus a guard for the request's own jitter) after the R-th
+ * previous. Spacing slots 1/R apart cost a run one interval at its start for nothing, and
+ * counted from planned slots it was not safe either: a timer that fires late makes one gap
+ * long and the next one short. So the shared slots (D1) keep the window of planned slots,
+ * and this isolate also keeps the window of its requests' actual starts. The limit is taken
+ * from Resend's headers when they say less than RESEND_RATE_PER_SEC; and an answer saying
+ * the window is full when our own requests do not fill it (another sender on the same team
+ * key) holds every consumer back until the window frees a request. A message leaves the
+ * lane as soon as its request has started, so the next one can take its slot while the
+ * response is pending.
  */
 import { deferSendSlots, reserveSendSlot } from '../db/pacer';
 import type { RateLimitInfo } from './transport';
@@ -30,11 +33,6 @@ const NEW_CONNECTION_MS = 80;
 const KEEP_ALIVE_MS = 5_000;
 /** Waiting longer than this inside one invocation is wasteful: retry the message instead. */
 const MAX_SLOT_WAIT_MS = 120_000;
-
-/** Slots are at least 1/R apart, 2% wider to absorb timer rounding. */
-export function pacingIntervalMs(ratePerSecond: number): number {
-  return Math.ceil((WINDOW_MS / ratePerSecond) * 1.02);
-}
 
 /**
  * When this isolate's recent requests are taken to reach Resend (epoch ms), oldest first:
@@ -69,12 +67,12 @@ export type SlotWait = { retryIn: number } | { slot: number; started: number };
  */
 export async function waitForSendSlot(db: D1Database, configuredRate: number): Promise<SlotWait> {
   const rate = effectiveRate(configuredRate);
-  const interval = pacingIntervalMs(rate);
+  // R requests per window; a rate below 1 (or not whole) stretches the window to match.
   const perWindow = Math.max(1, Math.floor(rate));
+  const windowMs = (WINDOW_MS * perWindow) / rate + GUARD_MS;
   const last = starts.at(-1) ?? 0;
-  const windowOpens =
-    starts.length >= perWindow ? starts[starts.length - perWindow]! + WINDOW_MS + GUARD_MS : 0;
-  const slot = await reserveSendSlot(db, interval, Math.max(last + interval, windowOpens));
+  const windowOpens = starts.length >= perWindow ? starts[starts.length - perWindow]! + windowMs : 0;
+  const slot = await reserveSendSlot(db, { perWindow, windowMs, notBeforeMs: windowOpens });
   const wait = slot - Date.now();
   if (wait > MAX_SLOT_WAIT_MS) return { retryIn: Math.ceil(wait / 1000) };
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -100,9 +98,5 @@ export async function notePacing(
   if (rateLimit.remaining > 0) return;
   const ours = starts.filter((at) => at > started - WINDOW_MS && at <= started + NEW_CONNECTION_MS).length;
   if (ours >= rateLimit.limit) return;
-  await deferSendSlots(
-    db,
-    started + rateLimit.resetSeconds * 1000,
-    pacingIntervalMs(effectiveRate(configuredRate)),
-  );
+  await deferSendSlots(db, started + rateLimit.resetSeconds * 1000);
 }

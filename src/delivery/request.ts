@@ -16,7 +16,7 @@ import { sha256Hex } from '../lib/crypto';
 import type { JsonChunks } from '../lib/json';
 import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
-import { effectiveRate, inSendLane, notePacing, pacingIntervalMs, waitForSendSlot } from './pacer';
+import { inSendLane, notePacing, waitForSendSlot } from './pacer';
 import { pauseForQuota } from './quota';
 import { encodeBatch, type MailTransport, type OutgoingEmail, type SendResult } from './transport';
 
@@ -146,7 +146,7 @@ export async function sendGroup(
     case 'rate_limited': {
       const delaySeconds = Math.max(1, Math.ceil(result.retryAfterSeconds));
       await noteTransientFailure(db, key, `429 rate limited: ${result.message}`, nowIso(now));
-      await deferSendSlots(db, now.getTime() + delaySeconds * 1000, pacingIntervalMs(effectiveRate(rate)));
+      await deferSendSlots(db, now.getTime() + delaySeconds * 1000);
       return { kind: 'retry', delaySeconds };
     }
     case 'retryable': {

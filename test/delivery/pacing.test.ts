@@ -7,8 +7,9 @@
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { deferSendSlots, reserveSendSlot } from '../../src/db/pacer';
 import { sendMessageSchema } from '../../src/delivery/messages';
-import { effectiveRate, pacingIntervalMs, waitForSendSlot } from '../../src/delivery/pacer';
+import { effectiveRate, waitForSendSlot } from '../../src/delivery/pacer';
 import { parseRateLimit } from '../../src/delivery/transport';
 import {
   deliverBatch,
@@ -63,7 +64,37 @@ describe('pacing', () => {
     for (let index = 2; index < starts.length; index++) {
       expect(starts[index]! - starts[index - 2]!).toBeGreaterThanOrEqual(1000);
     }
-    for (const gap of gaps(starts)) expect(gap).toBeGreaterThanOrEqual(pacingIntervalMs(2) - 5);
+    // The window is what counts, not a 1/R spacing: the first two leave together.
+    expect(starts[1]! - starts[0]!).toBeLessThan(250);
+  });
+
+  it('keeps the window across isolates: slots from D1 alone never put R+1 in one window', async () => {
+    // Each reservation as a fresh isolate would make it (no local history): only D1 paces.
+    const slots: number[] = [];
+    for (let request = 0; request < 7; request++) {
+      slots.push(await reserveSendSlot(env.DB, { perWindow: 3, windowMs: 1060 }));
+    }
+    expect(slots).toEqual([...slots].sort((a, b) => a - b));
+    for (let index = 3; index < slots.length; index++) {
+      expect(slots[index]! - slots[index - 3]!).toBeGreaterThanOrEqual(1060);
+    }
+    expect(slots[2]! - slots[0]!).toBeLessThan(250);
+  });
+
+  it('a rate below one per second stretches the window', async () => {
+    const starts: number[] = [];
+    for (let request = 0; request < 2; request++) {
+      const slot = await waitForSendSlot(env.DB, 0.8);
+      if ('started' in slot) starts.push(slot.started);
+    }
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(1250);
+  });
+
+  it('holds every slot back until a deferral says the window frees', async () => {
+    const hold = Date.now() + 1_500;
+    await deferSendSlots(env.DB, hold);
+    const slot = await reserveSendSlot(env.DB, { perWindow: 2, windowMs: 1060 });
+    expect(slot).toBeGreaterThanOrEqual(hold);
   });
 
   it('adopts a lower limit from ratelimit-limit than RESEND_RATE_PER_SEC says', async () => {
