@@ -29,7 +29,7 @@ async function signedUrl(
   path: string,
   purpose: TokenPurpose,
   subscriber: LinkSubject,
-  extra: { x?: string; e?: number; query?: Record<string, string> } = {},
+  extra: { x?: string; e?: number } = {},
 ): Promise<string> {
   const token = await signToken(config.TOKEN_SECRET, {
     p: purpose,
@@ -38,10 +38,26 @@ async function signedUrl(
     ...(extra.e !== undefined ? { e: extra.e } : {}),
     ...(extra.x !== undefined ? { x: extra.x } : {}),
   });
-  const url = new URL(path, `${config.PUBLIC_URL}/`);
-  url.searchParams.set('token', token);
-  for (const [name, value] of Object.entries(extra.query ?? {})) url.searchParams.set(name, value);
-  return url.toString();
+  // The URL is its base and the token (tokens are base64url and '.', which URLSearchParams
+  // would leave as they are): no URL parsed per link.
+  return `${linkBase(config, path)}${token}`;
+}
+
+const basesByPath = new WeakMap<object, Map<string, string>>();
+
+/** `path` resolved against PUBLIC_URL, up to its token: `https://…/unsubscribe?token=`. */
+function linkBase(config: Pick<Config, 'PUBLIC_URL'>, path: string): string {
+  let bases = basesByPath.get(config);
+  if (!bases) {
+    bases = new Map();
+    basesByPath.set(config, bases);
+  }
+  let base = bases.get(path);
+  if (base === undefined) {
+    base = `${new URL(path, `${config.PUBLIC_URL}/`).toString()}?token=`;
+    bases.set(path, base);
+  }
+  return base;
 }
 
 /** `requestId` names the sign-up request (mail_requests row) whose settings confirming applies. */
@@ -95,15 +111,12 @@ const basesByConfig = new WeakMap<object, LinkBases>();
 export function linkBases(config: Pick<Config, 'PUBLIC_URL'>): LinkBases {
   let bases = basesByConfig.get(config);
   if (!bases) {
-    // Same resolution as signedUrl (new URL(path, PUBLIC_URL/)); tokens are base64url and
-    // '.', which URLSearchParams leaves as they are.
-    const base = (path: string) => `${new URL(path, `${config.PUBLIC_URL}/`).toString()}?token=`;
     bases = {
-      unsubscribe: base('/unsubscribe'),
-      preferences: base('/preferences'),
-      feedback: base('/feedback'),
-      view: base('/digest'),
-      feed: base('/feed'),
+      unsubscribe: linkBase(config, '/unsubscribe'),
+      preferences: linkBase(config, '/preferences'),
+      feedback: linkBase(config, '/feedback'),
+      view: linkBase(config, '/digest'),
+      feed: linkBase(config, '/feed'),
     };
     basesByConfig.set(config, bases);
   }
