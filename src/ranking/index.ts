@@ -148,15 +148,10 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
       scores: scoreInterest(index, CATEGORY_TOPICS[category]!.words).scores,
     }));
 
-  // Candidates by surname, then the full comparison ("Y. LeCun" is "Yann LeCun") on those few.
   const authorHit = new Map<number, string>();
   for (const name of authors) {
-    const wanted = authorKey(name);
-    for (const doc of index.authorDocs.get(surnameKey(name)) ?? []) {
-      if (authorHit.has(doc)) continue;
-      const author = authorKeysOf(index, doc).find((candidate) => authorsMatch(wanted, candidate));
-      if (author) authorHit.set(doc, author.display);
-    }
+    const { docs, displays } = papersBy(index, name);
+    for (let k = 0; k < docs.length; k++) if (!authorHit.has(docs[k]!)) authorHit.set(docs[k]!, displays[k]!);
   }
   // Per doc, 1 + the position of its first category the subscriber follows (0: none).
   let categoryAt: Int8Array | null = null;
@@ -302,6 +297,46 @@ export function rankForSubscriber(
     skipReason: null,
     basis: 'trending',
   };
+}
+
+/** An author's papers in an edition, and how each names them; see `papersBy`. */
+interface AuthorPapers {
+  docs: number[];
+  displays: string[];
+}
+const authorMemo = new WeakMap<EditionIndex, { found: Map<string, AuthorPapers>; size: number }>();
+/** About this many remembered papers per edition, then the memo starts over. */
+const AUTHOR_MEMO_PAPERS = 100_000;
+
+/**
+ * The papers of the edition by the author `name`, found once per edition and name: by
+ * surname, then the full comparison ("Y. LeCun" is "Yann LeCun") on those few. Followed
+ * authors recur across subscribers, and a prolific one has many papers to compare.
+ */
+function papersBy(index: EditionIndex, name: string): AuthorPapers {
+  let memo = authorMemo.get(index);
+  if (!memo) {
+    memo = { found: new Map(), size: 0 };
+    authorMemo.set(index, memo);
+  }
+  const known = memo.found.get(name);
+  if (known) return known;
+  const wanted = authorKey(name);
+  const found: AuthorPapers = { docs: [], displays: [] };
+  for (const doc of index.authorDocs.get(surnameKey(name)) ?? []) {
+    const author = authorKeysOf(index, doc).find((candidate) => authorsMatch(wanted, candidate));
+    if (author) {
+      found.docs.push(doc);
+      found.displays.push(author.display);
+    }
+  }
+  if (memo.size + found.docs.length > AUTHOR_MEMO_PAPERS) {
+    memo.found.clear();
+    memo.size = 0;
+  }
+  memo.found.set(name, found);
+  memo.size += found.docs.length + 1;
+  return found;
 }
 
 let profileBuffers = {

@@ -199,6 +199,7 @@ function sortSegment(
 export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
   const units = query.tokens.map((token) => termUnit(index, index.terms.get(token)));
   const spellingsOf: Spelling[][] = query.tokens.map(() => []);
+  const keysOf: string[][] = query.tokens.map(() => []);
   let nextId = 0;
   for (const span of query.spans) {
     for (const form of span.forms) {
@@ -206,11 +207,48 @@ export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
       const found = findSpelling(index, ids);
       if (found.length === 0) continue;
       const spelling = { found, length: ids.length, weight: form.weight, firstId: nextId };
+      const key = `${ids.join(',')}:${form.weight}:${nextId}`;
       nextId += found.length / 2;
-      for (let unit = span.from; unit < span.to; unit++) spellingsOf[unit]!.push(spelling);
+      for (let unit = span.from; unit < span.to; unit++) {
+        spellingsOf[unit]!.push(spelling);
+        keysOf[unit]!.push(key);
+      }
     }
   }
-  return units.map((unit, u) => (spellingsOf[u]!.length > 0 ? spelledUnit(unit, spellingsOf[u]!) : unit));
+  return units.map((unit, u) => {
+    if (spellingsOf[u]!.length === 0) return unit;
+    return rememberedUnit(index, `${query.tokens[u]}|${keysOf[u]!.join('|')}`, () =>
+      spelledUnit(unit, spellingsOf[u]!),
+    );
+  });
+}
+
+/**
+ * Merged units per edition, by word and spellings (their terms, weight and first id, all
+ * that the merge depends on), and their parts: a word with a common other spelling ("LLMs"
+ * → "large language models") recurs across interests, and merging its occurrences was a
+ * good part of a new interest's cost. Bounded like the spelling memo.
+ */
+const unitMemo = new WeakMap<EditionIndex, { found: Map<string, Unit>; size: number }>();
+const UNIT_MEMO_INTERVALS = 100_000;
+const partMemo = new WeakMap<Unit, Part>();
+
+function rememberedUnit(index: EditionIndex, key: string, make: () => Unit): Unit {
+  let memo = unitMemo.get(index);
+  if (!memo) {
+    memo = { found: new Map(), size: 0 };
+    unitMemo.set(index, memo);
+  }
+  const known = memo.found.get(key);
+  if (known) return known;
+  const unit = make();
+  if (memo.size + unit.codes.length > UNIT_MEMO_INTERVALS) {
+    memo.found.clear();
+    memo.size = 0;
+  }
+  memo.found.set(key, unit);
+  memo.size += unit.codes.length + 4;
+  return unit;
 }
 
 /** Σ over fields of field weight × saturated, length-normalised count. */
@@ -264,6 +302,8 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
       titled: index.termTitled[unit.term]!,
     };
   }
+  const known = partMemo.get(unit);
+  if (known) return known;
   const counts = new Float64Array(FIELD_COUNT);
   const part = newPart(unit.docs.length);
   const weights = unit.spelled?.weights;
@@ -275,6 +315,7 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
     part.docs[part.size] = unit.docs[i]!;
     part.strengths[part.size++] = strength(index, unit.docs[i]!, counts);
   }
+  partMemo.set(unit, part);
   return part;
 }
 
