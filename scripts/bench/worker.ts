@@ -15,7 +15,7 @@
  */
 
 import { digestEmail, type EditionContext, ingestedBeforeOf, renderEmail } from '../../src/delivery/render';
-import { encodeBatch, type OutgoingEmail } from '../../src/delivery/transport';
+import { encodeBatch, type OutgoingEmail, releaseBatch } from '../../src/delivery/transport';
 import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
 import type { Paper, Subscriber } from '../../src/domain';
 import { type Bindings, type Config, parseConfig } from '../../src/env';
@@ -181,11 +181,14 @@ async function endToEnd(
     const email = await emailOf(reader);
     batch.push(email);
     if (batch.length === PER_REQUEST) {
-      requestBytes = Math.max(requestBytes, encodeBatch(batch).bytes.length);
+      const encoded = encodeBatch(batch);
+      requestBytes = Math.max(requestBytes, encoded.bytes.length);
+      // As the transport does once Resend has answered: the next batch reuses the buffer.
+      releaseBatch(encoded);
       batch = [];
     }
   }
-  if (batch.length > 0) encodeBatch(batch);
+  if (batch.length > 0) releaseBatch(encodeBatch(batch));
   return { emails: readers.length, requestBytes };
 }
 
@@ -326,7 +329,9 @@ export default {
         const emails = needRound().emails ?? [];
         let bytes = 0;
         for (let start = 0; start < emails.length; start += PER_REQUEST) {
-          bytes += encodeBatch(emails.slice(start, start + PER_REQUEST)).bytes.length;
+          const encoded = encodeBatch(emails.slice(start, start + PER_REQUEST));
+          bytes += encoded.bytes.length;
+          releaseBatch(encoded);
         }
         return Response.json({ bytes });
       }

@@ -103,7 +103,8 @@ function pushAll(out: JsonChunks, chunks: JsonChunks): void {
 /**
  * The request body of a batch, the same JSON value the SDK would send; parts may be
  * encoded already. One buffer of the exact size, the emails' pieces copied into it: no
- * string of the whole body is built, and nothing is converted twice.
+ * string of the whole body is built, and nothing is converted twice. The buffer may be
+ * one a sent batch gave back (`releaseBatch`); every byte of it is written here.
  */
 export function encodeBatch(
   emails: readonly OutgoingEmail[],
@@ -111,15 +112,48 @@ export function encodeBatch(
 ): EmailBatch {
   let size = Math.max(encoded.length + 1, 2);
   for (const chunks of encoded) size += chunksByteLength(chunks);
-  const bytes = new Uint8Array(size);
+  const bytes = bodyBuffer(size);
   let offset = 1;
   bytes[0] = 0x5b; // [
   for (const [index, chunks] of encoded.entries()) {
     if (index > 0) bytes[offset++] = 0x2c; // ,
     offset = writeChunks(chunks, bytes, offset);
   }
+  // A reused buffer holds an earlier body: a byte not written here would be sent.
+  if (offset !== size - 1) throw new Error(`batch body: wrote ${offset + 1} of ${size} bytes`);
   bytes[offset] = 0x5d; // ]
   return { emails: [...emails], bytes };
+}
+
+/**
+ * Request bodies are large (5–6 MB for 100 digests), and a fresh one per request, zeroed
+ * and then garbage, cost about as much as writing it. fetch() copies a body when the
+ * request is made (the Fetch standard extracts a BufferSource body as a copy; workerd does),
+ * so once a request has been answered its buffer is free: the transport gives it back and
+ * the next batch is encoded into it. Two are kept: one request in flight while the next
+ * message encodes.
+ */
+const spareBodies: ArrayBuffer[] = [];
+const SPARE_BODIES = 2;
+
+function bodyBuffer(size: number): Uint8Array {
+  const at = spareBodies.findIndex((buffer) => buffer.byteLength >= size);
+  if (at >= 0) return new Uint8Array(spareBodies.splice(at, 1)[0]!, 0, size);
+  // Room for a somewhat larger batch next time.
+  return new Uint8Array(new ArrayBuffer(Math.ceil(size * 1.25)), 0, size);
+}
+
+const released = new WeakSet<EmailBatch>();
+
+/**
+ * Gives a batch's body buffer back for the next batch; call only once nothing reads it any
+ * more. A batch gives it back once: its buffer may already hold another batch's body.
+ */
+export function releaseBatch(batch: EmailBatch): void {
+  if (released.has(batch)) return;
+  released.add(batch);
+  const buffer = batch.bytes.buffer;
+  if (buffer instanceof ArrayBuffer && spareBodies.length < SPARE_BODIES) spareBodies.push(buffer);
 }
 
 export const RESEND_BATCH_LIMIT = 100;
@@ -156,19 +190,29 @@ export function resendTransport(
   return {
     name: 'resend',
     async sendBatch(batch, options = {}) {
-      const { emails, bytes } = Array.isArray(batch) ? encodeBatch(batch) : batch;
+      const encoded = Array.isArray(batch) ? encodeBatch(batch) : batch;
+      // Its buffer went back after the first send and may hold another body by now.
+      if (released.has(encoded)) throw new Error('batch already sent: encode it again');
+      const { emails, bytes } = encoded;
       if (emails.length === 0) return { kind: 'sent', ids: [] };
       if (emails.length > RESEND_BATCH_LIMIT)
         throw new Error(`Resend batches hold at most ${RESEND_BATCH_LIMIT} emails`);
       // The SDK's own POST (auth, user agent, Idempotency-Key, error parsing) with the body
       // encoded by encodeBatch: it spreads request options into fetch() after its own body,
       // so `body` replaces the whole-array stringify and `signal` bounds the request.
-      const { data, error, headers } = await resend.post<BatchResponse>('/emails/batch', undefined, {
-        body: bytes,
-        headers: { 'x-batch-validation': 'strict' },
-        idempotencyKey: options.idempotencyKey,
-        signal: AbortSignal.timeout(timeoutMs),
-      } as PostOptions & IdempotentRequest);
+      let answer: Awaited<ReturnType<typeof resend.post<BatchResponse>>>;
+      try {
+        answer = await resend.post<BatchResponse>('/emails/batch', undefined, {
+          body: bytes,
+          headers: { 'x-batch-validation': 'strict' },
+          idempotencyKey: options.idempotencyKey,
+          signal: AbortSignal.timeout(timeoutMs),
+        } as PostOptions & IdempotentRequest);
+      } finally {
+        // Answered (or failed): fetch() copied the body long ago, and a retry encodes anew.
+        releaseBatch(encoded);
+      }
+      const { data, error, headers } = answer;
       const rateLimit = parseRateLimit(headers) ?? undefined;
       if (data && !error) {
         const ids = (data.data ?? []).map((item) => item.id);

@@ -4,8 +4,16 @@
  * quota reset, so a wrong row here is either a lost digest or a duplicate one.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyResendError, encodeBatch, encodeEmail, type SendResult } from '../../src/delivery/transport';
+import {
+  classifyResendError,
+  encodeBatch,
+  encodeEmail,
+  releaseBatch,
+  resendTransport,
+  type SendResult,
+} from '../../src/delivery/transport';
 import { asciiJson, asciiJsonBytes, chunksToString } from '../../src/lib/json';
+import { fakeResend } from './helpers';
 
 const error = (statusCode: number | null, name: string, message = `${name} message`) => ({
   statusCode,
@@ -153,5 +161,36 @@ describe('encodeBatch', () => {
       to: email.to,
     });
     expect(Object.keys(parsed)).toEqual(['from', 'html', 'subject', 'text', 'to']);
+  });
+
+  it('encodes the next batch into a sent batch’s buffer, every byte its own, and never sends a batch twice', async () => {
+    const email = (index: number, size: number) => ({
+      from: 'Papers Digest <digest@example.com>',
+      to: `reader${index}@example.org`,
+      subject: `Digest ${index}`,
+      html: `<p>${'x'.repeat(size)}</p>`,
+      text: 'y'.repeat(size),
+    });
+    const big = encodeBatch([email(1, 5_000), email(2, 5_000)]);
+    const buffer = big.bytes.buffer;
+    releaseBatch(big);
+    releaseBatch(big); // a second release must not hand the buffer out twice
+    // A smaller body lands in the larger, used buffer: exactly its own bytes, nothing of the old tail.
+    const small = encodeBatch([email(3, 10)]);
+    expect(small.bytes.buffer).toBe(buffer);
+    const other = encodeBatch([email(4, 10)]);
+    expect(other.bytes.buffer).not.toBe(buffer);
+    const fresh = new TextDecoder().decode(small.bytes);
+    expect(JSON.parse(fresh)).toEqual([email(3, 10)]);
+    expect(small.bytes.length).toBe(fresh.length);
+
+    // The transport gives the buffer back once Resend has answered, and refuses to send it again.
+    const resend = fakeResend();
+    const transport = resendTransport('re_test', 'https://api.resend.com', 1_000);
+    const sent = await transport.sendBatch(other, { idempotencyKey: 'k' });
+    expect(sent.kind).toBe('sent');
+    expect(resend.requests[0]!.emails).toMatchObject([{ to: 'reader4@example.org' }]);
+    await expect(transport.sendBatch(other, { idempotencyKey: 'k' })).rejects.toThrow(/already sent/);
+    expect(encodeBatch([email(5, 10)]).bytes.buffer).toBe(other.bytes.buffer);
   });
 });
