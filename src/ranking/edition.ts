@@ -406,6 +406,34 @@ export function authorKeysOf(index: EditionIndex, doc: number): AuthorKey[] {
   return keys;
 }
 
+/**
+ * A memo of things found in one edition (spellings, merged units, an author's papers) that
+ * recur across interests and subscribers: kept per edition (it goes with the index), keyed
+ * by everything the value depends on, and bounded by a budget of `sizeOf` units; when full
+ * it starts over, which costs only the finding again.
+ */
+export function editionMemo<T>(budget: number, sizeOf: (value: T) => number) {
+  const memos = new WeakMap<EditionIndex, { found: Map<string, T>; size: number }>();
+  return (index: EditionIndex, key: string, find: () => T): T => {
+    let memo = memos.get(index);
+    if (!memo) {
+      memo = { found: new Map(), size: 0 };
+      memos.set(index, memo);
+    }
+    const known = memo.found.get(key);
+    if (known !== undefined) return known;
+    const value = find();
+    const size = sizeOf(value);
+    if (memo.size + size > budget) {
+      memo.found.clear();
+      memo.size = 0;
+    }
+    memo.found.set(key, value);
+    memo.size += size;
+    return value;
+  };
+}
+
 /** Indices of the `k` highest values at or above `floor`, best first. */
 export function topDocs(scores: ArrayLike<number>, k: number, floor: number): number[] {
   const best: number[] = [];

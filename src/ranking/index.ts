@@ -13,7 +13,7 @@
 import type { Paper, Subscriber } from '../domain';
 import { type Interests, parseInterests } from '../subscriptions/interests';
 import { EVIDENCE, type InterestScores } from './cache';
-import { authorKey, authorKeysOf, authorsMatch, type EditionIndex, surnameKey } from './edition';
+import { authorKey, authorKeysOf, authorsMatch, type EditionIndex, editionMemo, surnameKey } from './edition';
 import { learnedScores } from './feedback';
 import { scoreInterest } from './interest';
 
@@ -304,9 +304,8 @@ interface AuthorPapers {
   docs: number[];
   displays: string[];
 }
-const authorMemo = new WeakMap<EditionIndex, { found: Map<string, AuthorPapers>; size: number }>();
-/** About this many remembered papers per edition, then the memo starts over. */
-const AUTHOR_MEMO_PAPERS = 100_000;
+/** About 100,000 remembered papers per edition. */
+const authorPapers = editionMemo<AuthorPapers>(100_000, (found) => found.docs.length + 1);
 
 /**
  * The papers of the edition by the author `name`, found once per edition and name: by
@@ -314,29 +313,18 @@ const AUTHOR_MEMO_PAPERS = 100_000;
  * authors recur across subscribers, and a prolific one has many papers to compare.
  */
 function papersBy(index: EditionIndex, name: string): AuthorPapers {
-  let memo = authorMemo.get(index);
-  if (!memo) {
-    memo = { found: new Map(), size: 0 };
-    authorMemo.set(index, memo);
-  }
-  const known = memo.found.get(name);
-  if (known) return known;
-  const wanted = authorKey(name);
-  const found: AuthorPapers = { docs: [], displays: [] };
-  for (const doc of index.authorDocs.get(surnameKey(name)) ?? []) {
-    const author = authorKeysOf(index, doc).find((candidate) => authorsMatch(wanted, candidate));
-    if (author) {
-      found.docs.push(doc);
-      found.displays.push(author.display);
+  return authorPapers(index, name, () => {
+    const wanted = authorKey(name);
+    const found: AuthorPapers = { docs: [], displays: [] };
+    for (const doc of index.authorDocs.get(surnameKey(name)) ?? []) {
+      const author = authorKeysOf(index, doc).find((candidate) => authorsMatch(wanted, candidate));
+      if (author) {
+        found.docs.push(doc);
+        found.displays.push(author.display);
+      }
     }
-  }
-  if (memo.size + found.docs.length > AUTHOR_MEMO_PAPERS) {
-    memo.found.clear();
-    memo.size = 0;
-  }
-  memo.found.set(name, found);
-  memo.size += found.docs.length + 1;
-  return found;
+    return found;
+  });
 }
 
 let profileBuffers = {

@@ -5,7 +5,7 @@
  * and for each pair of neighbouring words a phrase part and a proximity part, found in one
  * sweep over both words' sorted occurrences.
  */
-import { type EditionIndex, FIELD_COUNT, FIELDS, saturate, TITLE } from './edition';
+import { type EditionIndex, editionMemo, FIELD_COUNT, FIELDS, saturate, TITLE } from './edition';
 import { PARAMS } from './params';
 import type { InterestQuery } from './query';
 
@@ -47,32 +47,16 @@ function termUnit(index: EditionIndex, id: number | undefined): Unit {
   };
 }
 
-/** Occurrences of the multi-token spelling `ids` as [doc, code] pairs, in doc order. */
 /**
- * Found spellings per edition, shared by every interest that uses them ("large language
- * model" stands in for LLM in many interests): walking a common first word's occurrences
- * was a good part of a new interest's cost. Bounded: about 2 MB of pairs, then it starts over.
+ * Occurrences of the multi-token spelling `ids` as [doc, code] pairs, in doc order. Found
+ * once per edition and shared by every interest that uses them ("large language model"
+ * stands in for LLM in many interests): walking a common first word's occurrences was a
+ * good part of a new interest's cost. About 2 MB of pairs, then it starts over.
  */
-const spellingMemo = new WeakMap<EditionIndex, { found: Map<string, number[]>; size: number }>();
-const SPELLING_MEMO_NUMBERS = 250_000;
+const spellings = editionMemo<number[]>(250_000, (found) => found.length + 4);
 
 function findSpelling(index: EditionIndex, ids: readonly number[]): number[] {
-  let memo = spellingMemo.get(index);
-  if (!memo) {
-    memo = { found: new Map(), size: 0 };
-    spellingMemo.set(index, memo);
-  }
-  const key = ids.join(',');
-  const known = memo.found.get(key);
-  if (known) return known;
-  const found = scanSpelling(index, ids);
-  if (memo.size + found.length > SPELLING_MEMO_NUMBERS) {
-    memo.found.clear();
-    memo.size = 0;
-  }
-  memo.found.set(key, found);
-  memo.size += found.length + 4;
-  return found;
+  return spellings(index, ids.join(','), () => scanSpelling(index, ids));
 }
 
 function scanSpelling(index: EditionIndex, ids: readonly number[]): number[] {
@@ -227,29 +211,10 @@ export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
  * Merged units per edition, by word and spellings (their terms, weight and first id, all
  * that the merge depends on), and their parts: a word with a common other spelling ("LLMs"
  * → "large language models") recurs across interests, and merging its occurrences was a
- * good part of a new interest's cost. Bounded like the spelling memo.
+ * good part of a new interest's cost. About 100,000 intervals (~3 MB with their parts).
  */
-const unitMemo = new WeakMap<EditionIndex, { found: Map<string, Unit>; size: number }>();
-const UNIT_MEMO_INTERVALS = 100_000;
+const rememberedUnit = editionMemo<Unit>(100_000, (unit) => unit.codes.length + 4);
 const partMemo = new WeakMap<Unit, Part>();
-
-function rememberedUnit(index: EditionIndex, key: string, make: () => Unit): Unit {
-  let memo = unitMemo.get(index);
-  if (!memo) {
-    memo = { found: new Map(), size: 0 };
-    unitMemo.set(index, memo);
-  }
-  const known = memo.found.get(key);
-  if (known) return known;
-  const unit = make();
-  if (memo.size + unit.codes.length > UNIT_MEMO_INTERVALS) {
-    memo.found.clear();
-    memo.size = 0;
-  }
-  memo.found.set(key, unit);
-  memo.size += unit.codes.length + 4;
-  return unit;
-}
 
 /** Σ over fields of field weight × saturated, length-normalised count. */
 function strength(index: EditionIndex, doc: number, counts: Float64Array): number {
