@@ -372,11 +372,22 @@ function topK(
       if (compare(item, last) >= 0) continue;
     }
     let position = best.length;
-    while (position > 0 && compare(item, best[position - 1]!) < 0) position--;
+    while (position > 0 && precedes(item, best[position - 1]!, compare, key)) position--;
     best.splice(position, 0, item);
     if (best.length > k) best.pop();
   }
   return best;
+}
+
+/** Whether `a` goes before `b`: by `key` when the keys differ, by `compare` when they tie. */
+function precedes(
+  a: number,
+  b: number,
+  compare: (a: number, b: number) => number,
+  key?: Float64Array,
+): boolean {
+  if (key && key[a] !== key[b]) return key[a]! > key[b]!;
+  return compare(a, b) < 0;
 }
 
 /**
