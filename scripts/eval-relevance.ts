@@ -1,12 +1,14 @@
 /**
- * `npm run eval:relevance [-- --papers FILE --judgments FILE]`
+ * `npm run eval:relevance [-- --papers FILE --judgments FILE] [--mix FILE]`
  *
  * Judges the production ranking on a graded relevance set (by default the dev set in
  * data/relevance/: 289 real Hugging Face Daily Papers of 2026 and 10 interest profiles),
  * side by side in the same run with a plain Okapi BM25 and with upvotes only, and
  * simulates a subscriber's 👍/👎 on the earlier half of the days to measure the lift on
  * the later half. Prints a per-profile table; the last line is one JSON object with the
- * means, for scripts and CI logs.
+ * means, for scripts and CI logs. `--mix FILE` ranks the judged papers in one edition
+ * with another listing's papers, which are left out of the scores: gains that hold only on
+ * the judged listing's own statistics show there.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,23 +20,35 @@ const { values } = parseArgs({
   options: {
     papers: { type: 'string', default: 'data/relevance/dev-papers.json' },
     judgments: { type: 'string', default: 'data/relevance/dev-judgments.json' },
+    mix: { type: 'string' },
   },
 });
 
-const parsed = parseHfDailyPapers(JSON.parse(readFileSync(values.papers!, 'utf8')));
 const now = new Date().toISOString();
-const papers: Paper[] = parsed.papers.map((paper) => ({ ...paper, ingestedAt: now, refreshedAt: now }));
+const load = (file: string): Paper[] =>
+  parseHfDailyPapers(JSON.parse(readFileSync(file, 'utf8'))).papers.map((paper) => ({
+    ...paper,
+    ingestedAt: now,
+    refreshedAt: now,
+  }));
+const papers = load(values.papers!);
+const mixed = values.mix ? load(values.mix) : [];
 const profiles = (JSON.parse(readFileSync(values.judgments!, 'utf8')) as { profiles: JudgedProfile[] })
   .profiles;
 
 const started = performance.now();
-const { rows, summary } = evaluate(papers, profiles);
+const { rows, summary } = evaluate(papers, profiles, mixed);
 const elapsed = performance.now() - started;
 
 const f = (value: number) => value.toFixed(3);
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
 const lines = [
   `${papers.length} papers, ${profiles.length} profiles (${values.papers}, ${values.judgments}); ${elapsed.toFixed(0)} ms`,
+  ...(values.mix
+    ? [
+        `ranked in one edition with the ${mixed.length} papers of ${values.mix}, which are left out of nDCG (the feedback lift is on the judged papers alone)`,
+      ]
+    : []),
   '',
   '| profile | nDCG@5 | BM25@5 | nDCG@10 | BM25@10 | upvotes@10 | votes 👍/👎 | feedback lift @5 | @10 |',
   '|---|---|---|---|---|---|---|---|---|',

@@ -151,10 +151,25 @@ export function simulatedVotes(shown: readonly Paper[], rel: Record<string, numb
   return votes;
 }
 
-export function evaluateProfile(papers: Paper[], judged: JudgedProfile): ProfileScores {
+/**
+ * `mixed`: papers of another listing ranked in the same edition as the judged ones, then
+ * left out of the scores. They change the edition's statistics and its feedback (what is
+ * rare, what the best matches are) but are never judged: a ranking whose gains hold only
+ * on the judged listing's own statistics shows it here.
+ */
+export function evaluateProfile(
+  papers: Paper[],
+  judged: JudgedProfile,
+  mixed: readonly Paper[] = [],
+): ProfileScores {
   const profile = evaluationProfile(judged.interests);
-  const production = productionRanking(papers, profile);
-  const bm25 = bm25Ranking(papers, judged.interests);
+  const own = new Set(papers.map((paper) => paper.id));
+  const extra = mixed.filter((paper) => !own.has(paper.id));
+  const edition = extra.length > 0 ? [...papers, ...extra] : papers;
+  const judgedOnly = (ranking: string[]) =>
+    extra.length > 0 ? ranking.filter((id) => own.has(id)) : ranking;
+  const production = judgedOnly(productionRanking(edition, profile));
+  const bm25 = judgedOnly(bm25Ranking(edition, judged.interests));
   const upvotes = upvotesRanking(papers);
 
   const { earlier, later } = splitByDay(papers);
@@ -203,7 +218,7 @@ export function summarise(rows: readonly ProfileScores[]): EvaluationSummary {
   };
 }
 
-export function evaluate(papers: Paper[], profiles: readonly JudgedProfile[]) {
-  const rows = profiles.map((judged) => evaluateProfile(papers, judged));
+export function evaluate(papers: Paper[], profiles: readonly JudgedProfile[], mixed: readonly Paper[] = []) {
+  const rows = profiles.map((judged) => evaluateProfile(papers, judged, mixed));
   return { rows, summary: summarise(rows) };
 }

@@ -14,6 +14,7 @@ import { parseHfDailyPapers } from '../../src/ingest/hf';
 import {
   bm25Ranking,
   evaluate,
+  evaluateProfile,
   type JudgedProfile,
   ndcgAt,
   simulatedVotes,
@@ -47,6 +48,26 @@ describe('nDCG', () => {
       'protein folding',
     );
     expect(ranked).toEqual(['y', 'x']);
+  });
+});
+
+describe('a judged listing mixed with another', () => {
+  it('ranks both in one edition and scores only the judged papers', () => {
+    const judged = [
+      makePaper({ id: 'p1', title: 'Protein folding with diffusion', abstract: 'Protein structure.' }),
+      makePaper({ id: 'p2', title: 'Graph layouts', abstract: 'Drawing graphs.' }),
+    ];
+    // A mixed-in paper on the topic would rank first; it is left out, and one sharing a
+    // judged paper's id is the judged paper, not a second copy.
+    const mixed = [
+      makePaper({ id: 'm1', title: 'Protein folding', abstract: 'Protein folding, protein folding.' }),
+      makePaper({ id: 'p2', title: 'Protein folding', abstract: 'Protein folding.' }),
+    ];
+    const row = evaluateProfile(judged, { interests: 'protein folding', rel: { p1: 2 } }, mixed);
+    expect(row.ndcg5).toBe(1);
+    expect(row.bm25_ndcg5).toBe(1);
+    const alone = evaluateProfile(judged, { interests: 'protein folding', rel: { p1: 2 } });
+    expect(alone.ndcg10).toBe(row.ndcg10);
   });
 });
 
