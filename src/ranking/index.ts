@@ -221,6 +221,8 @@ export function rankForSubscriber(
   const { score } = profileScratch(total);
   const excluded = exclusionMask(index, options.exclude);
   const { upvotes, trending } = index;
+  const isRelevant = (doc: number) => hasInterests && relevance[doc]! >= RELEVANCE_FLOOR;
+  const isTrending = (doc: number) => upvotes[doc]! >= TRENDING_MIN_UPVOTES;
   // One pass: every candidate's score, the relevant ones (they all compete) and the
   // trending ones that may fill the trending places; the rest can only be a fallback.
   const relevantDocs: number[] = [];
@@ -232,9 +234,8 @@ export function rankForSubscriber(
     candidateCount++;
     const personal = hasInterests ? clamp(relevance[doc]!, -1, 1.5) : (learned?.[doc] ?? 0);
     score[doc] = (1 - mix) * personal + mix * trending[doc]!;
-    if (hasInterests && relevance[doc]! >= RELEVANCE_FLOOR) relevantDocs.push(doc);
-    else if (wantTrending && upvotes[doc]! >= TRENDING_MIN_UPVOTES && (!learned || learned[doc]! > -0.1))
-      trendingDocs.push(doc);
+    if (isRelevant(doc)) relevantDocs.push(doc);
+    else if (wantTrending && isTrending(doc) && (!learned || learned[doc]! > -0.1)) trendingDocs.push(doc);
   }
   /** Every candidate, in doc order: only the full ranking and the trending fallback need them. */
   const candidates = () => {
@@ -247,8 +248,6 @@ export function rankForSubscriber(
     relevance[b]! - relevance[a]! ||
     upvotes[b]! - upvotes[a]! ||
     (index.ids[a]! < index.ids[b]! ? -1 : 1);
-  const isRelevant = (doc: number) => hasInterests && relevance[doc]! >= RELEVANCE_FLOOR;
-  const isTrending = (doc: number) => upvotes[doc]! >= TRENDING_MIN_UPVOTES;
   const explain = (doc: number, trending: boolean) => explainDoc(index, scored, doc, trending, score[doc]!);
 
   if (candidateCount === 0) return { papers: [], skipReason: 'no new papers', basis: 'relevant' };
@@ -333,12 +332,14 @@ let profileBuffers = {
   relevance: new Float64Array(0),
   score: new Float64Array(0),
   primary: new Int16Array(0),
+  excluded: new Uint8Array(0),
 };
 
 /**
  * Per-doc working arrays of one subscriber's ranking, reused by the next (ranking is
- * synchronous, and nothing returned refers to them): allocating five arrays per subscriber
- * was most of what the garbage collector had to do in a queue batch.
+ * synchronous, and nothing returned refers to them): allocating these arrays (and the
+ * exclusion mask) per subscriber was most of what the garbage collector had to do in a
+ * queue batch.
  */
 function profileScratch(total: number) {
   if (profileBuffers.best.length < total) {
@@ -348,6 +349,7 @@ function profileScratch(total: number) {
       relevance: new Float64Array(total),
       score: new Float64Array(total),
       primary: new Int16Array(total),
+      excluded: new Uint8Array(total),
     };
   }
   return profileBuffers;
@@ -483,7 +485,10 @@ function exclusionMask(
   let mask: Uint8Array | null = null;
   for (const set of sets) {
     if (set.size === 0) continue;
-    mask ??= maskScratch(index.total);
+    if (!mask) {
+      mask = profileScratch(index.total).excluded;
+      mask.fill(0, 0, index.total);
+    }
     if (set.size < SHARED_SET_SIZE) {
       markIds(index, set, mask);
       continue;
@@ -502,15 +507,6 @@ function exclusionMask(
     for (let doc = 0; doc < index.total; doc++) mask[doc]! |= shared[doc]!;
   }
   return mask;
-}
-
-let maskBuffer = new Uint8Array(0);
-
-/** A zeroed mask, reused from the last subscriber like the other per-doc arrays. */
-function maskScratch(total: number): Uint8Array {
-  if (maskBuffer.length < total) maskBuffer = new Uint8Array(total);
-  maskBuffer.fill(0, 0, total);
-  return maskBuffer;
 }
 
 function isSetList(
