@@ -84,6 +84,8 @@ interface Spelling {
   weight: number;
   /** Id of the spelling's first occurrence; the k-th occurrence has firstId + k. */
   firstId: number;
+  /** Everything a merge with it depends on (terms, weight, first id): its part of a unit's memo key. */
+  key: string;
 }
 
 /** A word's own occurrences merged with the spellings that stand in for it. */
@@ -183,27 +185,23 @@ function sortSegment(
 export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
   const units = query.tokens.map((token) => termUnit(index, index.terms.get(token)));
   const spellingsOf: Spelling[][] = query.tokens.map(() => []);
-  const keysOf: string[][] = query.tokens.map(() => []);
   let nextId = 0;
   for (const span of query.spans) {
     for (const form of span.forms) {
       const ids = form.tokens.map((token) => index.terms.get(token) ?? -1);
       const found = findSpelling(index, ids);
       if (found.length === 0) continue;
-      const spelling = { found, length: ids.length, weight: form.weight, firstId: nextId };
       const key = `${ids.join(',')}:${form.weight}:${nextId}`;
+      const spelling = { found, length: ids.length, weight: form.weight, firstId: nextId, key };
       nextId += found.length / 2;
-      for (let unit = span.from; unit < span.to; unit++) {
-        spellingsOf[unit]!.push(spelling);
-        keysOf[unit]!.push(key);
-      }
+      for (let unit = span.from; unit < span.to; unit++) spellingsOf[unit]!.push(spelling);
     }
   }
   return units.map((unit, u) => {
-    if (spellingsOf[u]!.length === 0) return unit;
-    return rememberedUnit(index, `${query.tokens[u]}|${keysOf[u]!.join('|')}`, () =>
-      spelledUnit(unit, spellingsOf[u]!),
-    );
+    const forms = spellingsOf[u]!;
+    if (forms.length === 0) return unit;
+    const key = `${query.tokens[u]}|${forms.map((spelling) => spelling.key).join('|')}`;
+    return rememberedUnit(index, key, () => spelledUnit(unit, forms));
   });
 }
 
