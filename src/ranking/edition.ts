@@ -6,6 +6,8 @@
  * passes over posting lists, and scoring a known one is a cache hit. Positions are kept
  * because a multi-word interest is matched as a phrase, not as a bag of words.
  */
+
+import { LRUCache } from 'lru-cache';
 import type { Paper } from '../domain';
 import { type AcronymTable, mineAcronyms } from './acronyms';
 import { InterestCache } from './cache';
@@ -409,27 +411,25 @@ export function authorKeysOf(index: EditionIndex, doc: number): AuthorKey[] {
 /**
  * A memo of things found in one edition (spellings, merged units, an author's papers) that
  * recur across interests and subscribers: kept per edition (it goes with the index), keyed
- * by everything the value depends on, and bounded by a budget of `sizeOf` units; when full
- * it starts over, which costs only the finding again.
+ * by everything the value depends on, and bounded by a budget of `sizeOf` units, least
+ * recently used first out. (It used to start over when full: at thousands of candidates a
+ * few merged units of common words, "language" with its acronym "LM", fill it, and every
+ * new interest with one of them merged it again.) Evicting costs only the finding again.
  */
-export function editionMemo<T>(budget: number, sizeOf: (value: T) => number) {
-  const memos = new WeakMap<EditionIndex, { found: Map<string, T>; size: number }>();
+export function editionMemo<T extends object>(budget: number, sizeOf: (value: T) => number) {
+  const memos = new WeakMap<EditionIndex, LRUCache<string, T>>();
   return (index: EditionIndex, key: string, find: () => T): T => {
     let memo = memos.get(index);
     if (!memo) {
-      memo = { found: new Map(), size: 0 };
+      memo = new LRUCache<string, T>({ maxSize: budget });
       memos.set(index, memo);
     }
-    const known = memo.found.get(key);
+    const known = memo.get(key);
     if (known !== undefined) return known;
     const value = find();
-    const size = sizeOf(value);
-    if (memo.size + size > budget) {
-      memo.found.clear();
-      memo.size = 0;
-    }
-    memo.found.set(key, value);
-    memo.size += size;
+    // A value past the whole budget is simply not kept.
+    const size = Math.max(1, sizeOf(value));
+    if (size <= budget) memo.set(key, value, { size });
     return value;
   };
 }

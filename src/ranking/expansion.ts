@@ -22,6 +22,8 @@ let termBuffers = {
   weight: new Float64Array(0),
   docs: new Int32Array(0),
   stamp: new Uint32Array(0),
+  /** Per candidate term (not per term id): its expansion weight. */
+  value: new Float64Array(0),
 };
 let stampNow = 0;
 
@@ -35,6 +37,7 @@ function termScratch(count: number) {
       weight: new Float64Array(count),
       docs: new Int32Array(count),
       stamp: new Uint32Array(count),
+      value: new Float64Array(count),
     };
     stampNow = 0;
   }
@@ -108,7 +111,7 @@ export function applyPseudoRelevanceFeedback(
   const total = index.total;
   if (top.length < PARAMS.prfMinDocs) return;
 
-  const { weight, docs, stamp, now } = termScratch(index.terms.size);
+  const { weight, docs, stamp, now, value: values } = termScratch(index.terms.size);
   // The interest's own words are not an expansion of it: stamped with a count no number
   // of papers reaches (a Set lookup per position of the best papers was most of this
   // function's cost).
@@ -145,7 +148,7 @@ export function applyPseudoRelevanceFeedback(
   const df = (id: number) => index.termPostings[id + 1]! - index.termPostings[id]!;
   const candidates: number[] = [];
   for (const id of touched) if (docs[id]! >= PARAMS.prfMinDocs) candidates.push(id);
-  const value = new Float64Array(candidates.length);
+  const value = values.subarray(0, candidates.length);
   for (let k = 0; k < candidates.length; k++) {
     const id = candidates[k]!;
     value[k] = weight[id]! * idfOf(df(id), total);

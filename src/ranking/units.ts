@@ -209,9 +209,15 @@ export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
  * Merged units per edition, by word and spellings (their terms, weight and first id, all
  * that the merge depends on), and their parts: a word with a common other spelling ("LLMs"
  * → "large language models") recurs across interests, and merging its occurrences was a
- * good part of a new interest's cost. About 100,000 intervals (~3 MB with their parts).
+ * good part of a new interest's cost. Bounded at 5 MB with their parts, counted in bytes
+ * (16 per interval, 20 per doc): at 3,000 candidates a common word with an acronym the
+ * edition defines ("language" and "LM") is half a megabyte, and a smaller budget had the
+ * few of them evict each other interest after interest.
  */
-const rememberedUnit = editionMemo<Unit>(100_000, (unit) => unit.codes.length + 4);
+const rememberedUnit = editionMemo<Unit>(
+  5_000_000,
+  (unit) => 16 * unit.codes.length + 20 * unit.docs.length + 64,
+);
 const partMemo = new WeakMap<Unit, Part>();
 
 /** Σ over fields of field weight × saturated, length-normalised count. */
@@ -282,12 +288,35 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
   return part;
 }
 
+let pairBuffers = {
+  phrase: newPart(0),
+  near: newPart(0),
+  phraseCounts: new Float64Array(FIELD_COUNT),
+  nearCounts: new Float64Array(FIELD_COUNT),
+};
+
+/**
+ * The two parts `pairParts` fills, emptied and reused: they are added to the interest's
+ * score and dropped before the next pair, and allocating four typed arrays per pair was
+ * a good part of its cost.
+ */
+function pairScratch(capacity: number) {
+  if (pairBuffers.phrase.docs.length < capacity) {
+    const size = Math.max(capacity, 2 * pairBuffers.phrase.docs.length);
+    pairBuffers = { ...pairBuffers, phrase: newPart(size), near: newPart(size) };
+  }
+  pairBuffers.phrase.size = pairBuffers.phrase.titled = 0;
+  pairBuffers.near.size = pairBuffers.near.titled = 0;
+  return pairBuffers;
+}
+
 /**
  * Phrase (adjacent, in order, or inside one spelling) and proximity parts of two
  * neighbouring words. Intervals are sorted by code within a doc and a field's positions
  * never come within reach of another field's (2^16 apart), so one sweep with a window
  * pointer finds every pair near enough: linear in the occurrences, not quadratic, which
- * matters for "large language models" at thousands of candidates.
+ * matters for "large language models" at thousands of candidates. The parts returned are
+ * reused by the next call.
  */
 export function pairParts(
   index: EditionIndex,
@@ -295,11 +324,7 @@ export function pairParts(
   b: Unit,
   exact: Uint8Array,
 ): { phrase: Part; near: Part } {
-  const capacity = Math.min(a.docs.length, b.docs.length);
-  const phrase = newPart(capacity);
-  const near = newPart(capacity);
-  const phraseCounts = new Float64Array(FIELD_COUNT);
-  const nearCounts = new Float64Array(FIELD_COUNT);
+  const { phrase, near, phraseCounts, nearCounts } = pairScratch(Math.min(a.docs.length, b.docs.length));
   const window = PARAMS.proximityWindow;
   const lengthA = (k: number) => (a.spelled ? a.spelled.lengths[k]! : 1);
   const lengthB = (k: number) => (b.spelled ? b.spelled.lengths[k]! : 1);

@@ -14,6 +14,7 @@ import {
   type RankProfile,
   rankForSubscriber,
 } from '../../src/ranking';
+import { editionMemo } from '../../src/ranking/edition';
 import { readings } from '../../src/ranking/query';
 import { tokenize } from '../../src/ranking/text';
 import { parseInterests } from '../../src/subscriptions/interests';
@@ -388,6 +389,30 @@ describe('fair share and bounded caches', () => {
     expect(edition.cache.size).toBeGreaterThan(0);
     expect(edition.cache.get('topic 199 language models')).toBeDefined();
     expect(edition.cache.get('topic 0 language models')).toBeUndefined();
+  });
+
+  it('keeps per-edition memos within their budget, the recently used ones kept', () => {
+    const edition = buildEditionIndex(papers);
+    const memo = editionMemo<number[]>(10, (found) => found.length);
+    let finds = 0;
+    const find = (key: string, size: number) =>
+      memo(edition, key, () => {
+        finds++;
+        return Array.from({ length: size }, () => 0);
+      });
+    find('hot', 4);
+    find('a', 4);
+    find('hot', 4); // used again: "a" is now the least recent
+    find('b', 4); // over budget: "a" goes, "hot" stays
+    expect(finds).toBe(3);
+    find('hot', 4);
+    expect(finds).toBe(3);
+    find('a', 4);
+    expect(finds).toBe(4);
+    find('huge', 11); // past the whole budget: found, never kept
+    find('huge', 11);
+    expect(finds).toBe(6);
+    expect(memo(buildEditionIndex(papers), 'hot', () => [1])).toEqual([1]); // per edition
   });
 });
 
