@@ -23,13 +23,14 @@ import { buildQueries, type InterestQuery } from './query';
 import { buildUnits, markPresent, type Part, pairParts, unitPart } from './units';
 
 /**
- * Adds weight × idf × strength per doc; returns what one reference match would add. A
- * part no paper has still counts in the reference (at the highest idf), or an interest
- * nobody wrote about would have its stray matches inflated.
+ * Adds weight × idf × strength per doc (unless `raw` is null: a word another reading
+ * already counted); returns what one reference match would add. A part no paper has still
+ * counts in the reference (at the highest idf), or an interest nobody wrote about would
+ * have its stray matches inflated.
  */
-function addPart(raw: Float64Array, part: Part, weight: number, index: EditionIndex): number {
+function addPart(raw: Float64Array | null, part: Part, weight: number, index: EditionIndex): number {
   const scale = weight * (part.size > 0 ? idfOf(part.size, index.total) : index.maxIdf);
-  for (let i = 0; i < part.size; i++) raw[part.docs[i]!]! += scale * part.strengths[i]!;
+  if (raw) for (let i = 0; i < part.size; i++) raw[part.docs[i]!]! += scale * part.strengths[i]!;
   return scale * referenceScore();
 }
 
@@ -75,12 +76,12 @@ function scoreQuery(
   const units = buildUnits(index, query);
   const { raw, present, exact } = scratch(total);
   let ideal = 0;
-  for (const unit of units) {
+  units.forEach((unit, u) => {
     const part = unitPart(index, unit);
     const topicality = 1 + PARAMS.topicality * (part.size > 0 ? part.titled / part.size : 0);
-    ideal += addPart(raw, part, topicality, index);
+    ideal += addPart(query.counted?.[u] ? null : raw, part, topicality, index);
     markPresent(unit, present);
-  }
+  });
   for (let u = 0; u + 1 < units.length; u++) {
     const { phrase, near } = pairParts(index, units[u]!, units[u + 1]!, exact);
     ideal += addPart(raw, phrase, PARAMS.phraseWeight, index);

@@ -33,6 +33,8 @@ export interface InterestQuery {
   text: string;
   tokens: string[];
   spans: SpanForms[];
+  /** Per token, set when an earlier reading already scored it: it counts in the ideal only. */
+  counted?: boolean[];
 }
 
 function addForm(forms: Alternative[], literal: string, tokens: string[], weight: number): void {
@@ -82,36 +84,64 @@ const CONJUNCTION = /\s*(?:&|\/|\+)\s*|\s+(?:and|or)\s+/i;
  * two phrases. Without a conjunction the interest is its only reading.
  */
 export function readings(text: string): string[] {
+  return coordination(text).readings;
+}
+
+/** The readings, and whether they are the parts as written (no head or modifier shared out among them). */
+function coordination(text: string): { readings: string[]; asWritten: boolean } {
   const parts = text
     .split(CONJUNCTION)
     .map((part) => part.trim())
     .filter((part) => tokenize(part).length > 0);
-  if (parts.length < 2) return [text];
+  if (parts.length < 2) return { readings: [text], asWritten: false };
   const words = parts.map((part) => part.split(/\s+/));
   const last = words[words.length - 1]!;
   const first = words[0]!;
   const singles = (list: string[][]) => list.every((part) => part.length === 1);
   if (last.length > 1 && singles(words.slice(0, -1))) {
     // "image & video editing": each single word takes the last part's head.
-    return [...words.slice(0, -1).map((part) => [...part, ...last.slice(1)].join(' ')), last.join(' ')];
+    const shared = [
+      ...words.slice(0, -1).map((part) => [...part, ...last.slice(1)].join(' ')),
+      last.join(' '),
+    ];
+    return { readings: shared, asWritten: false };
   }
   if (first.length > 1 && singles(words.slice(1))) {
     // "document OCR and parsing": each single word takes the first part's modifiers.
-    return [first.join(' '), ...words.slice(1).map((part) => [...first.slice(0, -1), ...part].join(' '))];
+    const shared = [
+      first.join(' '),
+      ...words.slice(1).map((part) => [...first.slice(0, -1), ...part].join(' ')),
+    ];
+    return { readings: shared, asWritten: false };
   }
-  return parts;
+  return { readings: parts, asWritten: true };
 }
 
+/**
+ * The queries of an interest, one per reading. A head or modifier shared out among the
+ * readings ("document" in "document OCR and parsing") is what each of them is about, and
+ * counts in each; but readings written as separate phrases that happen to share a word
+ * ("code" in "code generation and coding agents") would count a paper that has only that
+ * word twice, so there the word counts in the first reading that has it.
+ */
 export function buildQueries(text: string, spellings: EditionSpellings): InterestQuery[] {
   // Readings that stem alike ("robot / robotic") would count one topic twice.
   const seen = new Set<string>();
-  return readings(text)
+  const { readings, asWritten } = coordination(text);
+  const scored = new Set<string>();
+  return readings
     .map((reading) => buildQuery(reading, spellings))
     .filter((query) => {
       const key = query.tokens.join(' ');
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
+    })
+    .map((query) => {
+      if (!asWritten) return query;
+      const counted = query.tokens.map((token) => scored.has(token));
+      for (const token of query.tokens) scored.add(token);
+      return counted.some(Boolean) ? { ...query, counted } : query;
     });
 }
 

@@ -416,6 +416,33 @@ describe('fair share and bounded caches', () => {
   });
 });
 
+describe('coordinated interests', () => {
+  const edition = buildEditionIndex([
+    makePaper({ id: 'code-only', title: 'Code review at scale', abstract: 'Reviewing code changes.' }),
+    makePaper({ id: 'codegen', title: 'Code generation with tests', abstract: 'Generating code.' }),
+    makePaper({ id: 'agents', title: 'Coding agents in the wild', abstract: 'Agents that write code.' }),
+    makePaper({ id: 'other', title: 'Protein folding', abstract: 'Structures of proteins.' }),
+  ]);
+  const relevance = (interests: string, id: string) =>
+    rankForSubscriber(edition, profile(interests), { full: true }).papers.find(
+      (item) => item.paper.id === id,
+    )!.relevance!;
+
+  it('counts a word that phrases written side by side share once, not once per phrase', () => {
+    // "code" alone is about what "code generation" gives it (feedback rounds differ a
+    // little); counted again for "coding agents" it came to about twice that.
+    expect(relevance('code generation and coding agents', 'code-only')).toBeLessThan(
+      1.1 * relevance('code generation', 'code-only'),
+    );
+    expect(relevance('code generation and coding agents', 'codegen')).toBeGreaterThan(
+      relevance('code generation and coding agents', 'code-only'),
+    );
+    expect(relevance('code generation and coding agents', 'agents')).toBeGreaterThan(
+      relevance('code generation and coding agents', 'code-only'),
+    );
+  });
+});
+
 describe('category interests on papers without categories', () => {
   it('finds papers about the category’s subject and says so, or "in cs.CV" when the category is known', () => {
     const edition = buildEditionIndex([
