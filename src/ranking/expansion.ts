@@ -6,15 +6,7 @@
  * never "matches". Working arrays are reused across interests, as the scorer's are.
  */
 import { EVIDENCE } from './cache';
-import {
-  type DocVocabulary,
-  type EditionIndex,
-  FIELD_COUNT,
-  idfOf,
-  SIGNATURE_TERMS,
-  saturate,
-  topDocs,
-} from './edition';
+import { type EditionIndex, idfOf, SIGNATURE_TERMS, saturate, topDocs } from './edition';
 import { PARAMS, referenceTf } from './params';
 import type { InterestQuery } from './query';
 
@@ -65,36 +57,6 @@ export function bestMatches(scores: Float32Array): number[] {
   return topDocs(scores, PARAMS.prfDocs, Math.max(PARAMS.prfMinScore, PARAMS.prfRelative * best));
 }
 
-/** A doc's distinct terms and counts (see `EditionIndex.vocabularies`), made on first use. */
-function vocabularyOf(index: EditionIndex, doc: number): DocVocabulary {
-  const known = index.vocabularies[doc];
-  if (known) return known;
-  const from = index.fieldStarts[doc * FIELD_COUNT]!;
-  const to = index.fieldStarts[(doc + 1) * FIELD_COUNT]!;
-  const slot = new Map<number, number>();
-  const ids: number[] = [];
-  const counts: number[] = [];
-  let length = 0;
-  for (let position = from; position < to; position++) {
-    const id = index.docTerms[position]!;
-    if (id < 0) continue;
-    length++;
-    const at = slot.get(id);
-    if (at === undefined) {
-      slot.set(id, ids.length);
-      ids.push(id);
-      counts.push(1);
-    } else counts[at]!++;
-  }
-  const vocabulary = {
-    ids: Int32Array.from(ids),
-    counts: Uint16Array.from(counts, (count) => Math.min(count, 65_535)),
-    length,
-  };
-  index.vocabularies[doc] = vocabulary;
-  return vocabulary;
-}
-
 /**
  * RM3-style expansion: the terms that recur in the best-scoring papers (frequent in them,
  * rare in the edition) become a second, weaker query whose normalised score takes a
@@ -128,20 +90,19 @@ export function applyPseudoRelevanceFeedback(
       for (const form of span.forms) for (const token of form.tokens) mark(token);
   }
   const touched: number[] = [];
+  const { vocabularyStarts, vocabularyTerms, vocabularyCounts } = index;
   for (const doc of top) {
-    const vocabulary = vocabularyOf(index, doc);
-    const share = scores[doc]! / vocabulary.length;
-    const { ids, counts } = vocabulary;
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k]!;
+    const share = scores[doc]! / index.docLengths[doc]!;
+    for (let k = vocabularyStarts[doc]!; k < vocabularyStarts[doc + 1]!; k++) {
+      const id = vocabularyTerms[k]!;
       if (stamp[id] !== now) {
         stamp[id] = now;
         docs[id] = 1;
-        weight[id] = share * counts[k]!;
+        weight[id] = share * vocabularyCounts[k]!;
         touched.push(id);
       } else if (docs[id]! > 0) {
         docs[id]!++;
-        weight[id]! += share * counts[k]!;
+        weight[id]! += share * vocabularyCounts[k]!;
       }
     }
   }
