@@ -167,40 +167,41 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
   }
   const learned = learnedScores(index, profile.termWeights);
 
-  // Interest by interest over typed arrays: this loop runs for every subscriber, over
-  // arrays reused from the last one (allocating them was a good part of its cost).
-  const { best, sum, primary, relevance } = profileScratch(total);
-  best.fill(0, 0, total);
-  sum.fill(0, 0, total);
-  primary.fill(-1, 0, total);
-  interests.forEach((interest, position) => {
-    const scores = interest.scores.scores;
-    for (let doc = 0; doc < total; doc++) {
-      const score = scores[doc]!;
-      sum[doc]! += score;
-      if (score > best[doc]!) {
-        best[doc] = score;
-        primary[doc] = position;
+  // One pass over the docs, every interest inside it: this runs for every subscriber, so
+  // it writes only the two arrays it returns, reused from the last subscriber (allocating
+  // per-doc arrays, and a pass per interest, were a good part of its cost). Per doc, the
+  // sums are taken in the order they always were, so scores do not move by a rounding.
+  const { primary, relevance, authored } = profileScratch(total);
+  for (const doc of authorHit.keys()) authored[doc] = 1;
+  const vectors = interests.map((interest) => interest.scores.scores);
+  const topicVectors = categoryTopics.map((topic) => topic.scores);
+  const share = RANK_PARAMS.secondaryShare;
+  for (let doc = 0; doc < total; doc++) {
+    let best = 0;
+    let sum = 0;
+    let position = -1;
+    for (let k = 0; k < vectors.length; k++) {
+      const score = vectors[k]![doc]!;
+      sum += score;
+      if (score > best) {
+        best = score;
+        position = k;
       }
     }
-  });
-  for (const topic of categoryTopics) {
-    for (let doc = 0; doc < total; doc++) {
-      const score = CATEGORY_TOPIC_SHARE * topic.scores[doc]!;
-      sum[doc]! += score;
-      if (score > best[doc]!) best[doc] = score;
+    for (let k = 0; k < topicVectors.length; k++) {
+      const score = CATEGORY_TOPIC_SHARE * topicVectors[k]![doc]!;
+      sum += score;
+      if (score > best) best = score;
     }
+    primary[doc] = position;
+    let value = best + share * (sum - best);
+    if (authored[doc]) value += AUTHOR_BOOST;
+    const at = categoryAt ? categoryAt[doc]! : 0;
+    if (at > 0) value += at === 1 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
+    if (learned) value += learned[doc]!;
+    relevance[doc] = value;
   }
-  const share = RANK_PARAMS.secondaryShare;
-  for (let doc = 0; doc < total; doc++) relevance[doc] = best[doc]! + share * (sum[doc]! - best[doc]!);
-  for (const doc of authorHit.keys()) relevance[doc]! += AUTHOR_BOOST;
-  if (categoryAt) {
-    for (let doc = 0; doc < total; doc++) {
-      const at = categoryAt[doc]!;
-      if (at > 0) relevance[doc]! += at === 1 ? PRIMARY_CATEGORY_BOOST : CATEGORY_BOOST;
-    }
-  }
-  if (learned) for (let doc = 0; doc < total; doc++) relevance[doc]! += learned[doc]!;
+  for (const doc of authorHit.keys()) authored[doc] = 0;
   return { interests, topics: categoryTopics, primary, relevance, authorHit, categoryAt, learned };
 }
 
@@ -225,8 +226,9 @@ export function rankForSubscriber(
   const isTrending = (doc: number) => upvotes[doc]! >= TRENDING_MIN_UPVOTES;
   // One pass: every candidate's score, the relevant ones (they all compete) and the
   // trending ones that may fill the trending places; the rest can only be a fallback.
-  const relevantDocs: number[] = [];
-  const trendingDocs: number[] = [];
+  const { relevantList, trendingList } = profileScratch(total);
+  let relevantCount = 0;
+  let trendingCount = 0;
   const wantTrending = mix > 0 && trendingSlots > 0;
   let candidateCount = 0;
   for (let doc = 0; doc < total; doc++) {
@@ -234,9 +236,12 @@ export function rankForSubscriber(
     candidateCount++;
     const personal = hasInterests ? clamp(relevance[doc]!, -1, 1.5) : (learned?.[doc] ?? 0);
     score[doc] = (1 - mix) * personal + mix * trending[doc]!;
-    if (isRelevant(doc)) relevantDocs.push(doc);
-    else if (wantTrending && isTrending(doc) && (!learned || learned[doc]! > -0.1)) trendingDocs.push(doc);
+    if (isRelevant(doc)) relevantList[relevantCount++] = doc;
+    else if (wantTrending && isTrending(doc) && (!learned || learned[doc]! > -0.1))
+      trendingList[trendingCount++] = doc;
   }
+  const relevantDocs = relevantList.subarray(0, relevantCount);
+  const trendingDocs = trendingList.subarray(0, trendingCount);
   /** Every candidate, in doc order: only the full ranking and the trending fallback need them. */
   const candidates = () => {
     const docs: number[] = [];
@@ -327,12 +332,15 @@ function papersBy(index: EditionIndex, name: string): AuthorPapers {
 }
 
 let profileBuffers = {
-  best: new Float64Array(0),
-  sum: new Float64Array(0),
   relevance: new Float64Array(0),
   score: new Float64Array(0),
   primary: new Int16Array(0),
   excluded: new Uint8Array(0),
+  /** 1 for the docs by a followed author, while one subscriber is scored; 0 otherwise. */
+  authored: new Uint8Array(0),
+  /** The docs that compete for the digest (relevant) and may fill its trending places, in doc order. */
+  relevantList: new Int32Array(0),
+  trendingList: new Int32Array(0),
 };
 
 /**
@@ -342,14 +350,15 @@ let profileBuffers = {
  * queue batch.
  */
 function profileScratch(total: number) {
-  if (profileBuffers.best.length < total) {
+  if (profileBuffers.relevance.length < total) {
     profileBuffers = {
-      best: new Float64Array(total),
-      sum: new Float64Array(total),
       relevance: new Float64Array(total),
       score: new Float64Array(total),
       primary: new Int16Array(total),
       excluded: new Uint8Array(total),
+      authored: new Uint8Array(total),
+      relevantList: new Int32Array(total),
+      trendingList: new Int32Array(total),
     };
   }
   return profileBuffers;
@@ -361,13 +370,14 @@ function profileScratch(total: number) {
  * is passed over without calling `compare`, which most items are.
  */
 function topK(
-  items: readonly number[],
+  items: ArrayLike<number>,
   k: number,
   compare: (a: number, b: number) => number,
   key?: Float64Array,
 ): number[] {
   const best: number[] = [];
-  for (const item of items) {
+  for (let at = 0; at < items.length; at++) {
+    const item = items[at]!;
     if (best.length === k) {
       const last = best[k - 1]!;
       if (key && key[item]! < key[last]!) continue;
