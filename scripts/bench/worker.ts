@@ -33,6 +33,7 @@ import { makePaper, makeSubscriber, seededRandom, snapshotPapers } from '../../t
 const EDITION_DATE = '2026-11-26';
 const PER_REQUEST = 100;
 const DIGEST_SIZE = 15;
+/** The authors subscribers follow; papers are by them and by 1,994 others (see `authorName`). */
 const AUTHORS = [
   'Ada Lovelace',
   'Alan Turing',
@@ -41,6 +42,23 @@ const AUTHORS = [
   'Barbara Liskov',
   'Donald Knuth',
 ];
+const FIRST_NAMES =
+  'Wei Yu Jie Xin Hao Lei Yang Min Jun Li Anna Maria David Daniel Sarah Tom Omar Priya Ravi Aisha Lucas Sofia Noah Emma Ivan Olga Kenji Yuki Ahmed Fatima Carlos Elena Jonas Lena Marco Giulia Pierre Chloe Tariq Mei'.split(
+    ' ',
+  );
+const SURNAMES =
+  'Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Kim Lee Park Singh Kumar Patel Shah Gupta Smith Johnson Brown Garcia Miller Davis Martin Muller Schmidt Rossi Dubois Silva Santos Ivanov Tanaka Sato Suzuki Nguyen Tran Cohen Levi Haddad'.split(
+    ' ',
+  );
+/**
+ * Author k of a pool of 2,000: a paper's authors are spread over the pool as on a real
+ * day (a name on a handful of papers, common surnames on many), so following an author
+ * matches a few papers, not half the edition as when six names wrote everything.
+ */
+const authorName = (k: number) =>
+  k < AUTHORS.length
+    ? AUTHORS[k]!
+    : `${FIRST_NAMES[k % FIRST_NAMES.length]} ${SURNAMES[Math.floor(k / FIRST_NAMES.length) % SURNAMES.length]}`;
 const CATEGORIES = ['cs.CL', 'cs.LG', 'cs.CV', 'cs.AI', 'cs.IR', 'stat.ML'];
 const STOP = new Set(
   'with from that this their than into over under about using based model models learning large towards toward through via and for the are our its which what when where while'.split(
@@ -61,7 +79,9 @@ function makePapers(count: number): Paper[] {
       id,
       title: round === 0 ? source.title : `${source.title}: ${other.title.split(':')[0]}`,
       abstract: round === 0 ? source.abstract : `${source.abstract} ${other.abstract.split('. ')[0]}.`,
-      authors: Array.from({ length: 1 + Math.floor(next() * 8) }, (_, a) => AUTHORS[(position + a) % 6]!),
+      authors: Array.from({ length: 1 + Math.floor(next() * 8) }, (_, a) =>
+        authorName((position * 7 + a * 131) % 2000),
+      ),
       categories: [CATEGORIES[position % CATEGORIES.length]!, 'cs.LG'],
       primaryCategory: CATEGORIES[position % CATEGORIES.length]!,
       links: {
