@@ -219,14 +219,13 @@ export function rankForSubscriber(
 
   const size = Math.max(1, profile.digestSize);
   const trendingSlots = hasInterests ? Math.round(mix * size) : size;
-  const { score } = profileScratch(total);
+  const { score, relevantList, trendingList } = profileScratch(total);
   const excluded = exclusionMask(index, options.exclude);
   const { upvotes, trending } = index;
   const isRelevant = (doc: number) => hasInterests && relevance[doc]! >= RELEVANCE_FLOOR;
   const isTrending = (doc: number) => upvotes[doc]! >= TRENDING_MIN_UPVOTES;
   // One pass: every candidate's score, the relevant ones (they all compete) and the
   // trending ones that may fill the trending places; the rest can only be a fallback.
-  const { relevantList, trendingList } = profileScratch(total);
   let relevantCount = 0;
   let trendingCount = 0;
   const wantTrending = mix > 0 && trendingSlots > 0;
