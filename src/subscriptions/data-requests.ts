@@ -13,7 +13,7 @@ import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { logEvent } from '../lib/log';
 import { buildDataLinkEmail } from './emails';
-import { addressHash } from './identity';
+import { mailboxHash } from './identity';
 import { MAIL_CAPS, sendRequestedMail } from './requested-mail';
 
 export type DataLinkKind = 'export' | 'erase';
@@ -28,7 +28,7 @@ export async function sendDataLink(
   kind: DataLinkKind,
   now: Date = new Date(),
 ): Promise<DataLinkOutcome> {
-  const hash = await addressHash(app.config.EMAIL_HASH_SECRET, subscriber.email);
+  const hash = await mailboxHash(app.config.EMAIL_HASH_SECRET, subscriber.email);
   const sent = await sendRequestedMail(
     app,
     { kind, addressHash: hash, subscriberId: subscriber.id },

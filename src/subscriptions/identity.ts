@@ -11,6 +11,12 @@
  * confirm a guessed address from a database copy. It is computed over the hex SHA-256 of
  * the key, which is exactly what older rows stored, so those legacy rows can be re-keyed
  * in place (src/subscriptions/housekeeping.ts) without knowing the addresses behind them.
+ *
+ * The caps on mail people ask for (sign-up, data links) count per mailbox, not per
+ * address: `mailboxKey` also drops a "+tag" and, at Gmail, the dots, because
+ * victim+1@, victim+2@ … (and v.ictim@gmail.com, vi.ctim@…) are one inbox. Keyed by the
+ * address alone, every spelling had its own 3 emails a day, so one form could flood one
+ * inbox without limit.
  */
 import { hmacSha256Hex, sha256Hex } from '../lib/crypto';
 import { normalizeEmail } from './schema';
@@ -18,6 +24,25 @@ import { normalizeEmail } from './schema';
 /** The comparison key of an address: normalised, then lower-cased. */
 export function emailKey(email: string): string {
   return (normalizeEmail(email) ?? email.trim()).toLowerCase();
+}
+
+/** Domains that ignore dots in the local part (and are one mailbox provider). */
+const DOTLESS_DOMAINS: Record<string, string> = { 'gmail.com': 'gmail.com', 'googlemail.com': 'gmail.com' };
+
+/** The inbox an address delivers to: its key without a "+tag" and, at Gmail, without dots. */
+export function mailboxKey(email: string): string {
+  const key = emailKey(email);
+  const at = key.lastIndexOf('@');
+  let local = key.slice(0, at);
+  let domain = key.slice(at + 1);
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  const dotless = DOTLESS_DOMAINS[domain];
+  if (dotless) {
+    local = local.replaceAll('.', '') || local;
+    domain = dotless;
+  }
+  return `${local}@${domain}`;
 }
 
 /** Re-keys an unkeyed SHA-256 (what the suppression list used to store) with the secret. */
@@ -28,6 +53,14 @@ export function keyLegacyHash(secret: string, legacyHash: string): Promise<strin
 /** The keyed hash every new suppression row and every sign-up cap is stored under. */
 export async function addressHash(secret: string, email: string): Promise<string> {
   return keyLegacyHash(secret, await sha256Hex(emailKey(email)));
+}
+
+/**
+ * The keyed hash the per-mailbox caps are counted under (mail_requests.address_hash). For
+ * an address without a tag it is addressHash, so rows recorded before stay counted.
+ */
+export async function mailboxHash(secret: string, email: string): Promise<string> {
+  return keyLegacyHash(secret, await sha256Hex(mailboxKey(email)));
 }
 
 /**

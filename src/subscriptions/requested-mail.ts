@@ -1,7 +1,7 @@
 /**
- * Sending an email someone asked for on our site, within the per-address caps. A row is
+ * Sending an email someone asked for on our site, within the per-mailbox caps. A row is
  * reserved in mail_requests first (one conditional INSERT: the caps hold however many
- * IPs, letter cases or concurrent requests are used), then the email is sent under an
+ * IPs, letter cases, "+tags" or concurrent requests are used), then the email is sent under an
  * idempotency key derived from that row, so a retried send is never delivered twice. A
  * send that fails gives its reservation back and throws, so the owner can try again and
  * the failure is logged by whoever runs this (often in the background, after the answer).
@@ -17,7 +17,7 @@ import { createTransport, type OutgoingEmail } from '../delivery/transport';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
 
-/** Sign-up mail: at most 3 per address per 24 h, at least 10 minutes apart. */
+/** Sign-up mail: at most 3 per mailbox (identity.ts: mailboxKey) per 24 h, at least 10 minutes apart. */
 export const SIGNUP_CAP: MailCap = {
   kinds: ['confirm', 'already_subscribed'],
   perDay: 3,

@@ -9,7 +9,8 @@
  * A sign-up never changes an existing subscriber. The settings asked for travel with the
  * confirmation request (mail_requests.settings) and apply only when its link is confirmed
  * (src/subscriptions/confirm.ts); someone typing a stranger's address can at most cause
- * one email to them, within the caps (3 per address per 24 h, 10 minutes apart).
+ * one email to them, within the caps (3 per mailbox per 24 h, 10 minutes apart, counting
+ * every "+tag" spelling of it as one; identity.ts).
  */
 import type { MailRequest } from '../db/mail-requests';
 import { getSubscriberByEmail, insertPendingSubscriber } from '../db/subscribers';
@@ -19,7 +20,7 @@ import type { AppContext } from '../env';
 import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { buildSignupEmail } from './emails';
-import { addressLookupHashes } from './identity';
+import { addressLookupHashes, mailboxHash } from './identity';
 import { sendRequestedMail } from './requested-mail';
 import type { RequestedSettings, SubscribeInput } from './schema';
 
@@ -54,7 +55,7 @@ export async function processSignup(
     app,
     {
       kind,
-      addressHash: hashes[0]!,
+      addressHash: await mailboxHash(config.EMAIL_HASH_SECRET, input.email),
       subscriberId,
       settings: kind === 'confirm' ? { ...request.requested, consentMethod: request.method } : null,
     },

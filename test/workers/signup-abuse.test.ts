@@ -20,6 +20,7 @@ import {
   linkIn,
   local,
   nextIp,
+  outbox,
   postForm,
   postJson,
   rowOf,
@@ -91,6 +92,37 @@ describe('sign-up caps kept in D1 (issue 12: mail-bombing)', () => {
       n: number;
     }>();
     expect(rows!.n).toBe(1);
+  });
+
+  // Security review: the caps were keyed by the address, and every "+tag" spelling of an
+  // inbox is another address, so one form could mail one inbox without limit.
+  it('counts every "+tag" spelling of an inbox, and Gmail dots, as that one inbox', async () => {
+    const spellings = [
+      'inbox@example.net',
+      'inbox+1@example.net',
+      'Inbox+news@example.net',
+      'inbox+a+b@example.net',
+      'tagged.user@gmail.com',
+      'taggeduser@gmail.com',
+      't.a.g.g.e.d.u.s.e.r+x@googlemail.com',
+    ];
+    for (const email of spellings) expect((await postJson('/subscribe', { email })).status).toBe(202);
+    const mailed = (await outbox()).map((email) => email.to.toLowerCase());
+    expect(mailed.filter((to) => to.endsWith('@example.net') && to.startsWith('inbox'))).toHaveLength(1);
+    expect(mailed.filter((to) => /@(gmail|googlemail)\.com$/.test(to))).toHaveLength(1);
+    // Another inbox is not held back by them, and dots elsewhere still make other inboxes.
+    await postJson('/subscribe', { email: 'inbox2@example.net' });
+    await postJson('/subscribe', { email: 'in.box@example.net' });
+    expect(await emailsTo('inbox2@example.net')).toHaveLength(1);
+    expect(await emailsTo('in.box@example.net')).toHaveLength(1);
+    // The daily cap, too, counts the inbox: three a day whatever the tags.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      await ageMailRequests(11);
+      await postJson('/subscribe', { email: `inbox+day${attempt}@example.net` });
+    }
+    expect((await outbox()).filter((email) => /^inbox(\+[^@]*)?@example\.net$/i.test(email.to))).toHaveLength(
+      3,
+    );
   });
 
   it('holds the cap when sign-ups of one address race each other', async () => {
