@@ -1,10 +1,11 @@
 /**
  * The checks a public form passes before we act on it: the honeypot first (a hidden field
  * only bots fill: we pretend success and do nothing), then, once the input is valid, the
- * per-IP burst limit (the Rate Limiting binding, so one client cannot hammer the form) and
+ * per-IP burst limit (the Rate Limiting binding, so one client cannot hammer the form; an
+ * IPv6 client counts per /64) and
  * Cloudflare Turnstile when TURNSTILE_SECRET_KEY is set (last: its tokens are single-use).
  * None of them looks at the address, so their answers and timings say nothing about
- * whether it is subscribed; the per-address caps apply later, silently, where the email
+ * whether it is subscribed; the per-mailbox caps apply later, silently, where the email
  * would be sent (requested-mail.ts). The route turns a refusal into its own HTML or JSON.
  */
 import type { Config } from '../env';
@@ -35,8 +36,31 @@ export function isHoneypotFilled(fields: Record<string, unknown>): boolean {
 /** True when this IP used up its burst allowance (no binding configured: never). */
 export async function isIpRateLimited(limiter: RateLimit | undefined, ip: string | null): Promise<boolean> {
   if (!limiter) return false;
-  const { success } = await limiter.limit({ key: `ip:${ip ?? 'unknown'}` });
+  const { success } = await limiter.limit({ key: rateLimitKey(ip) });
   return !success;
+}
+
+/**
+ * Whom the burst limit counts: an IPv4 address, or an IPv6 client's /64. One IPv6 host
+ * usually holds a whole /64 (SLAAC, privacy addresses, any VPS), so counting single IPv6
+ * addresses let one client rotate through addresses and never be limited.
+ */
+export function rateLimitKey(ip: string | null): string {
+  if (!ip) return 'ip:unknown';
+  if (!ip.includes(':')) return `ip:${ip}`;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return `ip:${mapped[1]}`;
+  const [head = '', tail, extra] = ip.toLowerCase().split('::');
+  if (extra !== undefined) return `ip:${ip}`;
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  // An embedded IPv4 (…:1.2.3.4) fills the last two groups.
+  const width = left.length + right.reduce((sum, group) => sum + (group.includes('.') ? 2 : 1), 0);
+  const all = [...left, ...Array<string>(Math.max(0, 8 - width)).fill('0'), ...right];
+  const prefix = all.slice(0, 4);
+  if (prefix.length < 4 || !prefix.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return `ip:${ip}`;
+  return `ip6:${prefix.map((group) => Number.parseInt(group, 16).toString(16)).join(':')}::/64`;
 }
 
 export async function checkFormGuards(

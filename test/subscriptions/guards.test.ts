@@ -7,7 +7,12 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
-import { checkFormGuards, isHoneypotFilled, isIpRateLimited } from '../../src/subscriptions/guards';
+import {
+  checkFormGuards,
+  isHoneypotFilled,
+  isIpRateLimited,
+  rateLimitKey,
+} from '../../src/subscriptions/guards';
 import { TURNSTILE_VERIFY_URL } from '../../src/subscriptions/turnstile';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
@@ -49,6 +54,29 @@ describe('isIpRateLimited', () => {
     expect(await isIpRateLimited(binding, '192.0.2.2')).toBe(false);
     expect([...keys.keys()]).toEqual(['ip:192.0.2.1', 'ip:192.0.2.2']);
     expect(await isIpRateLimited(undefined, '192.0.2.1')).toBe(false);
+  });
+
+  // Security review: each IPv6 address was its own key, so a client holding a /64 (any
+  // home connection or VPS) rotated addresses and was never limited.
+  it('counts an IPv6 client by its /64, however the address is spelled', async () => {
+    const { binding } = limiter(2);
+    expect(await isIpRateLimited(binding, '2001:db8:1:2::1')).toBe(false);
+    expect(await isIpRateLimited(binding, '2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe(false);
+    expect(await isIpRateLimited(binding, '2001:0DB8:0001:0002::ffff')).toBe(true);
+    expect(await isIpRateLimited(binding, '2001:db8:1:3::1')).toBe(false);
+  });
+
+  it.each([
+    ['192.0.2.1', 'ip:192.0.2.1'],
+    [null, 'ip:unknown'],
+    ['2001:db8:1:2:3:4:5:6', 'ip6:2001:db8:1:2::/64'],
+    ['2001:db8::1', 'ip6:2001:db8:0:0::/64'],
+    ['::1', 'ip6:0:0:0:0::/64'],
+    ['2001:db8:1:2::192.0.2.1', 'ip6:2001:db8:1:2::/64'],
+    ['::ffff:192.0.2.7', 'ip:192.0.2.7'],
+    ['not:an:ip:::', 'ip:not:an:ip:::'],
+  ])('rateLimitKey(%s) = %s', (ip, key) => {
+    expect(rateLimitKey(ip)).toBe(key);
   });
 });
 

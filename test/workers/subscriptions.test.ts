@@ -463,6 +463,27 @@ describe('bot defence', () => {
     expect(html).toContain('id="error-summary"');
   });
 
+  it('rate-limits an IPv6 client by its /64, not address by address', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= 12; attempt++) {
+      const response = await postJson(
+        '/subscribe',
+        { email: `ip6-${attempt}@example.com` },
+        { 'cf-connecting-ip': `2001:db8:77:1::${attempt.toString(16)}` },
+      );
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(202));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    // Another /64 is another client.
+    const other = await postJson(
+      '/subscribe',
+      { email: 'ip6-other@example.com' },
+      { 'cf-connecting-ip': '2001:db8:77:2::1' },
+    );
+    expect(other.status).toBe(202);
+  });
+
   describe('Turnstile', () => {
     const verifications: URLSearchParams[] = [];
     const withTurnstile = async (fields: Record<string, string>) =>
