@@ -2,7 +2,8 @@
  * Reads a POST body the way the subscriber routes accept it: HTML forms send
  * application/x-www-form-urlencoded or multipart/form-data, API clients send JSON, and the
  * answer format follows. Anything else is 415, an empty body 400 and an oversized one 413,
- * before any validation runs, so nothing is written for a request we cannot read.
+ * before any validation runs, so nothing is written for a request we cannot read. An
+ * oversized body is never read past the cap, whether or not it declares its length.
  */
 import { AppError } from '../errors';
 
@@ -30,7 +31,7 @@ export function formatOf(request: Request): BodyFormat | null {
 export async function readSubmission(request: Request): Promise<Submission> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const bytes = await request.arrayBuffer();
+  const bytes = await readCapped(request, MAX_BODY_BYTES);
   const format = formatOf(request);
   if (format === null && (bytes.byteLength > 0 || mediaType(request) !== '')) {
     throw new AppError(
@@ -39,7 +40,6 @@ export async function readSubmission(request: Request): Promise<Submission> {
       'Send the form as application/x-www-form-urlencoded or multipart/form-data, or JSON as application/json.',
     );
   }
-  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
   if (bytes.byteLength === 0 || format === null) {
     throw new AppError(400, 'empty_body', 'The request body is empty: nothing was submitted.');
   }
@@ -68,7 +68,36 @@ export async function readSubmission(request: Request): Promise<Submission> {
   return { format, fields };
 }
 
-function parseJson(bytes: ArrayBuffer): Record<string, unknown> {
+/**
+ * The body, read only up to `max` bytes. A body sent without Content-Length (chunked) is
+ * counted as it streams and dropped at the cap, so a client cannot make these public,
+ * unauthenticated routes buffer megabytes (up to the platform's 100 MB) before the 413.
+ */
+async function readCapped(request: Request, max: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function parseJson(bytes: Uint8Array): Record<string, unknown> {
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === '')
     throw new AppError(400, 'empty_body', 'The request body is empty: nothing was submitted.');

@@ -416,6 +416,38 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     expect(await counts()).toEqual(before);
   });
 
+  // Security review: these routes read a body of unknown length (chunked) whole before
+  // answering 413, so anyone could make them buffer up to the platform's 100 MB each.
+  it.each(['/subscribe', '/data', '/feedback', '/preferences'])(
+    'stops reading a streamed body of unknown length at the cap (%s)',
+    async (path) => {
+      const chunk = new Uint8Array(64 * 1024).fill(0x61);
+      let pulled = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled += 1;
+          if (pulled > 160) controller.close();
+          else controller.enqueue(chunk);
+        },
+      });
+      const { response } = await fetchWith(
+        new Request(`${BASE_URL}${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'cf-connecting-ip': nextIp(),
+          },
+          body,
+        }),
+      );
+      expect(response.status).toBe(413);
+      expect((await response.json<{ error: { code: string } }>()).error.code).toBe('body_too_large');
+      // 10 MB were on offer; at most the 64 kB cap (plus the stream's read-ahead) was read.
+      expect(pulled).toBeLessThan(10);
+    },
+  );
+
   it('refuses a form posted from another site', async () => {
     const before = await counts();
     const response = await postForm(
