@@ -137,6 +137,29 @@ describe('links die with the subscription', () => {
       expect((await request(link)).status, `${name} after coming back`).toBe(410);
     }
   });
+
+  // Security review: a confirmation link of an already active subscription showed the
+  // confirmed page with a working preferences link, so the first confirmation email (valid
+  // 7 days) reopened the account after unsubscribing and coming back.
+  it('gives an old confirmation link no way into the account it once confirmed', async () => {
+    const row = await subscribeAndConfirm('reopened@example.com', { interests: 'private topic' });
+    const first = local(linkIn((await emailsTo('reopened@example.com'))[0]!.text, '/confirm'));
+    await oneClick(row);
+    await ageMailRequests(11);
+    await postForm('/subscribe', { email: 'reopened@example.com' });
+    await postForm(local(linkIn((await emailsTo('reopened@example.com')).at(-1)!.text, '/confirm')), {});
+    const active = await rowOf('reopened@example.com');
+    expect(active!.status).toBe('active');
+    for (const response of [await request(first), await postForm(first, {})]) {
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      expect(h1(html)).toBe('Subscription confirmed');
+      expect(html).not.toContain('/preferences?token=');
+      expect(html).not.toContain('private topic');
+      expect(html).not.toContain('reopened@example.com');
+    }
+    expect(await rowOf('reopened@example.com')).toEqual(active);
+  });
 });
 
 describe('export and erasure need a link mailed to the address at that moment', () => {

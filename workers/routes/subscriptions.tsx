@@ -255,11 +255,18 @@ async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
   );
 }
 
+/**
+ * The page after confirming. Only the request that did the confirmation sees the account
+ * and gets the preferences link: a link of a subscription already active proves nothing
+ * current. It may be an older confirmation link, even one from before an unsubscribe and a
+ * new sign-up, and must not open an account whose older links are meant to be dead.
+ */
 async function confirmedPage(c: Ctx, subscriber: Subscriber, already: boolean) {
+  if (already) return c.html(<ConfirmedPage already />);
   return c.html(
     <ConfirmedPage
+      already={false}
       subscriber={subscriber}
-      already={already}
       preferencesUrl={await preferencesUrl(c.var.config, subscriber)}
     />,
   );

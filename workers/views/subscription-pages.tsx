@@ -87,14 +87,29 @@ export function ConfirmPage(props: {
   );
 }
 
-export function ConfirmedPage(props: { subscriber: Subscriber; already: boolean; preferencesUrl: string }) {
+/**
+ * After confirming. A link whose subscription was already active ("already") may be an old
+ * one, so that page says only that: the account (address, interests, preferences link) is
+ * shown to the request that did the confirmation.
+ */
+export function ConfirmedPage(
+  props: { already: true } | { already: false; subscriber: Subscriber; preferencesUrl: string },
+) {
+  if (props.already) {
+    return (
+      <Page title="Subscription confirmed">
+        <h1>Subscription confirmed</h1>
+        <p role="status">Your subscription was already confirmed: nothing else to do.</p>
+        <p class="muted">Every digest has links to change your preferences or unsubscribe in one click.</p>
+      </Page>
+    );
+  }
   return (
     <Page title="Subscription confirmed">
       <h1>Subscription confirmed</h1>
       <p role="status">
-        {props.already ? 'Your subscription was already confirmed: nothing else to do. ' : 'Thank you. '}
-        <strong>{props.subscriber.email}</strong> will receive Papers Digest {schedule(props.subscriber)}
-        {props.already ? '.' : ', starting with the next edition.'}
+        Thank you. <strong>{props.subscriber.email}</strong> will receive Papers Digest{' '}
+        {schedule(props.subscriber)}, starting with the next edition.
       </p>
       {props.subscriber.interests ? (
         <p>
