@@ -3,7 +3,8 @@
  * wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts, checked by `npm test`),
  * so they cannot drift from the config; their *values* are parsed here once per env with
  * zod into a typed `Config`, because the types cannot say that a secret is long enough or
- * a URL well-formed. Outside development a missing or weak secret fails loudly with a
+ * a URL well-formed. Outside development a missing or weak secret (in production also one
+ * published in this repository) fails loudly with a
  * message naming it, instead of surfacing later as a confusing 500 or as unsigned links.
  * Only ENVIRONMENT=development gets the fixed dev secrets and the outbox by default; a
  * test run configures both explicitly, so nothing test-only can leak into production.
@@ -21,6 +22,17 @@ export const DEV_SECRETS = {
   RESEND_WEBHOOK_SECRET: 'whsec_ZGV2LXdlYmhvb2stc2VjcmV0LTMyLWJ5dGVzLWxvbmch',
   EMAIL_HASH_SECRET: 'dev-email-hash-secret-do-not-use-in-production',
 } as const;
+
+/**
+ * Secrets anyone can read in this repository: the dev fallbacks above and the placeholders
+ * of .dev.vars.example (all start with "change-me"). Production refuses them: an operator
+ * who copied the example file would otherwise run with a TOKEN_SECRET that lets anyone sign
+ * an unsubscribe, preferences or data-export link for any subscriber, an admin token
+ * anyone can send, and a webhook secret anyone can sign bounces with.
+ */
+function isPublishedSecret(value: string): boolean {
+  return Object.values(DEV_SECRETS).includes(value as never) || /^change-me/i.test(value);
+}
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -110,6 +122,10 @@ export function parseConfig(env: Bindings): Config {
   const problems: string[] = [];
   const secret = (name: SecretName, minLength: number): string => {
     const value = raw[name];
+    if (value && raw.ENVIRONMENT === 'production' && isPublishedSecret(value)) {
+      problems.push(`${name} is a value published in this repository: set a random secret of your own`);
+      return '';
+    }
     if (value && value.length >= minLength) return value;
     if (isDevelopment) return value ?? DEV_SECRETS[name];
     problems.push(

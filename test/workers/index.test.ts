@@ -4,6 +4,7 @@
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import devVarsExample from '../../.dev.vars.example?raw';
 import { CRONS } from '../../src/cron';
 import { outboxTransport } from '../../src/delivery/transport';
 import { ConfigError, DEV_SECRETS, parseConfig } from '../../src/env';
@@ -136,6 +137,42 @@ describe('configuration', () => {
       createExecutionContext(),
     );
     expect(response.status).toBe(200);
+  });
+
+  // Security review: production accepted the dev fallbacks and the placeholders of
+  // .dev.vars.example, so a deploy from a copied example file let anyone forge any
+  // subscriber's links (data export included), use the admin API and sign webhooks.
+  it('refuses, in production, every secret published in the repository', () => {
+    const production = {
+      ...env,
+      ENVIRONMENT: 'production',
+      OUTBOX: 'off',
+      RESEND_API_KEY: 're_x',
+      TOKEN_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(32),
+      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+      EMAIL_HASH_SECRET: 'z'.repeat(40),
+    } as unknown as Env;
+    expect(() => parseConfig(production)).not.toThrow();
+    const example = Object.fromEntries(
+      devVarsExample
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=./.test(line))
+        .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+    );
+    const secrets = ['TOKEN_SECRET', 'ADMIN_TOKEN', 'RESEND_WEBHOOK_SECRET', 'EMAIL_HASH_SECRET'] as const;
+    for (const name of secrets) {
+      for (const published of [DEV_SECRETS[name], example[name]]) {
+        expect(published, name).toBeTruthy();
+        expect(() => parseConfig({ ...production, [name]: published } as Env), name).toThrowError(
+          new RegExp(`${name} is a value published in this repository`),
+        );
+      }
+    }
+    // Development keeps them, so `npm start` needs no setup.
+    expect(parseConfig({ ...production, ...example, ENVIRONMENT: 'development' } as Env).isDevelopment).toBe(
+      true,
+    );
   });
 
   // Issue 12, "ENVIRONMENT=test counts as development": a test run got the dev secrets and
