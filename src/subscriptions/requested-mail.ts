@@ -16,6 +16,7 @@ import {
 import { createTransport, type OutgoingEmail } from '../delivery/transport';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
+import { logError } from '../lib/log';
 
 /** Sign-up mail: at most 3 per mailbox (identity.ts: mailboxKey) per 24 h, at least 10 minutes apart. */
 export const SIGNUP_CAP: MailCap = {
@@ -63,10 +64,12 @@ export async function sendRequestedMail(
     if (result.kind !== 'sent') throw new Error(`${result.kind}: ${result.message}`);
   } catch (error) {
     await releaseMailRequest(app.db, request.id);
+    // Resend's own words (account, domain, key restrictions) go to the log, not to the visitor.
+    logError('requested_mail_failed', error, { kind: mail.kind });
     throw new AppError(
       503,
       'email_unavailable',
-      `We could not send the ${mail.kind.replace('_', ' ')} email just now (${error instanceof Error ? error.message : String(error)}). Nothing is lost: please try again in a few minutes.`,
+      `We could not send the ${mail.kind.replace('_', ' ')} email just now. Nothing is lost: please try again in a few minutes.`,
     );
   }
   return request;

@@ -7,7 +7,7 @@
  * confirmation; export answers POST only.
  */
 import { env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/env';
 import {
   dataLinkUrl,
@@ -17,7 +17,8 @@ import {
   unsubscribeUrl,
   viewInBrowserUrl,
 } from '../../src/links';
-import { request } from '../helpers/app';
+import { BASE_URL, fetchWith, request } from '../helpers/app';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import {
   ageMailRequests,
   emailsTo,
@@ -199,6 +200,46 @@ describe('export and erasure need a link mailed to the address at that moment', 
     expect(again.status).toBe(429);
     expect((await again.json<{ error: { code: string } }>()).error.code).toBe('link_recently_sent');
     expect((await emailsTo('forwarded@example.com')).length).toBe(mailsBefore + 2);
+  });
+
+  // Security review: when Resend refused the email, its own message (key restrictions,
+  // domains, account state) was repeated to whoever held the preferences link.
+  it("keeps the mail provider's error to the log when the link cannot be sent", async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const row = await subscribeAndConfirm('unsendable@example.com');
+    fakeHttp.use(
+      http.post('https://api.resend.com/emails/batch', () =>
+        HttpResponse.json(
+          {
+            name: 'validation_error',
+            message: 'key re_123 may only send from internal.example',
+            statusCode: 403,
+          },
+          { status: 403 },
+        ),
+      ),
+    );
+    const exportLink = local(await preferencesUrl(config, subject(row))).replace(
+      '/preferences?',
+      '/preferences/export?',
+    );
+    const { response } = await fetchWith(
+      new Request(`${BASE_URL}${exportLink}`, {
+        method: 'POST',
+        headers: { accept: 'application/json', origin: BASE_URL },
+      }),
+      { ...env, OUTBOX: 'off', RESEND_API_KEY: 're_test_export' },
+    );
+    expect(response.status).toBe(503);
+    const body = await response.text();
+    expect(body).toContain('email_unavailable');
+    expect(body).not.toContain('internal.example');
+    expect(body).not.toContain('validation_error');
+    const logged = errors.mock.calls
+      .map((call) => String(call[0]))
+      .find((line) => line.includes('requested_mail_failed'));
+    expect(logged).toContain('internal.example');
+    errors.mockRestore();
   });
 
   it('downloads the data only by POST from the mailed link, which expires within the hour', async () => {

@@ -387,7 +387,12 @@ describe('sign-up mail failures', () => {
       .find((line) => line.includes('signup_failed'));
     expect(logged).toBeDefined();
     expect(JSON.parse(logged!)).toMatchObject({ event: 'signup_failed', level: 'error' });
-    expect(logged).toContain('Resend is down');
+    // Resend's reason is in the log (never in an answer: see link-scope.test.ts).
+    const reason = errors.mock.calls
+      .map((call) => String(call[0]))
+      .find((line) => line.includes('requested_mail_failed'));
+    expect(JSON.parse(reason!)).toMatchObject({ kind: 'confirm', level: 'error' });
+    expect(reason).toContain('Resend is down');
     const reserved = await env.DB.prepare(`SELECT COUNT(*) AS n FROM mail_requests`).first<{ n: number }>();
     // Trying again at once works: the failed attempt did not use up the 10-minute slot.
     const retry = await signUp();
