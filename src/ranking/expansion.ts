@@ -16,6 +16,8 @@ let termBuffers = {
   stamp: new Uint32Array(0),
   /** Per candidate term (not per term id): its expansion weight. */
   value: new Float64Array(0),
+  /** The terms a round met, then (compacted in place) the candidates among them. */
+  found: new Int32Array(0),
 };
 let stampNow = 0;
 
@@ -30,6 +32,7 @@ function termScratch(count: number) {
       docs: new Int32Array(count),
       stamp: new Uint32Array(count),
       value: new Float64Array(count),
+      found: new Int32Array(count),
     };
     stampNow = 0;
   }
@@ -73,7 +76,7 @@ export function applyPseudoRelevanceFeedback(
   const total = index.total;
   if (top.length < PARAMS.prfMinDocs) return;
 
-  const { weight, docs, stamp, now, value: values } = termScratch(index.terms.size);
+  const { weight, docs, stamp, now, value: values, found } = termScratch(index.terms.size);
   // The interest's own words are not an expansion of it: stamped with a count no number
   // of papers reaches (a Set lookup per position of the best papers was most of this
   // function's cost).
@@ -89,7 +92,7 @@ export function applyPseudoRelevanceFeedback(
     for (const span of reading.spans)
       for (const form of span.forms) for (const token of form.tokens) mark(token);
   }
-  const touched: number[] = [];
+  let touched = 0;
   const { vocabularyStarts, vocabularyTerms, vocabularyCounts } = index;
   for (const doc of top) {
     const share = scores[doc]! / index.docLengths[doc]!;
@@ -99,7 +102,7 @@ export function applyPseudoRelevanceFeedback(
         stamp[id] = now;
         docs[id] = 1;
         weight[id] = share * vocabularyCounts[k]!;
-        touched.push(id);
+        found[touched++] = id;
       } else if (docs[id]! > 0) {
         docs[id]!++;
         weight[id]! += share * vocabularyCounts[k]!;
@@ -107,9 +110,10 @@ export function applyPseudoRelevanceFeedback(
     }
   }
   const df = (id: number) => index.termPostings[id + 1]! - index.termPostings[id]!;
-  const candidates: number[] = [];
-  for (const id of touched) if (docs[id]! >= PARAMS.prfMinDocs) candidates.push(id);
-  const value = values.subarray(0, candidates.length);
+  let count = 0;
+  for (let k = 0; k < touched; k++) if (docs[found[k]!]! >= PARAMS.prfMinDocs) found[count++] = found[k]!;
+  const candidates = found.subarray(0, count);
+  const value = values.subarray(0, count);
   for (let k = 0; k < candidates.length; k++) {
     const id = candidates[k]!;
     value[k] = weight[id]! * idfOf(df(id), total);
@@ -131,9 +135,16 @@ export function applyPseudoRelevanceFeedback(
     }
   }
   const share = PARAMS.prfShare;
+  const keep = 1 - share;
   for (let doc = 0; doc < total; doc++) {
-    scores[doc] = (1 - share) * scores[doc]! + (share * extra[doc]!) / ideal;
-    if (extra[doc]! > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
+    const added = extra[doc]!;
+    // Most papers have none of the expansion terms: no division for them (adding 0 is exact).
+    if (added === 0) {
+      scores[doc] = keep * scores[doc]!;
+      continue;
+    }
+    scores[doc] = keep * scores[doc]! + (share * added) / ideal;
+    if (added > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
 }
 

@@ -277,7 +277,7 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
   const part = newPart(unit.docs.length);
   const weights = unit.spelled?.weights;
   for (let i = 0; i < unit.docs.length; i++) {
-    counts.fill(0);
+    for (let field = 0; field < FIELD_COUNT; field++) counts[field] = 0;
     for (let k = unit.starts[i]!; k < unit.starts[i + 1]!; k++)
       counts[unit.codes[k]! >>> 16]! += weights ? weights[k]! : 1;
     if (counts[TITLE]! > 0) part.titled++;
@@ -334,8 +334,8 @@ export function pairParts(
     while (j < b.docs.length && b.docs[j]! < doc) j++;
     if (j === b.docs.length) break;
     if (b.docs[j] !== doc) continue;
-    phraseCounts.fill(0);
-    nearCounts.fill(0);
+    // Zeroed by hand: four entries, and fill() was a tenth of this function's time.
+    for (let field = 0; field < FIELD_COUNT; field++) phraseCounts[field] = nearCounts[field] = 0;
     let adjacent = false;
     let close = false;
     let whole = false;
