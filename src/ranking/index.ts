@@ -213,6 +213,8 @@ export function rankForSubscriber(
   options: RankOptions = {},
 ): RankResult {
   const total = index.total;
+  // No vector of an earlier subscriber is read any more: evicted ones may be reused.
+  index.cache.recycle();
   const { phrases, categories, authors } = profile.interests;
   const hasInterests = phrases.length + categories.length + authors.length > 0;
   const mix = hasInterests ? clamp(profile.trendingMix, 0, 1) : 1;

@@ -46,7 +46,7 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   // One buffer for the cached vectors, not one each: a typed array's own backing store
   // is memory outside the heap that the collector tracks object by object, and
   // allocating them was a tenth of a new interest's cost at thousands of candidates.
-  const buffer = new ArrayBuffer(total * (queries.length > 1 ? 6 : 5));
+  const buffer = index.cache.buffer(total * (queries.length > 1 ? 6 : 5));
   const scores = new Float32Array(buffer, 0, total);
   const evidence = new Uint8Array(buffer, total * 4, total);
   const reading = queries.length > 1 ? new Uint8Array(buffer, total * 5, total) : null;

@@ -391,6 +391,33 @@ describe('fair share and bounded caches', () => {
     expect(edition.cache.get('topic 0 language models')).toBeUndefined();
   });
 
+  it('ranks alike when evicted interest vectors are reused for new interests', () => {
+    // A cache that holds one vector evicts at every new interest, even one of the
+    // subscriber being ranked, and reuses the buffers; a large cache never does. Every
+    // digest must come out the same.
+    const small = buildEditionIndex(papers, papers.length * 6 + 200);
+    const large = buildEditionIndex(papers);
+    const words = [
+      'diffusion',
+      'agents',
+      'reasoning',
+      'video',
+      'language models',
+      'robot',
+      'reward',
+      'speech',
+    ];
+    for (let n = 0; n < 60; n++) {
+      const interests = `${words[n % words.length]} ${n}; ${words[(n * 3 + 1) % words.length]}; ${words[(n * 5 + 2) % words.length]} ${n}`;
+      const digest = (edition: typeof small) =>
+        rankForSubscriber(edition, profile(interests), { full: true }).papers.map(
+          (item) => `${item.paper.id} ${item.score} ${item.why.join('|')}`,
+        );
+      expect(digest(small)).toEqual(digest(large));
+    }
+    expect(small.cache.size).toBeLessThan(large.cache.size);
+  });
+
   it('keeps per-edition memos within their budget, the recently used ones kept', () => {
     const edition = buildEditionIndex(papers);
     const memo = editionMemo<number[]>(10, (found) => found.length);
