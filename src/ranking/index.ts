@@ -158,7 +158,10 @@ function scoreProfile(index: EditionIndex, profile: RankProfile): Scored {
   for (const wanted of categories) {
     const hits = index.categoryDocs.get(wanted.toLowerCase());
     if (!hits) continue;
-    categoryAt ??= new Int8Array(total);
+    if (!categoryAt) {
+      categoryAt = profileScratch(total).categoryAt;
+      categoryAt.fill(0, 0, total);
+    }
     for (let k = 0; k < hits.docs.length; k++) {
       const doc = hits.docs[k]!;
       const at = Math.min(hits.positions[k]!, 126) + 1;
@@ -355,6 +358,8 @@ let profileBuffers = {
   /** The docs that compete for the digest (relevant) and may fill its trending places, in doc order. */
   relevantList: new Int32Array(0),
   trendingList: new Int32Array(0),
+  /** Per doc, 1 + the position of its first followed category (0: none). */
+  categoryAt: new Int8Array(0),
 };
 
 /**
@@ -373,6 +378,7 @@ function profileScratch(total: number) {
       authored: new Uint8Array(total),
       relevantList: new Int32Array(total),
       trendingList: new Int32Array(total),
+      categoryAt: new Int8Array(total),
     };
   }
   return profileBuffers;
