@@ -1,9 +1,13 @@
 /**
- * The per-edition cache of interest score vectors, bounded in bytes rather than entries:
- * a vector is 5 bytes per candidate paper, so the same entry count would mean 1.5 MB at
- * 300 candidates and 50 MB at 10,000. Least recently used vectors go first; a miss only
- * costs recomputing one interest (well under a millisecond), so the budget can be small
- * next to the 128 MB isolate: 8 MB holds ~160 interests at 10,000 candidates, ~550 at 3,000. lru-cache does the bookkeeping.
+ * The cache of interest score vectors, one per isolate and shared by the editions it
+ * holds (the sender keeps up to three), bounded in bytes rather than entries: a vector is
+ * 5 bytes per candidate paper, so the same entry count would mean 1.5 MB at 300
+ * candidates and 50 MB at 10,000. Least recently used vectors go first, whichever edition
+ * they belong to, so an edition that is no longer sent gives its room (and its buffers)
+ * to the next one, and three editions take 8 MB, not 24. A miss only costs recomputing
+ * one interest (well under a millisecond), so the budget can be small next to the 128 MB
+ * isolate: 8 MB holds ~160 interests at 10,000 candidates, ~550 at 3,000. lru-cache does
+ * the bookkeeping; each edition sees the cache through its own key space (`EditionCache`).
  */
 import { LRUCache } from 'lru-cache';
 
@@ -44,7 +48,7 @@ const sizeOf = (value: InterestScores, key: string) =>
 /** Evicted buffers kept for reuse: enough for the interests of a few subscribers. */
 const SPARE_BUFFERS = 16;
 
-export class InterestCache {
+class InterestCache {
   private readonly lru: LRUCache<string, InterestScores>;
   /** Buffers of vectors evicted since the last `recycle()`: the ranking in progress may still read them. */
   private retired: ArrayBuffer[] = [];
@@ -66,11 +70,14 @@ export class InterestCache {
    * Called when no ranking is in progress (the start of the next one): what was evicted
    * before may be handed out again. Once the cache is full, every new interest evicts one,
    * and a fresh buffer outside the heap per interest (15 kB at 3,000 candidates) cost
-   * ~20 us to allocate, and more in the collections its garbage brought on.
+   * ~50 µs on our machines, its pages faulted in anew; a reused one costs a memset.
    */
   recycle(): void {
-    for (const buffer of this.retired) if (this.spare.length < SPARE_BUFFERS) this.spare.push(buffer);
+    if (this.retired.length === 0) return;
+    // The latest first: older spares may be of another edition's size, never asked for again.
+    this.spare.push(...this.retired);
     this.retired = [];
+    if (this.spare.length > SPARE_BUFFERS) this.spare.splice(0, this.spare.length - SPARE_BUFFERS);
   }
 
   /** A zeroed buffer of `bytes`: an evicted one when one fits exactly, else a new one. */
@@ -101,5 +108,48 @@ export class InterestCache {
 
   get size(): number {
     return this.lru.size;
+  }
+}
+
+/** The isolate's cache, shared by every edition index that is not given a budget of its own. */
+const shared = new InterestCache();
+let nextEdition = 0;
+
+/**
+ * One edition's view of an interest cache: its own keys (an edition's vectors mean
+ * nothing for another's papers), with the buffers, the byte count and the entry count of
+ * the cache behind it.
+ */
+export class EditionCache {
+  private readonly prefix = `${nextEdition++}\u0000`;
+  private readonly cache: InterestCache;
+
+  /** `maxBytes`: a cache of its own with that budget (tests); otherwise the isolate's. */
+  constructor(maxBytes?: number) {
+    this.cache = maxBytes === undefined ? shared : new InterestCache(maxBytes);
+  }
+
+  get(key: string): InterestScores | undefined {
+    return this.cache.get(this.prefix + key);
+  }
+
+  set(key: string, value: InterestScores): void {
+    this.cache.set(this.prefix + key, value);
+  }
+
+  recycle(): void {
+    this.cache.recycle();
+  }
+
+  buffer(bytes: number): ArrayBuffer {
+    return this.cache.buffer(bytes);
+  }
+
+  get bytes(): number {
+    return this.cache.bytes;
+  }
+
+  get size(): number {
+    return this.cache.size;
   }
 }

@@ -10,7 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Paper } from '../domain';
 import { type AcronymTable, mineAcronyms } from './acronyms';
-import { InterestCache } from './cache';
+import { EditionCache } from './cache';
 import { mineStageCompounds, nameKey, tokenize } from './text';
 
 /**
@@ -103,8 +103,11 @@ export interface EditionIndex {
   acronyms: AcronymTable;
   /** Stage compounds the papers hyphenate, with their heads ("pretrain" -> "train"). */
   stageHeads: Map<string, string>;
-  /** Per-interest score vectors, LRU within a fixed byte budget: many subscribers share interests. */
-  cache: InterestCache;
+  /**
+   * Per-interest score vectors, LRU within a fixed byte budget shared by the isolate's
+   * editions (cache.ts): many subscribers share interests.
+   */
+  cache: EditionCache;
   /**
    * Per doc, its distinct terms in order of first occurrence and how often each occurs:
    * doc d's are [vocabularyStarts[d], vocabularyStarts[d + 1]) of vocabularyTerms and
@@ -203,6 +206,10 @@ function keywordTokens(keywords: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * The index of an edition's candidates. `cacheBytes` gives it an interest cache of its own
+ * with that budget (tests); by default it shares the isolate's (cache.ts).
+ */
 export function buildEditionIndex(papers: Paper[], cacheBytes?: number): EditionIndex {
   const total = papers.length;
   const terms = new Map<string, number>();
@@ -383,7 +390,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
     acronyms: mineAcronyms(texts),
     stageHeads: mineStageCompounds(texts),
-    cache: new InterestCache(cacheBytes),
+    cache: new EditionCache(cacheBytes),
     ...vocabularies,
     categoryDocs,
     authorDocs,

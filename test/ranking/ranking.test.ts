@@ -418,6 +418,23 @@ describe('fair share and bounded caches', () => {
     expect(small.cache.size).toBeLessThan(large.cache.size);
   });
 
+  it('shares the isolate cache between editions without mixing their vectors', () => {
+    // Two editions, the same interest: each must be scored on its own papers.
+    const first = buildEditionIndex(papers.slice(0, 40));
+    const second = buildEditionIndex(papers.slice(40, 80));
+    const ids = (edition: typeof first) =>
+      rankForSubscriber(edition, profile('language models'), { full: true }).papers.map(
+        (item) => item.paper.id,
+      );
+    const before = ids(second);
+    ids(first);
+    expect(ids(second)).toEqual(before);
+    expect(ids(second).every((id) => papers.slice(40, 80).some((paper) => paper.id === id))).toBe(true);
+    expect(first.cache.get('language models')?.scores).toHaveLength(40);
+    expect(second.cache.get('language models')?.scores).toHaveLength(40);
+    expect(first.cache.get('language models')).not.toBe(second.cache.get('language models'));
+  });
+
   it('keeps per-edition memos within their budget, the recently used ones kept', () => {
     const edition = buildEditionIndex(papers);
     const memo = editionMemo<number[]>(10, (found) => found.length);
