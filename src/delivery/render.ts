@@ -44,7 +44,47 @@ export function ingestedBeforeOf(papers: readonly Paper[]): (since: string) => R
 }
 
 const editionCache = new Map<string, Promise<EditionContext | null>>();
+/** Candidates of each built edition in the cache, for its budget. */
+const editionSizes = new Map<string, number>();
 const EDITION_CACHE_SIZE = 3;
+/**
+ * An edition in memory costs ~15 kB per candidate: its papers, ranking index (with
+ * vocabularies and memos) and prepared render, ~45 MB at 3,000 candidates measured in
+ * Node. So the isolate keeps editions up to this many candidates in all, not only up to a
+ * count: three editions of 3,000 would not fit in the 128 MB isolate. The newest edition
+ * is always kept, whatever its size.
+ */
+export const EDITION_CACHE_CANDIDATES = 4_000;
+
+/**
+ * Which cached editions to drop, oldest first, so that the rest (the newest always among
+ * them) fit in `budget` candidates and `maxCount` editions. `editions` is oldest first;
+ * an edition still being built counts as 0.
+ */
+export function editionsToDrop(
+  editions: readonly { id: string; candidates: number }[],
+  budget: number,
+  maxCount: number,
+): string[] {
+  let total = editions.reduce((sum, edition) => sum + edition.candidates, 0);
+  let count = editions.length;
+  const drop: string[] = [];
+  for (const edition of editions.slice(0, -1)) {
+    if (total <= budget && count <= maxCount) break;
+    drop.push(edition.id);
+    total -= edition.candidates;
+    count--;
+  }
+  return drop;
+}
+
+function trimEditionCache(): void {
+  const editions = [...editionCache.keys()].map((id) => ({ id, candidates: editionSizes.get(id) ?? 0 }));
+  for (const id of editionsToDrop(editions, EDITION_CACHE_CANDIDATES, EDITION_CACHE_SIZE)) {
+    editionCache.delete(id);
+    editionSizes.delete(id);
+  }
+}
 
 export function loadEdition(app: AppContext, editionId: string): Promise<EditionContext | null> {
   const cached = editionCache.get(editionId);
@@ -60,14 +100,23 @@ export function loadEdition(app: AppContext, editionId: string): Promise<Edition
 
 function startBuild(app: AppContext, editionId: string): Promise<EditionContext | null> {
   const pending = buildEdition(app, editionId);
+  // Re-inserted, so a rebuilt edition counts as the newest.
+  editionCache.delete(editionId);
+  editionSizes.delete(editionId);
   editionCache.set(editionId, pending);
   const forget = () => {
-    if (editionCache.get(editionId) === pending) editionCache.delete(editionId);
+    if (editionCache.get(editionId) === pending) {
+      editionCache.delete(editionId);
+      editionSizes.delete(editionId);
+    }
   };
   pending.then((context) => {
-    if (!context) forget();
+    if (!context) return forget();
+    if (editionCache.get(editionId) !== pending) return;
+    editionSizes.set(editionId, context.papers.length);
+    trimEditionCache();
   }, forget);
-  while (editionCache.size > EDITION_CACHE_SIZE) editionCache.delete(editionCache.keys().next().value!);
+  trimEditionCache();
   return pending;
 }
 

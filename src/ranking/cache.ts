@@ -1,6 +1,6 @@
 /**
  * The cache of interest score vectors, one per isolate and shared by the editions it
- * holds (the sender keeps up to three), bounded in bytes rather than entries: a vector is
+ * holds (the sender keeps up to three small ones), bounded in bytes rather than entries: a vector is
  * 5 bytes per candidate paper, so the same entry count would mean 1.5 MB at 300
  * candidates and 50 MB at 10,000. Least recently used vectors go first, whichever edition
  * they belong to, so an edition that is no longer sent gives its room (and its buffers)
