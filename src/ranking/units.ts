@@ -51,7 +51,7 @@ function termUnit(index: EditionIndex, id: number | undefined): Unit {
  * Occurrences of the multi-token spelling `ids` as [doc, code] pairs, in doc order. Found
  * once per edition and shared by every interest that uses them ("large language model"
  * stands in for LLM in many interests): walking a common first word's occurrences was a
- * good part of a new interest's cost. About 2 MB of pairs, then it starts over.
+ * good part of a new interest's cost. About 2 MB of pairs, least recently used out.
  */
 const spellings = editionMemo<number[]>(250_000, (found) => found.length + 4);
 
