@@ -14,6 +14,7 @@
  * `stats` says how many cards needed React, so tests can insist on zero.
  */
 import { render, toPlainText } from '@react-email/render';
+import { LRUCache } from 'lru-cache';
 import { createElement } from 'react';
 import { DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Paper } from '../domain';
@@ -41,7 +42,7 @@ import {
   truncate,
 } from './format';
 import { escapeHtml } from './html';
-import { bind, compile, fill, randomMarker, slot, type Template } from './template';
+import { bind, compile, fill, type NamedTemplate, randomMarker, slot, type Template } from './template';
 
 export interface PrepareEditionInput {
   /** YYYY-MM-DD of the edition (the planner's date). */
@@ -49,6 +50,8 @@ export interface PrepareEditionInput {
   /** The edition's candidate papers: every paper a subscriber of this edition may get. */
   papers: Paper[];
   frequency?: Frequency;
+  /** Bytes of filled cards kept at once (tests set it small); see PreparedCards. */
+  cardBytes?: number;
 }
 
 export interface PreparedCard {
@@ -60,12 +63,33 @@ export interface PreparedCard {
   preheaderTitle: string;
 }
 
+/**
+ * The cards of an edition's papers, by paper id. A card is filled from its shape's
+ * template on first use and kept, least recently used first out, within a byte budget:
+ * filled ahead of time, every candidate's card (a few hundred thousand string pieces at
+ * 10,000 candidates, ~4 KB a card before its JSON bytes) took more memory than the
+ * ranking index, for the few thousand papers any subscriber is actually sent.
+ */
+export interface PreparedCards {
+  get(id: string): PreparedCard | undefined;
+  /** Papers that have a card. */
+  readonly size: number;
+  /** Cards filled now (for tests and the benchmark). */
+  readonly filled: number;
+}
+
+/**
+ * Filled cards kept per edition: ~1,000–1,500 typical cards (a card is ~3,000 characters
+ * of HTML and text, counted at 3 bytes a character: two-byte strings and their JSON bytes).
+ */
+export const DEFAULT_CARD_BYTES = 12 * 1024 * 1024;
+
 /** Per-edition render cache: built once, shared by every subscriber of the edition. */
 export interface PreparedEdition {
   editionDate: string;
   frequency: Frequency;
   edition: EditionValues;
-  cards: Map<string, PreparedCard>;
+  cards: PreparedCards;
   /** Holes: LAYOUT_SLOTS. */
   html: { prefix: Template; suffix: Template };
   /** The link bases the templates were rendered with (links are base + token). */
@@ -117,11 +141,74 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const frequency = input.frequency ?? 'daily';
   const edition = editionValues(config, input.editionDate, frequency);
   const bases = linkBases(config);
-  const papers = dedupe(input.papers);
   const stats = { reactRenders: 0, shapes: 0, cardsViaReact: 0 };
-  // Placeholders for the per-subscriber strings; filled in by assembleDigest.
-  const subscriberOnly = { why: '', upUrl: '', downUrl: '' };
-  const props = papers.map((paper) => cardProps(paper, subscriberOnly));
+  const { marker, cards, sentinels, sentinelRenders } = await prepareCards(
+    dedupe(input.papers),
+    edition,
+    bases,
+    stats,
+    input.cardBytes ?? DEFAULT_CARD_BYTES,
+  );
+
+  // The layout around two sentinel cards shows where cards go, in HTML and in text.
+  const [sentinelX, sentinelY] = sentinelRenders;
+  const layoutHtml = await render(
+    createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), sentinels)),
+  );
+  stats.reactRenders++;
+  const cardsAt = requireSplit(layoutHtml.indexOf(sentinelX.html + sentinelY.html), 'the card list');
+  const htmlPrefix = layoutHtml.slice(0, cardsAt);
+  const htmlSuffix = layoutHtml.slice(cardsAt + sentinelX.html.length + sentinelY.html.length);
+
+  const layoutText = toPlainText(layoutHtml);
+  const xAt = requireSplit(layoutText.indexOf(sentinelX.text), 'the first card text');
+  const afterX = layoutText.slice(xAt + sentinelX.text.length);
+  const yAt = requireSplit(afterX.indexOf(sentinelY.text), 'the second card text');
+  const layout = (source: string) => bind(compile(source, marker), {}, LAYOUT_SLOTS);
+  let emptyText: Promise<Template> | undefined;
+  const empty = () => {
+    emptyText ??= render(
+      createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), [])),
+    ).then((html) => {
+      stats.reactRenders++;
+      return layout(toPlainText(html));
+    });
+    return emptyText;
+  };
+  return {
+    editionDate: input.editionDate,
+    frequency,
+    edition,
+    cards,
+    html: { prefix: layout(htmlPrefix), suffix: layout(htmlSuffix) },
+    linkBases: bases,
+    text: {
+      prefix: layout(layoutText.slice(0, xAt)),
+      between: afterX.slice(0, yAt),
+      suffix: layout(afterX.slice(yAt + sentinelY.text.length)),
+      empty,
+    },
+    stats,
+  };
+}
+
+/** Placeholders for the per-subscriber strings of a card; filled in by assembleDigest. */
+const SUBSCRIBER_ONLY = { why: '', upUrl: '', downUrl: '' };
+
+/**
+ * The card shapes of an edition, each rendered once with React and checked on a canary,
+ * and the cards they cannot reproduce rendered alone. Its own function so that the
+ * per-paper props it makes on the way are garbage when it returns (closures made in one
+ * scope keep all of that scope's captured variables alive).
+ */
+async function prepareCards(
+  papers: Paper[],
+  edition: EditionValues,
+  bases: LinkBases,
+  stats: PreparedEdition['stats'],
+  cardBytes: number,
+) {
+  const props = papers.map((paper) => cardProps(paper, SUBSCRIBER_ONLY));
   const marker = randomMarker([
     ...Object.values(edition),
     ...Object.values(bases),
@@ -166,17 +253,10 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   );
   stats.reactRenders++;
 
-  const cards = new Map<string, PreparedCard>();
-  const addCard = (position: number, html: Template, text: Template) => {
-    const title = papers[position]!.title;
-    cards.set(papers[position]!.id, {
-      html,
-      text,
-      subjectTitle: truncate(title, SUBJECT_TITLE_CHARS),
-      preheaderTitle: truncate(title, PREHEADER_TITLE_CHARS),
-    });
-  };
   const holes = CARD_SLOTS.map((name) => slot(marker, name));
+  // Per paper, the shape whose template fills its card (-1: rendered by React below).
+  const shapeAt = new Int32Array(papers.length).fill(-1);
+  const shapeTemplates: ShapeTemplate[] = [];
   shapeList.forEach((members, shape) => {
     const html = compile(firstBatch[shape]!.html, marker);
     const text = compile(firstBatch[shape]!.text, marker);
@@ -191,74 +271,113 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
       viaReact.push(...members);
       return;
     }
-    for (const position of members) {
-      const card = withHoles[position]!;
-      const id = papers[position]!.id;
-      addCard(
-        position,
-        bind(html, paperValues(card, id, escapeHtml), CARD_SLOTS),
-        bind(text, paperValues(card, id, same), CARD_SLOTS),
-      );
-    }
+    for (const position of members) shapeAt[position] = shapeTemplates.length;
+    shapeTemplates.push({ html, text });
   });
-  // Cards the shape templates cannot reproduce: rendered one by one with React (rare).
+  // Cards the shape templates cannot reproduce: rendered one by one with React (rare) and
+  // kept for the edition.
   stats.cardsViaReact = viaReact.length;
   if (viaReact.length > 0) stats.reactRenders++;
   const rendered = await renderCards(
     viaReact.map((position) => withHoles[position]!),
     marker,
   );
+  const rendersOnly = new Map<string, PreparedCard>();
   viaReact.forEach((position, index) => {
     const { html, text } = rendered[index]!;
-    addCard(
-      position,
-      bind(compile(html, marker), {}, CARD_SLOTS),
-      bind(compile(text, marker), {}, CARD_SLOTS),
+    rendersOnly.set(
+      papers[position]!.id,
+      preparedCard(
+        papers[position]!.title,
+        bind(compile(html, marker), {}, CARD_SLOTS),
+        bind(compile(text, marker), {}, CARD_SLOTS),
+      ),
     );
   });
-
-  // The layout around two sentinel cards shows where cards go, in HTML and in text.
-  const [sentinelX, sentinelY] = firstBatch.slice(-2) as [
+  const cards = cardShelf(
+    new Map(papers.map((paper, position) => [paper.id, position])),
+    shapeAt,
+    rendersOnly,
+    cardFiller(papers, marker, bases, shapeAt, shapeTemplates),
+    cardBytes,
+  );
+  const sentinelRenders = firstBatch.slice(-2) as [
     { html: string; text: string },
     { html: string; text: string },
   ];
-  const layoutHtml = await render(
-    createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), sentinels)),
-  );
-  stats.reactRenders++;
-  const cardsAt = requireSplit(layoutHtml.indexOf(sentinelX.html + sentinelY.html), 'the card list');
-  const htmlPrefix = layoutHtml.slice(0, cardsAt);
-  const htmlSuffix = layoutHtml.slice(cardsAt + sentinelX.html.length + sentinelY.html.length);
+  return { marker, cards, sentinels, sentinelRenders };
+}
 
-  const layoutText = toPlainText(layoutHtml);
-  const xAt = requireSplit(layoutText.indexOf(sentinelX.text), 'the first card text');
-  const afterX = layoutText.slice(xAt + sentinelX.text.length);
-  const yAt = requireSplit(afterX.indexOf(sentinelY.text), 'the second card text');
-  const layout = (source: string) => bind(compile(source, marker), {}, LAYOUT_SLOTS);
-  let emptyText: Promise<Template> | undefined;
-  const empty = () => {
-    emptyText ??= render(
-      createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), [])),
-    ).then((html) => {
-      stats.reactRenders++;
-      return layout(toPlainText(html));
-    });
-    return emptyText;
-  };
+interface ShapeTemplate {
+  html: NamedTemplate;
+  text: NamedTemplate;
+}
+
+function preparedCard(title: string, html: Template, text: Template): PreparedCard {
   return {
-    editionDate: input.editionDate,
-    frequency,
-    edition,
-    cards,
-    html: { prefix: layout(htmlPrefix), suffix: layout(htmlSuffix) },
-    linkBases: bases,
-    text: {
-      prefix: layout(layoutText.slice(0, xAt)),
-      between: afterX.slice(0, yAt),
-      suffix: layout(afterX.slice(yAt + sentinelY.text.length)),
-      empty,
+    html,
+    text,
+    subjectTitle: truncate(title, SUBJECT_TITLE_CHARS),
+    preheaderTitle: truncate(title, PREHEADER_TITLE_CHARS),
+  };
+}
+
+/** Fills the card of the paper at `position` from its shape: its props are made again, not kept. */
+function cardFiller(
+  papers: Paper[],
+  marker: string,
+  bases: LinkBases,
+  shapeAt: Int32Array,
+  shapeTemplates: ShapeTemplate[],
+): (position: number) => PreparedCard {
+  return (position) => {
+    const paper = papers[position]!;
+    const card = {
+      ...cardProps(paper, SUBSCRIBER_ONLY),
+      ...cardHoles(marker, bases, encodeURIComponent(paper.id)),
+    };
+    const shape = shapeTemplates[shapeAt[position]!]!;
+    return preparedCard(
+      paper.title,
+      bind(shape.html, paperValues(card, paper.id, escapeHtml), CARD_SLOTS),
+      bind(shape.text, paperValues(card, paper.id, same), CARD_SLOTS),
+    );
+  };
+}
+
+/** Characters of a card's templates, counted at 3 bytes each (see DEFAULT_CARD_BYTES). */
+function cardSize(card: PreparedCard): number {
+  let chars = 0;
+  for (const part of card.html.parts) chars += part.length;
+  for (const part of card.text.parts) chars += part.length;
+  return 3 * chars + 256;
+}
+
+function cardShelf(
+  positionOf: Map<string, number>,
+  shapeAt: Int32Array,
+  rendersOnly: Map<string, PreparedCard>,
+  fillCard: (position: number) => PreparedCard,
+  budget: number,
+): PreparedCards {
+  const filled = new LRUCache<string, PreparedCard>({ maxSize: budget, sizeCalculation: cardSize });
+  return {
+    get(id) {
+      const position = positionOf.get(id);
+      if (position === undefined) return undefined;
+      if (shapeAt[position]! < 0) return rendersOnly.get(id);
+      let card = filled.get(id);
+      if (card === undefined) {
+        card = fillCard(position);
+        // A card past the whole budget is simply not kept.
+        if (cardSize(card) <= budget) filled.set(id, card);
+      }
+      return card;
     },
-    stats,
+    size: positionOf.size,
+    get filled() {
+      return filled.size + rendersOnly.size;
+    },
   };
 }
 

@@ -109,6 +109,37 @@ describe('fast path equals a full React render', () => {
     expect(fallbackRenders.count).toBe(fallbacksBefore);
   });
 
+  it('with cards filled on demand within a small budget, evicted and filled again', async () => {
+    const papers = hostilePapers();
+    // Room for about four cards: most are filled, dropped and filled again.
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers, cardBytes: 40_000 });
+    expect(prepared.cards.size).toBe(papers.length);
+    expect(prepared.cards.filled).toBe(0);
+    const index = buildEditionIndex(papers);
+    const next = seededRandom(5);
+    const seen = new Map<string, string>();
+    for (let n = 0; n < 12; n++) {
+      const interests = INTEREST_POOL.filter(() => next() < 0.3).join(', ');
+      const reader = subscriber(`budget-${n}`, { interests, digestSize: 10 });
+      const ranked = rankForSubscriber(index, profileFromSubscriber(reader)).papers;
+      const recipient = { subscriber: reader, deliveryId: `budget-${n}` };
+      const fast = await assembleDigest(prepared, config, recipient, ranked);
+      const full = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, ranked);
+      expect(fast.html).toBe(full.html);
+      expect(fast.text).toBe(full.text);
+      expect(prepared.cards.filled).toBeLessThanOrEqual(5);
+      // A card filled again is the same card.
+      for (const item of ranked) {
+        const card = prepared.cards.get(item.paper.id)!;
+        const html = card.html.parts.join('|');
+        expect(seen.get(item.paper.id) ?? html).toBe(html);
+        seen.set(item.paper.id, html);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(10);
+    expect(prepared.cards.get('not-in-this-edition')).toBeUndefined();
+  });
+
   it('also for a single paper and for an empty list', async () => {
     const papers = hostilePapers().slice(0, 5);
     const prepared = await prepareEdition(config, { editionDate: '2026-11-27', papers, frequency: 'weekly' });
