@@ -7,6 +7,7 @@
 import { type Edition, getEdition, getEditionPapers } from '../db/editions';
 import {
   assembleDigest,
+  cardPaper,
   type DigestBasis,
   type DigestEmail,
   type PreparedEdition,
@@ -126,17 +127,28 @@ async function buildEdition(app: AppContext, editionId: string): Promise<Edition
     getEditionPapers(app.db, editionId),
   ]);
   if (!edition) return null;
-  // The digest area may take more than the date (e.g. the candidates, to pre-render cards).
-  const input = { editionDate: edition.plannedAt.slice(0, 10), papers, frequency: edition.frequency };
-  const prepared = await prepareEdition(app.config, input);
+  return editionContext(app.config, edition, papers);
+}
+
+/** An edition made ready to send: ranking index, prepared render, papers as shown. */
+export async function editionContext(
+  config: Config,
+  edition: Edition,
+  papers: Paper[],
+): Promise<EditionContext> {
+  const index = buildEditionIndex(papers);
+  // The index has read the whole texts; from here on a paper is only shown, and its card
+  // shows the start of its abstract: the rest (~20 MB at 10,000 candidates) can go.
+  const shown = papers.map(cardPaper);
+  const input = { editionDate: edition.plannedAt.slice(0, 10), papers: shown, frequency: edition.frequency };
   return {
     edition,
-    config: app.config,
-    papers,
-    paperById: new Map(papers.map((paper) => [paper.id, paper])),
-    index: buildEditionIndex(papers),
-    prepared,
-    ingestedBefore: ingestedBeforeOf(papers),
+    config,
+    papers: shown,
+    paperById: new Map(shown.map((paper) => [paper.id, paper])),
+    index: { ...index, papers: shown },
+    prepared: await prepareEdition(config, input),
+    ingestedBefore: ingestedBeforeOf(shown),
   };
 }
 

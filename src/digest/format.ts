@@ -169,6 +169,28 @@ export function summaryText(paper: Paper): string {
   return truncate(paper.aiSummary ?? '', SUMMARY_MAX_CHARS) || truncate(paper.abstract, SUMMARY_MAX_CHARS);
 }
 
+/**
+ * The paper as its card shows it: the abstract cut to what `summaryText` reads (none of it
+ * when the AI summary is shown), so that its card is the same, byte for byte. An edition
+ * kept in memory for sending needs no more, and abstracts are most of a paper's bytes.
+ * The cut is a copy: a slice of a string can keep the whole string alive.
+ */
+export function cardPaper(paper: Paper): Paper {
+  if (truncate(paper.aiSummary ?? '', SUMMARY_MAX_CHARS))
+    return paper.abstract ? { ...paper, abstract: '' } : paper;
+  const text = paper.abstract;
+  // truncate() reads the first 2 × max characters when, cleaned, they are longer than max.
+  const room = 2 * SUMMARY_MAX_CHARS;
+  if (text.length <= room + 1 || clean(text.slice(0, room)).length <= SUMMARY_MAX_CHARS) return paper;
+  const cut = text.slice(0, room + 1);
+  // Copied through UTF-8, which only well-formed text survives unchanged.
+  return LONE_SURROGATE.test(cut) ? paper : { ...paper, abstract: copied.decode(utf8.encode(cut)) };
+}
+
+const utf8 = new TextEncoder();
+const copied = new TextDecoder();
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function paperUrl(paper: Paper): string {
   return paper.links.hf ?? paper.links.abs ?? `https://arxiv.org/abs/${paper.id}`;
 }

@@ -11,7 +11,7 @@
  * props), which the tests and the benchmark check for many random subscribers.
  */
 export { assembleDigest, fallbackRenders } from './assemble';
-export type { DigestBasis } from './format';
+export { cardPaper, type DigestBasis } from './format';
 export { escapeHtml } from './html';
 export { type PreparedEdition, type PrepareEditionInput, prepareEdition } from './prepare';
 export {

@@ -1,0 +1,75 @@
+/**
+ * The paper as its card shows it (`cardPaper`): the sender keeps an edition's papers in
+ * memory with only the start of each abstract, so the card made from it must be the one
+ * made from the whole paper, whatever the abstract looks like.
+ */
+import { describe, expect, it } from 'vitest';
+import { cardPaper, cardProps, SUMMARY_MAX_CHARS } from '../../src/digest/format';
+import type { Paper } from '../../src/domain';
+import { makePaper, snapshotPapers } from '../factories';
+
+const none = { why: '', upUrl: '', downUrl: '' };
+const long = (unit: string) => unit.repeat(Math.ceil(3000 / unit.length));
+
+describe('cardPaper', () => {
+  const papers: Paper[] = [
+    ...snapshotPapers().slice(0, 20),
+    makePaper({
+      id: '2611.00001',
+      title: 'A paper 1',
+      abstract: long('Word after word, and more words. '),
+      aiSummary: null,
+    }),
+    makePaper({
+      id: '2611.00002',
+      title: 'A paper 2',
+      abstract: long('Émigré naïve café — ≥ 3 × 4 ✓ 𝒜𝒷𝒸 '),
+      aiSummary: null,
+    }),
+    // Mostly whitespace: cleaned, its first 640 characters are shorter than a summary.
+    makePaper({
+      id: '2611.00003',
+      title: 'A paper 3',
+      abstract: `${' '.repeat(700)}${long('tail text ')}`,
+      aiSummary: null,
+    }),
+    makePaper({
+      id: '2611.00004',
+      title: 'A paper 4',
+      abstract: long('Shown nowhere. '),
+      aiSummary: 'The AI summary is shown.',
+    }),
+    makePaper({
+      id: '2611.00005',
+      title: 'A paper 5',
+      abstract: long('Blank AI summary. '),
+      aiSummary: '   ',
+    }),
+    makePaper({ id: '2611.00006', title: 'A paper 6', abstract: 'Short abstract.', aiSummary: null }),
+    // An unpaired surrogate right where the cut falls.
+    makePaper({
+      id: '2611.00007',
+      title: 'A paper 7',
+      abstract: `${'a'.repeat(2 * SUMMARY_MAX_CHARS)}\ud835${long('b')}`,
+      aiSummary: null,
+    }),
+  ];
+
+  it('makes the same card as the whole paper', () => {
+    for (const paper of papers) expect(cardProps(cardPaper(paper), none)).toEqual(cardProps(paper, none));
+  });
+
+  it('keeps no more of the abstract than the card can show', () => {
+    for (const paper of papers) {
+      const shown = cardPaper(paper);
+      expect(shown.id).toBe(paper.id);
+      expect(shown.title).toBe(paper.title);
+      if (paper.aiSummary?.trim()) expect(shown.abstract).toBe('');
+      else if (paper.id !== '2611.00003' && paper.id !== '2611.00007')
+        expect(shown.abstract.length).toBeLessThanOrEqual(2 * SUMMARY_MAX_CHARS + 1);
+    }
+    expect(cardPaper(papers.find((paper) => paper.id === '2611.00001')!).abstract.length).toBe(
+      2 * SUMMARY_MAX_CHARS + 1,
+    );
+  });
+});
