@@ -108,17 +108,7 @@ export interface EditionIndex {
    * editions (cache.ts): many subscribers share interests.
    */
   cache: EditionCache;
-  /**
-   * Per doc, its distinct terms in order of first occurrence and how often each occurs:
-   * doc d's are [vocabularyStarts[d], vocabularyStarts[d + 1]) of vocabularyTerms and
-   * vocabularyCounts, and docLengths[d] counts the positions that hold a term. The term
-   * expansion (expansion.ts) reads its best matches' vocabularies; with many subscribers
-   * nearly every paper is someone's best match, so they are made once here (6 bytes a
-   * posting) rather than a Map walk per paper in the first subscribers' time.
-   */
-  vocabularyStarts: Int32Array;
-  vocabularyTerms: Int32Array;
-  vocabularyCounts: Uint16Array;
+  /** Per doc, how many of its positions hold a term (the term expansion's length). */
   docLengths: Int32Array;
   /** Lower-cased category (and archive, e.g. "cs") -> docs, with the category's position. */
   categoryDocs: Map<string, CategoryHits>;
@@ -329,7 +319,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
   postingStarts[postingCount] = occurrences.length;
 
   const { signatureTerms, signatureWeights } = signatures(total, termPostings, postingDocs, postingTfs);
-  const vocabularies = vocabulariesOf(total, termCount, postingCount, docTerms, fieldStarts);
+  const docLengths = docLengthsOf(total, docTerms, fieldStarts);
 
   const texts = papers.map((paper) => `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`);
   const maxUpvotes = papers.reduce((max, paper) => Math.max(max, paper.upvotes ?? 0), 0);
@@ -391,7 +381,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     acronyms: mineAcronyms(texts),
     stageHeads: mineStageCompounds(texts),
     cache: new EditionCache(cacheBytes),
-    ...vocabularies,
+    docLengths,
     categoryDocs,
     authorDocs,
     authorKeys: new Array<AuthorKey[] | undefined>(total),
@@ -453,45 +443,20 @@ export function topDocs(scores: ArrayLike<number>, k: number, floor: number): nu
   return best;
 }
 
-/** Every doc's distinct terms and counts (see `EditionIndex.vocabularyStarts`): one pass over its tokens. */
-function vocabulariesOf(
-  total: number,
-  termCount: number,
-  postingCount: number,
-  docTerms: Int32Array,
-  fieldStarts: Int32Array,
-) {
-  // A doc has one entry per term it contains, so there are exactly as many as postings.
-  const vocabularyStarts = new Int32Array(total + 1);
-  const vocabularyTerms = new Int32Array(postingCount);
-  const vocabularyCounts = new Uint16Array(postingCount);
+/** Per doc, how many of its positions hold a term. */
+function docLengthsOf(total: number, docTerms: Int32Array, fieldStarts: Int32Array): Int32Array {
   const docLengths = new Int32Array(total);
-  // slotOf[id] is where the term's entry is when seenIn[id] is the current doc + 1.
-  const seenIn = new Int32Array(termCount);
-  const slotOf = new Int32Array(termCount);
-  let at = 0;
   for (let doc = 0; doc < total; doc++) {
-    vocabularyStarts[doc] = at;
     let length = 0;
     for (
       let position = fieldStarts[doc * FIELD_COUNT]!;
       position < fieldStarts[(doc + 1) * FIELD_COUNT]!;
       position++
-    ) {
-      const id = docTerms[position]!;
-      if (id < 0) continue;
-      length++;
-      if (seenIn[id] !== doc + 1) {
-        seenIn[id] = doc + 1;
-        slotOf[id] = at;
-        vocabularyTerms[at] = id;
-        vocabularyCounts[at++] = 1;
-      } else if (vocabularyCounts[slotOf[id]!]! < 65_535) vocabularyCounts[slotOf[id]!]!++;
-    }
+    )
+      if (docTerms[position]! >= 0) length++;
     docLengths[doc] = length;
   }
-  vocabularyStarts[total] = at;
-  return { vocabularyStarts, vocabularyTerms, vocabularyCounts, docLengths };
+  return docLengths;
 }
 
 /** Every doc's signature, from the postings: one pass per term, then the best few per doc. */
