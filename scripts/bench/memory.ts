@@ -1,0 +1,124 @@
+/**
+ * `npm run bench:memory [-- --candidates 3000,10000 --emails 1000]`
+ *
+ * What a sender isolate holds for one edition, measured in Node as V8 heap plus memory
+ * outside it (typed arrays, request buffers) after a full collection: the edition made
+ * ready to send exactly as the queue consumer makes it (`editionContext`: ranking index,
+ * prepared render, papers as shown), then batches of 100 subscribers with interests never
+ * seen before ranked, rendered and encoded as one Resend request, as the consumer does.
+ * The papers are copied through JSON first, as rows read from D1 are: their own strings,
+ * nothing shared with the generator. Each line is the isolate's total at that point and
+ * what the step added; the figure that matters is the peak, against Workers' 128 MB.
+ * The last line is one JSON object. Needs --expose-gc and NODE_ENV=production (npm passes both).
+ */
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import type { Edition } from '../../src/db/editions';
+import { type EditionContext, editionContext, renderEmail } from '../../src/delivery/render';
+import { encodeBatch, type OutgoingEmail, releaseBatch } from '../../src/delivery/transport';
+import type { Paper } from '../../src/domain';
+import { parseConfig } from '../../src/env';
+import { profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
+import { makePapers, makeRound, vocabulary } from './fixtures';
+
+const { values } = parseArgs({
+  options: {
+    candidates: { type: 'string', default: '3000,10000' },
+    emails: { type: 'string', default: '1000' },
+  },
+});
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc (npm run bench:memory does)');
+
+const MB = 1024 * 1024;
+function used(): number {
+  gc!();
+  gc!();
+  const memory = process.memoryUsage();
+  return (memory.heapUsed + memory.external) / MB;
+}
+
+// Only what rendering reads; the rest of a Worker's bindings are not used here.
+const config = parseConfig({
+  DB: {} as D1Database,
+  ENVIRONMENT: 'development',
+  PUBLIC_URL: 'https://digest.example.com',
+  TOKEN_SECRET: 'bench-token-secret-bench-token-secret-0123',
+} as Partial<Parameters<typeof parseConfig>[0]> as Parameters<typeof parseConfig>[0]);
+
+async function measure(candidates: number, emails: number) {
+  const baseline = used();
+  let last = baseline;
+  const lines: string[] = [];
+  const step = (what: string) => {
+    const now = used();
+    lines.push(
+      `  ${what.padEnd(52)} ${(now - baseline).toFixed(1).padStart(6)} MB  (+${(now - last).toFixed(1)})`,
+    );
+    last = now;
+    return now - baseline;
+  };
+  // As read from D1: strings of their own (the generator's share pieces of text).
+  let papers: Paper[] | null = JSON.parse(JSON.stringify(makePapers(candidates)));
+  const words = vocabulary(papers!);
+  const ids = papers!.map((paper) => paper.id);
+  step('papers loaded (as from D1)');
+  const record: Edition = {
+    id: `daily-memory-${candidates}`,
+    frequency: 'daily',
+    periodKey: '2026-11-26',
+    plannedAt: '2026-11-26T08:00:00.000Z',
+    windowStart: '2026-11-25T08:00:00.000Z',
+    windowEnd: '2026-11-26T08:00:00.000Z',
+    paperIds: ids,
+  };
+  let context: EditionContext | null = await editionContext(config, record, papers!);
+  papers = null;
+  const ready = step('edition ready to send (index, render, papers)');
+  let peak = ready;
+  for (let from = 0; from < emails; from += 100) {
+    const readers = makeRound(context.papers, words, Math.min(100, emails - from), from + 1);
+    const batch: OutgoingEmail[] = [];
+    for (const reader of readers) {
+      const ranked = rankForSubscriber(context.index, profileFromSubscriber(reader.subscriber), {
+        exclude: reader.exclude,
+      }).papers;
+      batch.push(await renderEmail(config, context, reader.subscriber, reader.deliveryId, ranked));
+    }
+    const request = encodeBatch(batch);
+    // Measured while a batch and its request are alive, as at the peak of a send.
+    peak = Math.max(peak, step(`+ 100 emails ranked, rendered, encoded (${from + 100})`));
+    releaseBatch(request);
+  }
+  const held = step('after the last batch (caches, filled cards)');
+  // Read here so the edition counts above (a variable not read again may be collected).
+  if (context.papers.length !== candidates) throw new Error('the edition lost papers');
+  context = null;
+  step('edition dropped');
+  return { lines, ready, peak, held };
+}
+
+/** Each size in a process of its own, as each edition would start in a fresh isolate. */
+async function main() {
+  const sizes = values.candidates.split(',').map(Number);
+  if (sizes.length === 1) {
+    const { lines, ready, peak } = await measure(sizes[0]!, Number(values.emails));
+    console.log(`${sizes[0]} candidates: isolate memory above an empty one`);
+    for (const line of lines) console.log(line);
+    console.log(
+      JSON.stringify({ ready_mb: Math.round(ready * 10) / 10, peak_mb: Math.round(peak * 10) / 10 }),
+    );
+    return;
+  }
+  const results: Record<string, unknown> = {};
+  for (const size of sizes) {
+    const args = ['--expose-gc', __filename, '--candidates', String(size), '--emails', values.emails];
+    const output = execFileSync(process.execPath, args, { encoding: 'utf8' }).trimEnd().split('\n');
+    console.log(output.slice(0, -1).join('\n'));
+    results[size] = JSON.parse(output.at(-1)!);
+  }
+  console.log(JSON.stringify(results));
+}
+
+// Bundled as CommonJS (the render libraries require Node built-ins): no top-level await.
+void main();
