@@ -5,7 +5,7 @@
  * (`fill`), which is plain string concatenation. Placeholders are a random marker plus a
  * name, chosen so that no rendered string can contain one by accident.
  */
-import { asciiJsonBytes, type JsonChunks } from '../lib/json';
+import { asciiJsonBytes, asciiJsonInner, type JsonChunks } from '../lib/json';
 
 /** Static text with holes: output = parts[0] + values[slots[0]] + parts[1] + … */
 export interface Template {
@@ -116,4 +116,40 @@ export function fillJsonInto(
   values: readonly (string | Uint8Array)[],
 ): void {
   interleave(out, jsonParts(template), template.slots, values);
+}
+
+/** A template whose static parts are already bytes of an ASCII JSON string literal. */
+export interface JsonTemplate {
+  parts: Uint8Array[];
+  slots: number[];
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The template as the bytes it is sent as, every part a view of one buffer: the form a
+ * card is kept in. Keeping its strings too would double it (a card's strings turn
+ * two-byte when flattened, for one character past Latin-1 such as ▲), and a buffer per
+ * part costs more in overhead than the part itself: ~4 KB a typical card instead of ~11.
+ */
+export function jsonTemplate(template: Template): JsonTemplate {
+  const escaped = template.parts.map(asciiJsonInner);
+  const bytes = utf8.encode(escaped.join(''));
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const part of escaped) {
+    // ASCII: a part's bytes are its characters.
+    parts.push(bytes.subarray(at, at + part.length));
+    at += part.length;
+  }
+  return { parts, slots: template.slots };
+}
+
+/** `fillJsonInto` for a template kept as JSON bytes. */
+export function fillJsonTemplateInto(
+  out: JsonChunks,
+  template: JsonTemplate,
+  values: readonly (string | Uint8Array)[],
+): void {
+  interleave(out, template.parts, template.slots, values);
 }
