@@ -69,7 +69,7 @@ export function longFormFor(short: string, words: readonly string[]): string | n
   return null;
 }
 
-export function mineAcronyms(texts: readonly string[]): AcronymTable {
+export function mineAcronyms(texts: Iterable<string>): AcronymTable {
   const counts = new Map<string, Map<string, { tokens: string[]; count: number }>>();
   for (const text of texts) {
     for (const match of text.matchAll(DEFINITION)) {

@@ -64,7 +64,7 @@ const STAGE_PREFIXES = /\b(pre|post)-([a-z]{3,})/gi;
  * actually write with a hyphen: the hyphen proves the prefix, so "preserving" is never
  * taken for a stage of "serving".
  */
-export function mineStageCompounds(texts: readonly string[]): Map<string, string> {
+export function mineStageCompounds(texts: Iterable<string>): Map<string, string> {
   const heads = new Map<string, string>();
   for (const text of texts) {
     for (const match of text.matchAll(STAGE_PREFIXES)) {
