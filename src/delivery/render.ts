@@ -44,23 +44,21 @@ export function ingestedBeforeOf(papers: readonly Paper[]): (since: string) => R
   };
 }
 
-const editionCache = new Map<string, Promise<EditionContext | null>>();
-/** Candidates of each built edition in the cache, for its budget. */
-const editionSizes = new Map<string, number>();
 const EDITION_CACHE_SIZE = 3;
 /**
- * An edition in memory costs ~15 kB per candidate: its papers, ranking index (with
- * vocabularies and memos) and prepared render, ~45 MB at 3,000 candidates measured in
- * Node. So the isolate keeps editions up to this many candidates in all, not only up to a
- * count: three editions of 3,000 would not fit in the 128 MB isolate. The newest edition
- * is always kept, whatever its size.
+ * An edition in memory costs ~10 kB per candidate once sent from (`npm run bench:memory`:
+ * ready to send, 17 MB at 3,000 candidates, then its filled cards and memos), and twice
+ * its papers while it is set up. So the isolate keeps editions up to this many candidates
+ * in all, not only up to a count, and makes room for a new edition as soon as its papers
+ * are loaded, before its index is built. The newest edition is always kept, whatever its
+ * size.
  */
 export const EDITION_CACHE_CANDIDATES = 4_000;
 
 /**
  * Which cached editions to drop, oldest first, so that the rest (the newest always among
  * them) fit in `budget` candidates and `maxCount` editions. `editions` is oldest first;
- * an edition still being built counts as 0.
+ * an edition whose size is not known yet counts as 0.
  */
 export function editionsToDrop(
   editions: readonly { id: string; candidates: number }[],
@@ -79,16 +77,70 @@ export function editionsToDrop(
   return drop;
 }
 
-function trimEditionCache(): void {
-  const editions = [...editionCache.keys()].map((id) => ({ id, candidates: editionSizes.get(id) ?? 0 }));
-  for (const id of editionsToDrop(editions, EDITION_CACHE_CANDIDATES, EDITION_CACHE_SIZE)) {
-    editionCache.delete(id);
-    editionSizes.delete(id);
+/**
+ * The editions an isolate keeps built (or being built), newest last, within a budget of
+ * candidates and a count (`editionsToDrop`). A build tells its size through `reserve` as
+ * soon as it knows it, so older editions make room before the costly part, not after.
+ */
+export class EditionShelf<T> {
+  private readonly builds = new Map<string, Promise<T | null>>();
+  private readonly sizes = new Map<string, number>();
+
+  constructor(
+    private readonly budget: number,
+    private readonly maxCount: number,
+  ) {}
+
+  get(id: string): Promise<T | null> | undefined {
+    return this.builds.get(id);
+  }
+
+  /** Kept editions, oldest first. */
+  ids(): string[] {
+    return [...this.builds.keys()];
+  }
+
+  /** Builds `id` as the newest edition; `build` may call `reserve(candidates)` after its first await. */
+  build(id: string, build: (reserve: (candidates: number) => void) => Promise<T | null>): Promise<T | null> {
+    let pending: Promise<T | null> | undefined;
+    const isCurrent = () => pending !== undefined && this.builds.get(id) === pending;
+    const reserve = (candidates: number) => {
+      if (!isCurrent()) return;
+      this.sizes.set(id, candidates);
+      this.trim();
+    };
+    pending = build(reserve);
+    // Re-inserted, so a rebuilt edition counts as the newest.
+    this.forget(id);
+    this.builds.set(id, pending);
+    pending.then(
+      (built) => {
+        if (!isCurrent()) return;
+        if (built === null) this.forget(id);
+      },
+      () => {
+        if (isCurrent()) this.forget(id);
+      },
+    );
+    this.trim();
+    return pending;
+  }
+
+  private forget(id: string): void {
+    this.builds.delete(id);
+    this.sizes.delete(id);
+  }
+
+  private trim(): void {
+    const editions = this.ids().map((id) => ({ id, candidates: this.sizes.get(id) ?? 0 }));
+    for (const id of editionsToDrop(editions, this.budget, this.maxCount)) this.forget(id);
   }
 }
 
+const shelf = new EditionShelf<EditionContext>(EDITION_CACHE_CANDIDATES, EDITION_CACHE_SIZE);
+
 export function loadEdition(app: AppContext, editionId: string): Promise<EditionContext | null> {
-  const cached = editionCache.get(editionId);
+  const cached = shelf.get(editionId);
   if (cached) {
     // Built for another configuration (another PUBLIC_URL signs other links): replace it,
     // so that the next message of this configuration finds it ready.
@@ -100,34 +152,15 @@ export function loadEdition(app: AppContext, editionId: string): Promise<Edition
 }
 
 function startBuild(app: AppContext, editionId: string): Promise<EditionContext | null> {
-  const pending = buildEdition(app, editionId);
-  // Re-inserted, so a rebuilt edition counts as the newest.
-  editionCache.delete(editionId);
-  editionSizes.delete(editionId);
-  editionCache.set(editionId, pending);
-  const forget = () => {
-    if (editionCache.get(editionId) === pending) {
-      editionCache.delete(editionId);
-      editionSizes.delete(editionId);
-    }
-  };
-  pending.then((context) => {
-    if (!context) return forget();
-    if (editionCache.get(editionId) !== pending) return;
-    editionSizes.set(editionId, context.papers.length);
-    trimEditionCache();
-  }, forget);
-  trimEditionCache();
-  return pending;
-}
-
-async function buildEdition(app: AppContext, editionId: string): Promise<EditionContext | null> {
-  const [edition, papers] = await Promise.all([
-    getEdition(app.db, editionId),
-    getEditionPapers(app.db, editionId),
-  ]);
-  if (!edition) return null;
-  return editionContext(app.config, edition, papers);
+  return shelf.build(editionId, async (reserve) => {
+    const [edition, papers] = await Promise.all([
+      getEdition(app.db, editionId),
+      getEditionPapers(app.db, editionId),
+    ]);
+    if (!edition) return null;
+    reserve(papers.length);
+    return editionContext(app.config, edition, papers);
+  });
 }
 
 /** An edition made ready to send: ranking index, prepared render, papers as shown. */

@@ -1,10 +1,11 @@
 /**
  * The sender's cache of editions is bounded by their size in candidates, not only by
- * count: an edition in memory costs ~17 kB per candidate, so three large ones would not
- * fit in an isolate. The newest edition is always kept.
+ * count: an edition in memory costs ~10 kB per candidate, and twice its papers while it
+ * is set up, so three large ones would not fit in an isolate. The newest edition is
+ * always kept, and older ones make room as soon as its size is known.
  */
 import { describe, expect, it } from 'vitest';
-import { editionsToDrop } from '../../src/delivery/render';
+import { EditionShelf, editionsToDrop } from '../../src/delivery/render';
 
 const edition = (id: string, candidates: number) => ({ id, candidates });
 
@@ -30,5 +31,55 @@ describe('editionsToDrop', () => {
 
   it('counts an edition still being built as nothing yet', () => {
     expect(editionsToDrop([edition('a', 3_000), edition('b', 0)], 4_000, 3)).toEqual([]);
+  });
+});
+
+describe('EditionShelf', () => {
+  /** A build that waits for `finish` after telling its size, like loading papers then indexing them. */
+  function slowBuild(candidates: number) {
+    let finish!: () => void;
+    const indexed = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const build = async (reserve: (candidates: number) => void) => {
+      await Promise.resolve();
+      reserve(candidates);
+      await indexed;
+      return { candidates };
+    };
+    return { build, finish };
+  }
+
+  it('makes room for a large edition before it is built, not after', async () => {
+    const shelf = new EditionShelf<{ candidates: number }>(4_000, 3);
+    await shelf.build('small', async () => ({ candidates: 3_000 }));
+    const large = slowBuild(10_000);
+    const pending = shelf.build('large', large.build);
+    // Its size is not known yet: both are kept.
+    expect(shelf.ids()).toEqual(['small', 'large']);
+    await Promise.resolve();
+    await Promise.resolve();
+    // Known, and still being built: the older edition has made room.
+    expect(shelf.ids()).toEqual(['large']);
+    large.finish();
+    expect(await pending).toEqual({ candidates: 10_000 });
+    expect(shelf.ids()).toEqual(['large']);
+  });
+
+  it('forgets an edition that does not exist or failed, and keeps a rebuilt one as the newest', async () => {
+    const shelf = new EditionShelf<{ candidates: number }>(4_000, 3);
+    await shelf.build('a', async (reserve) => {
+      await Promise.resolve();
+      reserve(100);
+      return { candidates: 100 };
+    });
+    await shelf.build('gone', async () => null);
+    await expect(shelf.build('broken', async () => Promise.reject(new Error('D1 down')))).rejects.toThrow(
+      'D1 down',
+    );
+    await shelf.build('b', async () => ({ candidates: 100 }));
+    expect(shelf.ids()).toEqual(['a', 'b']);
+    await shelf.build('a', async () => ({ candidates: 100 }));
+    expect(shelf.ids()).toEqual(['b', 'a']);
   });
 });
