@@ -5,8 +5,9 @@
  * Cards are rendered by *shape*, not one by one: a card's markup depends on its paper only
  * through a handful of strings (title, URL, authors, stats, summary, link hrefs, the paper
  * parameter of its 👍/👎 links) and on which optional parts it has. Each shape is rendered
- * once with placeholders, HTML and text, and every paper of that shape fills the holes with
- * its own strings (escaped for HTML, as is for text). Two safety nets keep this exact:
+ * once with placeholders, HTML and text, and a paper of that shape fills the holes with its
+ * own strings (escaped for HTML, as is for text) when a digest first needs its card (see
+ * PreparedCards). Two safety nets keep this exact:
  * strings whose rendering is not a plain escape (non-http hrefs, which React may rewrite
  * and html-to-text may hide; a title equal to its URL, whose href html-to-text hides) send
  * their card through React; and per shape one real card is rendered with React and must
