@@ -2,8 +2,9 @@
  * Every signed link we put in an email or page, in one place, so the paths the routes
  * serve and the URLs the emails carry cannot drift apart. Links that must keep working
  * for as long as the email exists (unsubscribe, preferences, feedback, view, feed) do not
- * expire; they die when the subscriber's token_version is bumped, and all but unsubscribe
- * stop working while the subscriber is not active. Confirmation links expire with the
+ * expire; all but unsubscribe die when the subscriber's token_version is bumped (a new
+ * confirmation) and stop working while the subscriber is not active; unsubscribe works
+ * from any email the subscriber was sent. Confirmation links expire with the
  * pending sign-up and name the request whose settings they apply. Links that can hand
  * over an account's data (export, erase) are only ever mailed on request and expire soon.
  *

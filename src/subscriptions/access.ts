@@ -3,7 +3,7 @@
  * purpose, expiry and claim types are checked by verifyToken; here we add what needs the
  * database: the subscriber must still exist (an id merged away by migration 0005 resolves
  * to the subscriber it became) and the token's version must be their current one (bumping
- * token_version, on confirmation or erasure, kills every older link). Links that act for a
+ * token_version, on confirmation, kills every older link but unsubscribe). Links that act for a
  * subscriber (preferences, feed, view, feedback, anything new) also require the
  * subscription to be active: after unsubscribing they stop working, so an old or forwarded
  * digest no longer opens the account. Only links whose whole point is to work for any
@@ -80,9 +80,14 @@ export async function subscriberForClaims(
   }
   const { subscriber, alias } = found;
   // A merged-away id's links live on with the version it had, until the survivor's changes.
-  const current = alias
-    ? verified.v === alias.tokenVersion && subscriber.tokenVersion === alias.subscriberTokenVersion
-    : verified.v === subscriber.tokenVersion;
+  // An unsubscribe link of any earlier version still unsubscribes: the email it came in was
+  // sent to this subscriber, a mail client may offer its one-click unsubscribe long after
+  // (RFC 8058; the law asks for 30 days at least), and all it can do is stop the emails.
+  const current =
+    purpose === 'unsubscribe' ||
+    (alias
+      ? verified.v === alias.tokenVersion && subscriber.tokenVersion === alias.subscriberTokenVersion
+      : verified.v === subscriber.tokenVersion);
   // The subscriber's current version from here on, so later version checks see the same row.
   const claims: TokenClaims = { ...verified, v: current ? subscriber.tokenVersion : verified.v };
   if (purpose === 'confirm' && subscriber.status === 'active') {

@@ -9,7 +9,7 @@
 import { applyD1Migrations, env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
-import { unsubscribeUrl } from '../../src/links';
+import { preferencesUrl, unsubscribeUrl } from '../../src/links';
 import { subscriberFromToken } from '../../src/subscriptions/access';
 
 const db = env.MIGRATION_TEST_DB;
@@ -191,7 +191,7 @@ describe('migration 0005: one address, one subscriber', () => {
     ).rejects.toThrow(/UNIQUE/);
   });
 
-  it("keeps the merged-away ids' unsubscribe links working, and only those of their last version", async () => {
+  it("keeps the merged-away ids' links working: unsubscribe of any version, others of their last", async () => {
     const app = { config: parseConfig(env), db } as Parameters<typeof subscriberFromToken>[0];
     const link = await unsubscribeUrl(app.config, { id: 'victim-2', tokenVersion: 3 });
     const { subscriber, claims } = await subscriberFromToken(
@@ -203,8 +203,12 @@ describe('migration 0005: one address, one subscriber', () => {
     // Claims are translated to the survivor's version, so its conditional updates apply.
     expect(claims.v).toBe(2);
     const older = await unsubscribeUrl(app.config, { id: 'victim-2', tokenVersion: 2 });
+    const fromOlder = await subscriberFromToken(app, new URL(older).searchParams.get('token'), 'unsubscribe');
+    expect(fromOlder.subscriber.id).toBe('victim-1');
+    expect(fromOlder.claims.v).toBe(2);
+    const olderPreferences = await preferencesUrl(app.config, { id: 'victim-2', tokenVersion: 2 });
     await expect(
-      subscriberFromToken(app, new URL(older).searchParams.get('token'), 'unsubscribe'),
+      subscriberFromToken(app, new URL(olderPreferences).searchParams.get('token'), 'preferences'),
     ).rejects.toThrow(/newer one/);
     expect(await rows('SELECT alias_id, subscriber_id FROM subscriber_aliases ORDER BY alias_id')).toEqual([
       { alias_id: 'pend-2', subscriber_id: 'pend-1' },
