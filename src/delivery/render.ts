@@ -17,7 +17,7 @@ import type { Paper, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
 import { subscriberLinks } from '../links';
 import { buildEditionIndex, type EditionIndex, type RankedPaper } from '../ranking';
-import type { OutgoingEmail } from './transport';
+import { type OutgoingEmail, releaseSpareBodies } from './transport';
 
 export interface EditionContext {
   edition: Edition;
@@ -89,6 +89,8 @@ export class EditionShelf<T> {
   constructor(
     private readonly budget: number,
     private readonly maxCount: number,
+    /** Called with each built edition the shelf lets go, to free what it holds elsewhere. */
+    private readonly onDrop: (built: T) => void = () => {},
   ) {}
 
   get(id: string): Promise<T | null> | undefined {
@@ -127,8 +129,15 @@ export class EditionShelf<T> {
   }
 
   private forget(id: string): void {
+    const dropped = this.builds.get(id);
     this.builds.delete(id);
     this.sizes.delete(id);
+    dropped?.then(
+      (built) => {
+        if (built !== null) this.onDrop(built);
+      },
+      () => {},
+    );
   }
 
   private trim(): void {
@@ -137,7 +146,9 @@ export class EditionShelf<T> {
   }
 }
 
-const shelf = new EditionShelf<EditionContext>(EDITION_CACHE_CANDIDATES, EDITION_CACHE_SIZE);
+const shelf = new EditionShelf<EditionContext>(EDITION_CACHE_CANDIDATES, EDITION_CACHE_SIZE, (context) =>
+  context.index.cache.release(),
+);
 
 export function loadEdition(app: AppContext, editionId: string): Promise<EditionContext | null> {
   const cached = shelf.get(editionId);
@@ -159,6 +170,9 @@ function startBuild(app: AppContext, editionId: string): Promise<EditionContext 
     ]);
     if (!edition) return null;
     reserve(papers.length);
+    // Setting up an edition is the isolate's high point (its whole papers and their index):
+    // the request buffers kept for reuse go, and the next requests make new ones.
+    releaseSpareBodies();
     return editionContext(app.config, edition, papers);
   });
 }

@@ -136,6 +136,14 @@ export function encodeBatch(
 const spareBodies: ArrayBuffer[] = [];
 const SPARE_BODIES = 2;
 
+/**
+ * Lets the kept request buffers go (up to ~14 MB), for an edition being set up: its whole
+ * papers and their index are the isolate's high point, and the next requests make new ones.
+ */
+export function releaseSpareBodies(): void {
+  spareBodies.length = 0;
+}
+
 function bodyBuffer(size: number): Uint8Array {
   const at = spareBodies.findIndex((buffer) => buffer.byteLength >= size);
   if (at >= 0) return new Uint8Array(spareBodies.splice(at, 1)[0]!, 0, size);

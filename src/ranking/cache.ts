@@ -102,6 +102,11 @@ class InterestCache {
     if (sizeOf(value, key) <= this.maxBytes) this.lru.set(key, value);
   }
 
+  /** Drops every vector whose key starts with `prefix`: their buffers are not kept for reuse. */
+  forget(prefix: string): void {
+    for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
+  }
+
   get bytes(): number {
     return this.lru.calculatedSize;
   }
@@ -143,6 +148,14 @@ export class EditionCache {
 
   buffer(bytes: number): ArrayBuffer {
     return this.cache.buffer(bytes);
+  }
+
+  /**
+   * The edition is no longer sent from this isolate: its vectors go now rather than when
+   * newer ones push them out (up to the whole budget, 8 MB, while the next edition is set up).
+   */
+  release(): void {
+    this.cache.forget(this.prefix);
   }
 
   get bytes(): number {

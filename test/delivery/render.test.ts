@@ -82,4 +82,16 @@ describe('EditionShelf', () => {
     await shelf.build('a', async () => ({ candidates: 100 }));
     expect(shelf.ids()).toEqual(['b', 'a']);
   });
+
+  it('hands every edition it lets go, built, to onDrop (to free what it holds elsewhere)', async () => {
+    const dropped: string[] = [];
+    const shelf = new EditionShelf<{ id: string }>(4_000, 2, (built) => dropped.push(built.id));
+    await shelf.build('a', async () => ({ id: 'a' }));
+    await shelf.build('b', async () => ({ id: 'b' }));
+    await shelf.build('c', async () => ({ id: 'c' }));
+    await shelf.build('gone', async () => null);
+    await Promise.resolve();
+    expect(shelf.ids()).toEqual(['c']);
+    expect(dropped).toEqual(['a', 'b']);
+  });
 });

@@ -9,6 +9,7 @@ import {
   encodeBatch,
   encodeEmail,
   releaseBatch,
+  releaseSpareBodies,
   resendTransport,
   type SendResult,
 } from '../../src/delivery/transport';
@@ -192,5 +193,19 @@ describe('encodeBatch', () => {
     expect(resend.requests[0]!.emails).toMatchObject([{ to: 'reader4@example.org' }]);
     await expect(transport.sendBatch(other, { idempotencyKey: 'k' })).rejects.toThrow(/already sent/);
     expect(encodeBatch([email(5, 10)]).bytes.buffer).toBe(other.bytes.buffer);
+  });
+
+  it('lets the kept buffers go when asked (an edition being set up), and encodes into new ones', () => {
+    const batch = encodeBatch([
+      { from: 'a@example.com', to: 'b@example.org', subject: 's', html: 'h', text: 't' },
+    ]);
+    const buffer = batch.bytes.buffer;
+    releaseBatch(batch);
+    releaseSpareBodies();
+    const next = encodeBatch([
+      { from: 'a@example.com', to: 'c@example.org', subject: 's', html: 'h', text: 't' },
+    ]);
+    expect(next.bytes.buffer).not.toBe(buffer);
+    expect(JSON.parse(new TextDecoder().decode(next.bytes))[0].to).toBe('c@example.org');
   });
 });

@@ -435,6 +435,24 @@ describe('fair share and bounded caches', () => {
     expect(first.cache.get('language models')).not.toBe(second.cache.get('language models'));
   });
 
+  it("lets an edition's vectors go when it is released, and only its own", () => {
+    const first = buildEditionIndex(papers.slice(0, 40));
+    const second = buildEditionIndex(papers.slice(40, 80));
+    for (const edition of [first, second]) {
+      rankForSubscriber(edition, profile('language models, reinforcement learning'));
+    }
+    expect(first.cache.get('reinforcement learning')).toBeDefined();
+    const bytes = first.cache.bytes;
+    first.cache.release();
+    expect(first.cache.get('language models')).toBeUndefined();
+    expect(first.cache.get('reinforcement learning')).toBeUndefined();
+    expect(second.cache.get('language models')?.scores).toHaveLength(40);
+    expect(first.cache.bytes).toBeLessThan(bytes);
+    // Released is not broken: ranking it again scores and caches anew.
+    rankForSubscriber(first, profile('language models'));
+    expect(first.cache.get('language models')?.scores).toHaveLength(40);
+  });
+
   it('keeps per-edition memos within their budget, the recently used ones kept', () => {
     const edition = buildEditionIndex(papers);
     const memo = editionMemo<number[]>(10, (found) => found.length);
