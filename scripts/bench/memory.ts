@@ -3,18 +3,22 @@
  *
  * What a sender isolate holds for one edition, measured in Node as V8 heap plus memory
  * outside it (typed arrays, request buffers) after a full collection: the edition made
- * ready to send exactly as the queue consumer makes it (`editionContext`: ranking index,
- * prepared render, papers as shown), then batches of 100 subscribers with interests never
- * seen before ranked, rendered and encoded as one Resend request, as the consumer does.
- * The papers are copied through JSON first, as rows read from D1 are: their own strings,
- * nothing shared with the generator. Each line is the isolate's total at that point and
- * what the step added; the figure that matters is the peak, against Workers' 128 MB.
- * The last line is one JSON object. Needs --expose-gc and NODE_ENV=production (npm passes both).
+ * ready to send exactly as the queue consumer makes it (`editionContext`, its candidates
+ * read a page of `EDITION_PAGE` at a time: ranking index, prepared render, papers as
+ * shown), then batches of 100 subscribers with interests never seen before ranked,
+ * rendered and encoded as one Resend request, as the consumer does. The candidates wait
+ * outside the process as D1 rows would (JSON files), so each page's strings are its own.
+ * Each line is the isolate's total at that point and what the step added; the figure that
+ * matters is the peak, against Workers' 128 MB. The last line is one JSON object. Needs
+ * --expose-gc and NODE_ENV=production (npm passes both).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Edition } from '../../src/db/editions';
-import { type EditionContext, editionContext, renderEmail } from '../../src/delivery/render';
+import { EDITION_PAGE, type EditionContext, editionContext, renderEmail } from '../../src/delivery/render';
 import {
   encodeBatch,
   type OutgoingEmail,
@@ -23,7 +27,7 @@ import {
 } from '../../src/delivery/transport';
 import type { Paper } from '../../src/domain';
 import { parseConfig } from '../../src/env';
-import { buildEditionIndex, profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
+import { profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
 import { makePapers, makeRound, vocabulary } from './fixtures';
 
 const { values } = parseArgs({
@@ -66,11 +70,17 @@ async function measure(candidates: number, emails: number, baseline: number) {
   };
   // As the sender does when it sets up an edition (src/delivery/render.ts).
   releaseSpareBodies();
-  // As read from D1: strings of their own (the generator's share pieces of text).
-  let papers: Paper[] | null = JSON.parse(JSON.stringify(makePapers(candidates)));
-  const words = vocabulary(papers!);
-  const ids = papers!.map((paper) => paper.id);
-  step('papers loaded (as from D1)');
+  // The candidates as D1 holds them: outside the isolate (files here), read a page at a
+  // time as the sender reads them, each page's strings their own.
+  const dir = mkdtempSync(join(tmpdir(), 'papers-digest-memory-'));
+  const { words, ids } = (() => {
+    const generated = makePapers(candidates);
+    for (let from = 0; from < candidates; from += EDITION_PAGE) {
+      writeFileSync(join(dir, `${from}.json`), JSON.stringify(generated.slice(from, from + EDITION_PAGE)));
+    }
+    return { words: vocabulary(generated), ids: generated.map((paper) => paper.id) };
+  })();
+  step('candidates stored (outside the isolate)');
   const record: Edition = {
     id: `daily-memory-${candidates}`,
     frequency: 'daily',
@@ -80,17 +90,21 @@ async function measure(candidates: number, emails: number, baseline: number) {
     windowEnd: '2026-11-26T08:00:00.000Z',
     paperIds: ids,
   };
-  // The setup's high point: the whole papers and their index, before the papers are cut
-  // to what cards show (measured apart: inside editionContext it is not observable).
-  const setup = (() => {
-    const index = buildEditionIndex(papers!);
-    const at = step('setup: whole papers and their index (setup peak)');
-    // Read after the step, so the index is counted (a variable not read again may be collected).
-    if (index.total !== candidates) throw new Error('the index lost papers');
-    return at;
-  })();
-  let context: EditionContext | null = await editionContext(config, record, papers!);
-  papers = null;
+  // The setup's high point is while pages are read: measured as each page is asked for,
+  // the previous one (its whole texts) still held.
+  let setup = 0;
+  async function* pages(): AsyncGenerator<Paper[]> {
+    for (let from = 0; from < candidates; from += EDITION_PAGE) {
+      const page: Paper[] = JSON.parse(readFileSync(join(dir, `${from}.json`), 'utf8'));
+      yield page;
+      setup = Math.max(setup, used() - baseline);
+    }
+  }
+  let context: EditionContext | null = await editionContext(config, record, pages());
+  rmSync(dir, { recursive: true });
+  lines.push(
+    `  ${'setup: while its pages are read (highest)'.padEnd(52)} ${setup.toFixed(1).padStart(6)} MB`,
+  );
   const ready = step('edition ready to send (index, render, papers)');
   let peak = Math.max(ready, setup);
   for (let from = 0; from < emails; from += 100) {

@@ -72,15 +72,19 @@ export async function insertEditionWithCandidates(
   return row?.candidates ?? 0;
 }
 
-/** The edition's candidate papers in one statement (the id list is read inside SQLite). */
-export async function getEditionPapers(db: D1Database, editionId: string): Promise<Paper[]> {
+/**
+ * Papers by id in the order given, in one statement whatever their number (the ids travel
+ * as one JSON parameter); ids with no paper are left out. The sender reads an edition's
+ * candidates this way a page at a time (`editionPaperPages`).
+ */
+export async function getPapersInOrder(db: D1Database, ids: readonly string[]): Promise<Paper[]> {
+  if (ids.length === 0) return [];
   const { results } = await db
     .prepare(
-      `SELECT * FROM papers
-       WHERE id IN (SELECT value FROM json_each((SELECT paper_ids FROM editions WHERE id = ?)))
-       ORDER BY upvotes DESC, id`,
+      `SELECT p.* FROM json_each(?) AS c JOIN papers p ON p.id = c.value
+       ORDER BY c.key`,
     )
-    .bind(editionId)
+    .bind(JSON.stringify(ids))
     .all<PaperRow>();
   return results.map(rowToPaper);
 }

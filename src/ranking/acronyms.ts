@@ -69,9 +69,15 @@ export function longFormFor(short: string, words: readonly string[]): string | n
   return null;
 }
 
-export function mineAcronyms(texts: Iterable<string>): AcronymTable {
-  const counts = new Map<string, Map<string, { tokens: string[]; count: number }>>();
-  for (const text of texts) {
+/**
+ * Acronyms an edition defines, collected text by text (`add`, so no caller holds every
+ * text at once), then counted into a table (`table`).
+ */
+export class AcronymMiner {
+  private readonly counts = new Map<string, Map<string, { tokens: string[]; count: number }>>();
+
+  add(text: string): void {
+    const counts = this.counts;
     for (const match of text.matchAll(DEFINITION)) {
       const short = shortForm(match[1]!);
       if (!short) continue;
@@ -95,18 +101,22 @@ export function mineAcronyms(texts: Iterable<string>): AcronymTable {
       counts.set(key, forms);
     }
   }
-  const expansions = new Map<string, string[][]>();
-  const abbreviations = new Map<string, string>();
-  for (const [acronym, forms] of counts) {
-    const best = [...forms.values()].sort((a, b) => b.count - a.count).slice(0, MAX_EXPANSIONS);
-    expansions.set(
-      acronym,
-      best.map((form) => form.tokens),
-    );
-    for (const form of best) {
-      const key = form.tokens.join(' ');
-      if (!abbreviations.has(key)) abbreviations.set(key, acronym);
+
+  table(): AcronymTable {
+    const counts = this.counts;
+    const expansions = new Map<string, string[][]>();
+    const abbreviations = new Map<string, string>();
+    for (const [acronym, forms] of counts) {
+      const best = [...forms.values()].sort((a, b) => b.count - a.count).slice(0, MAX_EXPANSIONS);
+      expansions.set(
+        acronym,
+        best.map((form) => form.tokens),
+      );
+      for (const form of best) {
+        const key = form.tokens.join(' ');
+        if (!abbreviations.has(key)) abbreviations.set(key, acronym);
+      }
     }
+    return { expansions, abbreviations };
   }
-  return { expansions, abbreviations };
 }

@@ -9,9 +9,9 @@
 
 import { LRUCache } from 'lru-cache';
 import type { Paper } from '../domain';
-import { type AcronymTable, mineAcronyms } from './acronyms';
+import { AcronymMiner, type AcronymTable } from './acronyms';
 import { EditionCache } from './cache';
-import { mineStageCompounds, nameKey, tokenize } from './text';
+import { nameKey, StageMiner, tokenize } from './text';
 
 /**
  * BM25F fields. The title says what a paper is about; AI keywords and the AI summary
@@ -197,53 +197,104 @@ function keywordTokens(keywords: readonly string[]): string[] {
 }
 
 /**
- * The index of an edition's candidates. `cacheBytes` gives it an interest cache of its own
- * with that budget (tests); by default it shares the isolate's (cache.ts).
+ * Reads an edition's papers one by one into what its index is made of: each field's
+ * tokens as term ids, field lengths, and the acronyms and stage compounds the papers
+ * define. The whole texts are needed only here, so a caller that reads the papers page by
+ * page (the sender) keeps of each only what it will show (`add`'s `kept`), and never holds
+ * every abstract at once.
  */
-export function buildEditionIndex(papers: Paper[], cacheBytes?: number): EditionIndex {
-  const total = papers.length;
-  const terms = new Map<string, number>();
-  const fieldStarts = new Int32Array(total * FIELD_COUNT + 1);
-  // Grown by doubling: a plain array of every position was twice the final Int32Array
-  // (8 bytes a number) and then copied, ~21 MB at the build's high point at 10,000 candidates.
-  let streams = new Int32Array(Math.max(1024, total * 200));
-  let streamLength = 0;
-  const pushTerm = (id: number) => {
-    if (streamLength === streams.length) {
-      const grown = new Int32Array(streams.length * 2);
-      grown.set(streams);
-      streams = grown;
-    }
-    streams[streamLength++] = id;
-  };
-  const lengths = new Int32Array(total * FIELD_COUNT);
-  papers.forEach((paper, doc) => {
+export class EditionReader {
+  readonly papers: Paper[] = [];
+  readonly terms = new Map<string, number>();
+  // Positions, in an Int32Array doubled when full: a plain array of every position was
+  // twice the final size (8 bytes a number) and then copied, ~21 MB at 10,000 candidates.
+  private streams = new Int32Array(1 << 16);
+  private streamLength = 0;
+  private readonly fieldStarts: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly acronyms = new AcronymMiner();
+  private readonly stages = new StageMiner();
+
+  add(paper: Paper, kept: Paper = paper): void {
     const fields = [
       tokenize(paper.title),
       keywordTokens(paper.aiKeywords ?? []),
       tokenize(paper.aiSummary ?? ''),
       tokenize(stripBoilerplate(paper.abstract ?? '')),
     ];
-    fields.forEach((tokens, field) => {
-      fieldStarts[doc * FIELD_COUNT + field] = streamLength;
+    for (const tokens of fields) {
+      this.fieldStarts.push(this.streamLength);
+      let length = 0;
       for (const token of tokens) {
         if (!token) {
-          pushTerm(-1);
+          this.push(-1);
           continue;
         }
-        let id = terms.get(token);
+        let id = this.terms.get(token);
         if (id === undefined) {
-          id = terms.size;
-          terms.set(token, id);
+          id = this.terms.size;
+          this.terms.set(token, id);
         }
-        pushTerm(id);
-        lengths[doc * FIELD_COUNT + field]!++;
+        this.push(id);
+        length++;
       }
-    });
-  });
-  fieldStarts[total * FIELD_COUNT] = streamLength;
-  const docTerms = streams.slice(0, streamLength);
+      this.lengths.push(length);
+    }
+    const text = `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`;
+    this.acronyms.add(text);
+    this.stages.add(text);
+    this.papers.push(kept);
+  }
 
+  private push(id: number): void {
+    if (this.streamLength === this.streams.length) {
+      const grown = new Int32Array(this.streams.length * 2);
+      grown.set(this.streams);
+      this.streams = grown;
+    }
+    this.streams[this.streamLength++] = id;
+  }
+
+  /** The index of the papers read. `cacheBytes` gives it an interest cache of its own (tests). */
+  index(cacheBytes?: number): EditionIndex {
+    return indexOf(
+      {
+        papers: this.papers,
+        terms: this.terms,
+        docTerms: this.streams.slice(0, this.streamLength),
+        fieldStarts: Int32Array.from([...this.fieldStarts, this.streamLength]),
+        lengths: Int32Array.from(this.lengths),
+        acronyms: this.acronyms.table(),
+        stageHeads: this.stages.heads,
+      },
+      cacheBytes,
+    );
+  }
+}
+
+/**
+ * The index of an edition's candidates. `cacheBytes` gives it an interest cache of its own
+ * with that budget (tests); by default it shares the isolate's (cache.ts).
+ */
+export function buildEditionIndex(papers: Paper[], cacheBytes?: number): EditionIndex {
+  const reader = new EditionReader();
+  for (const paper of papers) reader.add(paper);
+  return reader.index(cacheBytes);
+}
+
+interface ReadPapers {
+  papers: Paper[];
+  terms: Map<string, number>;
+  docTerms: Int32Array;
+  fieldStarts: Int32Array;
+  lengths: Int32Array;
+  acronyms: AcronymTable;
+  stageHeads: Map<string, string>;
+}
+
+function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
+  const { papers, terms, docTerms, fieldStarts, lengths } = read;
+  const total = papers.length;
   const fieldNorm = new Float32Array(total * FIELD_COUNT);
   FIELDS.forEach((spec, field) => {
     let sum = 0;
@@ -388,8 +439,8 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
     ids: papers.map((paper) => paper.id),
     docOf: uniqueIds(papers),
     upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
-    acronyms: mineAcronyms(paperTexts(papers)),
-    stageHeads: mineStageCompounds(paperTexts(papers)),
+    acronyms: read.acronyms,
+    stageHeads: read.stageHeads,
     cache: new EditionCache(cacheBytes),
     docLengths,
     categoryDocs,
@@ -401,15 +452,6 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
 function uniqueIds(papers: readonly Paper[]): Map<string, number> | null {
   const docOf = new Map(papers.map((paper, doc) => [paper.id, doc]));
   return docOf.size === papers.length ? docOf : null;
-}
-
-/**
- * Each paper's text for the edition's own vocabulary (acronyms, stage compounds), made as
- * it is read: an array of them would hold a flat copy of every abstract at once, as much
- * again as the papers (~60 MB at 10,000 candidates) at the peak of the edition's setup.
- */
-function* paperTexts(papers: readonly Paper[]): Generator<string> {
-  for (const paper of papers) yield `${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`;
 }
 
 /** The doc's authors as comparison keys, made the first time a followed surname points at it. */

@@ -60,7 +60,7 @@ export interface RankOptions {
 }
 
 export type { EditionIndex } from './edition';
-export { buildEditionIndex } from './edition';
+export { buildEditionIndex, EditionReader } from './edition';
 
 /** A paper is relevant when its relevance clears this: a good part of an interest, not one stray word. */
 export const RELEVANCE_FLOOR = 0.3;

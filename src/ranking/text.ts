@@ -60,22 +60,22 @@ const GLUED_PREFIXES = new Set([
 const STAGE_PREFIXES = /\b(pre|post)-([a-z]{3,})/gi;
 
 /**
- * Compound -> head stems ("pretrain" -> "train") for the stage compounds that `texts`
- * actually write with a hyphen: the hyphen proves the prefix, so "preserving" is never
- * taken for a stage of "serving".
+ * Compound -> head stems ("pretrain" -> "train") for the stage compounds that the texts
+ * added actually write with a hyphen: the hyphen proves the prefix, so "preserving" is
+ * never taken for a stage of "serving".
  */
-export function mineStageCompounds(texts: Iterable<string>): Map<string, string> {
-  const heads = new Map<string, string>();
-  for (const text of texts) {
+export class StageMiner {
+  readonly heads = new Map<string, string>();
+
+  add(text: string): void {
     for (const match of text.matchAll(STAGE_PREFIXES)) {
       const compound = tokenize(`${match[1]}-${match[2]}`);
       const head = tokenize(match[2]!);
       if (compound.length === 1 && head.length === 1 && compound[0] !== head[0]) {
-        heads.set(compound[0]!, head[0]!);
+        this.heads.set(compound[0]!, head[0]!);
       }
     }
   }
-  return heads;
 }
 
 export function isStopword(word: string): boolean {

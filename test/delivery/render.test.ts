@@ -4,8 +4,12 @@
  * is set up, so three large ones would not fit in an isolate. The newest edition is
  * always kept, and older ones make room as soon as its size is known.
  */
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { EditionShelf, editionsToDrop } from '../../src/delivery/render';
+import { EditionShelf, editionContext, editionsToDrop } from '../../src/delivery/render';
+import { parseConfig } from '../../src/env';
+import { buildEditionIndex, profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
+import { makeSubscriber, snapshotPapers } from '../factories';
 
 const edition = (id: string, candidates: number) => ({ id, candidates });
 
@@ -93,5 +97,46 @@ describe('EditionShelf', () => {
     await Promise.resolve();
     expect(shelf.ids()).toEqual(['c']);
     expect(dropped).toEqual(['a', 'b']);
+  });
+});
+
+describe('editionContext', () => {
+  const edition = {
+    id: 'daily-pages',
+    frequency: 'daily' as const,
+    periodKey: '2026-11-26',
+    plannedAt: '2026-11-26T08:00:00.000Z',
+    windowStart: '2026-11-25T08:00:00.000Z',
+    windowEnd: '2026-11-26T08:00:00.000Z',
+    paperIds: [],
+  };
+
+  it('reads its papers page by page into the same index, keeping of each what its card shows', async () => {
+    const papers = snapshotPapers().map((paper) => ({ ...paper, aiSummary: null }));
+    async function* pages() {
+      for (let from = 0; from < papers.length; from += 7) yield papers.slice(from, from + 7);
+    }
+    const config = parseConfig(env);
+    const paged = await editionContext(config, edition, pages());
+    const whole = buildEditionIndex(papers);
+    expect(paged.index.ids).toEqual(whole.ids);
+    expect(paged.index.docTerms).toEqual(whole.docTerms);
+    expect(paged.index.postingStrengths).toEqual(whole.postingStrengths);
+    expect([...paged.index.acronyms.expansions]).toEqual([...whole.acronyms.expansions]);
+    const reader = makeSubscriber({
+      interests: 'reinforcement learning, large language models',
+      digestSize: 8,
+    });
+    const ranked = (index: typeof whole) =>
+      rankForSubscriber(index, profileFromSubscriber(reader)).papers.map((item) => [
+        item.paper.id,
+        item.score,
+      ]);
+    expect(ranked(paged.index)).toEqual(ranked(whole));
+    // Whole abstracts were read for the index, and only the start of each is kept.
+    const longest = Math.max(...papers.map((paper) => paper.abstract.length));
+    expect(longest).toBeGreaterThan(1_000);
+    expect(Math.max(...paged.papers.map((paper) => paper.abstract.length))).toBeLessThanOrEqual(641);
+    expect(paged.index.papers).toBe(paged.papers);
   });
 });
