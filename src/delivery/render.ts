@@ -47,11 +47,10 @@ export function ingestedBeforeOf(papers: readonly Paper[]): (since: string) => R
 const EDITION_CACHE_SIZE = 3;
 /**
  * An edition in memory costs ~10 kB per candidate once sent from (`npm run bench:memory`:
- * ready to send, 17 MB at 3,000 candidates, then its filled cards and memos), and twice
- * its papers while it is set up. So the isolate keeps editions up to this many candidates
- * in all, not only up to a count, and makes room for a new edition as soon as its papers
- * are loaded, before its index is built. The newest edition is always kept, whatever its
- * size.
+ * ready to send, 17 MB at 3,000 candidates, then its filled cards and memos). So the
+ * isolate keeps editions up to this many candidates in all, not only up to a count, and
+ * makes room for a new edition as soon as its size is known, before its papers are read.
+ * The newest edition is always kept, whatever its size.
  */
 export const EDITION_CACHE_CANDIDATES = 4_000;
 

@@ -130,7 +130,7 @@ const utf8 = new TextEncoder();
  * The template as the bytes it is sent as, every part a view of one buffer: the form a
  * card is kept in. Keeping its strings too would double it (a card's strings turn
  * two-byte when flattened, for one character past Latin-1 such as ▲), and a buffer per
- * part costs more in overhead than the part itself: ~4 KB a typical card instead of ~11.
+ * part costs more in overhead than the part itself: ~5 KB a typical card instead of ~11.
  */
 export function jsonTemplate(template: Template): JsonTemplate {
   const escaped = template.parts.map(asciiJsonInner);
