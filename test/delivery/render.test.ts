@@ -139,4 +139,17 @@ describe('editionContext', () => {
     expect(Math.max(...paged.papers.map((paper) => paper.abstract.length))).toBeLessThanOrEqual(641);
     expect(paged.index.papers).toBe(paged.papers);
   });
+
+  it('makes an empty edition when it has no candidates', async () => {
+    async function* none(): AsyncGenerator<never> {}
+    const empty = await editionContext(parseConfig(env), edition, none());
+    expect(empty.papers).toEqual([]);
+    expect(empty.prepared.cards.size).toBe(0);
+    const result = rankForSubscriber(
+      empty.index,
+      profileFromSubscriber(makeSubscriber({ interests: 'agents' })),
+    );
+    expect(result.papers).toEqual([]);
+    expect(result.skipReason).toBe('no new papers');
+  });
 });
