@@ -17,6 +17,7 @@
 import { render, toPlainText } from '@react-email/render';
 import { LRUCache } from 'lru-cache';
 import { createElement } from 'react';
+import type { PaperCardProps } from '../../emails/_components/paper-card';
 import { DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Paper } from '../domain';
 import type { Config } from '../env';
@@ -233,10 +234,9 @@ async function prepareCards(
       ...card.links.map((link) => link.href),
     ]),
   ]);
-  const withHoles = props.map((card, position) => ({
-    ...card,
-    ...cardHoles(marker, bases, encodeURIComponent(papers[position]!.id)),
-  }));
+  const withHoles = props.map((card, position) =>
+    withSubscriberHoles(papers[position]!, card, marker, bases),
+  );
 
   // Group by shape; one paper per shape is the canary rendered for real.
   const shapes = new Map<string, number[]>();
@@ -273,10 +273,8 @@ async function prepareCards(
     const text = compile(firstBatch[shape]!.text, marker);
     const canary = firstBatch[shapeList.length + shape]!;
     const canaryProps = withHoles[members[0]!]!;
-    const canaryId = papers[members[0]!]!.id;
-    const exact =
-      fill(bind(html, paperValues(canaryProps, canaryId, escapeHtml), CARD_SLOTS), holes) === canary.html &&
-      fill(bind(text, paperValues(canaryProps, canaryId, same), CARD_SLOTS), holes) === canary.text;
+    const filled = bindShape({ html, text }, canaryProps, papers[members[0]!]!.id);
+    const exact = fill(filled.html, holes) === canary.html && fill(filled.text, holes) === canary.text;
     if (!exact) {
       console.warn(JSON.stringify({ event: 'digest_shape_mismatch', shape: shapeOf(canaryProps) }));
       viaReact.push(...members);
@@ -343,16 +341,31 @@ function cardFiller(
 ): (position: number) => PreparedCard {
   return (position) => {
     const paper = papers[position]!;
-    const card = {
-      ...cardProps(paper, SUBSCRIBER_ONLY),
-      ...cardHoles(marker, bases, encodeURIComponent(paper.id)),
-    };
-    const shape = shapeTemplates[shapeAt[position]!]!;
-    return preparedCard(
-      paper.title,
-      bind(shape.html, paperValues(card, paper.id, escapeHtml), CARD_SLOTS),
-      bind(shape.text, paperValues(card, paper.id, same), CARD_SLOTS),
-    );
+    const card = withSubscriberHoles(paper, cardProps(paper, SUBSCRIBER_ONLY), marker, bases);
+    const { html, text } = bindShape(shapeTemplates[shapeAt[position]!]!, card, paper.id);
+    return preparedCard(paper.title, html, text);
+  };
+}
+
+/** A card's props with placeholders for what each subscriber's copy fills in (why, 👍/👎 links). */
+function withSubscriberHoles(
+  paper: Paper,
+  props: PaperCardProps,
+  marker: string,
+  bases: LinkBases,
+): PaperCardProps {
+  return { ...props, ...cardHoles(marker, bases, encodeURIComponent(paper.id)) };
+}
+
+/** A shape's templates filled with one paper's strings (escaped for HTML), the per-subscriber holes kept. */
+function bindShape(
+  shape: ShapeTemplate,
+  card: PaperCardProps,
+  paperId: string,
+): { html: Template; text: Template } {
+  return {
+    html: bind(shape.html, paperValues(card, paperId, escapeHtml), CARD_SLOTS),
+    text: bind(shape.text, paperValues(card, paperId, same), CARD_SLOTS),
   };
 }
 
