@@ -381,7 +381,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
   postingStarts[postingCount] = occurrences.length;
 
   const { signatureTerms, signatureWeights } = signatures(total, termPostings, postingDocs, postingTfs);
-  const docLengths = docLengthsOf(total, docTerms, fieldStarts);
+  const docLengths = docLengthsOf(total, lengths);
 
   const maxUpvotes = papers.reduce((max, paper) => Math.max(max, paper.upvotes ?? 0), 0);
   const trending = new Float64Array(total);
@@ -504,17 +504,12 @@ export function topDocs(scores: ArrayLike<number>, k: number, floor: number): nu
   return best;
 }
 
-/** Per doc, how many of its positions hold a term. */
-function docLengthsOf(total: number, docTerms: Int32Array, fieldStarts: Int32Array): Int32Array {
+/** Per doc, how many of its positions hold a term: the sum of its field lengths. */
+function docLengthsOf(total: number, lengths: Int32Array): Int32Array {
   const docLengths = new Int32Array(total);
   for (let doc = 0; doc < total; doc++) {
     let length = 0;
-    for (
-      let position = fieldStarts[doc * FIELD_COUNT]!;
-      position < fieldStarts[(doc + 1) * FIELD_COUNT]!;
-      position++
-    )
-      if (docTerms[position]! >= 0) length++;
+    for (let field = 0; field < FIELD_COUNT; field++) length += lengths[doc * FIELD_COUNT + field]!;
     docLengths[doc] = length;
   }
   return docLengths;
