@@ -23,7 +23,7 @@ import {
 import { escapeHtml } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
-import { fillJsonInto, fillJsonTemplateInto } from './template';
+import { fillJsonInto } from './template';
 
 /**
  * A label as pieces of JSON string literals, as plain text and as React would escape it in
@@ -173,9 +173,9 @@ export async function assembleDigest(
     const why = whyPair(ranked[position]!.why);
     cardText[0] = why.textJson;
     cardHtml[0] = why.htmlJson;
-    fillJsonTemplateInto(html, card.html, cardHtml);
+    fillJsonInto(html, card.html, cardHtml);
     if (position > 0) text.push(between);
-    fillJsonTemplateInto(text, card.text, cardText);
+    fillJsonInto(text, card.text, cardText);
   }
   fillJsonInto(html, prepared.html.suffix, layoutHtml);
   if (cards.length > 0) fillJsonInto(text, prepared.text.suffix, layoutText);

@@ -103,15 +103,15 @@ export interface PreparedEdition {
   edition: EditionValues;
   cards: PreparedCards;
   /** Holes: LAYOUT_SLOTS. */
-  html: { prefix: Template; suffix: Template };
+  html: { prefix: JsonTemplate; suffix: JsonTemplate };
   /** The link bases the templates were rendered with (links are base + token). */
   linkBases: LinkBases;
   text: {
-    prefix: Template;
+    prefix: JsonTemplate;
     between: string;
-    suffix: Template;
+    suffix: JsonTemplate;
     /** An empty digest (rarely sent) has its own block spacing: rendered on first use. */
-    empty: () => Promise<Template>;
+    empty: () => Promise<JsonTemplate>;
   };
   /** How the edition was prepared: React renders used, card shapes, cards React rendered alone. */
   stats: { reactRenders: number; shapes: number; cardsViaReact: number };
@@ -176,8 +176,8 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const xAt = requireSplit(layoutText.indexOf(sentinelX.text), 'the first card text');
   const afterX = layoutText.slice(xAt + sentinelX.text.length);
   const yAt = requireSplit(afterX.indexOf(sentinelY.text), 'the second card text');
-  const layout = (source: string) => bind(compile(source, marker), {}, LAYOUT_SLOTS);
-  let emptyText: Promise<Template> | undefined;
+  const layout = (source: string) => jsonTemplate(bind(compile(source, marker), {}, LAYOUT_SLOTS));
+  let emptyText: Promise<JsonTemplate> | undefined;
   const empty = () => {
     emptyText ??= render(
       createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), [])),

@@ -1,11 +1,13 @@
 /**
  * Static text with holes, the unit of the digest fast path: a React render made with
  * placeholder strings is split at the placeholders (`compile`), the holes known per
- * edition are filled once (`bind`), and the per-subscriber holes are filled per email
- * (`fill`), which is plain string concatenation. Placeholders are a random marker plus a
- * name, chosen so that no rendered string can contain one by accident.
+ * edition are filled once (`bind`) and the result kept as the JSON bytes it is sent as
+ * (`jsonTemplate`), and the per-subscriber holes are filled per email (`fillJsonInto`),
+ * which only lists pieces; `fill` makes the string, to check a template against React.
+ * Placeholders are a random marker plus a name, chosen so that no rendered string can
+ * contain one by accident.
  */
-import { asciiJsonBytes, asciiJsonInner, type JsonChunks } from '../lib/json';
+import { asciiJsonInner, type JsonChunks } from '../lib/json';
 
 /** Static text with holes: output = parts[0] + values[slots[0]] + parts[1] + … */
 export interface Template {
@@ -94,30 +96,6 @@ function interleave<T, V>(
   for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
 }
 
-const jsonPartsOf = new WeakMap<Template, Uint8Array[]>();
-
-/** A template's static parts as bytes of an ASCII JSON string literal, encoded once per template. */
-function jsonParts(template: Template): Uint8Array[] {
-  let parts = jsonPartsOf.get(template);
-  if (!parts) {
-    parts = template.parts.map(asciiJsonBytes);
-    jsonPartsOf.set(template, parts);
-  }
-  return parts;
-}
-
-/**
- * Appends the filled template as pieces of an ASCII JSON string literal (the form an
- * email is built in): its static parts encoded once per template, `values` already escaped.
- */
-export function fillJsonInto(
-  out: JsonChunks,
-  template: Template,
-  values: readonly (string | Uint8Array)[],
-): void {
-  interleave(out, jsonParts(template), template.slots, values);
-}
-
 /** A template whose static parts are already bytes of an ASCII JSON string literal. */
 export interface JsonTemplate {
   parts: Uint8Array[];
@@ -127,10 +105,11 @@ export interface JsonTemplate {
 const utf8 = new TextEncoder();
 
 /**
- * The template as the bytes it is sent as, every part a view of one buffer: the form a
- * card is kept in. Keeping its strings too would double it (a card's strings turn
- * two-byte when flattened, for one character past Latin-1 such as ▲), and a buffer per
- * part costs more in overhead than the part itself: ~5 KB a typical card instead of ~11.
+ * The template as the bytes it is sent as, every part a view of one buffer: the form the
+ * assembler fills (layouts and cards). Keeping a card's strings too would double it (its
+ * strings turn two-byte when flattened, for one character past Latin-1 such as ▲), and a
+ * buffer per part costs more in overhead than the part itself: ~5 KB a typical card
+ * instead of ~11.
  */
 export function jsonTemplate(template: Template): JsonTemplate {
   const escaped = template.parts.map(asciiJsonInner);
@@ -145,8 +124,11 @@ export function jsonTemplate(template: Template): JsonTemplate {
   return { parts, slots: template.slots };
 }
 
-/** `fillJsonInto` for a template kept as JSON bytes. */
-export function fillJsonTemplateInto(
+/**
+ * Appends the filled template as pieces of an ASCII JSON string literal (the form an
+ * email is built in): its static parts encoded once, `values` already escaped.
+ */
+export function fillJsonInto(
   out: JsonChunks,
   template: JsonTemplate,
   values: readonly (string | Uint8Array)[],
