@@ -20,4 +20,9 @@ export interface OutgoingEmail {
    * ~40 KB per email. Never sent as a field of its own.
    */
   json?: { html: JsonChunks; text: JsonChunks };
+  /**
+   * A digest: how many of its ranked papers it shows, best first (the rest did not fit
+   * under Gmail's clipping size and stay unsent). Never sent as a field of its own.
+   */
+  papers?: number;
 }

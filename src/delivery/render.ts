@@ -259,6 +259,7 @@ export async function digestEmail(
     ],
   };
   if (digest.json) email.json = digest.json;
+  email.papers = digest.papers;
   return email;
 }
 

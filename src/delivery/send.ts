@@ -180,12 +180,6 @@ async function sendQueued(
       continue;
     }
     const trending = result.basis === 'trending' ? { basis: 'trending' as const } : {};
-    const ranking: RankingSnapshot[] = result.papers.map((item) => ({
-      id: item.paper.id,
-      score: item.score,
-      why: item.why,
-      ...trending,
-    }));
     mark = lap(stats, 'rank', mark);
     const email = await renderEmail(
       app.config,
@@ -195,6 +189,13 @@ async function sendQueued(
       result.papers,
       result.basis,
     );
+    // Only the papers the email shows are recorded as sent (and rendered again on a retry).
+    const ranking: RankingSnapshot[] = result.papers.slice(0, email.papers).map((item) => ({
+      id: item.paper.id,
+      score: item.score,
+      why: item.why,
+      ...trending,
+    }));
     prepared.push({ delivery, subscriber, ranking, email, json: encodeEmail(email) });
     await yieldSometimes(prepared.length);
     mark = lap(stats, 'render', mark);

@@ -8,9 +8,16 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
-import { asciiJsonBytes, chunksToString, type JsonChunks } from '../lib/json';
+import {
+  asciiJsonBytes,
+  chunksByteLength,
+  chunksToString,
+  decodedUtf8Length,
+  type JsonChunks,
+} from '../lib/json';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
+import { HTML_BYTES_MAX, largestThatFits } from './fit';
 import {
   clean,
   countLabel,
@@ -85,7 +92,30 @@ function sameBases(a: LinkBases, b: LinkBases): boolean {
 /** Counts renders that had to leave the fast path (tests insist on none for normal digests). */
 export const fallbackRenders = { count: 0 };
 
-export async function assembleDigest(
+/**
+ * The subscriber's digest: the most of `ranked`, best first, that fits Gmail's size
+ * (fit.ts). Its size is known from the JSON pieces without decoding them: the JSON is at
+ * least as long as the UTF-8 it stands for, so only a digest near the limit is counted.
+ */
+export function assembleDigest(
+  prepared: PreparedEdition,
+  config: Config,
+  recipient: DigestRecipient,
+  ranked: RankedPaper[],
+): Promise<DigestEmail> {
+  return largestThatFits(
+    ranked.length,
+    (papers) => assembleAll(prepared, config, recipient, ranked.slice(0, papers)),
+    (digest) => {
+      if (!digest.json) return utf8.encode(digest.html).length;
+      // Without the literal's quotes.
+      const upperBound = chunksByteLength(digest.json.html) - 2;
+      return upperBound <= HTML_BYTES_MAX ? upperBound : decodedUtf8Length(digest.json.html);
+    },
+  );
+}
+
+async function assembleAll(
   prepared: PreparedEdition,
   config: Config,
   recipient: DigestRecipient,
@@ -117,7 +147,11 @@ export async function assembleDigest(
     fallbackRenders.count++;
     console.warn(JSON.stringify({ event: 'digest_fallback_render', deliveryId }));
     const full = await renderReference(config, prepared.edition, recipient, ranked, { text: 'convert' });
-    return { subject: subjectFor(ranked, prepared.editionDate, recipient.basis), ...full };
+    return {
+      subject: subjectFor(ranked, prepared.editionDate, recipient.basis),
+      ...full,
+      papers: ranked.length,
+    };
   }
   const basis = recipient.basis ?? 'relevant';
   const subject = subjectLine(cards.length, cards[0]?.subjectTitle, prepared.editionDate, basis);
@@ -181,11 +215,11 @@ export async function assembleDigest(
   if (cards.length > 0) fillJsonInto(text, prepared.text.suffix, layoutText);
   html.push('"');
   text.push('"');
-  return fromJson(subject, html, text);
+  return fromJson(subject, html, text, cards.length);
 }
 
 /** A digest whose html and text are decoded from their JSON literals on first read. */
-function fromJson(subject: string, htmlJson: JsonChunks, textJson: JsonChunks): DigestEmail {
+function fromJson(subject: string, htmlJson: JsonChunks, textJson: JsonChunks, papers: number): DigestEmail {
   let html: string | undefined;
   let text: string | undefined;
   return {
@@ -199,5 +233,6 @@ function fromJson(subject: string, htmlJson: JsonChunks, textJson: JsonChunks): 
       return text;
     },
     json: { html: htmlJson, text: textJson },
+    papers,
   };
 }

@@ -11,6 +11,7 @@ import type { Config } from '../env';
 import type { JsonChunks } from '../lib/json';
 import { digestToken, feedbackQuery, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
+import { largestThatFits } from './fit';
 import {
   cardProps,
   countLabel,
@@ -41,6 +42,8 @@ export interface DigestEmail {
   subject: string;
   html: string;
   text: string;
+  /** How many of the ranked papers it shows, best first (see fit.ts: the rest did not fit). */
+  papers: number;
   /**
    * The fast path's html and text as ASCII JSON string literals (quotes included), in
    * pieces encoded once per edition: the transport copies the request body from them.
@@ -130,8 +133,9 @@ export async function renderDigestHtml(
 }
 
 /**
- * The same digest rendered from scratch with React (two renders' worth of work). The
- * reference the fast path must equal, and the naive baseline of the benchmark.
+ * The same digest rendered from scratch with React (two renders' worth of work), cut to
+ * the papers that fit Gmail's size (fit.ts). The reference the fast path must equal, and
+ * the naive baseline of the benchmark.
  */
 export async function renderDigestReference(
   config: Config,
@@ -140,6 +144,27 @@ export async function renderDigestReference(
   ranked: RankedPaper[],
 ): Promise<DigestEmail> {
   const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
-  const full = await renderReference(config, edition, recipient, ranked, { text: 'render' });
-  return { subject: subjectFor(ranked, input.editionDate, recipient.basis), ...full };
+  return fittedReference(config, edition, input.editionDate, recipient, ranked, 'render');
 }
+
+/** The reference render of the most papers that fit (fit.ts), with its subject. */
+export function fittedReference(
+  config: Config,
+  edition: EditionValues,
+  editionDate: string,
+  recipient: DigestRecipient,
+  ranked: readonly RankedPaper[],
+  text: 'convert' | 'render',
+): Promise<DigestEmail> {
+  return largestThatFits(
+    ranked.length,
+    async (papers) => {
+      const shown = ranked.slice(0, papers);
+      const full = await renderReference(config, edition, recipient, shown, { text });
+      return { subject: subjectFor(shown, editionDate, recipient.basis), ...full, papers };
+    },
+    (digest) => utf8.encode(digest.html).length,
+  );
+}
+
+const utf8 = new TextEncoder();

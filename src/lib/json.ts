@@ -70,3 +70,47 @@ export function chunksToString(chunks: JsonChunks): string {
   for (const chunk of chunks) text += typeof chunk === 'string' ? chunk : utf8Decoder.decode(chunk);
   return text;
 }
+
+/**
+ * The UTF-8 size of the string that JSON string literal pieces decode to, without decoding
+ * them: ASCII bytes count one each, and each escape as the bytes of what it stands for.
+ * The pieces hold whole escapes (they are escaped strings joined), and the literal's own
+ * quotes are pieces of their own, which the caller leaves out.
+ */
+export function decodedUtf8Length(chunks: JsonChunks): number {
+  let size = 0;
+  for (const chunk of chunks) {
+    const bytes = typeof chunk === 'string' ? utf8.encode(chunk) : chunk;
+    size += bytes.length;
+    for (let at = bytes.indexOf(0x5c); at >= 0; at = bytes.indexOf(0x5c, at)) {
+      if (bytes[at + 1] !== 0x75) {
+        // \" \\ \n …: two bytes for one.
+        size -= 1;
+        at += 2;
+        continue;
+      }
+      const unit = hexUnit(bytes, at + 2);
+      const pairs = unit >= 0xd800 && unit <= 0xdbff && bytes[at + 6] === 0x5c && bytes[at + 7] === 0x75;
+      const low = pairs ? hexUnit(bytes, at + 8) : -1;
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        // A surrogate pair, 12 bytes of escapes: one 4-byte character.
+        size -= 8;
+        at += 12;
+      } else {
+        // A lone surrogate encodes as U+FFFD, 3 bytes, like any unit past U+07FF.
+        size -= 6 - (unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3);
+        at += 6;
+      }
+    }
+  }
+  return size;
+}
+
+function hexUnit(bytes: Uint8Array, at: number): number {
+  let unit = 0;
+  for (let index = at; index < at + 4; index++) {
+    const byte = bytes[index]!;
+    unit = unit * 16 + (byte <= 0x39 ? byte - 0x30 : (byte | 0x20) - 0x57);
+  }
+  return unit;
+}

@@ -125,6 +125,47 @@ describe('sending a planned edition', () => {
     expect(resend.requests).toHaveLength(2);
   });
 
+  it('records as sent only the papers a digest too big for Gmail shows; the rest stay for later', async () => {
+    const resend = fakeResend();
+    const long = 'We study diffusion models and attention in large language models, at length. '.repeat(8);
+    for (let index = 0; index < 50; index++) {
+      await seedPaper({
+        ingestedAt: '2026-11-26T02:00:00.000Z',
+        upvotes: 100 - index,
+        title: `Diffusion models for sparse attention in very large language models, revisited at scale (part ${index})`,
+        abstract: long,
+        authors: [
+          'Ada Lovelace-Byron',
+          'Alan Mathison Turing',
+          'Grace Brewster Murray Hopper',
+          'Edsger Dijkstra',
+        ],
+        links: {
+          abs: `https://arxiv.org/abs/2611.${20000 + index}`,
+          pdf: `https://arxiv.org/pdf/2611.${20000 + index}`,
+          hf: `https://huggingface.co/papers/2611.${20000 + index}`,
+          code: `https://github.com/some-organisation/some-long-repository-name-${index}`,
+          project: `https://some-organisation.github.io/some-long-project-page-${index}/`,
+        },
+      });
+    }
+    await seedSubscriber({ digestSize: 50 });
+    const setup = resendEnv();
+    expect((await planViaAdmin(setup.env, { at: AT })).status).toBe(200);
+    const message = sendMessageSchema.parse(setup.queued[0]);
+    await deliver(setup.env, message);
+    const email = resend.requests[0]!.emails[0]!;
+    expect(new TextEncoder().encode(email.html).length).toBeLessThanOrEqual(100_000);
+    const shown = (email.html.match(/class="pd-c"/g) ?? []).length;
+    expect(shown).toBeGreaterThan(10);
+    expect(shown).toBeLessThan(50);
+    const [row] = await deliveriesOf(message.editionId);
+    expect(JSON.parse(row!.paper_ids)).toHaveLength(shown);
+    const sent = await env.DB.prepare('SELECT COUNT(*) AS count FROM sent_papers').first<{ count: number }>();
+    expect(sent!.count).toBe(shown);
+    expect(email.subject).toMatch(new RegExp(`^${shown} new papers: `));
+  });
+
   it('loads the edition while planning, so the first message in the same isolate reads none of it', async () => {
     fakeResend();
     await seedPaper({ ingestedAt: '2026-11-26T02:00:00.000Z', upvotes: 40 });

@@ -268,6 +268,67 @@ describe('digest content', () => {
     expect(email.text).toContain(papers[0]!.title);
   });
 
+  it('shows, at the largest digest size, only the papers that fit under Gmail’s clipping size', async () => {
+    // Long titles (LaTeX, non-Latin script, emoji), a full summary and every link: 50 such
+    // cards are ~130 KB, and Gmail would hide everything past 102 KB, footer included.
+    const long = snapshotPapers()
+      .slice(0, 50)
+      .map((paper, position) =>
+        makePaper({
+          ...paper,
+          title: `${paper.title}: ${position % 2 ? 'Scaling $\\mathcal{O}(n^2)$ attention & <memory>' : '大规模语言模型的对齐与偏好学习 🚀 Ελληνικά'}`,
+          aiSummary: `${paper.abstract} ${paper.abstract}`,
+          authors: [
+            'Ada Lovelace-Byron',
+            'Alan Mathison Turing',
+            'Grace Brewster Murray Hopper',
+            'Edsger Dijkstra',
+          ],
+          upvotes: 1234,
+          numComments: 56,
+          githubStars: 12_345,
+          links: {
+            ...paper.links,
+            code: `https://github.com/some-organisation/some-long-repository-name-${position}`,
+            project: `https://some-organisation.github.io/some-long-project-page-${position}/`,
+          },
+        }),
+      );
+    const rankedLong: RankedPaper[] = long.map((paper) => ({
+      paper,
+      score: 1,
+      why: ['matches “large language models”', 'trending: 1234 upvotes'],
+    }));
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers: long });
+    const recipient = { subscriber: reader, deliveryId: 'del-11' };
+    const email = await assembleDigest(prepared, config, recipient, rankedLong);
+    const bytes = new TextEncoder().encode(email.html).length;
+    expect(bytes).toBeLessThanOrEqual(100_000);
+    expect(email.papers).toBeGreaterThan(25);
+    expect(email.papers).toBeLessThan(50);
+    // One more card would not have fitted: no paper is left out that had room.
+    const oneMore = await renderDigestReference(
+      config,
+      { editionDate: '2026-11-26' },
+      recipient,
+      rankedLong.slice(0, email.papers + 1),
+    );
+    expect(oneMore.papers).toBe(email.papers);
+    expect(email.subject).toMatch(
+      new RegExp(`^${email.papers} new papers: .+ and ${email.papers - 1} more$`),
+    );
+    expect(email.html).toContain(`${email.papers} papers picked for you`);
+    expect((email.html.match(/class="pd-c"/g) ?? []).length).toBe(email.papers);
+    expect(email.html).toContain('>Unsubscribe</a>');
+    expect(email.html).toContain('>Change interests and schedule</a>');
+    // The React render cuts at the same paper.
+    const full = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, rankedLong);
+    expect(full.papers).toBe(email.papers);
+    expect(email.html).toBe(full.html);
+    expect(email.text).toBe(full.text);
+    expect(email.subject).toBe(full.subject);
+  });
+
   it('names the only paper in a one-paper subject', () => {
     expect(subjectFor(ranked.slice(0, 1), '2026-11-26')).toBe(`1 new paper: ${papers[0]!.title}`);
   });
