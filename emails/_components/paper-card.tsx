@@ -6,11 +6,10 @@
  * render each card once per edition and reuse it for every subscriber.
  *
  * The markup is lean on purpose: a digest holds up to 50 cards and is encoded and sent
- * a hundred times per Resend request. The card is a table (React Email's Section), as
- * every client lays out; inside it plain paragraphs and links carry only the inline
+ * a hundred times per Resend request. The card is a one-cell table, as every client lays
+ * out (React Email's Section, but with the padding on the cell); inside it plain paragraphs and links carry only the inline
  * styles clients need (colour, size, spacing), and short classes for dark mode.
  */
-import { Section } from '@react-email/components';
 import { Fragment } from 'react';
 import { colors } from './theme';
 
@@ -35,8 +34,9 @@ const styles = {
     border: `1px solid ${colors.line}`,
     borderRadius: '10px',
     margin: '0 0 14px',
-    padding: '16px 18px',
   },
+  // On the cell, not the table: Outlook on Windows (Word) ignores padding on a table.
+  cell: { padding: '16px 18px' },
   title: { fontSize: '17px', lineHeight: '1.35', fontWeight: 700, margin: '0 0 4px' },
   titleLink: { color: colors.text, textDecoration: 'none' },
   meta: { color: colors.muted, fontSize: '13px', lineHeight: '1.45', margin: '0 0 2px' },
@@ -50,46 +50,60 @@ const styles = {
 
 export function PaperCard(props: PaperCardProps) {
   return (
-    <Section className="pd-c" style={styles.card}>
-      <p style={styles.title}>
-        <a className="pd-t" href={props.url} style={styles.titleLink}>
-          {props.title}
-        </a>
-      </p>
-      {props.authors || props.stats ? (
-        <p className="pd-m" style={styles.meta}>
-          {props.authors || null}
-          {props.authors && props.stats ? <br /> : null}
-          {props.stats || null}
-        </p>
-      ) : null}
-      {props.summary ? (
-        <p className="pd-t" style={styles.summary}>
-          {props.summary}
-        </p>
-      ) : null}
-      <p style={styles.links}>
-        {props.links.map((link, position) => (
-          <Fragment key={link.label}>
-            {position > 0 ? ' · ' : null}
-            <a className="pd-l" href={link.href} style={styles.link}>
-              {link.label}
-            </a>
-          </Fragment>
-        ))}
-      </p>
-      <p className="pd-w" style={styles.why}>
-        {`Why: ${props.why}`}
-      </p>
-      <p style={styles.feedback}>
-        <a className="pd-l" href={props.upUrl} style={styles.vote}>
-          👍 More like this
-        </a>
-        {'   '}
-        <a className="pd-l" href={props.downUrl} style={styles.vote}>
-          👎 Less like this
-        </a>
-      </p>
-    </Section>
+    <table
+      width="100%"
+      border={0}
+      cellPadding="0"
+      cellSpacing="0"
+      role="presentation"
+      className="pd-c"
+      style={styles.card}
+    >
+      <tbody>
+        <tr>
+          <td style={styles.cell}>
+            <p style={styles.title}>
+              <a className="pd-t" href={props.url} style={styles.titleLink}>
+                {props.title}
+              </a>
+            </p>
+            {props.authors || props.stats ? (
+              <p className="pd-m" style={styles.meta}>
+                {props.authors || null}
+                {props.authors && props.stats ? <br /> : null}
+                {props.stats || null}
+              </p>
+            ) : null}
+            {props.summary ? (
+              <p className="pd-t" style={styles.summary}>
+                {props.summary}
+              </p>
+            ) : null}
+            <p style={styles.links}>
+              {props.links.map((link, position) => (
+                <Fragment key={link.label}>
+                  {position > 0 ? ' · ' : null}
+                  <a className="pd-l" href={link.href} style={styles.link}>
+                    {link.label}
+                  </a>
+                </Fragment>
+              ))}
+            </p>
+            <p className="pd-w" style={styles.why}>
+              {`Why: ${props.why}`}
+            </p>
+            <p style={styles.feedback}>
+              <a className="pd-l" href={props.upUrl} style={styles.vote}>
+                👍 More like this
+              </a>
+              {'   '}
+              <a className="pd-l" href={props.downUrl} style={styles.vote}>
+                👎 Less like this
+              </a>
+            </p>
+          </td>
+        </tr>
+      </tbody>
+    </table>
   );
 }

@@ -329,6 +329,22 @@ describe('digest content', () => {
     expect(email.subject).toBe(full.subject);
   });
 
+  it('pads cards on their cell, which Outlook on Windows honours (it ignores padding on a table)', async () => {
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const email = await assembleDigest(
+      prepared,
+      config,
+      { subscriber: reader, deliveryId: 'del-12' },
+      ranked,
+    );
+    const cards = [...email.html.matchAll(/<table([^>]*class="pd-c"[^>]*)><tbody><tr><td([^>]*)>/g)];
+    expect(cards).toHaveLength(20);
+    for (const [, table, cell] of cards) {
+      expect(table).not.toContain('padding');
+      expect(cell).toContain('padding:16px 18px');
+    }
+  });
+
   it('names the only paper in a one-paper subject', () => {
     expect(subjectFor(ranked.slice(0, 1), '2026-11-26')).toBe(`1 new paper: ${papers[0]!.title}`);
   });
