@@ -11,7 +11,7 @@
  * (Html, Body, Container, Section); text and links are plain elements with only the
  * inline styles clients need, because every byte is sent a hundred times per request.
  */
-import { Body, Container, Head, Html, Section } from '@react-email/components';
+import { Container, Head, Html, Section } from '@react-email/components';
 import { PaperCard, type PaperCardProps } from './_components/paper-card';
 import { Preheader } from './_components/preheader';
 import { colors, digestCss, fontStack } from './_components/theme';
@@ -36,6 +36,7 @@ export interface DigestEmailProps {
 }
 
 const styles = {
+  page: { backgroundColor: colors.page, margin: 0, padding: 0 },
   body: { backgroundColor: colors.page, fontFamily: fontStack, margin: 0, padding: '20px 0' },
   // A long unbroken word (a URL in a title) wraps instead of widening a phone's page.
   container: {
@@ -80,57 +81,68 @@ export function DigestEmail(props: DigestEmailProps) {
         <meta name="supported-color-schemes" content="light dark" />
         <style>{digestCss}</style>
       </Head>
-      <Body className="pd-p" style={styles.body}>
-        <Preheader text={props.preheader} />
-        <Container style={styles.container}>
-          <Section style={styles.header}>
-            <p style={styles.brand}>
-              <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
-                {props.senderName}
-              </a>
-            </p>
-            <p className="pd-t" style={styles.heading}>
-              {props.editionLabel}
-            </p>
-            <p className="pd-m" style={styles.sub}>
-              {`${props.countLabel} · `}
-              <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
-                View in browser
-              </a>
-            </p>
-          </Section>
-          {props.papers.map((paper, position) => (
-            // Cards may repeat a title; position keeps keys unique without changing the markup.
-            // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
-            <PaperCard key={position} {...paper} />
-          ))}
-          <Section style={styles.footer}>
-            <p className="pd-m" style={styles.small}>
-              {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
-            </p>
-            <p className="pd-m" style={styles.small}>
-              <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
-                Change interests and schedule
-              </a>
-              {' · '}
-              <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
-                Unsubscribe
-              </a>
-              {' · '}
-              <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
-                View in browser
-              </a>
-              {' · '}
-              <a className="pd-l" href={props.feedUrl} style={styles.link}>
-                Private Atom feed
-              </a>
-            </p>
-            <p className="pd-m" style={styles.small}>
-              {senderIdentity(props.senderName, props.postalAddress)}
-            </p>
-          </Section>
-        </Container>
-      </Body>
+      {/* React Email's Body, with the dark-mode class on the cell too: the cell carries the
+          page colour (Gmail drops <body> styles), and a cell left light in dark mode put
+          the light header and footer text on a light background in Apple Mail and iOS. */}
+      <body className="pd-p" style={styles.page}>
+        <table border={0} width="100%" cellPadding="0" cellSpacing="0" role="presentation" align="center">
+          <tbody>
+            <tr>
+              <td className="pd-p" style={styles.body}>
+                <Preheader text={props.preheader} />
+                <Container style={styles.container}>
+                  <Section style={styles.header}>
+                    <p style={styles.brand}>
+                      <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
+                        {props.senderName}
+                      </a>
+                    </p>
+                    <p className="pd-t" style={styles.heading}>
+                      {props.editionLabel}
+                    </p>
+                    <p className="pd-m" style={styles.sub}>
+                      {`${props.countLabel} · `}
+                      <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
+                        View in browser
+                      </a>
+                    </p>
+                  </Section>
+                  {props.papers.map((paper, position) => (
+                    // Cards may repeat a title; position keeps keys unique without changing the markup.
+                    // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
+                    <PaperCard key={position} {...paper} />
+                  ))}
+                  <Section style={styles.footer}>
+                    <p className="pd-m" style={styles.small}>
+                      {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
+                    </p>
+                    <p className="pd-m" style={styles.small}>
+                      <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
+                        Change interests and schedule
+                      </a>
+                      {' · '}
+                      <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
+                        Unsubscribe
+                      </a>
+                      {' · '}
+                      <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
+                        View in browser
+                      </a>
+                      {' · '}
+                      <a className="pd-l" href={props.feedUrl} style={styles.link}>
+                        Private Atom feed
+                      </a>
+                    </p>
+                    <p className="pd-m" style={styles.small}>
+                      {senderIdentity(props.senderName, props.postalAddress)}
+                    </p>
+                  </Section>
+                </Container>
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      </body>
     </Html>
   );
 }

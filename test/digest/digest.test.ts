@@ -345,6 +345,22 @@ describe('digest content', () => {
     }
   });
 
+  it('repaints in dark mode every element it paints a background on (Apple Mail, iOS)', async () => {
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const email = await assembleDigest(
+      prepared,
+      config,
+      { subscriber: reader, deliveryId: 'del-13' },
+      ranked,
+    );
+    const painted = [...email.html.matchAll(/<[a-z]+\b[^>]*style="[^"]*background-color:[^>]*>/g)].map(
+      (m) => m[0],
+    );
+    expect(painted.length).toBeGreaterThan(20);
+    // A light background left behind the dark theme's light text makes it unreadable.
+    for (const tag of painted) expect(tag).toMatch(/class="pd-[pc]"/);
+  });
+
   it('names the only paper in a one-paper subject', () => {
     expect(subjectFor(ranked.slice(0, 1), '2026-11-26')).toBe(`1 new paper: ${papers[0]!.title}`);
   });
