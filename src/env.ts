@@ -144,6 +144,13 @@ export function parseConfig(env: Bindings): Config {
     isDevelopment,
     devTools: OUTBOX === 'on' || (isDevelopment && OUTBOX !== 'off'),
   };
+  // RFC 8058: the one-click List-Unsubscribe URI MUST be HTTPS (Gmail and Yahoo ignore
+  // one-click otherwise), and every link in an email carries a token.
+  if (raw.ENVIRONMENT === 'production' && !raw.PUBLIC_URL.startsWith('https://')) {
+    problems.push(
+      'PUBLIC_URL must start with https:// in production: one-click unsubscribe (RFC 8058) and the signed links in every email need HTTPS',
+    );
+  }
   if (raw.ENVIRONMENT === 'production' && OUTBOX === 'on') {
     problems.push('OUTBOX=on is refused in production: it would keep mail in D1 and show it at /dev');
   }

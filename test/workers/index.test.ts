@@ -139,6 +139,32 @@ describe('configuration', () => {
     expect(response.status).toBe(200);
   });
 
+  // RFC 8058 §3.1: List-Unsubscribe MUST carry an HTTPS URI for one-click unsubscribe, and
+  // PUBLIC_URL is what that URI (and every signed link in an email) is built on.
+  it('refuses, in production, a PUBLIC_URL that is not https', () => {
+    const production = {
+      ...env,
+      ENVIRONMENT: 'production',
+      OUTBOX: 'off',
+      RESEND_API_KEY: 're_x',
+      TOKEN_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(32),
+      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+      EMAIL_HASH_SECRET: 'z'.repeat(40),
+    } as unknown as Env;
+    expect(parseConfig({ ...production, PUBLIC_URL: 'https://digest.example.com' } as Env).PUBLIC_URL).toBe(
+      'https://digest.example.com',
+    );
+    expect(() => parseConfig({ ...production, PUBLIC_URL: 'http://digest.example.com' } as Env)).toThrowError(
+      /PUBLIC_URL must start with https:\/\/ in production/,
+    );
+    // Local development keeps http://localhost.
+    expect(
+      parseConfig({ ...production, ENVIRONMENT: 'development', PUBLIC_URL: 'http://localhost:8787' } as Env)
+        .PUBLIC_URL,
+    ).toBe('http://localhost:8787');
+  });
+
   // Security review: production accepted the dev fallbacks and the placeholders of
   // .dev.vars.example, so a deploy from a copied example file let anyone forge any
   // subscriber's links (data export included), use the admin API and sign webhooks.
