@@ -40,7 +40,7 @@ const imagesDir = path.join(root, 'docs', 'images');
 const ADMIN_TOKEN = 'dev-admin-token';
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const STEP_TIMEOUT_MS = 90_000;
-const SERVER_START_TIMEOUT_MS = 120_000;
+const SERVER_START_TIMEOUT_MS = 240_000;
 
 mkdirSync(resultsDir, { recursive: true });
 for (const file of readdirSync(resultsDir)) {
