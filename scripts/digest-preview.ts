@@ -128,7 +128,13 @@ function main(): void {
   const now = new Date().toISOString();
   const papers: Paper[] = incoming
     .filter((paper) => !learned?.sent.has(paper.id))
-    .map((paper) => ({ ...paper, ingestedAt: now, refreshedAt: now }));
+    .map((paper) => ({
+      ...paper,
+      upvotes: paper.upvotes ?? 0,
+      numComments: paper.numComments ?? 0,
+      ingestedAt: now,
+      refreshedAt: now,
+    }));
   const profile: RankProfile = {
     interests: parseInterests(args.interests ?? ''),
     termWeights: learned?.weights ?? {},

@@ -28,6 +28,8 @@ const now = new Date().toISOString();
 const load = (file: string): Paper[] =>
   parseHfDailyPapers(JSON.parse(readFileSync(file, 'utf8'))).papers.map((paper) => ({
     ...paper,
+    upvotes: paper.upvotes ?? 0,
+    numComments: paper.numComments ?? 0,
     ingestedAt: now,
     refreshedAt: now,
   }));

@@ -73,5 +73,11 @@ export interface Subscriber {
   consentIpHash: string | null;
 }
 
-/** A paper as a source reports it, before it is stored (ingest timestamps are ours). */
-export type IncomingPaper = Omit<Paper, 'ingestedAt' | 'refreshedAt'>;
+/**
+ * A paper as a source reports it, before it is stored (ingest timestamps are ours). A count
+ * the source did not report is null, not 0: absent must not overwrite a count we know.
+ */
+export type IncomingPaper = Omit<Paper, 'ingestedAt' | 'refreshedAt' | 'upvotes' | 'numComments'> & {
+  upvotes: number | null;
+  numComments: number | null;
+};

@@ -214,8 +214,12 @@ export interface UpsertPapersResult {
   unchanged: string[];
 }
 
-/** The stored row of an incoming paper first seen at `now` (what PAPER_UPSERT_SQL expects). */
-export function paperToRow(paper: IncomingPaper, now: string): PaperRow {
+/**
+ * The stored row of an incoming paper first seen at `now` (what PAPER_UPSERT_SQL expects).
+ * A count the source left out keeps the stored one (`previous`), or 0 for a new paper: the
+ * columns are NOT NULL, so "absent" cannot travel into the upsert as NULL.
+ */
+export function paperToRow(paper: IncomingPaper, now: string, previous?: PaperRow): PaperRow {
   return {
     id: paper.id,
     version: paper.version,
@@ -231,8 +235,8 @@ export function paperToRow(paper: IncomingPaper, now: string): PaperRow {
     project_url: paper.links.project,
     github_stars: paper.githubStars,
     thumbnail_url: paper.thumbnailUrl,
-    upvotes: paper.upvotes,
-    num_comments: paper.numComments,
+    upvotes: paper.upvotes ?? previous?.upvotes ?? 0,
+    num_comments: paper.numComments ?? previous?.num_comments ?? 0,
     ai_summary: paper.aiSummary,
     ai_keywords: JSON.stringify(paper.aiKeywords),
     comment: paper.comment,
@@ -273,7 +277,7 @@ export async function upsertPapers(
   );
   const before = new Map(existingResults.flatMap((result) => result.results).map((row) => [row.id, row]));
 
-  const rows = [...byId.values()].map((paper) => paperToRow(paper, now));
+  const rows = [...byId.values()].map((paper) => paperToRow(paper, now, before.get(paper.id)));
   const written = await db.batch<PaperRow>(
     chunk(rows, PAPERS_PER_UPSERT).map((part) => db.prepare(PAPER_UPSERT_SQL).bind(JSON.stringify(part))),
   );

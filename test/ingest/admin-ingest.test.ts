@@ -150,6 +150,26 @@ describe('POST /admin/ingest: Hugging Face', () => {
     expect(after.ingestedAt).toBe(before.ingestedAt);
   });
 
+  it('keeps known counts when a re-ingested item leaves them out (absent is not zero)', async () => {
+    const list = hfNewShape();
+    const id = list[2]!.paper.id;
+    const before = (await getPapersByIds(env.DB, [id]))[0]!;
+    expect(before.upvotes).toBeGreaterThan(0);
+    expect(before.numComments).toBeGreaterThan(0);
+    // Archived lists and some responses carry no numComments (or no upvotes) at all.
+    delete list[2]!.numComments;
+    delete list[2]!.paper.upvotes;
+    list[3]!.paper.upvotes += 5;
+    delete list[3]!.numComments;
+    const knownComments = (await getPapersByIds(env.DB, [list[3]!.paper.id]))[0]!.numComments;
+    serveHf({ '2025-03-11': list });
+    const body = await (await ingest({ date: '2025-03-11', sources: ['hf'] })).json<IngestResponse>();
+    expect(body.runs[0]).toMatchObject({ inserted: 0, updated: 1, unchanged: 11 });
+    const after = (await getPapersByIds(env.DB, [id, list[3]!.paper.id]))!;
+    expect(after[0]).toMatchObject({ upvotes: before.upvotes, numComments: before.numComments });
+    expect(after[1]).toMatchObject({ upvotes: list[3]!.paper.upvotes, numComments: knownComments });
+  });
+
   it('loses only the malformed item of a payload', async () => {
     const list = hfOldShape();
     list[3]!.paper = { title: 'No id here', summary: 'x' };

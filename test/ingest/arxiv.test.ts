@@ -35,7 +35,8 @@ describe('parseArxivFeed', () => {
         project: null,
       },
       sources: ['arxiv'],
-      upvotes: 0,
+      upvotes: null,
+      numComments: null,
       hfDate: null,
     });
     expect(luttinger.abstract).toMatch(

@@ -53,6 +53,7 @@ describe('demo data (data/hf-daily-papers-2026)', () => {
         project: null,
       });
       expect(paper!.githubStars).toBeNull();
+      expect(paper!.numComments).toBeNull();
       expect(paper!.aiKeywords).toEqual([]);
       expect(paper!.aiSummary).toBeNull();
     }

@@ -81,7 +81,7 @@ describe('parseHfDailyPapers', () => {
     items[2]!.title = '   ';
     items[2]!.paper.title = '\n  ';
     items[3]!.paper.id = 12345; // wrong type
-    items[4]!.paper.upvotes = 'lots'; // garbage counter: item kept, counter zeroed
+    items[4]!.paper.upvotes = 'lots'; // garbage counter: item kept, counter unknown
     items[4]!.paper.githubRepo = 'javascript:alert(1)'; // never a clickable link
     items[4]!.paper.ai_keywords = 'not a list';
     items.push(structuredClone(items[5]!)); // the same paper twice in one list
@@ -97,7 +97,7 @@ describe('parseHfDailyPapers', () => {
       items[6]!.paper.id,
     ]);
     const lenient = papers[0]!;
-    expect(lenient.upvotes).toBe(0);
+    expect(lenient.upvotes).toBeNull();
     expect(lenient.links.code).toBeNull();
     expect(lenient.aiKeywords).toEqual([]);
   });

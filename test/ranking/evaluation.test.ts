@@ -24,6 +24,8 @@ import { makePaper } from './make-paper';
 
 const papers: Paper[] = parseHfDailyPapers(devPapers).papers.map((paper) => ({
   ...paper,
+  upvotes: paper.upvotes ?? 0,
+  numComments: paper.numComments ?? 0,
   ingestedAt: '2026-05-08T00:00:00.000Z',
   refreshedAt: '2026-05-08T00:00:00.000Z',
 }));
