@@ -11,6 +11,8 @@ export class UpstreamError extends Error {
     readonly status: number | null = null,
     /** The error response's body, for sources that explain errors in it (arXiv's error feed). */
     readonly body: string | null = null,
+    /** Seconds the upstream asked us to wait (Retry-After on a 429 or 503), if it said. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
   }
@@ -43,13 +45,29 @@ export async function fetchText(url: string, options: FetchTextOptions): Promise
   }
   if (!response.ok) {
     const excerpt = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+    const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
+    const wait = retryAfter === null ? '' : ` (retry after ${retryAfter} s)`;
     throw new UpstreamError(
-      `${where} answered HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`,
+      `${where} answered HTTP ${response.status}${wait}${excerpt ? `: ${excerpt}` : ''}`,
       response.status,
       body,
+      retryAfter,
     );
   }
   return body;
+}
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+function retryAfterSeconds(value: string | null): number | null {
+  if (value === null || value.trim() === '') return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** The upstream asked us to slow down: further requests in this run would only be refused too. */
+export function isBackOff(error: unknown): boolean {
+  return error instanceof UpstreamError && (error.status === 429 || error.retryAfterSeconds !== null);
 }
 
 function toUpstreamError(error: unknown, where: string, timeoutMs: number): UpstreamError {

@@ -23,7 +23,7 @@ import { addDays, utcDate } from '../lib/time';
 import { parseInterests } from '../subscriptions/interests';
 import { parseArxivFeed } from './arxiv';
 import { parseHfDailyPapers } from './hf';
-import { fetchText, UpstreamError } from './http';
+import { fetchText, isBackOff, UpstreamError } from './http';
 import { type SkippedItem, UpstreamFormatError } from './normalise';
 
 export type IngestSource = 'hf' | 'arxiv';
@@ -193,7 +193,8 @@ async function waitForArxivSlot(app: AppContext, intervalMs: number): Promise<vo
 /**
  * Hugging Face: today's list (UTC) plus the previous `hfRefreshDays` lists, whose upvotes
  * and comments keep changing; or exactly one list when backfilling a date. Weekends and
- * holidays have empty lists, which is a normal, successful run.
+ * holidays have empty lists, which is a normal, successful run. A failing day does not stop
+ * the others, except a 429 (or any Retry-After), which ends the run.
  */
 async function ingestHuggingFace(
   app: AppContext,
@@ -240,6 +241,8 @@ async function ingestHuggingFace(
       }
     } catch (error) {
       tally.fail(error, day);
+      // Rate limited: the other days wait for the next cron instead of being refused in turn.
+      if (isBackOff(error)) break;
     }
   }
   return tally.finish(app);

@@ -100,6 +100,24 @@ describe('Hugging Face failures', () => {
     expect(await countPapers(env.DB)).toBe(12);
   });
 
+  it('stops at a 429 and records its Retry-After instead of asking for the other days', async () => {
+    const requested: string[] = [];
+    fakeHttp.use(
+      http.get(HF_DAILY_URL, ({ request }) => {
+        requested.push(new URL(request.url).searchParams.get('date') ?? '');
+        // What the Hub answers a client over its rate limit.
+        return HttpResponse.json(
+          { error: 'You have exceeded our hourly quotas for action: api. Try again in 120 seconds.' },
+          { status: 429, headers: { 'retry-after': '120', 'ratelimit-remaining': '0' } },
+        );
+      }),
+    );
+    const { runs } = await runIngest(appContext(env), { sources: ['hf'], at });
+    expect(requested).toEqual(['2025-03-11']);
+    expect(runs[0]).toMatchObject({ status: 'failed', fetched: 0 });
+    expect(runs[0]!.errors).toEqual([expect.stringMatching(/^2025-03-11: .*HTTP 429 \(retry after 120 s\)/)]);
+  });
+
   it('treats an empty list (weekend) as a successful run', async () => {
     fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json([])));
     const { runs } = await runIngest(appContext(env), { sources: ['hf'], at });
