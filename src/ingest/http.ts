@@ -44,7 +44,7 @@ export async function fetchText(url: string, options: FetchTextOptions): Promise
     throw toUpstreamError(error, where, options.timeoutMs);
   }
   if (!response.ok) {
-    const excerpt = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+    const excerpt = bodyExcerpt(body);
     const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
     const wait = retryAfter === null ? '' : ` (retry after ${retryAfter} s)`;
     throw new UpstreamError(
@@ -55,6 +55,21 @@ export async function fetchText(url: string, options: FetchTextOptions): Promise
     );
   }
   return body;
+}
+
+/**
+ * The start of a body as readable text, for error messages. Gateways (CloudFront,
+ * Cloudflare) answer outages with HTML pages whose first 200 characters are doctype,
+ * comments and styles: the words a person would read are kept, the markup is not.
+ */
+export function bodyExcerpt(body: string, length = 200): string {
+  const readable = /^\s*<(?:!doctype html|html|head|body)\b/i.test(body)
+    ? body
+        .replace(/<!--[\s\S]*?-->/g, ' ')
+        .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+        .replace(/<[^>]*>/g, ' ')
+    : body;
+  return readable.replace(/\s+/g, ' ').trim().slice(0, length);
 }
 
 /** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */

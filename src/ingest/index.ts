@@ -23,7 +23,7 @@ import { addDays, utcDate } from '../lib/time';
 import { parseInterests } from '../subscriptions/interests';
 import { parseArxivFeed } from './arxiv';
 import { parseHfDailyPapers } from './hf';
-import { fetchText, isBackOff, UpstreamError } from './http';
+import { bodyExcerpt, fetchText, isBackOff, UpstreamError } from './http';
 import { type SkippedItem, UpstreamFormatError } from './normalise';
 
 export type IngestSource = 'hf' | 'arxiv';
@@ -226,7 +226,7 @@ async function ingestHuggingFace(
           body = JSON.parse(text);
         } catch {
           throw new UpstreamFormatError(
-            `Hugging Face daily papers: response is not JSON (${text.trim().slice(0, 80)}...)`,
+            `Hugging Face daily papers: response is not JSON (${bodyExcerpt(text, 80)}...)`,
           );
         }
         const parsed = parseHfDailyPapers(body, { date: day });

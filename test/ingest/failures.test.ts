@@ -43,6 +43,32 @@ describe('Hugging Face failures', () => {
     expect(run.errors[0]).toMatch(/^2025-03-11: huggingface\.co\/api\/daily_papers answered HTTP 500/);
   });
 
+  it('records what a gateway’s HTML error page says, not its markup', async () => {
+    // The page CloudFront (in front of the Hub) serves when it cannot reach the origin.
+    const page = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
+<HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">
+<style type="text/css">body { font-family: Verdana, Arial, Helvetica, sans-serif; font-size: 12px; color: #000; }</style>
+<TITLE>ERROR: The request could not be satisfied</TITLE>
+</HEAD><BODY>
+<H1>502 ERROR</H1>
+<H2>The request could not be satisfied.</H2>
+<HR noshade size="1px">
+CloudFront wasn't able to connect to the origin.
+<BR clear="all">
+</BODY></HTML>`;
+    fakeHttp.use(
+      http.get(
+        HF_DAILY_URL,
+        () => new HttpResponse(page, { status: 502, headers: { 'content-type': 'text/html' } }),
+      ),
+    );
+    const { runs } = await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' });
+    expect(runs[0]!.errors[0]).toMatch(
+      /HTTP 502: ERROR: The request could not be satisfied 502 ERROR The request could not be satisfied\. CloudFront wasn't able to connect/,
+    );
+    expect(runs[0]!.errors[0]).not.toMatch(/[<>{}]/);
+  });
+
   it('aborts a request that takes too long', async () => {
     fakeHttp.use(
       http.get(HF_DAILY_URL, async () => {
