@@ -38,10 +38,7 @@ const lenientStringList = z
     Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [],
   );
 
-const authorSchema = z.object({
-  name: z.string(),
-  hidden: z.boolean().optional().catch(undefined),
-});
+const authorSchema = z.object({ name: z.string() });
 
 const hfItemSchema = z.object({
   paper: z.object({
@@ -118,7 +115,7 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       version: arxivId.version,
       title,
       abstract: collapseWhitespace(item.paper.summary ?? item.summary ?? ''),
-      authors: visibleAuthors(item.paper.authors ?? []),
+      authors: paperAuthors(item.paper.authors ?? []),
       categories: [],
       primaryCategory: null,
       links: {
@@ -146,12 +143,16 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
   return { papers, skipped };
 }
 
-/** Hidden authors (those who asked HF not to show them) are dropped, as on the site. */
-function visibleAuthors(authors: unknown[]): string[] {
+/**
+ * Every author named on the paper. `hidden: true` is a claimed author's "don't show on my
+ * Hub profile" choice: it hides the paper from their profile, not their name from the
+ * paper, so it must not cost them their byline or an author-interest match.
+ */
+function paperAuthors(authors: unknown[]): string[] {
   const names: string[] = [];
   for (const raw of authors) {
     const author = authorSchema.safeParse(raw);
-    if (author.success && author.data.hidden !== true) names.push(author.data.name);
+    if (author.success) names.push(author.data.name);
   }
   return distinctStrings(names);
 }
