@@ -168,6 +168,27 @@ export async function renameSendKey(db: D1Database, from: string, to: string): P
     .run();
 }
 
+/**
+ * Moves the parts of a claimed group to keys of their own (a rejected batch split up): a
+ * retry then replays each part under its own key. One statement per part (≤ 100 ids each).
+ */
+export async function splitSendKey(
+  db: D1Database,
+  from: string,
+  parts: { key: string; ids: string[] }[],
+): Promise<void> {
+  await db.batch(
+    parts.map((part) =>
+      db
+        .prepare(
+          `UPDATE deliveries SET send_key = ?2
+           WHERE send_key = ?1 AND status = 'sending' AND id IN (SELECT value FROM json_each(?3))`,
+        )
+        .bind(from, part.key, toJson(part.ids)),
+    ),
+  );
+}
+
 /** Counts one more request for a group being replayed. */
 export async function countAttempt(db: D1Database, sendKey: string, now: string): Promise<void> {
   await db

@@ -3,12 +3,14 @@
  * request waits for a shared pacing slot (`pacer.ts`) in this isolate's send lane; then
  * accepted → `sent` with message ids and sent_papers in one transaction; 409 for a key
  * Resend already holds → sent (an earlier attempt got through); validation error →
- * `failed` with the reason; 429 → retry after retry-after, claim kept, every consumer's
+ * the batch split in two and each half sent on its own, down to the email Resend refuses,
+ * which alone is `failed` with the reason; 429 → retry after retry-after, claim kept, every consumer's
  * next slot pushed back; 5xx/timeout/network → retry with exponential backoff, claim kept;
  * quota exhausted → pause recorded, claim released (the caller parks the rows).
  */
 import type { Delivery, RankingSnapshot } from '../db/deliveries';
 import { deferSendSlots } from '../db/pacer';
+import { splitSendKey } from '../db/sending';
 import { markFailed, markSent, noteTransientFailure, releaseClaim } from '../db/settling';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
@@ -135,6 +137,8 @@ export async function sendGroup(
       stats.sent += group.length;
       return { kind: 'done' };
     case 'rejected':
+      if (group.length > 1 && splitsOnRejection(result))
+        return sendHalves(app, transport, key, group, attempts, stats);
       await markFailed(
         db,
         ids,
@@ -166,6 +170,49 @@ export async function sendGroup(
       return { kind: 'paused' };
     }
   }
+}
+
+/**
+ * Resend validates a batch strictly (`x-batch-validation: strict`): one email it refuses
+ * (a recipient its validator rejects, say) and none of the 100 is sent. A 422
+ * validation_error may be about one email, so the batch is split instead of failing
+ * everyone; other refusals (the sender address, the key, the account) are about every
+ * email alike, and splitting them would only multiply requests.
+ */
+function splitsOnRejection(result: { status: number; name: string }): boolean {
+  return result.status === 422 && result.name === 'validation_error';
+}
+
+/**
+ * Sends the two halves of a rejected group, each under a key of its own that the rows carry
+ * (so a retry replays each half as it was sent, and a half already accepted is answered
+ * from Resend's idempotency memory, not sent again). At most 2n - 1 requests find the one
+ * email of n that Resend refuses; the rest go out. Nothing was sent by the rejected
+ * request, so nothing can go out twice.
+ */
+async function sendHalves(
+  app: AppContext,
+  transport: MailTransport,
+  key: string,
+  group: PreparedEmail[],
+  attempts: number,
+  stats: MessageStats,
+): Promise<Outcome> {
+  const middle = Math.ceil(group.length / 2);
+  const halves = [group.slice(0, middle), group.slice(middle)];
+  const keys = halves.map((_, index) => `${key}.${index}`);
+  await splitSendKey(
+    app.db,
+    key,
+    halves.map((half, index) => ({ key: keys[index]!, ids: half.map((item) => item.delivery.id) })),
+  );
+  logEvent('resend_batch_split', { key, sizes: halves.map((half) => half.length) });
+  for (const [index, half] of halves.entries()) {
+    const outcome = await sendGroup(app, transport, keys[index]!, half, attempts, stats);
+    // A half left to retry keeps its key: the queue's retry replays it (and the other).
+    if (outcome.kind !== 'done') return outcome;
+  }
+  return { kind: 'done' };
 }
 
 /**

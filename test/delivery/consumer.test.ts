@@ -310,24 +310,77 @@ describe('Resend failures', () => {
     expect(row!.resend_id).toBe(resend.delivered[0]!.id);
   });
 
-  it('marks the deliveries failed with the reason on a validation error, and does not retry', async () => {
+  it('marks the deliveries failed with the reason on a refusal about every email, and does not retry', async () => {
     const resend = fakeResend([
       {
         status: 422,
-        name: 'validation_error',
-        message: 'Invalid `to` field. The email address needs to follow the `email@example.com` format.',
+        name: 'invalid_from_address',
+        message:
+          'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
       },
     ]);
     const { env: testEnv, message, editionId } = await planEdition(2);
     expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
     const rows = await deliveriesOf(editionId);
     expect(rows.map((row) => row.status)).toEqual(['failed', 'failed']);
-    expect(rows[0]!.error).toContain('validation_error');
-    expect(rows[0]!.error).toContain('Invalid `to` field');
+    expect(rows[0]!.error).toContain('invalid_from_address');
+    expect(rows[0]!.error).toContain('Invalid `from` field');
     await deliver(testEnv, message, 2);
     expect(resend.requests).toHaveLength(1);
     const stats = await (await adminRequest('/admin/stats')).json<{ deliveries: { failed: number } }>();
     expect(stats.deliveries.failed).toBe(2);
+  });
+
+  it('splits a batch Resend refuses for one email: the others are sent once, that one fails with the reason', async () => {
+    let refused = '';
+    const resend = fakeResend([], undefined, (to) => to === refused);
+    const { env: testEnv, message, editionId, people } = await planEdition(5);
+    refused = people[3]!.email;
+    expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
+    const rows = await deliveriesOf(editionId);
+    const byPerson = new Map(rows.map((row) => [row.subscriber_id, row]));
+    for (const person of people) {
+      const row = byPerson.get(person.id)!;
+      if (person.email === refused) {
+        expect(row.status).toBe('failed');
+        expect(row.error).toContain('Invalid `to` field');
+      } else {
+        expect(row.status).toBe('sent');
+        expect(row.resend_id).not.toBeNull();
+      }
+    }
+    expect(resend.delivered.map((email) => email.to).sort()).toEqual(
+      people
+        .map((person) => person.email)
+        .filter((email) => email !== refused)
+        .sort(),
+    );
+    // 5 → 3 + 2 → (2 + 1) + 2 → (1 + 1): at most 2n - 1 requests, each under its own key.
+    expect(resend.requests.length).toBeLessThanOrEqual(2 * people.length - 1);
+    expect(new Set(resend.requests.map((request) => request.key)).size).toBe(resend.requests.length);
+    const before = resend.requests.length;
+    await deliver(testEnv, message, 2);
+    expect(resend.requests).toHaveLength(before);
+  });
+
+  it('replays each half of a split batch under its own key after a failure, sending nothing twice', async () => {
+    let refused = '';
+    // The first request is refused (one bad address); the first half then meets a network error.
+    const resend = fakeResend(['accept', 'network-error'], undefined, (to) => to === refused);
+    const { env: testEnv, message, editionId, people } = await planEdition(4);
+    refused = people[3]!.email;
+    const first = await deliver(testEnv, message);
+    expect(first.acked).toBe(false);
+    await deliver(testEnv, message, 2);
+    await deliver(testEnv, message, 3);
+    const rows = await deliveriesOf(editionId);
+    expect(rows.filter((row) => row.status === 'sent')).toHaveLength(3);
+    expect(rows.filter((row) => row.status === 'failed').map((row) => row.subscriber_id)).toEqual([
+      people[3]!.id,
+    ]);
+    const perRecipient = new Map<string, number>();
+    for (const email of resend.delivered) perRecipient.set(email.to, (perRecipient.get(email.to) ?? 0) + 1);
+    expect([...perRecipient.values()]).toEqual([1, 1, 1]);
   });
 
   it('pauses on daily_quota_exceeded, shows it in /admin/stats, and resumes via the planner', async () => {

@@ -239,9 +239,15 @@ export type Step =
  * 2xx answer, a different body under a known key gets 409 invalid_idempotent_request.
  * With `rateLimit`, every answer carries Resend's RateLimit headers for that many requests
  * per one-second window (others' requests can be added with `usedByOthers`), and a request
- * beyond it gets 429 rate_limit_exceeded with retry-after.
+ * beyond it gets 429 rate_limit_exceeded with retry-after. `refuses` names recipients
+ * Resend's validator rejects: as in strict batch validation, a batch holding one of them
+ * gets 422 validation_error and none of its emails is sent.
  */
-export function fakeResend(steps: Step[] = [], rateLimit?: { limit: number }) {
+export function fakeResend(
+  steps: Step[] = [],
+  rateLimit?: { limit: number },
+  refuses: (to: string) => boolean = () => false,
+) {
   const requests: ResendRequest[] = [];
   /** When each request arrived (epoch ms), including those of other senders on the team. */
   const arrivals: number[] = [];
@@ -311,6 +317,16 @@ export function fakeResend(steps: Step[] = [], rateLimit?: { limit: number }) {
       if (emails.length > 100) {
         return HttpResponse.json(
           { name: 'validation_error', message: 'Too many emails', statusCode: 422 },
+          { status: 422 },
+        );
+      }
+      if (emails.some((email) => refuses(Array.isArray(email.to) ? email.to[0]! : email.to))) {
+        return HttpResponse.json(
+          {
+            name: 'validation_error',
+            message: 'Invalid `to` field. The email address needs to follow the `email@example.com` format.',
+            statusCode: 422,
+          },
           { status: 422 },
         );
       }
