@@ -31,7 +31,7 @@ export interface DashboardData {
   editions: EditionSummary[];
   /** Webhook events by type (email.bounced, email.complained, ...), all time and last 7 days. */
   webhookEvents: { type: string; total: number; last7d: number }[];
-  /** Permanent bounces vs transient ones, from the stored payloads. */
+  /** Permanent bounces vs transient ones, from the stored payloads (any letter case, as suppression reads them). */
   bounces: { permanent: number; transient: number };
   suppressionsByReason: { reason: string; count: number }[];
   feedback: { up: number; down: number };
@@ -74,8 +74,9 @@ export async function getDashboardData(
       )
       .bind(weekAgo),
     db.prepare(
-      `SELECT COALESCE(SUM(json_extract(payload, '$.data.bounce.type') = 'Permanent'), 0) AS permanent,
-              COALESCE(SUM(COALESCE(json_extract(payload, '$.data.bounce.type'), '') != 'Permanent'), 0) AS transient
+      `SELECT COALESCE(SUM(lower(json_extract(payload, '$.data.bounce.type')) = 'permanent'), 0) AS permanent,
+              COALESCE(SUM(lower(COALESCE(json_extract(payload, '$.data.bounce.type'), '')) != 'permanent'), 0)
+                AS transient
        FROM webhook_events WHERE type = 'email.bounced' AND json_valid(payload)`,
     ),
     db.prepare('SELECT reason, COUNT(*) AS count FROM suppressions GROUP BY reason ORDER BY count DESC'),

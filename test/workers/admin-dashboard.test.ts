@@ -67,6 +67,8 @@ beforeAll(async () => {
     delivery('d5', 'a1', 'ed-old', 'sent'),
     event('e1', 'email.bounced', { type: 'email.bounced', data: { bounce: { type: 'Permanent' } } }),
     event('e2', 'email.bounced', { type: 'email.bounced', data: { bounce: { type: 'Transient' } } }),
+    // Suppression reads the type in any letter case; so does the count.
+    event('e2b', 'email.bounced', { type: 'email.bounced', data: { bounce: { type: 'permanent' } } }),
     event('e3', 'email.complained', { type: 'email.complained', data: {} }),
     event('e4', 'email.delivered', { type: 'email.delivered', data: {} }),
     env.DB.prepare(
@@ -116,10 +118,10 @@ describe('GET /admin', () => {
 
   it('counts bounces (permanent vs transient), complaints and suppressions', async () => {
     const html = await dashboard();
-    expect(html).toContain('<b>1</b><span>permanent bounces</span>');
+    expect(html).toContain('<b>2</b><span>permanent bounces</span>');
     expect(html).toContain('<b>1</b><span>transient bounces</span>');
     expect(html).toContain('<b>1</b><span>complaints</span>');
-    expect(rowText(html, 'email.bounced')).toBe('|email.bounced|2|2|');
+    expect(rowText(html, 'email.bounced')).toBe('|email.bounced|3|3|');
     expect(html).toContain('1 bounced');
     expect(html).toContain('1 erased');
   });
