@@ -1,9 +1,12 @@
 /**
- * The checks a public form passes before we act on it: the honeypot first (a hidden field
- * only bots fill: we pretend success and do nothing), then, once the input is valid, the
- * per-IP burst limit (the Rate Limiting binding, so one client cannot hammer the form; an
- * IPv6 client counts per /64) and
- * Cloudflare Turnstile when TURNSTILE_SECRET_KEY is set (last: its tokens are single-use).
+ * The checks a public form passes before we act on it: once the input is valid, the per-IP
+ * burst limit (the Rate Limiting binding, so one client cannot hammer the form; an IPv6
+ * client counts per /64), Cloudflare Turnstile when TURNSTILE_SECRET_KEY is set (its tokens
+ * are single-use), and last the honeypot (a hidden field only bots fill: we pretend success
+ * and do nothing). The honeypot comes last so that its fake success is the answer a person
+ * would get, same validation errors, same 429, same echoed address: answering it first told
+ * a bot which field was the trap (an invalid address "accepted", no rate limit, the address
+ * echoed unnormalised).
  * None of them looks at the address, so their answers and timings say nothing about
  * whether it is subscribed; the per-mailbox caps apply later, silently, where the email
  * would be sent (requested-mail.ts). The route turns a refusal into its own HTML or JSON.

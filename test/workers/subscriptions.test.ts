@@ -471,6 +471,42 @@ describe('bot defence', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('gives a honeypot-filling bot exactly the answer a person gets, so the trap cannot be spotted', async () => {
+    const before = await counts();
+    const trap = { website: 'https://spam.example' };
+    // An invalid address is refused the same way, trap or not.
+    for (const fields of [{ email: 'not-an-address' }, { email: 'not-an-address', ...trap }]) {
+      const response = await postJson('/subscribe', fields);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+    // The address is echoed as a person's would be (domain normalised).
+    const person = await (await postJson('/subscribe', { email: 'Mixed@EXAMPLE.org', website: '' })).json();
+    const bot = await (await postJson('/subscribe', { email: 'Bot@EXAMPLE.org', ...trap })).json();
+    expect(person).toMatchObject({ status: 'pending_confirmation', email: 'Mixed@example.org' });
+    expect(bot).toMatchObject({ status: 'pending_confirmation', email: 'Bot@example.org' });
+    // The trap is rate-limited like everything else from one IP address.
+    const ip = '192.0.2.201';
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const response = await postJson(
+        '/subscribe',
+        { email: `trap-${attempt}@example.com`, ...trap },
+        {
+          'cf-connecting-ip': ip,
+        },
+      );
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    // /data answers the same way.
+    const data = await postJson('/data', { email: 'Bot@EXAMPLE.org', action: 'export', ...trap });
+    expect(await data.json()).toMatchObject({ status: 'link_sent_if_known', email: 'Bot@example.org' });
+    const invalidData = await postJson('/data', { email: 'nope', action: 'export', ...trap });
+    expect(invalidData.status).toBe(400);
+    expect((await counts()).subscribers).toBe(before.subscribers + 1); // only the person
+  });
+
   it('rate-limits one IP address, and tells a form user in the form', async () => {
     const ip = '192.0.2.200';
     let response: Response | undefined;

@@ -45,8 +45,6 @@ export const dataRoutes = new Hono<HonoEnv>()
       format === 'json'
         ? c.json({ status: 'link_sent_if_known', email }, 202)
         : c.html(<DataRequestedPage email={email} />);
-    if (isHoneypotFilled(fields))
-      return answer(typeof fields.email === 'string' ? fields.email.slice(0, 254) : '');
     const parsed = dataRequestSchema.safeParse(fields);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
@@ -67,6 +65,8 @@ export const dataRoutes = new Hono<HonoEnv>()
       throw new AppError(guard.status, guard.kind, guard.message);
     }
     const { email, action } = parsed.data;
+    // As on the sign-up form: a bot that filled the honeypot gets a person's answer, and nothing is done.
+    if (isHoneypotFilled(fields)) return answer(email);
     c.executionCtx.waitUntil(
       inBackground('data_link', () => requestDataLinkByAddress(c.var.app, email, action)),
     );

@@ -88,10 +88,6 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
           )
         : c.html(<CheckInboxPage email={email} />, 200);
 
-    if (isHoneypotFilled(fields)) {
-      const email = typeof fields.email === 'string' ? fields.email.trim() : '';
-      return accepted(email.slice(0, 254));
-    }
     const parsed = subscribeSchema.safeParse(fields);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
@@ -108,6 +104,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     }
 
     const input = parsed.data;
+    // A bot that filled the honeypot gets what a person would have got, having gone through
+    // the same checks (validation, rate limit, Turnstile), and nothing is done.
+    if (isHoneypotFilled(fields)) return accepted(input.email);
     c.executionCtx.waitUntil(
       inBackground('signup', () =>
         processSignup(c.var.app, {
