@@ -22,9 +22,10 @@ export interface EventEffects {
   delivery?: { id: string; eventAt: string; resendId: string | null };
   /**
    * Subscriber to suppress for good (hard bounce, complaint, Resend suppression): by id when
-   * known, else by address (any letter case); `hash` is the address's suppression key.
+   * known, else by address (any letter case); `hashes` are the suppression keys of the
+   * address and of its mailbox (identity.ts).
    */
-  suppress?: { subscriberId: string | null; email: string; hash: string; reason: SuppressionReason };
+  suppress?: { subscriberId: string | null; email: string; hashes: string[]; reason: SuppressionReason };
 }
 
 /** True when the event was new; false when this svix-id was seen before (nothing re-applied). */
@@ -62,8 +63,8 @@ export async function storeWebhookEvent(
     );
   }
   if (effects.suppress) {
-    const { subscriberId, email, hash, reason } = effects.suppress;
-    statements.push(suppressionStatement(db, hash, reason, now));
+    const { subscriberId, email, hashes, reason } = effects.suppress;
+    for (const hash of hashes) statements.push(suppressionStatement(db, hash, reason, now));
     const subscriber = subscriberId
       ? db
           .prepare(

@@ -13,7 +13,7 @@ import type { SuppressionReason } from '../db/suppressions';
 import { type EventEffects, storeWebhookEvent } from '../db/webhook-events';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
-import { addressHash } from '../subscriptions/identity';
+import { suppressionHashes } from '../subscriptions/identity';
 import { normalizeEmail } from '../subscriptions/schema';
 
 /** Resend's event envelope; unknown fields are kept in the stored payload. */
@@ -137,7 +137,7 @@ export async function recordResendEvent(
     effects.suppress = {
       subscriberId: delivery?.subscriberId ?? subscriber?.id ?? null,
       email: meaning.recipient,
-      hash: await addressHash(app.config.EMAIL_HASH_SECRET, meaning.recipient),
+      hashes: await suppressionHashes(app.config.EMAIL_HASH_SECRET, meaning.recipient),
       reason: meaning.suppression,
     };
   }

@@ -66,12 +66,20 @@ export async function mailboxHash(secret: string, email: string): Promise<string
 /**
  * Every hash under which an address may have been recorded: keyed and (until the nightly
  * re-keying has run) legacy, of the lower-cased key and of the address as typed, because
- * older rows hashed the local part with its letter case. The first entry is addressHash.
+ * older rows hashed the local part with its letter case; and the keyed hash of its mailbox,
+ * because a bounce or complaint about victim@ is one about victim+anything@ too (the same
+ * inbox: a suppression looked up by address alone was one "+tag" away from mailing a
+ * person who reported us as spam). The first entry is addressHash.
  */
 export async function addressLookupHashes(secret: string, email: string): Promise<string[]> {
   const typed = normalizeEmail(email) ?? email.trim();
   const forms = [...new Set([emailKey(email), typed])];
   const legacy = await Promise.all(forms.map((form) => sha256Hex(form)));
   const keyed = await Promise.all(legacy.map((hash) => keyLegacyHash(secret, hash)));
-  return [...keyed, ...legacy];
+  return [...new Set([...keyed, await mailboxHash(secret, email), ...legacy])];
+}
+
+/** The keyed hashes a bounce or complaint is recorded under: the address's, and its mailbox's. */
+export async function suppressionHashes(secret: string, email: string): Promise<string[]> {
+  return [...new Set([await addressHash(secret, email), await mailboxHash(secret, email)])];
 }

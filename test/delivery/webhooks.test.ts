@@ -13,6 +13,7 @@ import { sendMessageSchema } from '../../src/delivery/messages';
 import { adminRequest, BASE_URL, fetchWith, request } from '../helpers/app';
 import { endlessBody } from '../helpers/streams';
 import { suppressionOf } from '../helpers/suppressions';
+import { signedWebhook } from '../helpers/webhooks';
 import {
   deliver,
   deliveryOf,
@@ -25,24 +26,6 @@ import {
 } from './helpers';
 
 const signer = new Webhook(env.RESEND_WEBHOOK_SECRET);
-let sequence = 0;
-
-function signedRequest(payload: unknown, options: { id?: string; at?: Date; secret?: string } = {}) {
-  const body = JSON.stringify(payload);
-  const id = options.id ?? `msg_${Date.now()}_${sequence++}`;
-  const at = options.at ?? new Date();
-  const signature = (options.secret ? new Webhook(options.secret) : signer).sign(id, at, body);
-  return request('/webhooks/resend', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'svix-id': id,
-      'svix-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'svix-signature': signature,
-    },
-    body,
-  });
-}
 
 function resendEvent(type: string, data: Record<string, unknown>) {
   return {
@@ -82,7 +65,7 @@ beforeEach(resetDelivery);
 
 describe('signature checks', () => {
   it('accepts a correctly signed event and stores it', async () => {
-    const response = await signedRequest(resendEvent('email.sent', { to: ['someone@example.org'] }), {
+    const response = await signedWebhook(resendEvent('email.sent', { to: ['someone@example.org'] }), {
       id: 'msg_valid_1',
     });
     expect(response.status).toBe(200);
@@ -94,7 +77,7 @@ describe('signature checks', () => {
   });
 
   it('rejects a signature made with another secret', async () => {
-    const response = await signedRequest(resendEvent('email.complained', { to: ['x@example.org'] }), {
+    const response = await signedWebhook(resendEvent('email.complained', { to: ['x@example.org'] }), {
       secret: `whsec_${btoa('some-other-secret-of-32-bytes!!!')}`,
     });
     expect(response.status).toBe(401);
@@ -118,12 +101,12 @@ describe('signature checks', () => {
   });
 
   it('rejects stale and future timestamps (replays of captured requests)', async () => {
-    const stale = await signedRequest(resendEvent('email.delivered', { to: ['x@example.org'] }), {
+    const stale = await signedWebhook(resendEvent('email.delivered', { to: ['x@example.org'] }), {
       at: new Date(Date.now() - 10 * 60_000),
     });
     expect(stale.status).toBe(401);
     expect((await stale.json<{ error: { message: string } }>()).error.message).toMatch(/too old/);
-    const future = await signedRequest(resendEvent('email.delivered', { to: ['x@example.org'] }), {
+    const future = await signedWebhook(resendEvent('email.delivered', { to: ['x@example.org'] }), {
       at: new Date(Date.now() + 10 * 60_000),
     });
     expect(future.status).toBe(401);
@@ -142,9 +125,9 @@ describe('signature checks', () => {
   it('stores a redelivered event once and does not apply it twice', async () => {
     const { subscriber } = await sentDigest();
     const event = resendEvent('email.complained', { to: [subscriber.email] });
-    const first = await signedRequest(event, { id: 'msg_replayed' });
+    const first = await signedWebhook(event, { id: 'msg_replayed' });
     expect(await first.json()).toEqual({ ok: true, duplicate: false });
-    const second = await signedRequest(event, { id: 'msg_replayed' });
+    const second = await signedWebhook(event, { id: 'msg_replayed' });
     expect(second.status).toBe(200);
     expect(await second.json()).toEqual({ ok: true, duplicate: true });
     const count = await env.DB.prepare(
@@ -159,7 +142,7 @@ describe('signature checks', () => {
 describe('event effects', () => {
   it('suppresses on a permanent bounce, adding a suppression row and skipping future digests', async () => {
     const { subscriber, tags, emailId } = await sentDigest();
-    const response = await signedRequest(
+    const response = await signedWebhook(
       resendEvent('email.bounced', {
         email_id: emailId,
         to: [subscriber.email],
@@ -189,7 +172,7 @@ describe('event effects', () => {
 
   it('only records a transient bounce on the delivery', async () => {
     const { subscriber, emailId } = await sentDigest();
-    await signedRequest(
+    await signedWebhook(
       resendEvent('email.bounced', {
         email_id: emailId,
         to: [subscriber.email],
@@ -202,7 +185,7 @@ describe('event effects', () => {
 
   it('suppresses on a complaint and on email.suppressed', async () => {
     const complained = await sentDigest();
-    await signedRequest(
+    await signedWebhook(
       resendEvent('email.complained', { email_id: complained.emailId, to: [complained.subscriber.email] }),
     );
     expect(await subscriberRow(complained.subscriber.id)).toEqual({
@@ -214,7 +197,7 @@ describe('event effects', () => {
     // normalised the way sign-up stores it (domain lower-cased).
     const other = await seedSubscriber({ status: 'pending' });
     const shouted = other.email.replace(/@(.*)$/, (_match, domain: string) => `@${domain.toUpperCase()}`);
-    await signedRequest(resendEvent('email.suppressed', { to: [shouted] }));
+    await signedWebhook(resendEvent('email.suppressed', { to: [shouted] }));
     expect(await subscriberRow(other.id)).toEqual({ status: 'suppressed', suppressed_reason: 'suppressed' });
   });
 
@@ -225,7 +208,7 @@ describe('event effects', () => {
       email: `mixed-${crypto.randomUUID().slice(0, 8)}@example.org`,
     });
     const shouted = subscriber.email.replace(/^mixed/, 'Mixed').replace('@example.org', '@Example.org');
-    const response = await signedRequest(resendEvent('email.complained', { to: [shouted] }));
+    const response = await signedWebhook(resendEvent('email.complained', { to: [shouted] }));
     expect(response.status).toBe(200);
     expect(await subscriberRow(subscriber.id)).toEqual({
       status: 'suppressed',
@@ -248,12 +231,12 @@ describe('event effects', () => {
   it('records delivered and delayed events in order, by tag or by message id', async () => {
     const { subscriber, emailId } = await sentDigest();
     const later = new Date(Date.now() + 60_000).toISOString();
-    await signedRequest({
+    await signedWebhook({
       ...resendEvent('email.delivered', { email_id: emailId, to: [subscriber.email] }),
       created_at: later,
     });
     // An older event arriving late does not overwrite the newer one.
-    await signedRequest(resendEvent('email.delivery_delayed', { email_id: emailId, to: [subscriber.email] }));
+    await signedWebhook(resendEvent('email.delivery_delayed', { email_id: emailId, to: [subscriber.email] }));
     const delivery = await deliveryOf(subscriber.id);
     expect(delivery!.last_event).toBe('email.delivered');
     expect(delivery!.status).toBe('sent');
@@ -272,7 +255,7 @@ describe('body size cap', () => {
       padding: 'x'.repeat(5 * 1024 * 1024),
     });
     const before = (await events())!.n;
-    const response = await signedRequest(event);
+    const response = await signedWebhook(event);
     expect(response.status).toBe(413);
     expect((await response.json<{ error: { code: string } }>()).error.code).toBe('body_too_large');
     expect((await events())!.n).toBe(before);
@@ -313,7 +296,7 @@ describe('body size cap', () => {
 
   it('still accepts a normal event just under the cap', async () => {
     const event = resendEvent('email.delivered', { to: ['ok@example.org'], padding: 'x'.repeat(200 * 1024) });
-    const response = await signedRequest(event);
+    const response = await signedWebhook(event);
     expect(response.status).toBe(200);
   });
 });

@@ -27,6 +27,7 @@ import {
   subscribeAndConfirm,
 } from '../helpers/subscribers';
 import { suppress } from '../helpers/suppressions';
+import { signedWebhook } from '../helpers/webhooks';
 
 const config = parseConfig(env);
 
@@ -143,6 +144,41 @@ describe('sign-up caps kept in D1 (issue 12: mail-bombing)', () => {
     await ageMailRequests(24 * 60);
     await postJson('/subscribe', { email: 'daily-cap@example.net' });
     expect(await emailsTo('daily-cap@example.net')).toHaveLength(4);
+  });
+});
+
+/** Resend reporting a bounce or complaint. */
+async function resendReports(type: 'email.bounced' | 'email.complained', to: string) {
+  const response = await signedWebhook({
+    type,
+    created_at: new Date().toISOString(),
+    data: {
+      email_id: crypto.randomUUID(),
+      to: [to],
+      ...(type === 'email.bounced' ? { bounce: { type: 'Permanent' } } : {}),
+    },
+  });
+  expect(response.status).toBe(200);
+}
+
+describe('a suppression covers the whole mailbox (a complainer is one "+tag" away)', () => {
+  it('mails nobody at another "+tag" or Gmail-dot spelling of a complained or bounced inbox', async () => {
+    await suppress('plain-complainer@example.org', 'complained'); // recorded before mailboxes counted
+    await resendReports('email.complained', 'complained.inbox@gmail.com');
+    await resendReports('email.bounced', 'bounced-inbox@example.org');
+    await resendReports('email.complained', 'tagged.complainer+news@example.org');
+    const before = await counts();
+    for (const email of [
+      'plain-complainer+papers@example.org',
+      'complained.inbox+papers@gmail.com',
+      'c.o.m.p.l.a.i.n.e.d.inbox@googlemail.com',
+      'Bounced-Inbox+1@example.org',
+      'tagged.complainer@example.org',
+      'tagged.complainer+other@example.org',
+    ]) {
+      expect((await postJson('/subscribe', { email })).status).toBe(202);
+    }
+    expect(await counts()).toEqual(before);
   });
 });
 
