@@ -132,7 +132,9 @@ export async function verifyDigestToken(
   if (!token || token.length > 256) return { ok: false, reason: 'malformed' };
   const [deliveryId, versionText, mac, extra] = token.split('.');
   if (!deliveryId || !versionText || !mac || extra !== undefined) return { ok: false, reason: 'malformed' };
-  if (!DELIVERY_ID.test(deliveryId) || !/^\d{1,9}$/.test(versionText))
+  // The version exactly as signDigestToken writes it: "07" would verify as 7, a second
+  // spelling of one signed token (the MAC covers the number, not the text).
+  if (!DELIVERY_ID.test(deliveryId) || !/^(?:0|[1-9]\d{0,8})$/.test(versionText))
     return { ok: false, reason: 'malformed' };
   const version = Number(versionText);
   const expected = await digestMac(secret, deliveryId, version);

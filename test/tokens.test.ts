@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/env';
-import { signToken, type TokenClaims, verifyToken } from '../src/tokens';
+import { signDigestToken, signToken, type TokenClaims, verifyDigestToken, verifyToken } from '../src/tokens';
 import { request } from './helpers/app';
 import { rowOf, subscribeAndConfirm } from './helpers/subscribers';
 
@@ -62,5 +62,43 @@ describe('verifyToken', () => {
     const view = await sign({ p: 'view', s: row.id, v: row.token_version, x: { id: 'x' } });
     expect((await request(`/digest?token=${encodeURIComponent(view)}`)).status).toBe(400);
     expect((await rowOf('typed-claims@example.com'))!.status).toBe('active');
+  });
+});
+
+/** Every token one character away from `token`: each character dropped, changed, or one inserted. */
+function oneEditAway(token: string): string[] {
+  const alphabet = ['0', '1', '9', 'a', 'A', 'z', '-', '_', '.', '='];
+  const edits = new Set<string>();
+  for (let at = 0; at <= token.length; at++) {
+    for (const char of alphabet) edits.add(token.slice(0, at) + char + token.slice(at));
+    if (at < token.length) {
+      edits.add(token.slice(0, at) + token.slice(at + 1));
+      for (const char of alphabet) edits.add(token.slice(0, at) + char + token.slice(at + 1));
+    }
+  }
+  edits.delete(token);
+  return [...edits];
+}
+
+describe('a signed token has exactly one spelling', () => {
+  it('refuses every one-character edit of a digest token, leading zeros in its version included', async () => {
+    for (const version of [0, 7, 12]) {
+      const token = await signDigestToken(secret, 'delivery-1', version);
+      expect((await verifyDigestToken(secret, token)).ok).toBe(true);
+      const accepted: string[] = [];
+      for (const edit of oneEditAway(token)) {
+        if ((await verifyDigestToken(secret, edit)).ok) accepted.push(edit);
+      }
+      expect(accepted).toEqual([]);
+    }
+  });
+
+  it('refuses every one-character edit of a JSON token', async () => {
+    const token = await sign({ p: 'preferences', s: 'sub', v: 3 });
+    const accepted: string[] = [];
+    for (const edit of oneEditAway(token)) {
+      if ((await verifyToken(secret, edit, 'preferences')).ok) accepted.push(edit);
+    }
+    expect(accepted).toEqual([]);
   });
 });
