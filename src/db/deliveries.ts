@@ -135,9 +135,38 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
 }
 
 /**
+ * Resend accepted a digest and then could not send it (email.failed): the delivery fails
+ * with the reason, and its papers are no longer counted as received, so a later digest may
+ * carry them. Runs after the event is recorded, in the same batch.
+ */
+export function failSentDeliveryStatements(
+  db: D1Database,
+  deliveryId: string,
+  reason: string,
+  now: string,
+): D1PreparedStatement[] {
+  return [
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3
+         WHERE id = ?1 AND status IN ('sent', 'sending')`,
+      )
+      .bind(deliveryId, reason, now),
+    // Through the subscriber's key: sent_papers has no index on delivery_id.
+    db
+      .prepare(
+        `DELETE FROM sent_papers
+         WHERE subscriber_id = (SELECT subscriber_id FROM deliveries WHERE id = ?1) AND delivery_id = ?1`,
+      )
+      .bind(deliveryId),
+  ];
+}
+
+/**
  * Records a webhook event on its delivery, newest event wins (events can arrive out of
  * order). An event about an email proves it left Resend, so a row whose answer we lost
- * (still `sending`, or failed by the dead-letter queue) becomes `sent` with the id.
+ * (still `sending`, or failed by the dead-letter queue) becomes `sent` with the id;
+ * but not on or after email.failed, which says it never left.
  */
 export function recordDeliveryEventStatement(
   db: D1Database,
@@ -153,8 +182,10 @@ export function recordDeliveryEventStatement(
        SET last_event = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?2 ELSE last_event END,
            last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?3 ELSE last_event_at END,
            resend_id = COALESCE(resend_id, ?4),
-           status = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL THEN 'sent' ELSE status END,
-           sent_at = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL THEN COALESCE(sent_at, ?3) ELSE sent_at END,
+           status = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL AND ?2 <> 'email.failed'
+                              AND COALESCE(last_event, '') <> 'email.failed' THEN 'sent' ELSE status END,
+           sent_at = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL AND ?2 <> 'email.failed'
+                               AND COALESCE(last_event, '') <> 'email.failed' THEN COALESCE(sent_at, ?3) ELSE sent_at END,
            updated_at = ?5
        WHERE id = ?1`,
     )

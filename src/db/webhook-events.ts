@@ -6,7 +6,11 @@
  * replay that slips past the dedupe still changes nothing.
  */
 import { nowIso } from '../lib/time';
-import { recordDeliveryEventStatement, skipUnsentForSubscriberStatement } from './deliveries';
+import {
+  failSentDeliveryStatements,
+  recordDeliveryEventStatement,
+  skipUnsentForSubscriberStatement,
+} from './deliveries';
 import { type SuppressionReason, suppressionStatement } from './suppressions';
 
 export interface WebhookEventRecord {
@@ -18,8 +22,12 @@ export interface WebhookEventRecord {
 }
 
 export interface EventEffects {
-  /** Delivery to record the event on (found by tag or Resend id). */
-  delivery?: { id: string; eventAt: string; resendId: string | null };
+  /**
+   * Delivery to record the event on (found by tag or Resend id); with `failure`, Resend
+   * could not send it after all: the delivery fails with that reason and its papers are
+   * no longer counted as received.
+   */
+  delivery?: { id: string; eventAt: string; resendId: string | null; failure?: string };
   /**
    * Subscriber to suppress for good (hard bounce, complaint, Resend suppression): by id when
    * known, else by address (any letter case); `hashes` are the suppression keys of the
@@ -61,6 +69,8 @@ export async function storeWebhookEvent(
         at,
       ),
     );
+    if (effects.delivery.failure)
+      statements.push(...failSentDeliveryStatements(db, effects.delivery.id, effects.delivery.failure, at));
   }
   if (effects.suppress) {
     const { subscriberId, email, hashes, reason } = effects.suppress;

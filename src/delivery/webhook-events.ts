@@ -2,7 +2,10 @@
  * What a Resend webhook event means for us, once its signature has been checked: which
  * delivery it is about (the `delivery` tag we send, or Resend's message id), whom it names,
  * and whether it suppresses the address for good (a permanent bounce, a complaint, a
- * Resend suppression). Transient bounces and delays are only recorded on the delivery.
+ * Resend suppression). Transient bounces and delays are only recorded on the delivery;
+ * `email.failed` (Resend accepted the request, then could not send: quota, domain, …)
+ * fails the delivery and gives its papers back, so the subscriber's next digest may
+ * carry them: they never got them.
  * The address is compared case-insensitively, like everywhere else: a complaint about
  * `Mixed@Example.org` suppresses `mixed@example.org`.
  */
@@ -32,6 +35,7 @@ const eventSchema = z.object({
         ])
         .nullish(),
       bounce: z.object({ type: z.string().optional() }).passthrough().nullish(),
+      failed: z.object({ reason: z.unknown() }).passthrough().nullish(),
     })
     .passthrough()
     .default({}),
@@ -49,6 +53,8 @@ export interface EventClassification {
   suppression: SuppressionReason | null;
   /** When the event happened (Resend's time), for ordering events on a delivery. */
   occurredAt: string | null;
+  /** Set for email.failed: Resend's reason ("reached_daily_quota"), or 'unknown'. */
+  failure: string | null;
 }
 
 /** Parses the verified body; a body that is not a Resend event is 400/422 with the reason. */
@@ -95,6 +101,11 @@ function suppressionReason(event: ResendEvent): SuppressionReason | null {
   }
 }
 
+function failureReason(event: ResendEvent): string {
+  const reason = event.data.failed?.reason;
+  return typeof reason === 'string' && reason.trim() ? reason.trim().slice(0, 200) : 'unknown';
+}
+
 export function classifyResendEvent(event: ResendEvent): EventClassification {
   return {
     recipient: recipient(event),
@@ -102,6 +113,7 @@ export function classifyResendEvent(event: ResendEvent): EventClassification {
     deliveryTag: tagValue(event.data.tags, 'delivery'),
     suppression: suppressionReason(event),
     occurredAt: event.created_at ?? event.data.created_at ?? null,
+    failure: event.type === 'email.failed' ? failureReason(event) : null,
   };
 }
 
@@ -130,6 +142,7 @@ export async function recordResendEvent(
       id: delivery.id,
       eventAt: meaning.occurredAt ?? new Date().toISOString(),
       resendId: meaning.emailId,
+      ...(meaning.failure ? { failure: `Resend could not send it (email.failed: ${meaning.failure})` } : {}),
     };
   }
   if (meaning.suppression && meaning.recipient) {

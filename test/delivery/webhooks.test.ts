@@ -183,6 +183,34 @@ describe('event effects', () => {
     expect((await deliveryOf(subscriber.id))!.last_event).toBe('email.bounced');
   });
 
+  it('fails the delivery on email.failed and gives its papers back, without suppressing anyone', async () => {
+    const { subscriber, emailId } = await sentDigest();
+    const papersOf = async () =>
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM sent_papers WHERE subscriber_id = ?')
+        .bind(subscriber.id)
+        .first<{ n: number }>())!.n;
+    expect(await papersOf()).toBeGreaterThan(0);
+    const response = await signedWebhook(
+      resendEvent('email.failed', {
+        email_id: emailId,
+        to: [subscriber.email],
+        failed: { reason: 'reached_daily_quota' },
+      }),
+    );
+    expect(response.status).toBe(200);
+    const delivery = await deliveryOf(subscriber.id);
+    expect(delivery!.status).toBe('failed');
+    expect(delivery!.error).toBe('Resend could not send it (email.failed: reached_daily_quota)');
+    expect(await papersOf()).toBe(0);
+    expect((await subscriberRow(subscriber.id))!.status).toBe('active');
+    // A stale event about the same email arriving afterwards does not make it 'sent' again.
+    await signedWebhook({
+      ...resendEvent('email.sent', { email_id: emailId, to: [subscriber.email] }),
+      created_at: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect((await deliveryOf(subscriber.id))!.status).toBe('failed');
+  });
+
   it('suppresses on a complaint and on email.suppressed', async () => {
     const complained = await sentDigest();
     await signedWebhook(
