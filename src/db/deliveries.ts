@@ -192,6 +192,23 @@ export function recordDeliveryEventStatement(
     .bind(deliveryId, eventType, eventAt, resendId, now);
 }
 
+/**
+ * The papers of a delivery an event has just shown as sent join the subscriber's history,
+ * as `markSent` would have: when the consumer lost Resend's answer (crash before the D1
+ * write, dead-lettered, expired) the row became `sent` through the event, and its retry
+ * finds it final and writes nothing, so without this the next digest would repeat them.
+ * Runs after `recordDeliveryEventStatement`, in the same batch; idempotent.
+ */
+export function recordSentPapersStatement(db: D1Database, deliveryId: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
+       SELECT d.subscriber_id, paper.value, d.id, d.sent_at FROM deliveries d, json_each(d.paper_ids) AS paper
+       WHERE d.id = ?1 AND d.status = 'sent' AND d.sent_at IS NOT NULL`,
+    )
+    .bind(deliveryId);
+}
+
 /** A suppressed subscriber must get nothing more: their unsent deliveries are skipped. */
 export function skipUnsentForSubscriberStatement(
   db: D1Database,

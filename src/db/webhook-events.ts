@@ -9,6 +9,7 @@ import { nowIso } from '../lib/time';
 import {
   failSentDeliveryStatements,
   recordDeliveryEventStatement,
+  recordSentPapersStatement,
   skipUnsentForSubscriberStatement,
 } from './deliveries';
 import { type SuppressionReason, suppressionStatement } from './suppressions';
@@ -68,6 +69,7 @@ export async function storeWebhookEvent(
         effects.delivery.resendId,
         at,
       ),
+      recordSentPapersStatement(db, effects.delivery.id),
     );
     if (effects.delivery.failure)
       statements.push(...failSentDeliveryStatements(db, effects.delivery.id, effects.delivery.failure, at));

@@ -211,6 +211,36 @@ describe('event effects', () => {
     expect((await deliveryOf(subscriber.id))!.status).toBe('failed');
   });
 
+  it('records the papers of a digest whose answer was lost when an event proves it was sent', async () => {
+    // The consumer crashed between Resend's answer and the D1 write: the row is still
+    // 'sending' and its papers are not in the history. The event arrives before the retry.
+    const { subscriber, delivery, tags } = await sentDigest();
+    await env.DB.batch([
+      env.DB.prepare(
+        `UPDATE deliveries SET status = 'sending', sent_at = NULL, resend_id = NULL WHERE id = ?`,
+      ).bind(delivery.id),
+      env.DB.prepare('DELETE FROM sent_papers WHERE subscriber_id = ?').bind(subscriber.id),
+    ]);
+    const response = await signedWebhook(
+      resendEvent('email.delivered', {
+        email_id: delivery.resend_id,
+        to: [subscriber.email],
+        tags: Object.fromEntries(tags.map((tag) => [tag.name, tag.value])),
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect((await deliveryOf(subscriber.id))!.status).toBe('sent');
+    const { results } = await env.DB.prepare(
+      'SELECT paper_id FROM sent_papers WHERE subscriber_id = ? AND delivery_id = ?',
+    )
+      .bind(subscriber.id, delivery.id)
+      .all<{ paper_id: string }>();
+    // The retry now finds the row final and writes nothing: the history must come from here.
+    expect(results.map((row) => row.paper_id).sort()).toEqual(
+      (JSON.parse(delivery.paper_ids) as string[]).sort(),
+    );
+  });
+
   it('suppresses on a complaint and on email.suppressed', async () => {
     const complained = await sentDigest();
     await signedWebhook(
