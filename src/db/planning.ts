@@ -82,19 +82,38 @@ export async function findPlannedPeriods(
   return new Set(results.map((row) => `${row.subscriber_id} ${row.period_key}`));
 }
 
-/** Moves each subscriber's next possible send instant (only while they are still active). */
+/**
+ * Moves each subscriber's next possible send instant, only while they are still active and
+ * their schedule is still the one it was computed from: a schedule changed during the run
+ * reset the instant to '' (due at the next run), which an instant from the old schedule
+ * must not overwrite.
+ */
 export function setNextSendAtStatements(
   db: D1Database,
-  rows: { id: string; nextSendAt: string }[],
+  rows: { candidate: PlanCandidate; nextSendAt: string }[],
 ): D1PreparedStatement[] {
   return chunk(rows, ROWS_PER_STATEMENT).map((part) =>
     db
       .prepare(
         `UPDATE subscribers SET next_send_at = next.at
-         FROM (SELECT value->>'id' AS id, value->>'at' AS at FROM json_each(?1)) AS next
-         WHERE subscribers.id = next.id AND +subscribers.status = 'active'`,
+         FROM (SELECT value->>'id' AS id, value->>'at' AS at, value->>'f' AS frequency, value->>'h' AS send_hour,
+                      value->>'w' AS send_weekday, value->>'z' AS time_zone FROM json_each(?1)) AS next
+         WHERE subscribers.id = next.id AND +subscribers.status = 'active'
+           AND +subscribers.frequency = next.frequency AND +subscribers.send_hour = next.send_hour
+           AND +subscribers.send_weekday = next.send_weekday AND +subscribers.time_zone = next.time_zone`,
       )
-      .bind(toJson(part.map((row) => ({ id: row.id, at: row.nextSendAt })))),
+      .bind(
+        toJson(
+          part.map(({ candidate, nextSendAt }) => ({
+            id: candidate.id,
+            at: nextSendAt,
+            f: candidate.frequency,
+            h: candidate.sendHour,
+            w: candidate.sendWeekday,
+            z: candidate.timeZone,
+          })),
+        ),
+      ),
   );
 }
 

@@ -147,7 +147,7 @@ export async function planStep(
       ...setNextSendAtStatements(
         db,
         page.map((candidate) => ({
-          id: candidate.id,
+          candidate,
           nextSendAt: nextOf(candidate, dueIds.has(candidate.id)),
         })),
       ),

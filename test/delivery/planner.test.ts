@@ -7,9 +7,10 @@
 import { createExecutionContext, createScheduledController, env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
-import { updatePreferences } from '../../src/db/subscribers';
+import { type PreferenceFields, updatePreferences } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
+import type { Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import { importSubscribers } from '../../src/subscriptions/import';
 import worker from '../../workers/index';
@@ -34,6 +35,29 @@ function plannedIds(queued: unknown[]): string[] {
 }
 
 beforeEach(resetDelivery);
+
+/** The preference page's save, changing only the schedule (UTC). */
+async function changeSchedule(
+  subscriber: Subscriber,
+  schedule: Pick<PreferenceFields, 'frequency' | 'sendHour' | 'sendWeekday'>,
+  at: string,
+): Promise<void> {
+  const saved = await updatePreferences(
+    env.DB,
+    subscriber.id,
+    subscriber.tokenVersion,
+    {
+      interests: subscriber.interests,
+      timeZone: 'UTC',
+      digestSize: 5,
+      trendingMix: 0.3,
+      alwaysSend: true,
+      ...schedule,
+    },
+    at,
+  );
+  expect(saved).not.toBeNull();
+}
 
 describe('who is due', () => {
   it('applies each subscriber’s own time zone, send hour and weekday', async () => {
@@ -223,20 +247,9 @@ describe('next_send_at: plan what is due, not what is stored', () => {
     const morning = resendEnv();
     expect((await planViaAdmin(morning.env, { at: AT })).json.planned).toBe(0);
     expect(await nextOf(reader.id)).toBe('2026-11-26T20:00:00.000Z');
-    await updatePreferences(
-      env.DB,
-      reader.id,
-      reader.tokenVersion,
-      {
-        interests: reader.interests,
-        frequency: 'daily',
-        sendHour: 9,
-        sendWeekday: 1,
-        timeZone: 'UTC',
-        digestSize: 5,
-        trendingMix: 0.3,
-        alwaysSend: true,
-      },
+    await changeSchedule(
+      reader,
+      { frequency: 'daily', sendHour: 9, sendWeekday: 1 },
       '2026-11-26T08:40:00.000Z',
     );
     expect(await nextOf(reader.id)).toBe('');
@@ -244,6 +257,29 @@ describe('next_send_at: plan what is due, not what is stored', () => {
     await planViaAdmin(nine.env, { at: '2026-11-26T09:00:00.000Z' });
     expect(plannedIds(nine.queued)).toEqual([reader.id]);
     expect(await nextOf(reader.id)).toBe('2026-11-27T09:00:00.000Z');
+  });
+
+  it('keeps a schedule changed while a run is planning: the run does not overwrite it', async () => {
+    // Weekly on Thursday at 08:00; while the 08:30 run plans this week's digest they switch
+    // to a daily digest at 18:00, after the run read them and before it stored their next instant.
+    const reader = await seedSubscriber({ frequency: 'weekly', sendWeekday: 4, sendHour: 8 });
+    let changed = false;
+    const spy = spyD1(env.DB, async (sql) => {
+      if (!sql.includes('UPDATE subscribers SET next_send_at') || changed) return;
+      changed = true;
+      await changeSchedule(
+        reader,
+        { frequency: 'daily', sendHour: 18, sendWeekday: 4 },
+        '2026-11-26T08:31:00.000Z',
+      );
+    });
+    const morning = resendEnv({ DB: spy.db });
+    expect((await planViaAdmin(morning.env, { at: AT })).json.planned).toBe(1);
+    expect(changed).toBe(true);
+    // Not next Thursday (the old weekly schedule): today's daily digest is due at 18:00.
+    const evening = resendEnv();
+    await planViaAdmin(evening.env, { at: '2026-11-26T18:00:00.000Z' });
+    expect(plannedIds(evening.queued)).toEqual([reader.id]);
   });
 
   it('schedules imported subscribers at import, so the first run reads only who is due', async () => {
