@@ -169,24 +169,24 @@ export async function renameSendKey(db: D1Database, from: string, to: string): P
 }
 
 /**
- * Moves the parts of a claimed group to keys of their own (a rejected batch split up): a
- * retry then replays each part under its own key. One statement per part (≤ 100 ids each).
+ * Moves the two halves of a claimed group to keys of their own (a rejected batch split
+ * up): a retry then replays each half under its own key. One statement, through the
+ * group's key (the rows are found by send_key, then told apart by id).
  */
 export async function splitSendKey(
   db: D1Database,
   from: string,
-  parts: { key: string; ids: string[] }[],
+  [first, second]: [{ key: string; ids: string[] }, { key: string; ids: string[] }],
 ): Promise<void> {
-  await db.batch(
-    parts.map((part) =>
-      db
-        .prepare(
-          `UPDATE deliveries SET send_key = ?2
-           WHERE send_key = ?1 AND status = 'sending' AND id IN (SELECT value FROM json_each(?3))`,
-        )
-        .bind(from, part.key, toJson(part.ids)),
-    ),
-  );
+  await db
+    .prepare(
+      `UPDATE deliveries
+       SET send_key = CASE WHEN id IN (SELECT value FROM json_each(?2)) THEN ?3
+                           WHEN id IN (SELECT value FROM json_each(?4)) THEN ?5 ELSE send_key END
+       WHERE send_key = ?1 AND status = 'sending'`,
+    )
+    .bind(from, toJson(first.ids), first.key, toJson(second.ids), second.key)
+    .run();
 }
 
 /** Counts one more request for a group being replayed. */

@@ -4,7 +4,8 @@
  * accepted → `sent` with message ids and sent_papers in one transaction; 409 for a key
  * Resend already holds → sent (an earlier attempt got through); validation error →
  * the batch split in two and each half sent on its own, down to the email Resend refuses,
- * which alone is `failed` with the reason; 429 → retry after retry-after, claim kept, every consumer's
+ * which alone is `failed` with the reason (within a budget of requests per message, past
+ * which what is left fails whole); 429 → retry after retry-after, claim kept, every consumer's
  * next slot pushed back; 5xx/timeout/network → retry with exponential backoff, claim kept;
  * quota exhausted → pause recorded, claim released (the caller parks the rows).
  */
@@ -136,17 +137,14 @@ export async function sendGroup(
       );
       stats.sent += group.length;
       return { kind: 'done' };
-    case 'rejected':
-      if (group.length > 1 && splitsOnRejection(result))
-        return sendHalves(app, transport, key, group, attempts, stats);
-      await markFailed(
-        db,
-        ids,
-        `Resend rejected the batch (${result.status} ${result.name}): ${result.message}`,
-        nowIso(now),
-      );
+    case 'rejected': {
+      const reason = `Resend rejected the batch (${result.status} ${result.name}): ${result.message}`;
+      if (group.length > 1 && splitsOnRejection(result) && stats.requests < SPLIT_REQUESTS)
+        return sendHalves(app, transport, key, group, reason, attempts, stats);
+      await markFailed(db, ids, reason, nowIso(now));
       stats.failed += group.length;
       return { kind: 'done' };
+    }
     case 'rate_limited': {
       const delaySeconds = Math.max(1, Math.ceil(result.retryAfterSeconds));
       await noteTransientFailure(db, key, `429 rate limited: ${result.message}`, nowIso(now));
@@ -173,6 +171,16 @@ export async function sendGroup(
 }
 
 /**
+ * Requests one message may spend splitting a refused batch: enough to find one refused
+ * email among 100 (1 + 2 × 7), so a single bad address costs nobody else their digest.
+ * Past it the refusal is taken to have a cause the emails share (a header or tag every one
+ * carries, a list of bad addresses imported together), and the rest fails whole with the
+ * reason: splitting on down to single emails cost 199 requests and ~500 D1 statements per
+ * message, ten times an invocation's budget for a batch of ten.
+ */
+export const SPLIT_REQUESTS = 16;
+
+/**
  * Resend validates a batch strictly (`x-batch-validation: strict`): one email it refuses
  * (a recipient its validator rejects, say) and none of the 100 is sent. A 422
  * validation_error may be about one email, so the batch is split instead of failing
@@ -195,19 +203,33 @@ async function sendHalves(
   transport: MailTransport,
   key: string,
   group: PreparedEmail[],
+  reason: string,
   attempts: number,
   stats: MessageStats,
 ): Promise<Outcome> {
   const middle = Math.ceil(group.length / 2);
   const halves = [group.slice(0, middle), group.slice(middle)];
   const keys = halves.map((_, index) => `${key}.${index}`);
-  await splitSendKey(
-    app.db,
-    key,
-    halves.map((half, index) => ({ key: keys[index]!, ids: half.map((item) => item.delivery.id) })),
-  );
+  const part = (index: number) => ({
+    key: keys[index]!,
+    ids: halves[index]!.map((item) => item.delivery.id),
+  });
+  await splitSendKey(app.db, key, [part(0), part(1)]);
   logEvent('resend_batch_split', { key, sizes: halves.map((half) => half.length) });
   for (const [index, half] of halves.entries()) {
+    if (stats.requests >= SPLIT_REQUESTS) {
+      // The message's splitting budget is spent: the refusal is taken to be shared.
+      const ids = half.map((item) => item.delivery.id);
+      const note = ` (not tried alone: ${stats.requests} requests for this message already)`;
+      await markFailed(app.db, ids, reason + note, nowIso());
+      logEvent('resend_batch_split_stopped', {
+        key: keys[index],
+        size: half.length,
+        requests: stats.requests,
+      });
+      stats.failed += half.length;
+      continue;
+    }
     const outcome = await sendGroup(app, transport, keys[index]!, half, attempts, stats);
     // A half left to retry keeps its key: the queue's retry replays it (and the other).
     if (outcome.kind !== 'done') return outcome;

@@ -14,6 +14,7 @@ import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages
 import { PAGE_SIZE, STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
 import { EXPIRE_LIMIT, REQUEUE_LIMIT } from '../../src/delivery/planner';
 import { EDITION_PAGE } from '../../src/delivery/render';
+import { SPLIT_REQUESTS } from '../../src/delivery/request';
 import { type D1Spy, spyD1 } from '../helpers/d1-spy';
 import {
   deliverBatch,
@@ -191,5 +192,60 @@ describe('the sender’s invocations', () => {
     console.log(JSON.stringify({ test: 'sender with a year of history', invocation }));
     // 365,000 rows of history; the message reads the edition and its own rows, not those.
     expect(invocation.rowsRead).toBeLessThan(10_000);
+  });
+});
+
+describe('the sender when Resend refuses every email of a batch', () => {
+  it('a full batch of messages whose every email is refused (422) stays within the budget', async () => {
+    // A cause common to every email (a header or tag all of them carry, a list of bad
+    // addresses imported together) is reported as 422 validation_error like one bad address.
+    const resend = fakeResend([], undefined, () => true);
+    await seedCandidates(300);
+    await seedSubscribers(1_000, { sendHour: 8, digestSize: 10 });
+    const planning = resendEnv();
+    await planViaAdmin(planning.env, { at: AT });
+    while (planning.continuations.length > 0) {
+      await deliverBatch(planning.env, [planning.continuations.shift()], 1, PLAN_QUEUE);
+    }
+    expect(planning.queued).toHaveLength(10);
+    const spy = spyD1(env.DB);
+    const sending = resendEnv({ DB: spy.db });
+    const runs = await deliverBatch(sending.env, planning.queued);
+    expect(runs.every((run) => run.acked)).toBe(true);
+    const invocation = spy.totals();
+    console.log(
+      JSON.stringify({ test: 'sender, every email refused', requests: resend.requests.length, invocation }),
+    );
+    // Like the happy path (see above), rows read follow the messages; what splitting can
+    // blow up is statements and requests.
+    expect(invocation.statements).toBeLessThanOrEqual(BUDGET.statements);
+    expect(resend.requests.length).toBeLessThanOrEqual(10 * SPLIT_REQUESTS);
+    const failed = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM deliveries WHERE status = 'failed' AND error LIKE '%Invalid \`to\` field%'`,
+    ).first<{ n: number }>();
+    expect(failed!.n).toBe(1_000);
+    expect(resend.delivered).toHaveLength(0);
+  }, 120_000);
+
+  it('one refused address among 100 still fails alone, within the splitting budget', async () => {
+    let refused = '';
+    const resend = fakeResend([], undefined, (to) => to === refused);
+    await seedCandidates(50);
+    const ids = await seedSubscribers(100, { sendHour: 8, digestSize: 10 });
+    const planning = resendEnv();
+    await planViaAdmin(planning.env, { at: AT });
+    expect(planning.queued).toHaveLength(1);
+    // Wherever it sits in the batch, finding it takes at most 1 + 2 × 7 requests.
+    const last = [...ids].sort().at(-1)!;
+    refused = (await env.DB.prepare('SELECT email FROM subscribers WHERE id = ?')
+      .bind(last)
+      .first<{ email: string }>())!.email;
+    await deliverBatch(resendEnv().env, planning.queued);
+    const { results } = await env.DB.prepare(
+      'SELECT subscriber_id, status FROM deliveries ORDER BY subscriber_id',
+    ).all<{ subscriber_id: string; status: string }>();
+    expect(results.filter((row) => row.status === 'failed').map((row) => row.subscriber_id)).toEqual([last]);
+    expect(results.filter((row) => row.status === 'sent')).toHaveLength(99);
+    expect(resend.requests.length).toBeLessThanOrEqual(SPLIT_REQUESTS);
   });
 });
