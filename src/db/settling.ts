@@ -47,8 +47,11 @@ export async function markSent(
     statements.push(
       db
         .prepare(
+          // Only for deliveries that still exist: a subscriber erased while the request was
+          // out has no rows left, and must not get history rows back after "delete me".
           `INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
-           SELECT value->>'s', value->>'p', value->>'d', ?1 FROM json_each(?2)`,
+           SELECT value->>'s', value->>'p', value->>'d', ?1 FROM json_each(?2)
+           WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = value->>'d' AND d.status = 'sent')`,
         )
         .bind(now, toJson(part)),
     );

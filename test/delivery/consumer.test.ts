@@ -7,6 +7,7 @@
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { eraseSubscriberData } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { idempotencyKey } from '../../src/delivery/request';
 import { adminRequest, request } from '../helpers/app';
@@ -503,6 +504,27 @@ describe('replays and races', () => {
     await deliver(testEnv, message, 3);
     expect(resend.requests).toHaveLength(2);
     expect(resend.delivered).toHaveLength(2);
+  });
+
+  it('leaves no history behind for a subscriber erased while their digest was being sent', async () => {
+    fakeResend();
+    const { env: testEnv, message, people } = await planEdition(2);
+    const [erased, kept] = people;
+    let done = false;
+    // "Delete me" completes while the request is out: after the claim, before the answer is stored.
+    const spy = spyD1(env.DB, async (sql) => {
+      if (done || !sql.includes("SET status = 'sent'")) return;
+      done = true;
+      expect(await eraseSubscriberData(env.DB, erased!, [])).toBe(true);
+    });
+    expect(await deliver({ ...testEnv, DB: spy.db }, message)).toEqual({ acked: true, retryDelay: null });
+    expect(done).toBe(true);
+    const historyOf = async (id: string) =>
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM sent_papers WHERE subscriber_id = ?')
+        .bind(id)
+        .first<{ n: number }>())!.n;
+    expect(await historyOf(erased!.id)).toBe(0);
+    expect(await historyOf(kept!.id)).toBeGreaterThan(0);
   });
 
   it('re-keys a partial claim so the Idempotency-Key names exactly the rows it sends', async () => {
