@@ -2,7 +2,9 @@
  * Parses the free-text interests field into what ranking uses. Entries are separated by
  * commas, semicolons or new lines. An entry that looks like an arXiv category (`cs.CL`,
  * `stat.ML`, `hep-th`) is a category; one written `author: Name`, `by Name` or `@Name` is a
- * followed author; everything else is a topic phrase ("diffusion models", "RLHF").
+ * followed author; everything else is a topic phrase ("diffusion models", "RLHF"). People
+ * paste lists, so list bullets and numbers are dropped, several categories in one entry
+ * ("cs.CL and cs.LG") are several categories, and `authors: A, B` follows both authors.
  */
 export interface Interests {
   phrases: string[];
@@ -17,14 +19,34 @@ export const MAX_INTERESTS_TEXT = 2000;
 const ARXIV_ARCHIVES =
   'cs|math|stat|physics|q-bio|q-fin|econ|eess|astro-ph|cond-mat|gr-qc|hep-ex|hep-lat|hep-ph|hep-th|math-ph|nlin|nucl-ex|nucl-th|quant-ph';
 const CATEGORY = new RegExp(`^(?:${ARXIV_ARCHIVES})(?:\\.[A-Za-z-]{2,})?$`, 'i');
-const AUTHOR = /^(?:author\s*:\s*|by\s+|@)(.+)$/i;
+const AUTHOR = /^(?:authors?\s*:\s*|by\s+|@)(.+)$/i;
+/** "authors:" (plural) opens a list: the entries after it, up to the next ; or line, are authors too. */
+const AUTHORS_LIST = /^authors\s*:/i;
+/** A pasted list's bullet ("- ", "* ", "• ") or number ("1. ", "2) "), not part of the interest. */
+const LIST_MARKER = /^(?:[-*+]\s+|[•·◦▪▸‣–—]\s*|\(?\d{1,2}[.)]\s+)/;
+/** Words people put between categories in one entry: "cs.CL and cs.LG", "cs.AI / cs.LG". */
+const CATEGORY_JOINERS = /\s+(?:and|or|&|\+)\s+|\s*[/|]\s*|\s+/i;
 
 /** Splits the raw field into trimmed, non-empty entries (before capping). */
 export function splitInterests(text: string): string[] {
-  return text
-    .split(/[,;\n\r]+/)
-    .map((entry) => entry.replace(/\s+/g, ' ').trim())
-    .filter(Boolean);
+  const entries: string[] = [];
+  for (const segment of text.split(/[;\n\r]+/)) {
+    let authorsList = false;
+    for (const raw of segment.split(',')) {
+      const entry = raw.replace(/\s+/g, ' ').trim().replace(LIST_MARKER, '').trim();
+      if (!entry) continue;
+      if (AUTHORS_LIST.test(entry)) authorsList = true;
+      else if (authorsList && !AUTHOR.test(entry)) {
+        entries.push(`author: ${entry}`);
+        continue;
+      }
+      const categories = entry.split(CATEGORY_JOINERS).filter(Boolean);
+      if (categories.length > 1 && categories.every((part) => CATEGORY.test(part)))
+        entries.push(...categories);
+      else entries.push(entry);
+    }
+  }
+  return entries;
 }
 
 export function parseInterests(text: string): Interests {
