@@ -190,6 +190,19 @@ describe('sign-up by form and double opt-in', () => {
     expect((await request(link.replace(BASE_URL, ''))).status).toBe(200);
   });
 
+  it('shows, after confirming, how the typed interests were read', async () => {
+    const email = 'reading@example.com';
+    await postForm('/subscribe', {
+      email,
+      interests: '• RLHF\n• cs.CL and cs.LG\n• authors: Yann LeCun, Yejin Choi',
+    });
+    const link = linkIn((await emailsTo(email)).at(-1)!.text, '/confirm');
+    const html = await (await postForm(local(link), {})).text();
+    expect(html).toContain('Topics: RLHF</li>');
+    expect(html).toContain('arXiv categories: cs.CL, cs.LG</li>');
+    expect(html).toContain('Authors: Yann LeCun, Yejin Choi</li>');
+  });
+
   it('accepts JSON with the same field names and records the api consent method', async () => {
     const response = await postJson('/subscribe', {
       email: 'api.user@example.org',
@@ -828,6 +841,21 @@ describe('preference centre', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'saved', preferences: { digest_size: 5 } });
     expect((await rowOf('prefs@example.com'))!.frequency).toBe('weekly');
+  });
+
+  it('shows back the topics, categories and authors the digest will follow, not just the text', async () => {
+    const response = await postForm(link, {
+      interests: '- diffusion models\n- cs.CL and cs.LG\n- author: Yejin Choi',
+    });
+    expect(response.status).toBe(200);
+    const reading = /id="interests-reading"[\s\S]*?<\/ul>/.exec(await response.text())![0];
+    expect(reading).toContain('Topics: diffusion models</li>');
+    expect(reading).toContain('arXiv categories: cs.CL, cs.LG</li>');
+    expect(reading).toContain('Authors: Yejin Choi</li>');
+    // After a refused update the reading is still of what is saved (and used).
+    const refused = await (await postForm(link, { interests: 'robotics', digest_size: '0' })).text();
+    expect(refused).toContain('robotics</textarea>');
+    expect(refused).toContain('Topics: diffusion models</li>');
   });
 
   it('refuses a preferences form posted from another site', async () => {

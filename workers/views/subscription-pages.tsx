@@ -8,6 +8,7 @@
  * like any other attribute.
  */
 import type { Subscriber } from '../../src/domain';
+import { parseInterests } from '../../src/subscriptions/interests';
 import {
   describedBy,
   ErrorSummary,
@@ -46,6 +47,41 @@ function schedule(
       ? `every ${WEEKDAYS[subscriber.sendWeekday ?? 1] ?? 'Monday'}`
       : 'every day';
   return `${when} at ${hourLabel(subscriber.sendHour)} (${subscriber.timeZone.replace(/_/g, ' ')})`;
+}
+
+/**
+ * The interests as ranking reads them (topics, categories, authors), not as typed: a
+ * bullet dropped, "cs.CL and cs.LG" split or an "author:" missed shows up here, before a
+ * digest full of the wrong papers does.
+ */
+function InterestsReading(props: { interests: string; id?: string }) {
+  const { phrases, categories, authors } = parseInterests(props.interests);
+  if (phrases.length + categories.length + authors.length === 0) {
+    return (
+      <p id={props.id} class="hint">
+        No interests: you get the most talked-about papers.
+      </p>
+    );
+  }
+  const parts: [string, string[]][] = [
+    ['Topics', phrases],
+    ['arXiv categories', categories],
+    ['Authors', authors],
+  ];
+  return (
+    <div id={props.id} class="hint">
+      <p style="margin:.5rem 0 .25rem">Your digest follows:</p>
+      <ul style="margin:0">
+        {parts
+          .filter(([, items]) => items.length > 0)
+          .map(([label, items]) => (
+            <li>
+              {label}: {items.join(', ')}
+            </li>
+          ))}
+      </ul>
+    </div>
+  );
 }
 
 export function CheckInboxPage(props: { email: string }) {
@@ -112,10 +148,13 @@ export function ConfirmedPage(
         {schedule(props.subscriber)}, starting with the next edition.
       </p>
       {props.subscriber.interests ? (
-        <p>
-          Your interests: <q>{props.subscriber.interests}</q>. Not what you meant? Change them in your
-          preferences.
-        </p>
+        <>
+          <p style="margin-bottom:0">
+            Your interests: <q>{props.subscriber.interests}</q>.
+          </p>
+          <InterestsReading interests={props.subscriber.interests} />
+          <p>Not what you meant? Change them in your preferences.</p>
+        </>
       ) : (
         <p>
           No interests yet: you will get the most talked-about papers until you add some in your preferences.
@@ -257,6 +296,7 @@ export function PreferencesPage(props: {
           >
             {values.interests}
           </textarea>
+          <InterestsReading interests={subscriber.interests} id="interests-reading" />
         </Field>
         <div class="row">
           <Field name="frequency" label="How often" errors={errors}>
