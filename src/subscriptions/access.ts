@@ -94,6 +94,9 @@ export async function subscriberForClaims(
     // A double click, or the older of two confirmation emails: the subscription is active.
     return { subscriber, claims };
   }
+  // An older link of someone who has since unsubscribed (e.g. the confirmation email of the
+  // subscription they left) was not replaced by a newer one: say what really happened.
+  if (!current && subscriber.status === 'unsubscribed') throw notActive(what, subscriber.status);
   if (!current) {
     throw new AppError(
       410,
@@ -101,16 +104,18 @@ export async function subscriberForClaims(
       `This ${what} is no longer valid because a newer one has been sent. Please use the link from your most recent email.`,
     );
   }
-  if (!ANY_STATUS.has(purpose) && subscriber.status !== 'active') {
-    throw new AppError(
-      410,
-      subscriber.status === 'suppressed' ? 'suppressed' : 'not_subscribed',
-      subscriber.status === 'suppressed'
-        ? `This ${what} no longer works: emails to this address bounced or were reported as spam, so we stopped sending.`
-        : subscriber.status === 'unsubscribed'
-          ? `This ${what} stopped working when you unsubscribed. To subscribe again, sign up on the home page: we will email you a link to confirm.`
-          : `This ${what} works once the subscription is confirmed: use the link in the confirmation email.`,
-    );
-  }
+  if (!ANY_STATUS.has(purpose) && subscriber.status !== 'active') throw notActive(what, subscriber.status);
   return { subscriber, claims };
+}
+
+function notActive(what: string, status: Subscriber['status']): AppError {
+  return new AppError(
+    410,
+    status === 'suppressed' ? 'suppressed' : 'not_subscribed',
+    status === 'suppressed'
+      ? `This ${what} no longer works: emails to this address bounced or were reported as spam, so we stopped sending.`
+      : status === 'unsubscribed'
+        ? `This ${what} stopped working when you unsubscribed. To subscribe again, sign up on the home page: we will email you a link to confirm.`
+        : `This ${what} works once the subscription is confirmed: use the link in the confirmation email.`,
+  );
 }

@@ -99,6 +99,25 @@ describe('the unsubscribe link only unsubscribes', () => {
   });
 });
 
+describe('the confirmation link after unsubscribing', () => {
+  it('says the subscription was left, not that a newer link was sent', async () => {
+    const row = await subscribeAndConfirm('confirm-then-leave@example.com');
+    const confirm = local(
+      linkIn((await emailsTo('confirm-then-leave@example.com')).at(-1)!.text, '/confirm'),
+    );
+    expect((await oneClick(row)).status).toBe(200);
+    for (const response of [await request(confirm), await postForm(confirm, {})]) {
+      expect(response.status).toBe(410);
+      const html = await response.text();
+      expect(html).toContain('stopped working when you unsubscribed');
+      expect(html).not.toContain('newer one has been sent');
+    }
+    const json = await request(confirm, { headers: { accept: 'application/json' } });
+    expect(await json.json()).toMatchObject({ error: { code: 'not_subscribed' } });
+    expect((await rowOf('confirm-then-leave@example.com'))!.status).toBe('unsubscribed');
+  });
+});
+
 describe('links die with the subscription', () => {
   it('stops the preferences, feed, view and feedback links after unsubscribing, and keeps them dead after coming back', async () => {
     const row = await subscribeAndConfirm('closed@example.com');
