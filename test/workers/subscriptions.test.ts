@@ -360,6 +360,22 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('never lets the browser cut a long pasted interests list: the error keeps all of it', async () => {
+    const pasted = Array.from({ length: 120 }, (_, i) => `- topic number ${i}`).join('\n');
+    expect(pasted.length).toBeGreaterThan(2000);
+    const landing = await (await request('/')).text();
+    expect(/<textarea[^>]*name="interests"[^>]*>/.exec(landing)![0]).not.toContain('maxlength');
+    const response = await postForm('/subscribe', { email: 'paster@example.com', interests: pasted });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain(`you entered ${pasted.length}`);
+    expect(html).toContain('- topic number 119</textarea>');
+    const row = await subscribeAndConfirm('paster2@example.com');
+    const prefs = local(await preferencesUrl(config, { id: row.id, tokenVersion: row.token_version }));
+    const page = await (await request(prefs)).text();
+    expect(/<textarea[^>]*name="interests"[^>]*>/.exec(page)![0]).not.toContain('maxlength');
+  });
+
   it('refuses 10 kB fields with per-field messages', async () => {
     const before = await counts();
     const huge = 'x'.repeat(10 * 1024);

@@ -40,6 +40,8 @@ export function SubscribeForm(props: {
       <Field name="email" label="Email address" errors={errors}>
         <EmailInput value={values.email ?? ''} errors={errors} />
       </Field>
+      {/* No maxlength on interests: a browser silently cuts a pasted list at it; the server's
+          limit answers with a message and the whole text kept. */}
       <Field
         name="interests"
         label="Interests"
@@ -50,7 +52,6 @@ export function SubscribeForm(props: {
           id="interests"
           name="interests"
           rows={3}
-          maxlength={2000}
           placeholder="diffusion models, RLHF; cs.CL; author: Yejin Choi"
           {...describedBy('interests', errors, true)}
         >

@@ -287,13 +287,7 @@ export function PreferencesPage(props: {
           hint="Topics or keywords separated by commas or semicolons; arXiv categories like cs.CL; authors as author: Name."
           errors={errors}
         >
-          <textarea
-            id="interests"
-            name="interests"
-            rows={4}
-            maxlength={2000}
-            {...describedBy('interests', errors, true)}
-          >
+          <textarea id="interests" name="interests" rows={4} {...describedBy('interests', errors, true)}>
             {values.interests}
           </textarea>
           <InterestsReading interests={subscriber.interests} id="interests-reading" />
