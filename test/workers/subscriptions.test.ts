@@ -852,6 +852,19 @@ describe('preference centre', () => {
     expect(await rowOf('prefs@example.com')).toEqual(before);
   });
 
+  it('lets a typo in the digest size reach the server, which refuses it and keeps it', async () => {
+    // A type=number field holding "2e" is submitted empty by browsers, i.e. "unchanged".
+    const page = await (await request(link)).text();
+    const input = /<input[^>]*name="digest_size"[^>]*>/.exec(page)![0];
+    expect(input).toContain('type="text"');
+    expect(input).toContain('inputmode="numeric"');
+    const response = await postForm(link, { digest_size: '2e' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('id="digest_size-error"');
+    expect(html).toContain('value="2e"');
+  });
+
   it('accepts partial JSON updates', async () => {
     const response = await postJson(link, { digest_size: 5 });
     expect(response.status).toBe(200);

@@ -323,14 +323,14 @@ export function PreferencesPage(props: {
         </div>
         <div class="row">
           <Field name="digest_size" label="Papers per digest" hint="From 1 to 50." errors={errors}>
+            {/* Text, not type=number: a browser submits a number field holding a typo ("2e")
+                as empty, which reads as "unchanged", so the typo was "saved" without a word. */}
             <input
-              type="number"
+              type="text"
               id="digest_size"
               name="digest_size"
-              min={1}
-              max={50}
-              step={1}
               inputmode="numeric"
+              autocomplete="off"
               value={values.digest_size}
               {...describedBy('digest_size', errors, true)}
             />
