@@ -233,4 +233,23 @@ export const preferencesSchema = z.object({
 
 export type PreferencesInput = z.output<typeof preferencesSchema>;
 
+/**
+ * Fields of a JSON body that no schema reads, each with a message naming the real ones: a
+ * typo ("interest", "digest_sise") is otherwise dropped by zod and the request "succeeds"
+ * without the setting. `allowed` are the fields the route reads itself (bot checks, token).
+ */
+export function unknownFieldErrors(
+  fields: Record<string, unknown>,
+  schema: z.ZodObject,
+  allowed: readonly string[],
+): Record<string, string[]> {
+  const names = Object.keys(schema.shape);
+  const known = new Set([...names, ...allowed]);
+  const errors: Record<string, string[]> = {};
+  for (const key of Object.keys(fields)) {
+    if (!known.has(key)) errors[key] = [`Unknown field; the fields are ${names.join(', ')}.`];
+  }
+  return errors;
+}
+
 export { fieldErrors } from '../errors';

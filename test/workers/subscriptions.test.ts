@@ -376,6 +376,23 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     expect(/<textarea[^>]*name="interests"[^>]*>/.exec(page)![0]).not.toContain('maxlength');
   });
 
+  it('refuses a JSON sign-up with a misspelt field instead of dropping the setting', async () => {
+    const before = await counts();
+    const response = await postJson('/subscribe', {
+      email: 'typo@example.com',
+      interest: 'RLHF',
+      sendHour: 9,
+    });
+    expect(response.status).toBe(400);
+    const body = await response.json<{ error: { code: string; fields: Record<string, string[]> } }>();
+    expect(body.error.code).toBe('validation_failed');
+    expect(Object.keys(body.error.fields).sort()).toEqual(['interest', 'sendHour']);
+    expect(body.error.fields.interest![0]).toContain('email, interests, frequency, send_hour, time_zone');
+    expect(await counts()).toEqual(before);
+    // The honeypot field is read by the route, not the schema: still accepted.
+    expect((await postJson('/subscribe', { email: 'typo@example.com', website: '' })).status).toBe(202);
+  });
+
   it('refuses 10 kB fields with per-field messages', async () => {
     const before = await counts();
     const huge = 'x'.repeat(10 * 1024);
@@ -885,6 +902,15 @@ describe('preference centre', () => {
     const refused = await (await postForm(link, { interests: 'robotics', digest_size: '0' })).text();
     expect(refused).toContain('robotics</textarea>');
     expect(refused).toContain('Topics: diffusion models</li>');
+  });
+
+  it('refuses a JSON update with a misspelt field and changes nothing', async () => {
+    const before = await rowOf('prefs@example.com');
+    const response = await postJson(link, { digest_sise: 7 });
+    expect(response.status).toBe(400);
+    const body = await response.json<{ error: { fields: Record<string, string[]> } }>();
+    expect(body.error.fields.digest_sise![0]).toContain('digest_size');
+    expect(await rowOf('prefs@example.com')).toEqual(before);
   });
 
   it('refuses a preferences form posted from another site', async () => {

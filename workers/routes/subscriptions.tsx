@@ -27,6 +27,7 @@ import {
   preferencesSchema,
   requestedSettings,
   subscribeSchema,
+  unknownFieldErrors,
 } from '../../src/subscriptions/schema';
 import { processSignup } from '../../src/subscriptions/signup';
 import { browserFormsOnly } from '../middleware/browser-form';
@@ -47,6 +48,9 @@ import {
 import { landingProps } from './public';
 
 type Ctx = Context<HonoEnv>;
+
+/** Sign-up fields read by the bot checks, not the schema: the honeypot and Turnstile's answer. */
+const SIGNUP_GUARD_FIELDS = ['website', 'cf-turnstile-response', 'turnstile_token'];
 
 /** Links on our own pages stay on the host the visitor is on (PUBLIC_URL is for emails). */
 async function preferencesUrl(
@@ -89,8 +93,10 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
         : c.html(<CheckInboxPage email={email} />, 200);
 
     const parsed = subscribeSchema.safeParse(fields);
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error);
+    // A form comes from our page; a JSON client's misspelt field must not vanish silently.
+    const unknown = format === 'json' ? unknownFieldErrors(fields, subscribeSchema, SIGNUP_GUARD_FIELDS) : {};
+    if (!parsed.success || Object.keys(unknown).length > 0) {
+      const errors = { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...unknown };
       if (format === 'form') return rerender(errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
     }
@@ -187,8 +193,10 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     // An unticked checkbox is simply absent from a form post.
     if (submission.format === 'form' && fields.always_send === undefined) fields.always_send = 'off';
     const parsed = preferencesSchema.safeParse(fields);
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error);
+    const unknown =
+      submission.format === 'json' ? unknownFieldErrors(fields, preferencesSchema, ['token']) : {};
+    if (!parsed.success || Object.keys(unknown).length > 0) {
+      const errors = { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...unknown };
       if (submission.format === 'json') {
         throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
       }
