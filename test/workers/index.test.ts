@@ -86,6 +86,19 @@ describe('worker entry', () => {
   });
 });
 
+/** A complete production configuration with secrets of the accepted strength. */
+const productionEnv = () =>
+  ({
+    ...env,
+    ENVIRONMENT: 'production',
+    OUTBOX: 'off',
+    RESEND_API_KEY: 're_x',
+    TOKEN_SECRET: 'x'.repeat(40),
+    ADMIN_TOKEN: 'y'.repeat(32),
+    RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+    EMAIL_HASH_SECRET: 'z'.repeat(40),
+  }) as unknown as Env;
+
 describe('configuration', () => {
   it('fails loudly, naming the missing secrets, outside development', async () => {
     const production = {
@@ -142,16 +155,7 @@ describe('configuration', () => {
   // RFC 8058 §3.1: List-Unsubscribe MUST carry an HTTPS URI for one-click unsubscribe, and
   // PUBLIC_URL is what that URI (and every signed link in an email) is built on.
   it('refuses, in production, a PUBLIC_URL that is not https', () => {
-    const production = {
-      ...env,
-      ENVIRONMENT: 'production',
-      OUTBOX: 'off',
-      RESEND_API_KEY: 're_x',
-      TOKEN_SECRET: 'x'.repeat(40),
-      ADMIN_TOKEN: 'y'.repeat(32),
-      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
-      EMAIL_HASH_SECRET: 'z'.repeat(40),
-    } as unknown as Env;
+    const production = productionEnv();
     expect(parseConfig({ ...production, PUBLIC_URL: 'https://digest.example.com' } as Env).PUBLIC_URL).toBe(
       'https://digest.example.com',
     );
@@ -169,16 +173,7 @@ describe('configuration', () => {
   // .dev.vars.example, so a deploy from a copied example file let anyone forge any
   // subscriber's links (data export included), use the admin API and sign webhooks.
   it('refuses, in production, every secret published in the repository', () => {
-    const production = {
-      ...env,
-      ENVIRONMENT: 'production',
-      OUTBOX: 'off',
-      RESEND_API_KEY: 're_x',
-      TOKEN_SECRET: 'x'.repeat(40),
-      ADMIN_TOKEN: 'y'.repeat(32),
-      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
-      EMAIL_HASH_SECRET: 'z'.repeat(40),
-    } as unknown as Env;
+    const production = productionEnv();
     expect(() => parseConfig(production)).not.toThrow();
     const example = Object.fromEntries(
       devVarsExample
