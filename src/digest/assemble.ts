@@ -8,13 +8,7 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
-import {
-  asciiJsonBytes,
-  chunksByteLength,
-  chunksToString,
-  decodedUtf8Length,
-  type JsonChunks,
-} from '../lib/json';
+import { asciiJsonBytes, chunksByteLength, chunksToString, type JsonChunks } from '../lib/json';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
 import { HTML_BYTES_MAX, largestThatFits } from './fit';
@@ -94,8 +88,7 @@ export const fallbackRenders = { count: 0 };
 
 /**
  * The subscriber's digest: the most of `ranked`, best first, that fits Gmail's size
- * (fit.ts). Its size is known from the JSON pieces without decoding them: the JSON is at
- * least as long as the UTF-8 it stands for, so only a digest near the limit is counted.
+ * (fit.ts). A digest well under the limit is measured from its JSON pieces, not decoded.
  */
 export function assembleDigest(
   prepared: PreparedEdition,
@@ -107,10 +100,10 @@ export function assembleDigest(
     ranked.length,
     (papers) => assembleAll(prepared, config, recipient, ranked.slice(0, papers)),
     (digest) => {
-      if (!digest.json) return utf8.encode(digest.html).length;
-      // Without the literal's quotes.
-      const upperBound = chunksByteLength(digest.json.html) - 2;
-      return upperBound <= HTML_BYTES_MAX ? upperBound : decodedUtf8Length(digest.json.html);
+      // The JSON literal (its quotes aside) is at least as long as the UTF-8 it stands for:
+      // only a digest near the limit is decoded to be counted.
+      const upperBound = digest.json ? chunksByteLength(digest.json.html) - 2 : Number.POSITIVE_INFINITY;
+      return upperBound <= HTML_BYTES_MAX ? upperBound : utf8.encode(digest.html).length;
     },
   );
 }
