@@ -69,10 +69,11 @@ export async function storeWebhookEvent(
         effects.delivery.resendId,
         at,
       ),
-      recordSentPapersStatement(db, effects.delivery.id),
     );
+    // A failure first: the papers of a delivery it fails are not recorded, then taken back.
     if (effects.delivery.failure)
       statements.push(...failSentDeliveryStatements(db, effects.delivery.id, effects.delivery.failure, at));
+    statements.push(recordSentPapersStatement(db, effects.delivery.id));
   }
   if (effects.suppress) {
     const { subscriberId, email, hashes, reason } = effects.suppress;
