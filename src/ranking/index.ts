@@ -386,8 +386,11 @@ function profileScratch(total: number) {
 
 /**
  * The k best of `items` by `compare`, in order, without sorting everything. `key`, when
- * given, is what `compare` orders by first (descending): an item below the k-th best's key
- * is passed over without calling `compare`, which most items are.
+ * given, is what `compare` orders by first (descending): the k-th best key is found with
+ * a small heap of plain numbers, and only the items at or above it (k and any ties) are
+ * sorted with `compare`. Relevant papers number in the thousands at realistic edition
+ * sizes, and an insertion sort calling `compare` on them was a tenth of a subscriber's
+ * ranking.
  */
 function topK(
   items: ArrayLike<number>,
@@ -395,31 +398,69 @@ function topK(
   compare: (a: number, b: number) => number,
   key?: Float64Array,
 ): number[] {
+  if (k <= 0) return [];
+  if (!key) return topKByCompare(items, k, compare);
+  if (items.length > k) {
+    const floor = kthLargest(items, k, key);
+    const kept: number[] = [];
+    for (let at = 0; at < items.length; at++) if (key[items[at]!]! >= floor) kept.push(items[at]!);
+    return kept.sort(compare).slice(0, k);
+  }
+  return Array.from(items).sort(compare);
+}
+
+let heapBuffer = new Float64Array(64);
+
+/** The k-th largest of the items' keys (k ≤ items.length), by a min-heap of the k largest so far. */
+function kthLargest(items: ArrayLike<number>, k: number, key: Float64Array): number {
+  if (heapBuffer.length < k) heapBuffer = new Float64Array(Math.max(k, 2 * heapBuffer.length));
+  const heap = heapBuffer;
+  for (let at = 0; at < k; at++) {
+    // Sift up.
+    let child = at;
+    const value = key[items[at]!]!;
+    while (child > 0) {
+      const parent = (child - 1) >> 1;
+      if (heap[parent]! <= value) break;
+      heap[child] = heap[parent]!;
+      child = parent;
+    }
+    heap[child] = value;
+  }
+  for (let at = k; at < items.length; at++) {
+    const value = key[items[at]!]!;
+    if (value <= heap[0]!) continue;
+    // Replace the smallest and sift down.
+    let parent = 0;
+    for (;;) {
+      let child = 2 * parent + 1;
+      if (child >= k) break;
+      if (child + 1 < k && heap[child + 1]! < heap[child]!) child++;
+      if (heap[child]! >= value) break;
+      heap[parent] = heap[child]!;
+      parent = child;
+    }
+    heap[parent] = value;
+  }
+  return heap[0]!;
+}
+
+/** The k best by `compare` alone, kept in order by insertion: for the rare fallback without a key. */
+function topKByCompare(
+  items: ArrayLike<number>,
+  k: number,
+  compare: (a: number, b: number) => number,
+): number[] {
   const best: number[] = [];
   for (let at = 0; at < items.length; at++) {
     const item = items[at]!;
-    if (best.length === k) {
-      const last = best[k - 1]!;
-      if (key && key[item]! < key[last]!) continue;
-      if (compare(item, last) >= 0) continue;
-    }
+    if (best.length === k && compare(item, best[k - 1]!) >= 0) continue;
     let position = best.length;
-    while (position > 0 && precedes(item, best[position - 1]!, compare, key)) position--;
+    while (position > 0 && compare(item, best[position - 1]!) < 0) position--;
     best.splice(position, 0, item);
     if (best.length > k) best.pop();
   }
   return best;
-}
-
-/** Whether `a` goes before `b`: by `key` when the keys differ, by `compare` when they tie. */
-function precedes(
-  a: number,
-  b: number,
-  compare: (a: number, b: number) => number,
-  key?: Float64Array,
-): boolean {
-  if (key && key[a] !== key[b]) return key[a]! > key[b]!;
-  return compare(a, b) < 0;
 }
 
 /**
