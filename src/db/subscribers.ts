@@ -75,18 +75,18 @@ export async function getSubscriberByEmail(db: D1Database, email: string): Promi
   return row ? rowToSubscriber(row) : null;
 }
 
+/** A signed link's subscriber, and the versions of the merged-away id the link named, if any. */
+export interface LinkSubscriber {
+  subscriber: Subscriber;
+  alias: { tokenVersion: number; subscriberTokenVersion: number } | null;
+}
+
 /**
  * The subscriber a signed link names. Ids merged away by migration 0005 (same address,
  * other letter case) resolve to the subscriber they became, with the versions recorded at
  * the merge, so links in mail already sent to them keep working until the next bump.
  */
-export async function getSubscriberForLink(
-  db: D1Database,
-  id: string,
-): Promise<{
-  subscriber: Subscriber;
-  alias: { tokenVersion: number; subscriberTokenVersion: number } | null;
-} | null> {
+export async function getSubscriberForLink(db: D1Database, id: string): Promise<LinkSubscriber | null> {
   const direct = await getSubscriberById(db, id);
   if (direct) return { subscriber: direct, alias: null };
   const row = await db

@@ -11,7 +11,7 @@
  * short-lived, mailed-on-request export and erase links. Malformed, forged or
  * cross-purpose tokens are 400; expired, revoked or dead ones are 410 (they were real once).
  */
-import { getSubscriberForLink } from '../db/subscribers';
+import { getSubscriberForLink, type LinkSubscriber } from '../db/subscribers';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
@@ -37,6 +37,16 @@ export async function subscriberFromToken(
   purpose: TokenPurpose,
   now: Date = new Date(),
 ): Promise<{ subscriber: Subscriber; claims: TokenClaims }> {
+  return subscriberForClaims(app, await verifiedClaims(app, token, purpose, now), purpose);
+}
+
+/** The claims of a link whose signature, purpose and expiry hold; a clear 4xx otherwise. */
+export async function verifiedClaims(
+  app: AppContext,
+  token: string | undefined | null,
+  purpose: TokenPurpose,
+  now: Date = new Date(),
+): Promise<TokenClaims> {
   const what = WHAT[purpose];
   const check = await verifyToken(app.config.TOKEN_SECRET, token, purpose, now);
   if (!check.ok) {
@@ -57,7 +67,7 @@ export async function subscriberFromToken(
       `This ${what} is not valid. Check that you opened the whole link from the email (some mail apps break long links across lines).`,
     );
   }
-  return subscriberForClaims(app, check.claims, purpose);
+  return check.claims;
 }
 
 /**
@@ -69,15 +79,24 @@ export async function subscriberForClaims(
   verified: TokenClaims,
   purpose: TokenPurpose,
 ): Promise<{ subscriber: Subscriber; claims: TokenClaims }> {
-  const what = WHAT[purpose];
   const found = await getSubscriberForLink(app.db, verified.s);
   if (!found) {
     throw new AppError(
       410,
       'link_revoked',
-      `This ${what} no longer works: the subscription it belonged to does not exist any more.`,
+      `This ${WHAT[purpose]} no longer works: the subscription it belonged to does not exist any more.`,
     );
   }
+  return checkLinkSubscriber(found, verified, purpose);
+}
+
+/** The rules of `subscriberForClaims` for a subscriber already looked up. */
+export function checkLinkSubscriber(
+  found: LinkSubscriber,
+  verified: TokenClaims,
+  purpose: TokenPurpose,
+): { subscriber: Subscriber; claims: TokenClaims } {
+  const what = WHAT[purpose];
   const { subscriber, alias } = found;
   // A merged-away id's links live on with the version it had, until the survivor's changes.
   // An unsubscribe link of any earlier version still unsubscribes: the email it came in was

@@ -339,6 +339,30 @@ describe('export and erasure need a link mailed to the address at that moment', 
     expect(await suppressionOf('forget.me@example.com')).toBeNull();
   });
 
+  it('keeps the unsubscribe link of an erased subscription a success, for the person and for one-click', async () => {
+    const row = await subscribeAndConfirm('erased-then-unsub@example.com');
+    const unsubscribe = local(await unsubscribeUrl(config, subject(row)));
+    const prefs = local(await preferencesUrl(config, subject(row)));
+    await postForm(prefs.replace('/preferences?', '/preferences/delete?'), {});
+    const erase = local(
+      linkIn((await emailsTo('erased-then-unsub@example.com')).at(-1)!.text, '/data/erase'),
+    );
+    expect((await postForm(erase, {})).status).toBe(200);
+    expect(await rowOf('erased-then-unsub@example.com')).toBeNull();
+
+    // The footer link, then the mail provider's RFC 8058 POST: no email goes to this
+    // subscription any more, so both say so (a 410 reads as "you cannot stop the emails").
+    const page = await request(unsubscribe);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(h1(html)).toBe('You are unsubscribed');
+    expect(html).not.toContain('<button');
+    expect((await oneClick(row)).status).toBe(200);
+    expect(await rowOf('erased-then-unsub@example.com')).toBeNull();
+    // A forged link is still refused.
+    expect((await request(`${unsubscribe.slice(0, -4)}AAAA`)).status).toBe(400);
+  });
+
   it('lets anyone ask by address at /data, answering the same whether or not we know it', async () => {
     const row = await subscribeAndConfirm('gone-but-known@example.com');
     await oneClick(row);

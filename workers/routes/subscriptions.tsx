@@ -10,7 +10,7 @@
  * set cookies. Export and erasure live in ./data.tsx, behind mailed links.
  */
 import { type Context, Hono } from 'hono';
-import { unsubscribeSubscriber, updatePreferences } from '../../src/db/subscribers';
+import { updatePreferences } from '../../src/db/subscribers';
 import type { Subscriber } from '../../src/domain';
 import { AppError } from '../../src/errors';
 import { inBackground } from '../../src/lib/background';
@@ -30,6 +30,7 @@ import {
   unknownFieldErrors,
 } from '../../src/subscriptions/schema';
 import { processSignup } from '../../src/subscriptions/signup';
+import { openUnsubscribeLink, unsubscribeFromLink } from '../../src/subscriptions/unsubscribe';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
 import { acceptsJsonOnly, clientIp, formValues, tokenOf } from '../request';
@@ -146,8 +147,8 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   // ---- unsubscribe (RFC 8058) ----------------------------------------------------------
   .get('/unsubscribe', async (c) => {
     const token = tokenOf(c);
-    const { subscriber } = await subscriberFromToken(c.var.app, token, 'unsubscribe');
-    if (subscriber.status === 'unsubscribed' || subscriber.status === 'suppressed') {
+    const { subscriber } = await openUnsubscribeLink(c.var.app, token);
+    if (!subscriber || subscriber.status === 'unsubscribed' || subscriber.status === 'suppressed') {
       return c.html(<UnsubscribedPage subscriber={subscriber} />);
     }
     return c.html(
@@ -161,10 +162,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     // No origin check and no body requirement: mail providers POST `List-Unsubscribe=One-Click`
     // (urlencoded or multipart) from their servers; the signed token is the authorisation.
     // It only ever unsubscribes, so repeating it (or a provider replaying it) is harmless.
-    const { subscriber, claims } = await subscriberFromToken(c.var.app, tokenOf(c), 'unsubscribe');
-    const changed = await unsubscribeSubscriber(c.var.app.db, subscriber.id, claims.v, nowIso());
-    if (changed) logEvent('subscriber_unsubscribed', { subscriber: subscriber.id });
-    return c.html(<UnsubscribedPage subscriber={changed ?? subscriber} />, 200);
+    const { subscriber, changed } = await unsubscribeFromLink(c.var.app, tokenOf(c), nowIso());
+    if (changed) logEvent('subscriber_unsubscribed', { subscriber: subscriber!.id });
+    return c.html(<UnsubscribedPage subscriber={subscriber} />, 200);
   })
   // Pages from before unsubscribe links stopped re-subscribing posted here.
   .post('/resubscribe', () => {

@@ -189,7 +189,22 @@ export function UnsubscribeConfirmPage(props: { subscriber: Subscriber; action: 
   );
 }
 
-export function UnsubscribedPage(props: { subscriber: Subscriber }) {
+/** `subscriber` is null when the subscription the link belonged to was deleted. */
+export function UnsubscribedPage(props: { subscriber: Subscriber | null }) {
+  if (!props.subscriber) {
+    return (
+      <Page title="Unsubscribed">
+        <h1>You are unsubscribed</h1>
+        <p role="status">
+          This subscription no longer exists: its data has been deleted, so no digests are sent to it. If you
+          still receive digests, use the unsubscribe link in the most recent one.
+        </p>
+        <p>
+          Want digests again? <a href="/">Sign up</a>: we will email you a link to confirm.
+        </p>
+      </Page>
+    );
+  }
   return (
     <Page title="Unsubscribed">
       <h1>You have been unsubscribed</h1>
