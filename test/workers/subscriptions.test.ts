@@ -794,6 +794,18 @@ describe('unsubscribe (RFC 8058)', () => {
     expect(response.status).toBe(200);
     expect((await rowOf('multi-unsub@example.com'))!.status).toBe('unsubscribed');
   });
+  it('answers an API client in JSON, saying whether this call unsubscribed', async () => {
+    const row = await subscribeAndConfirm('api-unsub@example.com');
+    const link = await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version });
+    const post = () =>
+      request(link.replace(BASE_URL, ''), { method: 'POST', headers: { accept: 'application/json' } });
+    const first = await post();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toContain('application/json');
+    expect(await first.json()).toEqual({ status: 'unsubscribed', changed: true });
+    expect(await (await post()).json()).toEqual({ status: 'unsubscribed', changed: false });
+    expect((await rowOf('api-unsub@example.com'))!.status).toBe('unsubscribed');
+  });
 });
 
 describe('preference centre', () => {

@@ -164,6 +164,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     // It only ever unsubscribes, so repeating it (or a provider replaying it) is harmless.
     const { subscriber, changed } = await unsubscribeFromLink(c.var.app, tokenOf(c), nowIso());
     if (changed) logEvent('subscriber_unsubscribed', { subscriber: subscriber!.id });
+    if (acceptsJsonOnly(c)) return c.json({ status: 'unsubscribed', changed });
     return c.html(<UnsubscribedPage subscriber={subscriber} />, 200);
   })
   // Pages from before unsubscribe links stopped re-subscribing posted here.
