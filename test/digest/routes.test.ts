@@ -111,6 +111,30 @@ describe('GET /digest (view in browser)', () => {
   });
 });
 
+describe('headers of the signed pages', () => {
+  it('keeps every answer, error pages too, out of shared caches and search indexes', async () => {
+    const view = path(await viewInBrowserUrl(config, alice, 'del-alice-1'));
+    const feed = path(await feedUrl(config, alice));
+    const answers = {
+      digest: await request(view),
+      'forged digest link': await request(`${view.slice(0, -2)}AA`),
+      feed: await request(feed),
+      'forged feed link': await request(`${feed.slice(0, -2)}AA`),
+      'feed of nobody': await request(path(await feedUrl(config, { ...alice, id: 'view-nobody' }))),
+      'forged 👍 link': await request(`/feedback?token=${view.split('token=')[1]!.slice(0, -2)}AA&paper=x`),
+    };
+    for (const [what, response] of Object.entries(answers)) {
+      expect(response.headers.get('x-robots-tag'), what).toBe('noindex');
+      expect(response.headers.get('referrer-policy'), what).toBe('no-referrer');
+      const cache = response.headers.get('cache-control');
+      // Only the feed itself may sit in the reader's own cache; nothing else is stored.
+      if (what === 'feed') expect(cache).toBe('private, max-age=300');
+      else expect(cache, what).toMatch(/\bno-store\b/);
+    }
+    expect(answers['feed of nobody'].status).toBe(410);
+  });
+});
+
 describe('GET /feed (private Atom feed)', () => {
   it('lists the subscriber’s sent digests, newest first', async () => {
     const response = await request(path(await feedUrl(config, alice)));

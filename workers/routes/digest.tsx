@@ -15,18 +15,14 @@ import { subscriberFeed } from '../../src/digest/feed';
 import { AppError } from '../../src/errors';
 import type { RankedPaper } from '../../src/ranking';
 import { subscriberFromToken } from '../../src/subscriptions/access';
+import { tokenPage } from '../middleware/token-page';
 import type { HonoEnv } from '../types';
 
 type Ctx = Context<HonoEnv>;
 
-export const digestRoutes = new Hono<HonoEnv>();
+export const digestRoutes = new Hono<HonoEnv>().use('/digest', tokenPage).use('/feed', tokenPage);
 
 const VISIBLE_STATUSES = new Set(['sent', 'sending']);
-
-const privatePage = (c: Ctx) => {
-  c.header('Cache-Control', 'private, no-store');
-  c.header('X-Robots-Tag', 'noindex');
-};
 
 async function rankedPapers(
   c: Ctx,
@@ -44,7 +40,6 @@ async function rankedPapers(
 }
 
 digestRoutes.get('/digest', async (c) => {
-  privatePage(c);
   const { subscriber, delivery } = await openDigestLink(c.var.app, c.req.query('token'), 'view');
   if (!delivery || !VISIBLE_STATUSES.has(delivery.status)) {
     throw new AppError(404, 'digest_not_found', 'This digest is not available: it may never have been sent.');
@@ -62,7 +57,6 @@ digestRoutes.get('/digest', async (c) => {
 digestRoutes.get('/feed', async (c) => {
   const { subscriber } = await subscriberFromToken(c.var.app, c.req.query('token'), 'feed');
   const body = await subscriberFeed(c.var.app, subscriber);
-  c.header('X-Robots-Tag', 'noindex');
   return c.body(body, 200, {
     'Content-Type': 'application/atom+xml; charset=utf-8',
     'Cache-Control': 'private, max-age=300',

@@ -7,7 +7,7 @@
  * overwrites it) and moves the subscriber's learned term weights (Rocchio, bounded), so
  * the next digest leans towards liked papers. Browsers get pages; JSON clients get JSON.
  */
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { getVote } from '../../src/db/feedback';
 import type { Paper } from '../../src/domain';
 import { AppError } from '../../src/errors';
@@ -16,12 +16,11 @@ import { castVote, type Vote } from '../../src/feedback/vote';
 import { logEvent } from '../../src/lib/log';
 import { nowIso } from '../../src/lib/time';
 import { readSubmission } from '../../src/subscriptions/request-body';
+import { tokenPage } from '../middleware/token-page';
 import type { HonoEnv } from '../types';
 import { Layout } from '../views/layout';
 
-type Ctx = Context<HonoEnv>;
-
-export const feedbackRoutes = new Hono<HonoEnv>();
+export const feedbackRoutes = new Hono<HonoEnv>().use('/feedback', tokenPage);
 
 const VOTES = { up: 1, down: -1 } as const satisfies Record<string, Vote>;
 type VoteName = keyof typeof VOTES;
@@ -34,11 +33,6 @@ function parseVote(value: unknown, required: boolean): VoteName | null {
   if (value === 'up' || value === 'down') return value;
   throw new AppError(400, 'invalid_vote', 'The vote must be "up" (👍) or "down" (👎).');
 }
-
-const noStore = (c: Ctx) => {
-  c.header('Cache-Control', 'no-store');
-  c.header('X-Robots-Tag', 'noindex');
-};
 
 const voteWords = (vote: VoteName) => (vote === 'up' ? '👍 More like this' : '👎 Less like this');
 
@@ -72,7 +66,6 @@ function PaperSummary(props: { paper: Paper }) {
 }
 
 feedbackRoutes.get('/feedback', async (c) => {
-  noStore(c);
   const token = c.req.query('token');
   const vote = parseVote(c.req.query('vote'), false);
   const { subscriber, paper } = await feedbackTarget(c.var.app, token, c.req.query('paper'));
@@ -117,7 +110,6 @@ feedbackRoutes.get('/feedback', async (c) => {
 });
 
 feedbackRoutes.post('/feedback', async (c) => {
-  noStore(c);
   const submission = await readSubmission(c.req.raw);
   const rawToken = c.req.query('token') ?? submission.fields.token;
   const token = typeof rawToken === 'string' ? rawToken : undefined;
