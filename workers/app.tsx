@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError } from '../src/env';
 import { AppError, type ErrorStatus } from '../src/errors';
+import { allowedMethods } from './allowed-methods';
 import { appContextMiddleware } from './middleware/app-context';
 import { securityHeaders } from './middleware/security-headers';
 import { adminRoutes } from './routes/admin';
@@ -89,6 +90,13 @@ function fromHttpException(error: HTTPException): AppError {
 }
 
 app.notFound((c) => {
+  const allowed = allowedMethods(app, c.req.path);
+  if (allowed.length > 0) {
+    c.header('Allow', allowed.join(', '));
+    const message = `This address does not accept ${c.req.method} requests, only ${allowed.join(', ')}.`;
+    if (wantsJson(c.req.raw)) return c.json({ error: { code: 'method_not_allowed', message } }, 405);
+    return c.html(<MessagePage title="Method not allowed" message={message} />, 405);
+  }
   if (wantsJson(c.req.raw)) return c.json({ error: { code: 'not_found', message: 'Not found' } }, 404);
   return c.html(<MessagePage title="Not found" message="There is nothing at this address." />, 404);
 });

@@ -84,6 +84,27 @@ describe('worker entry', () => {
     expect(json.status).toBe(404);
     expect(await json.json()).toEqual({ error: { code: 'not_found', message: 'Not found' } });
   });
+
+  it('answers a known path asked with the wrong method with 405 and what it allows', async () => {
+    const put = await request('/unsubscribe?token=x', { method: 'PUT', headers: { accept: 'text/html' } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(put.headers.get('cache-control')).toBe('no-store');
+    expect(await put.text()).toContain('does not accept PUT requests, only GET, HEAD, POST');
+    const post = await request('/digest?token=x', {
+      method: 'POST',
+      headers: { accept: 'application/json' },
+    });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(await post.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
+    const deleteVote = await request('/feedback', { method: 'DELETE' });
+    expect(deleteVote.status).toBe(405);
+    expect(deleteVote.headers.get('allow')).toBe('GET, HEAD, POST');
+    // Paths with parameters are matched as the router matches them.
+    expect((await request('/papers/2026-01-02', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
+    expect((await request('/papers/2026-01-02/x', { method: 'POST' })).status).toBe(404);
+  });
 });
 
 /** A complete production configuration with secrets of the accepted strength. */

@@ -189,8 +189,8 @@ describe('export and erasure need a link mailed to the address at that moment', 
     const prefs = local(await preferencesUrl(config, subject(row)));
     const mailsBefore = (await emailsTo('forwarded@example.com')).length;
 
-    // Export answered GET and POST with the data; now GET is not a route and POST mails a link.
-    expect((await request(prefs.replace('/preferences?', '/preferences/export?'))).status).toBe(404);
+    // Export answered GET and POST with the data; now GET is refused (405) and POST mails a link.
+    expect((await request(prefs.replace('/preferences?', '/preferences/export?'))).status).toBe(405);
     const exported = await postForm(prefs.replace('/preferences?', '/preferences/export?'), {});
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-type')).toContain('text/html');
