@@ -105,6 +105,12 @@ describe('worker entry', () => {
     expect((await request('/papers/2026-01-02', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
     expect((await request('/papers/2026-01-02/x', { method: 'POST' })).status).toBe(404);
   });
+
+  it('sends a GET of the sign-up address (a reloaded or bookmarked error page) to the form', async () => {
+    const reloaded = await request('/subscribe', { redirect: 'manual' });
+    expect(reloaded.status).toBe(303);
+    expect(reloaded.headers.get('location')).toBe('/');
+  });
 });
 
 /** A complete production configuration with secrets of the accepted strength. */

@@ -69,6 +69,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   .use('/preferences', tokenPage)
   .use('/preferences/*', tokenPage)
 
+  // The form's error page lives at /subscribe: reloading it from the address bar, or a
+  // bookmark of it, is a GET that should land on the form, not on "method not allowed".
+  .get('/subscribe', (c) => c.redirect('/', 303))
   .post('/subscribe', browserFormsOnly, async (c) => {
     const submission = await readSubmission(c.req.raw);
     const { format, fields } = submission;
