@@ -66,7 +66,20 @@ export function parseImportCsv(text: string): RawImportRow[] {
       }.`,
     );
   }
-  // Papaparse reports structural problems per record; a broken record becomes an invalid row.
+  // A quote that is opened and never properly closed swallows the rest of the file into one
+  // field, so the records after it cannot be told apart (and papaparse's row number for it
+  // counts the header and blank lines). Importing what came before would silently drop every
+  // later subscriber: the file is refused whole, pointing at the line to fix.
+  const quoteError = parsed.errors.find((error) => error.type === 'Quotes');
+  if (quoteError) {
+    const line = body.slice(0, quoteError.index ?? 0).split(parsed.meta.linebreak || '\n').length;
+    throw new AppError(
+      400,
+      'invalid_csv',
+      `Line ${line} of the CSV has a quoted field that is not closed properly (a field starting with " must end with ", and a quote inside it is written ""). Everything after it would be read as one value, so nothing was imported: fix the quotes and send the file again.`,
+    );
+  }
+  // Papaparse reports other structural problems per record; a broken record becomes an invalid row.
   const broken = new Map<number, string>();
   for (const error of parsed.errors) {
     if (error.code === 'UndetectableDelimiter' || error.code === 'TooFewFields') continue;

@@ -41,6 +41,17 @@ describe('parseImportCsv', () => {
     expect(rows[1]).toEqual({ email: 'b@example.com', interests: 'y' });
   });
 
+  // An unclosed quote used to be read as one long value holding every later record: the
+  // report showed those subscribers nowhere, and papaparse's row for the error (it counts the
+  // header and blank lines) pointed past the broken record, so nothing was even flagged.
+  it('refuses the whole file at a broken quote instead of swallowing every later row', () => {
+    const unclosed = 'email,interests\r\na@example.com,x\r\n\r\nb@example.com,"oops\r\nc@example.com,y\r\n';
+    expect(() => parseImportCsv(unclosed)).toThrowError(AppError);
+    expect(() => parseImportCsv(unclosed)).toThrowError(/^Line 4 of the CSV has a quoted field/);
+    const strayText = 'email,interests\na@example.com,"ab"cd\nb@example.com,y\n';
+    expect(() => parseImportCsv(strayText)).toThrowError(/^Line 2 /);
+  });
+
   it('refuses a body without an email column or without content', () => {
     expect(() => parseImportCsv('name,city\nAda,London')).toThrowError(AppError);
     expect(() => parseImportCsv('name,city\nAda,London')).toThrowError(/"email" column/);

@@ -185,6 +185,11 @@ describe('POST /admin/subscribers/import', () => {
       [importCsv('email,name\nx@example.com,X', 'application/xml'), 415, 'unsupported_media_type'],
       [importCsv(''), 400, 'empty_import'],
       [importCsv('name,city\nAda,London'), 400, 'invalid_csv'],
+      [
+        importCsv('email,interests\nfirst@example.com,x\nquote@example.com,"open\nlast@example.com,y'),
+        400,
+        'invalid_csv',
+      ],
       [importCsv('{not json', 'application/json'), 400, 'invalid_json'],
       [importJson({ people: [] }), 400, 'invalid_import'],
       [importJson([]), 400, 'empty_import'],
