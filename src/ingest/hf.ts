@@ -43,8 +43,10 @@ const authorSchema = z.object({ name: z.string() });
 const hfItemSchema = z.object({
   paper: z.object({
     id: z.string().min(1),
-    title: z.string().optional(),
-    summary: z.string().optional(),
+    // Title and abstract come twice (item and paper); a null or blank copy must not cost the
+    // item when the other copy is there.
+    title: lenientText,
+    summary: lenientText,
     authors: z.array(z.unknown()).optional().catch(undefined),
     publishedAt: lenientText,
     submittedOnDailyAt: lenientText,
@@ -55,8 +57,8 @@ const hfItemSchema = z.object({
     githubStars: lenientCount,
     projectPage: lenientText,
   }),
-  title: z.string().optional(),
-  summary: z.string().optional(),
+  title: lenientText,
+  summary: lenientText,
   publishedAt: lenientText,
   thumbnail: lenientText,
   numComments: lenientCount,
@@ -100,7 +102,7 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       skipped.push({ index, reason: `not an arXiv id: ${JSON.stringify(item.paper.id.slice(0, 40))}` });
       return;
     }
-    const title = collapseWhitespace(item.title ?? item.paper.title ?? '');
+    const title = firstText(item.title, item.paper.title);
     if (!title) {
       skipped.push({ index, reason: `paper ${arxivId.id} has no title` });
       return;
@@ -114,7 +116,7 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       id: arxivId.id,
       version: arxivId.version,
       title,
-      abstract: collapseWhitespace(item.paper.summary ?? item.summary ?? ''),
+      abstract: firstText(item.paper.summary, item.summary),
       authors: paperAuthors(item.paper.authors ?? []),
       categories: [],
       primaryCategory: null,
@@ -155,6 +157,15 @@ function paperAuthors(authors: unknown[]): string[] {
     if (author.success) names.push(author.data.name);
   }
   return distinctStrings(names);
+}
+
+/** The first copy that has any text, whitespace-collapsed ('' when none has). */
+function firstText(...copies: (string | null)[]): string {
+  for (const copy of copies) {
+    const text = copy === null ? '' : collapseWhitespace(copy);
+    if (text) return text;
+  }
+  return '';
 }
 
 function dailyDate(value: string | null): string | null {

@@ -105,6 +105,25 @@ describe('parseHfDailyPapers', () => {
     expect(lenient.aiKeywords).toEqual([]);
   });
 
+  // The API repeats title and abstract on the item and on its paper; a null (or blank) copy
+  // used to reject the whole item, or leave it untitled, although the other copy was there.
+  it('takes title and abstract from whichever copy has them, null or blank copies cost nothing', () => {
+    const items = hfNewShape().slice(0, 4);
+    const expected = items.map((item) => parseHfDailyPapers([item]).papers[0]!);
+    items[0]!.title = null;
+    items[1]!.paper.title = null;
+    items[1]!.paper.summary = null;
+    items[2]!.title = '  ';
+    items[2]!.paper.summary = '';
+    items[3]!.summary = null;
+    const { papers, skipped } = parseHfDailyPapers(items);
+    expect(skipped).toEqual([]);
+    expect(papers.map((paper) => [paper.title, paper.abstract])).toEqual(
+      expected.map((paper) => [paper.title, paper.abstract]),
+    );
+    expect(papers.every((paper) => paper.title !== '' && paper.abstract !== '')).toBe(true);
+  });
+
   it('keeps the version of a versioned id and accepts old-style ids', () => {
     const items = hfOldShape().slice(0, 2);
     items[0]!.paper.id = '2306.01234v3';
