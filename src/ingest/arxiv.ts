@@ -92,7 +92,8 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
 
   const papers: IncomingPaper[] = [];
   const skipped: SkippedItem[] = [];
-  const seen = new Set<string>();
+  // Where each id's paper sits in `papers`, and which entry it came from.
+  const kept = new Map<string, { position: number; index: number }>();
   rawEntries.forEach((raw, index) => {
     const parsed = entrySchema.safeParse(raw);
     if (!parsed.success) {
@@ -114,18 +115,20 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
       skipped.push({ index, reason: `entry ${arxivId.id} has no title` });
       return;
     }
-    if (seen.has(arxivId.id)) {
+    // A feed may list several versions of one paper (an id_list query does): the newest one
+    // is the paper, wherever it comes in the feed, as it would be across two runs.
+    const earlier = kept.get(arxivId.id);
+    if (earlier && (arxivId.version ?? 0) <= (papers[earlier.position]!.version ?? 0)) {
       skipped.push({ index, reason: `duplicate of entry ${arxivId.id} in the same feed` });
       return;
     }
-    seen.add(arxivId.id);
     const primary = entry.primary_category?.['@_term']?.trim() || null;
     const categories = distinctStrings([
       ...(primary ? [primary] : []),
       ...entry.category.flatMap((category) => (category['@_term'] ? [category['@_term']] : [])),
     ]);
     const pdfLink = entry.link.find((link) => link['@_title'] === 'pdf')?.['@_href'];
-    papers.push({
+    const paper: IncomingPaper = {
       id: arxivId.id,
       version: arxivId.version,
       title,
@@ -154,7 +157,19 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
       updatedAt: isoOrNull(entry.updated),
       hfDate: null,
       sources: ['arxiv'],
-    });
+    };
+    if (earlier) {
+      const older = papers[earlier.position]!;
+      skipped.push({
+        index: earlier.index,
+        reason: `v${older.version ?? '?'} of entry ${arxivId.id} replaced by v${arxivId.version} in the same feed`,
+      });
+      papers[earlier.position] = paper;
+      kept.set(arxivId.id, { position: earlier.position, index });
+    } else {
+      kept.set(arxivId.id, { position: papers.length, index });
+      papers.push(paper);
+    }
   });
   return { papers, skipped, totalResults };
 }

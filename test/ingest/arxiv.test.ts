@@ -102,6 +102,35 @@ describe('parseArxivFeed', () => {
     expect(skipped[0]!.reason).toContain('arXiv');
   });
 
+  // The first entry of an id used to win, so a feed listing v1 before v2 kept v1's title.
+  it('keeps the newest version when a feed lists several versions of one paper', () => {
+    const v1 = atomEntry({
+      id: '2503.00010',
+      version: 1,
+      title: 'Old title',
+      published: '2025-03-10T12:00:00Z',
+    });
+    const v2 = atomEntry({
+      id: '2503.00010',
+      version: 2,
+      title: 'New title',
+      published: '2025-03-10T12:00:00Z',
+    });
+    const other = atomEntry({ id: '2503.00011', title: 'Other', published: '2025-03-10T12:00:00Z' });
+    for (const entries of [
+      [v1, other, v2],
+      [v2, other, v1],
+    ]) {
+      const { papers, skipped } = parseArxivFeed(atomFeed(entries));
+      expect(papers.map((paper) => [paper.id, paper.version, paper.title])).toEqual([
+        ['2503.00010', 2, 'New title'],
+        ['2503.00011', 1, 'Other'],
+      ]);
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]!.index).toBe(entries.indexOf(v1));
+    }
+  });
+
   it('fails the whole response for the API error feed', () => {
     expect(() => parseArxivFeed(ARXIV.error)).toThrow(UpstreamFormatError);
     expect(() => parseArxivFeed(ARXIV.error)).toThrow(/incorrect id format for 1234\.12345v1/);
