@@ -80,4 +80,6 @@ export interface Subscriber {
 export type IncomingPaper = Omit<Paper, 'ingestedAt' | 'refreshedAt' | 'upvotes' | 'numComments'> & {
   upvotes: number | null;
   numComments: number | null;
+  /** arXiv reports this version as a withdrawal: stored, never mailed. Absent = not withdrawn. */
+  withdrawn?: boolean;
 };

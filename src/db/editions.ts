@@ -44,8 +44,8 @@ export async function getEdition(db: D1Database, id: string): Promise<Edition | 
 }
 
 /**
- * Freezes a new edition with its candidate set (the papers first stored inside its window,
- * most upvoted first) in one statement: the ids never travel through the Worker. Returns
+ * Freezes a new edition with its candidate set (the papers first stored inside its window
+ * that arXiv has not reported withdrawn, most upvoted first) in one statement: the ids never travel through the Worker. Returns
  * the number of candidates.
  */
 export async function insertEditionWithCandidates(
@@ -57,7 +57,8 @@ export async function insertEditionWithCandidates(
       `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end, paper_ids)
        SELECT ?1, ?2, ?3, ?4, ?5, ?6, (
          SELECT COALESCE(json_group_array(id), '[]') FROM (
-           SELECT id FROM papers WHERE ingested_at >= ?5 AND ingested_at < ?6 ORDER BY upvotes DESC, id))
+           SELECT id FROM papers WHERE ingested_at >= ?5 AND ingested_at < ?6 AND withdrawn = 0
+           ORDER BY upvotes DESC, id))
        RETURNING json_array_length(paper_ids) AS candidates`,
     )
     .bind(

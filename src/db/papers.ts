@@ -34,6 +34,8 @@ export interface PaperRow {
   sources: string;
   ingested_at: string;
   refreshed_at: string;
+  /** 1 when the newest arXiv version is a withdrawal (migrations/0012): never a candidate. */
+  withdrawn: number;
 }
 
 export function rowToPaper(row: PaperRow): Paper {
@@ -142,6 +144,7 @@ const UPSERT_COLUMNS = [
   'sources',
   'ingested_at',
   'refreshed_at',
+  'withdrawn',
 ] as const satisfies readonly (keyof PaperRow)[];
 
 /**
@@ -150,7 +153,8 @@ const UPSERT_COLUMNS = [
  * text only fills rows arXiv has not described yet. HF-only fields (upvotes, AI summary,
  * links) survive an arXiv re-ingest, arXiv categories survive an HF re-ingest, sources are
  * merged, and `ingested_at` never changes after the first insert: the digest planner's
- * "new papers" are those first ingested in its window.
+ * "new papers" are those first ingested in its window. `withdrawn` follows arXiv's newest
+ * version only: Hugging Face, which never says, cannot bring a withdrawn paper back.
  */
 const FROM_ARXIV = `instr(excluded.sources, '"arxiv"') > 0`;
 const FROM_HF = `instr(excluded.sources, '"hf"') > 0`;
@@ -188,7 +192,8 @@ const MERGE_ASSIGNMENTS = `
   sources = (SELECT json_group_array(value) FROM (
                SELECT value FROM json_each(papers.sources) UNION SELECT value FROM json_each(excluded.sources)
                ORDER BY value)),
-  refreshed_at = excluded.refreshed_at`;
+  refreshed_at = excluded.refreshed_at,
+  withdrawn = CASE WHEN ${ARXIV_TEXT_WINS} THEN excluded.withdrawn ELSE papers.withdrawn END`;
 
 /**
  * Rows travel as ONE JSON parameter per statement (expanded with json_each), so a statement
@@ -248,6 +253,7 @@ export function paperToRow(paper: IncomingPaper, now: string, previous?: PaperRo
     sources: JSON.stringify([...paper.sources].sort()),
     ingested_at: now,
     refreshed_at: now,
+    withdrawn: paper.withdrawn ? 1 : 0,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   collapseWhitespace,
   distinctStrings,
   isoOrNull,
+  isWithdrawal,
   parseArxivId,
   type SkippedItem,
   UpstreamFormatError,
@@ -128,11 +129,13 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
       ...entry.category.flatMap((category) => (category['@_term'] ? [category['@_term']] : [])),
     ]);
     const pdfLink = entry.link.find((link) => link['@_title'] === 'pdf')?.['@_href'];
+    const abstract = collapseWhitespace(entry.summary ?? '');
+    const comment = optionalText(entry.comment);
     const paper: IncomingPaper = {
       id: arxivId.id,
       version: arxivId.version,
       title,
-      abstract: collapseWhitespace(entry.summary ?? ''),
+      abstract,
       authors: distinctStrings(entry.author.flatMap((author) => (author.name ? [author.name] : []))),
       categories,
       primaryCategory: primary ?? categories[0] ?? null,
@@ -150,13 +153,14 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
       numComments: null,
       aiSummary: null,
       aiKeywords: [],
-      comment: optionalText(entry.comment),
+      comment,
       doi: optionalText(entry.doi),
       journalRef: optionalText(entry.journal_ref),
       publishedAt: isoOrNull(entry.published),
       updatedAt: isoOrNull(entry.updated),
       hfDate: null,
       sources: ['arxiv'],
+      withdrawn: isWithdrawal(comment, abstract),
     };
     if (earlier) {
       const older = papers[earlier.position]!;

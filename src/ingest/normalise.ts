@@ -39,6 +39,26 @@ export function parseArxivId(raw: string): ArxivId | null {
   return { id: match[1], version: match[2] ? Number(match[2]) : null };
 }
 
+/**
+ * A withdrawal notice opening a sentence of an arXiv comment: "This paper has been withdrawn
+ * by the author ...", "Withdrawn due to an error", "Paper withdrawn", "We withdraw this
+ * paper ...". Only at the start of a sentence, so "v2: replaces the withdrawn
+ * arXiv:1234.5678" is not one.
+ */
+const WITHDRAWAL_COMMENT =
+  /(?:^|[.;:!?]\s*)(?:(?:(?:this|the|our)\s+)?(?:paper|article|manuscript|submission|preprint|work)?\s*(?:(?:has|have)\s+been|is|was|are)?\s*withdrawn\b|(?:we|the\s+authors?|authors?)\s+(?:have\s+)?(?:decided\s+to\s+)?withdr[ae]w\b)/i;
+/** An abstract replaced by the notice; stricter, since abstracts may use the word for other things. */
+const WITHDRAWAL_ABSTRACT =
+  /^(?:this|the)\s+(?:paper|article|manuscript|submission|preprint)\s+(?:has\s+been|is|was)\s+withdrawn\b/i;
+
+/**
+ * Whether an arXiv entry is a withdrawal: arXiv publishes one as a new version whose comment
+ * (and sometimes whose abstract) carries the notice, and keeps the paper's title.
+ */
+export function isWithdrawal(comment: string | null, abstract: string): boolean {
+  return (comment !== null && WITHDRAWAL_COMMENT.test(comment)) || WITHDRAWAL_ABSTRACT.test(abstract);
+}
+
 /** Hard-wrapped titles and abstracts ("...presence\n  of quenched...") become one line. */
 export function collapseWhitespace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseArxivFeed } from '../../src/ingest/arxiv';
-import { parseArxivId, UpstreamFormatError } from '../../src/ingest/normalise';
+import { isWithdrawal, parseArxivId, UpstreamFormatError } from '../../src/ingest/normalise';
 import { ARXIV, atomEntry, atomFeed } from './fixtures';
 
 describe('parseArxivFeed', () => {
@@ -129,6 +129,47 @@ describe('parseArxivFeed', () => {
       expect(skipped).toHaveLength(1);
       expect(skipped[0]!.index).toBe(entries.indexOf(v1));
     }
+  });
+
+  it('marks withdrawal versions by their comment or replaced abstract, and nothing else', () => {
+    const withdrawn = atomEntry({
+      id: '2503.00020',
+      version: 2,
+      title: 'A Retracted Result',
+      published: '2025-03-10T12:00:00Z',
+      comment: 'This paper has been withdrawn by the author due to a crucial sign error in equation 1',
+    });
+    const normal = atomEntry({
+      id: '2503.00021',
+      title: 'Fine',
+      published: '2025-03-10T12:00:00Z',
+      comment: '9 pages',
+    });
+    const { papers } = parseArxivFeed(atomFeed([withdrawn, normal]));
+    expect(papers.map((paper) => [paper.id, paper.withdrawn])).toEqual([
+      ['2503.00020', true],
+      ['2503.00021', false],
+    ]);
+    for (const comment of [
+      'withdrawn',
+      'Withdrawn due to an error in the proof of Theorem 3',
+      'Paper withdrawn by the authors.',
+      'The paper is withdrawn because of a data leak',
+      '12 pages; this submission has been withdrawn by arXiv administrators',
+      'We withdraw this paper: the experiments were flawed',
+      'The authors withdrew this manuscript',
+    ]) {
+      expect(isWithdrawal(comment, 'An abstract.'), comment).toBe(true);
+    }
+    for (const comment of [
+      '10 pages, 4 figures',
+      'v2: replaces the withdrawn arXiv:1234.56789',
+      'Accepted at ACL 2025; corrects a withdrawn claim of v1',
+    ]) {
+      expect(isWithdrawal(comment, 'An abstract.'), comment).toBe(false);
+    }
+    expect(isWithdrawal(null, 'This paper has been withdrawn by the author.')).toBe(true);
+    expect(isWithdrawal(null, 'Withdrawn patients were excluded. We study dropout.')).toBe(false);
   });
 
   it('fails the whole response for the API error feed', () => {

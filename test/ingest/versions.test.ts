@@ -1,10 +1,11 @@
 /**
  * Merging by arXiv version: a newer version updates the text, an older one never brings
- * stale text back, and Hugging Face's copy of the text only fills papers arXiv has not
- * described yet.
+ * stale text back, Hugging Face's copy of the text only fills papers arXiv has not
+ * described yet, and a withdrawal version takes the paper out of every later edition.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { insertEditionWithCandidates } from '../../src/db/editions';
 import { getPapersByIds } from '../../src/db/papers';
 import { appContext } from '../../src/env';
 import { runIngest } from '../../src/ingest';
@@ -85,5 +86,52 @@ describe('arXiv versions', () => {
     fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
     await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
     expect((await getPapersByIds(env.DB, [id]))[0]!.title).toBe('The arXiv Title');
+  });
+
+  // A withdrawn paper used to stay a candidate like any other and be mailed as news.
+  it('never offers a paper once arXiv reports it withdrawn, whatever arrives after', async () => {
+    const paper = { ...v1, id: '2503.04999', title: 'A Result We Later Retracted' };
+    await ingestArxiv(paper);
+    const { ingestedAt } = (await getPapersByIds(env.DB, [paper.id]))[0]!;
+    const windowEnd = new Date(Date.parse(ingestedAt) + 3_600_000).toISOString();
+    let editions = 0;
+    const candidates = async () => {
+      editions += 1;
+      const edition = {
+        id: `withdrawn-${editions}`,
+        frequency: 'daily' as const,
+        periodKey: `2025-03-1${editions}`,
+        plannedAt: windowEnd,
+        windowStart: ingestedAt,
+        windowEnd,
+      };
+      await insertEditionWithCandidates(env.DB, edition);
+      const row = await env.DB.prepare('SELECT paper_ids FROM editions WHERE id = ?')
+        .bind(edition.id)
+        .first<{ paper_ids: string }>();
+      return JSON.parse(row!.paper_ids) as string[];
+    };
+    expect(await candidates()).toContain(paper.id);
+
+    const withdrawal = {
+      ...paper,
+      version: 2,
+      updated: '2025-03-12T08:00:00Z',
+      comment: 'This paper has been withdrawn by the author due to a crucial error in Lemma 2',
+    };
+    expect(await ingestArxiv(withdrawal)).toMatchObject({ inserted: 0, updated: 1, skipped: 0 });
+    expect(await candidates()).not.toContain(paper.id);
+
+    // Neither a late v1 nor Hugging Face listing it (with no word of the withdrawal) revives it.
+    await ingestArxiv(paper);
+    const list = hfOldShape().slice(0, 1);
+    list[0]!.paper.id = paper.id;
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
+    expect(await candidates()).not.toContain(paper.id);
+    expect((await getPapersByIds(env.DB, [paper.id]))[0]).toMatchObject({
+      version: 2,
+      comment: withdrawal.comment,
+    });
   });
 });
