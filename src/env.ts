@@ -159,6 +159,14 @@ export function parseConfig(env: Bindings): Config {
       'RESEND_API_KEY is missing (set it with `wrangler secret put RESEND_API_KEY`, or OUTBOX=on outside production)',
     );
   }
+  // RFC 6750's token68 syntax, which hono/bearer-auth enforces on the header: a token with
+  // other characters (a space, "!", "#"...) could never be sent, so admin would stay locked
+  // behind a "malformed header" error although the operator sent exactly the token.
+  if (config.ADMIN_TOKEN && !/^[A-Za-z0-9._~+/-]+=*$/.test(config.ADMIN_TOKEN)) {
+    problems.push(
+      'ADMIN_TOKEN may contain only letters, digits and . _ ~ + / - (then = padding), or no "Authorization: Bearer" header can carry it: generate one with `openssl rand -base64 32`',
+    );
+  }
   if (!isDevelopment && config.RESEND_WEBHOOK_SECRET && !config.RESEND_WEBHOOK_SECRET.startsWith('whsec_')) {
     problems.push('RESEND_WEBHOOK_SECRET must be the "whsec_..." signing secret from the Resend dashboard');
   }

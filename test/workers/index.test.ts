@@ -10,7 +10,7 @@ import { outboxTransport } from '../../src/delivery/transport';
 import { ConfigError, DEV_SECRETS, parseConfig } from '../../src/env';
 import worker from '../../workers/index';
 import emptyAtomFeed from '../fixtures/arxiv/synthetic-atom-empty.xml?raw';
-import { ADMIN_TOKEN, adminRequest, request, runScheduled } from '../helpers/app';
+import { ADMIN_TOKEN, adminRequest, fetchWith, request, runScheduled } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
 describe('worker entry', () => {
@@ -175,6 +175,21 @@ describe('configuration', () => {
       new Request('https://digest.test/healthz'),
       production,
       createExecutionContext(),
+    );
+    expect(response.status).toBe(200);
+  });
+
+  // A token with a space or "!" passed the length check, then every Bearer header carrying it
+  // was refused as malformed (hono/bearer-auth accepts only RFC 6750 token68 characters).
+  it('refuses an ADMIN_TOKEN that no Bearer header can carry, and accepts a base64 one', async () => {
+    expect(() =>
+      parseConfig({ ...productionEnv(), ADMIN_TOKEN: 'correct horse battery staple!' } as Env),
+    ).toThrowError(/ADMIN_TOKEN may contain only letters, digits/);
+    const base64 = 'q1Jx+7/Zk0vP3mA9bC2dE4fG6hI8jK0lM1nO2pQ3rS4=';
+    expect(parseConfig({ ...productionEnv(), ADMIN_TOKEN: base64 } as Env).ADMIN_TOKEN).toBe(base64);
+    const { response } = await fetchWith(
+      new Request('https://digest.test/admin/stats', { headers: { authorization: `Bearer ${base64}` } }),
+      { ...env, ADMIN_TOKEN: base64 } as Env,
     );
     expect(response.status).toBe(200);
   });
