@@ -2,7 +2,8 @@
  * SQL for the public archive (/papers): the papers of one day, trending first, and the
  * neighbouring days that have papers, for navigation. A paper's day is the Hugging Face
  * daily list it appeared on, or else its arXiv publication date (UTC), which is how
- * people think of "the papers of Tuesday". Each query is shaped so SQLite can use the
+ * people think of "the papers of Tuesday". Papers arXiv reports withdrawn are not listed
+ * (they are kept for the digests that sent them). Each query is shaped so SQLite can use the
  * hf_date and published_at indexes rather than scanning the table.
  */
 import type { Paper } from '../domain';
@@ -18,7 +19,7 @@ export interface ArchiveDay {
 }
 
 /** Days are YYYY-MM-DD; published_at is an ISO timestamp, so a day is a half-open range. */
-const DAY_FILTER = `(hf_date = ?1 OR (hf_date IS NULL AND published_at >= ?1 AND published_at < ?2))`;
+const DAY_FILTER = `(hf_date = ?1 OR (hf_date IS NULL AND published_at >= ?1 AND published_at < ?2)) AND withdrawn = 0`;
 
 export async function getArchiveDay(
   db: D1Database,
@@ -38,18 +39,18 @@ export async function getArchiveDay(
     db
       .prepare(
         `SELECT MAX(day) AS day FROM (
-           SELECT MAX(hf_date) AS day FROM papers WHERE hf_date < ?1
+           SELECT MAX(hf_date) AS day FROM papers WHERE hf_date < ?1 AND withdrawn = 0
            UNION ALL
-           SELECT substr(MAX(published_at), 1, 10) FROM papers WHERE hf_date IS NULL AND published_at < ?1
+           SELECT substr(MAX(published_at), 1, 10) FROM papers WHERE hf_date IS NULL AND published_at < ?1 AND withdrawn = 0
          )`,
       )
       .bind(date),
     db
       .prepare(
         `SELECT MIN(day) AS day FROM (
-           SELECT MIN(hf_date) AS day FROM papers WHERE hf_date >= ?1
+           SELECT MIN(hf_date) AS day FROM papers WHERE hf_date >= ?1 AND withdrawn = 0
            UNION ALL
-           SELECT substr(MIN(published_at), 1, 10) FROM papers WHERE hf_date IS NULL AND published_at >= ?1
+           SELECT substr(MIN(published_at), 1, 10) FROM papers WHERE hf_date IS NULL AND published_at >= ?1 AND withdrawn = 0
          )`,
       )
       .bind(nextDay),
@@ -68,9 +69,9 @@ export async function latestArchiveDate(db: D1Database): Promise<string | null> 
   const row = await db
     .prepare(
       `SELECT MAX(day) AS day FROM (
-         SELECT MAX(hf_date) AS day FROM papers
+         SELECT MAX(hf_date) AS day FROM papers WHERE withdrawn = 0
          UNION ALL
-         SELECT substr(MAX(published_at), 1, 10) FROM papers WHERE hf_date IS NULL
+         SELECT substr(MAX(published_at), 1, 10) FROM papers WHERE hf_date IS NULL AND withdrawn = 0
        )`,
     )
     .first<{ day: string | null }>();

@@ -102,11 +102,11 @@ export async function getPapersByIds(db: D1Database, ids: string[]): Promise<Pap
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** The most recent papers, most upvoted first within a day: the landing page's sample. */
+/** The most recent papers, most upvoted first within a day, none withdrawn: the landing page's sample. */
 export async function listLatestPapers(db: D1Database, limit: number): Promise<Paper[]> {
   const { results } = await db
     .prepare(
-      `SELECT * FROM papers
+      `SELECT * FROM papers WHERE withdrawn = 0
        ORDER BY COALESCE(hf_date, substr(published_at, 1, 10), substr(ingested_at, 1, 10)) DESC, upvotes DESC, id DESC
        LIMIT ?`,
     )

@@ -179,4 +179,24 @@ describe('GET /papers', () => {
     expect(past.html).toContain('This day has 60 papers, on 2 pages.');
     expect(past.html).toContain('<a href="/papers/2026-04-01?page=2">Last page (2)</a>');
   });
+
+  // arXiv's withdrawals are kept (digests sent and votes refer to them) but are not news.
+  it('leaves out papers arXiv reports withdrawn, from the day, its count, the newest day and the landing page', async () => {
+    await seed([
+      { id: '2603.00008', title: 'Withdrawn trending paper', upvotes: 500, hf_date: '2026-03-10' },
+      // Alone on the newest day of all: it would be the landing page's first paper.
+      { id: '2603.00009', title: 'Withdrawn lone paper', upvotes: 1, hf_date: '2027-01-01' },
+    ]);
+    await env.DB.prepare(`UPDATE papers SET withdrawn = 1 WHERE id IN ('2603.00008', '2603.00009')`).run();
+    const { html } = await htmlOf('/papers/2026-03-10');
+    expect(html).toContain('Trending &lt;b&gt;paper&lt;/b&gt; &amp; friends');
+    expect(html).not.toContain('Withdrawn trending paper');
+    expect(html).toContain('4 papers');
+    expect(html).not.toContain('/papers/2027-01-01');
+    const latest = (await htmlOf('/papers')).html;
+    expect(latest).not.toContain('Withdrawn lone paper');
+    expect(latest).not.toContain('No papers for this day');
+    const landing = await (await request('/')).text();
+    expect(landing).not.toContain('Withdrawn');
+  });
 });
