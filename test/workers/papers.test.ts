@@ -5,7 +5,9 @@
  */
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { listLatestPapers } from '../../src/db/papers';
 import { request } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
 
 interface PaperSeed {
   id: string;
@@ -198,5 +200,26 @@ describe('GET /papers', () => {
     expect(latest).not.toContain('No papers for this day');
     const landing = await (await request('/')).text();
     expect(landing).not.toContain('Withdrawn');
+  });
+
+  it("reads a handful of rows for the landing page's sample, however many papers are stored", async () => {
+    await seed(
+      Array.from({ length: 400 }, (_, index) => ({
+        id: `2605.${String(index).padStart(5, '0')}`,
+        title: `Stored paper ${index}`,
+        upvotes: index % 50,
+        hf_date: `2026-05-${String(1 + (index % 28)).padStart(2, '0')}`,
+      })),
+    );
+    const spy = spyD1(env.DB);
+    const sample = await listLatestPapers(spy.db, 6);
+    // The newest day (28 May) first, most upvoted first within it.
+    const newestDay = Array.from({ length: 400 }, (_, index) => index)
+      .filter((index) => index % 28 === 27)
+      .sort((a, b) => (b % 50) - (a % 50) || b - a)
+      .slice(0, 6)
+      .map((index) => `2605.${String(index).padStart(5, '0')}`);
+    expect(sample.map((paper) => paper.id)).toEqual(newestDay);
+    expect(spy.totals().rowsRead).toBeLessThan(20);
   });
 });
