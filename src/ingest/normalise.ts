@@ -59,9 +59,14 @@ export function isWithdrawal(comment: string | null, abstract: string): boolean 
   return (comment !== null && WITHDRAWAL_COMMENT.test(comment)) || WITHDRAWAL_ABSTRACT.test(abstract);
 }
 
-/** Hard-wrapped titles and abstracts ("...presence\n  of quenched...") become one line. */
+/**
+ * Hard-wrapped titles and abstracts ("...presence\n  of quenched...") become one line, and
+ * control characters (U+0000–U+001F, U+007F–U+009F) a space: upstream text occasionally
+ * carries one, and it would reach email subjects, HTML that may not contain it and
+ * request bodies a mail API refuses.
+ */
 export function collapseWhitespace(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
 }
 
 /** The URL itself (trimmed) when it is an absolute http(s) URL, else null. */

@@ -124,6 +124,25 @@ describe('parseHfDailyPapers', () => {
     expect(papers.every((paper) => paper.title !== '' && paper.abstract !== '')).toBe(true);
   });
 
+  // A control character in upstream text reached email subjects, HTML and the mail API's
+  // request body, which may refuse it (and with it the subscriber's whole digest).
+  it('turns control characters in titles, abstracts, authors and keywords into spaces', () => {
+    const [item] = hfNewShape().slice(0, 1);
+    item!.title = 'Robust\u0000Agents:\u0007 Tool\u007fUse \u0085at Scale\u001b';
+    item!.paper.title = item!.title;
+    item!.summary = 'We study\u0001tool use.\u009f';
+    item!.paper.summary = item!.summary;
+    item!.paper.authors = [{ name: 'Ada\u0002Lovelace' }];
+    item!.paper.ai_keywords = ['tool\u0003use'];
+    const [paper] = parseHfDailyPapers([item]).papers;
+    expect(paper).toMatchObject({
+      title: 'Robust Agents: Tool Use at Scale',
+      abstract: 'We study tool use.',
+      authors: ['Ada Lovelace'],
+      aiKeywords: ['tool use'],
+    });
+  });
+
   it('keeps the version of a versioned id and accepts old-style ids', () => {
     const items = hfOldShape().slice(0, 2);
     items[0]!.paper.id = '2306.01234v3';
