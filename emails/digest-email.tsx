@@ -3,7 +3,8 @@
  * one card per paper, and a footer saying why the reader gets it, with preferences,
  * unsubscribe, view-in-browser and feed links and the sender's identity and postal
  * address. 600 px wide and fluid below that (with a viewport, so the same HTML is the
- * readable phone page behind "view in browser"), system fonts, readable in dark mode. The
+ * readable phone page behind "view in browser"; Outlook on Windows, which ignores
+ * max-width, gets the 600 px from a ghost table), system fonts, readable in dark mode. The
  * delivery pipeline does not
  * render this per subscriber: it renders the layout and every card once per edition and
  * assembles each email from those pieces (src/digest), byte-identical to rendering this
@@ -12,6 +13,7 @@
  * inline styles clients need, because every byte is sent a hundred times per request.
  */
 import { Container, Head, Html, Section } from '@react-email/components';
+import { OutlookGhostTable } from './_components/outlook-ghost-table';
 import { PaperCard, type PaperCardProps } from './_components/paper-card';
 import { Preheader } from './_components/preheader';
 import { colors, digestCss, fontStack } from './_components/theme';
@@ -35,12 +37,15 @@ export interface DigestEmailProps {
   feedUrl: string;
 }
 
+/** The design width: CSS max-width for most clients, a ghost table for Outlook on Windows. */
+const WIDTH = 600;
+
 const styles = {
   page: { backgroundColor: colors.page, margin: 0, padding: 0 },
   body: { backgroundColor: colors.page, fontFamily: fontStack, margin: 0, padding: '20px 0' },
   // A long unbroken word (a URL in a title) wraps instead of widening a phone's page.
   container: {
-    maxWidth: '600px',
+    maxWidth: `${WIDTH}px`,
     width: '100%',
     margin: '0 auto',
     padding: '0 12px',
@@ -90,54 +95,56 @@ export function DigestEmail(props: DigestEmailProps) {
             <tr>
               <td className="pd-p" style={styles.body}>
                 <Preheader text={props.preheader} />
-                <Container style={styles.container}>
-                  <Section style={styles.header}>
-                    <p style={styles.brand}>
-                      <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
-                        {props.senderName}
-                      </a>
-                    </p>
-                    <p className="pd-t" style={styles.heading}>
-                      {props.editionLabel}
-                    </p>
-                    <p className="pd-m" style={styles.sub}>
-                      {`${props.countLabel} · `}
-                      <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
-                        View in browser
-                      </a>
-                    </p>
-                  </Section>
-                  {props.papers.map((paper, position) => (
-                    // Cards may repeat a title; position keeps keys unique without changing the markup.
-                    // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
-                    <PaperCard key={position} {...paper} />
-                  ))}
-                  <Section style={styles.footer}>
-                    <p className="pd-m" style={styles.small}>
-                      {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
-                    </p>
-                    <p className="pd-m" style={styles.small}>
-                      <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
-                        Change interests and schedule
-                      </a>
-                      {' · '}
-                      <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
-                        Unsubscribe
-                      </a>
-                      {' · '}
-                      <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
-                        View in browser
-                      </a>
-                      {' · '}
-                      <a className="pd-l" href={props.feedUrl} style={styles.link}>
-                        Private Atom feed
-                      </a>
-                    </p>
-                    <p className="pd-m" style={styles.small}>
-                      {senderIdentity(props.senderName, props.postalAddress)}
-                    </p>
-                  </Section>
-                </Container>
+                <OutlookGhostTable width={WIDTH}>
+                  <Container style={styles.container}>
+                    <Section style={styles.header}>
+                      <p style={styles.brand}>
+                        <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
+                          {props.senderName}
+                        </a>
+                      </p>
+                      <p className="pd-t" style={styles.heading}>
+                        {props.editionLabel}
+                      </p>
+                      <p className="pd-m" style={styles.sub}>
+                        {`${props.countLabel} · `}
+                        <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
+                          View in browser
+                        </a>
+                      </p>
+                    </Section>
+                    {props.papers.map((paper, position) => (
+                      // Cards may repeat a title; position keeps keys unique without changing the markup.
+                      // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
+                      <PaperCard key={position} {...paper} />
+                    ))}
+                    <Section style={styles.footer}>
+                      <p className="pd-m" style={styles.small}>
+                        {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
+                      </p>
+                      <p className="pd-m" style={styles.small}>
+                        <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
+                          Change interests and schedule
+                        </a>
+                        {' · '}
+                        <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
+                          Unsubscribe
+                        </a>
+                        {' · '}
+                        <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
+                          View in browser
+                        </a>
+                        {' · '}
+                        <a className="pd-l" href={props.feedUrl} style={styles.link}>
+                          Private Atom feed
+                        </a>
+                      </p>
+                      <p className="pd-m" style={styles.small}>
+                        {senderIdentity(props.senderName, props.postalAddress)}
+                      </p>
+                    </Section>
+                  </Container>
+                </OutlookGhostTable>
               </td>
             </tr>
           </tbody>

@@ -14,13 +14,14 @@
  * match its filled template, or the whole shape is rendered with React instead.
  * `stats` says how many cards needed React, so tests can insist on zero.
  */
-import { render, toPlainText } from '@react-email/render';
+import { toPlainText } from '@react-email/render';
 import { LRUCache } from 'lru-cache';
 import { createElement } from 'react';
 import type { PaperCardProps } from '../../emails/_components/paper-card';
 import { DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Paper } from '../domain';
 import type { Config } from '../env';
+import { renderEmailHtml } from '../lib/email-html';
 import { type LinkBases, linkBases } from '../links';
 import {
   cardHoles,
@@ -164,7 +165,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
 
   // The layout around two sentinel cards shows where cards go, in HTML and in text.
   const [sentinelX, sentinelY] = sentinelRenders;
-  const layoutHtml = await render(
+  const layoutHtml = await renderEmailHtml(
     createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), sentinels)),
   );
   stats.reactRenders++;
@@ -179,7 +180,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const layout = (source: string) => jsonTemplate(bind(compile(source, marker), {}, LAYOUT_SLOTS));
   let emptyText: Promise<JsonTemplate> | undefined;
   const empty = () => {
-    emptyText ??= render(
+    emptyText ??= renderEmailHtml(
       createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), [])),
     ).then((html) => {
       stats.reactRenders++;

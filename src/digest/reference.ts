@@ -8,6 +8,7 @@ import { createElement } from 'react';
 import { type DigestEmailProps, DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
+import { renderEmailHtml } from '../lib/email-html';
 import type { JsonChunks } from '../lib/json';
 import { digestToken, feedbackQuery, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
@@ -116,7 +117,7 @@ export async function renderReference(
     DigestEmailTemplate,
     await referenceProps(config, edition, recipient, ranked),
   );
-  const html = await render(element);
+  const html = await renderEmailHtml(element);
   const text = options.text === 'convert' ? toPlainText(html) : await render(element, { plainText: true });
   return { html, text };
 }
@@ -129,7 +130,9 @@ export async function renderDigestHtml(
   ranked: RankedPaper[],
 ): Promise<string> {
   const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
-  return render(createElement(DigestEmailTemplate, await referenceProps(config, edition, recipient, ranked)));
+  return renderEmailHtml(
+    createElement(DigestEmailTemplate, await referenceProps(config, edition, recipient, ranked)),
+  );
 }
 
 /**

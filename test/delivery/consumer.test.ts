@@ -12,6 +12,7 @@ import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages
 import { idempotencyKey } from '../../src/delivery/request';
 import { adminRequest, request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
+import { expectNoMsoInText, expectOutlookGhostTable } from '../helpers/outlook';
 import {
   DEAD_LETTER_QUEUE,
   deliver,
@@ -64,6 +65,9 @@ describe('sending a planned edition', () => {
       expect(email.subject.length).toBeGreaterThan(0);
       expect(email.html.length).toBeGreaterThan(0);
       expect(email.text.length).toBeGreaterThan(0);
+      // 600 px in Outlook on Windows too, in the HTML Resend receives.
+      expectOutlookGhostTable(email.html, 600);
+      expectNoMsoInText(email.text);
       expect(email.headers?.['List-Unsubscribe']).toMatch(
         /^<https:\/\/digest\.test\/unsubscribe\?token=[^>]+>$/,
       );

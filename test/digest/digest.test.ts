@@ -19,6 +19,7 @@ import {
 } from '../../src/ranking';
 import { verifyDigestToken, verifyToken } from '../../src/tokens';
 import { makePaper, makeSubscriber, seededRandom, snapshotPapers } from '../factories';
+import { expectNoMsoInText, expectOutlookGhostTable } from '../helpers/outlook';
 
 const config = parseConfig({
   ...env,
@@ -342,6 +343,22 @@ describe('digest content', () => {
     for (const [, table, cell] of cards) {
       expect(table).not.toContain('padding');
       expect(cell).toContain('padding:16px 18px');
+    }
+  });
+
+  it('keeps 600 px in Outlook on Windows (it ignores max-width) with a ghost table, full or empty', async () => {
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    for (const shown of [ranked, ranked.slice(0, 1), []]) {
+      const email = await assembleDigest(
+        prepared,
+        config,
+        { subscriber: reader, deliveryId: 'del-14' },
+        shown,
+      );
+      // The HTML as it goes into the request body, not only as the tests read it back.
+      const sent = JSON.parse(chunksToString(email.json!.html)) as string;
+      expectOutlookGhostTable(sent, 600);
+      expectNoMsoInText(email.text);
     }
   });
 

@@ -17,6 +17,7 @@ import {
   snapshotPapers,
 } from '../factories';
 import { request } from '../helpers/app';
+import { expectOutlookGhostTable } from '../helpers/outlook';
 
 const config = parseConfig(env);
 const papers = snapshotPapers().slice(0, 6);
@@ -71,6 +72,8 @@ describe('GET /digest (view in browser)', () => {
     // wrangler.toml's POSTAL_ADDRESS starts with the sender's name: said once.
     expect(html).toContain('>Papers Digest, 1 Example Street, Example City</p>');
     expect(html).not.toContain('Papers Digest · Papers Digest');
+    // The same markup as the email, Outlook's ghost table included (browsers ignore it).
+    expectOutlookGhostTable(html, 600);
   });
 
   it('still opens links of the older format in emails already sent, for their own subscriber only', async () => {
