@@ -4,6 +4,7 @@
  * the same link spelled out for clients that break buttons, and a footer saying why this
  * address got the email. These emails carry nothing a visitor typed except the address
  * itself, so nobody can use our domain to deliver their text to someone else's inbox.
+ * 560 px wide, in classic Outlook on Windows too (a ghost table: it ignores max-width).
  */
 import {
   Body,
@@ -19,14 +20,18 @@ import {
   Text,
 } from '@react-email/components';
 import type { ReactNode } from 'react';
+import { OutlookGhostTable } from './outlook-ghost-table';
 import { fontStack } from './theme';
+
+/** The card's width: CSS max-width for most clients, a ghost table for Outlook on Windows. */
+const WIDTH = 560;
 
 export const noticeStyles = {
   body: { backgroundColor: '#f4f4f7', fontFamily: fontStack, margin: 0, padding: '24px 0' },
   container: {
     backgroundColor: '#ffffff',
     borderRadius: '12px',
-    maxWidth: '560px',
+    maxWidth: `${WIDTH}px`,
     margin: '0 auto',
     padding: '32px 28px',
   },
@@ -67,34 +72,36 @@ export function Notice(props: NoticeProps) {
       <Head />
       <Preview>{props.preview}</Preview>
       <Body style={noticeStyles.body}>
-        <Container style={noticeStyles.container}>
-          <Text style={noticeStyles.brand}>PAPERS DIGEST</Text>
-          <Heading as="h1" style={noticeStyles.heading}>
-            {props.heading}
-          </Heading>
-          {props.intro}
-          <Section style={{ margin: '8px 0 20px' }}>
-            <Button href={props.actionUrl} style={noticeStyles.button}>
-              {props.actionLabel}
-            </Button>
-          </Section>
-          {props.outro}
-          <Text style={noticeStyles.muted}>
-            If the button does not work, copy this link into your browser:{' '}
-            <Link href={props.actionUrl} style={noticeStyles.link}>
-              {props.actionUrl}
-            </Link>
-          </Text>
-          <Hr style={{ borderColor: '#e3e3e8', margin: '24px 0 16px' }} />
-          <Text style={noticeStyles.footer}>
-            You received this email because this address was entered on{' '}
-            <Link href={props.siteUrl} style={{ color: '#7a7a85' }}>
-              {props.siteUrl.replace(/^https?:\/\//, '')}
-            </Link>
-            .
-          </Text>
-          {props.postalAddress ? <Text style={noticeStyles.footer}>{props.postalAddress}</Text> : null}
-        </Container>
+        <OutlookGhostTable width={WIDTH}>
+          <Container style={noticeStyles.container}>
+            <Text style={noticeStyles.brand}>PAPERS DIGEST</Text>
+            <Heading as="h1" style={noticeStyles.heading}>
+              {props.heading}
+            </Heading>
+            {props.intro}
+            <Section style={{ margin: '8px 0 20px' }}>
+              <Button href={props.actionUrl} style={noticeStyles.button}>
+                {props.actionLabel}
+              </Button>
+            </Section>
+            {props.outro}
+            <Text style={noticeStyles.muted}>
+              If the button does not work, copy this link into your browser:{' '}
+              <Link href={props.actionUrl} style={noticeStyles.link}>
+                {props.actionUrl}
+              </Link>
+            </Text>
+            <Hr style={{ borderColor: '#e3e3e8', margin: '24px 0 16px' }} />
+            <Text style={noticeStyles.footer}>
+              You received this email because this address was entered on{' '}
+              <Link href={props.siteUrl} style={{ color: '#7a7a85' }}>
+                {props.siteUrl.replace(/^https?:\/\//, '')}
+              </Link>
+              .
+            </Text>
+            {props.postalAddress ? <Text style={noticeStyles.footer}>{props.postalAddress}</Text> : null}
+          </Container>
+        </OutlookGhostTable>
       </Body>
     </Html>
   );

@@ -11,6 +11,7 @@ import { DataLinkEmail } from '../../emails/data-link-email';
 import type { OutgoingEmail } from '../delivery/transport';
 import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
+import { renderEmailHtml } from '../lib/email-html';
 import { CONFIRM_TTL_DAYS, confirmUrl, DATA_LINK_TTL_MINUTES, dataLinkUrl, preferencesUrl } from '../links';
 
 export type SignupEmailKind = ConfirmEmailProps['kind'];
@@ -29,7 +30,7 @@ async function renderEmail(
   category: string,
   element: ReactElement,
 ): Promise<OutgoingEmail> {
-  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
+  const [html, text] = await Promise.all([renderEmailHtml(element), render(element, { plainText: true })]);
   return { from: config.MAIL_FROM, to, subject, html, text, tags: [{ name: 'category', value: category }] };
 }
 

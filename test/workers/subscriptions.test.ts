@@ -13,6 +13,7 @@ import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../../src/links';
 import { signToken } from '../../src/tokens';
 import { BASE_URL, fetchWith, request } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
+import { expectOutlookGhostTable } from '../helpers/outlook';
 import { clearOfLimiterWindowEdge } from '../helpers/ratelimit';
 import { endlessBody } from '../helpers/streams';
 import {
@@ -141,6 +142,8 @@ describe('sign-up by form and double opt-in', () => {
     const mail = mails[0]!;
     expect(mail.from).toBe(config.MAIL_FROM);
     expect(mail.subject).toBe('Confirm your Papers Digest subscription');
+    // Its 560 px card in Outlook on Windows too, as the email went out.
+    expectOutlookGhostTable(mail.html, 560);
     expect(mail.text).toContain(config.POSTAL_ADDRESS);
     expect(mail.html).toContain(config.POSTAL_ADDRESS);
     const link = linkIn(mail.text, '/confirm');
