@@ -3,8 +3,9 @@
  * neighbouring days that have papers, for navigation. A paper's day is the Hugging Face
  * daily list it appeared on, or else its arXiv publication date (UTC), which is how
  * people think of "the papers of Tuesday". Papers arXiv reports withdrawn are not listed
- * (they are kept for the digests that sent them). Each query is shaped so SQLite can use the
- * hf_date and published_at indexes rather than scanning the table.
+ * (they are kept for the digests that sent them). Each query is shaped so SQLite serves it
+ * from papers_day (migrations/0014): a day is an index range on (hf_date, published_at), the
+ * neighbouring and newest days one index entry each, whatever the number of papers stored.
  */
 import type { Paper } from '../domain';
 import { addDays } from '../lib/time';

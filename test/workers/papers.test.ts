@@ -5,7 +5,9 @@
  */
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getArchiveDay, latestArchiveDate } from '../../src/db/archive';
 import { listLatestPapers } from '../../src/db/papers';
+import { addDays } from '../../src/lib/time';
 import { request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 
@@ -221,5 +223,33 @@ describe('GET /papers', () => {
       .map((index) => `2605.${String(index).padStart(5, '0')}`);
     expect(sample.map((paper) => paper.id)).toEqual(newestDay);
     expect(spy.totals().rowsRead).toBeLessThan(20);
+  });
+});
+
+describe('archive reads', () => {
+  // A year of arXiv ingest stores a million papers Hugging Face never listed (hf_date NULL):
+  // a day of the archive, its neighbours and the newest day must not read them all.
+  it('reads about a day of papers for an archive day, however many arXiv-only papers are stored', async () => {
+    const days = 60;
+    const perDay = 10;
+    const dayOf = (index: number) => addDays('2025-01-01', Math.floor(index / perDay));
+    await seed(
+      Array.from({ length: days * perDay }, (_, index) => ({
+        id: `2501.${String(index).padStart(5, '0')}`,
+        title: `Stored arXiv paper ${index}`,
+        hf_url: null,
+        published_at: `${dayOf(index)}T${String(index % perDay).padStart(2, '0')}:00:00Z`,
+      })),
+    );
+    const spy = spyD1(env.DB);
+    const day = await getArchiveDay(spy.db, '2025-01-15');
+    expect(day.total).toBe(perDay);
+    expect(day.papers).toHaveLength(perDay);
+    expect(day.papers.every((paper) => paper.publishedAt?.startsWith('2025-01-15'))).toBe(true);
+    expect(day.previous).toBe('2025-01-14');
+    expect(day.next).toBe('2025-01-16');
+    expect(await latestArchiveDate(spy.db)).not.toBeNull();
+    // Each of the five statements reads the day's ten papers or one index entry, not 600.
+    expect(spy.totals().rowsRead).toBeLessThan(5 * perDay);
   });
 });
