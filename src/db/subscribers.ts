@@ -327,6 +327,7 @@ export async function eraseSubscriberData(
     db.prepare('DELETE FROM deliveries WHERE subscriber_id = ?').bind(subscriber.id),
     db.prepare('DELETE FROM mail_requests WHERE subscriber_id = ?').bind(subscriber.id),
     db.prepare('DELETE FROM subscriber_aliases WHERE subscriber_id = ?').bind(subscriber.id),
+    // One index range (webhook_events_recipient, migrations/0015), not every event stored.
     db.prepare('DELETE FROM webhook_events WHERE lower(recipient) = lower(?)').bind(subscriber.email),
     db.prepare('DELETE FROM subscribers WHERE id = ?').bind(subscriber.id),
   ]);
