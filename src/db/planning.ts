@@ -50,7 +50,12 @@ export async function listMaybeDue(db: D1Database, at: string, limit: number): P
   return results.map(toCandidate);
 }
 
-/** Every active subscriber, by id after `afterId`, one page (the planner's `all` mode). */
+/**
+ * Every active subscriber, by id after `afterId`, one page (the planner's `all` mode). The
+ * page walks the primary key from `afterId` and stops at `limit` active rows: `+status`
+ * keeps SQLite off the status indexes, through which each page read every active
+ * subscriber and sorted them by id.
+ */
 export async function listActivePage(
   db: D1Database,
   afterId: string,
@@ -59,7 +64,7 @@ export async function listActivePage(
   const { results } = await db
     .prepare(
       `SELECT id, frequency, send_hour, send_weekday, time_zone FROM subscribers
-       WHERE status = 'active' AND id > ?1 ORDER BY id LIMIT ?2`,
+       WHERE +status = 'active' AND id > ?1 ORDER BY id LIMIT ?2`,
     )
     .bind(afterId, limit)
     .all<PlanCandidateRow>();

@@ -7,6 +7,7 @@
 import { createExecutionContext, createScheduledController, env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
+import { listActivePage } from '../../src/db/planning';
 import { type PreferenceFields, updatePreferences } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
@@ -153,6 +154,18 @@ describe('who is due', () => {
     expect(plannedIds(queued)).toEqual([late.id, weekly.id].sort());
     const again = resendEnv();
     expect((await planViaAdmin(again.env, { at: AT, all: true })).json.planned).toBe(0);
+  });
+
+  // `all` pages through every active subscriber by id: a page must read about its own
+  // rows, not every active subscriber sorted again for each page of the run.
+  it('with all=true reads a page of subscribers per page, however many are stored', async () => {
+    const active = (await seedSubscribers(1000)).sort();
+    await seedSubscribers(20, { status: 'unsubscribed' });
+    const spy = spyD1(env.DB);
+    const first = await listActivePage(spy.db, '', 100);
+    const second = await listActivePage(spy.db, first.at(-1)!.id, 100);
+    expect([...first, ...second].map((candidate) => candidate.id)).toEqual(active.slice(0, 200));
+    expect(spy.calls.map((call) => call.rowsRead).every((rows) => rows < 150)).toBe(true);
   });
 
   it('runs from the hourly cron with the scheduled time', async () => {
