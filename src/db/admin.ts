@@ -171,8 +171,8 @@ export interface ExportCursor {
 }
 
 /**
- * One page of the export in sign-up order, after `cursor` (keyset pagination, so page N
- * costs the same as page 1). Token versions, learned term weights and consent IP hashes are
+ * One page of the export in sign-up order, after `cursor` (keyset pagination on the
+ * subscribers_created index, so page N costs the same as page 1). Token versions, learned term weights and consent IP hashes are
  * deliberately not selected.
  */
 export async function listSubscribersForExport(
@@ -186,7 +186,9 @@ export async function listSubscribersForExport(
     params.push(after.createdAt, after.id);
   }
   if (status) {
-    conditions.push('s.status = ?');
+    // Filtered while walking subscribers_created (migrations/0016), which gives the page's
+    // order: through a status index every page would read and sort the whole status.
+    conditions.push('+s.status = ?');
     params.push(status);
   }
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
