@@ -12,6 +12,7 @@ import type { EditionRow } from '../src/db/editions';
 import { type PaperRow, paperToRow } from '../src/db/papers';
 import type { SubscriberRow } from '../src/db/subscribers';
 import type { Paper, Subscriber } from '../src/domain';
+import { categoriesOf } from '../src/subscriptions/interests';
 import { makePaper, snapshotPapers } from './ranking/make-paper';
 
 export { makePaper, snapshotPapers };
@@ -58,6 +59,8 @@ export function subscriberRow(subscriber: Subscriber, extra: Partial<SubscriberR
     email: subscriber.email,
     status: subscriber.status,
     interests: subscriber.interests,
+    // What every write of interests stores beside them (migrations/0017).
+    categories: JSON.stringify(categoriesOf(subscriber.interests)),
     frequency: subscriber.frequency,
     send_hour: subscriber.sendHour,
     send_weekday: subscriber.sendWeekday,

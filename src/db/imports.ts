@@ -43,6 +43,8 @@ export interface ImportedSubscriberRow {
   id: string;
   email: string;
   interests: string;
+  /** The arXiv categories in interests (categoriesOf), stored as a JSON array beside them. */
+  categories: string[];
   frequency: 'daily' | 'weekly';
   send_hour: number;
   time_zone: string;
@@ -65,10 +67,11 @@ export async function insertImportedSubscribers(
   const at = nowIso(now);
   const statement = db.prepare(
     `INSERT INTO subscribers
-       (id, email, status, interests, frequency, send_hour, time_zone,
+       (id, email, status, interests, categories, frequency, send_hour, time_zone,
         created_at, updated_at, confirmed_at, consent_at, consent_method, next_send_at)
      SELECT json_extract(value, '$.id'), json_extract(value, '$.email'), 'active',
-            json_extract(value, '$.interests'), json_extract(value, '$.frequency'),
+            json_extract(value, '$.interests'), json_extract(value, '$.categories'),
+            json_extract(value, '$.frequency'),
             json_extract(value, '$.send_hour'), json_extract(value, '$.time_zone'),
             ?1, ?1, ?1, ?1, 'import', json_extract(value, '$.next_send_at')
      FROM json_each(?2)

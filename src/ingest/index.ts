@@ -15,12 +15,12 @@ import {
   tryAcquireIngestLease,
 } from '../db/ingest-runs';
 import { upsertPapers } from '../db/papers';
-import { listActiveInterestTexts } from '../db/subscribers';
+import { listFollowedCategories } from '../db/subscribers';
 import type { IncomingPaper } from '../domain';
 import type { AppContext } from '../env';
 import { logEvent } from '../lib/log';
 import { addDays, utcDate } from '../lib/time';
-import { parseInterests } from '../subscriptions/interests';
+import { categoriesOf } from '../subscriptions/interests';
 import { parseArxivFeed } from './arxiv';
 import { parseHfDailyPapers } from './hf';
 import { bodyExcerpt, fetchText, isBackOff, UpstreamError } from './http';
@@ -248,13 +248,18 @@ async function ingestHuggingFace(
   return tally.finish(app);
 }
 
-/** ARXIV_CATEGORIES plus every arXiv category an active subscriber typed into their interests. */
+/**
+ * ARXIV_CATEGORIES plus every arXiv category an active subscriber typed into their
+ * interests (stored parsed; rows from before migrations/0017 are parsed here), the
+ * subscribers' ones sorted so the query does not change with the order rows are read in.
+ */
 async function arxivCategories(app: AppContext): Promise<string[]> {
-  const categories = new Set(app.config.ARXIV_CATEGORIES);
-  for (const text of await listActiveInterestTexts(app.db)) {
-    for (const category of parseInterests(text).categories) categories.add(category);
+  const { categories, legacyInterests } = await listFollowedCategories(app.db);
+  const followed = new Set(categories);
+  for (const text of legacyInterests) {
+    for (const category of categoriesOf(text)) followed.add(category);
   }
-  return [...categories];
+  return [...new Set([...app.config.ARXIV_CATEGORIES, ...[...followed].sort()])];
 }
 
 const compactDate = (date: string) => date.replaceAll('-', '');

@@ -18,6 +18,7 @@ import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { subscriberFromToken } from './access';
 import { addressLookupHashes } from './identity';
+import { categoriesOf } from './interests';
 
 export interface Confirmation {
   subscriber: Subscriber;
@@ -106,8 +107,10 @@ async function requestedSettings(
   const settings = request.settings ?? {};
   const pick = <T>(value: unknown, type: 'string' | 'number'): T | undefined =>
     typeof value === type ? (value as T) : undefined;
+  const interests = pick<string>(settings.interests, 'string');
   return {
-    interests: pick<string>(settings.interests, 'string'),
+    interests,
+    categories: interests === undefined ? undefined : categoriesOf(interests),
     frequency: pick<Frequency>(settings.frequency, 'string'),
     sendHour: pick<number>(settings.sendHour, 'number'),
     timeZone: pick<string>(settings.timeZone, 'string'),

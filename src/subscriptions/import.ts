@@ -17,6 +17,7 @@ import type { AppContext } from '../env';
 import { AppError } from '../errors';
 import { logEvent } from '../lib/log';
 import { addressLookupHashes, emailKey } from './identity';
+import { categoriesOf } from './interests';
 import { fieldErrors, type SubscribeInput, subscribeSchema, timeZoneField } from './schema';
 
 /** Hard caps: above them the request is refused whole (413) rather than half-processed. */
@@ -277,6 +278,7 @@ export async function importSubscribers(
       id: crypto.randomUUID(),
       email: candidate.email,
       interests: candidate.data.interests,
+      categories: categoriesOf(candidate.data.interests),
       frequency: candidate.data.frequency,
       send_hour: candidate.data.send_hour,
       time_zone: candidate.data.time_zone,

@@ -64,6 +64,14 @@ export function parseInterests(text: string): Interests {
   return interests;
 }
 
+/**
+ * The arXiv categories of an interests text, as stored beside it (subscribers.categories,
+ * migrations/0017) so the arXiv ingest can ask D1 for them without reading every text.
+ */
+export function categoriesOf(text: string): string[] {
+  return parseInterests(text).categories;
+}
+
 /** arXiv spells categories `cs.CL`: archive lower-case, subject class upper-case for cs/math/etc. */
 function normaliseCategory(entry: string): string {
   const [archive, subject] = entry.split('.');

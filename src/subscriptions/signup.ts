@@ -21,6 +21,7 @@ import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { buildSignupEmail } from './emails';
 import { addressLookupHashes, mailboxHash } from './identity';
+import { categoriesOf } from './interests';
 import { sendRequestedMail } from './requested-mail';
 import type { RequestedSettings, SubscribeInput } from './schema';
 
@@ -66,6 +67,7 @@ export async function processSignup(
         {
           email: input.email,
           interests: input.interests,
+          categories: categoriesOf(input.interests),
           frequency: input.frequency,
           sendHour: input.send_hour,
           timeZone: input.time_zone,

@@ -14,6 +14,7 @@ import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
 import type { Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import { importSubscribers } from '../../src/subscriptions/import';
+import { categoriesOf } from '../../src/subscriptions/interests';
 import worker from '../../workers/index';
 import { adminRequest } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
@@ -49,6 +50,7 @@ async function changeSchedule(
     subscriber.tokenVersion,
     {
       interests: subscriber.interests,
+      categories: categoriesOf(subscriber.interests),
       timeZone: 'UTC',
       digestSize: 5,
       trendingMix: 0.3,

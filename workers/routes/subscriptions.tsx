@@ -21,6 +21,7 @@ import { subscriberFromToken } from '../../src/subscriptions/access';
 import { confirmFromLink, pendingConfirmation } from '../../src/subscriptions/confirm';
 import { sendDataLink } from '../../src/subscriptions/data-requests';
 import { checkFormGuards, isHoneypotFilled } from '../../src/subscriptions/guards';
+import { categoriesOf } from '../../src/subscriptions/interests';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import {
   fieldErrors,
@@ -213,12 +214,14 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
       return preferencesPage(c, token, subscriber, { values, errors, saved: false }, 400);
     }
     const update = parsed.data;
+    const interests = update.interests ?? subscriber.interests;
     const saved = await updatePreferences(
       c.var.app.db,
       subscriber.id,
       claims.v,
       {
-        interests: update.interests ?? subscriber.interests,
+        interests,
+        categories: categoriesOf(interests),
         frequency: update.frequency ?? subscriber.frequency,
         sendHour: update.send_hour ?? subscriber.sendHour,
         sendWeekday: update.send_weekday ?? subscriber.sendWeekday,
