@@ -137,15 +137,65 @@ export async function listFollowedCategories(db: D1Database): Promise<FollowedCa
       `SELECT DISTINCT c.value AS category FROM subscribers s, json_each(s.categories) c
        WHERE s.status = 'active' AND s.categories <> '[]'`,
     ),
-    db.prepare(
-      `SELECT DISTINCT interests FROM subscribers
-       WHERE status = 'active' AND categories IS NULL AND interests <> ''`,
-    ),
+    // Bounded: right after the migration every row is NULL, and a million texts would not
+    // fit the Worker; the housekeeping backfill empties this set a page a night.
+    db
+      .prepare(
+        `SELECT DISTINCT interests FROM subscribers
+         WHERE status = 'active' AND categories IS NULL AND interests <> '' LIMIT ?`,
+      )
+      .bind(LEGACY_INTERESTS_LIMIT),
   ]);
   return {
     categories: (stored?.results ?? []).map((row) => row.category!),
     legacyInterests: (legacy?.results ?? []).map((row) => row.interests!),
   };
+}
+
+/** At most this many texts stored before migrations/0017 are read per listing (see below). */
+export const LEGACY_INTERESTS_LIMIT = 10_000;
+
+/**
+ * Active subscribers stored before migrations/0017 (categories NULL), a page of them for
+ * the housekeeping backfill (src/subscriptions/housekeeping.ts) to parse and store.
+ */
+export async function listUncategorised(
+  db: D1Database,
+  limit: number,
+): Promise<{ id: string; interests: string }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, interests FROM subscribers
+       WHERE status = 'active' AND categories IS NULL LIMIT ?`,
+    )
+    .bind(limit)
+    .all<{ id: string; interests: string }>();
+  return results;
+}
+
+/**
+ * Stores the categories parsed from rows read by `listUncategorised`, 1,000 rows a
+ * statement (one JSON parameter each, joined by primary key: linear, not a JSON scan per
+ * row). A row whose categories were written meanwhile (its
+ * interests changed) keeps them: only NULL is filled.
+ */
+export async function fillCategories(
+  db: D1Database,
+  rows: readonly { id: string; categories: string[] }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.batch(
+    chunk(rows, 1_000).map((part) =>
+      db
+        .prepare(
+          `UPDATE subscribers SET categories = parsed.categories
+           FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.categories') AS categories
+                 FROM json_each(?1)) AS parsed
+           WHERE subscribers.id = parsed.id AND subscribers.categories IS NULL`,
+        )
+        .bind(JSON.stringify(part)),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,17 +3,36 @@
  * confirmation link's lifetime are deleted, so unconfirmed addresses (which may have been
  * typed by someone else) are not kept; so are mail requests older than any link that
  * could use them. Suppression rows still holding an unkeyed SHA-256 (written before
- * migration 0007) are re-keyed with EMAIL_HASH_SECRET, a bounded batch per run.
+ * migration 0007) are re-keyed with EMAIL_HASH_SECRET, a bounded batch per run; active
+ * subscribers stored before migration 0017 get the categories of their interests stored
+ * beside them, a bounded batch per run too, so the arXiv ingest stops parsing their texts.
  */
 import { deleteMailRequestsBefore } from '../db/mail-requests';
-import { deletePendingBefore } from '../db/subscribers';
+import { deletePendingBefore, fillCategories, listUncategorised } from '../db/subscribers';
 import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
 import type { AppContext } from '../env';
 import { CONFIRM_TTL_DAYS } from '../links';
 import { keyLegacyHash } from './identity';
+import { categoriesOf } from './interests';
 
 /** Legacy suppression rows re-keyed per run: a few D1 statements and a few ms of HMAC. */
 export const REKEY_BATCH = 5_000;
+
+/** Subscribers given their stored categories per run: two reads and five writes of D1 a run. */
+export const CATEGORIES_BATCH = 5_000;
+
+/** Stores the categories of up to `limit` active subscribers stored before migration 0017. */
+export async function fillLegacyCategories(
+  db: D1Database,
+  limit: number = CATEGORIES_BATCH,
+): Promise<number> {
+  const rows = await listUncategorised(db, limit);
+  await fillCategories(
+    db,
+    rows.map((row) => ({ id: row.id, categories: categoriesOf(row.interests) })),
+  );
+  return rows.length;
+}
 
 export async function purgeExpiredPending(db: D1Database, now: Date): Promise<{ purged: number }> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
@@ -41,10 +60,16 @@ export async function rekeyLegacySuppressions(
 export async function runHousekeeping(
   app: AppContext,
   now: Date,
-): Promise<{ purged: number; mailRequestsDeleted: number; suppressionsRekeyed: number }> {
+): Promise<{
+  purged: number;
+  mailRequestsDeleted: number;
+  suppressionsRekeyed: number;
+  categoriesFilled: number;
+}> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   const { purged } = await purgeExpiredPending(app.db, now);
   const mailRequestsDeleted = await deleteMailRequestsBefore(app.db, cutoff);
   const suppressionsRekeyed = await rekeyLegacySuppressions(app);
-  return { purged, mailRequestsDeleted, suppressionsRekeyed };
+  const categoriesFilled = await fillLegacyCategories(app.db);
+  return { purged, mailRequestsDeleted, suppressionsRekeyed, categoriesFilled };
 }

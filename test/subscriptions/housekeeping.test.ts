@@ -1,11 +1,13 @@
 /**
  * The daily housekeeping cron: unconfirmed sign-ups older than the confirmation link's
  * lifetime are deleted (unless a confirmation link was sent since); recent ones and every
- * other status are kept; expired mail requests go; legacy suppression hashes are re-keyed.
+ * other status are kept; expired mail requests go; legacy suppression hashes are re-keyed;
+ * active subscribers stored before migration 0017 get their categories stored.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
+import { fillCategories } from '../../src/db/subscribers';
 import { runScheduled } from '../helpers/app';
 
 async function insert(id: string, status: string, updatedAt: string) {
@@ -61,5 +63,50 @@ describe('purgeExpiredPending', () => {
     expect(suppressions.results).toHaveLength(1);
     expect(suppressions.results[0]!.keyed).toBe(1);
     expect(suppressions.results[0]!.email_hash).not.toBe('legacy-sha');
+  });
+});
+
+describe('fillLegacyCategories', () => {
+  // Rows stored before migration 0017 have no categories (NULL): the arXiv ingest had to
+  // read and parse their interests texts, all of them, until something fills them in.
+  it('stores the categories of active subscribers stored before the column, through the cron', async () => {
+    const now = new Date('2026-03-10T04:45:00Z');
+    await env.DB.batch(
+      [
+        ['legacy-follower', 'active', 'cs.CL; diffusion models'],
+        ['legacy-topics', 'active', 'diffusion models'],
+        ['legacy-unsubscribed', 'unsubscribed', 'stat.ML'],
+      ].map(([id, status, interests]) =>
+        env.DB.prepare(
+          `INSERT INTO subscribers (id, email, status, interests, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+        ).bind(id, `${id}@example.com`, status, interests, now.toISOString(), now.toISOString()),
+      ),
+    );
+
+    await runScheduled(CRONS.housekeeping, now.getTime());
+
+    const { results } = await env.DB.prepare(
+      `SELECT id, categories FROM subscribers WHERE id LIKE 'legacy-%' ORDER BY id`,
+    ).all<{
+      id: string;
+      categories: string | null;
+    }>();
+    expect(results).toEqual([
+      { id: 'legacy-follower', categories: '["cs.CL"]' },
+      { id: 'legacy-topics', categories: '[]' },
+      // Only active subscribers count for the ingest; a returning one is written on confirmation.
+      { id: 'legacy-unsubscribed', categories: null },
+    ]);
+  });
+
+  it('leaves alone categories written since the page was read', async () => {
+    const rows = [{ id: 'changed', categories: ['cs.CV'] }];
+    await env.DB.prepare(
+      `INSERT INTO subscribers (id, email, status, interests, categories, created_at, updated_at)
+       VALUES ('changed', 'changed@example.com', 'active', 'cs.LG', '["cs.LG"]', 'now', 'now')`,
+    ).run();
+    await fillCategories(env.DB, rows);
+    const row = await env.DB.prepare(`SELECT categories FROM subscribers WHERE id = 'changed'`).first();
+    expect(row).toEqual({ categories: '["cs.LG"]' });
   });
 });
