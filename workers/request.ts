@@ -17,11 +17,15 @@ export function tokenOf(c: Context<HonoEnv>, submission?: Submission): string | 
   return typeof fromBody === 'string' ? fromBody : undefined;
 }
 
-/** Keeps the visitor's input as strings for re-rendering a form. */
+/**
+ * Keeps the visitor's input as strings for re-rendering a form. Strings are kept whole: a
+ * paste far over a field's limit comes back for the visitor to trim, not cut at some length
+ * of ours (readSubmission already caps the whole body at MAX_BODY_BYTES).
+ */
 export function formValues(fields: Record<string, unknown>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) {
-    if (typeof value === 'string') values[name] = value.slice(0, 5000);
+    if (typeof value === 'string') values[name] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') values[name] = String(value);
     else if (Array.isArray(value)) values[name] = value.filter((item) => typeof item === 'string').join('; ');
   }

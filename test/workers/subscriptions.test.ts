@@ -379,6 +379,18 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     expect(/<textarea[^>]*name="interests"[^>]*>/.exec(page)![0]).not.toContain('maxlength');
   });
 
+  it('gives back the whole of a very long paste, not only its first 5000 characters', async () => {
+    // Someone pastes a reading list far over the limit: the error says how long it is, and
+    // the text to trim comes back whole (the body itself is capped at 64 KiB).
+    const pasted = Array.from({ length: 400 }, (_, i) => `- topic number ${i}`).join('\n');
+    expect(pasted.length).toBeGreaterThan(5000);
+    const response = await postForm('/subscribe', { email: 'long@example.com', interests: pasted });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain(`you entered ${pasted.length}`);
+    expect(html).toContain('- topic number 399</textarea>');
+  });
+
   it('refuses a JSON sign-up with a misspelt field instead of dropping the setting', async () => {
     const before = await counts();
     const response = await postJson('/subscribe', {
