@@ -896,6 +896,16 @@ describe('preference centre', () => {
     expect(await rowOf('prefs@example.com')).toEqual(before);
   });
 
+  it('ties an always_send error to the checkbox, like every other field', async () => {
+    const response = await postForm(link, { always_send: 'sometimes' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    const checkbox = /<input[^>]*name="always_send"[^>]*>/.exec(html)![0];
+    expect(checkbox).toContain('aria-invalid="true"');
+    expect(checkbox).toContain('aria-describedby="always_send-error"');
+    expect(html).toMatch(/id="always_send-error"[^>]*>[^<]*<span[^>]*>Error: <\/span>[^<]*true or false/);
+  });
+
   it('lets a typo in the digest size reach the server, which refuses it and keeps it', async () => {
     // A type=number field holding "2e" is submitted empty by browsers, i.e. "unchanged".
     const page = await (await request(link)).text();

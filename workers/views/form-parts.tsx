@@ -86,7 +86,6 @@ export function Field(props: {
   errors: FieldErrors;
   children: Child;
 }) {
-  const messages = props.errors[props.name] ?? [];
   return (
     <div class="field">
       <label for={props.name}>{props.label}</label>
@@ -96,13 +95,23 @@ export function Field(props: {
         </span>
       ) : null}
       {props.children}
-      {messages.length > 0 ? (
-        <p class="error" id={`${props.name}-error`}>
-          <span class="visually-hidden">Error: </span>
-          {messages.join(' ')}
-        </p>
-      ) : null}
+      <FieldError name={props.name} errors={props.errors} />
     </div>
+  );
+}
+
+/**
+ * A field's error messages, with the id describedBy points the control at. Field renders it;
+ * a control laid out without Field (a checkbox inside its own label) renders it itself.
+ */
+export function FieldError(props: { name: string; errors: FieldErrors }) {
+  const messages = props.errors[props.name] ?? [];
+  if (messages.length === 0) return null;
+  return (
+    <p class="error" id={`${props.name}-error`}>
+      <span class="visually-hidden">Error: </span>
+      {messages.join(' ')}
+    </p>
   );
 }
 

@@ -13,6 +13,7 @@ import {
   describedBy,
   ErrorSummary,
   Field,
+  FieldError,
   type FieldErrors,
   formStyles,
   HourSelect,
@@ -379,6 +380,7 @@ export function PreferencesPage(props: {
             trending papers).
           </span>
         </label>
+        <FieldError name="always_send" errors={errors} />
         <button type="submit">Save preferences</button>
       </form>
 
