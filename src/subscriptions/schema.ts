@@ -7,8 +7,10 @@
  * hashes are keyed on; anything that could smuggle a header (CR/LF) is refused outright.
  */
 import { z } from 'zod';
+import { fieldErrors } from '../errors';
 import { isValidTimeZone } from '../lib/time';
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, MAX_INTERESTS_TEXT, splitInterests } from './interests';
+import type { BodyFormat } from './request-body';
 
 /** RFC 5321: 254 octets for the whole path, 64 for the local part. */
 export const MAX_EMAIL_LENGTH = 254;
@@ -238,7 +240,7 @@ export type PreferencesInput = z.output<typeof preferencesSchema>;
  * typo ("interest", "digest_sise") is otherwise dropped by zod and the request "succeeds"
  * without the setting. `allowed` are the fields the route reads itself (bot checks, token).
  */
-export function unknownFieldErrors(
+function unknownFieldErrors(
   fields: Record<string, unknown>,
   schema: z.ZodObject,
   allowed: readonly string[],
@@ -252,4 +254,21 @@ export function unknownFieldErrors(
   return errors;
 }
 
-export { fieldErrors } from '../errors';
+/**
+ * A submitted body checked against `schema`: its data, or every field's errors. A JSON
+ * client's unknown fields are errors too (unknownFieldErrors); a form comes from our own
+ * page, whose extra fields (the honeypot, Turnstile's) the route reads itself.
+ */
+export function parseSubmission<S extends z.ZodObject>(
+  schema: S,
+  fields: Record<string, unknown>,
+  format: BodyFormat,
+  allowed: readonly string[],
+): { ok: true; data: z.output<S> } | { ok: false; errors: Record<string, string[]> } {
+  const parsed = schema.safeParse(fields);
+  const unknown = format === 'json' ? unknownFieldErrors(fields, schema, allowed) : {};
+  if (parsed.success && Object.keys(unknown).length === 0) return { ok: true, data: parsed.data };
+  return { ok: false, errors: { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...unknown } };
+}
+
+export { fieldErrors };

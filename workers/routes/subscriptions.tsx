@@ -24,11 +24,10 @@ import { checkFormGuards, isHoneypotFilled } from '../../src/subscriptions/guard
 import { categoriesOf } from '../../src/subscriptions/interests';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import {
-  fieldErrors,
+  parseSubmission,
   preferencesSchema,
   requestedSettings,
   subscribeSchema,
-  unknownFieldErrors,
 } from '../../src/subscriptions/schema';
 import { processSignup } from '../../src/subscriptions/signup';
 import { openUnsubscribeLink, unsubscribeFromLink } from '../../src/subscriptions/unsubscribe';
@@ -97,13 +96,10 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
           )
         : c.html(<CheckInboxPage email={email} />, 200);
 
-    const parsed = subscribeSchema.safeParse(fields);
-    // A form comes from our page; a JSON client's misspelt field must not vanish silently.
-    const unknown = format === 'json' ? unknownFieldErrors(fields, subscribeSchema, SIGNUP_GUARD_FIELDS) : {};
-    if (!parsed.success || Object.keys(unknown).length > 0) {
-      const errors = { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...unknown };
-      if (format === 'form') return rerender(errors, 400);
-      throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
+    const parsed = parseSubmission(subscribeSchema, fields, format, SIGNUP_GUARD_FIELDS);
+    if (!parsed.ok) {
+      if (format === 'form') return rerender(parsed.errors, 400);
+      throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', parsed.errors);
     }
     const guard = await checkFormGuards(c.var.config, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
       turnstile: true,
@@ -197,11 +193,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     const fields = { ...submission.fields };
     // An unticked checkbox is simply absent from a form post.
     if (submission.format === 'form' && fields.always_send === undefined) fields.always_send = 'off';
-    const parsed = preferencesSchema.safeParse(fields);
-    const unknown =
-      submission.format === 'json' ? unknownFieldErrors(fields, preferencesSchema, ['token']) : {};
-    if (!parsed.success || Object.keys(unknown).length > 0) {
-      const errors = { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...unknown };
+    const parsed = parseSubmission(preferencesSchema, fields, submission.format, ['token']);
+    if (!parsed.ok) {
+      const { errors } = parsed;
       if (submission.format === 'json') {
         throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
       }
