@@ -172,8 +172,8 @@ export interface ExportCursor {
 
 /**
  * One page of the export in sign-up order, after `cursor` (keyset pagination on the
- * subscribers_created index, so page N costs the same as page 1). Token versions, learned term weights and consent IP hashes are
- * deliberately not selected.
+ * subscribers_created index, so page N costs the same as page 1). Token versions, learned
+ * term weights and consent IP hashes are deliberately not selected.
  */
 export async function listSubscribersForExport(
   db: D1Database,

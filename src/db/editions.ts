@@ -45,8 +45,8 @@ export async function getEdition(db: D1Database, id: string): Promise<Edition | 
 
 /**
  * Freezes a new edition with its candidate set (the papers first stored inside its window
- * that arXiv has not reported withdrawn, most upvoted first) in one statement: the ids never travel through the Worker. Returns
- * the number of candidates.
+ * that arXiv has not reported withdrawn, most upvoted first) in one statement: the ids
+ * never travel through the Worker. Returns the number of candidates.
  */
 export async function insertEditionWithCandidates(
   db: D1Database,

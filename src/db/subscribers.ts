@@ -176,8 +176,8 @@ export async function listUncategorised(
 /**
  * Stores the categories parsed from rows read by `listUncategorised`, 1,000 rows a
  * statement (one JSON parameter each, joined by primary key: linear, not a JSON scan per
- * row). A row whose categories were written meanwhile (its
- * interests changed) keeps them: only NULL is filled.
+ * row). A row whose categories were written meanwhile (its interests changed) keeps them:
+ * only NULL is filled.
  */
 export async function fillCategories(
   db: D1Database,

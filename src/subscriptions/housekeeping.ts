@@ -18,7 +18,7 @@ import { categoriesOf } from './interests';
 /** Legacy suppression rows re-keyed per run: a few D1 statements and a few ms of HMAC. */
 export const REKEY_BATCH = 5_000;
 
-/** Subscribers given their stored categories per run: two reads and five writes of D1 a run. */
+/** Subscribers given their stored categories per run: one read and five writes of D1 a run. */
 export const CATEGORIES_BATCH = 5_000;
 
 /** Stores the categories of up to `limit` active subscribers stored before migration 0017. */
