@@ -85,7 +85,8 @@ export async function waitForSendSlot(db: D1Database, configuredRate: number): P
 /**
  * What an answer says about the window. A lower limit is adopted; "nothing left" when this
  * isolate's own requests in the window do not account for it means someone else is using
- * the team's budget, so every consumer waits until Resend says the window frees one.
+ * the team's budget, so every consumer waits until Resend says the window frees one. Call
+ * it as soon as the answer is in.
  */
 export async function notePacing(
   db: D1Database,
@@ -98,5 +99,8 @@ export async function notePacing(
   if (rateLimit.remaining > 0) return;
   const ours = starts.filter((at) => at > started - WINDOW_MS && at <= started + NEW_CONNECTION_MS).length;
   if (ours >= rateLimit.limit) return;
-  await deferSendSlots(db, started + rateLimit.resetSeconds * 1000);
+  // `ratelimit-reset` counts from when Resend answered, not from when our request left: the
+  // window it speaks of holds our request from its arrival, a few ms (or a slow connection)
+  // after `started`, so the hold counts from the answer, plus the usual guard.
+  await deferSendSlots(db, Date.now() + rateLimit.resetSeconds * 1000 + GUARD_MS);
 }

@@ -238,14 +238,15 @@ export type Step =
  * request is accepted). Keys are remembered like Resend does: a replay returns the first
  * 2xx answer, a different body under a known key gets 409 invalid_idempotent_request.
  * With `rateLimit`, every answer carries Resend's RateLimit headers for that many requests
- * per one-second window (others' requests can be added with `usedByOthers`), and a request
+ * per one-second window (others' requests can be added with `usedByOthers`; `transitMs`
+ * delays the arrival of the first requests, as a slow connection would), and a request
  * beyond it gets 429 rate_limit_exceeded with retry-after. `refuses` names recipients
  * Resend's validator rejects: as in strict batch validation, a batch holding one of them
  * gets 422 validation_error and none of its emails is sent.
  */
 export function fakeResend(
   steps: Step[] = [],
-  rateLimit?: { limit: number },
+  rateLimit?: { limit: number; transitMs?: number[] },
   refuses: (to: string) => boolean = () => false,
 ) {
   const requests: ResendRequest[] = [];
@@ -268,6 +269,9 @@ export function fakeResend(
   let answered = 0;
   fakeHttp.use(
     http.post(RESEND_BATCH_URL, async ({ request }) => {
+      // A request reaches Resend some time after it left: the window counts its arrival.
+      const transit = rateLimit?.transitMs?.[requests.length] ?? 0;
+      if (transit > 0) await new Promise((resolve) => setTimeout(resolve, transit));
       const now = Date.now();
       for (; othersBeforeNext > 0; othersBeforeNext--) arrivals.push(now - 1);
       const raw = await request.text();
