@@ -135,9 +135,9 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
 }
 
 /**
- * Resend accepted a digest and then could not send it (email.failed): the delivery fails
- * with the reason, and its papers are no longer counted as received, so a later digest may
- * carry them. Runs after the event is recorded, in the same batch.
+ * Resend accepted a digest and then did not send it (email.failed, email.suppressed): the
+ * delivery fails with the reason, and its papers are no longer counted as received, so a
+ * later digest may carry them. Runs after the event is recorded, in the same batch.
  */
 export function failSentDeliveryStatements(
   db: D1Database,
@@ -166,7 +166,7 @@ export function failSentDeliveryStatements(
  * Records a webhook event on its delivery, newest event wins (events can arrive out of
  * order). An event about an email proves it left Resend, so a row whose answer we lost
  * (still `sending`, or failed by the dead-letter queue) becomes `sent` with the id;
- * but not on or after email.failed, which says it never left.
+ * but not on or after email.failed or email.suppressed, which say it never left.
  */
 export function recordDeliveryEventStatement(
   db: D1Database,
@@ -182,10 +182,14 @@ export function recordDeliveryEventStatement(
        SET last_event = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?2 ELSE last_event END,
            last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?3 ELSE last_event_at END,
            resend_id = COALESCE(resend_id, ?4),
-           status = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL AND ?2 <> 'email.failed'
-                              AND COALESCE(last_event, '') <> 'email.failed' THEN 'sent' ELSE status END,
-           sent_at = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL AND ?2 <> 'email.failed'
-                               AND COALESCE(last_event, '') <> 'email.failed' THEN COALESCE(sent_at, ?3) ELSE sent_at END,
+           status = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL
+                              AND ?2 NOT IN ('email.failed', 'email.suppressed')
+                              AND COALESCE(last_event, '') NOT IN ('email.failed', 'email.suppressed')
+                         THEN 'sent' ELSE status END,
+           sent_at = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL
+                               AND ?2 NOT IN ('email.failed', 'email.suppressed')
+                               AND COALESCE(last_event, '') NOT IN ('email.failed', 'email.suppressed')
+                          THEN COALESCE(sent_at, ?3) ELSE sent_at END,
            updated_at = ?5
        WHERE id = ?1`,
     )

@@ -3,9 +3,10 @@
  * delivery it is about (the `delivery` tag we send, or Resend's message id), whom it names,
  * and whether it suppresses the address for good (a permanent bounce, a complaint, a
  * Resend suppression). Transient bounces and delays are only recorded on the delivery;
- * `email.failed` (Resend accepted the request, then could not send: quota, domain, …)
- * fails the delivery and gives its papers back, so the subscriber's next digest may
- * carry them: they never got them.
+ * `email.failed` (Resend accepted the request, then could not send: quota, domain, …) and
+ * `email.suppressed` (Resend did not send it: the address is on its suppression list)
+ * fail the delivery and give its papers back, so a later digest may carry them: they
+ * never got them.
  * The address is compared case-insensitively, like everywhere else: a complaint about
  * `Mixed@Example.org` suppresses `mixed@example.org`.
  */
@@ -53,7 +54,10 @@ export interface EventClassification {
   suppression: SuppressionReason | null;
   /** When the event happened (Resend's time), for ordering events on a delivery. */
   occurredAt: string | null;
-  /** Set for email.failed: Resend's reason ("reached_daily_quota"), or 'unknown'. */
+  /**
+   * Set for the events saying Resend never sent the email (email.failed, email.suppressed):
+   * the event and Resend's reason ("email.failed: reached_daily_quota"), for the delivery.
+   */
   failure: string | null;
 }
 
@@ -101,9 +105,23 @@ function suppressionReason(event: ResendEvent): SuppressionReason | null {
   }
 }
 
-function failureReason(event: ResendEvent): string {
-  const reason = event.data.failed?.reason;
-  return typeof reason === 'string' && reason.trim() ? reason.trim().slice(0, 200) : 'unknown';
+/** Resend's words for why it did not send the email, or null when the event says it did. */
+function failureReason(event: ResendEvent): string | null {
+  const words = (value: unknown) =>
+    typeof value === 'string' && value.trim() ? value.trim().slice(0, 200) : 'unknown';
+  switch (event.type) {
+    case 'email.failed':
+      return `email.failed: ${words(event.data.failed?.reason)}`;
+    case 'email.suppressed': {
+      // { message, type } in Resend's payload; read loosely, the rest of the event still counts.
+      const suppressed = event.data.suppressed;
+      const detail =
+        suppressed && typeof suppressed === 'object' ? (suppressed as Record<string, unknown>) : {};
+      return `email.suppressed: ${words(detail.message ?? detail.type)}`;
+    }
+    default:
+      return null;
+  }
 }
 
 export function classifyResendEvent(event: ResendEvent): EventClassification {
@@ -113,7 +131,7 @@ export function classifyResendEvent(event: ResendEvent): EventClassification {
     deliveryTag: tagValue(event.data.tags, 'delivery'),
     suppression: suppressionReason(event),
     occurredAt: event.created_at ?? event.data.created_at ?? null,
-    failure: event.type === 'email.failed' ? failureReason(event) : null,
+    failure: failureReason(event),
   };
 }
 
@@ -142,7 +160,7 @@ export async function recordResendEvent(
       id: delivery.id,
       eventAt: meaning.occurredAt ?? new Date().toISOString(),
       resendId: meaning.emailId,
-      ...(meaning.failure ? { failure: `Resend could not send it (email.failed: ${meaning.failure})` } : {}),
+      ...(meaning.failure ? { failure: `Resend could not send it (${meaning.failure})` } : {}),
     };
   }
   if (meaning.suppression && meaning.recipient) {

@@ -211,6 +211,53 @@ describe('event effects', () => {
     expect((await deliveryOf(subscriber.id))!.status).toBe('failed');
   });
 
+  // Resend's email.suppressed: it did not send the email at all (the address is on its
+  // suppression list). The digest was never received, so the delivery is not 'sent'.
+  it('fails the delivery on email.suppressed, as never sent, and suppresses the subscriber', async () => {
+    const { subscriber, delivery, emailId, tags } = await sentDigest();
+    const papersOf = async () =>
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM sent_papers WHERE subscriber_id = ?')
+        .bind(subscriber.id)
+        .first<{ n: number }>())!.n;
+    const suppressed = (email_id: string | null) =>
+      resendEvent('email.suppressed', {
+        email_id,
+        to: [subscriber.email],
+        tags: Object.fromEntries(tags.map((tag) => [tag.name, tag.value])),
+        suppressed: {
+          message: 'This email address is on your suppression list.',
+          type: 'OnSuppressionList',
+        },
+      });
+    expect((await signedWebhook(suppressed(emailId))).status).toBe(200);
+    const row = await deliveryOf(subscriber.id);
+    expect(row!.status).toBe('failed');
+    expect(row!.error).toContain('email.suppressed');
+    expect(row!.error).toContain('This email address is on your suppression list.');
+    expect(await papersOf()).toBe(0);
+    expect(await subscriberRow(subscriber.id)).toEqual({
+      status: 'suppressed',
+      suppressed_reason: 'suppressed',
+    });
+    // A stale event about it arriving afterwards does not make it 'sent' again.
+    await signedWebhook({
+      ...resendEvent('email.sent', { email_id: emailId, to: [subscriber.email] }),
+      created_at: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect((await deliveryOf(subscriber.id))!.status).toBe('failed');
+
+    // A row whose answer was lost (still 'sending') is not taken as sent by it either.
+    await env.DB.batch([
+      env.DB.prepare(
+        `UPDATE deliveries SET status = 'sending', sent_at = NULL, resend_id = NULL, error = NULL,
+         last_event = NULL, last_event_at = NULL WHERE id = ?`,
+      ).bind(delivery.id),
+    ]);
+    await signedWebhook(suppressed(emailId));
+    expect((await deliveryOf(subscriber.id))!.status).toBe('failed');
+    expect(await papersOf()).toBe(0);
+  });
+
   it('records the papers of a digest whose answer was lost when an event proves it was sent', async () => {
     // The consumer crashed between Resend's answer and the D1 write: the row is still
     // 'sending' and its papers are not in the history. The event arrives before the retry.
