@@ -42,11 +42,15 @@ app.route('/webhooks', webhookRoutes);
 app.route('/admin', adminRoutes);
 app.route('/dev', devRoutes);
 
-/** Browsers get pages; API clients (JSON body or Accept: application/json) get JSON. */
+/**
+ * Browsers get pages; API clients (JSON body or Accept: application/json) get JSON. The
+ * webhook endpoint only ever talks to machines: JSON whatever the request declares.
+ */
 export function wantsJson(request: Request): boolean {
   const accept = request.headers.get('accept') ?? '';
   const contentType = request.headers.get('content-type') ?? '';
   if (contentType.includes('application/json')) return true;
+  if (new URL(request.url).pathname.startsWith('/webhooks/')) return true;
   if (accept.includes('text/html')) return false;
   return accept.includes('application/json') || new URL(request.url).pathname.startsWith('/admin/');
 }

@@ -122,6 +122,32 @@ describe('signature checks', () => {
     expect((await response.json<{ error: { code: string } }>()).error.code).toBe('missing_signature');
   });
 
+  // A machine endpoint: whatever the caller declares (no content-type, text/plain, an
+  // Accept of text/html), its errors are JSON a sender can log, never an HTML page.
+  it('answers its errors in JSON even to a request that does not say it is JSON', async () => {
+    const missing = await request('/webhooks/resend', { method: 'POST', body: 'not json' });
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await missing.json<{ error: { code: string } }>()).error.code).toBe('missing_signature');
+
+    const at = new Date();
+    const body = '{"type": "email.delivered", "data": {';
+    const malformed = await request('/webhooks/resend', {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain',
+        accept: 'text/html,*/*',
+        'svix-id': 'msg_malformed',
+        'svix-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'svix-signature': signer.sign('msg_malformed', at, body),
+      },
+      body,
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await malformed.json<{ error: { code: string } }>()).error.code).toBe('invalid_json');
+  });
+
   it('stores a redelivered event once and does not apply it twice', async () => {
     const { subscriber } = await sentDigest();
     const event = resendEvent('email.complained', { to: [subscriber.email] });
