@@ -162,6 +162,15 @@ export function failSentDeliveryStatements(
   ];
 }
 
+/** Events saying Resend never sent the email. */
+const NEVER_SENT = `('email.failed', 'email.suppressed')`;
+/**
+ * The event (?2, with Resend's id ?4) shows that a row not yet `sent` did leave: SET reads
+ * the row as it was, so status and sent_at can both test it.
+ */
+const PROVES_SENT = `status IN ('sending', 'failed') AND ?4 IS NOT NULL AND ?2 NOT IN ${NEVER_SENT}
+  AND COALESCE(last_event, '') NOT IN ${NEVER_SENT}`;
+
 /**
  * Records a webhook event on its delivery, newest event wins (events can arrive out of
  * order). An event about an email proves it left Resend, so a row whose answer we lost
@@ -182,14 +191,8 @@ export function recordDeliveryEventStatement(
        SET last_event = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?2 ELSE last_event END,
            last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?3 ELSE last_event_at END,
            resend_id = COALESCE(resend_id, ?4),
-           status = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL
-                              AND ?2 NOT IN ('email.failed', 'email.suppressed')
-                              AND COALESCE(last_event, '') NOT IN ('email.failed', 'email.suppressed')
-                         THEN 'sent' ELSE status END,
-           sent_at = CASE WHEN status IN ('sending', 'failed') AND ?4 IS NOT NULL
-                               AND ?2 NOT IN ('email.failed', 'email.suppressed')
-                               AND COALESCE(last_event, '') NOT IN ('email.failed', 'email.suppressed')
-                          THEN COALESCE(sent_at, ?3) ELSE sent_at END,
+           status = CASE WHEN ${PROVES_SENT} THEN 'sent' ELSE status END,
+           sent_at = CASE WHEN ${PROVES_SENT} THEN COALESCE(sent_at, ?3) ELSE sent_at END,
            updated_at = ?5
        WHERE id = ?1`,
     )
