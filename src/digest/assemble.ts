@@ -9,6 +9,7 @@
  */
 import type { Config } from '../env';
 import { asciiJsonBytes, chunksByteLength, chunksToString, type JsonChunks } from '../lib/json';
+import { readableTex } from '../lib/tex';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
 import { HTML_BYTES_MAX, largestThatFits } from './fit';
@@ -150,7 +151,7 @@ async function assembleAll(
   const subject = subjectLine(cards.length, cards[0]?.subjectTitle, prepared.editionDate, basis);
   const preheader = clean(
     preheaderLine(
-      ranked[0]?.paper.title,
+      ranked[0] && readableTex(ranked[0].paper.title),
       cards.slice(1, 3).map((card) => card.preheaderTitle),
     ),
   );

@@ -10,6 +10,7 @@ import { listSentDeliveries } from '../db/digest-views';
 import { getPapersByIds } from '../db/papers';
 import type { Paper, Subscriber } from '../domain';
 import type { AppContext } from '../env';
+import { readableTex } from '../lib/tex';
 import { feedUrl, viewInBrowserUrl } from '../links';
 import type { RankedPaper } from '../ranking';
 import { clean, editionLabel, paperUrl, summaryText, whyLabel } from './format';
@@ -60,7 +61,7 @@ const line = (value: string): string => clean(value.replace(NOT_XML, ''));
 function entryContent(papers: RankedPaper[]): string {
   const items = papers.map(({ paper, why }) => {
     const authors = paper.authors.slice(0, 3).join(', ') + (paper.authors.length > 3 ? ' et al.' : '');
-    return `<li><p><a href="${xmlText(paperUrl(paper))}"><strong>${xmlText(line(paper.title))}</strong></a><br/>${xmlText(
+    return `<li><p><a href="${xmlText(paperUrl(paper))}"><strong>${xmlText(line(readableTex(paper.title)))}</strong></a><br/>${xmlText(
       authors,
     )}</p><p>${xmlText(summaryText(paper))}</p><p><em>Why: ${xmlText(whyLabel(why))}</em></p></li>`;
   });
@@ -76,7 +77,7 @@ export function buildAtomFeed(input: AtomFeedInput): string {
     <updated>${xmlText(entry.sentAt)}</updated>
     <published>${xmlText(entry.sentAt)}</published>
     <link rel="alternate" type="text/html" href="${xmlText(entry.link)}"/>
-    <summary>${xmlText(entry.papers.map((item) => line(item.paper.title)).join(' · '))}</summary>
+    <summary>${xmlText(entry.papers.map((item) => line(readableTex(item.paper.title))).join(' · '))}</summary>
     <content type="html">${xmlText(entryContent(entry.papers))}</content>
   </entry>`,
   );

@@ -10,6 +10,7 @@ import type { PaperCardProps } from '../../emails/_components/paper-card';
 import type { DigestEmailProps } from '../../emails/digest-email';
 import type { Frequency, Paper } from '../domain';
 import type { Config } from '../env';
+import { readableTex } from '../lib/tex';
 import type { RankedPaper } from '../ranking';
 import { splitInterests } from '../subscriptions/interests';
 
@@ -80,7 +81,7 @@ export function subjectFor(
   const top = ranked[0];
   return subjectLine(
     ranked.length,
-    top ? truncate(top.paper.title, SUBJECT_TITLE_CHARS) : undefined,
+    top ? truncate(readableTex(top.paper.title), SUBJECT_TITLE_CHARS) : undefined,
     editionDate,
     basis,
   );
@@ -105,8 +106,8 @@ export function subjectLine(
 export function preheaderFor(ranked: readonly RankedPaper[]): string {
   const [top, ...rest] = ranked;
   return preheaderLine(
-    top?.paper.title,
-    rest.slice(0, 2).map((item) => truncate(item.paper.title, PREHEADER_TITLE_CHARS)),
+    top && readableTex(top.paper.title),
+    rest.slice(0, 2).map((item) => truncate(readableTex(item.paper.title), PREHEADER_TITLE_CHARS)),
   );
 }
 
@@ -164,9 +165,15 @@ export function statsLabel(paper: Paper): string {
   return parts.join(' · ');
 }
 
-/** The AI summary, or the abstract when there is none (truncate is empty only for blank text). */
+/**
+ * The AI summary, or the abstract when there is none (truncate is empty only for blank
+ * text), its TeX shown as Unicode (lib/tex.ts: for display only, the stored text is kept).
+ */
 export function summaryText(paper: Paper): string {
-  return truncate(paper.aiSummary ?? '', SUMMARY_MAX_CHARS) || truncate(paper.abstract, SUMMARY_MAX_CHARS);
+  return (
+    truncate(readableTex(paper.aiSummary ?? ''), SUMMARY_MAX_CHARS) ||
+    truncate(readableTex(paper.abstract), SUMMARY_MAX_CHARS)
+  );
 }
 
 /**
@@ -176,15 +183,19 @@ export function summaryText(paper: Paper): string {
  * The cut is a copy: a slice of a string can keep the whole string alive.
  */
 export function cardPaper(paper: Paper): Paper {
-  if (truncate(paper.aiSummary ?? '', SUMMARY_MAX_CHARS))
+  if (truncate(readableTex(paper.aiSummary ?? ''), SUMMARY_MAX_CHARS))
     return paper.abstract ? { ...paper, abstract: '' } : paper;
   const text = paper.abstract;
-  // truncate() reads the first 2 × max characters when, cleaned, they are longer than max.
+  // Usually the first 2 × max characters show the same (TeX aside, truncate() reads no
+  // more); a cut that would show otherwise (TeX cut in half, a "$" whose pair is past the
+  // cut) is not made.
   const room = 2 * SUMMARY_MAX_CHARS;
-  if (text.length <= room + 1 || clean(text.slice(0, room)).length <= SUMMARY_MAX_CHARS) return paper;
+  if (text.length <= room + 1) return paper;
   const cut = text.slice(0, room + 1);
+  if (LONE_SURROGATE.test(cut) || summaryText({ ...paper, abstract: cut }) !== summaryText(paper))
+    return paper;
   // Copied through UTF-8, which only well-formed text survives unchanged.
-  return LONE_SURROGATE.test(cut) ? paper : { ...paper, abstract: copied.decode(utf8.encode(cut)) };
+  return { ...paper, abstract: copied.decode(utf8.encode(cut)) };
 }
 
 const utf8 = new TextEncoder();
@@ -212,7 +223,7 @@ export function cardProps(
   perSubscriber: { why: string; upUrl: string; downUrl: string },
 ): PaperCardProps {
   return {
-    title: clean(paper.title) || paper.id,
+    title: clean(readableTex(paper.title)) || paper.id,
     url: paperUrl(paper),
     authors: authorsLabel(paper.authors),
     stats: statsLabel(paper),

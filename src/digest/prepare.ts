@@ -22,6 +22,7 @@ import { DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Paper } from '../domain';
 import type { Config } from '../env';
 import { renderEmailHtml } from '../lib/email-html';
+import { readableTex } from '../lib/tex';
 import { type LinkBases, linkBases } from '../links';
 import {
   cardHoles,
@@ -324,11 +325,12 @@ interface ShapeTemplate {
 }
 
 function preparedCard(title: string, html: Template, text: Template): PreparedCard {
+  const readable = readableTex(title);
   return {
     html: jsonTemplate(html),
     text: jsonTemplate(text),
-    subjectTitle: truncate(title, SUBJECT_TITLE_CHARS),
-    preheaderTitle: truncate(title, PREHEADER_TITLE_CHARS),
+    subjectTitle: truncate(readable, SUBJECT_TITLE_CHARS),
+    preheaderTitle: truncate(readable, PREHEADER_TITLE_CHARS),
   };
 }
 

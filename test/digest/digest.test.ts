@@ -164,6 +164,41 @@ describe('fast path equals a full React render', () => {
       expect(fast.text).toBe(full.text);
     }
   });
+  it('shows TeX in titles and abstracts as Unicode, in the subject, the preheader, the HTML and the text', async () => {
+    const [first, second] = hostilePapers();
+    const papers: Paper[] = [
+      {
+        ...first!,
+        title: '$\\alpha$-Divergence Policy Optimization in $O(n \\log n)$ with \\textit{FlashRL}',
+        aiSummary: null,
+        abstract:
+          'We reach a 48.6\\% win rate on $\\mathbb{R}^d$ at $\\mathcal{O}(1)$ cost --- for $5 million.',
+      },
+      { ...second!, title: 'R$^{2}$-Tuning: a $2\\times$ Faster Recipe', aiSummary: null },
+    ];
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const ranked = papers.map((paper) => ({ paper, score: 1, why: ['matches “RLHF”'] }));
+    const recipient = { subscriber: subscriber('tex'), deliveryId: 'del-tex' };
+    const fast = await assembleDigest(prepared, config, recipient, ranked);
+    const full = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, ranked);
+    expect(fast.subject).toBe(full.subject);
+    expect(fast.html).toBe(full.html);
+    expect(fast.text).toBe(full.text);
+    expect(fast.subject).toBe(
+      '2 new papers: α-Divergence Policy Optimization in O(n log n) with FlashRL and 1 more',
+    );
+    for (const body of [fast.html, fast.text]) {
+      expect(body).toContain('α-Divergence Policy Optimization in O(n log n) with FlashRL');
+      expect(body).toContain('We reach a 48.6% win rate on ℝᵈ at O(1) cost — for $5 million.');
+      expect(body).toContain('R²-Tuning: a 2× Faster Recipe');
+      expect(body).not.toMatch(/\\(alpha|textit|mathbb|times)|\$\^/);
+    }
+    // The preheader (HTML only) reads the same way.
+    expect(fast.html).toContain(
+      'α-Divergence Policy Optimization in O(n log n) with FlashRL · also: R²-Tuning',
+    );
+  });
+
   it('also for cards React must render itself and for every optional part missing', async () => {
     // Card strings the per-shape templates cannot reproduce by escaping (React rewrites
     // javascript: URLs; html-to-text hides an href equal to the link text, strips mailto:

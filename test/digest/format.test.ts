@@ -53,6 +53,19 @@ describe('cardPaper', () => {
       abstract: `${'a'.repeat(2 * SUMMARY_MAX_CHARS)}\ud835${long('b')}`,
       aiSummary: null,
     }),
+    // TeX right where the cut falls, and a "$" whose pair lies past the cut.
+    makePaper({
+      id: '2611.00008',
+      title: 'A paper 8',
+      abstract: `${long('With $\\alpha$-divergence in $O(n \\log n)$ time, ').slice(0, 2 * SUMMARY_MAX_CHARS - 8)}${long(' $\\frac{a}{b}$')}`,
+      aiSummary: null,
+    }),
+    makePaper({
+      id: '2611.00009',
+      title: 'A paper 9',
+      abstract: `Costs $${'x'.repeat(2 * SUMMARY_MAX_CHARS)}$ and ${long('more ')}`,
+      aiSummary: null,
+    }),
   ];
 
   it('makes the same card as the whole paper', () => {
@@ -65,7 +78,7 @@ describe('cardPaper', () => {
       expect(shown.id).toBe(paper.id);
       expect(shown.title).toBe(paper.title);
       if (paper.aiSummary?.trim()) expect(shown.abstract).toBe('');
-      else if (paper.id !== '2611.00003' && paper.id !== '2611.00007')
+      else if (!['2611.00003', '2611.00007', '2611.00009'].includes(paper.id))
         expect(shown.abstract.length).toBeLessThanOrEqual(2 * SUMMARY_MAX_CHARS + 1);
     }
     expect(cardPaper(papers.find((paper) => paper.id === '2611.00001')!).abstract.length).toBe(

@@ -14,6 +14,7 @@ import { AppError } from '../../src/errors';
 import { feedbackTarget } from '../../src/feedback/target';
 import { castVote, type Vote } from '../../src/feedback/vote';
 import { logEvent } from '../../src/lib/log';
+import { readableTex } from '../../src/lib/tex';
 import { nowIso } from '../../src/lib/time';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import { tokenPage } from '../middleware/token-page';
@@ -53,7 +54,7 @@ function PaperSummary(props: { paper: Paper }) {
   return (
     <div class="card">
       <p style="margin:0;font-weight:600">
-        <a href={props.paper.links.hf ?? props.paper.links.abs}>{props.paper.title}</a>
+        <a href={props.paper.links.hf ?? props.paper.links.abs}>{readableTex(props.paper.title)}</a>
       </p>
       {props.paper.authors.length > 0 ? (
         <p class="muted" style="margin:.25rem 0 0">

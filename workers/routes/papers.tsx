@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import { getArchiveDay, latestArchiveDate } from '../../src/db/archive';
 import type { Paper } from '../../src/domain';
 import { AppError } from '../../src/errors';
+import { readableTex } from '../../src/lib/tex';
 import { utcDate } from '../../src/lib/time';
 import type { HonoEnv } from '../types';
 import { Layout } from '../views/layout';
@@ -51,7 +52,7 @@ function authorsLine(authors: string[]): string {
 }
 
 function summaryOf(paper: Paper): string {
-  const text = paper.aiSummary || paper.abstract;
+  const text = readableTex(paper.aiSummary || paper.abstract);
   return text.length > 400 ? `${text.slice(0, 397).trimEnd()}…` : text;
 }
 
@@ -91,7 +92,7 @@ function PaperItem(props: { paper: Paper }) {
       )}
       <div>
         <h2>
-          <a href={paper.links.hf ?? paper.links.abs}>{paper.title}</a>
+          <a href={paper.links.hf ?? paper.links.abs}>{readableTex(paper.title)}</a>
         </h2>
         <p class="meta">
           {authorsLine(paper.authors)}

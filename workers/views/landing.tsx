@@ -5,6 +5,7 @@
  * source failed, a plain notice says so and how to load the real demo papers instead.
  */
 import type { Paper } from '../../src/domain';
+import { readableTex } from '../../src/lib/tex';
 import { formStyles } from './form-parts';
 import { Layout } from './layout';
 import { SubscribeForm, type SubscribeFormValues } from './subscribe-form';
@@ -28,7 +29,7 @@ function authorsLine(authors: string[]): string {
 }
 
 function summaryOf(paper: Paper): string {
-  const text = paper.aiSummary || paper.abstract;
+  const text = readableTex(paper.aiSummary || paper.abstract);
   return text.length > 240 ? `${text.slice(0, 237).trimEnd()}…` : text;
 }
 
@@ -86,7 +87,7 @@ export function LandingPage(props: LandingProps) {
             {props.papers.map((paper) => (
               <article class="paper">
                 <h3>
-                  <a href={paper.links.hf ?? paper.links.abs}>{paper.title}</a>
+                  <a href={paper.links.hf ?? paper.links.abs}>{readableTex(paper.title)}</a>
                 </h3>
                 <p class="meta">
                   {authorsLine(paper.authors)}
