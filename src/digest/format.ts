@@ -34,10 +34,15 @@ export function truncate(text: string, max: number): string {
   const head = text.length > 2 * max ? clean(text.slice(0, 2 * max)) : '';
   const value = head.length > max ? head : clean(text);
   if (value.length <= max) return value;
-  const cut = value.slice(0, max - 1);
+  // Never between the two halves of a surrogate pair (an emoji, a math letter): half of one
+  // is not text, and shows as "�".
+  const end = isHighSurrogate(value.charCodeAt(max - 2)) ? max - 2 : max - 1;
+  const cut = value.slice(0, end);
   const space = cut.lastIndexOf(' ');
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, '')}…`;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 export function editionLabel(editionDate: string, frequency: Frequency = 'daily'): string {
   const date = new Date(`${editionDate}T12:00:00Z`);

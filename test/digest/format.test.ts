@@ -4,7 +4,7 @@
  * made from the whole paper, whatever the abstract looks like.
  */
 import { describe, expect, it } from 'vitest';
-import { cardPaper, cardProps, SUMMARY_MAX_CHARS } from '../../src/digest/format';
+import { cardPaper, cardProps, SUMMARY_MAX_CHARS, truncate } from '../../src/digest/format';
 import type { Paper } from '../../src/domain';
 import { makePaper, snapshotPapers } from '../factories';
 
@@ -84,5 +84,20 @@ describe('cardPaper', () => {
     expect(cardPaper(papers.find((paper) => paper.id === '2611.00001')!).abstract.length).toBe(
       2 * SUMMARY_MAX_CHARS + 1,
     );
+  });
+});
+
+describe('truncate', () => {
+  it('never cuts between the two halves of a surrogate pair', () => {
+    // No space to cut at: the cut falls inside the last emoji.
+    for (let width = 10; width < 20; width++) {
+      const text = `${'x'.repeat(width)}${'🦙'.repeat(30)}`;
+      for (const max of [20, 21, 24, 25]) {
+        const cut = truncate(text, max);
+        // Booleans only: a lone surrogate in a failure message breaks the test runner's pipe.
+        expect(cut.length <= max && cut.endsWith('…')).toBe(true);
+        expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(cut)).toBe(false);
+      }
+    }
   });
 });

@@ -8,6 +8,7 @@
  */
 import { Hono } from 'hono';
 import { getArchiveDay, latestArchiveDate } from '../../src/db/archive';
+import { truncate } from '../../src/digest/format';
 import type { Paper } from '../../src/domain';
 import { AppError } from '../../src/errors';
 import { readableTex } from '../../src/lib/tex';
@@ -52,8 +53,7 @@ function authorsLine(authors: string[]): string {
 }
 
 function summaryOf(paper: Paper): string {
-  const text = readableTex(paper.aiSummary || paper.abstract);
-  return text.length > 400 ? `${text.slice(0, 397).trimEnd()}…` : text;
+  return truncate(readableTex(paper.aiSummary || paper.abstract), 400);
 }
 
 const styles = `

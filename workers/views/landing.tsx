@@ -4,6 +4,7 @@
  * papers we hold), and the sign-up form. In development, when the latest ingest of a
  * source failed, a plain notice says so and how to load the real demo papers instead.
  */
+import { truncate } from '../../src/digest/format';
 import type { Paper } from '../../src/domain';
 import { readableTex } from '../../src/lib/tex';
 import { formStyles } from './form-parts';
@@ -29,8 +30,7 @@ function authorsLine(authors: string[]): string {
 }
 
 function summaryOf(paper: Paper): string {
-  const text = readableTex(paper.aiSummary || paper.abstract);
-  return text.length > 240 ? `${text.slice(0, 237).trimEnd()}…` : text;
+  return truncate(readableTex(paper.aiSummary || paper.abstract), 240);
 }
 
 export function LandingPage(props: LandingProps) {
