@@ -247,11 +247,13 @@ function unknownFieldErrors(
 ): Record<string, string[]> {
   const names = Object.keys(schema.shape);
   const known = new Set([...names, ...allowed]);
-  const errors: Record<string, string[]> = {};
-  for (const key of Object.keys(fields)) {
-    if (!known.has(key)) errors[key] = [`Unknown field; the fields are ${names.join(', ')}.`];
-  }
-  return errors;
+  // Built with fromEntries, not `errors[key] = …`: JSON.parse makes "__proto__" an own key,
+  // and assigning to it set the object's prototype instead, so that field passed unreported.
+  return Object.fromEntries(
+    Object.keys(fields)
+      .filter((key) => !known.has(key))
+      .map((key) => [key, [`Unknown field; the fields are ${names.join(', ')}.`]]),
+  );
 }
 
 /**

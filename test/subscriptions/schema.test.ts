@@ -7,6 +7,7 @@ import { MAX_INTERESTS } from '../../src/subscriptions/interests';
 import {
   fieldErrors,
   normalizeEmail,
+  parseSubmission,
   preferencesSchema,
   subscribeSchema,
 } from '../../src/subscriptions/schema';
@@ -110,5 +111,16 @@ describe('preferencesSchema', () => {
       'send_weekday',
       'trending_mix',
     ]);
+  });
+});
+
+describe('parseSubmission', () => {
+  // A JSON body's "__proto__" is an own key (JSON.parse); it was assigned into the errors
+  // object, which set that object's prototype, and the request passed as if it had no extra field.
+  it('reports a JSON "__proto__" field like any other unknown field', () => {
+    const fields = JSON.parse('{"email":"x@example.com","__proto__":{"interests":"spam"}}');
+    const result = parseSubmission(subscribeSchema, fields, 'json', []);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && Object.keys(result.errors)).toEqual(['__proto__']);
   });
 });
