@@ -1,8 +1,9 @@
 /**
  * Small readers of the incoming request shared by the route modules: the visitor's IP
- * (Cloudflare's header; never stored, only rate-limited on and hashed as consent evidence),
- * the signed token (query string, or a form field for forms that post it), and the
- * submitted values kept as strings to re-render a form after an error.
+ * (Cloudflare's header; never stored as such, only rate-limited on and kept as keyed
+ * hashes: consent evidence, and a day's count for the per-IP daily cap), the signed token
+ * (query string, or a form field for forms that post it), and the submitted values kept
+ * as strings to re-render a form after an error.
  */
 import type { Context } from 'hono';
 import type { Submission } from '../src/subscriptions/request-body';

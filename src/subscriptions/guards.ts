@@ -2,7 +2,9 @@
  * The checks a public form passes before we act on it: once the input is valid, the per-IP
  * burst limit (the Rate Limiting binding, so one client cannot hammer the form; an IPv6
  * client counts per /64), Cloudflare Turnstile when TURNSTILE_SECRET_KEY is set (its tokens
- * are single-use), and last the honeypot (a hidden field only bots fill: we pretend success
+ * are single-use), the per-IP daily cap (counted in D1: the burst limit alone let one IP
+ * have us mail 14,400 addresses a day, and spend the Resend quota the digests need), and
+ * last the honeypot (a hidden field only bots fill: we pretend success
  * and do nothing). The honeypot comes last so that its fake success is the answer a person
  * would get, same validation errors, same 429, same echoed address: answering it first told
  * a bot which field was the trap (an invalid address "accepted", no rate limit, the address
@@ -11,7 +13,9 @@
  * whether it is subscribed; the per-mailbox caps apply later, silently, where the email
  * would be sent (requested-mail.ts). The route turns a refusal into its own HTML or JSON.
  */
-import type { Config } from '../env';
+import { recordFormSubmission } from '../db/form-submissions';
+import type { AppContext } from '../env';
+import { hmacSha256Hex } from '../lib/crypto';
 import { logEvent } from '../lib/log';
 import { verifyTurnstile } from './turnstile';
 
@@ -19,7 +23,7 @@ export type GuardOutcome =
   | { ok: true }
   | {
       ok: false;
-      kind: 'rate_limited' | 'turnstile_failed' | 'turnstile_unavailable';
+      kind: 'rate_limited' | 'daily_limit' | 'turnstile_failed' | 'turnstile_unavailable';
       status: 403 | 429 | 503;
       message: string;
       retryAfterSeconds?: number;
@@ -27,6 +31,16 @@ export type GuardOutcome =
 
 export const RATE_LIMIT_MESSAGE =
   'Too many requests from your network in a short time. Please wait a minute and try again.';
+
+/**
+ * Form submissions accepted per IPv4 address or IPv6 /64 per 24 hours, sign-up and /data
+ * together. Far above what one household or office sends a newsletter's forms in a day;
+ * far below the 14,400 the burst limit (10 a minute) allows.
+ */
+export const FORM_SUBMISSIONS_PER_DAY = 20;
+
+export const DAILY_LIMIT_MESSAGE =
+  'We have had too many requests from your network today. Please try again tomorrow.';
 
 /** The hidden "website" field of our forms: people never see it, bots fill it. */
 export function isHoneypotFilled(fields: Record<string, unknown>): boolean {
@@ -67,12 +81,14 @@ export function rateLimitKey(ip: string | null): string {
 }
 
 export async function checkFormGuards(
-  config: Config,
+  app: Pick<AppContext, 'db' | 'config'>,
   limiter: RateLimit | undefined,
   fields: Record<string, unknown>,
   ip: string | null,
   options: { turnstile: boolean },
+  now: Date = new Date(),
 ): Promise<GuardOutcome> {
+  const { config } = app;
   if (await isIpRateLimited(limiter, ip)) {
     logEvent('form_guard', { action: 'rate_limited' });
     return {
@@ -105,6 +121,23 @@ export async function checkFormGuards(
             status: 403,
             message: 'Please complete the "verify you are human" check, then submit again.',
           };
+    }
+  }
+  // Counted last, so a refused submission (burst, Turnstile) does not use up the day's.
+  // Without Cloudflare's client IP (local development, a service binding) there is nobody
+  // to count: keyed as one "unknown" client, every such request would share one allowance.
+  if (ip) {
+    const clientHash = await hmacSha256Hex(config.TOKEN_SECRET, `form-client:${rateLimitKey(ip)}`);
+    const counted = await recordFormSubmission(app.db, clientHash, FORM_SUBMISSIONS_PER_DAY, now);
+    if (!counted.recorded) {
+      logEvent('form_guard', { action: 'daily_limit' });
+      return {
+        ok: false,
+        kind: 'daily_limit',
+        status: 429,
+        message: DAILY_LIMIT_MESSAGE,
+        retryAfterSeconds: counted.retryAfterSeconds,
+      };
     }
   }
   return { ok: true };

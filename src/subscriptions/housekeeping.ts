@@ -2,11 +2,12 @@
  * Subscription housekeeping, run by the daily cron. Sign-ups never confirmed within the
  * confirmation link's lifetime are deleted, so unconfirmed addresses (which may have been
  * typed by someone else) are not kept; so are mail requests older than any link that
- * could use them. Suppression rows still holding an unkeyed SHA-256 (written before
+ * could use them, and form submissions older than the day the per-IP cap counts. Suppression rows still holding an unkeyed SHA-256 (written before
  * migration 0007) are re-keyed with EMAIL_HASH_SECRET, a bounded batch per run; active
  * subscribers stored before migration 0017 get the categories of their interests stored
  * beside them, a bounded batch per run too, so the arXiv ingest stops parsing their texts.
  */
+import { deleteFormSubmissionsBefore } from '../db/form-submissions';
 import { deleteMailRequestsBefore } from '../db/mail-requests';
 import { deletePendingBefore, fillCategories, listUncategorised } from '../db/subscribers';
 import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
@@ -63,13 +64,18 @@ export async function runHousekeeping(
 ): Promise<{
   purged: number;
   mailRequestsDeleted: number;
+  formSubmissionsDeleted: number;
   suppressionsRekeyed: number;
   categoriesFilled: number;
 }> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   const { purged } = await purgeExpiredPending(app.db, now);
   const mailRequestsDeleted = await deleteMailRequestsBefore(app.db, cutoff);
+  const formSubmissionsDeleted = await deleteFormSubmissionsBefore(
+    app.db,
+    new Date(now.getTime() - 86_400_000).toISOString(),
+  );
   const suppressionsRekeyed = await rekeyLegacySuppressions(app);
   const categoriesFilled = await fillLegacyCategories(app.db);
-  return { purged, mailRequestsDeleted, suppressionsRekeyed, categoriesFilled };
+  return { purged, mailRequestsDeleted, formSubmissionsDeleted, suppressionsRekeyed, categoriesFilled };
 }

@@ -1,6 +1,6 @@
 /**
  * The public forms' guards (src/subscriptions/guards.ts): the honeypot, the per-IP burst
- * limit and Turnstile, each deciding without looking at the address, and Turnstile failing
+ * limit, Turnstile and the per-IP daily cap, each deciding without looking at the address, and Turnstile failing
  * closed (403) on a bad or missing token but as "try again" (503) when siteverify itself
  * is down, which is not the visitor's fault.
  */
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
 import {
   checkFormGuards,
+  FORM_SUBMISSIONS_PER_DAY,
   isHoneypotFilled,
   isIpRateLimited,
   rateLimitKey,
@@ -17,7 +18,8 @@ import { TURNSTILE_VERIFY_URL } from '../../src/subscriptions/turnstile';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
 const config = parseConfig(env);
-const withTurnstile = { ...config, TURNSTILE_SECRET_KEY: 'turnstile-secret' };
+const withTurnstile = { db: env.DB, config: { ...config, TURNSTILE_SECRET_KEY: 'turnstile-secret' } };
+const withoutTurnstile = { db: env.DB, config };
 
 /** A Rate Limiting binding that allows `allowed` calls per key. */
 function limiter(allowed: number) {
@@ -119,6 +121,54 @@ describe('checkFormGuards', () => {
     expect(await checkFormGuards(withTurnstile, undefined, {}, null, { turnstile: false })).toEqual({
       ok: true,
     });
-    expect(await checkFormGuards(config, undefined, {}, null, { turnstile: true })).toEqual({ ok: true });
+    expect(await checkFormGuards(withoutTurnstile, undefined, {}, null, { turnstile: true })).toEqual({
+      ok: true,
+    });
+  });
+});
+
+describe('the per-IP daily cap', () => {
+  const day = new Date('2026-03-02T09:00:00Z');
+  const at = (minutes: number) => new Date(day.getTime() + minutes * 60_000);
+  const submit = (ip: string | null, when: Date, bindings: RateLimit | undefined = undefined) =>
+    checkFormGuards(withoutTurnstile, bindings, {}, ip, { turnstile: false }, when);
+
+  it('accepts 20 submissions per IP a day, then 429 until the first of them is a day old', async () => {
+    for (let index = 0; index < FORM_SUBMISSIONS_PER_DAY; index++) {
+      expect(await submit('203.0.113.7', at(index * 30))).toEqual({ ok: true });
+    }
+    const refused = await submit('203.0.113.7', at(FORM_SUBMISSIONS_PER_DAY * 30));
+    expect(refused).toMatchObject({ ok: false, kind: 'daily_limit', status: 429 });
+    // The first submission (at minute 0) frees a place 24 h after it: 14 h from minute 600.
+    expect(refused.ok === false && refused.retryAfterSeconds).toBe(14 * 3600);
+    // Another client is not held back.
+    expect(await submit('203.0.113.8', at(FORM_SUBMISSIONS_PER_DAY * 30))).toEqual({ ok: true });
+    // A day after the first, one more fits; the rest are still counted.
+    expect(await submit('203.0.113.7', at(24 * 60 + 1))).toEqual({ ok: true });
+    expect(await submit('203.0.113.7', at(24 * 60 + 2))).toMatchObject({ ok: false, kind: 'daily_limit' });
+  });
+
+  it('counts an IPv6 client by its /64, and not the submissions another guard refused', async () => {
+    const { binding } = limiter(0);
+    for (let index = 0; index < 5; index++) {
+      expect(await submit('2001:db8:5:6::1', at(index), binding)).toMatchObject({ kind: 'rate_limited' });
+    }
+    for (let index = 0; index < FORM_SUBMISSIONS_PER_DAY; index++) {
+      expect(await submit(`2001:db8:5:6::${(index + 2).toString(16)}`, at(10 + index))).toEqual({ ok: true });
+    }
+    expect(await submit('2001:db8:5:6:ffff::1', at(40))).toMatchObject({ ok: false, kind: 'daily_limit' });
+    expect(await submit('2001:db8:5:7::1', at(40))).toEqual({ ok: true });
+  });
+
+  it('stores the client only as a keyed hash', async () => {
+    await submit('198.18.0.99', at(0));
+    const { results } = await env.DB.prepare('SELECT client_hash FROM form_submissions').all<{
+      client_hash: string;
+    }>();
+    expect(results.length).toBeGreaterThan(0);
+    for (const row of results) {
+      expect(row.client_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.client_hash).not.toContain('198.18');
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The daily housekeeping cron: unconfirmed sign-ups older than the confirmation link's
  * lifetime are deleted (unless a confirmation link was sent since); recent ones and every
- * other status are kept; expired mail requests go; legacy suppression hashes are re-keyed;
- * active subscribers stored before migration 0017 get their categories stored.
+ * other status are kept; expired mail requests and day-old form submissions go; legacy
+ * suppression hashes are re-keyed; active subscribers stored before migration 0017 get
+ * their categories stored.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +48,10 @@ describe('purgeExpiredPending', () => {
       env.DB.prepare(
         `INSERT INTO suppressions (email_hash, reason, created_at) VALUES ('legacy-sha', 'erased', ?)`,
       ).bind(days(30)),
+      // The per-IP daily cap counts a day: older form submissions go.
+      env.DB.prepare(
+        `INSERT INTO form_submissions (client_hash, created_at) VALUES ('today', ?), ('yesterday', ?)`,
+      ).bind(days(0.9), days(1.1)),
     ]);
 
     await runScheduled(CRONS.housekeeping, now.getTime());
@@ -56,6 +61,10 @@ describe('purgeExpiredPending', () => {
     ).not.toBeNull();
     const requests = await env.DB.prepare('SELECT id FROM mail_requests ORDER BY id').all<{ id: string }>();
     expect(requests.results.map((row) => row.id)).toEqual(['recent']);
+    const submissions = await env.DB.prepare('SELECT client_hash FROM form_submissions').all<{
+      client_hash: string;
+    }>();
+    expect(submissions.results.map((row) => row.client_hash)).toEqual(['today']);
     const suppressions = await env.DB.prepare('SELECT email_hash, keyed FROM suppressions').all<{
       email_hash: string;
       keyed: number;

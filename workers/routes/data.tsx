@@ -52,7 +52,7 @@ export const dataRoutes = new Hono<HonoEnv>()
         return c.html(<DataRequestPage values={formValues(fields)} errors={errors} />, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
     }
-    const guard = await checkFormGuards(c.var.config, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
+    const guard = await checkFormGuards(c.var.app, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
       turnstile: false,
     });
     if (!guard.ok) {

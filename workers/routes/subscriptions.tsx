@@ -101,7 +101,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
       if (format === 'form') return rerender(parsed.errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', parsed.errors);
     }
-    const guard = await checkFormGuards(c.var.config, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
+    const guard = await checkFormGuards(c.var.app, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
       turnstile: true,
     });
     if (!guard.ok) {
