@@ -75,6 +75,11 @@ const rawSchema = z.object({
     z.coerce.number().int().min(100).max(120_000).default(20_000),
   ),
   TURNSTILE_SITE_KEY: optionalString,
+  // Accepted public-form submissions per IPv4 address or IPv6 /64 a day (0: no daily cap).
+  FORM_SUBMISSIONS_PER_IP_PER_DAY: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(0).max(1_000_000).default(20),
+  ),
   // "on": email goes to the D1 outbox (browsable at /dev) instead of Resend. Default: on in
   // development without RESEND_API_KEY, off everywhere else; refused in production.
   OUTBOX: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).optional()),

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
 import {
   checkFormGuards,
-  FORM_SUBMISSIONS_PER_DAY,
   isHoneypotFilled,
   isIpRateLimited,
   rateLimitKey,
@@ -20,6 +19,7 @@ import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 const config = parseConfig(env);
 const withTurnstile = { db: env.DB, config: { ...config, TURNSTILE_SECRET_KEY: 'turnstile-secret' } };
 const withoutTurnstile = { db: env.DB, config };
+const FORM_SUBMISSIONS_PER_DAY = config.FORM_SUBMISSIONS_PER_IP_PER_DAY;
 
 /** A Rate Limiting binding that allows `allowed` calls per key. */
 function limiter(allowed: number) {
@@ -158,6 +158,21 @@ describe('the per-IP daily cap', () => {
     }
     expect(await submit('2001:db8:5:6:ffff::1', at(40))).toMatchObject({ ok: false, kind: 'daily_limit' });
     expect(await submit('2001:db8:5:7::1', at(40))).toEqual({ ok: true });
+  });
+
+  it('follows FORM_SUBMISSIONS_PER_IP_PER_DAY, and 0 means no daily cap', async () => {
+    expect(FORM_SUBMISSIONS_PER_DAY).toBe(20);
+    const withCap = (perDay: string) => ({
+      db: env.DB,
+      config: parseConfig({ ...env, FORM_SUBMISSIONS_PER_IP_PER_DAY: perDay }),
+    });
+    const submitWith = (perDay: string, minute: number) =>
+      checkFormGuards(withCap(perDay), undefined, {}, '192.0.2.44', { turnstile: false }, at(minute));
+    expect(await submitWith('2', 0)).toEqual({ ok: true });
+    expect(await submitWith('2', 1)).toEqual({ ok: true });
+    expect(await submitWith('2', 2)).toMatchObject({ ok: false, kind: 'daily_limit' });
+    for (let minute = 3; minute < 30; minute++) expect(await submitWith('0', minute)).toEqual({ ok: true });
+    expect(() => parseConfig({ ...env, FORM_SUBMISSIONS_PER_IP_PER_DAY: '-1' })).toThrow();
   });
 
   it('stores the client only as a keyed hash', async () => {
