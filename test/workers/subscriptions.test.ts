@@ -570,6 +570,14 @@ describe('bot defence', () => {
     expect((await counts()).subscribers).toBe(before.subscribers + 1); // only the person
   });
 
+  it('refuses a JSON data request with a field it does not know, as sign-up does', async () => {
+    const response = await postJson('/data', { email: 'typo@example.org', acton: 'erase' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { fields: Record<string, string[]> } };
+    expect(Object.keys(body.error.fields).sort()).toEqual(['action', 'acton']);
+    expect(body.error.fields.acton![0]).toContain('the fields are email, action');
+  });
+
   it('rate-limits one IP address, and tells a form user in the form', async () => {
     await clearOfLimiterWindowEdge();
     const ip = '192.0.2.200';

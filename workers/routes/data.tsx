@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { AppError, fieldErrors } from '../../src/errors';
+import { AppError } from '../../src/errors';
 import { inBackground } from '../../src/lib/background';
 import { logEvent } from '../../src/lib/log';
 import { subscriberFromToken } from '../../src/subscriptions/access';
@@ -16,7 +16,7 @@ import { requestDataLinkByAddress } from '../../src/subscriptions/data-requests'
 import { eraseSubscriber, exportSubscriberData } from '../../src/subscriptions/erase';
 import { checkFormGuards, isHoneypotFilled } from '../../src/subscriptions/guards';
 import { readSubmission } from '../../src/subscriptions/request-body';
-import { emailField } from '../../src/subscriptions/schema';
+import { emailField, parseSubmission } from '../../src/subscriptions/schema';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
 import { acceptsJsonOnly, clientIp, formValues, tokenOf } from '../request';
@@ -45,9 +45,10 @@ export const dataRoutes = new Hono<HonoEnv>()
       format === 'json'
         ? c.json({ status: 'link_sent_if_known', email }, 202)
         : c.html(<DataRequestedPage email={email} />);
-    const parsed = dataRequestSchema.safeParse(fields);
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error);
+    // The honeypot is the only field the route reads itself; a JSON client's typo is an error.
+    const parsed = parseSubmission(dataRequestSchema, fields, format, ['website']);
+    if (!parsed.ok) {
+      const { errors } = parsed;
       if (format === 'form')
         return c.html(<DataRequestPage values={formValues(fields)} errors={errors} />, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
