@@ -4,12 +4,11 @@
  * client counts per /64), Cloudflare Turnstile when TURNSTILE_SECRET_KEY is set (its tokens
  * are single-use), the per-IP daily cap (counted in D1: the burst limit alone let one IP
  * have us mail 14,400 addresses a day, and spend the Resend quota the digests need), and
- * last the honeypot (a hidden field only bots fill: we pretend success
- * and do nothing). The honeypot comes last so that its fake success is the answer a person
- * would get, same validation errors, same 429, same echoed address: answering it first told
- * a bot which field was the trap (an invalid address "accepted", no rate limit, the address
- * echoed unnormalised).
- * None of them looks at the address, so their answers and timings say nothing about
+ * last the honeypot (a hidden field only bots fill: we pretend success and do nothing).
+ * The honeypot comes last so that its fake success is the answer a person would get, same
+ * validation errors, same 429, same echoed address: answering it first told a bot which
+ * field was the trap (an invalid address "accepted", no rate limit, the address echoed
+ * unnormalised). None of them looks at the address, so their answers and timings say nothing about
  * whether it is subscribed; the per-mailbox caps apply later, silently, where the email
  * would be sent (requested-mail.ts). The route turns a refusal into its own HTML or JSON.
  */
