@@ -4,7 +4,8 @@
  *   1. Rows still `sending` from an earlier attempt are replayed first, as the same group
  *      under the same Idempotency-Key and re-rendered from the stored ranking, so whatever
  *      happened last time (crash before the request, after Resend accepted it, mid-write)
- *      Resend either sends them now or answers with its first response.
+ *      Resend either sends them now or answers with its first response. Anyone who
+ *      unsubscribed or was suppressed since the claim is left out and failed with the reason.
  *   2. Queued rows are ranked: nothing worth sending → `skipped` with the reason; the rest are
  *      claimed atomically (queued → sending, with the key, subject and ranking) before the
  *      request, so a concurrent or later consumer can never build a second, different
@@ -241,10 +242,19 @@ async function replayGroup(
 ): Promise<Outcome> {
   const group: PreparedEmail[] = [];
   const orphaned: string[] = [];
+  const departed: { id: string; status: string }[] = [];
   for (const delivery of rows) {
     const subscriber = subscribers.get(delivery.subscriberId);
     if (!subscriber) {
       orphaned.push(delivery.id);
+      continue;
+    }
+    if (subscriber.status !== 'active') {
+      // Unsubscribed or suppressed since the claim: if the earlier request never reached
+      // Resend, replaying it would mail someone who said stop (or whose address bounced or
+      // complained). Leaving them out changes the body, so a request that did get through
+      // is answered 409 and the rest are recorded sent; a webhook event still proves theirs.
+      departed.push({ id: delivery.id, status: subscriber.status });
       continue;
     }
     const ranking = delivery.ranking ?? delivery.paperIds.map((id) => ({ id, score: 0, why: [] }));
@@ -267,6 +277,16 @@ async function replayGroup(
     // The subscriber was erased between attempts: there is nobody left to render for.
     await markFailed(app.db, orphaned, 'subscriber erased before the send completed', nowIso());
     stats.failed += orphaned.length;
+  }
+  for (const status of new Set(departed.map((item) => item.status))) {
+    const ids = departed.filter((item) => item.status === status).map((item) => item.id);
+    await markFailed(
+      app.db,
+      ids,
+      `subscriber ${status} before the send was confirmed: not sent again (an earlier attempt may have reached Resend)`,
+      nowIso(),
+    );
+    stats.failed += ids.length;
   }
   if (group.length === 0) return { kind: 'done' };
   await countAttempt(app.db, key, nowIso());

@@ -510,6 +510,28 @@ describe('replays and races', () => {
     expect(resend.delivered).toHaveLength(2);
   });
 
+  it('does not replay a claimed digest to someone who unsubscribed or was suppressed before the retry', async () => {
+    // The first request never reached Resend; before the retry one reader unsubscribes and
+    // another's address is suppressed (a complaint on an earlier digest).
+    const resend = fakeResend(['network-error']);
+    const { env: testEnv, message, editionId, people } = await planEdition(3);
+    expect((await deliver(testEnv, message)).acked).toBe(false);
+    const [left, suppressed, stayed] = people;
+    await env.DB.batch([
+      env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?`).bind(left!.id),
+      env.DB.prepare(`UPDATE subscribers SET status = 'suppressed' WHERE id = ?`).bind(suppressed!.id),
+    ]);
+    expect(await deliver(testEnv, message, 2)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.delivered.map((email) => email.to)).toEqual([stayed!.email]);
+    const rows = new Map((await deliveriesOf(editionId)).map((row) => [row.subscriber_id, row]));
+    expect(rows.get(stayed!.id)!.status).toBe('sent');
+    expect(rows.get(left!.id)).toMatchObject({ status: 'failed' });
+    expect(rows.get(left!.id)!.error).toContain('subscriber unsubscribed before the send was confirmed');
+    expect(rows.get(suppressed!.id)!.error).toContain('subscriber suppressed before the send was confirmed');
+    await deliver(testEnv, message, 3);
+    expect(resend.delivered).toHaveLength(1);
+  });
+
   it('leaves no history behind for a subscriber erased while their digest was being sent', async () => {
     fakeResend();
     const { env: testEnv, message, people } = await planEdition(2);
