@@ -173,6 +173,7 @@ export async function insertSentDelivery(db: D1Database, fields: SentDeliveryFie
     send_key: null,
     ranking: JSON.stringify(fields.ranking),
     enqueued_at: null,
+    claimed_at: null,
   };
   const known = await db.prepare('SELECT 1 FROM editions WHERE id = ?').bind(edition.id).first();
   if (!known) await insertRows(db, 'editions', [edition]);

@@ -51,6 +51,8 @@ export interface Delivery {
   sendKey: string | null;
   ranking: RankingSnapshot[] | null;
   enqueuedAt: string | null;
+  /** When the row was claimed under its current send_key (null: claimed before migration 0019). */
+  claimedAt: string | null;
 }
 
 export interface DeliveryRow {
@@ -71,6 +73,7 @@ export interface DeliveryRow {
   send_key: string | null;
   ranking: string | null;
   enqueued_at: string | null;
+  claimed_at: string | null;
 }
 
 export const deliveryFromRow = (row: DeliveryRow): Delivery => ({
@@ -91,6 +94,7 @@ export const deliveryFromRow = (row: DeliveryRow): Delivery => ({
   sendKey: row.send_key,
   ranking: row.ranking ? (JSON.parse(row.ranking) as RankingSnapshot[]) : null,
   enqueuedAt: row.enqueued_at,
+  claimedAt: row.claimed_at ?? null,
 });
 
 export const toJson = (value: unknown): string => JSON.stringify(value);

@@ -138,7 +138,8 @@ export async function claimDeliveries(
     .prepare(
       `UPDATE deliveries
        SET status = 'sending', send_key = ?1, subject = claim.subject, paper_ids = claim.paper_ids,
-           ranking = claim.ranking, attempts = attempts + 1, error = NULL, updated_at = ?2, enqueued_at = ?2
+           ranking = claim.ranking, attempts = attempts + 1, error = NULL, updated_at = ?2, enqueued_at = ?2,
+           claimed_at = ?2
        FROM (SELECT value->>'id' AS id, value->>'subject' AS subject, value->>'paper_ids' AS paper_ids,
                     value->>'ranking' AS ranking FROM json_each(?3)) AS claim
        WHERE deliveries.id = claim.id AND deliveries.status = 'queued'

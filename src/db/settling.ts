@@ -101,7 +101,8 @@ export async function releaseClaim(
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE deliveries SET status = 'queued', send_key = NULL, error = ?2, updated_at = ?3, enqueued_at = NULL
+      `UPDATE deliveries SET status = 'queued', send_key = NULL, claimed_at = NULL, error = ?2, updated_at = ?3,
+           enqueued_at = NULL
        WHERE send_key = ?1 AND status = 'sending'`,
     )
     .bind(sendKey, note, now)

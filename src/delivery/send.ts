@@ -6,6 +6,7 @@
  *      happened last time (crash before the request, after Resend accepted it, mid-write)
  *      Resend either sends them now or answers with its first response. Anyone who
  *      unsubscribed or was suppressed since the claim is left out and failed with the reason.
+ *      A claim too old for Resend to still remember its key is failed, not replayed.
  *   2. Queued rows are ranked: nothing worth sending → `skipped` with the reason; the rest are
  *      claimed atomically (queued → sending, with the key, subject and ranking) before the
  *      request, so a concurrent or later consumer can never build a second, different
@@ -230,6 +231,15 @@ async function sendQueued(
   return sendGroup(app, transport, key, group, attempts, stats);
 }
 
+/**
+ * How long after its claim a group may still be replayed under its key: Resend keeps an
+ * Idempotency-Key for 24 hours, and the claim precedes the first request by seconds; an
+ * hour's margin covers clock skew between Cloudflare and Resend. Retries end within about
+ * 40 minutes and daily rows expire 20 h after planning, but a weekly row parked through a
+ * quota pause, or whose message was lost, can come back days after its claim.
+ */
+export const REPLAY_WINDOW_MS = 23 * 3_600_000;
+
 async function replayGroup(
   app: AppContext,
   transport: MailTransport,
@@ -240,6 +250,20 @@ async function replayGroup(
   attempts: number,
   stats: MessageStats,
 ): Promise<Outcome> {
+  const now = Date.now();
+  if (rows.some((row) => Date.parse(row.claimedAt ?? row.queuedAt) <= now - REPLAY_WINDOW_MS)) {
+    // Resend has forgotten the key (or is about to): if the earlier request got through, a
+    // replay would be sent a second time. At most once: the group fails with the reason,
+    // and a webhook event still proves it sent if it was.
+    await markFailed(
+      app.db,
+      rows.map((row) => row.id),
+      `not replayed: claimed over ${REPLAY_WINDOW_MS / 3_600_000} h ago, so Resend may have forgotten its Idempotency-Key and a replay could arrive twice; an earlier attempt may have been sent`,
+      nowIso(new Date(now)),
+    );
+    stats.failed += rows.length;
+    return { kind: 'done' };
+  }
   const group: PreparedEmail[] = [];
   const orphaned: string[] = [];
   const departed: { id: string; status: string }[] = [];

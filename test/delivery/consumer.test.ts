@@ -532,6 +532,49 @@ describe('replays and races', () => {
     expect(resend.delivered).toHaveLength(1);
   });
 
+  it('does not replay a claim older than Resend remembers its key: at most once, failed with the reason', async () => {
+    // A weekly digest accepted, the answer lost; its retry comes back a day later (parked
+    // through a quota pause, or its message lost and re-enqueued by the sweep).
+    const resend = fakeResend(['accept-then-drop']);
+    await seedPaper({ ingestedAt: '2026-11-25T20:00:00.000Z', upvotes: 40 });
+    const reader = await seedSubscriber({ frequency: 'weekly' });
+    const setup = resendEnv();
+    await planViaAdmin(setup.env, { at: AT, all: true });
+    const message = sendMessageSchema.parse(setup.queued[0]);
+    expect((await deliver(setup.env, message)).acked).toBe(false);
+    expect(resend.delivered).toHaveLength(1);
+
+    const dayAgo = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    await env.DB.prepare('UPDATE deliveries SET claimed_at = ?1, queued_at = ?1, enqueued_at = ?1')
+      .bind(dayAgo)
+      .run();
+    resend.forgetKeys();
+    expect(await deliver(setup.env, message, 1)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.delivered.map((email) => email.to)).toEqual([reader.email]);
+    const [row] = await deliveriesOf(message.editionId);
+    expect(row!.status).toBe('failed');
+    expect(row!.error).toContain('Idempotency-Key');
+  });
+
+  it('still replays a weekly row queued days ago whose claim is recent', async () => {
+    // Planned two days ago, claimed an hour ago after a quota pause, then a 500: the key is fresh.
+    const resend = fakeResend([{ status: 500, name: 'internal_server_error' }]);
+    await seedPaper({ ingestedAt: '2026-11-25T20:00:00.000Z', upvotes: 40 });
+    await seedSubscriber({ frequency: 'weekly' });
+    const setup = resendEnv();
+    await planViaAdmin(setup.env, { at: AT, all: true });
+    const message = sendMessageSchema.parse(setup.queued[0]);
+    await env.DB.prepare('UPDATE deliveries SET queued_at = ?')
+      .bind(new Date(Date.now() - 48 * 3_600_000).toISOString())
+      .run();
+    expect((await deliver(setup.env, message)).acked).toBe(false);
+    expect(await deliver(setup.env, message, 2)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(2);
+    expect(resend.requests[1]!.key).toBe(resend.requests[0]!.key);
+    const [row] = await deliveriesOf(message.editionId);
+    expect(row!.status).toBe('sent');
+  });
+
   it('leaves no history behind for a subscriber erased while their digest was being sent', async () => {
     fakeResend();
     const { env: testEnv, message, people } = await planEdition(2);

@@ -355,7 +355,11 @@ export function fakeResend(
   const usedByOthers = () => {
     othersBeforeNext++;
   };
-  return { requests, delivered, usedByOthers };
+  /** Resend keeps an Idempotency-Key for 24 h: what it knows a day later. */
+  const forgetKeys = () => {
+    byKey.clear();
+  };
+  return { requests, delivered, usedByOthers, forgetKeys };
 }
 
 export async function deliveriesOf(editionId: string): Promise<DeliveryRow[]> {
