@@ -20,7 +20,7 @@
  * response is pending.
  */
 import { deferSendSlots, reserveSendSlot } from '../db/pacer';
-import type { RateLimitInfo } from './transport';
+import type { MailTransport, OutgoingEmail, RateLimitInfo, SendResult } from './transport';
 
 const WINDOW_MS = 1000;
 /** Tolerance for a request reaching Resend later or earlier than it left (body size, busy host). */
@@ -65,7 +65,11 @@ export type SlotWait = { retryIn: number } | { slot: number; started: number };
  * Reserves the next shared slot and waits for it (call inside the lane). When the slot is
  * too far away the caller should retry the message later instead of holding the invocation.
  */
-export async function waitForSendSlot(db: D1Database, configuredRate: number): Promise<SlotWait> {
+export async function waitForSendSlot(
+  db: D1Database,
+  configuredRate: number,
+  maxWaitMs: number = MAX_SLOT_WAIT_MS,
+): Promise<SlotWait> {
   const rate = effectiveRate(configuredRate);
   // R requests per window; a rate below 1 (or not whole) stretches the window to match.
   const perWindow = Math.max(1, Math.floor(rate));
@@ -74,7 +78,7 @@ export async function waitForSendSlot(db: D1Database, configuredRate: number): P
   const windowOpens = starts.length >= perWindow ? starts[starts.length - perWindow]! + windowMs : 0;
   const slot = await reserveSendSlot(db, { perWindow, windowMs, notBeforeMs: windowOpens });
   const wait = slot - Date.now();
-  if (wait > MAX_SLOT_WAIT_MS) return { retryIn: Math.ceil(wait / 1000) };
+  if (wait > maxWaitMs) return { retryIn: Math.ceil(wait / 1000) };
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   const started = Date.now();
   starts.push(started - last > KEEP_ALIVE_MS ? started + NEW_CONNECTION_MS : started);
@@ -103,4 +107,45 @@ export async function notePacing(
   // window it speaks of holds our request from its arrival, a few ms (or a slow connection)
   // after `started`, so the hold counts from the answer, plus the usual guard.
   await deferSendSlots(db, Date.now() + rateLimit.resetSeconds * 1000 + GUARD_MS);
+}
+
+/**
+ * One request of mail sent outside the digest sender (a sign-up confirmation, a data
+ * link), usually in the background after the visitor was told to check their inbox. It
+ * takes a slot of the same shared window as the digests, so a burst of sign-ups neither
+ * draws 429s nor pushes the digests into them; a 429 that comes anyway (another sender on
+ * the team) is waited out and the same request sent again under its key, as long as that
+ * fits in `budgetMs` (what is left of the invocation). Without this a launch-day burst lost
+ * confirmations: each 429 was a failure the visitor never saw.
+ */
+export async function sendPaced(
+  db: D1Database,
+  transport: MailTransport,
+  emails: OutgoingEmail[],
+  options: { idempotencyKey: string; configuredRate: number; budgetMs: number },
+): Promise<SendResult> {
+  const deadline = Date.now() + options.budgetMs;
+  for (;;) {
+    let started = Date.now();
+    if (transport.name === 'resend') {
+      const slot = await inSendLane(() =>
+        waitForSendSlot(db, options.configuredRate, Math.max(0, deadline - Date.now())),
+      );
+      if ('retryIn' in slot) {
+        return {
+          kind: 'rate_limited',
+          retryAfterSeconds: slot.retryIn,
+          message: 'no send slot within the time left',
+        };
+      }
+      started = slot.started;
+    }
+    const result = await transport.sendBatch(emails, { idempotencyKey: options.idempotencyKey });
+    if (transport.name === 'resend') await notePacing(db, result.rateLimit, started, options.configuredRate);
+    if (result.kind !== 'rate_limited') return result;
+    const waitMs = Math.max(1, Math.ceil(result.retryAfterSeconds)) * 1000;
+    if (Date.now() + waitMs > deadline) return result;
+    // Every consumer waits too: the window is the team's.
+    await deferSendSlots(db, Date.now() + waitMs);
+  }
 }

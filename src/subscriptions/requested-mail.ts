@@ -2,7 +2,8 @@
  * Sending an email someone asked for on our site, within the per-mailbox caps. A row is
  * reserved in mail_requests first (one conditional INSERT: the caps hold however many
  * IPs, letter cases, "+tags" or concurrent requests are used), then the email is sent under an
- * idempotency key derived from that row, so a retried send is never delivered twice. A
+ * idempotency key derived from that row, so a retried send is never delivered twice, in a
+ * slot of the window the digests share (a 429 is waited out and the request repeated). A
  * send that fails gives its reservation back and throws, so the owner can try again and
  * the failure is logged by whoever runs this (often in the background, after the answer).
  */
@@ -13,6 +14,7 @@ import {
   releaseMailRequest,
   reserveMailRequest,
 } from '../db/mail-requests';
+import { sendPaced } from '../delivery/pacer';
 import { createTransport, type OutgoingEmail } from '../delivery/transport';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
@@ -31,6 +33,12 @@ export const MAIL_CAPS: Record<MailKind, MailCap> = {
   export: { kinds: ['export'], perDay: 3, minGapMs: 2 * 60_000 },
   erase: { kinds: ['erase'], perDay: 3, minGapMs: 2 * 60_000 },
 };
+
+/**
+ * How long one email may wait for a send slot or out a 429: it is sent in the background
+ * after the answer, and waitUntil work is cut 30 s after the response.
+ */
+const SEND_BUDGET_MS = 20_000;
 
 export interface MailToSend {
   kind: MailKind;
@@ -58,8 +66,10 @@ export async function sendRequestedMail(
   if (!request) return null;
   try {
     const email = await build(request);
-    const result = await createTransport(app.config, app.db).sendBatch([email], {
+    const result = await sendPaced(app.db, createTransport(app.config, app.db), [email], {
       idempotencyKey: `mail-request-${request.id}`,
+      configuredRate: app.config.RESEND_RATE_PER_SEC,
+      budgetMs: SEND_BUDGET_MS,
     });
     if (result.kind !== 'sent') throw new Error(`${result.kind}: ${result.message}`);
   } catch (error) {

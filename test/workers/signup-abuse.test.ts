@@ -438,6 +438,49 @@ describe('confirm links (issue 12: a confirm link used twice shows an error page
 describe('sign-up mail failures', () => {
   afterEach(() => vi.restoreAllMocks());
 
+  it('wait out a 429 and send the same request again, so a burst of sign-ups loses no confirmation', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const requests: { key: string | null; to: string }[] = [];
+    fakeHttp.use(
+      http.post('https://api.resend.com/emails/batch', async ({ request }) => {
+        const [email] = (await request.json()) as { to: string | string[] }[];
+        requests.push({ key: request.headers.get('idempotency-key'), to: String(email!.to) });
+        // Another sender on the team filled the window: Resend's 429 and its headers.
+        return requests.length === 1
+          ? HttpResponse.json(
+              { name: 'rate_limit_exceeded', message: 'Too many requests.', statusCode: 429 },
+              {
+                status: 429,
+                headers: {
+                  'retry-after': '1',
+                  'ratelimit-limit': '2',
+                  'ratelimit-remaining': '0',
+                  'ratelimit-reset': '1',
+                },
+              },
+            )
+          : HttpResponse.json({ data: [{ id: crypto.randomUUID() }] });
+      }),
+    );
+    const { response } = await fetchWith(
+      new Request(`${BASE_URL}/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextIp() },
+        body: JSON.stringify({ email: 'burst@example.net' }),
+      }),
+      { ...env, RESEND_API_KEY: 're_test_signup' },
+    );
+    expect(response.status).toBe(202);
+    // Sent again after the second Resend asked for, under the same key: one email.
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.key).toBe(requests[0]!.key);
+    expect(requests[1]!.to).toBe('burst@example.net');
+    const logged = errors.mock.calls.map((call) => String(call[0]));
+    expect(
+      logged.filter((line) => line.includes('signup_failed') || line.includes('requested_mail_failed')),
+    ).toEqual([]);
+  });
+
   it('are logged, not swallowed, give the cap back, and leave the answer unchanged', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     let calls = 0;
