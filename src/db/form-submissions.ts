@@ -39,8 +39,9 @@ export async function recordFormSubmission(
   return { recorded: false, retryAfterSeconds: Math.max(60, Math.ceil((freesAt - now.getTime()) / 1000)) };
 }
 
-/** Housekeeping: submissions older than `cutoff` (ISO) no longer count. */
-export async function deleteFormSubmissionsBefore(db: D1Database, cutoff: string): Promise<number> {
+/** Housekeeping: submissions older than the day `recordFormSubmission` counts no longer matter. */
+export async function deleteExpiredFormSubmissions(db: D1Database, now: Date): Promise<number> {
+  const cutoff = nowIso(new Date(now.getTime() - DAY_MS));
   const result = await db.prepare('DELETE FROM form_submissions WHERE created_at < ?').bind(cutoff).run();
   return result.meta.changes ?? 0;
 }

@@ -8,7 +8,7 @@
  * before migration 0017 get the categories of their interests stored beside them, a
  * bounded batch per run too, so the arXiv ingest stops parsing their texts.
  */
-import { deleteFormSubmissionsBefore } from '../db/form-submissions';
+import { deleteExpiredFormSubmissions } from '../db/form-submissions';
 import { deleteMailRequestsBefore } from '../db/mail-requests';
 import { deletePendingBefore, fillCategories, listUncategorised } from '../db/subscribers';
 import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
@@ -72,10 +72,7 @@ export async function runHousekeeping(
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   const { purged } = await purgeExpiredPending(app.db, now);
   const mailRequestsDeleted = await deleteMailRequestsBefore(app.db, cutoff);
-  const formSubmissionsDeleted = await deleteFormSubmissionsBefore(
-    app.db,
-    new Date(now.getTime() - 86_400_000).toISOString(),
-  );
+  const formSubmissionsDeleted = await deleteExpiredFormSubmissions(app.db, now);
   const suppressionsRekeyed = await rekeyLegacySuppressions(app);
   const categoriesFilled = await fillLegacyCategories(app.db);
   return { purged, mailRequestsDeleted, formSubmissionsDeleted, suppressionsRekeyed, categoriesFilled };
