@@ -41,6 +41,16 @@ const MAX_SLOT_WAIT_MS = 120_000;
 const starts: number[] = [];
 /** The limit Resend last reported, when lower than configured. */
 let reportedLimit: number | null = null;
+/**
+ * Until an answer has told this isolate Resend's limit, its requests go one at a time, each
+ * after the previous one's answer (or `FIRST_ANSWER_WAIT_MS`): the configured rate may be
+ * above what the team's key allows, and requests that leave before the first answer cannot
+ * know it and draw 429s. One round trip per isolate.
+ */
+let limitHeard = false;
+let pendingAnswer: Promise<void> | null = null;
+let answered: () => void = () => {};
+const FIRST_ANSWER_WAIT_MS = 5_000;
 
 /** Requests per second to pace for: the configured rate, or Resend's own limit if lower. */
 export function effectiveRate(configured: number): number {
@@ -87,6 +97,35 @@ export async function waitForSendSlot(
 }
 
 /**
+ * `waitForSendSlot` for a request about to leave (call inside the lane, then send at once
+ * and pass the answer to `notePacing`): before this isolate has heard Resend's limit, it
+ * first waits for the previous request's answer.
+ */
+export async function takeSendSlot(
+  db: D1Database,
+  configuredRate: number,
+  maxWaitMs: number = MAX_SLOT_WAIT_MS,
+): Promise<SlotWait> {
+  if (!limitHeard && pendingAnswer) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      pendingAnswer,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.min(FIRST_ANSWER_WAIT_MS, maxWaitMs));
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+  const slot = await waitForSendSlot(db, configuredRate, maxWaitMs);
+  if (!limitHeard && 'started' in slot) {
+    pendingAnswer = new Promise((resolve) => {
+      answered = resolve;
+    });
+  }
+  return slot;
+}
+
+/**
  * What an answer says about the window. A lower limit is adopted; "nothing left" when this
  * isolate's own requests in the window do not account for it means someone else is using
  * the team's budget, so every consumer waits until Resend says the window frees one. Call
@@ -98,7 +137,9 @@ export async function notePacing(
   started: number,
   configuredRate: number,
 ): Promise<void> {
+  answered();
   if (!rateLimit) return;
+  limitHeard = true;
   reportedLimit = rateLimit.limit < configuredRate ? rateLimit.limit : null;
   if (rateLimit.remaining > 0) return;
   const ours = starts.filter((at) => at > started - WINDOW_MS && at <= started + NEW_CONNECTION_MS).length;
@@ -129,7 +170,7 @@ export async function sendPaced(
     let started = Date.now();
     if (transport.name === 'resend') {
       const slot = await inSendLane(() =>
-        waitForSendSlot(db, options.configuredRate, Math.max(0, deadline - Date.now())),
+        takeSendSlot(db, options.configuredRate, Math.max(0, deadline - Date.now())),
       );
       if ('retryIn' in slot) {
         return {

@@ -19,7 +19,7 @@ import { sha256Hex } from '../lib/crypto';
 import type { JsonChunks } from '../lib/json';
 import { logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
-import { inSendLane, notePacing, waitForSendSlot } from './pacer';
+import { inSendLane, notePacing, takeSendSlot } from './pacer';
 import { pauseForQuota } from './quota';
 import { encodeBatch, type MailTransport, type OutgoingEmail, type SendResult } from './transport';
 
@@ -85,7 +85,7 @@ export async function sendGroup(
   const lane = await inSendLane(async (): Promise<{ retryIn: number } | { request: Promise<SendResult> }> => {
     // The outbox has no rate limit; pacing it would only slow `npm start` down.
     if (transport.name === 'resend') {
-      const slot = await waitForSendSlot(db, rate);
+      const slot = await takeSendSlot(db, rate);
       if ('retryIn' in slot) return slot;
       stats.slot = { at: slot.slot, started: slot.started };
     }

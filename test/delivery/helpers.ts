@@ -239,14 +239,15 @@ export type Step =
  * 2xx answer, a different body under a known key gets 409 invalid_idempotent_request.
  * With `rateLimit`, every answer carries Resend's RateLimit headers for that many requests
  * per one-second window (others' requests can be added with `usedByOthers`; `transitMs`
- * delays the arrival of the first requests, as a slow connection would), and a request
+ * delays the arrival of the first requests, as a slow connection would, `answerMs` the
+ * answer to them after they were counted, as a batch Resend takes time over), and a request
  * beyond it gets 429 rate_limit_exceeded with retry-after. `refuses` names recipients
  * Resend's validator rejects: as in strict batch validation, a batch holding one of them
  * gets 422 validation_error and none of its emails is sent.
  */
 export function fakeResend(
   steps: Step[] = [],
-  rateLimit?: { limit: number; transitMs?: number[] },
+  rateLimit?: { limit: number; transitMs?: number[]; answerMs?: number[] },
   refuses: (to: string) => boolean = () => false,
 ) {
   const requests: ResendRequest[] = [];
@@ -292,6 +293,8 @@ export function fakeResend(
         );
       }
       if (rateLimit) arrivals.push(now);
+      const answerDelay = rateLimit?.answerMs?.[requests.length - 1] ?? 0;
+      if (answerDelay > 0) await new Promise((resolve) => setTimeout(resolve, answerDelay));
       if (key && byKey.has(key)) {
         const previous = byKey.get(key)!;
         if (previous.body !== raw) {
