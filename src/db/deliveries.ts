@@ -140,30 +140,22 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
 
 /**
  * Resend accepted a digest and then did not send it (email.failed, email.suppressed): the
- * delivery fails with the reason, and its papers are no longer counted as received, so a
- * later digest may carry them. Runs after the event is recorded, in the same batch.
+ * delivery fails with the reason, and with that its papers are no longer counted as
+ * received, so a later digest may carry them. Runs after the event is recorded, in the
+ * same batch.
  */
-export function failSentDeliveryStatements(
+export function failSentDeliveryStatement(
   db: D1Database,
   deliveryId: string,
   reason: string,
   now: string,
-): D1PreparedStatement[] {
-  return [
-    db
-      .prepare(
-        `UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3
-         WHERE id = ?1 AND status IN ('sent', 'sending')`,
-      )
-      .bind(deliveryId, reason, now),
-    // Through the subscriber's key: sent_papers has no index on delivery_id.
-    db
-      .prepare(
-        `DELETE FROM sent_papers
-         WHERE subscriber_id = (SELECT subscriber_id FROM deliveries WHERE id = ?1) AND delivery_id = ?1`,
-      )
-      .bind(deliveryId),
-  ];
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3
+       WHERE id = ?1 AND status IN ('sent', 'sending')`,
+    )
+    .bind(deliveryId, reason, now);
 }
 
 /** Events saying Resend never sent the email. */
@@ -178,8 +170,10 @@ const PROVES_SENT = `status IN ('sending', 'failed') AND ?4 IS NOT NULL AND ?2 N
 /**
  * Records a webhook event on its delivery, newest event wins (events can arrive out of
  * order). An event about an email proves it left Resend, so a row whose answer we lost
- * (still `sending`, or failed by the dead-letter queue) becomes `sent` with the id;
- * but not on or after email.failed or email.suppressed, which say it never left.
+ * (still `sending`, or failed by the dead-letter queue) becomes `sent` with the id, and
+ * so its papers join the subscriber's history as `markSent` would have put them (its
+ * retry finds the row final and writes nothing); but not on or after email.failed or
+ * email.suppressed, which say it never left.
  */
 export function recordDeliveryEventStatement(
   db: D1Database,
@@ -201,23 +195,6 @@ export function recordDeliveryEventStatement(
        WHERE id = ?1`,
     )
     .bind(deliveryId, eventType, eventAt, resendId, now);
-}
-
-/**
- * The papers of a delivery an event has just shown as sent join the subscriber's history,
- * as `markSent` would have: when the consumer lost Resend's answer (crash before the D1
- * write, dead-lettered, expired) the row became `sent` through the event, and its retry
- * finds it final and writes nothing, so without this the next digest would repeat them.
- * Runs after `recordDeliveryEventStatement`, in the same batch; idempotent.
- */
-export function recordSentPapersStatement(db: D1Database, deliveryId: string): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
-       SELECT d.subscriber_id, paper.value, d.id, d.sent_at FROM deliveries d, json_each(d.paper_ids) AS paper
-       WHERE d.id = ?1 AND d.status = 'sent' AND d.sent_at IS NOT NULL`,
-    )
-    .bind(deliveryId);
 }
 
 /** A suppressed subscriber must get nothing more: their unsent deliveries are skipped. */

@@ -49,7 +49,10 @@ export async function getSendingBySendKeys(db: D1Database, keys: string[]): Prom
 /**
  * Paper ids each subscriber received since `since` (the edition's window start): a
  * candidate paper was ingested inside the window, so it cannot have been sent before it.
- * One index range per subscriber (sent_papers_recent), whatever their history.
+ * Read from the `paper_ids` of their sent deliveries (one range of the deliveries_sent
+ * index per subscriber, a few rows each), not from a row per paper: a delivery that later
+ * fails (email.failed) leaves the history by its status alone, and an email writes no row
+ * per paper (the `sent_papers` table of earlier releases is no longer written or read).
  */
 export async function getRecentlySentPaperIds(
   db: D1Database,
@@ -60,14 +63,14 @@ export async function getRecentlySentPaperIds(
   if (subscriberIds.length === 0) return sent;
   const { results } = await db
     .prepare(
-      `SELECT subscriber_id, paper_id FROM sent_papers
-       WHERE subscriber_id IN (SELECT value FROM json_each(?1)) AND sent_at >= ?2`,
+      `SELECT subscriber_id, paper_ids FROM deliveries
+       WHERE subscriber_id IN (SELECT value FROM json_each(?1)) AND status = 'sent' AND sent_at >= ?2`,
     )
     .bind(toJson(subscriberIds), since)
-    .all<{ subscriber_id: string; paper_id: string }>();
+    .all<{ subscriber_id: string; paper_ids: string }>();
   for (const row of results) {
     const set = sent.get(row.subscriber_id) ?? new Set<string>();
-    set.add(row.paper_id);
+    for (const id of JSON.parse(row.paper_ids) as string[]) set.add(id);
     sent.set(row.subscriber_id, set);
   }
   return sent;

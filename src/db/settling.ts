@@ -1,6 +1,6 @@
 /**
- * SQL that settles a send request's outcome on its claimed rows: sent (with message ids and
- * sent_papers, one transaction), failed, transient failure (claim kept for the replay),
+ * SQL that settles a send request's outcome on its claimed rows: sent (with message ids, one
+ * statement per 100 rows, one transaction), failed, transient failure (claim kept for the replay),
  * quota release (claim dropped, rows parked for the planner), parked, or dead-lettered.
  * Every write re-checks the status in its WHERE clause, so a late or duplicate consumer
  * changes nothing that is already final.
@@ -12,12 +12,12 @@ export interface SentDelivery {
   id: string;
   subscriberId: string;
   resendId: string | null;
-  paperIds: string[];
 }
 
 /**
  * Final bookkeeping of an accepted request in one transaction: the rows become `sent` with
- * their Resend ids and the papers join the subscriber's history. Idempotent.
+ * their Resend ids, which is also what puts their papers in the subscriber's history
+ * (`getRecentlySentPaperIds` reads the `paper_ids` of sent rows). Idempotent.
  */
 export async function markSent(
   db: D1Database,
@@ -38,22 +38,6 @@ export async function markSent(
            WHERE deliveries.id = done.id AND deliveries.status IN ('queued', 'sending', 'failed')`,
         )
         .bind(now, note, toJson(part.map((item) => ({ id: item.id, resend_id: item.resendId })))),
-    );
-  }
-  const papers = sent.flatMap((item) =>
-    item.paperIds.map((paperId) => ({ s: item.subscriberId, p: paperId, d: item.id })),
-  );
-  for (const part of chunk(papers, 1000)) {
-    statements.push(
-      db
-        .prepare(
-          // Only for deliveries that still exist: a subscriber erased while the request was
-          // out has no rows left, and must not get history rows back after "delete me".
-          `INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
-           SELECT value->>'s', value->>'p', value->>'d', ?1 FROM json_each(?2)
-           WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = value->>'d' AND d.status = 'sent')`,
-        )
-        .bind(now, toJson(part)),
     );
   }
   await db.batch(statements);

@@ -369,19 +369,13 @@ export async function getSubscriberActivity(
   id: string,
 ): Promise<{
   deliveries: Record<string, unknown>[];
-  sentPapers: Record<string, unknown>[];
   feedback: Record<string, unknown>[];
 }> {
-  const [deliveries, sentPapers, feedback] = await db.batch<Record<string, unknown>>([
+  const [deliveries, feedback] = await db.batch<Record<string, unknown>>([
     db
       .prepare(
         `SELECT id, edition_id, period_key, status, subject, paper_ids, last_event, queued_at, sent_at
          FROM deliveries WHERE subscriber_id = ? ORDER BY queued_at`,
-      )
-      .bind(id),
-    db
-      .prepare(
-        'SELECT paper_id, delivery_id, sent_at FROM sent_papers WHERE subscriber_id = ? ORDER BY sent_at',
       )
       .bind(id),
     db
@@ -390,7 +384,6 @@ export async function getSubscriberActivity(
   ]);
   return {
     deliveries: deliveries?.results ?? [],
-    sentPapers: sentPapers?.results ?? [],
     feedback: feedback?.results ?? [],
   };
 }

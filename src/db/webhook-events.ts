@@ -7,9 +7,8 @@
  */
 import { nowIso } from '../lib/time';
 import {
-  failSentDeliveryStatements,
+  failSentDeliveryStatement,
   recordDeliveryEventStatement,
-  recordSentPapersStatement,
   skipUnsentForSubscriberStatement,
 } from './deliveries';
 import { type SuppressionReason, suppressionStatement } from './suppressions';
@@ -70,10 +69,10 @@ export async function storeWebhookEvent(
         at,
       ),
     );
-    // A failure first: the papers of a delivery it fails are not recorded, then taken back.
+    // The status alone decides whether the papers count as received: a row the event proves
+    // sent joins the history, one it fails leaves it.
     if (effects.delivery.failure)
-      statements.push(...failSentDeliveryStatements(db, effects.delivery.id, effects.delivery.failure, at));
-    statements.push(recordSentPapersStatement(db, effects.delivery.id));
+      statements.push(failSentDeliveryStatement(db, effects.delivery.id, effects.delivery.failure, at));
   }
   if (effects.suppress) {
     const { subscriberId, email, hashes, reason } = effects.suppress;

@@ -1,7 +1,7 @@
 /**
  * One Resend batch request of a claimed group and what its answer does to the rows. The
  * request waits for a shared pacing slot (`pacer.ts`) in this isolate's send lane; then
- * accepted → `sent` with message ids and sent_papers in one transaction; 409 for a key
+ * accepted → `sent` with message ids in one transaction; 409 for a key
  * Resend already holds → sent (an earlier attempt got through); validation error →
  * the batch split in two and each half sent on its own, down to the email Resend refuses,
  * which alone is `failed` with the reason (within a budget of requests per message, past
@@ -115,7 +115,6 @@ export async function sendGroup(
           id: item.delivery.id,
           subscriberId: item.subscriber.id,
           resendId: result.ids[index] ?? null,
-          paperIds: item.ranking.map((paper) => paper.id),
         })),
         nowIso(now),
       );
@@ -130,7 +129,6 @@ export async function sendGroup(
           id: item.delivery.id,
           subscriberId: item.subscriber.id,
           resendId: null,
-          paperIds: item.ranking.map((paper) => paper.id),
         })),
         nowIso(now),
         `accepted by an earlier attempt; message id unknown (${result.message})`,

@@ -72,7 +72,18 @@ export async function exportSubscriberData(db: D1Database, subscriber: Subscribe
       ...delivery,
       paper_ids: parseList(delivery.paper_ids),
     })),
-    sent_papers: activity.sentPapers,
+    // Kept in the export's shape since before the list of a digest's papers was the record:
+    // every paper of every digest sent, with the digest and when.
+    sent_papers: activity.deliveries.flatMap((delivery) => {
+      const paperIds = parseList(delivery.paper_ids);
+      return delivery.status === 'sent' && Array.isArray(paperIds)
+        ? paperIds.map((paperId) => ({
+            paper_id: paperId,
+            delivery_id: delivery.id,
+            sent_at: delivery.sent_at,
+          }))
+        : [];
+    }),
     feedback: activity.feedback,
   };
 }

@@ -206,13 +206,23 @@ describe('the sender’s invocations', () => {
     await seedCandidates(300);
     const ids = await seedSubscribers(100, { sendHour: 8, digestSize: 10 });
     // A year of history: 365 sent digests of 10 papers each, outside this edition's window.
-    const history: D1PreparedStatement[] = [];
+    const day = `strftime('%Y-%m-%dT08:00:00.000Z', '2025-11-01', '-' || i || ' days')`;
+    const papers = `'[' || ${Array.from({ length: 10 }, (_, k) => `'"old-' || i || '-${k}"'`).join(` || ',' || `)} || ']'`;
+    const year = 'WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 364)';
+    const history: D1PreparedStatement[] = [
+      env.DB.prepare(
+        `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end)
+         ${year} SELECT 'old-edition-' || i, 'daily', 'old-' || i, ${day}, ${day}, ${day} FROM n`,
+      ),
+    ];
     for (const id of ids) {
       history.push(
         env.DB.prepare(
-          `INSERT INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
-           WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3649)
-           SELECT ?1, 'old-' || i, 'old-delivery-' || (i / 10), '2025-11-01T08:00:00.000Z' FROM n`,
+          `INSERT INTO deliveries (id, edition_id, subscriber_id, period_key, status, paper_ids, queued_at, sent_at, updated_at)
+           ${year} SELECT ?1 || '-old-' || i, 'old-edition-' || i, ?1, 'old-' || i, 'sent',
+                  ${papers},
+                  ${day}, ${day}, ${day}
+           FROM n`,
         ).bind(id),
       );
     }
@@ -225,7 +235,8 @@ describe('the sender’s invocations', () => {
     await deliverBatch(sending.env, planning.queued);
     const invocation = spy.totals();
     console.log(JSON.stringify({ test: 'sender with a year of history', invocation }));
-    // 365,000 rows of history; the message reads the edition and its own rows, not those.
+    // 36,500 sent digests (365,000 papers) of history; the message reads the edition and
+    // its own rows, not those.
     expect(invocation.rowsRead).toBeLessThan(10_000);
   });
 });

@@ -15,6 +15,7 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import type { DeliveryRow } from '../../src/db/deliveries';
+import { getRecentlySentPaperIds } from '../../src/db/sending';
 import type { Paper, Subscriber } from '../../src/domain';
 import worker from '../../workers/index';
 import { insertPapers, insertSubscribers, makePaper, makeSubscriber, uniqueSuffix } from '../factories';
@@ -378,6 +379,12 @@ export async function deliveryOf(subscriberId: string): Promise<DeliveryRow | nu
   return env.DB.prepare('SELECT * FROM deliveries WHERE subscriber_id = ? ORDER BY queued_at DESC LIMIT 1')
     .bind(subscriberId)
     .first<DeliveryRow>();
+}
+
+/** The papers a subscriber counts as received: what the sender leaves out of their next digest. */
+export async function historyOf(subscriberId: string): Promise<string[]> {
+  const sent = await getRecentlySentPaperIds(env.DB, [subscriberId], '');
+  return [...(sent.get(subscriberId) ?? [])].sort();
 }
 
 /** Clears what earlier tests in the same file left (D1 storage is shared within a file). */

@@ -287,6 +287,10 @@ describe('export and erasure need a link mailed to the address at that moment', 
     });
     expect(data.subscriber).not.toHaveProperty('token_version');
     expect(data.deliveries).toHaveLength(1);
+    // Every paper of every digest sent, in the export's long-standing shape.
+    expect(data.sent_papers).toEqual([
+      { paper_id: '2501.00002', delivery_id: `del-${row.id}`, sent_at: expect.any(String) },
+    ]);
     expect(data.feedback).toEqual([expect.objectContaining({ paper_id: '2501.00002', vote: 1 })]);
 
     // The preferences token is not an export token, and an hour-old link is dead.
