@@ -2,21 +2,22 @@
  * The checks a public form passes before we act on it: once the input is valid, the per-IP
  * burst limit (the Rate Limiting binding, so one client cannot hammer the form; an IPv6
  * client counts per /64), Cloudflare Turnstile when TURNSTILE_SECRET_KEY is set (its tokens
- * are single-use), the per-IP daily cap (counted in D1: the burst limit alone let one IP
- * have us mail 14,400 addresses a day, and spend the Resend quota the digests need), and
- * last the honeypot (a hidden field only bots fill: we pretend success and do nothing).
- * The honeypot comes last so that its fake success is the answer a person would get, same
- * validation errors, same 429, same echoed address: answering it first told a bot which
- * field was the trap (an invalid address "accepted", no rate limit, the address echoed
- * unnormalised). None of them looks at the address, so their answers and timings say nothing about
- * whether it is subscribed; the per-mailbox caps apply later, silently, where the email
- * would be sent (requested-mail.ts). The route turns a refusal into its own HTML or JSON.
+ * are single-use, and good only for the form, and on the host, they were solved for), the
+ * per-IP daily cap (counted in D1: the burst limit alone let one IP have us mail 14,400
+ * addresses a day, and spend the Resend quota the digests need), and last the honeypot (a
+ * hidden field only bots fill: we pretend success and do nothing). The honeypot comes last
+ * so that its fake success is the answer a person would get, same validation errors, same
+ * 429, same echoed address: answering it first told a bot which field was the trap (an
+ * invalid address "accepted", no rate limit, the address echoed unnormalised). None of them
+ * looks at the address, so their answers and timings say nothing about whether it is
+ * subscribed; the per-mailbox caps apply later, silently, where the email would be sent
+ * (requested-mail.ts). The route turns a refusal into its own HTML or JSON.
  */
 import { recordFormSubmission } from '../db/form-submissions';
 import type { AppContext } from '../env';
 import { hmacSha256Hex } from '../lib/crypto';
 import { logEvent } from '../lib/log';
-import { verifyTurnstile } from './turnstile';
+import { type TurnstileAction, verifyTurnstile } from './turnstile';
 
 export type GuardOutcome =
   | { ok: true }
@@ -77,7 +78,8 @@ export async function checkFormGuards(
   limiter: RateLimit | undefined,
   fields: Record<string, unknown>,
   ip: string | null,
-  options: { turnstile: boolean },
+  /** The form's Turnstile action, or false for a form without the widget. */
+  options: { turnstile: TurnstileAction | false },
   now: Date = new Date(),
 ): Promise<GuardOutcome> {
   const { config } = app;
@@ -97,9 +99,15 @@ export async function checkFormGuards(
       config.TURNSTILE_SECRET_KEY,
       typeof token === 'string' ? token : undefined,
       ip,
+      { hostname: new URL(config.PUBLIC_URL).hostname, action: options.turnstile },
+      now,
     );
     if (!result.success) {
-      logEvent('form_guard', { action: 'turnstile_failed', codes: result.errorCodes });
+      logEvent('form_guard', {
+        action: 'turnstile_failed',
+        form: options.turnstile,
+        codes: result.errorCodes,
+      });
       return result.unavailable
         ? {
             ok: false,

@@ -85,12 +85,14 @@ describe('isIpRateLimited', () => {
 describe('checkFormGuards', () => {
   it('answers 429 with Retry-After once the IP is over its limit, before Turnstile is asked', async () => {
     const { binding } = limiter(0);
-    const outcome = await checkFormGuards(withTurnstile, binding, {}, '192.0.2.9', { turnstile: true });
+    const outcome = await checkFormGuards(withTurnstile, binding, {}, '192.0.2.9', {
+      turnstile: 'subscribe',
+    });
     expect(outcome).toMatchObject({ ok: false, kind: 'rate_limited', status: 429, retryAfterSeconds: 60 });
   });
 
   it('refuses a missing Turnstile token without calling siteverify', async () => {
-    const outcome = await checkFormGuards(withTurnstile, undefined, {}, null, { turnstile: true });
+    const outcome = await checkFormGuards(withTurnstile, undefined, {}, null, { turnstile: 'subscribe' });
     expect(outcome).toMatchObject({ ok: false, kind: 'turnstile_failed', status: 403 });
   });
 
@@ -102,14 +104,20 @@ describe('checkFormGuards', () => {
         const form = await request.formData();
         return HttpResponse.json(
           form.get('response') === 'good'
-            ? { success: true, 'error-codes': [] }
+            ? {
+                success: true,
+                'error-codes': [],
+                challenge_ts: new Date().toISOString(),
+                hostname: new URL(config.PUBLIC_URL).hostname,
+                action: 'subscribe',
+              }
             : { success: false, 'error-codes': ['invalid-input-response'] },
         );
       }),
     );
     const check = (token: string) =>
       checkFormGuards(withTurnstile, undefined, { 'cf-turnstile-response': token }, '192.0.2.3', {
-        turnstile: true,
+        turnstile: 'subscribe',
       });
     expect(await check('good')).toEqual({ ok: true });
     expect(await check('bad')).toMatchObject({ ok: false, kind: 'turnstile_failed', status: 403 });
@@ -121,7 +129,7 @@ describe('checkFormGuards', () => {
     expect(await checkFormGuards(withTurnstile, undefined, {}, null, { turnstile: false })).toEqual({
       ok: true,
     });
-    expect(await checkFormGuards(withoutTurnstile, undefined, {}, null, { turnstile: true })).toEqual({
+    expect(await checkFormGuards(withoutTurnstile, undefined, {}, null, { turnstile: 'subscribe' })).toEqual({
       ok: true,
     });
   });

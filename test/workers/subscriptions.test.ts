@@ -3,7 +3,8 @@
  * by form and JSON, the confirmation email read out of /dev/outbox.json like a user would,
  * confirm on POST only, no enumeration, bot defences, unsubscribe, the preference centre,
  * and every bad input the issue lists (each answered with a clear 4xx and nothing
- * written). Issue 12's abuse cases have their own files: signup-abuse and link-scope.
+ * written). Issue 12's abuse cases have their own files: signup-abuse and link-scope;
+ * Turnstile has turnstile.test.ts.
  */
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,6 @@ import { hmacSha256Hex } from '../../src/lib/crypto';
 import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../../src/links';
 import { signToken } from '../../src/tokens';
 import { BASE_URL, fetchWith, request } from '../helpers/app';
-import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import { expectOutlookGhostTable } from '../helpers/outlook';
 import { clearOfLimiterWindowEdge } from '../helpers/ratelimit';
 import { endlessBody } from '../helpers/streams';
@@ -616,73 +616,6 @@ describe('bot defence', () => {
       { 'cf-connecting-ip': '2001:db8:77:2::1' },
     );
     expect(other.status).toBe(202);
-  });
-
-  describe('Turnstile', () => {
-    const verifications: URLSearchParams[] = [];
-    const withTurnstile = async (fields: Record<string, string>) =>
-      (
-        await fetchWith(
-          new Request(`${BASE_URL}/subscribe`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              origin: BASE_URL,
-              'cf-connecting-ip': nextIp(),
-            },
-            body: new URLSearchParams(fields).toString(),
-          }),
-          { ...env, TURNSTILE_SECRET_KEY: '1x0000000000000000000000000000000AA' },
-        )
-      ).response;
-    const siteverify = () =>
-      fakeHttp.use(
-        http.post('https://challenges.cloudflare.com/turnstile/v0/siteverify', async ({ request: req }) => {
-          const data = await req.formData();
-          const form = new URLSearchParams();
-          for (const [name, value] of data.entries()) if (typeof value === 'string') form.set(name, value);
-          verifications.push(form);
-          const passes = form.get('response') === 'XXXX.DUMMY.TOKEN.XXXX';
-          return HttpResponse.json(
-            passes
-              ? {
-                  success: true,
-                  'error-codes': [],
-                  challenge_ts: new Date().toISOString(),
-                  hostname: 'digest.test',
-                }
-              : { success: false, 'error-codes': ['invalid-input-response'] },
-          );
-        }),
-      );
-
-    it('accepts a sign-up whose challenge passes', async () => {
-      siteverify();
-      const response = await withTurnstile({
-        email: 'human@example.com',
-        'cf-turnstile-response': 'XXXX.DUMMY.TOKEN.XXXX',
-      });
-      expect(response.status).toBe(200);
-      expect(verifications.at(-1)!.get('secret')).toBe('1x0000000000000000000000000000000AA');
-      expect(verifications.at(-1)!.get('remoteip')).toMatch(/^198\.51\./);
-      expect((await rowOf('human@example.com'))!.status).toBe('pending');
-    });
-
-    it('refuses a failed or missing challenge and writes nothing', async () => {
-      siteverify();
-      const before = await counts();
-      const failed = await withTurnstile({
-        email: 'robot@example.com',
-        'cf-turnstile-response': 'bad-token',
-      });
-      expect(failed.status).toBe(403);
-      expect(await failed.text()).toContain('verify you are human');
-      const calls = verifications.length;
-      const missing = await withTurnstile({ email: 'robot@example.com' });
-      expect(missing.status).toBe(403);
-      expect(verifications.length).toBe(calls);
-      expect(await counts()).toEqual(before);
-    });
   });
 });
 

@@ -102,7 +102,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', parsed.errors);
     }
     const guard = await checkFormGuards(c.var.app, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
-      turnstile: true,
+      turnstile: 'subscribe',
     });
     if (!guard.ok) {
       if (guard.retryAfterSeconds) c.header('Retry-After', String(guard.retryAfterSeconds));

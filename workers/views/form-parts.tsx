@@ -1,12 +1,14 @@
 /** @jsxImportSource hono/jsx */
 /**
- * Accessible form building blocks shared by the sign-up form and the preference centre:
- * an error summary that takes focus after a failed submit (so screen-reader and keyboard
- * users land on what went wrong), and fields whose hint and error are tied to the control
- * with aria-describedby and flagged with aria-invalid. Everything works without JavaScript;
- * /assets/forms.js (linked from the layout) adds the focus move and time-zone detection.
+ * Accessible form building blocks shared by the sign-up form, /data and the preference
+ * centre: an error summary that takes focus after a failed submit (so screen-reader and
+ * keyboard users land on what went wrong), fields whose hint and error are tied to the
+ * control with aria-describedby and flagged with aria-invalid, and the Turnstile widget of
+ * the public forms. Everything but Turnstile works without JavaScript; /assets/forms.js
+ * (linked from the layout) adds the focus move and time-zone detection.
  */
 import type { Child } from 'hono/jsx';
+import type { TurnstileAction } from '../../src/subscriptions/turnstile';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -112,6 +114,25 @@ export function FieldError(props: { name: string; errors: FieldErrors }) {
       <span class="visually-hidden">Error: </span>
       {messages.join(' ')}
     </p>
+  );
+}
+
+/**
+ * Cloudflare Turnstile's widget, when a site key is configured. Its action names the form,
+ * and the server accepts the token for that form only (src/subscriptions/turnstile.ts).
+ */
+export function TurnstileWidget(props: { siteKey: string | undefined; action: TurnstileAction }) {
+  if (!props.siteKey) return null;
+  return (
+    <>
+      <div
+        class="cf-turnstile"
+        data-sitekey={props.siteKey}
+        data-action={props.action}
+        style="margin-top:1rem"
+      />
+      <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />
+    </>
   );
 }
 

@@ -13,6 +13,7 @@ import {
   type FieldErrors,
   HourSelect,
   TimeZoneSelect,
+  TurnstileWidget,
 } from './form-parts';
 
 export interface SubscribeFormValues {
@@ -86,12 +87,7 @@ export function SubscribeForm(props: {
         <label for="website">Website (leave empty)</label>
         <input type="text" id="website" name="website" tabindex={-1} autocomplete="off" value="" />
       </div>
-      {props.turnstileSiteKey ? (
-        <>
-          <div class="cf-turnstile" data-sitekey={props.turnstileSiteKey} style="margin-top:1rem" />
-          <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />
-        </>
-      ) : null}
+      <TurnstileWidget siteKey={props.turnstileSiteKey} action="subscribe" />
       <button type="submit">Subscribe</button>
       <p class="hint" style="margin-top:.75rem">
         We will email you a link to confirm. No confirmation, no emails. Every digest has a one-click
