@@ -35,6 +35,12 @@ export const RATE_LIMIT_MESSAGE =
 export const DAILY_LIMIT_MESSAGE =
   'We have had too many requests from your network today. Please try again tomorrow.';
 
+/**
+ * Fields of a public form read by these checks, not by its schema: the honeypot, and
+ * Turnstile's token as the widget posts it (cf-turnstile-response) or a JSON client sends it.
+ */
+export const FORM_GUARD_FIELDS: readonly string[] = ['website', 'cf-turnstile-response', 'turnstile_token'];
+
 /** The hidden "website" field of our forms: people never see it, bots fill it. */
 export function isHoneypotFilled(fields: Record<string, unknown>): boolean {
   const honeypot = fields.website;

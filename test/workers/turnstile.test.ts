@@ -1,16 +1,17 @@
 /**
- * Cloudflare Turnstile on the public forms, through the real Worker with siteverify faked
- * at the HTTP boundary. siteverify's "success" alone is not enough: a token solved on
- * another site using the same site key, or for our other form, or long ago, is refused
- * (403, the form kept, nothing written); a token for this form on our host passes; without
- * a secret nothing changes. Cloudflare's test secret answers for no host or action of ours
+ * Cloudflare Turnstile on the public forms (sign-up and /data, which mails an address on
+ * request), through the real Worker with siteverify faked at the HTTP boundary.
+ * siteverify's "success" alone is not enough: a token solved on another site using the
+ * same site key, or for our other form, or long ago, is refused (403, the form kept,
+ * nothing written or sent); a token for this form on our host passes; without a secret
+ * nothing changes. Cloudflare's test secret answers for no host or action of ours
  * and still works, so development with the documented test keys does.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { BASE_URL, fetchWith, request } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
-import { counts, nextIp, rowOf } from '../helpers/subscribers';
+import { counts, emailsTo, nextIp, rowOf, subscribeAndConfirm } from '../helpers/subscribers';
 
 const SITEVERIFY = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
 const SECRET = 'turnstile-secret-of-this-test-run';
@@ -87,6 +88,14 @@ async function post(
   return response;
 }
 
+/** Posts the form with this token: siteverify is asked about it, and the answer is a 403. */
+async function refusedWith(path: string, fields: Record<string, string>, token: string): Promise<Response> {
+  const response = await post(path, { ...fields, 'cf-turnstile-response': token });
+  expect(response.status).toBe(403);
+  expect(verifications.at(-1)!.get('response')).toBe(token);
+  return response;
+}
+
 describe('Turnstile on the sign-up form', () => {
   it("shows the widget with the form's own action when a site key is set, and none without", async () => {
     const { response } = await fetchWith(new Request(`${BASE_URL}/`), withTurnstile);
@@ -141,13 +150,11 @@ describe('Turnstile on the sign-up form', () => {
   ])('refuses a token %s, keeping the form, and writes nothing', async (_, token) => {
     siteverify();
     const before = await counts();
-    const form = await post('/subscribe', {
-      email: 'replayed@example.com',
-      interests: 'sparse attention',
-      'cf-turnstile-response': token,
-    });
-    expect(form.status).toBe(403);
-    expect(verifications.at(-1)!.get('response')).toBe(token);
+    const form = await refusedWith(
+      '/subscribe',
+      { email: 'replayed@example.com', interests: 'sparse attention' },
+      token,
+    );
     const html = await form.text();
     expect(html).toContain('verify you are human');
     expect(html).toContain('value="replayed@example.com"');
@@ -174,5 +181,62 @@ describe('Turnstile on the sign-up form', () => {
     expect(response.status).toBe(200);
     expect(verifications.at(-1)!.get('secret')).toBe(CLOUDFLARE_TEST_SECRET);
     expect((await rowOf('developer@example.com'))!.status).toBe('pending');
+  });
+});
+
+describe('Turnstile on the /data form', () => {
+  it('shows the widget with its own action when a site key is set, and none without', async () => {
+    const { response } = await fetchWith(new Request(`${BASE_URL}/data`), withTurnstile);
+    expect(await response.text()).toContain(
+      `<div class="cf-turnstile" data-sitekey="${SITE_KEY}" data-action="data" style="margin-top:1rem">`,
+    );
+    expect(await (await request('/data')).text()).not.toContain('cf-turnstile');
+  });
+
+  it('mails no link without a token solved for it, keeping the form; with one, mails the link', async () => {
+    siteverify();
+    await subscribeAndConfirm('asks-for-data@example.com');
+    const mails = (await emailsTo('asks-for-data@example.com')).length;
+    const calls = verifications.length;
+    const missing = await post('/data', { email: 'asks-for-data@example.com', action: 'erase' });
+    expect(missing.status).toBe(403);
+    expect(verifications.length).toBe(calls);
+    const html = await missing.text();
+    expect(html).toContain('verify you are human');
+    expect(html).toContain('value="asks-for-data@example.com"');
+    expect(html).toMatch(/value="erase" checked/);
+    for (const token of ['bad-token', 'subscribe-token', 'other-host-token', 'stale-token']) {
+      await refusedWith('/data', { email: 'asks-for-data@example.com', action: 'erase' }, token);
+    }
+    expect(await emailsTo('asks-for-data@example.com')).toHaveLength(mails);
+
+    const passed = await post('/data', {
+      email: 'asks-for-data@example.com',
+      action: 'erase',
+      'cf-turnstile-response': 'data-token',
+    });
+    expect(passed.status).toBe(200);
+    const sent = await emailsTo('asks-for-data@example.com');
+    expect(sent).toHaveLength(mails + 1);
+    expect(sent.at(-1)!.text).toContain('/data/erase?token=');
+  });
+
+  it('answers a JSON client in JSON: 403 without a token, 202 with turnstile_token', async () => {
+    siteverify();
+    const missing = await post(
+      '/data',
+      { email: 'api-client@example.com', action: 'export' },
+      { json: true },
+    );
+    expect(missing.status).toBe(403);
+    expect(await missing.json()).toMatchObject({ error: { code: 'turnstile_failed' } });
+    const passed = await post(
+      '/data',
+      { email: 'api-client@example.com', action: 'export', turnstile_token: 'data-token' },
+      { json: true },
+    );
+    expect(passed.status).toBe(202);
+    expect(await passed.json()).toEqual({ status: 'link_sent_if_known', email: 'api-client@example.com' });
+    expect(verifications.at(-1)!.get('response')).toBe('data-token');
   });
 });

@@ -3,8 +3,9 @@
  * A person's own data: GET/POST /data asks for a link by address (for anyone, including
  * those who unsubscribed and so have no working preferences link); the mailed, hour-long
  * links open GET /data/export (a download button; the download itself is POST only) and
- * GET /data/erase (asks to confirm; POST erases). Asking answers the same for every
- * address, before anything about it is looked up. Pages are never cached or indexed.
+ * GET /data/erase (asks to confirm; POST erases). Asking mails the address, so it passes
+ * the same bot checks as sign-up (Turnstile too, when configured), and answers the same for
+ * every address, before anything about it is looked up. Pages are never cached or indexed.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -14,7 +15,7 @@ import { logEvent } from '../../src/lib/log';
 import { subscriberFromToken } from '../../src/subscriptions/access';
 import { requestDataLinkByAddress } from '../../src/subscriptions/data-requests';
 import { eraseSubscriber, exportSubscriberData } from '../../src/subscriptions/erase';
-import { checkFormGuards, isHoneypotFilled } from '../../src/subscriptions/guards';
+import { checkFormGuards, FORM_GUARD_FIELDS, isHoneypotFilled } from '../../src/subscriptions/guards';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import { emailField, parseSubmission } from '../../src/subscriptions/schema';
 import { browserFormsOnly } from '../middleware/browser-form';
@@ -38,31 +39,37 @@ export const dataRoutes = new Hono<HonoEnv>()
   .use('/data', tokenPage)
   .use('/data/*', tokenPage)
 
-  .get('/data', (c) => c.html(<DataRequestPage values={{}} errors={{}} />))
+  .get('/data', (c) =>
+    c.html(<DataRequestPage values={{}} errors={{}} turnstileSiteKey={c.var.config.TURNSTILE_SITE_KEY} />),
+  )
   .post('/data', browserFormsOnly, async (c) => {
     const { format, fields } = await readSubmission(c.req.raw);
+    const rerender = (errors: Record<string, string[]>, status: 400 | 403 | 429 | 503) =>
+      c.html(
+        <DataRequestPage
+          values={formValues(fields)}
+          errors={errors}
+          turnstileSiteKey={c.var.config.TURNSTILE_SITE_KEY}
+        />,
+        status,
+      );
     const answer = (email: string) =>
       format === 'json'
         ? c.json({ status: 'link_sent_if_known', email }, 202)
         : c.html(<DataRequestedPage email={email} />);
-    // The honeypot is the only field the route reads itself; a JSON client's typo is an error.
-    const parsed = parseSubmission(dataRequestSchema, fields, format, ['website']);
+    // The bot checks' fields (honeypot, Turnstile) are read by the guards; a JSON client's typo is an error.
+    const parsed = parseSubmission(dataRequestSchema, fields, format, FORM_GUARD_FIELDS);
     if (!parsed.ok) {
       const { errors } = parsed;
-      if (format === 'form')
-        return c.html(<DataRequestPage values={formValues(fields)} errors={errors} />, 400);
+      if (format === 'form') return rerender(errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
     }
     const guard = await checkFormGuards(c.var.app, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
-      turnstile: false,
+      turnstile: 'data',
     });
     if (!guard.ok) {
       if (guard.retryAfterSeconds) c.header('Retry-After', String(guard.retryAfterSeconds));
-      if (format === 'form')
-        return c.html(
-          <DataRequestPage values={formValues(fields)} errors={{ _form: [guard.message] }} />,
-          guard.status,
-        );
+      if (format === 'form') return rerender({ _form: [guard.message] }, guard.status);
       throw new AppError(guard.status, guard.kind, guard.message);
     }
     const { email, action } = parsed.data;

@@ -20,7 +20,7 @@ import { preferencesUrl as absolutePreferencesUrl, unsubscribeUrl } from '../../
 import { subscriberFromToken } from '../../src/subscriptions/access';
 import { confirmFromLink, pendingConfirmation } from '../../src/subscriptions/confirm';
 import { sendDataLink } from '../../src/subscriptions/data-requests';
-import { checkFormGuards, isHoneypotFilled } from '../../src/subscriptions/guards';
+import { checkFormGuards, FORM_GUARD_FIELDS, isHoneypotFilled } from '../../src/subscriptions/guards';
 import { categoriesOf } from '../../src/subscriptions/interests';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import {
@@ -49,9 +49,6 @@ import {
 import { landingProps } from './public';
 
 type Ctx = Context<HonoEnv>;
-
-/** Sign-up fields read by the bot checks, not the schema: the honeypot and Turnstile's answer. */
-const SIGNUP_GUARD_FIELDS = ['website', 'cf-turnstile-response', 'turnstile_token'];
 
 /** Links on our own pages stay on the host the visitor is on (PUBLIC_URL is for emails). */
 async function preferencesUrl(
@@ -96,7 +93,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
           )
         : c.html(<CheckInboxPage email={email} />, 200);
 
-    const parsed = parseSubmission(subscribeSchema, fields, format, SIGNUP_GUARD_FIELDS);
+    const parsed = parseSubmission(subscribeSchema, fields, format, FORM_GUARD_FIELDS);
     if (!parsed.ok) {
       if (format === 'form') return rerender(parsed.errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', parsed.errors);

@@ -7,10 +7,14 @@
  */
 import type { Subscriber } from '../../src/domain';
 import type { DataLinkOutcome } from '../../src/subscriptions/data-requests';
-import { EmailInput, ErrorSummary, Field, type FieldErrors } from './form-parts';
+import { EmailInput, ErrorSummary, Field, type FieldErrors, TurnstileWidget } from './form-parts';
 import { Page } from './subscription-pages';
 
-export function DataRequestPage(props: { values: Record<string, string>; errors: FieldErrors }) {
+export function DataRequestPage(props: {
+  values: Record<string, string>;
+  errors: FieldErrors;
+  turnstileSiteKey?: string;
+}) {
   const { values, errors } = props;
   return (
     <Page title={Object.keys(errors).length > 0 ? 'Error: Your data' : 'Your data'}>
@@ -54,6 +58,7 @@ export function DataRequestPage(props: { values: Record<string, string>; errors:
           <label for="website">Website (leave empty)</label>
           <input type="text" id="website" name="website" tabindex={-1} autocomplete="off" value="" />
         </div>
+        <TurnstileWidget siteKey={props.turnstileSiteKey} action="data" />
         <button type="submit">Email me the link</button>
       </form>
     </Page>
