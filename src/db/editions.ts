@@ -74,6 +74,22 @@ export async function insertEditionWithCandidates(
 }
 
 /**
+ * The papers first ingested inside the edition's window that arXiv now reports withdrawn:
+ * among them every candidate withdrawn since the edition was frozen (the freeze left out
+ * those withdrawn before, which are listed too). The window, not the freeze time, because
+ * a paper is withdrawn after its first ingestion by the ingest's own clock, whatever the
+ * planner's; one range of the partial index papers_withdrawn_ingested (migrations/0020),
+ * so it reads the few withdrawn papers, never the window's candidates.
+ */
+export async function getWithdrawnInWindow(db: D1Database, edition: Edition): Promise<string[]> {
+  const { results } = await db
+    .prepare('SELECT id FROM papers WHERE withdrawn = 1 AND ingested_at >= ?1 AND ingested_at < ?2')
+    .bind(edition.windowStart, edition.windowEnd)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/**
  * Papers by id in the order given, in one statement whatever their number (the ids travel
  * as one JSON parameter); ids with no paper are left out. The sender reads an edition's
  * candidates this way a page at a time (`editionPaperPages`).

@@ -14,7 +14,7 @@ import { nowIso } from '../lib/time';
 import { PLAN_QUEUE_SUFFIX, parsePlanMessage, parseSendMessage, SEND_QUEUE_DLQ_SUFFIX } from './messages';
 import { continuePlanning } from './planner';
 import { backoffSeconds, type MessageStats } from './request';
-import { processMessage } from './send';
+import { processMessage, type WithdrawnReader, withdrawnPerBatch } from './send';
 import { createTransport, type MailTransport } from './transport';
 
 /**
@@ -34,13 +34,15 @@ export async function handleQueueBatch(app: AppContext, batch: MessageBatch<unkn
     return;
   }
   const transport = createTransport(app.config, app.db, { timeoutMs: app.config.RESEND_TIMEOUT_MS });
+  // Read once per edition for the whole batch: its messages share the answer.
+  const withdrawnOf = withdrawnPerBatch(app.db);
   const running: Promise<void>[] = [];
   for (const message of batch.messages) {
     let ready: () => void = () => {};
     const prepared = new Promise<void>((resolve) => {
       ready = resolve;
     });
-    running.push(handleMessage(app, transport, message, ready));
+    running.push(handleMessage(app, transport, withdrawnOf, message, ready));
     await prepared;
   }
   await Promise.all(running);
@@ -49,6 +51,7 @@ export async function handleQueueBatch(app: AppContext, batch: MessageBatch<unkn
 async function handleMessage(
   app: AppContext,
   transport: MailTransport,
+  withdrawnOf: WithdrawnReader,
   message: Message<unknown>,
   ready: () => void,
 ): Promise<void> {
@@ -66,7 +69,7 @@ async function handleMessage(
   }
   const stats: MessageStats = { sent: 0, skipped: 0, failed: 0, replayed: 0, requests: 0, ms: {}, ready };
   try {
-    const outcome = await processMessage(app, transport, body, message.attempts, stats);
+    const outcome = await processMessage(app, transport, body, message.attempts, stats, withdrawnOf);
     if (outcome.kind === 'retry') message.retry({ delaySeconds: outcome.delaySeconds });
     else message.ack(); // 'paused' never escapes processMessage: the rows are parked
     const { ready: _ready, ...counts } = stats;

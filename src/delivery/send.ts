@@ -10,11 +10,13 @@
  *   2. Queued rows are ranked: nothing worth sending → `skipped` with the reason; the rest are
  *      claimed atomically (queued → sending, with the key, subject and ranking) before the
  *      request, so a concurrent or later consumer can never build a second, different
- *      request for them.
+ *      request for them. Candidates arXiv withdrew since the edition was frozen are left
+ *      out of the ranking (`withdrawnPerBatch`); a replay still sends what it claimed.
  *   3. The group's request and what its answer does to the rows are in `request.ts`; a
  *      quota pause parks the message's rows for the planner.
  */
 import { type Delivery, type RankingSnapshot, snapshotBasis } from '../db/deliveries';
+import { getWithdrawnInWindow } from '../db/editions';
 import {
   type Claim,
   claimDeliveries,
@@ -46,12 +48,47 @@ import {
 } from './request';
 import { encodeEmail, type MailTransport } from './transport';
 
+/** The candidates of an edition withdrawn since it was frozen: see `withdrawnPerBatch`. */
+export type WithdrawnReader = (context: EditionContext) => Promise<ReadonlySet<string>>;
+
+const NONE_WITHDRAWN: ReadonlySet<string> = new Set();
+
+/**
+ * The edition in memory is frozen, but arXiv may report one of its candidates withdrawn
+ * while its messages are still being sent. Each queue batch asks D1 once per edition (one
+ * range of a partial index, a handful of rows: `getWithdrawnInWindow`) and its messages
+ * leave those papers out of the ranking; the edition's index is not rebuilt. Once per batch
+ * rather than per message keeps the statements per batch at +1; a batch lasts seconds.
+ * Usually the set is empty and ranking costs exactly what it did.
+ */
+export function withdrawnPerBatch(db: D1Database): WithdrawnReader {
+  const reads = new Map<string, Promise<ReadonlySet<string>>>();
+  return (context) => {
+    const id = context.edition.id;
+    let read = reads.get(id);
+    if (!read) {
+      read = getWithdrawnInWindow(db, context.edition).then((ids) => {
+        // Papers withdrawn when first stored were never candidates: only the others count.
+        const withdrawn = ids.filter((paperId) => context.paperById.has(paperId));
+        return withdrawn.length > 0 ? new Set(withdrawn) : NONE_WITHDRAWN;
+      });
+      reads.set(id, read);
+      // A failed read fails its message (retried by the queue), not the rest of the batch.
+      read.catch(() => {
+        if (reads.get(id) === read) reads.delete(id);
+      });
+    }
+    return read;
+  };
+}
+
 export async function processMessage(
   app: AppContext,
   transport: MailTransport,
   message: SendMessage,
   attempts: number,
   stats: MessageStats,
+  withdrawnOf: WithdrawnReader,
 ): Promise<Outcome> {
   const { db } = app;
   const started = performance.now();
@@ -86,13 +123,15 @@ export async function processMessage(
   const queued = open.filter((row) => row.status === 'queued');
   const queuedIds = queued.map((row) => row.subscriberId);
   const since = edition.edition.windowStart;
-  const [claimed, found, history] = await Promise.all([
+  const [claimed, found, history, withdrawn] = await Promise.all([
     getSendingBySendKeys(db, keys),
     getSubscribersByIds(db, [...new Set(open.map((row) => row.subscriberId))]),
     Promise.all([
       getRecentlySentPaperIds(db, queuedIds, since),
       getLastSentWindowEnds(db, queuedIds, edition.edition.id, since),
     ]),
+    // Only what is ranked now needs it: a replay sends what it claimed.
+    queued.length > 0 ? withdrawnOf(edition) : NONE_WITHDRAWN,
   ]);
   const subscribers = new Map(found.map((subscriber) => [subscriber.id, subscriber]));
   // A claimed group may span messages: load the subscribers of its other rows too.
@@ -112,7 +151,7 @@ export async function processMessage(
   return settle(
     app,
     message,
-    await sendQueued(app, transport, edition, queued, subscribers, history, attempts, stats),
+    await sendQueued(app, transport, edition, queued, subscribers, history, withdrawn, attempts, stats),
   );
 }
 
@@ -128,13 +167,14 @@ const yieldSometimes = (done: number) => (done % YIELD_EVERY === 0 ? yieldToEven
 /**
  * Papers to leave out for one subscriber: a set shared by everyone whose previous digest
  * ended at the same time (memoised per edition, so the ranking turns it into a mask once),
- * plus their own few.
+ * plus their own few, plus the edition's candidates withdrawn since its freeze (usually none).
  */
 function excluding(
   shared: ReadonlySet<string> | null,
   own: ReadonlySet<string> | undefined,
+  withdrawn: ReadonlySet<string>,
 ): ReadonlySet<string>[] {
-  return [shared, own].filter((set): set is ReadonlySet<string> => set != null && set.size > 0);
+  return [shared, own, withdrawn].filter((set): set is ReadonlySet<string> => set != null && set.size > 0);
 }
 
 /** A quota pause parks the whole message for the planner instead of burning queue retries. */
@@ -152,6 +192,8 @@ async function sendQueued(
   subscribers: Map<string, Subscriber>,
   /** Papers each subscriber received since the window opened, and their last window end. */
   [alreadySent, lastSentEnds]: [Map<string, Set<string>>, Map<string, string>],
+  /** Candidates withdrawn since the edition was frozen: nobody gets them now. */
+  withdrawn: ReadonlySet<string>,
   attempts: number,
   stats: MessageStats,
 ): Promise<Outcome> {
@@ -175,6 +217,7 @@ async function sendQueued(
     const exclude = excluding(
       since && since > context.edition.windowStart ? context.ingestedBefore(since) : null,
       alreadySent.get(subscriber.id),
+      withdrawn,
     );
     const result = rankForSubscriber(context.index, profileFromSubscriber(subscriber), { exclude });
     if (result.skipReason || result.papers.length === 0) {

@@ -188,10 +188,15 @@ describe('the sender’s invocations', () => {
       console.log(JSON.stringify({ test: 'sender budget', candidates, messages, invocation }));
       expect(invocation.statements).toBeLessThanOrEqual(BUDGET.statements);
       // Per message ≤ 12 statements (pause check, load, claim, pacing slot, settle), plus the
-      // edition once: its row, then its candidates a page at a time.
+      // edition once: its row, then its candidates a page at a time, and once per batch the
+      // candidates withdrawn since it was frozen.
       expect(invocation.statements).toBeLessThanOrEqual(
-        12 * messages + 1 + Math.ceil(candidates / EDITION_PAGE),
+        12 * messages + 2 + Math.ceil(candidates / EDITION_PAGE),
       );
+      const withdrawals = spy.calls.filter((call) => call.sql.includes('withdrawn = 1'));
+      expect(withdrawals).toHaveLength(1);
+      // One seek into the partial index: not the window's candidates (there are none withdrawn).
+      expect(withdrawals[0]!.rowsRead).toBeLessThanOrEqual(1);
       // Rows returned: the edition's candidates once, then a few hundred per message.
       expect(invocation.rowsReturned).toBeLessThanOrEqual(candidates + 600 * messages);
       const sent = await env.DB.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'sent'`).first<{

@@ -1,0 +1,134 @@
+/**
+ * A paper arXiv withdraws after its edition was frozen: the planner froze it as a
+ * candidate and the sender holds the edition in memory, but the edition's remaining sends
+ * leave it out, while a digest claimed before the withdrawal is replayed exactly as
+ * claimed (same Idempotency-Key, same body). The withdrawal comes through the real ingest
+ * (POST /admin/ingest, arXiv faked at the HTTP boundary), the sends through the Worker's
+ * queue handler and a fake Resend.
+ */
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sendMessageSchema } from '../../src/delivery/messages';
+import { adminRequest } from '../helpers/app';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
+import { ARXIV_QUERY_URL, atomEntry, atomFeed, atomHeaders } from '../ingest/fixtures';
+import {
+  deliver,
+  deliveriesOf,
+  fakeResend,
+  planViaAdmin,
+  resendEnv,
+  resetDelivery,
+  seedPaper,
+  seedSubscriber,
+} from './helpers';
+
+const AT = '2026-11-26T09:00:00.000Z';
+const KEPT = '2611.30001';
+const RETRACTED = '2611.30002';
+const RETRACTED_TITLE = 'A Result We Later Retracted';
+
+/** Two candidates in the edition's window, the one to be withdrawn the most upvoted. */
+async function seedCandidates(): Promise<void> {
+  await seedPaper({ id: KEPT, ingestedAt: '2026-11-26T02:00:00.000Z', upvotes: 12 });
+  await seedPaper({ id: RETRACTED, ingestedAt: '2026-11-26T03:00:00.000Z', upvotes: 40 });
+}
+
+/** arXiv lists a withdrawal version of `id`, and the ingest stores it. */
+async function withdrawOnArxiv(id: string): Promise<void> {
+  const published = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const entry = atomEntry({
+    id,
+    version: 2,
+    title: RETRACTED_TITLE,
+    published,
+    categories: ['cs.LG'],
+    comment: 'This paper has been withdrawn by the authors due to a crucial error in Lemma 2',
+  });
+  fakeHttp.use(
+    http.get(ARXIV_QUERY_URL, () => new HttpResponse(atomFeed([entry]), { headers: atomHeaders })),
+  );
+  const response = await adminRequest('/admin/ingest', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sources: ['arxiv'] }),
+  });
+  expect(response.status).toBe(200);
+  expect((await response.json<{ runs: { updated: number }[] }>()).runs[0]!.updated).toBe(1);
+  const row = await env.DB.prepare('SELECT withdrawn FROM papers WHERE id = ?')
+    .bind(id)
+    .first<{ withdrawn: number }>();
+  expect(row!.withdrawn).toBe(1);
+}
+
+const paperIds = (json: string | null) => JSON.parse(json ?? '[]') as string[];
+
+beforeEach(resetDelivery);
+
+describe('a paper withdrawn after its edition was frozen', () => {
+  it('is left out of the edition’s remaining sends', async () => {
+    const resend = fakeResend();
+    await seedCandidates();
+    const early = await seedSubscriber();
+    const late = await seedSubscriber();
+    const setup = resendEnv();
+    await planViaAdmin(setup.env, { at: AT });
+    const message = sendMessageSchema.parse(setup.queued[0]);
+    expect([...message.subscriberIds].sort()).toEqual([early.id, late.id].sort());
+
+    // The edition's first send, before the withdrawal: the paper is in it.
+    await deliver(setup.env, { ...message, subscriberIds: [early.id] });
+    expect(resend.requests).toHaveLength(1);
+    expect(resend.requests[0]!.emails[0]!.html).toContain(RETRACTED);
+
+    await withdrawOnArxiv(RETRACTED);
+
+    // The rest of the edition, from the same isolate (the edition is still in memory).
+    await deliver(setup.env, message);
+    expect(resend.requests).toHaveLength(2);
+    const [email] = resend.requests[1]!.emails;
+    expect(email!.to).toBe(late.email);
+    for (const body of [email!.html, email!.text, email!.subject]) {
+      expect(body).not.toContain(RETRACTED);
+      expect(body).not.toContain(RETRACTED_TITLE);
+    }
+    expect(email!.html).toContain(KEPT);
+    expect(email!.subject).toMatch(/^1 new paper: /);
+
+    const rows = await deliveriesOf(message.editionId);
+    const byId = new Map(rows.map((row) => [row.subscriber_id, row]));
+    expect(byId.get(late.id)!.status).toBe('sent');
+    expect(paperIds(byId.get(late.id)!.paper_ids)).toEqual([KEPT]);
+    // What was sent before the withdrawal stays recorded as sent.
+    expect(paperIds(byId.get(early.id)!.paper_ids)).toEqual([RETRACTED, KEPT]);
+  });
+
+  it('still lets a digest claimed before the withdrawal be replayed exactly as claimed', async () => {
+    // Resend sent the email, but the answer was lost: the retry must replay the same body
+    // under the same key (a different body would be refused 409, and the record would not
+    // say what the subscriber actually received).
+    const resend = fakeResend(['accept-then-drop']);
+    await seedCandidates();
+    const reader = await seedSubscriber();
+    const setup = resendEnv();
+    await planViaAdmin(setup.env, { at: AT });
+    const message = sendMessageSchema.parse(setup.queued[0]);
+    expect((await deliver(setup.env, message)).acked).toBe(false);
+    expect(resend.delivered).toHaveLength(1);
+
+    await withdrawOnArxiv(RETRACTED);
+
+    expect((await deliver(setup.env, message, 2)).acked).toBe(true);
+    expect(resend.requests).toHaveLength(2);
+    const [first, replay] = resend.requests;
+    expect(replay!.key).toBe(first!.key);
+    expect(replay!.emails).toEqual(first!.emails);
+    expect(replay!.emails[0]!.html).toContain(RETRACTED);
+    expect(resend.delivered).toHaveLength(1);
+    const [row] = await deliveriesOf(message.editionId);
+    expect(row!.subscriber_id).toBe(reader.id);
+    expect(row!.status).toBe('sent');
+    expect(row!.resend_id).toBe(resend.delivered[0]!.id);
+    expect(paperIds(row!.paper_ids)).toEqual([RETRACTED, KEPT]);
+  });
+});
