@@ -39,6 +39,12 @@ export interface Paper {
   sources: PaperSource[];
   ingestedAt: string;
   refreshedAt: string;
+  /**
+   * Set (true) when arXiv's newest stored version is a withdrawal. Only pages showing a
+   * digest already sent read it (to mark the paper); the sender never mails such a paper
+   * once it knows (src/delivery/send.ts), and a replay must not render differently.
+   */
+  withdrawn?: boolean;
 }
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'suppressed';

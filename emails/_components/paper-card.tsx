@@ -26,6 +26,11 @@ export interface PaperCardProps {
   why: string;
   upUrl: string;
   downUrl: string;
+  /**
+   * A line above the title. Only the view-in-browser page sets it (a paper withdrawn since
+   * the digest was sent); emails never have it, so their cards stay what was prepared.
+   */
+  notice?: string;
 }
 
 const styles = {
@@ -37,6 +42,17 @@ const styles = {
   },
   // On the cell, not the table: Outlook on Windows (Word) ignores padding on a table.
   cell: { padding: '16px 18px' },
+  // Its own light background, so it reads the same on the dark-mode card.
+  notice: {
+    backgroundColor: colors.noticeBackground,
+    borderRadius: '6px',
+    color: colors.notice,
+    fontSize: '13px',
+    fontWeight: 600,
+    lineHeight: '1.45',
+    margin: '0 0 8px',
+    padding: '4px 8px',
+  },
   title: { fontSize: '17px', lineHeight: '1.35', fontWeight: 700, margin: '0 0 4px' },
   titleLink: { color: colors.text, textDecoration: 'none' },
   meta: { color: colors.muted, fontSize: '13px', lineHeight: '1.45', margin: '0 0 2px' },
@@ -62,6 +78,7 @@ export function PaperCard(props: PaperCardProps) {
       <tbody>
         <tr>
           <td style={styles.cell}>
+            {props.notice ? <p style={styles.notice}>{props.notice}</p> : null}
             <p style={styles.title}>
               <a className="pd-t" href={props.url} style={styles.titleLink}>
                 {props.title}

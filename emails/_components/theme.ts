@@ -16,6 +16,8 @@ export const colors = {
   line: '#e3e3e8',
   accent: '#4338ca',
   why: '#0f5132',
+  notice: '#8a1c12',
+  noticeBackground: '#fdecea',
 } as const;
 
 /**

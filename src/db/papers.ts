@@ -69,6 +69,8 @@ export function rowToPaper(row: PaperRow): Paper {
     sources: JSON.parse(row.sources) as PaperSource[],
     ingestedAt: row.ingested_at,
     refreshedAt: row.refreshed_at,
+    // Only when set, so the papers every digest is made of look exactly as they did.
+    ...(row.withdrawn ? { withdrawn: true } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import type { AppContext } from '../env';
 import { readableTex } from '../lib/tex';
 import { feedUrl, viewInBrowserUrl } from '../links';
 import type { RankedPaper } from '../ranking';
-import { clean, editionLabel, paperUrl, summaryText, whyLabel } from './format';
+import { clean, editionLabel, paperUrl, summaryText, WITHDRAWN_NOTICE, whyLabel } from './format';
 
 /** Digests per feed: enough for a reader that polls weekly, small enough to stay cheap. */
 export const FEED_ENTRIES = 20;
@@ -61,7 +61,9 @@ const line = (value: string): string => clean(value.replace(NOT_XML, ''));
 function entryContent(papers: RankedPaper[]): string {
   const items = papers.map(({ paper, why }) => {
     const authors = paper.authors.slice(0, 3).join(', ') + (paper.authors.length > 3 ? ' et al.' : '');
-    return `<li><p><a href="${xmlText(paperUrl(paper))}"><strong>${xmlText(line(readableTex(paper.title)))}</strong></a><br/>${xmlText(
+    // As on the view-in-browser page: what was sent, marked if arXiv has withdrawn it since.
+    const notice = paper.withdrawn ? `<p><strong>${xmlText(WITHDRAWN_NOTICE)}</strong></p>` : '';
+    return `<li>${notice}<p><a href="${xmlText(paperUrl(paper))}"><strong>${xmlText(line(readableTex(paper.title)))}</strong></a><br/>${xmlText(
       authors,
     )}</p><p>${xmlText(summaryText(paper))}</p><p><em>Why: ${xmlText(whyLabel(why))}</em></p></li>`;
   });

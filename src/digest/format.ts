@@ -223,9 +223,13 @@ export function paperLinks(paper: Paper): { label: string; href: string }[] {
 }
 
 /** The per-edition part of a card; `why`, `upUrl`, `downUrl` are the subscriber's. */
+/** What a page showing a digest already sent says above a paper withdrawn since. */
+export const WITHDRAWN_NOTICE = 'Withdrawn on arXiv after this digest was put together.';
+
 export function cardProps(
   paper: Paper,
   perSubscriber: { why: string; upUrl: string; downUrl: string },
+  notice?: string,
 ): PaperCardProps {
   return {
     title: clean(readableTex(paper.title)) || paper.id,
@@ -237,6 +241,7 @@ export function cardProps(
     why: clean(perSubscriber.why),
     upUrl: perSubscriber.upUrl,
     downUrl: perSubscriber.downUrl,
+    ...(notice ? { notice } : {}),
   };
 }
 

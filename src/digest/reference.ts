@@ -24,6 +24,7 @@ import {
   type LayoutValues,
   preheaderFor,
   subjectFor,
+  WITHDRAWN_NOTICE,
   whyLabel,
 } from './format';
 
@@ -93,12 +94,19 @@ async function referenceProps(
   edition: EditionValues,
   recipient: DigestRecipient,
   ranked: readonly RankedPaper[],
+  markWithdrawn = false,
 ): Promise<DigestEmailProps> {
   const values = await subscriberValues(config, recipient, ranked);
   return digestProps(
     edition,
     values.layout,
-    ranked.map((item, position) => cardProps(item.paper, values.cards[position]!)),
+    ranked.map((item, position) =>
+      cardProps(
+        item.paper,
+        values.cards[position]!,
+        markWithdrawn && item.paper.withdrawn ? WITHDRAWN_NOTICE : undefined,
+      ),
+    ),
   );
 }
 
@@ -122,7 +130,10 @@ export async function renderReference(
   return { html, text };
 }
 
-/** Only the HTML of a full render: the view-in-browser page. */
+/**
+ * Only the HTML of a full render: the view-in-browser page. It shows the digest as it was
+ * sent, with a notice on each paper arXiv has withdrawn since (emails never carry one).
+ */
 export async function renderDigestHtml(
   config: Config,
   input: { editionDate: string; frequency?: Frequency },
@@ -131,7 +142,7 @@ export async function renderDigestHtml(
 ): Promise<string> {
   const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
   return renderEmailHtml(
-    createElement(DigestEmailTemplate, await referenceProps(config, edition, recipient, ranked)),
+    createElement(DigestEmailTemplate, await referenceProps(config, edition, recipient, ranked, true)),
   );
 }
 

@@ -2,14 +2,16 @@
  * A paper arXiv withdraws after its edition was frozen: the planner froze it as a
  * candidate and the sender holds the edition in memory, but the edition's remaining sends
  * leave it out, while a digest claimed before the withdrawal is replayed exactly as
- * claimed (same Idempotency-Key, same body). The withdrawal comes through the real ingest
+ * claimed (same Idempotency-Key, same body), and a digest already sent still shows in the
+ * browser and the feed as it was sent, the withdrawn paper marked. The withdrawal comes through the real ingest
  * (POST /admin/ingest, arXiv faked at the HTTP boundary), the sends through the Worker's
  * queue handler and a fake Resend.
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sendMessageSchema } from '../../src/delivery/messages';
-import { adminRequest } from '../helpers/app';
+import { WITHDRAWN_NOTICE } from '../../src/digest/format';
+import { adminRequest, request } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import { ARXIV_QUERY_URL, atomEntry, atomFeed, atomHeaders } from '../ingest/fixtures';
 import {
@@ -62,6 +64,15 @@ async function withdrawOnArxiv(id: string): Promise<void> {
 }
 
 const paperIds = (json: string | null) => JSON.parse(json ?? '[]') as string[];
+
+/** The digest's two papers in the order sent, the withdrawn one (first) alone marked. */
+function expectOnlyRetractedMarked(papers: string[]): void {
+  expect(papers).toHaveLength(2);
+  expect(papers[0]).toContain(RETRACTED);
+  expect(papers[0]).toContain(WITHDRAWN_NOTICE);
+  expect(papers[1]).toContain(KEPT);
+  expect(papers[1]).not.toContain(WITHDRAWN_NOTICE);
+}
 
 beforeEach(resetDelivery);
 
@@ -130,5 +141,32 @@ describe('a paper withdrawn after its edition was frozen', () => {
     expect(row!.status).toBe('sent');
     expect(row!.resend_id).toBe(resend.delivered[0]!.id);
     expect(paperIds(row!.paper_ids)).toEqual([RETRACTED, KEPT]);
+  });
+});
+
+describe('a digest already sent when one of its papers is withdrawn', () => {
+  // The reader opens what they were sent: a paper missing from it would look like a
+  // mistake, and one shown as if nothing happened could be read or cited as sound.
+  it('shows in the browser and in the feed as it was sent, the withdrawn paper marked', async () => {
+    const resend = fakeResend();
+    await seedCandidates();
+    await seedSubscriber();
+    const setup = resendEnv();
+    await planViaAdmin(setup.env, { at: AT });
+    await deliver(setup.env, sendMessageSchema.parse(setup.queued[0]));
+    const email = resend.requests[0]!.emails[0]!;
+    const view = /View in browser (\S+)/.exec(email.text)![1]!;
+    const feed = /href="(https:\/\/digest\.test\/feed\?token=[^"]+)"/.exec(email.html)![1]!;
+    expect(await (await request(view)).text()).not.toContain(WITHDRAWN_NOTICE);
+
+    await withdrawOnArxiv(RETRACTED);
+
+    const page = await request(view);
+    expect(page.status).toBe(200);
+    expectOnlyRetractedMarked((await page.text()).split('class="pd-c"').slice(1));
+
+    const atom = await request(feed);
+    expect(atom.status).toBe(200);
+    expectOnlyRetractedMarked((await atom.text()).split('&lt;li&gt;').slice(1));
   });
 });

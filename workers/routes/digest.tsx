@@ -4,7 +4,9 @@
  * digest in the browser (the "view in browser" link, signed with the digest's token; see
  * src/digest/access.ts), and GET /feed?token= is their private Atom feed of recent
  * digests, for feed readers (built in src/digest/feed.ts). Both are read-only, signed per
- * subscriber, never cached by proxies and never indexed.
+ * subscriber, never cached by proxies and never indexed. Both show the papers a digest
+ * was sent with: one arXiv has withdrawn since is marked, not hidden (the archive, which
+ * lists papers to discover, leaves withdrawn ones out).
  */
 import { type Context, Hono } from 'hono';
 import { snapshotBasis } from '../../src/db/deliveries';
