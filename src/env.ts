@@ -80,6 +80,17 @@ const rawSchema = z.object({
     emptyToUndefined,
     z.coerce.number().int().min(0).max(1_000_000).default(20),
   ),
+  // Days a sent digest (its row, web view, 👍/👎 links, feed entry) is kept; 0 = for ever.
+  // At least 10: the rows say what a subscriber was sent within the candidate window (8 days).
+  DIGEST_RETENTION_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .max(36_500)
+      .refine((days) => days === 0 || days >= 10, 'must be 0 (keep for ever) or at least 10 days')
+      .default(30),
+  ),
   // "on": email goes to the D1 outbox (browsable at /dev) instead of Resend. Default: on in
   // development without RESEND_API_KEY, off everywhere else; refused in production.
   OUTBOX: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).optional()),

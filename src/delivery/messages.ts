@@ -1,7 +1,8 @@
 /**
  * The queues' message formats, shared by producers and consumers. The send queue carries
  * one edition plus up to 100 subscriber ids, i.e. at most one Resend batch request. The
- * plan queue carries the continuation of a planner run too large for one invocation. Bodies
+ * plan queue carries the continuation of a planner run too large for one invocation, and
+ * of a retention pass (src/delivery/retention.ts) with more to delete than one step. Bodies
  * are plain JSON (no v8 serialisation) so they can be read in the dashboard and replayed by
  * hand, and small: 100 ids stay around 4 KB, far below the 128 KB message limit.
  */
@@ -41,8 +42,21 @@ export const planMessageSchema = z.object({
 
 export type PlanMessage = z.infer<typeof planMessageSchema>;
 
-export function parsePlanMessage(body: unknown): PlanMessage | null {
-  const parsed = planMessageSchema.safeParse(body);
+/** A retention pass to continue: its time (the cutoffs count from it) and its step. */
+export const pruneMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('prune'),
+  run: z.string().min(1).max(64),
+  at: z.iso.datetime(),
+  step: z.number().int().min(1),
+});
+
+export type PruneMessage = z.infer<typeof pruneMessageSchema>;
+
+const planQueueMessageSchema = z.discriminatedUnion('kind', [planMessageSchema, pruneMessageSchema]);
+
+export function parsePlanQueueMessage(body: unknown): PlanMessage | PruneMessage | null {
+  const parsed = planQueueMessageSchema.safeParse(body);
   return parsed.success ? parsed.data : null;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The queue adapter: turns a Queue batch into send-protocol runs (`send.ts`), acks or
  * retries each message with the delay the protocol chose, and logs one line per message.
- * The plan queue's messages continue planner runs, one step each.
+ * The plan queue's messages continue planner runs and retention passes, one step each.
  * Messages of a batch are pipelined: while one waits for its pacing slot, the next is
  * already loading, ranking and rendering. Messages from the dead-letter queue (same
  * handler, dispatched on `batch.queue`) mark their unfinished deliveries failed, so
@@ -11,9 +11,15 @@ import { failUnfinished } from '../db/settling';
 import type { AppContext } from '../env';
 import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
-import { PLAN_QUEUE_SUFFIX, parsePlanMessage, parseSendMessage, SEND_QUEUE_DLQ_SUFFIX } from './messages';
+import {
+  PLAN_QUEUE_SUFFIX,
+  parsePlanQueueMessage,
+  parseSendMessage,
+  SEND_QUEUE_DLQ_SUFFIX,
+} from './messages';
 import { continuePlanning } from './planner';
 import { backoffSeconds, type MessageStats } from './request';
+import { retentionStep } from './retention';
 import { processMessage, type WithdrawnReader, withdrawnPerBatch } from './send';
 import { createTransport, type MailTransport } from './transport';
 
@@ -99,7 +105,7 @@ async function handleMessage(
 
 async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
   for (const message of batch.messages) {
-    const body = parsePlanMessage(message.body);
+    const body = parsePlanQueueMessage(message.body);
     if (!body) {
       logError('plan_message_invalid', new Error('Not a plan message'), {
         message_id: message.id,
@@ -109,11 +115,17 @@ async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unkn
       continue;
     }
     try {
-      await continuePlanning(app, body);
+      if (body.kind === 'prune') await retentionStep(app, body);
+      else await continuePlanning(app, body);
       message.ack();
     } catch (error) {
-      // The run's subscribers stay due, so a retry (or the next hourly run) picks them up.
-      logError('plan_step_failed', error, { message_id: message.id, run: body.run, step: body.step });
+      // The run's subscribers stay due, so a retry (or the next hourly run) picks them up;
+      // a retention step deletes nothing on failure (one transaction), and is retried too.
+      logError(body.kind === 'prune' ? 'retention_step_failed' : 'plan_step_failed', error, {
+        message_id: message.id,
+        run: body.run,
+        step: body.step,
+      });
       message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     }
   }

@@ -47,10 +47,15 @@ export async function openDigestLink(
   }
   const delivery = await getDeliveryView(app.db, check.deliveryId);
   if (!delivery) {
+    // The MAC is ours, so the digest existed: it has been deleted since, by the retention
+    // pass (src/delivery/retention.ts) or with the subscription.
+    const days = app.config.DIGEST_RETENTION_DAYS;
     throw new AppError(
       410,
       'link_revoked',
-      `This ${WHAT[purpose]} no longer works: the subscription it belonged to does not exist any more.`,
+      days > 0
+        ? `This ${WHAT[purpose]} no longer works: its digest has been deleted (digests are kept for ${days} days) or the subscription it belonged to does not exist any more.`
+        : `This ${WHAT[purpose]} no longer works: the subscription it belonged to does not exist any more.`,
     );
   }
   // The same checks as every other signed link: the subscriber (or the one a merged-away id

@@ -6,12 +6,14 @@
  * Suppression rows still holding an unkeyed SHA-256 (written before migration 0007) are
  * re-keyed with EMAIL_HASH_SECRET, a bounded batch per run; active subscribers stored
  * before migration 0017 get the categories of their interests stored beside them, a
- * bounded batch per run too, so the arXiv ingest stops parsing their texts.
+ * bounded batch per run too, so the arXiv ingest stops parsing their texts. And it starts
+ * the day's retention pass (src/delivery/retention.ts), which continues on the plan queue.
  */
 import { deleteExpiredFormSubmissions } from '../db/form-submissions';
 import { deleteMailRequestsBefore } from '../db/mail-requests';
 import { deletePendingBefore, fillCategories, listUncategorised } from '../db/subscribers';
 import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
+import { startRetention } from '../delivery/retention';
 import type { AppContext } from '../env';
 import { CONFIRM_TTL_DAYS } from '../links';
 import { keyLegacyHash } from './identity';
@@ -68,6 +70,7 @@ export async function runHousekeeping(
   formSubmissionsDeleted: number;
   suppressionsRekeyed: number;
   categoriesFilled: number;
+  retention: Awaited<ReturnType<typeof startRetention>>;
 }> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   const { purged } = await purgeExpiredPending(app.db, now);
@@ -75,5 +78,13 @@ export async function runHousekeeping(
   const formSubmissionsDeleted = await deleteExpiredFormSubmissions(app.db, now);
   const suppressionsRekeyed = await rekeyLegacySuppressions(app);
   const categoriesFilled = await fillLegacyCategories(app.db);
-  return { purged, mailRequestsDeleted, formSubmissionsDeleted, suppressionsRekeyed, categoriesFilled };
+  const retention = await startRetention(app, now);
+  return {
+    purged,
+    mailRequestsDeleted,
+    formSubmissionsDeleted,
+    suppressionsRekeyed,
+    categoriesFilled,
+    retention,
+  };
 }

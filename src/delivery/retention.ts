@@ -1,0 +1,96 @@
+/**
+ * How long the records a sent digest leaves behind are kept, and the pass that deletes the
+ * rest. A D1 database holds at most 10 GB and every email leaves ~6 KB (its delivery row
+ * with the ranking snapshot the web view shows, ~4.5 KB; Resend's email.sent and
+ * email.delivered events, ~1.5 KB): kept forever, a list of 10,000 daily readers fills it
+ * in about five months. So:
+ * - webhook events go after `WEBHOOK_EVENT_DAYS`: Resend stops retrying an event within a
+ *   day, so deduplication never needs them longer, and what lasts (a bounce, a complaint)
+ *   is in `suppressions` and on the subscriber;
+ * - a digest (its delivery row, so its view-in-browser and 👍/👎 links, and its place in
+ *   the feed) goes after DIGEST_RETENTION_DAYS (30 by default, 0 = kept for ever; never
+ *   under the longest candidate window, 8 days, since the rows say what was already sent);
+ *   an edition once none of its digests is left;
+ * - the `sent_papers` rows of earlier releases go whatever their age: nothing reads them.
+ * The pass runs from the daily housekeeping cron, a step per invocation (a page of each
+ * table, ~10,000 rows written at most), and continues on the plan queue while a page comes
+ * back full: a day of a million daily readers (a million deliveries, two million events) is
+ * ~2,000 steps, and a larger backlog is worked off over the next days' passes.
+ */
+import { deleteExpiredPages, type RetainedTable, type RetentionPage } from '../db/retention';
+import type { AppContext } from '../env';
+import { logEvent } from '../lib/log';
+import type { PruneMessage } from './messages';
+
+export const WEBHOOK_EVENT_DAYS = 7;
+
+/**
+ * Rows looked at per table in one step: a step then reads ~9,000 rows and writes at most
+ * ~2,800 by D1's counters (test/delivery/retention.test.ts), inside the ~10,000 we plan for.
+ */
+export const RETENTION_PAGE: Record<RetainedTable, number> = {
+  webhook_events: 1_000,
+  sent_papers: 1_000,
+  deliveries: 800,
+  editions: 100,
+};
+
+/** Steps of one pass at most (~3 M deliveries): a larger backlog is finished by the next days' passes. */
+export const MAX_RETENTION_STEPS = 4_000;
+
+const DAY_MS = 86_400_000;
+
+/** Which rows a pass started at `at` deletes (deliveries before editions: a step can free both). */
+export function retentionPages(at: Date, digestRetentionDays: number): RetentionPage[] {
+  const before = (days: number) => new Date(at.getTime() - days * DAY_MS).toISOString();
+  const pages: RetentionPage[] = [
+    { table: 'webhook_events', before: before(WEBHOOK_EVENT_DAYS), limit: RETENTION_PAGE.webhook_events },
+    { table: 'sent_papers', before: at.toISOString(), limit: RETENTION_PAGE.sent_papers },
+  ];
+  if (digestRetentionDays > 0) {
+    const digests = before(digestRetentionDays);
+    pages.push(
+      { table: 'deliveries', before: digests, limit: RETENTION_PAGE.deliveries },
+      { table: 'editions', before: digests, limit: RETENTION_PAGE.editions },
+    );
+  }
+  return pages;
+}
+
+export interface RetentionStep {
+  deleted: Partial<Record<RetainedTable, number>>;
+  /** Another step was queued: some page came back full. */
+  continues: boolean;
+}
+
+/** Starts a retention pass (the daily housekeeping cron): its first step. */
+export function startRetention(app: AppContext, at: Date): Promise<RetentionStep> {
+  return retentionStep(app, { v: 1, kind: 'prune', run: crypto.randomUUID(), at: at.toISOString(), step: 1 });
+}
+
+/** One step of a pass: a page of each table, and the next step queued if a page was full. */
+export async function retentionStep(app: AppContext, message: PruneMessage): Promise<RetentionStep> {
+  const started = Date.now();
+  const pages = retentionPages(new Date(message.at), app.config.DIGEST_RETENTION_DAYS);
+  const counts = await deleteExpiredPages(app.db, pages);
+  const deleted: RetentionStep['deleted'] = {};
+  pages.forEach((page, index) => {
+    deleted[page.table] = counts[index] ?? 0;
+  });
+  const full = pages.some((page, index) => (counts[index] ?? 0) >= page.limit);
+  const continues = full && message.step < MAX_RETENTION_STEPS;
+  if (continues) {
+    const next: PruneMessage = { ...message, step: message.step + 1 };
+    await app.planQueue.send(next, { contentType: 'json' });
+  }
+  logEvent('retention_step', {
+    run: message.run,
+    at: message.at,
+    step: message.step,
+    deleted,
+    continues,
+    ...(full && !continues ? { stopped: `after ${MAX_RETENTION_STEPS} steps; the next pass goes on` } : {}),
+    duration_ms: Date.now() - started,
+  });
+  return { deleted, continues };
+}

@@ -1,0 +1,197 @@
+/**
+ * The retention pass, through the Worker's real handlers: the daily housekeeping cron
+ * starts it, the plan queue continues it a step per invocation while a page comes back
+ * full, and each step stays inside the invocation budget (D1's own row counters). What it
+ * deletes stops mattering: a deleted digest's links say why they no longer work, and a
+ * complaint about its email still suppresses the address.
+ */
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CRONS } from '../../src/cron';
+import { parseConfig } from '../../src/env';
+import { viewInBrowserUrl } from '../../src/links';
+import worker from '../../workers/index';
+import { request } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
+import { signedWebhook } from '../helpers/webhooks';
+import { deliverBatch, PLAN_QUEUE, resendEnv, resetDelivery, seedSubscriber, type TestEnv } from './helpers';
+
+const NOW = new Date('2026-11-26T04:45:00.000Z');
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
+
+async function housekeeping(testEnv: TestEnv): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(
+    createScheduledController({ cron: CRONS.housekeeping, scheduledTime: NOW.getTime() }),
+    testEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+}
+
+/** `count` sent digests of `subscriberId` in one edition planned `age` days ago, 10 papers each. */
+async function seedDigests(subscriberId: string, edition: string, age: number, count: number) {
+  const at = daysAgo(age);
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end)
+       VALUES (?1, 'daily', ?1, ?2, ?2, ?2)`,
+    ).bind(edition, at),
+    env.DB.prepare(
+      `INSERT INTO deliveries (id, edition_id, subscriber_id, period_key, status, paper_ids, ranking,
+                               resend_id, send_key, queued_at, sent_at, updated_at)
+       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?4 - 1)
+       SELECT ?1 || '-' || i, ?1, CASE WHEN i = 0 THEN ?2 ELSE ?2 || '-' || i END, ?1, 'sent',
+              '["2611.00001","2611.00002","2611.00003","2611.00004","2611.00005"]',
+              '[{"id":"2611.00001","score":0.9,"why":["matches “RLHF”"]}]',
+              ?1 || '-resend-' || i, ?1 || '-key-' || (i / 100), ?3, ?3, ?3
+       FROM n`,
+    ).bind(edition, subscriberId, at, count),
+  ]);
+}
+
+/** `count` stored Resend events received `age` days ago. */
+async function seedEvents(age: number, count: number, prefix: string) {
+  await env.DB.prepare(
+    `INSERT INTO webhook_events (svix_id, type, email_id, recipient, payload, received_at)
+     WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
+     SELECT ?1 || i, 'email.delivered', 'email-' || i, 'reader' || i || '@example.org', '{"type":"email.delivered"}', ?3
+     FROM n`,
+  )
+    .bind(prefix, count, daysAgo(age))
+    .run();
+}
+
+const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())!.n;
+
+beforeEach(async () => {
+  await resetDelivery();
+  await env.DB.exec('DELETE FROM sent_papers');
+});
+
+describe('the retention pass', () => {
+  it('deletes week-old events, digests past DIGEST_RETENTION_DAYS with the editions they empty, and old sent_papers rows', async () => {
+    const reader = await seedSubscriber();
+    await seedDigests(reader.id, 'old-edition', 31, 3);
+    await seedDigests(reader.id, 'recent-edition', 29, 2);
+    await seedEvents(8, 5, 'old-');
+    await seedEvents(6, 4, 'recent-');
+    // Rows of the table earlier releases wrote for every paper sent: nothing reads them now.
+    await env.DB.prepare(
+      `INSERT INTO sent_papers (subscriber_id, paper_id, delivery_id, sent_at) VALUES (?1, 'a', 'd', ?2), (?1, 'b', 'd', ?2)`,
+    )
+      .bind(reader.id, daysAgo(1))
+      .run();
+
+    const setup = resendEnv();
+    await housekeeping(setup.env);
+
+    expect(await count(`SELECT COUNT(*) AS n FROM deliveries WHERE edition_id = 'old-edition'`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM deliveries WHERE edition_id = 'recent-edition'`)).toBe(2);
+    expect(await count(`SELECT COUNT(*) AS n FROM editions WHERE id = 'old-edition'`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM editions WHERE id = 'recent-edition'`)).toBe(1);
+    expect(await count(`SELECT COUNT(*) AS n FROM webhook_events WHERE svix_id LIKE 'old-%'`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM webhook_events WHERE svix_id LIKE 'recent-%'`)).toBe(4);
+    expect(await count('SELECT COUNT(*) AS n FROM sent_papers')).toBe(0);
+    // Nothing was left over, so nothing was queued.
+    expect(setup.continuations).toEqual([]);
+  });
+
+  it('keeps an edition while a digest of it is kept, and every digest when DIGEST_RETENTION_DAYS is 0', async () => {
+    const reader = await seedSubscriber();
+    await seedDigests(reader.id, 'old-edition', 40, 2);
+    // A digest of an old edition queued later (a catch-up) is younger than its edition.
+    await env.DB.prepare(`UPDATE deliveries SET queued_at = ?, sent_at = ? WHERE id = 'old-edition-1'`)
+      .bind(daysAgo(5), daysAgo(5))
+      .run();
+    await housekeeping(resendEnv().env);
+    expect(await count('SELECT COUNT(*) AS n FROM deliveries')).toBe(1);
+    expect(await count('SELECT COUNT(*) AS n FROM editions')).toBe(1);
+
+    await housekeeping(resendEnv({ DIGEST_RETENTION_DAYS: '0' }).env);
+    await seedDigests(reader.id, 'ancient-edition', 400, 1);
+    await housekeeping(resendEnv({ DIGEST_RETENTION_DAYS: '0' }).env);
+    expect(await count('SELECT COUNT(*) AS n FROM deliveries')).toBe(2);
+  });
+
+  it('refuses a DIGEST_RETENTION_DAYS shorter than the candidate window', () => {
+    expect(() => parseConfig({ ...env, DIGEST_RETENTION_DAYS: '7' })).toThrow(/at least 10 days/);
+    expect(parseConfig({ ...env, DIGEST_RETENTION_DAYS: '' }).DIGEST_RETENTION_DAYS).toBe(30);
+    expect(parseConfig({ ...env, DIGEST_RETENTION_DAYS: '0' }).DIGEST_RETENTION_DAYS).toBe(0);
+  });
+
+  it('continues on the plan queue a step per invocation, each inside the budget, until nothing old is left', async () => {
+    const reader = await seedSubscriber();
+    // 2,000 digests and 3,500 events past their time, and a day's worth kept.
+    await seedDigests(reader.id, 'old-a', 45, 1_000);
+    await seedDigests(reader.id, 'old-b', 44, 1_000);
+    await seedDigests(reader.id, 'today', 0, 300);
+    await seedEvents(10, 3_500, 'old-');
+    await seedEvents(0, 300, 'today-');
+
+    const setup = resendEnv();
+    const spy = spyD1(env.DB);
+    await housekeeping({ ...setup.env, DB: spy.db });
+    const steps = [spy.totals()];
+    while (setup.continuations.length > 0) {
+      const message = setup.continuations.shift();
+      expect(message).toMatchObject({ v: 1, kind: 'prune', step: steps.length + 1 });
+      spy.reset();
+      const [run] = await deliverBatch({ ...setup.env, DB: spy.db }, [message], 1, PLAN_QUEUE);
+      expect(run).toEqual({ acked: true, retryDelay: null });
+      steps.push(spy.totals());
+      expect(steps.length).toBeLessThan(20);
+    }
+    console.log(JSON.stringify({ test: 'retention steps', steps }));
+    // 3,500 events at 1,000 a step (2,000 digests at 800 go meanwhile): three full pages,
+    // and a fourth that finds the rest kept.
+    expect(steps).toHaveLength(4);
+    for (const [index, step] of steps.entries()) {
+      // One statement per table; the cron's first step shares its invocation with the rest
+      // of the housekeeping.
+      expect(step.statements).toBeLessThanOrEqual(index === 0 ? 20 : 4);
+      expect(step.rowsWritten).toBeLessThanOrEqual(10_000);
+      expect(step.rowsRead).toBeLessThanOrEqual(10_000);
+    }
+    expect(await count('SELECT COUNT(*) AS n FROM deliveries')).toBe(300);
+    expect(await count(`SELECT COUNT(*) AS n FROM editions`)).toBe(1);
+    expect(await count('SELECT COUNT(*) AS n FROM webhook_events')).toBe(300);
+  });
+
+  it('a deleted digest’s links say why they stopped working, and a complaint about it still suppresses', async () => {
+    const reader = await seedSubscriber();
+    await seedDigests(reader.id, 'old-edition', 31, 1);
+    const config = parseConfig(env);
+    const link = (await viewInBrowserUrl(config, reader, 'old-edition-0')).replace(config.PUBLIC_URL, '');
+    expect((await request(link)).status).toBe(200);
+
+    await housekeeping(resendEnv().env);
+
+    const gone = await request(link);
+    expect(gone.status).toBe(410);
+    expect(await gone.text()).toContain('its digest has been deleted (digests are kept for 30 days)');
+    const complaint = await signedWebhook({
+      type: 'email.complained',
+      created_at: new Date().toISOString(),
+      data: {
+        created_at: new Date().toISOString(),
+        email_id: 'old-edition-resend-0',
+        from: 'Papers Digest <digest@example.com>',
+        to: [reader.email],
+        subject: 'Your papers',
+        tags: { delivery: 'old-edition-0', category: 'digest' },
+      },
+    });
+    expect(complaint.status).toBe(200);
+    expect(
+      await env.DB.prepare('SELECT status, suppressed_reason FROM subscribers WHERE id = ?')
+        .bind(reader.id)
+        .first(),
+    ).toEqual({ status: 'suppressed', suppressed_reason: 'complained' });
+  });
+});
