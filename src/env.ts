@@ -10,6 +10,7 @@
  * test run configures both explicitly, so nothing test-only can leak into production.
  */
 import { z } from 'zod';
+import { TEST_SECRETS as TURNSTILE_TEST_SECRETS } from './subscriptions/turnstile';
 
 /** Raw bindings as wrangler provides them: the generated `Env` (see worker-configuration.d.ts). */
 export type Bindings = Env;
@@ -185,6 +186,29 @@ export function parseConfig(env: Bindings): Config {
   }
   if (!isDevelopment && config.RESEND_WEBHOOK_SECRET && !config.RESEND_WEBHOOK_SECRET.startsWith('whsec_')) {
     problems.push('RESEND_WEBHOOK_SECRET must be the "whsec_..." signing secret from the Resend dashboard');
+  }
+  // Turnstile is on when its secret is set, and the forms show the widget when the site key
+  // is: one without the other leaves the forms unguarded (a widget nobody checks) or closed
+  // to everyone (a check no widget can pass). A test secret lets anyone through with
+  // Cloudflare's public dummy token (or nobody at all).
+  if (
+    raw.ENVIRONMENT === 'production' &&
+    Boolean(raw.TURNSTILE_SITE_KEY) !== Boolean(raw.TURNSTILE_SECRET_KEY)
+  ) {
+    problems.push(
+      raw.TURNSTILE_SITE_KEY
+        ? 'TURNSTILE_SITE_KEY is set but TURNSTILE_SECRET_KEY is not: the widget would show and nothing would check it (set both, or neither)'
+        : 'TURNSTILE_SECRET_KEY is set but TURNSTILE_SITE_KEY is not: no form could pass the check (set both, or neither)',
+    );
+  }
+  if (
+    raw.ENVIRONMENT === 'production' &&
+    raw.TURNSTILE_SECRET_KEY &&
+    TURNSTILE_TEST_SECRETS.has(raw.TURNSTILE_SECRET_KEY)
+  ) {
+    problems.push(
+      "TURNSTILE_SECRET_KEY is one of Cloudflare's published test secrets: set the secret of your own widget",
+    );
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration (ENVIRONMENT=${raw.ENVIRONMENT}): ${problems.join('; ')}`);

@@ -18,7 +18,7 @@ const TOKEN_LIFETIME_MS = 300_000;
 export type TurnstileAction = 'subscribe' | 'data';
 
 /** Cloudflare's published test secrets (always pass, always fail, "already spent"). */
-const TEST_SECRETS = new Set([
+export const TEST_SECRETS: ReadonlySet<string> = new Set([
   '1x0000000000000000000000000000000AA',
   '2x0000000000000000000000000000000AA',
   '3x0000000000000000000000000000000AA',

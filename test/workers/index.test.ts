@@ -238,6 +238,38 @@ describe('configuration', () => {
     );
   });
 
+  // An audit: production took Cloudflare's always-pass test secret (anyone passes with the
+  // public dummy token), and a site key without its secret (or the reverse) silently left
+  // the forms unguarded (or closed to everyone).
+  it('refuses, in production, a Turnstile site key without its secret (or the reverse), and test secrets', () => {
+    const production = productionEnv();
+    const own = {
+      TURNSTILE_SITE_KEY: '0x4AAAAAAAown-site-key',
+      TURNSTILE_SECRET_KEY: '0x4AAAAAAAown-secret',
+    };
+    expect(parseConfig({ ...production, ...own } as Env).TURNSTILE_SECRET_KEY).toBe(own.TURNSTILE_SECRET_KEY);
+    expect(() =>
+      parseConfig({ ...production, TURNSTILE_SITE_KEY: own.TURNSTILE_SITE_KEY } as Env),
+    ).toThrowError(/TURNSTILE_SITE_KEY is set but TURNSTILE_SECRET_KEY is not/);
+    expect(() =>
+      parseConfig({ ...production, TURNSTILE_SECRET_KEY: own.TURNSTILE_SECRET_KEY } as Env),
+    ).toThrowError(/TURNSTILE_SECRET_KEY is set but TURNSTILE_SITE_KEY is not/);
+    for (const secret of ['1x0000000000000000000000000000000AA', '2x0000000000000000000000000000000AA']) {
+      expect(() => parseConfig({ ...production, ...own, TURNSTILE_SECRET_KEY: secret } as Env)).toThrowError(
+        /published test secrets/,
+      );
+    }
+    // Development keeps Cloudflare's test keys, which .dev.vars.example suggests.
+    expect(
+      parseConfig({
+        ...production,
+        ENVIRONMENT: 'development',
+        TURNSTILE_SITE_KEY: '1x00000000000000000000AA',
+        TURNSTILE_SECRET_KEY: '1x0000000000000000000000000000000AA',
+      } as Env).isDevelopment,
+    ).toBe(true);
+  });
+
   // Issue 12, "ENVIRONMENT=test counts as development": a test run got the dev secrets and
   // the outbox without asking, so a deploy with ENVIRONMENT=test ran with public secrets.
   it('gives ENVIRONMENT=test no development fallbacks: secrets and the outbox must be configured', () => {
