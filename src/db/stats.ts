@@ -6,6 +6,8 @@ export interface Stats {
   papers: number;
   subscribers: { pending: number; active: number; unsubscribed: number; suppressed: number };
   deliveries: { queued: number; sent: number; failed: number; skipped: number };
+  /** D1's own figure for the database file (null where the runtime does not report it). */
+  database: { bytes: number | null };
   /** Resend quota pause: while `paused`, digests wait (planned, parked) until `until`. */
   sending: {
     paused: boolean;
@@ -52,6 +54,8 @@ export async function getStats(db: D1Database): Promise<Stats> {
       failed: countOf(deliveryRows, 'failed'),
       skipped: countOf(deliveryRows, 'skipped'),
     },
+    // What the retention pass (src/delivery/retention.ts) holds to a steady size.
+    database: { bytes: typeof papers!.meta.size_after === 'number' ? papers!.meta.size_after : null },
     sending: {
       paused,
       period: paused ? pause!.period : null,

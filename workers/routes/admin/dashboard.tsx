@@ -11,6 +11,7 @@
 import { Hono } from 'hono';
 import { getDashboardData } from '../../../src/db/admin';
 import { getStats } from '../../../src/db/stats';
+import { WEBHOOK_EVENT_DAYS } from '../../../src/delivery/retention';
 import type { HonoEnv } from '../../types';
 import { Layout } from '../../views/layout';
 
@@ -39,6 +40,11 @@ function Stat(props: { label: string; value: number | string }) {
       <span>{props.label}</span>
     </div>
   );
+}
+
+function retentionNote(days: number): string {
+  const digests = days > 0 ? `${days} days (DIGEST_RETENTION_DAYS)` : 'for ever (DIGEST_RETENTION_DAYS=0)';
+  return `Sent digests are kept ${digests}, Resend's events ${WEBHOOK_EVENT_DAYS} days: the counts above are of what is kept.`;
 }
 
 export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
@@ -86,7 +92,12 @@ export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
         <Stat label="queued or sending" value={stats.deliveries.queued} />
         <Stat label="failed" value={stats.deliveries.failed} />
         <Stat label="skipped (nothing relevant)" value={stats.deliveries.skipped} />
+        <Stat
+          label="database (D1 holds 10 GB on Workers Paid, 500 MB on Free)"
+          value={stats.database.bytes === null ? 'unknown' : `${(stats.database.bytes / 1e6).toFixed(1)} MB`}
+        />
       </div>
+      <p class="muted">{retentionNote(c.var.app.config.DIGEST_RETENTION_DAYS)}</p>
 
       <h2>Last editions</h2>
       {data.editions.length === 0 ? (
