@@ -82,14 +82,17 @@ const rawSchema = z.object({
     z.coerce.number().int().min(0).max(1_000_000).default(20),
   ),
   // Days a sent digest (its row, web view, 👍/👎 links, feed entry) is kept; 0 = for ever.
-  // At least 10: the rows say what a subscriber was sent within the candidate window (8 days).
+  // At least 12: the rows say what a subscriber was sent within a candidate window (8 days
+  // before its edition), and a weekly digest may still be ranked up to 72 h after planning
+  // (parked through a quota pause; it expires then, at the next hourly sweep): a digest
+  // queued just inside that window must outlive it, 11 days and an hour, rounded up.
   DIGEST_RETENTION_DAYS: z.preprocess(
     emptyToUndefined,
     z.coerce
       .number()
       .int()
       .max(36_500)
-      .refine((days) => days === 0 || days >= 10, 'must be 0 (keep for ever) or at least 10 days')
+      .refine((days) => days === 0 || days >= 12, 'must be 0 (keep for ever) or at least 12 days')
       .default(30),
   ),
   // "on": email goes to the D1 outbox (browsable at /dev) instead of Resend. Default: on in

@@ -9,7 +9,8 @@
  *   is in `suppressions` and on the subscriber;
  * - a digest (its delivery row, so its view-in-browser and 👍/👎 links, and its place in
  *   the feed) goes after DIGEST_RETENTION_DAYS (30 by default, 0 = kept for ever; never
- *   under the longest candidate window, 8 days, since the rows say what was already sent);
+ *   under 12 days: the rows say what was already sent within a candidate window, 8 days,
+ *   and a weekly digest may be ranked up to 72 h after its edition was planned);
  *   an edition once none of its digests is left;
  * - the `sent_papers` rows of earlier releases go whatever their age: nothing reads them.
  * The pass runs from the daily housekeeping cron, a step per invocation (a page of each

@@ -19,15 +19,26 @@ import worker from '../../workers/index';
 import { request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import { signedWebhook } from '../helpers/webhooks';
-import { deliverBatch, PLAN_QUEUE, resendEnv, resetDelivery, seedSubscriber, type TestEnv } from './helpers';
+import {
+  deliver,
+  deliverBatch,
+  deliveryOf,
+  fakeResend,
+  PLAN_QUEUE,
+  resendEnv,
+  resetDelivery,
+  seedPaper,
+  seedSubscriber,
+  type TestEnv,
+} from './helpers';
 
 const NOW = new Date('2026-11-26T04:45:00.000Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
 
-async function housekeeping(testEnv: TestEnv): Promise<void> {
+async function housekeeping(testEnv: TestEnv, at = NOW): Promise<void> {
   const ctx = createExecutionContext();
   await worker.scheduled(
-    createScheduledController({ cron: CRONS.housekeeping, scheduledTime: NOW.getTime() }),
+    createScheduledController({ cron: CRONS.housekeeping, scheduledTime: at.getTime() }),
     testEnv,
     ctx,
   );
@@ -120,9 +131,65 @@ describe('the retention pass', () => {
   });
 
   it('refuses a DIGEST_RETENTION_DAYS shorter than the candidate window', () => {
-    expect(() => parseConfig({ ...env, DIGEST_RETENTION_DAYS: '7' })).toThrow(/at least 10 days/);
+    expect(() => parseConfig({ ...env, DIGEST_RETENTION_DAYS: '7' })).toThrow(/at least 12 days/);
+    expect(() => parseConfig({ ...env, DIGEST_RETENTION_DAYS: '11' })).toThrow(/at least 12 days/);
     expect(parseConfig({ ...env, DIGEST_RETENTION_DAYS: '' }).DIGEST_RETENTION_DAYS).toBe(30);
     expect(parseConfig({ ...env, DIGEST_RETENTION_DAYS: '0' }).DIGEST_RETENTION_DAYS).toBe(0);
+  });
+
+  it('at the shortest DIGEST_RETENTION_DAYS allowed, a weekly digest sent late still leaves out what an earlier digest in its window carried', async () => {
+    // The smallest value the configuration accepts besides 0 (keep for ever).
+    const accepted = (days: number) => {
+      try {
+        parseConfig({ ...env, DIGEST_RETENTION_DAYS: String(days) });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const shortest = Array.from({ length: 60 }, (_, index) => index + 1).find(accepted)!;
+    const hour = 3_600_000;
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    // A weekly edition planned 71 h ago (its digests expire at 72 h: one parked through a
+    // quota pause is still sent now), whose 8-day window opened at `opened`.
+    const planned = now - 71 * hour;
+    const opened = planned - 8 * 24 * hour;
+    const seen = await seedPaper({ ingestedAt: iso(opened + hour / 2) });
+    const fresh = await seedPaper({ ingestedAt: iso(planned - 24 * hour) });
+    const reader = await seedSubscriber({ frequency: 'weekly' });
+    // When the reader was still daily: a digest planned an hour after that window opened
+    // carried the paper ingested just inside it.
+    const daily = iso(opened + hour);
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end, paper_ids)
+         VALUES ('earlier-daily', 'daily', 'earlier-daily', ?1, ?2, ?1, ?3)`,
+      ).bind(daily, iso(opened + hour - 72 * hour), JSON.stringify([seen])),
+      env.DB.prepare(
+        `INSERT INTO deliveries (id, edition_id, subscriber_id, period_key, status, paper_ids, queued_at, sent_at, updated_at)
+         VALUES ('earlier-digest', 'earlier-daily', ?1, 'earlier-daily', 'sent', ?2, ?3, ?3, ?3)`,
+      ).bind(reader.id, JSON.stringify([seen]), daily),
+      env.DB.prepare(
+        `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end, paper_ids)
+         VALUES ('late-weekly', 'weekly', 'late-weekly', ?1, ?2, ?1, ?3)`,
+      ).bind(iso(planned), iso(opened), JSON.stringify([seen, fresh])),
+      env.DB.prepare(
+        `INSERT INTO deliveries (id, edition_id, subscriber_id, period_key, status, queued_at, updated_at, enqueued_at)
+         VALUES ('late-digest', 'late-weekly', ?1, 'late-weekly', 'queued', ?2, ?2, NULL)`,
+      ).bind(reader.id, iso(planned)),
+    ]);
+
+    // The day's retention pass runs just before the quota pause ends and the digest goes.
+    const setup = resendEnv({ DIGEST_RETENTION_DAYS: String(shortest) });
+    await housekeeping(setup.env, new Date(now));
+    const resend = fakeResend();
+    expect(await deliver(setup.env, { v: 1, editionId: 'late-weekly', subscriberIds: [reader.id] })).toEqual({
+      acked: true,
+      retryDelay: null,
+    });
+    expect(resend.requests).toHaveLength(1);
+    expect(JSON.parse((await deliveryOf(reader.id))!.paper_ids)).toEqual([fresh]);
   });
 
   it('continues on the plan queue a step per invocation, each inside the budget, until nothing old is left', async () => {
