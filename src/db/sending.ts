@@ -53,6 +53,10 @@ export async function getSendingBySendKeys(db: D1Database, keys: string[]): Prom
  * index per subscriber, a few rows each), not from a row per paper: a delivery that later
  * fails (email.failed) leaves the history by its status alone, and an email writes no row
  * per paper (the `sent_papers` table of earlier releases is no longer written or read).
+ * A digest of another edition claimed and not settled (`sending`) counts too: it may
+ * already be in the inbox, and its replay sends what it claimed, so a second edition in
+ * flight must not rank the same papers (one range of deliveries_claimed, rows in flight
+ * only). This message's own rows are `queued`, and a subscriber has one row per edition.
  */
 export async function getRecentlySentPaperIds(
   db: D1Database,
@@ -64,7 +68,10 @@ export async function getRecentlySentPaperIds(
   const { results } = await db
     .prepare(
       `SELECT subscriber_id, paper_ids FROM deliveries
-       WHERE subscriber_id IN (SELECT value FROM json_each(?1)) AND status = 'sent' AND sent_at >= ?2`,
+       WHERE subscriber_id IN (SELECT value FROM json_each(?1)) AND status = 'sent' AND sent_at >= ?2
+       UNION ALL
+       SELECT subscriber_id, paper_ids FROM deliveries
+       WHERE subscriber_id IN (SELECT value FROM json_each(?1)) AND status = 'sending'`,
     )
     .bind(toJson(subscriberIds), since)
     .all<{ subscriber_id: string; paper_ids: string }>();

@@ -592,6 +592,39 @@ describe('replays and races', () => {
     expect((await historyOf(kept!.id)).length).toBeGreaterThan(0);
   });
 
+  it('leaves out of a second edition in flight the papers a claimed digest, not yet settled, is sending', async () => {
+    // A daily digest is claimed and its request answered 500 (Resend may or may not have
+    // it): the row stays `sending`, to be replayed. Meanwhile the reader switches to weekly,
+    // and the next run plans their weekly digest, another period, so another row.
+    const resend = fakeResend([{ status: 500, name: 'internal_server_error' }]);
+    const { env: testEnv, message, people } = await planEdition(1);
+    const reader = people[0]!;
+    await env.DB.prepare('UPDATE subscribers SET digest_size = 1').run();
+    expect((await deliver(testEnv, message)).acked).toBe(false);
+    const [claimed] = await deliveriesOf(message.editionId);
+    expect(claimed!.status).toBe('sending');
+    const inFlight = JSON.parse(claimed!.paper_ids) as string[];
+    expect(inFlight).toHaveLength(1);
+
+    await env.DB.prepare(`UPDATE subscribers SET frequency = 'weekly', next_send_at = '' WHERE id = ?`)
+      .bind(reader.id)
+      .run();
+    const weekly = resendEnv();
+    const plan = await planViaAdmin(weekly.env, { at: '2026-11-26T10:00:00.000Z', all: true });
+    expect(plan.json.planned).toBe(1);
+    const weeklyMessage = sendMessageSchema.parse(weekly.queued[0]);
+    expect(await deliver(weekly.env, weeklyMessage)).toEqual({ acked: true, retryDelay: null });
+    // The replay of the claim goes out too (under its key, as claimed).
+    expect(await deliver(testEnv, message, 2)).toEqual({ acked: true, retryDelay: null });
+
+    const [weeklyRow] = await deliveriesOf(weeklyMessage.editionId);
+    const [dailyRow] = await deliveriesOf(message.editionId);
+    expect([weeklyRow!.status, dailyRow!.status]).toEqual(['sent', 'sent']);
+    expect(JSON.parse(weeklyRow!.paper_ids)).toHaveLength(1);
+    expect(JSON.parse(weeklyRow!.paper_ids)).not.toContain(inFlight[0]);
+    expect(resend.requests.map((request) => request.emails.length)).toEqual([1, 1, 1]);
+  });
+
   it('re-keys a partial claim so the Idempotency-Key names exactly the rows it sends', async () => {
     const resend = fakeResend();
     const { env: testEnv, message, editionId } = await planEdition(3);

@@ -280,12 +280,14 @@ describe('event effects', () => {
   });
 
   it('records the papers of a digest whose answer was lost when an event proves it was sent', async () => {
-    // The consumer crashed between Resend's answer and the D1 write: the row is still
-    // 'sending' and its papers are not in the history. The event arrives before the retry.
+    // The consumer lost Resend's answer and the message ended in the dead-letter queue: the
+    // row is 'failed' (at most once) and its papers are not in the history. (While it was
+    // still 'sending', a claim in flight, they counted as received already.)
     const { subscriber, delivery, tags } = await sentDigest();
     await env.DB.batch([
       env.DB.prepare(
-        `UPDATE deliveries SET status = 'sending', sent_at = NULL, resend_id = NULL WHERE id = ?`,
+        `UPDATE deliveries SET status = 'failed', error = 'dead-lettered', sent_at = NULL, resend_id = NULL
+         WHERE id = ?`,
       ).bind(delivery.id),
     ]);
     expect(await historyOf(subscriber.id)).toEqual([]);
