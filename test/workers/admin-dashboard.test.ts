@@ -102,7 +102,9 @@ describe('GET /admin', () => {
     expect(html).toContain('Sending is active');
     // How big the database is, and how long what is counted is kept (the retention pass).
     expect(html).toMatch(/<b>\d+\.\d MB<\/b><span>database \(D1 holds 10 GB/);
-    expect(html).toContain("Sent digests are kept 30 days (DIGEST_RETENTION_DAYS), Resend&#39;s events 7 days");
+    expect(html).toContain(
+      'Sent digests are kept 30 days (DIGEST_RETENTION_DAYS), Resend&#39;s events 7 days',
+    );
   });
 
   it('lists the last editions, newest first, with sent/failed/skipped counts', async () => {
