@@ -72,7 +72,7 @@ for table in ('deliveries', 'webhook_events'):
     print(f'{table:16} {per_table[table] / EMAILS:7.0f} bytes per email (rows and indexes)')
 print(f'{"total":16} {total / EMAILS:7.0f} bytes per email')
 summary = {'bytes_per_email': round(total / EMAILS)}
-for days in (30, 10):
+for days in (30, 12):
     steady = per_table['deliveries'] / EMAILS * days + per_table['webhook_events'] / EMAILS * WEBHOOK_EVENT_DAYS
     print(f'DIGEST_RETENTION_DAYS={days}: {steady / 1000:6.1f} KB kept per daily subscriber, '
           f'{D1_BYTES / steady:9,.0f} daily subscribers in 10 GB')
