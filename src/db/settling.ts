@@ -10,7 +10,6 @@ import { GIVE_UP, ROWS_PER_STATEMENT, toJson } from './deliveries';
 
 export interface SentDelivery {
   id: string;
-  subscriberId: string;
   resendId: string | null;
 }
 

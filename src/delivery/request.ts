@@ -113,7 +113,6 @@ export async function sendGroup(
         db,
         group.map((item, index) => ({
           id: item.delivery.id,
-          subscriberId: item.subscriber.id,
           resendId: result.ids[index] ?? null,
         })),
         nowIso(now),
@@ -127,7 +126,6 @@ export async function sendGroup(
         db,
         group.map((item) => ({
           id: item.delivery.id,
-          subscriberId: item.subscriber.id,
           resendId: null,
         })),
         nowIso(now),

@@ -1,9 +1,9 @@
 /**
  * How long the records a sent digest leaves behind are kept, and the pass that deletes the
- * rest. A D1 database holds at most 10 GB and every email leaves ~6 KB (its delivery row
- * with the ranking snapshot the web view shows, ~4.5 KB; Resend's email.sent and
- * email.delivered events, ~1.5 KB): kept forever, a list of 10,000 daily readers fills it
- * in about five months. So:
+ * rest. A D1 database holds at most 10 GB and every email leaves ~4 KB (its delivery row
+ * with the ranking snapshot the web view shows, ~2.5 KB at 10 papers; Resend's email.sent
+ * and email.delivered events, ~1.5 KB; scripts/bench/storage.py): kept forever, a list of
+ * 10,000 daily readers fills it in about eight months. So:
  * - webhook events go after `WEBHOOK_EVENT_DAYS`: Resend stops retrying an event within a
  *   day, so deduplication never needs them longer, and what lasts (a bounce, a complaint)
  *   is in `suppressions` and on the subscriber;
@@ -14,7 +14,7 @@
  *   an edition once none of its digests is left;
  * - the `sent_papers` rows of earlier releases go whatever their age: nothing reads them.
  * The pass runs from the daily housekeeping cron, a step per invocation (a page of each
- * table, ~10,000 rows written at most), and continues on the plan queue while a page comes
+ * table, at most 8,800 rows written as production D1 counts them), and continues on the plan queue while a page comes
  * back full: a day of a million daily readers (a million deliveries, two million events) is
  * ~2,000 steps, and a larger backlog is worked off over the next days' passes.
  */

@@ -42,6 +42,10 @@ export async function exportSubscriberData(db: D1Database, subscriber: Subscribe
       return value;
     }
   };
+  const deliveries: Record<string, unknown>[] = activity.deliveries.map((delivery) => ({
+    ...delivery,
+    paper_ids: parseList(delivery.paper_ids),
+  }));
   return {
     exported_at: now.toISOString(),
     subscriber: {
@@ -68,22 +72,18 @@ export async function exportSubscriberData(db: D1Database, subscriber: Subscribe
       consent_method: subscriber.consentMethod,
       consent_ip_hash: subscriber.consentIpHash,
     },
-    deliveries: activity.deliveries.map((delivery) => ({
-      ...delivery,
-      paper_ids: parseList(delivery.paper_ids),
-    })),
+    deliveries,
     // Kept in the export's shape since before the list of a digest's papers was the record:
     // every paper of every digest sent, with the digest and when.
-    sent_papers: activity.deliveries.flatMap((delivery) => {
-      const paperIds = parseList(delivery.paper_ids);
-      return delivery.status === 'sent' && Array.isArray(paperIds)
-        ? paperIds.map((paperId) => ({
+    sent_papers: deliveries.flatMap((delivery) =>
+      delivery.status === 'sent' && Array.isArray(delivery.paper_ids)
+        ? delivery.paper_ids.map((paperId) => ({
             paper_id: paperId,
             delivery_id: delivery.id,
             sent_at: delivery.sent_at,
           }))
-        : [];
-    }),
+        : [],
+    ),
     feedback: activity.feedback,
   };
 }

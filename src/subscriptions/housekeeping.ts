@@ -13,7 +13,7 @@ import { deleteExpiredFormSubmissions } from '../db/form-submissions';
 import { deleteMailRequestsBefore } from '../db/mail-requests';
 import { deletePendingBefore, fillCategories, listUncategorised } from '../db/subscribers';
 import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
-import { startRetention } from '../delivery/retention';
+import { type RetentionStep, startRetention } from '../delivery/retention';
 import type { AppContext } from '../env';
 import { CONFIRM_TTL_DAYS } from '../links';
 import { keyLegacyHash } from './identity';
@@ -70,7 +70,7 @@ export async function runHousekeeping(
   formSubmissionsDeleted: number;
   suppressionsRekeyed: number;
   categoriesFilled: number;
-  retention: Awaited<ReturnType<typeof startRetention>>;
+  retention: RetentionStep;
 }> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   const { purged } = await purgeExpiredPending(app.db, now);

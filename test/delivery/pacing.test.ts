@@ -9,7 +9,7 @@ import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deferSendSlots, reserveSendSlot } from '../../src/db/pacer';
 import { sendMessageSchema } from '../../src/delivery/messages';
-import { effectiveRate, waitForSendSlot } from '../../src/delivery/pacer';
+import { waitForSendSlot } from '../../src/delivery/pacer';
 import { parseRateLimit } from '../../src/delivery/transport';
 import {
   deliverBatch,
@@ -31,8 +31,6 @@ async function planMessages(messages: number) {
   await planViaAdmin(planning.env, { at: AT });
   return planning.queued.map((body) => sendMessageSchema.parse(body));
 }
-
-const gaps = (times: number[]) => times.slice(1).map((at, index) => at - times[index]!);
 
 beforeEach(resetDelivery);
 

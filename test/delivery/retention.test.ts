@@ -124,7 +124,6 @@ describe('the retention pass', () => {
     expect(await count('SELECT COUNT(*) AS n FROM deliveries')).toBe(1);
     expect(await count('SELECT COUNT(*) AS n FROM editions')).toBe(1);
 
-    await housekeeping(resendEnv({ DIGEST_RETENTION_DAYS: '0' }).env);
     await seedDigests(reader.id, 'ancient-edition', 400, 1);
     await housekeeping(resendEnv({ DIGEST_RETENTION_DAYS: '0' }).env);
     expect(await count('SELECT COUNT(*) AS n FROM deliveries')).toBe(2);
