@@ -95,6 +95,19 @@ const rawSchema = z.object({
       .refine((days) => days === 0 || days >= 12, 'must be 0 (keep for ever) or at least 12 days')
       .default(30),
   ),
+  // Days a paper is kept (the public archive reaches that far back); 0 = for ever. At least
+  // 30, past every lookback of the ingest (a paper deleted while a source still lists it
+  // would come back as new). A paper stored inside the window of an edition still kept stays
+  // whatever its age (src/db/retention.ts), so this never takes a paper from a kept digest.
+  PAPER_RETENTION_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .max(36_500)
+      .refine((days) => days === 0 || days >= 30, 'must be 0 (keep for ever) or at least 30 days')
+      .default(365),
+  ),
   // "on": email goes to the D1 outbox (browsable at /dev) instead of Resend. Default: on in
   // development without RESEND_API_KEY, off everywhere else; refused in production.
   OUTBOX: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).optional()),

@@ -19,6 +19,13 @@ const RETAINED = {
   },
   // No longer written or read since the deliveries' paper lists are the record: all of it goes.
   sent_papers: { time: 'sent_at', also: '' },
+  // A paper goes only once it is older than every edition still kept: a kept digest's papers
+  // are its edition's candidates, first stored inside that edition's window, and the view,
+  // the feed and a 👍/👎 read them (editions_window_start index: one seek a step).
+  papers: {
+    time: 'ingested_at',
+    also: 'AND ingested_at < COALESCE((SELECT MIN(window_start) FROM editions), ?1)',
+  },
 } as const;
 
 export type RetainedTable = keyof typeof RETAINED;

@@ -12,14 +12,19 @@
  *   under 12 days: the rows say what was already sent within a candidate window, 8 days,
  *   and a weekly digest may be ranked up to 72 h after its edition was planned);
  *   an edition once none of its digests is left;
- * - the `sent_papers` rows of earlier releases go whatever their age: nothing reads them.
+ * - the `sent_papers` rows of earlier releases go whatever their age: nothing reads them;
+ * - a paper goes after PAPER_RETENTION_DAYS (365 by default, 0 = kept for ever; ~2.7 KB
+ *   each, ~4 GB a year when arXiv ingest brings 4,000 papers a day), and never one stored
+ *   after the oldest edition still kept opened its candidate window, so a digest that is
+ *   kept always shows every paper it sent (with digests kept for ever, so are their
+ *   papers). The public archive (/papers) then starts that many days back.
  * The pass runs from the daily housekeeping cron, a step per invocation (a page of each
- * table, at most 8,800 rows written as production D1 counts them), and continues on the plan queue while a page comes
+ * table, at most 9,600 rows written as production D1 counts them), and continues on the plan queue while a page comes
  * back full: a day of a million daily readers (a million deliveries, two million events) is
  * ~2,000 steps, and a larger backlog is worked off over the next days' passes.
  */
 import { deleteExpiredPages, type RetainedTable, type RetentionPage } from '../db/retention';
-import type { AppContext } from '../env';
+import type { AppContext, Config } from '../env';
 import { logEvent } from '../lib/log';
 import type { PruneMessage } from './messages';
 
@@ -28,15 +33,17 @@ export const WEBHOOK_EVENT_DAYS = 7;
 /**
  * Rows looked at per table in one step. Production D1 counts a deleted row as written once
  * for the row and once per index entry (a sent delivery has 7, an event 2, an old sent paper
- * 2, an edition 2), so a step writes at most 500 × 8 + 1,000 × 3 + 500 × 3 + 100 × 3 = 8,800
- * rows, and reads ~2,100 plus the lookups, inside the ~10,000 we plan for (local D1, which
- * counts the rows alone, measures it in test/delivery/retention.test.ts).
+ * 2, an edition 3, a paper 6), so a step writes at most 500 × 8 + 1,000 × 3 + 500 × 3 +
+ * 100 × 4 + 100 × 7 = 9,600 rows, and reads ~2,200 plus the lookups, inside the ~10,000 we
+ * plan for (local D1, which counts the rows alone, measures it in
+ * test/delivery/retention.test.ts).
  */
 export const RETENTION_PAGE: Record<RetainedTable, number> = {
   webhook_events: 1_000,
   sent_papers: 500,
   deliveries: 500,
   editions: 100,
+  papers: 100,
 };
 
 /** Steps of one pass at most (2 M deliveries): a larger backlog is finished by the next days' passes. */
@@ -44,8 +51,13 @@ export const MAX_RETENTION_STEPS = 4_000;
 
 const DAY_MS = 86_400_000;
 
+type RetentionDays = Pick<Config, 'DIGEST_RETENTION_DAYS' | 'PAPER_RETENTION_DAYS'>;
+
 /** Which rows a pass started at `at` deletes (deliveries before editions: a step can free both). */
-export function retentionPages(at: Date, digestRetentionDays: number): RetentionPage[] {
+export function retentionPages(
+  at: Date,
+  { DIGEST_RETENTION_DAYS: digestRetentionDays, PAPER_RETENTION_DAYS: paperRetentionDays }: RetentionDays,
+): RetentionPage[] {
   const before = (days: number) => new Date(at.getTime() - days * DAY_MS).toISOString();
   const pages: RetentionPage[] = [
     { table: 'webhook_events', before: before(WEBHOOK_EVENT_DAYS), limit: RETENTION_PAGE.webhook_events },
@@ -57,6 +69,10 @@ export function retentionPages(at: Date, digestRetentionDays: number): Retention
       { table: 'deliveries', before: digests, limit: RETENTION_PAGE.deliveries },
       { table: 'editions', before: digests, limit: RETENTION_PAGE.editions },
     );
+  }
+  // After the editions: a step that frees an edition lets its papers go in the same step.
+  if (paperRetentionDays > 0) {
+    pages.push({ table: 'papers', before: before(paperRetentionDays), limit: RETENTION_PAGE.papers });
   }
   return pages;
 }
@@ -75,7 +91,7 @@ export function startRetention(app: AppContext, at: Date): Promise<RetentionStep
 /** One step of a pass: a page of each table, and the next step queued if a page was full. */
 export async function retentionStep(app: AppContext, message: PruneMessage): Promise<RetentionStep> {
   const started = Date.now();
-  const pages = retentionPages(new Date(message.at), app.config.DIGEST_RETENTION_DAYS);
+  const pages = retentionPages(new Date(message.at), app.config);
   const counts = await deleteExpiredPages(app.db, pages);
   const deleted: RetentionStep['deleted'] = {};
   pages.forEach((page, index) => {

@@ -136,6 +136,50 @@ describe('the retention pass', () => {
     expect(parseConfig({ ...env, DIGEST_RETENTION_DAYS: '0' }).DIGEST_RETENTION_DAYS).toBe(0);
   });
 
+  it('refuses a PAPER_RETENTION_DAYS inside the ingest’s lookbacks, and keeps papers a year by default', () => {
+    expect(() => parseConfig({ ...env, PAPER_RETENTION_DAYS: '29' })).toThrow(/at least 30 days/);
+    expect(parseConfig({ ...env, PAPER_RETENTION_DAYS: '' }).PAPER_RETENTION_DAYS).toBe(365);
+    expect(parseConfig({ ...env, PAPER_RETENTION_DAYS: '0' }).PAPER_RETENTION_DAYS).toBe(0);
+  });
+
+  it('deletes papers past PAPER_RETENTION_DAYS, never one an edition still kept has in its window', async () => {
+    const reader = await seedSubscriber();
+    const ancient = await seedPaper({ ingestedAt: daysAgo(400) });
+    const sent = await seedPaper({ ingestedAt: daysAgo(390) });
+    const recent = await seedPaper({ ingestedAt: daysAgo(300) });
+    // A digest of 388 days ago, kept because DIGEST_RETENTION_DAYS is 0 (for ever).
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end, paper_ids)
+         VALUES ('kept', 'daily', 'kept', ?1, ?2, ?1, ?3)`,
+      ).bind(daysAgo(388), daysAgo(391), JSON.stringify([sent])),
+      env.DB.prepare(
+        `INSERT INTO deliveries (id, edition_id, subscriber_id, period_key, status, paper_ids, queued_at, sent_at, updated_at)
+         VALUES ('kept-digest', 'kept', ?1, 'kept', 'sent', ?2, ?3, ?3, ?3)`,
+      ).bind(reader.id, JSON.stringify([sent]), daysAgo(388)),
+    ]);
+    const papers = async () =>
+      (await env.DB.prepare('SELECT id FROM papers ORDER BY id').all<{ id: string }>()).results.map(
+        (row) => row.id,
+      );
+
+    await housekeeping(resendEnv({ DIGEST_RETENTION_DAYS: '0', PAPER_RETENTION_DAYS: '0' }).env);
+    expect(await papers()).toEqual([ancient, sent, recent]);
+
+    await housekeeping(resendEnv({ DIGEST_RETENTION_DAYS: '0' }).env);
+    expect(await papers()).toEqual([sent, recent]);
+    const config = parseConfig(env);
+    const view = await request(
+      (await viewInBrowserUrl(config, reader, 'kept-digest')).replace(config.PUBLIC_URL, ''),
+    );
+    expect(await view.text()).toContain(`Diffusion models for sparse attention ${sent}`);
+
+    // Once the digest goes (digests kept 30 days), its edition and then its paper go with it.
+    await housekeeping(resendEnv().env);
+    expect(await count('SELECT COUNT(*) AS n FROM deliveries')).toBe(0);
+    expect(await papers()).toEqual([recent]);
+  });
+
   it('at the shortest DIGEST_RETENTION_DAYS allowed, a weekly digest sent late still leaves out what an earlier digest in its window carried', async () => {
     // The smallest value the configuration accepts besides 0 (keep for ever).
     const accepted = (days: number) => {
@@ -199,6 +243,14 @@ describe('the retention pass', () => {
     await seedDigests(reader.id, 'today', 0, 300);
     await seedEvents(10, 3_500, 'old-');
     await seedEvents(0, 300, 'today-');
+    // 250 papers of two years ago, and 100 kept.
+    await env.DB.prepare(
+      `INSERT INTO papers (id, title, ingested_at, refreshed_at)
+       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 349)
+       SELECT '2411.' || (10000 + i), 'Paper ' || i, CASE WHEN i < 250 THEN ?1 ELSE ?2 END, ?1 FROM n`,
+    )
+      .bind(daysAgo(730), daysAgo(1))
+      .run();
 
     const setup = resendEnv();
     const spy = spyD1(env.DB);
@@ -220,13 +272,14 @@ describe('the retention pass', () => {
     for (const [index, step] of steps.entries()) {
       // One statement per table; the cron's first step shares its invocation with the rest
       // of the housekeeping.
-      expect(step.statements).toBeLessThanOrEqual(index === 0 ? 20 : 4);
+      expect(step.statements).toBeLessThanOrEqual(index === 0 ? 20 : 5);
       expect(step.rowsWritten).toBeLessThanOrEqual(10_000);
       expect(step.rowsRead).toBeLessThanOrEqual(10_000);
     }
     expect(await count('SELECT COUNT(*) AS n FROM deliveries')).toBe(300);
     expect(await count(`SELECT COUNT(*) AS n FROM editions`)).toBe(1);
     expect(await count('SELECT COUNT(*) AS n FROM webhook_events')).toBe(300);
+    expect(await count(`SELECT COUNT(*) AS n FROM papers WHERE id LIKE '2411.%'`)).toBe(100);
   });
 
   it('a deleted digest’s links say why they stopped working, and a complaint about it still suppresses', async () => {

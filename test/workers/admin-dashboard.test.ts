@@ -103,7 +103,7 @@ describe('GET /admin', () => {
     // How big the database is, and how long what is counted is kept (the retention pass).
     expect(html).toMatch(/<b>\d+\.\d MB<\/b><span>database \(D1 holds 10 GB/);
     expect(html).toContain(
-      'Sent digests are kept 30 days (DIGEST_RETENTION_DAYS), Resend&#39;s events 7 days',
+      'Sent digests are kept 30 days (DIGEST_RETENTION_DAYS), papers 365 days (PAPER_RETENTION_DAYS) and while a kept digest shows them, Resend&#39;s events 7 days',
     );
   });
 

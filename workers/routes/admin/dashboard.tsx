@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { getDashboardData } from '../../../src/db/admin';
 import { getStats } from '../../../src/db/stats';
 import { WEBHOOK_EVENT_DAYS } from '../../../src/delivery/retention';
+import type { Config } from '../../../src/env';
 import type { HonoEnv } from '../../types';
 import { Layout } from '../../views/layout';
 
@@ -42,9 +43,11 @@ function Stat(props: { label: string; value: number | string }) {
   );
 }
 
-function retentionNote(days: number): string {
-  const digests = days > 0 ? `${days} days (DIGEST_RETENTION_DAYS)` : 'for ever (DIGEST_RETENTION_DAYS=0)';
-  return `Sent digests are kept ${digests}, Resend's events ${WEBHOOK_EVENT_DAYS} days: the counts above are of what is kept.`;
+function retentionNote(config: Config): string {
+  const kept = (days: number, name: string) => (days > 0 ? `${days} days (${name})` : `for ever (${name}=0)`);
+  const digests = kept(config.DIGEST_RETENTION_DAYS, 'DIGEST_RETENTION_DAYS');
+  const papers = kept(config.PAPER_RETENTION_DAYS, 'PAPER_RETENTION_DAYS');
+  return `Sent digests are kept ${digests}, papers ${papers} and while a kept digest shows them, Resend's events ${WEBHOOK_EVENT_DAYS} days: the counts above are of what is kept.`;
 }
 
 export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
@@ -97,7 +100,7 @@ export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
           value={stats.database.bytes === null ? 'unknown' : `${(stats.database.bytes / 1e6).toFixed(1)} MB`}
         />
       </div>
-      <p class="muted">{retentionNote(c.var.app.config.DIGEST_RETENTION_DAYS)}</p>
+      <p class="muted">{retentionNote(c.var.app.config)}</p>
 
       <h2>Last editions</h2>
       {data.editions.length === 0 ? (
