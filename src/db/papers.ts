@@ -4,6 +4,7 @@
  */
 
 import type { IncomingPaper, Paper, PaperSource } from '../domain';
+import { plainHttpUrlOrNull } from '../lib/url';
 import { chunk, D1_MAX_PARAMS, placeholders } from './chunk';
 
 export interface PaperRow {
@@ -51,8 +52,9 @@ export function rowToPaper(row: PaperRow): Paper {
       abs: row.abs_url ?? `https://arxiv.org/abs/${row.id}`,
       pdf: row.pdf_url,
       hf: row.hf_url,
-      code: row.code_url,
-      project: row.project_url,
+      // Typed in on Hugging Face; one stored before ingest checked it is read as no link.
+      code: plainHttpUrlOrNull(row.code_url),
+      project: plainHttpUrlOrNull(row.project_url),
     },
     githubStars: row.github_stars,
     thumbnailUrl: row.thumbnail_url,

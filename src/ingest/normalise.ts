@@ -3,6 +3,7 @@
  * it: canonical arXiv ids (version split off), whitespace-collapsed text, and only
  * http(s) links (anything else, e.g. `javascript:`, would end up clickable in emails).
  */
+import { isPlainHttpUrl } from '../lib/url';
 
 /** A whole upstream body that cannot be used (not JSON/XML, wrong shape, API error feed). */
 export class UpstreamFormatError extends Error {
@@ -69,11 +70,14 @@ export function collapseWhitespace(text: string): string {
   return text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
 }
 
-/** The URL itself (trimmed) when it is an absolute http(s) URL, else null. */
+/**
+ * The URL itself (trimmed) when it is one plain absolute http(s) URL that parses, else
+ * null: nothing before or after it, no credentials (src/lib/url.ts).
+ */
 export function httpUrlOrNull(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const trimmed = value.trim();
-  if (!/^https?:\/\//i.test(trimmed)) return null;
+  if (!isPlainHttpUrl(trimmed)) return null;
   try {
     new URL(trimmed);
     return trimmed;

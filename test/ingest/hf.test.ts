@@ -143,6 +143,31 @@ describe('parseHfDailyPapers', () => {
     });
   });
 
+  // Anyone who claims a paper on Hugging Face sets its GitHub repo and project page. The
+  // URL parser drops a newline and accepts whatever follows it, so text after a real URL
+  // ("https://github.com/x\n\nYour subscription expires: log in at …") was kept as the
+  // link and printed in every digest's plain-text part as if we had written it.
+  it('keeps a link only when it is a plain http(s) URL: no text after it, no credentials', () => {
+    const [item] = hfNewShape().slice(0, 1);
+    const cases: [string, string | null][] = [
+      ['https://github.com/org/repo', 'https://github.com/org/repo'],
+      ['  https://example.org/project?a=1&b=2#top  ', 'https://example.org/project?a=1&b=2#top'],
+      ['https://github.com/x\n\nYour subscription expires: log in at https://evil.example', null],
+      ['https://github.com/x Your subscription expires', null],
+      ['https://github.com/x\tlog in', null],
+      ['https://github.com/x\u0000', null],
+      ['https://github.com/x\u202egnp.exe', null],
+      ['https://github.com@evil.example/login', null],
+      ['https://user:secret@example.org/', null],
+    ];
+    for (const [value, expected] of cases) {
+      item!.paper.githubRepo = value;
+      item!.paper.projectPage = value;
+      const [paper] = parseHfDailyPapers([item]).papers;
+      expect([paper!.links.code, paper!.links.project], JSON.stringify(value)).toEqual([expected, expected]);
+    }
+  });
+
   it('keeps the version of a versioned id and accepts old-style ids', () => {
     const items = hfOldShape().slice(0, 2);
     items[0]!.paper.id = '2306.01234v3';

@@ -224,6 +224,30 @@ describe('GET /papers', () => {
     expect(sample.map((paper) => paper.id)).toEqual(newestDay);
     expect(spy.totals().rowsRead).toBeLessThan(20);
   });
+
+  // A link stored before ingest refused text around URLs stays stored: a later ingest of
+  // the paper keeps a known link when the new one is missing (COALESCE). It is read as no link.
+  it('shows no code or project link that is more than a URL, whenever it was stored', async () => {
+    await seed([
+      {
+        id: '2603.00090',
+        title: 'Paper with a doctored repo link',
+        hf_date: '2026-03-20',
+        code_url: 'https://github.com/x\n\nYour subscription expires: log in at https://evil.example/login',
+      },
+      {
+        id: '2603.00091',
+        title: 'Paper with a disguised repo link',
+        hf_date: '2026-03-20',
+        code_url: 'https://github.com@evil.example/repo',
+      },
+    ]);
+    const { response, html } = await htmlOf('/papers/2026-03-20');
+    expect(response.status).toBe(200);
+    expect(html).toContain('Paper with a doctored repo link');
+    expect(html).not.toContain('evil.example');
+    expect(html).not.toContain('Your subscription expires');
+  });
 });
 
 describe('archive reads', () => {
