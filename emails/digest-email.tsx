@@ -1,8 +1,8 @@
 /**
  * The personalised digest: a header with the edition date and how many papers were picked,
  * one card per paper, and a footer saying why the reader gets it, with preferences,
- * unsubscribe, view-in-browser and feed links and the sender's identity and postal
- * address. 600 px wide and fluid below that (with a viewport, so the same HTML is the
+ * unsubscribe, view-in-browser and feed links (the web version: none, see `web`) and the
+ * sender's identity and postal address. 600 px wide and fluid below that (with a viewport, so the same HTML is the
  * readable phone page behind "view in browser"; Outlook on Windows, which ignores
  * max-width, gets the 600 px from a ghost table), system fonts, readable in dark mode. The
  * delivery pipeline does not
@@ -35,6 +35,13 @@ export interface DigestEmailProps {
   preferencesUrl: string;
   viewInBrowserUrl: string;
   feedUrl: string;
+  /**
+   * The web version (/digest): a page whose URL gets shared (copied from the address bar,
+   * or kept by a feed reader), so it names neither the address nor the interests and has
+   * no preferences, unsubscribe, feed or view link; the email's own links do that. The
+   * account fields are not read (pass '').
+   */
+  web?: boolean;
 }
 
 /** The design width: CSS max-width for most clients, a ghost table for Outlook on Windows. */
@@ -75,6 +82,34 @@ export function senderIdentity(senderName: string, postalAddress: string): strin
   return mentioned ? address : `${name} · ${address}`;
 }
 
+/** The email's footer: whose digest it is, and the subscriber's own links. */
+function AccountFooter(props: DigestEmailProps) {
+  return (
+    <>
+      <p className="pd-m" style={styles.small}>
+        {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
+      </p>
+      <p className="pd-m" style={styles.small}>
+        <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
+          Change interests and schedule
+        </a>
+        {' · '}
+        <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
+          Unsubscribe
+        </a>
+        {' · '}
+        <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
+          View in browser
+        </a>
+        {' · '}
+        <a className="pd-l" href={props.feedUrl} style={styles.link}>
+          Private Atom feed
+        </a>
+      </p>
+    </>
+  );
+}
+
 export function DigestEmail(props: DigestEmailProps) {
   return (
     <Html lang="en" dir="ltr">
@@ -107,10 +142,16 @@ export function DigestEmail(props: DigestEmailProps) {
                         {props.editionLabel}
                       </p>
                       <p className="pd-m" style={styles.sub}>
-                        {`${props.countLabel} · `}
-                        <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
-                          View in browser
-                        </a>
+                        {props.web ? (
+                          props.countLabel
+                        ) : (
+                          <>
+                            {`${props.countLabel} · `}
+                            <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
+                              View in browser
+                            </a>
+                          </>
+                        )}
                       </p>
                     </Section>
                     {props.papers.map((paper, position) => (
@@ -119,26 +160,13 @@ export function DigestEmail(props: DigestEmailProps) {
                       <PaperCard key={position} {...paper} />
                     ))}
                     <Section style={styles.footer}>
-                      <p className="pd-m" style={styles.small}>
-                        {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
-                      </p>
-                      <p className="pd-m" style={styles.small}>
-                        <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
-                          Change interests and schedule
-                        </a>
-                        {' · '}
-                        <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
-                          Unsubscribe
-                        </a>
-                        {' · '}
-                        <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
-                          View in browser
-                        </a>
-                        {' · '}
-                        <a className="pd-l" href={props.feedUrl} style={styles.link}>
-                          Private Atom feed
-                        </a>
-                      </p>
+                      {props.web ? (
+                        <p className="pd-m" style={styles.small}>
+                          {`The web version of a digest from ${props.senderName}. To change your interests or schedule, or to unsubscribe, use the links in the email.`}
+                        </p>
+                      ) : (
+                        <AccountFooter {...props} />
+                      )}
                       <p className="pd-m" style={styles.small}>
                         {senderIdentity(props.senderName, props.postalAddress)}
                       </p>

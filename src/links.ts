@@ -98,6 +98,19 @@ export function feedUrl(config: Config, subscriber: LinkSubject): Promise<string
   return signedUrl(config, '/feed', 'feed', subscriber);
 }
 
+/**
+ * A feed entry's web page: its digest, opened with the feed's own token (the same claims,
+ * so no more than the feed can open) and the delivery as a plain parameter. Not the
+ * digest's token, which also votes: a feed reader holds the feed, not the mailbox.
+ */
+export async function feedEntryUrl(
+  config: Config,
+  subscriber: LinkSubject,
+  deliveryId: string,
+): Promise<string> {
+  return `${await signedUrl(config, '/digest', 'feed', subscriber)}&digest=${encodeURIComponent(deliveryId)}`;
+}
+
 /** Each link's absolute URL up to its token: `https://…/unsubscribe?token=`. */
 export interface LinkBases {
   unsubscribe: string;

@@ -24,6 +24,7 @@ export interface PaperCardProps {
   links: { label: string; href: string }[];
   /** Why this paper was picked for this subscriber. */
   why: string;
+  /** The 👍/👎 links; empty on a page that may not vote (a feed entry's web view): no links. */
   upUrl: string;
   downUrl: string;
   /**
@@ -109,15 +110,17 @@ export function PaperCard(props: PaperCardProps) {
             <p className="pd-w" style={styles.why}>
               {`Why: ${props.why}`}
             </p>
-            <p style={styles.feedback}>
-              <a className="pd-l" href={props.upUrl} style={styles.vote}>
-                👍 More like this
-              </a>
-              {'   '}
-              <a className="pd-l" href={props.downUrl} style={styles.vote}>
-                👎 Less like this
-              </a>
-            </p>
+            {props.upUrl ? (
+              <p style={styles.feedback}>
+                <a className="pd-l" href={props.upUrl} style={styles.vote}>
+                  👍 More like this
+                </a>
+                {'   '}
+                <a className="pd-l" href={props.downUrl} style={styles.vote}>
+                  👎 Less like this
+                </a>
+              </p>
+            ) : null}
           </td>
         </tr>
       </tbody>

@@ -22,6 +22,20 @@ export interface DigestLink {
 
 const WHAT = { view: 'link', feedback: 'feedback link' } as const;
 
+/**
+ * A feed entry's page (feedEntryUrl): the feed's token names the subscriber, and the
+ * delivery must be theirs (null otherwise, like a digest never sent).
+ */
+export async function openFeedEntry(
+  app: AppContext,
+  token: string | undefined | null,
+  deliveryId: string,
+): Promise<{ subscriber: Subscriber; delivery: DeliveryView | null }> {
+  const { subscriber } = await subscriberFromToken(app, token, 'feed');
+  const delivery = await getDeliveryView(app.db, deliveryId);
+  return { subscriber, delivery: delivery?.subscriberId === subscriber.id ? delivery : null };
+}
+
 export async function openDigestLink(
   app: AppContext,
   token: string | undefined | null,

@@ -11,7 +11,7 @@ import { getPapersByIds } from '../db/papers';
 import type { Paper, Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { readableTex } from '../lib/tex';
-import { feedUrl, viewInBrowserUrl } from '../links';
+import { feedEntryUrl, feedUrl } from '../links';
 import type { RankedPaper } from '../ranking';
 import { clean, editionLabel, paperUrl, summaryText, WITHDRAWN_NOTICE, whyLabel } from './format';
 
@@ -24,7 +24,7 @@ export interface FeedEntry {
   title: string;
   /** ISO time the digest was sent. */
   sentAt: string;
-  /** Where the entry opens: the digest's view-in-browser page. */
+  /** Where the entry opens: the digest's web page, read-only (feedEntryUrl). */
   link: string;
   papers: RankedPaper[];
 }
@@ -116,7 +116,7 @@ export async function subscriberFeed(app: AppContext, subscriber: Subscriber): P
           delivery.subject ??
           `${editionLabel(delivery.plannedAt.slice(0, 10), delivery.frequency)}: ${ranked.length} papers`,
         sentAt: delivery.sentAt!,
-        link: await viewInBrowserUrl(config, subscriber, delivery.id),
+        link: await feedEntryUrl(config, subscriber, delivery.id),
         papers: ranked,
       };
     }),

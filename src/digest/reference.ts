@@ -94,19 +94,12 @@ async function referenceProps(
   edition: EditionValues,
   recipient: DigestRecipient,
   ranked: readonly RankedPaper[],
-  markWithdrawn = false,
 ): Promise<DigestEmailProps> {
   const values = await subscriberValues(config, recipient, ranked);
   return digestProps(
     edition,
     values.layout,
-    ranked.map((item, position) =>
-      cardProps(
-        item.paper,
-        values.cards[position]!,
-        markWithdrawn && item.paper.withdrawn ? WITHDRAWN_NOTICE : undefined,
-      ),
-    ),
+    ranked.map((item, position) => cardProps(item.paper, values.cards[position]!)),
   );
 }
 
@@ -131,18 +124,45 @@ export async function renderReference(
 }
 
 /**
- * Only the HTML of a full render: the view-in-browser page. It shows the digest as it was
- * sent, with a notice on each paper arXiv has withdrawn since (emails never carry one).
+ * The web version of a digest (/digest): the papers as they were sent, with a notice on
+ * each paper arXiv has withdrawn since (emails never carry one). Its URL is shared (copied
+ * from the address bar, kept by a feed reader), so it carries none of the subscriber's
+ * own links and names neither the address nor the interests (the template's `web`);
+ * 👍/👎 only with `votes` (opened with the digest's own token, which is their token too).
  */
 export async function renderDigestHtml(
   config: Config,
   input: { editionDate: string; frequency?: Frequency },
   recipient: DigestRecipient,
   ranked: RankedPaper[],
+  options: { votes: boolean },
 ): Promise<string> {
   const edition = editionValues(config, input.editionDate, input.frequency ?? 'daily');
+  const token = options.votes ? await digestToken(config, recipient.subscriber, recipient.deliveryId) : null;
+  const feedback = linkBases(config).feedback;
+  const layout: LayoutValues = {
+    preheader: preheaderFor(ranked),
+    countLabel: countLabel(ranked.length, recipient.basis),
+    recipientEmail: '',
+    interestsLabel: '',
+    unsubscribeUrl: '',
+    preferencesUrl: '',
+    viewInBrowserUrl: '',
+    feedUrl: '',
+  };
+  const cards = ranked.map((item) =>
+    cardProps(
+      item.paper,
+      {
+        why: whyLabel(item.why),
+        upUrl: token ? feedback + token + feedbackQuery(item.paper.id, 'up') : '',
+        downUrl: token ? feedback + token + feedbackQuery(item.paper.id, 'down') : '',
+      },
+      item.paper.withdrawn ? WITHDRAWN_NOTICE : undefined,
+    ),
+  );
   return renderEmailHtml(
-    createElement(DigestEmailTemplate, await referenceProps(config, edition, recipient, ranked, true)),
+    createElement(DigestEmailTemplate, { ...digestProps(edition, layout, cards), web: true }),
   );
 }
 

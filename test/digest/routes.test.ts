@@ -152,6 +152,13 @@ describe('GET /feed (private Atom feed)', () => {
     expect(entries[1].content['#text']).toContain(papers[1]!.title.replace(/&/g, '&amp;').slice(0, 30));
     expect(entries[0].link['@_href']).toContain('/digest?token=');
 
+    // An entry opens its digest with the feed's token, for the feed's own digests only.
+    const entry = path(entries[0].link['@_href']);
+    expect((await request(entry)).status).toBe(200);
+    const bobsFeed = new URL(await feedUrl(config, bob)).searchParams.get('token')!;
+    const foreign = await request(`/digest?token=${bobsFeed}&digest=del-alice-2`);
+    expect(foreign.status).toBe(404);
+
     const empty = await request(path(await feedUrl(config, bob)));
     expect(empty.status).toBe(200);
     expect(new XMLParser().parse(await empty.text()).feed.entry).toBeUndefined();

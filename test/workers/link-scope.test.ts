@@ -182,6 +182,44 @@ describe('links die with the subscription', () => {
   });
 });
 
+// Security review: a private feed is handed to feed readers (often a service that keeps and
+// polls it from its own servers), and a web view's URL is what a reader copies from the
+// address bar to share a digest. Each opened the digest as mailed: the address, the
+// interests, and working preferences, unsubscribe and feed links, so the holder of a feed
+// could read the address, change the settings, unsubscribe and vote.
+describe('the feed and the web view show digests, not the account', () => {
+  const accountKeys = ['/preferences?token=', '/unsubscribe?token=', '/feed?token=', '/data/'];
+
+  it('opens no way into the account from a feed entry, which cannot vote either', async () => {
+    const row = await subscribeAndConfirm('feed-reader@example.com', { interests: 'private topic' });
+    await seedActivity(row.id);
+    const xml = await (await request(local(await feedUrl(config, subject(row))))).text();
+    const entry = /<entry>[\s\S]*?<link rel="alternate" type="text\/html" href="([^"]+)"\/>/.exec(xml);
+    const link = local(entry![1]!.replace(/&amp;/g, '&'));
+    const page = await request(link);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('A paper');
+    for (const key of [...accountKeys, '/feedback?token=']) expect(html, key).not.toContain(key);
+    expect(html).not.toContain('feed-reader@example.com');
+    expect(html).not.toContain('private topic');
+  });
+
+  it('keeps the web view of an emailed digest to the digest and its 👍/👎', async () => {
+    const row = await subscribeAndConfirm('shared-view@example.com', { interests: 'private topic' });
+    const delivery = await seedActivity(row.id);
+    const page = await request(local(await viewInBrowserUrl(config, subject(row), delivery)));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('A paper');
+    expect(html).toContain('/feedback?token=');
+    for (const key of accountKeys) expect(html, key).not.toContain(key);
+    expect(html).not.toContain('shared-view@example.com');
+    expect(html).not.toContain('private topic');
+    expect(html).toContain('use the links in the email');
+  });
+});
+
 describe('export and erasure need a link mailed to the address at that moment', () => {
   it('turns the preferences page buttons into "we have sent you a link"; the digest link itself exports nothing', async () => {
     const row = await subscribeAndConfirm('forwarded@example.com');

@@ -3,8 +3,10 @@
  * A subscriber's digests outside their inbox: GET /digest?token= shows one delivered
  * digest in the browser (the "view in browser" link, signed with the digest's token; see
  * src/digest/access.ts), and GET /feed?token= is their private Atom feed of recent
- * digests, for feed readers (built in src/digest/feed.ts). Both are read-only, signed per
- * subscriber, never cached by proxies and never indexed. Both show the papers a digest
+ * digests, for feed readers (built in src/digest/feed.ts), whose entries open
+ * /digest?token=<the feed's>&digest=<id>. Both are read-only, signed per subscriber,
+ * never cached by proxies and never indexed; neither page carries the subscriber's own
+ * links (preferences, unsubscribe, feed) nor their address, and a feed entry no 👍/👎. Both show the papers a digest
  * was sent with: one arXiv has withdrawn since is marked, not hidden (the archive, which
  * lists papers to discover, leaves withdrawn ones out).
  */
@@ -12,7 +14,7 @@ import { type Context, Hono } from 'hono';
 import { snapshotBasis } from '../../src/db/deliveries';
 import { getPapersByIds } from '../../src/db/papers';
 import { renderDigestHtml } from '../../src/digest';
-import { openDigestLink } from '../../src/digest/access';
+import { openDigestLink, openFeedEntry } from '../../src/digest/access';
 import { subscriberFeed } from '../../src/digest/feed';
 import { AppError } from '../../src/errors';
 import type { RankedPaper } from '../../src/ranking';
@@ -42,7 +44,13 @@ async function rankedPapers(
 }
 
 digestRoutes.get('/digest', async (c) => {
-  const { subscriber, delivery } = await openDigestLink(c.var.app, c.req.query('token'), 'view');
+  // A feed entry opens its digest with the feed's token and the delivery's id: read-only.
+  const entry = c.req.query('digest');
+  const token = c.req.query('token');
+  const { subscriber, delivery } =
+    entry === undefined
+      ? await openDigestLink(c.var.app, token, 'view')
+      : await openFeedEntry(c.var.app, token, entry);
   if (!delivery || !VISIBLE_STATUSES.has(delivery.status)) {
     throw new AppError(404, 'digest_not_found', 'This digest is not available: it may never have been sent.');
   }
@@ -52,6 +60,7 @@ digestRoutes.get('/digest', async (c) => {
     { editionDate: delivery.plannedAt.slice(0, 10), frequency: delivery.frequency },
     { subscriber, deliveryId: delivery.id, basis: snapshotBasis(delivery.items) },
     ranked,
+    { votes: entry === undefined },
   );
   return c.html(html);
 });
