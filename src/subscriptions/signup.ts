@@ -8,9 +8,10 @@
  *
  * A sign-up never changes an existing subscriber. The settings asked for travel with the
  * confirmation request (mail_requests.settings) and apply only when its link is confirmed
- * (src/subscriptions/confirm.ts); someone typing a stranger's address can at most cause
- * one email to them, within the caps (3 per mailbox per 24 h, 10 minutes apart, counting
- * every "+tag" spelling of it as one; identity.ts).
+ * (src/subscriptions/confirm.ts), all of them for a row still pending, so nothing an
+ * earlier sign-up by someone else typed is ever confirmed; someone typing a stranger's
+ * address can at most cause one email to them, within the caps (3 per mailbox per 24 h,
+ * 10 minutes apart, counting every "+tag" spelling of it as one; identity.ts).
  */
 import type { MailRequest } from '../db/mail-requests';
 import { getSubscriberByEmail, insertPendingSubscriber } from '../db/subscribers';
@@ -51,6 +52,19 @@ export async function processSignup(
   const kind = existing?.status === 'active' ? 'already_subscribed' : 'confirm';
   const subscriberId = existing?.id ?? crypto.randomUUID();
   let subscriber: Subscriber | null = existing;
+  // What confirming this request applies. A blank field keeps what the owner chose before
+  // (an unsubscribed subscriber coming back), but a pending row's settings were typed by
+  // whoever first gave the address, perhaps a stranger: confirming applies this sign-up
+  // whole, its defaults for what it left blank, so nothing of theirs is ever confirmed.
+  const requested: RequestedSettings =
+    existing?.status === 'pending'
+      ? {
+          interests: input.interests,
+          frequency: input.frequency,
+          sendHour: input.send_hour,
+          timeZone: input.time_zone,
+        }
+      : request.requested;
 
   const sent = await sendRequestedMail(
     app,
@@ -58,7 +72,7 @@ export async function processSignup(
       kind,
       addressHash: await mailboxHash(config.EMAIL_HASH_SECRET, input.email),
       subscriberId,
-      settings: kind === 'confirm' ? { ...request.requested, consentMethod: request.method } : null,
+      settings: kind === 'confirm' ? { ...requested, consentMethod: request.method } : null,
     },
     async (reservation: MailRequest) => {
       subscriber ??= await insertPendingSubscriber(
@@ -80,9 +94,9 @@ export async function processSignup(
       return buildSignupEmail(config, subscriber, kind, now, {
         id: reservation.id,
         schedule: {
-          frequency: request.requested.frequency ?? subscriber.frequency,
-          sendHour: request.requested.sendHour ?? subscriber.sendHour,
-          timeZone: request.requested.timeZone ?? subscriber.timeZone,
+          frequency: requested.frequency ?? subscriber.frequency,
+          sendHour: requested.sendHour ?? subscriber.sendHour,
+          timeZone: requested.timeZone ?? subscriber.timeZone,
         },
       });
     },

@@ -415,6 +415,34 @@ describe('a sign-up never changes an existing subscriber (issue 12: settings ove
   });
 });
 
+// Security review: a pending row holds what its first sign-up typed, and anyone can type an
+// address. The owner's own later sign-up applied only the fields it gave, so whatever the
+// owner left blank (interests, and with the API the schedule) came from the stranger, and
+// their text showed in every digest's footer ("Your interests: …") once the owner confirmed.
+describe("a stranger's sign-up decides nothing the owner confirms", () => {
+  it("applies the owner's own sign-up, defaults for what it left blank, over a stranger's pending one", async () => {
+    await postJson('/subscribe', {
+      email: 'seeded@example.net',
+      interests: 'Urgent: verify your account at evil.example',
+      frequency: 'weekly',
+      send_hour: 3,
+      time_zone: 'Pacific/Kiritimati',
+    });
+    await ageMailRequests(11);
+    await postForm('/subscribe', { email: 'seeded@example.net', interests: '' });
+    const link = local(linkIn((await emailsTo('seeded@example.net')).at(-1)!.text, '/confirm'));
+    expect(await (await request(link)).text()).toContain('every day at 08:00 (UTC)');
+    expect((await postForm(link, {})).status).toBe(200);
+    expect(await rowOf('seeded@example.net')).toMatchObject({
+      status: 'active',
+      interests: '',
+      frequency: 'daily',
+      send_hour: 8,
+      time_zone: 'UTC',
+    });
+  });
+});
+
 describe('confirm links (issue 12: a confirm link used twice shows an error page)', () => {
   it('shows the confirmed page for the older of two confirmation emails', async () => {
     await postForm('/subscribe', { email: 'two-mails@example.net', interests: 'first' });
