@@ -3,7 +3,9 @@
  * with a real XML parser (fast-xml-parser, namespace prefixes removed so `arxiv:doi` and
  * `opensearch:totalResults` are found whatever prefix a response binds). An `<entry>` may
  * appear once or many times; the API reports errors as a feed with one entry titled
- * "Error", which fails the request like an HTTP error would.
+ * "Error", which fails the request like an HTTP error would. Both response shapes are read:
+ * the one served until November 2025 and the one arXiv's replacement backend has served
+ * since (namespaces bound on <feed>, other element order, bare abs/pdf links).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
@@ -64,7 +66,9 @@ const entrySchema = z.object({
   author: z.array(z.object({ name: text }).catch({ name: null })).default([]),
   primary_category: attributes.optional().catch(undefined),
   category: z.array(attributes.catch({})).default([]),
-  link: z.array(attributes.extend({ '@_title': z.string().optional() }).catch({})).default([]),
+  link: z
+    .array(attributes.extend({ '@_title': z.string().optional(), '@_type': z.string().optional() }).catch({}))
+    .default([]),
   comment: text,
   doi: text,
   journal_ref: text,
@@ -128,7 +132,7 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
       ...(primary ? [primary] : []),
       ...entry.category.flatMap((category) => (category['@_term'] ? [category['@_term']] : [])),
     ]);
-    const pdfLink = entry.link.find((link) => link['@_title'] === 'pdf')?.['@_href'];
+    const hasPdf = entry.link.some(isPdfLink);
     const abstract = collapseWhitespace(entry.summary ?? '');
     const comment = optionalText(entry.comment);
     const paper: IncomingPaper = {
@@ -142,7 +146,7 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
       links: {
         abs: arxivAbsUrl(arxivId.id),
         // Version-less so the link always opens the latest version.
-        pdf: pdfLink ? arxivPdfUrl(arxivId.id) : null,
+        pdf: hasPdf ? arxivPdfUrl(arxivId.id) : null,
         hf: null,
         code: null,
         project: null,
@@ -176,6 +180,18 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
     }
   });
   return { papers, skipped, totalResults };
+}
+
+/**
+ * The entry's PDF link. Until November 2025 the API marked it `title="pdf"
+ * type="application/pdf"`; its new backend writes a bare `<link href="https://arxiv.org/pdf/...">`.
+ */
+function isPdfLink(link: { '@_href'?: string; '@_title'?: string; '@_type'?: string }): boolean {
+  return (
+    link['@_title'] === 'pdf' ||
+    link['@_type'] === 'application/pdf' ||
+    /^https?:\/\/(?:export\.|www\.)?arxiv\.org\/pdf\//i.test(link['@_href'] ?? '')
+  );
 }
 
 /** The API's error feed: one entry whose id points at /api/errors and whose title is "Error". */

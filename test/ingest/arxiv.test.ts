@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArxivFeed } from '../../src/ingest/arxiv';
 import { isWithdrawal, parseArxivId, UpstreamFormatError } from '../../src/ingest/normalise';
-import { ARXIV, atomEntry, atomFeed } from './fixtures';
+import { ARXIV, atomEntry, atomFeed, currentAtomEntry, currentAtomFeed } from './fixtures';
 
 describe('parseArxivFeed', () => {
   it('parses a real multi-entry response', () => {
@@ -60,6 +60,48 @@ describe('parseArxivFeed', () => {
       authors: ['Adrian Del Maestro', 'Bernd Rosenow', 'Subir Sachdev'],
       categories: ['cond-mat.str-el', 'cond-mat.supr-con'],
     });
+  });
+
+  // Since arXiv's November 2025 backend the pdf link is a bare <link href=".../pdf/..."/>,
+  // without title="pdf": every arXiv-only paper was stored without its PDF link.
+  it('reads the response shape the API has sent since its November 2025 backend', () => {
+    const metadata = {
+      authors: ['Hong-Ming Yin', 'Jun Zou'],
+      categories: ['cs.CL', 'cs.AI'],
+      comment: '34 pages',
+      journalRef: 'Phys. Rev. D 103, 096005 (2021)',
+      doi: '10.1103/PhysRevD.103.096005',
+    };
+    const xml = currentAtomFeed(
+      [
+        currentAtomEntry({
+          ...metadata,
+          id: '2511.04321',
+          version: 2,
+          title: 'Reasoning Traces &amp; Tool Use',
+          summary: 'We study p &lt; 0.05 effects.',
+          published: '2025-11-10T18:59:34Z',
+          updated: '2025-11-11T04:27:03Z',
+        }),
+        currentAtomEntry({ id: 'hep-th/9901001', title: 'An Old One', published: '1999-01-04T12:00:00Z' }),
+      ],
+      { totalResults: 7432 },
+    );
+    const { papers, skipped, totalResults } = parseArxivFeed(xml);
+    expect(skipped).toEqual([]);
+    expect(totalResults).toBe(7432);
+    expect(papers[0]).toMatchObject({
+      ...metadata,
+      id: '2511.04321',
+      version: 2,
+      title: 'Reasoning Traces & Tool Use',
+      abstract: 'We study p < 0.05 effects.',
+      primaryCategory: 'cs.CL',
+      publishedAt: '2025-11-10T18:59:34.000Z',
+      updatedAt: '2025-11-11T04:27:03.000Z',
+      links: { abs: 'https://arxiv.org/abs/2511.04321', pdf: 'https://arxiv.org/pdf/2511.04321' },
+    });
+    expect(papers[1]!.links.pdf).toBe('https://arxiv.org/pdf/hep-th/9901001');
   });
 
   it('reads entries with and without DOI, comment and journal ref', () => {

@@ -66,6 +66,50 @@ ${categories.map((term) => `    <category term="${term}" scheme="http://arxiv.or
   </entry>`;
 }
 
+/**
+ * One entry as the export API writes it since arXiv replaced the API's backend in November
+ * 2025 ("does not change the url or parameters", arXiv API mailing list): namespaces bound
+ * once on <feed>, https links with no `title`/`rel`/`type` on the abs and pdf links, text no
+ * longer hard-wrapped, and a different element order. Shape as in responses captured from
+ * export.arxiv.org on 2025-11-11 (e.g. autobib/rsxiv src/response/tests/query.xml).
+ */
+export function currentAtomEntry(entry: Parameters<typeof atomEntry>[0] & { journalRef?: string }): string {
+  const version = entry.version ?? 1;
+  const categories = entry.categories ?? ['cs.CL'];
+  return `  <entry>
+    <id>http://arxiv.org/abs/${entry.id}v${version}</id>
+    <title>${entry.title}</title>
+    <updated>${entry.updated ?? entry.published}</updated>
+    <link href="https://arxiv.org/abs/${entry.id}v${version}"/>
+    <link href="https://arxiv.org/pdf/${entry.id}v${version}"/>
+    <summary>${entry.summary ?? `Abstract of ${entry.title}.`}</summary>
+${categories.map((term) => `    <category term="${term}" scheme="http://arxiv.org/schemas/atom"/>`).join('\n')}
+    <published>${entry.published}</published>${entry.comment ? `\n    <arxiv:comment>${entry.comment}</arxiv:comment>` : ''}
+    <arxiv:primary_category term="${categories[0]}"/>${entry.journalRef ? `\n    <arxiv:journal_ref>${entry.journalRef}</arxiv:journal_ref>` : ''}
+${(entry.authors ?? ['Ada Lovelace']).map((name) => `    <author>\n      <name>${name}</name>\n    </author>`).join('\n')}${
+  entry.doi
+    ? `\n    <arxiv:doi>${entry.doi}</arxiv:doi>\n    <link rel="related" href="https://doi.org/${entry.doi}"/>`
+    : ''
+}
+  </entry>`;
+}
+
+/** A whole response around `currentAtomEntry` entries, in the post-November-2025 shape. */
+export function currentAtomFeed(entries: string[], options: { totalResults?: number } = {}): string {
+  return `<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
+  <id>https://arxiv.org/api/ZmFrZWlkZm9ydGVzdHM</id>
+  <title>arXiv Query: search_query=cat:cs.CL&amp;id_list=&amp;start=0&amp;max_results=10</title>
+  <updated>2025-11-11T18:29:40Z</updated>
+  <link href="https://arxiv.org/api/query?search_query=cat:cs.CL&amp;start=0&amp;max_results=10&amp;id_list=" type="application/atom+xml"/>
+  <opensearch:itemsPerPage>10</opensearch:itemsPerPage>
+  <opensearch:totalResults>${options.totalResults ?? entries.length}</opensearch:totalResults>
+  <opensearch:startIndex>0</opensearch:startIndex>
+${entries.join('\n')}
+</feed>
+`;
+}
+
 /** A whole Atom response around `entries`, with the opensearch counters the API sends. */
 export function atomFeed(
   entries: string[],
