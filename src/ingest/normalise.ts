@@ -40,14 +40,30 @@ export function parseArxivId(raw: string): ArxivId | null {
   return { id: match[1], version: match[2] ? Number(match[2]) : null };
 }
 
+/** What a withdrawal notice calls the thing withdrawn, and what it says happened to it. */
+const WITHDRAWN_THING = '(?:paper|article|manuscript|submission|preprint|work|version)';
+const WITHDRAWN = '(?:withdrawn|retracted|removed\\s+by\\s+arxiv)';
+
 /**
  * A withdrawal notice opening a sentence of an arXiv comment: "This paper has been withdrawn
- * by the author ...", "Withdrawn due to an error", "Paper withdrawn", "We withdraw this
- * paper ...". Only at the start of a sentence, so "v2: replaces the withdrawn
- * arXiv:1234.5678" is not one.
+ * by the author ...", "Withdrawn due to an error", "This version is withdrawn", "Retracted",
+ * "removed by arXiv administrators", "We withdraw this paper ...", "The authors have withdrawn
+ * this paper", "Withdrew the paper". Only at the start of a sentence, so "v2: replaces the
+ * withdrawn arXiv:1234.5678" or "The previous version was withdrawn" is not one.
  */
-const WITHDRAWAL_COMMENT =
-  /(?:^|[.;:!?]\s*)(?:(?:(?:this|the|our)\s+)?(?:paper|article|manuscript|submission|preprint|work)?\s*(?:(?:has|have)\s+been|is|was|are)?\s*withdrawn\b|(?:we|the\s+authors?|authors?)\s+(?:have\s+)?(?:decided\s+to\s+)?withdr[ae]w\b)/i;
+const WITHDRAWAL_COMMENT = new RegExp(
+  '(?:^|[.;:!?]\\s*)(?:' +
+    [
+      // "as been" is a real typo of "has been" in arXiv comments.
+      `(?:(?:this|the|our)\\s+)?${WITHDRAWN_THING}?\\s*(?:(?:has|have|as)\\s+been|(?:is|are)\\s+being|is|was|are)?\\s*${WITHDRAWN}\\b`,
+      '(?:we|the\\s+authors?|authors?)\\s+(?:have\\s+)?(?:decided\\s+to\\s+)?withdr[ae]w\\b',
+      // Only with its object: "we have withdrawn the claim of Theorem 2" withdraws a claim.
+      `(?:we|the\\s+authors?|authors?)\\s+(?:have|has)\\s+withdrawn\\s+(?:(?:this|the|our)\\s+${WITHDRAWN_THING}|it)\\b`,
+      `withdr[ae]w\\s+(?:this|the|our)\\s+${WITHDRAWN_THING}\\b`,
+    ].join('|') +
+    ')',
+  'i',
+);
 /** An abstract replaced by the notice; stricter, since abstracts may use the word for other things. */
 const WITHDRAWAL_ABSTRACT =
   /^(?:this|the)\s+(?:paper|article|manuscript|submission|preprint)\s+(?:has\s+been|is|was)\s+withdrawn\b/i;

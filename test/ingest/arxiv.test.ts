@@ -214,6 +214,38 @@ describe('parseArxivFeed', () => {
     expect(isWithdrawal(null, 'Withdrawn patients were excluded. We study dropout.')).toBe(false);
   });
 
+  // arXiv comments announce withdrawals in free text; these forms (a version withdrawn, a
+  // perfect tense, a retraction, an administrators' removal, even the "as been" typo) occur
+  // on arXiv (sampled by reporadar's signals/integrity tests) and each left a withdrawn paper
+  // a candidate to be mailed as news.
+  it('recognises the other ways arXiv comments announce a withdrawal', () => {
+    for (const comment of [
+      'This version is withdrawn as the main result does not hold.',
+      'This version has been withdrawn',
+      'This paper as been withdrawn by the authors',
+      'This paper is being withdrawn because of a flaw in the proof',
+      'The authors have withdrawn this paper due to an error in Section 4',
+      'The author has withdrawn this manuscript',
+      'We have withdrawn it.',
+      'Withdrew the paper: the dataset was mislabelled',
+      'The paper was retracted',
+      'Retracted due to an error in Lemma 5',
+      'This article has been removed by arXiv administrators because the submitter did not have the rights',
+      'arXiv admin note: removed by arXiv administrators',
+    ]) {
+      expect(isWithdrawal(comment, 'An abstract.'), comment).toBe(true);
+    }
+    for (const comment of [
+      'The previous version was withdrawn because of a proof error; this one fixes it.',
+      'Earlier version withdrawn. This revision corrects Theorem 3.',
+      'incorporates arXiv:2011.10199, which has been withdrawn',
+      'We have withdrawn the claim of Theorem 2 made in v1',
+      'v3: corrects a retracted lemma',
+    ]) {
+      expect(isWithdrawal(comment, 'An abstract.'), comment).toBe(false);
+    }
+  });
+
   it('fails the whole response for the API error feed', () => {
     expect(() => parseArxivFeed(ARXIV.error)).toThrow(UpstreamFormatError);
     expect(() => parseArxivFeed(ARXIV.error)).toThrow(/incorrect id format for 1234\.12345v1/);
