@@ -127,10 +127,10 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
       skipped.push({ index, reason: `duplicate of entry ${arxivId.id} in the same feed` });
       return;
     }
-    const primary = entry.primary_category?.['@_term']?.trim() || null;
+    const primary = arxivCategory(entry.primary_category?.['@_term']);
     const categories = distinctStrings([
       ...(primary ? [primary] : []),
-      ...entry.category.flatMap((category) => (category['@_term'] ? [category['@_term']] : [])),
+      ...entry.category.flatMap((category) => arxivCategory(category['@_term']) ?? []),
     ]);
     const hasPdf = entry.link.some(isPdfLink);
     const abstract = collapseWhitespace(entry.summary ?? '');
@@ -180,6 +180,16 @@ export function parseArxivFeed(xml: string): ParsedArxivFeed {
     }
   });
   return { papers, skipped, totalResults };
+}
+
+/**
+ * An arXiv category ("cs.CL", "hep-th", "cond-mat.str-el"), or null. The API (until November
+ * 2025) listed ACM and MSC classes ("I.2.9; J.3", "68U35") as <category> elements too; they
+ * are not categories anyone can follow.
+ */
+function arxivCategory(term: string | undefined): string | null {
+  const category = term?.trim() ?? '';
+  return /^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?$/.test(category) ? category : null;
 }
 
 /**

@@ -120,6 +120,25 @@ describe('parseArxivFeed', () => {
     }
   });
 
+  // The API (until November 2025) also listed an entry's ACM and MSC classes as <category>
+  // elements: term="I.2.9; J.3", "68U35", "35" (e.g. the responses captured in autobib/rsxiv
+  // in August 2025, 2201.13452). They were stored as if they were arXiv categories.
+  it('keeps arXiv categories and leaves out the ACM and MSC classes listed beside them', () => {
+    const xml = atomFeed([
+      atomEntry({
+        id: '2010.13111',
+        title: 'Robots in Care Homes',
+        published: '2020-10-25T13:08:42Z',
+        categories: ['cs.RO', 'cs.HC', 'I.2.9; J.3', '68U35', '35', 'cond-mat.str-el', 'q-bio.SC'],
+      }),
+    ]);
+    const [paper] = parseArxivFeed(xml).papers;
+    expect(paper).toMatchObject({
+      categories: ['cs.RO', 'cs.HC', 'cond-mat.str-el', 'q-bio.SC'],
+      primaryCategory: 'cs.RO',
+    });
+  });
+
   it('decodes XML entities in titles and abstracts', () => {
     const xml = atomFeed([
       atomEntry({
