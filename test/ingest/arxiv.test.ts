@@ -270,6 +270,28 @@ describe('parseArxivFeed', () => {
     expect(() => parseArxivFeed(ARXIV.error)).toThrow(/incorrect id format for 1234\.12345v1/);
   });
 
+  // The current backend's error feed (HTTP 400), as arXiv/arxiv-search's classic API tests
+  // expect it: https ids, and for a bad sortBy the id is the manual's #sort, not /api/errors.
+  it('fails the whole response for the current backend’s error feeds too', () => {
+    const errorFeed = (id: string, message: string) =>
+      currentAtomFeed([
+        `  <entry>\n    <id>${id}</id>\n    <title>Error</title>\n    <summary>${message}</summary>\n    <link href="${id}"/>\n  </entry>`,
+      ]);
+    expect(() =>
+      parseArxivFeed(
+        errorFeed('https://arxiv.org/api/errors#start_must_be_non-negative', 'start must be non-negative'),
+      ),
+    ).toThrow(/arXiv API error: start must be non-negative/);
+    expect(() =>
+      parseArxivFeed(
+        errorFeed(
+          'https://arxiv.org/help/api/user-manual#sort',
+          'sortBy must be in: relevance, lastUpdatedDate, submittedDate',
+        ),
+      ),
+    ).toThrow(/arXiv API error: sortBy must be in/);
+  });
+
   it('reads an empty result set as zero papers', () => {
     expect(parseArxivFeed(ARXIV.empty)).toEqual({ papers: [], skipped: [], totalResults: 0 });
   });

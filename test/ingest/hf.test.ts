@@ -77,6 +77,40 @@ describe('parseHfDailyPapers', () => {
     expect(papers).toHaveLength(1);
   });
 
+  // The API's OpenAPI spec (as generated into Stainless clients: APIGetDailyPapersResponseItem)
+  // makes these fields optional, and current responses send them as null rather than leave
+  // them out (projectPage, paper.source); withdrawnAt and submittedOnDailyBy are newer fields.
+  it('reads null optional fields as absent, not as a broken item', () => {
+    const [item] = hfNewShape().slice(0, 1);
+    Object.assign(item!.paper, {
+      githubRepo: null,
+      githubStars: null,
+      projectPage: null,
+      ai_summary: null,
+      ai_keywords: null,
+      mediaUrls: null,
+      source: null,
+      withdrawnAt: null,
+      submittedOnDailyAt: null,
+      submittedOnDailyBy: { _id: '61942296d5c2ba6daa290357', fullname: 'AK', user: 'akhaliq', type: 'user' },
+      authors: [...item!.paper.authors, { _id: '61942296d5c2ba6daa290358', name: null, hidden: false }],
+    });
+    Object.assign(item!, { thumbnail: null, numComments: null, organization: null });
+    const { papers, skipped } = parseHfDailyPapers([item], { date: '2025-03-11' });
+    expect(skipped).toEqual([]);
+    expect(papers[0]).toMatchObject({
+      id: item!.paper.id,
+      authors: item!.paper.authors.slice(0, -1).map((author: { name: string }) => author.name),
+      links: { code: null, project: null },
+      githubStars: null,
+      thumbnailUrl: null,
+      numComments: null,
+      aiSummary: null,
+      aiKeywords: [],
+      hfDate: '2025-03-11',
+    });
+  });
+
   it('skips and explains only the broken items', () => {
     const items = hfNewShape().slice(0, 7);
     delete items[0]!.paper; // no paper at all
