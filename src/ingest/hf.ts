@@ -3,7 +3,8 @@
  * bare JSON array of items `{paper: {...}, title, summary, thumbnail, numComments, ...}`.
  * Older responses lack the optional fields (ai_summary, githubRepo, ...), newer ones add
  * fields we do not know yet: both are fine. Required fields decide whether an item is a
- * paper; malformed optional fields are dropped instead of costing the whole item.
+ * paper; malformed optional fields are dropped instead of costing the whole item. A paper
+ * the API marks withdrawn (`paper.withdrawnAt`) is skipped: it must not become news.
  */
 import { z } from 'zod';
 import type { IncomingPaper } from '../domain';
@@ -56,6 +57,7 @@ const hfItemSchema = z.object({
     githubRepo: lenientText,
     githubStars: lenientCount,
     projectPage: lenientText,
+    withdrawnAt: lenientText,
   }),
   title: lenientText,
   summary: lenientText,
@@ -105,6 +107,11 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
     const title = firstText(item.title, item.paper.title);
     if (!title) {
       skipped.push({ index, reason: `paper ${arxivId.id} has no title` });
+      return;
+    }
+    const withdrawnAt = isoOrNull(item.paper.withdrawnAt);
+    if (withdrawnAt) {
+      skipped.push({ index, reason: `paper ${arxivId.id} was withdrawn on ${withdrawnAt}` });
       return;
     }
     if (seen.has(arxivId.id)) {

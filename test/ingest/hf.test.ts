@@ -111,6 +111,19 @@ describe('parseHfDailyPapers', () => {
     });
   });
 
+  // The OpenAPI spec's paper carries `withdrawnAt` (a date-time, null or absent while the
+  // paper stands): such a paper used to be stored as a fresh candidate and could be mailed.
+  it('skips, and says why, a paper Hugging Face marks as withdrawn', () => {
+    const items = hfNewShape().slice(0, 3);
+    items[0]!.paper.withdrawnAt = '2025-03-11T09:12:44.210Z';
+    items[1]!.paper.withdrawnAt = null;
+    const { papers, skipped } = parseHfDailyPapers(items, { date: '2025-03-11' });
+    expect(papers.map((paper) => paper.id)).toEqual([items[1]!.paper.id, items[2]!.paper.id]);
+    expect(skipped).toEqual([
+      { index: 0, reason: `paper ${items[0]!.paper.id} was withdrawn on 2025-03-11T09:12:44.210Z` },
+    ]);
+  });
+
   it('skips and explains only the broken items', () => {
     const items = hfNewShape().slice(0, 7);
     delete items[0]!.paper; // no paper at all
