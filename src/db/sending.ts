@@ -135,7 +135,11 @@ export interface Claim {
 
 /**
  * Atomically moves queued rows to `sending` under one idempotency key, storing what will be
- * sent. Returns the ids actually claimed (another consumer may have taken some first).
+ * sent. Returns the ids actually claimed: another consumer may have taken some first, and a
+ * row whose subscriber is no longer active is not claimed. The claim is the point from
+ * which a request may carry a row, so it re-reads the subscriber's status itself: an
+ * unsubscribe confirmed while the message was ranking and rendering (after its subscribers
+ * were loaded) must stop the email, as a suppression does by skipping the queued rows.
  */
 export async function claimDeliveries(
   db: D1Database,
@@ -153,6 +157,7 @@ export async function claimDeliveries(
        FROM (SELECT value->>'id' AS id, value->>'subject' AS subject, value->>'paper_ids' AS paper_ids,
                     value->>'ranking' AS ranking FROM json_each(?3)) AS claim
        WHERE deliveries.id = claim.id AND deliveries.status = 'queued'
+         AND EXISTS (SELECT 1 FROM subscribers s WHERE s.id = deliveries.subscriber_id AND s.status = 'active')
        RETURNING deliveries.id`,
     )
     .bind(
@@ -169,6 +174,26 @@ export async function claimDeliveries(
     )
     .all<{ id: string }>();
   return new Set(results.map((row) => row.id));
+}
+
+/**
+ * Of rows a claim did not take, skips those whose subscriber left (unsubscribed, suppressed)
+ * since the message loaded them, with the reason; rows another consumer claimed are left to
+ * it. Returns how many were skipped.
+ */
+export async function skipDeparted(db: D1Database, ids: string[], now: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'skipped', error = 'subscriber is ' || s.status, updated_at = ?1,
+           enqueued_at = NULL
+       FROM subscribers AS s
+       WHERE deliveries.id IN (SELECT value FROM json_each(?2)) AND deliveries.status = 'queued'
+         AND s.id = deliveries.subscriber_id AND s.status <> 'active'`,
+    )
+    .bind(now, toJson(ids))
+    .run();
+  return result.meta.changes ?? 0;
 }
 
 /** Re-keys a partially claimed group so its key names exactly the rows it holds. */

@@ -10,7 +10,8 @@
  *   2. Queued rows are ranked: nothing worth sending → `skipped` with the reason; the rest are
  *      claimed atomically (queued → sending, with the key, subject and ranking) before the
  *      request, so a concurrent or later consumer can never build a second, different
- *      request for them. Candidates arXiv withdrew since the edition was frozen are left
+ *      request for them. The claim takes a row only while its subscriber is still active:
+ *      one who unsubscribed while the message was rendering is skipped, not mailed. Candidates arXiv withdrew since the edition was frozen are left
  *      out of the ranking (`withdrawnPerBatch`); a replay still sends what it claimed.
  *   3. The group's request and what its answer does to the rows are in `request.ts`; a
  *      quota pause parks the message's rows for the planner.
@@ -28,6 +29,7 @@ import {
   markSkipped,
   renameSendKey,
   type SkipDecision,
+  skipDeparted,
 } from '../db/sending';
 import { markFailed, parkDeliveries } from '../db/settling';
 import { getSubscribersByIds } from '../db/subscribers';
@@ -259,9 +261,17 @@ async function sendQueued(
   }));
   const won = await claimDeliveries(db, key, claims, now);
   const group = prepared.filter((item) => won.has(item.delivery.id));
-  if (group.length === 0) return { kind: 'done' }; // another consumer claimed them all
   if (group.length !== prepared.length) {
-    // Someone else claimed part of this set: the key must name exactly what we send.
+    // Rows not won: claimed by another consumer, or their subscriber left since the load.
+    stats.skipped += await skipDeparted(
+      db,
+      prepared.filter((item) => !won.has(item.delivery.id)).map((item) => item.delivery.id),
+      now,
+    );
+  }
+  if (group.length === 0) return { kind: 'done' };
+  if (group.length !== prepared.length) {
+    // Part of this set was not claimed: the key must name exactly what we send.
     const narrower = await idempotencyKey(
       context.edition.id,
       group.map((item) => item.delivery.id),

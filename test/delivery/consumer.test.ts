@@ -10,6 +10,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { eraseSubscriberData } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { idempotencyKey } from '../../src/delivery/request';
+import { parseConfig } from '../../src/env';
+import { unsubscribeUrl } from '../../src/links';
 import { adminRequest, request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import { expectNoMsoInText, expectOutlookGhostTable } from '../helpers/outlook';
@@ -529,6 +531,31 @@ describe('replays and races', () => {
     expect(rows.get(left!.id)!.error).toContain('subscriber unsubscribed before the send was confirmed');
     expect(rows.get(suppressed!.id)!.error).toContain('subscriber suppressed before the send was confirmed');
     await deliver(testEnv, message, 3);
+    expect(resend.delivered).toHaveLength(1);
+  });
+
+  it('sends nothing to a reader whose unsubscribe was confirmed while their digest was being rendered', async () => {
+    // The message loads its subscribers (all active), ranks and renders; the reader clicks
+    // "unsubscribe" and sees it confirmed before the rows are claimed, the point from which
+    // a request may carry them. The claim is what must see the unsubscribe.
+    const resend = fakeResend();
+    const { env: testEnv, message, editionId, people } = await planEdition(2);
+    const [leaving, staying] = people;
+    const link = await unsubscribeUrl(parseConfig(env), leaving!);
+    let confirmed: Response | null = null;
+    const spy = spyD1(env.DB, async (sql) => {
+      if (confirmed || !sql.includes("SET status = 'sending', send_key")) return;
+      confirmed = await request(link, { method: 'POST', headers: { accept: 'application/json' } });
+    });
+    expect(await deliver({ ...testEnv, DB: spy.db }, message)).toEqual({ acked: true, retryDelay: null });
+    expect(confirmed!.status).toBe(200);
+    expect(await confirmed!.json()).toEqual({ status: 'unsubscribed', changed: true });
+    expect(resend.delivered.map((email) => email.to)).toEqual([staying!.email]);
+    const rows = new Map((await deliveriesOf(editionId)).map((row) => [row.subscriber_id, row]));
+    expect(rows.get(staying!.id)!.status).toBe('sent');
+    // Settled with the reason, not left queued for the orphan sweep.
+    expect(rows.get(leaving!.id)).toMatchObject({ status: 'skipped', error: 'subscriber is unsubscribed' });
+    await deliver(testEnv, message, 2);
     expect(resend.delivered).toHaveLength(1);
   });
 
