@@ -158,8 +158,8 @@ export function failSentDeliveryStatement(
     .bind(deliveryId, reason, now);
 }
 
-/** Events saying Resend never sent the email. */
-const NEVER_SENT = `('email.failed', 'email.suppressed')`;
+/** Events saying Resend never sent the email (an SQL list). */
+export const NEVER_SENT = `('email.failed', 'email.suppressed')`;
 /**
  * The event (?2, with Resend's id ?4) shows that a row not yet `sent` did leave: SET reads
  * the row as it was, so status and sent_at can both test it.

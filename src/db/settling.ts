@@ -6,7 +6,7 @@
  * changes nothing that is already final.
  */
 import { chunk } from './chunk';
-import { GIVE_UP, ROWS_PER_STATEMENT, toJson } from './deliveries';
+import { GIVE_UP, NEVER_SENT, ROWS_PER_STATEMENT, toJson } from './deliveries';
 
 export interface SentDelivery {
   id: string;
@@ -16,7 +16,11 @@ export interface SentDelivery {
 /**
  * Final bookkeeping of an accepted request in one transaction: the rows become `sent` with
  * their Resend ids, which is also what puts their papers in the subscriber's history
- * (`getRecentlySentPaperIds` reads the `paper_ids` of sent rows). Idempotent.
+ * (`getRecentlySentPaperIds` reads the `paper_ids` of sent rows). Idempotent. A `failed`
+ * row becomes sent too (given up by expiry or the dead-letter queue while its request was
+ * out), unless a webhook failed it: Resend accepted the email and then did not send it
+ * (email.failed, email.suppressed), which can arrive before this write, and accepted is
+ * not sent.
  */
 export async function markSent(
   db: D1Database,
@@ -34,7 +38,8 @@ export async function markSent(
            SET status = 'sent', resend_id = COALESCE(done.resend_id, deliveries.resend_id), sent_at = ?1,
                updated_at = ?1, error = ?2, enqueued_at = NULL
            FROM (SELECT value->>'id' AS id, value->>'resend_id' AS resend_id FROM json_each(?3)) AS done
-           WHERE deliveries.id = done.id AND deliveries.status IN ('queued', 'sending', 'failed')`,
+           WHERE deliveries.id = done.id AND deliveries.status IN ('queued', 'sending', 'failed')
+             AND COALESCE(deliveries.last_event, '') NOT IN ${NEVER_SENT}`,
         )
         .bind(now, note, toJson(part.map((item) => ({ id: item.id, resend_id: item.resendId })))),
     );

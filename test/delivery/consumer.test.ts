@@ -15,6 +15,7 @@ import { unsubscribeUrl } from '../../src/links';
 import { adminRequest, request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import { expectNoMsoInText, expectOutlookGhostTable } from '../helpers/outlook';
+import { signedWebhook } from '../helpers/webhooks';
 import {
   DEAD_LETTER_QUEUE,
   deliver,
@@ -650,6 +651,35 @@ describe('replays and races', () => {
     expect(JSON.parse(weeklyRow!.paper_ids)).toHaveLength(1);
     expect(JSON.parse(weeklyRow!.paper_ids)).not.toContain(inFlight[0]);
     expect(resend.requests.map((request) => request.emails.length)).toEqual([1, 1, 1]);
+  });
+
+  it('keeps the failure an email.failed event recorded while the accepted answer was being stored', async () => {
+    // Resend accepts the batch, then cannot send it (its daily quota, say) and its webhook
+    // arrives before this consumer has stored the acceptance: the email never left.
+    const resend = fakeResend();
+    const { env: testEnv, message, editionId, people } = await planEdition(1);
+    let event: Response | null = null;
+    const spy = spyD1(env.DB, async (sql) => {
+      if (event || !sql.includes("SET status = 'sent'")) return;
+      const email = resend.requests[0]!.emails[0]!;
+      event = await signedWebhook({
+        type: 'email.failed',
+        created_at: new Date().toISOString(),
+        data: {
+          email_id: resend.delivered[0]!.id,
+          to: [email.to],
+          tags: Object.fromEntries(email.tags!.map((tag) => [tag.name, tag.value])),
+          failed: { reason: 'reached_daily_quota' },
+        },
+      });
+    });
+    expect(await deliver({ ...testEnv, DB: spy.db }, message)).toEqual({ acked: true, retryDelay: null });
+    expect(event!.status).toBe(200);
+    const [row] = await deliveriesOf(editionId);
+    expect(row!.status).toBe('failed');
+    expect(row!.error).toContain('email.failed: reached_daily_quota');
+    // Never received, so its papers may come in a later digest.
+    expect(await historyOf(people[0]!.id)).toEqual([]);
   });
 
   it('re-keys a partial claim so the Idempotency-Key names exactly the rows it sends', async () => {
