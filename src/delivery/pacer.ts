@@ -151,13 +151,33 @@ export async function notePacing(
 }
 
 /**
+ * Waits before asking again about a request whose outcome is unknown (`outcomeUnknown`):
+ * the second ask usually settles it, and more than a few mean Resend is down.
+ */
+const UNKNOWN_OUTCOME_WAITS_MS = [1_000, 2_000];
+
+/**
+ * A request that may have been accepted: no answer (timeout, dropped connection), a 5xx,
+ * or 409 because the first request under its key is still being processed.
+ */
+function outcomeUnknown(result: SendResult): boolean {
+  return (
+    result.kind === 'retryable' && (result.status === null || result.status >= 500 || result.status === 409)
+  );
+}
+
+/**
  * One request of mail sent outside the digest sender (a sign-up confirmation, a data
  * link), usually in the background after the visitor was told to check their inbox. It
  * takes a slot of the same shared window as the digests, so a burst of sign-ups neither
  * draws 429s nor pushes the digests into them; a 429 that comes anyway (another sender on
  * the team) is waited out and the same request sent again under its key, as long as that
  * fits in `budgetMs` (what is left of the invocation). Without this a launch-day burst lost
- * confirmations: each 429 was a failure the visitor never saw.
+ * confirmations: each 429 was a failure the visitor never saw. A request whose outcome is
+ * unknown (the answer lost after Resend accepted it, say) is asked again under its key, a
+ * couple of times within the budget: Resend answers a request it accepted from its
+ * idempotency memory. Without this the caller took it as failed, gave the reservation
+ * back, and the next sign-up sent a second confirmation.
  */
 export async function sendPaced(
   db: D1Database,
@@ -166,6 +186,7 @@ export async function sendPaced(
   options: { idempotencyKey: string; configuredRate: number; budgetMs: number },
 ): Promise<SendResult> {
   const deadline = Date.now() + options.budgetMs;
+  let unknown = 0;
   for (;;) {
     let started = Date.now();
     if (transport.name === 'resend') {
@@ -183,6 +204,12 @@ export async function sendPaced(
     }
     const result = await transport.sendBatch(emails, { idempotencyKey: options.idempotencyKey });
     if (transport.name === 'resend') await notePacing(db, result.rateLimit, started, options.configuredRate);
+    if (outcomeUnknown(result)) {
+      const waitMs = UNKNOWN_OUTCOME_WAITS_MS[unknown++];
+      if (waitMs === undefined || Date.now() + waitMs > deadline) return result;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      continue;
+    }
     if (result.kind !== 'rate_limited') return result;
     const waitMs = Math.max(1, Math.ceil(result.retryAfterSeconds)) * 1000;
     if (Date.now() + waitMs > deadline) return result;

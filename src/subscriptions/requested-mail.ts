@@ -3,9 +3,10 @@
  * reserved in mail_requests first (one conditional INSERT: the caps hold however many
  * IPs, letter cases, "+tags" or concurrent requests are used), then the email is sent under an
  * idempotency key derived from that row, so a retried send is never delivered twice, in a
- * slot of the window the digests share (a 429 is waited out and the request repeated). A
- * send that fails gives its reservation back and throws, so the owner can try again and
- * the failure is logged by whoever runs this (often in the background, after the answer).
+ * slot of the window the digests share (a 429 is waited out and the request repeated, and
+ * so is one whose answer was lost). A send that fails gives its reservation back and
+ * throws, so the owner can try again and the failure is logged by whoever runs this (often
+ * in the background, after the answer).
  */
 import {
   type MailCap,
@@ -71,7 +72,9 @@ export async function sendRequestedMail(
       configuredRate: app.config.RESEND_RATE_PER_SEC,
       budgetMs: SEND_BUDGET_MS,
     });
-    if (result.kind !== 'sent') throw new Error(`${result.kind}: ${result.message}`);
+    // A conflict under the reservation's own key: an earlier ask of this request got through.
+    if (result.kind !== 'sent' && result.kind !== 'idempotency_conflict')
+      throw new Error(`${result.kind}: ${result.message}`);
   } catch (error) {
     await releaseMailRequest(app.db, request.id);
     // Resend's own words (account, domain, key restrictions) go to the log, not to the visitor.

@@ -10,6 +10,7 @@ import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/env';
 import { unsubscribeUrl } from '../../src/links';
+import { fakeResend } from '../delivery/helpers';
 import { BASE_URL, fetchWith, request } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import {
@@ -463,6 +464,18 @@ describe('confirm links (issue 12: a confirm link used twice shows an error page
   });
 });
 
+/** A JSON sign-up through the Worker with the Resend transport (its mail sent before this returns). */
+function signUpWithResend(body: Record<string, string>) {
+  return fetchWith(
+    new Request(`${BASE_URL}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextIp() },
+      body: JSON.stringify(body),
+    }),
+    { ...env, RESEND_API_KEY: 're_test_signup' },
+  );
+}
+
 describe('sign-up mail failures', () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -490,14 +503,7 @@ describe('sign-up mail failures', () => {
           : HttpResponse.json({ data: [{ id: crypto.randomUUID() }] });
       }),
     );
-    const { response } = await fetchWith(
-      new Request(`${BASE_URL}/subscribe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextIp() },
-        body: JSON.stringify({ email: 'burst@example.net' }),
-      }),
-      { ...env, RESEND_API_KEY: 're_test_signup' },
-    );
+    const { response } = await signUpWithResend({ email: 'burst@example.net' });
     expect(response.status).toBe(202);
     // Sent again after the second Resend asked for, under the same key: one email.
     expect(requests).toHaveLength(2);
@@ -509,13 +515,38 @@ describe('sign-up mail failures', () => {
     ).toEqual([]);
   });
 
+  it('ask again under the same key when the answer is lost, so an email that went out is not sent twice', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // Resend accepts the confirmation and sends it, then the connection drops before its answer.
+    const resend = fakeResend(['accept-then-drop']);
+    const signUp = () => signUpWithResend({ email: 'dropped@example.net', interests: 'asked for' });
+    expect((await signUp()).response.status).toBe(202);
+    // Asked again under the same key and body: Resend answers from its memory, sends nothing.
+    expect(resend.requests.map((request) => request.key)).toEqual([
+      resend.requests[0]!.key,
+      resend.requests[0]!.key,
+    ]);
+    expect(resend.delivered.map((email) => email.to)).toEqual(['dropped@example.net']);
+    // The reservation the mailed link names is kept: the 10-minute gap holds, nobody is
+    // told it failed, and a second sign-up at once sends no second confirmation.
+    const requestId = resend.requests[0]!.key!.replace('mail-request-', '');
+    expect(
+      await env.DB.prepare('SELECT kind FROM mail_requests WHERE id = ?').bind(requestId).first('kind'),
+    ).toBe('confirm');
+    expect((await signUp()).response.status).toBe(202);
+    expect(resend.delivered).toHaveLength(1);
+    const logged = errors.mock.calls.map((call) => String(call[0]));
+    expect(logged.filter((line) => line.includes('requested_mail_failed'))).toEqual([]);
+  });
+
   it('are logged, not swallowed, give the cap back, and leave the answer unchanged', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    let calls = 0;
+    let down = true;
+    const keys: (string | null)[] = [];
     fakeHttp.use(
-      http.post('https://api.resend.com/emails/batch', () => {
-        calls++;
-        return calls === 1
+      http.post('https://api.resend.com/emails/batch', ({ request }) => {
+        keys.push(request.headers.get('idempotency-key'));
+        return down
           ? HttpResponse.json(
               { name: 'internal_server_error', message: 'Resend is down', statusCode: 500 },
               { status: 500 },
@@ -523,18 +554,13 @@ describe('sign-up mail failures', () => {
           : HttpResponse.json({ data: [{ id: crypto.randomUUID() }] });
       }),
     );
-    const withResend = { ...env, RESEND_API_KEY: 're_test_signup' };
-    const signUp = () =>
-      fetchWith(
-        new Request(`${BASE_URL}/subscribe`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextIp() },
-          body: JSON.stringify({ email: 'unlucky@example.net' }),
-        }),
-        withResend,
-      );
+    const signUp = () => signUpWithResend({ email: 'unlucky@example.net' });
     const { response } = await signUp();
     expect(response.status).toBe(202);
+    // A 500 may hide an acceptance: asked again under the same key, then given up on.
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    down = false;
     const logged = errors.mock.calls
       .map((call) => String(call[0]))
       .find((line) => line.includes('signup_failed'));
@@ -550,7 +576,8 @@ describe('sign-up mail failures', () => {
     // Trying again at once works: the failed attempt did not use up the 10-minute slot.
     const retry = await signUp();
     expect(retry.response.status).toBe(202);
-    expect(calls).toBe(2);
+    expect(keys).toHaveLength(4);
+    expect(keys[3]).not.toBe(keys[0]);
     const after = await env.DB.prepare(`SELECT COUNT(*) AS n FROM mail_requests`).first<{ n: number }>();
     expect(after!.n).toBe(reserved!.n + 1);
   });
