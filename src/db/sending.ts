@@ -225,13 +225,39 @@ export async function splitSendKey(
     .run();
 }
 
-/** Counts one more request for a group being replayed. */
-export async function countAttempt(db: D1Database, sendKey: string, now: string): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2, enqueued_at = ?2
-       WHERE send_key = ?1 AND status = 'sending'`,
-    )
-    .bind(sendKey, now)
-    .run();
+/**
+ * Starts one more request for a group being replayed, in one transaction: the rows whose
+ * subscriber has left since the claim (unsubscribed, suppressed) fail with the reason, as
+ * the replay leaves them out, and the others count one more attempt. Returns the ids still
+ * to send and how many failed. Read here rather than from the load before rendering, so
+ * an unsubscribe confirmed while the replay was rendering stops the email too.
+ */
+export async function startReplay(
+  db: D1Database,
+  sendKey: string,
+  now: string,
+): Promise<{ sending: Set<string>; departed: number }> {
+  const [departed, counted] = await db.batch<{ id: string }>([
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'failed', updated_at = ?2, enqueued_at = NULL,
+           error = 'subscriber ' || s.status || ' before the send was confirmed: not sent again (an earlier attempt may have reached Resend)'
+         FROM subscribers AS s
+         WHERE deliveries.send_key = ?1 AND deliveries.status = 'sending'
+           AND s.id = deliveries.subscriber_id AND s.status <> 'active'
+         RETURNING deliveries.id`,
+      )
+      .bind(sendKey, now),
+    db
+      .prepare(
+        `UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2, enqueued_at = ?2
+         WHERE send_key = ?1 AND status = 'sending'
+         RETURNING id`,
+      )
+      .bind(sendKey, now),
+  ]);
+  return {
+    sending: new Set((counted?.results ?? []).map((row) => row.id)),
+    departed: departed?.results.length ?? 0,
+  };
 }

@@ -21,7 +21,6 @@ import { getWithdrawnInWindow } from '../db/editions';
 import {
   type Claim,
   claimDeliveries,
-  countAttempt,
   getLastSentWindowEnds,
   getMessageDeliveries,
   getRecentlySentPaperIds,
@@ -30,6 +29,7 @@ import {
   renameSendKey,
   type SkipDecision,
   skipDeparted,
+  startReplay,
 } from '../db/sending';
 import { markFailed, parkDeliveries } from '../db/settling';
 import { getSubscribersByIds } from '../db/subscribers';
@@ -319,21 +319,18 @@ async function replayGroup(
   }
   const group: PreparedEmail[] = [];
   const orphaned: string[] = [];
-  const departed: { id: string; status: string }[] = [];
   for (const delivery of rows) {
     const subscriber = subscribers.get(delivery.subscriberId);
     if (!subscriber) {
       orphaned.push(delivery.id);
       continue;
     }
-    if (subscriber.status !== 'active') {
-      // Unsubscribed or suppressed since the claim: if the earlier request never reached
-      // Resend, replaying it would mail someone who said stop (or whose address bounced or
-      // complained). Leaving them out changes the body, so a request that did get through
-      // is answered 409 and the rest are recorded sent; a webhook event still proves theirs.
-      departed.push({ id: delivery.id, status: subscriber.status });
-      continue;
-    }
+    // Unsubscribed or suppressed since the claim: if the earlier request never reached
+    // Resend, replaying it would mail someone who said stop (or whose address bounced or
+    // complained). Leaving them out changes the body, so a request that did get through
+    // is answered 409 and the rest are recorded sent; a webhook event still proves theirs.
+    // Not rendered; `startReplay` fails the row with the reason.
+    if (subscriber.status !== 'active') continue;
     const ranking = delivery.ranking ?? delivery.paperIds.map((id) => ({ id, score: 0, why: [] }));
     const ranked: RankedPaper[] = ranking.flatMap((item) => {
       const paper = context.paperById.get(item.id);
@@ -355,17 +352,10 @@ async function replayGroup(
     await markFailed(app.db, orphaned, 'subscriber erased before the send completed', nowIso());
     stats.failed += orphaned.length;
   }
-  for (const status of new Set(departed.map((item) => item.status))) {
-    const ids = departed.filter((item) => item.status === status).map((item) => item.id);
-    await markFailed(
-      app.db,
-      ids,
-      `subscriber ${status} before the send was confirmed: not sent again (an earlier attempt may have reached Resend)`,
-      nowIso(),
-    );
-    stats.failed += ids.length;
-  }
-  if (group.length === 0) return { kind: 'done' };
-  await countAttempt(app.db, key, nowIso());
-  return sendGroup(app, transport, key, group, attempts, stats);
+  // Whoever left since the load (or before it) fails here, atomically with the attempt.
+  const { sending, departed } = await startReplay(app.db, key, nowIso());
+  stats.failed += departed;
+  const replayed = group.filter((item) => sending.has(item.delivery.id));
+  if (replayed.length === 0) return { kind: 'done' };
+  return sendGroup(app, transport, key, replayed, attempts, stats);
 }

@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { eraseSubscriberData } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { idempotencyKey } from '../../src/delivery/request';
+import type { Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import { unsubscribeUrl } from '../../src/links';
 import { adminRequest, request } from '../helpers/app';
@@ -46,6 +47,21 @@ async function planEdition(subscribers = 3, overrides: Record<string, unknown> =
   expect(messages.length).toBeGreaterThan(0);
   const message = messages[0]!;
   return { ...setup, people, message, messages, editionId: message.editionId };
+}
+
+/**
+ * A D1 binding on which, just before the first statement containing `sql` runs, the
+ * subscriber confirms "unsubscribe" through the Worker (RFC 8058 one-click POST);
+ * `answer()` is what they were told.
+ */
+async function unsubscribeBefore(sql: string, subscriber: Subscriber) {
+  const link = await unsubscribeUrl(parseConfig(env), subscriber);
+  let confirmed: Response | null = null;
+  const spy = spyD1(env.DB, async (statement) => {
+    if (confirmed || !statement.includes(sql)) return;
+    confirmed = await request(link, { method: 'POST', headers: { accept: 'application/json' } });
+  });
+  return { db: spy.db, answer: () => (confirmed ? confirmed.json() : null) };
 }
 
 beforeEach(resetDelivery);
@@ -542,15 +558,9 @@ describe('replays and races', () => {
     const resend = fakeResend();
     const { env: testEnv, message, editionId, people } = await planEdition(2);
     const [leaving, staying] = people;
-    const link = await unsubscribeUrl(parseConfig(env), leaving!);
-    let confirmed: Response | null = null;
-    const spy = spyD1(env.DB, async (sql) => {
-      if (confirmed || !sql.includes("SET status = 'sending', send_key")) return;
-      confirmed = await request(link, { method: 'POST', headers: { accept: 'application/json' } });
-    });
-    expect(await deliver({ ...testEnv, DB: spy.db }, message)).toEqual({ acked: true, retryDelay: null });
-    expect(confirmed!.status).toBe(200);
-    expect(await confirmed!.json()).toEqual({ status: 'unsubscribed', changed: true });
+    const race = await unsubscribeBefore("SET status = 'sending', send_key", leaving!);
+    expect(await deliver({ ...testEnv, DB: race.db }, message)).toEqual({ acked: true, retryDelay: null });
+    expect(await race.answer()).toEqual({ status: 'unsubscribed', changed: true });
     expect(resend.delivered.map((email) => email.to)).toEqual([staying!.email]);
     const rows = new Map((await deliveriesOf(editionId)).map((row) => [row.subscriber_id, row]));
     expect(rows.get(staying!.id)!.status).toBe('sent');
@@ -558,6 +568,23 @@ describe('replays and races', () => {
     expect(rows.get(leaving!.id)).toMatchObject({ status: 'skipped', error: 'subscriber is unsubscribed' });
     await deliver(testEnv, message, 2);
     expect(resend.delivered).toHaveLength(1);
+  });
+
+  it('leaves out of a replay a reader whose unsubscribe was confirmed while it was being rendered', async () => {
+    // The first request never reached Resend; its retry loads the claimed group (everyone
+    // active) and renders it, and meanwhile a reader's unsubscribe is confirmed.
+    const resend = fakeResend(['network-error']);
+    const { env: testEnv, message, editionId, people } = await planEdition(2);
+    expect((await deliver(testEnv, message)).acked).toBe(false);
+    const [leaving, staying] = people;
+    const race = await unsubscribeBefore('SET attempts = attempts + 1', leaving!);
+    expect(await deliver({ ...testEnv, DB: race.db }, message, 2)).toEqual({ acked: true, retryDelay: null });
+    expect(await race.answer()).toEqual({ status: 'unsubscribed', changed: true });
+    expect(resend.delivered.map((email) => email.to)).toEqual([staying!.email]);
+    const rows = new Map((await deliveriesOf(editionId)).map((row) => [row.subscriber_id, row]));
+    expect(rows.get(staying!.id)!.status).toBe('sent');
+    expect(rows.get(leaving!.id)!.status).toBe('failed');
+    expect(rows.get(leaving!.id)!.error).toContain('subscriber unsubscribed before the send was confirmed');
   });
 
   it('does not replay a claim older than Resend remembers its key: at most once, failed with the reason', async () => {
