@@ -328,7 +328,8 @@ describe('Resend failures', () => {
       .bind(people[0]!.id)
       .run();
     await deliver(testEnv, message, 2);
-    // The retry re-renders the stored ranking, so the body matches and Resend does not 409.
+    // The retry re-renders the stored ranking: the same papers, though the footer now shows
+    // the new interests. The first request never reached Resend, so it sends this one, once.
     const [row] = await deliveriesOf(editionId);
     expect(row!.status).toBe('sent');
     expect(row!.resend_id).toBe(resend.delivered[0]!.id);
