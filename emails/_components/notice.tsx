@@ -34,6 +34,10 @@ export const noticeStyles = {
     maxWidth: `${WIDTH}px`,
     margin: '0 auto',
     padding: '32px 28px',
+    // The address the email names is one unbreakable word (a long one is ~80 characters):
+    // it wraps instead of widening the card, and the page, past a phone's screen. The
+    // digest's container does the same.
+    wordBreak: 'break-word' as const,
   },
   brand: { color: '#4f46e5', fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: 0 },
   heading: { color: '#1d1d1f', fontSize: '24px', lineHeight: '1.3', margin: '12px 0 16px' },

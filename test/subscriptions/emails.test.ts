@@ -2,7 +2,7 @@
  * The short emails people ask for on our site (confirm, "already subscribed", the export
  * and erase links) keep their 560 px card in classic Outlook on Windows, which ignores
  * max-width: a ghost table around the card, in the HTML we send, and nothing of it in the
- * plain text.
+ * plain text. On a phone, the card stays as wide as the screen whatever address it names.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -15,20 +15,41 @@ const config = parseConfig(env);
 const subscriber = makeSubscriber({ email: 'ada@example.org' });
 const now = new Date('2026-11-26T09:00:00.000Z');
 
+const allKinds = (to = subscriber) =>
+  Promise.all([
+    buildSignupEmail(config, to, 'confirm', now, null),
+    buildSignupEmail(config, to, 'already_subscribed', now, null),
+    buildDataLinkEmail(config, to, 'export', now),
+    buildDataLinkEmail(config, to, 'erase', now),
+  ]);
+
 describe('notice emails in Outlook on Windows', () => {
   it('wrap their card in one ghost table of its width, in every kind', async () => {
-    const emails = [
-      await buildSignupEmail(config, subscriber, 'confirm', now, null),
-      await buildSignupEmail(config, subscriber, 'already_subscribed', now, null),
-      await buildDataLinkEmail(config, subscriber, 'export', now),
-      await buildDataLinkEmail(config, subscriber, 'erase', now),
-    ];
-    for (const email of emails) {
+    for (const email of await allKinds()) {
       expectOutlookGhostTable(email.html, 560);
       expectNoMsoInText(email.text);
       // The button's own Outlook padding comments are still there, untouched.
       expect(email.html).toContain('<!--[if mso]><i style="mso-font-width:');
       expect(email.text).toContain('ada@example.org');
+    }
+  });
+});
+
+describe('notice emails on a phone', () => {
+  it('let a long address wrap inside the card instead of widening it past the screen', async () => {
+    // An address is one unbreakable word to a browser: no line may break inside it unless
+    // the CSS allows it, and then the whole card (and the page) scrolls sideways in Gmail's
+    // apps and iOS Mail. The digest's container allows it; the notice card must too.
+    const long = makeSubscriber({
+      email: 'firstname.middlename.lastname.department-of-computing@mail.example-university.ac.uk',
+    });
+    for (const email of await allKinds(long)) {
+      const card = /<table align="center" width="100%"[^>]*style="([^"]*max-width:560px[^"]*)"/.exec(
+        email.html,
+      );
+      expect(card).not.toBeNull();
+      expect(card![1]).toContain('word-break:break-word');
+      expect(email.html).toContain(long.email);
     }
   });
 });
