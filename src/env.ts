@@ -46,6 +46,22 @@ const url = (fallback: string) =>
       .transform((value) => value.replace(/\/+$/, '')),
   );
 
+const ADDRESS = /[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+/.source;
+/** A quoted name (specials and escapes allowed), or a plain one without specials. */
+const DISPLAY_NAME = /(?:"(?:[^"\\]|\\.)*"|[^"(),:;<>@[\\\]]*)/.source;
+const MAILBOX = new RegExp(`^(?:${ADDRESS}|${DISPLAY_NAME}\\s*<${ADDRESS}>)$`);
+
+/**
+ * Whether a From value is one RFC 5322 mailbox that Resend accepts: an address, or a display
+ * name and the address in angle brackets. It is the From header of every email, so a control
+ * character (a pasted value's newline would split the header) or an unquoted special in the
+ * name (a comma makes two mailboxes of one) gets every request refused, and a refused
+ * request fails its digests for good. Checked when the configuration is read instead.
+ */
+function isOneMailbox(value: string): boolean {
+  return !/\p{Cc}/u.test(value) && MAILBOX.test(value.trim());
+}
+
 const rawSchema = z.object({
   ENVIRONMENT: z.preprocess(
     emptyToUndefined,
@@ -182,6 +198,11 @@ export function parseConfig(env: Bindings): Config {
   if (raw.ENVIRONMENT === 'production' && !raw.PUBLIC_URL.startsWith('https://')) {
     problems.push(
       'PUBLIC_URL must start with https:// in production: one-click unsubscribe (RFC 8058) and the signed links in every email need HTTPS',
+    );
+  }
+  if (!isOneMailbox(raw.MAIL_FROM)) {
+    problems.push(
+      'MAIL_FROM must be one address, alone ("digest@example.org") or after a name ("Papers Digest <digest@example.org>", the name in double quotes if it has a comma), with no line break',
     );
   }
   if (raw.ENVIRONMENT === 'production' && OUTBOX === 'on') {

@@ -194,6 +194,31 @@ describe('configuration', () => {
     expect(response.status).toBe(200);
   });
 
+  // MAIL_FROM is the From header of every email. A line break (a value pasted with its
+  // newline) or an unquoted comma in the name made Resend refuse every request, and a
+  // refused request fails its digests for good: the edition went nowhere, quietly.
+  it('refuses a MAIL_FROM that is not one mailbox a From header can carry', () => {
+    const production = productionEnv();
+    for (const from of [
+      'Papers Digest <digest@example.org>',
+      'digest@example.org',
+      '"Papers Digest, Inc." <digest@example.org>',
+    ]) {
+      expect(parseConfig({ ...production, MAIL_FROM: from } as Env).MAIL_FROM).toBe(from);
+    }
+    for (const from of [
+      'Papers Digest <digest@example.org>\n',
+      'Papers Digest <digest@example.org>\r\nBcc: someone@example.net',
+      'Papers\tDigest <digest@example.org>',
+      'Papers Digest, Inc. <digest@example.org>',
+      'Papers Digest <digest@example.org',
+      'Papers Digest',
+      'digest@example.org, other@example.org',
+    ]) {
+      expect(() => parseConfig({ ...production, MAIL_FROM: from } as Env), from).toThrowError(/MAIL_FROM/);
+    }
+  });
+
   // RFC 8058 §3.1: List-Unsubscribe MUST carry an HTTPS URI for one-click unsubscribe, and
   // PUBLIC_URL is what that URI (and every signed link in an email) is built on.
   it('refuses, in production, a PUBLIC_URL that is not https', () => {
