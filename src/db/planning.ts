@@ -14,6 +14,8 @@ export interface PlanCandidate {
   sendHour: number;
   sendWeekday: number;
   timeZone: string;
+  /** The stored next possible send instant ('' when nobody scheduled them yet). */
+  nextSendAt: string;
 }
 
 interface PlanCandidateRow {
@@ -22,6 +24,7 @@ interface PlanCandidateRow {
   send_hour: number;
   send_weekday: number;
   time_zone: string;
+  next_send_at: string;
 }
 
 const toCandidate = (row: PlanCandidateRow): PlanCandidate => ({
@@ -30,6 +33,7 @@ const toCandidate = (row: PlanCandidateRow): PlanCandidate => ({
   sendHour: row.send_hour,
   sendWeekday: row.send_weekday,
   timeZone: row.time_zone,
+  nextSendAt: row.next_send_at,
 });
 
 /**
@@ -41,7 +45,7 @@ const toCandidate = (row: PlanCandidateRow): PlanCandidate => ({
 export async function listMaybeDue(db: D1Database, at: string, limit: number): Promise<PlanCandidate[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, frequency, send_hour, send_weekday, time_zone FROM subscribers
+      `SELECT id, frequency, send_hour, send_weekday, time_zone, next_send_at FROM subscribers
        WHERE status = 'active' AND next_send_at <= ?1
        ORDER BY next_send_at LIMIT ?2`,
     )
@@ -63,7 +67,7 @@ export async function listActivePage(
 ): Promise<PlanCandidate[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, frequency, send_hour, send_weekday, time_zone FROM subscribers
+      `SELECT id, frequency, send_hour, send_weekday, time_zone, next_send_at FROM subscribers
        WHERE +status = 'active' AND id > ?1 ORDER BY id LIMIT ?2`,
     )
     .bind(afterId, limit)

@@ -5,7 +5,9 @@
  * delivery in the run's edition for their frequency (frozen on first use); every one of
  * them gets its next possible send instant, in the same transaction, so a subscriber leaves
  * the index range once looked at and a crash can neither lose nor double a period (UNIQUE
- * subscriber + period). New deliveries are enqueued in messages of ≤ 100 subscribers.
+ * subscriber + period). One whose instant passed in a period that has ended since, unplanned
+ * because a run was cut short, gets that period planned, a few hours late at most
+ * (schedule.ts). New deliveries are enqueued in messages of ≤ 100 subscribers.
  *
  * The step's size is the invocation budget: PAGE_SIZE subscribers per page, at most
  * STEP_SUBSCRIBERS per step, and per page at most five statements (read, planned check,
@@ -27,7 +29,7 @@ import type { Frequency } from '../domain';
 import type { AppContext } from '../env';
 import { isoWeekKey, nowIso, utcDate } from '../lib/time';
 import { buildSendMessages, enqueueSendMessages, type PlanMessage } from './messages';
-import { isDue, nextSendAt, periodKey, type ZoneClock, zoneClock } from './schedule';
+import { isDue, missedPeriod, nextSendAt, periodKey, type ZoneClock, zoneClock } from './schedule';
 
 /**
  * Subscribers read per page, and per step (one invocation). D1 counts about 10 rows written
@@ -113,14 +115,20 @@ export async function planStep(
 
     const due = page.flatMap((candidate) => {
       const clock = clockOf(candidate.timeZone);
-      return isDue(candidate, clock, run.all) ? [{ candidate, periodKey: periodKey(candidate, clock) }] : [];
+      if (isDue(candidate, clock, run.all)) {
+        return [{ candidate, periodKey: periodKey(candidate, clock), current: true }];
+      }
+      // Not due today, but their instant passed in a period no run planned (a run cut short).
+      const missed = missedPeriod(candidate, candidate.nextSendAt, at);
+      return missed ? [{ candidate, periodKey: missed, current: false }] : [];
     });
     const planned = await findPlannedPeriods(
       db,
       due.map((item) => ({ subscriberId: item.candidate.id, periodKey: item.periodKey })),
     );
     const fresh = due.filter((item) => !planned.has(`${item.candidate.id} ${item.periodKey}`));
-    const dueIds = new Set(due.map((item) => item.candidate.id));
+    // Only the current period is done: a missed one leaves today's send instant ahead.
+    const dueIds = new Set(due.filter((item) => item.current).map((item) => item.candidate.id));
 
     const now = nowIso();
     const statements: D1PreparedStatement[] = [];

@@ -6,7 +6,10 @@
  * now, and re-checks the local clock for each of them here. `nextSendAt` is computed with
  * Intl, so daylight-saving changes land where the zone puts them: a send hour inside a
  * spring-forward gap is due when the clocks jump past it, a send hour that occurs twice in
- * the autumn is due at its first occurrence.
+ * the autumn is due at its first occurrence. A run cut short (superseded by a newer one, or
+ * a failed step) leaves subscribers whose instant passed in a period that has since ended:
+ * the next run still plans that period for them, if it is at most a few hours late
+ * (`missedPeriod`).
  */
 import type { Frequency } from '../domain';
 import { addDays, isoWeekKey, isValidTimeZone, localTime, wallClockMs } from '../lib/time';
@@ -51,6 +54,28 @@ export function isDue(schedule: Schedule, clock: ZoneClock, all = false): boolea
 }
 
 const HOUR = 3_600_000;
+
+/**
+ * How late a run may still plan a period whose send instant it missed. A run cut short is
+ * taken over by the next hourly run, so a few failed or superseded hours still deliver the
+ * day; after a longer outage yesterday's digest would land well into today, next to today's,
+ * so that period is skipped rather than sent that late.
+ */
+export const LATE_PLANNING_HOURS = 6;
+
+/**
+ * The period a subscriber was due in and missed: their stored next send instant passed at
+ * most LATE_PLANNING_HOURS before `at`, and their clock read due then. Null for a
+ * subscriber nobody scheduled yet (''), or an instant too old.
+ */
+export function missedPeriod(schedule: Schedule, nextSendAt: string, at: Date): string | null {
+  const missed = Date.parse(nextSendAt);
+  if (Number.isNaN(missed) || missed > at.getTime() || at.getTime() - missed > LATE_PLANNING_HOURS * HOUR) {
+    return null;
+  }
+  const clock = zoneClock(schedule.timeZone, new Date(missed));
+  return isDue(schedule, clock) ? periodKey(schedule, clock) : null;
+}
 
 /**
  * The first instant at which the zone's clock reads `date` `hour`:00 or later: the usual

@@ -251,8 +251,8 @@ describe('next_send_at: plan what is due, not what is stored', () => {
     const plan = await planViaAdmin(sunday.env, { at: '2026-03-08T12:00:00.000Z' });
     expect(plannedIds(sunday.queued)).toEqual([newYork.id]);
     expect(plan.json.planned).toBe(1);
-    // No run came between 20:00 and midnight on Saturday: that day is skipped, not sent late,
-    // and the next window is Sunday 20:00 EDT.
+    // No run came between 20:00 and midnight on Saturday: that day is skipped, not sent 12 h
+    // late (more than LATE_PLANNING_HOURS), and the next window is Sunday 20:00 EDT.
     expect(await nextOf(later.id)).toBe('2026-03-09T00:00:00.000Z');
     expect(await nextOf(newYork.id)).toBe('2026-03-09T12:00:00.000Z');
   });
