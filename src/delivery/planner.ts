@@ -5,7 +5,9 @@
  * catch-up after an import, the 08:00 cohort of a million subscribers) continues through
  * the plan queue, one step per invocation, each in its own budget; the newest run holds a
  * lease in app_state and an older run's continuation stops when it sees a newer one (the
- * newer run covers everything the older would have planned). Every step also re-enqueues
+ * newer run covers everything the older would have planned). Clock runs (the cron) and
+ * `all` runs (the admin's "plan everyone") hold separate leases: neither covers the other's
+ * remaining work, so the hourly cron never cuts an admin run short. Every step also re-enqueues
  * deliveries no message carries any more (parked during a quota pause, or lost) and expires
  * the ones too old to be worth sending, both bounded per step.
  */
@@ -60,7 +62,8 @@ const ORPHANED_AFTER_MS = 3 * 3_600_000;
 /** Per step, so the sweep stays inside the invocation budget; a big backlog takes several steps. */
 export const REQUEUE_LIMIT = 200;
 export const EXPIRE_LIMIT = 200;
-const RUN_KEY = 'planner_run';
+/** The lease of the newest run of each kind (docs/architecture.md, app_state). */
+const runKey = (all: boolean) => (all ? 'planner_run_all' : 'planner_run');
 
 export async function planDigests(app: AppContext, options: PlanOptions): Promise<PlanSummary> {
   const run: PlanRun = {
@@ -70,7 +73,7 @@ export async function planDigests(app: AppContext, options: PlanOptions): Promis
     editions: {},
     step: 1,
   };
-  await setAppState(app.db, RUN_KEY, { run: run.run, at: run.at, all: run.all, started: nowIso() });
+  await setAppState(app.db, runKey(run.all), { run: run.run, at: run.at, all: run.all, started: nowIso() });
   const warm = options.waitUntil;
   const onEdition = warm ? (editionId: string) => warm(warmEdition(app, editionId)) : undefined;
   const { sweep, step } = await runStep(app, run, onEdition);
@@ -93,9 +96,9 @@ function warmEdition(app: AppContext, editionId: string): Promise<void> {
   return inBackground('edition_warm', () => loadEdition(app, editionId));
 }
 
-/** A continuation from the plan queue: one more step, unless a newer run took over. */
+/** A continuation from the plan queue: one more step, unless a newer run of its kind took over. */
 export async function continuePlanning(app: AppContext, message: PlanMessage): Promise<void> {
-  const current = await getAppState<{ run: string }>(app.db, RUN_KEY);
+  const current = await getAppState<{ run: string }>(app.db, runKey(message.all));
   if (current?.run !== message.run) {
     logEvent('plan_superseded', { run: message.run, step: message.step, by: current?.run ?? null });
     return;

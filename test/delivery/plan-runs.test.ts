@@ -10,7 +10,15 @@ import { CRONS } from '../../src/cron';
 import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
 import worker from '../../workers/index';
 import { spyD1 } from '../helpers/d1-spy';
-import { deliver, PLAN_QUEUE, resendEnv, resetDelivery, seedSubscribers, type TestEnv } from './helpers';
+import {
+  deliver,
+  PLAN_QUEUE,
+  planViaAdmin,
+  resendEnv,
+  resetDelivery,
+  seedSubscribers,
+  type TestEnv,
+} from './helpers';
 
 beforeEach(resetDelivery);
 
@@ -80,6 +88,25 @@ describe('a run cut short loses no period', () => {
     const newer = resendEnv();
     await planViaCron(newer.env, '2026-11-27T00:00:00.000Z');
     await deliver(older.env, older.continuations[0], 1, PLAN_QUEUE);
+    expect(await deliveriesByPeriod()).toEqual({ '2026-11-26': STEP_SUBSCRIBERS + 50 });
+  });
+});
+
+describe('an admin run for everyone', () => {
+  it('is not cut short by the hourly run', async () => {
+    // Due at 20:00: nobody is due by the clock at 08:30 or 09:00, so only the admin run plans.
+    await seedSubscribers(STEP_SUBSCRIBERS + 50, { sendHour: 20 });
+    const admin = resendEnv();
+    const plan = await planViaAdmin(admin.env, { at: '2026-11-26T08:30:00.000Z', all: true });
+    expect(plan.json.planned).toBe(STEP_SUBSCRIBERS);
+    expect(admin.continuations).toHaveLength(1);
+
+    const hourly = resendEnv();
+    await planViaCron(hourly.env, '2026-11-26T09:00:00.000Z');
+    expect(await deliver(admin.env, admin.continuations[0], 1, PLAN_QUEUE)).toEqual({
+      acked: true,
+      retryDelay: null,
+    });
     expect(await deliveriesByPeriod()).toEqual({ '2026-11-26': STEP_SUBSCRIBERS + 50 });
   });
 });
