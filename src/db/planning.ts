@@ -7,6 +7,48 @@ import type { Frequency } from '../domain';
 import { chunk } from './chunk';
 import { GIVE_UP, ROWS_PER_STATEMENT, toJson } from './deliveries';
 
+/**
+ * The lease of the newest run of each kind in app_state, which also records its progress
+ * for /admin/stats: clock runs (the hourly cron) and `all` runs never supersede each other.
+ */
+export const PLAN_RUN_KEYS = { hourly: 'planner_run', all: 'planner_run_all' } as const;
+
+/** A run as its lease records it: what it has planned so far, and when it ran out of work. */
+export interface PlanRunProgress {
+  run: string;
+  at: string;
+  all: boolean;
+  started: string;
+  /** Steps completed (0 until the first one finishes). */
+  step: number;
+  planned: number;
+  /** Null while it goes on over the plan queue, or if a step keeps failing (plan_step_failed). */
+  finished: string | null;
+}
+
+/**
+ * Adds a completed step to its run's record, only while that run still holds the lease:
+ * a superseded run's last step must not overwrite the newer run's progress.
+ */
+export async function recordPlanStep(
+  db: D1Database,
+  key: string,
+  run: string,
+  step: number,
+  planned: number,
+  finished: string | null,
+  now: string,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE app_state SET updated_at = ?6,
+         value = json_set(value, '$.step', ?3, '$.planned', COALESCE(value->>'planned', 0) + ?4, '$.finished', ?5)
+       WHERE key = ?1 AND value->>'run' = ?2`,
+    )
+    .bind(key, run, step, planned, finished, now)
+    .run();
+}
+
 /** What the planner reads of a subscriber who may be due. */
 export interface PlanCandidate {
   id: string;

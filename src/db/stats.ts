@@ -2,6 +2,8 @@
  * Read-only counts for /admin/stats and the dashboard, and the schema version for
  * /healthz. Counts come from GROUP BY queries run in one batch (one round trip).
  */
+import { PLAN_RUN_KEYS, type PlanRunProgress } from './planning';
+
 export interface Stats {
   papers: number;
   subscribers: { pending: number; active: number; unsubscribed: number; suppressed: number };
@@ -15,18 +17,31 @@ export interface Stats {
     until: string | null;
     reason: string | null;
   };
+  /** The newest planner run of each kind and how far it got (null: none since the last reset). */
+  planner: { hourly: PlanRunProgress | null; all: PlanRunProgress | null };
 }
 
 /** The same app_state key src/delivery/quota.ts writes. */
 const QUOTA_PAUSE_KEY = 'resend_quota_pause';
 
 export async function getStats(db: D1Database): Promise<Stats> {
-  const [papers, subscribers, deliveries, pauseRows] = await db.batch<{ key: string; count: number }>([
+  const [papers, subscribers, deliveries, pauseRows, runRows] = await db.batch<{
+    key: string;
+    count: number;
+  }>([
     db.prepare(`SELECT 'all' AS key, COUNT(*) AS count FROM papers`),
     db.prepare('SELECT status AS key, COUNT(*) AS count FROM subscribers GROUP BY status'),
     db.prepare('SELECT status AS key, COUNT(*) AS count FROM deliveries GROUP BY status'),
     db.prepare('SELECT value AS key, 0 AS count FROM app_state WHERE key = ?').bind(QUOTA_PAUSE_KEY),
+    // Both planner leases as one JSON object {lease: record} (the batch shares one row type).
+    db
+      .prepare(
+        'SELECT json_group_object(key, json(value)) AS key, 0 AS count FROM app_state WHERE key IN (?, ?)',
+      )
+      .bind(PLAN_RUN_KEYS.hourly, PLAN_RUN_KEYS.all),
   ]);
+  const runs = JSON.parse(runRows!.results[0]?.key ?? '{}') as Record<string, PlanRunProgress>;
+  const runOf = (lease: string): PlanRunProgress | null => runs[lease] ?? null;
   const pause = pauseRows!.results[0]
     ? (JSON.parse(pauseRows!.results[0].key) as {
         period: 'daily' | 'monthly';
@@ -62,6 +77,7 @@ export async function getStats(db: D1Database): Promise<Stats> {
       until: paused ? pause!.until : null,
       reason: paused ? `Resend ${pause!.period} quota exceeded: ${pause!.message}` : null,
     },
+    planner: { hourly: runOf(PLAN_RUN_KEYS.hourly), all: runOf(PLAN_RUN_KEYS.all) },
   };
 }
 

@@ -7,12 +7,20 @@
  * lease in app_state and an older run's continuation stops when it sees a newer one (the
  * newer run covers everything the older would have planned). Clock runs (the cron) and
  * `all` runs (the admin's "plan everyone") hold separate leases: neither covers the other's
- * remaining work, so the hourly cron never cuts an admin run short. Every step also re-enqueues
+ * remaining work, so the hourly cron never cuts an admin run short. The lease records the
+ * run's progress (steps, planned, finished) for /admin/stats. Every step also re-enqueues
  * deliveries no message carries any more (parked during a quota pause, or lost) and expires
  * the ones too old to be worth sending, both bounded per step.
  */
 import { getAppState, setAppState } from '../db/app-state';
-import { expireDeliveries, listOrphanedDeliveries, markEnqueued } from '../db/planning';
+import {
+  expireDeliveries,
+  listOrphanedDeliveries,
+  markEnqueued,
+  PLAN_RUN_KEYS,
+  type PlanRunProgress,
+  recordPlanStep,
+} from '../db/planning';
 import type { Frequency } from '../domain';
 import type { AppContext } from '../env';
 import { inBackground } from '../lib/background';
@@ -40,6 +48,8 @@ export interface PlannedEdition extends EditionCreated {
 }
 
 export interface PlanSummary {
+  /** The run's id: /admin/stats (`planner`) shows its progress under it while it continues. */
+  run: string;
   at: string;
   all: boolean;
   /** Deliveries newly planned by this invocation (one per due subscriber). */
@@ -62,8 +72,7 @@ const ORPHANED_AFTER_MS = 3 * 3_600_000;
 /** Per step, so the sweep stays inside the invocation budget; a big backlog takes several steps. */
 export const REQUEUE_LIMIT = 200;
 export const EXPIRE_LIMIT = 200;
-/** The lease of the newest run of each kind (docs/architecture.md, app_state). */
-const runKey = (all: boolean) => (all ? 'planner_run_all' : 'planner_run');
+const runKey = (all: boolean) => (all ? PLAN_RUN_KEYS.all : PLAN_RUN_KEYS.hourly);
 
 export async function planDigests(app: AppContext, options: PlanOptions): Promise<PlanSummary> {
   const run: PlanRun = {
@@ -73,11 +82,21 @@ export async function planDigests(app: AppContext, options: PlanOptions): Promis
     editions: {},
     step: 1,
   };
-  await setAppState(app.db, runKey(run.all), { run: run.run, at: run.at, all: run.all, started: nowIso() });
+  const lease: PlanRunProgress = {
+    run: run.run,
+    at: run.at,
+    all: run.all,
+    started: nowIso(),
+    step: 0,
+    planned: 0,
+    finished: null,
+  };
+  await setAppState(app.db, runKey(run.all), lease);
   const warm = options.waitUntil;
   const onEdition = warm ? (editionId: string) => warm(warmEdition(app, editionId)) : undefined;
   const { sweep, step } = await runStep(app, run, onEdition);
   return {
+    run: run.run,
     at: run.at,
     all: run.all,
     planned: [...step.planned.values()].reduce((sum, count) => sum + count, 0),
@@ -117,12 +136,15 @@ async function runStep(app: AppContext, run: PlanRun, onEdition?: (editionId: st
     const next: PlanMessage = { v: 1, kind: 'plan', ...run, step: run.step + 1 };
     await app.planQueue.send(next, { contentType: 'json' });
   }
+  const planned = [...step.planned.values()].reduce((sum, count) => sum + count, 0);
+  const now = nowIso();
+  await recordPlanStep(app.db, runKey(run.all), run.run, run.step, planned, more ? null : now, now);
   logEvent('plan_step', {
     run: run.run,
     at: run.at,
     step: run.step,
     examined: step.examined,
-    planned: [...step.planned.values()].reduce((sum, count) => sum + count, 0),
+    planned,
     messages: step.messages,
     requeued: sweep.requeued,
     expired: sweep.expired,

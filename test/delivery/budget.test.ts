@@ -33,8 +33,8 @@ const BUDGET = { statements: 500, rows: 10_000 };
 /**
  * The planner's per-step statement bound, from its constants: per page at most 5 statements
  * (read, planned check, insert per frequency, update), with one more page in a run's first
- * step (it starts small); per step the lease and the sweep (quota pause, 2 expiries, orphan
- * list, re-enqueue) and the editions frozen on first use.
+ * step (it starts small); per step the lease (taken or checked) and its progress record, the
+ * sweep (quota pause, 2 expiries, orphan list, re-enqueue) and the editions frozen on first use.
  */
 const PLANNER_STEP_STATEMENTS = 5 * (Math.ceil(STEP_SUBSCRIBERS / PAGE_SIZE) + 1) + 2 + 5 + 2;
 /** D1 rows per subscriber planned, as measured below: 10 written (delivery, new instant, index entries), 10 read. */

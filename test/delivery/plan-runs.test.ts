@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
 import worker from '../../workers/index';
+import { adminRequest } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import {
   deliver,
@@ -109,4 +110,46 @@ describe('an admin run for everyone', () => {
     });
     expect(await deliveriesByPeriod()).toEqual({ '2026-11-26': STEP_SUBSCRIBERS + 50 });
   });
+
+  it('reports its progress in /admin/stats until it has planned everyone', async () => {
+    await seedSubscribers(STEP_SUBSCRIBERS + 50, { sendHour: 20 });
+    const admin = resendEnv();
+    const plan = await planViaAdmin(admin.env, { at: '2026-11-26T08:30:00.000Z', all: true });
+    const runId = plan.json.run;
+    expect(runId).toEqual(expect.any(String));
+    const during = await stats();
+    expect(during.planner.all).toMatchObject({
+      run: runId,
+      at: '2026-11-26T08:30:00.000Z',
+      all: true,
+      step: 1,
+      planned: STEP_SUBSCRIBERS,
+      finished: null,
+    });
+    expect(during.planner.hourly).toBeNull();
+
+    const hourly = resendEnv();
+    await planViaCron(hourly.env, '2026-11-26T09:00:00.000Z');
+    await deliver(admin.env, admin.continuations[0], 1, PLAN_QUEUE);
+    const after = await stats();
+    expect(after.planner.all).toMatchObject({ run: runId, step: 2, planned: STEP_SUBSCRIBERS + 50 });
+    expect(after.planner.all!.finished).toEqual(expect.any(String));
+    expect(after.planner.hourly).toMatchObject({ at: '2026-11-26T09:00:00.000Z', all: false, planned: 0 });
+    expect(after.planner.hourly!.finished).toEqual(expect.any(String));
+  });
 });
+
+interface RunProgress {
+  run: string;
+  at: string;
+  all: boolean;
+  step: number;
+  planned: number;
+  finished: string | null;
+}
+
+async function stats(): Promise<{ planner: { hourly: RunProgress | null; all: RunProgress | null } }> {
+  const response = await adminRequest('/admin/stats');
+  expect(response.status).toBe(200);
+  return response.json();
+}
