@@ -37,6 +37,17 @@ function isPublishedSecret(value: string): boolean {
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+/** A retention period in days: 0 keeps for ever, otherwise at least `least`. */
+const keptDays = (least: number, fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .max(36_500)
+      .refine((days) => days === 0 || days >= least, `must be 0 (keep for ever) or at least ${least} days`)
+      .default(fallback),
+  );
 const url = (fallback: string) =>
   z.preprocess(
     emptyToUndefined,
@@ -102,28 +113,12 @@ const rawSchema = z.object({
   // before its edition), and a weekly digest may still be ranked up to 72 h after planning
   // (parked through a quota pause; it expires then, at the next hourly sweep): a digest
   // queued just inside that window must outlive it, 11 days and an hour, rounded up.
-  DIGEST_RETENTION_DAYS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number()
-      .int()
-      .max(36_500)
-      .refine((days) => days === 0 || days >= 12, 'must be 0 (keep for ever) or at least 12 days')
-      .default(30),
-  ),
+  DIGEST_RETENTION_DAYS: keptDays(12, 30),
   // Days a paper is kept (the public archive reaches that far back); 0 = for ever. At least
   // 30, past every lookback of the ingest (a paper deleted while a source still lists it
   // would come back as new). A paper stored inside the window of an edition still kept stays
   // whatever its age (src/db/retention.ts), so this never takes a paper from a kept digest.
-  PAPER_RETENTION_DAYS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number()
-      .int()
-      .max(36_500)
-      .refine((days) => days === 0 || days >= 30, 'must be 0 (keep for ever) or at least 30 days')
-      .default(365),
-  ),
+  PAPER_RETENTION_DAYS: keptDays(30, 365),
   // "on": email goes to the D1 outbox (browsable at /dev) instead of Resend. Default: on in
   // development without RESEND_API_KEY, off everywhere else; refused in production.
   OUTBOX: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).optional()),

@@ -19,9 +19,10 @@
  *   kept always shows every paper it sent (with digests kept for ever, so are their
  *   papers). The public archive (/papers) then starts that many days back.
  * The pass runs from the daily housekeeping cron, a step per invocation (a page of each
- * table, at most 9,600 rows written as production D1 counts them), and continues on the plan queue while a page comes
- * back full: a day of a million daily readers (a million deliveries, two million events) is
- * ~2,000 steps, and a larger backlog is worked off over the next days' passes.
+ * table, at most 9,600 rows written as production D1 counts them), and continues on the
+ * plan queue while a page comes back full: a day of a million daily readers (a million
+ * deliveries, two million events) is ~2,000 steps, and a larger backlog is worked off over
+ * the next days' passes.
  */
 import { deleteExpiredPages, type RetainedTable, type RetentionPage } from '../db/retention';
 import type { AppContext, Config } from '../env';

@@ -11,8 +11,9 @@
  *      claimed atomically (queued → sending, with the key, subject and ranking) before the
  *      request, so a concurrent or later consumer can never build a second, different
  *      request for them. The claim takes a row only while its subscriber is still active:
- *      one who unsubscribed while the message was rendering is skipped, not mailed. Candidates arXiv withdrew since the edition was frozen are left
- *      out of the ranking (`withdrawnPerBatch`); a replay still sends what it claimed.
+ *      one who unsubscribed while the message was rendering is skipped, not mailed.
+ *      Candidates arXiv withdrew since the edition was frozen are left out of the ranking
+ *      (`withdrawnPerBatch`); a replay still sends what it claimed.
  *   3. The group's request and what its answer does to the rows are in `request.ts`; a
  *      quota pause parks the message's rows for the planner.
  */
