@@ -158,7 +158,9 @@ const UPSERT_COLUMNS = [
  * links) survive an arXiv re-ingest, arXiv categories survive an HF re-ingest, sources are
  * merged, and `ingested_at` never changes after the first insert: the digest planner's
  * "new papers" are those first ingested in its window. `withdrawn` follows arXiv's newest
- * version only: Hugging Face, which never says, cannot bring a withdrawn paper back.
+ * version: a newer version decides, the same version can only add a withdrawal (one that
+ * Hugging Face reported first, see markPapersWithdrawn), and Hugging Face text never
+ * brings a withdrawn paper back.
  */
 const FROM_ARXIV = `instr(excluded.sources, '"arxiv"') > 0`;
 const FROM_HF = `instr(excluded.sources, '"hf"') > 0`;
@@ -197,7 +199,10 @@ const MERGE_ASSIGNMENTS = `
                SELECT value FROM json_each(papers.sources) UNION SELECT value FROM json_each(excluded.sources)
                ORDER BY value)),
   refreshed_at = excluded.refreshed_at,
-  withdrawn = CASE WHEN ${ARXIV_TEXT_WINS} THEN excluded.withdrawn ELSE papers.withdrawn END`;
+  withdrawn = CASE WHEN ${ARXIV_TEXT_WINS} AND (papers.version IS NULL OR excluded.version IS NULL OR excluded.version > papers.version)
+                   THEN excluded.withdrawn
+                   WHEN ${ARXIV_TEXT_WINS} THEN MAX(papers.withdrawn, excluded.withdrawn)
+                   ELSE papers.withdrawn END`;
 
 /**
  * Rows travel as ONE JSON parameter per statement (expanded with json_each), so a statement
@@ -306,6 +311,25 @@ export async function upsertPapers(
  * Moves the first-ingestion time of the given papers. Only the demo seed uses it: it
  * re-dates real, already stored lists so that today's edition window finds them again.
  */
+/**
+ * Marks stored papers withdrawn (Hugging Face's `withdrawnAt` on a paper we already hold):
+ * from then on they are no candidate, and the sender leaves them out of editions frozen
+ * before (`getWithdrawnInWindow`). Returns the ids that were not marked yet.
+ */
+export async function markPapersWithdrawn(db: D1Database, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const results = await db.batch<{ id: string }>(
+    chunk(ids, 500).map((part) =>
+      db
+        .prepare(
+          'UPDATE papers SET withdrawn = 1 WHERE withdrawn = 0 AND id IN (SELECT value FROM json_each(?)) RETURNING id',
+        )
+        .bind(JSON.stringify(part)),
+    ),
+  );
+  return results.flatMap((result) => result.results.map((row) => row.id));
+}
+
 export async function setPapersIngestedAt(db: D1Database, ids: readonly string[], at: string): Promise<void> {
   await db
     .prepare('UPDATE papers SET ingested_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))')

@@ -4,7 +4,8 @@
  * Older responses lack the optional fields (ai_summary, githubRepo, ...), newer ones add
  * fields we do not know yet: both are fine. Required fields decide whether an item is a
  * paper; malformed optional fields are dropped instead of costing the whole item. A paper
- * the API marks withdrawn (`paper.withdrawnAt`) is skipped: it must not become news.
+ * the API marks withdrawn (`paper.withdrawnAt`) is skipped, so it never becomes news, and
+ * its id is returned so that a copy stored before the mark stops being mailed too.
  */
 import { z } from 'zod';
 import type { IncomingPaper } from '../domain';
@@ -69,6 +70,8 @@ const hfItemSchema = z.object({
 export interface ParsedHfDailyPapers {
   papers: IncomingPaper[];
   skipped: SkippedItem[];
+  /** arXiv ids of the items marked withdrawn (also in `skipped`). */
+  withdrawn: string[];
 }
 
 export interface HfParseOptions {
@@ -90,6 +93,7 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
   }
   const papers: IncomingPaper[] = [];
   const skipped: SkippedItem[] = [];
+  const withdrawn: string[] = [];
   const seen = new Set<string>();
   body.forEach((raw, index) => {
     const parsed = hfItemSchema.safeParse(raw);
@@ -112,6 +116,7 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
     const withdrawnAt = isoOrNull(item.paper.withdrawnAt);
     if (withdrawnAt) {
       skipped.push({ index, reason: `paper ${arxivId.id} was withdrawn on ${withdrawnAt}` });
+      if (!withdrawn.includes(arxivId.id)) withdrawn.push(arxivId.id);
       return;
     }
     if (seen.has(arxivId.id)) {
@@ -149,7 +154,9 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       sources: ['hf'],
     });
   });
-  return { papers, skipped };
+  // Listed twice, once marked withdrawn: the mark wins.
+  const kept = withdrawn.length > 0 ? papers.filter((paper) => !withdrawn.includes(paper.id)) : papers;
+  return { papers: kept, skipped, withdrawn };
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   reserveArxivRequestSlot,
   tryAcquireIngestLease,
 } from '../db/ingest-runs';
-import { upsertPapers } from '../db/papers';
+import { markPapersWithdrawn, upsertPapers } from '../db/papers';
 import { listFollowedCategories } from '../db/subscribers';
 import type { IncomingPaper } from '../domain';
 import type { AppContext } from '../env';
@@ -131,6 +131,13 @@ class RunTally {
     this.unchanged += result.unchanged.length;
   }
 
+  /** Papers the source now reports withdrawn: stored ones are marked, and count as updated. */
+  async withdraw(app: AppContext, ids: string[]): Promise<void> {
+    const marked = await markPapersWithdrawn(app.db, ids);
+    this.updated += marked.length;
+    for (const id of marked) logEvent('paper_withdrawn', { source: this.source, id });
+  }
+
   skip(items: SkippedItem[], where: string): void {
     for (const item of items) {
       this.skipped += 1;
@@ -236,6 +243,7 @@ async function ingestHuggingFace(
         const fresh = parsed.papers.filter((paper) => !seen.has(paper.id));
         for (const paper of fresh) seen.add(paper.id);
         await tally.store(app, fresh);
+        await tally.withdraw(app, parsed.withdrawn);
         // A short page is the last one; a page of nothing new means the API ignored `p`.
         if (items < tuning.hfPageSize || (parsed.papers.length > 0 && fresh.length === 0)) break;
       }

@@ -13,7 +13,14 @@ import { sendMessageSchema } from '../../src/delivery/messages';
 import { WITHDRAWN_NOTICE } from '../../src/digest/format';
 import { adminRequest, request } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
-import { ARXIV_QUERY_URL, atomEntry, atomFeed, atomHeaders } from '../ingest/fixtures';
+import {
+  ARXIV_QUERY_URL,
+  atomEntry,
+  atomFeed,
+  atomHeaders,
+  HF_DAILY_URL,
+  hfNewShape,
+} from '../ingest/fixtures';
 import {
   deliver,
   deliveriesOf,
@@ -36,17 +43,10 @@ async function seedCandidates(): Promise<void> {
   await seedPaper({ id: RETRACTED, ingestedAt: '2026-11-26T03:00:00.000Z', upvotes: 40 });
 }
 
-/** arXiv lists a withdrawal version of `id`, and the ingest stores it. */
-async function withdrawOnArxiv(id: string): Promise<void> {
+/** arXiv lists `version` of `id` (a withdrawal when `comment` says so), and the ingest runs. */
+async function listOnArxiv(id: string, version: number, comment?: string): Promise<Response> {
   const published = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const entry = atomEntry({
-    id,
-    version: 2,
-    title: RETRACTED_TITLE,
-    published,
-    categories: ['cs.LG'],
-    comment: 'This paper has been withdrawn by the authors due to a crucial error in Lemma 2',
-  });
+  const entry = atomEntry({ id, version, title: RETRACTED_TITLE, published, categories: ['cs.LG'], comment });
   fakeHttp.use(
     http.get(ARXIV_QUERY_URL, () => new HttpResponse(atomFeed([entry]), { headers: atomHeaders })),
   );
@@ -56,11 +56,48 @@ async function withdrawOnArxiv(id: string): Promise<void> {
     body: JSON.stringify({ sources: ['arxiv'] }),
   });
   expect(response.status).toBe(200);
+  return response;
+}
+
+/** arXiv lists a withdrawal version of `id`, and the ingest stores it. */
+async function withdrawOnArxiv(id: string): Promise<void> {
+  const response = await listOnArxiv(
+    id,
+    2,
+    'This paper has been withdrawn by the authors due to a crucial error in Lemma 2',
+  );
   expect((await response.json<{ runs: { updated: number }[] }>()).runs[0]!.updated).toBe(1);
   const row = await env.DB.prepare('SELECT withdrawn FROM papers WHERE id = ?')
     .bind(id)
     .first<{ withdrawn: number }>();
   expect(row!.withdrawn).toBe(1);
+}
+
+/**
+ * Hugging Face's list shows `id` again, now with `paper.withdrawnAt` set (its own copy of
+ * the paper, e.g. taken down from Daily Papers); arXiv still lists the same version as it was.
+ */
+async function withdrawOnHuggingFace(id: string): Promise<void> {
+  const [item] = hfNewShape();
+  item!.paper.id = id;
+  item!.paper.withdrawnAt = '2026-11-26T10:00:00.000Z';
+  fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json([item])));
+  const response = await adminRequest('/admin/ingest', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sources: ['hf'], date: '2026-11-26' }),
+  });
+  expect(response.status).toBe(200);
+  const [run] = (await response.json<{ runs: { updated: number; skipped: number }[] }>()).runs;
+  expect(run).toMatchObject({ updated: 1, skipped: 1 });
+  expect(await withdrawnFlag(id)).toBe(1);
+}
+
+async function withdrawnFlag(id: string): Promise<number> {
+  const row = await env.DB.prepare('SELECT withdrawn FROM papers WHERE id = ?')
+    .bind(id)
+    .first<{ withdrawn: number }>();
+  return row!.withdrawn;
 }
 
 const paperIds = (json: string | null) => JSON.parse(json ?? '[]') as string[];
@@ -77,7 +114,12 @@ function expectOnlyRetractedMarked(papers: string[]): void {
 beforeEach(resetDelivery);
 
 describe('a paper withdrawn after its edition was frozen', () => {
-  it('is left out of the edition’s remaining sends', async () => {
+  // Hugging Face's mark used to be only skipped: a copy stored earlier stayed a candidate
+  // and went on being mailed as news.
+  it.each([
+    ['arXiv', withdrawOnArxiv],
+    ['Hugging Face', withdrawOnHuggingFace],
+  ])('is left out of the edition’s remaining sends (reported by %s)', async (_source, withdraw) => {
     const resend = fakeResend();
     await seedCandidates();
     const early = await seedSubscriber();
@@ -92,7 +134,7 @@ describe('a paper withdrawn after its edition was frozen', () => {
     expect(resend.requests).toHaveLength(1);
     expect(resend.requests[0]!.emails[0]!.html).toContain(RETRACTED);
 
-    await withdrawOnArxiv(RETRACTED);
+    await withdraw(RETRACTED);
 
     // The rest of the edition, from the same isolate (the edition is still in memory).
     await deliver(setup.env, message);
@@ -141,6 +183,16 @@ describe('a paper withdrawn after its edition was frozen', () => {
     expect(row!.status).toBe('sent');
     expect(row!.resend_id).toBe(resend.delivered[0]!.id);
     expect(paperIds(row!.paper_ids)).toEqual([RETRACTED, KEPT]);
+  });
+});
+
+describe('a paper Hugging Face marks withdrawn after it was stored', () => {
+  it('stays withdrawn when arXiv lists the same version again', async () => {
+    await seedCandidates();
+    await withdrawOnHuggingFace(RETRACTED);
+    // arXiv lists the version it always had (no withdrawal comment).
+    await listOnArxiv(RETRACTED, 1);
+    expect(await withdrawnFlag(RETRACTED)).toBe(1);
   });
 });
 

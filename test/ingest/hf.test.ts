@@ -117,8 +117,10 @@ describe('parseHfDailyPapers', () => {
     const items = hfNewShape().slice(0, 3);
     items[0]!.paper.withdrawnAt = '2025-03-11T09:12:44.210Z';
     items[1]!.paper.withdrawnAt = null;
-    const { papers, skipped } = parseHfDailyPapers(items, { date: '2025-03-11' });
+    const { papers, skipped, withdrawn } = parseHfDailyPapers(items, { date: '2025-03-11' });
     expect(papers.map((paper) => paper.id)).toEqual([items[1]!.paper.id, items[2]!.paper.id]);
+    // Returned, so that a copy stored before the mark is marked too (test/delivery/withdrawn.test.ts).
+    expect(withdrawn).toEqual([items[0]!.paper.id]);
     expect(skipped).toEqual([
       { index: 0, reason: `paper ${items[0]!.paper.id} was withdrawn on 2025-03-11T09:12:44.210Z` },
     ]);
@@ -233,6 +235,6 @@ describe('parseHfDailyPapers', () => {
   });
 
   it('treats an empty list (weekend, holiday) as no papers', () => {
-    expect(parseHfDailyPapers([])).toEqual({ papers: [], skipped: [] });
+    expect(parseHfDailyPapers([])).toEqual({ papers: [], skipped: [], withdrawn: [] });
   });
 });
