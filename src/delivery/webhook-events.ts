@@ -9,6 +9,11 @@
  * never got them.
  * The address is compared case-insensitively, like everywhere else: a complaint about
  * `Mixed@Example.org` suppresses `mixed@example.org`.
+ * An event is stored with its address and whole payload only while the address is a
+ * subscriber's we hold. Resend keeps reporting on mail sent before an erasure (a digest
+ * delivered late, a click on an old link, a bounce), and storing those events whole would
+ * put the erased address (and a click's IP address) back; for them only what dedupe and
+ * the stats read is kept (`redactedPayload`), and the suppression still applies by hash.
  */
 import { z } from 'zod';
 import { findDeliveryForEvent } from '../db/deliveries';
@@ -135,6 +140,26 @@ export function classifyResendEvent(event: ResendEvent): EventClassification {
   };
 }
 
+/**
+ * What is kept of an event naming an address we do not hold: its type, times, message id,
+ * our tags (ids, never addresses) and the bounce's type (the admin stats count permanent
+ * bounces); never the recipient, a bounce message quoting it or a click's IP address.
+ */
+export function redactedPayload(event: ResendEvent): string {
+  const { bounce } = event.data;
+  return JSON.stringify({
+    type: event.type,
+    created_at: event.created_at,
+    data: {
+      email_id: event.data.email_id,
+      created_at: event.data.created_at,
+      tags: event.data.tags ?? undefined,
+      bounce: bounce ? { type: bounce.type, subType: bounce.subType } : undefined,
+    },
+    redacted: 'the recipient is not a subscriber we hold',
+  });
+}
+
 export interface RecordedEvent {
   /** False when this svix-id was seen before (nothing re-applied). */
   fresh: boolean;
@@ -155,6 +180,9 @@ export async function recordResendEvent(
   const delivery = event.type.startsWith('email.')
     ? await findDeliveryForEvent(db, meaning.deliveryTag, meaning.emailId)
     : null;
+  // Erasure deletes the subscriber's deliveries, so a delivery found means they are held.
+  const holder = delivery || !meaning.recipient ? null : await getSubscriberByEmail(db, meaning.recipient);
+  const held = delivery !== null || holder !== null;
   if (delivery) {
     effects.delivery = {
       id: delivery.id,
@@ -164,9 +192,8 @@ export async function recordResendEvent(
     };
   }
   if (meaning.suppression && meaning.recipient) {
-    const subscriber = delivery ? null : await getSubscriberByEmail(db, meaning.recipient);
     effects.suppress = {
-      subscriberId: delivery?.subscriberId ?? subscriber?.id ?? null,
+      subscriberId: delivery?.subscriberId ?? holder?.id ?? null,
       email: meaning.recipient,
       hashes: await suppressionHashes(app.config.EMAIL_HASH_SECRET, meaning.recipient),
       reason: meaning.suppression,
@@ -174,7 +201,15 @@ export async function recordResendEvent(
   }
   const fresh = await storeWebhookEvent(
     db,
-    { svixId, type: event.type, emailId: meaning.emailId, recipient: meaning.recipient, payload: body },
+    held || !meaning.recipient
+      ? { svixId, type: event.type, emailId: meaning.emailId, recipient: meaning.recipient, payload: body }
+      : {
+          svixId,
+          type: event.type,
+          emailId: meaning.emailId,
+          recipient: null,
+          payload: redactedPayload(event),
+        },
     effects,
   );
   return {

@@ -10,6 +10,8 @@ import { env } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sendMessageSchema } from '../../src/delivery/messages';
+import { parseConfig } from '../../src/env';
+import { eraseSubscriber } from '../../src/subscriptions/erase';
 import { adminRequest, BASE_URL, fetchWith, request } from '../helpers/app';
 import { endlessBody } from '../helpers/streams';
 import { suppressionOf } from '../helpers/suppressions';
@@ -66,6 +68,7 @@ beforeEach(resetDelivery);
 
 describe('signature checks', () => {
   it('accepts a correctly signed event and stores it', async () => {
+    await seedSubscriber({ email: 'someone@example.org' });
     const response = await signedWebhook(resendEvent('email.sent', { to: ['someone@example.org'] }), {
       id: 'msg_valid_1',
     });
@@ -362,6 +365,74 @@ describe('event effects', () => {
     expect(delivery!.last_event).toBe('email.delivered');
     expect(delivery!.status).toBe('sent');
     expect((await subscriberRow(subscriber.id))!.status).toBe('active');
+  });
+});
+
+// "Delete me" removes the events naming the address, but Resend keeps reporting on mail
+// sent before (a digest delivered late, a bounce, a click on an old link): those events
+// must not bring the address back. An event is stored with its address only while the
+// address is someone's we hold; otherwise only what dedupe and the stats need is kept.
+describe('events about addresses we do not hold', () => {
+  const eventsMentioning = async (address: string) => {
+    const { results } = await env.DB.prepare('SELECT * FROM webhook_events').all();
+    return results.filter((row) => JSON.stringify(row).toLowerCase().includes(address.toLowerCase()));
+  };
+
+  it('stores no trace of an erased address, yet still suppresses it and deduplicates', async () => {
+    const { subscriber, emailId, tags } = await sentDigest();
+    await eraseSubscriber({ db: env.DB, config: parseConfig(env) }, subscriber);
+    expect(await eventsMentioning(subscriber.email)).toEqual([]);
+
+    const tagObject = Object.fromEntries(tags.map((tag) => [tag.name, tag.value]));
+    const shouted = subscriber.email.toUpperCase();
+    const late = [
+      resendEvent('email.delivered', { email_id: emailId, to: [subscriber.email], tags: tagObject }),
+      resendEvent('email.clicked', {
+        email_id: emailId,
+        to: [`Reader <${shouted}>`],
+        click: { ipAddress: '198.51.100.7', link: 'https://example.com/p?token=abc', userAgent: 'UA' },
+      }),
+      resendEvent('email.bounced', {
+        email_id: emailId,
+        to: [subscriber.email],
+        bounce: {
+          message: `550 5.1.1 <${subscriber.email}>: no such user`,
+          subType: 'General',
+          type: 'Permanent',
+        },
+      }),
+    ];
+    for (const [index, event] of late.entries()) {
+      const response = await signedWebhook(event, { id: `msg_after_erase_${index}` });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ok: true, duplicate: false });
+    }
+    expect(await eventsMentioning(subscriber.email)).toEqual([]);
+    expect(
+      JSON.stringify((await env.DB.prepare('SELECT * FROM webhook_events').all()).results),
+    ).not.toContain('198.51.100.7');
+    // The bounce still counts: the address stays blocked, now for bouncing, and the admin
+    // stats still see a permanent bounce.
+    expect((await suppressionOf(subscriber.email))!.reason).toBe('bounced');
+    const bounce = await env.DB.prepare(
+      `SELECT type, recipient, json_extract(payload, '$.data.bounce.type') AS bounce_type
+       FROM webhook_events WHERE svix_id = 'msg_after_erase_2'`,
+    ).first();
+    expect(bounce).toEqual({ type: 'email.bounced', recipient: null, bounce_type: 'Permanent' });
+    // A redelivery is still recognised.
+    const again = await signedWebhook(late[2], { id: 'msg_after_erase_2' });
+    expect(await again.json()).toEqual({ ok: true, duplicate: true });
+  });
+
+  it('keeps the address of an event about someone we hold', async () => {
+    const subscriber = await seedSubscriber({ email: 'held@example.org' });
+    await signedWebhook(resendEvent('email.delivered', { to: ['Held@example.org'] }), { id: 'msg_held' });
+    const stored = await env.DB.prepare('SELECT recipient, payload FROM webhook_events WHERE svix_id = ?')
+      .bind('msg_held')
+      .first<{ recipient: string; payload: string }>();
+    expect(stored!.recipient).toBe('Held@example.org');
+    expect(stored!.payload).toContain('Held@example.org');
+    expect(subscriber.email).toBe('held@example.org');
   });
 });
 
