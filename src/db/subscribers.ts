@@ -363,28 +363,59 @@ export async function updatePreferences(
   return row ? rowToSubscriber(row) : null;
 }
 
-/** Everything keyed to a subscriber besides their row, for "export my data". */
+/**
+ * Everything stored about a subscriber besides their row, for "export my data": what
+ * `eraseSubscriberData` deletes, read the same ways (webhook events by lower(recipient),
+ * one range of webhook_events_recipient). Legacy sent_papers rows are not read: the
+ * deliveries' paper lists are the record, and retention deletes those rows.
+ */
 export async function getSubscriberActivity(
   db: D1Database,
-  id: string,
+  subscriber: { id: string; email: string },
 ): Promise<{
   deliveries: Record<string, unknown>[];
   feedback: Record<string, unknown>[];
+  mailRequests: Record<string, unknown>[];
+  webhookEvents: Record<string, unknown>[];
+  aliases: Record<string, unknown>[];
 }> {
-  const [deliveries, feedback] = await db.batch<Record<string, unknown>>([
+  const { id } = subscriber;
+  const [deliveries, feedback, mailRequests, webhookEvents, aliases] = await db.batch<
+    Record<string, unknown>
+  >([
     db
       .prepare(
-        `SELECT id, edition_id, period_key, status, subject, paper_ids, last_event, queued_at, sent_at
+        `SELECT id, edition_id, period_key, status, subject, paper_ids, ranking, resend_id, error, last_event,
+           last_event_at, queued_at, sent_at
          FROM deliveries WHERE subscriber_id = ? ORDER BY queued_at`,
       )
       .bind(id),
     db
       .prepare('SELECT paper_id, vote, created_at FROM feedback WHERE subscriber_id = ? ORDER BY created_at')
       .bind(id),
+    db
+      .prepare(
+        'SELECT kind, settings, created_at, used_at FROM mail_requests WHERE subscriber_id = ? ORDER BY created_at',
+      )
+      .bind(id),
+    db
+      .prepare(
+        `SELECT type, email_id, recipient, payload, received_at FROM webhook_events
+         WHERE lower(recipient) = lower(?) ORDER BY received_at`,
+      )
+      .bind(subscriber.email),
+    db
+      .prepare(
+        'SELECT alias_id AS id, merged_at FROM subscriber_aliases WHERE subscriber_id = ? ORDER BY merged_at',
+      )
+      .bind(id),
   ]);
   return {
     deliveries: deliveries?.results ?? [],
     feedback: feedback?.results ?? [],
+    mailRequests: mailRequests?.results ?? [],
+    webhookEvents: webhookEvents?.results ?? [],
+    aliases: aliases?.results ?? [],
   };
 }
 

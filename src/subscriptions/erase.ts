@@ -4,7 +4,8 @@
  * a keyed hash of the address in `suppressions` (reason "erased"; see identity.ts), so an
  * old CSV cannot quietly re-import someone who asked to be forgotten, and nobody can tell
  * from the hash who that was. The export is what we hold about a person, minus token
- * internals (the link version counter is bookkeeping, not personal data).
+ * internals (the link version counter, mail request ids that links name) and the
+ * planner's bookkeeping (next_send_at, categories: both derived from their settings).
  */
 
 import { eraseSubscriberData, getSubscriberActivity } from '../db/subscribers';
@@ -33,8 +34,8 @@ export async function eraseSubscriber(
 }
 
 export async function exportSubscriberData(db: D1Database, subscriber: Subscriber, now: Date = new Date()) {
-  const activity = await getSubscriberActivity(db, subscriber.id);
-  const parseList = (value: unknown) => {
+  const activity = await getSubscriberActivity(db, subscriber);
+  const parseStored = (value: unknown) => {
     if (typeof value !== 'string') return value;
     try {
       return JSON.parse(value) as unknown;
@@ -44,7 +45,8 @@ export async function exportSubscriberData(db: D1Database, subscriber: Subscribe
   };
   const deliveries: Record<string, unknown>[] = activity.deliveries.map((delivery) => ({
     ...delivery,
-    paper_ids: parseList(delivery.paper_ids),
+    paper_ids: parseStored(delivery.paper_ids),
+    ranking: parseStored(delivery.ranking),
   }));
   return {
     exported_at: now.toISOString(),
@@ -85,5 +87,19 @@ export async function exportSubscriberData(db: D1Database, subscriber: Subscribe
         : [],
     ),
     feedback: activity.feedback,
+    // Emails sent because they asked (sign-up confirmations with the settings asked for,
+    // data links); rows go after 7 days.
+    mail_requests: activity.mailRequests.map((request) => ({
+      ...request,
+      settings: parseStored(request.settings),
+    })),
+    // Resend's reports on mail to them (delivered, opened, clicked, bounced), as received;
+    // kept 7 days.
+    webhook_events: activity.webhookEvents.map((event) => ({
+      ...event,
+      payload: parseStored(event.payload),
+    })),
+    // Their own earlier ids (same address in another letter case, merged by migration 0005).
+    merged_ids: activity.aliases,
   };
 }
