@@ -114,7 +114,8 @@ export function ExportPage(props: { subscriber: Subscriber; action: string }) {
       <h1>Download your data</h1>
       <p>
         Everything we hold about <strong>{props.subscriber.email}</strong>: your subscription, preferences,
-        consent record, digest history and votes, as one JSON file.
+        consent record, digest history (with why each paper was picked), votes, the emails you asked us for
+        and the delivery reports our mail provider sent us about your address, as one JSON file.
       </p>
       <form method="post" action={props.action}>
         <button type="submit">Download my data</button>
