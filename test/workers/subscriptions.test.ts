@@ -503,6 +503,29 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     },
   );
 
+  // A script posting the form encoding but asking for JSON is an API client: the app's
+  // onError already answers it in JSON (415, 403), so validation must not switch to a page.
+  it('answers a form-encoded sign-up that accepts only JSON in JSON, errors and success', async () => {
+    const before = await counts();
+    const refused = await postForm('/subscribe', { email: 'nope' }, { accept: 'application/json' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/json');
+    const body = await refused.json<{ error: { code: string; fields: Record<string, string[]> } }>();
+    expect(body.error.code).toBe('validation_failed');
+    expect(Object.keys(body.error.fields)).toEqual(['email']);
+    expect(await counts()).toEqual(before);
+    const accepted = await postForm(
+      '/subscribe',
+      { email: 'form.api@example.com' },
+      { accept: 'application/json' },
+    );
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toMatchObject({ status: 'pending_confirmation' });
+    // A browser's Accept names text/html: it still gets the page.
+    const page = await postForm('/subscribe', { email: 'nope' }, { accept: 'text/html,*/*;q=0.8' });
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
+
   it('refuses a form posted from another site', async () => {
     const before = await counts();
     const response = await postForm(
@@ -889,6 +912,23 @@ describe('preference centre', () => {
     const body = await response.json<{ error: { fields: Record<string, string[]> } }>();
     expect(body.error.fields.digest_sise![0]).toContain('digest_size');
     expect(await rowOf('prefs@example.com')).toEqual(before);
+  });
+
+  it('answers a form-encoded update that accepts only JSON in JSON', async () => {
+    const before = await rowOf('prefs@example.com');
+    const refused = await postForm(link, { digest_size: '0' }, { accept: 'application/json' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/json');
+    const body = await refused.json<{ error: { fields: Record<string, string[]> } }>();
+    expect(Object.keys(body.error.fields)).toEqual(['digest_size']);
+    expect(await rowOf('prefs@example.com')).toEqual(before);
+    const saved = await postForm(
+      link,
+      { digest_size: String(before!.digest_size), always_send: before!.always_send ? 'on' : 'off' },
+      { accept: 'application/json' },
+    );
+    expect(saved.status).toBe(200);
+    expect(await saved.json()).toMatchObject({ status: 'saved' });
   });
 
   it('refuses a preferences form posted from another site', async () => {

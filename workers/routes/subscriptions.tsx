@@ -22,7 +22,7 @@ import { confirmFromLink, pendingConfirmation } from '../../src/subscriptions/co
 import { sendDataLink } from '../../src/subscriptions/data-requests';
 import { checkFormGuards, FORM_GUARD_FIELDS, isHoneypotFilled } from '../../src/subscriptions/guards';
 import { categoriesOf } from '../../src/subscriptions/interests';
-import { readSubmission } from '../../src/subscriptions/request-body';
+import { type BodyFormat, readSubmission } from '../../src/subscriptions/request-body';
 import {
   parseSubmission,
   preferencesSchema,
@@ -50,6 +50,12 @@ import { landingProps } from './public';
 
 type Ctx = Context<HonoEnv>;
 
+/**
+ * Whether to answer in JSON: a JSON body, or a client that accepts only JSON (a script
+ * posting the form encoding), as app.onError decides for the errors it answers itself.
+ */
+const answersJson = (c: Ctx, format: BodyFormat) => format === 'json' || acceptsJsonOnly(c);
+
 /** Links on our own pages stay on the host the visitor is on (PUBLIC_URL is for emails). */
 async function preferencesUrl(
   config: HonoEnv['Variables']['config'],
@@ -72,6 +78,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   .post('/subscribe', browserFormsOnly, async (c) => {
     const submission = await readSubmission(c.req.raw);
     const { format, fields } = submission;
+    const json = answersJson(c, format);
 
     const rerender = async (errors: Record<string, string[]>, status: 400 | 403 | 429 | 503) => {
       const props = await landingProps(c);
@@ -82,7 +89,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     };
     // The same answer for every address, sent before anything about the address is looked up.
     const accepted = (email: string) =>
-      format === 'json'
+      json
         ? c.json(
             {
               status: 'pending_confirmation',
@@ -95,7 +102,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
 
     const parsed = parseSubmission(subscribeSchema, fields, format, FORM_GUARD_FIELDS);
     if (!parsed.ok) {
-      if (format === 'form') return rerender(parsed.errors, 400);
+      if (!json) return rerender(parsed.errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', parsed.errors);
     }
     const guard = await checkFormGuards(c.var.app, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
@@ -103,7 +110,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     });
     if (!guard.ok) {
       if (guard.retryAfterSeconds) c.header('Retry-After', String(guard.retryAfterSeconds));
-      if (format === 'form') return rerender({ _form: [guard.message] }, guard.status);
+      if (!json) return rerender({ _form: [guard.message] }, guard.status);
       throw new AppError(guard.status, guard.kind, guard.message);
     }
 
@@ -187,13 +194,14 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     const submission = await readSubmission(c.req.raw);
     const token = tokenOf(c, submission)!;
     const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'preferences');
+    const json = answersJson(c, submission.format);
     const fields = { ...submission.fields };
     // An unticked checkbox is simply absent from a form post.
     if (submission.format === 'form' && fields.always_send === undefined) fields.always_send = 'off';
     const parsed = parseSubmission(preferencesSchema, fields, submission.format, ['token']);
     if (!parsed.ok) {
       const { errors } = parsed;
-      if (submission.format === 'json') {
+      if (json) {
         throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
       }
       const submitted = formValues(fields);
@@ -230,8 +238,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
         'This preferences link is no longer valid. Use the link from your most recent email.',
       );
     }
-    if (submission.format === 'json')
-      return c.json({ status: 'saved', preferences: publicPreferences(saved) });
+    if (json) return c.json({ status: 'saved', preferences: publicPreferences(saved) });
     return preferencesPage(c, token, saved, { values: preferenceValues(saved), errors: {}, saved: true });
   })
   // Export and erasure are not done here: a preferences link travels in every (forwarded)
