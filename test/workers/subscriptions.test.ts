@@ -526,6 +526,18 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
   });
 
+  // Only a crafted post holds an hour outside 0–23, but the page must not answer it with
+  // 00:00 pre-selected: one more click on Subscribe would then send midnight unasked.
+  it('keeps an out-of-range hour selected on the re-rendered form instead of showing 00:00', async () => {
+    const response = await postForm('/subscribe', { email: 'hour@example.com', send_hour: '24' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    const select = /<select id="send_hour"[\s\S]*?<\/select>/.exec(html)![0];
+    expect(select).toContain('aria-invalid="true"');
+    expect(select).toMatch(/<option value="24" selected="">/);
+    expect(select).not.toMatch(/<option value="0" selected="">/);
+  });
+
   it('refuses a form posted from another site', async () => {
     const before = await counts();
     const response = await postForm(

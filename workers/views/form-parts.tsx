@@ -154,9 +154,20 @@ export function EmailInput(props: { value: string; errors: FieldErrors }) {
   );
 }
 
+/**
+ * An hour select. A submitted value that is not an hour (only a crafted post has one) stays
+ * selected, like an unknown time zone: with none selected a browser shows 00:00, and one
+ * more submit would send midnight without the visitor having chosen it.
+ */
 export function HourSelect(props: { name: string; value: string; errors: FieldErrors; hint: boolean }) {
+  const known = HOURS.some((hour) => String(hour) === props.value);
   return (
     <select id={props.name} name={props.name} {...describedBy(props.name, props.errors, props.hint)}>
+      {known ? null : (
+        <option value={props.value} selected>
+          {props.value === '' ? 'Choose an hour' : props.value}
+        </option>
+      )}
       {HOURS.map((hour) => (
         <option value={String(hour)} selected={props.value === String(hour)}>
           {hourLabel(hour)}
