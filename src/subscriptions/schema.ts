@@ -148,11 +148,16 @@ export const sendHourField = z
   .min(0, { error: 'Choose an hour from 0 to 23.' })
   .max(23, { error: 'Choose an hour from 0 to 23.' });
 
-/** A valid IANA zone, stored under its canonical spelling ("utc" → "UTC"). */
+/**
+ * A valid IANA zone, stored under its canonical spelling ("utc" → "UTC"). Not a UTC offset
+ * ("+05:00"): workerd's Intl takes one as a zone, Node 20's (our scripts) throws on it.
+ */
 export const timeZoneField = z
   .string({ error: 'Choose a time zone, like Europe/Berlin or UTC.' })
   .trim()
-  .refine((zone) => isValidTimeZone(zone), { error: 'Choose a valid time zone, like Europe/Berlin or UTC.' })
+  .refine((zone) => !/^[+-]/.test(zone) && isValidTimeZone(zone), {
+    error: 'Choose a valid time zone, like Europe/Berlin or UTC.',
+  })
   .transform((zone) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
 
 export const subscribeSchema = z.object({

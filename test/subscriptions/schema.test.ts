@@ -88,6 +88,19 @@ describe('subscribeSchema', () => {
     );
   });
 
+  // workerd's Intl takes UTC offsets as zones, Node 20's (our scripts) throws on them: the
+  // field promises an IANA name, so an offset must not be stored just because this runtime can.
+  it('refuses UTC offsets where a time zone name is asked for', () => {
+    for (const zone of ['+05:00', '-0800', '+01']) {
+      const result = subscribeSchema.safeParse({ email: 'x@example.com', time_zone: zone });
+      expect(result.success).toBe(false);
+      expect(fieldErrors(result.error!).time_zone![0]).toMatch(/time zone/);
+    }
+    expect(subscribeSchema.parse({ email: 'x@example.com', time_zone: 'Etc/GMT+5' }).time_zone).toBe(
+      'Etc/GMT+5',
+    );
+  });
+
   it('refuses fractional or non-numeric hours', () => {
     for (const hour of ['8.5', 'eight', -1, 1.5]) {
       expect(subscribeSchema.safeParse({ email: 'x@example.com', send_hour: hour }).success).toBe(false);
