@@ -52,9 +52,11 @@ export function splitInterests(text: string): string[] {
 export function parseInterests(text: string): Interests {
   const interests: Interests = { phrases: [], categories: [], authors: [] };
   const seen = new Set<string>();
-  for (const entry of splitInterests(text).slice(0, MAX_INTERESTS)) {
+  for (const entry of splitInterests(text)) {
     const key = entry.toLowerCase();
     if (seen.has(key)) continue;
+    // The cap counts distinct entries, as the schema does: repeats must not push out later ones.
+    if (seen.size === MAX_INTERESTS) break;
     seen.add(key);
     const author = AUTHOR.exec(entry);
     if (author?.[1]) interests.authors.push(author[1].trim());

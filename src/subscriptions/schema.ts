@@ -122,10 +122,12 @@ export const interestsField = z
       return z.NEVER;
     }
     const entries = splitInterests(text);
-    if (entries.length > MAX_INTERESTS) {
+    // Counted as the digest reads them: a repeat ("RLHF, rlhf") is one interest.
+    const distinct = new Set(entries.map((entry) => entry.toLowerCase())).size;
+    if (distinct > MAX_INTERESTS) {
       ctx.addIssue({
         code: 'custom',
-        message: `List at most ${MAX_INTERESTS} interests (you entered ${entries.length}).`,
+        message: `List at most ${MAX_INTERESTS} interests (you entered ${distinct}).`,
       });
       return z.NEVER;
     }

@@ -3,7 +3,7 @@
  * interest caps, coercion of form strings and per-field messages.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_INTERESTS } from '../../src/subscriptions/interests';
+import { MAX_INTERESTS, parseInterests } from '../../src/subscriptions/interests';
 import {
   fieldErrors,
   normalizeEmail,
@@ -99,6 +99,18 @@ describe('subscribeSchema', () => {
     expect(subscribeSchema.parse({ email: 'x@example.com', time_zone: 'Etc/GMT+5' }).time_zone).toBe(
       'Etc/GMT+5',
     );
+  });
+
+  it('counts a repeated interest once against the cap, as the digest reads it', () => {
+    const repeated = Array.from({ length: MAX_INTERESTS + 5 }, (_, index) =>
+      index % 2 ? `Topic ${index % 10}` : `topic ${index % 10}`,
+    ).join(', ');
+    const result = subscribeSchema.safeParse({ email: 'x@example.com', interests: repeated });
+    expect(result.success).toBe(true);
+    // Repeats up front do not push a later, distinct interest out of what ranking reads.
+    const withLast = `${repeated}, cs.CL`;
+    expect(subscribeSchema.safeParse({ email: 'x@example.com', interests: withLast }).success).toBe(true);
+    expect(parseInterests(withLast).categories).toEqual(['cs.CL']);
   });
 
   it('refuses fractional or non-numeric hours', () => {
