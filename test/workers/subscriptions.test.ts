@@ -94,6 +94,21 @@ describe('landing page', () => {
     expect(invalidHtml).not.toMatch(/<script>/);
   });
 
+  // Turnstile's check is the one part of a form that needs JavaScript; without it the form
+  // could only be refused after being filled in, with a message asking for a check nobody saw.
+  it('tells visitors without JavaScript, before they fill in the form, that the human check needs it', async () => {
+    const withTurnstile: Env = { ...env, TURNSTILE_SECRET_KEY: 'secret', TURNSTILE_SITE_KEY: 'site-key' };
+    const html = await (await fetchWith(new Request(`${BASE_URL}/`), withTurnstile)).response.text();
+    const form = html.slice(html.indexOf('<form'), html.indexOf('</form>'));
+    const noscript = /<noscript>([\s\S]*?)<\/noscript>/.exec(form)?.[1] ?? '';
+    expect(noscript).toContain('JavaScript');
+    expect(form.indexOf('<noscript>')).toBeLessThan(form.indexOf('id="email"'));
+    const data = await (await fetchWith(new Request(`${BASE_URL}/data`), withTurnstile)).response.text();
+    expect(/<noscript>([\s\S]*?)<\/noscript>/.exec(data)?.[1]).toContain('JavaScript');
+    // No site key, no widget: nothing to warn about.
+    expect(await (await request('/')).text()).not.toContain('<noscript>');
+  });
+
   it('tells developers when the last ingest could not reach the upstreams', async () => {
     await env.DB.prepare(
       `INSERT INTO ingest_runs (source, window, status, errors, started_at) VALUES ('hf', '2025-01-02', 'failed', '["fetch failed"]', ?)`,

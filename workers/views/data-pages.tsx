@@ -7,7 +7,14 @@
  */
 import type { Subscriber } from '../../src/domain';
 import type { DataLinkOutcome } from '../../src/subscriptions/data-requests';
-import { EmailInput, ErrorSummary, Field, type FieldErrors, TurnstileWidget } from './form-parts';
+import {
+  EmailInput,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  TurnstileNoScript,
+  TurnstileWidget,
+} from './form-parts';
 import { Page } from './subscription-pages';
 
 export function DataRequestPage(props: {
@@ -28,6 +35,7 @@ export function DataRequestPage(props: {
           Ask for a link
         </h2>
         <ErrorSummary errors={errors} />
+        <TurnstileNoScript siteKey={props.turnstileSiteKey} />
         <Field name="email" label="Email address" errors={errors}>
           <EmailInput value={values.email ?? ''} errors={errors} />
         </Field>

@@ -136,6 +136,23 @@ export function TurnstileWidget(props: { siteKey: string | undefined; action: Tu
   );
 }
 
+/**
+ * Said at the top of a form with Turnstile, to visitors without JavaScript: the check is the
+ * one part of our forms that needs it, and without this they learnt so only from the
+ * refusal, after filling everything in.
+ */
+export function TurnstileNoScript(props: { siteKey: string | undefined }) {
+  if (!props.siteKey) return null;
+  return (
+    <noscript>
+      <p class="notice">
+        This form needs JavaScript for its “verify you are human” check (Cloudflare Turnstile). Please turn
+        JavaScript on for this site, or use a browser that has it, to submit the form.
+      </p>
+    </noscript>
+  );
+}
+
 /** The email address field of our public forms (sign-up, /data). */
 export function EmailInput(props: { value: string; errors: FieldErrors }) {
   return (

@@ -3,7 +3,8 @@
  * The sign-up form, used on the landing page and re-rendered after a failed submit with
  * the visitor's input kept and each error tied to its field. Field names are the API's
  * (email, interests, frequency, send_hour, time_zone). It posts without JavaScript; the
- * only scripts pick the browser's time zone and, when configured, load Turnstile.
+ * only scripts pick the browser's time zone and, when configured, load Turnstile (whose
+ * check needs JavaScript: a <noscript> note says so).
  */
 import {
   describedBy,
@@ -13,6 +14,7 @@ import {
   type FieldErrors,
   HourSelect,
   TimeZoneSelect,
+  TurnstileNoScript,
   TurnstileWidget,
 } from './form-parts';
 
@@ -38,6 +40,7 @@ export function SubscribeForm(props: {
         Subscribe
       </h2>
       <ErrorSummary errors={errors} />
+      <TurnstileNoScript siteKey={props.turnstileSiteKey} />
       <Field name="email" label="Email address" errors={errors}>
         <EmailInput value={values.email ?? ''} errors={errors} />
       </Field>
