@@ -791,6 +791,37 @@ describe('unsubscribe (RFC 8058)', () => {
     expect(await rowOf('oneclick@example.com')).toEqual(first);
   });
 
+  // A bounced or complaining address cannot sign up again (sign-up silently sends it
+  // nothing), so its unsubscribe page must not invite it to, nor claim it was just unsubscribed.
+  it('tells a suppressed address why nothing is sent, without inviting it to sign up again', async () => {
+    const row = await subscribeAndConfirm('bounced.unsub@example.com');
+    await suppress('bounced.unsub@example.com', 'bounced');
+    await env.DB.prepare(
+      "UPDATE subscribers SET status = 'suppressed', suppressed_at = ?, suppressed_reason = 'bounced' WHERE id = ?",
+    )
+      .bind(new Date().toISOString(), row.id)
+      .run();
+    const link = (await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version })).replace(
+      BASE_URL,
+      '',
+    );
+    for (const response of [
+      await request(link),
+      await request(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      }),
+    ]) {
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      expect(h1(html)).toBe('You receive no more digests');
+      expect(html).toContain('bounced or were reported as spam');
+      expect(html).not.toContain('Sign up again');
+    }
+    expect((await rowOf('bounced.unsub@example.com'))!.status).toBe('suppressed');
+  });
+
   it('one-click POST as multipart/form-data unsubscribes too', async () => {
     const row = await subscribeAndConfirm('multi-unsub@example.com');
     const link = await unsubscribeUrl(config, { id: row.id, tokenVersion: row.token_version });

@@ -206,6 +206,21 @@ export function UnsubscribedPage(props: { subscriber: Subscriber | null }) {
       </Page>
     );
   }
+  // Sign-up never mails a bounced or complaining address again, so it is not invited back.
+  if (props.subscriber.status === 'suppressed') {
+    return (
+      <Page title="Unsubscribed">
+        <h1>You receive no more digests</h1>
+        <p role="status">
+          We stopped sending to <strong>{props.subscriber.email}</strong> because earlier emails to it bounced
+          or were reported as spam: no digests are sent to it.
+        </p>
+        <p class="muted">
+          To download or delete the data we hold about you, <a href="/data">ask for a link by email</a>.
+        </p>
+      </Page>
+    );
+  }
   return (
     <Page title="Unsubscribed">
       <h1>You have been unsubscribed</h1>
