@@ -5,11 +5,17 @@
  * imported twice (already in the database, or repeated within the file, in any letter
  * case: see identity.ts), and an address that was erased or suppressed is never brought
  * back: it is skipped, with the reason.
+ * A `status` column (our export has one) is honoured: a person the file lists as pending,
+ * unsubscribed or suppressed is skipped, so re-importing a full export into a fresh
+ * instance does not make everyone who left, bounced or never confirmed active again.
+ * Columns the importer does not read are ignored, but named in the answer, so a header
+ * typo ("timezone") does not quietly give everyone the defaults.
  * Rows are numbered 1-based over data records (a CSV header is not a row), so the report
  * reads "row 3: invalid email" for the third person in the file.
  */
 import Papa from 'papaparse';
 import { z } from 'zod';
+import { EXPORT_COLUMNS } from '../db/admin';
 import { findExistingSubscriberStatuses, insertImportedSubscribers } from '../db/imports';
 import { listSuppressedHashes } from '../db/suppressions';
 import { nextSendAt } from '../delivery/schedule';
@@ -25,6 +31,19 @@ export const MAX_IMPORT_ROWS = 20_000;
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
 export const IMPORT_FIELDS = ['email', 'interests', 'frequency', 'send_hour', 'time_zone'] as const;
+/** Columns read besides the settings: `status` decides whether a row may become active at all. */
+const READ_FIELDS: readonly string[] = [...IMPORT_FIELDS, 'status'];
+/** Columns the answer does not list as ignored: ours, and the rest of what our export writes. */
+const EXPECTED_COLUMNS = new Set<string>([...READ_FIELDS, ...EXPORT_COLUMNS]);
+
+/** Statuses a file may give a row that are skipped, with the reason (blank or "active" is imported). */
+const FILE_STATUS_REASONS: Record<string, string> = {
+  pending: 'pending in the file (never confirmed): not imported as active',
+  unsubscribed: 'unsubscribed in the file: not re-subscribed by an import',
+  suppressed: 'suppressed in the file (bounced or complained): never mailed again',
+};
+const UNKNOWN_STATUS =
+  'Give active (or leave it blank) to import; pending, unsubscribed and suppressed rows are skipped.';
 
 export type ImportRowStatus = 'imported' | 'skipped' | 'invalid';
 
@@ -41,21 +60,34 @@ export interface ImportReport {
   skipped: number;
   invalid: number;
   rows: ImportRowResult[];
+  /** Columns (CSV) or fields (JSON) the importer did not read, in the order first seen. */
+  ignored_columns: string[];
 }
 
 export type RawImportRow = Record<string, unknown>;
 
+/** "Time Zone", "send-hour" and " Email " name the columns time_zone, send_hour and email. */
+const columnName = (header: string): string =>
+  header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+
 /**
  * Parses a CSV body with a header row naming at least `email`; other known columns are
- * optional and unknown ones are ignored (so an export can be re-imported as is).
+ * optional and unknown ones are kept for the report (importSubscribers ignores and names
+ * them), so an export can be re-imported as is.
  */
 export function parseImportCsv(text: string): RawImportRow[] {
-  const body = text.replace(/^\uFEFF/, '');
+  // One line break throughout: papaparse takes it from the start of the file, so rows that
+  // another tool appended with CRLF under an LF header kept a "\r" in their last field.
+  const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   if (body.trim() === '') throw new AppError(400, 'empty_import', 'The CSV body is empty.');
   const parsed = Papa.parse<Record<string, string>>(body, {
     header: true,
     skipEmptyLines: 'greedy',
-    transformHeader: (header) => header.trim().toLowerCase(),
+    newline: '\n',
+    transformHeader: columnName,
   });
   const fields = parsed.meta.fields ?? [];
   if (!fields.includes('email')) {
@@ -73,7 +105,7 @@ export function parseImportCsv(text: string): RawImportRow[] {
   // later subscriber: the file is refused whole, pointing at the line to fix.
   const quoteError = parsed.errors.find((error) => error.type === 'Quotes');
   if (quoteError) {
-    const line = body.slice(0, quoteError.index ?? 0).split(parsed.meta.linebreak || '\n').length;
+    const line = body.slice(0, quoteError.index ?? 0).split('\n').length;
     throw new AppError(
       400,
       'invalid_csv',
@@ -88,11 +120,14 @@ export function parseImportCsv(text: string): RawImportRow[] {
   }
   return parsed.data.map((record, index) => {
     const problem = broken.get(index);
-    const row: RawImportRow = {};
-    for (const field of IMPORT_FIELDS) {
-      const value = record[field];
-      if (typeof value === 'string') row[field] = unescapeFormula(value);
-    }
+    const row: RawImportRow = Object.fromEntries(
+      Object.entries(record)
+        .filter(([field]) => field !== '__parsed_extra')
+        .map(([field, value]) => [
+          field,
+          typeof value === 'string' && READ_FIELDS.includes(field) ? unescapeFormula(value) : value,
+        ]),
+    );
     if (problem) row.__parse_error = problem;
     return row;
   });
@@ -151,6 +186,26 @@ function importRowSchema() {
 
 const displayEmail = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 254) : undefined;
+
+/** The `status` a row gives, lower-cased: "active" when blank or absent, null when unknown. */
+function statusInFile(value: unknown): string | null {
+  if (value === undefined || value === null) return 'active';
+  if (typeof value !== 'string') return null;
+  const status = value.trim().toLowerCase();
+  if (status === '' || status === 'active') return 'active';
+  return Object.hasOwn(FILE_STATUS_REASONS, status) ? status : null;
+}
+
+/** Every column or field of the rows that the importer does not read, first seen first. */
+function ignoredColumns(rows: RawImportRow[]): string[] {
+  const ignored = new Set<string>();
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (key !== '__parse_error' && !EXPECTED_COLUMNS.has(key)) ignored.add(key);
+    }
+  }
+  return [...ignored];
+}
 
 const EXISTING_REASONS: Record<string, string> = {
   active: 'already subscribed',
@@ -219,8 +274,11 @@ export async function importSubscribers(
       send_hour: raw.send_hour,
       time_zone: raw.time_zone,
     });
-    if (!parsed.success) {
-      const reason = Object.entries(fieldErrors(parsed.error))
+    const fileStatus = statusInFile(raw.status);
+    if (!parsed.success || fileStatus === null) {
+      const errors = parsed.success ? {} : fieldErrors(parsed.error);
+      if (fileStatus === null) errors.status = [UNKNOWN_STATUS];
+      const reason = Object.entries(errors)
         .map(([field, messages]) => `${field}: ${messages.join(' ')}`)
         .join('; ');
       results.push({ row, email, status: 'invalid', reason });
@@ -234,6 +292,11 @@ export async function importSubscribers(
       return;
     }
     seenInFile.set(key, row);
+    const leftReason = FILE_STATUS_REASONS[fileStatus];
+    if (leftReason) {
+      results.push({ row, email: normalised, status: 'skipped', reason: leftReason });
+      return;
+    }
     candidates.push({ row, email: normalised, data: parsed.data });
   });
 
@@ -305,12 +368,14 @@ export async function importSubscribers(
     skipped: results.filter((r) => r.status === 'skipped').length,
     invalid: results.filter((r) => r.status === 'invalid').length,
     rows: results,
+    ignored_columns: ignoredColumns(rawRows),
   };
   logEvent('subscribers_import', {
     rows: rawRows.length,
     imported: report.imported,
     skipped: report.skipped,
     invalid: report.invalid,
+    ignored_columns: report.ignored_columns.slice(0, 20),
     duration_ms: Date.now() - started,
   });
   return report;
