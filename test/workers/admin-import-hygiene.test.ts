@@ -111,4 +111,19 @@ describe('POST /admin/subscribers/import hygiene', () => {
     const clean = await importBody('email,interests\nclean@example.com,x\n', 'text/csv');
     expect((await clean.json<Report>()).ignored_columns).toEqual([]);
   });
+
+  // The cap was checked on the string's length: a body streamed without Content-Length was
+  // read whole, however big, and 10 MB of "é" or emoji passed as 5 or 2.5 million characters.
+  it('holds a streamed body to the size limit in bytes and imports none of it', async () => {
+    const body = `email,interests\nwide@example.com,"${'é'.repeat(5_500_000)}"\n`;
+    const response = await adminRequest('/admin/subscribers/import', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect((await response.json<{ error: { code: string } }>()).error.code).toBe('import_too_large');
+    expect(await stored('wide@example.com')).toBeNull();
+  });
 });
