@@ -144,6 +144,19 @@ export function parseImportJson(value: unknown): RawImportRow[] {
     Array.isArray(value) || value === null || typeof value !== 'object'
       ? value
       : (value as { subscribers?: unknown }).subscribers;
+  // Nothing else is read from the wrapper: a field beside the list (a "dry_run" flag the
+  // caller hoped for) would otherwise be dropped while every row is imported for real.
+  const extra = list === value ? [] : Object.keys(value as object).filter((key) => key !== 'subscribers');
+  if (Array.isArray(list) && extra.length > 0) {
+    throw new AppError(
+      400,
+      'invalid_import',
+      `The JSON object may hold only "subscribers" (found ${extra
+        .slice(0, 5)
+        .map((key) => JSON.stringify(key))
+        .join(', ')}); nothing was imported.`,
+    );
+  }
   if (!Array.isArray(list)) {
     throw new AppError(
       400,

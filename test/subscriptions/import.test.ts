@@ -76,6 +76,13 @@ describe('parseImportJson', () => {
     expect(rows[3]).toEqual({ email: 'ok@example.com' });
   });
 
+  // {"subscribers": [...], "dry_run": true} imported everyone: the flag was dropped unseen.
+  it('refuses a wrapper object with fields besides "subscribers"', () => {
+    const body = { subscribers: [{ email: 'a@example.com' }], dry_run: true };
+    expect(() => parseImportJson(body)).toThrowError(AppError);
+    expect(() => parseImportJson(body)).toThrowError(/"dry_run"/);
+  });
+
   it('refuses anything that is not a list of subscribers', () => {
     for (const body of [null, 'a@example.com', 42, { people: [] }, { subscribers: 'x' }]) {
       expect(() => parseImportJson(body)).toThrowError(/JSON array of subscribers/);
