@@ -6,6 +6,7 @@
 
 import type { Frequency, Subscriber, SubscriberStatus } from '../domain';
 import { chunk, D1_MAX_PARAMS, placeholders } from './chunk';
+import { erasureStatement, erasureStepStatements } from './erasure';
 
 export interface SubscriberRow {
   id: string;
@@ -420,28 +421,44 @@ export async function getSubscriberActivity(
 }
 
 /**
- * "Delete me": removes the row and everything keyed to it (deliveries, sent papers,
- * feedback, mail requests, merged-away ids, webhook events naming the address) and records
- * the suppression hash, all in one batch (one transaction), so a failure leaves nothing
- * half-erased.
+ * "Delete me", in one batch (one transaction), so a failure leaves nothing half-erased:
+ * removes the row and everything that names the person (mail requests, merged-away ids,
+ * webhook events naming the address: each bounded, kept 7 days or a few a person) with
+ * the suppression hash in `extra`, records the id in `erasures`, and runs the first step of
+ * deleting its history (deliveries, votes, legacy sent_papers rows: src/db/erasure.ts).
+ * Those grow with the years subscribed, so whatever one page does not reach is left for
+ * later steps, keyed only by the random id, which nothing links to a person any more.
+ * `erasurePending` says whether any is left. Returns whether the row was there to delete.
  */
 export async function eraseSubscriberData(
   db: D1Database,
   subscriber: { id: string; email: string },
   extra: D1PreparedStatement[],
+  now: string = new Date().toISOString(),
 ): Promise<boolean> {
-  const results = await db.batch([
-    ...extra,
-    db.prepare('DELETE FROM feedback WHERE subscriber_id = ?').bind(subscriber.id),
-    db.prepare('DELETE FROM sent_papers WHERE subscriber_id = ?').bind(subscriber.id),
-    db.prepare('DELETE FROM deliveries WHERE subscriber_id = ?').bind(subscriber.id),
+  const person = [
     db.prepare('DELETE FROM mail_requests WHERE subscriber_id = ?').bind(subscriber.id),
     db.prepare('DELETE FROM subscriber_aliases WHERE subscriber_id = ?').bind(subscriber.id),
     // One index range (webhook_events_recipient, migrations/0015), not every event stored.
     db.prepare('DELETE FROM webhook_events WHERE lower(recipient) = lower(?)').bind(subscriber.email),
     db.prepare('DELETE FROM subscribers WHERE id = ?').bind(subscriber.id),
+  ];
+  const results = await db.batch([
+    ...extra,
+    ...person,
+    erasureStatement(db, subscriber.id, now),
+    ...erasureStepStatements(db, subscriber.id),
   ]);
-  return (results.at(-1)?.meta.changes ?? 0) > 0;
+  return (results[extra.length + person.length - 1]?.meta.changes ?? 0) > 0;
+}
+
+/** Whether an erased id still has history to delete (one primary-key lookup). */
+export async function erasurePending(db: D1Database, subscriberId: string): Promise<boolean> {
+  const row = await db
+    .prepare('SELECT 1 AS pending FROM erasures WHERE subscriber_id = ?')
+    .bind(subscriberId)
+    .first();
+  return row !== null;
 }
 
 /**

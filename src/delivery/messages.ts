@@ -2,7 +2,8 @@
  * The queues' message formats, shared by producers and consumers. The send queue carries
  * one edition plus up to 100 subscriber ids, i.e. at most one Resend batch request. The
  * plan queue carries the continuation of a planner run too large for one invocation, and
- * of a retention pass (src/delivery/retention.ts) with more to delete than one step. Bodies
+ * of a retention pass (src/delivery/retention.ts) with more to delete than one step, and of
+ * an erasure whose history is more than one step (src/subscriptions/erase.ts). Bodies
  * are plain JSON (no v8 serialisation) so they can be read in the dashboard and replayed by
  * hand, and small: 100 ids stay around 4 KB, far below the 128 KB message limit.
  */
@@ -53,9 +54,23 @@ export const pruneMessageSchema = z.object({
 
 export type PruneMessage = z.infer<typeof pruneMessageSchema>;
 
-const planQueueMessageSchema = z.discriminatedUnion('kind', [planMessageSchema, pruneMessageSchema]);
+/** An erased subscriber's history to go on deleting: the (random) id and the step. */
+export const eraseMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('erase'),
+  subscriber: z.string().min(1).max(64),
+  step: z.number().int().min(1),
+});
 
-export function parsePlanQueueMessage(body: unknown): PlanMessage | PruneMessage | null {
+export type EraseMessage = z.infer<typeof eraseMessageSchema>;
+
+const planQueueMessageSchema = z.discriminatedUnion('kind', [
+  planMessageSchema,
+  pruneMessageSchema,
+  eraseMessageSchema,
+]);
+
+export function parsePlanQueueMessage(body: unknown): PlanMessage | PruneMessage | EraseMessage | null {
   const parsed = planQueueMessageSchema.safeParse(body);
   return parsed.success ? parsed.data : null;
 }

@@ -1,7 +1,8 @@
 /**
  * The queue adapter: turns a Queue batch into send-protocol runs (`send.ts`), acks or
  * retries each message with the delay the protocol chose, and logs one line per message.
- * The plan queue's messages continue planner runs and retention passes, one step each.
+ * The plan queue's messages continue planner runs, retention passes and erasures, one step
+ * each.
  * Messages of a batch are pipelined: while one waits for its pacing slot, the next is
  * already loading, ranking and rendering. Messages from the dead-letter queue (same
  * handler, dispatched on `batch.queue`) mark their unfinished deliveries failed, so
@@ -11,6 +12,7 @@ import { failUnfinished } from '../db/settling';
 import type { AppContext } from '../env';
 import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
+import { erasureStep } from '../subscriptions/erase';
 import {
   PLAN_QUEUE_SUFFIX,
   parsePlanQueueMessage,
@@ -103,6 +105,12 @@ async function handleMessage(
   }
 }
 
+const STEP_FAILED = {
+  plan: 'plan_step_failed',
+  prune: 'retention_step_failed',
+  erase: 'erasure_step_failed',
+};
+
 async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
   for (const message of batch.messages) {
     const body = parsePlanQueueMessage(message.body);
@@ -116,14 +124,16 @@ async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unkn
     }
     try {
       if (body.kind === 'prune') await retentionStep(app, body);
+      else if (body.kind === 'erase') await erasureStep(app, body);
       else await continuePlanning(app, body);
       message.ack();
     } catch (error) {
       // The run's subscribers stay due, so a retry (or the next hourly run) picks them up;
-      // a retention step deletes nothing on failure (one transaction), and is retried too.
-      logError(body.kind === 'prune' ? 'retention_step_failed' : 'plan_step_failed', error, {
+      // a retention or erasure step deletes nothing on failure (one transaction), and is
+      // retried too (an erasure left waiting is restarted by the daily housekeeping pass).
+      logError(STEP_FAILED[body.kind], error, {
         message_id: message.id,
-        run: body.run,
+        ...(body.kind === 'erase' ? { subscriber: body.subscriber } : { run: body.run }),
         step: body.step,
       });
       message.retry({ delaySeconds: backoffSeconds(message.attempts) });

@@ -22,11 +22,13 @@
  * table, at most 9,600 rows written as production D1 counts them), and continues on the
  * plan queue while a page comes back full: a day of a million daily readers (a million
  * deliveries, two million events) is ~2,000 steps, and a larger backlog is worked off over
- * the next days' passes.
+ * the next days' passes. The daily start also restarts erasures whose continuation was lost
+ * (src/subscriptions/erase.ts).
  */
 import { deleteExpiredPages, type RetainedTable, type RetentionPage } from '../db/retention';
 import type { AppContext, Config } from '../env';
 import { logEvent } from '../lib/log';
+import { resumeErasures } from '../subscriptions/erase';
 import type { PruneMessage } from './messages';
 
 export const WEBHOOK_EVENT_DAYS = 7;
@@ -84,9 +86,17 @@ export interface RetentionStep {
   continues: boolean;
 }
 
-/** Starts a retention pass (the daily housekeeping cron): its first step. */
-export function startRetention(app: AppContext, at: Date): Promise<RetentionStep> {
-  return retentionStep(app, { v: 1, kind: 'prune', run: crypto.randomUUID(), at: at.toISOString(), step: 1 });
+/** Starts a retention pass (the daily housekeeping cron): its first step, and erasures left waiting. */
+export async function startRetention(app: AppContext, at: Date): Promise<RetentionStep> {
+  const step = await retentionStep(app, {
+    v: 1,
+    kind: 'prune',
+    run: crypto.randomUUID(),
+    at: at.toISOString(),
+    step: 1,
+  });
+  await resumeErasures(app, at);
+  return step;
 }
 
 /** One step of a pass: a page of each table, and the next step queued if a page was full. */

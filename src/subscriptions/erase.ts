@@ -3,20 +3,36 @@
  * data-requests.ts). Erasure removes the subscriber and everything keyed to them but keeps
  * a keyed hash of the address in `suppressions` (reason "erased"; see identity.ts), so an
  * old CSV cannot quietly re-import someone who asked to be forgotten, and nobody can tell
- * from the hash who that was. The export is what we hold about a person, minus token
- * internals (the link version counter, mail request ids that links name) and the
- * planner's bookkeeping (next_send_at, categories: both derived from their settings).
+ * from the hash who that was. The request removes the person at once (row, address,
+ * aliases, mail requests, events naming the address: nothing can be sent to them, no link
+ * of theirs works) and a first page of their history; the rest, keyed only by the random
+ * id (years of digests and votes: tens of thousands of rows as D1 counts them, more than
+ * one invocation may write), goes in bounded steps on the plan queue, a message a step, and
+ * an erasure whose continuation was lost is restarted by the daily housekeeping pass. The
+ * export is what we hold about a person, minus token internals (the link version counter,
+ * mail request ids that links name) and the planner's bookkeeping (next_send_at,
+ * categories: both derived from their settings).
  */
 
-import { eraseSubscriberData, getSubscriberActivity } from '../db/subscribers';
+import { eraseHistoryPage, stalledErasures } from '../db/erasure';
+import { eraseSubscriberData, erasurePending, getSubscriberActivity } from '../db/subscribers';
 import { type SuppressionReason, suppressionStatement } from '../db/suppressions';
+import type { EraseMessage } from '../delivery/messages';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
+import { logError, logEvent } from '../lib/log';
 import { addressHash } from './identity';
 import { parseInterests } from './interests';
 
+/** Steps of one erasure at most (500 digests each: centuries of them); the daily pass goes on past it. */
+export const MAX_ERASURE_STEPS = 1_000;
+/** An erasure still waiting this long after it was asked for has lost its continuation. */
+const STALLED_AFTER_MS = 3_600_000;
+/** Erasures the daily pass restarts at most (one sendBatch). */
+const RESUMED_PER_PASS = 100;
+
 export async function eraseSubscriber(
-  app: Pick<AppContext, 'db' | 'config'>,
+  app: Pick<AppContext, 'db' | 'config' | 'planQueue'>,
   subscriber: Pick<Subscriber, 'id' | 'email' | 'status' | 'suppressedReason'>,
   now: Date = new Date(),
 ): Promise<boolean> {
@@ -30,7 +46,64 @@ export async function eraseSubscriber(
       : subscriber.suppressedReason === 'bounced' || subscriber.suppressedReason === 'complained'
         ? subscriber.suppressedReason
         : 'suppressed';
-  return eraseSubscriberData(db, subscriber, [suppressionStatement(db, hash, reason, now)]);
+  const erased = await eraseSubscriberData(
+    db,
+    subscriber,
+    [suppressionStatement(db, hash, reason, now)],
+    now.toISOString(),
+  );
+  if (await erasurePending(db, subscriber.id)) {
+    const next: EraseMessage = { v: 1, kind: 'erase', subscriber: subscriber.id, step: 2 };
+    try {
+      await app.planQueue.send(next, { contentType: 'json' });
+    } catch (error) {
+      // The person is already erased; only history keyed by their random id is left, and
+      // the daily housekeeping pass restarts an erasure left waiting (resumeErasures).
+      logError('erasure_continue_failed', error, { subscriber: subscriber.id });
+    }
+  }
+  return erased;
+}
+
+/** One step of an erasure's history (a plan-queue message), and the next queued if a page was full. */
+export async function erasureStep(app: Pick<AppContext, 'db' | 'planQueue'>, message: EraseMessage) {
+  const started = Date.now();
+  const { deleted, more } = await eraseHistoryPage(app.db, message.subscriber);
+  const continues = more && message.step < MAX_ERASURE_STEPS;
+  if (continues) {
+    const next: EraseMessage = { ...message, step: message.step + 1 };
+    await app.planQueue.send(next, { contentType: 'json' });
+  }
+  logEvent('erasure_step', {
+    subscriber: message.subscriber,
+    step: message.step,
+    deleted,
+    continues,
+    ...(more && !continues ? { stopped: `after ${MAX_ERASURE_STEPS} steps; the daily pass goes on` } : {}),
+    duration_ms: Date.now() - started,
+  });
+  return { deleted, continues };
+}
+
+/**
+ * Restarts erasures asked for over an hour before `at` and still waiting (their
+ * continuation was refused by the queue, or gave up): from the daily housekeeping pass.
+ */
+export async function resumeErasures(app: Pick<AppContext, 'db' | 'planQueue'>, at: Date): Promise<number> {
+  const ids = await stalledErasures(
+    app.db,
+    new Date(at.getTime() - STALLED_AFTER_MS).toISOString(),
+    RESUMED_PER_PASS,
+  );
+  if (ids.length === 0) return 0;
+  await app.planQueue.sendBatch(
+    ids.map((id) => ({
+      body: { v: 1, kind: 'erase', subscriber: id, step: 1 } satisfies EraseMessage,
+      contentType: 'json' as const,
+    })),
+  );
+  logEvent('erasures_resumed', { count: ids.length });
+  return ids.length;
 }
 
 export async function exportSubscriberData(db: D1Database, subscriber: Subscriber, now: Date = new Date()) {

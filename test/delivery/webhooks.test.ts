@@ -380,7 +380,7 @@ describe('events about addresses we do not hold', () => {
 
   it('stores no trace of an erased address, yet still suppresses it and deduplicates', async () => {
     const { subscriber, emailId, tags } = await sentDigest();
-    await eraseSubscriber({ db: env.DB, config: parseConfig(env) }, subscriber);
+    await eraseSubscriber({ db: env.DB, config: parseConfig(env), planQueue: env.PLAN_QUEUE }, subscriber);
     expect(await eventsMentioning(subscriber.email)).toEqual([]);
 
     const tagObject = Object.fromEntries(tags.map((tag) => [tag.name, tag.value]));
