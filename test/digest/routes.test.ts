@@ -164,3 +164,42 @@ describe('GET /feed (private Atom feed)', () => {
     expect(new XMLParser().parse(await empty.text()).feed.entry).toBeUndefined();
   });
 });
+
+describe('GET /feed polled by a feed reader', () => {
+  it('answers a repeated poll 304 with no body while the feed is unchanged, and 200 once it changes', async () => {
+    const carol = { id: 'view-carol', tokenVersion: 1 };
+    await insertSubscribers(env.DB, [makeSubscriber({ id: carol.id, interests: 'RLHF' })]);
+    const feed = path(await feedUrl(config, carol));
+    const first = await request(feed);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^(W\/)?"[^"]+"$/);
+
+    // Readers send back the ETag (some as a weak one after a proxy's compression).
+    for (const sent of [etag!, `W/${etag!.replace(/^W\//, '')}`]) {
+      const again = await request(feed, { headers: { 'if-none-match': sent } });
+      expect(again.status, sent).toBe(304);
+      expect(await again.text()).toBe('');
+      expect(again.headers.get('etag')).toBe(etag);
+      // The 304 refreshes what the reader stored: still private, still never indexed.
+      expect(again.headers.get('cache-control')).toBe('private, max-age=300');
+      expect(again.headers.get('x-robots-tag')).toBe('noindex');
+    }
+    const head = await request(feed, { method: 'HEAD', headers: { 'if-none-match': etag! } });
+    expect(head.status).toBe(304);
+
+    await insertSentDelivery(env.DB, {
+      id: 'del-carol-1',
+      editionId: 'ed-1',
+      subscriberId: carol.id,
+      periodKey: '2026-11-25',
+      ranking: [{ id: papers[3]!.id, score: 0.8, why: ['matches “RLHF”'] }],
+      sentAt: '2026-11-25T08:02:00.000Z',
+      subject: '1 new paper for Carol',
+    });
+    const changed = await request(feed, { headers: { 'if-none-match': etag! } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(await changed.text()).toContain('1 new paper for Carol');
+  });
+});

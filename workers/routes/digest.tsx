@@ -11,6 +11,7 @@
  * lists papers to discover, leaves withdrawn ones out).
  */
 import { type Context, Hono } from 'hono';
+import { etag, RETAINED_304_HEADERS } from 'hono/etag';
 import { snapshotBasis } from '../../src/db/deliveries';
 import { getPapersByIds } from '../../src/db/papers';
 import { renderDigestHtml } from '../../src/digest';
@@ -24,7 +25,19 @@ import type { HonoEnv } from '../types';
 
 type Ctx = Context<HonoEnv>;
 
-export const digestRoutes = new Hono<HonoEnv>().use('/digest', tokenPage).use('/feed', tokenPage);
+/**
+ * Feed readers poll every 15 to 60 minutes and send back the ETag they were given: while
+ * the feed is unchanged they get a 304 without a body, so they neither download nor parse
+ * it again. The ETag is a hash of the body, so anything that changes the feed (a new
+ * digest, a paper withdrawn since) changes it. Outside tokenPage, so the 304 keeps the
+ * feed's own cache and indexing headers.
+ */
+const feedEtag = etag({ retainedHeaders: [...RETAINED_304_HEADERS, 'x-robots-tag'] });
+
+export const digestRoutes = new Hono<HonoEnv>()
+  .use('/digest', tokenPage)
+  .use('/feed', feedEtag)
+  .use('/feed', tokenPage);
 
 const VISIBLE_STATUSES = new Set(['sent', 'sending']);
 
