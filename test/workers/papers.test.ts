@@ -150,6 +150,34 @@ describe('GET /papers/YYYY-MM-DD', () => {
       expect(html).toContain('archive');
     }
   });
+
+  it('answers 404, not an empty page to cache, for days outside the archive: before its first day or yet to come', async () => {
+    const tomorrow = addDays(new Date().toISOString().slice(0, 10), 1);
+    for (const path of [
+      '/papers/0000-01-01',
+      '/papers/1999-12-31',
+      '/papers/9999-12-31',
+      `/papers/${tomorrow}`,
+    ]) {
+      const { response, html } = await htmlOf(path);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('cache-control'), path).toBeNull();
+      expect(html, path).not.toContain('Papers of');
+      expect(html, path).toContain('archive');
+    }
+  });
+
+  it('answers 404 for a page number that is not one, instead of showing page 1 again', async () => {
+    for (const page of ['abc', '-1', '0', '01', '1.5', '99999999999999999999999', '']) {
+      const { response, html } = await htmlOf(`/papers/2026-03-10?page=${page}`);
+      expect(response.status, page).toBe(404);
+      expect(html, page).not.toContain('most upvoted first');
+    }
+    // A large but well-formed number is a page past the end, said as such.
+    const far = await htmlOf('/papers/2026-03-10?page=99999');
+    expect(far.response.status).toBe(404);
+    expect(far.html).toContain('There is no page 99999 for Tuesday 10 March 2026');
+  });
 });
 
 describe('GET /papers', () => {

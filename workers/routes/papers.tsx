@@ -18,6 +18,8 @@ import { Layout } from '../views/layout';
 
 const PAGE_SIZE = 50;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Up to page 999,999: far past any day's end, and an offset SQLite takes as an integer. */
+const PAGE = /^[1-9]\d{0,5}$/;
 
 function isCalendarDate(text: string): boolean {
   if (!DATE.test(text)) return false;
@@ -175,11 +177,32 @@ export const papersRoutes = new Hono<HonoEnv>().get('/:date?', async (c) => {
       'There is no archive page at this address (dates look like 2026-03-11).',
     );
   }
+  // One address per page: "page=abc", "page=0" or "page=01" would otherwise be page 1 again,
+  // a duplicate for crawlers and caches at endlessly many addresses.
   const pageParam = c.req.query('page') ?? '1';
-  const page = /^\d{1,4}$/.test(pageParam) ? Math.max(1, Number(pageParam)) : 1;
+  if (!PAGE.test(pageParam)) {
+    throw new AppError(
+      404,
+      'not_found',
+      'There is no archive page at this address (pages are numbered 1, 2, 3…).',
+    );
+  }
+  const page = Number(pageParam);
   const db = c.var.app.db;
   const date = requested ?? (await latestArchiveDate(db)) ?? utcDate();
   const day = await getArchiveDay(db, date, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  // A day with no papers is a quiet day inside the archive, but before its first day (year
+  // 0 is a calendar date too) or still to come it is no page at all, and must not be
+  // cached publicly as one. /papers on an empty archive still shows today, empty.
+  if (requested !== undefined && day.total === 0 && (day.previous === null || date > utcDate())) {
+    throw new AppError(
+      404,
+      'not_found',
+      day.previous === null
+        ? 'The archive has no papers for this date: it starts later.'
+        : 'The archive has no papers for this date yet.',
+    );
+  }
   const pages = Math.max(1, Math.ceil(day.total / PAGE_SIZE));
   c.header('Cache-Control', 'public, max-age=300');
   if (page > pages) {
