@@ -178,6 +178,17 @@ describe('GET /papers/YYYY-MM-DD', () => {
     expect(far.response.status).toBe(404);
     expect(far.html).toContain('There is no page 99999 for Tuesday 10 March 2026');
   });
+  it('answers a crawler or browser revalidating an unchanged day 304 with no body', async () => {
+    const first = await request('/papers/2026-03-06');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[^"]+"$/);
+    const again = await request('/papers/2026-03-06', { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    expect(again.headers.get('cache-control')).toBe('public, max-age=300');
+    const other = await request('/papers/2026-03-10', { headers: { 'if-none-match': etag! } });
+    expect(other.status).toBe(200);
+  });
 });
 
 describe('GET /papers', () => {

@@ -4,9 +4,11 @@
  * first, each linking to its sources (arXiv, PDF, Hugging Face, code, project page), with
  * links to the previous and next days that have papers. `/papers` shows the latest day.
  * It is what a visitor browses before subscribing, and a public record of what was ingested.
- * Pages are public and identical for everyone, so they may be cached briefly.
+ * Pages are public and identical for everyone, so they may be cached briefly (and carry an
+ * ETag, so revalidating an unchanged page costs no body).
  */
 import { Hono } from 'hono';
+import { etag } from 'hono/etag';
 import { getArchiveDay, latestArchiveDate } from '../../src/db/archive';
 import { truncate } from '../../src/digest/format';
 import type { Paper } from '../../src/domain';
@@ -168,7 +170,8 @@ function PastLastPage(props: { date: string; page: number; pages: number; total:
   );
 }
 
-export const papersRoutes = new Hono<HonoEnv>().get('/:date?', async (c) => {
+// Browsers and crawlers revalidate once max-age is over: an unchanged page is a bodiless 304.
+export const papersRoutes = new Hono<HonoEnv>().use(etag()).get('/:date?', async (c) => {
   const requested = c.req.param('date');
   if (requested !== undefined && !isCalendarDate(requested)) {
     throw new AppError(
