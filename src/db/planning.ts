@@ -176,8 +176,11 @@ export interface NewDelivery {
 
 /**
  * Inserts queued deliveries for one edition; rows whose (subscriber, period) already has
- * one are ignored, so concurrent or repeated planner runs never plan a period twice. Each
- * statement returns the rows it actually inserted: only those may be enqueued.
+ * one are ignored, so concurrent or repeated planner runs never plan a period twice. So are
+ * rows of a subscriber who left (unsubscribed, or erased: the row is gone) since the step read
+ * them: nothing would send them, and an erased id must not get new rows after its erasure
+ * swept the old ones. Each statement returns the rows it actually inserted: only those may
+ * be enqueued.
  */
 export function insertQueuedDeliveriesStatements(
   db: D1Database,
@@ -191,6 +194,7 @@ export function insertQueuedDeliveriesStatements(
         `INSERT OR IGNORE INTO deliveries
            (id, edition_id, subscriber_id, period_key, status, queued_at, updated_at, enqueued_at)
          SELECT value->>'id', ?1, value->>'s', value->>'p', 'queued', ?2, ?2, ?2 FROM json_each(?3)
+         WHERE EXISTS (SELECT 1 FROM subscribers WHERE id = value->>'s' AND status = 'active')
          RETURNING id, subscriber_id, period_key`,
       )
       .bind(

@@ -7,7 +7,7 @@
 import { createExecutionContext, createScheduledController, env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
-import { listActivePage } from '../../src/db/planning';
+import { insertedDeliveries, insertQueuedDeliveriesStatements, listActivePage } from '../../src/db/planning';
 import { type PreferenceFields, updatePreferences } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
@@ -229,6 +229,30 @@ describe('editions and messages', () => {
       count: number;
     }>();
     expect(rows!.count).toBe(2_300);
+  });
+
+  // A step reads its subscribers, then inserts their rows: whoever left in between (an
+  // unsubscribe, or an erasure that already swept their history) must not get a new row.
+  it('inserts no delivery for a subscriber who left after the step read them', async () => {
+    await seedSubscriber({ sendHour: 8 }); // due: the edition exists
+    // Read by a step (of another run) that is about to insert their rows.
+    const stays = await seedSubscriber({ sendHour: 20 });
+    const unsubscribed = await seedSubscriber({ sendHour: 20 });
+    const erased = await seedSubscriber({ sendHour: 20 });
+    const { env: testEnv, queued } = resendEnv();
+    await planViaAdmin(testEnv, { at: AT });
+    const { editionId } = sendMessageSchema.parse(queued[0]);
+    await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?`)
+      .bind(unsubscribed.id)
+      .run();
+    await env.DB.prepare('DELETE FROM subscribers WHERE id = ?').bind(erased.id).run();
+    const rows = [stays, unsubscribed, erased].map((subscriber, n) => ({
+      id: `late-${n}`,
+      subscriberId: subscriber.id,
+      periodKey: '2026-11-27',
+    }));
+    const results = await env.DB.batch(insertQueuedDeliveriesStatements(env.DB, editionId, rows, AT));
+    expect(results.flatMap(insertedDeliveries).map((row) => row.subscriberId)).toEqual([stays.id]);
   });
 });
 
