@@ -5,11 +5,11 @@
  * next possible send instant (`next_send_at`, UTC, indexed) so it reads only who may be due
  * now, and re-checks the local clock for each of them here. `nextSendAt` is computed with
  * Intl, so daylight-saving changes land where the zone puts them: a send hour inside a
- * spring-forward gap is due when the clocks jump past it, a send hour that occurs twice in
- * the autumn is due at its first occurrence. A run cut short (superseded by a newer one, or
- * a failed step) leaves subscribers whose instant passed in a period that has since ended:
- * the next run still plans that period for them, if it is at most a few hours late
- * (`missedPeriod`).
+ * spring-forward gap is due when the clocks jump past it (even when the jump lands on the
+ * next day), a send hour that occurs twice in the autumn is due at its first occurrence. A
+ * run cut short (superseded by a newer one, or a failed step) leaves subscribers whose
+ * instant passed in a period that has since ended: the next run still plans that period for
+ * them, if it is at most a few hours late (`missedPeriod`).
  */
 import type { Frequency } from '../domain';
 import { addDays, isoWeekKey, isValidTimeZone, localTime, wallClockMs } from '../lib/time';
@@ -65,7 +65,8 @@ export const LATE_PLANNING_HOURS = 6;
 
 /**
  * The period a subscriber was due in and missed: their stored next send instant passed at
- * most LATE_PLANNING_HOURS before `at`, and their clock read due then. Null for a
+ * most LATE_PLANNING_HOURS before `at`, and their clock read due then (or the instant was
+ * the end of a gap that swallowed the send hour and the rest of that day). Null for a
  * subscriber nobody scheduled yet (''), or an instant too old.
  */
 export function missedPeriod(schedule: Schedule, nextSendAt: string, at: Date): string | null {
@@ -74,7 +75,16 @@ export function missedPeriod(schedule: Schedule, nextSendAt: string, at: Date): 
     return null;
   }
   const clock = zoneClock(schedule.timeZone, new Date(missed));
-  return isDue(schedule, clock) ? periodKey(schedule, clock) : null;
+  if (isDue(schedule, clock)) return periodKey(schedule, clock);
+  // A send hour inside a spring-forward gap that ends the local day (America/Nuuk jumps from
+  // Saturday 23:00 to Sunday 00:00) is due at the jump, which the clock already reads as the
+  // next day: the period is the day the gap ended, if that day's send instant was this one.
+  const before = zoneClock(schedule.timeZone, new Date(missed - 1));
+  const swallowed =
+    before.date !== clock.date &&
+    zonedInstant(effectiveZone(schedule.timeZone), before.date, schedule.sendHour) === missed &&
+    (schedule.frequency === 'daily' || before.weekday === schedule.sendWeekday);
+  return swallowed ? periodKey(schedule, before) : null;
 }
 
 /**
