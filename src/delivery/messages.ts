@@ -14,6 +14,8 @@ export const SEND_QUEUE_DLQ_SUFFIX = '-dlq';
 /** The plan queue's name ends with this (papers-digest-plan); the same Worker consumes it. */
 export const PLAN_QUEUE_SUFFIX = '-plan';
 export const SUBSCRIBERS_PER_MESSAGE = 100;
+/** Queues refuse a send or retry delay over 12 h. */
+export const MAX_RETRY_DELAY_SECONDS = 43_200;
 /** Queues accept at most 100 messages and 256 KB per sendBatch call. */
 const MESSAGES_PER_SEND_BATCH = 100;
 const BYTES_PER_SEND_BATCH = 200_000;

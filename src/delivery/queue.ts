@@ -14,6 +14,7 @@ import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { erasureStep } from '../subscriptions/erase';
 import {
+  MAX_RETRY_DELAY_SECONDS,
   PLAN_QUEUE_SUFFIX,
   parsePlanQueueMessage,
   parseSendMessage,
@@ -78,8 +79,8 @@ async function handleMessage(
   const stats: MessageStats = { sent: 0, skipped: 0, failed: 0, replayed: 0, requests: 0, ms: {}, ready };
   try {
     const outcome = await processMessage(app, transport, body, message.attempts, stats, withdrawnOf);
-    if (outcome.kind === 'retry') message.retry({ delaySeconds: outcome.delaySeconds });
-    else message.ack(); // 'paused' never escapes processMessage: the rows are parked
+    const delaySeconds = outcome.kind === 'retry' ? retryLater(message, outcome.delaySeconds) : null;
+    if (outcome.kind !== 'retry') message.ack(); // 'paused' never escapes processMessage: the rows are parked
     const { ready: _ready, ...counts } = stats;
     logEvent('send_message', {
       message_id: message.id,
@@ -87,19 +88,18 @@ async function handleMessage(
       subscribers: body.subscriberIds.length,
       attempts: message.attempts,
       outcome: outcome.kind,
-      ...(outcome.kind === 'retry' ? { delay_seconds: outcome.delaySeconds } : {}),
+      ...(delaySeconds === null ? {} : { delay_seconds: delaySeconds }),
       ...counts,
       duration_ms: Date.now() - started,
     });
   } catch (error) {
-    const delaySeconds = backoffSeconds(message.attempts);
+    const delaySeconds = retryLater(message, backoffSeconds(message.attempts));
     logError('send_message_failed', error, {
       message_id: message.id,
       edition: body.editionId,
       attempts: message.attempts,
       delay_seconds: delaySeconds,
     });
-    message.retry({ delaySeconds });
   } finally {
     ready();
   }
@@ -136,9 +136,20 @@ async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unkn
         ...(body.kind === 'erase' ? { subscriber: body.subscriber } : { run: body.run }),
         step: body.step,
       });
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      retryLater(message, backoffSeconds(message.attempts));
     }
   }
+}
+
+/**
+ * Retries a message no later than Queues accept (a delay over 12 h is refused): a
+ * retry-after or a pacing slot pushed far out by an upstream answer would otherwise make
+ * the retry call itself throw. Returns the delay used.
+ */
+function retryLater(message: Message<unknown>, seconds: number): number {
+  const delaySeconds = Math.min(Math.max(Math.ceil(seconds), 0), MAX_RETRY_DELAY_SECONDS);
+  message.retry({ delaySeconds });
+  return delaySeconds;
 }
 
 async function handleDeadLetters(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
