@@ -156,7 +156,15 @@ async function handleDeadLetters(app: AppContext, batch: MessageBatch<unknown>):
   const now = nowIso();
   for (const message of batch.messages) {
     const body = parseSendMessage(message.body);
-    if (body) {
+    if (!body) {
+      logError('send_message_invalid', new Error('Not a send message (dead-letter queue)'), {
+        message_id: message.id,
+        body: message.body,
+      });
+      message.ack();
+      continue;
+    }
+    try {
       const failed = await failUnfinished(
         app.db,
         body.editionId,
@@ -169,12 +177,19 @@ async function handleDeadLetters(app: AppContext, batch: MessageBatch<unknown>):
         edition: body.editionId,
         failed,
       });
-    } else {
-      logError('send_message_invalid', new Error('Not a send message (dead-letter queue)'), {
+      message.ack();
+    } catch (error) {
+      // Settled per message, so one failed write does not hold back the batch's others. A
+      // dead letter that gives up here too leaves its rows unfinished with an old
+      // enqueued_at: the hourly planner requeues or expires them (listOrphanedDeliveries).
+      const delaySeconds = retryLater(message, backoffSeconds(message.attempts));
+      logError('dead_letter_failed', error, {
         message_id: message.id,
-        body: message.body,
+        edition: body.editionId,
+        subscribers: body.subscriberIds.length,
+        attempts: message.attempts,
+        delay_seconds: delaySeconds,
       });
     }
-    message.ack();
   }
 }

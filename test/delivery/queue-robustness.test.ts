@@ -1,12 +1,18 @@
 /**
  * The queue entry point under failure and across deploys, through the Worker's real queue
  * handler: retry delays stay within what Cloudflare Queues accepts whatever an upstream
- * asks for.
+ * asks for, and a dead-letter batch settles each message on its own, so one message whose
+ * write fails neither stops the others nor is dropped unlogged.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sendMessageSchema } from '../../src/delivery/messages';
+import { spyD1 } from '../helpers/d1-spy';
 import {
+  DEAD_LETTER_QUEUE,
   deliver,
+  deliverBatch,
+  deliveriesOf,
   fakeResend,
   planViaAdmin,
   resendEnv,
@@ -27,7 +33,25 @@ async function planEdition(subscribers: number) {
   return { ...setup, people, message, editionId: message.editionId };
 }
 
+/** Lines logged as JSON by src/lib/log.ts during the test. */
+function capturedLogs() {
+  const lines: Record<string, unknown>[] = [];
+  const capture = (line: unknown) => {
+    try {
+      lines.push(JSON.parse(String(line)) as Record<string, unknown>);
+    } catch {
+      // not one of ours
+    }
+  };
+  vi.spyOn(console, 'log').mockImplementation(capture);
+  vi.spyOn(console, 'error').mockImplementation(capture);
+  return lines;
+}
+
 beforeEach(resetDelivery);
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('retry delays', () => {
   it('caps a retry-after beyond the 12 h Queues allow at 12 h', async () => {
@@ -41,5 +65,36 @@ describe('retry delays', () => {
     ]);
     const { env: testEnv, message } = await planEdition(1);
     expect(await deliver(testEnv, message)).toEqual({ acked: false, retryDelay: 43_200 });
+  });
+});
+
+describe('dead-letter queue', () => {
+  it('settles each dead letter on its own: one failed write is retried, the others are marked failed', async () => {
+    fakeResend();
+    const { people, editionId } = await planEdition(2);
+    const [broken, fine] = people.map((person) => person.id) as [string, string];
+    // D1 refuses the write for the first message only (an overloaded or restarting database).
+    const spy = spyD1(env.DB, (sql, params) => {
+      if (sql.includes('UPDATE deliveries') && params.some((value) => String(value).includes(broken)))
+        throw new Error('D1_ERROR: Network connection lost.');
+    });
+    const testEnv = { ...resendEnv().env, DB: spy.db };
+    const logs = capturedLogs();
+    const runs = await deliverBatch(
+      testEnv,
+      [
+        { v: 1, editionId, subscriberIds: [broken] },
+        { v: 1, editionId, subscriberIds: [fine] },
+      ],
+      9,
+      DEAD_LETTER_QUEUE,
+    );
+    expect(runs[0]!.acked).toBe(false);
+    expect(runs[0]!.retryDelay).toBeGreaterThan(0);
+    expect(runs[1]).toEqual({ acked: true, retryDelay: null });
+    const rows = await deliveriesOf(editionId);
+    expect(rows.find((row) => row.subscriber_id === fine)!.status).toBe('failed');
+    expect(rows.find((row) => row.subscriber_id === broken)!.status).not.toBe('failed');
+    expect(logs.some((line) => line.event === 'dead_letter_failed' && line.edition === editionId)).toBe(true);
   });
 });
