@@ -14,6 +14,11 @@ export const SEND_QUEUE_DLQ_SUFFIX = '-dlq';
 /** The plan queue's name ends with this (papers-digest-plan); the same Worker consumes it. */
 export const PLAN_QUEUE_SUFFIX = '-plan';
 export const SUBSCRIBERS_PER_MESSAGE = 100;
+/**
+ * `max_retries` of the plan queue's consumer in wrangler.toml (a test checks it): it has no
+ * dead-letter queue, so a step failing on attempt max_retries + 1 is dropped.
+ */
+export const PLAN_QUEUE_MAX_RETRIES = 3;
 /** Queues refuse a send or retry delay over 12 h. */
 export const MAX_RETRY_DELAY_SECONDS = 43_200;
 /** Queues accept at most 100 messages and 256 KB per sendBatch call. */

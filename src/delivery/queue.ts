@@ -15,6 +15,7 @@ import { nowIso } from '../lib/time';
 import { erasureStep } from '../subscriptions/erase';
 import {
   MAX_RETRY_DELAY_SECONDS,
+  PLAN_QUEUE_MAX_RETRIES,
   PLAN_QUEUE_SUFFIX,
   parsePlanQueueMessage,
   parseSendMessage,
@@ -131,12 +132,15 @@ async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unkn
       // The run's subscribers stay due, so a retry (or the next hourly run) picks them up;
       // a retention or erasure step deletes nothing on failure (one transaction), and is
       // retried too (an erasure left waiting is restarted by the daily housekeeping pass).
+      // The queue has no dead-letter queue: the last attempt's line says the queue drops it.
+      const delaySeconds = retryLater(message, backoffSeconds(message.attempts));
       logError(STEP_FAILED[body.kind], error, {
         message_id: message.id,
         ...(body.kind === 'erase' ? { subscriber: body.subscriber } : { run: body.run }),
         step: body.step,
+        attempts: message.attempts,
+        ...(message.attempts > PLAN_QUEUE_MAX_RETRIES ? { gives_up: true } : { delay_seconds: delaySeconds }),
       });
-      retryLater(message, backoffSeconds(message.attempts));
     }
   }
 }

@@ -2,11 +2,13 @@
  * The queue entry point under failure and across deploys, through the Worker's real queue
  * handler: retry delays stay within what Cloudflare Queues accepts whatever an upstream
  * asks for, and a dead-letter batch settles each message on its own, so one message whose
- * write fails neither stops the others nor is dropped unlogged.
+ * write fails neither stops the others nor is dropped unlogged; a plan-queue batch mixing
+ * kinds settles each message on its own, and a step on its last attempt says it gives up.
  */
 import { env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sendMessageSchema } from '../../src/delivery/messages';
+import { PLAN_QUEUE_MAX_RETRIES, sendMessageSchema } from '../../src/delivery/messages';
+import wranglerToml from '../../wrangler.toml?raw';
 import { spyD1 } from '../helpers/d1-spy';
 import {
   DEAD_LETTER_QUEUE,
@@ -14,6 +16,7 @@ import {
   deliverBatch,
   deliveriesOf,
   fakeResend,
+  PLAN_QUEUE,
   planViaAdmin,
   resendEnv,
   resetDelivery,
@@ -96,5 +99,42 @@ describe('dead-letter queue', () => {
     expect(rows.find((row) => row.subscriber_id === fine)!.status).toBe('failed');
     expect(rows.find((row) => row.subscriber_id === broken)!.status).not.toBe('failed');
     expect(logs.some((line) => line.event === 'dead_letter_failed' && line.edition === editionId)).toBe(true);
+  });
+});
+
+describe('plan queue', () => {
+  it("gives up on a step in the open: the last attempt says so, and the batch's other kinds are settled", async () => {
+    const erased = 'erased-subscriber-id';
+    const spy = spyD1(env.DB, (_sql, params) => {
+      if (params.includes(erased)) throw new Error('D1_ERROR: Network connection lost.');
+    });
+    const testEnv = { ...resendEnv().env, DB: spy.db };
+    const logs = capturedLogs();
+    const last = PLAN_QUEUE_MAX_RETRIES + 1;
+    const runs = await deliverBatch(
+      testEnv,
+      [
+        { v: 1, kind: 'erase', subscriber: erased, step: 3 },
+        { v: 1, kind: 'prune', run: 'old-run', at: AT, step: 2 },
+        { v: 1, kind: 'plan', run: 'superseded', at: AT, all: false, editions: {}, step: 2 },
+        { v: 2, kind: 'reindex', shard: 7 },
+      ],
+      last,
+      PLAN_QUEUE,
+    );
+    expect(runs.map((run) => run.acked)).toEqual([false, true, true, true]);
+    const failed = logs.find((line) => line.event === 'erasure_step_failed');
+    expect(failed).toMatchObject({ subscriber: erased, attempts: last, gives_up: true });
+    expect(logs.some((line) => line.event === 'retention_step' && line.run === 'old-run')).toBe(true);
+    expect(logs.some((line) => line.event === 'plan_superseded' && line.run === 'superseded')).toBe(true);
+    expect(logs.some((line) => line.event === 'plan_message_invalid')).toBe(true);
+  });
+
+  it('knows the retries wrangler.toml gives the plan queue in every environment', () => {
+    const consumers = [
+      ...wranglerToml.matchAll(/queues\.consumers\]\]\nqueue = "papers-digest-plan"\n(?:[a-z_]+ = .*\n)*/g),
+    ];
+    expect(consumers).toHaveLength(2);
+    for (const [block] of consumers) expect(block).toContain(`max_retries = ${PLAN_QUEUE_MAX_RETRIES}\n`);
   });
 });
