@@ -25,6 +25,16 @@ export interface RateLimitInfo {
   resetSeconds: number;
 }
 
+/**
+ * The longest a rate-limit answer may hold back sending. Resend's windows are a second
+ * long; a header asking for hours (a proxy's, or a bug) would otherwise stop every send of
+ * the deployment for that long (the pacer shares the hold through D1), while asking again
+ * a minute later costs one more 429 at most.
+ */
+export const MAX_RATE_LIMIT_WAIT_SECONDS = 60;
+
+const waitSeconds = (value: number) => Math.min(MAX_RATE_LIMIT_WAIT_SECONDS, value);
+
 export function parseRateLimit(headers: Record<string, string> | null | undefined): RateLimitInfo | null {
   const read = (name: string) => {
     const value = Number(headers?.[name]);
@@ -33,7 +43,7 @@ export function parseRateLimit(headers: Record<string, string> | null | undefine
   const limit = read('ratelimit-limit');
   const remaining = read('ratelimit-remaining');
   if (limit === null || remaining === null || limit === 0) return null;
-  return { limit, remaining, resetSeconds: read('ratelimit-reset') ?? 1 };
+  return { limit, remaining, resetSeconds: waitSeconds(read('ratelimit-reset') ?? 1) };
 }
 
 export type SendResult =
@@ -258,7 +268,7 @@ export function classifyResendError(
     const retryAfter = Number(headers?.['retry-after'] ?? headers?.['ratelimit-reset']);
     return {
       kind: 'rate_limited',
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1,
+      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? waitSeconds(retryAfter) : 1,
       message,
     };
   }

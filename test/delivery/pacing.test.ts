@@ -44,6 +44,10 @@ describe('reading Resend’s rate-limit headers', () => {
       remaining: 7,
       resetSeconds: 1,
     });
+    // A window of hours would hold every send that long: a minute at most.
+    expect(
+      parseRateLimit({ 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': '7200' }),
+    ).toEqual({ limit: 2, remaining: 0, resetSeconds: 60 });
     expect(parseRateLimit({ 'content-type': 'application/json' })).toBeNull();
     expect(parseRateLimit(null)).toBeNull();
     expect(parseRateLimit({ 'ratelimit-limit': 'lots', 'ratelimit-remaining': '1' })).toBeNull();

@@ -61,6 +61,14 @@ describe('classifyResendError', () => {
       'rate_limited',
       { retryAfterSeconds: 2 },
     ],
+    // A wait of a day would stop every send of the deployment (the hold is shared).
+    [
+      '429 asking for a day',
+      error(429, 'rate_limit_exceeded'),
+      { 'retry-after': '86400' },
+      'rate_limited',
+      { retryAfterSeconds: 60 },
+    ],
     [
       '429 without headers',
       error(429, 'rate_limit_exceeded'),
