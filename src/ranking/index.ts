@@ -13,9 +13,18 @@
 import type { Paper, Subscriber } from '../domain';
 import { type Interests, parseInterests } from '../subscriptions/interests';
 import { EVIDENCE, type InterestScores } from './cache';
-import { authorKey, authorKeysOf, authorsMatch, type EditionIndex, editionMemo, surnameKey } from './edition';
+import {
+  authorKey,
+  authorKeysOf,
+  authorsMatch,
+  type EditionIndex,
+  editionMemo,
+  FIELD_COUNT,
+  surnameKey,
+} from './edition';
 import { learnedScores } from './feedback';
 import { scoreInterest } from './interest';
+import { buildQueries, buildQuery, type InterestQuery } from './query';
 
 export interface RankedPaper {
   paper: Paper;
@@ -520,9 +529,10 @@ function explainDoc(
     const { readings, reading } = interest.scores;
     // Name the reading that occurs ("code generation"), not the whole "code generation and coding agents".
     const matched = reading ? readings[reading[doc]!]! : interest.phrase;
-    if (evidence === EVIDENCE.phrase) why.push(`matches “${matched}”`);
-    else if (evidence === EVIDENCE.words) why.push(`shares words with “${interest.phrase}”`);
-    else if (evidence === EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
+    if (evidence === EVIDENCE.phrase && occursAsPhrase(index, doc, matched)) why.push(`matches “${matched}”`);
+    else if (evidence >= EVIDENCE.words && sharesWords(index, doc, interest.phrase))
+      why.push(`shares words with “${interest.phrase}”`);
+    else if (evidence >= EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
   }
   const author = scored.authorHit.get(doc);
   if (author) why.push(`by ${author}`);
@@ -541,6 +551,78 @@ function explainDoc(
     relevance: round4(scored.relevance[doc]!),
     trending: round4(index.trending[doc]!),
   };
+}
+
+/**
+ * Whether `text` (one reading of an interest) occurs in the doc as one phrase, within one
+ * field: its words in order, any span of them written in another full-weight spelling (a
+ * listed synonym, a defined acronym; not a broader form). The scoring only asks that each
+ * pair of neighbouring words be adjacent somewhere, which is the same thing for one or two
+ * words but not for three: "text-to-image generation" scored as a phrase in a paper with
+ * "text-based and image-based rewards" in one sentence and "image generation" in another,
+ * and "matches" must not be said there. Only the digest's papers are asked, so the scores
+ * stay as they are and the cost is a few short walks per email.
+ */
+function occursAsPhrase(index: EditionIndex, doc: number, text: string): boolean {
+  const query = buildQuery(text, index);
+  if (query.tokens.length < 3) return true;
+  const { fieldStarts } = index;
+  for (let field = 0; field < FIELD_COUNT; field++) {
+    const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
+    for (let at = fieldStarts[doc * FIELD_COUNT + field]!; at < end; at++) {
+      if (phraseAt(index, query, 0, at, end)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether the query's words from `word` on occur from position `at` (before `end`) of docTerms. */
+function phraseAt(index: EditionIndex, query: InterestQuery, word: number, at: number, end: number): boolean {
+  if (word === query.tokens.length) return true;
+  if (at >= end) return false;
+  if (
+    index.docTerms[at] === index.terms.get(query.tokens[word]!) &&
+    phraseAt(index, query, word + 1, at + 1, end)
+  )
+    return true;
+  for (const span of query.spans) {
+    if (span.from !== word) continue;
+    for (const form of span.forms) {
+      if (form.weight < 1 || !spelledAt(index, form.tokens, at, end)) continue;
+      if (phraseAt(index, query, span.to, at + form.tokens.length, end)) return true;
+    }
+  }
+  return false;
+}
+
+function spelledAt(index: EditionIndex, tokens: readonly string[], at: number, end: number): boolean {
+  if (at + tokens.length > end) return false;
+  for (let k = 0; k < tokens.length; k++) {
+    if (index.docTerms[at + k] !== index.terms.get(tokens[k]!)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a word of the interest occurs in the doc, as written or in a full-weight
+ * spelling of it (or of a span it is part of): a paper that only says "language modeling"
+ * for "LLM pretraining" scored through the broader form, and is related to the interest
+ * rather than sharing its words.
+ */
+function sharesWords(index: EditionIndex, doc: number, text: string): boolean {
+  const { docTerms, fieldStarts } = index;
+  for (const query of buildQueries(text, index)) {
+    const ids = query.tokens.map((token) => index.terms.get(token));
+    const forms = query.spans.flatMap((span) => span.forms.filter((form) => form.weight >= 1));
+    for (let field = 0; field < FIELD_COUNT; field++) {
+      const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
+      for (let at = fieldStarts[doc * FIELD_COUNT + field]!; at < end; at++) {
+        if (ids.includes(docTerms[at]!)) return true;
+        for (const form of forms) if (spelledAt(index, form.tokens, at, end)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** Sets at least this large are worth a cached mask (looking ids up per doc is not). */
