@@ -12,6 +12,7 @@
  */
 import type { Paper, Subscriber } from '../domain';
 import { type Interests, parseInterests } from '../subscriptions/interests';
+import { AcronymMiner, type AcronymTable } from './acronyms';
 import { EVIDENCE, type InterestScores } from './cache';
 import {
   authorKey,
@@ -24,7 +25,8 @@ import {
 } from './edition';
 import { learnedScores } from './feedback';
 import { scoreInterest } from './interest';
-import { buildQueries, buildQuery, type InterestQuery } from './query';
+import { type Alternative, buildQueries, buildQuery, type InterestQuery } from './query';
+import { SYNONYMS } from './vocabulary';
 
 export interface RankedPaper {
   paper: Paper;
@@ -524,13 +526,15 @@ function explainDoc(
     .filter((interest) => interest.scores.scores[doc]! >= RELEVANCE_FLOOR)
     .sort((a, b) => b.scores.scores[doc]! - a.scores.scores[doc]!)
     .slice(0, 2);
+  const paperEvidence: Evidence = { index, doc };
   for (const interest of matched) {
     const evidence = interest.scores.evidence[doc]!;
     const { readings, reading } = interest.scores;
     // Name the reading that occurs ("code generation"), not the whole "code generation and coding agents".
     const matched = reading ? readings[reading[doc]!]! : interest.phrase;
-    if (evidence === EVIDENCE.phrase && occursAsPhrase(index, doc, matched)) why.push(`matches “${matched}”`);
-    else if (evidence >= EVIDENCE.words && sharesWords(index, doc, interest.phrase))
+    if (evidence === EVIDENCE.phrase && occursAsPhrase(paperEvidence, matched))
+      why.push(`matches “${matched}”`);
+    else if (evidence >= EVIDENCE.words && sharesWords(paperEvidence, interest.phrase))
       why.push(`shares words with “${interest.phrase}”`);
     else if (evidence >= EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
   }
@@ -554,42 +558,53 @@ function explainDoc(
 }
 
 /**
+ * One digest paper as its reasons are checked against it: its token streams in the index,
+ * and (made when first needed) the acronyms it defines itself.
+ */
+interface Evidence {
+  index: EditionIndex;
+  doc: number;
+  own?: AcronymTable;
+}
+
+/**
  * Whether `text` (one reading of an interest) occurs in the doc as one phrase, within one
- * field: its words in order, any span of them written in another full-weight spelling (a
- * listed synonym, a defined acronym; not a broader form). The scoring only asks that each
- * pair of neighbouring words be adjacent somewhere, which is the same thing for one or two
- * words but not for three: "text-to-image generation" scored as a phrase in a paper with
+ * field: its words in order, any span of them in another spelling that holds for this
+ * paper (see `spellingHolds`). The scoring only asks that each pair of neighbouring words
+ * be adjacent somewhere: "text-to-image generation" scored as a phrase in a paper with
  * "text-based and image-based rewards" in one sentence and "image generation" in another,
  * and "matches" must not be said there. Only the digest's papers are asked, so the scores
  * stay as they are and the cost is a few short walks per email.
  */
-function occursAsPhrase(index: EditionIndex, doc: number, text: string): boolean {
+function occursAsPhrase(evidence: Evidence, text: string): boolean {
+  const { index, doc } = evidence;
   const query = buildQuery(text, index);
-  if (query.tokens.length < 3) return true;
   const { fieldStarts } = index;
   for (let field = 0; field < FIELD_COUNT; field++) {
     const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
     for (let at = fieldStarts[doc * FIELD_COUNT + field]!; at < end; at++) {
-      if (phraseAt(index, query, 0, at, end)) return true;
+      if (phraseAt(evidence, query, 0, at, end)) return true;
     }
   }
   return false;
 }
 
 /** Whether the query's words from `word` on occur from position `at` (before `end`) of docTerms. */
-function phraseAt(index: EditionIndex, query: InterestQuery, word: number, at: number, end: number): boolean {
+function phraseAt(evidence: Evidence, query: InterestQuery, word: number, at: number, end: number): boolean {
   if (word === query.tokens.length) return true;
   if (at >= end) return false;
+  const { index } = evidence;
   if (
     index.docTerms[at] === index.terms.get(query.tokens[word]!) &&
-    phraseAt(index, query, word + 1, at + 1, end)
+    phraseAt(evidence, query, word + 1, at + 1, end)
   )
     return true;
   for (const span of query.spans) {
     if (span.from !== word) continue;
     for (const form of span.forms) {
-      if (form.weight < 1 || !spelledAt(index, form.tokens, at, end)) continue;
-      if (phraseAt(index, query, span.to, at + form.tokens.length, end)) return true;
+      if (!spelledAt(index, form.tokens, at, end)) continue;
+      if (!spellingHolds(evidence, query.tokens.slice(span.from, span.to), form)) continue;
+      if (phraseAt(evidence, query, span.to, at + form.tokens.length, end)) return true;
     }
   }
   return false;
@@ -603,22 +618,62 @@ function spelledAt(index: EditionIndex, tokens: readonly string[], at: number, e
   return true;
 }
 
+const sameTokens = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((token, k) => token === b[k]);
+
 /**
- * Whether a word of the interest occurs in the doc, as written or in a full-weight
- * spelling of it (or of a span it is part of): a paper that only says "language modeling"
- * for "LLM pretraining" scored through the broader form, and is related to the interest
- * rather than sharing its words.
+ * Whether `form` may be said to be the words `span` in this paper: a listed synonym in any
+ * paper; an acronym or its long form only in a paper that defines it itself. The edition's
+ * acronyms serve the scoring (a paper that uses "MoE" throughout is about mixture of
+ * experts), but another paper's "SR" may be a success rate where this one's is
+ * super-resolution, and "matches" is a claim about this paper. A broader form never is.
  */
-function sharesWords(index: EditionIndex, doc: number, text: string): boolean {
+function spellingHolds(evidence: Evidence, span: string[], form: Alternative): boolean {
+  if (form.weight < 1) return false;
+  const group = SYNONYMS.get(span.join(' '));
+  if (group?.forms.some((listed) => sameTokens(listed, form.tokens))) return true;
+  evidence.own ??= ownAcronyms(evidence.index.papers[evidence.doc]!);
+  const { expansions } = evidence.own;
+  const spellings = group ? group.forms : [span];
+  if (form.tokens.length === 1) {
+    const longForms = expansions.get(form.tokens[0]!) ?? [];
+    return spellings.some((spelling) => longForms.some((long) => sameTokens(long, spelling)));
+  }
+  return spellings.some(
+    (spelling) =>
+      spelling.length === 1 &&
+      (expansions.get(spelling[0]!) ?? []).some((long) => sameTokens(long, form.tokens)),
+  );
+}
+
+/** The acronyms a paper defines, from the same text the edition's are mined from. */
+function ownAcronyms(paper: Paper): AcronymTable {
+  const miner = new AcronymMiner();
+  miner.add(`${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`);
+  return miner.table();
+}
+
+/**
+ * Whether a word of the interest occurs in the doc, as written or in a spelling of it (or
+ * of a span it is part of) that holds for this paper: a paper that only says "language
+ * modeling" for "LLM pretraining" scored through the broader form, and is related to the
+ * interest rather than sharing its words.
+ */
+function sharesWords(evidence: Evidence, text: string): boolean {
+  const { index, doc } = evidence;
   const { docTerms, fieldStarts } = index;
   for (const query of buildQueries(text, index)) {
     const ids = query.tokens.map((token) => index.terms.get(token));
-    const forms = query.spans.flatMap((span) => span.forms.filter((form) => form.weight >= 1));
     for (let field = 0; field < FIELD_COUNT; field++) {
       const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
       for (let at = fieldStarts[doc * FIELD_COUNT + field]!; at < end; at++) {
         if (ids.includes(docTerms[at]!)) return true;
-        for (const form of forms) if (spelledAt(index, form.tokens, at, end)) return true;
+        for (const span of query.spans) {
+          for (const form of span.forms) {
+            if (!spelledAt(index, form.tokens, at, end)) continue;
+            if (spellingHolds(evidence, query.tokens.slice(span.from, span.to), form)) return true;
+          }
+        }
       }
     }
   }

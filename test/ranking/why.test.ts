@@ -30,6 +30,7 @@ import {
 import { tokenize } from '../../src/ranking/text';
 import { SYNONYMS } from '../../src/ranking/vocabulary';
 import { parseInterests } from '../../src/subscriptions/interests';
+import { makePaper } from './make-paper';
 
 const load = (raw: unknown): Paper[] =>
   parseHfDailyPapers(raw).papers.map((paper) => ({
@@ -214,4 +215,39 @@ describe('a digest filled from trending says so', () => {
       expect(countLabel(result.papers.length, result.basis)).toMatch(/^Nothing matched your interests/);
     });
   }
+});
+
+describe('an acronym stands for its long form only in a paper that defines it', () => {
+  it('does not say a paper that uses "SR" for something else matches "super resolution"', () => {
+    const filler = Array.from({ length: 30 }, (_, k) =>
+      makePaper({
+        id: `2611.${String(10 + k).padStart(5, '0')}`,
+        title: `Filler study ${k} of tabular forecasting`,
+        abstract: `Tabular forecasting with gradient boosting, variant ${k}.`,
+      }),
+    );
+    const papers = [
+      makePaper({
+        id: '2611.00001',
+        title: 'Diffusion priors for image super-resolution',
+        abstract: 'Single image super-resolution (SR) recovers detail. Our SR model uses diffusion priors.',
+      }),
+      makePaper({
+        id: '2611.00002',
+        title: 'Raising the SR of web agents',
+        abstract:
+          'Web agents often fail. Planning ahead raises the SR of web agents on long tasks; SR doubles.',
+      }),
+      ...filler,
+    ];
+    const interests = 'super resolution';
+    const { papers: digest } = rankForSubscriber(buildEditionIndex(papers), profile(interests));
+    const agents = digest.find((item) => item.paper.id === '2611.00002');
+    // The edition defines SR as super-resolution, so the agents paper scores on it; its reason must not say "matches".
+    expect(agents?.why.length).toBeGreaterThan(0);
+    expect(violations(digest, interests)).toEqual([]);
+    expect(digest.find((item) => item.paper.id === '2611.00001')?.why).toContain(
+      'matches “super resolution”',
+    );
+  });
 });
