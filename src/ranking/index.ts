@@ -527,14 +527,17 @@ function explainDoc(
     .sort((a, b) => b.scores.scores[doc]! - a.scores.scores[doc]!)
     .slice(0, 2);
   const paperEvidence: Evidence = { index, doc };
+  const occurs = (kind: 'phrase' | 'words', text: string) =>
+    verdicts(index, `${doc}\u0000${kind}\u0000${text}`, () => ({
+      holds: kind === 'phrase' ? occursAsPhrase(paperEvidence, text) : sharesWords(paperEvidence, text),
+    })).holds;
   for (const interest of matched) {
     const evidence = interest.scores.evidence[doc]!;
     const { readings, reading } = interest.scores;
     // Name the reading that occurs ("code generation"), not the whole "code generation and coding agents".
     const matched = reading ? readings[reading[doc]!]! : interest.phrase;
-    if (evidence === EVIDENCE.phrase && occursAsPhrase(paperEvidence, matched))
-      why.push(`matches “${matched}”`);
-    else if (evidence >= EVIDENCE.words && sharesWords(paperEvidence, interest.phrase))
+    if (evidence === EVIDENCE.phrase && occurs('phrase', matched)) why.push(`matches “${matched}”`);
+    else if (evidence >= EVIDENCE.words && occurs('words', interest.phrase))
       why.push(`shares words with “${interest.phrase}”`);
     else if (evidence >= EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
   }
@@ -556,6 +559,13 @@ function explainDoc(
     trending: round4(index.trending[doc]!),
   };
 }
+
+/**
+ * Whether a reason holds for a paper, per edition, by doc, kind and text: subscribers who
+ * share an interest get the same papers with it, and checking it again for each of them
+ * was most of a cached subscriber's ranking at a few hundred candidates.
+ */
+const verdicts = editionMemo<{ holds: boolean }>(100_000, () => 1);
 
 /**
  * One digest paper as its reasons are checked against it: its token streams in the index,
