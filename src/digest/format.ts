@@ -250,9 +250,28 @@ export function senderName(config: Pick<Config, 'MAIL_FROM'>): string {
   return clean(match?.[1]) || 'Papers Digest';
 }
 
+/**
+ * How much of the interests the footer names. The form takes up to 2,000 characters, and
+ * the footer sentence is one line of the plain-text part: all of it overran RFC 5322's
+ * 998-character line limit (and filled a phone screen). The full list is one tap away on
+ * the preferences page.
+ */
+export const INTERESTS_SHOWN_CHARS = 300;
+
 export function interestsLabel(interests: string): string {
-  const entries = splitInterests(interests);
-  return entries.length > 0 ? clean(entries.join(', ')) : 'none yet, so you get the most upvoted papers';
+  const entries = splitInterests(interests).map(clean).filter(Boolean);
+  if (entries.length === 0) return 'none yet, so you get the most upvoted papers';
+  let shown = 0;
+  let length = 0;
+  for (const entry of entries) {
+    const next = length + (shown > 0 ? 2 : 0) + entry.length;
+    if (shown > 0 && next > INTERESTS_SHOWN_CHARS) break;
+    length = next;
+    shown++;
+  }
+  const listed = entries.slice(0, shown).join(', ');
+  // A single entry longer than the budget (at most 100 characters on the form) is named whole.
+  return shown === entries.length ? listed : `${listed} and ${entries.length - shown} more`;
 }
 
 /** The layout's per-subscriber values (links are added by the caller). */

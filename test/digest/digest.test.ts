@@ -413,6 +413,37 @@ describe('digest content', () => {
     for (const tag of painted) expect(tag).toMatch(/class="pd-[pc]"/);
   });
 
+  it('keeps every plain-text line within RFC 5322’s 998 characters, even for the longest interests', async () => {
+    // The most the preferences form accepts: 20 interests of 99 characters, 2,000 in all.
+    // The footer named them all on one line of the text part, past the limit SMTP servers
+    // enforce by breaking or refusing the line; the full list is on the preferences page.
+    const interests = Array.from({ length: 20 }, (_, n) =>
+      `interest ${String(n).padStart(2, '0')} ${'about a rather long research topic '.repeat(3)}`.slice(
+        0,
+        99,
+      ),
+    ).join(', ');
+    const wordy = subscriber('reader-wordy', {
+      email: `${'a'.repeat(64)}@${'b'.repeat(60)}.example.org`,
+      interests,
+    });
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const recipient = { subscriber: wordy, deliveryId: 'del-wordy' };
+    const fast = await assembleDigest(prepared, config, recipient, ranked.slice(0, 5));
+    const full = await renderDigestReference(
+      config,
+      { editionDate: '2026-11-26' },
+      recipient,
+      ranked.slice(0, 5),
+    );
+    expect(fast.text).toBe(full.text);
+    expect(fast.html).toBe(full.html);
+    for (const line of fast.text.split(/\r?\n/)) expect(line.length).toBeLessThanOrEqual(998);
+    // The footer still says what the digest follows, and where the rest of it is.
+    expect(fast.text).toContain('Your interests: interest 00 about a rather long research topic');
+    expect(fast.text).toMatch(/and 1\d more\b/);
+  });
+
   it('names the only paper in a one-paper subject', () => {
     expect(subjectFor(ranked.slice(0, 1), '2026-11-26')).toBe(`1 new paper: ${papers[0]!.title}`);
   });
