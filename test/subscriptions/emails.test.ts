@@ -53,3 +53,45 @@ describe('notice emails on a phone', () => {
     }
   });
 });
+
+/** WCAG 2 relative luminance of a #rrggbb colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((at) => {
+    const channel = Number.parseInt(hex.slice(at, at + 2), 16) / 255;
+    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+const contrast = (a: string, b: string) => {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+};
+
+describe('notice emails for every reader', () => {
+  it('have a document title, so a screen reader (or a browser tab) names the email', async () => {
+    const headings = [
+      'Confirm your subscription',
+      'You are already subscribed',
+      'Download your data',
+      'Delete your data',
+    ];
+    for (const [position, email] of (await allKinds()).entries()) {
+      expect(email.html).toContain(`<title>${headings[position]} · Papers Digest</title>`);
+      expect(email.html).toMatch(/<html dir="ltr" lang="en">/);
+      // ...and the plain-text part does not repeat it.
+      expect(email.text).not.toContain(' · Papers Digest');
+    }
+  });
+
+  it('keep all their text at WCAG AA contrast (4.5:1) on the white card, footer included', async () => {
+    for (const email of await allKinds()) {
+      // Text and links on the card: every colour but the button's, which sits on its own background.
+      const colours = [...email.html.matchAll(/<(p|a|h1)\b[^>]*style="([^"]*)"/g)]
+        .filter((match) => !match[2]!.includes('background-color'))
+        .map((match) => /(?:^|;)color:(#[0-9a-f]{6})/i.exec(match[2]!)?.[1])
+        .filter((colour): colour is string => colour !== undefined);
+      expect(colours.length).toBeGreaterThan(5);
+      for (const colour of colours) expect(contrast(colour, '#ffffff'), colour).toBeGreaterThanOrEqual(4.5);
+    }
+  });
+});
