@@ -65,6 +65,9 @@ const styles = {
   header: { padding: '4px 4px 0' },
   footer: { padding: '8px 4px 0' },
   small: { color: colors.muted, fontSize: '12px', lineHeight: '1.55', margin: '0 0 8px' },
+  // The account links (unsubscribe among them) wrap on a phone: bigger than the small
+  // print around them, and wrapped lines 25 px apart, over WCAG 2.5.8's 24.
+  footerLinks: { color: colors.muted, fontSize: '14px', lineHeight: '1.8', margin: '0 0 8px' },
   link: { color: colors.accent },
 } as const;
 
@@ -89,7 +92,7 @@ function AccountFooter(props: DigestEmailProps) {
       <p className="pd-m" style={styles.small}>
         {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
       </p>
-      <p className="pd-m" style={styles.small}>
+      <p className="pd-m" style={styles.footerLinks}>
         <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
           Change interests and schedule
         </a>

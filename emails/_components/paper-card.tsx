@@ -58,10 +58,12 @@ const styles = {
   titleLink: { color: colors.text, textDecoration: 'none' },
   meta: { color: colors.muted, fontSize: '13px', lineHeight: '1.45', margin: '0 0 2px' },
   summary: { color: colors.text, fontSize: '15px', lineHeight: '1.5', margin: '8px 0' },
-  links: { fontSize: '13px', lineHeight: '1.5', margin: '0 0 4px' },
+  // Rows of links a phone may wrap: 14 px, and wrapped lines 25 px apart (WCAG 2.5.8 asks
+  // 24), so a thumb does not hit the link above or below the one it aims at.
+  links: { fontSize: '14px', lineHeight: '1.8', margin: '0 0 4px' },
   link: { color: colors.accent },
   why: { color: colors.why, fontSize: '13px', lineHeight: '1.45', margin: '0 0 8px' },
-  feedback: { fontSize: '14px', lineHeight: '1.5', margin: 0 },
+  feedback: { fontSize: '14px', lineHeight: '1.8', margin: 0 },
   vote: { color: colors.accent, textDecoration: 'none' },
 } as const;
 

@@ -444,6 +444,32 @@ describe('digest content', () => {
     expect(fast.text).toMatch(/and 1\d more\b/);
   });
 
+  it('spaces its rows of links for fingers: 14 px text, wrapped lines at least 24 px apart', async () => {
+    // A phone wraps the footer's links (preferences, unsubscribe, view, feed) and a card's
+    // paper links onto a second line: at 12–13 px text and 1.5 line height the rows sat
+    // 18–20 px apart, under WCAG 2.5.8's 24 px, so a thumb aimed at "Unsubscribe" could
+    // open the link above or below it.
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const email = await assembleDigest(
+      prepared,
+      config,
+      { subscriber: reader, deliveryId: 'del-14' },
+      ranked,
+    );
+    const rows = [...email.html.matchAll(/<p\b[^>]*style="([^"]*)"[^>]*>((?:(?!<\/p>).)*)<\/p>/g)].filter(
+      (match) => (match[2]!.match(/<a\b/g) ?? []).length >= 2,
+    );
+    // Per card: its paper links and its 👍/👎; then the footer's own links.
+    expect(rows).toHaveLength(2 * ranked.length + 1);
+    expect(rows.at(-1)![2]).toContain('>Unsubscribe</a>');
+    for (const [, style] of rows) {
+      const size = Number(/font-size:(\d+)px/.exec(style!)![1]);
+      const lineHeight = Number(/line-height:([\d.]+)(?:;|$)/.exec(style!)![1]);
+      expect(size, style).toBeGreaterThanOrEqual(14);
+      expect(size * lineHeight, style).toBeGreaterThanOrEqual(24);
+    }
+  });
+
   it('names the only paper in a one-paper subject', () => {
     expect(subjectFor(ranked.slice(0, 1), '2026-11-26')).toBe(`1 new paper: ${papers[0]!.title}`);
   });
