@@ -260,6 +260,11 @@ describe('digest content', () => {
     );
   const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['matches “RLHF”'] }));
   const reader = subscriber('reader-1', { email: 'ada@example.org', interests: 'RLHF; by Alan Turing' });
+  /** The reader's digest of every ranked paper, from a fresh preparation of the edition. */
+  const readerDigest = async (deliveryId: string) => {
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    return assembleDigest(prepared, config, { subscriber: reader, deliveryId }, ranked);
+  };
 
   it('has header, cards, footer, signed links and stays under Gmail’s clipping size', async () => {
     const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
@@ -366,13 +371,7 @@ describe('digest content', () => {
   });
 
   it('pads cards on their cell, which Outlook on Windows honours (it ignores padding on a table)', async () => {
-    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
-    const email = await assembleDigest(
-      prepared,
-      config,
-      { subscriber: reader, deliveryId: 'del-12' },
-      ranked,
-    );
+    const email = await readerDigest('del-12');
     const cards = [...email.html.matchAll(/<table([^>]*class="pd-c"[^>]*)><tbody><tr><td([^>]*)>/g)];
     expect(cards).toHaveLength(20);
     for (const [, table, cell] of cards) {
@@ -398,13 +397,7 @@ describe('digest content', () => {
   });
 
   it('repaints in dark mode every element it paints a background on (Apple Mail, iOS)', async () => {
-    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
-    const email = await assembleDigest(
-      prepared,
-      config,
-      { subscriber: reader, deliveryId: 'del-13' },
-      ranked,
-    );
+    const email = await readerDigest('del-13');
     const painted = [...email.html.matchAll(/<[a-z]+\b[^>]*style="[^"]*background-color:[^>]*>/g)].map(
       (m) => m[0],
     );
@@ -449,13 +442,7 @@ describe('digest content', () => {
     // paper links onto a second line: at 12–13 px text and 1.5 line height the rows sat
     // 18–20 px apart, under WCAG 2.5.8's 24 px, so a thumb aimed at "Unsubscribe" could
     // open the link above or below it.
-    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
-    const email = await assembleDigest(
-      prepared,
-      config,
-      { subscriber: reader, deliveryId: 'del-14' },
-      ranked,
-    );
+    const email = await readerDigest('del-14');
     const rows = [...email.html.matchAll(/<p\b[^>]*style="([^"]*)"[^>]*>((?:(?!<\/p>).)*)<\/p>/g)].filter(
       (match) => (match[2]!.match(/<a\b/g) ?? []).length >= 2,
     );
