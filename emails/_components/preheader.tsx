@@ -2,24 +2,28 @@
  * The inbox preview line. React Email's <Preview> pads with a number of spacer characters
  * that depends on the text's length; this one uses a fixed spacer so the digest's layout
  * can be rendered once per edition and the per-subscriber preview text dropped in later.
- * Hidden in every client and skipped in the plain-text part.
+ * Hidden in every client (mso-hide for Outlook on Windows) and skipped in the plain-text part.
  */
+import type { CSSProperties } from 'react';
+
 const SPACER = '\u00a0\u200c'.repeat(60);
+
+const hidden = {
+  display: 'none',
+  overflow: 'hidden',
+  lineHeight: '1px',
+  opacity: 0,
+  maxHeight: 0,
+  maxWidth: 0,
+  fontSize: '1px',
+  // Outlook on Windows (Word) can show display:none text inside a table cell. React's CSS
+  // types lack this Outlook-only property; React writes it out as mso-hide.
+  msoHide: 'all',
+} as CSSProperties;
 
 export function Preheader({ text }: { text: string }) {
   return (
-    <div
-      data-skip-in-text="true"
-      style={{
-        display: 'none',
-        overflow: 'hidden',
-        lineHeight: '1px',
-        opacity: 0,
-        maxHeight: 0,
-        maxWidth: 0,
-        fontSize: '1px',
-      }}
-    >
+    <div data-skip-in-text="true" style={hidden}>
       {text}
       <span>{SPACER}</span>
     </div>

@@ -396,6 +396,15 @@ describe('digest content', () => {
     }
   });
 
+  it('hides its preview line in Outlook on Windows too, which needs mso-hide beside display:none', async () => {
+    const email = await readerDigest('del-15');
+    const preheader = /<div data-skip-in-text="true" style="([^"]*)">/.exec(email.html);
+    expect(preheader).not.toBeNull();
+    for (const hidden of ['display:none', 'mso-hide:all', 'max-height:0', 'opacity:0', 'font-size:1px'])
+      expect(preheader![1]).toContain(hidden);
+    expect(email.text).not.toContain(' · also: ');
+  });
+
   it('repaints in dark mode every element it paints a background on (Apple Mail, iOS)', async () => {
     const email = await readerDigest('del-13');
     const painted = [...email.html.matchAll(/<[a-z]+\b[^>]*style="[^"]*background-color:[^>]*>/g)].map(
