@@ -428,14 +428,15 @@ export async function getSubscriberActivity(
  * deleting its history (deliveries, votes, legacy sent_papers rows: src/db/erasure.ts).
  * Those grow with the years subscribed, so whatever one page does not reach is left for
  * later steps, keyed only by the random id, which nothing links to a person any more.
- * `erasurePending` says whether any is left. Returns whether the row was there to delete.
+ * Returns whether the row was there to delete, and whether history is left (`pending`: the
+ * batch's last statement, which drops the `erasures` row once none is, left it).
  */
 export async function eraseSubscriberData(
   db: D1Database,
   subscriber: { id: string; email: string },
   extra: D1PreparedStatement[],
   now: string = new Date().toISOString(),
-): Promise<boolean> {
+): Promise<{ erased: boolean; pending: boolean }> {
   const person = [
     db.prepare('DELETE FROM mail_requests WHERE subscriber_id = ?').bind(subscriber.id),
     db.prepare('DELETE FROM subscriber_aliases WHERE subscriber_id = ?').bind(subscriber.id),
@@ -449,16 +450,10 @@ export async function eraseSubscriberData(
     erasureStatement(db, subscriber.id, now),
     ...erasureStepStatements(db, subscriber.id),
   ]);
-  return (results[extra.length + person.length - 1]?.meta.changes ?? 0) > 0;
-}
-
-/** Whether an erased id still has history to delete (one primary-key lookup). */
-export async function erasurePending(db: D1Database, subscriberId: string): Promise<boolean> {
-  const row = await db
-    .prepare('SELECT 1 AS pending FROM erasures WHERE subscriber_id = ?')
-    .bind(subscriberId)
-    .first();
-  return row !== null;
+  return {
+    erased: (results[extra.length + person.length - 1]?.meta.changes ?? 0) > 0,
+    pending: (results.at(-1)?.meta.changes ?? 0) === 0,
+  };
 }
 
 /**

@@ -15,7 +15,7 @@
  */
 
 import { eraseHistoryPage, stalledErasures } from '../db/erasure';
-import { eraseSubscriberData, erasurePending, getSubscriberActivity } from '../db/subscribers';
+import { eraseSubscriberData, getSubscriberActivity } from '../db/subscribers';
 import { type SuppressionReason, suppressionStatement } from '../db/suppressions';
 import type { EraseMessage } from '../delivery/messages';
 import type { Subscriber } from '../domain';
@@ -46,13 +46,13 @@ export async function eraseSubscriber(
       : subscriber.suppressedReason === 'bounced' || subscriber.suppressedReason === 'complained'
         ? subscriber.suppressedReason
         : 'suppressed';
-  const erased = await eraseSubscriberData(
+  const { erased, pending } = await eraseSubscriberData(
     db,
     subscriber,
     [suppressionStatement(db, hash, reason, now)],
     now.toISOString(),
   );
-  if (await erasurePending(db, subscriber.id)) {
+  if (pending) {
     const next: EraseMessage = { v: 1, kind: 'erase', subscriber: subscriber.id, step: 2 };
     try {
       await app.planQueue.send(next, { contentType: 'json' });

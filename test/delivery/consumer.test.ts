@@ -640,7 +640,7 @@ describe('replays and races', () => {
     const spy = spyD1(env.DB, async (sql) => {
       if (done || !sql.includes("SET status = 'sent'")) return;
       done = true;
-      expect(await eraseSubscriberData(env.DB, erased!, [])).toBe(true);
+      expect((await eraseSubscriberData(env.DB, erased!, [])).erased).toBe(true);
     });
     expect(await deliver({ ...testEnv, DB: spy.db }, message)).toEqual({ acked: true, retryDelay: null });
     expect(done).toBe(true);
