@@ -6,39 +6,17 @@
  * without secrets, page by page so its cost does not grow with the list in one query.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import Papa from 'papaparse';
 import { EXPORT_COLUMNS, type ExportCursor, listSubscribersForExport } from '../../../src/db/admin';
 import { AppError } from '../../../src/errors';
-import {
-  importSubscribers,
-  MAX_IMPORT_BYTES,
-  parseImportCsv,
-  parseImportJson,
-} from '../../../src/subscriptions/import';
+import { importSubscribers, parseImportCsv, parseImportJson } from '../../../src/subscriptions/import';
+import { importBodyLimit } from '../../middleware/body-limit';
 import type { HonoEnv } from '../../types';
 
 // Not text/plain: an HTML form on another site can send that type with the admin's Basic credentials.
 const CSV_TYPES = ['text/csv', 'application/csv'];
 const STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'];
 const EXPORT_PAGE_SIZE = 500;
-
-/**
- * The size cap, in bytes: the declared Content-Length, or a body without one counted while
- * it streams and dropped at the cap (hono/body-limit). Checking the decoded string's length
- * instead read a chunked body whole, however big, and let 10 MB of "é" through as 5
- * million characters.
- */
-const importBodyLimit = bodyLimit({
-  maxSize: MAX_IMPORT_BYTES,
-  onError: () => {
-    throw new AppError(
-      413,
-      'import_too_large',
-      `Import bodies are limited to ${MAX_IMPORT_BYTES} bytes; nothing was imported: split the file.`,
-    );
-  },
-});
 
 export const adminSubscriberRoutes = new Hono<HonoEnv>()
   .post('/subscribers/import', importBodyLimit, async (c) => {
