@@ -94,12 +94,12 @@ export async function planDigests(app: AppContext, options: PlanOptions): Promis
   await setAppState(app.db, runKey(run.all), lease);
   const warm = options.waitUntil;
   const onEdition = warm ? (editionId: string) => warm(warmEdition(app, editionId)) : undefined;
-  const { sweep, step } = await runStep(app, run, onEdition);
+  const { sweep, step, planned } = await runStep(app, run, onEdition);
   return {
     run: run.run,
     at: run.at,
     all: run.all,
-    planned: [...step.planned.values()].reduce((sum, count) => sum + count, 0),
+    planned,
     editions: step.editionsCreated
       .map((edition) => ({ ...edition, subscribers: step.planned.get(edition.id) ?? 0 }))
       .filter((edition) => edition.subscribers > 0),
@@ -151,7 +151,7 @@ async function runStep(app: AppContext, run: PlanRun, onEdition?: (editionId: st
     continues: more,
     duration_ms: Date.now() - started,
   });
-  return { sweep, step };
+  return { sweep, step, planned };
 }
 
 async function housekeeping(app: AppContext, now: Date) {
