@@ -5,18 +5,12 @@
  * deletes stops mattering: a deleted digest's links say why they no longer work, and a
  * complaint about its email still suppresses the address.
  */
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { parseConfig } from '../../src/env';
 import { viewInBrowserUrl } from '../../src/links';
-import worker from '../../workers/index';
-import { request } from '../helpers/app';
+import { request, runScheduled } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import { signedWebhook } from '../helpers/webhooks';
 import {
@@ -36,13 +30,7 @@ const NOW = new Date('2026-11-26T04:45:00.000Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
 
 async function housekeeping(testEnv: TestEnv, at = NOW): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(
-    createScheduledController({ cron: CRONS.housekeeping, scheduledTime: at.getTime() }),
-    testEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
+  await runScheduled(CRONS.housekeeping, at.getTime(), testEnv);
 }
 
 /** `count` sent digests of `subscriberId` in one edition planned `age` days ago, 10 papers each. */

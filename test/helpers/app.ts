@@ -40,9 +40,14 @@ export function adminRequest(path: string, init: RequestInit = {}): Promise<Resp
   return request(path, { ...init, headers });
 }
 
-export async function runScheduled(cron: string, scheduledTime = Date.now()): Promise<void> {
+/** One cron trigger through the entry object with `bindings` (default: the test env). */
+export async function runScheduled(
+  cron: string,
+  scheduledTime = Date.now(),
+  bindings: Env = env,
+): Promise<void> {
   const controller = createScheduledController({ cron, scheduledTime });
   const ctx = createExecutionContext();
-  await worker.scheduled(controller, env, ctx);
+  await worker.scheduled(controller, bindings, ctx);
   await waitOnExecutionContext(ctx);
 }

@@ -5,19 +5,13 @@
  * goes in bounded steps on the plan queue, or from the daily housekeeping pass when the
  * continuation could not be queued.
  */
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { parseConfig } from '../../src/env';
 import { dataLinkUrl } from '../../src/links';
-import worker from '../../workers/index';
 import { deliverBatch, PLAN_QUEUE, resendEnv, seedSubscriber, type TestEnv } from '../delivery/helpers';
-import { BASE_URL, fetchWith } from '../helpers/app';
+import { BASE_URL, fetchWith, runScheduled } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import { suppressionOf } from '../helpers/suppressions';
 
@@ -116,13 +110,7 @@ function eraseRequest(link: string): Request {
 }
 
 async function housekeeping(testEnv: TestEnv, at: Date): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(
-    createScheduledController({ cron: CRONS.housekeeping, scheduledTime: at.getTime() }),
-    testEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
+  await runScheduled(CRONS.housekeeping, at.getTime(), testEnv);
 }
 
 /** Runs the plan queue's messages through the Worker's queue handler until none is left. */
