@@ -3,7 +3,7 @@
  * with a real XML parser (fast-xml-parser, namespace prefixes removed so `arxiv:doi` and
  * `opensearch:totalResults` are found whatever prefix a response binds). An `<entry>` may
  * appear once or many times; the API reports errors as a feed with one entry titled
- * "Error", which fails the request like an HTTP error would. Both response shapes are read:
+ * "Error" whose id is not a paper's, which fails the request like an HTTP error would. Both response shapes are read:
  * the one served until November 2025 and the one arXiv's replacement backend has served
  * since (namespaces bound on <feed>, other element order, bare abs/pdf links).
  */
@@ -204,12 +204,18 @@ function isPdfLink(link: { '@_href'?: string; '@_title'?: string; '@_type'?: str
   );
 }
 
-/** The API's error feed: one entry whose id points at /api/errors and whose title is "Error". */
+/**
+ * The API's error feed: one entry whose id points at /api/errors (or, for a bad sortBy, at
+ * the manual) and whose title is "Error". Told apart by the id, never by the title alone:
+ * a paper may be titled "Error", and its id is an arXiv abs URL, which no error's is.
+ */
 function arxivErrorMessage(entries: unknown[]): string | null {
   if (entries.length !== 1) return null;
   const entry = entrySchema.safeParse(entries[0]);
   if (!entry.success) return null;
-  const isError = entry.data.title?.trim() === 'Error' || /\/api\/errors/.test(entry.data.id ?? '');
+  const id = entry.data.id ?? '';
+  const isError =
+    /\/api\/errors/.test(id) || (entry.data.title?.trim() === 'Error' && parseArxivId(id) === null);
   if (!isError) return null;
   return collapseWhitespace(entry.data.summary ?? '') || 'unknown error';
 }
