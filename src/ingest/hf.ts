@@ -3,9 +3,11 @@
  * bare JSON array of items `{paper: {...}, title, summary, thumbnail, numComments, ...}`.
  * Older responses lack the optional fields (ai_summary, githubRepo, ...), newer ones add
  * fields we do not know yet: both are fine. Required fields decide whether an item is a
- * paper; malformed optional fields are dropped instead of costing the whole item. A paper
- * the API marks withdrawn (`paper.withdrawnAt`) is skipped, so it never becomes news, and
- * its id is returned so that a copy stored before the mark stops being mailed too.
+ * paper; malformed optional fields are dropped instead of costing the whole item, counts
+ * may come as digit strings, dates count only in ISO 8601, and an item may carry the paper
+ * fields itself instead of under `paper`. A paper the API marks withdrawn (any non-blank
+ * `paper.withdrawnAt`) is skipped, so it never becomes news, and its id is returned so that
+ * a copy stored before the mark stops being mailed too.
  */
 import { z } from 'zod';
 import type { IncomingPaper } from '../domain';
@@ -22,13 +24,23 @@ import {
   UpstreamFormatError,
 } from './normalise';
 
-/** A count that may be missing or garbage in a given response; it never rejects the item. */
+/**
+ * A count that may be missing or garbage in a given response; it never rejects the item.
+ * Some responses send counts as digit strings ("12"): those are the number; anything else
+ * that is not a non-negative number ("lots", "1e3", "-2") is unknown.
+ */
 const lenientCount = z
   .unknown()
   .optional()
-  .transform((value) =>
-    typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : null,
-  );
+  .transform((value) => {
+    const count = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    return typeof count === 'number' &&
+      Number.isFinite(count) &&
+      count >= 0 &&
+      count <= Number.MAX_SAFE_INTEGER
+      ? Math.floor(count)
+      : null;
+  });
 const lenientText = z
   .unknown()
   .optional()
@@ -41,6 +53,24 @@ const lenientStringList = z
   );
 
 const authorSchema = z.object({ name: z.string() });
+
+/**
+ * The same paper in the flat shape (huggingface_hub's `PaperInfo`, the Hub's /api/papers
+ * answers): paper fields on the item itself, no `paper` object. Read as the nested shape;
+ * its `publishedAt` is the paper's, not the day it was listed.
+ */
+function nestFlatItem(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const item = raw as Record<string, unknown>;
+  if (item.paper != null || !('id' in item)) return raw;
+  return {
+    paper: item,
+    title: item.title,
+    summary: item.summary,
+    thumbnail: item.thumbnail,
+    numComments: item.numComments,
+  };
+}
 
 const hfItemSchema = z.object({
   paper: z.object({
@@ -58,7 +88,9 @@ const hfItemSchema = z.object({
     githubRepo: lenientText,
     githubStars: lenientCount,
     projectPage: lenientText,
-    withdrawnAt: lenientText,
+    // Any mark at all, even one that is not a date: wrongly skipping a paper costs less
+    // than mailing a withdrawn one.
+    withdrawnAt: z.unknown().optional(),
   }),
   title: lenientText,
   summary: lenientText,
@@ -96,7 +128,7 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
   const withdrawn: string[] = [];
   const seen = new Set<string>();
   body.forEach((raw, index) => {
-    const parsed = hfItemSchema.safeParse(raw);
+    const parsed = hfItemSchema.safeParse(nestFlatItem(raw));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       skipped.push({ index, reason: `invalid item: ${issue?.path.join('.') || 'item'}: ${issue?.message}` });
@@ -113,9 +145,10 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       skipped.push({ index, reason: `paper ${arxivId.id} has no title` });
       return;
     }
-    const withdrawnAt = isoOrNull(item.paper.withdrawnAt);
-    if (withdrawnAt) {
-      skipped.push({ index, reason: `paper ${arxivId.id} was withdrawn on ${withdrawnAt}` });
+    if (isWithdrawnMark(item.paper.withdrawnAt)) {
+      const on = isoOrNull(item.paper.withdrawnAt);
+      const when = on ? `on ${on}` : `(withdrawnAt: ${JSON.stringify(item.paper.withdrawnAt).slice(0, 40)})`;
+      skipped.push({ index, reason: `paper ${arxivId.id} was withdrawn ${when}` });
       if (!withdrawn.includes(arxivId.id)) withdrawn.push(arxivId.id);
       return;
     }
@@ -180,6 +213,12 @@ function firstText(...copies: (string | null)[]): string {
     if (text) return text;
   }
   return '';
+}
+
+/** Null, absent, false or blank mean "stands"; every other value marks the paper withdrawn. */
+function isWithdrawnMark(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  return typeof value !== 'string' || value.trim() !== '';
 }
 
 function dailyDate(value: string | null): string | null {

@@ -102,11 +102,42 @@ export function httpUrlOrNull(value: unknown): string | null {
   }
 }
 
-/** ISO-8601 UTC string of a parseable date, else null. */
+/**
+ * An ISO 8601 calendar date, optionally with a time (seconds and fraction optional) and a
+ * zone (`Z`, `±hh`, `±hh:mm`, `±hhmm`); a time without a zone is read as UTC.
+ */
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?)?$/i;
+
+/**
+ * The UTC ISO string of an ISO 8601 date, else null. Only ISO 8601: `Date.parse` also reads
+ * "3/11/2025", "March 11" (as 2001) or "1" (as the year 2001), which would store a made-up
+ * date; and the fields must exist (no 2025-02-30, no 24:61).
+ */
 export function isoOrNull(value: unknown): string | null {
-  if (typeof value !== 'string' || value.trim() === '') return null;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? null : new Date(time).toISOString();
+  if (typeof value !== 'string') return null;
+  const match = ISO_8601.exec(value.trim());
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const offsetHours = Number(match[10] ?? 0);
+  const offsetMinutes = Number(match[11] ?? 0);
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return null;
+  }
+  const sign = match[9] === '-' ? -1 : 1;
+  date.setUTCHours(hour, minute, second, millis);
+  return new Date(date.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000).toISOString();
 }
 
 export const arxivAbsUrl = (id: string): string => `https://arxiv.org/abs/${id}`;

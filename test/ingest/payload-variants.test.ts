@@ -18,6 +18,9 @@ import {
   atomHeaders,
   currentAtomEntry,
   currentAtomFeed,
+  HF_DAILY_URL,
+  type HfItem,
+  hfNewShape,
 } from './fixtures';
 
 const at = new Date('2025-03-11T01:30:00Z');
@@ -25,6 +28,16 @@ const at = new Date('2025-03-11T01:30:00Z');
 beforeEach(async () => {
   await env.DB.batch([env.DB.prepare('DELETE FROM papers'), env.DB.prepare('DELETE FROM ingest_runs')]);
 });
+
+/** One Hugging Face run for 2025-03-11 whose daily list is `items` (page 0; later pages empty). */
+async function crawlHf(items: unknown[]) {
+  fakeHttp.use(
+    http.get(HF_DAILY_URL, ({ request }) =>
+      HttpResponse.json(new URL(request.url).searchParams.get('p') === '0' ? items : []),
+    ),
+  );
+  return (await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' })).runs[0]!;
+}
 
 async function crawlArxiv(xml: string) {
   fakeHttp.use(http.get(ARXIV_QUERY_URL, () => new HttpResponse(xml, { headers: atomHeaders })));
@@ -57,5 +70,103 @@ describe('arXiv papers titled "Error"', () => {
     expect(failed.status).toBe('failed');
     expect(failed.errors[0]).toContain('arXiv API error: incorrect id format for 1234.12345v1');
     expect(await countPapers(env.DB)).toBe(1);
+  });
+});
+
+describe('Hugging Face counts', () => {
+  // A count sent as "12" was read as unknown, so the paper was stored with 0 upvotes and
+  // ranked as if nobody had voted for it.
+  it('stores digit-string counts as numbers and never stores a non-numeric one', async () => {
+    const items = hfNewShape().slice(0, 2);
+    Object.assign(items[0]!.paper, { upvotes: '12', githubStars: '1534' });
+    items[0]!.numComments = '3';
+    Object.assign(items[1]!.paper, { upvotes: 'lots', githubStars: '12abc' });
+    items[1]!.numComments = '-1';
+    expect(await crawlHf(items)).toMatchObject({ status: 'ok', inserted: 2, skipped: 0 });
+    const ids = items.map((item) => item.paper.id as string);
+    const [counted, garbage] = await getPapersByIds(env.DB, ids);
+    expect(counted).toMatchObject({ upvotes: 12, numComments: 3, githubStars: 1534 });
+    expect(garbage).toMatchObject({ upvotes: 0, numComments: 0, githubStars: null });
+
+    // A later list with garbage counts keeps what was known.
+    items[0]!.paper.upvotes = '1.5e3';
+    items[0]!.numComments = 'n/a';
+    await crawlHf(items);
+    expect((await getPapersByIds(env.DB, [ids[0]!]))[0]).toMatchObject({ upvotes: 12, numComments: 3 });
+  });
+});
+
+describe('Hugging Face items in the flat PaperInfo shape', () => {
+  // huggingface_hub's PaperInfo reads the paper's fields from the item itself when there is no
+  // `paper` object; such items were skipped as "invalid item: paper: expected object".
+  it('stores an item whose paper fields sit on the item, beside one in the nested shape', async () => {
+    const [nested, source] = hfNewShape().slice(0, 2) as [HfItem, HfItem];
+    const { paper, ...item } = source;
+    const flat = {
+      id: paper.id,
+      title: paper.title,
+      summary: paper.summary,
+      authors: paper.authors,
+      publishedAt: '2025-03-10T17:59:51.000Z',
+      upvotes: 41,
+      numComments: item.numComments,
+      githubRepo: paper.githubRepo,
+      ai_summary: paper.ai_summary,
+      ai_keywords: paper.ai_keywords,
+      discussionId: '67cfd1e0b2a5a3a4c1a2b3c4',
+    };
+    expect(await crawlHf([nested, flat])).toMatchObject({ status: 'ok', inserted: 2, skipped: 0 });
+    const [stored] = await getPapersByIds(env.DB, [paper.id]);
+    expect(stored).toMatchObject({
+      title: paper.title.replace(/\s+/g, ' ').trim(),
+      authors: paper.authors.map((author: { name: string }) => author.name),
+      upvotes: 41,
+      numComments: item.numComments,
+      publishedAt: '2025-03-10T17:59:51.000Z',
+      hfDate: '2025-03-11',
+      aiKeywords: paper.ai_keywords,
+      links: { hf: `https://huggingface.co/papers/${paper.id}` },
+    });
+    expect(stored!.abstract).toBe(paper.summary.replace(/\s+/g, ' ').trim());
+  });
+});
+
+describe('Hugging Face dates', () => {
+  // Date.parse read "March 10" as 2001-03-10 and 2025-02-30 as 2 March: made-up dates stored
+  // as the paper's publication.
+  it('stores only ISO 8601 dates', async () => {
+    const items = hfNewShape().slice(0, 4);
+    items[0]!.paper.publishedAt = 'March 10';
+    items[1]!.paper.publishedAt = '2025-02-30T09:00:00.000Z';
+    items[2]!.paper.publishedAt = '2025-03-10T09:00:00-05:00';
+    items[3]!.paper.publishedAt = '2025-03-10';
+    await crawlHf(items);
+    const stored = await getPapersByIds(
+      env.DB,
+      items.map((item) => item.paper.id as string),
+    );
+    expect(stored.map((paper) => paper.publishedAt)).toEqual([
+      null,
+      null,
+      '2025-03-10T14:00:00.000Z',
+      '2025-03-10T00:00:00.000Z',
+    ]);
+  });
+
+  // A withdrawnAt that was not a date was ignored, and the withdrawn paper mailed as news.
+  it('reads any non-blank withdrawnAt as withdrawn, also for a copy stored before', async () => {
+    const items = hfNewShape().slice(0, 3);
+    await crawlHf(items);
+    items[0]!.paper.withdrawnAt = 'unknown';
+    items[1]!.paper.withdrawnAt = 'Tue, 11 Mar 2025 09:12:44 GMT';
+    items[2]!.paper.withdrawnAt = '  ';
+    const run = await crawlHf(items);
+    expect(run).toMatchObject({ status: 'ok', updated: 2, skipped: 2 });
+    expect(run.errors[0]).toContain('withdrawn (withdrawnAt: "unknown")');
+    const stored = await getPapersByIds(
+      env.DB,
+      items.map((item) => item.paper.id as string),
+    );
+    expect(stored.map((paper) => paper.withdrawn ?? false)).toEqual([true, true, false]);
   });
 });
