@@ -1,6 +1,6 @@
 /**
  * Normalisation shared by both sources, so a paper looks the same whichever feed brought
- * it: canonical arXiv ids (version split off), whitespace-collapsed text, and only
+ * it: canonical arXiv ids (version split off), whitespace-collapsed NFC text, and only
  * http(s) links (anything else, e.g. `javascript:`, would end up clickable in emails).
  */
 import { isPlainHttpUrl } from '../lib/url';
@@ -80,10 +80,15 @@ export function isWithdrawal(comment: string | null, abstract: string): boolean 
  * Hard-wrapped titles and abstracts ("...presence\n  of quenched...") become one line, and
  * control characters (U+0000–U+001F, U+007F–U+009F) a space: upstream text occasionally
  * carries one, and it would reach email subjects, HTML that may not contain it and
- * request bodies a mail API refuses.
+ * request bodies a mail API refuses. The text is also put in Unicode NFC: one source may
+ * send "é" as e + combining accent and the other as one character, and the same title or
+ * author name must compare (and dedupe, and match an interest) equal whichever sent it.
  */
 export function collapseWhitespace(text: string): string {
-  return text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
+  return text
+    .normalize('NFC')
+    .replace(/[\s\p{Cc}]+/gu, ' ')
+    .trim();
 }
 
 /**

@@ -170,3 +170,38 @@ describe('Hugging Face dates', () => {
     expect(stored.map((paper) => paper.withdrawn ?? false)).toEqual([true, true, false]);
   });
 });
+
+describe('Unicode normalisation', () => {
+  // Hugging Face sent "é" decomposed (e + U+0301) where arXiv sends it composed: the same
+  // author was two people (twice in one byline) and the same title two strings.
+  it('stores titles, abstracts and author names in NFC, so both sources agree', async () => {
+    const title = 'Schrödinger Bridges for Café-Scale Diffusion';
+    const summary = 'We revisit Schrödinger bridges à la Léonard.';
+    const authors = ['José García', 'Zoë Ångström'];
+    const [item] = hfNewShape().slice(0, 1) as [HfItem];
+    const id = item.paper.id as string;
+    item.title = title.normalize('NFD');
+    item.paper.title = item.title;
+    item.summary = summary.normalize('NFD');
+    item.paper.summary = item.summary;
+    item.paper.authors = [
+      { _id: '1', name: authors[0]!.normalize('NFD'), hidden: false },
+      { _id: '2', name: authors[0], hidden: false },
+      { _id: '3', name: authors[1]!.normalize('NFD'), hidden: false },
+    ];
+    await crawlHf([item]);
+    const fromHf = (await getPapersByIds(env.DB, [id]))[0]!;
+    expect(fromHf).toMatchObject({ title, abstract: summary, authors });
+
+    await crawlArxiv(
+      atomFeed([atomEntry({ id, title, summary, authors, published: '2025-03-10T09:00:00Z' })]),
+    );
+    const merged = (await getPapersByIds(env.DB, [id]))[0]!;
+    expect(merged.sources).toEqual(['arxiv', 'hf']);
+    expect([merged.title, merged.abstract, merged.authors]).toEqual([
+      fromHf.title,
+      fromHf.abstract,
+      fromHf.authors,
+    ]);
+  });
+});
