@@ -154,7 +154,10 @@ const UPSERT_COLUMNS = [
 /**
  * How an incoming paper merges into an existing row. The text (title, abstract, authors,
  * arXiv metadata) follows arXiv when it reports the same or a newer version; Hugging Face
- * text only fills rows arXiv has not described yet. HF-only fields (upvotes, AI summary,
+ * text only fills rows arXiv has not described yet. Whichever copy loses still fills what
+ * the stored row lacks (an empty abstract or author list, no DOI or journal reference):
+ * Hugging Face may list a newer version than arXiv has sent us, often without an abstract
+ * or authors, and the older arXiv copy is then the only one that has them. HF-only fields (upvotes, AI summary,
  * links) survive an arXiv re-ingest, arXiv categories survive an HF re-ingest, sources are
  * merged, and `ingested_at` never changes after the first insert: the digest planner's
  * "new papers" are those first ingested in its window. `withdrawn` follows arXiv's newest
@@ -171,8 +174,10 @@ const TEXT_WINS = `(${ARXIV_TEXT_WINS} OR ${HF_TEXT_WINS})`;
 const MERGE_ASSIGNMENTS = `
   version = CASE WHEN ${ARXIV_TEXT_WINS} THEN excluded.version ELSE COALESCE(papers.version, excluded.version) END,
   title = CASE WHEN ${TEXT_WINS} THEN excluded.title ELSE papers.title END,
-  abstract = CASE WHEN ${TEXT_WINS} AND excluded.abstract <> '' THEN excluded.abstract ELSE papers.abstract END,
-  authors = CASE WHEN ${TEXT_WINS} AND excluded.authors <> '[]' THEN excluded.authors ELSE papers.authors END,
+  abstract = CASE WHEN ${TEXT_WINS} AND excluded.abstract <> '' THEN excluded.abstract
+                  WHEN papers.abstract = '' THEN excluded.abstract ELSE papers.abstract END,
+  authors = CASE WHEN ${TEXT_WINS} AND excluded.authors <> '[]' THEN excluded.authors
+                 WHEN papers.authors = '[]' THEN excluded.authors ELSE papers.authors END,
   categories = CASE WHEN excluded.categories <> '[]' THEN excluded.categories ELSE papers.categories END,
   primary_category = COALESCE(excluded.primary_category, papers.primary_category),
   abs_url = COALESCE(excluded.abs_url, papers.abs_url),
@@ -187,8 +192,9 @@ const MERGE_ASSIGNMENTS = `
   ai_summary = COALESCE(excluded.ai_summary, papers.ai_summary),
   ai_keywords = CASE WHEN excluded.ai_keywords <> '[]' THEN excluded.ai_keywords ELSE papers.ai_keywords END,
   comment = CASE WHEN ${ARXIV_TEXT_WINS} THEN excluded.comment ELSE papers.comment END,
-  doi = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.doi, papers.doi) ELSE papers.doi END,
-  journal_ref = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.journal_ref, papers.journal_ref) ELSE papers.journal_ref END,
+  doi = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.doi, papers.doi) ELSE COALESCE(papers.doi, excluded.doi) END,
+  journal_ref = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.journal_ref, papers.journal_ref)
+                     ELSE COALESCE(papers.journal_ref, excluded.journal_ref) END,
   published_at = CASE WHEN ${FROM_ARXIV} THEN COALESCE(excluded.published_at, papers.published_at)
                       ELSE COALESCE(papers.published_at, excluded.published_at) END,
   updated_at = CASE WHEN ${ARXIV_TEXT_WINS} THEN COALESCE(excluded.updated_at, papers.updated_at) ELSE papers.updated_at END,

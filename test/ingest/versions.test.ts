@@ -1,7 +1,8 @@
 /**
  * Merging by arXiv version: a newer version updates the text, an older one never brings
  * stale text back, Hugging Face's copy of the text only fills papers arXiv has not
- * described yet, and a withdrawal version takes the paper out of every later edition.
+ * described yet (while an older arXiv copy still fills what Hugging Face's newer one
+ * lacks), and a withdrawal version takes the paper out of every later edition.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +87,50 @@ describe('arXiv versions', () => {
     fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
     await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
     expect((await getPapersByIds(env.DB, [id]))[0]!.title).toBe('The arXiv Title');
+  });
+
+  // Hugging Face listed v2 with no abstract and no authors before arXiv's crawl sent v1: the
+  // older arXiv copy lost the merge outright, and the paper stayed without abstract or byline.
+  it('fills what Hugging Face’s newer copy lacks from an older arXiv copy, keeping the rest', async () => {
+    const list = hfOldShape().slice(0, 1);
+    const id = '2503.04555';
+    list[0]!.paper.id = `${id}v2`;
+    list[0]!.title = 'Sparse Experts, Revisited';
+    list[0]!.paper.title = list[0]!.title;
+    list[0]!.summary = '';
+    list[0]!.paper.summary = null;
+    list[0]!.paper.authors = [];
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
+    expect((await getPapersByIds(env.DB, [id]))[0]).toMatchObject({ version: 2, abstract: '', authors: [] });
+
+    const v1Entry = {
+      id,
+      version: 1,
+      title: 'Sparse Experts',
+      summary: 'The abstract only arXiv has.',
+      authors: ['Ada Lovelace', 'Alan Turing'],
+      published: '2025-03-10T09:00:00Z',
+      doi: '10.1000/xyz456',
+    };
+    expect(await ingestArxiv(v1Entry)).toMatchObject({ updated: 1 });
+    expect((await getPapersByIds(env.DB, [id]))[0]).toMatchObject({
+      version: 2,
+      title: 'Sparse Experts, Revisited',
+      abstract: 'The abstract only arXiv has.',
+      authors: ['Ada Lovelace', 'Alan Turing'],
+      doi: '10.1000/xyz456',
+      sources: ['arxiv', 'hf'],
+    });
+
+    // What the row has is not overwritten by the older copy.
+    expect(
+      await ingestArxiv({ ...v1Entry, summary: 'Another v1 abstract.', authors: ['Someone Else'] }),
+    ).toMatchObject({ unchanged: 1 });
+    expect((await getPapersByIds(env.DB, [id]))[0]).toMatchObject({
+      abstract: 'The abstract only arXiv has.',
+      authors: ['Ada Lovelace', 'Alan Turing'],
+    });
   });
 
   // A withdrawn paper used to stay a candidate like any other and be mailed as news.
