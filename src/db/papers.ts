@@ -222,8 +222,16 @@ export const PAPER_UPSERT_SQL = `
   ON CONFLICT (id) DO UPDATE SET ${MERGE_ASSIGNMENTS}
   RETURNING *`;
 
-/** Papers per upsert statement: keeps the JSON parameter well under D1's 2 MB value limit. */
+/** Papers per upsert statement at most (the RETURNING rows of one statement stay small too). */
 export const PAPERS_PER_UPSERT = 50;
+
+/**
+ * UTF-8 bytes of one upsert statement's JSON parameter at most. D1 refuses a string or row
+ * over its ~1-2 MB limits (SQLITE_TOOBIG), and papers vary a thousandfold in size: 50
+ * big-collaboration physics papers of 3,000 authors each are ~3 MB. Statements are cut by
+ * size, not only by count; a single paper larger than this is not a paper but garbage.
+ */
+export const MAX_UPSERT_BYTES = 1_000_000;
 
 export interface UpsertPapersResult {
   /** Ids stored for the first time. */
@@ -232,6 +240,44 @@ export interface UpsertPapersResult {
   updated: string[];
   /** Ids seen again with nothing new (only refreshed_at moved). */
   unchanged: string[];
+  /** Papers not stored because their row alone exceeds MAX_UPSERT_BYTES, with why. */
+  tooLarge: { id: string; reason: string }[];
+}
+
+/**
+ * The JSON parameters of the upsert statements: rows in order, each parameter at most
+ * PAPERS_PER_UPSERT rows and MAX_UPSERT_BYTES bytes. Rows too large on their own are left
+ * out and returned, so that one garbage paper does not cost a whole run.
+ */
+export function upsertParameters(rows: readonly PaperRow[]): {
+  parameters: string[];
+  tooLarge: { id: string; bytes: number }[];
+} {
+  const encoder = new TextEncoder();
+  const parameters: string[] = [];
+  const tooLarge: { id: string; bytes: number }[] = [];
+  let current: string[] = [];
+  // "[" + "]" and, per row after the first, a comma.
+  let currentBytes = 2;
+  const flush = () => {
+    if (current.length > 0) parameters.push(`[${current.join(',')}]`);
+    current = [];
+    currentBytes = 2;
+  };
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    const bytes = encoder.encode(json).length;
+    if (bytes + 2 > MAX_UPSERT_BYTES) {
+      tooLarge.push({ id: row.id, bytes });
+      continue;
+    }
+    const added = bytes + (current.length > 0 ? 1 : 0);
+    if (current.length >= PAPERS_PER_UPSERT || currentBytes + added > MAX_UPSERT_BYTES) flush();
+    currentBytes += bytes + (current.length > 0 ? 1 : 0);
+    current.push(json);
+  }
+  flush();
+  return { parameters, tooLarge };
 }
 
 /**
@@ -277,8 +323,9 @@ const sameStoredContent = (before: PaperRow, after: PaperRow): boolean =>
 
 /**
  * Inserts new papers and merges known ones (see MERGE_ASSIGNMENTS), in one `db.batch()`
- * per phase. Existing rows are read first so the result says exactly which ids were new,
- * which changed and which were already up to date.
+ * per phase, statements cut by count and size (upsertParameters). Existing rows are read
+ * first so the result says exactly which ids were new, which changed and which were
+ * already up to date.
  */
 export async function upsertPapers(
   db: D1Database,
@@ -286,7 +333,7 @@ export async function upsertPapers(
   now: string,
 ): Promise<UpsertPapersResult> {
   const byId = new Map(papers.map((paper) => [paper.id, paper]));
-  if (byId.size === 0) return { inserted: [], updated: [], unchanged: [] };
+  if (byId.size === 0) return { inserted: [], updated: [], unchanged: [], tooLarge: [] };
   const ids = [...byId.keys()];
 
   const existingResults = await db.batch<PaperRow>(
@@ -299,11 +346,21 @@ export async function upsertPapers(
   const before = new Map(existingResults.flatMap((result) => result.results).map((row) => [row.id, row]));
 
   const rows = [...byId.values()].map((paper) => paperToRow(paper, now, before.get(paper.id)));
-  const written = await db.batch<PaperRow>(
-    chunk(rows, PAPERS_PER_UPSERT).map((part) => db.prepare(PAPER_UPSERT_SQL).bind(JSON.stringify(part))),
-  );
+  const { parameters, tooLarge } = upsertParameters(rows);
+  const written =
+    parameters.length === 0
+      ? []
+      : await db.batch<PaperRow>(parameters.map((parameter) => db.prepare(PAPER_UPSERT_SQL).bind(parameter)));
 
-  const result: UpsertPapersResult = { inserted: [], updated: [], unchanged: [] };
+  const result: UpsertPapersResult = {
+    inserted: [],
+    updated: [],
+    unchanged: [],
+    tooLarge: tooLarge.map(({ id, bytes }) => ({
+      id,
+      reason: `paper ${id} is too large to store (${bytes} bytes; at most ${MAX_UPSERT_BYTES})`,
+    })),
+  };
   for (const row of written.flatMap((statement) => statement.results)) {
     const previous = before.get(row.id);
     if (!previous) result.inserted.push(row.id);

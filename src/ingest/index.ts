@@ -129,6 +129,7 @@ class RunTally {
     this.inserted += result.inserted.length;
     this.updated += result.updated.length;
     this.unchanged += result.unchanged.length;
+    for (const paper of result.tooLarge) this.recordSkip(`stored item: ${paper.reason}`);
   }
 
   /** Papers the source now reports withdrawn: stored ones are marked, and count as updated. */
@@ -139,14 +140,15 @@ class RunTally {
   }
 
   skip(items: SkippedItem[], where: string): void {
-    for (const item of items) {
-      this.skipped += 1;
-      const reason = `${where} item ${item.index}: ${item.reason}`;
-      if (this.skips.length < MAX_RECORDED_ERRORS) this.skips.push(`skipped ${reason}`);
-      if (this.loggedSkips < MAX_LOGGED_SKIPS) {
-        this.loggedSkips += 1;
-        logEvent('ingest_item_skipped', { source: this.source, reason });
-      }
+    for (const item of items) this.recordSkip(`${where} item ${item.index}: ${item.reason}`);
+  }
+
+  private recordSkip(reason: string): void {
+    this.skipped += 1;
+    if (this.skips.length < MAX_RECORDED_ERRORS) this.skips.push(`skipped ${reason}`);
+    if (this.loggedSkips < MAX_LOGGED_SKIPS) {
+      this.loggedSkips += 1;
+      logEvent('ingest_item_skipped', { source: this.source, reason });
     }
   }
 
