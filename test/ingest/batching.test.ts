@@ -19,6 +19,7 @@ import {
   currentAtomFeed,
   HF_DAILY_URL,
   type HfItem,
+  hfDailyList,
   hfNewShape,
 } from './fixtures';
 
@@ -116,11 +117,7 @@ describe('batching', () => {
     // ~1.2 MB of abstract: no paper has one; a broken upstream might.
     list[1]!.paper.summary = 'lorem ipsum '.repeat(100_000);
     list[1]!.summary = list[1]!.paper.summary;
-    fakeHttp.use(
-      http.get(HF_DAILY_URL, ({ request }) =>
-        HttpResponse.json(new URL(request.url).searchParams.get('p') === '0' ? list : []),
-      ),
-    );
+    fakeHttp.use(hfDailyList(list));
     const { runs } = await runIngest(appContext(env), {
       sources: ['hf'],
       at: new Date('2025-03-11T01:30:00Z'),

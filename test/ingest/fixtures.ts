@@ -10,6 +10,7 @@ import atomCs from '../fixtures/arxiv/synthetic-atom-cs-2025-03-10.xml?raw';
 import atomEmpty from '../fixtures/arxiv/synthetic-atom-empty.xml?raw';
 import hfOld from '../fixtures/hf/synthetic-daily-papers-2023-06-15.json';
 import hfNew from '../fixtures/hf/synthetic-daily-papers-2025-03-11.json';
+import { HttpResponse, http } from '../helpers/fake-http';
 
 export const ARXIV = {
   cs: atomCs,
@@ -28,6 +29,12 @@ export const hfOldShape = (): HfItem[] => structuredClone(hfOld) as HfItem[];
 
 export const HF_DAILY_URL = 'https://huggingface.co/api/daily_papers';
 export const ARXIV_QUERY_URL = 'https://export.arxiv.org/api/query';
+
+/** The Daily Papers endpoint listing `items` on page 0 and nothing on later pages, for any date. */
+export const hfDailyList = (items: unknown[]) =>
+  http.get(HF_DAILY_URL, ({ request }) =>
+    HttpResponse.json(new URL(request.url).searchParams.get('p') === '0' ? items : []),
+  );
 
 export const atomHeaders = { 'content-type': 'application/atom+xml; charset=utf-8' };
 

@@ -18,8 +18,8 @@ import {
   atomHeaders,
   currentAtomEntry,
   currentAtomFeed,
-  HF_DAILY_URL,
   type HfItem,
+  hfDailyList,
   hfNewShape,
 } from './fixtures';
 
@@ -31,11 +31,7 @@ beforeEach(async () => {
 
 /** One Hugging Face run for 2025-03-11 whose daily list is `items` (page 0; later pages empty). */
 async function crawlHf(items: unknown[]) {
-  fakeHttp.use(
-    http.get(HF_DAILY_URL, ({ request }) =>
-      HttpResponse.json(new URL(request.url).searchParams.get('p') === '0' ? items : []),
-    ),
-  );
+  fakeHttp.use(hfDailyList(items));
   return (await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' })).runs[0]!;
 }
 
