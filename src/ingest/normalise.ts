@@ -17,8 +17,9 @@ export interface SkippedItem {
 }
 
 const NEW_STYLE_ID = /^(\d{4}\.\d{4,5})(?:v(\d+))?$/;
-const OLD_STYLE_ID = /^([a-z][a-z-]*(?:\.[A-Za-z]{2})?\/\d{7})(?:v(\d+))?$/;
-const ABS_URL_PREFIX = /^https?:\/\/(?:export\.|www\.)?arxiv\.org\/(?:abs|pdf)\//i;
+/** archive[.SUBJECT-CLASS]/YYMMNNN: the subject class is not part of the identifier. */
+const OLD_STYLE_ID = /^([a-z][a-z-]*)(?:\.[A-Za-z]{2})?\/(\d{7})(?:v(\d+))?$/;
+const ABS_URL_PREFIX = /^(?:https?:\/\/(?:export\.|www\.)?arxiv\.org\/(?:abs|pdf)\/|arxiv:)/i;
 
 export interface ArxivId {
   id: string;
@@ -26,18 +27,22 @@ export interface ArxivId {
 }
 
 /**
- * Accepts "2411.01234", "2411.01234v2", "hep-th/9901001v1" or an abs/pdf URL of any of
- * them; returns null for anything else (a HF item without an arXiv id is not a paper we
- * can link or dedupe).
+ * Accepts "2411.01234", "2411.01234v2", "hep-th/9901001v1", "arXiv:2411.01234" or an
+ * abs/pdf URL of any of them; returns null for anything else (a HF item without an arXiv
+ * id is not a paper we can link or dedupe). Old-style ids lose their subject class
+ * ("math.GT/0309136" is "math/0309136", as arXiv's API and abs pages name it), so one
+ * paper has one id whichever form a source wrote.
  */
 export function parseArxivId(raw: string): ArxivId | null {
   const bare = raw
     .trim()
     .replace(ABS_URL_PREFIX, '')
     .replace(/\.pdf$/i, '');
-  const match = NEW_STYLE_ID.exec(bare) ?? OLD_STYLE_ID.exec(bare);
-  if (!match?.[1]) return null;
-  return { id: match[1], version: match[2] ? Number(match[2]) : null };
+  const modern = NEW_STYLE_ID.exec(bare);
+  if (modern?.[1]) return { id: modern[1], version: modern[2] ? Number(modern[2]) : null };
+  const old = OLD_STYLE_ID.exec(bare);
+  if (!old?.[1] || !old[2]) return null;
+  return { id: `${old[1]}/${old[2]}`, version: old[3] ? Number(old[3]) : null };
 }
 
 /** What a withdrawal notice calls the thing withdrawn, and what it says happened to it. */

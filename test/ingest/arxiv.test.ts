@@ -312,7 +312,13 @@ describe('parseArxivId', () => {
       id: 'hep-th/9901001',
       version: 1,
     });
-    expect(parseArxivId('math.GT/0309136v12')).toEqual({ id: 'math.GT/0309136', version: 12 });
+    // The subject class is not part of an old-style id: arXiv names this paper math/0309136.
+    expect(parseArxivId('math.GT/0309136v12')).toEqual({ id: 'math/0309136', version: 12 });
+    expect(parseArxivId('https://arxiv.org/abs/math.GT/0309136')).toEqual({
+      id: 'math/0309136',
+      version: null,
+    });
+    expect(parseArxivId('arXiv:2411.01234v3')).toEqual({ id: '2411.01234', version: 3 });
     expect(parseArxivId('http://arxiv.org/api/errors#incorrect_id')).toBeNull();
     expect(parseArxivId('2411.1')).toBeNull();
   });

@@ -201,3 +201,30 @@ describe('Unicode normalisation', () => {
     ]);
   });
 });
+
+describe('old-style arXiv ids', () => {
+  // Hugging Face (or a typed id) may keep the subject class, "math.GT/0309136"; arXiv's API
+  // names the same paper math/0309136. Both forms used to become two papers, mailed twice.
+  it('stores the paper once whichever form of its old-style id a source uses', async () => {
+    const [item] = hfNewShape().slice(0, 1) as [HfItem];
+    item.paper.id = 'math.GT/0309136v2';
+    expect(await crawlHf([item])).toMatchObject({ inserted: 1 });
+    const run = await crawlArxiv(
+      atomFeed([
+        atomEntry({
+          id: 'math/0309136',
+          version: 2,
+          title: 'Knot Floer homology and the four-ball genus',
+          published: '2025-03-10T09:00:00Z',
+          categories: ['math.GT'],
+        }),
+      ]),
+    );
+    expect(run).toMatchObject({ inserted: 0, updated: 1 });
+    expect(await countPapers(env.DB)).toBe(1);
+    expect((await getPapersByIds(env.DB, ['math/0309136']))[0]).toMatchObject({
+      sources: ['arxiv', 'hf'],
+      links: { abs: 'https://arxiv.org/abs/math/0309136' },
+    });
+  });
+});
