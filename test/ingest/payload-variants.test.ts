@@ -1,8 +1,10 @@
 /**
  * Real upstream payloads vary more than our fixtures: Hugging Face sends counts as digit
  * strings now and then, lists papers in the flat `PaperInfo` shape, and dates that are not
- * ISO 8601; arXiv has papers titled "Error". Each case is served through the fake HTTP
- * boundary and ingested by the real crawl into D1, so what is checked is what gets stored.
+ * ISO 8601; arXiv has papers titled "Error"; the two sources may write the same text in
+ * different Unicode forms and the same old-style id with or without its subject class.
+ * Each case is served through the fake HTTP boundary and ingested by the real crawl into
+ * D1, so what is checked is what gets stored.
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
