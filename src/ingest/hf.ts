@@ -183,7 +183,8 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       journalRef: null,
       publishedAt: isoOrNull(item.paper.publishedAt),
       updatedAt: null,
-      hfDate: options.date ?? dailyDate(item.paper.submittedOnDailyAt ?? item.publishedAt),
+      // A submittedOnDailyAt that is not a date must not hide the item's own listing date.
+      hfDate: options.date ?? dailyDate(item.paper.submittedOnDailyAt) ?? dailyDate(item.publishedAt),
       sources: ['hf'],
     });
   });

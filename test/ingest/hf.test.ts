@@ -68,6 +68,16 @@ describe('parseHfDailyPapers', () => {
     }
   });
 
+  it('takes the list day from the item’s publishedAt when submittedOnDailyAt is not a date', () => {
+    const items = hfNewShape().slice(0, 2);
+    items[0]!.paper.submittedOnDailyAt = 'yesterday';
+    items[0]!.publishedAt = '2025-03-11T13:05:00.000Z';
+    items[1]!.paper.submittedOnDailyAt = '2025-03-11T25:00:00.000Z';
+    items[1]!.publishedAt = '2025-03-11T13:05:00.000Z';
+    const { papers } = parseHfDailyPapers(items);
+    expect(papers.map((paper) => paper.hfDate)).toEqual(['2025-03-11', '2025-03-11']);
+  });
+
   it('ignores unknown fields instead of rejecting the item', () => {
     const items = hfNewShape().slice(0, 1);
     items[0]!.brandNewField = { nested: true };
