@@ -157,10 +157,10 @@ const UPSERT_COLUMNS = [
  * text only fills rows arXiv has not described yet. Whichever copy loses still fills what
  * the stored row lacks (an empty abstract or author list, no DOI or journal reference):
  * Hugging Face may list a newer version than arXiv has sent us, often without an abstract
- * or authors, and the older arXiv copy is then the only one that has them. HF-only fields (upvotes, AI summary,
- * links) survive an arXiv re-ingest, arXiv categories survive an HF re-ingest, sources are
- * merged, and `ingested_at` never changes after the first insert: the digest planner's
- * "new papers" are those first ingested in its window. `withdrawn` follows arXiv's newest
+ * or authors, and the older arXiv copy is then the only one that has them. HF-only fields
+ * (upvotes, AI summary, links) survive an arXiv re-ingest, arXiv categories survive an HF
+ * re-ingest, sources are merged, and `ingested_at` never changes after the first insert:
+ * the digest planner's "new papers" are those first ingested in its window. `withdrawn` follows arXiv's newest
  * version: a newer version decides, the same version can only add a withdrawal (one that
  * Hugging Face reported first, see markPapersWithdrawn), and Hugging Face text never
  * brings a withdrawn paper back.

@@ -3,9 +3,10 @@
  * with a real XML parser (fast-xml-parser, namespace prefixes removed so `arxiv:doi` and
  * `opensearch:totalResults` are found whatever prefix a response binds). An `<entry>` may
  * appear once or many times; the API reports errors as a feed with one entry titled
- * "Error" whose id is not a paper's, which fails the request like an HTTP error would. Both response shapes are read:
- * the one served until November 2025 and the one arXiv's replacement backend has served
- * since (namespaces bound on <feed>, other element order, bare abs/pdf links).
+ * "Error" whose id is not a paper's, which fails the request like an HTTP error would.
+ * Both response shapes are read: the one served until November 2025 and the one arXiv's
+ * replacement backend has served since (namespaces bound on <feed>, other element order,
+ * bare abs/pdf links).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
