@@ -14,10 +14,12 @@
  * delivered late, a click on an old link, a bounce), and storing those events whole would
  * put the erased address (and a click's IP address) back; for them only what dedupe and
  * the stats read is kept (`redactedPayload`), and the suppression still applies by hash.
+ * That holds for an event that finds a delivery too: an erased person's deliveries are
+ * deleted in steps after them, so a delivery counts as held only while its subscriber is.
  */
 import { z } from 'zod';
 import { findDeliveryForEvent } from '../db/deliveries';
-import { getSubscriberByEmail } from '../db/subscribers';
+import { getSubscriberByEmail, getSubscriberForLink } from '../db/subscribers';
 import type { SuppressionReason } from '../db/suppressions';
 import { type EventEffects, storeWebhookEvent } from '../db/webhook-events';
 import type { AppContext } from '../env';
@@ -180,9 +182,15 @@ export async function recordResendEvent(
   const delivery = event.type.startsWith('email.')
     ? await findDeliveryForEvent(db, meaning.deliveryTag, meaning.emailId)
     : null;
-  // Erasure deletes the subscriber's deliveries, so a delivery found means they are held.
-  const holder = delivery || !meaning.recipient ? null : await getSubscriberByEmail(db, meaning.recipient);
-  const held = delivery !== null || holder !== null;
+  // A delivery found does not mean its person is held: erasure deletes the history keyed
+  // by their id in steps after the person is gone (src/db/erasure.ts), so a late event can
+  // still find a delivery of someone erased. Its subscriber must exist (an id merged away
+  // by migration 0005 resolves to the one it became); otherwise the address decides.
+  const owner = delivery
+    ? ((await getSubscriberForLink(db, delivery.subscriberId))?.subscriber ?? null)
+    : null;
+  const holder = owner ?? (meaning.recipient ? await getSubscriberByEmail(db, meaning.recipient) : null);
+  const held = holder !== null;
   if (delivery) {
     effects.delivery = {
       id: delivery.id,
@@ -193,7 +201,7 @@ export async function recordResendEvent(
   }
   if (meaning.suppression && meaning.recipient) {
     effects.suppress = {
-      subscriberId: delivery?.subscriberId ?? holder?.id ?? null,
+      subscriberId: holder?.id ?? null,
       email: meaning.recipient,
       hashes: await suppressionHashes(app.config.EMAIL_HASH_SECRET, meaning.recipient),
       reason: meaning.suppression,
@@ -201,7 +209,7 @@ export async function recordResendEvent(
   }
   const fresh = await storeWebhookEvent(
     db,
-    held || !meaning.recipient
+    held || (!meaning.recipient && !delivery)
       ? { svixId, type: event.type, emailId: meaning.emailId, recipient: meaning.recipient, payload: body }
       : {
           svixId,
