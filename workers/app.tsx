@@ -108,10 +108,11 @@ app.notFound((c) => {
 app.onError((caught, c) => {
   const error = caught instanceof HTTPException ? fromHttpException(caught) : caught;
   if (error instanceof AppError) {
-    // Keep the middleware's auth challenge (Basic makes browsers show their login prompt).
+    // Keep the auth middleware's challenge (Basic makes browsers show their login prompt).
+    // Only admin auth challenges: a webhook signature rejection is a 401 no credentials
+    // scheme answers, and naming the admin realm there told probers where to knock.
     const challenge = caught instanceof HTTPException ? caught.res?.headers.get('www-authenticate') : null;
     if (challenge) c.header('WWW-Authenticate', challenge);
-    else if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="papers-digest admin"');
     if (wantsJson(c.req.raw)) {
       return c.json(
         {

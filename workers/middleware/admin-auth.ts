@@ -24,6 +24,8 @@ export const adminAuth: MiddlewareHandler<HonoEnv> = async (c, next) => {
   // Without credentials, a browser asking for a page gets the Basic prompt; anyone else, Bearer.
   const basic = header ? /^basic(\s|$)/i.test(header) : reading && prefersHtml(c.req.header('accept'));
   if (basic && !reading) {
+    // The challenge app.onError would otherwise not know to send: this 401 is ours, not the middleware's.
+    c.header('WWW-Authenticate', `Bearer realm="${REALM}"`);
     throw new AppError(
       401,
       'bearer_required',
