@@ -6,6 +6,8 @@
  * vote is recorded on POST. A vote upserts the feedback row (a re-vote
  * overwrites it) and moves the subscriber's learned term weights (Rocchio, bounded), so
  * the next digest leans towards liked papers. Browsers get pages; JSON clients get JSON.
+ * The POST is not origin-checked: it acts only through the signed token it carries, never
+ * through anything ambient (why: ../middleware/browser-form.ts).
  */
 import { Hono } from 'hono';
 import { getVote } from '../../src/db/feedback';
