@@ -3,7 +3,8 @@
  * header, an empty one, an empty or near-miss token, the token in another scheme or place.
  * And which 401s carry an HTTP auth challenge: only the admin API's (Bearer, or Basic for
  * a browser), never a webhook signature rejection nor a signed link's refusal, where a
- * `WWW-Authenticate` naming the admin realm is wrong and tells a prober where to look.
+ * `WWW-Authenticate` naming the admin realm is wrong and tells a prober where to look;
+ * and every refusal still carries the security headers.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -89,5 +90,21 @@ describe('WWW-Authenticate only on admin 401s', () => {
       expect(response.status, path).toBeGreaterThanOrEqual(400);
       expect(challengeOf(response), path).toBeNull();
     }
+  });
+
+  // onError answers are built after the error escaped the route: the headers set around it
+  // (CSP, nosniff, no-store on admin) must still be there.
+  it('keeps the security headers on every refusal', async () => {
+    const refusals = [
+      await request('/admin/stats'),
+      await signedWebhook({ type: 'email.sent', data: {} }, { secret: `whsec_${btoa('x'.repeat(32))}` }),
+      await request('/unsubscribe?token=forged'),
+    ];
+    for (const response of refusals) {
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    expect(refusals[0]!.headers.get('cache-control')).toBe('no-store');
+    expect(refusals[2]!.headers.get('cache-control')).toBe('no-store');
   });
 });
