@@ -3,7 +3,9 @@
  * same transaction as its effects, so a redelivered event is recognised and a crash can
  * never leave an event recorded but not applied. Effects are idempotent on their own
  * (suppressing twice is suppressing once; the newest event wins on the delivery), so a
- * replay that slips past the dedupe still changes nothing.
+ * replay that slips past the dedupe still changes nothing. Whether the event's person is
+ * still held is asked again inside that transaction, so an erasure committed after the
+ * event was read cannot leave their address in the stored event.
  */
 import { nowIso } from '../lib/time';
 import {
@@ -19,6 +21,12 @@ export interface WebhookEventRecord {
   emailId: string | null;
   recipient: string | null;
   payload: string;
+  /**
+   * The subscriber the event was found to name, and the payload to store instead if they
+   * are erased between that read and this write: checked again inside the write's
+   * transaction, so an erasure landing in between cannot leave their address behind.
+   */
+  heldBy?: { subscriberId: string; redactedPayload: string };
 }
 
 export interface EventEffects {
@@ -51,12 +59,31 @@ export async function storeWebhookEvent(
   if (seen) return false;
 
   const statements: D1PreparedStatement[] = [
-    db
-      .prepare(
-        `INSERT INTO webhook_events (svix_id, type, email_id, recipient, payload, received_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (svix_id) DO NOTHING`,
-      )
-      .bind(event.svixId, event.type, event.emailId, event.recipient, event.payload, at),
+    event.heldBy
+      ? db
+          .prepare(
+            // `WHERE true`: SQLite's upsert after INSERT … SELECT needs a WHERE to parse.
+            `INSERT INTO webhook_events (svix_id, type, email_id, recipient, payload, received_at)
+             SELECT ?1, ?2, ?3, CASE WHEN held THEN ?4 END, CASE WHEN held THEN ?5 ELSE ?6 END, ?7
+             FROM (SELECT EXISTS (SELECT 1 FROM subscribers WHERE id = ?8) AS held) WHERE true
+             ON CONFLICT (svix_id) DO NOTHING`,
+          )
+          .bind(
+            event.svixId,
+            event.type,
+            event.emailId,
+            event.recipient,
+            event.payload,
+            event.heldBy.redactedPayload,
+            at,
+            event.heldBy.subscriberId,
+          )
+      : db
+          .prepare(
+            `INSERT INTO webhook_events (svix_id, type, email_id, recipient, payload, received_at)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (svix_id) DO NOTHING`,
+          )
+          .bind(event.svixId, event.type, event.emailId, event.recipient, event.payload, at),
   ];
   if (effects.delivery) {
     statements.push(

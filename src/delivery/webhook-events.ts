@@ -190,7 +190,6 @@ export async function recordResendEvent(
     ? ((await getSubscriberForLink(db, delivery.subscriberId))?.subscriber ?? null)
     : null;
   const holder = owner ?? (meaning.recipient ? await getSubscriberByEmail(db, meaning.recipient) : null);
-  const held = holder !== null;
   if (delivery) {
     effects.delivery = {
       id: delivery.id,
@@ -207,17 +206,20 @@ export async function recordResendEvent(
       reason: meaning.suppression,
     };
   }
+  const whole = {
+    svixId,
+    type: event.type,
+    emailId: meaning.emailId,
+    recipient: meaning.recipient,
+    payload: body,
+  };
   const fresh = await storeWebhookEvent(
     db,
-    held || (!meaning.recipient && !delivery)
-      ? { svixId, type: event.type, emailId: meaning.emailId, recipient: meaning.recipient, payload: body }
-      : {
-          svixId,
-          type: event.type,
-          emailId: meaning.emailId,
-          recipient: null,
-          payload: redactedPayload(event),
-        },
+    holder
+      ? { ...whole, heldBy: { subscriberId: holder.id, redactedPayload: redactedPayload(event) } }
+      : !meaning.recipient && !delivery
+        ? whole
+        : { ...whole, recipient: null, payload: redactedPayload(event) },
     effects,
   );
   return {

@@ -3,7 +3,8 @@
  * real handler and D1: Svix signatures sent in every way the spec allows and a few it does
  * not (several signatures, no v1 prefix, a reused id, a timestamp out of tolerance), and
  * what is stored of an event that arrives while an erased person's history is still being
- * deleted in steps: nothing that names them (address, IP address, user agent).
+ * deleted in steps, or while the erasure itself commits between the event's read and
+ * its write: nothing that names them (address, IP address, user agent).
  */
 import { env } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
@@ -12,7 +13,8 @@ import { ERASURE_PAGE } from '../../src/db/erasure';
 import { parseConfig } from '../../src/env';
 import { eraseSubscriber } from '../../src/subscriptions/erase';
 import { recordingQueue, resetDelivery, seedSubscriber } from '../delivery/helpers';
-import { request } from '../helpers/app';
+import { BASE_URL, fetchWith } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
 import { suppressionOf } from '../helpers/suppressions';
 import { signedWebhook } from '../helpers/webhooks';
 
@@ -24,12 +26,23 @@ function resendEvent(type: string, data: Record<string, unknown>) {
   return { type, created_at: at, data: { created_at: at, email_id: crypto.randomUUID(), ...data } };
 }
 
-function post(body: string, headers: Record<string, string>) {
-  return request('/webhooks/resend', {
+async function post(body: string, headers: Record<string, string>, bindings: Env = env) {
+  const webhook = new Request(`${BASE_URL}/webhooks/resend`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
+  return (await fetchWith(webhook, bindings)).response;
+}
+
+/** The Svix headers of `body` signed now with the real secret. */
+function signedHeaders(id: string, body: string): Record<string, string> {
+  const at = new Date();
+  return {
+    'svix-id': id,
+    'svix-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'svix-signature': signer.sign(id, at, body),
+  };
 }
 
 const stored = async () =>
@@ -91,12 +104,7 @@ describe('signature bypass attempts', () => {
 
   it('applies a replay inside the tolerance only once', async () => {
     await seedSubscriber({ email: 'victim@example.org' });
-    const at = now();
-    const headers = {
-      'svix-id': 'msg_replayed',
-      'svix-timestamp': seconds(at),
-      'svix-signature': signer.sign('msg_replayed', at, body),
-    };
+    const headers = signedHeaders('msg_replayed', body);
     expect(await (await post(body, headers)).json()).toEqual({ ok: true, duplicate: false });
     expect(await (await post(body, headers)).json()).toEqual({ ok: true, duplicate: true });
     expect(await stored()).toBe(1);
@@ -169,5 +177,32 @@ describe('events arriving while an erased history is still being deleted', () =>
     const { results } = await env.DB.prepare('SELECT * FROM webhook_events').all();
     expect(JSON.stringify(results).toLowerCase()).not.toContain('gone@example.org');
     expect((await suppressionOf(subscriber.email))!.reason).toBe('bounced');
+  });
+
+  // The read that finds the person and the write that stores the event are two round trips;
+  // an erasure committed between them must not leave the address behind.
+  it('stores an event redacted when the erasure commits between its read and its write', async () => {
+    const subscriber = await seedSubscriber({ email: 'racer@example.org' });
+    let erased = false;
+    const spy = spyD1(env.DB, async (sql) => {
+      if (erased || !sql.includes('INSERT INTO webhook_events')) return;
+      erased = true;
+      const planQueue = recordingQueue().queue;
+      await eraseSubscriber({ db: env.DB, config: parseConfig(env), planQueue }, subscriber);
+    });
+    const body = JSON.stringify(
+      resendEvent('email.clicked', {
+        to: [subscriber.email],
+        click: { ipAddress: '203.0.113.10', link: 'https://digest.test/p', userAgent: 'RaceBrowser/1.0' },
+      }),
+    );
+    const response = await post(body, signedHeaders('msg_race', body), { ...env, DB: spy.db });
+    expect(response.status).toBe(200);
+    expect(erased).toBe(true);
+    const { results } = await env.DB.prepare('SELECT recipient, payload FROM webhook_events').all();
+    expect(results).toHaveLength(1);
+    expect(results[0]!.recipient).toBeNull();
+    expect(JSON.stringify(results).toLowerCase()).not.toContain('racer@example.org');
+    expect(JSON.stringify(results)).not.toContain('203.0.113.10');
   });
 });
