@@ -88,6 +88,29 @@ const toInteger = (value: unknown) => {
   return blank;
 };
 
+/**
+ * A send hour as people and scripts write it: "7", "07", "7:00", "19:00", "7am", "7 PM",
+ * "12am" (midnight), "12pm" (noon). Digests go out on the hour, so "7:30" is refused with
+ * its own message (what toHour returns for it) rather than silently rounded.
+ */
+const CLOCK_TIME = /^(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*(?:([ap])\.?\s*m\.?)?$/i;
+export const NOT_ON_THE_HOUR = 'Choose a whole hour, like 7:00: digests are sent on the hour.';
+const OFF_THE_HOUR = Symbol('off the hour');
+
+const toHour = (value: unknown) => {
+  const text = blankToUndefined(value);
+  if (typeof text !== 'string') return text;
+  const time = CLOCK_TIME.exec(text.trim());
+  if (!time) return toInteger(text);
+  const [, hourText, minutes = '00', seconds = '00', meridiem] = time;
+  if (Number(minutes) > 59 || Number(seconds) > 59) return text;
+  const hour = Number(hourText);
+  if (meridiem && (hour < 1 || hour > 12)) return text;
+  if (minutes !== '00' || seconds !== '00') return OFF_THE_HOUR;
+  if (!meridiem) return hour;
+  return (hour % 12) + (meridiem.toLowerCase() === 'p' ? 12 : 0);
+};
+
 const toNumber = (value: unknown) => {
   const blank = blankToUndefined(value);
   if (typeof blank === 'string' && /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*$/.test(blank)) return Number(blank);
@@ -142,10 +165,16 @@ export const interestsField = z
     return text;
   });
 
-export const frequencyField = z.enum(['daily', 'weekly'], { error: 'Choose daily or weekly.' });
+/** "Daily", "WEEKLY": API clients and hand-made forms capitalise; the stored value is lower-case. */
+export const frequencyField = z.preprocess(
+  (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
+  z.enum(['daily', 'weekly'], { error: 'Choose daily or weekly.' }),
+);
 
 export const sendHourField = z
-  .number({ error: 'Choose an hour from 0 to 23.' })
+  .number({
+    error: (issue) => (issue.input === OFF_THE_HOUR ? NOT_ON_THE_HOUR : 'Choose an hour from 0 to 23.'),
+  })
   .int({ error: 'Choose a whole hour from 0 to 23.' })
   .min(0, { error: 'Choose an hour from 0 to 23.' })
   .max(23, { error: 'Choose an hour from 0 to 23.' });
@@ -166,7 +195,7 @@ export const subscribeSchema = z.object({
   email: emailField,
   interests: z.preprocess((value) => (value === null ? undefined : value), interestsField.default('')),
   frequency: z.preprocess(blankToUndefined, frequencyField.default('daily')),
-  send_hour: z.preprocess(toInteger, sendHourField.default(8)),
+  send_hour: z.preprocess(toHour, sendHourField.default(8)),
   time_zone: z.preprocess(blankToUndefined, timeZoneField.default('UTC')),
 });
 
@@ -209,7 +238,7 @@ const toBoolean = (value: unknown) => {
 export const preferencesSchema = z.object({
   interests: z.preprocess((value) => (value === null ? undefined : value), interestsField.optional()),
   frequency: z.preprocess(blankToUndefined, frequencyField.optional()),
-  send_hour: z.preprocess(toInteger, sendHourField.optional()),
+  send_hour: z.preprocess(toHour, sendHourField.optional()),
   time_zone: z.preprocess(blankToUndefined, timeZoneField.optional()),
   send_weekday: z.preprocess(
     toInteger,

@@ -113,6 +113,55 @@ describe('subscribeSchema', () => {
     expect(parseInterests(withLast).categories).toEqual(['cs.CL']);
   });
 
+  it('accepts the frequency in any letter case', () => {
+    for (const [given, stored] of [
+      ['Daily', 'daily'],
+      ['WEEKLY', 'weekly'],
+      [' Weekly ', 'weekly'],
+    ] as const) {
+      expect(subscribeSchema.parse({ email: 'x@example.com', frequency: given }).frequency).toBe(stored);
+      expect(preferencesSchema.parse({ frequency: given }).frequency).toBe(stored);
+    }
+    expect(subscribeSchema.safeParse({ email: 'x@example.com', frequency: 'Hourly' }).success).toBe(false);
+  });
+
+  it.each([
+    ['7', 7],
+    ['07', 7],
+    ['7:00', 7],
+    ['07:00', 7],
+    ['07:00:00', 7],
+    ['19:00', 19],
+    ['0:00', 0],
+    ['23', 23],
+    ['7am', 7],
+    ['7 AM', 7],
+    ['7pm', 19],
+    ['7:00 p.m.', 19],
+    ['12am', 0],
+    ['12pm', 12],
+    ['11PM', 23],
+  ])('reads the send hour %j as %i', (given, hour) => {
+    expect(subscribeSchema.parse({ email: 'x@example.com', send_hour: given }).send_hour).toBe(hour);
+    expect(preferencesSchema.parse({ send_hour: given }).send_hour).toBe(hour);
+  });
+
+  it('refuses a time off the hour with its own message, rather than rounding it', () => {
+    for (const given of ['7:30', '07:15', '7:30pm', '07:00:30']) {
+      const result = subscribeSchema.safeParse({ email: 'x@example.com', send_hour: given });
+      expect(result.success).toBe(false);
+      expect(fieldErrors(result.error!).send_hour).toEqual([
+        'Choose a whole hour, like 7:00: digests are sent on the hour.',
+      ]);
+    }
+  });
+
+  it.each(['24:00', '13pm', '0am', '7:60', '25', '7 o’clock', '7:0'])('refuses the send hour %j', (given) => {
+    const result = subscribeSchema.safeParse({ email: 'x@example.com', send_hour: given });
+    expect(result.success).toBe(false);
+    expect(fieldErrors(result.error!).send_hour![0]).toMatch(/hour from 0 to 23/);
+  });
+
   it('refuses fractional or non-numeric hours', () => {
     for (const hour of ['8.5', 'eight', -1, 1.5]) {
       expect(subscribeSchema.safeParse({ email: 'x@example.com', send_hour: hour }).success).toBe(false);

@@ -96,6 +96,30 @@ describe('POST /admin/subscribers/import', () => {
     expect(grace).toMatchObject({ frequency: 'weekly', send_hour: 8, time_zone: 'UTC', interests: '' });
   });
 
+  // The import validates rows with the sign-up schema, so it reads times as the form does.
+  it('reads the frequency in any case and the send hour as a clock time, refusing one off the hour', async () => {
+    const csv = [
+      'email,frequency,send_hour',
+      'clock1@example.com,Weekly,7pm',
+      'clock2@example.com,DAILY,07:00',
+      'clock3@example.com,daily,12am',
+      'clock4@example.com,daily,7:30',
+    ].join('\n');
+    const report = await (await importCsv(csv)).json<ImportReport>();
+    expect(report).toMatchObject({ imported: 3, invalid: 1 });
+    expect(report.rows[3]!.reason).toBe(
+      'send_hour: Choose a whole hour, like 7:00: digests are sent on the hour.',
+    );
+    const rows = await env.DB.prepare(
+      `SELECT email, frequency, send_hour FROM subscribers WHERE email LIKE 'clock%' ORDER BY email`,
+    ).all();
+    expect(rows.results).toEqual([
+      { email: 'clock1@example.com', frequency: 'weekly', send_hour: 19 },
+      { email: 'clock2@example.com', frequency: 'daily', send_hour: 7 },
+      { email: 'clock3@example.com', frequency: 'daily', send_hour: 0 },
+    ]);
+  });
+
   it('skips addresses already in the database, whatever their status, and never re-activates them', async () => {
     await env.DB.prepare(
       `INSERT INTO subscribers (id, email, status, created_at, updated_at, unsubscribed_at)
