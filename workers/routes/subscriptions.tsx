@@ -123,7 +123,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
         processSignup(c.var.app, {
           input,
           requested: requestedSettings(fields, input),
-          method: format === 'json' ? 'api' : 'form',
+          // Consent is recorded by who asked: a script that posts the form encoding but
+          // takes JSON answers is an API client, not someone on our page.
+          method: json ? 'api' : 'form',
         }),
       ),
     );
