@@ -41,10 +41,14 @@ export const DAILY_LIMIT_MESSAGE =
  */
 export const FORM_GUARD_FIELDS: readonly string[] = ['website', 'cf-turnstile-response', 'turnstile_token'];
 
-/** The hidden "website" field of our forms: people never see it, bots fill it. */
+/**
+ * The hidden "website" field of our forms: people never see it, bots fill it. A bot that
+ * sends it twice, one value blank, is still a bot (and must not get an error that points
+ * at the trap): any non-blank value fills it.
+ */
 export function isHoneypotFilled(fields: Record<string, unknown>): boolean {
-  const honeypot = fields.website;
-  const filled = typeof honeypot === 'string' && honeypot.trim() !== '';
+  const values = ([] as unknown[]).concat(fields.website);
+  const filled = values.some((value) => typeof value === 'string' && value.trim() !== '');
   if (filled) logEvent('form_guard', { action: 'honeypot' });
   return filled;
 }

@@ -11,7 +11,11 @@ export type BodyFormat = 'form' | 'json';
 
 export interface Submission {
   format: BodyFormat;
-  /** First value per field; File parts become null (never valid in our forms). */
+  /**
+   * The value of each field; a form field given more than once is the list of its values,
+   * in order (parseSubmission says which fields may repeat). File parts become null
+   * (never valid in our forms).
+   */
   fields: Record<string, unknown>;
 }
 
@@ -55,17 +59,30 @@ export async function readSubmission(request: Request): Promise<Submission> {
     } catch {
       throw new AppError(400, 'malformed_body', 'The form data could not be read.');
     }
-    const fields: Record<string, unknown> = {};
-    for (const [name, value] of data.entries()) {
-      if (!(name in fields)) fields[name] = typeof value === 'string' ? value : null;
-    }
-    return { format, fields };
+    return {
+      format,
+      fields: collectFields(
+        [...data.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : null]),
+      ),
+    };
   }
-  const fields: Record<string, unknown> = {};
-  for (const [name, value] of new URLSearchParams(new TextDecoder().decode(bytes))) {
-    if (!(name in fields)) fields[name] = value;
+  return { format, fields: collectFields(new URLSearchParams(new TextDecoder().decode(bytes))) };
+}
+
+/**
+ * A form's fields, keeping every value of a repeated one: a form with one input per
+ * interest sends `interests` several times, and keeping only one of the values of any field
+ * silently dropped what the others said. Built with fromEntries, so a field named
+ * "__proto__" is an own key like any other.
+ */
+function collectFields(entries: Iterable<[string, string | null]>): Record<string, unknown> {
+  const values = new Map<string, (string | null)[]>();
+  for (const [name, value] of entries) {
+    const list = values.get(name);
+    if (list) list.push(value);
+    else values.set(name, [value]);
   }
-  return { format, fields };
+  return Object.fromEntries([...values].map(([name, list]) => [name, list.length === 1 ? list[0] : list]));
 }
 
 /**

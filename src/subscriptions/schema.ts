@@ -132,7 +132,8 @@ export const interestsField = z
     error: 'Interests must be text: topics, arXiv categories or authors separated by commas.',
   })
   .transform((value, ctx): string => {
-    const text = (Array.isArray(value) ? value.join('; ') : value)
+    // A list (JSON, or a form with one input per interest) may hold blank entries: left out.
+    const text = (Array.isArray(value) ? value.filter((entry) => entry.trim() !== '').join('; ') : value)
       .replace(/\r\n?/g, '\n')
       // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters on purpose
       .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ' ')
@@ -214,7 +215,9 @@ export interface RequestedSettings {
  * (a blank field means "keep mine"), valued as the schema parsed them.
  */
 export function requestedSettings(fields: Record<string, unknown>, input: SubscribeInput): RequestedSettings {
-  const given = (name: string) => blankToUndefined(fields[name]) !== undefined;
+  // Several blank inputs of one field (a form with an input per interest, all left empty) are blank too.
+  const given = (name: string) =>
+    ([] as unknown[]).concat(fields[name]).some((value) => blankToUndefined(value) !== undefined);
   return {
     ...(given('interests') ? { interests: input.interests } : {}),
     ...(given('frequency') ? { frequency: input.frequency } : {}),
@@ -292,10 +295,31 @@ function unknownFieldErrors(
   );
 }
 
+/** Fields a form may give several times, their values taken together: one input per interest. */
+const LIST_FIELDS: readonly string[] = ['interests'];
+
+/**
+ * The schema's fields that a form gave more than once but that take one value, each with
+ * "Send email once": which of two addresses or hours was meant cannot be guessed, and
+ * taking the first or last silently dropped the other. A JSON body cannot repeat a field
+ * (a list there is a value the schema judges); fields the route reads itself are its own.
+ */
+function repeatedFieldErrors(fields: Record<string, unknown>, schema: z.ZodObject): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.keys(schema.shape)
+      .filter((name) => !LIST_FIELDS.includes(name) && Array.isArray(fields[name]))
+      .map((name) => [
+        name,
+        [`Send ${name} once: the form gave it ${(fields[name] as unknown[]).length} times.`],
+      ]),
+  );
+}
+
 /**
  * A submitted body checked against `schema`: its data, or every field's errors. A JSON
  * client's unknown fields are errors too (unknownFieldErrors); a form comes from our own
- * page, whose extra fields (the honeypot, Turnstile's) the route reads itself.
+ * page, whose extra fields (the honeypot, Turnstile's) the route reads itself, and a form
+ * field given more than once is an error unless it takes a list (repeatedFieldErrors).
  */
 export function parseSubmission<S extends z.ZodObject>(
   schema: S,
@@ -304,7 +328,8 @@ export function parseSubmission<S extends z.ZodObject>(
   allowed: readonly string[],
 ): { ok: true; data: z.output<S> } | { ok: false; errors: Record<string, string[]> } {
   const parsed = schema.safeParse(fields);
-  const unknown = format === 'json' ? unknownFieldErrors(fields, schema, allowed) : {};
+  const unknown =
+    format === 'json' ? unknownFieldErrors(fields, schema, allowed) : repeatedFieldErrors(fields, schema);
   if (parsed.success && Object.keys(unknown).length === 0) return { ok: true, data: parsed.data };
   return { ok: false, errors: { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...unknown } };
 }

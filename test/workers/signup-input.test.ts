@@ -4,9 +4,23 @@
  * posting the form encoding but asking for JSON), and what each is recorded as. Bad input
  * gets a clear 400 (a page for the form, JSON for API clients) with everything typed kept.
  */
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/env';
+import { preferencesUrl } from '../../src/links';
 import { BASE_URL, request } from '../helpers/app';
-import { emailsTo, linkIn, local, nextIp, postForm, rowOf } from '../helpers/subscribers';
+import {
+  counts,
+  emailsTo,
+  linkIn,
+  local,
+  nextIp,
+  postForm,
+  rowOf,
+  subscribeAndConfirm,
+} from '../helpers/subscribers';
+
+const config = parseConfig(env);
 
 /** A form body sent as is (URLSearchParams or FormData keep repeated fields). */
 function postBody(path: string, body: URLSearchParams | FormData, headers: Record<string, string> = {}) {
@@ -47,5 +61,135 @@ describe('consent method', () => {
     );
     expect(response.status).toBe(200);
     expect(await confirmLatest('browser@example.org')).toMatchObject({ consent_method: 'form' });
+  });
+});
+
+describe('a form field given more than once', () => {
+  it('takes every value of interests, from one input per interest', async () => {
+    const body = new URLSearchParams([
+      ['email', 'lists@example.org'],
+      ['interests', 'LLM agents'],
+      ['interests', ''],
+      ['interests', 'cs.CL'],
+    ]);
+    expect((await postBody('/subscribe', body)).status).toBe(200);
+    expect(await confirmLatest('lists@example.org')).toMatchObject({
+      interests: 'LLM agents; cs.CL',
+      categories: '["cs.CL"]',
+    });
+  });
+
+  it('takes every value of interests from a multipart form too', async () => {
+    const body = new FormData();
+    body.append('email', 'multi-lists@example.org');
+    body.append('interests', 'RLHF');
+    body.append('interests', 'diffusion models');
+    expect((await postBody('/subscribe', body)).status).toBe(200);
+    expect((await confirmLatest('multi-lists@example.org')).interests).toBe('RLHF; diffusion models');
+  });
+
+  it.each(['email', 'frequency', 'send_hour', 'time_zone'])(
+    'refuses %s given twice with a page that keeps what was typed, and writes nothing',
+    async (field) => {
+      const values: Record<string, [string, string]> = {
+        email: ['twice-a@example.org', 'twice-b@example.org'],
+        frequency: ['daily', 'weekly'],
+        send_hour: ['7', '19'],
+        time_zone: ['Europe/Paris', 'Asia/Tokyo'],
+      };
+      const body = new URLSearchParams([['interests', 'kept interests']]);
+      if (field !== 'email') body.append('email', 'twice@example.org');
+      for (const value of values[field]!) body.append(field, value);
+      const before = await counts();
+      const response = await postBody('/subscribe', body);
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toContain(`Send ${field} once: the form gave it 2 times.`);
+      expect(html).toContain('kept interests');
+      if (field === 'email') expect(html).toContain('twice-a@example.org; twice-b@example.org');
+      expect(await counts()).toEqual(before);
+    },
+  );
+
+  it('answers a script that asks for JSON with the field named', async () => {
+    const body = new URLSearchParams([
+      ['email', 'json-twice@example.org'],
+      ['frequency', 'daily'],
+      ['frequency', 'weekly'],
+    ]);
+    const response = await postBody('/subscribe', body, { accept: 'application/json' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: {
+        code: 'validation_failed',
+        fields: { frequency: ['Send frequency once: the form gave it 2 times.'] },
+      },
+    });
+    expect(await rowOf('json-twice@example.org')).toBeNull();
+  });
+
+  it('treats a honeypot sent twice as a bot: the answer a person gets, and nothing done', async () => {
+    for (const [index, website] of [
+      ['', 'https://spam.example'],
+      ['https://spam.example', ''],
+    ].entries()) {
+      const email = `bot${index}@example.org`;
+      const body = new URLSearchParams({ email });
+      for (const value of website) body.append('website', value);
+      const before = await counts();
+      const response = await postBody('/subscribe', body);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain(email);
+      expect(await counts()).toEqual(before);
+      expect(await rowOf(email)).toBeNull();
+    }
+    // Two blank honeypots are a person's form, nothing more.
+    const person = new URLSearchParams([
+      ['email', 'person@example.org'],
+      ['website', ''],
+      ['website', ''],
+    ]);
+    expect((await postBody('/subscribe', person)).status).toBe(200);
+    expect((await rowOf('person@example.org'))!.status).toBe('pending');
+  });
+
+  it('applies the same rules on the preferences page', async () => {
+    const row = await subscribeAndConfirm('prefs-twice@example.org');
+    const link = local(await preferencesUrl(config, { id: row.id, tokenVersion: row.token_version }));
+    const twice = new URLSearchParams([
+      ['interests', 'edited interests'],
+      ['send_hour', '7'],
+      ['send_hour', '9'],
+    ]);
+    const refused = await postBody(link, twice);
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toContain('Send send_hour once: the form gave it 2 times.');
+    expect(html).toContain('edited interests');
+    expect(await rowOf('prefs-twice@example.org')).toEqual(row);
+
+    const lists = new URLSearchParams([
+      ['interests', 'RLHF'],
+      ['interests', 'cs.LG'],
+      ['frequency', 'Weekly'],
+      ['send_hour', '7pm'],
+    ]);
+    expect((await postBody(link, lists)).status).toBe(200);
+    expect(await rowOf('prefs-twice@example.org')).toMatchObject({
+      interests: 'RLHF; cs.LG',
+      frequency: 'weekly',
+      send_hour: 19,
+    });
+  });
+
+  it('refuses an address given twice on the data request form', async () => {
+    const body = new URLSearchParams([
+      ['email', 'data-a@example.org'],
+      ['email', 'data-b@example.org'],
+      ['action', 'export'],
+    ]);
+    const response = await postBody('/data', body);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Send email once: the form gave it 2 times.');
   });
 });
