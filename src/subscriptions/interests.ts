@@ -30,7 +30,8 @@ const CATEGORY_JOINERS = /\s+(?:and|or|&|\+)\s+|\s*[/|]\s*|\s+/i;
 /** Splits the raw field into trimmed, non-empty entries (before capping). */
 export function splitInterests(text: string): string[] {
   const entries: string[] = [];
-  for (const segment of text.split(/[;\n\r]+/)) {
+  // NFC, so that texts stored before the schema normalised them also de-duplicate "café" typed two ways.
+  for (const segment of text.normalize('NFC').split(/[;\n\r]+/)) {
     let authorsList = false;
     for (const raw of segment.split(',')) {
       const entry = raw.replace(/\s+/g, ' ').trim().replace(LIST_MARKER, '').trim();

@@ -137,6 +137,9 @@ export const interestsField = z
       .replace(/\r\n?/g, '\n')
       // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters on purpose
       .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ' ')
+      // One spelling per letter: "café" typed with a combining accent is stored (and counted
+      // against the caps) as the precomposed one other devices send.
+      .normalize('NFC')
       .trim();
     if (text.length > MAX_INTERESTS_TEXT) {
       ctx.addIssue({

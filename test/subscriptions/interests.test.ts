@@ -48,6 +48,14 @@ describe('parseInterests', () => {
     ]);
   });
 
+  it('reads "café" typed with a combining accent as the precomposed one, once', () => {
+    const decomposed = 'cafe\u0301 culture';
+    expect(parseInterests(`${decomposed}, café culture, Cafe\u0301 Culture`).phrases).toEqual([
+      'café culture',
+    ]);
+    expect(parseInterests(decomposed).phrases[0]).toBe('caf\u00e9 culture');
+  });
+
   it('counts the entries it reads (the caps apply to them)', () => {
     expect(splitInterests('- a\n- b\ncs.CL and cs.LG')).toEqual(['a', 'b', 'cs.CL', 'cs.LG']);
   });

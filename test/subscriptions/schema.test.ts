@@ -162,6 +162,15 @@ describe('subscribeSchema', () => {
     expect(fieldErrors(result.error!).send_hour![0]).toMatch(/hour from 0 to 23/);
   });
 
+  it('stores interests in NFC and counts two spellings of one letter as one interest', () => {
+    const precomposed = Array.from({ length: MAX_INTERESTS }, (_, index) => `caf\u00e9 ${index}`);
+    const interests = [...precomposed, 'cafe\u0301 0'].join(', ');
+    const result = subscribeSchema.safeParse({ email: 'x@example.com', interests });
+    expect(result.success).toBe(true);
+    expect(result.data!.interests).toBe([...precomposed, 'caf\u00e9 0'].join(', '));
+    expect(preferencesSchema.parse({ interests: 'cafe\u0301' }).interests).toBe('caf\u00e9');
+  });
+
   it('refuses fractional or non-numeric hours', () => {
     for (const hour of ['8.5', 'eight', -1, 1.5]) {
       expect(subscribeSchema.safeParse({ email: 'x@example.com', send_hour: hour }).success).toBe(false);

@@ -193,3 +193,19 @@ describe('a form field given more than once', () => {
     expect(await response.text()).toContain('Send email once: the form gave it 2 times.');
   });
 });
+
+describe('interests as typed on other devices', () => {
+  it('stores "café" typed with a combining accent as the precomposed one', async () => {
+    const response = await postForm('/subscribe', {
+      email: 'nfc@example.org',
+      interests: 'cafe\u0301 culture, caf\u00e9 culture',
+    });
+    expect(response.status).toBe(200);
+    expect((await rowOf('nfc@example.org'))!.interests).toBe('caf\u00e9 culture, caf\u00e9 culture');
+    const html = await (
+      await postForm(local(linkIn((await emailsTo('nfc@example.org')).at(-1)!.text, '/confirm')), {})
+    ).text();
+    // Read once by the digest, as the confirmed page shows.
+    expect(html).toContain('Topics: caf\u00e9 culture</li>');
+  });
+});
