@@ -3,8 +3,10 @@
  * commas, semicolons or new lines. An entry that looks like an arXiv category (`cs.CL`,
  * `stat.ML`, `hep-th`) is a category; one written `author: Name`, `by Name` or `@Name` is a
  * followed author; everything else is a topic phrase ("diffusion models", "RLHF"). People
- * paste lists, so list bullets and numbers are dropped, several categories in one entry
- * ("cs.CL and cs.LG") are several categories, and `authors: A, B` follows both authors.
+ * paste lists, so list bullets and numbers are dropped (a bullet between words, where the
+ * line breaks were lost, separates entries), text is compared in NFC, several categories
+ * in one entry ("cs.CL and cs.LG") are several categories, and `authors: A, B` follows
+ * both authors.
  */
 export interface Interests {
   phrases: string[];
@@ -22,8 +24,19 @@ const CATEGORY = new RegExp(`^(?:${ARXIV_ARCHIVES})(?:\\.[A-Za-z-]{2,})?$`, 'i')
 const AUTHOR = /^(?:authors?\s*:\s*|by\s+|@)(.+)$/i;
 /** "authors:" (plural) opens a list: the entries after it, up to the next ; or line, are authors too. */
 const AUTHORS_LIST = /^authors\s*:/i;
+/**
+ * Bullet characters lists are pasted with: typographic ones, word processors' (Word's
+ * Symbol-font bullet arrives as U+F0B7), arrows and ticks.
+ */
+const BULLETS = '•·◦▪▫▸▹‣●○■□◆◇❖➢➤►▶✓✔⁃∙\uF0B7';
 /** A pasted list's bullet ("- ", "* ", "• ") or number ("1. ", "2) "), not part of the interest. */
-const LIST_MARKER = /^(?:[-*+]\s+|[•·◦▪▸‣–—]\s*|\(?\d{1,2}[.)]\s+)/;
+const LIST_MARKER = new RegExp(`^(?:[-*+]\\s+|[${BULLETS}–—]\\s*|\\(?\\d{1,2}[.)]\\s+)`);
+/**
+ * Where a list's line breaks were lost (pasted into a one-line field, or from a web page as
+ * "RLHF • DPO • agents"): a bullet between spaces separates entries like a new line. Dashes
+ * are not among them: "diffusion – a survey" is one topic.
+ */
+const INLINE_BULLET = new RegExp(`\\s[${BULLETS}]\\s`, 'g');
 /** Words people put between categories in one entry: "cs.CL and cs.LG", "cs.AI / cs.LG". */
 const CATEGORY_JOINERS = /\s+(?:and|or|&|\+)\s+|\s*[/|]\s*|\s+/i;
 
@@ -31,7 +44,10 @@ const CATEGORY_JOINERS = /\s+(?:and|or|&|\+)\s+|\s*[/|]\s*|\s+/i;
 export function splitInterests(text: string): string[] {
   const entries: string[] = [];
   // NFC, so that texts stored before the schema normalised them also de-duplicate "café" typed two ways.
-  for (const segment of text.normalize('NFC').split(/[;\n\r]+/)) {
+  for (const segment of text
+    .normalize('NFC')
+    .replace(INLINE_BULLET, '\n')
+    .split(/[;\n\r]+/)) {
     let authorsList = false;
     for (const raw of segment.split(',')) {
       const entry = raw.replace(/\s+/g, ' ').trim().replace(LIST_MARKER, '').trim();

@@ -48,6 +48,26 @@ describe('parseInterests', () => {
     ]);
   });
 
+  it.each([
+    ['• LLM agents\n• RLHF', ['LLM agents', 'RLHF']],
+    ['- LLM agents\r\n- RLHF', ['LLM agents', 'RLHF']],
+    ['* LLM agents\n  * RLHF', ['LLM agents', 'RLHF']],
+    ['● LLM agents\n○ RLHF\n■ cs.CL', ['LLM agents', 'RLHF', 'cs.CL']],
+    ['\uF0B7\tLLM agents\n\uF0B7\tRLHF', ['LLM agents', 'RLHF']],
+    ['➢ LLM agents\n► RLHF\n✓ DPO', ['LLM agents', 'RLHF', 'DPO']],
+    ['• LLM agents • RLHF • cs.CL', ['LLM agents', 'RLHF', 'cs.CL']],
+    ['LLM agents · RLHF', ['LLM agents', 'RLHF']],
+  ])('splits the pasted list %j into its entries, bullets removed', (text, entries) => {
+    expect(splitInterests(text)).toEqual(entries);
+  });
+
+  it('keeps a dash inside a topic as typed', () => {
+    expect(splitInterests('diffusion – a survey, state-of-the-art RL')).toEqual([
+      'diffusion – a survey',
+      'state-of-the-art RL',
+    ]);
+  });
+
   it('reads "café" typed with a combining accent as the precomposed one, once', () => {
     const decomposed = 'cafe\u0301 culture';
     expect(parseInterests(`${decomposed}, café culture, Cafe\u0301 Culture`).phrases).toEqual([
