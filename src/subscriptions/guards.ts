@@ -39,7 +39,12 @@ export const DAILY_LIMIT_MESSAGE =
  * Fields of a public form read by these checks, not by its schema: the honeypot, and
  * Turnstile's token as the widget posts it (cf-turnstile-response) or a JSON client sends it.
  */
-export const FORM_GUARD_FIELDS: readonly string[] = ['website', 'cf-turnstile-response', 'turnstile_token'];
+export const HONEYPOT_FIELD = 'website';
+export const FORM_GUARD_FIELDS: readonly string[] = [
+  HONEYPOT_FIELD,
+  'cf-turnstile-response',
+  'turnstile_token',
+];
 
 /**
  * The hidden "website" field of our forms: people never see it, bots fill it. A bot that
@@ -47,7 +52,7 @@ export const FORM_GUARD_FIELDS: readonly string[] = ['website', 'cf-turnstile-re
  * at the trap): any non-blank value fills it.
  */
 export function isHoneypotFilled(fields: Record<string, unknown>): boolean {
-  const values = ([] as unknown[]).concat(fields.website);
+  const values = ([] as unknown[]).concat(fields[HONEYPOT_FIELD]);
   const filled = values.some((value) => typeof value === 'string' && value.trim() !== '');
   if (filled) logEvent('form_guard', { action: 'honeypot' });
   return filled;

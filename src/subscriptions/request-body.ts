@@ -3,9 +3,12 @@
  * application/x-www-form-urlencoded or multipart/form-data, API clients send JSON, and the
  * answer format follows. Anything else is 415, an empty body 400 and an oversized one 413,
  * before any validation runs, so nothing is written for a request we cannot read. An
- * oversized body is never read past the cap, whether or not it declares its length.
+ * oversized body is never read past the cap, whether or not it declares its length. No
+ * value is silently dropped: a form field given more than once keeps all its values (the
+ * schema says which may repeat), and a JSON object naming a field twice is refused.
  */
 import { AppError } from '../errors';
+import { HONEYPOT_FIELD } from './guards';
 
 export type BodyFormat = 'form' | 'json';
 
@@ -131,7 +134,68 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
       'The request body must be a JSON object with the sign-up fields.',
     );
   }
-  return value as Record<string, unknown>;
+  const fields = value as Record<string, unknown>;
+  return { ...fields, ...repeatedJsonFields(text) };
+}
+
+/**
+ * A JSON object that names a field twice (`{"email": "a@…", "email": "b@…"}`): JSON.parse
+ * keeps the last value and drops the other without a word, so, as for a form, which was
+ * meant is not guessed and the request is refused, naming the fields. The honeypot is the
+ * exception, as on forms: given twice it becomes the list of its values, so a bot is
+ * caught if any of them is filled, and no error points at the trap.
+ */
+function repeatedJsonFields(text: string): Record<string, unknown> {
+  const values = new Map<string, unknown[]>();
+  for (const [name, value] of topLevelEntries(text)) {
+    const list = values.get(name);
+    if (list) list.push(value);
+    else values.set(name, [value]);
+  }
+  const repeated = [...values].filter(([, list]) => list.length > 1);
+  const errors = repeated
+    .filter(([name]) => name !== HONEYPOT_FIELD)
+    .map(([name, list]) => [name, [`Send ${name} once: the JSON object gives it ${list.length} times.`]]);
+  if (errors.length > 0) {
+    throw new AppError(
+      400,
+      'validation_failed',
+      'Some fields are not valid; see `fields`.',
+      Object.fromEntries(errors),
+    );
+  }
+  return Object.fromEntries(repeated);
+}
+
+/**
+ * The top-level fields of a JSON object text, repeats included, each with its parsed value.
+ * Only called on text JSON.parse accepted as an object, so the structure is known good.
+ */
+function topLevelEntries(text: string): [string, unknown][] {
+  const entries: [string, unknown][] = [];
+  let depth = 0;
+  let name: string | null = null;
+  let valueStart = -1;
+  const endValue = (end: number) => {
+    if (name !== null && valueStart >= 0) entries.push([name, JSON.parse(text.slice(valueStart, end))]);
+    name = null;
+    valueStart = -1;
+  };
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (char === '"') {
+      let end = index + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (depth === 1 && name === null) name = JSON.parse(text.slice(index, end + 1)) as string;
+      index = end;
+    } else if (char === ':' && depth === 1 && valueStart < 0) valueStart = index + 1;
+    else if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') {
+      if (depth === 1) endValue(index);
+      depth--;
+    } else if (char === ',' && depth === 1) endValue(index);
+  }
+  return entries;
 }
 
 const tooLarge = () =>
