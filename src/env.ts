@@ -81,6 +81,10 @@ const rawSchema = z.object({
   PUBLIC_URL: url('http://localhost:8787'),
   MAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('Papers Digest <digest@example.com>')),
   POSTAL_ADDRESS: z.preprocess(emptyToUndefined, z.string().default('')),
+  // Where replies to every email go (Resend's reply_to), when not to MAIL_FROM: often a
+  // no-reply sending address, with a monitored inbox here. One bare address: it becomes a
+  // header of every email, so a malformed one would get every request refused.
+  REPLY_TO: z.preprocess(emptyToUndefined, z.email().optional()),
   RESEND_API_URL: url('https://api.resend.com'),
   HF_API_URL: url('https://huggingface.co'),
   ARXIV_API_URL: url('https://export.arxiv.org'),

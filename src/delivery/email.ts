@@ -1,12 +1,16 @@
 /**
  * The shape of one outgoing email, shared by the transports (Resend or the development
  * outbox) and the outbox table, in a module of its own so that neither imports the other
- * for it.
+ * for it; and its sender fields, taken from the configuration in one place so that every
+ * kind of email says who sent it and where replies go alike.
  */
+import type { Config } from '../env';
 import type { JsonChunks } from '../lib/json';
 
 export interface OutgoingEmail {
   from: string;
+  /** Where replies go (Resend's `reply_to`, the Reply-To header); unset: to `from`. */
+  replyTo?: string;
   to: string;
   subject: string;
   html: string;
@@ -25,4 +29,11 @@ export interface OutgoingEmail {
    * under Gmail's clipping size and stay unsent). Never sent as a field of its own.
    */
   papers?: number;
+}
+
+/** The sender fields of every email: MAIL_FROM, and REPLY_TO when the operator set one. */
+export function sender(
+  config: Pick<Config, 'MAIL_FROM' | 'REPLY_TO'>,
+): Pick<OutgoingEmail, 'from' | 'replyTo'> {
+  return config.REPLY_TO ? { from: config.MAIL_FROM, replyTo: config.REPLY_TO } : { from: config.MAIL_FROM };
 }

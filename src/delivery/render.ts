@@ -17,6 +17,7 @@ import type { Paper, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
 import { subscriberLinks } from '../links';
 import { type EditionIndex, EditionReader, type RankedPaper } from '../ranking';
+import { sender } from './email';
 import { type OutgoingEmail, releaseSpareBodies } from './transport';
 
 export interface EditionContext {
@@ -237,7 +238,7 @@ export async function digestEmail(
   // Signed once per subscriber and remembered: the digest's footer used the same link.
   const { unsubscribe } = await subscriberLinks(config, subscriber);
   const email: OutgoingEmail = {
-    from: config.MAIL_FROM,
+    ...sender(config),
     to: subscriber.email,
     subject: digest.subject,
     // Read through: a fast-path digest decodes them only if a transport asks (the outbox).

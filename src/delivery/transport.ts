@@ -98,7 +98,8 @@ export function encodeEmail(email: OutgoingEmail): JsonChunks {
   if (email.headers !== undefined) head += `,"headers":${asciiJson(email.headers)}`;
   const out: JsonChunks = [`${head},"html":`];
   pushAll(out, email.json?.html ?? [asciiJson(email.html)]);
-  let middle = `,"subject":${asciiJson(email.subject)}`;
+  let middle = email.replyTo === undefined ? '' : `,"reply_to":${asciiJson(email.replyTo)}`;
+  middle += `,"subject":${asciiJson(email.subject)}`;
   if (email.tags !== undefined) middle += `,"tags":${asciiJson(email.tags)}`;
   out.push(`${middle},"text":`);
   pushAll(out, email.json?.text ?? [asciiJson(email.text)]);
@@ -297,8 +298,17 @@ export function outboxTransport(db: D1Database): MailTransport {
         const previous = await findOutboxByIdempotencyKey(db, options.idempotencyKey);
         if (previous.length > 0) return { kind: 'sent', ids: previous.map((id) => `outbox_${id}`) };
       }
-      const ids = await insertOutboxEmails(db, emails, options.idempotencyKey ?? null);
+      const ids = await insertOutboxEmails(db, emails.map(withReplyToHeader), options.idempotencyKey ?? null);
       return { kind: 'sent', ids: ids.map((id) => `outbox_${id}`) };
     },
   };
+}
+
+/**
+ * The email as the outbox shows it: Resend sends `reply_to` as the Reply-To header, so the
+ * outbox lists it with the other headers, where a developer checks what recipients get.
+ */
+function withReplyToHeader(email: OutgoingEmail): OutgoingEmail {
+  if (email.replyTo === undefined) return email;
+  return { ...email, headers: { ...email.headers, 'Reply-To': email.replyTo } };
 }

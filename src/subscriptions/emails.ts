@@ -1,13 +1,15 @@
 /**
  * Builds the emails people ask for on our site (confirm, "already subscribed", the
  * export/erase links) as OutgoingEmail: HTML and plain text rendered from the same React
- * Email tree, MAIL_FROM as sender, tagged so Resend's dashboard and webhooks can tell them
- * from digests. None of them carries text a visitor typed, except the address.
+ * Email tree, MAIL_FROM as sender (REPLY_TO, if set, for replies), tagged so Resend's
+ * dashboard and webhooks can tell them from digests. None of them carries text a visitor
+ * typed, except the address.
  */
 import { render } from '@react-email/render';
 import { createElement, type ReactElement } from 'react';
 import { ConfirmEmail, type ConfirmEmailProps } from '../../emails/confirm-email';
 import { DataLinkEmail } from '../../emails/data-link-email';
+import { sender } from '../delivery/email';
 import type { OutgoingEmail } from '../delivery/transport';
 import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
@@ -31,7 +33,7 @@ async function renderEmail(
   element: ReactElement,
 ): Promise<OutgoingEmail> {
   const [html, text] = await Promise.all([renderEmailHtml(element), render(element, { plainText: true })]);
-  return { from: config.MAIL_FROM, to, subject, html, text, tags: [{ name: 'category', value: category }] };
+  return { ...sender(config), to, subject, html, text, tags: [{ name: 'category', value: category }] };
 }
 
 export async function buildSignupEmail(

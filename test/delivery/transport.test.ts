@@ -119,6 +119,8 @@ describe('encodeBatch', () => {
       text: `Why: matches “RLHF”\n👍 More like this https://digest.test/feedback?token=t&paper=${index}`,
       headers: { 'List-Unsubscribe': '<https://digest.test/unsubscribe?token=x>' },
       tags: [{ name: 'delivery', value: `d-${index}` }],
+      // REPLY_TO set or not: the field is there only when it is.
+      ...(index === 1 ? { replyTo: 'replies@example.org' } : {}),
     }));
     // The SDK's batch.send: parseEmailToApiOptions (fields in this order), then one stringify.
     const sdk = JSON.stringify(
@@ -129,7 +131,7 @@ describe('encodeBatch', () => {
         from: email.from,
         headers: email.headers,
         html: email.html,
-        reply_to: undefined,
+        reply_to: email.replyTo,
         scheduled_at: undefined,
         subject: email.subject,
         tags: email.tags,
