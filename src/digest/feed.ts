@@ -3,8 +3,9 @@
  * sent digest with its papers as HTML content, for people who read in a feed reader rather
  * than (or besides) their inbox. Split in two so the part that can break a feed reader is
  * tested on its own: `buildAtomFeed` is pure and owns every byte of XML (escaping, and
- * dropping the characters XML 1.0 forbids, which titles from upstream can carry), while
- * `subscriberFeed` gathers what it needs from D1 and signs the entry links.
+ * dropping the characters XML 1.0 forbids, which titles from upstream can carry, and
+ * writing every time as RFC 3339 whatever form D1 holds it in), while `subscriberFeed`
+ * gathers what it needs from D1, signs the entry links and says when the feed last changed.
  */
 import { listSentDeliveries } from '../db/digest-views';
 import { getPapersByIds } from '../db/papers';
@@ -22,7 +23,7 @@ export interface FeedEntry {
   /** Delivery id: the entry's stable id. */
   id: string;
   title: string;
-  /** ISO time the digest was sent. */
+  /** When the digest was sent, as stored (ISO, or SQLite's `YYYY-MM-DD HH:MM:SS`: see atomDate). */
   sentAt: string;
   /** Where the entry opens: the digest's web page, read-only (feedEntryUrl). */
   link: string;
@@ -34,10 +35,50 @@ export interface AtomFeedInput {
   subscriberId: string;
   selfUrl: string;
   siteUrl: string;
-  /** ISO time of the newest entry, or of the subscription when there is none. */
+  /** Time of the newest entry, or of the subscription when there is none (as `sentAt`). */
   updated: string;
   /** Newest first. */
   entries: FeedEntry[];
+}
+
+/**
+ * A stored time: ISO 8601 as we write it, or SQLite's own `YYYY-MM-DD HH:MM:SS[.fff]` (UTC,
+ * from datetime() or an import) and Postgres-style times with a short offset (Resend's
+ * `2026-05-07 08:00:00.123+00`). Null when it is none of them.
+ */
+const STORED_TIME =
+  /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
+
+function storedTimeMs(value: string): number | null {
+  const match = STORED_TIME.exec(value.trim());
+  if (!match) return null;
+  const [, date, time, fraction = '', zone = 'Z'] = match;
+  // "+00" and "+0530" as RFC 3339's "+00:00" and "+05:30".
+  const offset = /^z$/i.test(zone)
+    ? 'Z'
+    : zone.length === 3
+      ? `${zone}:00`
+      : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const ms = Date.parse(
+    `${date}T${time}${fraction ? `.${fraction.slice(0, 3).padEnd(3, '0')}` : ''}${offset}`,
+  );
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * A stored time as Atom requires it (RFC 3339: `2026-05-07T08:00:00.000Z`). A SQLite
+ * `2026-05-07 08:00:00` is no RFC 3339 date, and feed validators and strict readers reject
+ * the entry or the whole feed over it. A value that is no time at all is a bug upstream:
+ * it throws rather than publish a feed readers would refuse.
+ */
+export function atomDate(value: string): string {
+  return new Date(storedTime(value)).toISOString();
+}
+
+function storedTime(value: string): number {
+  const ms = storedTimeMs(value);
+  if (ms === null) throw new Error(`not a stored time: ${JSON.stringify(value)}`);
+  return ms;
 }
 
 /** Characters XML 1.0 does not allow anywhere (controls, lone surrogates, U+FFFE/FFFF). */
@@ -76,8 +117,8 @@ export function buildAtomFeed(input: AtomFeedInput): string {
     (entry) => `  <entry>
     <id>urn:papers-digest:delivery:${xmlText(entry.id)}</id>
     <title>${xmlText(line(entry.title))}</title>
-    <updated>${xmlText(entry.sentAt)}</updated>
-    <published>${xmlText(entry.sentAt)}</published>
+    <updated>${atomDate(entry.sentAt)}</updated>
+    <published>${atomDate(entry.sentAt)}</published>
     <link rel="alternate" type="text/html" href="${xmlText(entry.link)}"/>
     <summary>${xmlText(entry.papers.map((item) => line(readableTex(item.paper.title))).join(' · '))}</summary>
     <content type="html">${xmlText(entryContent(entry.papers))}</content>
@@ -88,7 +129,7 @@ export function buildAtomFeed(input: AtomFeedInput): string {
   <title>Papers Digest: your digests</title>
   <subtitle>Research papers picked for your interests</subtitle>
   <id>urn:papers-digest:feed:${xmlText(input.subscriberId)}</id>
-  <updated>${xmlText(input.updated)}</updated>
+  <updated>${atomDate(input.updated)}</updated>
   <link rel="self" type="application/atom+xml" href="${xmlText(input.selfUrl)}"/>
   <link rel="alternate" type="text/html" href="${xmlText(input.siteUrl)}"/>
   <author><name>Papers Digest</name></author>
@@ -98,8 +139,14 @@ ${entries.join('\n')}
 `;
 }
 
+export interface SubscriberFeed {
+  xml: string;
+  /** The feed's `<updated>`: its newest entry, or the subscription when it has none. */
+  updated: Date;
+}
+
 /** The subscriber's feed from their last FEED_ENTRIES sent digests (papers in digest order). */
-export async function subscriberFeed(app: AppContext, subscriber: Subscriber): Promise<string> {
+export async function subscriberFeed(app: AppContext, subscriber: Subscriber): Promise<SubscriberFeed> {
   const { config, db } = app;
   const deliveries = await listSentDeliveries(db, subscriber.id, FEED_ENTRIES);
   const allIds = [...new Set(deliveries.flatMap((delivery) => delivery.items.map((item) => item.id)))];
@@ -121,11 +168,18 @@ export async function subscriberFeed(app: AppContext, subscriber: Subscriber): P
       };
     }),
   );
-  return buildAtomFeed({
+  // The newest by time, not by the text order D1 sorted in: a time stored in SQLite's form
+  // sorts before an ISO one of the same day.
+  const newest = entries.length
+    ? Math.max(...entries.map((entry) => storedTime(entry.sentAt)))
+    : storedTime(subscriber.confirmedAt ?? subscriber.createdAt);
+  const updated = new Date(newest);
+  const xml = buildAtomFeed({
     subscriberId: subscriber.id,
     selfUrl: await feedUrl(config, subscriber),
     siteUrl: config.PUBLIC_URL,
-    updated: deliveries[0]?.sentAt ?? subscriber.confirmedAt ?? subscriber.createdAt,
+    updated: updated.toISOString(),
     entries,
   });
+  return { xml, updated };
 }

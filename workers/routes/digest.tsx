@@ -80,8 +80,8 @@ digestRoutes.get('/digest', async (c) => {
 
 digestRoutes.get('/feed', async (c) => {
   const { subscriber } = await subscriberFromToken(c.var.app, c.req.query('token'), 'feed');
-  const body = await subscriberFeed(c.var.app, subscriber);
-  return c.body(body, 200, {
+  const feed = await subscriberFeed(c.var.app, subscriber);
+  return c.body(feed.xml, 200, {
     'Content-Type': 'application/atom+xml; charset=utf-8',
     'Cache-Control': 'private, max-age=300',
   });
