@@ -5,7 +5,8 @@
  * tested on its own: `buildAtomFeed` is pure and owns every byte of XML (escaping, and
  * dropping the characters XML 1.0 forbids, which titles from upstream can carry, and
  * writing every time as RFC 3339 whatever form D1 holds it in), while `subscriberFeed`
- * gathers what it needs from D1, signs the entry links and says when the feed last changed.
+ * gathers what it needs from D1, signs the entry links and says when the feed last changed
+ * (the route's Last-Modified).
  */
 import { listSentDeliveries } from '../db/digest-views';
 import { getPapersByIds } from '../db/papers';

@@ -2,7 +2,8 @@
  * GET /feed through the Worker with real D1, for what feed readers and validators check
  * beyond the XML itself: every <updated> and <published> is an RFC 3339 date whatever form
  * D1 holds the time in (ours, SQLite's `YYYY-MM-DD HH:MM:SS`, Resend's short offset), and
- * the feed's own is its newest entry's by time, not by the text order D1 sorts in.
+ * polling is conditional: Last-Modified is the newest entry's time, If-Modified-Since gets
+ * a 304 until a newer digest is sent, and If-None-Match takes precedence over it.
  */
 import { env } from 'cloudflare:test';
 import { XMLParser } from 'fast-xml-parser';
@@ -85,6 +86,7 @@ describe('GET /feed dates', () => {
       'del-feed-3': '2026-11-24T07:15:00.123Z',
     });
     expect(doc.updated).toBe('2026-11-26T09:30:00.000Z');
+    expect(response.headers.get('last-modified')).toBe('Thu, 26 Nov 2026 09:30:00 GMT');
   });
 
   it('without digests is updated at the subscription, stored in SQLite’s form', async () => {
@@ -97,5 +99,72 @@ describe('GET /feed dates', () => {
     const doc = await feedOf(response);
     expect(doc.entry).toBeUndefined();
     expect(doc.updated).toBe('2026-10-02T11:00:00.000Z');
+    expect(response.headers.get('last-modified')).toBe('Fri, 02 Oct 2026 11:00:00 GMT');
+  });
+});
+
+describe('GET /feed conditional polls', () => {
+  it('answers If-Modified-Since 304 until a newer digest is sent', async () => {
+    const feed = await feedOfSubscriber({ id: 'feed-fay' }, ['2026-11-20 08:00:00.250']);
+    const first = await request(feed);
+    expect(first.status).toBe(200);
+    const lastModified = first.headers.get('last-modified')!;
+    expect(lastModified).toBe('Fri, 20 Nov 2026 08:00:00 GMT');
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+
+    // The date sent back, and any later one: nothing newer, no body.
+    for (const since of [lastModified, 'Sat, 21 Nov 2026 00:00:00 GMT', 'Friday, 20-Nov-26 08:00:00 GMT']) {
+      const again = await request(feed, { headers: { 'if-modified-since': since } });
+      expect(again.status, since).toBe(304);
+      expect(await again.text()).toBe('');
+      expect(again.headers.get('last-modified')).toBe(lastModified);
+      expect(again.headers.get('etag')).toBe(etag);
+      expect(again.headers.get('cache-control')).toBe('private, max-age=300');
+      expect(again.headers.get('x-robots-tag')).toBe('noindex');
+      expect(again.headers.get('content-type')).toBeNull();
+    }
+    const head = await request(feed, { method: 'HEAD', headers: { 'if-modified-since': lastModified } });
+    expect(head.status).toBe(304);
+
+    // An earlier date, no HTTP-date at all, or one in the future (a reader's own clock): the feed.
+    for (const since of [
+      'Fri, 20 Nov 2026 07:59:59 GMT',
+      '2026-11-21T00:00:00Z',
+      'yesterday',
+      new Date(Date.now() + 86_400_000).toUTCString(),
+    ]) {
+      const full = await request(feed, { headers: { 'if-modified-since': since } });
+      expect(full.status, since).toBe(200);
+      expect((await feedOf(full)).entry).toHaveLength(1);
+    }
+
+    await sendDigest('feed-fay', '2026-11-21 08:00:00');
+    const changed = await request(feed, { headers: { 'if-modified-since': lastModified } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('last-modified')).toBe('Sat, 21 Nov 2026 08:00:00 GMT');
+    expect((await feedOf(changed)).entry).toHaveLength(2);
+  });
+
+  it('lets If-None-Match decide when both are sent (RFC 9110 §13.2.2)', async () => {
+    const feed = await feedOfSubscriber({ id: 'feed-gus' }, ['2026-11-22 08:00:00']);
+    const first = await request(feed);
+    const etag = first.headers.get('etag')!;
+    const lastModified = first.headers.get('last-modified')!;
+
+    // A stale ETag: the feed, although If-Modified-Since alone would have been a 304.
+    const stale = await request(feed, {
+      headers: { 'if-none-match': '"an-older-feed"', 'if-modified-since': lastModified },
+    });
+    expect(stale.status).toBe(200);
+    expect((await feedOf(stale)).entry).toHaveLength(1);
+
+    // The current ETag: 304, although If-Modified-Since alone would have been a 200.
+    const current = await request(feed, {
+      headers: { 'if-none-match': etag, 'if-modified-since': 'Thu, 01 Jan 2026 00:00:00 GMT' },
+    });
+    expect(current.status).toBe(304);
+    expect(current.headers.get('etag')).toBe(etag);
+    expect(current.headers.get('last-modified')).toBe(lastModified);
   });
 });

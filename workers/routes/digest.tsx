@@ -10,7 +10,7 @@
  * was sent with: one arXiv has withdrawn since is marked, not hidden (the archive, which
  * lists papers to discover, leaves withdrawn ones out).
  */
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { etag, RETAINED_304_HEADERS } from 'hono/etag';
 import { snapshotBasis } from '../../src/db/deliveries';
 import { getPapersByIds } from '../../src/db/papers';
@@ -25,6 +25,9 @@ import type { HonoEnv } from '../types';
 
 type Ctx = Context<HonoEnv>;
 
+/** What a 304 of the feed keeps: the cache and indexing headers, and its validators. */
+const FEED_304_HEADERS = [...RETAINED_304_HEADERS, 'x-robots-tag', 'last-modified'];
+
 /**
  * Feed readers poll every 15 to 60 minutes and send back the ETag they were given: while
  * the feed is unchanged they get a 304 without a body, so they neither download nor parse
@@ -32,10 +35,45 @@ type Ctx = Context<HonoEnv>;
  * digest, a paper withdrawn since) changes it. Outside tokenPage, so the 304 keeps the
  * feed's own cache and indexing headers.
  */
-const feedEtag = etag({ retainedHeaders: [...RETAINED_304_HEADERS, 'x-robots-tag'] });
+const feedEtag = etag({ retainedHeaders: FEED_304_HEADERS });
+
+/** An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms) in epoch ms. */
+function httpDateMs(value: string): number | null {
+  const imf = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+  const rfc850 = /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+  const asctime = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+  const trimmed = value.trim();
+  if (!imf.test(trimmed) && !rfc850.test(trimmed) && !asctime.test(trimmed)) return null;
+  const ms = Date.parse(asctime.test(trimmed) ? `${trimmed} GMT` : trimmed);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * For readers that send back Last-Modified (If-Modified-Since) rather than the ETag: a 304
+ * while the feed has no entry newer than that. Outside feedEtag, so the 200 it turns into a
+ * 304 already carries its ETag. RFC 9110 §13.1.3: ignored when the request has
+ * If-None-Match (which takes precedence: feedEtag answered it), and when the date is no
+ * HTTP-date; also when it lies in the future (a reader sending its own clock, which would
+ * hide every digest sent before that).
+ */
+const feedModifiedSince: MiddlewareHandler<HonoEnv> = async (c, next) => {
+  await next();
+  const since = c.req.header('If-Modified-Since');
+  if (since === undefined || c.req.header('If-None-Match') !== undefined || c.res.status !== 200) return;
+  const sinceMs = httpDateMs(since);
+  const modified = Date.parse(c.res.headers.get('Last-Modified') ?? '');
+  if (sinceMs === null || sinceMs > Date.now() || Number.isNaN(modified) || modified > sinceMs) return;
+  await c.res.body?.cancel();
+  // Hono carries the 200's headers over to the new response: only the ones a 304 keeps stay.
+  c.res = new Response(null, { status: 304, statusText: 'Not Modified' });
+  for (const name of [...c.res.headers.keys()]) {
+    if (!FEED_304_HEADERS.includes(name.toLowerCase())) c.res.headers.delete(name);
+  }
+};
 
 export const digestRoutes = new Hono<HonoEnv>()
   .use('/digest', tokenPage)
+  .use('/feed', feedModifiedSince)
   .use('/feed', feedEtag)
   .use('/feed', tokenPage);
 
@@ -84,5 +122,6 @@ digestRoutes.get('/feed', async (c) => {
   return c.body(feed.xml, 200, {
     'Content-Type': 'application/atom+xml; charset=utf-8',
     'Cache-Control': 'private, max-age=300',
+    'Last-Modified': feed.updated.toUTCString(),
   });
 });
