@@ -24,6 +24,7 @@ import type { SuppressionReason } from '../db/suppressions';
 import { type EventEffects, storeWebhookEvent } from '../db/webhook-events';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
+import { nowIso, toStoredTime } from '../lib/time';
 import { suppressionHashes } from '../subscriptions/identity';
 import { normalizeEmail } from '../subscriptions/schema';
 
@@ -59,7 +60,12 @@ export interface EventClassification {
   deliveryTag: string | null;
   /** Suppress the recipient for good, and why; null for events that only inform. */
   suppression: SuppressionReason | null;
-  /** When the event happened (Resend's time), for ordering events on a delivery. */
+  /**
+   * When the event happened (Resend's time) in the stored form (lib/time.ts): it orders the
+   * events on a delivery and may become its sent_at, both compared as text with our own
+   * times, and Resend writes `2026-05-07 08:00:00.123+00` as well as ISO. Null when there
+   * is none we can read (the time it arrived is used).
+   */
   occurredAt: string | null;
   /**
    * Set for the events saying Resend never sent the email (email.failed, email.suppressed):
@@ -137,7 +143,7 @@ export function classifyResendEvent(event: ResendEvent): EventClassification {
     emailId: event.data.email_id ?? null,
     deliveryTag: tagValue(event.data.tags, 'delivery'),
     suppression: suppressionReason(event),
-    occurredAt: event.created_at ?? event.data.created_at ?? null,
+    occurredAt: toStoredTime(event.created_at) ?? toStoredTime(event.data.created_at),
     failure: failureReason(event),
   };
 }
@@ -193,7 +199,7 @@ export async function recordResendEvent(
   if (delivery) {
     effects.delivery = {
       id: delivery.id,
-      eventAt: meaning.occurredAt ?? new Date().toISOString(),
+      eventAt: meaning.occurredAt ?? nowIso(),
       resendId: meaning.emailId,
       ...(meaning.failure ? { failure: `Resend could not send it (${meaning.failure})` } : {}),
     };

@@ -13,6 +13,7 @@ import { getPapersByIds } from '../db/papers';
 import type { Paper, Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { readableTex } from '../lib/tex';
+import { parseStoredTime } from '../lib/time';
 import { feedEntryUrl, feedUrl } from '../links';
 import type { RankedPaper } from '../ranking';
 import { clean, editionLabel, paperUrl, summaryText, WITHDRAWN_NOTICE, whyLabel } from './format';
@@ -43,30 +44,6 @@ export interface AtomFeedInput {
 }
 
 /**
- * A stored time: ISO 8601 as we write it, or SQLite's own `YYYY-MM-DD HH:MM:SS[.fff]` (UTC,
- * from datetime() or an import) and Postgres-style times with a short offset (Resend's
- * `2026-05-07 08:00:00.123+00`). Null when it is none of them.
- */
-const STORED_TIME =
-  /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
-
-function storedTimeMs(value: string): number | null {
-  const match = STORED_TIME.exec(value.trim());
-  if (!match) return null;
-  const [, date, time, fraction = '', zone = 'Z'] = match;
-  // "+00" and "+0530" as RFC 3339's "+00:00" and "+05:30".
-  const offset = /^z$/i.test(zone)
-    ? 'Z'
-    : zone.length === 3
-      ? `${zone}:00`
-      : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
-  const ms = Date.parse(
-    `${date}T${time}${fraction ? `.${fraction.slice(0, 3).padEnd(3, '0')}` : ''}${offset}`,
-  );
-  return Number.isNaN(ms) ? null : ms;
-}
-
-/**
  * A stored time as Atom requires it (RFC 3339: `2026-05-07T08:00:00.000Z`). A SQLite
  * `2026-05-07 08:00:00` is no RFC 3339 date, and feed validators and strict readers reject
  * the entry or the whole feed over it. A value that is no time at all is a bug upstream:
@@ -77,7 +54,7 @@ export function atomDate(value: string): string {
 }
 
 function storedTime(value: string): number {
-  const ms = storedTimeMs(value);
+  const ms = parseStoredTime(value);
   if (ms === null) throw new Error(`not a stored time: ${JSON.stringify(value)}`);
   return ms;
 }

@@ -1,8 +1,44 @@
 /**
  * Time helpers. Everything stored is ISO-8601 UTC; local times (send hour, period keys)
  * are computed with Intl so any IANA zone works without a time-zone database of our own.
+ * Times from elsewhere (Resend's webhooks, SQLite's own datetime()) are read here into
+ * that one form, because stored times are compared and sorted as text.
  */
 export const nowIso = (now: Date = new Date()): string => now.toISOString();
+
+/**
+ * A time as we store it or as others write it: ISO 8601 (ours: `2026-05-07T08:00:00.000Z`),
+ * SQLite's `YYYY-MM-DD HH:MM:SS[.fff]` (UTC, from datetime() or an import), or with a
+ * Postgres-style short offset and more digits (Resend's `2026-05-07 08:00:00.123456+00`).
+ * Epoch ms, or null when it is none of them.
+ */
+const TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
+
+export function parseStoredTime(value: string): number | null {
+  const match = TIME.exec(value.trim());
+  if (!match) return null;
+  const [, date, time, fraction = '', zone = 'Z'] = match;
+  // "+00" and "+0530" as RFC 3339's "+00:00" and "+05:30".
+  const offset = /^z$/i.test(zone)
+    ? 'Z'
+    : zone.length === 3
+      ? `${zone}:00`
+      : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const ms = Date.parse(
+    `${date}T${time}${fraction ? `.${fraction.slice(0, 3).padEnd(3, '0')}` : ''}${offset}`,
+  );
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * A time from elsewhere in the stored form (nowIso's), or null when it is no time: stored
+ * times are compared and sorted as text, where `2026-05-07 09:00:00` sorts before
+ * `2026-05-07T08:00:00.000Z` and an offset is not read at all.
+ */
+export function toStoredTime(value: string | null | undefined): string | null {
+  const ms = value == null ? null : parseStoredTime(value);
+  return ms === null ? null : nowIso(new Date(ms));
+}
 
 export function isValidTimeZone(timeZone: string): boolean {
   if (!timeZone || timeZone.length > 64) return false;

@@ -11,6 +11,7 @@ import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sendMessageSchema } from '../../src/delivery/messages';
 import { parseConfig } from '../../src/env';
+import { nowIso } from '../../src/lib/time';
 import { eraseSubscriber } from '../../src/subscriptions/erase';
 import { adminRequest, BASE_URL, fetchWith, request } from '../helpers/app';
 import { endlessBody } from '../helpers/streams';
@@ -365,6 +366,49 @@ describe('event effects', () => {
     expect(delivery!.last_event).toBe('email.delivered');
     expect(delivery!.status).toBe('sent');
     expect((await subscriberRow(subscriber.id))!.status).toBe('active');
+  });
+
+  // Resend writes created_at as ISO or as "2026-11-26 10:00:00.123+00"; stored as sent, the
+  // two compared as text put "2026-11-26 10:…" before "2026-11-26T09:…" (a space sorts
+  // before T), so an older event overwrote a newer one, and a sent_at taken from it sorted
+  // the feed and the "sent since" reads wrong.
+  it('stores Resend’s event times in the form every stored time has, so they order as times', async () => {
+    const { subscriber, delivery, emailId } = await sentDigest();
+    await env.DB.prepare(
+      `UPDATE deliveries SET status = 'failed', sent_at = NULL, last_event = NULL, last_event_at = NULL WHERE id = ?`,
+    )
+      .bind(delivery.id)
+      .run();
+    const times = () =>
+      env.DB.prepare('SELECT status, sent_at, last_event, last_event_at FROM deliveries WHERE id = ?')
+        .bind(delivery.id)
+        .first<{ status: string; sent_at: string | null; last_event: string; last_event_at: string }>();
+    const at = (type: string, createdAt: string, data: Record<string, unknown> = {}) =>
+      signedWebhook({
+        ...resendEvent(type, { email_id: emailId, to: [subscriber.email], ...data }),
+        created_at: createdAt,
+      });
+    expect((await at('email.delivered', '2026-11-26 10:00:00.123+00')).status).toBe(200);
+    let row = await times();
+    expect(row).toMatchObject({
+      status: 'sent',
+      sent_at: '2026-11-26T10:00:00.123Z',
+      last_event_at: '2026-11-26T10:00:00.123Z',
+    });
+    // Older, in ISO: it stays older.
+    expect((await at('email.delivery_delayed', '2026-11-26T09:30:00.000Z')).status).toBe(200);
+    expect((await times())!.last_event).toBe('email.delivered');
+    // Newer, with an offset and microseconds: the time it names, in UTC.
+    expect((await at('email.opened', '2026-11-26T12:15:00.894719+02:00')).status).toBe(200);
+    row = await times();
+    expect(row).toMatchObject({ last_event: 'email.opened', last_event_at: '2026-11-26T10:15:00.894Z' });
+    // No time we can read at the top: the email's own, else the time it arrived.
+    const before = nowIso();
+    await at('email.clicked', 'sometime', { created_at: '2026-11-26 10:20:00' });
+    expect((await times())!.last_event_at).toBe('2026-11-26T10:20:00.000Z');
+    await at('email.clicked', 'sometime', { created_at: 'later' });
+    expect((await times())!.last_event_at >= before).toBe(true);
+    expect((await times())!.sent_at).toBe('2026-11-26T10:00:00.123Z');
   });
 });
 
