@@ -60,6 +60,8 @@ const styles = {
   },
   brand: { fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: '0 0 4px' },
   brandLink: { color: colors.accent, textDecoration: 'none' },
+  // The date is the email's <h1> (screen readers list and jump to headings); its size,
+  // weight, spacing and colour are all inline, so clients' default heading styles change nothing.
   heading: { color: colors.text, fontSize: '22px', lineHeight: '1.3', fontWeight: 700, margin: '0 0 4px' },
   sub: { color: colors.muted, fontSize: '14px', lineHeight: '1.5', margin: '0 0 16px' },
   header: { padding: '4px 4px 0' },
@@ -141,9 +143,9 @@ export function DigestEmail(props: DigestEmailProps) {
                           {props.senderName}
                         </a>
                       </p>
-                      <p className="pd-t" style={styles.heading}>
+                      <h1 className="pd-t" style={styles.heading}>
                         {props.editionLabel}
-                      </p>
+                      </h1>
                       <p className="pd-m" style={styles.sub}>
                         {props.web ? (
                           props.countLabel

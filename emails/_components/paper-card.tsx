@@ -7,7 +7,8 @@
  *
  * The markup is lean on purpose: a digest holds up to 50 cards and is encoded and sent
  * a hundred times per Resend request. The card is a one-cell table, as every client lays
- * out (React Email's Section, but with the padding on the cell); inside it plain paragraphs and links carry only the inline
+ * out (React Email's Section, but with the padding on the cell); inside it the title is an
+ * <h2> (the digest's date is the <h1>), and plain paragraphs and links carry only the inline
  * styles clients need (colour, size, spacing), and short classes for dark mode.
  */
 import { Fragment } from 'react';
@@ -54,6 +55,8 @@ const styles = {
     margin: '0 0 8px',
     padding: '4px 8px',
   },
+  // The title is an <h2> under the digest's <h1>: size, weight and spacing inline, so
+  // clients' default heading styles (Gmail, Outlook) leave it as it looks everywhere else.
   title: { fontSize: '17px', lineHeight: '1.35', fontWeight: 700, margin: '0 0 4px' },
   titleLink: { color: colors.text, textDecoration: 'none' },
   meta: { color: colors.muted, fontSize: '13px', lineHeight: '1.45', margin: '0 0 2px' },
@@ -82,11 +85,11 @@ export function PaperCard(props: PaperCardProps) {
         <tr>
           <td style={styles.cell}>
             {props.notice ? <p style={styles.notice}>{props.notice}</p> : null}
-            <p style={styles.title}>
+            <h2 style={styles.title}>
               <a className="pd-t" href={props.url} style={styles.titleLink}>
                 {props.title}
               </a>
-            </p>
+            </h2>
             {props.authors || props.stats ? (
               <p className="pd-m" style={styles.meta}>
                 {props.authors || null}

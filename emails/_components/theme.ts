@@ -26,7 +26,7 @@ export const colors = {
  * dark-mode classes. Class names are short because every card repeats them.
  */
 export const digestCss = `
-td, p, a { font-family: ${fontStack}; }
+td, p, a, h1, h2 { font-family: ${fontStack}; }
 :root { color-scheme: light dark; supported-color-schemes: light dark; }
 @media (prefers-color-scheme: dark) {
   .pd-p { background-color: #131316 !important; }

@@ -5,9 +5,10 @@
  * as is for text), which cards must be rendered by React instead (hrefs React or
  * html-to-text would rewrite or hide), and one React render for many cards at once.
  */
-import { render, toPlainText } from '@react-email/render';
+import { render } from '@react-email/render';
 import { createElement } from 'react';
 import { PaperCard, type PaperCardProps } from '../../emails/_components/paper-card';
+import { emailText } from '../lib/email-html';
 import { feedbackQuery, type LinkBases } from '../links';
 import { slot } from './template';
 
@@ -120,12 +121,12 @@ export async function renderCards(
     throw new Error('digest template cannot be pre-rendered: card split mismatch');
   }
   const textSplit = slot(marker, 'textsplit');
-  let texts = toPlainText(pieces.slice(0, cards.length).join(`<p>${textSplit}</p>`))
+  let texts = emailText(pieces.slice(0, cards.length).join(`<p>${textSplit}</p>`))
     .split(textSplit)
     .map((text) => text.replace(/^\n+|\n+$/g, ''));
   if (texts.length !== cards.length) {
     // Cannot happen with a fresh marker; stay correct (and slow) if it does.
-    texts = pieces.slice(0, cards.length).map((piece) => toPlainText(piece));
+    texts = pieces.slice(0, cards.length).map((piece) => emailText(piece));
   }
   return cards.map((_, position) => ({ html: pieces[position]!, text: texts[position]! }));
 }

@@ -14,14 +14,13 @@
  * match its filled template, or the whole shape is rendered with React instead.
  * `stats` says how many cards needed React, so tests can insist on zero.
  */
-import { toPlainText } from '@react-email/render';
 import { LRUCache } from 'lru-cache';
 import { createElement } from 'react';
 import type { PaperCardProps } from '../../emails/_components/paper-card';
 import { DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Paper } from '../domain';
 import type { Config } from '../env';
-import { renderEmailHtml } from '../lib/email-html';
+import { emailText, renderEmailHtml } from '../lib/email-html';
 import { readableTex } from '../lib/tex';
 import { type LinkBases, linkBases } from '../links';
 import {
@@ -174,7 +173,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const htmlPrefix = layoutHtml.slice(0, cardsAt);
   const htmlSuffix = layoutHtml.slice(cardsAt + sentinelX.html.length + sentinelY.html.length);
 
-  const layoutText = toPlainText(layoutHtml);
+  const layoutText = emailText(layoutHtml);
   const xAt = requireSplit(layoutText.indexOf(sentinelX.text), 'the first card text');
   const afterX = layoutText.slice(xAt + sentinelX.text.length);
   const yAt = requireSplit(afterX.indexOf(sentinelY.text), 'the second card text');
@@ -185,7 +184,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
       createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), [])),
     ).then((html) => {
       stats.reactRenders++;
-      return layout(toPlainText(html));
+      return layout(emailText(html));
     });
     return emptyText;
   };

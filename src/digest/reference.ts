@@ -3,12 +3,11 @@
  * equal byte for byte, the naive baseline of the benchmark, the fallback of the fast path
  * for papers it was not prepared for, and the view-in-browser page.
  */
-import { render, toPlainText } from '@react-email/render';
 import { createElement } from 'react';
 import { type DigestEmailProps, DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
-import { renderEmailHtml } from '../lib/email-html';
+import { emailText, renderEmailHtml, renderEmailText } from '../lib/email-html';
 import type { JsonChunks } from '../lib/json';
 import { digestToken, feedbackQuery, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
@@ -119,7 +118,7 @@ export async function renderReference(
     await referenceProps(config, edition, recipient, ranked),
   );
   const html = await renderEmailHtml(element);
-  const text = options.text === 'convert' ? toPlainText(html) : await render(element, { plainText: true });
+  const text = options.text === 'convert' ? emailText(html) : await renderEmailText(element);
   return { html, text };
 }
 

@@ -1,0 +1,61 @@
+/**
+ * A realistic worst case of the digest for the tests of what mail clients and assistive
+ * tech get: 20 real papers (the snapshot's titles and abstracts) made as long as the
+ * digest lets them be (long titles with markup characters, many authors, every link, long
+ * code and project URLs, trimmed abstracts) for a subscriber with a long address and
+ * interests, rendered through the real fast path, as the delivery consumer sends it.
+ */
+import { env } from 'cloudflare:test';
+import { assembleDigest, type DigestEmail, prepareEdition } from '../../src/digest';
+import type { Paper } from '../../src/domain';
+import { parseConfig } from '../../src/env';
+import type { RankedPaper } from '../../src/ranking';
+import { makeSubscriber, snapshotPapers } from '../factories';
+
+export const sampleConfig = parseConfig({
+  ...env,
+  POSTAL_ADDRESS: 'Papers Digest & Co, 1 Example Street, "Example" City, Example County, EX1 2MP',
+});
+
+export function longPapers(count = 20): Paper[] {
+  return snapshotPapers()
+    .slice(0, count)
+    .map((paper, position) => ({
+      ...paper,
+      title: `${paper.title} & <Q&A> ${'with a rather long subtitle '.repeat(4)}`.trim(),
+      abstract: `${paper.abstract} ${paper.abstract} "quoted" & <tagged>`,
+      aiSummary: null,
+      authors: Array.from({ length: 30 }, (_, n) => `Zoë Author-${position}-${n} O'Müller`),
+      upvotes: 100 + position,
+      numComments: 12,
+      githubStars: 12_345,
+      links: {
+        ...paper.links,
+        code: `https://github.com/an-organisation-with-a-long-name/${'repository-'.repeat(8)}${position}?tab=readme&x=1`,
+        project: `https://example.org/projects/${'deep/'.repeat(12)}${paper.id}?utm_source=x&y="z"`,
+      },
+    }));
+}
+
+/** The 20-paper digest through prepareEdition + assembleDigest. */
+export async function longDigest(): Promise<DigestEmail> {
+  const papers = longPapers();
+  const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
+  const reader = makeSubscriber({
+    id: 'sample-reader',
+    email: `${'a-very-long-local-part.'.repeat(3)}reader@${'subdomain.'.repeat(4)}example.org`,
+    interests: Array.from({ length: 30 }, (_, n) => `interest number ${n} & "more"`).join(', '),
+    digestSize: 20,
+  });
+  const ranked: RankedPaper[] = papers.map((paper) => ({
+    paper,
+    score: 1,
+    why: ['matches “interest number 1 & "more"”', 'by Zoë Author-0-0 O’Müller', 'trending: 120 upvotes'],
+  }));
+  return assembleDigest(
+    prepared,
+    sampleConfig,
+    { subscriber: reader, deliveryId: 'sample-delivery' },
+    ranked,
+  );
+}
