@@ -1,7 +1,8 @@
 /**
  * Colours, type and spacing shared by the digest's parts. Inline styles are the light
  * theme every client understands; the `digestCss` classes repaint it where a client
- * honours prefers-color-scheme (Apple Mail, iOS, Outlook.com via [data-ogsc]), and the
+ * honours prefers-color-scheme (Apple Mail, iOS) or marks its own dark mode (Outlook.com's
+ * [data-ogsb] and [data-ogsc]), all from one dark palette (`darkColors`), and the
  * light palette is chosen to stay readable when Gmail inverts it instead. System fonts
  * only: remote fonts are blocked or slow in most mail clients.
  */
@@ -21,25 +22,66 @@ export const colors = {
 } as const;
 
 /**
+ * The dark palette, the one source of every dark-mode rule below: the same keys as
+ * `colors`, each a dark-mode counterpart of the light one (test/digest/colours.test.ts
+ * checks every text colour on every background of both palettes for WCAG AA contrast).
+ */
+export const darkColors = {
+  page: '#131316',
+  card: '#1c1c21',
+  text: '#ececf1',
+  muted: '#a4a4b3',
+  line: '#33333b',
+  accent: '#a5a1ff',
+  why: '#7ddc9b',
+} as const satisfies Partial<Record<keyof typeof colors, string>>;
+
+type DarkKey = keyof typeof darkColors;
+type Repaint = { background?: DarkKey; border?: DarkKey; color?: DarkKey };
+
+/** What each dark-mode class repaints, and with which colour of `darkColors`. */
+export const darkClasses = {
+  'pd-p': { background: 'page' },
+  'pd-c': { background: 'card', border: 'line' },
+  'pd-t': { color: 'text' },
+  'pd-m': { color: 'muted' },
+  'pd-l': { color: 'accent' },
+  'pd-w': { color: 'why' },
+} as const satisfies Record<string, Repaint>;
+
+const PROPERTY = { background: 'background-color', border: 'border-color', color: 'color' } as const;
+
+function rule(selector: string, repaint: Repaint): string {
+  const declarations = (Object.keys(PROPERTY) as (keyof Repaint)[]).flatMap((part) => {
+    const key = repaint[part];
+    return key ? [`${PROPERTY[part]}: ${darkColors[key]} !important;`] : [];
+  });
+  return `${selector} { ${declarations.join(' ')} }`;
+}
+
+const classes = Object.entries(darkClasses) as [string, Repaint][];
+
+/**
+ * Outlook.com paints its own dark mode over inline colours and marks what it repainted:
+ * [data-ogsb] above repainted backgrounds (and so borders), [data-ogsc] above repainted
+ * text. Rules under those attributes give it our dark palette instead of its guesses.
+ */
+const outlookRules = classes.flatMap(([name, { background, border, color }]) => [
+  ...(background || border ? [rule(`[data-ogsb] .${name}`, { background, border })] : []),
+  ...(color ? [rule(`[data-ogsc] .${name}`, { color })] : []),
+]);
+
+/**
  * The digest's one style block: a font fallback for Outlook on Windows (its Word engine
  * does not inherit font-family into nested tables, and falls back to Times), then the
- * dark-mode classes. Class names are short because every card repeats them.
+ * dark-mode classes, for prefers-color-scheme and for Outlook.com, from `darkClasses`.
+ * Class names are short because every card repeats them.
  */
 export const digestCss = `
 td, p, a, h1, h2 { font-family: ${fontStack}; }
 :root { color-scheme: light dark; supported-color-schemes: light dark; }
 @media (prefers-color-scheme: dark) {
-  .pd-p { background-color: #131316 !important; }
-  .pd-c { background-color: #1c1c21 !important; border-color: #33333b !important; }
-  .pd-t { color: #ececf1 !important; }
-  .pd-m { color: #a4a4b3 !important; }
-  .pd-l { color: #a5a1ff !important; }
-  .pd-w { color: #7ddc9b !important; }
+${classes.map(([name, repaint]) => `  ${rule(`.${name}`, repaint)}`).join('\n')}
 }
-[data-ogsc] .pd-p { background-color: #131316 !important; }
-[data-ogsc] .pd-c { background-color: #1c1c21 !important; }
-[data-ogsc] .pd-t { color: #ececf1 !important; }
-[data-ogsc] .pd-m { color: #a4a4b3 !important; }
-[data-ogsc] .pd-l { color: #a5a1ff !important; }
-[data-ogsc] .pd-w { color: #7ddc9b !important; }
+${outlookRules.join('\n')}
 `;

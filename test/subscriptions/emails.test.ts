@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
 import { buildDataLinkEmail, buildSignupEmail } from '../../src/subscriptions/emails';
 import { makeSubscriber } from '../factories';
+import { contrast } from '../helpers/contrast';
 import { expectNoMsoInText, expectOutlookGhostTable } from '../helpers/outlook';
 
 const config = parseConfig(env);
@@ -53,19 +54,6 @@ describe('notice emails on a phone', () => {
     }
   });
 });
-
-/** WCAG 2 relative luminance of a #rrggbb colour. */
-function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((at) => {
-    const channel = Number.parseInt(hex.slice(at, at + 2), 16) / 255;
-    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-const contrast = (a: string, b: string) => {
-  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
-  return (light + 0.05) / (dark + 0.05);
-};
 
 describe('notice emails for every reader', () => {
   it('have a document title, so a screen reader (or a browser tab) names the email', async () => {
