@@ -3,6 +3,9 @@
  * that depends on the text's length; this one uses a fixed spacer so the digest's layout
  * can be rendered once per edition and the per-subscriber preview text dropped in later.
  * Hidden in every client (mso-hide for Outlook on Windows) and skipped in the plain-text part.
+ * The text starts on a line of its own (a newline before hidden text shows nothing): what
+ * precedes it in the email's HTML and the text with its spacer are each well under SMTP's
+ * 998-byte lines, together they may not be (see breakLines in src/lib/email-html.ts).
  */
 import type { CSSProperties } from 'react';
 
@@ -24,7 +27,7 @@ const hidden = {
 export function Preheader({ text }: { text: string }) {
   return (
     <div data-skip-in-text="true" style={hidden}>
-      {text}
+      {`\n${text}`}
       <span>{SPACER}</span>
     </div>
   );

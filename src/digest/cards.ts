@@ -8,7 +8,7 @@
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import { PaperCard, type PaperCardProps } from '../../emails/_components/paper-card';
-import { emailText } from '../lib/email-html';
+import { breakLines, emailText } from '../lib/email-html';
 import { feedbackQuery, type LinkBases } from '../links';
 import { slot } from './template';
 
@@ -113,7 +113,8 @@ export async function renderCards(
     createElement(PaperCard, { key: `card${position}`, ...props }),
     split,
   ]);
-  const rendered = await render(createElement('div', null, ...elements));
+  // Line breaks as renderEmailHtml makes them in the whole digest.
+  const rendered = breakLines(await render(createElement('div', null, ...elements)));
   const open = requireSplit(rendered.indexOf('<div>'), 'the card list start');
   const close = requireSplit(rendered.lastIndexOf('</div>'), 'the card list end');
   const pieces = rendered.slice(open + '<div>'.length, close).split(split);

@@ -3,13 +3,15 @@
  * tech get: 20 real papers (the snapshot's titles and abstracts) made as long as the
  * digest lets them be (long titles with markup characters, many authors, every link, long
  * code and project URLs, trimmed abstracts) for a subscriber with a long address and
- * interests, rendered through the real fast path, as the delivery consumer sends it.
+ * interests, rendered through the real fast path, as the delivery consumer sends it; and
+ * the short notice emails (confirm, already subscribed, data links) as they are sent.
  */
 import { env } from 'cloudflare:test';
 import { assembleDigest, type DigestEmail, prepareEdition } from '../../src/digest';
-import type { Paper } from '../../src/domain';
+import type { Paper, Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import type { RankedPaper } from '../../src/ranking';
+import { buildDataLinkEmail, buildSignupEmail } from '../../src/subscriptions/emails';
 import { makeSubscriber, snapshotPapers } from '../factories';
 
 export const sampleConfig = parseConfig({
@@ -37,25 +39,41 @@ export function longPapers(count = 20): Paper[] {
     }));
 }
 
-/** The 20-paper digest through prepareEdition + assembleDigest. */
-export async function longDigest(): Promise<DigestEmail> {
+/** The 20-paper digest through prepareEdition + assembleDigest, with its subscriber and papers. */
+export async function longDigest(): Promise<DigestEmail & { subscriber: Subscriber; ranked: RankedPaper[] }> {
   const papers = longPapers();
   const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
-  const reader = makeSubscriber({
-    id: 'sample-reader',
-    email: `${'a-very-long-local-part.'.repeat(3)}reader@${'subdomain.'.repeat(4)}example.org`,
-    interests: Array.from({ length: 30 }, (_, n) => `interest number ${n} & "more"`).join(', '),
-    digestSize: 20,
-  });
+  const reader = longReader();
   const ranked: RankedPaper[] = papers.map((paper) => ({
     paper,
     score: 1,
     why: ['matches “interest number 1 & "more"”', 'by Zoë Author-0-0 O’Müller', 'trending: 120 upvotes'],
   }));
-  return assembleDigest(
+  const email = await assembleDigest(
     prepared,
     sampleConfig,
     { subscriber: reader, deliveryId: 'sample-delivery' },
     ranked,
   );
+  return { ...email, html: email.html, text: email.text, subscriber: reader, ranked };
+}
+
+const longReader = () =>
+  makeSubscriber({
+    id: 'sample-reader',
+    email: `${'a-very-long-local-part.'.repeat(3)}reader@${'subdomain.'.repeat(4)}example.org`,
+    interests: Array.from({ length: 30 }, (_, n) => `interest number ${n} & "more"`).join(', '),
+    digestSize: 20,
+  });
+
+/** Every notice email, for the long address, with real signed links. */
+export async function noticeEmails() {
+  const reader = longReader();
+  const now = new Date('2026-11-26T09:00:00.000Z');
+  return Promise.all([
+    buildSignupEmail(sampleConfig, reader, 'confirm', now, null),
+    buildSignupEmail(sampleConfig, reader, 'already_subscribed', now, null),
+    buildDataLinkEmail(sampleConfig, reader, 'export', now),
+    buildDataLinkEmail(sampleConfig, reader, 'erase', now),
+  ]);
 }
