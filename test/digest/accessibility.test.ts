@@ -16,7 +16,7 @@ const ENTITIES: Record<string, string> = {
   '&lt;': '<',
   '&gt;': '>',
 };
-const unescape = (value: string) =>
+const decodeEntities = (value: string) =>
   value.replace(/&(?:amp|quot|#x27|lt|gt);/g, (entity) => ENTITIES[entity]!);
 
 function expectAccessible(email: { html: string; text: string }) {
@@ -30,7 +30,7 @@ function expectAccessible(email: { html: string; text: string }) {
   expect(tables.length).toBeGreaterThan(0);
   for (const table of tables) expect(table).toContain('role="presentation"');
   for (const img of html.match(/<img\b[^>]*>/g) ?? []) expect(img).toMatch(/\balt="/);
-  const links = [...html.matchAll(/<a\b[^>]*\bhref="([^"]*)"/g)].map((match) => unescape(match[1]!));
+  const links = [...html.matchAll(/<a\b[^>]*\bhref="([^"]*)"/g)].map((match) => decodeEntities(match[1]!));
   expect(links.length).toBeGreaterThan(0);
   for (const href of links) expect(text, `link ${href} in the text part`).toContain(href);
 }
