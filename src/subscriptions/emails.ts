@@ -5,7 +5,6 @@
  * dashboard and webhooks can tell them from digests. None of them carries text a visitor
  * typed, except the address.
  */
-import { render } from '@react-email/render';
 import { createElement, type ReactElement } from 'react';
 import { ConfirmEmail, type ConfirmEmailProps } from '../../emails/confirm-email';
 import { DataLinkEmail } from '../../emails/data-link-email';
@@ -13,7 +12,7 @@ import { sender } from '../delivery/email';
 import type { OutgoingEmail } from '../delivery/transport';
 import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
-import { renderEmailHtml } from '../lib/email-html';
+import { renderEmailHtml, renderEmailText } from '../lib/email-html';
 import { CONFIRM_TTL_DAYS, confirmUrl, DATA_LINK_TTL_MINUTES, dataLinkUrl, preferencesUrl } from '../links';
 
 export type SignupEmailKind = ConfirmEmailProps['kind'];
@@ -32,7 +31,7 @@ async function renderEmail(
   category: string,
   element: ReactElement,
 ): Promise<OutgoingEmail> {
-  const [html, text] = await Promise.all([renderEmailHtml(element), render(element, { plainText: true })]);
+  const [html, text] = await Promise.all([renderEmailHtml(element), renderEmailText(element)]);
   return { ...sender(config), to, subject, html, text, tags: [{ name: 'category', value: category }] };
 }
 

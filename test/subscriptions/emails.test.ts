@@ -71,6 +71,20 @@ describe('notice emails for every reader', () => {
     }
   });
 
+  it('write their heading in the plain text as typed, not in capitals (which reads as shouting)', async () => {
+    const headings = [
+      'Confirm your subscription',
+      'You are already subscribed',
+      'Download your data',
+      'Delete your data',
+    ];
+    for (const [position, email] of (await allKinds()).entries()) {
+      const heading = headings[position] ?? '';
+      expect(email.text).toContain(heading);
+      expect(email.text).not.toContain(heading.toUpperCase());
+    }
+  });
+
   it('keep all their text at WCAG AA contrast (4.5:1) on the white card, footer included', async () => {
     for (const email of await allKinds()) {
       // Text and links on the card: every colour but the button's, which sits on its own background.
