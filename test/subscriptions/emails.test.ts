@@ -56,13 +56,15 @@ describe('notice emails on a phone', () => {
 });
 
 describe('notice emails for every reader', () => {
+  /** The headings of `allKinds()`, in its order. */
+  const headings = [
+    'Confirm your subscription',
+    'You are already subscribed',
+    'Download your data',
+    'Delete your data',
+  ];
+
   it('have a document title, so a screen reader (or a browser tab) names the email', async () => {
-    const headings = [
-      'Confirm your subscription',
-      'You are already subscribed',
-      'Download your data',
-      'Delete your data',
-    ];
     for (const [position, email] of (await allKinds()).entries()) {
       expect(email.html).toContain(`<title>${headings[position]} · Papers Digest</title>`);
       expect(email.html).toMatch(/<html dir="ltr" lang="en">/);
@@ -72,12 +74,6 @@ describe('notice emails for every reader', () => {
   });
 
   it('write their heading in the plain text as typed, not in capitals (which reads as shouting)', async () => {
-    const headings = [
-      'Confirm your subscription',
-      'You are already subscribed',
-      'Download your data',
-      'Delete your data',
-    ];
     for (const [position, email] of (await allKinds()).entries()) {
       const heading = headings[position] ?? '';
       expect(email.text).toContain(heading);
