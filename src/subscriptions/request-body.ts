@@ -79,13 +79,20 @@ export async function readSubmission(request: Request): Promise<Submission> {
  * "__proto__" is an own key like any other.
  */
 function collectFields(entries: Iterable<[string, string | null]>): Record<string, unknown> {
-  const values = new Map<string, (string | null)[]>();
+  return Object.fromEntries(
+    [...valuesByName(entries)].map(([name, list]) => [name, list.length === 1 ? list[0] : list]),
+  );
+}
+
+/** Every value given for each name, in order: the one grouping both body formats use. */
+function valuesByName<V>(entries: Iterable<[string, V]>): Map<string, V[]> {
+  const values = new Map<string, V[]>();
   for (const [name, value] of entries) {
     const list = values.get(name);
     if (list) list.push(value);
     else values.set(name, [value]);
   }
-  return Object.fromEntries([...values].map(([name, list]) => [name, list.length === 1 ? list[0] : list]));
+  return values;
 }
 
 /**
@@ -146,13 +153,7 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
  * caught if any of them is filled, and no error points at the trap.
  */
 function repeatedJsonFields(text: string): Record<string, unknown> {
-  const values = new Map<string, unknown[]>();
-  for (const [name, value] of topLevelEntries(text)) {
-    const list = values.get(name);
-    if (list) list.push(value);
-    else values.set(name, [value]);
-  }
-  const repeated = [...values].filter(([, list]) => list.length > 1);
+  const repeated = [...valuesByName(topLevelEntries(text))].filter(([, list]) => list.length > 1);
   const errors = repeated
     .filter(([name]) => name !== HONEYPOT_FIELD)
     .map(([name, list]) => [name, [`Send ${name} once: the JSON object gives it ${list.length} times.`]]);
