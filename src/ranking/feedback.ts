@@ -1,10 +1,10 @@
 /**
  * Learning from 👍/👎, Rocchio-style: a vote moves the subscriber's term weights towards
  * (or away from) the voted paper's descriptive terms — title, AI keywords, then summary
- * and abstract — with old evidence decaying a little at each vote. Everything is bounded
- * (weights in [-1, 1], at most MAX_TERMS terms) so the stored JSON stays small and no run
- * of votes can take over the ranking; voting the same way twice changes nothing, and
- * switching a vote undoes the first one.
+ * and abstract — with old evidence decaying a little at each vote on a new paper. Everything
+ * is bounded (weights in [-1, 1], at most MAX_TERMS terms) so the stored JSON stays small
+ * and no run of votes can take over the ranking; voting the same way twice changes nothing,
+ * and switching a vote undoes the first one without ageing anything else.
  */
 import type { Paper } from '../domain';
 import { documentFrequency, type EditionIndex, idfOf, postingOf } from './edition';
@@ -74,9 +74,13 @@ export function applyFeedback(
   const delta = effect(vote) - effect(previousVote);
   if (delta === 0) return { ...current };
   const limits = FEEDBACK_LIMITS;
+  // Only a vote on a paper not voted before is new evidence that ages the old: someone
+  // changing their mind back and forth on one paper would otherwise fade everything else
+  // they taught us (0.95 a click, a third left after twenty).
+  const decay = previousVote === null ? limits.decay : 1;
   const next = new Map<string, number>();
   for (const [term, weight] of Object.entries(current ?? {})) {
-    if (Number.isFinite(weight)) next.set(term, weight * limits.decay);
+    if (Number.isFinite(weight)) next.set(term, weight * decay);
   }
   for (const [term, weight] of paperTermVector(paper)) {
     next.set(term, (next.get(term) ?? 0) + limits.learningRate * delta * weight);

@@ -294,6 +294,23 @@ describe('learning from feedback', () => {
     const switched = applyFeedback(once, paper, -1, 1);
     expect(Object.values(switched).some((w) => w < 0)).toBe(true);
   });
+
+  it('does not fade what else was learned when one vote is switched back and forth', () => {
+    const paper = papers[0]!;
+    const start = { unrelatedlearnedterm: 0.5 };
+    const first = applyFeedback(start, paper, 1);
+    expect(first.unrelatedlearnedterm).toBeCloseTo(0.5 * FEEDBACK_LIMITS.decay, 3);
+    let weights = first;
+    let previous: 1 | -1 = 1;
+    for (let click = 0; click < 10; click++) {
+      const vote: 1 | -1 = previous === 1 ? -1 : 1;
+      weights = applyFeedback(weights, paper, vote, previous);
+      previous = vote;
+    }
+    // Ten switches end on 👍 again: back where the first vote left things.
+    expect(weights.unrelatedlearnedterm).toBe(first.unrelatedlearnedterm);
+    for (const [term, weight] of Object.entries(first)) expect(weights[term]).toBeCloseTo(weight, 2);
+  });
 });
 
 describe('phrases, spellings and truthful reasons', () => {
