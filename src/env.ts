@@ -142,6 +142,8 @@ export type Config = Omit<z.output<typeof rawSchema>, SecretName | 'OUTBOX'> &
     isDevelopment: boolean;
     /** The development outbox and /dev pages are on (never in production). */
     devTools: boolean;
+    /** At least one secret is a development fallback from DEV_SECRETS, published in this repository. */
+    usesDevSecrets: boolean;
   };
 
 export class ConfigError extends Error {
@@ -168,6 +170,7 @@ export function parseConfig(env: Bindings): Config {
   const { OUTBOX, ...raw } = parsed.data;
   const isDevelopment = raw.ENVIRONMENT === 'development';
   const problems: string[] = [];
+  let usesDevSecrets = false;
   const secret = (name: SecretName, minLength: number): string => {
     const value = raw[name];
     if (value && raw.ENVIRONMENT === 'production' && isPublishedSecret(value)) {
@@ -175,7 +178,10 @@ export function parseConfig(env: Bindings): Config {
       return '';
     }
     if (value && value.length >= minLength) return value;
-    if (isDevelopment) return value ?? DEV_SECRETS[name];
+    if (isDevelopment) {
+      usesDevSecrets ||= value === undefined;
+      return value ?? DEV_SECRETS[name];
+    }
     problems.push(
       value
         ? `${name} is too short (at least ${minLength} characters)`
@@ -191,6 +197,7 @@ export function parseConfig(env: Bindings): Config {
     EMAIL_HASH_SECRET: secret('EMAIL_HASH_SECRET', 32),
     isDevelopment,
     devTools: OUTBOX === 'on' || (isDevelopment && OUTBOX !== 'off'),
+    usesDevSecrets,
   };
   // RFC 8058: the one-click List-Unsubscribe URI MUST be HTTPS (Gmail and Yahoo ignore
   // one-click otherwise), and every link in an email carries a token.
@@ -260,6 +267,34 @@ export interface AppContext {
   queue: Queue<unknown>;
   planQueue: Queue<unknown>;
   bindings: Bindings;
+}
+
+/**
+ * Why a request must be refused because the development configuration answers a host
+ * that is not this machine or its network, or null. `wrangler deploy` without
+ * `--env production` ships the top-level, development config: its admin token and signing
+ * secrets are published in this repository, so a deployed copy would let anyone in. Such a
+ * Worker answers nothing but this explanation. Loopback and private addresses stay open
+ * (a phone on the developer's network), and so does any host once real secrets are set in
+ * .dev.vars (a tunnel for Resend's webhooks); Cloudflare routes a deployed Worker only by
+ * its own host names, so a request cannot pose as localhost.
+ */
+export function developmentHostRefusal(config: Config, url: URL): string | null {
+  if (!config.usesDevSecrets || isLocalHost(url.hostname)) return null;
+  return (
+    `This server runs its development configuration, whose secrets are published, so it only answers on localhost (this request was for ${url.hostname}). ` +
+    'To deploy, run `npm run deploy` (wrangler deploy --env production) with your own secrets; to reach a development server under another name, set TOKEN_SECRET, ADMIN_TOKEN, RESEND_WEBHOOK_SECRET and EMAIL_HASH_SECRET in .dev.vars.'
+  );
+}
+
+const PRIVATE_IPV4 = /^(127|10)\.|^192\.168\.|^172\.(1[6-9]|2\d|3[01])\.|^169\.254\.|^0\.0\.0\.0$/;
+
+function isLocalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return PRIVATE_IPV4.test(host);
+  // IPv6 literals come bracketed: loopback, unique local (fc00::/7), link-local (fe80::/10).
+  return host === '[::1]' || /^\[f[cd][0-9a-f]{0,2}:/.test(host) || /^\[fe[89ab][0-9a-f]?:/.test(host);
 }
 
 export function appContext(env: Bindings): AppContext {

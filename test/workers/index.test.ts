@@ -330,6 +330,55 @@ describe('configuration', () => {
     expect(development.devTools).toBe(true);
   });
 
+  // A bare `wrangler deploy` ships the top-level (development) config, whose admin token
+  // and signing secrets are in this repository: such a Worker must not serve the public.
+  it('answers only local hosts while development runs on its published fallback secrets', async () => {
+    const development = {
+      ...env,
+      ENVIRONMENT: 'development',
+      OUTBOX: '',
+      TOKEN_SECRET: undefined,
+      ADMIN_TOKEN: undefined,
+      RESEND_WEBHOOK_SECRET: undefined,
+      EMAIL_HASH_SECRET: undefined,
+    } as unknown as Env;
+    const fetchAt = (url: string, init?: RequestInit, bindings: Env = development) =>
+      worker.fetch(new Request(url, init), bindings, createExecutionContext());
+
+    const deployed = await fetchAt('https://papers-digest.someone.workers.dev/');
+    expect(deployed.status).toBe(503);
+    expect(await deployed.text()).toContain('npm run deploy');
+    const admin = await fetchAt('https://papers-digest.someone.workers.dev/admin/stats', {
+      headers: { Authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}` },
+    });
+    expect(admin.status).toBe(503);
+    expect(((await admin.json()) as { error: { code: string } }).error.code).toBe(
+      'development_configuration',
+    );
+    // A look-alike name is not this machine.
+    expect((await fetchAt('https://localhost.evil.example/')).status).toBe(503);
+    expect((await fetchAt('http://8.8.8.8:8787/')).status).toBe(503);
+
+    for (const local of [
+      'http://localhost:8787/',
+      'http://127.0.0.1:8787/',
+      'http://[::1]:8787/',
+      'http://192.168.1.20:8787/',
+      'http://papers.localhost:8787/',
+    ]) {
+      expect((await fetchAt(local)).status, local).toBe(200);
+    }
+    // With real secrets of its own a development server may be reached by any name (a tunnel).
+    const ownSecrets = {
+      ...development,
+      TOKEN_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(32),
+      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+      EMAIL_HASH_SECRET: 'z'.repeat(40),
+    } as unknown as Env;
+    expect((await fetchAt('https://dev-tunnel.example.net/', undefined, ownSecrets)).status).toBe(200);
+  });
+
   it('serves /dev only when the outbox is configured', async () => {
     const testEnv = { ...env, OUTBOX: 'off', RESEND_API_KEY: 're_x' };
     const response = await worker.fetch(
