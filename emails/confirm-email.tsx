@@ -9,8 +9,7 @@
  * interests are shown on our own pages once the subscription is confirmed. The plain-text
  * part comes from the same tree via render(el, { plainText: true }).
  */
-import { Text } from '@react-email/components';
-import { Notice, noticeStyles } from './_components/notice';
+import { Notice, NoticeText } from './_components/notice';
 
 export interface ConfirmEmailProps {
   /** "confirm": new sign-up; "already_subscribed": the address is active already. */
@@ -43,20 +42,20 @@ export function ConfirmEmail(props: ConfirmEmailProps) {
         heading="Confirm your subscription"
         actionLabel="Confirm subscription"
         intro={
-          <Text style={noticeStyles.text}>
+          <NoticeText>
             Someone, hopefully you, asked to receive Papers Digest, a personalised digest of new and trending
             research papers, at {props.email}. Please confirm that this is your address.
-          </Text>
+          </NoticeText>
         }
         outro={
           <>
-            <Text style={noticeStyles.muted}>
+            <NoticeText muted>
               Your digest: {schedule}. You can see and change your topics once you have confirmed.
-            </Text>
-            <Text style={noticeStyles.muted}>
+            </NoticeText>
+            <NoticeText muted>
               The link works for {props.expiresInDays} days. If you did not sign up, ignore this email:
               without a confirmation you will not hear from us again.
-            </Text>
+            </NoticeText>
           </>
         }
       />
@@ -70,16 +69,16 @@ export function ConfirmEmail(props: ConfirmEmailProps) {
       actionLabel="Manage preferences"
       intro={
         <>
-          <Text style={noticeStyles.text}>
+          <NoticeText>
             Someone, hopefully you, asked to subscribe {props.email} to Papers Digest. This address is already
             subscribed, so nothing has changed.
-          </Text>
-          <Text style={noticeStyles.text}>
+          </NoticeText>
+          <NoticeText>
             To change your interests, schedule or digest size, or to unsubscribe, open your preferences:
-          </Text>
+          </NoticeText>
         </>
       }
-      outro={<Text style={noticeStyles.muted}>If this was not you, you can ignore this email.</Text>}
+      outro={<NoticeText muted>If this was not you, you can ignore this email.</NoticeText>}
     />
   );
 }

@@ -5,8 +5,7 @@
  * digest cannot hand over or erase the account: only whoever reads this mailbox now can.
  * Deleting still asks for confirmation on the page the link opens.
  */
-import { Text } from '@react-email/components';
-import { Notice, noticeStyles } from './_components/notice';
+import { Notice, NoticeText } from './_components/notice';
 
 export interface DataLinkEmailProps {
   kind: 'export' | 'erase';
@@ -32,17 +31,17 @@ export function DataLinkEmail(props: DataLinkEmailProps) {
       heading={exporting ? 'Download your data' : 'Delete your data'}
       actionLabel={exporting ? 'Download my data' : 'Review and delete my data'}
       intro={
-        <Text style={noticeStyles.text}>
+        <NoticeText>
           {exporting
             ? `Someone, hopefully you, asked for a copy of the data Papers Digest holds about ${props.email}. The button below opens a page where you can download it.`
             : `Someone, hopefully you, asked to delete everything Papers Digest holds about ${props.email}. The button below opens a page that asks you to confirm; nothing is deleted before you do.`}
-        </Text>
+        </NoticeText>
       }
       outro={
-        <Text style={noticeStyles.muted}>
+        <NoticeText muted>
           The link works for {props.expiresInMinutes} minutes and only for this address. If you did not ask
           for it, ignore this email: nothing happens.
-        </Text>
+        </NoticeText>
       }
     />
   );

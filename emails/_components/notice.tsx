@@ -5,31 +5,32 @@
  * address got the email. These emails carry nothing a visitor typed except the address
  * itself, so nobody can use our domain to deliver their text to someone else's inbox.
  * 560 px wide, in classic Outlook on Windows too (a ghost table: it ignores max-width).
+ * Light colours are inline, so a client that strips <style> shows the light theme; the
+ * digest's dark palette repaints them where a client has a dark mode we can address
+ * (`noticeCss` in ./theme), which is why every coloured element carries a class.
  */
-import {
-  Body,
-  Button,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Link,
-  Section,
-  Text,
-} from '@react-email/components';
+import { Button, Container, Head, Heading, Hr, Html, Link, Section, Text } from '@react-email/components';
 import type { ReactNode } from 'react';
 import { OutlookGhostTable } from './outlook-ghost-table';
 import { Preheader } from './preheader';
-import { fontStack } from './theme';
+import { colors, fontStack, noticeCss } from './theme';
 
 /** The card's width: CSS max-width for most clients, a ghost table for Outlook on Windows. */
 const WIDTH = 560;
 
 export const noticeStyles = {
-  body: { backgroundColor: '#f4f4f7', fontFamily: fontStack, margin: 0, padding: '24px 0' },
+  page: { backgroundColor: colors.page, margin: 0, padding: 0 },
+  // A text colour on the cell around everything: Outlook.com marks the elements whose colours
+  // its dark mode repaints, and our [data-ogsc] (text) rules only apply below such a mark.
+  body: {
+    backgroundColor: colors.page,
+    color: colors.text,
+    fontFamily: fontStack,
+    margin: 0,
+    padding: '24px 0',
+  },
   container: {
-    backgroundColor: '#ffffff',
+    backgroundColor: colors.card,
     borderRadius: '12px',
     maxWidth: `${WIDTH}px`,
     margin: '0 auto',
@@ -39,34 +40,67 @@ export const noticeStyles = {
     // digest's container does the same.
     wordBreak: 'break-word' as const,
   },
-  brand: { color: '#4f46e5', fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: 0 },
-  heading: { color: '#1d1d1f', fontSize: '24px', lineHeight: '1.3', margin: '12px 0 16px' },
-  text: { color: '#1d1d1f', fontSize: '16px', lineHeight: '1.55', margin: '0 0 14px' },
-  muted: { color: '#5b5b66', fontSize: '14px', lineHeight: '1.5', margin: '0 0 10px' },
+  brand: { color: colors.accent, fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: 0 },
+  heading: { color: colors.text, fontSize: '24px', lineHeight: '1.3', margin: '12px 0 16px' },
+  text: { color: colors.text, fontSize: '16px', lineHeight: '1.55', margin: '0 0 14px' },
+  muted: { color: colors.muted, fontSize: '14px', lineHeight: '1.5', margin: '0 0 10px' },
+  // Card-coloured text on the accent, as its dark-mode class (pd-b) repaints it.
   button: {
-    backgroundColor: '#4f46e5',
+    backgroundColor: colors.accent,
     borderRadius: '8px',
-    color: '#ffffff',
+    color: colors.card,
     display: 'inline-block',
     fontSize: '16px',
     fontWeight: 600,
     padding: '12px 22px',
     textDecoration: 'none',
   },
-  link: { color: '#4f46e5', wordBreak: 'break-all' as const },
-  // #5b5b66, as `muted`: the lighter grey it was (#7a7a85) is 4.2:1 on white, under the
+  link: { color: colors.accent, wordBreak: 'break-all' as const },
+  rule: { borderColor: colors.line, margin: '24px 0 16px' },
+  // Muted, as `muted`: the lighter grey it was (#7a7a85) is 4.2:1 on white, under the
   // 4.5:1 WCAG AA asks of text this small.
-  footer: { color: '#5b5b66', fontSize: '12px', lineHeight: '1.5', margin: '0 0 6px' },
+  footer: { color: colors.muted, fontSize: '12px', lineHeight: '1.5', margin: '0 0 6px' },
+  footerLink: { color: colors.muted },
 };
+
+/** A paragraph of a notice: body text, or the smaller muted kind for notes. */
+export function NoticeText({ muted, children }: { muted?: boolean; children: ReactNode }) {
+  return (
+    <Text className={muted ? 'pd-m' : 'pd-t'} style={muted ? noticeStyles.muted : noticeStyles.text}>
+      {children}
+    </Text>
+  );
+}
+
+/**
+ * React Email's Body written out, as the digest does, for the dark-mode classes on the
+ * cell: the cell carries the page colour (Gmail drops <body> styles), and its text colour
+ * (see `noticeStyles.body`).
+ */
+function PageBody({ children }: { children: ReactNode }) {
+  return (
+    <body className="pd-p" style={noticeStyles.page}>
+      <table border={0} width="100%" cellPadding="0" cellSpacing="0" role="presentation" align="center">
+        <tbody>
+          <tr>
+            <td className="pd-p pd-t" style={noticeStyles.body}>
+              {children}
+            </td>
+          </tr>
+        </tbody>
+      </table>
+    </body>
+  );
+}
 
 export interface NoticeProps {
   preview: string;
   heading: string;
-  /** Paragraphs before the button. */
+  /** Paragraphs before the button (NoticeText). */
   intro: ReactNode;
   actionLabel: string;
   actionUrl: string;
-  /** Paragraphs after the button. */
+  /** Paragraphs after the button (NoticeText). */
   outro?: ReactNode;
   siteUrl: string;
   postalAddress: string;
@@ -78,15 +112,20 @@ export function Notice(props: NoticeProps) {
       {/* The title is what a screen reader announces for the document, and a browser's tab. */}
       <Head>
         <title>{`${props.heading} · Papers Digest`}</title>
+        <meta name="color-scheme" content="light dark" />
+        <meta name="supported-color-schemes" content="light dark" />
+        <style>{noticeCss}</style>
       </Head>
-      <Body style={noticeStyles.body}>
+      <PageBody>
         {/* Our preheader, not React Email's Preview: its spacer of up to ~1,800 bytes made
             one line longer than SMTP's 998 bytes. */}
         <Preheader text={props.preview} />
         <OutlookGhostTable width={WIDTH}>
-          <Container style={noticeStyles.container}>
-            <Text style={noticeStyles.brand}>PAPERS DIGEST</Text>
-            <Heading as="h1" style={noticeStyles.heading}>
+          <Container className="pd-c" style={noticeStyles.container}>
+            <Text className="pd-l" style={noticeStyles.brand}>
+              PAPERS DIGEST
+            </Text>
+            <Heading as="h1" className="pd-t" style={noticeStyles.heading}>
               {props.heading}
             </Heading>
             {props.intro}
@@ -94,29 +133,33 @@ export function Notice(props: NoticeProps) {
               {/* The button on a line of its own: with the table around it and a long
                   signed link, one line came near SMTP's 998 bytes. */}
               {'\n'}
-              <Button href={props.actionUrl} style={noticeStyles.button}>
+              <Button className="pd-b" href={props.actionUrl} style={noticeStyles.button}>
                 {props.actionLabel}
               </Button>
             </Section>
             {props.outro}
-            <Text style={noticeStyles.muted}>
+            <NoticeText muted>
               If the button does not work, copy this link into your browser:{' '}
-              <Link href={props.actionUrl} style={noticeStyles.link}>
+              <Link className="pd-l" href={props.actionUrl} style={noticeStyles.link}>
                 {props.actionUrl}
               </Link>
-            </Text>
-            <Hr style={{ borderColor: '#e3e3e8', margin: '24px 0 16px' }} />
-            <Text style={noticeStyles.footer}>
+            </NoticeText>
+            <Hr className="pd-r" style={noticeStyles.rule} />
+            <Text className="pd-m" style={noticeStyles.footer}>
               You received this email because this address was entered on{' '}
-              <Link href={props.siteUrl} style={{ color: noticeStyles.footer.color }}>
+              <Link className="pd-m" href={props.siteUrl} style={noticeStyles.footerLink}>
                 {props.siteUrl.replace(/^https?:\/\//, '')}
               </Link>
               .
             </Text>
-            {props.postalAddress ? <Text style={noticeStyles.footer}>{props.postalAddress}</Text> : null}
+            {props.postalAddress ? (
+              <Text className="pd-m" style={noticeStyles.footer}>
+                {props.postalAddress}
+              </Text>
+            ) : null}
           </Container>
         </OutlookGhostTable>
-      </Body>
+      </PageBody>
     </Html>
   );
 }

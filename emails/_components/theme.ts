@@ -1,10 +1,10 @@
 /**
- * Colours, type and spacing shared by the digest's parts. Inline styles are the light
- * theme every client understands; the `digestCss` classes repaint it where a client
- * honours prefers-color-scheme (Apple Mail, iOS) or marks its own dark mode (Outlook.com's
- * [data-ogsb] and [data-ogsc]), all from one dark palette (`darkColors`), and the
- * light palette is chosen to stay readable when Gmail inverts it instead. System fonts
- * only: remote fonts are blocked or slow in most mail clients.
+ * Colours, type and spacing shared by the digest and the notice emails. Inline styles are
+ * the light theme every client understands; the classes of `digestCss` and `noticeCss`
+ * repaint it where a client honours prefers-color-scheme (Apple Mail, iOS) or marks its
+ * own dark mode (Outlook.com's [data-ogsb] and [data-ogsc]), all from one dark palette
+ * (`darkColors`), and the light palette is chosen to stay readable when Gmail inverts it
+ * instead. System fonts only: remote fonts are blocked or slow in most mail clients.
  */
 export const fontStack =
   '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
@@ -59,29 +59,53 @@ function rule(selector: string, repaint: Repaint): string {
   return `${selector} { ${declarations.join(' ')} }`;
 }
 
-const classes = Object.entries(darkClasses) as [string, Repaint][];
-
 /**
- * Outlook.com paints its own dark mode over inline colours and marks what it repainted:
- * [data-ogsb] above repainted backgrounds (and so borders), [data-ogsc] above repainted
- * text. Rules under those attributes give it our dark palette instead of its guesses.
+ * The dark-mode rules for a set of classes: one rule a class under prefers-color-scheme,
+ * then Outlook.com's. Outlook.com paints its own dark mode over inline colours and marks
+ * what it repainted: [data-ogsb] above repainted backgrounds (and so borders), [data-ogsc]
+ * above repainted text. Rules under those attributes give it our dark palette instead of
+ * its guesses.
  */
-const outlookRules = classes.flatMap(([name, { background, border, color }]) => [
-  ...(background || border ? [rule(`[data-ogsb] .${name}`, { background, border })] : []),
-  ...(color ? [rule(`[data-ogsc] .${name}`, { color })] : []),
-]);
-
-/**
- * The digest's one style block: a font fallback for Outlook on Windows (its Word engine
- * does not inherit font-family into nested tables, and falls back to Times), then the
- * dark-mode classes, for prefers-color-scheme and for Outlook.com, from `darkClasses`.
- * Class names are short because every card repeats them.
- */
-export const digestCss = `
-td, p, a, h1, h2 { font-family: ${fontStack}; }
-:root { color-scheme: light dark; supported-color-schemes: light dark; }
-@media (prefers-color-scheme: dark) {
+function darkModeRules(set: Record<string, Repaint>): string {
+  const classes = Object.entries(set);
+  const outlookRules = classes.flatMap(([name, { background, border, color }]) => [
+    ...(background || border ? [rule(`[data-ogsb] .${name}`, { background, border })] : []),
+    ...(color ? [rule(`[data-ogsc] .${name}`, { color })] : []),
+  ]);
+  return `@media (prefers-color-scheme: dark) {
 ${classes.map(([name, repaint]) => `  ${rule(`.${name}`, repaint)}`).join('\n')}
 }
 ${outlookRules.join('\n')}
 `;
+}
+
+/**
+ * An email's one style block: a font fallback for Outlook on Windows (its Word engine
+ * does not inherit font-family into nested tables, and falls back to Times), then the
+ * dark-mode rules of `set`.
+ */
+function emailCss(set: Record<string, Repaint>): string {
+  return `
+td, p, a, h1, h2 { font-family: ${fontStack}; }
+:root { color-scheme: light dark; supported-color-schemes: light dark; }
+${darkModeRules(set)}`;
+}
+
+/** The digest's style block. Class names are short because every card repeats them. */
+export const digestCss = emailCss(darkClasses);
+
+/**
+ * The notice emails' classes (confirm, already subscribed, data links): the digest's, and
+ * two of their own. The button is accent with card-coloured text in both palettes (white
+ * on indigo in light mode, dark on lavender in dark mode), so it stands out on either
+ * card; the rule above the footer is a border alone. Not in `darkClasses`, so the
+ * digest's style block stays as it is.
+ */
+export const noticeClasses = {
+  ...darkClasses,
+  'pd-b': { background: 'accent', color: 'card' },
+  'pd-r': { border: 'line' },
+} as const satisfies Record<string, Repaint>;
+
+/** The notice emails' style block, from the same dark palette and rules as the digest's. */
+export const noticeCss = emailCss(noticeClasses);
