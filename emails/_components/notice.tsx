@@ -112,6 +112,9 @@ export function Notice(props: NoticeProps) {
       {/* The title is what a screen reader announces for the document, and a browser's tab. */}
       <Head>
         <title>{`${props.heading} · Papers Digest`}</title>
+        {/* Without it, a phone's web view (an Android mail app's, or a browser opening the
+            email) lays the page out 980 px wide and shrinks it to unreadable type. */}
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
         <style>{noticeCss}</style>

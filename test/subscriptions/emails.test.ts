@@ -55,6 +55,14 @@ describe('notice emails on a phone', () => {
   });
 });
 
+describe("notice emails in a phone's web view", () => {
+  it("state a viewport, so the page is laid out at the screen's width, not 980 px and shrunk", async () => {
+    for (const email of await allKinds()) {
+      expect(email.html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
+    }
+  });
+});
+
 describe('notice emails for every reader', () => {
   /** The headings of `allKinds()`, in its order. */
   const headings = [
