@@ -133,16 +133,21 @@ export function Notice(props: NoticeProps) {
             </Heading>
             {props.intro}
             <Section style={{ margin: '8px 0 20px' }}>
-              {/* The button on a line of its own: with the table around it and a long
-                  signed link, one line came near SMTP's 998 bytes. */}
+              {/* The button on a line of its own, and its label starting the next: its
+                  opening tag, Outlook's spacers and the long signed link made one line
+                  longer than SMTP's 998 bytes with a long PUBLIC_URL. A newline at the
+                  start of the label's inline-block shows nothing, and the text part
+                  collapses it. */}
               {'\n'}
               <Button className="pd-b" href={props.actionUrl} style={noticeStyles.button}>
-                {props.actionLabel}
+                {`\n${props.actionLabel}`}
               </Button>
             </Section>
             {props.outro}
             <NoticeText muted>
-              If the button does not work, copy this link into your browser:{' '}
+              {/* A newline, not a space, before the link (it renders as one): the link
+                  is in this line twice, as target and as text. */}
+              If the button does not work, copy this link into your browser:{'\n'}
               <Link className="pd-l" href={props.actionUrl} style={noticeStyles.link}>
                 {props.actionUrl}
               </Link>
