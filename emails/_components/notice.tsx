@@ -18,7 +18,7 @@ import { colors, fontStack, noticeCss } from './theme';
 /** The card's width: CSS max-width for most clients, a ghost table for Outlook on Windows. */
 const WIDTH = 560;
 
-export const noticeStyles = {
+const noticeStyles = {
   page: { backgroundColor: colors.page, margin: 0, padding: 0 },
   // A text colour on the cell around everything: Outlook.com marks the elements whose colours
   // its dark mode repaints, and our [data-ogsc] (text) rules only apply below such a mark.
