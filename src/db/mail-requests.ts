@@ -3,7 +3,9 @@
  * confirmations, "already subscribed" notices, export/erase links). A row is reserved
  * before the email is sent by one conditional INSERT, so the per-address caps hold even
  * when sign-ups for one address race each other from many IPs; a send that fails releases
- * its row, so the owner can simply try again.
+ * its row, so the owner can simply try again. Also held_signups: the newest sign-up that
+ * came while its mailbox was at the cap, kept (no email) for its owner to choose on the
+ * confirm page of a link they received (migrations/0027).
  */
 import { nowIso } from '../lib/time';
 
@@ -120,5 +122,83 @@ export function markMailRequestUsedStatement(db: D1Database, id: string, now: st
 /** Housekeeping: requests older than `cutoff` (ISO) have no link left that could use them. */
 export async function deleteMailRequestsBefore(db: D1Database, cutoff: string): Promise<number> {
   const result = await db.prepare('DELETE FROM mail_requests WHERE created_at < ?').bind(cutoff).run();
+  return result.meta.changes ?? 0;
+}
+
+/** A sign-up that came while its mailbox was at the cap: its settings, waiting for the owner's choice. */
+export interface HeldSignup {
+  id: string;
+  addressHash: string;
+  subscriberId: string;
+  /** As MailRequest.settings: only the settings given, plus consentMethod. */
+  settings: Record<string, unknown>;
+  createdAt: string;
+}
+
+interface HeldSignupRow {
+  id: string;
+  address_hash: string;
+  subscriber_id: string;
+  settings: string;
+  created_at: string;
+}
+
+/** Keeps `held` as its mailbox's one held sign-up, replacing an older one. */
+export async function holdSignup(db: D1Database, held: HeldSignup): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO held_signups (address_hash, id, subscriber_id, settings, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (address_hash) DO UPDATE SET id = ?2, subscriber_id = ?3, settings = ?4, created_at = ?5`,
+    )
+    .bind(held.addressHash, held.id, held.subscriberId, JSON.stringify(held.settings), held.createdAt)
+    .run();
+}
+
+/** The held sign-up for this subscriber's address, if any. */
+export async function getHeldSignup(db: D1Database, subscriberId: string): Promise<HeldSignup | null> {
+  const row = await db
+    .prepare('SELECT * FROM held_signups WHERE subscriber_id = ? ORDER BY created_at DESC LIMIT 1')
+    .bind(subscriberId)
+    .first<HeldSignupRow>();
+  if (!row) return null;
+  let settings: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(row.settings);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) settings = parsed as typeof settings;
+  } catch {
+    // An unreadable row offers nothing to choose; it goes with the housekeeping.
+  }
+  return {
+    id: row.id,
+    addressHash: row.address_hash,
+    subscriberId: row.subscriber_id,
+    settings,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * An email reserved at `reservedAt` went to the mailbox with that sign-up's settings: what
+ * was held before it is superseded (one held since, by a sign-up the email capped, stays).
+ */
+export async function dropHeldSignupsBefore(
+  db: D1Database,
+  addressHash: string,
+  reservedAt: string,
+): Promise<void> {
+  await db
+    .prepare('DELETE FROM held_signups WHERE address_hash = ? AND created_at <= ?')
+    .bind(addressHash, reservedAt)
+    .run();
+}
+
+/** Confirmation (the owner chose) and erasure remove a subscriber's held sign-up. */
+export function deleteHeldSignupsStatement(db: D1Database, subscriberId: string): D1PreparedStatement {
+  return db.prepare('DELETE FROM held_signups WHERE subscriber_id = ?').bind(subscriberId);
+}
+
+/** Housekeeping: held sign-ups older than `cutoff` (ISO) outlived every link that could show them. */
+export async function deleteHeldSignupsBefore(db: D1Database, cutoff: string): Promise<number> {
+  const result = await db.prepare('DELETE FROM held_signups WHERE created_at < ?').bind(cutoff).run();
   return result.meta.changes ?? 0;
 }

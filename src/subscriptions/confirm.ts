@@ -6,8 +6,21 @@
  * the subscription active and shows the confirmed page again instead of an error.
  * Confirmation bumps token_version (single-use link, older links die) and lifts an
  * "erased" suppression: the person has opted back in.
+ *
+ * A newer sign-up of the address that the mail caps stopped (signup.ts) is held, not
+ * lost: the confirm page shows its settings beside the email's, and the owner may confirm
+ * with those instead. The choice names the held sign-up it was shown, so one that a later
+ * sign-up (perhaps a stranger's) replaced in between is never applied unseen; the default
+ * button confirms the email's settings exactly as before. Confirming either way drops it.
  */
-import { getMailRequest, markMailRequestUsedStatement } from '../db/mail-requests';
+import {
+  deleteHeldSignupsStatement,
+  getHeldSignup,
+  getMailRequest,
+  type HeldSignup,
+  type MailRequest,
+  markMailRequestUsedStatement,
+} from '../db/mail-requests';
 import { type ConfirmSettings, confirmSubscriber, getSubscriberById } from '../db/subscribers';
 import { removeSuppression } from '../db/suppressions';
 import type { Frequency, Subscriber } from '../domain';
@@ -38,36 +51,73 @@ const SUPPRESSED = () =>
     'We cannot send to this address because earlier emails to it bounced or were reported as spam.',
   );
 
+/** The four settings a sign-up asks for, as they would be once confirmed. */
+export interface ConfirmView {
+  interests: string;
+  frequency: Frequency;
+  sendHour: number;
+  timeZone: string;
+}
+
 /** What the link would confirm, for the page with the button (GET changes nothing). */
 export async function pendingConfirmation(
   app: AppContext,
   token: string | undefined,
-): Promise<Confirmation & { schedule: { frequency: Frequency; sendHour: number; timeZone: string } }> {
+): Promise<
+  Confirmation & {
+    schedule: { frequency: Frequency; sendHour: number; timeZone: string };
+    /** The email's settings, as they would apply. */
+    settings: ConfirmView;
+    /** A newer sign-up's different settings, for the owner to choose instead. */
+    held: { id: string; settings: ConfirmView } | null;
+  }
+> {
   const { subscriber, claims } = await subscriberFromToken(app, token, 'confirm');
   if (subscriber.status === 'suppressed') throw SUPPRESSED();
-  const settings = await requestedSettings(app, subscriber, claims.x);
+  const request = await linkRequest(app, subscriber, claims.x);
+  const settings = viewOf(subscriber, toConfirmSettings(request?.settings));
+  const held = subscriber.status === 'active' ? null : await heldFor(app, subscriber, request);
+  const heldView = held ? viewOf(subscriber, toConfirmSettings(held.settings)) : null;
+  const differs =
+    heldView !== null &&
+    (Object.keys(settings) as (keyof ConfirmView)[]).some((key) => heldView[key] !== settings[key]);
   return {
     subscriber,
     already: subscriber.status === 'active',
-    schedule: {
-      frequency: settings.frequency ?? subscriber.frequency,
-      sendHour: settings.sendHour ?? subscriber.sendHour,
-      timeZone: settings.timeZone ?? subscriber.timeZone,
-    },
+    schedule: { frequency: settings.frequency, sendHour: settings.sendHour, timeZone: settings.timeZone },
+    settings,
+    held: held && heldView && differs ? { id: held.id, settings: heldView } : null,
   };
 }
 
+/**
+ * Confirms the link: with the settings of the email it came in, or, when `heldId` is
+ * given, with those of the held newer sign-up the confirm page showed under that id.
+ */
 export async function confirmFromLink(
   app: AppContext,
   token: string | undefined,
   ip: string | null,
   now: Date = new Date(),
+  heldId?: string,
 ): Promise<Confirmation> {
   const { db } = app;
   const { subscriber, claims } = await subscriberFromToken(app, token, 'confirm', now);
   if (subscriber.status === 'active') return { subscriber, already: true };
   if (subscriber.status === 'suppressed') throw SUPPRESSED();
-  const settings = await requestedSettings(app, subscriber, claims.x);
+  const request = await linkRequest(app, subscriber, claims.x);
+  let settings = toConfirmSettings(request?.settings);
+  if (heldId !== undefined) {
+    const held = await heldFor(app, subscriber, request);
+    if (held?.id !== heldId) {
+      throw new AppError(
+        409,
+        'held_signup_changed',
+        'The newer sign-up you chose is no longer waiting: another sign-up replaced it, or it expired. Nothing was confirmed. Open the link from your email again to see what is waiting now.',
+      );
+    }
+    settings = toConfirmSettings(held.settings);
+  }
   const at = nowIso(now);
   const confirmed = await confirmSubscriber(
     db,
@@ -87,7 +137,10 @@ export async function confirmFromLink(
       'This confirmation link is no longer valid. Sign up again on the home page to get a new one.',
     );
   }
-  if (claims.x) await markMailRequestUsedStatement(db, claims.x, at).run();
+  await db.batch([
+    ...(claims.x ? [markMailRequestUsedStatement(db, claims.x, at)] : []),
+    deleteHeldSignupsStatement(db, subscriber.id),
+  ]);
   await removeSuppression(db, await addressLookupHashes(app.config.EMAIL_HASH_SECRET, confirmed.email), [
     'erased',
   ]);
@@ -95,16 +148,31 @@ export async function confirmFromLink(
   return { subscriber: confirmed, already: false };
 }
 
-/** The settings of the sign-up request the link names; none for links without one. */
-async function requestedSettings(
+/** The sign-up request the link names (it carries the email's settings); none for links without one. */
+async function linkRequest(
   app: AppContext,
   subscriber: Subscriber,
   requestId: string | undefined,
-): Promise<ConfirmSettings> {
-  if (!requestId) return {};
+): Promise<MailRequest | null> {
+  if (!requestId) return null;
   const request = await getMailRequest(app.db, requestId);
-  if (request?.kind !== 'confirm' || request.subscriberId !== subscriber.id) return {};
-  const settings = request.settings ?? {};
+  return request?.kind === 'confirm' && request.subscriberId === subscriber.id ? request : null;
+}
+
+/** The held sign-up this link may offer: one of its subscriber's, newer than the link's email. */
+async function heldFor(
+  app: AppContext,
+  subscriber: Subscriber,
+  request: MailRequest | null,
+): Promise<HeldSignup | null> {
+  const held = await getHeldSignup(app.db, subscriber.id);
+  if (!held || (request && held.createdAt <= request.createdAt)) return null;
+  return held;
+}
+
+/** Stored settings (only what the visitor gave) as confirmSubscriber applies them. */
+function toConfirmSettings(settings: Record<string, unknown> | null | undefined): ConfirmSettings {
+  if (!settings) return {};
   const pick = <T>(value: unknown, type: 'string' | 'number'): T | undefined =>
     typeof value === type ? (value as T) : undefined;
   const interests = pick<string>(settings.interests, 'string');
@@ -115,5 +183,15 @@ async function requestedSettings(
     sendHour: pick<number>(settings.sendHour, 'number'),
     timeZone: pick<string>(settings.timeZone, 'string'),
     consentMethod: pick<string>(settings.consentMethod, 'string'),
+  };
+}
+
+/** What confirming with `settings` would leave: a field not given keeps the subscriber's. */
+function viewOf(subscriber: Subscriber, settings: ConfirmSettings): ConfirmView {
+  return {
+    interests: settings.interests ?? subscriber.interests,
+    frequency: settings.frequency ?? subscriber.frequency,
+    sendHour: settings.sendHour ?? subscriber.sendHour,
+    timeZone: settings.timeZone ?? subscriber.timeZone,
   };
 }

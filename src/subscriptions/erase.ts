@@ -4,10 +4,10 @@
  * a keyed hash of the address in `suppressions` (reason "erased"; see identity.ts), so an
  * old CSV cannot quietly re-import someone who asked to be forgotten, and nobody can tell
  * from the hash who that was. The request removes the person at once (row, address,
- * aliases, mail requests, events naming the address: nothing can be sent to them, no link
- * of theirs works) and a first page of their history; the rest, keyed only by the random
- * id (years of digests and votes: tens of thousands of rows as D1 counts them, more than
- * one invocation may write), goes in bounded steps on the plan queue, a message a step, and
+ * aliases, mail requests, a held sign-up, events naming the address: nothing can be sent
+ * to them, no link of theirs works) and a first page of their history; the rest, keyed
+ * only by the random id (years of digests and votes: tens of thousands of rows as D1
+ * counts them, more than one invocation may write), goes in bounded steps on the plan queue, a message a step, and
  * an erasure whose continuation was lost is restarted by the daily housekeeping pass. The
  * export is what we hold about a person, minus token internals (the link version counter,
  * mail request ids that links name) and the planner's bookkeeping (next_send_at,
@@ -15,6 +15,7 @@
  */
 
 import { eraseHistoryPage, stalledErasures } from '../db/erasure';
+import { deleteHeldSignupsStatement, getHeldSignup } from '../db/mail-requests';
 import { eraseSubscriberData, getSubscriberActivity } from '../db/subscribers';
 import { type SuppressionReason, suppressionStatement } from '../db/suppressions';
 import type { EraseMessage } from '../delivery/messages';
@@ -49,7 +50,8 @@ export async function eraseSubscriber(
   const { erased, pending } = await eraseSubscriberData(
     db,
     subscriber,
-    [suppressionStatement(db, hash, reason, now)],
+    // A sign-up held for them (migrations/0027) names them by id and holds what was typed.
+    [suppressionStatement(db, hash, reason, now), deleteHeldSignupsStatement(db, subscriber.id)],
     now.toISOString(),
   );
   if (pending) {
@@ -107,7 +109,10 @@ export async function resumeErasures(app: Pick<AppContext, 'db' | 'planQueue'>, 
 }
 
 export async function exportSubscriberData(db: D1Database, subscriber: Subscriber, now: Date = new Date()) {
-  const activity = await getSubscriberActivity(db, subscriber);
+  const [activity, held] = await Promise.all([
+    getSubscriberActivity(db, subscriber),
+    getHeldSignup(db, subscriber.id),
+  ]);
   const parseStored = (value: unknown) => {
     if (typeof value !== 'string') return value;
     try {
@@ -166,6 +171,9 @@ export async function exportSubscriberData(db: D1Database, subscriber: Subscribe
       ...request,
       settings: parseStored(request.settings),
     })),
+    // A sign-up of their address that came while its emails were capped, waiting for their
+    // choice on the confirm page (kept as long as the confirmation link).
+    held_signup: held ? { settings: held.settings, created_at: held.createdAt } : null,
     // Resend's reports on mail to them (delivered, opened, clicked, bounced), as received;
     // kept 7 days.
     webhook_events: activity.webhookEvents.map((event) => ({

@@ -1,8 +1,8 @@
 /**
  * Subscription housekeeping, run by the daily cron. Sign-ups never confirmed within the
  * confirmation link's lifetime are deleted, so unconfirmed addresses (which may have been
- * typed by someone else) are not kept; so are mail requests older than any link that
- * could use them, and form submissions older than the day the per-IP cap counts.
+ * typed by someone else) are not kept; so are mail requests, and sign-ups held for the
+ * confirm page, older than any link that could use them, and form submissions older than the day the per-IP cap counts.
  * Suppression rows still holding an unkeyed SHA-256 (written before migration 0007) are
  * re-keyed with EMAIL_HASH_SECRET, a bounded batch per run; active subscribers stored
  * before migration 0017 get the categories of their interests stored beside them, a
@@ -10,7 +10,7 @@
  * the day's retention pass (src/delivery/retention.ts), which continues on the plan queue.
  */
 import { deleteExpiredFormSubmissions } from '../db/form-submissions';
-import { deleteMailRequestsBefore } from '../db/mail-requests';
+import { deleteHeldSignupsBefore, deleteMailRequestsBefore } from '../db/mail-requests';
 import { deletePendingBefore, fillCategories, listUncategorised } from '../db/subscribers';
 import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
 import { type RetentionStep, startRetention } from '../delivery/retention';
@@ -67,6 +67,7 @@ export async function runHousekeeping(
 ): Promise<{
   purged: number;
   mailRequestsDeleted: number;
+  heldSignupsDeleted: number;
   formSubmissionsDeleted: number;
   suppressionsRekeyed: number;
   categoriesFilled: number;
@@ -75,6 +76,7 @@ export async function runHousekeeping(
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   const { purged } = await purgeExpiredPending(app.db, now);
   const mailRequestsDeleted = await deleteMailRequestsBefore(app.db, cutoff);
+  const heldSignupsDeleted = await deleteHeldSignupsBefore(app.db, cutoff);
   const formSubmissionsDeleted = await deleteExpiredFormSubmissions(app.db, now);
   const suppressionsRekeyed = await rekeyLegacySuppressions(app);
   const categoriesFilled = await fillLegacyCategories(app.db);
@@ -82,6 +84,7 @@ export async function runHousekeeping(
   return {
     purged,
     mailRequestsDeleted,
+    heldSignupsDeleted,
     formSubmissionsDeleted,
     suppressionsRekeyed,
     categoriesFilled,

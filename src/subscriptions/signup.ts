@@ -12,8 +12,15 @@
  * earlier sign-up by someone else typed is ever confirmed; someone typing a stranger's
  * address can at most cause one email to them, within the caps (3 per mailbox per 24 h,
  * 10 minutes apart, counting every "+tag" spelling of it as one; identity.ts).
+ *
+ * A sign-up the caps stop (someone fixing a typo and submitting again a minute later)
+ * sends nothing, but its settings are held for that mailbox (the newest only; an email
+ * sent later supersedes them): the confirm page of a link the owner received shows them
+ * beside the email's, and applies them only if the owner chooses them there
+ * (confirm.ts). An active subscriber's sign-up holds nothing: it only gets the "already
+ * subscribed" email, and a form never changes their settings.
  */
-import type { MailRequest } from '../db/mail-requests';
+import { dropHeldSignupsBefore, holdSignup, type MailRequest } from '../db/mail-requests';
 import { getSubscriberByEmail, insertPendingSubscriber } from '../db/subscribers';
 import { getSuppression } from '../db/suppressions';
 import type { Subscriber } from '../domain';
@@ -26,7 +33,14 @@ import { categoriesOf } from './interests';
 import { sendRequestedMail } from './requested-mail';
 import type { RequestedSettings, SubscribeInput } from './schema';
 
-export type SignupOutcome = 'created' | 'resent' | 'already_subscribed' | 'suppressed' | 'capped';
+export type SignupOutcome =
+  | 'created'
+  | 'resent'
+  | 'already_subscribed'
+  | 'suppressed'
+  | 'capped'
+  /** Capped, and its settings kept for the owner to choose on the confirm page. */
+  | 'held';
 
 export interface SignupRequest {
   /** The validated submission (defaults filled in): what a new subscriber starts with. */
@@ -66,14 +80,11 @@ export async function processSignup(
         }
       : request.requested;
 
+  const addressHash = await mailboxHash(config.EMAIL_HASH_SECRET, input.email);
+  const settings = kind === 'confirm' ? { ...requested, consentMethod: request.method } : null;
   const sent = await sendRequestedMail(
     app,
-    {
-      kind,
-      addressHash: await mailboxHash(config.EMAIL_HASH_SECRET, input.email),
-      subscriberId,
-      settings: kind === 'confirm' ? { ...requested, consentMethod: request.method } : null,
-    },
+    { kind, addressHash, subscriberId, settings },
     async (reservation: MailRequest) => {
       subscriber ??= await insertPendingSubscriber(
         db,
@@ -102,7 +113,22 @@ export async function processSignup(
     },
     now,
   );
-  if (!sent) return logged('capped');
+  if (!sent) {
+    // Held only for a row of this very address: a capped sign-up of another "+tag"
+    // spelling of the mailbox has no link of its own to be chosen on.
+    if (settings && existing) {
+      await holdSignup(db, {
+        id: crypto.randomUUID(),
+        addressHash,
+        subscriberId: existing.id,
+        settings,
+        createdAt: nowIso(now),
+      });
+      return logged('held');
+    }
+    return logged('capped');
+  }
+  await dropHeldSignupsBefore(db, addressHash, sent.createdAt);
   return logged(!existing ? 'created' : kind === 'confirm' ? 'resent' : 'already_subscribed');
 
   function logged(outcome: SignupOutcome): SignupOutcome {

@@ -137,16 +137,33 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     const token = tokenOf(c);
     const pending = await pendingConfirmation(c.var.app, token);
     if (pending.already) return confirmedPage(c, pending.subscriber, true);
+    const action = `/confirm?token=${encodeURIComponent(token!)}`;
     return c.html(
       <ConfirmPage
         subscriber={pending.subscriber}
         schedule={pending.schedule}
-        action={`/confirm?token=${encodeURIComponent(token!)}`}
+        action={action}
+        choice={
+          pending.held
+            ? {
+                email: pending.settings,
+                newer: pending.held.settings,
+                newerAction: `${action}&held=${encodeURIComponent(pending.held.id)}`,
+              }
+            : null
+        }
       />,
     );
   })
   .post('/confirm', browserFormsOnly, async (c) => {
-    const { subscriber, already } = await confirmFromLink(c.var.app, tokenOf(c), clientIp(c));
+    // `held` (in the action of the page's second button) chooses the newer sign-up's settings.
+    const { subscriber, already } = await confirmFromLink(
+      c.var.app,
+      tokenOf(c),
+      clientIp(c),
+      new Date(),
+      c.req.query('held'),
+    );
     return confirmedPage(c, subscriber, already);
   })
 

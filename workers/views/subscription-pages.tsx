@@ -8,6 +8,7 @@
  * like any other attribute.
  */
 import type { Subscriber } from '../../src/domain';
+import type { ConfirmView } from '../../src/subscriptions/confirm';
 import { parseInterests } from '../../src/subscriptions/interests';
 import {
   describedBy,
@@ -108,7 +109,58 @@ export function ConfirmPage(props: {
   subscriber: Subscriber;
   schedule: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'>;
   action: string;
+  /** A newer sign-up of this address, capped before its email, asked for other settings. */
+  choice?: { email: ConfirmView; newer: ConfirmView; newerAction: string } | null;
 }) {
+  const { choice } = props;
+  if (choice) {
+    const rows: [string, (view: ConfirmView) => string][] = [
+      ['Interests', (view) => view.interests || '(none: the most talked-about papers)'],
+      ['Frequency', (view) => (view.frequency === 'weekly' ? 'Weekly' : 'Daily')],
+      ['Send hour', (view) => hourLabel(view.sendHour)],
+      ['Time zone', (view) => view.timeZone.replace(/_/g, ' ')],
+    ];
+    return (
+      <Page title="Confirm your subscription">
+        <h1>Confirm your subscription</h1>
+        <p>
+          You are about to subscribe <strong>{props.subscriber.email}</strong> to Papers Digest.
+        </p>
+        <p role="status">
+          <strong>This address was signed up again</strong> after we sent this email, with different settings.
+          We did not send another email so soon, so choose which settings to confirm. If the newer sign-up was
+          not yours, confirm the settings in the email.
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Setting</th>
+              <th scope="col">In this email</th>
+              <th scope="col">Newer sign-up</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(([label, show]) => (
+              <tr>
+                <th scope="row">{label}</th>
+                <td>{show(choice.email)}</td>
+                <td>{show(choice.newer)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <form method="post" action={props.action}>
+          <button type="submit">Confirm with the settings in the email</button>
+        </form>
+        <form method="post" action={choice.newerAction}>
+          <button type="submit" class="secondary">
+            Confirm with the newer settings
+          </button>
+        </form>
+        <p class="muted">If you did not ask for this, close this page: nothing happens unless you confirm.</p>
+      </Page>
+    );
+  }
   return (
     <Page title="Confirm your subscription">
       <h1>Confirm your subscription</h1>
