@@ -1,9 +1,9 @@
 /**
  * The daily housekeeping cron: unconfirmed sign-ups older than the confirmation link's
  * lifetime are deleted (unless a confirmation link was sent since); recent ones and every
- * other status are kept; expired mail requests and day-old form submissions go; legacy
- * suppression hashes are re-keyed; active subscribers stored before migration 0017 get
- * their categories stored.
+ * other status are kept; expired mail requests, expired held sign-ups and day-old form
+ * submissions go; legacy suppression hashes are re-keyed; active subscribers stored
+ * before migration 0017 get their categories stored.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,11 @@ describe('purgeExpiredPending', () => {
       env.DB.prepare(
         `INSERT INTO form_submissions (client_hash, created_at) VALUES ('today', ?), ('yesterday', ?)`,
       ).bind(days(0.9), days(1.1)),
+      // Held sign-ups (migrations/0027) go with the links that could show them.
+      env.DB.prepare(
+        `INSERT INTO held_signups (address_hash, id, subscriber_id, settings, created_at)
+         VALUES ('h1', 'held-recent', 'resent-pending', '{}', ?), ('h2', 'held-expired', 'nobody', '{}', ?)`,
+      ).bind(days(1), days(8)),
     ]);
 
     await runScheduled(CRONS.housekeeping, now.getTime());
@@ -61,6 +66,8 @@ describe('purgeExpiredPending', () => {
     ).not.toBeNull();
     const requests = await env.DB.prepare('SELECT id FROM mail_requests ORDER BY id').all<{ id: string }>();
     expect(requests.results.map((row) => row.id)).toEqual(['recent']);
+    const held = await env.DB.prepare('SELECT id FROM held_signups').all<{ id: string }>();
+    expect(held.results.map((row) => row.id)).toEqual(['held-recent']);
     const submissions = await env.DB.prepare('SELECT client_hash FROM form_submissions').all<{
       client_hash: string;
     }>();

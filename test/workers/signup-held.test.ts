@@ -176,10 +176,15 @@ describe('a re-sign-up within the mail cap', () => {
     expect(newerAction(await (await request(link)).text())).toBeUndefined();
   });
 
-  it('is deleted with the rest when the owner erases their data', async () => {
+  it("is in the owner's export, and deleted with the rest when they erase their data", async () => {
     await signUpTwice('erase-held@example.net');
     const id = await idOf('erase-held@example.net');
     expect(await heldFor(id)).toBe(1);
+    // What is held is part of what we hold about them: the export shows it.
+    await postForm('/data', { email: 'erase-held@example.net', action: 'export' });
+    const exportLink = local(linkIn((await emailsTo('erase-held@example.net')).at(-1)!.text, '/data/export'));
+    const exported = await (await postForm(exportLink, {})).json<{ held_signup: { settings: unknown } }>();
+    expect(exported.held_signup.settings).toMatchObject({ interests: SECOND.interests, sendHour: 18 });
     await postForm('/data', { email: 'erase-held@example.net', action: 'erase' });
     const erase = local(linkIn((await emailsTo('erase-held@example.net')).at(-1)!.text, '/data/erase'));
     expect((await postForm(erase, {})).status).toBe(200);

@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The pages of a subscriber's life: "check your inbox", confirm (a button, because link
- * scanners prefetch GETs), confirmed (where the interests typed at sign-up are shown for
- * the first time: our emails never repeat them), unsubscribe (button page and the short
+ * scanners prefetch GETs; two, beside both sets of settings, when a newer sign-up was
+ * held), confirmed (where the interests typed at sign-up are shown for the first time:
+ * our emails never repeat them), unsubscribe (button page and the short
  * one-click answer; coming back is a fresh sign-up) and the preference centre. Every page
  * says what happened in its <h1>. Signed URLs are passed in ready-made; JSX escapes them
  * like any other attribute.
