@@ -7,6 +7,7 @@
  */
 import type { Context } from 'hono';
 import type { Submission } from '../src/subscriptions/request-body';
+import { acceptPrefersJson } from './media-type';
 import type { HonoEnv } from './types';
 
 export const clientIp = (c: Context<HonoEnv>): string | null => c.req.header('cf-connecting-ip') ?? null;
@@ -33,8 +34,10 @@ export function formValues(fields: Record<string, unknown>): Record<string, stri
   return values;
 }
 
-/** True when the client asked for JSON only (API clients), not a page. */
+/**
+ * True when the client prefers JSON (any `+json` type too) to a page, by q-value: API
+ * clients; app.onError decides its answers the same way (./media-type.ts).
+ */
 export function acceptsJsonOnly(c: Context<HonoEnv>): boolean {
-  const accept = c.req.header('accept') ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
+  return acceptPrefersJson(c.req.header('accept'));
 }

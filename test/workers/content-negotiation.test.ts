@@ -1,0 +1,80 @@
+/**
+ * Page or JSON: API clients that name a `+json` dialect (problem+json, vnd.api+json) in
+ * Accept or Content-Type get JSON errors and answers, and Accept is weighed by q-value,
+ * as RFC 9110 reads it, through the real Worker; browsers' headers still get pages.
+ */
+import { describe, expect, it } from 'vitest';
+import { acceptPrefersJson } from '../../workers/media-type';
+import { request } from '../helpers/app';
+import { nextIp, postForm } from '../helpers/subscribers';
+
+describe('acceptPrefersJson', () => {
+  it.each([
+    ['application/json', true],
+    ['application/problem+json', true],
+    ['application/vnd.api+json', true],
+    ['Application/Problem+JSON; charset=utf-8', true],
+    ['text/html;q=0.9, application/json', true],
+    ['text/html, application/json;q=0.5', false],
+    ['application/json;q=0', false],
+    ['application/json;q=0, text/html', false],
+    ['application/*;q=0.9, text/html;q=0.5', true],
+    ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', false],
+    ['*/*', false],
+    ['', false],
+    ['application/json;q=0.5, */*;q=0.9', false],
+    ['text/*;q=0.2, application/json;q=0.3', true],
+    ['application/json;q=abc', true],
+    ['image/png', false],
+  ])('%j → %s', (accept, expected) => {
+    expect(acceptPrefersJson(accept)).toBe(expected);
+  });
+
+  it('gives a tie to the caller’s default', () => {
+    expect(acceptPrefersJson(undefined, 'json')).toBe(true);
+    expect(acceptPrefersJson('*/*', 'json')).toBe(true);
+    expect(acceptPrefersJson('text/html', 'json')).toBe(false);
+  });
+});
+
+type ErrorBody = { error: { code: string } };
+
+describe('errors through the Worker', () => {
+  for (const accept of [
+    'application/problem+json',
+    'application/vnd.api+json',
+    'text/html;q=0.9, application/json',
+  ]) {
+    it(`answers a 404 in JSON for Accept: ${accept}`, async () => {
+      const response = await request('/no-such-page', { headers: { accept } });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect((await response.json<ErrorBody>()).error.code).toBe('not_found');
+    });
+  }
+
+  it('answers a page when JSON is refused (q=0), and for a browser', async () => {
+    for (const accept of ['application/json;q=0', 'text/html,application/xhtml+xml,*/*;q=0.8']) {
+      const response = await request('/no-such-page', { headers: { accept } });
+      expect(response.headers.get('content-type')).toContain('text/html');
+    }
+  });
+
+  it('answers a +json request body in JSON, its errors too', async () => {
+    const response = await request('/subscribe', {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.api+json', 'cf-connecting-ip': nextIp() },
+      body: '{"email": "not-an-address"',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect((await response.json<ErrorBody>()).error.code).toBe('invalid_json');
+  });
+
+  it('answers a form post from a problem+json client in JSON', async () => {
+    const response = await postForm('/subscribe', { email: 'nope' }, { accept: 'application/problem+json' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect((await response.json<ErrorBody>()).error.code).toBe('validation_failed');
+  });
+});
