@@ -278,6 +278,22 @@ export const preferencesSchema = z.object({
 export type PreferencesInput = z.output<typeof preferencesSchema>;
 
 /**
+ * The schema field a submitted name clearly means: the same letters whatever the case,
+ * separators or a plural "s" (`timezone`, `Time-Zone`, `sendHour`, `send-hour`, `interest`).
+ * Null for any other name, so the fields our forms and the bot checks add (`website`,
+ * `cf-turnstile-response`) never match; nor does a name that is the field itself.
+ */
+function meantField(name: string, names: readonly string[]): string | null {
+  const key = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .replace(/s$/, '');
+  if (names.includes(name)) return null;
+  return names.find((field) => key(field) === key(name)) ?? null;
+}
+
+/**
  * Fields of a JSON body that no schema reads, each with a message naming the real ones: a
  * typo ("interest", "digest_sise") is otherwise dropped by zod and the request "succeeds"
  * without the setting. `allowed` are the fields the route reads itself (bot checks, token).
@@ -294,8 +310,62 @@ function unknownFieldErrors(
   return Object.fromEntries(
     Object.keys(fields)
       .filter((key) => !known.has(key))
-      .map((key) => [key, [`Unknown field; the fields are ${names.join(', ')}.`]]),
+      .map((key) => {
+        const meant = meantField(key, names);
+        return [
+          key,
+          [
+            meant
+              ? `Unknown field; did you mean ${meant}? The fields are ${names.join(', ')}.`
+              : `Unknown field; the fields are ${names.join(', ')}.`,
+          ],
+        ];
+      }),
   );
+}
+
+/**
+ * A form's misspelled field names (`timezone`, `send-hour`, `interest`) read as the fields
+ * they clearly mean. A form is a person, or a hand-made page or script posting the form
+ * encoding: refusing a sign-up over `timezone` would make them fill it in again for a name
+ * they cannot see or fix, and nothing is guessed (the name means one field only, and the
+ * value is validated as that field, its errors shown on it). Whatever is read this way is
+ * shown again before it counts: on the confirm page for a sign-up, on the saved page for
+ * preferences. Only when the names disagree (`time_zone=UTC&timezone=Europe/Berlin`) is
+ * which was meant unknowable; that is refused, naming the right field, the re-shown form
+ * keeping its value there and the message quoting the other. A list field (interests)
+ * takes both names' values, as it takes a repeated name's. Other unknown names are left alone, as a browser, extension
+ * or our own bot checks may add them. JSON clients still get an error (unknownFieldErrors).
+ */
+function resolveFormAliases(
+  fields: Record<string, unknown>,
+  names: readonly string[],
+): { fields: Record<string, unknown>; errors: Record<string, string[]> } {
+  const resolved: Record<string, unknown> = Object.fromEntries(Object.entries(fields));
+  const errors: Record<string, string[]> = {};
+  const given = (value: unknown) =>
+    ([] as unknown[]).concat(value).some((item) => blankToUndefined(item) !== undefined);
+  for (const name of Object.keys(fields)) {
+    const field = meantField(name, names);
+    if (!field) continue;
+    const value = resolved[name];
+    delete resolved[name];
+    if (!given(value)) continue;
+    if (!given(resolved[field])) {
+      resolved[field] = value;
+      continue;
+    }
+    if (LIST_FIELDS.includes(field)) {
+      // A list field takes every value given (one input per interest): both names' values.
+      resolved[field] = ([] as unknown[]).concat(resolved[field], value);
+    } else if (JSON.stringify(resolved[field]) !== JSON.stringify(value)) {
+      const shown = (item: unknown) => `"${([] as unknown[]).concat(item).join('", "')}"`;
+      errors[field] = [
+        `The form gave ${field} twice: ${shown(resolved[field])}, and ${shown(value)} as "${name}". Choose one and send it as ${field}.`,
+      ];
+    }
+  }
+  return { fields: resolved, errors };
 }
 
 /** Fields a form may give several times, their values taken together: one input per interest. */
@@ -319,22 +389,33 @@ function repeatedFieldErrors(fields: Record<string, unknown>, schema: z.ZodObjec
 }
 
 /**
- * A submitted body checked against `schema`: its data, or every field's errors. A JSON
- * client's unknown fields are errors too (unknownFieldErrors); a form comes from our own
- * page, whose extra fields (the honeypot, Turnstile's) the route reads itself, and a form
- * field given more than once is an error unless it takes a list (repeatedFieldErrors).
+ * A submitted body checked against `schema`: its data, or every field's errors, and in
+ * both cases the fields as read (a form's misspelled names resolved: resolveFormAliases),
+ * which the route keeps for re-showing the form and for telling which settings were given.
+ * A JSON client's unknown fields are errors too (unknownFieldErrors); a form comes from
+ * our own page, whose extra fields (the honeypot, Turnstile's) the route reads itself, and
+ * a form field given more than once is an error unless it takes a list (repeatedFieldErrors).
  */
 export function parseSubmission<S extends z.ZodObject>(
   schema: S,
-  fields: Record<string, unknown>,
+  submitted: Record<string, unknown>,
   format: BodyFormat,
   allowed: readonly string[],
-): { ok: true; data: z.output<S> } | { ok: false; errors: Record<string, string[]> } {
+  /** Form fields absent from a form post mean these (an unticked checkbox is not sent). */
+  formDefaults: Record<string, string> = {},
+):
+  | { ok: true; data: z.output<S>; fields: Record<string, unknown> }
+  | { ok: false; errors: Record<string, string[]>; fields: Record<string, unknown> } {
+  const names = Object.keys(schema.shape);
+  const aliases =
+    format === 'form' ? resolveFormAliases(submitted, names) : { fields: submitted, errors: {} };
+  const fields = format === 'form' ? { ...formDefaults, ...aliases.fields } : aliases.fields;
   const parsed = schema.safeParse(fields);
   const unknown =
     format === 'json' ? unknownFieldErrors(fields, schema, allowed) : repeatedFieldErrors(fields, schema);
-  if (parsed.success && Object.keys(unknown).length === 0) return { ok: true, data: parsed.data };
-  return { ok: false, errors: { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...unknown } };
+  const problems = { ...unknown, ...aliases.errors };
+  if (parsed.success && Object.keys(problems).length === 0) return { ok: true, data: parsed.data, fields };
+  return { ok: false, errors: { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...problems }, fields };
 }
 
 export { fieldErrors };

@@ -43,7 +43,12 @@ export const dataRoutes = new Hono<HonoEnv>()
     c.html(<DataRequestPage values={{}} errors={{}} turnstileSiteKey={c.var.config.TURNSTILE_SITE_KEY} />),
   )
   .post('/data', browserFormsOnly, async (c) => {
-    const { format, fields } = await readSubmission(c.req.raw);
+    const submission = await readSubmission(c.req.raw);
+    const { format } = submission;
+    // The bot checks' fields (honeypot, Turnstile) are read by the guards; a JSON client's
+    // typo is an error, a form's misspelled name (`e-mail`) is read as the field it means.
+    const parsed = parseSubmission(dataRequestSchema, submission.fields, format, FORM_GUARD_FIELDS);
+    const { fields } = parsed;
     const rerender = (errors: Record<string, string[]>, status: 400 | 403 | 429 | 503) =>
       c.html(
         <DataRequestPage
@@ -57,8 +62,6 @@ export const dataRoutes = new Hono<HonoEnv>()
       format === 'json'
         ? c.json({ status: 'link_sent_if_known', email }, 202)
         : c.html(<DataRequestedPage email={email} />);
-    // The bot checks' fields (honeypot, Turnstile) are read by the guards; a JSON client's typo is an error.
-    const parsed = parseSubmission(dataRequestSchema, fields, format, FORM_GUARD_FIELDS);
     if (!parsed.ok) {
       const { errors } = parsed;
       if (format === 'form') return rerender(errors, 400);

@@ -77,8 +77,12 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   .get('/subscribe', (c) => c.redirect('/', 303))
   .post('/subscribe', browserFormsOnly, async (c) => {
     const submission = await readSubmission(c.req.raw);
-    const { format, fields } = submission;
+    const { format } = submission;
     const json = answersJson(c, format);
+    // From here on, the fields as read: a form's misspelled names (`timezone`) as the fields
+    // they mean, for the checks, the re-shown form and which settings were given.
+    const parsed = parseSubmission(subscribeSchema, submission.fields, format, FORM_GUARD_FIELDS);
+    const { fields } = parsed;
 
     const rerender = async (errors: Record<string, string[]>, status: 400 | 403 | 429 | 503) => {
       const props = await landingProps(c);
@@ -100,7 +104,6 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
           )
         : c.html(<CheckInboxPage email={email} />, 200);
 
-    const parsed = parseSubmission(subscribeSchema, fields, format, FORM_GUARD_FIELDS);
     if (!parsed.ok) {
       if (!json) return rerender(parsed.errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', parsed.errors);
@@ -214,12 +217,12 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     const token = tokenOf(c, submission)!;
     const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'preferences');
     const json = answersJson(c, submission.format);
-    const fields = { ...submission.fields };
     // An unticked checkbox is simply absent from a form post.
-    if (submission.format === 'form' && fields.always_send === undefined) fields.always_send = 'off';
-    const parsed = parseSubmission(preferencesSchema, fields, submission.format, ['token']);
+    const parsed = parseSubmission(preferencesSchema, submission.fields, submission.format, ['token'], {
+      always_send: 'off',
+    });
     if (!parsed.ok) {
-      const { errors } = parsed;
+      const { errors, fields } = parsed;
       if (json) {
         throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
       }
