@@ -6,7 +6,7 @@
  * as strings to re-render a form after an error.
  */
 import type { Context } from 'hono';
-import type { Submission } from '../src/subscriptions/request-body';
+import type { BodyFormat, Submission } from '../src/subscriptions/request-body';
 import { acceptPrefersJson } from './media-type';
 import type { HonoEnv } from './types';
 
@@ -41,3 +41,10 @@ export function formValues(fields: Record<string, unknown>): Record<string, stri
 export function acceptsJsonOnly(c: Context<HonoEnv>): boolean {
   return acceptPrefersJson(c.req.header('accept'));
 }
+
+/**
+ * Whether to answer a POST in JSON: a JSON body, or a client that prefers JSON (a script
+ * posting the form encoding), as app.onError decides for the errors it answers itself.
+ */
+export const answersJson = (c: Context<HonoEnv>, format: BodyFormat) =>
+  format === 'json' || acceptsJsonOnly(c);

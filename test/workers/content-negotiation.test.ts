@@ -1,7 +1,8 @@
 /**
  * Page or JSON: API clients that name a `+json` dialect (problem+json, vnd.api+json) in
  * Accept or Content-Type get JSON errors and answers, and Accept is weighed by q-value,
- * as RFC 9110 reads it, through the real Worker; browsers' headers still get pages.
+ * as RFC 9110 reads it, through the real Worker; browsers' headers still get pages. POST
+ * /data answers a script preferring JSON in JSON, as sign-up does.
  */
 import { describe, expect, it } from 'vitest';
 import { acceptPrefersJson } from '../../workers/media-type';
@@ -76,5 +77,33 @@ describe('errors through the Worker', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/json');
     expect((await response.json<ErrorBody>()).error.code).toBe('validation_failed');
+  });
+});
+
+describe('POST /data', () => {
+  it('answers a form-encoded request from a client preferring JSON in JSON, its errors too', async () => {
+    const accepted = await postForm(
+      '/data',
+      { email: 'export-me@example.net', action: 'export' },
+      { accept: 'application/json' },
+    );
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toEqual({ status: 'link_sent_if_known', email: 'export-me@example.net' });
+
+    const invalid = await postForm(
+      '/data',
+      { email: 'nope', action: 'export' },
+      { accept: 'application/json' },
+    );
+    expect(invalid.status).toBe(400);
+    const body = await invalid.json<ErrorBody & { error: { fields: Record<string, string[]> } }>();
+    expect(body.error.code).toBe('validation_failed');
+    expect(Object.keys(body.error.fields)).toEqual(['email']);
+  });
+
+  it('still answers a browser with pages', async () => {
+    const page = await postForm('/data', { email: 'nope', action: 'export' });
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toContain('text/html');
   });
 });

@@ -6,6 +6,10 @@
  * GET /data/erase (asks to confirm; POST erases). Asking mails the address, so it passes
  * the same bot checks as sign-up (Turnstile too, when configured), and answers the same for
  * every address, before anything about it is looked up. Pages are never cached or indexed.
+ * POSTs answer as sign-up does: JSON for a JSON body or a client preferring JSON (a script
+ * posting the form encoding), errors included; the download is JSON whatever is asked.
+ * GETs are pages whatever Accept says, as every token page is: a GET never acts (mail
+ * scanners prefetch links), so an API client has nothing to read there but a button.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -20,7 +24,7 @@ import { readSubmission } from '../../src/subscriptions/request-body';
 import { emailField, parseSubmission } from '../../src/subscriptions/schema';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
-import { acceptsJsonOnly, clientIp, formValues, tokenOf } from '../request';
+import { acceptsJsonOnly, answersJson, clientIp, formValues, tokenOf } from '../request';
 import type { HonoEnv } from '../types';
 import {
   DataRequestedPage,
@@ -45,6 +49,9 @@ export const dataRoutes = new Hono<HonoEnv>()
   .post('/data', browserFormsOnly, async (c) => {
     const submission = await readSubmission(c.req.raw);
     const { format } = submission;
+    // As for sign-up: a script posting the form encoding but preferring JSON gets JSON,
+    // its answer and its errors alike (app.onError decides the same way).
+    const json = answersJson(c, format);
     // The bot checks' fields (honeypot, Turnstile) are read by the guards; a JSON client's
     // typo is an error, a form's misspelled name (`e-mail`) is read as the field it means.
     const parsed = parseSubmission(dataRequestSchema, submission.fields, format, FORM_GUARD_FIELDS);
@@ -59,12 +66,12 @@ export const dataRoutes = new Hono<HonoEnv>()
         status,
       );
     const answer = (email: string) =>
-      format === 'json'
+      json
         ? c.json({ status: 'link_sent_if_known', email }, 202)
         : c.html(<DataRequestedPage email={email} />);
     if (!parsed.ok) {
       const { errors } = parsed;
-      if (format === 'form') return rerender(errors, 400);
+      if (!json) return rerender(errors, 400);
       throw new AppError(400, 'validation_failed', 'Some fields are not valid; see `fields`.', errors);
     }
     const guard = await checkFormGuards(c.var.app, c.env.SUBSCRIBE_IP_LIMITER, fields, clientIp(c), {
@@ -72,7 +79,7 @@ export const dataRoutes = new Hono<HonoEnv>()
     });
     if (!guard.ok) {
       if (guard.retryAfterSeconds) c.header('Retry-After', String(guard.retryAfterSeconds));
-      if (format === 'form') return rerender({ _form: [guard.message] }, guard.status);
+      if (!json) return rerender({ _form: [guard.message] }, guard.status);
       throw new AppError(guard.status, guard.kind, guard.message);
     }
     const { email, action } = parsed.data;

@@ -22,7 +22,7 @@ import { confirmFromLink, pendingConfirmation } from '../../src/subscriptions/co
 import { sendDataLink } from '../../src/subscriptions/data-requests';
 import { checkFormGuards, FORM_GUARD_FIELDS, isHoneypotFilled } from '../../src/subscriptions/guards';
 import { categoriesOf } from '../../src/subscriptions/interests';
-import { type BodyFormat, readSubmission } from '../../src/subscriptions/request-body';
+import { readSubmission } from '../../src/subscriptions/request-body';
 import {
   parseSubmission,
   preferencesSchema,
@@ -33,7 +33,7 @@ import { processSignup } from '../../src/subscriptions/signup';
 import { openUnsubscribeLink, unsubscribeFromLink } from '../../src/subscriptions/unsubscribe';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
-import { acceptsJsonOnly, clientIp, formValues, tokenOf } from '../request';
+import { acceptsJsonOnly, answersJson, clientIp, formValues, tokenOf } from '../request';
 import type { HonoEnv } from '../types';
 import { LinkSentPage } from '../views/data-pages';
 import { LandingPage } from '../views/landing';
@@ -49,12 +49,6 @@ import {
 import { landingProps } from './public';
 
 type Ctx = Context<HonoEnv>;
-
-/**
- * Whether to answer in JSON: a JSON body, or a client that accepts only JSON (a script
- * posting the form encoding), as app.onError decides for the errors it answers itself.
- */
-const answersJson = (c: Ctx, format: BodyFormat) => format === 'json' || acceptsJsonOnly(c);
 
 /** Links on our own pages stay on the host the visitor is on (PUBLIC_URL is for emails). */
 async function preferencesUrl(
