@@ -197,8 +197,18 @@ export function deleteHeldSignupsStatement(db: D1Database, subscriberId: string)
   return db.prepare('DELETE FROM held_signups WHERE subscriber_id = ?').bind(subscriberId);
 }
 
-/** Housekeeping: held sign-ups older than `cutoff` (ISO) outlived every link that could show them. */
+/**
+ * Housekeeping: held sign-ups older than `cutoff` (ISO) outlived every link that could show
+ * them, and those whose pending subscriber was deleted unconfirmed have no link left at all
+ * (one row a mailbox at most, so checking each is cheap).
+ */
 export async function deleteHeldSignupsBefore(db: D1Database, cutoff: string): Promise<number> {
-  const result = await db.prepare('DELETE FROM held_signups WHERE created_at < ?').bind(cutoff).run();
+  const result = await db
+    .prepare(
+      `DELETE FROM held_signups WHERE created_at < ?
+         OR NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = held_signups.subscriber_id)`,
+    )
+    .bind(cutoff)
+    .run();
   return result.meta.changes ?? 0;
 }

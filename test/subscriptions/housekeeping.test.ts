@@ -52,11 +52,13 @@ describe('purgeExpiredPending', () => {
       env.DB.prepare(
         `INSERT INTO form_submissions (client_hash, created_at) VALUES ('today', ?), ('yesterday', ?)`,
       ).bind(days(0.9), days(1.1)),
-      // Held sign-ups (migrations/0027) go with the links that could show them.
+      // Held sign-ups (migrations/0027) go with the links that could show them, or with
+      // their pending subscriber.
       env.DB.prepare(
         `INSERT INTO held_signups (address_hash, id, subscriber_id, settings, created_at)
-         VALUES ('h1', 'held-recent', 'resent-pending', '{}', ?), ('h2', 'held-expired', 'nobody', '{}', ?)`,
-      ).bind(days(1), days(8)),
+         VALUES ('h1', 'held-recent', 'resent-pending', '{}', ?), ('h2', 'held-expired', 'resent-pending', '{}', ?),
+           ('h3', 'held-orphan', 'nobody', '{}', ?)`,
+      ).bind(days(1), days(8), days(1)),
     ]);
 
     await runScheduled(CRONS.housekeeping, now.getTime());
