@@ -4,7 +4,8 @@
 -- They never apply by themselves (anyone can type anyone's address): the confirm page of
 -- a link the mailbox owner received shows them beside the email's, and only the owner's
 -- choice there applies them. One row per mailbox (the newest sign-up replaces it); a new
--- confirmation email, confirming, erasure, or 7 days (the link's lifetime) remove it.
+-- confirmation email, confirming, erasure, 7 days (the link's lifetime) or the deletion of
+-- its unconfirmed subscriber remove it.
 CREATE TABLE held_signups (
   address_hash  TEXT PRIMARY KEY,   -- HMAC of the mailbox key, as mail_requests.address_hash
   id            TEXT NOT NULL,      -- random; the confirm page's "use the newer settings" names it
