@@ -8,20 +8,12 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
-import { asciiJsonBytes, chunksByteLength, chunksToString, type JsonChunks } from '../lib/json';
+import { asciiBytes, asciiJsonBytes, chunksByteLength, chunksToString, type JsonChunks } from '../lib/json';
 import { readableTex } from '../lib/tex';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
 import { HTML_BYTES_MAX, largestThatFits } from './fit';
-import {
-  clean,
-  countLabel,
-  interestsLabel,
-  preheaderLine,
-  subjectFor,
-  subjectLine,
-  whyLabel,
-} from './format';
+import { clean, countLabel, interestsLabel, preheaderLine, subjectFor, subjectLine, whyMemo } from './format';
 import { escapeHtml } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
@@ -56,7 +48,10 @@ function memo<T>(limit: number, compute: (key: string) => T): (key: string) => T
 }
 
 function pairOf(text: string): TextPair {
-  return { textJson: asciiJsonBytes(text), htmlJson: asciiJsonBytes(escapeHtml(text)) };
+  const textJson = asciiJsonBytes(text);
+  // Most labels have nothing to escape (escapeHtml then returns its argument): one encoding.
+  const html = escapeHtml(text);
+  return { textJson, htmlJson: html === text ? textJson : asciiJsonBytes(html) };
 }
 
 const utf8 = new TextEncoder();
@@ -64,9 +59,8 @@ const utf8 = new TextEncoder();
 const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests))));
 const betweenJson = memo(4, asciiJsonBytes);
 const countPair = memo(1_000, (label) => pairOf(clean(label)));
-/** whyLabel is memoised itself; its escaped forms are memoised by label. */
-const whyPairOf = memo(10_000, pairOf);
-const whyPair = (why: readonly string[]): TextPair => whyPairOf(whyLabel(why));
+/** A card's why line and its escaped forms, memoised by its reasons. */
+const whyPair = whyMemo(20_000, pairOf);
 
 /** The token at the end of a link built on `base`, or null if the link is not built on it. */
 function tokenAfter(url: string, base: string): string | null {
@@ -155,19 +149,20 @@ async function assembleAll(
       cards.slice(1, 3).map((card) => card.preheaderTitle),
     ),
   );
-  const email = clean(subscriber.email);
+  const preheaderPair = pairOf(preheader);
+  const emailPair = pairOf(clean(subscriber.email));
   const count = countPair(countLabel(cards.length, basis));
   const interests = interestsPair(subscriber.interests);
   // In LAYOUT_SLOTS order, as JSON string pieces. Tokens are base64url and '.': the same
   // in text, HTML and JSON, and ASCII, so their bytes are their characters.
-  const tokenBytes = utf8.encode(token);
-  const [unsubscribeBytes, preferencesBytes, feedBytes] = [unsubscribe, preferences, feed].map((own) =>
-    utf8.encode(own),
-  ) as [Uint8Array, Uint8Array, Uint8Array];
+  const tokenBytes = asciiBytes(token);
+  const unsubscribeBytes = asciiBytes(unsubscribe);
+  const preferencesBytes = asciiBytes(preferences);
+  const feedBytes = asciiBytes(feed);
   const layoutText = [
-    asciiJsonBytes(preheader),
+    preheaderPair.textJson,
     count.textJson,
-    asciiJsonBytes(email),
+    emailPair.textJson,
     interests.textJson,
     unsubscribeBytes,
     preferencesBytes,
@@ -175,9 +170,9 @@ async function assembleAll(
     feedBytes,
   ];
   const layoutHtml = [
-    asciiJsonBytes(escapeHtml(preheader)),
+    preheaderPair.htmlJson,
     count.htmlJson,
-    asciiJsonBytes(escapeHtml(email)),
+    emailPair.htmlJson,
     interests.htmlJson,
     unsubscribeBytes,
     preferencesBytes,

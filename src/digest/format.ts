@@ -124,37 +124,53 @@ export function preheaderLine(topTitle: string | undefined, others: readonly str
 }
 
 /**
- * Memo of why labels as a trie over the reasons: no key string to build per card (the
- * reasons are fresh strings per subscriber) and no ambiguity whatever the reasons contain.
+ * A memo keyed by a list of reasons, as a trie over them: no key string to build per card
+ * (the reasons are fresh strings per subscriber) and no ambiguity whatever the reasons
+ * contain. Cleared when it reaches `maxNodes`.
  */
-interface WhyNode {
-  label?: string;
-  next?: Map<string, WhyNode>;
+export function reasonsMemo<T>(maxNodes: number, compute: (why: readonly string[]) => T) {
+  interface Node {
+    value?: T;
+    next?: Map<string, Node>;
+  }
+  let root: Node = {};
+  let nodes = 0;
+  return (why: readonly string[]): T => {
+    if (nodes >= maxNodes) {
+      root = {};
+      nodes = 0;
+    }
+    let node = root;
+    for (const reason of why) {
+      node.next ??= new Map();
+      let next = node.next.get(reason);
+      if (!next) {
+        next = {};
+        node.next.set(reason, next);
+        nodes++;
+      }
+      node = next;
+    }
+    if (node.value === undefined) node.value = compute(why);
+    return node.value;
+  };
 }
-const WHY_NODES_MAX = 20_000;
-let whyRoot: WhyNode = {};
-let whyNodes = 0;
+
+/** The why line of a card: its reasons, cleaned, joined. */
+function whyText(why: readonly string[]): string {
+  // One reason (most cards): cleaning is idempotent, so joining and cleaning again would
+  // give the same.
+  if (why.length === 1) return clean(why[0]) || NO_REASON;
+  return clean(why.map(clean).filter(Boolean).join(' · ')) || NO_REASON;
+}
+const NO_REASON = 'new in this edition';
 
 /** Memoised: the same few reasons ("matches “RLHF”") recur across thousands of cards. */
-export function whyLabel(why: readonly string[]): string {
-  if (whyNodes >= WHY_NODES_MAX) {
-    whyRoot = {};
-    whyNodes = 0;
-  }
-  let node = whyRoot;
-  for (const reason of why) {
-    node.next ??= new Map();
-    let next = node.next.get(reason);
-    if (!next) {
-      next = {};
-      node.next.set(reason, next);
-      whyNodes++;
-    }
-    node = next;
-  }
-  node.label ??= clean(why.map(clean).filter(Boolean).join(' · ')) || 'new in this edition';
-  return node.label;
-}
+export const whyLabel = reasonsMemo(20_000, whyText);
+
+/** `whyLabel` and something made of it, memoised as one (one lookup per card, not two). */
+export const whyMemo = <T>(maxNodes: number, make: (label: string) => T) =>
+  reasonsMemo(maxNodes, (why) => make(whyText(why)));
 
 export function authorsLabel(authors: readonly string[]): string {
   const names = authors.map(clean).filter(Boolean);

@@ -4,6 +4,9 @@
  * once per edition, and ASCII keeps the whole body a one-byte string: V8 then neither
  * scans nor widens megabytes of HTML per request, and its UTF-8 bytes are the string's own.
  * JSON.parse reads it back as exactly the string JSON.stringify would have written.
+ * Short pieces are turned into bytes and back by a loop, not TextEncoder: a call into the
+ * runtime's encoder costs more than the few dozen characters a label or token has, and an
+ * email has dozens of them.
  */
 
 const HAS_NON_ASCII = /[\u007f-\uffff]/;
@@ -36,9 +39,24 @@ export type JsonChunks = (string | Uint8Array)[];
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
+/** Strings up to this long are copied by a loop; longer ones by the runtime's encoder. */
+const SHORT = 256;
+
+/** A string's UTF-8 bytes, which for ASCII (every JSON piece here, every token) are its characters. */
+export function asciiBytes(value: string): Uint8Array {
+  if (value.length > SHORT) return utf8.encode(value);
+  const bytes = new Uint8Array(value.length);
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code > 0x7f) return utf8.encode(value);
+    bytes[index] = code;
+  }
+  return bytes;
+}
+
 /** `asciiJsonInner(value)` as bytes, for a piece encoded once and copied many times. */
 export function asciiJsonBytes(value: string): Uint8Array {
-  return utf8.encode(asciiJsonInner(value));
+  return asciiBytes(asciiJsonInner(value));
 }
 
 export function chunksByteLength(chunks: JsonChunks): number {
@@ -52,10 +70,18 @@ export function writeChunks(chunks: JsonChunks, out: Uint8Array, offset: number)
   let at = offset;
   for (const chunk of chunks) {
     if (typeof chunk === 'string') {
-      const { written } = utf8.encodeInto(chunk, out.subarray(at));
       // Chunks are ASCII by construction; anything else would not fit its measured size.
-      if (written !== chunk.length) throw new Error('JSON chunk is not ASCII');
-      at += written;
+      if (chunk.length > SHORT) {
+        const { written } = utf8.encodeInto(chunk, out.subarray(at));
+        if (written !== chunk.length) throw new Error('JSON chunk is not ASCII');
+        at += written;
+      } else {
+        for (let index = 0; index < chunk.length; index++) {
+          const code = chunk.charCodeAt(index);
+          if (code > 0x7f) throw new Error('JSON chunk is not ASCII');
+          out[at++] = code;
+        }
+      }
     } else {
       out.set(chunk, at);
       at += chunk.length;

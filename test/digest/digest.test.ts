@@ -92,6 +92,12 @@ describe('fast path equals a full React render', () => {
       if (n % 7 === 0) ranked = ranked.map((item) => ({ ...item, why: [] }));
       if (n % 9 === 0)
         ranked = ranked.map((item) => ({ ...item, why: ['a < b & "c"', "  it's   spaced  "] }));
+      // One reason per card (the common case, labelled without joining): spaced, or blank.
+      if (n % 11 === 0)
+        ranked = ranked.map((item, position) => ({
+          ...item,
+          why: [position % 2 ? ' \u200b ' : "  by O'Neil\t& co "],
+        }));
       const basis = n % 5 === 0 ? ('trending' as const) : ('relevant' as const);
       const recipient = { subscriber: reader, deliveryId: `del-${n}`, basis };
       const fast = await assembleDigest(prepared, config, recipient, ranked);
