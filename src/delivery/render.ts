@@ -264,7 +264,14 @@ export async function digestEmail(
   return email;
 }
 
-/** RFC 2919 List-Id: a stable dot-atom under our own host name. */
+const listIds = new WeakMap<object, string>();
+
+/** RFC 2919 List-Id: a stable dot-atom under our own host name (parsed once per configuration). */
 export function listId(config: Config): string {
-  return `Papers Digest <digest.${new URL(config.PUBLIC_URL).hostname}>`;
+  let id = listIds.get(config);
+  if (id === undefined) {
+    id = `Papers Digest <digest.${new URL(config.PUBLIC_URL).hostname}>`;
+    listIds.set(config, id);
+  }
+  return id;
 }

@@ -86,12 +86,7 @@ export function fill(template: Template, values: readonly string[]): string {
 }
 
 /** Appends parts[0], values[slots[0]], parts[1], …: a template filled, as pieces. */
-function interleave<T, V>(
-  out: (T | V)[],
-  parts: readonly T[],
-  slots: readonly number[],
-  values: readonly V[],
-) {
+function interleave<T>(out: T[], parts: readonly T[], slots: readonly number[], values: readonly T[]) {
   out.push(parts[0]!);
   for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
 }
@@ -133,5 +128,5 @@ export function fillJsonInto(
   template: JsonTemplate,
   values: readonly (string | Uint8Array)[],
 ): void {
-  interleave(out, template.parts, template.slots, values);
+  interleave<JsonChunks[number]>(out, template.parts, template.slots, values);
 }

@@ -29,12 +29,13 @@ export function asciiJsonInner(value: string): string {
 }
 
 /**
- * JSON text in pieces: ASCII strings made per email, and byte arrays (the UTF-8, i.e.
- * ASCII, of JSON text) encoded once per edition and shared by every email that uses them.
- * A request body is one buffer the pieces are copied into: no string of the whole email or
- * request is ever built.
+ * JSON text in pieces: ASCII strings made per email, byte arrays (the UTF-8, i.e. ASCII,
+ * of JSON text) encoded once per edition and shared by every email that uses them, and
+ * lists of pieces (an email's html and text, kept as the assembler built them rather than
+ * copied into the list of the email's fields). A request body is one buffer the pieces are
+ * copied into: no string of the whole email or request is ever built.
  */
-export type JsonChunks = (string | Uint8Array)[];
+export type JsonChunks = (string | Uint8Array | JsonChunks)[];
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -61,7 +62,7 @@ export function asciiJsonBytes(value: string): Uint8Array {
 
 export function chunksByteLength(chunks: JsonChunks): number {
   let size = 0;
-  for (const chunk of chunks) size += chunk.length;
+  for (const chunk of chunks) size += Array.isArray(chunk) ? chunksByteLength(chunk) : chunk.length;
   return size;
 }
 
@@ -82,6 +83,8 @@ export function writeChunks(chunks: JsonChunks, out: Uint8Array, offset: number)
           out[at++] = code;
         }
       }
+    } else if (Array.isArray(chunk)) {
+      at = writeChunks(chunk, out, at);
     } else {
       out.set(chunk, at);
       at += chunk.length;
@@ -93,6 +96,9 @@ export function writeChunks(chunks: JsonChunks, out: Uint8Array, offset: number)
 /** The JSON text of the chunks as one string (the slow way, for whoever needs it decoded). */
 export function chunksToString(chunks: JsonChunks): string {
   let text = '';
-  for (const chunk of chunks) text += typeof chunk === 'string' ? chunk : utf8Decoder.decode(chunk);
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') text += chunk;
+    else text += Array.isArray(chunk) ? chunksToString(chunk) : utf8Decoder.decode(chunk);
+  }
   return text;
 }
