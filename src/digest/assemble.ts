@@ -8,7 +8,14 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
-import { asciiBytes, asciiJsonBytes, chunksByteLength, chunksToString, type JsonChunks } from '../lib/json';
+import {
+  asciiBytes,
+  asciiJsonBytes,
+  chunksByteLength,
+  chunksToString,
+  type JsonChunks,
+  sizedChunks,
+} from '../lib/json';
 import { readableTex } from '../lib/tex';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
@@ -183,10 +190,13 @@ async function assembleAll(
   // The email is built once, as the JSON string literals the request body is joined from
   // (pieces escaped once per edition or per label); html and text are read back from them
   // only if someone asks (the outbox, the tests), never on the way to Resend.
+  // Sizes counted on the way (2: the quotes), for the size check and the request body.
   const html: JsonChunks = ['"'];
   const text: JsonChunks = ['"'];
-  fillJsonInto(html, prepared.html.prefix, layoutHtml);
-  fillJsonInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
+  let htmlBytes = 2 + fillJsonInto(html, prepared.html.prefix, layoutHtml);
+  let textBytes =
+    2 +
+    fillJsonInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
   // In CARD_SLOTS order; the token is the same for every card of the digest.
   const cardText = [tokenBytes, tokenBytes];
   const cardHtml = [tokenBytes, tokenBytes];
@@ -196,15 +206,18 @@ async function assembleAll(
     const why = whyPair(ranked[position]!.why);
     cardText[0] = why.textJson;
     cardHtml[0] = why.htmlJson;
-    fillJsonInto(html, card.html, cardHtml);
-    if (position > 0) text.push(between);
-    fillJsonInto(text, card.text, cardText);
+    htmlBytes += fillJsonInto(html, card.html, cardHtml);
+    if (position > 0) {
+      text.push(between);
+      textBytes += between.length;
+    }
+    textBytes += fillJsonInto(text, card.text, cardText);
   }
-  fillJsonInto(html, prepared.html.suffix, layoutHtml);
-  if (cards.length > 0) fillJsonInto(text, prepared.text.suffix, layoutText);
+  htmlBytes += fillJsonInto(html, prepared.html.suffix, layoutHtml);
+  if (cards.length > 0) textBytes += fillJsonInto(text, prepared.text.suffix, layoutText);
   html.push('"');
   text.push('"');
-  return fromJson(subject, html, text, cards.length);
+  return fromJson(subject, sizedChunks(html, htmlBytes), sizedChunks(text, textBytes), cards.length);
 }
 
 /** A digest whose html and text are decoded from their JSON literals on first read. */

@@ -3,7 +3,7 @@
  * placeholder strings is split at the placeholders (`compile`), the holes known per
  * edition are filled once (`bind`) and the result kept as the JSON bytes it is sent as
  * (`jsonTemplate`), and the per-subscriber holes are filled per email (`fillJsonInto`),
- * which only lists pieces; `fill` makes the string, to check a template against React.
+ * which only lists pieces and counts their bytes; `fill` makes the string, to check a template against React.
  * Placeholders are a random marker plus a name, chosen so that no rendered string can
  * contain one by accident.
  */
@@ -80,21 +80,18 @@ export function bind(
 }
 
 export function fill(template: Template, values: readonly string[]): string {
-  const out: string[] = [];
-  interleave(out, template.parts, template.slots, values);
-  return out.join('');
-}
-
-/** Appends parts[0], values[slots[0]], parts[1], …: a template filled, as pieces. */
-function interleave<T>(out: T[], parts: readonly T[], slots: readonly number[], values: readonly T[]) {
-  out.push(parts[0]!);
-  for (let index = 0; index < slots.length; index++) out.push(values[slots[index]!]!, parts[index + 1]!);
+  const { parts, slots } = template;
+  let out = parts[0]!;
+  for (let index = 0; index < slots.length; index++) out += values[slots[index]!]! + parts[index + 1]!;
+  return out;
 }
 
 /** A template whose static parts are already bytes of an ASCII JSON string literal. */
 export interface JsonTemplate {
   parts: Uint8Array[];
   slots: number[];
+  /** The bytes of all parts together: a filled template's size without walking its pieces. */
+  bytes: number;
 }
 
 const utf8 = new TextEncoder();
@@ -116,17 +113,26 @@ export function jsonTemplate(template: Template): JsonTemplate {
     parts.push(bytes.subarray(at, at + part.length));
     at += part.length;
   }
-  return { parts, slots: template.slots };
+  return { parts, slots: template.slots, bytes: bytes.length };
 }
 
 /**
  * Appends the filled template as pieces of an ASCII JSON string literal (the form an
- * email is built in): its static parts encoded once, `values` already escaped.
+ * email is built in): its static parts encoded once, `values` already escaped. Returns the
+ * bytes appended.
  */
 export function fillJsonInto(
   out: JsonChunks,
   template: JsonTemplate,
   values: readonly (string | Uint8Array)[],
-): void {
-  interleave<JsonChunks[number]>(out, template.parts, template.slots, values);
+): number {
+  const { parts, slots } = template;
+  let bytes = template.bytes;
+  out.push(parts[0]!);
+  for (let index = 0; index < slots.length; index++) {
+    const value = values[slots[index]!]!;
+    bytes += value.length;
+    out.push(value, parts[index + 1]!);
+  }
+  return bytes;
 }

@@ -60,7 +60,22 @@ export function asciiJsonBytes(value: string): Uint8Array {
   return asciiBytes(asciiJsonInner(value));
 }
 
+/**
+ * Sizes of lists of pieces whose builder counted them as it went (an email's html and
+ * text): measured once, not again by the size check and by the request body. A list is
+ * never added to once its size is known; if it were, the body's own check would refuse it.
+ */
+const knownSizes = new WeakMap<JsonChunks, number>();
+
+/** Records the size of a finished list of pieces (the builder's count). */
+export function sizedChunks(chunks: JsonChunks, bytes: number): JsonChunks {
+  knownSizes.set(chunks, bytes);
+  return chunks;
+}
+
 export function chunksByteLength(chunks: JsonChunks): number {
+  const known = knownSizes.get(chunks);
+  if (known !== undefined) return known;
   let size = 0;
   for (const chunk of chunks) size += Array.isArray(chunk) ? chunksByteLength(chunk) : chunk.length;
   return size;

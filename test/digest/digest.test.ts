@@ -10,7 +10,7 @@ import { assembleDigest, fallbackRenders, prepareEdition, renderDigestReference 
 import { subjectFor } from '../../src/digest/format';
 import type { Paper, Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
-import { chunksToString } from '../../src/lib/json';
+import { chunksByteLength, chunksToString } from '../../src/lib/json';
 import {
   buildEditionIndex,
   profileFromSubscriber,
@@ -111,6 +111,9 @@ describe('fast path equals a full React render', () => {
       expect(JSON.parse(htmlJson)).toBe(fast.html);
       expect(JSON.parse(textJson)).toBe(fast.text);
       expect(htmlJson + textJson).toMatch(/^[\x20-\x7e]*$/);
+      // Their sizes as the assembler counted them, which the request body relies on.
+      expect(chunksByteLength(fast.json!.html)).toBe(htmlJson.length);
+      expect(chunksByteLength(fast.json!.text)).toBe(textJson.length);
     }
     // ...and no email left the fast path for a full React render.
     expect(fallbackRenders.count).toBe(fallbacksBefore);
