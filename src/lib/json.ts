@@ -55,9 +55,54 @@ export function asciiBytes(value: string): Uint8Array {
   return bytes;
 }
 
-/** `asciiJsonInner(value)` as bytes, for a piece encoded once and copied many times. */
+const HEX = '0123456789abcdef';
+/** JSON.stringify's two-character escapes (QuoteJSONString), by code unit; 0: none. */
+const SHORT_ESCAPE = new Uint8Array(0x60);
+for (const [code, letter] of [
+  [0x08, 'b'],
+  [0x09, 't'],
+  [0x0a, 'n'],
+  [0x0c, 'f'],
+  [0x0d, 'r'],
+  [0x22, '"'],
+  [0x5c, '\\'],
+] as const)
+  SHORT_ESCAPE[code] = letter.charCodeAt(0);
+
+/** Bytes of a code unit in an ASCII JSON literal: itself, a two-character or a \uXXXX escape. */
+const escapedLength = (code: number): number =>
+  code >= 0x7f || (code < 0x20 && SHORT_ESCAPE[code] === 0) ? 6 : code < 0x60 && SHORT_ESCAPE[code] ? 2 : 1;
+
+/**
+ * `asciiJsonInner(value)` as bytes, for a piece encoded once and copied many times. Short
+ * strings (labels, addresses, preheaders: a few per email) are escaped in one pass, as
+ * JSON.stringify escapes them and then every code unit past 0x7E as \uXXXX (lowercase,
+ * like JSON.stringify's own); the tests hold it to that for every code unit.
+ */
 export function asciiJsonBytes(value: string): Uint8Array {
-  return asciiBytes(asciiJsonInner(value));
+  if (value.length > SHORT) return asciiBytes(asciiJsonInner(value));
+  let size = 0;
+  for (let index = 0; index < value.length; index++) size += escapedLength(value.charCodeAt(index));
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    const length = escapedLength(code);
+    if (length === 1) {
+      bytes[at++] = code;
+    } else if (length === 2) {
+      bytes[at++] = 0x5c;
+      bytes[at++] = SHORT_ESCAPE[code]!;
+    } else {
+      bytes[at++] = 0x5c;
+      bytes[at++] = 0x75; // u
+      bytes[at++] = HEX.charCodeAt(code >> 12);
+      bytes[at++] = HEX.charCodeAt((code >> 8) & 15);
+      bytes[at++] = HEX.charCodeAt((code >> 4) & 15);
+      bytes[at++] = HEX.charCodeAt(code & 15);
+    }
+  }
+  return bytes;
 }
 
 /**

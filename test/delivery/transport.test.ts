@@ -154,6 +154,22 @@ describe('encodeBatch', () => {
     expect(() => encodeBatch(emails.slice(0, 1), [['{"a":"👍"}']])).toThrow(/not ASCII/);
   });
 
+  it('escapes a short piece in one pass exactly as a long one is: JSON.stringify, then \\uXXXX past 0x7E', () => {
+    const decoder = new TextDecoder();
+    // Every UTF-16 code unit (lone surrogates included), between ASCII letters.
+    for (let code = 0; code < 0x10000; code++) {
+      const value = `a${String.fromCharCode(code)}b`;
+      const json = asciiJson(value);
+      const bytes = decoder.decode(asciiJsonBytes(value));
+      if (bytes !== json.slice(1, -1)) expect([code, bytes]).toEqual([code, json.slice(1, -1)]);
+    }
+    // Pairs, quotes, controls; and a piece too long for the one-pass path.
+    for (const value of ['👍 “RLHF” · \\ "q"\n\t\u0001\u007f…', `${'x'.repeat(300)}“👍”`]) {
+      expect(JSON.parse(`"${decoder.decode(asciiJsonBytes(value))}"`)).toBe(value);
+      expect(decoder.decode(asciiJsonBytes(value))).toBe(asciiJson(value).slice(1, -1));
+    }
+  });
+
   it('takes html and text from an email that brings them encoded, and nothing else of it', () => {
     const email = {
       from: 'Papers Digest <digest@example.com>',
