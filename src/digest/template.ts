@@ -3,9 +3,9 @@
  * placeholder strings is split at the placeholders (`compile`), the holes known per
  * edition are filled once (`bind`) and the result kept as the JSON bytes it is sent as
  * (`jsonTemplate`), and the per-subscriber holes are filled per email (`fillJsonInto`),
- * which only lists pieces and counts their bytes; `fill` makes the string, to check a template against React.
- * Placeholders are a random marker plus a name, chosen so that no rendered string can
- * contain one by accident.
+ * which only lists pieces and counts their bytes; `fill` makes the string, to check a
+ * template against React. Placeholders are a random marker plus a name, chosen so that no
+ * rendered string can contain one by accident.
  */
 import { asciiJsonInner, type JsonChunks } from '../lib/json';
 
