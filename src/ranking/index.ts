@@ -25,7 +25,7 @@ import {
 } from './edition';
 import { learnedScores } from './feedback';
 import { scoreInterest } from './interest';
-import { type Alternative, buildQueries, buildQuery, type InterestQuery } from './query';
+import { type Alternative, type InterestQuery, queriesOf, queryOf } from './query';
 import { SYNONYMS } from './vocabulary';
 
 export interface RankedPaper {
@@ -588,7 +588,7 @@ interface Evidence {
  */
 function occursAsPhrase(evidence: Evidence, text: string): boolean {
   const { index, doc } = evidence;
-  const query = buildQuery(text, index);
+  const query = queryOf(index, text);
   const { fieldStarts } = index;
   for (let field = 0; field < FIELD_COUNT; field++) {
     const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
@@ -672,7 +672,7 @@ function ownAcronyms(paper: Paper): AcronymTable {
 function sharesWords(evidence: Evidence, text: string): boolean {
   const { index, doc } = evidence;
   const { docTerms, fieldStarts } = index;
-  for (const query of buildQueries(text, index)) {
+  for (const query of queriesOf(index, text)) {
     const ids = query.tokens.map((token) => index.terms.get(token));
     for (let field = 0; field < FIELD_COUNT; field++) {
       const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;

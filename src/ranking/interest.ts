@@ -19,7 +19,7 @@ import { EVIDENCE, type InterestScores } from './cache';
 import { type EditionIndex, idfOf } from './edition';
 import { applyDocumentFeedback, applyPseudoRelevanceFeedback, bestMatches } from './expansion';
 import { PARAMS, referenceScore } from './params';
-import { buildQueries, type InterestQuery } from './query';
+import { type InterestQuery, queriesOf } from './query';
 import { buildUnits, markPresent, type Part, pairParts, unitPart } from './units';
 
 /**
@@ -42,7 +42,7 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   const total = index.total;
   // "image & video editing" reads as "image editing" and "video editing": a paper gets
   // the credit of every reading it matches, as it would for words of one reading.
-  const queries = buildQueries(text, index);
+  const queries = queriesOf(index, text);
   // One buffer for the cached vectors, not one each: a typed array's own backing store
   // is memory outside the heap that the collector tracks object by object, and
   // allocating them was a tenth of a new interest's cost at thousands of candidates.

@@ -15,7 +15,7 @@ import {
   rankForSubscriber,
 } from '../../src/ranking';
 import { editionMemo } from '../../src/ranking/edition';
-import { readings } from '../../src/ranking/query';
+import { buildQueries, buildQuery, queriesOf, queryOf, readings } from '../../src/ranking/query';
 import { tokenize } from '../../src/ranking/text';
 import { parseInterests } from '../../src/subscriptions/interests';
 import { makePaper, snapshotPapers } from './make-paper';
@@ -492,6 +492,20 @@ describe('fair share and bounded caches', () => {
     find('huge', 11);
     expect(finds).toBe(6);
     expect(memo(buildEditionIndex(papers), 'hot', () => [1])).toEqual([1]); // per edition
+  });
+
+  it("builds an interest's queries once per edition and text as written, as buildQueries does", () => {
+    const edition = buildEditionIndex(papers);
+    const queries = queriesOf(edition, 'Image & video editing');
+    expect(queries).toEqual(buildQueries('Image & video editing', edition));
+    expect(queriesOf(edition, 'Image & video editing')).toBe(queries);
+    // The text as written is kept: readings name what occurs in reasons.
+    expect(queries.map((query) => query.text)).toEqual(['Image editing', 'video editing']);
+    expect(queriesOf(edition, 'image & video editing')[0]!.text).toBe('image editing');
+    const query = queryOf(edition, 'LLM pretraining');
+    expect(query).toEqual(buildQuery('LLM pretraining', edition));
+    expect(queryOf(edition, 'LLM pretraining')).toBe(query);
+    expect(queriesOf(buildEditionIndex(papers), 'Image & video editing')).not.toBe(queries); // per edition
   });
 });
 
