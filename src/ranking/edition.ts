@@ -490,16 +490,27 @@ export function editionMemo<T extends object>(budget: number, sizeOf: (value: T)
   };
 }
 
-/** Indices of the `k` highest values at or above `floor`, best first. */
+/**
+ * Indices of the `k` highest values at or above `floor`, best first; of equal values the
+ * lower index first. Kept in order by insertion, shifting by hand: in doc order many docs
+ * enter the list before the best arrive, and `splice` for each was half of this
+ * function's time, which runs over every doc of every new interest.
+ */
 export function topDocs(scores: ArrayLike<number>, k: number, floor: number): number[] {
   const best: number[] = [];
+  if (k <= 0) return best;
   for (let doc = 0; doc < scores.length; doc++) {
     const score = scores[doc]!;
     if (score < floor || (best.length === k && score <= scores[best[k - 1]!]!)) continue;
+    // When the list is full its last one drops out: the new one takes its place, then moves up.
     let position = best.length;
-    while (position > 0 && score > scores[best[position - 1]!]!) position--;
-    best.splice(position, 0, doc);
-    if (best.length > k) best.pop();
+    if (position < k) best.push(doc);
+    else position = k - 1;
+    while (position > 0 && score > scores[best[position - 1]!]!) {
+      best[position] = best[position - 1]!;
+      position--;
+    }
+    best[position] = doc;
   }
   return best;
 }

@@ -1,0 +1,37 @@
+/**
+ * The edition index's helpers that the scorer leans on in its hot paths, checked against
+ * plain reference implementations: `topDocs` must pick and order exactly as sorting every
+ * value would (ties by lower index), since the feedback rounds learn from what it picks.
+ */
+import { describe, expect, it } from 'vitest';
+import { topDocs } from '../../src/ranking/edition';
+
+/** The reference: every index at or above the floor, sorted by value then index, the first k. */
+function sortedTop(values: number[], k: number, floor: number): number[] {
+  return values
+    .map((value, index) => ({ value, index }))
+    .filter(({ value }) => value >= floor)
+    .sort((a, b) => b.value - a.value || a.index - b.index)
+    .slice(0, Math.max(0, k))
+    .map(({ index }) => index);
+}
+
+describe('topDocs', () => {
+  it('picks the k highest at or above the floor, best first and ties by lower index, as a full sort does', () => {
+    let seed = 3;
+    const random = () => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    for (let round = 0; round < 500; round++) {
+      const length = Math.floor(random() * 60);
+      // Few distinct values, so ties are common (repeated papers score alike).
+      const values = Array.from({ length }, () => Math.floor(random() * 8) / 4);
+      const k = Math.floor(random() * 12);
+      const floor = random() < 0.3 ? Number.MIN_VALUE : Math.floor(random() * 6) / 4;
+      expect(topDocs(values, k, floor)).toEqual(sortedTop(values, k, floor));
+      expect(topDocs(Float32Array.from(values), k, floor)).toEqual(sortedTop(values, k, floor));
+    }
+    expect(topDocs([1, 2, 3], 0, 0)).toEqual([]);
+  });
+});
