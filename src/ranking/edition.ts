@@ -492,21 +492,31 @@ export function editionMemo<T extends object>(budget: number, sizeOf: (value: T)
 
 /**
  * Indices of the `k` highest values at or above `floor`, best first; of equal values the
- * lower index first. Kept in order by insertion, shifting by hand: in doc order many docs
- * enter the list before the best arrive, and `splice` for each was half of this
- * function's time, which runs over every doc of every new interest.
+ * lower index first. `among`, when given, lists the only indices that may qualify (each
+ * once, in any order: every index with a value at or above the floor must be in it), so a
+ * caller that knows which docs have a score need not scan every doc. Kept in order by
+ * insertion, shifting by hand: many docs enter the list before the best arrive, and
+ * `splice` for each was half of this function's time, which runs for every new interest.
  */
-export function topDocs(scores: ArrayLike<number>, k: number, floor: number): number[] {
+export function topDocs(
+  values: ArrayLike<number>,
+  k: number,
+  floor: number,
+  among?: ArrayLike<number>,
+): number[] {
   const best: number[] = [];
   if (k <= 0) return best;
-  for (let doc = 0; doc < scores.length; doc++) {
-    const score = scores[doc]!;
-    if (score < floor || (best.length === k && score <= scores[best[k - 1]!]!)) continue;
+  const count = among ? among.length : values.length;
+  for (let at = 0; at < count; at++) {
+    const doc = among ? among[at]! : at;
+    const value = values[doc]!;
+    if (value < floor) continue;
+    if (best.length === k && !ahead(values, value, doc, best[k - 1]!)) continue;
     // When the list is full its last one drops out: the new one takes its place, then moves up.
     let position = best.length;
     if (position < k) best.push(doc);
     else position = k - 1;
-    while (position > 0 && score > scores[best[position - 1]!]!) {
+    while (position > 0 && ahead(values, value, doc, best[position - 1]!)) {
       best[position] = best[position - 1]!;
       position--;
     }
@@ -514,6 +524,10 @@ export function topDocs(scores: ArrayLike<number>, k: number, floor: number): nu
   }
   return best;
 }
+
+/** Whether `doc` (of `value`) ranks before `other`: a higher value, or an equal one and a lower index. */
+const ahead = (values: ArrayLike<number>, value: number, doc: number, other: number) =>
+  value > values[other]! || (value === values[other]! && doc < other);
 
 /** Per doc, how many of its positions hold a term: the sum of its field lengths. */
 function docLengthsOf(total: number, lengths: Int32Array): Int32Array {

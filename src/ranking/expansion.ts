@@ -103,11 +103,15 @@ function vocabularyOf(index: EditionIndex, doc: number) {
 /** What a query term's paper count is set to: below zero, it never counts as recurring. */
 const QUERY_TERM = -0x40000000;
 
-/** The papers feedback learns from: at most prfDocs, scoring at least max(min, relative × best). */
-export function bestMatches(scores: Float32Array): number[] {
+/**
+ * The papers feedback learns from: at most prfDocs, scoring at least max(min, relative ×
+ * best). `scored` lists every doc with a score (the others cannot qualify), so the
+ * edition's other docs are not scanned twice for each new interest.
+ */
+export function bestMatches(scores: Float32Array, scored: ArrayLike<number>): number[] {
   let best = 0;
-  for (let doc = 0; doc < scores.length; doc++) best = Math.max(best, scores[doc]!);
-  return topDocs(scores, PARAMS.prfDocs, Math.max(PARAMS.prfMinScore, PARAMS.prfRelative * best));
+  for (let k = 0; k < scored.length; k++) best = Math.max(best, scores[scored[k]!]!);
+  return topDocs(scores, PARAMS.prfDocs, Math.max(PARAMS.prfMinScore, PARAMS.prfRelative * best), scored);
 }
 
 /**

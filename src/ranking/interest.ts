@@ -50,20 +50,28 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   const scores = new Float32Array(buffer, 0, total);
   const evidence = new Uint8Array(buffer, total * 4, total);
   const reading = queries.length > 1 ? new Uint8Array(buffer, total * 5, total) : null;
+  // The docs any reading scored: the only ones with a score yet, so the best matches are
+  // looked for among them rather than among every doc of the edition.
+  const scored = scoredDocs(total);
   queries.forEach((query, position) => {
-    scoreQuery(index, query, scores, evidence, reading, position);
+    scoreQuery(index, query, scores, evidence, reading, position, scored);
   });
+  const docs = scored.docs.subarray(0, scored.size);
   // Both kinds of feedback learn from the same best matches of the interest as written.
-  const top = bestMatches(scores);
+  const top = bestMatches(scores, docs);
   applyPseudoRelevanceFeedback(index, queries, top, scores, evidence);
   applyDocumentFeedback(index, top.slice(0, PARAMS.similarDocs), scores, evidence);
+  for (let k = 0; k < docs.length; k++) scored.listed[docs[k]!] = 0;
 
   const result = { scores, evidence, readings: queries.map((query) => query.text), reading };
   index.cache.set(key, result);
   return result;
 }
 
-/** Adds one reading's scores to `scores`; `evidence` keeps each doc's strongest, `reading` where it came from. */
+/**
+ * Adds one reading's scores to `scores`; `evidence` keeps each doc's strongest, `reading`
+ * where it came from, and `scored` lists every doc it scored (each once).
+ */
 function scoreQuery(
   index: EditionIndex,
   query: InterestQuery,
@@ -71,6 +79,7 @@ function scoreQuery(
   evidence: Uint8Array,
   reading: Uint8Array | null,
   position: number,
+  scored: ScoredDocs,
 ): void {
   const total = index.total;
   const units = buildUnits(index, query);
@@ -89,6 +98,7 @@ function scoreQuery(
   }
   if (ideal <= 0) return;
   const pairs = Math.max(0, units.length - 1);
+  const { listed, docs } = scored;
   for (let doc = 0; doc < total; doc++) {
     if (raw[doc]! <= 0) continue;
     scores[doc]! += raw[doc]! / ideal;
@@ -96,6 +106,10 @@ function scoreQuery(
     if (found > evidence[doc]!) {
       evidence[doc] = found;
       if (reading) reading[doc] = position;
+    }
+    if (listed[doc] === 0) {
+      listed[doc] = 1;
+      docs[scored.size++] = doc;
     }
   }
 }
@@ -111,4 +125,21 @@ function scratch(total: number) {
   buffers.present.fill(0, 0, total);
   buffers.exact.fill(0, 0, total);
   return buffers;
+}
+
+/** The docs an interest's readings scored, each once (`listed` marks them, zero between interests). */
+interface ScoredDocs {
+  docs: Int32Array;
+  listed: Uint8Array;
+  size: number;
+}
+
+let scoredBuffers: ScoredDocs = { docs: new Int32Array(0), listed: new Uint8Array(0), size: 0 };
+
+function scoredDocs(total: number): ScoredDocs {
+  if (scoredBuffers.listed.length < total) {
+    scoredBuffers = { docs: new Int32Array(total), listed: new Uint8Array(total), size: 0 };
+  }
+  scoredBuffers.size = 0;
+  return scoredBuffers;
 }

@@ -1,7 +1,8 @@
 /**
  * The edition index's helpers that the scorer leans on in its hot paths, checked against
  * plain reference implementations: `topDocs` must pick and order exactly as sorting every
- * value would (ties by lower index), since the feedback rounds learn from what it picks.
+ * value would (ties by lower index), also from a shuffled list of candidates, since the
+ * feedback rounds learn from what it picks.
  */
 import { describe, expect, it } from 'vitest';
 import { topDocs } from '../../src/ranking/edition';
@@ -31,6 +32,13 @@ describe('topDocs', () => {
       const floor = random() < 0.3 ? Number.MIN_VALUE : Math.floor(random() * 6) / 4;
       expect(topDocs(values, k, floor)).toEqual(sortedTop(values, k, floor));
       expect(topDocs(Float32Array.from(values), k, floor)).toEqual(sortedTop(values, k, floor));
+      // The same from a list of the candidates in any order, as long as it holds every one above the floor.
+      const among = values.map((_, index) => index).filter((index) => values[index]! > 0 || random() < 0.5);
+      for (let at = among.length - 1; at > 0; at--) {
+        const other = Math.floor(random() * (at + 1));
+        [among[at], among[other]] = [among[other]!, among[at]!];
+      }
+      if (floor > 0) expect(topDocs(values, k, floor, among)).toEqual(sortedTop(values, k, floor));
     }
     expect(topDocs([1, 2, 3], 0, 0)).toEqual([]);
   });
