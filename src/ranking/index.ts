@@ -527,17 +527,19 @@ function explainDoc(
     .sort((a, b) => b.scores.scores[doc]! - a.scores.scores[doc]!)
     .slice(0, 2);
   const paperEvidence: Evidence = { index, doc };
-  const occurs = (kind: 'phrase' | 'words', text: string) =>
+  const occurs = (kind: 'phrase' | 'words', text: string, phrase: string) =>
     verdicts(index, `${doc}\u0000${kind}\u0000${text}`, () => ({
-      holds: kind === 'phrase' ? occursAsPhrase(paperEvidence, text) : sharesWords(paperEvidence, text),
+      holds:
+        kind === 'phrase' ? occursAsPhrase(paperEvidence, text, phrase) : sharesWords(paperEvidence, text),
     })).holds;
   for (const interest of matched) {
     const evidence = interest.scores.evidence[doc]!;
     const { readings, reading } = interest.scores;
     // Name the reading that occurs ("code generation"), not the whole "code generation and coding agents".
     const matched = reading ? readings[reading[doc]!]! : interest.phrase;
-    if (evidence === EVIDENCE.phrase && occurs('phrase', matched)) why.push(`matches “${matched}”`);
-    else if (evidence >= EVIDENCE.words && occurs('words', interest.phrase))
+    if (evidence === EVIDENCE.phrase && occurs('phrase', matched, interest.phrase))
+      why.push(`matches “${matched}”`);
+    else if (evidence >= EVIDENCE.words && occurs('words', interest.phrase, interest.phrase))
       why.push(`shares words with “${interest.phrase}”`);
     else if (evidence >= EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
   }
@@ -584,11 +586,14 @@ interface Evidence {
  * be adjacent somewhere: "text-to-image generation" scored as a phrase in a paper with
  * "text-based and image-based rewards" in one sentence and "image generation" in another,
  * and "matches" must not be said there. Only the digest's papers are asked, so the scores
- * stay as they are and the cost is a few short walks per email.
+ * stay as they are and the cost is a few short walks per email. `phrase` is the interest
+ * `text` is a reading of.
  */
-function occursAsPhrase(evidence: Evidence, text: string): boolean {
+function occursAsPhrase(evidence: Evidence, text: string, phrase: string): boolean {
   const { index, doc } = evidence;
-  const query = queryOf(index, text);
+  // The query the interest `phrase` was scored with for this reading, when it has one
+  // (the same words and spellings), rather than tokenising it and looking its spellings up again.
+  const query = queriesOf(index, phrase).find((query) => query.text === text) ?? queryOf(index, text);
   const { fieldStarts } = index;
   for (let field = 0; field < FIELD_COUNT; field++) {
     const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;

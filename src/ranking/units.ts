@@ -328,6 +328,10 @@ export function pairParts(
   const window = PARAMS.proximityWindow;
   const lengthA = (k: number) => (a.spelled ? a.spelled.lengths[k]! : 1);
   const lengthB = (k: number) => (b.spelled ? b.spelled.lengths[k]! : 1);
+  // Most pairs are two words as written (no other spelling): their sweep is written out
+  // without the per-interval look-ups of lengths, ids and weights (the same arithmetic:
+  // every weight is 1), which were a good part of this function's time.
+  const plain = a.spelled === null && b.spelled === null;
   let j = 0;
   for (let i = 0; i < a.docs.length; i++) {
     const doc = a.docs[i]!;
@@ -341,27 +345,48 @@ export function pairParts(
     let whole = false;
     const endOfB = b.starts[j + 1]!;
     let low = b.starts[j]!;
-    for (let p = a.starts[i]!; p < a.starts[i + 1]!; p++) {
-      const startA = a.codes[p]!;
-      const endA = startA + lengthA(p);
-      const idA = a.spelled ? a.spelled.ids[p]! : -1;
-      const weightA = a.spelled ? a.spelled.weights[p]! : 1;
-      const field = startA >>> 16;
-      // B intervals ending more than `window` before A starts can never pair again (spellings are ≤ 8 long).
-      while (low < endOfB && b.codes[low]! + 8 + window < startA) low++;
-      for (let q = low; q < endOfB; q++) {
-        const startB = b.codes[q]!;
-        if (startB > endA + window) break;
-        const weight = Math.min(weightA, b.spelled ? b.spelled.weights[q]! : 1);
-        const idB = b.spelled ? b.spelled.ids[q]! : -1;
-        if ((idA >= 0 && idA === idB) || startB === endA) {
-          phraseCounts[field]! += weight;
-          nearCounts[field]! += weight;
-          adjacent = close = true;
-          if (weight >= 1) whole = true;
-        } else if (Math.max(startB - endA, startA - startB - lengthB(q)) <= window) {
-          nearCounts[field]! += weight;
-          close = true;
+    if (plain) {
+      // Two words as written: every interval one token long, weight 1, no spelling to share.
+      for (let p = a.starts[i]!; p < a.starts[i + 1]!; p++) {
+        const startA = a.codes[p]!;
+        const field = startA >>> 16;
+        while (low < endOfB && b.codes[low]! + 8 + window < startA) low++;
+        for (let q = low; q < endOfB; q++) {
+          const startB = b.codes[q]!;
+          if (startB > startA + 1 + window) break;
+          if (startB === startA + 1) {
+            phraseCounts[field]! += 1;
+            nearCounts[field]! += 1;
+            adjacent = close = whole = true;
+          } else if (Math.max(startB - startA - 1, startA - startB - 1) <= window) {
+            nearCounts[field]! += 1;
+            close = true;
+          }
+        }
+      }
+    } else {
+      for (let p = a.starts[i]!; p < a.starts[i + 1]!; p++) {
+        const startA = a.codes[p]!;
+        const endA = startA + lengthA(p);
+        const idA = a.spelled ? a.spelled.ids[p]! : -1;
+        const weightA = a.spelled ? a.spelled.weights[p]! : 1;
+        const field = startA >>> 16;
+        // B intervals ending more than `window` before A starts can never pair again (spellings are ≤ 8 long).
+        while (low < endOfB && b.codes[low]! + 8 + window < startA) low++;
+        for (let q = low; q < endOfB; q++) {
+          const startB = b.codes[q]!;
+          if (startB > endA + window) break;
+          const weight = Math.min(weightA, b.spelled ? b.spelled.weights[q]! : 1);
+          const idB = b.spelled ? b.spelled.ids[q]! : -1;
+          if ((idA >= 0 && idA === idB) || startB === endA) {
+            phraseCounts[field]! += weight;
+            nearCounts[field]! += weight;
+            adjacent = close = true;
+            if (weight >= 1) whole = true;
+          } else if (Math.max(startB - endA, startA - startB - lengthB(q)) <= window) {
+            nearCounts[field]! += weight;
+            close = true;
+          }
         }
       }
     }
