@@ -15,6 +15,7 @@ import {
   rankForSubscriber,
 } from '../../src/ranking';
 import { editionMemo } from '../../src/ranking/edition';
+import { scoreInterest } from '../../src/ranking/interest';
 import { buildQueries, buildQuery, queriesOf, queryOf, readings } from '../../src/ranking/query';
 import { tokenize } from '../../src/ranking/text';
 import { parseInterests } from '../../src/subscriptions/interests';
@@ -433,6 +434,18 @@ describe('fair share and bounded caches', () => {
       expect(digest(small)).toEqual(digest(large));
     }
     expect(small.cache.size).toBeLessThan(large.cache.size);
+  });
+
+  it('scores an interest the same whatever interests were scored before it', () => {
+    // The scorer's working arrays (and its marks of the docs a reading scored) are reused
+    // from interest to interest: nothing one interest left in them may reach the next.
+    const vector = (edition: ReturnType<typeof buildEditionIndex>, text: string) =>
+      Array.from(scoreInterest(edition, text).scores);
+    const alone = vector(buildEditionIndex(papers), 'vision-language models');
+    const after = buildEditionIndex(papers);
+    for (const text of ['diffusion', 'RLHF', 'video generation', 'robot manipulation', 'speech'])
+      scoreInterest(after, text);
+    expect(vector(after, 'vision-language models')).toEqual(alone);
   });
 
   it('shares the isolate cache between editions without mixing their vectors', () => {
