@@ -279,10 +279,12 @@ export interface AppContext {
  * .dev.vars (a tunnel for Resend's webhooks); Cloudflare routes a deployed Worker only by
  * its own host names, so a request cannot pose as localhost.
  */
-export function developmentHostRefusal(config: Config, url: URL): string | null {
-  if (!config.usesDevSecrets || isLocalHost(url.hostname)) return null;
+export function developmentHostRefusal(config: Config, url: string): string | null {
+  if (!config.usesDevSecrets) return null;
+  const { hostname } = new URL(url);
+  if (isLocalHost(hostname)) return null;
   return (
-    `This server runs its development configuration, whose secrets are published, so it only answers on localhost (this request was for ${url.hostname}). ` +
+    `This server runs its development configuration, whose secrets are published, so it only answers on localhost (this request was for ${hostname}). ` +
     'To deploy, run `npm run deploy` (wrangler deploy --env production) with your own secrets; to reach a development server under another name, set TOKEN_SECRET, ADMIN_TOKEN, RESEND_WEBHOOK_SECRET and EMAIL_HASH_SECRET in .dev.vars.'
   );
 }

@@ -14,7 +14,7 @@ export const appContextMiddleware: MiddlewareHandler<HonoEnv> = async (c, next) 
   const context = appContext(c.env);
   c.set('app', context);
   c.set('config', context.config);
-  const refusal = developmentHostRefusal(context.config, new URL(c.req.url));
+  const refusal = developmentHostRefusal(context.config, c.req.url);
   if (refusal) throw new AppError(503, 'development_configuration', refusal);
   await next();
 };
