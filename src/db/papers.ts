@@ -371,28 +371,34 @@ export async function upsertPapers(
 }
 
 /**
- * Moves the first-ingestion time of the given papers. Only the demo seed uses it: it
- * re-dates real, already stored lists so that today's edition window finds them again.
- */
-/**
  * Marks stored papers withdrawn (Hugging Face's `withdrawnAt` on a paper we already hold):
  * from then on they are no candidate, and the sender leaves them out of editions frozen
- * before (`getWithdrawnInWindow`). Returns the ids that were not marked yet.
+ * before (`getWithdrawnInWindow`). `refreshed_at` moves to `at` as on any other change, so
+ * that what shows the paper marked (a subscriber's feed) can say when it last changed.
+ * Returns the ids that were not marked yet.
  */
-export async function markPapersWithdrawn(db: D1Database, ids: readonly string[]): Promise<string[]> {
+export async function markPapersWithdrawn(
+  db: D1Database,
+  ids: readonly string[],
+  at: string,
+): Promise<string[]> {
   if (ids.length === 0) return [];
   const results = await db.batch<{ id: string }>(
     chunk(ids, 500).map((part) =>
       db
         .prepare(
-          'UPDATE papers SET withdrawn = 1 WHERE withdrawn = 0 AND id IN (SELECT value FROM json_each(?)) RETURNING id',
+          'UPDATE papers SET withdrawn = 1, refreshed_at = ?2 WHERE withdrawn = 0 AND id IN (SELECT value FROM json_each(?1)) RETURNING id',
         )
-        .bind(JSON.stringify(part)),
+        .bind(JSON.stringify(part), at),
     ),
   );
   return results.flatMap((result) => result.results.map((row) => row.id));
 }
 
+/**
+ * Moves the first-ingestion time of the given papers. Only the demo seed uses it: it
+ * re-dates real, already stored lists so that today's edition window finds them again.
+ */
 export async function setPapersIngestedAt(db: D1Database, ids: readonly string[], at: string): Promise<void> {
   await db
     .prepare('UPDATE papers SET ingested_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))')

@@ -119,7 +119,10 @@ ${entries.join('\n')}
 
 export interface SubscriberFeed {
   xml: string;
-  /** The feed's `<updated>`: its newest entry, or the subscription when it has none. */
+  /**
+   * The feed's `<updated>`: its newest entry or the newest withdrawal of a paper in it, or
+   * the subscription when it has none.
+   */
   updated: Date;
 }
 
@@ -147,9 +150,16 @@ export async function subscriberFeed(app: AppContext, subscriber: Subscriber): P
     }),
   );
   // The newest by time, not by the text order D1 sorted in: a time stored in SQLite's form
-  // sorts before an ISO one of the same day.
+  // sorts before an ISO one of the same day. A paper withdrawn after it was sent changes its
+  // entry (it is marked), so its last refresh counts too: a reader polling with
+  // If-Modified-Since would otherwise keep the unmarked copy.
   const newest = entries.length
-    ? Math.max(...entries.map((entry) => storedTime(entry.sentAt)))
+    ? Math.max(
+        ...entries.map((entry) => storedTime(entry.sentAt)),
+        ...[...papers.values()]
+          .filter((paper) => paper.withdrawn)
+          .map((paper) => storedTime(paper.refreshedAt)),
+      )
     : storedTime(subscriber.confirmedAt ?? subscriber.createdAt);
   const updated = new Date(newest);
   const xml = buildAtomFeed({

@@ -134,7 +134,7 @@ class RunTally {
 
   /** Papers the source now reports withdrawn: stored ones are marked, and count as updated. */
   async withdraw(app: AppContext, ids: string[]): Promise<void> {
-    const marked = await markPapersWithdrawn(app.db, ids);
+    const marked = await markPapersWithdrawn(app.db, ids, new Date().toISOString());
     this.updated += marked.length;
     for (const id of marked) logEvent('paper_withdrawn', { source: this.source, id });
   }

@@ -2,12 +2,15 @@
  * GET /feed through the Worker with real D1, for what feed readers and validators check
  * beyond the XML itself: every <updated> and <published> is an RFC 3339 date whatever form
  * D1 holds the time in (ours, SQLite's `YYYY-MM-DD HH:MM:SS`, Resend's short offset), and
- * polling is conditional: Last-Modified is the newest entry's time, If-Modified-Since gets
- * a 304 until a newer digest is sent, and If-None-Match takes precedence over it.
+ * polling is conditional: Last-Modified is the newest entry's time (or a later withdrawal
+ * of a paper in it), If-Modified-Since gets a 304 until a newer digest is sent or a listed
+ * paper is withdrawn, and If-None-Match takes precedence over it.
  */
 import { env } from 'cloudflare:test';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { markPapersWithdrawn } from '../../src/db/papers';
+import { WITHDRAWN_NOTICE } from '../../src/digest/format';
 import type { Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import { feedUrl } from '../../src/links';
@@ -144,6 +147,40 @@ describe('GET /feed conditional polls', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('last-modified')).toBe('Sat, 21 Nov 2026 08:00:00 GMT');
     expect((await feedOf(changed)).entry).toHaveLength(2);
+  });
+
+  it('moves Last-Modified when a paper it lists is withdrawn after it was sent', async () => {
+    const [paper] = snapshotPapers().slice(4, 5);
+    await insertPapers(env.DB, [paper!]);
+    const feed = await feedOfSubscriber({ id: 'feed-hal' }, []);
+    await insertSentDelivery(env.DB, {
+      id: 'del-feed-hal',
+      editionId: 'ed-feed-hal',
+      subscriberId: 'feed-hal',
+      periodKey: '2026-11-19',
+      ranking: [{ id: paper!.id, score: 0.8, why: ['matches “RLHF”'] }],
+      sentAt: '2026-11-19 08:00:00',
+      subject: 'Digest hal',
+    });
+    const first = await request(feed);
+    const lastModified = first.headers.get('last-modified')!;
+    expect(lastModified).toBe('Thu, 19 Nov 2026 08:00:00 GMT');
+    expect(await first.text()).not.toContain(WITHDRAWN_NOTICE);
+
+    expect(await markPapersWithdrawn(env.DB, [paper!.id], '2026-11-23T10:00:00.000Z')).toEqual([paper!.id]);
+    const changed = await request(feed, { headers: { 'if-modified-since': lastModified } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('last-modified')).toBe('Mon, 23 Nov 2026 10:00:00 GMT');
+    const body = await changed.text();
+    expect(body).toContain(WITHDRAWN_NOTICE);
+    expect(parser.parse(body).feed.updated).toBe('2026-11-23T10:00:00.000Z');
+    // The entry itself was sent when it was.
+    expect(parser.parse(body).feed.entry[0].published).toBe('2026-11-19T08:00:00.000Z');
+
+    const since = await request(feed, {
+      headers: { 'if-modified-since': changed.headers.get('last-modified')! },
+    });
+    expect(since.status).toBe(304);
   });
 
   it('lets If-None-Match decide when both are sent (RFC 9110 §13.2.2)', async () => {
