@@ -62,8 +62,10 @@ const styles = {
   meta: { color: colors.muted, fontSize: '13px', lineHeight: '1.45', margin: '0 0 2px' },
   summary: { color: colors.text, fontSize: '15px', lineHeight: '1.5', margin: '8px 0' },
   // Rows of links a phone may wrap: 14 px, and wrapped lines 25 px apart (WCAG 2.5.8 asks
-  // 24), so a thumb does not hit the link above or below the one it aims at.
-  links: { fontSize: '14px', lineHeight: '1.8', margin: '0 0 4px' },
+  // 24), so a thumb does not hit the link above or below the one it aims at. Muted, with
+  // its dark class: the " · " between the links is text of this paragraph, and without a
+  // colour it was the client's default black, unreadable on the dark-mode card.
+  links: { color: colors.muted, fontSize: '14px', lineHeight: '1.8', margin: '0 0 4px' },
   link: { color: colors.accent },
   why: { color: colors.why, fontSize: '13px', lineHeight: '1.45', margin: '0 0 8px' },
   feedback: { fontSize: '14px', lineHeight: '1.8', margin: 0 },
@@ -102,7 +104,7 @@ export function PaperCard(props: PaperCardProps) {
                 {props.summary}
               </p>
             ) : null}
-            <p style={styles.links}>
+            <p className="pd-m" style={styles.links}>
               {props.links.map((link, position) => (
                 <Fragment key={link.label}>
                   {position > 0 ? ' · ' : null}

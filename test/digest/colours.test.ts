@@ -4,12 +4,18 @@
  * Outlook.com's [data-ogsb]/[data-ogsc] rules), has the 4.5:1 contrast WCAG AA asks of
  * normal text, computed from the palettes as they are; and the dark rules all come from
  * the one dark palette, each class repainting what its inline style paints in light mode.
- * The checks are shared with the notice emails' (test/helpers/dark-mode.ts).
+ * Every visible word, down to the " · " between a card's links, has a colour of the palette
+ * that a class repaints. The checks are shared with the notice emails' (test/helpers/dark-mode.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { colors, darkClasses, darkColors, digestCss } from '../../emails/_components/theme';
 import { contrast } from '../helpers/contrast';
-import { expectClassesRepaintInline, expectDarkRules, expectPaletteContrast } from '../helpers/dark-mode';
+import {
+  expectClassesRepaintInline,
+  expectDarkRules,
+  expectPaletteContrast,
+  expectTextColoured,
+} from '../helpers/dark-mode';
 import { longDigest } from './sample';
 
 describe('digest colours', () => {
@@ -35,5 +41,20 @@ describe('digest colours', () => {
     const { html } = await longDigest();
     expect(html).toContain(digestCss.trim());
     expect(expectClassesRepaintInline(html, darkClasses)).toBeGreaterThan(100);
+  });
+
+  it('gives every word a colour its dark class repaints, the " · " between a card’s links too', async () => {
+    const { html } = await longDigest();
+    // Header, 20 cards of ~10 runs, footer.
+    expect(expectTextColoured(html, darkClasses)).toBeGreaterThan(200);
+    // The separators are muted, which the palette check holds to 4.5:1 on the card in both modes.
+    const links = html.match(
+      /<p class="pd-m" style="color:#[0-9a-f]{6};font-size:14px;line-height:1\.8[^"]*">(.*?)<\/p>/g,
+    );
+    expect(links).toHaveLength(20 + 1);
+    for (const paragraph of links!) expect(paragraph).toContain(`color:${colors.muted}`);
+    expect(links!.filter((paragraph) => paragraph.includes(' · <a class="pd-l"'))).toHaveLength(21);
+    expect(contrast(darkColors.muted, darkColors.card)).toBeGreaterThanOrEqual(4.5);
+    expect(contrast(colors.muted, colors.card)).toBeGreaterThanOrEqual(4.5);
   });
 });

@@ -3,8 +3,10 @@
  * alike, each given its style block and its set of dark-mode classes: every text colour
  * has WCAG AA's 4.5:1 on every surface it sits on, in the light palette (inline styles)
  * and the dark one; the dark rules, for prefers-color-scheme and Outlook.com's
- * [data-ogsb]/[data-ogsc], all come from the one dark palette; and each class in the HTML
- * repaints the colour its element has inline in light mode.
+ * [data-ogsb]/[data-ogsc], all come from the one dark palette; each class in the HTML
+ * repaints the colour its element has inline in light mode; every visible word takes its
+ * colour from an element that has one inline and a class that repaints it; and every such
+ * class sits below an element with a text colour, where Outlook.com's [data-ogsc] mark goes.
  */
 import { expect } from 'vitest';
 import { colors, darkColors } from '../../emails/_components/theme';
@@ -92,6 +94,92 @@ export function expectClassesRepaintInline(html: string, classes: ClassSet): num
       }
       checked++;
     }
+  }
+  return checked;
+}
+
+interface Element {
+  tag: string;
+  style: string;
+  classes: string[];
+}
+
+const VOID = new Set(['area', 'base', 'br', 'col', 'hr', 'img', 'input', 'link', 'meta', 'source', 'wbr']);
+
+/**
+ * The body of a React render walked as a tree: each element and each visible run of text,
+ * with the elements it sits in (outermost first). Comments (Outlook's conditional ones
+ * included) are skipped, and so is what a display:none element holds (the preheader).
+ */
+function walkBody(html: string) {
+  const body = html.indexOf('<body');
+  expect(body).toBeGreaterThanOrEqual(0);
+  const stack: Element[] = [];
+  const elements: { element: Element; ancestors: Element[] }[] = [];
+  const texts: { text: string; ancestors: Element[] }[] = [];
+  const hidden = () => stack.some((element) => /(^|;)display:none/.test(element.style));
+  const tokens = /<!--[\s\S]*?-->|<\/([a-z][a-z0-9-]*)>|<([a-z][a-z0-9-]*)\b([^>]*?)(\/?)>|[^<]+/gi;
+  tokens.lastIndex = body;
+  for (let token = tokens.exec(html); token; token = tokens.exec(html)) {
+    const [whole, closing, opening, attributes = '', selfClosing] = token;
+    if (closing) {
+      expect(stack.pop()?.tag, `</${closing}> closes what it opened`).toBe(closing);
+      if (closing === 'body') break;
+    } else if (opening) {
+      const element = {
+        tag: opening,
+        style: /\bstyle="([^"]*)"/.exec(attributes)?.[1] ?? '',
+        classes: /\bclass="([^"]*)"/.exec(attributes)?.[1]?.split(' ') ?? [],
+      };
+      if (!hidden()) elements.push({ element, ancestors: [...stack] });
+      if (!selfClosing && !VOID.has(opening)) stack.push(element);
+    } else if (!whole.startsWith('<!--') && whole.trim() && !hidden()) {
+      texts.push({ text: whole.trim(), ancestors: [...stack] });
+    }
+  }
+  return { elements, texts };
+}
+
+/** The text colour an element has inline, as #rrggbb, if any. */
+const inlineColour = (element: Element) => /(?:^|;)color:(#[0-9a-f]{6})/i.exec(element.style)?.[1];
+
+/**
+ * Every visible run of text takes its colour from the nearest element that has one inline
+ * (no run is left the client's default black, unreadable on a dark card), and that element
+ * has a class repainting that colour in dark mode. Returns the runs checked.
+ */
+export function expectTextColoured(html: string, classes: ClassSet): number {
+  const { texts } = walkBody(html);
+  for (const { text, ancestors } of texts) {
+    const painter = ancestors.findLast((element) => inlineColour(element));
+    expect(painter, `a text colour above "${text}"`).toBeDefined();
+    const colour = inlineColour(painter!)!.toLowerCase();
+    const repainted = painter!.classes.some((name) => {
+      const key = classes[name]?.color;
+      return key !== undefined && pick(colors, key).toLowerCase() === colour;
+    });
+    expect(repainted, `a dark-mode class repainting ${colour} on <${painter!.tag}> above "${text}"`).toBe(
+      true,
+    );
+  }
+  return texts.length;
+}
+
+/**
+ * Every element with a text-colour class sits below an element with an inline text colour
+ * (other than <body>, which webmail drops): Outlook.com's dark mode marks the elements whose
+ * colour it repaints with data-ogsc, and the "[data-ogsc] .pd-x" rules only match below
+ * such a mark. Returns the elements checked.
+ */
+export function expectOutlookTextMarks(html: string, classes: ClassSet): number {
+  let checked = 0;
+  for (const { element, ancestors } of walkBody(html).elements) {
+    if (!element.classes.some((name) => classes[name]?.color)) continue;
+    const marked = ancestors.some((ancestor) => ancestor.tag !== 'body' && inlineColour(ancestor));
+    expect(marked, `an inline text colour above <${element.tag} class="${element.classes.join(' ')}">`).toBe(
+      true,
+    );
+    checked++;
   }
   return checked;
 }
