@@ -9,14 +9,16 @@
  * render this per subscriber: it renders the layout and every card once per edition and
  * assembles each email from those pieces (src/digest), byte-identical to rendering this
  * component with the same props, which the tests check. Layout is React Email's tables
- * (Html, Body, Container, Section); text and links are plain elements with only the
+ * (Html, Container, Section) in the page the notice emails share (PageBody: page and text
+ * colour on its cell, for Gmail and Outlook.com's dark mode); text and links are plain elements with only the
  * inline styles clients need, because every byte is sent a hundred times per request.
  */
 import { Container, Head, Html, Section } from '@react-email/components';
 import { OutlookGhostTable } from './_components/outlook-ghost-table';
+import { PageBody } from './_components/page-body';
 import { PaperCard, type PaperCardProps } from './_components/paper-card';
 import { Preheader } from './_components/preheader';
-import { colors, digestCss, fontStack } from './_components/theme';
+import { colors, digestCss } from './_components/theme';
 
 export interface DigestEmailProps {
   /** "Thursday, 26 November 2026" */
@@ -48,8 +50,6 @@ export interface DigestEmailProps {
 const WIDTH = 600;
 
 const styles = {
-  page: { backgroundColor: colors.page, margin: 0, padding: 0 },
-  body: { backgroundColor: colors.page, fontFamily: fontStack, margin: 0, padding: '20px 0' },
   // A long unbroken word (a URL in a title) wraps instead of widening a phone's page.
   container: {
     maxWidth: `${WIDTH}px`,
@@ -126,63 +126,52 @@ export function DigestEmail(props: DigestEmailProps) {
         <meta name="supported-color-schemes" content="light dark" />
         <style>{digestCss}</style>
       </Head>
-      {/* React Email's Body, with the dark-mode class on the cell too: the cell carries the
-          page colour (Gmail drops <body> styles), and a cell left light in dark mode put
-          the light header and footer text on a light background in Apple Mail and iOS. */}
-      <body className="pd-p" style={styles.page}>
-        <table border={0} width="100%" cellPadding="0" cellSpacing="0" role="presentation" align="center">
-          <tbody>
-            <tr>
-              <td className="pd-p" style={styles.body}>
-                <Preheader text={props.preheader} />
-                <OutlookGhostTable width={WIDTH}>
-                  <Container style={styles.container}>
-                    <Section style={styles.header}>
-                      <p style={styles.brand}>
-                        <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
-                          {props.senderName}
-                        </a>
-                      </p>
-                      <h1 className="pd-t" style={styles.heading}>
-                        {props.editionLabel}
-                      </h1>
-                      <p className="pd-m" style={styles.sub}>
-                        {props.web ? (
-                          props.countLabel
-                        ) : (
-                          <>
-                            {`${props.countLabel} · `}
-                            <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
-                              View in browser
-                            </a>
-                          </>
-                        )}
-                      </p>
-                    </Section>
-                    {props.papers.map((paper, position) => (
-                      // Cards may repeat a title; position keeps keys unique without changing the markup.
-                      // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
-                      <PaperCard key={position} {...paper} />
-                    ))}
-                    <Section style={styles.footer}>
-                      {props.web ? (
-                        <p className="pd-m" style={styles.small}>
-                          {`The web version of a digest from ${props.senderName}. To change your interests or schedule, or to unsubscribe, use the links in the email.`}
-                        </p>
-                      ) : (
-                        <AccountFooter {...props} />
-                      )}
-                      <p className="pd-m" style={styles.small}>
-                        {senderIdentity(props.senderName, props.postalAddress)}
-                      </p>
-                    </Section>
-                  </Container>
-                </OutlookGhostTable>
-              </td>
-            </tr>
-          </tbody>
-        </table>
-      </body>
+      <PageBody padding="20px 0">
+        <Preheader text={props.preheader} />
+        <OutlookGhostTable width={WIDTH}>
+          <Container style={styles.container}>
+            <Section style={styles.header}>
+              <p style={styles.brand}>
+                <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
+                  {props.senderName}
+                </a>
+              </p>
+              <h1 className="pd-t" style={styles.heading}>
+                {props.editionLabel}
+              </h1>
+              <p className="pd-m" style={styles.sub}>
+                {props.web ? (
+                  props.countLabel
+                ) : (
+                  <>
+                    {`${props.countLabel} · `}
+                    <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
+                      View in browser
+                    </a>
+                  </>
+                )}
+              </p>
+            </Section>
+            {props.papers.map((paper, position) => (
+              // Cards may repeat a title; position keeps keys unique without changing the markup.
+              // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
+              <PaperCard key={position} {...paper} />
+            ))}
+            <Section style={styles.footer}>
+              {props.web ? (
+                <p className="pd-m" style={styles.small}>
+                  {`The web version of a digest from ${props.senderName}. To change your interests or schedule, or to unsubscribe, use the links in the email.`}
+                </p>
+              ) : (
+                <AccountFooter {...props} />
+              )}
+              <p className="pd-m" style={styles.small}>
+                {senderIdentity(props.senderName, props.postalAddress)}
+              </p>
+            </Section>
+          </Container>
+        </OutlookGhostTable>
+      </PageBody>
     </Html>
   );
 }

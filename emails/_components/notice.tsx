@@ -12,23 +12,14 @@
 import { Button, Container, Head, Heading, Hr, Html, Link, Section, Text } from '@react-email/components';
 import type { ReactNode } from 'react';
 import { OutlookGhostTable } from './outlook-ghost-table';
+import { PageBody } from './page-body';
 import { Preheader } from './preheader';
-import { colors, fontStack, noticeCss } from './theme';
+import { colors, noticeCss } from './theme';
 
 /** The card's width: CSS max-width for most clients, a ghost table for Outlook on Windows. */
 const WIDTH = 560;
 
 const noticeStyles = {
-  page: { backgroundColor: colors.page, margin: 0, padding: 0 },
-  // A text colour on the cell around everything: Outlook.com marks the elements whose colours
-  // its dark mode repaints, and our [data-ogsc] (text) rules only apply below such a mark.
-  body: {
-    backgroundColor: colors.page,
-    color: colors.text,
-    fontFamily: fontStack,
-    margin: 0,
-    padding: '24px 0',
-  },
   container: {
     backgroundColor: colors.card,
     borderRadius: '12px',
@@ -72,27 +63,6 @@ export function NoticeText({ muted, children }: { muted?: boolean; children: Rea
   );
 }
 
-/**
- * React Email's Body written out, as the digest does, for the dark-mode classes on the
- * cell: the cell carries the page colour (Gmail drops <body> styles), and its text colour
- * (see `noticeStyles.body`).
- */
-function PageBody({ children }: { children: ReactNode }) {
-  return (
-    <body className="pd-p" style={noticeStyles.page}>
-      <table border={0} width="100%" cellPadding="0" cellSpacing="0" role="presentation" align="center">
-        <tbody>
-          <tr>
-            <td className="pd-p pd-t" style={noticeStyles.body}>
-              {children}
-            </td>
-          </tr>
-        </tbody>
-      </table>
-    </body>
-  );
-}
-
 export interface NoticeProps {
   preview: string;
   heading: string;
@@ -119,7 +89,7 @@ export function Notice(props: NoticeProps) {
         <meta name="supported-color-schemes" content="light dark" />
         <style>{noticeCss}</style>
       </Head>
-      <PageBody>
+      <PageBody padding="24px 0">
         {/* Our preheader, not React Email's Preview: its spacer of up to ~1,800 bytes made
             one line longer than SMTP's 998 bytes. */}
         <Preheader text={props.preview} />

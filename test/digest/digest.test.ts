@@ -421,7 +421,7 @@ describe('digest content', () => {
     );
     expect(painted.length).toBeGreaterThan(20);
     // A light background left behind the dark theme's light text makes it unreadable.
-    for (const tag of painted) expect(tag).toMatch(/class="pd-[pc]"/);
+    for (const tag of painted) expect(tag).toMatch(/class="pd-[pc]\b/);
   });
 
   it('keeps every plain-text line within RFC 5322’s 998 characters, even for the longest interests', async () => {

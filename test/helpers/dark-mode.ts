@@ -5,8 +5,8 @@
  * and the dark one; the dark rules, for prefers-color-scheme and Outlook.com's
  * [data-ogsb]/[data-ogsc], all come from the one dark palette; each class in the HTML
  * repaints the colour its element has inline in light mode; every visible word takes its
- * colour from an element that has one inline and a class that repaints it; and every such
- * class sits below an element with a text colour, where Outlook.com's [data-ogsc] mark goes.
+ * colour from an element that has one inline and a class that repaints it; and that
+ * element sits below another with a text colour, where Outlook.com's [data-ogsc] mark goes.
  */
 import { expect } from 'vitest';
 import { colors, darkColors } from '../../emails/_components/theme';
@@ -78,7 +78,7 @@ export function expectDarkRules(css: string, classes: ClassSet) {
  * class repaints (a border only where the element draws one). Returns how many classes
  * were checked.
  */
-export function expectClassesRepaintInline(html: string, classes: ClassSet): number {
+function expectClassesRepaintInline(html: string, classes: ClassSet): number {
   let checked = 0;
   for (const [tag] of html.matchAll(/<[a-z0-9]+\b[^>]*\bclass="pd-[^>]*>/g)) {
     const names = /\bclass="([^"]*)"/.exec(tag)![1]!.split(' ');
@@ -145,43 +145,39 @@ const inlineColour = (element: Element) => /(?:^|;)color:(#[0-9a-f]{6})/i.exec(e
 
 /**
  * Every visible run of text takes its colour from the nearest element that has one inline
- * (no run is left the client's default black, unreadable on a dark card), and that element
- * has a class repainting that colour in dark mode. Returns the runs checked.
+ * (no run is left the client's default black, unreadable on a dark card); that element has
+ * a class repainting that colour in dark mode; and it sits below another element with an
+ * inline text colour (not <body>, which webmail drops): Outlook.com's dark mode marks the
+ * elements whose colour it repaints with data-ogsc, and the "[data-ogsc] .pd-x" rules only
+ * match below such a mark. Returns the runs checked.
  */
-export function expectTextColoured(html: string, classes: ClassSet): number {
+function expectTextRepainted(html: string, classes: ClassSet): number {
   const { texts } = walkBody(html);
   for (const { text, ancestors } of texts) {
-    const painter = ancestors.findLast((element) => inlineColour(element));
-    expect(painter, `a text colour above "${text}"`).toBeDefined();
-    const colour = inlineColour(painter!)!.toLowerCase();
-    const repainted = painter!.classes.some((name) => {
+    const at = ancestors.findLastIndex((element) => inlineColour(element));
+    expect(at, `a text colour above "${text}"`).toBeGreaterThanOrEqual(0);
+    const painter = ancestors[at]!;
+    const colour = inlineColour(painter)!.toLowerCase();
+    const repainted = painter.classes.some((name) => {
       const key = classes[name]?.color;
       return key !== undefined && pick(colors, key).toLowerCase() === colour;
     });
-    expect(repainted, `a dark-mode class repainting ${colour} on <${painter!.tag}> above "${text}"`).toBe(
+    expect(repainted, `a dark-mode class repainting ${colour} on <${painter.tag}> above "${text}"`).toBe(
       true,
     );
+    const marked = ancestors.slice(0, at).some((above) => above.tag !== 'body' && inlineColour(above));
+    expect(marked, `an inline text colour above the <${painter.tag}> that paints "${text}"`).toBe(true);
   }
   return texts.length;
 }
 
 /**
- * Every element with a text-colour class sits below an element with an inline text colour
- * (other than <body>, which webmail drops): Outlook.com's dark mode marks the elements whose
- * colour it repaints with data-ogsc, and the "[data-ogsc] .pd-x" rules only match below
- * such a mark. Returns the elements checked.
+ * The dark-mode markup of an email's HTML: each class repaints the colour its element has
+ * inline, and every word is repainted (see above). Returns the classes and the runs of
+ * text checked.
  */
-export function expectOutlookTextMarks(html: string, classes: ClassSet): number {
-  let checked = 0;
-  for (const { element, ancestors } of walkBody(html).elements) {
-    if (!element.classes.some((name) => classes[name]?.color)) continue;
-    const marked = ancestors.some((ancestor) => ancestor.tag !== 'body' && inlineColour(ancestor));
-    expect(marked, `an inline text colour above <${element.tag} class="${element.classes.join(' ')}">`).toBe(
-      true,
-    );
-    checked++;
-  }
-  return checked;
+export function expectDarkMarkup(html: string, classes: ClassSet): { classes: number; texts: number } {
+  return { classes: expectClassesRepaintInline(html, classes), texts: expectTextRepainted(html, classes) };
 }
 
 function escapeRegExp(text: string): string {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { colors, darkColors, noticeClasses, noticeCss } from '../../emails/_components/theme';
 import { noticeEmails } from '../digest/sample';
 import { contrast } from '../helpers/contrast';
-import { expectClassesRepaintInline, expectDarkRules, expectPaletteContrast } from '../helpers/dark-mode';
+import { expectDarkMarkup, expectDarkRules, expectPaletteContrast } from '../helpers/dark-mode';
 
 /** Each opening tag of `html` that paints a colour inline (text, background or border). */
 const colouredTags = (html: string) =>
@@ -43,7 +43,9 @@ describe('notice emails in dark mode', () => {
       expect(tags.length).toBeGreaterThan(10);
       for (const tag of tags)
         expect(tag, 'an element painted without a dark-mode class').toMatch(/ class="pd-/);
-      expect(expectClassesRepaintInline(email.html, noticeClasses)).toBe(tags.length + 1);
+      const checked = expectDarkMarkup(email.html, noticeClasses);
+      expect(checked.classes).toBe(tags.length + 1);
+      expect(checked.texts).toBeGreaterThan(5);
     }
   });
 
