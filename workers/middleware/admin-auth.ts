@@ -5,13 +5,16 @@
  * any request to this host, including a form another site auto-submits. So anything that
  * changes state accepts Bearer only, which no cross-site form can send. Both middlewares
  * check the header's syntax and compare in constant time; a malformed header such as
- * `Bearer <token> junk` is refused, never trimmed into shape.
+ * `Bearer <token> junk` is refused, never trimmed into shape. Without credentials, the
+ * Basic prompt goes to whoever app.onError answers with a page, decided the same way
+ * (Accept read as media types, ../media-type.ts); scripts get the Bearer challenge and JSON.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { bearerAuth } from 'hono/bearer-auth';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import { AppError } from '../../src/errors';
+import { acceptPrefersJson, isJsonType } from '../media-type';
 import type { HonoEnv } from '../types';
 
 const REALM = 'papers-digest admin';
@@ -22,7 +25,7 @@ export const adminAuth: MiddlewareHandler<HonoEnv> = async (c, next) => {
   const header = c.req.header('authorization');
   const reading = SAFE_METHODS.has(c.req.method);
   // Without credentials, a browser asking for a page gets the Basic prompt; anyone else, Bearer.
-  const basic = header ? /^basic(\s|$)/i.test(header) : reading && prefersHtml(c.req.header('accept'));
+  const basic = header ? /^basic(\s|$)/i.test(header) : reading && answeredWithPage(c);
   if (basic && !reading) {
     // The challenge app.onError would otherwise not know to send: this 401 is ours, not the middleware's.
     c.header('WWW-Authenticate', `Bearer realm="${REALM}"`);
@@ -43,6 +46,15 @@ export const adminAuth: MiddlewareHandler<HonoEnv> = async (c, next) => {
   await check(c, next);
 };
 
-function prefersHtml(accept: string | undefined): boolean {
-  return (accept ?? '').includes('text/html');
+/**
+ * Whether app.onError answers this request with a page, not JSON (wantsJson in ../app.tsx):
+ * not with a JSON body, nor with an Accept preferring JSON by q-value (`+json` dialects too,
+ * `text/html;q=0` refusing pages). A tie (no Accept, a bare `*\/*`) is JSON under /admin/,
+ * the API, and a page at /admin itself, the dashboard; so the prompt comes with a page and
+ * the Bearer challenge with JSON. A substring test for "text/html" gave the prompt to
+ * `text/html;q=0` and to a JSON-preferring Accept that also named pages.
+ */
+function answeredWithPage(c: Context<HonoEnv>): boolean {
+  if (isJsonType(c.req.header('content-type') ?? '')) return false;
+  return !acceptPrefersJson(c.req.header('accept'), c.req.path.startsWith('/admin/') ? 'json' : 'html');
 }
