@@ -91,8 +91,13 @@ export function senderIdentity(senderName: string, postalAddress: string): strin
 function AccountFooter(props: DigestEmailProps) {
   return (
     <>
+      {/* The interests on a line of their own, in the text part too: after an address of up
+          to 254 characters, 300 characters of interests in Chinese or Japanese (900 bytes)
+          made one line longer than SMTP's 998 bytes. */}
       <p className="pd-m" style={styles.small}>
-        {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}. Your interests: ${props.interestsLabel}`}
+        {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}.`}
+        <br />
+        {`\nYour interests: ${props.interestsLabel}`}
       </p>
       <p className="pd-m" style={styles.footerLinks}>
         <a className="pd-l" href={props.preferencesUrl} style={styles.link}>

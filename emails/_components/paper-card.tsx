@@ -101,7 +101,10 @@ export function PaperCard(props: PaperCardProps) {
             ) : null}
             {props.summary ? (
               <p className="pd-t" style={styles.summary}>
-                {props.summary}
+                {/* On a line of its own in the HTML (a newline at the start of a block shows
+                    nothing): after its tag, a summary in Chinese or Japanese (320 characters,
+                    960 bytes) made a line longer than SMTP's 998 bytes. */}
+                {`\n${props.summary}`}
               </p>
             ) : null}
             <p className="pd-m" style={styles.links}>

@@ -3,10 +3,13 @@
  * it reaches the limit, mid-tag or mid-URL, and the markup arrives broken. React renders a
  * document as one line, so every email we send breaks its HTML after block-level closing
  * tags; this holds the line lengths (in UTF-8 bytes) under the limit for the longest
- * realistic content, and the plain text and the markup's size as they were.
+ * realistic content, in English and in scripts of three bytes a character (CJK), in the
+ * HTML and the plain text, and the plain text and the markup's size as they were.
  */
 import { describe, expect, it } from 'vitest';
-import { renderDigestReference } from '../../src/digest';
+import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
+import type { RankedPaper } from '../../src/ranking';
+import { makeSubscriber, snapshotPapers } from '../factories';
 import { longDigest, longPapers, noticeEmails, sampleConfig } from './sample';
 
 const utf8 = new TextEncoder();
@@ -19,6 +22,7 @@ describe('HTML line length', () => {
     expect(digest.papers).toBe(longPapers().length);
     expect(utf8.encode(digest.html).length).toBeGreaterThan(50_000);
     expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
+    expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
     // A newline per block, no more: the lines are many but the size barely grows.
     const lines = digest.html.split('\n').length;
     expect(lines).toBeGreaterThan(digest.papers * 6);
@@ -36,8 +40,50 @@ describe('HTML line length', () => {
     );
     expect(reference.text).toBe(digest.text);
     expect(reference.html).toBe(digest.html);
-    // Nothing but a newline after a closing tag was added: no tag or text is split.
+    // Nothing but a newline after a tag was added: no tag or text is split.
     expect(digest.html.replace(/<style>[\s\S]*?<\/style>/, '')).not.toMatch(/[^>]\n/);
+  });
+
+  it('a digest in Japanese: titles, abstracts and interests of three bytes a character', async () => {
+    // 320 characters of abstract are 960 bytes in Japanese or Chinese, and the footer names
+    // up to 300 characters of interests after the address: each one line, in the text part
+    // and (with its opening tags) in the HTML, took these lines past 998 bytes.
+    const japanese = '大規模言語モデルの強化学習による推論能力の向上と評価';
+    const papers = snapshotPapers()
+      .slice(0, 6)
+      .map((paper, position) => ({
+        ...paper,
+        title: `${japanese.repeat(6)} 🚀 ${position}`,
+        abstract: `${japanese.repeat(30)}。`,
+        aiSummary: null,
+        authors: ['山田 太郎', '李 小龍', 'מרים כהן', 'محمد علي'],
+      }));
+    const reader = makeSubscriber({
+      id: 'japanese-reader',
+      email: `${'k'.repeat(64)}@${'mail.'.repeat(30)}example.jp`,
+      interests: Array.from({ length: 30 }, (_, n) => `大規模言語モデルの推論と評価${n}`).join('、, '),
+    });
+    const ranked: RankedPaper[] = papers.map((paper) => ({
+      paper,
+      score: 1,
+      why: [`matches “${japanese}”`],
+    }));
+    const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
+    const recipient = { subscriber: reader, deliveryId: 'japanese-delivery' };
+    const digest = await assembleDigest(prepared, sampleConfig, recipient, ranked);
+    expect(digest.papers).toBe(papers.length);
+    expect(digest.text).toContain(japanese.repeat(12));
+    expect(digest.text).toMatch(/大規模言語モデルの推論と評価0、, 大規模言語モデルの推論と評価1、/);
+    expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
+    expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
+    const reference = await renderDigestReference(
+      sampleConfig,
+      { editionDate: '2026-11-26' },
+      recipient,
+      ranked,
+    );
+    expect(reference.html).toBe(digest.html);
+    expect(reference.text).toBe(digest.text);
   });
 
   it('every notice email', async () => {
