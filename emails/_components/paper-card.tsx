@@ -110,7 +110,11 @@ export function PaperCard(props: PaperCardProps) {
             <p className="pd-m" style={styles.links}>
               {props.links.map((link, position) => (
                 <Fragment key={link.label}>
-                  {position > 0 ? ' · ' : null}
+                  {/* A newline, not a space, after the dot (it renders as one): each link on a
+                      line of its own in the HTML, as a project page's or repository's URL is
+                      what its authors typed, and five of them made one line longer than
+                      SMTP's 998 bytes. */}
+                  {position > 0 ? ' ·\n' : null}
                   <a className="pd-l" href={link.href} style={styles.link}>
                     {link.label}
                   </a>

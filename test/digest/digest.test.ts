@@ -461,9 +461,9 @@ describe('digest content', () => {
     // 18–20 px apart, under WCAG 2.5.8's 24 px, so a thumb aimed at "Unsubscribe" could
     // open the link above or below it.
     const email = await readerDigest('del-14');
-    const rows = [...email.html.matchAll(/<p\b[^>]*style="([^"]*)"[^>]*>((?:(?!<\/p>).)*)<\/p>/g)].filter(
-      (match) => (match[2]!.match(/<a\b/g) ?? []).length >= 2,
-    );
+    const rows = [
+      ...email.html.matchAll(/<p\b[^>]*style="([^"]*)"[^>]*>((?:(?!<\/p>)[\s\S])*)<\/p>/g),
+    ].filter((match) => (match[2]!.match(/<a\b/g) ?? []).length >= 2);
     // Per card: its paper links and its 👍/👎; then the footer's own links.
     expect(rows).toHaveLength(2 * ranked.length + 1);
     expect(rows.at(-1)![2]).toContain('>Unsubscribe</a>');

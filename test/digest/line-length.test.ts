@@ -40,8 +40,8 @@ describe('HTML line length', () => {
     );
     expect(reference.text).toBe(digest.text);
     expect(reference.html).toBe(digest.html);
-    // Nothing but a newline after a tag was added: no tag or text is split.
-    expect(digest.html.replace(/<style>[\s\S]*?<\/style>/, '')).not.toMatch(/[^>]\n/);
+    // Newlines stand after a tag or for the space after a dot between links: no tag or word is split.
+    expect(digest.html.replace(/<style>[\s\S]*?<\/style>/, '')).not.toMatch(/(?<!>| ·)\n/);
   });
 
   it('a digest in Japanese: titles, abstracts and interests of three bytes a character', async () => {
@@ -84,6 +84,37 @@ describe('HTML line length', () => {
     );
     expect(reference.html).toBe(digest.html);
     expect(reference.text).toBe(digest.text);
+  });
+
+  it('a card whose code and project links are long URLs', async () => {
+    // Hugging Face takes a paper's project page and repository as their authors type them
+    // (a shared document's link, a query string): all of a card's links were one line.
+    const papers = snapshotPapers()
+      .slice(0, 3)
+      .map((paper) => ({
+        ...paper,
+        links: {
+          ...paper.links,
+          code: `https://github.com/an-organisation/${'a-long-repository-name-'.repeat(10)}`,
+          project: `https://docs.example.com/document/d/${'x'.repeat(300)}/edit?usp=sharing&${'p=1&'.repeat(40)}`,
+        },
+      }));
+    const reader = makeSubscriber({ id: 'link-reader' });
+    const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['trending'] }));
+    const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
+    const digest = await assembleDigest(
+      prepared,
+      sampleConfig,
+      { subscriber: reader, deliveryId: 'd' },
+      ranked,
+    );
+    expect(digest.html).toContain(`href="${papers[0]!.links.project!.replaceAll('&', '&amp;')}"`);
+    expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
+    expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
+    // The links still read as one row, in the HTML and in the text part.
+    expect(digest.text).toContain(
+      ` · Code ${papers[0]!.links.code} · Project page ${papers[0]!.links.project} · `,
+    );
   });
 
   it('every notice email', async () => {
