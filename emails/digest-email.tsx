@@ -10,8 +10,9 @@
  * assembles each email from those pieces (src/digest), byte-identical to rendering this
  * component with the same props, which the tests check. Layout is React Email's tables
  * (Html, Container, Section) in the page the notice emails share (PageBody: page and text
- * colour on its cell, for Gmail and Outlook.com's dark mode); text and links are plain elements with only the
- * inline styles clients need, because every byte is sent a hundred times per request.
+ * colour on its cell, for Gmail and Outlook.com's dark mode); text and links are plain
+ * elements with only the inline styles clients need, because every byte is sent a
+ * hundred times per request.
  */
 import { Container, Head, Html, Section } from '@react-email/components';
 import { OutlookGhostTable } from './_components/outlook-ghost-table';
