@@ -11,9 +11,9 @@ import { HTTPException } from 'hono/http-exception';
 import { ConfigError } from '../src/env';
 import { AppError, type ErrorStatus } from '../src/errors';
 import { allowedMethods } from './allowed-methods';
-import { acceptPrefersJson, isJsonType } from './media-type';
 import { appContextMiddleware } from './middleware/app-context';
 import { securityHeaders } from './middleware/security-headers';
+import { wantsJson } from './request';
 import { adminRoutes } from './routes/admin';
 import { assetRoutes } from './routes/assets';
 import { dataRoutes } from './routes/data';
@@ -42,19 +42,6 @@ app.route('/papers', papersRoutes);
 app.route('/webhooks', webhookRoutes);
 app.route('/admin', adminRoutes);
 app.route('/dev', devRoutes);
-
-/**
- * Browsers get pages; API clients (a JSON body, or an Accept preferring JSON, `+json`
- * dialects included, by q-value: ./media-type.ts) get JSON. The admin API answers JSON
- * unless a page is preferred; the webhook endpoint only ever talks to machines: JSON
- * whatever the request declares.
- */
-export function wantsJson(request: Request): boolean {
-  if (isJsonType(request.headers.get('content-type') ?? '')) return true;
-  const { pathname } = new URL(request.url);
-  if (pathname.startsWith('/webhooks/')) return true;
-  return acceptPrefersJson(request.headers.get('accept'), pathname.startsWith('/admin/') ? 'json' : 'html');
-}
 
 const ERROR_STATUSES = new Set<number>([400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 502, 503]);
 

@@ -7,7 +7,7 @@
  */
 import type { Context } from 'hono';
 import type { BodyFormat, Submission } from '../src/subscriptions/request-body';
-import { acceptPrefersJson } from './media-type';
+import { acceptPrefersJson, isJsonType } from './media-type';
 import type { HonoEnv } from './types';
 
 export const clientIp = (c: Context<HonoEnv>): string | null => c.req.header('cf-connecting-ip') ?? null;
@@ -48,3 +48,17 @@ export function acceptsJsonOnly(c: Context<HonoEnv>): boolean {
  */
 export const answersJson = (c: Context<HonoEnv>, format: BodyFormat) =>
   format === 'json' || acceptsJsonOnly(c);
+
+/**
+ * Whether app.onError (and the not-found and method handlers) answer this request in JSON.
+ * Browsers get pages; API clients (a JSON body, or an Accept preferring JSON, `+json`
+ * dialects included, by q-value: ./media-type.ts) get JSON. A tie (no Accept, a bare `*\/*`)
+ * is JSON under /admin/, the API, and a page elsewhere, /admin's dashboard included; the
+ * webhook endpoint only ever talks to machines: JSON whatever the request declares.
+ */
+export function wantsJson(request: Request): boolean {
+  if (isJsonType(request.headers.get('content-type') ?? '')) return true;
+  const { pathname } = new URL(request.url);
+  if (pathname.startsWith('/webhooks/')) return true;
+  return acceptPrefersJson(request.headers.get('accept'), pathname.startsWith('/admin/') ? 'json' : 'html');
+}

@@ -14,7 +14,7 @@ import { basicAuth } from 'hono/basic-auth';
 import { bearerAuth } from 'hono/bearer-auth';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import { AppError } from '../../src/errors';
-import { acceptPrefersJson, isJsonType } from '../media-type';
+import { wantsJson } from '../request';
 import type { HonoEnv } from '../types';
 
 const REALM = 'papers-digest admin';
@@ -47,14 +47,8 @@ export const adminAuth: MiddlewareHandler<HonoEnv> = async (c, next) => {
 };
 
 /**
- * Whether app.onError answers this request with a page, not JSON (wantsJson in ../app.tsx):
- * not with a JSON body, nor with an Accept preferring JSON by q-value (`+json` dialects too,
- * `text/html;q=0` refusing pages). A tie (no Accept, a bare `*\/*`) is JSON under /admin/,
- * the API, and a page at /admin itself, the dashboard; so the prompt comes with a page and
- * the Bearer challenge with JSON. A substring test for "text/html" gave the prompt to
- * `text/html;q=0` and to a JSON-preferring Accept that also named pages.
+ * The Basic prompt goes with a page and the Bearer challenge with JSON, so the challenge
+ * follows how app.onError will answer (wantsJson). A substring test for "text/html" gave
+ * the prompt to `text/html;q=0` and to a JSON-preferring Accept that also named pages.
  */
-function answeredWithPage(c: Context<HonoEnv>): boolean {
-  if (isJsonType(c.req.header('content-type') ?? '')) return false;
-  return !acceptPrefersJson(c.req.header('accept'), c.req.path.startsWith('/admin/') ? 'json' : 'html');
-}
+const answeredWithPage = (c: Context<HonoEnv>): boolean => !wantsJson(c.req.raw);
