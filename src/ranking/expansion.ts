@@ -45,11 +45,34 @@ function termScratch(count: number) {
 
 let extraBuffer = new Float64Array(0);
 
-/** A zeroed per-doc array for what a feedback round adds, reused like the other scratch arrays. */
+/**
+ * The per-doc array for what a feedback round adds, reused like the other scratch arrays
+ * and all zero between rounds: each round lists every doc it adds to (`ScoredDocs`) and
+ * zeroes those as it reads them, rather than clearing the whole edition's worth twice per
+ * interest.
+ */
 function extraScratch(total: number): Float64Array {
   if (extraBuffer.length < total) extraBuffer = new Float64Array(total);
-  extraBuffer.fill(0, 0, total);
   return extraBuffer;
+}
+
+/**
+ * The docs an interest has scored so far, each once (`listed` marks them, zero between
+ * interests): every doc with a score or a feedback credit is among them, so the feedback
+ * rounds visit those rather than every doc of the edition.
+ */
+export interface ScoredDocs {
+  docs: Int32Array;
+  listed: Uint8Array;
+  size: number;
+}
+
+/** Lists `doc` in `scored` unless it is already there. */
+function list(scored: ScoredDocs, doc: number): void {
+  if (scored.listed[doc] === 0) {
+    scored.listed[doc] = 1;
+    scored.docs[scored.size++] = doc;
+  }
 }
 
 let vocabulary = {
@@ -128,6 +151,7 @@ export function applyPseudoRelevanceFeedback(
   top: readonly number[],
   scores: Float32Array,
   evidence: Uint8Array,
+  scored: ScoredDocs,
 ): void {
   const total = index.total;
   if (top.length < PARAMS.prfMinDocs) return;
@@ -188,18 +212,24 @@ export function applyPseudoRelevanceFeedback(
     const scale = (term.weight / mass) * idfOf(df(term.id), total);
     ideal += scale * saturate(referenceTf());
     for (let posting = index.termPostings[term.id]!; posting < index.termPostings[term.id + 1]!; posting++) {
-      extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
+      const doc = index.postingDocs[posting]!;
+      extra[doc]! += scale * saturate(index.postingTfs[posting]!);
+      list(scored, doc);
     }
   }
   const share = PARAMS.prfShare;
   const keep = 1 - share;
-  for (let doc = 0; doc < total; doc++) {
+  // Only the listed docs: any other has no score and no credit, and keep × 0 is the 0 it has.
+  const listed = scored.docs;
+  for (let k = 0; k < scored.size; k++) {
+    const doc = listed[k]!;
     const added = extra[doc]!;
     // Most papers have none of the expansion terms: no division for them (adding 0 is exact).
     if (added === 0) {
       scores[doc] = keep * scores[doc]!;
       continue;
     }
+    extra[doc] = 0;
     scores[doc] = keep * scores[doc]! + (share * added) / ideal;
     if (added > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
@@ -220,6 +250,7 @@ export function applyDocumentFeedback(
   top: readonly number[],
   scores: Float32Array,
   evidence: Uint8Array,
+  scored: ScoredDocs,
 ): void {
   if (PARAMS.similarShare <= 0 || top.length === 0) return;
   const total = index.total;
@@ -238,15 +269,21 @@ export function applyDocumentFeedback(
       const scale =
         (scores[source]! * signatureWeights[k]! * idfOf(end - start, total)) / (self * top.length);
       for (let posting = start; posting < end; posting++) {
-        if (index.postingDocs[posting] === source) continue;
-        extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
+        const doc = index.postingDocs[posting]!;
+        if (doc === source) continue;
+        extra[doc]! += scale * saturate(index.postingTfs[posting]!);
+        list(scored, doc);
       }
     }
   }
   const share = PARAMS.similarShare;
-  for (let doc = 0; doc < total; doc++) {
-    if (extra[doc]! <= 0) continue;
-    scores[doc]! += share * extra[doc]!;
+  const listed = scored.docs;
+  for (let k = 0; k < scored.size; k++) {
+    const doc = listed[k]!;
+    const added = extra[doc]!;
+    extra[doc] = 0;
+    if (added <= 0) continue;
+    scores[doc]! += share * added;
     if (evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
 }
