@@ -84,6 +84,12 @@ export interface EditionIndex {
   fieldNorm: Float32Array;
   /** idf of a term no paper contains: the ceiling of every weight. */
   maxIdf: number;
+  /**
+   * idfOf(n, total) at [n], for n from 0 to total: an interest asks for a few hundred idfs
+   * (its parts, the expansion's candidate terms, the signatures it compares), and a
+   * logarithm each was a few percent of scoring it at thousands of candidates.
+   */
+  idfByDf: Float64Array;
   /** log(1 + upvotes) / log(1 + max upvotes), in [0, 1]. */
   trending: Float64Array;
   /** Per doc, its id and upvotes: read for every candidate of every subscriber, so not from the paper objects. */
@@ -380,7 +386,9 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
   }
   postingStarts[postingCount] = occurrences.length;
 
-  const { signatureTerms, signatureWeights } = signatures(total, termPostings, postingDocs, postingTfs);
+  const idfByDf = new Float64Array(total + 1);
+  for (let df = 0; df <= total; df++) idfByDf[df] = idfOf(df, total);
+  const { signatureTerms, signatureWeights } = signatures(idfByDf, termPostings, postingDocs, postingTfs);
   const docLengths = docLengthsOf(total, lengths);
 
   const maxUpvotes = papers.reduce((max, paper) => Math.max(max, paper.upvotes ?? 0), 0);
@@ -432,7 +440,8 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     docTerms,
     fieldStarts,
     fieldNorm,
-    maxIdf: idfOf(0, total),
+    maxIdf: idfByDf[0]!,
+    idfByDf,
     signatureTerms,
     signatureWeights,
     trending,
@@ -541,11 +550,12 @@ function docLengthsOf(total: number, lengths: Int32Array): Int32Array {
 
 /** Every doc's signature, from the postings: one pass per term, then the best few per doc. */
 function signatures(
-  total: number,
+  idfByDf: Float64Array,
   termPostings: Int32Array,
   postingDocs: Int32Array,
   postingTfs: Float32Array,
 ): { signatureTerms: Int32Array; signatureWeights: Float32Array } {
+  const total = idfByDf.length - 1;
   // Postings regrouped by doc (a counting sort), so each doc's terms sit together.
   const docStart = new Int32Array(total + 1);
   for (const doc of postingDocs) docStart[doc + 1]!++;
@@ -554,7 +564,7 @@ function signatures(
   const ids = new Int32Array(postingDocs.length);
   const weights = new Float64Array(postingDocs.length);
   for (let id = 0; id + 1 < termPostings.length; id++) {
-    const idf = idfOf(termPostings[id + 1]! - termPostings[id]!, total);
+    const idf = idfByDf[termPostings[id + 1]! - termPostings[id]!]!;
     for (let posting = termPostings[id]!; posting < termPostings[id + 1]!; posting++) {
       const slot = cursor[postingDocs[posting]!]!++;
       ids[slot] = id;

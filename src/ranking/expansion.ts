@@ -6,7 +6,7 @@
  * never "matches". Working arrays are reused across interests, as the scorer's are.
  */
 import { EVIDENCE } from './cache';
-import { type EditionIndex, FIELD_COUNT, idfOf, SIGNATURE_TERMS, saturate, topDocs } from './edition';
+import { type EditionIndex, FIELD_COUNT, SIGNATURE_TERMS, saturate, topDocs } from './edition';
 import { PARAMS, referenceTf } from './params';
 import type { InterestQuery } from './query';
 
@@ -190,6 +190,7 @@ export function applyPseudoRelevanceFeedback(
       }
     }
   }
+  const { idfByDf } = index;
   const df = (id: number) => index.termPostings[id + 1]! - index.termPostings[id]!;
   let count = 0;
   for (let k = 0; k < touched; k++) if (docs[found[k]!]! >= PARAMS.prfMinDocs) found[count++] = found[k]!;
@@ -197,7 +198,7 @@ export function applyPseudoRelevanceFeedback(
   const value = values.subarray(0, count);
   for (let k = 0; k < candidates.length; k++) {
     const id = candidates[k]!;
-    value[k] = weight[id]! * idfOf(df(id), total);
+    value[k] = weight[id]! * idfByDf[df(id)]!;
   }
   const expansion = topDocs(value, PARAMS.prfTerms, Number.MIN_VALUE).map((k) => ({
     id: candidates[k]!,
@@ -209,7 +210,7 @@ export function applyPseudoRelevanceFeedback(
   const extra = extraScratch(total);
   let ideal = 0;
   for (const term of expansion) {
-    const scale = (term.weight / mass) * idfOf(df(term.id), total);
+    const scale = (term.weight / mass) * idfByDf[df(term.id)]!;
     ideal += scale * saturate(referenceTf());
     for (let posting = index.termPostings[term.id]!; posting < index.termPostings[term.id + 1]!; posting++) {
       const doc = index.postingDocs[posting]!;
@@ -255,7 +256,7 @@ export function applyDocumentFeedback(
   if (PARAMS.similarShare <= 0 || top.length === 0) return;
   const total = index.total;
   const extra = extraScratch(total);
-  const { signatureTerms, signatureWeights } = index;
+  const { signatureTerms, signatureWeights, idfByDf } = index;
   for (const source of top) {
     const from = source * SIGNATURE_TERMS;
     let self = 0;
@@ -267,7 +268,7 @@ export function applyDocumentFeedback(
       const start = index.termPostings[id]!;
       const end = index.termPostings[id + 1]!;
       const scale =
-        (scores[source]! * signatureWeights[k]! * idfOf(end - start, total)) / (self * top.length);
+        (scores[source]! * signatureWeights[k]! * idfByDf[end - start]!) / (self * top.length);
       for (let posting = start; posting < end; posting++) {
         const doc = index.postingDocs[posting]!;
         if (doc === source) continue;

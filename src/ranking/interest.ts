@@ -16,7 +16,7 @@
  * before costs a fraction of a millisecond at thousands of candidates.
  */
 import { EVIDENCE, type InterestScores } from './cache';
-import { type EditionIndex, idfOf } from './edition';
+import type { EditionIndex } from './edition';
 import {
   applyDocumentFeedback,
   applyPseudoRelevanceFeedback,
@@ -34,7 +34,7 @@ import { buildUnits, markPresent, type Part, pairParts, unitPart } from './units
  * have its stray matches inflated.
  */
 function addPart(raw: Float64Array | null, part: Part, weight: number, index: EditionIndex): number {
-  const scale = weight * (part.size > 0 ? idfOf(part.size, index.total) : index.maxIdf);
+  const scale = weight * (part.size > 0 ? index.idfByDf[part.size]! : index.maxIdf);
   if (raw) for (let i = 0; i < part.size; i++) raw[part.docs[i]!]! += scale * part.strengths[i]!;
   return scale * referenceScore();
 }

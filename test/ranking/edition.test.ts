@@ -2,10 +2,12 @@
  * The edition index's helpers that the scorer leans on in its hot paths, checked against
  * plain reference implementations: `topDocs` must pick and order exactly as sorting every
  * value would (ties by lower index), also from a shuffled list of candidates, since the
- * feedback rounds learn from what it picks.
+ * feedback rounds learn from what it picks; and the per-edition tables the scorer reads
+ * instead of computing (idf by paper count) hold exactly what computing gives.
  */
 import { describe, expect, it } from 'vitest';
-import { topDocs } from '../../src/ranking/edition';
+import { buildEditionIndex, idfOf, topDocs } from '../../src/ranking/edition';
+import { snapshotPapers } from './make-paper';
 
 /** The reference: every index at or above the floor, sorted by value then index, the first k. */
 function sortedTop(values: number[], k: number, floor: number): number[] {
@@ -41,5 +43,14 @@ describe('topDocs', () => {
       if (floor > 0) expect(topDocs(values, k, floor, among)).toEqual(sortedTop(values, k, floor));
     }
     expect(topDocs([1, 2, 3], 0, 0)).toEqual([]);
+  });
+});
+
+describe('the edition index', () => {
+  it('holds idfOf of every paper count from 0 to the edition size, to the bit', () => {
+    const index = buildEditionIndex(snapshotPapers());
+    expect(index.idfByDf.length).toBe(index.total + 1);
+    for (let df = 0; df <= index.total; df++) expect(index.idfByDf[df]).toBe(idfOf(df, index.total));
+    expect(index.maxIdf).toBe(idfOf(0, index.total));
   });
 });
