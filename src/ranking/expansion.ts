@@ -267,8 +267,7 @@ export function applyDocumentFeedback(
       const id = signatureTerms[k]!;
       const start = index.termPostings[id]!;
       const end = index.termPostings[id + 1]!;
-      const scale =
-        (scores[source]! * signatureWeights[k]! * idfByDf[end - start]!) / (self * top.length);
+      const scale = (scores[source]! * signatureWeights[k]! * idfByDf[end - start]!) / (self * top.length);
       for (let posting = start; posting < end; posting++) {
         const doc = index.postingDocs[posting]!;
         if (doc === source) continue;
