@@ -90,10 +90,10 @@ export function readings(text: string): string[] {
 
 /** The readings, and whether they are the parts as written (no head or modifier shared out among them). */
 function coordination(text: string): { readings: string[]; asWritten: boolean } {
-  const parts = text
-    .split(CONJUNCTION)
-    .map((part) => part.trim())
-    .filter((part) => tokenize(part).length > 0);
+  const pieces = text.split(CONJUNCTION);
+  // Most interests join nothing: no part to tokenize (buildQuery tokenizes the reading anyway).
+  if (pieces.length < 2) return { readings: [text], asWritten: false };
+  const parts = pieces.map((part) => part.trim()).filter((part) => tokenize(part).length > 0);
   if (parts.length < 2) return { readings: [text], asWritten: false };
   const words = parts.map((part) => part.split(/\s+/));
   const last = words[words.length - 1]!;
