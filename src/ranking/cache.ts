@@ -6,11 +6,10 @@
  * they belong to, so an edition that is no longer sent gives its room (and its buffers)
  * to the next one, and three editions take 8 MB, not 24. A miss only costs recomputing
  * one interest (well under a millisecond), so the budget can be small next to the 128 MB
- * isolate: 8 MB holds ~160 interests at 10,000 candidates, ~550 at 3,000. A `SizedLru`
- * (lru.ts) does the bookkeeping; each edition sees the cache through its own key space
- * (`EditionCache`).
+ * isolate: 8 MB holds ~160 interests at 10,000 candidates, ~550 at 3,000. lru-cache does
+ * the bookkeeping; each edition sees the cache through its own key space (`EditionCache`).
  */
-import { SizedLru } from './lru';
+import { LRUCache } from 'lru-cache';
 
 /** What one interest contributes to every paper of the edition. */
 export interface InterestScores {
@@ -50,15 +49,20 @@ const sizeOf = (value: InterestScores, key: string) =>
 const SPARE_BUFFERS = 16;
 
 class InterestCache {
-  private readonly lru: SizedLru<InterestScores>;
+  private readonly lru: LRUCache<string, InterestScores>;
   /** Buffers of vectors evicted since the last `recycle()`: the ranking in progress may still read them. */
   private retired: ArrayBuffer[] = [];
   /** Buffers no one reads any more, for the next vectors. */
   private spare: ArrayBuffer[] = [];
 
   constructor(readonly maxBytes: number = DEFAULT_CACHE_BYTES) {
-    this.lru = new SizedLru<InterestScores>(maxBytes, (value) => {
-      if (this.retired.length < SPARE_BUFFERS) this.retired.push(value.scores.buffer as ArrayBuffer);
+    this.lru = new LRUCache<string, InterestScores>({
+      maxSize: maxBytes,
+      sizeCalculation: sizeOf,
+      dispose: (value, _key, reason) => {
+        if (reason === 'evict' && this.retired.length < SPARE_BUFFERS)
+          this.retired.push(value.scores.buffer as ArrayBuffer);
+      },
     });
   }
 
@@ -94,8 +98,8 @@ class InterestCache {
   }
 
   set(key: string, value: InterestScores): void {
-    // A vector bigger than the whole budget is simply not kept (SizedLru skips it).
-    this.lru.set(key, value, sizeOf(value, key));
+    // A vector bigger than the whole budget is simply not kept.
+    if (sizeOf(value, key) <= this.maxBytes) this.lru.set(key, value);
   }
 
   /** Drops every vector whose key starts with `prefix`: their buffers are not kept for reuse. */

@@ -7,10 +7,10 @@
  * because a multi-word interest is matched as a phrase, not as a bag of words.
  */
 
+import { LRUCache } from 'lru-cache';
 import type { Paper } from '../domain';
 import { AcronymMiner, type AcronymTable } from './acronyms';
 import { EditionCache } from './cache';
-import { SizedLru } from './lru';
 import { nameKey, StageMiner, tokenize } from './text';
 
 /**
@@ -482,18 +482,19 @@ export function authorKeysOf(index: EditionIndex, doc: number): AuthorKey[] {
  * new interest with one of them merged it again.) Evicting costs only the finding again.
  */
 export function editionMemo<T extends object>(budget: number, sizeOf: (value: T) => number) {
-  const memos = new WeakMap<EditionIndex, SizedLru<T>>();
+  const memos = new WeakMap<EditionIndex, LRUCache<string, T>>();
   return (index: EditionIndex, key: string, find: () => T): T => {
     let memo = memos.get(index);
     if (!memo) {
-      memo = new SizedLru<T>(budget);
+      memo = new LRUCache<string, T>({ maxSize: budget });
       memos.set(index, memo);
     }
     const known = memo.get(key);
     if (known !== undefined) return known;
     const value = find();
-    // A value past the whole budget is simply not kept (SizedLru skips it).
-    memo.set(key, value, Math.max(1, sizeOf(value)));
+    // A value past the whole budget is simply not kept.
+    const size = Math.max(1, sizeOf(value));
+    if (size <= budget) memo.set(key, value, { size });
     return value;
   };
 }
