@@ -45,34 +45,11 @@ function termScratch(count: number) {
 
 let extraBuffer = new Float64Array(0);
 
-/**
- * The per-doc array for what a feedback round adds, reused like the other scratch arrays
- * and all zero between rounds: each round lists every doc it adds to (`ScoredDocs`) and
- * zeroes those as it reads them, rather than clearing the whole edition's worth twice per
- * interest.
- */
+/** A zeroed per-doc array for what a feedback round adds, reused like the other scratch arrays. */
 function extraScratch(total: number): Float64Array {
   if (extraBuffer.length < total) extraBuffer = new Float64Array(total);
+  extraBuffer.fill(0, 0, total);
   return extraBuffer;
-}
-
-/**
- * The docs an interest has scored so far, each once (`listed` marks them, zero between
- * interests): every doc with a score or a feedback credit is among them, so the feedback
- * rounds visit those rather than every doc of the edition.
- */
-export interface ScoredDocs {
-  docs: Int32Array;
-  listed: Uint8Array;
-  size: number;
-}
-
-/** Lists `doc` in `scored` unless it is already there. */
-function list(scored: ScoredDocs, doc: number): void {
-  if (scored.listed[doc] === 0) {
-    scored.listed[doc] = 1;
-    scored.docs[scored.size++] = doc;
-  }
 }
 
 let vocabulary = {
@@ -151,7 +128,6 @@ export function applyPseudoRelevanceFeedback(
   top: readonly number[],
   scores: Float32Array,
   evidence: Uint8Array,
-  scored: ScoredDocs,
 ): void {
   const total = index.total;
   if (top.length < PARAMS.prfMinDocs) return;
@@ -213,24 +189,18 @@ export function applyPseudoRelevanceFeedback(
     const scale = (term.weight / mass) * idfByDf[df(term.id)]!;
     ideal += scale * saturate(referenceTf());
     for (let posting = index.termPostings[term.id]!; posting < index.termPostings[term.id + 1]!; posting++) {
-      const doc = index.postingDocs[posting]!;
-      extra[doc]! += scale * saturate(index.postingTfs[posting]!);
-      list(scored, doc);
+      extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
     }
   }
   const share = PARAMS.prfShare;
   const keep = 1 - share;
-  // Only the listed docs: any other has no score and no credit, and keep × 0 is the 0 it has.
-  const listed = scored.docs;
-  for (let k = 0; k < scored.size; k++) {
-    const doc = listed[k]!;
+  for (let doc = 0; doc < total; doc++) {
     const added = extra[doc]!;
     // Most papers have none of the expansion terms: no division for them (adding 0 is exact).
     if (added === 0) {
       scores[doc] = keep * scores[doc]!;
       continue;
     }
-    extra[doc] = 0;
     scores[doc] = keep * scores[doc]! + (share * added) / ideal;
     if (added > 0 && evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
@@ -251,7 +221,6 @@ export function applyDocumentFeedback(
   top: readonly number[],
   scores: Float32Array,
   evidence: Uint8Array,
-  scored: ScoredDocs,
 ): void {
   if (PARAMS.similarShare <= 0 || top.length === 0) return;
   const total = index.total;
@@ -269,21 +238,15 @@ export function applyDocumentFeedback(
       const end = index.termPostings[id + 1]!;
       const scale = (scores[source]! * signatureWeights[k]! * idfByDf[end - start]!) / (self * top.length);
       for (let posting = start; posting < end; posting++) {
-        const doc = index.postingDocs[posting]!;
-        if (doc === source) continue;
-        extra[doc]! += scale * saturate(index.postingTfs[posting]!);
-        list(scored, doc);
+        if (index.postingDocs[posting] === source) continue;
+        extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
       }
     }
   }
   const share = PARAMS.similarShare;
-  const listed = scored.docs;
-  for (let k = 0; k < scored.size; k++) {
-    const doc = listed[k]!;
-    const added = extra[doc]!;
-    extra[doc] = 0;
-    if (added <= 0) continue;
-    scores[doc]! += share * added;
+  for (let doc = 0; doc < total; doc++) {
+    if (extra[doc]! <= 0) continue;
+    scores[doc]! += share * extra[doc]!;
     if (evidence[doc] === EVIDENCE.none) evidence[doc] = EVIDENCE.related;
   }
 }

@@ -17,12 +17,7 @@
  */
 import { EVIDENCE, type InterestScores } from './cache';
 import type { EditionIndex } from './edition';
-import {
-  applyDocumentFeedback,
-  applyPseudoRelevanceFeedback,
-  bestMatches,
-  type ScoredDocs,
-} from './expansion';
+import { applyDocumentFeedback, applyPseudoRelevanceFeedback, bestMatches } from './expansion';
 import { PARAMS, referenceScore } from './params';
 import { type InterestQuery, queriesOf } from './query';
 import { buildUnits, markPresent, type Part, pairParts, unitPart } from './units';
@@ -64,10 +59,9 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   const docs = scored.docs.subarray(0, scored.size);
   // Both kinds of feedback learn from the same best matches of the interest as written.
   const top = bestMatches(scores, docs);
-  applyPseudoRelevanceFeedback(index, queries, top, scores, evidence, scored);
-  applyDocumentFeedback(index, top.slice(0, PARAMS.similarDocs), scores, evidence, scored);
-  // The feedback rounds listed the docs they credited too.
-  for (let k = 0; k < scored.size; k++) scored.listed[scored.docs[k]!] = 0;
+  applyPseudoRelevanceFeedback(index, queries, top, scores, evidence);
+  applyDocumentFeedback(index, top.slice(0, PARAMS.similarDocs), scores, evidence);
+  for (let k = 0; k < docs.length; k++) scored.listed[docs[k]!] = 0;
 
   const result = { scores, evidence, readings: queries.map((query) => query.text), reading };
   index.cache.set(key, result);
@@ -133,7 +127,13 @@ function scratch(total: number) {
   return buffers;
 }
 
-/** The docs of one interest (see `ScoredDocs`), reused by the next: empty, every mark zero. */
+/** The docs an interest's readings scored, each once (`listed` marks them, zero between interests). */
+interface ScoredDocs {
+  docs: Int32Array;
+  listed: Uint8Array;
+  size: number;
+}
+
 let scoredBuffers: ScoredDocs = { docs: new Int32Array(0), listed: new Uint8Array(0), size: 0 };
 
 function scoredDocs(total: number): ScoredDocs {
