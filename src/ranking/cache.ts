@@ -23,7 +23,27 @@ export interface InterestScores {
    */
   readings: string[];
   reading: Uint8Array | null;
+  /** Reasons already checked against docs with this interest, made on first use (see `Verdicts`). */
+  verdicts: Verdicts | null;
 }
+
+/**
+ * Whether a reason holds for a paper, remembered with the interest it is about: subscribers
+ * who share an interest get the same papers with it, and checking it again for each of
+ * them was most of a cached subscriber's ranking at a few hundred candidates. Per doc
+ * listed (at most VERDICT_DOCS, the first ones asked about), bits of VERDICT: which
+ * reasons were checked and which hold. Kept per edition by doc, text and kind, these
+ * were a memo of their own whose string keys cost a new interest's ranking a few percent.
+ */
+export interface Verdicts {
+  /** Plain arrays: typed ones this small would each take a backing store outside the heap. */
+  docs: number[];
+  bits: number[];
+}
+
+export const VERDICT_DOCS = 32;
+/** A reason's bit when checked; the next bit up says it holds. */
+export const VERDICT = { phrase: 1, words: 4 } as const;
 
 /** How a paper relates to an interest, for a truthful "why" line. */
 export const EVIDENCE = {
@@ -38,10 +58,15 @@ export const EVIDENCE = {
 
 export const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024;
 
+/** What an interest's verdicts may take: their arrays and objects. */
+const VERDICT_BYTES = VERDICT_DOCS * 16 + 64;
+
+/** An entry's bytes, with room for its verdicts whether or not they are made yet. */
 const sizeOf = (value: InterestScores, key: string) =>
   value.scores.byteLength +
   value.evidence.byteLength +
   (value.reading?.byteLength ?? 0) +
+  VERDICT_BYTES +
   key.length * 2 +
   64;
 

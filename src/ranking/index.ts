@@ -13,7 +13,7 @@
 import type { Paper, Subscriber } from '../domain';
 import { type Interests, parseInterests } from '../subscriptions/interests';
 import { AcronymMiner, type AcronymTable } from './acronyms';
-import { EVIDENCE, type InterestScores } from './cache';
+import { EVIDENCE, type InterestScores, VERDICT, VERDICT_DOCS } from './cache';
 import {
   authorKey,
   authorKeysOf,
@@ -554,19 +554,20 @@ function explainDoc(
     .sort((a, b) => b.scores.scores[doc]! - a.scores.scores[doc]!)
     .slice(0, 2);
   const paperEvidence: Evidence = { index, doc };
-  const occurs = (kind: 'phrase' | 'words', text: string, phrase: string) =>
-    verdicts(index, `${doc}\u0000${kind}\u0000${text}`, () => ({
-      holds:
-        kind === 'phrase' ? occursAsPhrase(paperEvidence, text, phrase) : sharesWords(paperEvidence, text),
-    })).holds;
   for (const interest of matched) {
     const evidence = interest.scores.evidence[doc]!;
     const { readings, reading } = interest.scores;
     // Name the reading that occurs ("code generation"), not the whole "code generation and coding agents".
     const matched = reading ? readings[reading[doc]!]! : interest.phrase;
-    if (evidence === EVIDENCE.phrase && occurs('phrase', matched, interest.phrase))
+    if (
+      evidence === EVIDENCE.phrase &&
+      holds(interest.scores, paperEvidence, VERDICT.phrase, matched, interest.phrase)
+    )
       why.push(`matches “${matched}”`);
-    else if (evidence >= EVIDENCE.words && occurs('words', interest.phrase, interest.phrase))
+    else if (
+      evidence >= EVIDENCE.words &&
+      holds(interest.scores, paperEvidence, VERDICT.words, interest.phrase, interest.phrase)
+    )
       why.push(`shares words with “${interest.phrase}”`);
     else if (evidence >= EVIDENCE.related) why.push(`related to “${interest.phrase}”`);
   }
@@ -590,11 +591,40 @@ function explainDoc(
 }
 
 /**
- * Whether a reason holds for a paper, per edition, by doc, kind and text: subscribers who
- * share an interest get the same papers with it, and checking it again for each of them
- * was most of a cached subscriber's ranking at a few hundred candidates.
+ * Whether the reason `kind` (a VERDICT bit) holds for the evidence's doc: `text` occurs in
+ * it as a phrase, or shares words with it. Checked once per interest and doc, and
+ * remembered with the interest (`Verdicts`): for the reading the doc matched (`text`,
+ * fixed by the interest and doc), or the interest as written.
  */
-const verdicts = editionMemo<{ holds: boolean }>(100_000, () => 1);
+function holds(
+  scores: InterestScores,
+  evidence: Evidence,
+  kind: number,
+  text: string,
+  phrase: string,
+): boolean {
+  const { doc } = evidence;
+  let memo = scores.verdicts;
+  if (memo === null) {
+    memo = { docs: [], bits: [] };
+    scores.verdicts = memo;
+  }
+  const { docs, bits } = memo;
+  let at = 0;
+  while (at < docs.length && docs[at] !== doc) at++;
+  const known = at < docs.length ? bits[at]! : 0;
+  if ((known & kind) !== 0) return (known & (kind << 1)) !== 0;
+  const found =
+    kind === VERDICT.phrase ? occursAsPhrase(evidence, text, phrase) : sharesWords(evidence, text);
+  if (at === docs.length) {
+    // Past the first VERDICT_DOCS docs asked about, reasons are checked every time.
+    if (at === VERDICT_DOCS) return found;
+    docs.push(doc);
+    bits.push(0);
+  }
+  bits[at] = known | kind | (found ? kind << 1 : 0);
+  return found;
+}
 
 /**
  * One digest paper as its reasons are checked against it: its token streams in the index,

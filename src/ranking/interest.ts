@@ -63,7 +63,7 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   applyDocumentFeedback(index, top.slice(0, PARAMS.similarDocs), scores, evidence);
   for (let k = 0; k < docs.length; k++) scored.listed[docs[k]!] = 0;
 
-  const result = { scores, evidence, readings: queries.map((query) => query.text), reading };
+  const result = { scores, evidence, readings: queries.map((query) => query.text), reading, verdicts: null };
   index.cache.set(key, result);
   return result;
 }

@@ -14,6 +14,7 @@ import {
   type RankProfile,
   rankForSubscriber,
 } from '../../src/ranking';
+import { VERDICT, VERDICT_DOCS } from '../../src/ranking/cache';
 import { editionMemo } from '../../src/ranking/edition';
 import { scoreInterest } from '../../src/ranking/interest';
 import { buildQueries, buildQuery, queriesOf, queryOf, readings } from '../../src/ranking/query';
@@ -413,7 +414,7 @@ describe('fair share and bounded caches', () => {
     // A cache that holds one vector evicts at every new interest, even one of the
     // subscriber being ranked, and reuses the buffers; a large cache never does. Every
     // digest must come out the same.
-    const small = buildEditionIndex(papers, papers.length * 6 + 200);
+    const small = buildEditionIndex(papers, papers.length * 6 + 200 + VERDICT_DOCS * 16 + 64);
     const large = buildEditionIndex(papers);
     const words = [
       'diffusion',
@@ -434,6 +435,30 @@ describe('fair share and bounded caches', () => {
       expect(digest(small)).toEqual(digest(large));
     }
     expect(small.cache.size).toBeLessThan(large.cache.size);
+  });
+
+  it('checks a reason once per interest and paper, and gives the same reasons from what it remembers', () => {
+    // Reasons are remembered with the interest's cached scores, for the first VERDICT_DOCS
+    // papers asked about; past those they are checked again each time. A full ranking
+    // explains every paper, so it asks about more than that.
+    const reasons = (edition: ReturnType<typeof buildEditionIndex>) =>
+      rankForSubscriber(edition, profile('language models; reinforcement learning'), {
+        full: true,
+      }).papers.map((item) => `${item.paper.id} ${item.why.join('|')}`);
+    const edition = buildEditionIndex(papers);
+    const first = reasons(edition);
+    const verdicts = scoreInterest(edition, 'language models').verdicts;
+    expect(verdicts?.docs.length).toBe(VERDICT_DOCS);
+    expect(first.filter((line) => line.includes('“language models”')).length).toBeGreaterThan(VERDICT_DOCS);
+    // Asked again, the same reasons, from the verdicts remembered and beyond them.
+    expect(reasons(edition)).toEqual(first);
+    // And the remembered bits are what checking says: "matches" where they say it holds.
+    const matchesAt = new Map(first.map((line) => [line.split(' ')[0]!, line.includes('matches “')]));
+    for (let k = 0; k < verdicts!.docs.length; k++) {
+      const bits = verdicts!.bits[k]!;
+      const id = edition.ids[verdicts!.docs[k]!]!;
+      if (bits & VERDICT.phrase && bits & (VERDICT.phrase << 1)) expect(matchesAt.get(id)).toBe(true);
+    }
   });
 
   it('scores an interest the same whatever interests were scored before it', () => {
