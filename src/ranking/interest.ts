@@ -61,7 +61,8 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   const top = bestMatches(scores, docs);
   applyPseudoRelevanceFeedback(index, queries, top, scores, evidence);
   applyDocumentFeedback(index, top.slice(0, PARAMS.similarDocs), scores, evidence);
-  for (let k = 0; k < docs.length; k++) scored.listed[docs[k]!] = 0;
+  // Only several readings mark the docs they list (see scoreQuery).
+  if (reading) for (let k = 0; k < docs.length; k++) scored.listed[docs[k]!] = 0;
 
   const result = { scores, evidence, readings: queries.map((query) => query.text), reading, verdicts: null };
   index.cache.set(key, result);
@@ -99,6 +100,7 @@ function scoreQuery(
   if (ideal <= 0) return;
   const pairs = Math.max(0, units.length - 1);
   const { listed, docs } = scored;
+  let size = scored.size;
   for (let doc = 0; doc < total; doc++) {
     if (raw[doc]! <= 0) continue;
     scores[doc]! += raw[doc]! / ideal;
@@ -107,11 +109,15 @@ function scoreQuery(
       evidence[doc] = found;
       if (reading) reading[doc] = position;
     }
-    if (listed[doc] === 0) {
+    // An interest of one reading (no `reading` array) meets each doc once here: no marks
+    // to set, read and clear. Several readings may meet a doc again.
+    if (reading === null) docs[size++] = doc;
+    else if (listed[doc] === 0) {
       listed[doc] = 1;
-      docs[scored.size++] = doc;
+      docs[size++] = doc;
     }
   }
+  scored.size = size;
 }
 
 let buffers = { raw: new Float64Array(0), present: new Uint8Array(0), exact: new Uint8Array(0) };
@@ -127,7 +133,10 @@ function scratch(total: number) {
   return buffers;
 }
 
-/** The docs an interest's readings scored, each once (`listed` marks them, zero between interests). */
+/**
+ * The docs an interest's readings scored, each once (`listed` marks them when there are
+ * several readings; zero between interests).
+ */
 interface ScoredDocs {
   docs: Int32Array;
   listed: Uint8Array;
