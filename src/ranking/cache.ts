@@ -6,7 +6,7 @@
  * they belong to, so an edition that is no longer sent gives its room (and its buffers)
  * to the next one, and three editions take 8 MB, not 24. A miss only costs recomputing
  * one interest (well under a millisecond), so the budget can be small next to the 128 MB
- * isolate: 8 MB holds ~160 interests at 10,000 candidates, ~550 at 3,000. lru-cache does
+ * isolate: 8 MB holds ~160 interests at 10,000 candidates, ~535 at 3,000. lru-cache does
  * the bookkeeping; each edition sees the cache through its own key space (`EditionCache`).
  */
 import { LRUCache } from 'lru-cache';

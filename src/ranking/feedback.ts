@@ -7,7 +7,7 @@
  * and switching a vote undoes the first one without ageing anything else.
  */
 import type { Paper } from '../domain';
-import { documentFrequency, type EditionIndex, idfOf, postingOf } from './edition';
+import { documentFrequency, type EditionIndex, idfOf, K1, postingOf } from './edition';
 import { tokenize } from './text';
 
 export const FEEDBACK_LIMITS = {
@@ -139,7 +139,7 @@ export function learnedScores(index: EditionIndex, weights: Record<string, numbe
     if (!posting) continue;
     for (let i = 0; i < posting.docs.length; i++) {
       const tf = posting.tfs[i]!;
-      raw[posting.docs[i]!]! += w * (tf / (1.2 + tf));
+      raw[posting.docs[i]!]! += w * (tf / (K1 + tf));
     }
   }
   // Normalised by the profile's mass: a paper sharing every learned term scores learnedMax.
