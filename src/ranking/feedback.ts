@@ -7,7 +7,7 @@
  * and switching a vote undoes the first one without ageing anything else.
  */
 import type { Paper } from '../domain';
-import { documentFrequency, type EditionIndex, idfOf, K1, postingOf } from './edition';
+import { type EditionIndex, K1, postingOf } from './edition';
 import { tokenize } from './text';
 
 export const FEEDBACK_LIMITS = {
@@ -133,7 +133,7 @@ export function learnedScores(index: EditionIndex, weights: Record<string, numbe
   let mass = 0;
   for (const [term, weight] of entries) {
     const posting = postingOf(index, term);
-    const specificity = posting ? idfOf(documentFrequency(index, term), index.total) / index.maxIdf : 1;
+    const specificity = posting ? index.idfByDf[posting.docs.length]! / index.maxIdf : 1;
     const w = clamp(weight, -1, 1) * specificity ** FEEDBACK_LIMITS.specificityPower;
     mass += Math.abs(w);
     if (!posting) continue;
