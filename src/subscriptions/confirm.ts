@@ -65,8 +65,7 @@ export async function pendingConfirmation(
   token: string | undefined,
 ): Promise<
   Confirmation & {
-    schedule: { frequency: Frequency; sendHour: number; timeZone: string };
-    /** The email's settings, as they would apply. */
+    /** The email's settings, as they would apply (the page shows their schedule). */
     settings: ConfirmView;
     /** A newer sign-up's different settings, for the owner to choose instead. */
     held: { id: string; settings: ConfirmView } | null;
@@ -84,7 +83,6 @@ export async function pendingConfirmation(
   return {
     subscriber,
     already: subscriber.status === 'active',
-    schedule: { frequency: settings.frequency, sendHour: settings.sendHour, timeZone: settings.timeZone },
     settings,
     held: held && heldView && differs ? { id: held.id, settings: heldView } : null,
   };

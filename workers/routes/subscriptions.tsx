@@ -138,7 +138,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     return c.html(
       <ConfirmPage
         subscriber={pending.subscriber}
-        schedule={pending.schedule}
+        schedule={pending.settings}
         action={action}
         choice={
           pending.held
