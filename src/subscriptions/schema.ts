@@ -334,8 +334,9 @@ function unknownFieldErrors(
  * preferences. Only when the names disagree (`time_zone=UTC&timezone=Europe/Berlin`) is
  * which was meant unknowable; that is refused, naming the right field, the re-shown form
  * keeping its value there and the message quoting the other. A list field (interests)
- * takes both names' values, as it takes a repeated name's. Other unknown names are left alone, as a browser, extension
- * or our own bot checks may add them. JSON clients still get an error (unknownFieldErrors).
+ * takes both names' values, as it takes a repeated name's. Other unknown names are left
+ * alone, as a browser, extension or our own bot checks may add them. JSON clients still
+ * get an error (unknownFieldErrors).
  */
 function resolveFormAliases(
   fields: Record<string, unknown>,
