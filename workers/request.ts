@@ -38,7 +38,7 @@ export function formValues(fields: Record<string, unknown>): Record<string, stri
  * True when the client prefers JSON (any `+json` type too) to a page, by q-value: API
  * clients; app.onError decides its answers the same way (./media-type.ts).
  */
-export function acceptsJsonOnly(c: Context<HonoEnv>): boolean {
+export function prefersJson(c: Context<HonoEnv>): boolean {
   return acceptPrefersJson(c.req.header('accept'));
 }
 
@@ -46,8 +46,7 @@ export function acceptsJsonOnly(c: Context<HonoEnv>): boolean {
  * Whether to answer a POST in JSON: a JSON body, or a client that prefers JSON (a script
  * posting the form encoding), as app.onError decides for the errors it answers itself.
  */
-export const answersJson = (c: Context<HonoEnv>, format: BodyFormat) =>
-  format === 'json' || acceptsJsonOnly(c);
+export const answersJson = (c: Context<HonoEnv>, format: BodyFormat) => format === 'json' || prefersJson(c);
 
 /**
  * Whether app.onError (and the not-found and method handlers) answer this request in JSON.

@@ -24,7 +24,7 @@ import { readSubmission } from '../../src/subscriptions/request-body';
 import { emailField, parseSubmission } from '../../src/subscriptions/schema';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
-import { acceptsJsonOnly, answersJson, clientIp, formValues, tokenOf } from '../request';
+import { answersJson, clientIp, formValues, prefersJson, tokenOf } from '../request';
 import type { HonoEnv } from '../types';
 import {
   DataRequestedPage,
@@ -117,6 +117,6 @@ export const dataRoutes = new Hono<HonoEnv>()
     const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'erase');
     await eraseSubscriber(c.var.app, subscriber);
     logEvent('subscriber_erased', { subscriber: subscriber.id });
-    if (acceptsJsonOnly(c)) return c.json({ status: 'erased' });
+    if (prefersJson(c)) return c.json({ status: 'erased' });
     return c.html(<ErasedPage />);
   });

@@ -33,7 +33,7 @@ import { processSignup } from '../../src/subscriptions/signup';
 import { openUnsubscribeLink, unsubscribeFromLink } from '../../src/subscriptions/unsubscribe';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
-import { acceptsJsonOnly, answersJson, clientIp, formValues, tokenOf } from '../request';
+import { answersJson, clientIp, formValues, prefersJson, tokenOf } from '../request';
 import type { HonoEnv } from '../types';
 import { LinkSentPage } from '../views/data-pages';
 import { LandingPage } from '../views/landing';
@@ -184,7 +184,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     // It only ever unsubscribes, so repeating it (or a provider replaying it) is harmless.
     const { subscriber, changed } = await unsubscribeFromLink(c.var.app, tokenOf(c), nowIso());
     if (changed) logEvent('subscriber_unsubscribed', { subscriber: subscriber!.id });
-    if (acceptsJsonOnly(c)) return c.json({ status: 'unsubscribed', changed });
+    if (prefersJson(c)) return c.json({ status: 'unsubscribed', changed });
     return c.html(<UnsubscribedPage subscriber={subscriber} />, 200);
   })
   // Pages from before unsubscribe links stopped re-subscribing posted here.
@@ -265,7 +265,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
 async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
   const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences');
   const outcome = await sendDataLink(c.var.app, subscriber, kind);
-  if (acceptsJsonOnly(c)) {
+  if (prefersJson(c)) {
     if (!outcome.sent) {
       throw new AppError(
         429,
