@@ -216,25 +216,32 @@ function scoreProfile(index: EditionIndex, profile: RankProfile, pass: Pass): Sc
   let candidateCount = 0;
   let relevantCount = 0;
   let trendingCount = 0;
-  for (let doc = 0; doc < total; doc++) {
-    let best = 0;
-    let sum = 0;
-    let position = -1;
-    for (let k = 0; k < vectors.length; k++) {
-      const score = vectors[k]![doc]!;
-      sum += score;
-      if (score > best) {
-        best = score;
-        position = k;
+  const { best, sum } = profileScratch(total);
+  best.fill(0, 0, total);
+  sum.fill(0, 0, total);
+  primary.fill(-1, 0, total);
+  for (let k = 0; k < vectors.length; k++) {
+    const vector = vectors[k]!;
+    for (let doc = 0; doc < total; doc++) {
+      const score = vector[doc]!;
+      if (score === 0) continue;
+      sum[doc]! += score;
+      if (score > best[doc]!) {
+        best[doc] = score;
+        primary[doc] = k;
       }
     }
-    for (let k = 0; k < topicVectors.length; k++) {
-      const score = CATEGORY_TOPIC_SHARE * topicVectors[k]![doc]!;
-      sum += score;
-      if (score > best) best = score;
+  }
+  for (let k = 0; k < topicVectors.length; k++) {
+    const vector = topicVectors[k]!;
+    for (let doc = 0; doc < total; doc++) {
+      const score = CATEGORY_TOPIC_SHARE * vector[doc]!;
+      sum[doc]! += score;
+      if (score > best[doc]!) best[doc] = score;
     }
-    primary[doc] = position;
-    let value = best + share * (sum - best);
+  }
+  for (let doc = 0; doc < total; doc++) {
+    let value = best[doc]! + share * (sum[doc]! - best[doc]!);
     if (authored[doc] !== 0) value += AUTHOR_BOOST;
     if (categoryAt !== null) {
       const at = categoryAt[doc]!;
@@ -389,6 +396,9 @@ function papersBy(index: EditionIndex, name: string): AuthorPapers {
 let profileBuffers = {
   relevance: new Float64Array(0),
   score: new Float64Array(0),
+  /** Per doc, its best interest's score and the sum of all of them, in interest order. */
+  best: new Float64Array(0),
+  sum: new Float64Array(0),
   primary: new Int16Array(0),
   excluded: new Uint8Array(0),
   /** 1 for the docs by a followed author, while one subscriber is scored; 0 otherwise. */
@@ -411,6 +421,8 @@ function profileScratch(total: number) {
     profileBuffers = {
       relevance: new Float64Array(total),
       score: new Float64Array(total),
+      best: new Float64Array(total),
+      sum: new Float64Array(total),
       primary: new Int16Array(total),
       excluded: new Uint8Array(total),
       authored: new Uint8Array(total),
