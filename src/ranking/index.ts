@@ -716,7 +716,7 @@ function spellingHolds(evidence: Evidence, span: string[], form: Alternative): b
   if (form.weight < 1) return false;
   const group = SYNONYMS.get(span.join(' '));
   if (group?.forms.some((listed) => sameTokens(listed, form.tokens))) return true;
-  evidence.own ??= ownAcronyms(evidence.index.papers[evidence.doc]!);
+  evidence.own ??= ownAcronyms(evidence.index, evidence.doc);
   const { expansions } = evidence.own;
   const spellings = group ? group.forms : [span];
   if (form.tokens.length === 1) {
@@ -730,11 +730,22 @@ function spellingHolds(evidence: Evidence, span: string[], form: Alternative): b
   );
 }
 
-/** The acronyms a paper defines, from the same text the edition's are mined from. */
-function ownAcronyms(paper: Paper): AcronymTable {
-  const miner = new AcronymMiner();
-  miner.add(`${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`);
-  return miner.table();
+/** About 4,000 remembered acronyms per edition (a paper defines a few at most). */
+const acronymsOfPaper = editionMemo<AcronymTable>(4_000, (table) => table.expansions.size + 1);
+
+/**
+ * The acronyms a paper defines, from the same text the edition's are mined from. Found
+ * once per edition and paper: the digest's papers recur across subscribers, and mining an
+ * abstract for every email that asks whether a spelling holds in it was a few percent of
+ * ranking a subscriber.
+ */
+function ownAcronyms(index: EditionIndex, doc: number): AcronymTable {
+  return acronymsOfPaper(index, index.ids[doc]!, () => {
+    const paper = index.papers[doc]!;
+    const miner = new AcronymMiner();
+    miner.add(`${paper.title}. ${paper.aiSummary ?? ''} ${paper.abstract ?? ''}`);
+    return miner.table();
+  });
 }
 
 /**

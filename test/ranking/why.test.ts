@@ -218,6 +218,38 @@ describe('a digest filled from trending says so', () => {
 });
 
 describe('an acronym stands for its long form only in a paper that defines it', () => {
+  it('keeps each paper to its own definitions when they are remembered for the edition', () => {
+    const filler = Array.from({ length: 30 }, (_, k) =>
+      makePaper({
+        id: `2611.${String(10 + k).padStart(5, '0')}`,
+        title: `Filler study ${k} of tabular forecasting`,
+        abstract: `Tabular forecasting with gradient boosting, variant ${k}.`,
+      }),
+    );
+    const papers = [
+      makePaper({
+        id: '2611.00001',
+        title: 'SR models with diffusion priors',
+        abstract: 'Single image super-resolution (SR) recovers detail from blurred photographs.',
+        upvotes: 50,
+      }),
+      makePaper({
+        id: '2611.00002',
+        title: 'SR models for web agents',
+        abstract: 'Planning ahead raises the SR of web agents on long tasks.',
+      }),
+      ...filler,
+    ];
+    const index = buildEditionIndex(papers);
+    for (let round = 0; round < 2; round++) {
+      const { papers: digest } = rankForSubscriber(index, profile('super-resolution models'));
+      const why = (id: string) => digest.find((item) => item.paper.id === id)?.why ?? [];
+      // Only the photo paper defines SR: its "SR models" are super-resolution models, the agents' are not.
+      expect(why('2611.00001')).toContain('matches “super-resolution models”');
+      expect(why('2611.00002').length).toBeGreaterThan(0);
+      expect(why('2611.00002').join(' ')).not.toContain('matches');
+    }
+  });
   it('does not say a paper that uses "SR" for something else matches "super resolution"', () => {
     const filler = Array.from({ length: 30 }, (_, k) =>
       makePaper({
@@ -240,14 +272,15 @@ describe('an acronym stands for its long form only in a paper that defines it', 
       }),
       ...filler,
     ];
-    const interests = 'super resolution';
-    const { papers: digest } = rankForSubscriber(buildEditionIndex(papers), profile(interests));
-    const agents = digest.find((item) => item.paper.id === '2611.00002');
-    // The edition defines SR as super-resolution, so the agents paper scores on it; its reason must not say "matches".
-    expect(agents?.why.length).toBeGreaterThan(0);
-    expect(violations(digest, interests)).toEqual([]);
-    expect(digest.find((item) => item.paper.id === '2611.00001')?.why).toContain(
-      'matches “super resolution”',
-    );
+    const index = buildEditionIndex(papers);
+    // Asked twice of one edition (each paper's own acronyms are remembered per edition), in both orders.
+    for (const interests of ['super resolution', 'SR', 'super resolution']) {
+      const { papers: digest } = rankForSubscriber(index, profile(interests));
+      const agents = digest.find((item) => item.paper.id === '2611.00002');
+      // The edition defines SR as super-resolution, so the agents paper scores on it; its reason must not say "matches".
+      expect(agents?.why.length).toBeGreaterThan(0);
+      expect(violations(digest, interests)).toEqual([]);
+      expect(digest.find((item) => item.paper.id === '2611.00001')?.why).toContain(`matches “${interests}”`);
+    }
   });
 });
