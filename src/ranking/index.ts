@@ -310,11 +310,17 @@ export function rankForSubscriber(
     for (let doc = 0; doc < total; doc++) if (!excluded?.[doc]) docs.push(doc);
     return docs;
   };
-  const byScore = (a: number, b: number) =>
-    score[b]! - score[a]! ||
-    relevance[b]! - relevance[a]! ||
-    upvotes[b]! - upvotes[a]! ||
-    (index.ids[a]! < index.ids[b]! ? -1 : 1);
+  // Only the sign is returned: a difference of two doubles returned to sort() is a new
+  // heap number per comparison, a tenth of what ranking a subscriber allocated.
+  const byScore = (a: number, b: number) => {
+    const scores = score[b]! - score[a]!;
+    if (scores > 0) return 1;
+    if (scores < 0) return -1;
+    const relevances = relevance[b]! - relevance[a]!;
+    if (relevances > 0) return 1;
+    if (relevances < 0) return -1;
+    return upvotes[b]! - upvotes[a]! || (index.ids[a]! < index.ids[b]! ? -1 : 1);
+  };
   const explain = (doc: number, trending: boolean) => explainDoc(index, scored, doc, trending, score[doc]!);
 
   if (candidateCount === 0) return { papers: [], skipReason: 'no new papers', basis: 'relevant' };
