@@ -25,23 +25,23 @@ interface LinkSubject {
   tokenVersion: number;
 }
 
-async function signedUrl(
+function signedUrl(
   config: Config,
   path: string,
   purpose: TokenPurpose,
   subscriber: LinkSubject,
   extra: { x?: string; e?: number } = {},
 ): Promise<string> {
-  const token = await signToken(config.TOKEN_SECRET, {
+  // The URL is its base and the token (tokens are base64url and '.', which URLSearchParams
+  // would leave as they are): no URL parsed per link.
+  const base = linkBase(config, path);
+  return signToken(config.TOKEN_SECRET, {
     p: purpose,
     s: subscriber.id,
     v: subscriber.tokenVersion,
     ...(extra.e !== undefined ? { e: extra.e } : {}),
     ...(extra.x !== undefined ? { x: extra.x } : {}),
-  });
-  // The URL is its base and the token (tokens are base64url and '.', which URLSearchParams
-  // would leave as they are): no URL parsed per link.
-  return `${linkBase(config, path)}${token}`;
+  }).then((token) => base + token);
 }
 
 const basesByPath = new WeakMap<object, Map<string, string>>();
