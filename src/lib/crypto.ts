@@ -1,9 +1,10 @@
 /**
  * Small WebCrypto helpers shared by tokens, admin auth, consent records and idempotency
  * keys. Constant-time comparison matters wherever a secret is checked: a plain `===`
- * leaks how many leading characters matched. Every digest signs four links (two HMACs
- * and two base64url encodings each for most), so signing and encoding do no more work
- * than the MAC needs: the key is used as soon as it is known, not awaited again per MAC.
+ * leaks how many leading characters matched. Every digest signs four links, so signing
+ * does no more work than the MAC needs: an imported key is used without awaiting it again,
+ * a short message is written into one reused buffer rather than a new array per MAC, and
+ * base64url is one btoa pass.
  */
 const encoder = new TextEncoder();
 
@@ -74,13 +75,32 @@ export function hmacKey(secret: string): Promise<CryptoKey> {
 
 const asBytes = (signature: ArrayBuffer) => new Uint8Array(signature);
 
+/**
+ * Where a short ASCII message (a token, an id) is written to be signed with a ready key:
+ * WebCrypto copies its input before sign() returns, so the next MAC may reuse it, and a
+ * fresh array per MAC cost about as much as the MAC. A key still being imported reads
+ * the message later: that one gets its own copy.
+ */
+const scratch = new Uint8Array(256);
+
+function scratchBytes(message: string): Uint8Array | null {
+  if (message.length > scratch.length) return null;
+  for (let index = 0; index < message.length; index++) {
+    const code = message.charCodeAt(index);
+    if (code > 0x7f) return null;
+    scratch[index] = code;
+  }
+  return scratch.subarray(0, message.length);
+}
+
 export function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
-  const data = encoder.encode(message);
   const key = readyKeys.get(secret);
-  const signature = key
-    ? crypto.subtle.sign('HMAC', key, data)
-    : hmacKey(secret).then((imported) => crypto.subtle.sign('HMAC', imported, data));
-  return signature.then(asBytes);
+  if (key)
+    return crypto.subtle.sign('HMAC', key, scratchBytes(message) ?? encoder.encode(message)).then(asBytes);
+  const data = encoder.encode(message);
+  return hmacKey(secret)
+    .then((imported) => crypto.subtle.sign('HMAC', imported, data))
+    .then(asBytes);
 }
 
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
