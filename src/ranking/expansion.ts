@@ -184,12 +184,16 @@ export function applyPseudoRelevanceFeedback(
 
   const mass = expansion.reduce((sum, term) => sum + term.weight, 0);
   const extra = extraScratch(total);
+  // The index's arrays in locals: read through `index` in the loop, their loads were
+  // repeated for every posting.
+  const { termPostings, postingDocs, postingTfs } = index;
   let ideal = 0;
   for (const term of expansion) {
     const scale = (term.weight / mass) * idfByDf[df(term.id)]!;
     ideal += scale * saturate(referenceTf());
-    for (let posting = index.termPostings[term.id]!; posting < index.termPostings[term.id + 1]!; posting++) {
-      extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
+    const end = termPostings[term.id + 1]!;
+    for (let posting = termPostings[term.id]!; posting < end; posting++) {
+      extra[postingDocs[posting]!]! += scale * saturate(postingTfs[posting]!);
     }
   }
   const share = PARAMS.prfShare;
@@ -225,7 +229,7 @@ export function applyDocumentFeedback(
   if (PARAMS.similarShare <= 0 || top.length === 0) return;
   const total = index.total;
   const extra = extraScratch(total);
-  const { signatureTerms, signatureWeights, idfByDf } = index;
+  const { signatureTerms, signatureWeights, idfByDf, termPostings, postingDocs, postingTfs } = index;
   for (const source of top) {
     const from = source * SIGNATURE_TERMS;
     let self = 0;
@@ -234,12 +238,13 @@ export function applyDocumentFeedback(
     if (self <= 0) continue;
     for (let k = from; k < from + SIGNATURE_TERMS && signatureTerms[k]! >= 0; k++) {
       const id = signatureTerms[k]!;
-      const start = index.termPostings[id]!;
-      const end = index.termPostings[id + 1]!;
+      const start = termPostings[id]!;
+      const end = termPostings[id + 1]!;
       const scale = (scores[source]! * signatureWeights[k]! * idfByDf[end - start]!) / (self * top.length);
       for (let posting = start; posting < end; posting++) {
-        if (index.postingDocs[posting] === source) continue;
-        extra[index.postingDocs[posting]!]! += scale * saturate(index.postingTfs[posting]!);
+        const doc = postingDocs[posting]!;
+        if (doc === source) continue;
+        extra[doc]! += scale * saturate(postingTfs[posting]!);
       }
     }
   }
