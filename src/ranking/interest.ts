@@ -24,13 +24,27 @@ import { buildUnits, markPresent, type Part, pairParts, unitPart } from './units
 
 /**
  * Adds weight × idf × strength per doc (unless `raw` is null: a word another reading
- * already counted); returns what one reference match would add. A part no paper has still
- * counts in the reference (at the highest idf), or an interest nobody wrote about would
- * have its stray matches inflated.
+ * already counted), listing in `buffers.touched` each doc it gives a score first; returns
+ * what one reference match would add. A part no paper has still counts in the reference
+ * (at the highest idf), or an interest nobody wrote about would have its stray matches
+ * inflated.
  */
 function addPart(raw: Float64Array | null, part: Part, weight: number, index: EditionIndex): number {
   const scale = weight * (part.size > 0 ? index.idfByDf[part.size]! : index.maxIdf);
-  if (raw) for (let i = 0; i < part.size; i++) raw[part.docs[i]!]! += scale * part.strengths[i]!;
+  if (raw) {
+    const { docs, strengths } = part;
+    const { touched } = buffers;
+    let count = touchedCount;
+    for (let i = 0; i < part.size; i++) {
+      const doc = docs[i]!;
+      const before = raw[doc]!;
+      const after = before + scale * strengths[i]!;
+      raw[doc] = after;
+      // Every part adds, never takes away: a doc is listed once, when it leaves zero.
+      if (before === 0 && after !== 0) touched[count++] = doc;
+    }
+    touchedCount = count;
+  }
   return scale * referenceScore();
 }
 
@@ -97,13 +111,23 @@ function scoreQuery(
     ideal += addPart(raw, phrase, PARAMS.phraseWeight, index);
     ideal += addPart(raw, near, PARAMS.proximityWeight, index);
   }
-  if (ideal <= 0) return;
+  const { touched } = buffers;
+  if (ideal <= 0) {
+    for (let k = 0; k < touchedCount; k++) raw[touched[k]!] = 0;
+    return;
+  }
   const pairs = Math.max(0, units.length - 1);
   const { listed, docs } = scored;
   let size = scored.size;
-  for (let doc = 0; doc < total; doc++) {
-    if (raw[doc]! <= 0) continue;
-    scores[doc]! += raw[doc]! / ideal;
+  // Only the docs a part reached (a third of the edition, typically), not every doc: each
+  // doc's arithmetic is its own, so their order changes nothing.
+  for (let k = 0; k < touchedCount; k++) {
+    const doc = touched[k]!;
+    const value = raw[doc]!;
+    // Left zeroed for the next reading: only the docs listed were ever set.
+    raw[doc] = 0;
+    if (value <= 0) continue;
+    scores[doc]! += value / ideal;
     const found = present[doc] === units.length && exact[doc] === pairs ? EVIDENCE.phrase : EVIDENCE.words;
     if (found > evidence[doc]!) {
       evidence[doc] = found;
@@ -120,16 +144,31 @@ function scoreQuery(
   scored.size = size;
 }
 
-let buffers = { raw: new Float64Array(0), present: new Uint8Array(0), exact: new Uint8Array(0) };
+let buffers = {
+  raw: new Float64Array(0),
+  present: new Uint8Array(0),
+  exact: new Uint8Array(0),
+  /** The docs `raw` holds a score for, in the order they got one: the first `touchedCount`. */
+  touched: new Int32Array(0),
+};
+let touchedCount = 0;
 
-/** Zeroed working arrays for one interest, reused: allocating them per interest was most of its cost. */
+/**
+ * Zeroed working arrays for one reading, reused: allocating them per interest was most of
+ * its cost. `raw` is not filled: scoreQuery zeroes the docs it listed when it is done.
+ */
 function scratch(total: number) {
   if (buffers.raw.length < total) {
-    buffers = { raw: new Float64Array(total), present: new Uint8Array(total), exact: new Uint8Array(total) };
+    buffers = {
+      raw: new Float64Array(total),
+      present: new Uint8Array(total),
+      exact: new Uint8Array(total),
+      touched: new Int32Array(total),
+    };
   }
-  buffers.raw.fill(0, 0, total);
   buffers.present.fill(0, 0, total);
   buffers.exact.fill(0, 0, total);
+  touchedCount = 0;
   return buffers;
 }
 
