@@ -252,11 +252,18 @@ const newPart = (capacity: number): Part => ({
  * synonym, not only through a broader form. Only those may say "matches".
  */
 export function markPresent(unit: Unit, present: Uint8Array): void {
+  const { docs } = unit;
   const weights = unit.spelled?.weights;
-  for (let i = 0; i < unit.docs.length; i++) {
-    let full = !weights;
-    for (let k = unit.starts[i]!; k < unit.starts[i + 1]! && !full; k++) full = weights![k]! >= 1;
-    if (full) present[unit.docs[i]!]!++;
+  if (!weights) {
+    // A word as written (most units): every doc that has it.
+    for (let i = 0; i < docs.length; i++) present[docs[i]!]!++;
+    return;
+  }
+  const { starts } = unit;
+  for (let i = 0; i < docs.length; i++) {
+    let full = false;
+    for (let k = starts[i]!; k < starts[i + 1]! && !full; k++) full = weights[k]! >= 1;
+    if (full) present[docs[i]!]!++;
   }
 }
 
@@ -326,33 +333,41 @@ export function pairParts(
 ): { phrase: Part; near: Part } {
   const { phrase, near, phraseCounts, nearCounts } = pairScratch(Math.min(a.docs.length, b.docs.length));
   const window = PARAMS.proximityWindow;
-  const lengthA = (k: number) => (a.spelled ? a.spelled.lengths[k]! : 1);
-  const lengthB = (k: number) => (b.spelled ? b.spelled.lengths[k]! : 1);
+  // The units' arrays in locals: read through `a` and `b` (and their optional spellings)
+  // in the sweeps, they were loaded again for every pair of intervals.
+  const { docs: docsA, starts: startsA, codes: codesA } = a;
+  const { docs: docsB, starts: startsB, codes: codesB } = b;
+  const lengthsA = a.spelled ? a.spelled.lengths : null;
+  const idsA = a.spelled ? a.spelled.ids : null;
+  const weightsA = a.spelled ? a.spelled.weights : null;
+  const lengthsB = b.spelled ? b.spelled.lengths : null;
+  const idsB = b.spelled ? b.spelled.ids : null;
+  const weightsB = b.spelled ? b.spelled.weights : null;
   // Most pairs are two words as written (no other spelling): their sweep is written out
   // without the per-interval look-ups of lengths, ids and weights (the same arithmetic:
   // every weight is 1), which were a good part of this function's time.
   const plain = a.spelled === null && b.spelled === null;
   let j = 0;
-  for (let i = 0; i < a.docs.length; i++) {
-    const doc = a.docs[i]!;
-    while (j < b.docs.length && b.docs[j]! < doc) j++;
-    if (j === b.docs.length) break;
-    if (b.docs[j] !== doc) continue;
+  for (let i = 0; i < docsA.length; i++) {
+    const doc = docsA[i]!;
+    while (j < docsB.length && docsB[j]! < doc) j++;
+    if (j === docsB.length) break;
+    if (docsB[j] !== doc) continue;
     // Zeroed by hand: four entries, and fill() was a tenth of this function's time.
     for (let field = 0; field < FIELD_COUNT; field++) phraseCounts[field] = nearCounts[field] = 0;
     let adjacent = false;
     let close = false;
     let whole = false;
-    const endOfB = b.starts[j + 1]!;
-    let low = b.starts[j]!;
+    const endOfB = startsB[j + 1]!;
+    let low = startsB[j]!;
     if (plain) {
       // Two words as written: every interval one token long, weight 1, no spelling to share.
-      for (let p = a.starts[i]!; p < a.starts[i + 1]!; p++) {
-        const startA = a.codes[p]!;
+      for (let p = startsA[i]!; p < startsA[i + 1]!; p++) {
+        const startA = codesA[p]!;
         const field = startA >>> 16;
-        while (low < endOfB && b.codes[low]! + 8 + window < startA) low++;
+        while (low < endOfB && codesB[low]! + 8 + window < startA) low++;
         for (let q = low; q < endOfB; q++) {
-          const startB = b.codes[q]!;
+          const startB = codesB[q]!;
           if (startB > startA + 1 + window) break;
           if (startB === startA + 1) {
             phraseCounts[field]! += 1;
@@ -365,25 +380,27 @@ export function pairParts(
         }
       }
     } else {
-      for (let p = a.starts[i]!; p < a.starts[i + 1]!; p++) {
-        const startA = a.codes[p]!;
-        const endA = startA + lengthA(p);
-        const idA = a.spelled ? a.spelled.ids[p]! : -1;
-        const weightA = a.spelled ? a.spelled.weights[p]! : 1;
+      for (let p = startsA[i]!; p < startsA[i + 1]!; p++) {
+        const startA = codesA[p]!;
+        const endA = startA + (lengthsA !== null ? lengthsA[p]! : 1);
+        const idA = idsA !== null ? idsA[p]! : -1;
+        const weightA = weightsA !== null ? weightsA[p]! : 1;
         const field = startA >>> 16;
         // B intervals ending more than `window` before A starts can never pair again (spellings are ≤ 8 long).
-        while (low < endOfB && b.codes[low]! + 8 + window < startA) low++;
+        while (low < endOfB && codesB[low]! + 8 + window < startA) low++;
         for (let q = low; q < endOfB; q++) {
-          const startB = b.codes[q]!;
+          const startB = codesB[q]!;
           if (startB > endA + window) break;
-          const weight = Math.min(weightA, b.spelled ? b.spelled.weights[q]! : 1);
-          const idB = b.spelled ? b.spelled.ids[q]! : -1;
+          const weight = Math.min(weightA, weightsB !== null ? weightsB[q]! : 1);
+          const idB = idsB !== null ? idsB[q]! : -1;
           if ((idA >= 0 && idA === idB) || startB === endA) {
             phraseCounts[field]! += weight;
             nearCounts[field]! += weight;
             adjacent = close = true;
             if (weight >= 1) whole = true;
-          } else if (Math.max(startB - endA, startA - startB - lengthB(q)) <= window) {
+          } else if (
+            Math.max(startB - endA, startA - startB - (lengthsB !== null ? lengthsB[q]! : 1)) <= window
+          ) {
             nearCounts[field]! += weight;
             close = true;
           }
