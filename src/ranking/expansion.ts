@@ -53,32 +53,31 @@ function extraScratch(total: number): Float64Array {
 }
 
 let vocabulary = {
-  /** Per term id: the round it was last seen in, and where its entry is then. */
+  /** Per term id: the round it was last seen in, and how often it occurs in that round's doc. */
   seenIn: new Int32Array(0),
-  slotOf: new Int32Array(0),
+  countOf: new Uint16Array(0),
+  /** The round's distinct terms, in order of first occurrence. */
   terms: new Int32Array(0),
-  counts: new Uint16Array(0),
 };
 let vocabularyRound = 0;
 
 /**
- * A doc's distinct terms in order of first occurrence and how often each occurs, from its
- * token streams, into reused arrays (valid until the next call). Made when the expansion
- * reads one of its best matches rather than kept for every paper with the index: 6 bytes
- * a posting, 6 MB at 10,000 candidates, for the few papers an interest learns from.
+ * A doc's distinct terms in order of first occurrence (`vocabulary.terms`, as many as
+ * returned) and how often each occurs (`vocabulary.countOf`, by term id), from its token
+ * streams, into reused arrays (valid until the next call). Made when the expansion reads
+ * one of its best matches rather than kept for every paper with the index: 6 bytes a
+ * posting, 6 MB at 10,000 candidates, for the few papers an interest learns from.
  */
-function vocabularyOf(index: EditionIndex, doc: number) {
+function vocabularyOf(index: EditionIndex, doc: number): number {
   const { docTerms, fieldStarts } = index;
   const from = fieldStarts[doc * FIELD_COUNT]!;
   const to = fieldStarts[(doc + 1) * FIELD_COUNT]!;
   if (vocabulary.seenIn.length < index.terms.size || vocabulary.terms.length < to - from) {
     const termCount = Math.max(vocabulary.seenIn.length, index.terms.size);
-    const length = Math.max(vocabulary.terms.length, to - from);
     vocabulary = {
       seenIn: new Int32Array(termCount),
-      slotOf: new Int32Array(termCount),
-      terms: new Int32Array(length),
-      counts: new Uint16Array(length),
+      countOf: new Uint16Array(termCount),
+      terms: new Int32Array(Math.max(vocabulary.terms.length, to - from)),
     };
     vocabularyRound = 0;
   }
@@ -87,19 +86,18 @@ function vocabularyOf(index: EditionIndex, doc: number) {
     vocabularyRound = 0;
   }
   const round = ++vocabularyRound;
-  const { seenIn, slotOf, terms, counts } = vocabulary;
+  const { seenIn, countOf, terms } = vocabulary;
   let size = 0;
   for (let position = from; position < to; position++) {
     const id = docTerms[position]!;
     if (id < 0) continue;
     if (seenIn[id] !== round) {
       seenIn[id] = round;
-      slotOf[id] = size;
-      terms[size] = id;
-      counts[size++] = 1;
-    } else if (counts[slotOf[id]!]! < 65_535) counts[slotOf[id]!]!++;
+      countOf[id] = 1;
+      terms[size++] = id;
+    } else if (countOf[id]! < 65_535) countOf[id]!++;
   }
-  return { terms, counts, size };
+  return size;
 }
 
 /** What a query term's paper count is set to: below zero, it never counts as recurring. */
@@ -152,17 +150,18 @@ export function applyPseudoRelevanceFeedback(
   let touched = 0;
   for (const doc of top) {
     const share = scores[doc]! / index.docLengths[doc]!;
-    const { terms, counts, size } = vocabularyOf(index, doc);
+    const size = vocabularyOf(index, doc);
+    const { terms, countOf } = vocabulary;
     for (let k = 0; k < size; k++) {
       const id = terms[k]!;
       if (stamp[id] !== now) {
         stamp[id] = now;
         docs[id] = 1;
-        weight[id] = share * counts[k]!;
+        weight[id] = share * countOf[id]!;
         found[touched++] = id;
       } else if (docs[id]! > 0) {
         docs[id]!++;
-        weight[id]! += share * counts[k]!;
+        weight[id]! += share * countOf[id]!;
       }
     }
   }
