@@ -14,9 +14,10 @@ import {
   type RankProfile,
   rankForSubscriber,
 } from '../../src/ranking';
-import { VERDICT, VERDICT_DOCS } from '../../src/ranking/cache';
+import { EVIDENCE, VERDICT, VERDICT_DOCS } from '../../src/ranking/cache';
 import { editionMemo } from '../../src/ranking/edition';
 import { scoreInterest } from '../../src/ranking/interest';
+import { PARAMS } from '../../src/ranking/params';
 import { buildQueries, buildQuery, queriesOf, queryOf, readings } from '../../src/ranking/query';
 import { tokenize } from '../../src/ranking/text';
 import { parseInterests } from '../../src/subscriptions/interests';
@@ -121,6 +122,31 @@ describe('relevance on a real daily list', () => {
     const alone = rankForSubscriber(edition(false), profile('protein folding'), { full: true }).papers[0]!;
     expect(alone.paper.id).toBe('match');
     expect(ranked[0]!.relevance).toBeCloseTo(alone.relevance!, 1);
+  });
+
+  it('marks what only feedback reaches as related, and leaves stronger evidence as it is', () => {
+    const interest = 'reinforcement learning';
+    const withFeedback = scoreInterest(buildEditionIndex(papers, 1 << 20), interest);
+    // The same interest without either round of feedback: its words and phrases alone.
+    const saved = { ...PARAMS };
+    let alone: ReturnType<typeof scoreInterest>;
+    try {
+      PARAMS.prfMinDocs = Number.POSITIVE_INFINITY;
+      PARAMS.similarShare = 0;
+      alone = scoreInterest(buildEditionIndex(papers, 1 << 20), interest);
+    } finally {
+      Object.assign(PARAMS, saved);
+    }
+    const expected = papers.map((_, doc) => {
+      const own = alone.evidence[doc]!;
+      if (own >= EVIDENCE.words) return own;
+      return withFeedback.scores[doc]! > 0 ? EVIDENCE.related : EVIDENCE.none;
+    });
+    expect(Array.from(withFeedback.evidence)).toEqual(expected);
+    // Every kind occurs, so each rule above was put to the test.
+    expect(new Set(expected)).toEqual(
+      new Set([EVIDENCE.none, EVIDENCE.related, EVIDENCE.words, EVIDENCE.phrase]),
+    );
   });
 
   it('takes the head of a stage compound the edition hyphenates as weaker evidence', () => {
