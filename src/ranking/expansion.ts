@@ -105,13 +105,15 @@ const QUERY_TERM = -0x40000000;
 
 /**
  * The papers feedback learns from: at most prfDocs, scoring at least max(min, relative ×
- * best). `scored` lists every doc with a score (the others cannot qualify), so the
- * edition's other docs are not scanned twice for each new interest.
+ * best). `scored` lists every doc that may qualify (every doc with a score, or every doc
+ * scoring at least the min), so the edition's other docs are not scanned twice for each
+ * new interest; `best`, when the caller knows it, is the highest score of all.
  */
-export function bestMatches(scores: Float32Array, scored: ArrayLike<number>): number[] {
-  let best = 0;
-  for (let k = 0; k < scored.length; k++) best = Math.max(best, scores[scored[k]!]!);
-  return topDocs(scores, PARAMS.prfDocs, Math.max(PARAMS.prfMinScore, PARAMS.prfRelative * best), scored);
+export function bestMatches(scores: Float32Array, scored: ArrayLike<number>, best?: number): number[] {
+  let highest = best ?? 0;
+  if (best === undefined)
+    for (let k = 0; k < scored.length; k++) highest = Math.max(highest, scores[scored[k]!]!);
+  return topDocs(scores, PARAMS.prfDocs, Math.max(PARAMS.prfMinScore, PARAMS.prfRelative * highest), scored);
 }
 
 /**

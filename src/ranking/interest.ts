@@ -72,7 +72,10 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   });
   const docs = scored.docs.subarray(0, scored.size);
   // Both kinds of feedback learn from the same best matches of the interest as written.
-  const top = bestMatches(scores, docs);
+  // One reading found them while it scored; several are summed first.
+  const top = reading
+    ? bestMatches(scores, docs)
+    : bestMatches(scores, scored.strong.subarray(0, scored.strongSize), scored.best);
   applyPseudoRelevanceFeedback(index, queries, top, scores, evidence);
   applyDocumentFeedback(index, top.slice(0, PARAMS.similarDocs), scores, evidence);
   // Only several readings mark the docs they list (see scoreQuery).
@@ -117,8 +120,10 @@ function scoreQuery(
     return;
   }
   const pairs = Math.max(0, units.length - 1);
-  const { listed, docs } = scored;
+  const { listed, docs, strong } = scored;
   let size = scored.size;
+  let { best, strongSize } = scored;
+  const strongScore = PARAMS.prfMinScore;
   // Only the docs a part reached (a third of the edition, typically), not every doc: each
   // doc's arithmetic is its own, so their order changes nothing.
   for (let k = 0; k < touchedCount; k++) {
@@ -135,13 +140,20 @@ function scoreQuery(
     }
     // An interest of one reading (no `reading` array) meets each doc once here: no marks
     // to set, read and clear. Several readings may meet a doc again.
-    if (reading === null) docs[size++] = doc;
-    else if (listed[doc] === 0) {
+    if (reading === null) {
+      docs[size++] = doc;
+      // Its final score before feedback (as the Float32Array holds it).
+      const score = scores[doc]!;
+      if (score > best) best = score;
+      if (score >= strongScore) strong[strongSize++] = doc;
+    } else if (listed[doc] === 0) {
       listed[doc] = 1;
       docs[size++] = doc;
     }
   }
   scored.size = size;
+  scored.best = best;
+  scored.strongSize = strongSize;
 }
 
 let buffers = {
@@ -180,14 +192,35 @@ interface ScoredDocs {
   docs: Int32Array;
   listed: Uint8Array;
   size: number;
+  /**
+   * With one reading (scored in one pass): the highest score, and the docs scoring at
+   * least prfMinScore, the only ones feedback may learn from (`strongSize` of `strong`).
+   */
+  best: number;
+  strong: Int32Array;
+  strongSize: number;
 }
 
-let scoredBuffers: ScoredDocs = { docs: new Int32Array(0), listed: new Uint8Array(0), size: 0 };
+let scoredBuffers: ScoredDocs = {
+  docs: new Int32Array(0),
+  listed: new Uint8Array(0),
+  size: 0,
+  best: 0,
+  strong: new Int32Array(0),
+  strongSize: 0,
+};
 
 function scoredDocs(total: number): ScoredDocs {
   if (scoredBuffers.listed.length < total) {
-    scoredBuffers = { docs: new Int32Array(total), listed: new Uint8Array(total), size: 0 };
+    scoredBuffers = {
+      docs: new Int32Array(total),
+      listed: new Uint8Array(total),
+      size: 0,
+      best: 0,
+      strong: new Int32Array(total),
+      strongSize: 0,
+    };
   }
-  scoredBuffers.size = 0;
+  scoredBuffers.size = scoredBuffers.strongSize = scoredBuffers.best = 0;
   return scoredBuffers;
 }
