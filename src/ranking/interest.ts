@@ -117,6 +117,7 @@ function scoreQuery(
   const { touched } = buffers;
   if (ideal <= 0) {
     for (let k = 0; k < touchedCount; k++) raw[touched[k]!] = 0;
+    rawInUse = false;
     return;
   }
   const pairs = Math.max(0, units.length - 1);
@@ -151,6 +152,7 @@ function scoreQuery(
       docs[size++] = doc;
     }
   }
+  rawInUse = false;
   scored.size = size;
   scored.best = best;
   scored.strongSize = strongSize;
@@ -164,10 +166,13 @@ let buffers = {
   touched: new Int32Array(0),
 };
 let touchedCount = 0;
+/** Set while a reading uses `raw`: still set at the next, the last one never finished (it threw). */
+let rawInUse = false;
 
 /**
  * Zeroed working arrays for one reading, reused: allocating them per interest was most of
- * its cost. `raw` is not filled: scoreQuery zeroes the docs it listed when it is done.
+ * its cost. `raw` is not filled: scoreQuery zeroes the docs it listed when it is done
+ * (after a reading that threw instead, it is filled here).
  */
 function scratch(total: number) {
   if (buffers.raw.length < total) {
@@ -178,6 +183,9 @@ function scratch(total: number) {
       touched: new Int32Array(total),
     };
   }
+  // Whatever a reading that threw left in `raw` would reach the next interest's scores.
+  if (rawInUse) buffers.raw.fill(0);
+  rawInUse = true;
   buffers.present.fill(0, 0, total);
   buffers.exact.fill(0, 0, total);
   touchedCount = 0;

@@ -499,6 +499,19 @@ describe('fair share and bounded caches', () => {
     expect(vector(after, 'vision-language models')).toEqual(alone);
   });
 
+  it('scores an interest the same after scoring another one threw halfway', () => {
+    // The scorer zeroes only the docs a reading scored, when it is done: a reading that
+    // threw before then must not leave its sums to the next interest.
+    const vector = (edition: ReturnType<typeof buildEditionIndex>, text: string) =>
+      Array.from(scoreInterest(edition, text).scores);
+    const alone = vector(buildEditionIndex(papers, 1 << 20), 'vision-language models');
+    // Without its length norms the edition fails in the pair parts, after the words'
+    // parts were summed.
+    const broken = { ...buildEditionIndex(papers, 1 << 20), fieldNorm: undefined as unknown as Float32Array };
+    expect(() => scoreInterest(broken, 'video generation')).toThrow();
+    expect(vector(buildEditionIndex(papers, 1 << 20), 'vision-language models')).toEqual(alone);
+  });
+
   it('shares the isolate cache between editions without mixing their vectors', () => {
     // Two editions, the same interest: each must be scored on its own papers.
     const first = buildEditionIndex(papers.slice(0, 40));
