@@ -1,11 +1,11 @@
 /**
  * Per-subscriber assembly of the digest fast path: the templates prepared once per
  * edition (prepare.ts) are filled with the subscriber's labels and link tokens, which is
- * counting bytes (the pieces are copied only into the request body). A digest needs two
- * kinds of tokens: its own (one per delivered digest, for "view in browser" and every
- * 👍/👎) and the subscriber's own links (unsubscribe, preferences, feed), signed once per
- * subscriber and remembered; both are WebCrypto HMACs. The result is byte-identical to a
- * full React render of the same props (reference.ts), which tests and the benchmark check.
+ * string concatenation. A digest needs two kinds of tokens: its own (one per delivered
+ * digest, for "view in browser" and every 👍/👎) and the subscriber's own links
+ * (unsubscribe, preferences, feed), signed once per subscriber and remembered; both are
+ * WebCrypto HMACs. The result is byte-identical to a full React render of the same props
+ * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
 import {
@@ -14,7 +14,7 @@ import {
   chunksByteLength,
   chunksToString,
   type JsonChunks,
-  type JsonWriter,
+  sizedChunks,
 } from '../lib/json';
 import { readableTex } from '../lib/tex';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
@@ -24,7 +24,7 @@ import { clean, countLabel, interestsLabel, preheaderLine, subjectFor, subjectLi
 import { escapeHtml } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
-import { filledBytes, fillJsonInto, type JsonTemplate, writeFilled } from './template';
+import { fillJsonInto } from './template';
 
 /**
  * A label as pieces of JSON string literals, as plain text and as React would escape it in
@@ -188,108 +188,36 @@ async function assembleAll(
   ];
 
   // The email is built once, as the JSON string literals the request body is joined from
-  // (pieces escaped once per edition or per label), written straight into the body
-  // (FilledDigest); html and text are read back from them only if someone asks (the
-  // outbox, the tests), never on the way to Resend.
-  const htmlCards: JsonTemplate[] = [];
-  const textCards: JsonTemplate[] = [];
-  const htmlWhys: Uint8Array[] = [];
-  const textWhys: Uint8Array[] = [];
+  // (pieces escaped once per edition or per label); html and text are read back from them
+  // only if someone asks (the outbox, the tests), never on the way to Resend.
+  // Sizes counted on the way (2: the quotes), for the size check and the request body.
+  const html: JsonChunks = ['"'];
+  const text: JsonChunks = ['"'];
+  let htmlBytes = 2 + fillJsonInto(html, prepared.html.prefix, layoutHtml);
+  let textBytes =
+    2 +
+    fillJsonInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
+  // In CARD_SLOTS order; the token is the same for every card of the digest.
+  const cardText = [tokenBytes, tokenBytes];
+  const cardHtml = [tokenBytes, tokenBytes];
+  const between = betweenJson(prepared.text.between);
   for (let position = 0; position < cards.length; position++) {
     const card = cards[position]!;
     const why = whyPair(ranked[position]!.why);
-    htmlCards.push(card.html);
-    textCards.push(card.text);
-    htmlWhys.push(why.htmlJson);
-    textWhys.push(why.textJson);
-  }
-  const html = new FilledDigest(
-    prepared.html.prefix,
-    layoutHtml,
-    htmlCards,
-    htmlWhys,
-    tokenBytes,
-    null,
-    prepared.html.suffix,
-  );
-  const text = new FilledDigest(
-    cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix,
-    layoutText,
-    textCards,
-    textWhys,
-    tokenBytes,
-    betweenJson(prepared.text.between),
-    cards.length > 0 ? prepared.text.suffix : null,
-  );
-  return fromJson(subject, [html], [text], cards.length);
-}
-
-/** A card's values in CARD_SLOTS order, refilled per card (used synchronously only). */
-const cardValues: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
-
-const QUOTE = 0x22;
-
-/**
- * A digest's html or text as one JSON string literal: the layout template around the
- * card templates, filled with the email's values. It is counted when assembled and copied
- * into the request body piece by piece from the templates, so no list of its few hundred
- * pieces is built and kept per email.
- */
-class FilledDigest implements JsonWriter {
-  readonly bytes: number;
-
-  constructor(
-    private readonly prefix: JsonTemplate,
-    private readonly layout: readonly Uint8Array[],
-    private readonly cards: readonly JsonTemplate[],
-    /** The why line of each card (CARD_SLOTS: why, token). */
-    private readonly whys: readonly Uint8Array[],
-    private readonly token: Uint8Array,
-    /** Between two cards (the text's blank lines), or null. */
-    private readonly between: Uint8Array | null,
-    private readonly suffix: JsonTemplate | null,
-  ) {
-    let bytes = 2 + filledBytes(prefix, layout);
-    cardValues[1] = token;
-    for (let position = 0; position < cards.length; position++) {
-      cardValues[0] = whys[position]!;
-      bytes += filledBytes(cards[position]!, cardValues);
+    cardText[0] = why.textJson;
+    cardHtml[0] = why.htmlJson;
+    htmlBytes += fillJsonInto(html, card.html, cardHtml);
+    if (position > 0) {
+      text.push(between);
+      textBytes += between.length;
     }
-    if (between && cards.length > 1) bytes += between.length * (cards.length - 1);
-    if (suffix) bytes += filledBytes(suffix, layout);
-    this.bytes = bytes;
+    textBytes += fillJsonInto(text, card.text, cardText);
   }
-
-  write(out: Uint8Array, offset: number): number {
-    const { cards, whys, between } = this;
-    out[offset] = QUOTE;
-    let at = writeFilled(out, offset + 1, this.prefix, this.layout);
-    cardValues[1] = this.token;
-    for (let position = 0; position < cards.length; position++) {
-      if (between && position > 0) {
-        out.set(between, at);
-        at += between.length;
-      }
-      cardValues[0] = whys[position]!;
-      at = writeFilled(out, at, cards[position]!, cardValues);
-    }
-    if (this.suffix) at = writeFilled(out, at, this.suffix, this.layout);
-    out[at] = QUOTE;
-    return at + 1;
-  }
-
-  chunks(): JsonChunks {
-    const { cards, whys, between } = this;
-    const out: JsonChunks = ['"'];
-    fillJsonInto(out, this.prefix, this.layout);
-    for (let position = 0; position < cards.length; position++) {
-      if (between && position > 0) out.push(between);
-      fillJsonInto(out, cards[position]!, [whys[position]!, this.token]);
-    }
-    if (this.suffix) fillJsonInto(out, this.suffix, this.layout);
-    out.push('"');
-    return out;
-  }
+  htmlBytes += fillJsonInto(html, prepared.html.suffix, layoutHtml);
+  if (cards.length > 0) textBytes += fillJsonInto(text, prepared.text.suffix, layoutText);
+  html.push('"');
+  text.push('"');
+  return fromJson(subject, sizedChunks(html, htmlBytes), sizedChunks(text, textBytes), cards.length);
 }
 
 /** A digest whose html and text are decoded from their JSON literals on first read. */

@@ -2,11 +2,10 @@
  * Static text with holes, the unit of the digest fast path: a React render made with
  * placeholder strings is split at the placeholders (`compile`), the holes known per
  * edition are filled once (`bind`) and the result kept as the JSON bytes it is sent as
- * (`jsonTemplate`), and the per-subscriber holes are filled per email: counted
- * (`filledBytes`) when the email is assembled, copied (`writeFilled`) when it is written
- * into a request body, listed as pieces (`fillJsonInto`) only to be decoded; `fill` makes
- * the string, to check a template against React. Placeholders are a random marker plus a
- * name, chosen so that no rendered string can contain one by accident.
+ * (`jsonTemplate`), and the per-subscriber holes are filled per email (`fillJsonInto`),
+ * which only lists pieces and counts their bytes; `fill` makes the string, to check a
+ * template against React. Placeholders are a random marker plus a name, chosen so that no
+ * rendered string can contain one by accident.
  */
 import { asciiJsonInner, type JsonChunks } from '../lib/json';
 
@@ -136,34 +135,4 @@ export function fillJsonInto(
     out.push(value, parts[index + 1]!);
   }
   return bytes;
-}
-
-/** Bytes of the template filled with `values` (pieces of an ASCII JSON literal). */
-export function filledBytes(template: JsonTemplate, values: readonly Uint8Array[]): number {
-  let bytes = template.bytes;
-  for (const slot of template.slots) bytes += values[slot]!.length;
-  return bytes;
-}
-
-/** Copies the template filled with `values` into `out` at `offset`; returns the offset after it. */
-export function writeFilled(
-  out: Uint8Array,
-  offset: number,
-  template: JsonTemplate,
-  values: readonly Uint8Array[],
-): number {
-  const { parts, slots } = template;
-  let at = offset;
-  let part = parts[0]!;
-  out.set(part, at);
-  at += part.length;
-  for (let index = 0; index < slots.length; index++) {
-    const value = values[slots[index]!]!;
-    out.set(value, at);
-    at += value.length;
-    part = parts[index + 1]!;
-    out.set(part, at);
-    at += part.length;
-  }
-  return at;
 }

@@ -30,23 +30,12 @@ export function asciiJsonInner(value: string): string {
 
 /**
  * JSON text in pieces: ASCII strings made per email, byte arrays (the UTF-8, i.e. ASCII,
- * of JSON text) encoded once per edition and shared by every email that uses them, lists
- * of pieces, and writers (an email's html and text, which know their size and copy their
- * pieces themselves, so that the assembler lists nothing per piece). A request body is one
- * buffer the pieces are copied into: no string of the whole email or request is ever
- * built.
+ * of JSON text) encoded once per edition and shared by every email that uses them, and
+ * lists of pieces (an email's html and text, kept as the assembler built them rather than
+ * copied into the list of the email's fields). A request body is one buffer the pieces are
+ * copied into: no string of the whole email or request is ever built.
  */
-export type JsonChunks = (string | Uint8Array | JsonChunks | JsonWriter)[];
-
-/** JSON text that writes itself: its size is known before it is written. */
-export interface JsonWriter {
-  /** Bytes `write` writes. */
-  readonly bytes: number;
-  /** Copies the text into `out` at `offset` and returns the offset after it. */
-  write(out: Uint8Array, offset: number): number;
-  /** The same text as a list of pieces (the slow way, for whoever needs it decoded). */
-  chunks(): JsonChunks;
-}
+export type JsonChunks = (string | Uint8Array | JsonChunks)[];
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -116,12 +105,24 @@ export function asciiJsonBytes(value: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Sizes of lists of pieces whose builder counted them as it went (an email's html and
+ * text): measured once, not again by the size check and by the request body. A list is
+ * never added to once its size is known; if it were, the body's own check would refuse it.
+ */
+const knownSizes = new WeakMap<JsonChunks, number>();
+
+/** Records the size of a finished list of pieces (the builder's count). */
+export function sizedChunks(chunks: JsonChunks, bytes: number): JsonChunks {
+  knownSizes.set(chunks, bytes);
+  return chunks;
+}
+
 export function chunksByteLength(chunks: JsonChunks): number {
+  const known = knownSizes.get(chunks);
+  if (known !== undefined) return known;
   let size = 0;
-  for (const chunk of chunks) {
-    if (Array.isArray(chunk)) size += chunksByteLength(chunk);
-    else size += typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk.length : chunk.bytes;
-  }
+  for (const chunk of chunks) size += Array.isArray(chunk) ? chunksByteLength(chunk) : chunk.length;
   return size;
 }
 
@@ -142,16 +143,11 @@ export function writeChunks(chunks: JsonChunks, out: Uint8Array, offset: number)
           out[at++] = code;
         }
       }
-    } else if (chunk instanceof Uint8Array) {
-      out.set(chunk, at);
-      at += chunk.length;
     } else if (Array.isArray(chunk)) {
       at = writeChunks(chunk, out, at);
     } else {
-      const end = chunk.write(out, at);
-      // A writer that wrote other than it said would leave bytes of an earlier body.
-      if (end !== at + chunk.bytes) throw new Error(`JSON writer wrote ${end - at} of ${chunk.bytes} bytes`);
-      at = end;
+      out.set(chunk, at);
+      at += chunk.length;
     }
   }
   return at;
@@ -162,8 +158,7 @@ export function chunksToString(chunks: JsonChunks): string {
   let text = '';
   for (const chunk of chunks) {
     if (typeof chunk === 'string') text += chunk;
-    else if (chunk instanceof Uint8Array) text += utf8Decoder.decode(chunk);
-    else text += chunksToString(Array.isArray(chunk) ? chunk : chunk.chunks());
+    else text += Array.isArray(chunk) ? chunksToString(chunk) : utf8Decoder.decode(chunk);
   }
   return text;
 }
