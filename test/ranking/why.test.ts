@@ -218,14 +218,16 @@ describe('a digest filled from trending says so', () => {
 });
 
 describe('an acronym stands for its long form only in a paper that defines it', () => {
-  it('keeps each paper to its own definitions when they are remembered for the edition', () => {
-    const filler = Array.from({ length: 30 }, (_, k) =>
+  /** Papers on nothing the interests name, so the edition's idf is realistic. */
+  const filler = () =>
+    Array.from({ length: 30 }, (_, k) =>
       makePaper({
         id: `2611.${String(10 + k).padStart(5, '0')}`,
         title: `Filler study ${k} of tabular forecasting`,
         abstract: `Tabular forecasting with gradient boosting, variant ${k}.`,
       }),
     );
+  it('keeps each paper to its own definitions when they are remembered for the edition', () => {
     const papers = [
       makePaper({
         id: '2611.00001',
@@ -238,7 +240,7 @@ describe('an acronym stands for its long form only in a paper that defines it', 
         title: 'SR models for web agents',
         abstract: 'Planning ahead raises the SR of web agents on long tasks.',
       }),
-      ...filler,
+      ...filler(),
     ];
     const index = buildEditionIndex(papers);
     for (let round = 0; round < 2; round++) {
@@ -251,13 +253,6 @@ describe('an acronym stands for its long form only in a paper that defines it', 
     }
   });
   it('does not say a paper that uses "SR" for something else matches "super resolution"', () => {
-    const filler = Array.from({ length: 30 }, (_, k) =>
-      makePaper({
-        id: `2611.${String(10 + k).padStart(5, '0')}`,
-        title: `Filler study ${k} of tabular forecasting`,
-        abstract: `Tabular forecasting with gradient boosting, variant ${k}.`,
-      }),
-    );
     const papers = [
       makePaper({
         id: '2611.00001',
@@ -270,7 +265,7 @@ describe('an acronym stands for its long form only in a paper that defines it', 
         abstract:
           'Web agents often fail. Planning ahead raises the SR of web agents on long tasks; SR doubles.',
       }),
-      ...filler,
+      ...filler(),
     ];
     const index = buildEditionIndex(papers);
     // Asked twice of one edition (each paper's own acronyms are remembered per edition), in both orders.
