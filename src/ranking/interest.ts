@@ -64,22 +64,22 @@ export function scoreInterest(index: EditionIndex, text: string): InterestScores
   const scores = new Float32Array(buffer, 0, total);
   const evidence = new Uint8Array(buffer, total * 4, total);
   const reading = queries.length > 1 ? new Uint8Array(buffer, total * 5, total) : null;
-  // The docs any reading scored: the only ones with a score yet, so the best matches are
-  // looked for among them rather than among every doc of the edition.
+  // What the readings scored, so the best matches are looked for among those docs rather
+  // than among every doc of the edition.
   const scored = scoredDocs(total);
   queries.forEach((query, position) => {
     scoreQuery(index, query, scores, evidence, reading, position, scored);
   });
-  const docs = scored.docs.subarray(0, scored.size);
   // Both kinds of feedback learn from the same best matches of the interest as written.
-  // One reading found them while it scored; several are summed first.
-  const top = reading
-    ? bestMatches(scores, docs)
-    : bestMatches(scores, scored.strong.subarray(0, scored.strongSize), scored.best);
+  // One reading found the candidates while it scored; several are summed first.
+  let top: number[];
+  if (reading) {
+    const docs = scored.docs.subarray(0, scored.size);
+    top = bestMatches(scores, docs);
+    for (let k = 0; k < docs.length; k++) scored.listed[docs[k]!] = 0;
+  } else top = bestMatches(scores, scored.strong.subarray(0, scored.strongSize), scored.best);
   applyPseudoRelevanceFeedback(index, queries, top, scores, evidence);
   applyDocumentFeedback(index, top.slice(0, PARAMS.similarDocs), scores, evidence);
-  // Only several readings mark the docs they list (see scoreQuery).
-  if (reading) for (let k = 0; k < docs.length; k++) scored.listed[docs[k]!] = 0;
 
   const result = { scores, evidence, readings: queries.map((query) => query.text), reading, verdicts: null };
   index.cache.set(key, result);
@@ -139,11 +139,12 @@ function scoreQuery(
       evidence[doc] = found;
       if (reading) reading[doc] = position;
     }
-    // An interest of one reading (no `reading` array) meets each doc once here: no marks
-    // to set, read and clear. Several readings may meet a doc again.
+    // An interest of one reading (no `reading` array) meets each doc once here, with its
+    // final score before feedback: it keeps only the candidates for feedback, with no
+    // list of every doc and no marks to set, read and clear. Several readings may meet a
+    // doc again, and the best matches are looked for once their scores are summed.
     if (reading === null) {
-      docs[size++] = doc;
-      // Its final score before feedback (as the Float32Array holds it).
+      // As the Float32Array holds it.
       const score = scores[doc]!;
       if (score > best) best = score;
       if (score >= strongScore) strong[strongSize++] = doc;
@@ -192,11 +193,12 @@ function scratch(total: number) {
   return buffers;
 }
 
-/**
- * The docs an interest's readings scored, each once (`listed` marks them when there are
- * several readings; zero between interests).
- */
+/** What an interest's readings scored, for picking its best matches. */
 interface ScoredDocs {
+  /**
+   * With several readings: every doc they scored, each once (the first `size`; `listed`
+   * marks them, zero between interests).
+   */
   docs: Int32Array;
   listed: Uint8Array;
   size: number;
