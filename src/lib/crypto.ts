@@ -76,21 +76,17 @@ export function hmacKey(secret: string): Promise<CryptoKey> {
 const asBytes = (signature: ArrayBuffer) => new Uint8Array(signature);
 
 /**
- * Where a short ASCII message (a token, an id) is written to be signed with a ready key:
+ * Where a short message (a token, an id) is written to be signed with a ready key:
  * WebCrypto copies its input before sign() returns, so the next MAC may reuse it, and a
  * fresh array per MAC cost about as much as the MAC. A key still being imported reads
  * the message later: that one gets its own copy.
  */
 const scratch = new Uint8Array(256);
 
+/** The message's UTF-8 in `scratch`, or null when it does not fit. */
 function scratchBytes(message: string): Uint8Array | null {
-  if (message.length > scratch.length) return null;
-  for (let index = 0; index < message.length; index++) {
-    const code = message.charCodeAt(index);
-    if (code > 0x7f) return null;
-    scratch[index] = code;
-  }
-  return scratch.subarray(0, message.length);
+  const { read, written } = encoder.encodeInto(message, scratch);
+  return read === message.length ? scratch.subarray(0, written) : null;
 }
 
 export function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
