@@ -3,11 +3,12 @@
  * confirmation link's lifetime are deleted, so unconfirmed addresses (which may have been
  * typed by someone else) are not kept; so are mail requests, and sign-ups held for the
  * confirm page, older than any link that could use them, and form submissions older than
- * the day the per-IP cap counts. Suppression rows still holding an unkeyed SHA-256 (written before migration 0007) are
- * re-keyed with EMAIL_HASH_SECRET, a bounded batch per run; active subscribers stored
- * before migration 0017 get the categories of their interests stored beside them, a
- * bounded batch per run too, so the arXiv ingest stops parsing their texts. And it starts
- * the day's retention pass (src/delivery/retention.ts), which continues on the plan queue.
+ * the day the per-IP cap counts. Suppression rows still holding an unkeyed SHA-256
+ * (written before migration 0007) are re-keyed with EMAIL_HASH_SECRET, a bounded batch
+ * per run; active subscribers stored before migration 0017 get the categories of their
+ * interests stored beside them, a bounded batch per run too, so the arXiv ingest stops
+ * parsing their texts. And it starts the day's retention pass (src/delivery/retention.ts),
+ * which continues on the plan queue.
  */
 import { deleteExpiredFormSubmissions } from '../db/form-submissions';
 import { deleteHeldSignupsBefore, deleteMailRequestsBefore } from '../db/mail-requests';
