@@ -6,9 +6,10 @@
  * side by side in the same run with a plain Okapi BM25 and with upvotes only, and
  * simulates a subscriber's 👍/👎 on the earlier half of the days to measure the lift on
  * the later half. Prints a per-profile table and the later half's means without and with
- * the votes; the last line is one JSON object with the means, for scripts and CI logs. `--mix FILE` ranks the judged papers in one edition
- * with another listing's papers, which are left out of the scores: gains that hold only on
- * the judged listing's own statistics show there.
+ * the votes; the last line is one JSON object with the means, for scripts and CI logs.
+ * `--mix FILE` ranks the judged papers in one edition with another listing's papers, which
+ * are left out of the scores: gains that hold only on the judged listing's own statistics
+ * show there.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -43,7 +44,6 @@ const { rows, summary } = evaluate(papers, profiles, mixed);
 const elapsed = performance.now() - started;
 
 const f = (value: number) => value.toFixed(3);
-const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
 const lines = [
   `${papers.length} papers, ${profiles.length} profiles (${values.papers}, ${values.judgments}); ${elapsed.toFixed(0)} ms`,
@@ -62,7 +62,7 @@ const lines = [
   `| **mean** | **${f(summary.ndcg5)}** | ${f(summary.bm25_ndcg5)} | **${f(summary.ndcg10)}** | ${f(summary.bm25_ndcg10)} | ${f(summary.upvotes_ndcg10)} | | **${signed(summary.feedback_lift5)}** | **${signed(summary.feedback_lift10)}** |`,
   '',
   // The lift alone hides a ceiling: a ranking already right without votes leaves votes nothing to add.
-  `later half, nDCG@5 / @10: without votes ${f(mean(rows.map((row) => row.later_ndcg5)))} / ${f(mean(rows.map((row) => row.later_ndcg10)))}, with votes ${f(mean(rows.map((row) => row.feedback_ndcg5)))} / ${f(mean(rows.map((row) => row.feedback_ndcg10)))}`,
+  `later half, nDCG@5 / @10: without votes ${f(summary.later_ndcg5)} / ${f(summary.later_ndcg10)}, with votes ${f(summary.feedback_ndcg5)} / ${f(summary.feedback_ndcg10)}`,
   '',
   JSON.stringify({
     ndcg5: summary.ndcg5,

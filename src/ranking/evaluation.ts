@@ -121,6 +121,11 @@ export interface EvaluationSummary {
   upvotes_ndcg10: number;
   feedback_lift5: number;
   feedback_lift10: number;
+  /** The later half's means behind the lift: no lift exceeds what the ranking without votes leaves. */
+  later_ndcg5: number;
+  later_ndcg10: number;
+  feedback_ndcg5: number;
+  feedback_ndcg10: number;
 }
 
 /** The papers listed on the first half of the days (the history) and the rest. */
@@ -215,6 +220,10 @@ export function summarise(rows: readonly ProfileScores[]): EvaluationSummary {
     upvotes_ndcg10: avg((row) => row.upvotes_ndcg10),
     feedback_lift5: avg((row) => row.feedback_ndcg5 - row.later_ndcg5),
     feedback_lift10: avg((row) => row.feedback_ndcg10 - row.later_ndcg10),
+    later_ndcg5: avg((row) => row.later_ndcg5),
+    later_ndcg10: avg((row) => row.later_ndcg10),
+    feedback_ndcg5: avg((row) => row.feedback_ndcg5),
+    feedback_ndcg10: avg((row) => row.feedback_ndcg10),
   };
 }
 

@@ -108,5 +108,9 @@ describe('ranking quality on the judged dev set', () => {
     expect(summary.feedback_lift5).toBeGreaterThanOrEqual(0.04);
     expect(summary.feedback_lift10).toBeGreaterThanOrEqual(0.03);
     for (const row of rows) expect(row.feedback_ndcg10 - row.later_ndcg10).toBeGreaterThanOrEqual(-0.05);
+    // The means the lift is the difference of, as eval:relevance prints them (each rounded on its own).
+    expect(summary.feedback_ndcg5 - summary.later_ndcg5).toBeCloseTo(summary.feedback_lift5, 2);
+    expect(summary.feedback_ndcg10 - summary.later_ndcg10).toBeCloseTo(summary.feedback_lift10, 2);
+    expect(summary.later_ndcg5).toBeGreaterThan(0);
   });
 });
