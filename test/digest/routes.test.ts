@@ -128,7 +128,7 @@ describe('headers of the signed pages', () => {
     };
     for (const [what, response] of Object.entries(answers)) {
       expect(response.headers.get('x-robots-tag'), what).toBe('noindex');
-      expect(response.headers.get('referrer-policy'), what).toBe('no-referrer');
+      expect(response.headers.get('referrer-policy'), what).toBe('same-origin');
       const cache = response.headers.get('cache-control');
       // Only the feed itself may sit in the reader's own cache; nothing else is stored.
       if (what === 'feed') expect(cache).toBe('private, max-age=300');
