@@ -163,7 +163,9 @@ const UPSERT_COLUMNS = [
  * the digest planner's "new papers" are those first ingested in its window. `withdrawn` follows arXiv's newest
  * version: a newer version decides, the same version can only add a withdrawal (one that
  * Hugging Face reported first, see markPapersWithdrawn), and Hugging Face text never
- * brings a withdrawn paper back.
+ * brings a withdrawn paper back. A row with no version yet (Hugging Face alone brought it)
+ * has no version arXiv's can be newer than: its first arXiv listing can only add a
+ * withdrawal, so a mark Hugging Face set is not cleared by the version it was set on.
  */
 const FROM_ARXIV = `instr(excluded.sources, '"arxiv"') > 0`;
 const FROM_HF = `instr(excluded.sources, '"hf"') > 0`;
@@ -205,7 +207,7 @@ const MERGE_ASSIGNMENTS = `
                SELECT value FROM json_each(papers.sources) UNION SELECT value FROM json_each(excluded.sources)
                ORDER BY value)),
   refreshed_at = excluded.refreshed_at,
-  withdrawn = CASE WHEN ${ARXIV_TEXT_WINS} AND (papers.version IS NULL OR excluded.version IS NULL OR excluded.version > papers.version)
+  withdrawn = CASE WHEN ${ARXIV_TEXT_WINS} AND papers.version IS NOT NULL AND (excluded.version IS NULL OR excluded.version > papers.version)
                    THEN excluded.withdrawn
                    WHEN ${ARXIV_TEXT_WINS} THEN MAX(papers.withdrawn, excluded.withdrawn)
                    ELSE papers.withdrawn END`;

@@ -133,6 +133,34 @@ describe('arXiv versions', () => {
     });
   });
 
+  // Hugging Face marked a paper it alone had brought (no arXiv version stored yet) withdrawn;
+  // arXiv's next crawl listed the same v1 with no word of it, and the stored NULL version
+  // counted as older, so the v1 cleared the mark and the paper was mailed as news again.
+  it('keeps Hugging Face’s withdrawal of a paper when arXiv first lists it, until a newer version', async () => {
+    const list = hfOldShape().slice(0, 1);
+    const id = '2503.04777';
+    list[0]!.paper.id = id;
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
+    list[0]!.paper.withdrawnAt = '2025-03-10T12:00:00.000Z';
+    fakeHttp.use(http.get(HF_DAILY_URL, () => HttpResponse.json(list)));
+    await runIngest(appContext(env), { sources: ['hf'], at, date: '2023-06-15' });
+    expect((await getPapersByIds(env.DB, [id]))[0]).toMatchObject({ version: null, withdrawn: true });
+
+    const entry = {
+      id,
+      version: 1,
+      title: 'Leveraging Domain Adaptation',
+      published: '2025-03-10T09:00:00Z',
+    };
+    expect(await ingestArxiv(entry)).toMatchObject({ updated: 1 });
+    expect((await getPapersByIds(env.DB, [id]))[0]).toMatchObject({ version: 1, withdrawn: true });
+
+    // From then on the version is known, and a newer one decides as for any paper.
+    await ingestArxiv({ ...entry, version: 2, updated: '2025-03-12T08:00:00Z' });
+    expect((await getPapersByIds(env.DB, [id]))[0]!.withdrawn).toBeUndefined();
+  });
+
   // A withdrawn paper used to stay a candidate like any other and be mailed as news.
   it('never offers a paper once arXiv reports it withdrawn, whatever arrives after', async () => {
     const paper = { ...v1, id: '2503.04999', title: 'A Result We Later Retracted' };
