@@ -56,6 +56,20 @@ const text = z
     }
     return null;
   });
+/**
+ * Text of an element the API may repeat: the current backend writes one `<arxiv:doi>` per
+ * DOI, which the parser hands over as an array. Joined with spaces, the form arXiv's own
+ * metadata keeps several DOIs in (and the old backend sent as one element), so both
+ * backends store the same string.
+ */
+const repeatedText = z
+  .unknown()
+  .optional()
+  .transform((value): string | null => {
+    if (!Array.isArray(value)) return text.parse(value);
+    const parts = value.flatMap((item) => text.parse(item)?.trim() || []);
+    return parts.length > 0 ? parts.join(' ') : null;
+  });
 const attributes = z.object({ '@_term': z.string().optional(), '@_href': z.string().optional() }).loose();
 
 const entrySchema = z.object({
@@ -71,7 +85,7 @@ const entrySchema = z.object({
     .array(attributes.extend({ '@_title': z.string().optional(), '@_type': z.string().optional() }).catch({}))
     .default([]),
   comment: text,
-  doi: text,
+  doi: repeatedText,
   journal_ref: text,
 });
 

@@ -104,6 +104,21 @@ describe('parseArxivFeed', () => {
     expect(papers[1]!.links.pdf).toBe('https://arxiv.org/pdf/hep-th/9901001');
   });
 
+  // The current backend writes one <arxiv:doi> per DOI (a paper and its erratum, say); the
+  // repeated element reached the parser as an array, and the paper was stored with no DOI.
+  it('keeps every DOI of an entry the current backend lists with several', () => {
+    const dois = ['10.1103/PhysRevD.103.096005', '10.1103/PhysRevD.104.019901'];
+    const entry = { title: 'Two DOIs', published: '2025-11-10T18:59:34Z' };
+    const { papers } = parseArxivFeed(
+      currentAtomFeed([
+        currentAtomEntry({ ...entry, id: '2511.04322', doi: dois }),
+        currentAtomEntry({ ...entry, id: '2511.04323', doi: dois[0] }),
+      ]),
+    );
+    // Space-separated, as arXiv's metadata keeps several DOIs in one field.
+    expect(papers.map((paper) => paper.doi)).toEqual([dois.join(' '), dois[0]]);
+  });
+
   it('reads entries with and without DOI, comment and journal ref', () => {
     const { papers } = parseArxivFeed(ARXIV.cs);
     expect(papers).toHaveLength(8);

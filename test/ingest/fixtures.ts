@@ -80,9 +80,13 @@ ${categories.map((term) => `    <category term="${term}" scheme="http://arxiv.or
  * longer hard-wrapped, and a different element order. Shape as in responses captured from
  * export.arxiv.org on 2025-11-11 (e.g. autobib/rsxiv src/response/tests/query.xml).
  */
-export function currentAtomEntry(entry: Parameters<typeof atomEntry>[0] & { journalRef?: string }): string {
+export function currentAtomEntry(
+  entry: Omit<Parameters<typeof atomEntry>[0], 'doi'> & { journalRef?: string; doi?: string | string[] },
+): string {
   const version = entry.version ?? 1;
   const categories = entry.categories ?? ['cs.CL'];
+  // One <arxiv:doi> and one related link per DOI (arxiv-search's ArXivEntryExtension).
+  const dois = entry.doi === undefined ? [] : [entry.doi].flat();
   return `  <entry>
     <id>http://arxiv.org/abs/${entry.id}v${version}</id>
     <title>${entry.title}</title>
@@ -93,11 +97,11 @@ export function currentAtomEntry(entry: Parameters<typeof atomEntry>[0] & { jour
 ${categories.map((term) => `    <category term="${term}" scheme="http://arxiv.org/schemas/atom"/>`).join('\n')}
     <published>${entry.published}</published>${entry.comment ? `\n    <arxiv:comment>${entry.comment}</arxiv:comment>` : ''}
     <arxiv:primary_category term="${categories[0]}"/>${entry.journalRef ? `\n    <arxiv:journal_ref>${entry.journalRef}</arxiv:journal_ref>` : ''}
-${(entry.authors ?? ['Ada Lovelace']).map((name) => `    <author>\n      <name>${name}</name>\n    </author>`).join('\n')}${
-  entry.doi
-    ? `\n    <arxiv:doi>${entry.doi}</arxiv:doi>\n    <link rel="related" href="https://doi.org/${entry.doi}"/>`
-    : ''
-}
+${(entry.authors ?? ['Ada Lovelace']).map((name) => `    <author>\n      <name>${name}</name>\n    </author>`).join('\n')}${dois
+  .map(
+    (doi) => `\n    <arxiv:doi>${doi}</arxiv:doi>\n    <link rel="related" href="https://doi.org/${doi}"/>`,
+  )
+  .join('')}
   </entry>`;
 }
 
