@@ -302,8 +302,12 @@ const SUBSCRIPT: Record<string, string> = {
 /** Characters a backslash escapes in text: shown as themselves. */
 const ESCAPED = new Set(['%', '&', '_', '#', '$', '{', '}', '@', '|']);
 
-/** Anything TeX-like at all: most titles have none, and are returned as they are. */
-const TEX_HINT = /[\\$]|--|``/;
+/**
+ * Anything TeX-like at all: most titles have none, and are returned as they are. A tie
+ * ("RTX~3090", "Fig.~3", as `render` reads one) counts alone: an abstract whose only TeX
+ * it was showed its "~".
+ */
+const TEX_HINT = /[\\$]|--|``|[A-Za-z.]~[A-Za-z0-9\\]/;
 
 /** Deeper nesting than any real abstract is left as it is, not recursed into. */
 const MAX_DEPTH = 16;

@@ -38,6 +38,13 @@ describe('readableTex', () => {
     ],
     ['$x_{i}^{2}$ and $10^{-3}$ and $2^{O(1)}$', 'xᵢ² and 10⁻³ and 2^(O(1))'],
     ['a $\\sim$10\\% gain', 'a ∼10% gain'],
+    // A tie is TeX on its own: an abstract with no other TeX (2602.21760's) showed its "~".
+    [
+      'using two NVIDIA RTX~3090 GPUs, while preserving image quality',
+      'using two NVIDIA RTX 3090 GPUs, while preserving image quality',
+    ],
+    ['as shown in Fig.~3 and Table~\\ref{tab:main}', 'as shown in Fig. 3 and Table'],
+    ['a ~2x speedup at https://example.org/~user', 'a ~2x speedup at https://example.org/~user'],
   ])('%s', (tex, readable) => {
     expect(readableTex(tex)).toBe(readable);
   });
