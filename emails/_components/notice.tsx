@@ -9,7 +9,7 @@
  * digest's dark palette repaints them where a client has a dark mode we can address
  * (`noticeCss` in ./theme), which is why every coloured element carries a class.
  */
-import { Button, Container, Head, Heading, Hr, Html, Link, Section, Text } from '@react-email/components';
+import { Button, Head, Heading, Hr, Html, Link, Section, Text } from '@react-email/components';
 import type { ReactNode } from 'react';
 import { OutlookGhostTable } from './outlook-ghost-table';
 import { PageBody } from './page-body';
@@ -21,16 +21,18 @@ const WIDTH = 560;
 
 const noticeStyles = {
   container: {
+    maxWidth: `${WIDTH}px`,
     backgroundColor: colors.card,
     borderRadius: '12px',
-    maxWidth: `${WIDTH}px`,
     margin: '0 auto',
-    padding: '32px 28px',
     // The address the email names is one unbreakable word (a long one is ~80 characters):
     // it wraps instead of widening the card, and the page, past a phone's screen. The
     // digest's container does the same.
     wordBreak: 'break-word' as const,
   },
+  // On the cell, not the table: Outlook on Windows (Word) pads table cells only, and showed
+  // the text of a padded table flush against the card's edges (the digest pads its cards so).
+  cell: { padding: '32px 28px' },
   brand: { color: colors.accent, fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: 0 },
   heading: { color: colors.text, fontSize: '24px', lineHeight: '1.3', margin: '12px 0 16px' },
   text: { color: colors.text, fontSize: '16px', lineHeight: '1.55', margin: '0 0 14px' },
@@ -60,6 +62,28 @@ export function NoticeText({ muted, children }: { muted?: boolean; children: Rea
     <Text className={muted ? 'pd-m' : 'pd-t'} style={muted ? noticeStyles.muted : noticeStyles.text}>
       {children}
     </Text>
+  );
+}
+
+/** React Email's Container, with the padding on its cell (see `noticeStyles.cell`). */
+function Card({ children }: { children: ReactNode }) {
+  return (
+    <table
+      align="center"
+      width="100%"
+      className="pd-c"
+      border={0}
+      cellPadding="0"
+      cellSpacing="0"
+      role="presentation"
+      style={noticeStyles.container}
+    >
+      <tbody>
+        <tr>
+          <td style={noticeStyles.cell}>{children}</td>
+        </tr>
+      </tbody>
+    </table>
   );
 }
 
@@ -94,7 +118,7 @@ export function Notice(props: NoticeProps) {
             one line longer than SMTP's 998 bytes. */}
         <Preheader text={props.preview} />
         <OutlookGhostTable width={WIDTH}>
-          <Container className="pd-c" style={noticeStyles.container}>
+          <Card>
             <Text className="pd-l" style={noticeStyles.brand}>
               PAPERS DIGEST
             </Text>
@@ -135,7 +159,7 @@ export function Notice(props: NoticeProps) {
                 {props.postalAddress}
               </Text>
             ) : null}
-          </Container>
+          </Card>
         </OutlookGhostTable>
       </PageBody>
     </Html>

@@ -2,7 +2,8 @@
  * The short emails people ask for on our site (confirm, "already subscribed", the export
  * and erase links) keep their 560 px card in classic Outlook on Windows, which ignores
  * max-width: a ghost table around the card, in the HTML we send, and nothing of it in the
- * plain text. On a phone, the card stays as wide as the screen whatever address it names.
+ * plain text; and the card's padding on its cell, the only element Outlook pads. On a phone,
+ * the card stays as wide as the screen whatever address it names.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +33,19 @@ describe('notice emails in Outlook on Windows', () => {
       // The button's own Outlook padding comments are still there, untouched.
       expect(email.html).toContain('<!--[if mso]><i style="mso-font-width:');
       expect(email.text).toContain('ada@example.org');
+    }
+  });
+
+  it('pad their card on its cell, which Outlook honours (it ignores padding on a table)', async () => {
+    for (const email of await allKinds()) {
+      const card =
+        /<table align="center" width="100%"([^>]*class="pd-c"[^>]*)><tbody><tr[^>]*><td([^>]*)>/.exec(
+          email.html,
+        );
+      expect(card).not.toBeNull();
+      expect(card![1]).toContain('max-width:560px');
+      expect(card![1]).not.toContain('padding:');
+      expect(card![2]).toContain('padding:32px 28px');
     }
   });
 });
