@@ -309,6 +309,9 @@ const ESCAPED = new Set(['%', '&', '_', '#', '$', '{', '}', '@', '|']);
  */
 const TEX_HINT = /[\\$]|--|``|[A-Za-z.]~[A-Za-z0-9\\]/;
 
+/** Text that ends inside a URL: a "~" there is part of the address, not a tie. */
+const IN_URL = /(?:https?:\/\/|www\.)\S*$/i;
+
 /** Deeper nesting than any real abstract is left as it is, not recursed into. */
 const MAX_DEPTH = 16;
 
@@ -520,9 +523,11 @@ function render(source: string, math: boolean, depth: number): string {
       char === '~' &&
       !math &&
       /[A-Za-z.]/.test(source[at - 1] ?? '') &&
-      /[A-Za-z0-9\\]/.test(source[at + 1] ?? '')
+      /[A-Za-z0-9\\]/.test(source[at + 1] ?? '') &&
+      !IN_URL.test(source.slice(Math.max(0, at - 300), at))
     ) {
-      // A tie ("Fig.~3", "Table~\ref{…}"); "~10x" keeps its tilde.
+      // A tie ("Fig.~3", "Table~\ref{…}"); "~10x" keeps its tilde, and so does a URL
+      // ("https://example.org/pkg~v2").
       out += ' ';
       at++;
       continue;

@@ -45,6 +45,9 @@ describe('readableTex', () => {
     ],
     ['as shown in Fig.~3 and Table~\\ref{tab:main}', 'as shown in Fig. 3 and Table'],
     ['a ~2x speedup at https://example.org/~user', 'a ~2x speedup at https://example.org/~user'],
+    // A tilde in a URL is part of the address, even after a letter, TeX around it or not.
+    ['code at https://example.org/pkg~v2/readme', 'code at https://example.org/pkg~v2/readme'],
+    ['$\\alpha$ at https://example.org/pkg~v2/readme', 'α at https://example.org/pkg~v2/readme'],
   ])('%s', (tex, readable) => {
     expect(readableTex(tex)).toBe(readable);
   });
