@@ -1,7 +1,8 @@
 /**
  * SQL that settles a send request's outcome on its claimed rows: sent (with message ids, one
  * statement per 100 rows, one transaction), failed, transient failure (claim kept for the replay),
- * quota release (claim dropped, rows parked for the planner), parked, or dead-lettered.
+ * quota release (claim dropped, rows parked for the planner) or, on a replay, quota park (claim
+ * kept, rows parked), parked, or dead-lettered.
  * Every write re-checks the status in its WHERE clause, so a late or duplicate consumer
  * changes nothing that is already final.
  */
@@ -92,6 +93,20 @@ export async function releaseClaim(
       `UPDATE deliveries SET status = 'queued', send_key = NULL, claimed_at = NULL, error = ?2, updated_at = ?3,
            enqueued_at = NULL
        WHERE send_key = ?1 AND status = 'sending'`,
+    )
+    .bind(sendKey, note, now)
+    .run();
+}
+
+/**
+ * Resend refused a replay for quota, which proves nothing about the earlier request under
+ * the same key: the group stays claimed under it, parked for the planner (enqueued_at NULL
+ * on every row of the group, whichever message carries it), with the note for operators.
+ */
+export async function parkClaim(db: D1Database, sendKey: string, note: string, now: string): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE deliveries SET error = ?2, updated_at = ?3, enqueued_at = NULL WHERE send_key = ?1 AND status = 'sending'`,
     )
     .bind(sendKey, note, now)
     .run();

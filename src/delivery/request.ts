@@ -7,12 +7,13 @@
  * which alone is `failed` with the reason (within a budget of requests per message, past
  * which what is left fails whole); 429 → retry after retry-after, claim kept, every consumer's
  * next slot pushed back; 5xx/timeout/network → retry with exponential backoff, claim kept;
- * quota exhausted → pause recorded, claim released (the caller parks the rows).
+ * quota exhausted → pause recorded, claim released (the caller parks the rows), unless the
+ * request was a replay: then the claim is kept, parked, for the same key after the pause.
  */
 import type { Delivery, RankingSnapshot } from '../db/deliveries';
 import { deferSendSlots } from '../db/pacer';
 import { splitSendKey } from '../db/sending';
-import { markFailed, markSent, noteTransientFailure, releaseClaim } from '../db/settling';
+import { markFailed, markSent, noteTransientFailure, parkClaim, releaseClaim } from '../db/settling';
 import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { sha256Hex } from '../lib/crypto';
@@ -71,6 +72,11 @@ export async function sendGroup(
   group: PreparedEmail[],
   attempts: number,
   stats: MessageStats,
+  /**
+   * An earlier attempt under this key may have reached Resend (a replay of a claim): a
+   * refusal of this request then says nothing about that one.
+   */
+  replay = false,
 ): Promise<Outcome> {
   const { db } = app;
   const rate = app.config.RESEND_RATE_PER_SEC;
@@ -154,12 +160,17 @@ export async function sendGroup(
     }
     case 'quota_exceeded': {
       const pause = await pauseForQuota(db, result.period, result.message, now);
-      await releaseClaim(
-        db,
-        key,
-        `waiting for the Resend ${result.period} quota to reset at ${pause.until}`,
-        nowIso(now),
-      );
+      const waiting = `waiting for the Resend ${result.period} quota to reset at ${pause.until}`;
+      // A replay refused for quota may follow a request Resend accepted (its answer lost):
+      // a fresh key after the pause could deliver it twice, so the group keeps this one.
+      if (replay)
+        await parkClaim(
+          db,
+          key,
+          `${waiting}; still claimed: an earlier attempt may have been sent`,
+          nowIso(now),
+        );
+      else await releaseClaim(db, key, waiting, nowIso(now));
       logEvent('resend_quota_paused', { ...pause });
       return { kind: 'paused' };
     }

@@ -15,7 +15,7 @@
  *      Candidates arXiv withdrew since the edition was frozen are left out of the ranking
  *      (`withdrawnPerBatch`); a replay still sends what it claimed.
  *   3. The group's request and what its answer does to the rows are in `request.ts`; a
- *      quota pause parks the message's rows for the planner.
+ *      quota pause parks the message's rows for the planner (a replayed group keeps its key).
  */
 import { type Delivery, type RankingSnapshot, snapshotBasis } from '../db/deliveries';
 import { getWithdrawnInWindow } from '../db/editions';
@@ -358,5 +358,5 @@ async function replayGroup(
   stats.failed += departed;
   const replayed = group.filter((item) => sending.has(item.delivery.id));
   if (replayed.length === 0) return { kind: 'done' };
-  return sendGroup(app, transport, key, replayed, attempts, stats);
+  return sendGroup(app, transport, key, replayed, attempts, stats, true);
 }

@@ -64,6 +64,15 @@ async function unsubscribeBefore(sql: string, subscriber: Subscriber) {
   return { db: spy.db, answer: () => (confirmed ? confirmed.json() : null) };
 }
 
+/** The quota pause ends, and the hourly planner runs: what it re-enqueued, and its answer. */
+async function endQuotaPause() {
+  await env.DB.prepare(
+    `UPDATE app_state SET value = json_set(value, '$.until', '2000-01-01T00:00:00.000Z') WHERE key = 'resend_quota_pause'`,
+  ).run();
+  const resumed = resendEnv();
+  return { resumed, plan: await planViaAdmin(resumed.env, { at: AT }) };
+}
+
 beforeEach(resetDelivery);
 
 describe('sending a planned edition', () => {
@@ -439,11 +448,7 @@ describe('Resend failures', () => {
     expect(pausedRun.json.paused).toMatchObject({ period: 'daily' });
 
     // The quota resets: the hourly planner puts the parked deliveries back on the queue.
-    await env.DB.prepare(
-      `UPDATE app_state SET value = json_set(value, '$.until', '2000-01-01T00:00:00.000Z') WHERE key = 'resend_quota_pause'`,
-    ).run();
-    const resumed = resendEnv();
-    const plan = await planViaAdmin(resumed.env, { at: AT });
+    const { resumed, plan } = await endQuotaPause();
     expect(plan.json.requeued).toBe(2);
     expect(plan.json.planned).toBe(0);
     const requeued = resumed.queued[0] as SendMessage;
@@ -455,6 +460,43 @@ describe('Resend failures', () => {
     expect(resend.delivered).toHaveLength(2);
     const after = await (await adminRequest('/admin/stats')).json<{ sending: { paused: boolean } }>();
     expect(after.sending.paused).toBe(false);
+  });
+
+  it('keeps the key of a request whose answer was lost when its replay meets the quota: replayed after the pause, never re-keyed', async () => {
+    // The first request times out: Resend may have sent it. The retry, under the same key, is
+    // refused for quota, which says nothing about that first request (a refusal at Resend's
+    // door need not look the key up), so what follows the pause must present the same key.
+    const resend = fakeResend([
+      'hang',
+      {
+        status: 429,
+        name: 'daily_quota_exceeded',
+        message: 'You have reached your daily email sending quota.',
+      },
+    ]);
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    expect((await deliver(testEnv, message)).acked).toBe(false);
+    expect(await deliver(testEnv, message, 2)).toEqual({ acked: true, retryDelay: null });
+    const firstKey = resend.requests[0]!.key;
+    expect(resend.requests[1]!.key).toBe(firstKey);
+    let rows = await deliveriesOf(editionId);
+    // Still claimed under that key, parked for the planner, with the reason for operators.
+    expect(rows.map((row) => [row.status, row.send_key, row.enqueued_at])).toEqual([
+      ['sending', firstKey, null],
+      ['sending', firstKey, null],
+    ]);
+    expect(rows[0]!.error).toContain('daily quota');
+
+    const { resumed, plan } = await endQuotaPause();
+    expect(plan.json.requeued).toBe(2);
+    expect(await deliver(resumed.env, resumed.queued[0] as SendMessage)).toEqual({
+      acked: true,
+      retryDelay: null,
+    });
+    expect(resend.requests.map((request) => request.key)).toEqual([firstKey, firstKey, firstKey]);
+    rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['sent', 'sent']);
+    expect(resend.delivered).toHaveLength(2);
   });
 
   it('marks deliveries failed when their message reaches the dead-letter queue', async () => {
