@@ -9,8 +9,8 @@
  * never got them.
  * The address is compared case-insensitively, like everywhere else: a complaint about
  * `Mixed@Example.org` suppresses `mixed@example.org`.
- * An event is stored with its address and whole payload only while the address is a
- * subscriber's we hold. Resend keeps reporting on mail sent before an erasure (a digest
+ * An event is stored with its address and whole payload only while the address (in `to`,
+ * or `data.email` for suppression and contact events) is a subscriber's we hold. Resend keeps reporting on mail sent before an erasure (a digest
  * delivered late, a click on an old link, a bounce), and storing those events whole would
  * put the erased address (and a click's IP address) back; for them only what dedupe and
  * the stats read is kept (`redactedPayload`), and the suppression still applies by hash.
@@ -53,7 +53,7 @@ const eventSchema = z.object({
 export type ResendEvent = z.infer<typeof eventSchema>;
 
 export interface EventClassification {
-  /** The first recipient, normalised (domain lower-cased), or null. */
+  /** The address the event names (first recipient, or `data.email`), normalised (domain lower-cased), or null. */
   recipient: string | null;
   emailId: string | null;
   /** Our `delivery` tag, when the email was a digest. */
@@ -98,9 +98,15 @@ function tagValue(tags: ResendEvent['data']['tags'], name: string): string | nul
   return typeof value === 'string' && value ? value : null;
 }
 
+/**
+ * The address an event names: the first of `to` on email events, `data.email` on the
+ * others that name one (suppression.added/removed, contact.*), so an event about an
+ * address we no longer hold is stored redacted whatever its kind.
+ */
 function recipient(event: ResendEvent): string | null {
-  const to = Array.isArray(event.data.to) ? event.data.to[0] : event.data.to;
-  if (!to) return null;
+  const { email } = event.data;
+  const to = (Array.isArray(event.data.to) ? event.data.to[0] : event.data.to) ?? email;
+  if (typeof to !== 'string' || !to) return null;
   const address = /<([^>]+)>/.exec(to)?.[1] ?? to;
   return normalizeEmail(address) ?? address.trim();
 }

@@ -45,6 +45,16 @@ function resendEvent(type: string, data: Record<string, unknown>) {
   };
 }
 
+/** Resend's suppression.added: the address in `data.email`, no `to`, no `email_id`. */
+function suppressionAdded(email: string, origin: 'bounce' | 'complaint' | 'manual', sourceId: string | null) {
+  const at = new Date().toISOString();
+  return {
+    type: 'suppression.added',
+    created_at: at,
+    data: { id: crypto.randomUUID(), email, origin, source_id: sourceId, created_at: at },
+  };
+}
+
 /** A subscriber with one digest actually sent through the fake Resend. */
 async function sentDigest() {
   const resend = fakeResend();
@@ -466,6 +476,30 @@ describe('events about addresses we do not hold', () => {
     // A redelivery is still recognised.
     const again = await signedWebhook(late[2], { id: 'msg_after_erase_2' });
     expect(await again.json()).toEqual({ ok: true, duplicate: true });
+  });
+
+  it('stores no trace of an erased address that an event names in `data.email` (suppression.added)', async () => {
+    // A late digest bounces after the erasure: Resend adds the address to its suppression
+    // list and, to a webhook listening to every event, says so in `data.email`, not `to`.
+    const { subscriber, emailId } = await sentDigest();
+    await eraseSubscriber({ db: env.DB, config: parseConfig(env), planQueue: env.PLAN_QUEUE }, subscriber);
+    const added = suppressionAdded(subscriber.email.toUpperCase(), 'bounce', emailId);
+    const response = await signedWebhook(added, { id: 'msg_suppression_added' });
+    expect(await response.json()).toEqual({ ok: true, duplicate: false });
+    expect(await eventsMentioning(subscriber.email)).toEqual([]);
+    const stored = await env.DB.prepare('SELECT type, recipient FROM webhook_events WHERE svix_id = ?')
+      .bind('msg_suppression_added')
+      .first();
+    expect(stored).toEqual({ type: 'suppression.added', recipient: null });
+  });
+
+  it('files a `data.email` event under the address it names, so erasing the subscriber deletes it', async () => {
+    const subscriber = await seedSubscriber({ email: 'listed@example.org' });
+    const added = suppressionAdded('listed@example.org', 'manual', null);
+    expect((await signedWebhook(added, { id: 'msg_listed' })).status).toBe(200);
+    expect(await eventsMentioning(subscriber.email)).toHaveLength(1);
+    await eraseSubscriber({ db: env.DB, config: parseConfig(env), planQueue: env.PLAN_QUEUE }, subscriber);
+    expect(await eventsMentioning(subscriber.email)).toEqual([]);
   });
 
   it('keeps the address of an event about someone we hold', async () => {
