@@ -8,6 +8,8 @@
  * in one entry ("cs.CL and cs.LG") are several categories, and `authors: A, B` follows
  * both authors.
  */
+import { ARXIV_CATEGORIES } from './arxiv-categories';
+
 export interface Interests {
   phrases: string[];
   categories: string[];
@@ -64,6 +66,19 @@ export function splitInterests(text: string): string[] {
     }
   }
   return entries;
+}
+
+/**
+ * The entries written as an arXiv category (`archive.subject`) that arXiv does not have,
+ * as typed, once each. Archives alone (`hep-th`, `cs`) are left to the reader as before.
+ */
+export function unknownCategories(text: string): string[] {
+  const unknown = new Set<string>();
+  for (const entry of splitInterests(text)) {
+    if (AUTHOR.test(entry) || !CATEGORY.test(entry) || !entry.includes('.')) continue;
+    if (!ARXIV_CATEGORIES.has(normaliseCategory(entry))) unknown.add(entry);
+  }
+  return [...unknown];
 }
 
 export function parseInterests(text: string): Interests {

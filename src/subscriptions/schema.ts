@@ -9,7 +9,14 @@
 import { z } from 'zod';
 import { fieldErrors } from '../errors';
 import { isValidTimeZone } from '../lib/time';
-import { MAX_INTEREST_LENGTH, MAX_INTERESTS, MAX_INTERESTS_TEXT, splitInterests } from './interests';
+import { sameSubjectCategories } from './arxiv-categories';
+import {
+  MAX_INTEREST_LENGTH,
+  MAX_INTERESTS,
+  MAX_INTERESTS_TEXT,
+  splitInterests,
+  unknownCategories,
+} from './interests';
 import type { BodyFormat } from './request-body';
 
 /** RFC 5321: 254 octets for the whole path, 64 for the local part. */
@@ -166,8 +173,25 @@ export const interestsField = z
       });
       return z.NEVER;
     }
+    const unknown = unknownCategories(text);
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: unknownCategoriesMessage(unknown) });
+      return z.NEVER;
+    }
     return text;
   });
+
+/** Names the entries arXiv has no category for, with the likely one when the subject exists elsewhere. */
+function unknownCategoriesMessage(unknown: string[]): string {
+  const quoted = unknown.map((entry) => `"${entry}"`);
+  const which =
+    quoted.length === 1
+      ? `${quoted[0]} is not an arXiv category`
+      : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)} are not arXiv categories`;
+  const suggestions = unknown.flatMap(sameSubjectCategories);
+  const meant = suggestions.length > 0 ? ` Did you mean ${suggestions.join(' or ')}?` : '';
+  return `${which}, so no paper would match ${unknown.length === 1 ? 'it' : 'them'}.${meant} Check the spelling (arxiv.org/category_taxonomy lists them all), or write the topic in words.`;
+}
 
 /** "Daily", "WEEKLY": API clients and hand-made forms capitalise; the stored value is lower-case. */
 export const frequencyField = z.preprocess(

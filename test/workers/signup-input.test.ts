@@ -236,3 +236,61 @@ describe('interests as typed on other devices', () => {
     expect(html).toContain('Topics: caf\u00e9 culture</li>');
   });
 });
+
+describe('arXiv categories that do not exist', () => {
+  // "cs.ML" reads as a category, so it was neither a topic nor anything arXiv lists: the
+  // ingest asked arXiv for it, ranking matched no paper, and the sign-up said nothing.
+  const typed = 'diffusion models; cs.ML, "RLHF" <b> 🧪\ncs.CLL';
+
+  it('refuses them on the form with the text kept and the error on the interests field', async () => {
+    const response = await writesNothing(() =>
+      postForm('/subscribe', {
+        email: 'typo-category@example.org',
+        interests: typed,
+        frequency: 'weekly',
+        send_hour: '19',
+        time_zone: 'Asia/Tokyo',
+      }),
+    );
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toMatch(
+      /<textarea[^>]*aria-describedby="interests-hint interests-error"[^>]*aria-invalid="true"/,
+    );
+    expect(html).toContain(
+      '<p class="error" id="interests-error"><span class="visually-hidden">Error: </span>&quot;cs.ML&quot; and &quot;cs.CLL&quot; are not arXiv categories',
+    );
+    expect(html).toContain('Did you mean stat.ML?');
+    expect(html).toContain('diffusion models; cs.ML, &quot;RLHF&quot; &lt;b&gt; 🧪\ncs.CLL</textarea>');
+    expect(html).toContain('<option value="weekly" selected');
+    expect(html).toContain('<option value="19" selected');
+    expect(html).toContain('<option value="Asia/Tokyo" selected');
+  });
+
+  it('refuses them from JSON clients and on the preferences page, changing nothing', async () => {
+    const json = await writesNothing(() =>
+      postJson('/subscribe', { email: 'typo-category@example.org', interests: ['cs.ML'] }),
+    );
+    await expectFieldError(
+      json,
+      'interests',
+      '"cs.ML" is not an arXiv category, so no paper would match it. Did you mean stat.ML? Check the spelling (arxiv.org/category_taxonomy lists them all), or write the topic in words.',
+    );
+    const row = await subscribeAndConfirm('category-prefs@example.org');
+    const link = local(await preferencesUrl(config, { id: row.id, tokenVersion: row.token_version }));
+    const refused = await postForm(link, { interests: 'math.XY', send_hour: '6' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('&quot;math.XY&quot; is not an arXiv category');
+    expect(await rowOf('category-prefs@example.org')).toEqual(row);
+  });
+
+  it('accepts every spelling of real categories, archives alone and topics with dots', async () => {
+    const interests =
+      'cs.cl and stat.ML; cond-mat.mes-hall; astro-ph.co; physics.Optics; q-bio.nc; hep-th; quant-ph; node.js';
+    const response = await postJson('/subscribe', { email: 'real-categories@example.org', interests });
+    expect(response.status).toBe(202);
+    expect((await rowOf('real-categories@example.org'))!.categories).toBe(
+      '["cs.CL","stat.ML","cond-mat.mes-hall","astro-ph.CO","physics.optics","q-bio.NC","hep-th","quant-ph"]',
+    );
+  });
+});
