@@ -82,7 +82,19 @@ function fromHttpException(error: HTTPException): AppError {
 }
 
 app.notFound((c) => {
-  const allowed = allowedMethods(app, c.req.path);
+  // "/papers/" typed or pasted with a slash is the page without it. Redirected only to a page
+  // that exists, and only GET/HEAD: a redirected form post would lose its body. Temporary
+  // (302), so no browser keeps it, nor its query (a signed token), once such a path is served.
+  const { path } = c.req;
+  if ((c.req.method === 'GET' || c.req.method === 'HEAD') && path.length > 1 && path.endsWith('/')) {
+    const trimmed = path.slice(0, -1);
+    // Never "//host" or "/\\host": a browser reads either Location as another site.
+    if (/^\/[^/\\]/.test(trimmed) && allowedMethods(app, trimmed).includes('GET')) {
+      const query = new URL(c.req.url).search;
+      return c.redirect(`${trimmed}${query}`, 302);
+    }
+  }
+  const allowed = allowedMethods(app, path);
   if (allowed.length > 0) {
     c.header('Allow', allowed.join(', '));
     const message = `This address does not accept ${c.req.method} requests, only ${allowed.join(', ')}.`;

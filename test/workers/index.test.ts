@@ -10,7 +10,7 @@ import { outboxTransport } from '../../src/delivery/transport';
 import { ConfigError, DEV_SECRETS, parseConfig } from '../../src/env';
 import worker from '../../workers/index';
 import emptyAtomFeed from '../fixtures/arxiv/synthetic-atom-empty.xml?raw';
-import { ADMIN_TOKEN, adminRequest, fetchWith, request, runScheduled } from '../helpers/app';
+import { ADMIN_TOKEN, adminRequest, BASE_URL, fetchWith, request, runScheduled } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 
 describe('worker entry', () => {
@@ -104,6 +104,33 @@ describe('worker entry', () => {
     // Paths with parameters are matched as the router matches them.
     expect((await request('/papers/2026-01-02', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
     expect((await request('/papers/2026-01-02/x', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('sends a page address typed or pasted with a trailing slash to the page, its query kept', async () => {
+    // "/papers/" answered "There is nothing at this address" although the archive is there.
+    for (const [path, target] of [
+      ['/papers/', '/papers'],
+      ['/papers/2026-01-02/?page=2', '/papers/2026-01-02?page=2'],
+      ['/data/', '/data'],
+      ['/confirm/?token=abc.def', '/confirm?token=abc.def'],
+    ] as const) {
+      for (const method of ['GET', 'HEAD']) {
+        const response = await request(path, { method, redirect: 'manual' });
+        expect(response.status, `${method} ${path}`).toBe(302);
+        expect(response.headers.get('location')).toBe(target);
+      }
+    }
+    // Only to a page that exists, and never for a form post (a redirect would lose its body).
+    expect((await request('/nope/', { redirect: 'manual' })).status).toBe(404);
+    expect((await request('/webhooks/resend/', { redirect: 'manual' })).status).toBe(404);
+    // Never to another site: a browser reads "//data" as the host "data".
+    for (const path of ['//data/', '/\\data/', '//127.0.0.1/']) {
+      const response = await request(`${BASE_URL}${path}`, { redirect: 'manual' });
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('location')).toBeNull();
+    }
+    const post = await request('/subscribe/', { method: 'POST', redirect: 'manual' });
+    expect(post.status).toBe(404);
   });
 
   it('sends a GET of the sign-up address (a reloaded or bookmarked error page) to the form', async () => {
