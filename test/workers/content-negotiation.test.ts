@@ -4,10 +4,15 @@
  * as RFC 9110 reads it, through the real Worker; browsers' headers still get pages. POST
  * /data answers a script preferring JSON in JSON, as sign-up does.
  */
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/env';
+import { preferencesUrl, unsubscribeUrl } from '../../src/links';
 import { acceptPrefersJson } from '../../workers/media-type';
 import { request } from '../helpers/app';
-import { nextIp, postForm } from '../helpers/subscribers';
+import { emailsTo, h1, linkIn, local, nextIp, postForm, postJson, rowOf } from '../helpers/subscribers';
+
+const config = parseConfig(env);
 
 describe('acceptPrefersJson', () => {
   it.each([
@@ -105,5 +110,52 @@ describe('POST /data', () => {
     const page = await postForm('/data', { email: 'nope', action: 'export' });
     expect(page.status).toBe(400);
     expect(page.headers.get('content-type')).toContain('text/html');
+  });
+});
+
+describe('signed links asked by an API client', () => {
+  // A JSON client's errors on these links were JSON (app.onError) while their successes were
+  // pages: one shape for failure, HTML to parse for success.
+  it('answers confirm, unsubscribe and a data-link request in JSON, as their errors', async () => {
+    const email = 'json-links@example.net';
+    expect((await postJson('/subscribe', { email, interests: 'RLHF' })).status).toBe(202);
+    const confirm = local(linkIn((await emailsTo(email)).at(-1)!.text, '/confirm'));
+
+    const confirmed = await postJson(confirm, {});
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.headers.get('content-type')).toContain('application/json');
+    expect(await confirmed.json()).toMatchObject({
+      status: 'confirmed',
+      changed: true,
+      preferences: { email, status: 'active', interests: 'RLHF' },
+    });
+    // A second click proves nothing current: as the page, no account in the answer.
+    const again = await postJson(confirm, {});
+    expect(await again.json()).toEqual({ status: 'confirmed', changed: false });
+    const garbled = await postJson(`${confirm}x`, {});
+    expect(garbled.status).toBe(400);
+    expect((await garbled.json<ErrorBody>()).error.code).toBe('invalid_link');
+
+    const row = (await rowOf(email))!;
+    const subject = { id: row.id, tokenVersion: row.token_version };
+    const exported = await postJson(
+      local(`${await preferencesUrl(config, subject)}`).replace('?', '/export?'),
+      {},
+    );
+    expect(exported.status).toBe(202);
+    expect(await exported.json()).toEqual({ status: 'link_sent', email });
+
+    const unsubscribed = await postJson(local(await unsubscribeUrl(config, subject)), {});
+    expect(unsubscribed.status).toBe(200);
+    expect(await unsubscribed.json()).toEqual({ status: 'unsubscribed', changed: true });
+  });
+
+  it('still answers a browser with pages', async () => {
+    const email = 'page-links@example.net';
+    expect((await postForm('/subscribe', { email })).status).toBe(200);
+    const confirm = local(linkIn((await emailsTo(email)).at(-1)!.text, '/confirm'));
+    const confirmed = await postForm(confirm, {});
+    expect(confirmed.headers.get('content-type')).toContain('text/html');
+    expect(h1(await confirmed.text())).toBe('Subscription confirmed');
   });
 });

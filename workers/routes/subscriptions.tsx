@@ -33,7 +33,7 @@ import { processSignup } from '../../src/subscriptions/signup';
 import { openUnsubscribeLink, unsubscribeFromLink } from '../../src/subscriptions/unsubscribe';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
-import { answersJson, clientIp, formValues, prefersJson, tokenOf } from '../request';
+import { answersJson, clientIp, formValues, tokenOf, wantsJson } from '../request';
 import type { HonoEnv } from '../types';
 import { LinkSentPage } from '../views/data-pages';
 import { LandingPage } from '../views/landing';
@@ -184,7 +184,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     // It only ever unsubscribes, so repeating it (or a provider replaying it) is harmless.
     const { subscriber, changed } = await unsubscribeFromLink(c.var.app, tokenOf(c), nowIso());
     if (changed) logEvent('subscriber_unsubscribed', { subscriber: subscriber!.id });
-    if (prefersJson(c)) return c.json({ status: 'unsubscribed', changed });
+    if (wantsJson(c.req.raw)) return c.json({ status: 'unsubscribed', changed });
     return c.html(<UnsubscribedPage subscriber={subscriber} />, 200);
   })
   // Pages from before unsubscribe links stopped re-subscribing posted here.
@@ -265,7 +265,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
 async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
   const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences');
   const outcome = await sendDataLink(c.var.app, subscriber, kind);
-  if (prefersJson(c)) {
+  if (wantsJson(c.req.raw)) {
     if (!outcome.sent) {
       throw new AppError(
         429,
@@ -290,6 +290,14 @@ async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
  * new sign-up, and must not open an account whose older links are meant to be dead.
  */
 async function confirmedPage(c: Ctx, subscriber: Subscriber, already: boolean) {
+  // API clients get JSON here as from app.onError, so success and failure share one format.
+  if (wantsJson(c.req.raw)) {
+    return c.json(
+      already
+        ? { status: 'confirmed', changed: false }
+        : { status: 'confirmed', changed: true, preferences: publicPreferences(subscriber) },
+    );
+  }
   if (already) return c.html(<ConfirmedPage already />);
   return c.html(
     <ConfirmedPage
