@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
-import { preferencesUrl, unsubscribeUrl } from '../../src/links';
+import { dataLinkUrl, preferencesUrl, unsubscribeUrl } from '../../src/links';
 import { acceptPrefersJson } from '../../workers/media-type';
 import { request } from '../helpers/app';
 import { emailsTo, h1, linkIn, local, nextIp, postForm, postJson, rowOf } from '../helpers/subscribers';
@@ -148,6 +148,20 @@ describe('signed links asked by an API client', () => {
     const unsubscribed = await postJson(local(await unsubscribeUrl(config, subject)), {});
     expect(unsubscribed.status).toBe(200);
     expect(await unsubscribed.json()).toEqual({ status: 'unsubscribed', changed: true });
+  });
+
+  it('answers the erasure in JSON too', async () => {
+    const email = 'json-erase@example.net';
+    expect((await postJson('/subscribe', { email })).status).toBe(202);
+    expect((await postJson(local(linkIn((await emailsTo(email)).at(-1)!.text, '/confirm')), {})).status).toBe(
+      200,
+    );
+    const row = (await rowOf(email))!;
+    const link = await dataLinkUrl(config, { id: row.id, tokenVersion: row.token_version }, 'erase');
+    const erased = await postJson(local(link), {});
+    expect(erased.status).toBe(200);
+    expect(await erased.json()).toEqual({ status: 'erased' });
+    expect(await rowOf(email)).toBeNull();
   });
 
   it('still answers a browser with pages', async () => {

@@ -7,7 +7,7 @@
  * the same bot checks as sign-up (Turnstile too, when configured), and answers the same for
  * every address, before anything about it is looked up. Pages are never cached or indexed.
  * POSTs answer as sign-up does: JSON for a JSON body or a client preferring JSON (a script
- * posting the form encoding), errors included; the download is JSON whatever is asked.
+ * posting the form encoding), errors included, the erasure too; the download is JSON whatever is asked.
  * GETs are pages whatever Accept says, as every token page is: a GET never acts (mail
  * scanners prefetch links), so an API client has nothing to read there but a button.
  */
@@ -24,7 +24,7 @@ import { readSubmission } from '../../src/subscriptions/request-body';
 import { emailField, parseSubmission } from '../../src/subscriptions/schema';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
-import { answersJson, clientIp, formValues, prefersJson, tokenOf } from '../request';
+import { answersJson, clientIp, formValues, tokenOf, wantsJson } from '../request';
 import type { HonoEnv } from '../types';
 import {
   DataRequestedPage,
@@ -117,6 +117,6 @@ export const dataRoutes = new Hono<HonoEnv>()
     const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'erase');
     await eraseSubscriber(c.var.app, subscriber);
     logEvent('subscriber_erased', { subscriber: subscriber.id });
-    if (prefersJson(c)) return c.json({ status: 'erased' });
+    if (wantsJson(c.req.raw)) return c.json({ status: 'erased' });
     return c.html(<ErasedPage />);
   });
