@@ -27,14 +27,22 @@ const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
 const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOP_LEVEL = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
-export type EmailProblem = 'missing' | 'multiline' | 'too_long' | 'invalid';
+export type EmailProblem = 'missing' | 'multiline' | 'too_long' | 'unicode_local' | 'invalid';
 
 /** Why an address is refused, or null when normalizeEmail accepts it. */
 export function emailProblem(input: unknown): EmailProblem | null {
   if (typeof input !== 'string' || input.trim() === '') return 'missing';
   if (/[\r\n]/.test(input)) return 'multiline';
   if (input.trim().length > MAX_EMAIL_LENGTH) return 'too_long';
-  return normalizeEmail(input) === null ? 'invalid' : null;
+  if (normalizeEmail(input) !== null) return null;
+  // A real address (RFC 6531) that we do not send to: "invalid" told its owner they mistyped it.
+  const email = input.trim();
+  const at = email.lastIndexOf('@');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for the ASCII range on purpose
+  const local = email.slice(0, Math.max(at, 0)).replace(/[^\x00-\x7f]/gu, 'x');
+  if (at > 0 && local !== email.slice(0, at) && normalizeEmail(`${local}${email.slice(at)}`) !== null)
+    return 'unicode_local';
+  return 'invalid';
 }
 
 /**
@@ -81,6 +89,8 @@ const EMAIL_MESSAGES: Record<EmailProblem, string> = {
   missing: 'Enter your email address.',
   multiline: 'Enter a single email address on one line.',
   too_long: `Enter an email address of at most ${MAX_EMAIL_LENGTH} characters.`,
+  unicode_local:
+    'We cannot send to addresses with letters like ö or 用 before the @ yet. Please use another address.',
   invalid: 'Enter a valid email address, like name@example.com.',
 };
 

@@ -294,3 +294,29 @@ describe('arXiv categories that do not exist', () => {
     );
   });
 });
+
+describe('international addresses', () => {
+  it('says why an address with letters like ö before the @ is refused, instead of calling it invalid', async () => {
+    const response = await writesNothing(() =>
+      postForm('/subscribe', { email: 'jörg@example.de', interests: 'RLHF' }),
+    );
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain(
+      'Error: </span>We cannot send to addresses with letters like ö or 用 before the @ yet. Please use another address.',
+    );
+    expect(html).toContain('value="jörg@example.de"');
+    const json = await postJson('/subscribe', { email: '用户@例子.广告' });
+    await expectFieldError(
+      json,
+      'email',
+      'We cannot send to addresses with letters like ö or 用 before the @ yet. Please use another address.',
+    );
+    // Still invalid, whatever its letters: no @.
+    await expectFieldError(
+      await postJson('/subscribe', { email: 'jörg.example.de' }),
+      'email',
+      'Enter a valid email address, like name@example.com.',
+    );
+  });
+});
