@@ -6,6 +6,7 @@
  * punycoded) because the normalised form is what the UNIQUE column and the suppression
  * hashes are keyed on; anything that could smuggle a header (CR/LF) is refused outright.
  */
+import { domainToUnicode } from 'node:url';
 import { z } from 'zod';
 import { fieldErrors } from '../errors';
 import { isValidTimeZone } from '../lib/time';
@@ -71,6 +72,17 @@ export function normalizeEmail(input: string): string | null {
   if (!TOP_LEVEL.test(labels[labels.length - 1]!)) return null;
   const normalised = `${local}@${domain}`;
   return normalised.length > MAX_EMAIL_LENGTH ? null : normalised;
+}
+
+/**
+ * A normalised address as its owner reads it: an internationalised domain in its own letters
+ * (user@bücher.example), not the punycode it is stored and mailed under, which read as a typo.
+ */
+export function displayEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  const domain = email.slice(at + 1);
+  if (at < 0 || !/(^|\.)xn--/.test(domain)) return email;
+  return `${email.slice(0, at + 1)}${domainToUnicode(domain) || domain}`;
 }
 
 /** Lower-cases the domain; an internationalised one becomes punycode (what mail servers use). */

@@ -320,3 +320,18 @@ describe('international addresses', () => {
     );
   });
 });
+
+describe('internationalised domains on our pages', () => {
+  it('shows the address in its own letters, not in punycode', async () => {
+    // Stored and mailed as user@xn--bcher-kva.example (what mail servers use); shown so, the
+    // owner read "We have sent an email to user@xn--bcher-kva.example" as a mistyped address.
+    const inbox = await (await postForm('/subscribe', { email: 'user@Bücher.example' })).text();
+    expect(inbox).toContain('We have sent an email to <strong>user@bücher.example</strong>');
+    expect(inbox).not.toContain('xn--');
+    expect((await rowOf('user@xn--bcher-kva.example'))!.email).toBe('user@xn--bcher-kva.example');
+    const confirm = local(linkIn((await emailsTo('user@xn--bcher-kva.example')).at(-1)!.text, '/confirm'));
+    const page = await (await request(confirm)).text();
+    expect(page).toContain('<strong>user@bücher.example</strong>');
+    expect(page).not.toContain('xn--');
+  });
+});

@@ -7,6 +7,7 @@
  */
 import type { Subscriber } from '../../src/domain';
 import type { DataLinkOutcome } from '../../src/subscriptions/data-requests';
+import { displayEmail } from '../../src/subscriptions/schema';
 import {
   EmailInput,
   ErrorSummary,
@@ -78,7 +79,8 @@ export function DataRequestedPage(props: { email: string }) {
     <Page title="Check your inbox">
       <h1>Check your inbox</h1>
       <p role="status">
-        If we hold data for <strong>{props.email}</strong>, we have emailed it a link. It works for an hour.
+        If we hold data for <strong>{displayEmail(props.email)}</strong>, we have emailed it a link. It works
+        for an hour.
       </p>
       <p class="muted">Nothing there after a few minutes? Check your spam folder.</p>
       <p>
@@ -96,8 +98,8 @@ export function LinkSentPage(props: { email: string; kind: 'export' | 'erase'; o
         <h1>We have already sent you a link</h1>
         <p role="status">
           {props.outcome.retryInMinutes === null
-            ? `We have sent ${props.email} three links to ${what} today. Please use one of them, or ask again tomorrow.`
-            : `We sent ${props.email} a link to ${what} a moment ago. Please use it, or ask again in ${props.outcome.retryInMinutes} minutes.`}
+            ? `We have sent ${displayEmail(props.email)} three links to ${what} today. Please use one of them, or ask again tomorrow.`
+            : `We sent ${displayEmail(props.email)} a link to ${what} a moment ago. Please use it, or ask again in ${props.outcome.retryInMinutes} minutes.`}
         </p>
       </Page>
     );
@@ -106,7 +108,7 @@ export function LinkSentPage(props: { email: string; kind: 'export' | 'erase'; o
     <Page title="We've sent you a link">
       <h1>We've sent you a link</h1>
       <p role="status">
-        We have emailed <strong>{props.email}</strong> a link to {what}. It works for an hour.
+        We have emailed <strong>{displayEmail(props.email)}</strong> a link to {what}. It works for an hour.
       </p>
       <p class="muted">
         We ask by email because this page's link is in every digest, which you may have forwarded: only
@@ -121,9 +123,9 @@ export function ExportPage(props: { subscriber: Subscriber; action: string }) {
     <Page title="Download your data">
       <h1>Download your data</h1>
       <p>
-        Everything we hold about <strong>{props.subscriber.email}</strong>: your subscription, preferences,
-        consent record, digest history (with why each paper was picked), votes, the emails you asked us for
-        and the delivery reports our mail provider sent us about your address, as one JSON file.
+        Everything we hold about <strong>{displayEmail(props.subscriber.email)}</strong>: your subscription,
+        preferences, consent record, digest history (with why each paper was picked), votes, the emails you
+        asked us for and the delivery reports our mail provider sent us about your address, as one JSON file.
       </p>
       <form method="post" action={props.action}>
         <button type="submit">Download my data</button>
@@ -137,8 +139,9 @@ export function EraseConfirmPage(props: { subscriber: Subscriber; action: string
     <Page title="Delete your data?">
       <h1>Delete all your data?</h1>
       <p>
-        This deletes the subscription of <strong>{props.subscriber.email}</strong>, its preferences, digest
-        history and votes, for good. You will not receive any more emails from us. It cannot be undone.
+        This deletes the subscription of <strong>{displayEmail(props.subscriber.email)}</strong>, its
+        preferences, digest history and votes, for good. You will not receive any more emails from us. It
+        cannot be undone.
       </p>
       <form method="post" action={props.action}>
         <button type="submit" class="danger-button">

@@ -11,6 +11,7 @@
 import type { Subscriber } from '../../src/domain';
 import type { ConfirmView } from '../../src/subscriptions/confirm';
 import { parseInterests } from '../../src/subscriptions/interests';
+import { displayEmail } from '../../src/subscriptions/schema';
 import {
   describedBy,
   ErrorSummary,
@@ -92,8 +93,8 @@ export function CheckInboxPage(props: { email: string }) {
     <Page title="Check your inbox">
       <h1>Check your inbox</h1>
       <p role="status">
-        We have sent an email to <strong>{props.email}</strong>. Open the link in it to confirm your
-        subscription; nothing is sent until you do.
+        We have sent an email to <strong>{displayEmail(props.email)}</strong>. Open the link in it to confirm
+        your subscription; nothing is sent until you do.
       </p>
       <p class="muted">
         The link works for 7 days. Nothing there after a few minutes? Check your spam folder. To protect
@@ -125,7 +126,7 @@ export function ConfirmPage(props: {
       <Page title="Confirm your subscription">
         <h1>Confirm your subscription</h1>
         <p>
-          You are about to subscribe <strong>{props.subscriber.email}</strong> to Papers Digest.
+          You are about to subscribe <strong>{displayEmail(props.subscriber.email)}</strong> to Papers Digest.
         </p>
         <p role="status">
           <strong>This address was signed up again</strong> after we sent this email, with different settings.
@@ -166,7 +167,7 @@ export function ConfirmPage(props: {
     <Page title="Confirm your subscription">
       <h1>Confirm your subscription</h1>
       <p>
-        You are about to subscribe <strong>{props.subscriber.email}</strong> to Papers Digest,{' '}
+        You are about to subscribe <strong>{displayEmail(props.subscriber.email)}</strong> to Papers Digest,{' '}
         {schedule({ ...props.schedule, sendWeekday: props.subscriber.sendWeekday })}.
       </p>
       <form method="post" action={props.action}>
@@ -198,7 +199,7 @@ export function ConfirmedPage(
     <Page title="Subscription confirmed">
       <h1>Subscription confirmed</h1>
       <p role="status">
-        Thank you. <strong>{props.subscriber.email}</strong> will receive Papers Digest{' '}
+        Thank you. <strong>{displayEmail(props.subscriber.email)}</strong> will receive Papers Digest{' '}
         {schedule(props.subscriber)}, starting with the next edition.
       </p>
       {props.subscriber.interests ? (
@@ -229,7 +230,7 @@ export function UnsubscribeConfirmPage(props: { subscriber: Subscriber; action: 
     <Page title="Unsubscribe">
       <h1>Unsubscribe from Papers Digest?</h1>
       <p>
-        <strong>{props.subscriber.email}</strong> will stop receiving digests.
+        <strong>{displayEmail(props.subscriber.email)}</strong> will stop receiving digests.
       </p>
       <form method="post" action={props.action}>
         <input type="hidden" name="List-Unsubscribe" value="One-Click" />
@@ -265,8 +266,8 @@ export function UnsubscribedPage(props: { subscriber: Subscriber | null }) {
       <Page title="Unsubscribed">
         <h1>You receive no more digests</h1>
         <p role="status">
-          We stopped sending to <strong>{props.subscriber.email}</strong> because earlier emails to it bounced
-          or were reported as spam: no digests are sent to it.
+          We stopped sending to <strong>{displayEmail(props.subscriber.email)}</strong> because earlier emails
+          to it bounced or were reported as spam: no digests are sent to it.
         </p>
         <p class="muted">
           To download or delete the data we hold about you, <a href="/data">ask for a link by email</a>.
@@ -278,8 +279,8 @@ export function UnsubscribedPage(props: { subscriber: Subscriber | null }) {
     <Page title="Unsubscribed">
       <h1>You have been unsubscribed</h1>
       <p role="status">
-        <strong>{props.subscriber.email}</strong> will not receive any more digests. The preferences, feed and
-        view links in earlier digests have stopped working too.
+        <strong>{displayEmail(props.subscriber.email)}</strong> will not receive any more digests. The
+        preferences, feed and view links in earlier digests have stopped working too.
       </p>
       <p>
         Unsubscribed by mistake? <a href="/">Sign up again</a>: we will email you a link to confirm, so nobody
@@ -350,7 +351,7 @@ export function PreferencesPage(props: {
         </p>
       ) : null}
       <p>
-        Preferences for <strong>{subscriber.email}</strong>.{' '}
+        Preferences for <strong>{displayEmail(subscriber.email)}</strong>.{' '}
         {subscriber.status === 'active'
           ? `You receive Papers Digest ${schedule(subscriber)}.`
           : subscriber.status === 'pending'
@@ -456,7 +457,8 @@ export function PreferencesPage(props: {
         <h2 id="data-title">Your data</h2>
         <p>
           For your safety we do not download or delete data from this page, whose link is in every digest you
-          may forward: we email a link, valid for an hour, to <strong>{subscriber.email}</strong>.
+          may forward: we email a link, valid for an hour, to{' '}
+          <strong>{displayEmail(subscriber.email)}</strong>.
         </p>
         <div class="actions">
           <form method="post" action={props.exportAction}>
