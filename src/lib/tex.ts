@@ -302,12 +302,14 @@ const SUBSCRIPT: Record<string, string> = {
 /** Characters a backslash escapes in text: shown as themselves. */
 const ESCAPED = new Set(['%', '&', '_', '#', '$', '{', '}', '@', '|']);
 
+/** A tie ("RTX~3090", "Fig.~3"): a "~" between a letter or "." and a letter, digit or command. */
+const TIE = /[A-Za-z.]~[A-Za-z0-9\\]/;
+
 /**
  * Anything TeX-like at all: most titles have none, and are returned as they are. A tie
- * ("RTX~3090", "Fig.~3", as `render` reads one) counts alone: an abstract whose only TeX
- * it was showed its "~".
+ * counts alone: an abstract whose only TeX it was showed its "~".
  */
-const TEX_HINT = /[\\$]|--|``|[A-Za-z.]~[A-Za-z0-9\\]/;
+const TEX_HINT = new RegExp(`[\\\\$]|--|\`\`|${TIE.source}`);
 
 /** Text that ends inside a URL: a "~" there is part of the address, not a tie. */
 const IN_URL = /(?:https?:\/\/|www\.)\S*$/i;
@@ -522,8 +524,8 @@ function render(source: string, math: boolean, depth: number): string {
     if (
       char === '~' &&
       !math &&
-      /[A-Za-z.]/.test(source[at - 1] ?? '') &&
-      /[A-Za-z0-9\\]/.test(source[at + 1] ?? '') &&
+      at > 0 &&
+      TIE.test(source.slice(at - 1, at + 2)) &&
       !IN_URL.test(source.slice(Math.max(0, at - 300), at))
     ) {
       // A tie ("Fig.~3", "Table~\ref{…}"); "~10x" keeps its tilde, and so does a URL
