@@ -10,10 +10,11 @@
  * The address is compared case-insensitively, like everywhere else: a complaint about
  * `Mixed@Example.org` suppresses `mixed@example.org`.
  * An event is stored with its address and whole payload only while the address (in `to`,
- * or `data.email` for suppression and contact events) is a subscriber's we hold. Resend keeps reporting on mail sent before an erasure (a digest
- * delivered late, a click on an old link, a bounce), and storing those events whole would
- * put the erased address (and a click's IP address) back; for them only what dedupe and
- * the stats read is kept (`redactedPayload`), and the suppression still applies by hash.
+ * or `data.email` for suppression and contact events) is a subscriber's we hold. Resend
+ * keeps reporting on mail sent before an erasure (a digest delivered late, a click on an
+ * old link, a bounce), and storing those events whole would put the erased address (and a
+ * click's IP address) back; for them only what dedupe and the stats read is kept
+ * (`redactedPayload`), and the suppression still applies by hash.
  * That holds for an event that finds a delivery too: an erased person's deliveries are
  * deleted in steps after them, so a delivery counts as held only while its subscriber is.
  */
