@@ -35,7 +35,12 @@ const random = () => {
   return seed / 2_147_483_647;
 };
 const seen = new Set<string>();
-/** A one-to-three-word interest nobody asked for before in this run. */
+/**
+ * A one-to-three-word interest nobody asked for before on this edition (vectors are cached
+ * per edition, so that is all "unseen" needs). `seen` starts empty for each size: kept for
+ * the whole run, the few one-word interests ran out during the first size and every later
+ * size was measured on longer interests than the first.
+ */
 function freshInterest(): string {
   for (;;) {
     const words = Array.from(
@@ -64,6 +69,8 @@ for (const size of sizes) {
     const paper = base[n % base.length]!;
     return { ...paper, id: `${paper.id}-${n}`, upvotes: (n * 37) % 200, ingestedAt: now, refreshedAt: now };
   });
+  seen.clear();
+  seed = 1;
   let start = cpuMs();
   const index = buildEditionIndex(papers);
   const build = cpuMs() - start;
