@@ -29,8 +29,10 @@ import { MessagePage } from './views/layout';
 
 export const app = new Hono<HonoEnv>();
 
-app.use(appContextMiddleware);
+// Headers first: a request the environment check refuses (broken configuration, the
+// development one on a public host) is answered with them too.
 app.use(securityHeaders);
+app.use(appContextMiddleware);
 
 app.route('/', publicRoutes);
 app.route('/', assetRoutes);

@@ -8,7 +8,7 @@
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, request } from '../helpers/app';
+import { ADMIN_TOKEN, fetchWith, request } from '../helpers/app';
 import { signedWebhook } from '../helpers/webhooks';
 
 const challengeOf = (response: Response) => response.headers.get('www-authenticate');
@@ -106,5 +106,30 @@ describe('WWW-Authenticate only on admin 401s', () => {
     }
     expect(refusals[0]!.headers.get('cache-control')).toBe('no-store');
     expect(refusals[2]!.headers.get('cache-control')).toBe('no-store');
+  });
+
+  // The environment is checked before any route runs: a refusal from there (a broken
+  // configuration, the development one answering a public host name) skipped the
+  // middleware that sets the headers, and went out without CSP, nosniff or frame options.
+  it('keeps them when the configuration itself refuses the request', async () => {
+    const broken = { ...env, ENVIRONMENT: 'staging' } as unknown as Env;
+    const development = {
+      ...env,
+      ENVIRONMENT: 'development',
+      TOKEN_SECRET: undefined,
+      ADMIN_TOKEN: undefined,
+      RESEND_WEBHOOK_SECRET: undefined,
+      EMAIL_HASH_SECRET: undefined,
+    } as unknown as Env;
+    const refusals = [
+      [(await fetchWith(new Request('https://digest.test/'), broken)).response, 500],
+      [(await fetchWith(new Request('https://papers.someone.workers.dev/'), development)).response, 503],
+    ] as const;
+    for (const [response, status] of refusals) {
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    }
   });
 });

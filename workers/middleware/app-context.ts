@@ -1,9 +1,9 @@
 /**
- * The first middleware of every request: validates the environment once (parseConfig
- * caches per env object) and puts the typed config and app context on the Hono context,
- * so a misconfigured deploy fails with one clear error instead of deep inside a route.
- * A development configuration reached under a public host name (deployed by mistake
- * with its published secrets) answers only with that explanation.
+ * Runs for every request, right after the security headers: validates the environment
+ * once (parseConfig caches per env object) and puts the typed config and app context on
+ * the Hono context, so a misconfigured deploy fails with one clear error instead of deep
+ * inside a route. A development configuration reached under a public host name (deployed
+ * by mistake with its published secrets) answers only with that explanation.
  */
 import type { MiddlewareHandler } from 'hono';
 import { appContext, developmentHostRefusal } from '../../src/env';
