@@ -92,8 +92,10 @@ app.notFound((c) => {
     const trimmed = path.slice(0, -1);
     // Never "//host" or "/\\host": a browser reads either Location as another site.
     if (/^\/[^/\\]/.test(trimmed) && allowedMethods(app, trimmed).includes('GET')) {
-      const query = new URL(c.req.url).search;
-      return c.redirect(`${trimmed}${query}`, 302);
+      // Location is the path as sent, still percent-encoded: the decoded one (c.req.path) may
+      // hold a line break, which no header can carry.
+      const { pathname, search } = new URL(c.req.url);
+      return c.redirect(`${pathname.slice(0, -1)}${search}`, 302);
     }
   }
   const allowed = allowedMethods(app, path);

@@ -133,6 +133,21 @@ describe('worker entry', () => {
     expect(post.status).toBe(404);
   });
 
+  // The redirect was built from the decoded path: an encoded line break became a raw one in
+  // Location, which the runtime refuses, and a typo'd address was answered as our failure (500).
+  it('redirects to the path as it was sent, its percent-encoding kept', async () => {
+    for (const [path, target] of [
+      ['/papers/x%0d%0aSet-Cookie:%20a=b/', '/papers/x%0d%0aSet-Cookie:%20a=b'],
+      ['/papers/%5C%5Cevil.example/', '/papers/%5C%5Cevil.example'],
+      ['/papers/%E2%9C%93/', '/papers/%E2%9C%93'],
+    ] as const) {
+      const response = await request(`${BASE_URL}${path}`, { redirect: 'manual' });
+      expect(response.status, path).toBe(302);
+      expect(response.headers.get('location'), path).toBe(target);
+      expect(response.headers.get('set-cookie'), path).toBeNull();
+    }
+  });
+
   it('sends a GET of the sign-up address (a reloaded or bookmarked error page) to the form', async () => {
     const reloaded = await request('/subscribe', { redirect: 'manual' });
     expect(reloaded.status).toBe(303);
