@@ -196,7 +196,9 @@ export function parseConfig(env: Bindings): Config {
     RESEND_WEBHOOK_SECRET: secret('RESEND_WEBHOOK_SECRET', 10),
     EMAIL_HASH_SECRET: secret('EMAIL_HASH_SECRET', 32),
     isDevelopment,
-    devTools: OUTBOX === 'on' || (isDevelopment && OUTBOX !== 'off'),
+    // Without OUTBOX, only a development run with no way to send real mail: one with a key
+    // sends through Resend, and may be reached from outside (a tunnel for its webhooks).
+    devTools: OUTBOX === 'on' || (isDevelopment && OUTBOX === undefined && !raw.RESEND_API_KEY),
     usesDevSecrets,
   };
   // RFC 8058: the one-click List-Unsubscribe URI MUST be HTTPS (Gmail and Yahoo ignore

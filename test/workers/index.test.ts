@@ -430,6 +430,26 @@ describe('configuration', () => {
     );
     expect(response.status).toBe(404);
   });
+
+  // README: the outbox and /dev are on "only in development without RESEND_API_KEY". They
+  // stayed on with a key, so a development server reached through a tunnel (real secrets,
+  // so it answers any host; the README's way to receive Resend's webhooks) showed its
+  // outbox, confirmation and preferences links included, to whoever found the address.
+  it('turns the outbox and /dev off in development once RESEND_API_KEY is set', async () => {
+    // Secrets of its own and a Resend key, as production has them.
+    const tunnel = { ...productionEnv(), ENVIRONMENT: 'development', OUTBOX: '' } as Env;
+    expect(parseConfig(tunnel).devTools).toBe(false);
+    for (const path of ['/dev', '/dev/outbox', '/dev/outbox.json']) {
+      const response = await worker.fetch(
+        new Request(`https://dev-tunnel.example.net${path}`),
+        tunnel,
+        createExecutionContext(),
+      );
+      expect(response.status, path).toBe(404);
+    }
+    // Asked for explicitly, it is still there.
+    expect(parseConfig({ ...tunnel, OUTBOX: 'on' } as unknown as Env).devTools).toBe(true);
+  });
 });
 
 describe('admin auth', () => {
