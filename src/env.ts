@@ -142,7 +142,10 @@ export type Config = Omit<z.output<typeof rawSchema>, SecretName | 'OUTBOX'> &
     isDevelopment: boolean;
     /** The development outbox and /dev pages are on (never in production). */
     devTools: boolean;
-    /** At least one secret is a development fallback from DEV_SECRETS, published in this repository. */
+    /**
+     * Development runs with at least one secret anyone may know: a fallback from DEV_SECRETS,
+     * a placeholder of .dev.vars.example (both published in this repository), or one too short.
+     */
     usesDevSecrets: boolean;
   };
 
@@ -177,9 +180,13 @@ export function parseConfig(env: Bindings): Config {
       problems.push(`${name} is a value published in this repository: set a random secret of your own`);
       return '';
     }
-    if (value && value.length >= minLength) return value;
+    if (value && value.length >= minLength) {
+      // The example file's placeholders are as public as the fallbacks, though set.
+      usesDevSecrets ||= isDevelopment && isPublishedSecret(value);
+      return value;
+    }
     if (isDevelopment) {
-      usesDevSecrets ||= value === undefined;
+      usesDevSecrets = true;
       return value ?? DEV_SECRETS[name];
     }
     problems.push(
@@ -277,9 +284,10 @@ export interface AppContext {
  * `--env production` ships the top-level, development config: its admin token and signing
  * secrets are published in this repository, so a deployed copy would let anyone in. Such a
  * Worker answers nothing but this explanation. Loopback and private addresses stay open
- * (a phone on the developer's network), and so does any host once real secrets are set in
- * .dev.vars (a tunnel for Resend's webhooks); Cloudflare routes a deployed Worker only by
- * its own host names, so a request cannot pose as localhost.
+ * (a phone on the developer's network), and so does any host once real secrets of its own
+ * (not the placeholders of .dev.vars.example) are set in .dev.vars (a tunnel for Resend's
+ * webhooks); Cloudflare routes a deployed Worker only by its own host names, so a request
+ * cannot pose as localhost.
  */
 export function developmentHostRefusal(config: Config, url: string): string | null {
   if (!config.usesDevSecrets) return null;
@@ -287,7 +295,7 @@ export function developmentHostRefusal(config: Config, url: string): string | nu
   if (isLocalHost(hostname)) return null;
   return (
     `This server runs its development configuration, whose secrets are published, so it only answers on localhost (this request was for ${hostname}). ` +
-    'To deploy, run `npm run deploy` (wrangler deploy --env production) with your own secrets; to reach a development server under another name, set TOKEN_SECRET, ADMIN_TOKEN, RESEND_WEBHOOK_SECRET and EMAIL_HASH_SECRET in .dev.vars.'
+    'To deploy, run `npm run deploy` (wrangler deploy --env production) with your own secrets; to reach a development server under another name, set TOKEN_SECRET, ADMIN_TOKEN, RESEND_WEBHOOK_SECRET and EMAIL_HASH_SECRET in .dev.vars to random values of your own (not the examples).'
   );
 }
 

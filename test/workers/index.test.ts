@@ -155,6 +155,15 @@ describe('worker entry', () => {
   });
 });
 
+/** The values .dev.vars.example sets (the ones left empty are left out). */
+const exampleVars = (): Record<string, string> =>
+  Object.fromEntries(
+    devVarsExample
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=./.test(line))
+      .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+  );
+
 /** A complete production configuration with secrets of the accepted strength. */
 const productionEnv = () =>
   ({
@@ -284,12 +293,7 @@ describe('configuration', () => {
   it('refuses, in production, every secret published in the repository', () => {
     const production = productionEnv();
     expect(() => parseConfig(production)).not.toThrow();
-    const example = Object.fromEntries(
-      devVarsExample
-        .split('\n')
-        .filter((line) => /^[A-Z_]+=./.test(line))
-        .map((line) => line.split(/=(.*)/s).slice(0, 2)),
-    );
+    const example = exampleVars();
     const secrets = ['TOKEN_SECRET', 'ADMIN_TOKEN', 'RESEND_WEBHOOK_SECRET', 'EMAIL_HASH_SECRET'] as const;
     for (const name of secrets) {
       for (const published of [DEV_SECRETS[name], example[name]]) {
@@ -419,6 +423,33 @@ describe('configuration', () => {
       EMAIL_HASH_SECRET: 'z'.repeat(40),
     } as unknown as Env;
     expect((await fetchAt('https://dev-tunnel.example.net/', undefined, ownSecrets)).status).toBe(200);
+  });
+
+  // .dev.vars.example says "Copy to .dev.vars": its placeholders are as public as the
+  // fallbacks, but being set they counted as the developer's own secrets, so a server run
+  // with the copied file and reached through a tunnel took the published admin token.
+  it('answers only local hosts while development runs on the example file or weak secrets', async () => {
+    const example = { ...env, ENVIRONMENT: 'development', OUTBOX: '', ...exampleVars() } as Env;
+    const weak = { ...productionEnv(), ENVIRONMENT: 'development', ADMIN_TOKEN: 'admin' } as Env;
+    for (const [name, bindings] of [
+      ['example', example],
+      ['weak', weak],
+    ] as const) {
+      const admin = await worker.fetch(
+        new Request('https://dev-tunnel.example.net/admin/stats', {
+          headers: { Authorization: `Bearer ${parseConfig(bindings).ADMIN_TOKEN}` },
+        }),
+        bindings,
+        createExecutionContext(),
+      );
+      expect(admin.status, name).toBe(503);
+      const local = await worker.fetch(
+        new Request('http://localhost:8787/'),
+        bindings,
+        createExecutionContext(),
+      );
+      expect(local.status, name).toBe(200);
+    }
   });
 
   it('serves /dev only when the outbox is configured', async () => {
