@@ -209,6 +209,26 @@ describe('POST /feedback', () => {
     expect(noToken.status).toBe(400);
   });
 
+  // A script posting the form encoding but asking for JSON got its errors in JSON (the
+  // app's onError decides by Accept) and its success as an HTML page.
+  it('answers a client that prefers JSON in JSON, success as its errors', async () => {
+    const link = new URL(await feedbackUrl(reader, survey.id, 'up'));
+    const post = (body: string) =>
+      request('/feedback', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+      });
+    const token = link.searchParams.get('token')!;
+    const refused = await post(new URLSearchParams({ token, paper: survey.id, vote: 'sideways' }).toString());
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_vote' } });
+    const voted = await post(new URLSearchParams({ token, paper: survey.id, vote: 'up' }).toString());
+    expect(voted.status).toBe(200);
+    expect(voted.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await voted.json()).toMatchObject({ ok: true, paperId: survey.id, vote: 'up' });
+  });
+
   it('moves the next edition towards liked papers', async () => {
     const nextEdition = buildEditionIndex(
       papers.filter((paper) => ![speech.id, singing.id, survey.id].includes(paper.id)),

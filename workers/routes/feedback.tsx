@@ -20,6 +20,7 @@ import { readableTex } from '../../src/lib/tex';
 import { nowIso } from '../../src/lib/time';
 import { readSubmission } from '../../src/subscriptions/request-body';
 import { tokenPage } from '../middleware/token-page';
+import { answersJson } from '../request';
 import type { HonoEnv } from '../types';
 import { Layout } from '../views/layout';
 
@@ -126,7 +127,8 @@ feedbackRoutes.post('/feedback', async (c) => {
   const { changed, previous } = await castVote(c.var.app.db, subscriber.id, paper, VOTES[vote], nowIso());
   logEvent('feedback_vote', { subscriberId: subscriber.id, paperId: paper.id, vote, changed });
 
-  if (submission.format === 'json') {
+  // As app.onError answers this route's errors: a JSON body, or an Accept preferring JSON.
+  if (answersJson(c, submission.format)) {
     return c.json({
       ok: true,
       paperId: paper.id,
