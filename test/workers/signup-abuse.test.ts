@@ -127,6 +127,29 @@ describe('sign-up caps kept in D1 (issue 12: mail-bombing)', () => {
     );
   });
 
+  // Domain spellings a mail server reads as one domain (IDNA mapping: full-width letters, a
+  // soft hyphen, the ideographic full stop; Unicode or punycode) are one inbox for the caps;
+  // a trailing dot or a look-alike letter of another script is refused or another domain.
+  it('counts every spelling of a domain that names the same inbox as that one inbox', async () => {
+    const spellings = [
+      'spelled@example.net',
+      'spelled@ＥＸＡＭＰＬＥ.net',
+      'spelled@exam\u00ADple.net',
+      'spelled@example\u3002net',
+      'spelled@bücher.example',
+      'spelled@xn--bcher-kva.example',
+      'spelled@BU\u0308CHER.example',
+    ];
+    for (const email of spellings) expect((await postJson('/subscribe', { email })).status, email).toBe(202);
+    const mailed = (await outbox()).map((email) => email.to);
+    expect(mailed.filter((to) => to === 'spelled@example.net')).toHaveLength(1);
+    expect(mailed.filter((to) => to === 'spelled@xn--bcher-kva.example')).toHaveLength(1);
+    expect(mailed.filter((to) => to.startsWith('spelled@'))).toHaveLength(2);
+    expect((await postJson('/subscribe', { email: 'spelled@example.net.' })).status).toBe(400);
+    expect((await postJson('/subscribe', { email: 'spelled@exаmple.net' })).status).toBe(202); // Cyrillic а
+    expect(await emailsTo('spelled@xn--exmple-4nf.net')).toHaveLength(1);
+  });
+
   it('holds the cap when sign-ups of one address race each other', async () => {
     await Promise.all(
       Array.from({ length: 8 }, (_, index) =>
