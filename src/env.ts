@@ -3,9 +3,9 @@
  * wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts, checked by `npm test`),
  * so they cannot drift from the config; their *values* are parsed here once per env with
  * zod into a typed `Config`, because the types cannot say that a secret is long enough or
- * a URL well-formed. Outside development a missing or weak secret (in production also one
- * published in this repository) fails loudly with a
- * message naming it, instead of surfacing later as a confusing 500 or as unsigned links.
+ * a URL well-formed. Outside development a missing, weak or published secret (one in this
+ * repository) fails loudly with a message naming it, instead of surfacing later as a
+ * confusing 500 or as unsigned links.
  * Only ENVIRONMENT=development gets the fixed dev secrets and the outbox by default; a
  * test run configures both explicitly, so nothing test-only can leak into production.
  */
@@ -26,7 +26,8 @@ export const DEV_SECRETS = {
 
 /**
  * Secrets anyone can read in this repository: the dev fallbacks above and the placeholders
- * of .dev.vars.example (all start with "change-me"). Production refuses them: an operator
+ * of .dev.vars.example (all start with "change-me"). Outside development they are refused
+ * (development answers only local hosts with them: developmentHostRefusal): an operator
  * who copied the example file would otherwise run with a TOKEN_SECRET that lets anyone sign
  * an unsubscribe, preferences or data-export link for any subscriber, an admin token
  * anyone can send, and a webhook secret anyone can sign bounces with.
@@ -176,7 +177,7 @@ export function parseConfig(env: Bindings): Config {
   let usesDevSecrets = false;
   const secret = (name: SecretName, minLength: number): string => {
     const value = raw[name];
-    if (value && raw.ENVIRONMENT === 'production' && isPublishedSecret(value)) {
+    if (value && !isDevelopment && isPublishedSecret(value)) {
       problems.push(`${name} is a value published in this repository: set a random secret of your own`);
       return '';
     }

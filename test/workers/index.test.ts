@@ -155,6 +155,8 @@ describe('worker entry', () => {
   });
 });
 
+const SECRET_NAMES = ['TOKEN_SECRET', 'ADMIN_TOKEN', 'RESEND_WEBHOOK_SECRET', 'EMAIL_HASH_SECRET'] as const;
+
 /** The values .dev.vars.example sets (the ones left empty are left out). */
 const exampleVars = (): Record<string, string> =>
   Object.fromEntries(
@@ -294,8 +296,7 @@ describe('configuration', () => {
     const production = productionEnv();
     expect(() => parseConfig(production)).not.toThrow();
     const example = exampleVars();
-    const secrets = ['TOKEN_SECRET', 'ADMIN_TOKEN', 'RESEND_WEBHOOK_SECRET', 'EMAIL_HASH_SECRET'] as const;
-    for (const name of secrets) {
+    for (const name of SECRET_NAMES) {
       for (const published of [DEV_SECRETS[name], example[name]]) {
         expect(published, name).toBeTruthy();
         expect(() => parseConfig({ ...production, [name]: published } as Env), name).toThrowError(
@@ -307,6 +308,21 @@ describe('configuration', () => {
     expect(parseConfig({ ...production, ...example, ENVIRONMENT: 'development' } as Env).isDevelopment).toBe(
       true,
     );
+  });
+
+  // Issue 12 made ENVIRONMENT=test require its secrets because a deploy with it ran on
+  // public ones; the published values themselves were still taken there.
+  it('refuses the published secrets under ENVIRONMENT=test as well', () => {
+    const test = { ...productionEnv(), ENVIRONMENT: 'test' } as Env;
+    expect(() => parseConfig(test)).not.toThrow();
+    const example = exampleVars();
+    for (const name of SECRET_NAMES) {
+      for (const published of [DEV_SECRETS[name], example[name]]) {
+        expect(() => parseConfig({ ...test, [name]: published } as Env), name).toThrowError(
+          new RegExp(`${name} is a value published in this repository`),
+        );
+      }
+    }
   });
 
   // An audit: production took Cloudflare's always-pass test secret (anyone passes with the
