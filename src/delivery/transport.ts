@@ -11,6 +11,7 @@ import { type IdempotentRequest, type PostOptions, Resend } from 'resend';
 import { findOutboxByIdempotencyKey, insertOutboxEmails } from '../db/outbox';
 import type { Config } from '../env';
 import { asciiJson, chunksByteLength, type JsonChunks, writeChunks } from '../lib/json';
+import { logEvent } from '../lib/log';
 import type { OutgoingEmail } from './email';
 
 export type { OutgoingEmail };
@@ -62,8 +63,11 @@ export type SendResult =
      * deliver twice, so the caller treats the group as sent (ids unknown).
      */
     | { kind: 'idempotency_conflict'; message: string }
-    /** 5xx, timeout, network failure, or a key/permission problem an operator can fix: retry with backoff. */
-    | { kind: 'retryable'; status: number | null; message: string }
+    /**
+     * 5xx, timeout, network failure, a key/permission problem an operator can fix, or a 4xx
+     * that is not Resend's JSON error (`unrecognised`: a proxy's page): retry with backoff.
+     */
+    | { kind: 'retryable'; status: number | null; message: string; unrecognised?: true }
   ) & {
     /** Resend's window as of this answer, when it said (the pacer adapts to it). */
     rateLimit?: RateLimitInfo;
@@ -243,7 +247,10 @@ export function resendTransport(
         }
         return { kind: 'sent', ids, rateLimit };
       }
-      return { ...classifyResendError(error, headers), rateLimit };
+      const result = classifyResendError(error, headers);
+      if (result.kind === 'retryable' && result.unrecognised)
+        logEvent('resend_unrecognised_error', { status: result.status, message: result.message });
+      return { ...result, rateLimit };
     },
   };
 }
@@ -280,8 +287,30 @@ export function classifyResendError(
   // retrying (the dead-letter queue marks the rows failed if nobody does).
   if (status === 401 || (status === 403 && /api_key/.test(name)))
     return { kind: 'retryable', status, message };
-  if (status !== null && status >= 400 && status < 500) return { kind: 'rejected', status, name, message };
+  if (status !== null && status >= 400 && status < 500) {
+    // Only Resend's own refusal is final. A CDN or proxy in front of it (a 403 or 413 page
+    // in HTML) never let the request reach Resend; the SDK names a body it cannot parse
+    // application_error, which Resend itself uses for its 5xx only.
+    if (!resendShaped(error))
+      return {
+        kind: 'retryable',
+        status,
+        message: `HTTP ${status} without Resend's JSON error (a proxy's answer?): ${message}`,
+        unrecognised: true,
+      };
+    return { kind: 'rejected', status, name, message };
+  }
   return { kind: 'retryable', status, message };
+}
+
+/** Resend's error body, `{"statusCode":…,"name":…,"message":…}`, as opposed to the SDK's stand-in. */
+function resendShaped(error: ResendErrorShape | null | undefined): boolean {
+  return (
+    typeof error?.statusCode === 'number' &&
+    typeof error.name === 'string' &&
+    typeof error.message === 'string' &&
+    error.name !== 'application_error'
+  );
 }
 
 export function outboxTransport(db: D1Database): MailTransport {

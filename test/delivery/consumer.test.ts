@@ -6,7 +6,7 @@
  * exhaustion, dead letters), proving each time that nobody gets a digest twice.
  */
 import { env } from 'cloudflare:test';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eraseSubscriberData } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
 import { idempotencyKey } from '../../src/delivery/request';
@@ -15,9 +15,11 @@ import { parseConfig } from '../../src/env';
 import { unsubscribeUrl } from '../../src/links';
 import { adminRequest, request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
+import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import { expectNoMsoInText, expectOutlookGhostTable } from '../helpers/outlook';
 import { signedWebhook } from '../helpers/webhooks';
 import {
+  capturedLogs,
   DEAD_LETTER_QUEUE,
   deliver,
   deliveriesOf,
@@ -25,6 +27,7 @@ import {
   fakeResend,
   historyOf,
   planViaAdmin,
+  RESEND_BATCH_URL,
   resendEnv,
   resetDelivery,
   seedPaper,
@@ -74,6 +77,9 @@ async function endQuotaPause() {
 }
 
 beforeEach(resetDelivery);
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('sending a planned edition', () => {
   it('sends one Resend batch per message with the headers, tags and ids a real newsletter needs', async () => {
@@ -363,6 +369,34 @@ describe('Resend failures', () => {
     expect(resend.requests).toHaveLength(1);
     const stats = await (await adminRequest('/admin/stats')).json<{ deliveries: { failed: number } }>();
     expect(stats.deliveries.failed).toBe(2);
+  });
+
+  it('retries a proxy’s HTML error page (403, 413) under the same key instead of failing the digests', async () => {
+    const resend = fakeResend();
+    // A CDN in front of Resend answers before Resend sees the request: HTML, not Resend's JSON.
+    for (const status of [413, 403]) {
+      fakeHttp.use(
+        http.post(
+          RESEND_BATCH_URL,
+          () =>
+            new HttpResponse(`<html><body><h1>${status} Forbidden</h1><p>cloudflare</p></body></html>`, {
+              status,
+              headers: { 'content-type': 'text/html' },
+            }),
+          { once: true },
+        ),
+      );
+    }
+    const { env: testEnv, message, editionId } = await planEdition(2);
+    const logs = capturedLogs();
+    const runs = await deliverUntilAcked(testEnv, message);
+    expect(runs.map((run) => run.retryDelay)).toEqual([10, 20, null]);
+    const rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['sent', 'sent']);
+    expect(resend.delivered).toHaveLength(2);
+    expect(new Set(resend.delivered.map((email) => email.key)).size).toBe(1);
+    const unrecognised = logs.filter((line) => line.event === 'resend_unrecognised_error');
+    expect(unrecognised.map((line) => line.status)).toEqual([403, 413]);
   });
 
   it('splits a batch Resend refuses for one email: the others are sent once, that one fails with the reason', async () => {

@@ -14,6 +14,7 @@ import {
   getQueueResult,
   waitOnExecutionContext,
 } from 'cloudflare:test';
+import { vi } from 'vitest';
 import type { DeliveryRow } from '../../src/db/deliveries';
 import { getRecentlySentPaperIds } from '../../src/db/sending';
 import type { Paper, Subscriber } from '../../src/domain';
@@ -399,4 +400,19 @@ export async function resetDelivery(): Promise<void> {
     env.DB.prepare('DELETE FROM suppressions'),
     env.DB.prepare('DELETE FROM webhook_events'),
   ]);
+}
+
+/** Lines logged as JSON by src/lib/log.ts during the test. */
+export function capturedLogs() {
+  const lines: Record<string, unknown>[] = [];
+  const capture = (line: unknown) => {
+    try {
+      lines.push(JSON.parse(String(line)) as Record<string, unknown>);
+    } catch {
+      // not one of ours
+    }
+  };
+  vi.spyOn(console, 'log').mockImplementation(capture);
+  vi.spyOn(console, 'error').mockImplementation(capture);
+  return lines;
 }

@@ -16,6 +16,7 @@ import { MAX_RATE_LIMIT_WAIT_SECONDS } from '../../src/delivery/transport';
 import wranglerToml from '../../wrangler.toml?raw';
 import { spyD1 } from '../helpers/d1-spy';
 import {
+  capturedLogs,
   DEAD_LETTER_QUEUE,
   deliver,
   deliverBatch,
@@ -39,21 +40,6 @@ async function planEdition(subscribers: number) {
   expect((await planViaAdmin(setup.env, { at: AT })).status).toBe(200);
   const message = sendMessageSchema.parse(setup.queued[0]);
   return { ...setup, people, message, editionId: message.editionId };
-}
-
-/** Lines logged as JSON by src/lib/log.ts during the test. */
-function capturedLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const capture = (line: unknown) => {
-    try {
-      lines.push(JSON.parse(String(line)) as Record<string, unknown>);
-    } catch {
-      // not one of ours
-    }
-  };
-  vi.spyOn(console, 'log').mockImplementation(capture);
-  vi.spyOn(console, 'error').mockImplementation(capture);
-  return lines;
 }
 
 beforeEach(resetDelivery);

@@ -86,6 +86,20 @@ describe('classifyResendError', () => {
     ['422 invalid_from_address', error(422, 'invalid_from_address'), null, 'rejected'],
     ['400 invalid_idempotency_key', error(400, 'invalid_idempotency_key'), null, 'rejected'],
     ['451 security_error', error(451, 'security_error'), null, 'rejected'],
+    // A proxy's page in front of Resend (a CDN's 403 or 413 in HTML): the SDK cannot parse it
+    // and names it application_error. It is not Resend refusing the emails: retry.
+    [
+      '403 HTML page from a proxy',
+      error(
+        403,
+        'application_error',
+        'Internal server error. We are unable to process your request right now, please try again later.',
+      ),
+      null,
+      'retryable',
+      { status: 403 },
+    ],
+    ['413 HTML page from a proxy', error(413, 'application_error'), null, 'retryable', { status: 413 }],
     ['500 internal_server_error', error(500, 'internal_server_error'), null, 'retryable', { status: 500 }],
     ['502 application_error', error(502, 'application_error'), null, 'retryable', { status: 502 }],
     ['503 without a body', error(503, 'application_error'), null, 'retryable'],
@@ -97,6 +111,20 @@ describe('classifyResendError', () => {
     const result = classifyResendError(input, headers);
     expect(result.kind).toBe(kind);
     if (fields) expect(result).toMatchObject(fields);
+  });
+
+  // JSON that is not Resend's error shape ({"statusCode","name","message"}): a proxy's.
+  it('takes only a Resend-shaped JSON error as a permanent refusal', () => {
+    const odd = [
+      { statusCode: 400, message: 'Bad request' },
+      { statusCode: 400, name: 'validation_error' },
+      { statusCode: '400', name: 'validation_error', message: 'Bad request' },
+      { error: 'Forbidden' },
+    ];
+    for (const input of odd)
+      expect(classifyResendError(input as Parameters<typeof classifyResendError>[0], null).kind).toBe(
+        'retryable',
+      );
   });
 
   it('keeps Resend’s message for operators', () => {
