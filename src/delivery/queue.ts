@@ -1,6 +1,7 @@
 /**
  * The queue adapter: turns a Queue batch into send-protocol runs (`send.ts`), acks or
- * retries each message with the delay the protocol chose, and logs one line per message.
+ * retries each message with the delay the protocol chose (a rate-limit wait comes back as
+ * a fresh copy, spending no attempt), and logs one line per message.
  * The plan queue's messages continue planner runs, retention passes and erasures, one step
  * each.
  * Messages of a batch are pipelined: while one waits for its pacing slot, the next is
@@ -20,6 +21,7 @@ import {
   parsePlanQueueMessage,
   parseSendMessage,
   SEND_QUEUE_DLQ_SUFFIX,
+  type SendMessage,
 } from './messages';
 import { continuePlanning } from './planner';
 import { backoffSeconds, type MessageStats } from './request';
@@ -80,8 +82,11 @@ async function handleMessage(
   const stats: MessageStats = { sent: 0, skipped: 0, failed: 0, replayed: 0, requests: 0, ms: {}, ready };
   try {
     const outcome = await processMessage(app, transport, body, message.attempts, stats, withdrawnOf);
-    const delaySeconds = outcome.kind === 'retry' ? retryLater(message, outcome.delaySeconds) : null;
-    if (outcome.kind !== 'retry') message.ack(); // 'paused' never escapes processMessage: the rows are parked
+    let delaySeconds: number | null = null;
+    if (outcome.kind === 'retry') delaySeconds = retryLater(message, outcome.delaySeconds);
+    else if (outcome.kind === 'wait')
+      delaySeconds = await waitLater(app, message, body, outcome.delaySeconds);
+    else message.ack(); // 'paused' never escapes processMessage: the rows are parked
     const { ready: _ready, ...counts } = stats;
     logEvent('send_message', {
       message_id: message.id,
@@ -151,8 +156,38 @@ async function handlePlanContinuations(app: AppContext, batch: MessageBatch<unkn
  * the retry call itself throw. Returns the delay used.
  */
 function retryLater(message: Message<unknown>, seconds: number): number {
-  const delaySeconds = Math.min(Math.max(Math.ceil(seconds), 0), MAX_RETRY_DELAY_SECONDS);
+  const delaySeconds = queueDelay(seconds);
   message.retry({ delaySeconds });
+  return delaySeconds;
+}
+
+const queueDelay = (seconds: number) => Math.min(Math.max(Math.ceil(seconds), 0), MAX_RETRY_DELAY_SECONDS);
+
+/**
+ * Rate limited (a 429, or no pacing slot soon enough): nothing failed, so the message must
+ * not spend the attempts whose last one sends it to the dead-letter queue, or a long spell
+ * of someone else's traffic on the team's window would fail digests that never failed. A
+ * copy goes back on the queue with the delay and this one is acked. The claim stays on the
+ * rows, so the copy replays it under the same key; should both ever run (the ack lost),
+ * the key and the atomic claim still send each digest once. A wait has no count of its
+ * own: a claim is given up after `REPLAY_WINDOW_MS`, and the planner expires rows too old
+ * to send (20 h daily, 72 h weekly), after which a copy finds nothing open and ends.
+ * Without a copy on the queue (its send failed) the message is retried as before.
+ */
+async function waitLater(
+  app: AppContext,
+  message: Message<unknown>,
+  body: SendMessage,
+  seconds: number,
+): Promise<number> {
+  const delaySeconds = queueDelay(seconds);
+  try {
+    await app.queue.send(body, { delaySeconds, contentType: 'json' });
+  } catch (error) {
+    logError('send_message_wait_failed', error, { message_id: message.id, edition: body.editionId });
+    return retryLater(message, delaySeconds);
+  }
+  message.ack();
   return delaySeconds;
 }
 

@@ -5,8 +5,8 @@
  * Resend already holds → sent (an earlier attempt got through); validation error →
  * the batch split in two and each half sent on its own, down to the email Resend refuses,
  * which alone is `failed` with the reason (within a budget of requests per message, past
- * which what is left fails whole); 429 → retry after retry-after, claim kept, every consumer's
- * next slot pushed back; 5xx/timeout/network → retry with exponential backoff, claim kept;
+ * which what is left fails whole); 429 → wait for retry-after (no queue attempt spent), claim
+ * kept, every consumer's next slot pushed back; 5xx/timeout/network → retry with exponential backoff, claim kept;
  * quota exhausted → pause recorded, claim released (the caller parks the rows), unless the
  * request was a replay: then the claim is kept, parked, for the same key after the pause.
  */
@@ -33,7 +33,16 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(10 * 2 ** Math.max(attempts - 1, 0), 1800);
 }
 
-export type Outcome = { kind: 'done' } | { kind: 'paused' } | { kind: 'retry'; delaySeconds: number };
+/**
+ * `retry`: the request failed and the message is retried (an attempt spent; the last one
+ * leads to the dead-letter queue). `wait`: rate limited, nothing failed, so the message
+ * comes back after the delay without spending an attempt (queue.ts).
+ */
+export type Outcome =
+  | { kind: 'done' }
+  | { kind: 'paused' }
+  | { kind: 'retry'; delaySeconds: number }
+  | { kind: 'wait'; delaySeconds: number };
 
 export interface MessageStats {
   sent: number;
@@ -104,7 +113,7 @@ export async function sendGroup(
   });
   if ('retryIn' in lane) {
     stats.ready();
-    return { kind: 'retry', delaySeconds: lane.retryIn };
+    return { kind: 'wait', delaySeconds: lane.retryIn };
   }
   mark = lap(stats, 'wait', mark);
   stats.requests++;
@@ -151,7 +160,7 @@ export async function sendGroup(
       const delaySeconds = Math.max(1, Math.ceil(result.retryAfterSeconds));
       await noteTransientFailure(db, key, `429 rate limited: ${result.message}`, nowIso(now));
       await deferSendSlots(db, now.getTime() + delaySeconds * 1000);
-      return { kind: 'retry', delaySeconds };
+      return { kind: 'wait', delaySeconds };
     }
     case 'retryable': {
       const status = result.status === null ? 'network error or timeout' : `HTTP ${result.status}`;

@@ -274,15 +274,48 @@ describe('Resend failures', () => {
         headers: { 'retry-after': '2' },
       },
     ]);
-    const { env: testEnv, message, editionId } = await planEdition(2);
+    const { env: testEnv, message, editionId, queued, queuedDelays } = await planEdition(2);
+    queued.length = 0;
+    queuedDelays.length = 0;
+    // A wait, not a failure: the message comes back after retry-after as a fresh copy, so
+    // a rate-limit spell spends none of the attempts that lead to the dead-letter queue.
     const first = await deliver(testEnv, message);
-    expect(first).toEqual({ acked: false, retryDelay: 2 });
+    expect(first).toEqual({ acked: true, retryDelay: null });
+    expect(queued).toEqual([message]);
+    expect(queuedDelays).toEqual([2]);
     expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sending', 'sending']);
 
-    const second = await deliver(testEnv, message, 2);
+    const second = await deliver(testEnv, sendMessageSchema.parse(queued[0]));
     expect(second.acked).toBe(true);
     expect(resend.requests).toHaveLength(2);
     expect(resend.requests[1]!.key).toBe(resend.requests[0]!.key);
+    expect(resend.delivered).toHaveLength(2);
+    expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sent', 'sent']);
+  });
+
+  it('waits out a long 429 spell without spending queue attempts: nothing dead-lettered, each digest sent once', async () => {
+    const limited = {
+      status: 429,
+      name: 'rate_limit_exceeded',
+      message: 'Too many requests. You can only make 2 requests per second.',
+      headers: { 'retry-after': '1' },
+    };
+    // Another sender on the team holds the window for longer than the queue has retries.
+    const resend = fakeResend(Array.from({ length: 12 }, () => limited));
+    const { env: testEnv, message, editionId, queued } = await planEdition(2);
+    queued.length = 0;
+    // The message arrives on its last attempt (an earlier outage spent the others).
+    let run = await deliver(testEnv, message, 9);
+    for (let copy = 0; copy < 12; copy++) {
+      expect(run).toEqual({ acked: true, retryDelay: null });
+      expect(queued).toHaveLength(copy + 1);
+      // The hold the 429 put on every consumer ends before the copy would arrive.
+      await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_next_slot_ms'`).run();
+      run = await deliver(testEnv, sendMessageSchema.parse(queued[copy]), 1);
+    }
+    expect(run).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(13);
+    expect(new Set(resend.requests.map((request) => request.key)).size).toBe(1);
     expect(resend.delivered).toHaveLength(2);
     expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sent', 'sent']);
   });

@@ -75,18 +75,24 @@ export async function seedPaper(overrides: Partial<Paper> & { ingestedAt: string
 export function recordingQueue() {
   const bodies: unknown[] = [];
   const batchSizes: number[] = [];
+  /** The delay each message was sent with (null: none), in the order of `bodies`. */
+  const delays: (number | null)[] = [];
   const queue = {
-    async send(body: unknown) {
+    async send(body: unknown, options?: QueueSendOptions) {
       bodies.push(body);
+      delays.push(options?.delaySeconds ?? null);
       batchSizes.push(1);
     },
     async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
       const list = [...messages];
       batchSizes.push(list.length);
-      for (const message of list) bodies.push(message.body);
+      for (const message of list) {
+        bodies.push(message.body);
+        delays.push(message.delaySeconds ?? null);
+      }
     },
   } as unknown as Queue<unknown>;
-  return { queue, bodies, batchSizes };
+  return { queue, bodies, batchSizes, delays };
 }
 
 export type TestEnv = typeof env;
@@ -110,6 +116,8 @@ export function resendEnv(overrides: Partial<Record<string, unknown>> = {}) {
   return {
     env: testEnv,
     queued: recorder.bodies,
+    /** The delay each of `queued` was sent with (null: none). */
+    queuedDelays: recorder.delays,
     batchSizes: recorder.batchSizes,
     continuations: plans.bodies,
   };

@@ -59,11 +59,13 @@ describe('retry delays', () => {
         headers: { 'retry-after': '100000' },
       },
     ]);
-    const { env: testEnv, message } = await planEdition(1);
-    expect(await deliver(testEnv, message)).toEqual({
-      acked: false,
-      retryDelay: MAX_RATE_LIMIT_WAIT_SECONDS,
-    });
+    const { env: testEnv, message, queued, queuedDelays } = await planEdition(1);
+    queued.length = 0;
+    queuedDelays.length = 0;
+    // A wait comes back as a copy of the message sent with that delay.
+    expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
+    expect(queued).toEqual([message]);
+    expect(queuedDelays).toEqual([MAX_RATE_LIMIT_WAIT_SECONDS]);
     expect(MAX_RATE_LIMIT_WAIT_SECONDS).toBeLessThan(MAX_RETRY_DELAY_SECONDS);
   });
 });
