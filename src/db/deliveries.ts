@@ -138,6 +138,23 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
   return row ? deliveryFromRow(row) : null;
 }
 
+/** The event a webhook reports on a delivery, as `recordDeliveryEventStatement` recorded it. */
+export interface DeliveryEvent {
+  deliveryId: string;
+  /** Resend's time of the event (stored form). */
+  eventAt: string;
+  /** Resend's id of the email it is about, when it says. */
+  resendId: string | null;
+}
+
+/**
+ * The row's current email is the one the event is about, and no newer event was recorded:
+ * the event's time is the row's newest (set by `recordDeliveryEventStatement` earlier in
+ * the batch) and its email id the row's. A digest sent again after a temporary failure is
+ * another email; a late or repeated event about the failed one must not touch it.
+ */
+const ABOUT_CURRENT_EMAIL = `last_event_at = ?2 AND (?3 IS NULL OR resend_id = ?3)`;
+
 /**
  * Resend accepted a digest and then did not send it (email.failed, email.suppressed): the
  * delivery fails with the reason, and with that its papers are no longer counted as
@@ -146,26 +163,61 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
  */
 export function failSentDeliveryStatement(
   db: D1Database,
-  deliveryId: string,
+  event: DeliveryEvent,
   reason: string,
   now: string,
 ): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3
-       WHERE id = ?1 AND status IN ('sent', 'sending')`,
+      `UPDATE deliveries SET status = 'failed', error = ?4, updated_at = ?5
+       WHERE id = ?1 AND status IN ('sent', 'sending') AND ${ABOUT_CURRENT_EMAIL}`,
     )
-    .bind(deliveryId, reason, now);
+    .bind(event.deliveryId, event.eventAt, event.resendId, reason, now);
+}
+
+/**
+ * Resend accepted a digest and then could not send it for a reason that passes (its daily
+ * quota): while it has been sent again fewer than `maxResends` times, the delivery goes back
+ * to `queued`, parked (enqueued_at NULL) for the planner's sweep, its claim dropped so the
+ * next claim sends it under a new Idempotency-Key (Resend holds the old one as used and
+ * would answer it with the failed email). The failed email's id and event go, so the
+ * acceptance of the next email can be stored (`markSent`) and its events apply; the
+ * failure's time stays, so an older event about the failed email proves nothing. Runs
+ * after the event is recorded and before `failSentDeliveryStatement`, which then fails
+ * only a row past its resends.
+ */
+export function requeueFailedDeliveryStatement(
+  db: D1Database,
+  event: DeliveryEvent,
+  reason: string,
+  maxResends: number,
+  now: string,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE deliveries
+       SET status = 'queued', send_key = NULL, claimed_at = NULL, resend_id = NULL, sent_at = NULL,
+           last_event = NULL, resends = resends + 1, enqueued_at = NULL, updated_at = ?5,
+           error = ?4 || '; to be sent again (' || (resends + 1) || ' of ' || ?6 || ')'
+       WHERE id = ?1 AND status IN ('sent', 'sending') AND resends < ?6 AND ${ABOUT_CURRENT_EMAIL}`,
+    )
+    .bind(event.deliveryId, event.eventAt, event.resendId, reason, now, maxResends);
 }
 
 /** Events saying Resend never sent the email (an SQL list). */
 export const NEVER_SENT = `('email.failed', 'email.suppressed')`;
 /**
+ * The event (at ?3) is not older than the newest recorded on the row: only such an event
+ * says anything about the row's current email (a digest sent again after a temporary
+ * failure keeps the failure's time, so a late event about the failed email is older).
+ */
+const NEWEST = `(last_event_at IS NULL OR last_event_at <= ?3)`;
+/**
  * The event (?2, with Resend's id ?4) shows that a row not yet `sent` did leave: SET reads
  * the row as it was, so status and sent_at can both test it.
  */
 const PROVES_SENT = `status IN ('sending', 'failed') AND ?4 IS NOT NULL AND ?2 NOT IN ${NEVER_SENT}
-  AND COALESCE(last_event, '') NOT IN ${NEVER_SENT}`;
+  AND COALESCE(last_event, '') NOT IN ${NEVER_SENT} AND ${NEWEST}`;
 
 /**
  * Records a webhook event on its delivery, newest event wins (events can arrive out of
@@ -186,9 +238,9 @@ export function recordDeliveryEventStatement(
   return db
     .prepare(
       `UPDATE deliveries
-       SET last_event = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?2 ELSE last_event END,
-           last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at <= ?3 THEN ?3 ELSE last_event_at END,
-           resend_id = COALESCE(resend_id, ?4),
+       SET last_event = CASE WHEN ${NEWEST} THEN ?2 ELSE last_event END,
+           last_event_at = CASE WHEN ${NEWEST} THEN ?3 ELSE last_event_at END,
+           resend_id = CASE WHEN ${NEWEST} THEN COALESCE(resend_id, ?4) ELSE resend_id END,
            status = CASE WHEN ${PROVES_SENT} THEN 'sent' ELSE status END,
            sent_at = CASE WHEN ${PROVES_SENT} THEN COALESCE(sent_at, ?3) ELSE sent_at END,
            updated_at = ?5

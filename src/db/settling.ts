@@ -21,16 +21,20 @@ export interface SentDelivery {
  * row becomes sent too (given up by expiry or the dead-letter queue while its request was
  * out), unless a webhook failed it: Resend accepted the email and then did not send it
  * (email.failed, email.suppressed), which can arrive before this write, and accepted is
- * not sent.
+ * not sent. Only rows still claimed under the request's key: a temporary email.failed
+ * arriving before this write put its row back to `queued` without a key, to be sent again.
  */
 export async function markSent(
   db: D1Database,
+  sendKey: string,
   sent: SentDelivery[],
   now: string,
   note: string | null = null,
 ): Promise<void> {
   if (sent.length === 0) return;
   const statements: D1PreparedStatement[] = [];
+  // `+send_key`: the rows are found by id; through the send_key index SQLite walked the
+  // group and scanned the JSON ids for each row, ~3,000 more rows read per message.
   for (const part of chunk(sent, ROWS_PER_STATEMENT)) {
     statements.push(
       db
@@ -39,10 +43,10 @@ export async function markSent(
            SET status = 'sent', resend_id = COALESCE(done.resend_id, deliveries.resend_id), sent_at = ?1,
                updated_at = ?1, error = ?2, enqueued_at = NULL
            FROM (SELECT value->>'id' AS id, value->>'resend_id' AS resend_id FROM json_each(?3)) AS done
-           WHERE deliveries.id = done.id AND deliveries.status IN ('queued', 'sending', 'failed')
-             AND COALESCE(deliveries.last_event, '') NOT IN ${NEVER_SENT}`,
+           WHERE deliveries.id = done.id AND deliveries.status IN ('sending', 'failed')
+             AND +deliveries.send_key = ?4 AND COALESCE(deliveries.last_event, '') NOT IN ${NEVER_SENT}`,
         )
-        .bind(now, note, toJson(part.map((item) => ({ id: item.id, resend_id: item.resendId })))),
+        .bind(now, note, toJson(part.map((item) => ({ id: item.id, resend_id: item.resendId }))), sendKey),
     );
   }
   await db.batch(statements);

@@ -11,6 +11,7 @@ import { nowIso } from '../lib/time';
 import {
   failSentDeliveryStatement,
   recordDeliveryEventStatement,
+  requeueFailedDeliveryStatement,
   skipUnsentForSubscriberStatement,
 } from './deliveries';
 import { type SuppressionReason, suppressionStatement } from './suppressions';
@@ -33,9 +34,16 @@ export interface EventEffects {
   /**
    * Delivery to record the event on (found by tag or Resend id); with `failure`, Resend
    * could not send it after all: the delivery fails with that reason and its papers are
-   * no longer counted as received.
+   * no longer counted as received; with `sendAgain` too (a temporary failure), it is put
+   * back to be sent again instead, unless it was sent again that many times already.
    */
-  delivery?: { id: string; eventAt: string; resendId: string | null; failure?: string };
+  delivery?: {
+    id: string;
+    eventAt: string;
+    resendId: string | null;
+    failure?: string;
+    sendAgain?: number;
+  };
   /**
    * Subscriber to suppress for good (hard bounce, complaint, Resend suppression): by id when
    * known, else by address (any letter case); `hashes` are the suppression keys of the
@@ -97,9 +105,15 @@ export async function storeWebhookEvent(
       ),
     );
     // The status alone decides whether the papers count as received: a row the event proves
-    // sent joins the history, one it fails leaves it.
-    if (effects.delivery.failure)
-      statements.push(failSentDeliveryStatement(db, effects.delivery.id, effects.delivery.failure, at));
+    // sent joins the history, one it fails (or puts back to send again) leaves it.
+    const { id, eventAt, resendId, failure, sendAgain } = effects.delivery;
+    const recorded = { deliveryId: id, eventAt, resendId };
+    if (failure && sendAgain !== undefined) {
+      statements.push(requeueFailedDeliveryStatement(db, recorded, failure, sendAgain, at));
+      // Runs after the requeue: it finds a row still sent or sending only past its resends.
+      const final = `${failure}; not sent again: already sent again ${sendAgain} times`;
+      statements.push(failSentDeliveryStatement(db, recorded, final, at));
+    } else if (failure) statements.push(failSentDeliveryStatement(db, recorded, failure, at));
   }
   if (effects.suppress) {
     const { subscriberId, email, hashes, reason } = effects.suppress;

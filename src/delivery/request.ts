@@ -126,6 +126,7 @@ export async function sendGroup(
     case 'sent':
       await markSent(
         db,
+        key,
         group.map((item, index) => ({
           id: item.delivery.id,
           resendId: result.ids[index] ?? null,
@@ -139,6 +140,7 @@ export async function sendGroup(
       // Resend already holds a request under this key: an earlier attempt got through.
       await markSent(
         db,
+        key,
         group.map((item) => ({
           id: item.delivery.id,
           resendId: null,

@@ -6,7 +6,9 @@
  * `email.failed` (Resend accepted the request, then could not send: quota, domain, …) and
  * `email.suppressed` (Resend did not send it: the address is on its suppression list)
  * fail the delivery and give its papers back, so a later digest may carry them: they
- * never got them.
+ * never got them. An email.failed for a reason that passes (a spent quota) puts the
+ * digest back to be sent again, a bounded number of times, and a spent quota pauses the
+ * sender until it resets.
  * The address is compared case-insensitively, like everywhere else: a complaint about
  * `Mixed@Example.org` suppresses `mixed@example.org`.
  * An event is stored with its address and whole payload only while the address (in `to`,
@@ -25,9 +27,11 @@ import type { SuppressionReason } from '../db/suppressions';
 import { type EventEffects, storeWebhookEvent } from '../db/webhook-events';
 import type { AppContext } from '../env';
 import { AppError } from '../errors';
+import { logEvent } from '../lib/log';
 import { nowIso, toStoredTime } from '../lib/time';
 import { suppressionHashes } from '../subscriptions/identity';
 import { normalizeEmail } from '../subscriptions/schema';
+import { activeQuotaPause, pauseForQuota, quotaResetsAt } from './quota';
 
 /** Resend's event envelope; unknown fields are kept in the stored payload. */
 const eventSchema = z.object({
@@ -73,7 +77,19 @@ export interface EventClassification {
    * the event and Resend's reason ("email.failed: reached_daily_quota"), for the delivery.
    */
   failure: string | null;
+  /**
+   * Set when that failure passes (email.failed for a quota or a passing fault): the digest
+   * is sent again; `quota` names the Resend quota it reports spent, if any.
+   */
+  temporary: { quota: 'daily' | 'monthly' | null } | null;
 }
+
+/**
+ * How many times a digest Resend accepted and then failed for a passing reason is sent
+ * again (each time under a new Idempotency-Key) before it fails for good: a failure that
+ * keeps coming back must not loop. Daily digests also expire 20 h after planning.
+ */
+export const TEMPORARY_FAILURE_RESENDS = 3;
 
 /** Parses the verified body; a body that is not a Resend event is 400/422 with the reason. */
 export function parseResendEvent(body: string): ResendEvent {
@@ -144,6 +160,23 @@ function failureReason(event: ResendEvent): string | null {
   }
 }
 
+/**
+ * Whether Resend's reason for an email.failed passes. Resend documents `reached_daily_quota`
+ * and names quota limits among the causes, besides invalid recipients, API key and domain
+ * problems: a quota resets, and so do a rate limit, a timeout or an unavailable service.
+ * Any other reason, or none, is taken as permanent: sending again would fail again, and a
+ * digest must not be sent twice for a guess.
+ */
+function temporaryFailure(event: ResendEvent): EventClassification['temporary'] {
+  const reason = event.type === 'email.failed' ? event.data.failed?.reason : null;
+  if (typeof reason !== 'string') return null;
+  const quota = /(daily|monthly)_quota/i.exec(reason)?.[1]?.toLowerCase();
+  if (quota === 'daily' || quota === 'monthly') return { quota };
+  return /rate_?limit|temporar|time_?out|timed_out|unavailable|try_again|throttl/i.test(reason)
+    ? { quota: null }
+    : null;
+}
+
 export function classifyResendEvent(event: ResendEvent): EventClassification {
   return {
     recipient: recipient(event),
@@ -152,6 +185,7 @@ export function classifyResendEvent(event: ResendEvent): EventClassification {
     suppression: suppressionReason(event),
     occurredAt: toStoredTime(event.created_at) ?? toStoredTime(event.data.created_at),
     failure: failureReason(event),
+    temporary: temporaryFailure(event),
   };
 }
 
@@ -209,6 +243,7 @@ export async function recordResendEvent(
       eventAt: meaning.occurredAt ?? nowIso(),
       resendId: meaning.emailId,
       ...(meaning.failure ? { failure: `Resend could not send it (${meaning.failure})` } : {}),
+      ...(meaning.failure && meaning.temporary ? { sendAgain: TEMPORARY_FAILURE_RESENDS } : {}),
     };
   }
   if (meaning.suppression && meaning.recipient) {
@@ -235,9 +270,34 @@ export async function recordResendEvent(
         : { ...whole, recipient: null, payload: redactedPayload(event) },
     effects,
   );
+  const quota = meaning.temporary?.quota;
+  if (fresh && quota) await pauseForSpentQuota(app, quota, meaning.failure ?? '', meaning.occurredAt);
   return {
     fresh,
     deliveryId: delivery?.id ?? null,
     suppressed: fresh ? (effects.suppress?.reason ?? null) : null,
   };
+}
+
+/**
+ * A quota an email.failed reports spent stops the sender until it resets, as the API's own
+ * quota answer does (quota.ts): a digest put back to be sent again then waits for the reset
+ * (the planner re-enqueues nothing while paused) instead of spending its resends on the
+ * same spent quota. Counted from the event's time, so a late event about a period already
+ * over pauses nothing, and a longer pause in force (the month's) is kept.
+ */
+async function pauseForSpentQuota(
+  app: AppContext,
+  period: 'daily' | 'monthly',
+  reason: string,
+  occurredAt: string | null,
+): Promise<void> {
+  const now = new Date();
+  const at = occurredAt ? new Date(occurredAt) : now;
+  const until = quotaResetsAt(period, at).getTime();
+  if (until <= now.getTime()) return;
+  const current = await activeQuotaPause(app.db, now);
+  if (current && Date.parse(current.until) >= until) return;
+  const pause = await pauseForQuota(app.db, period, reason, at);
+  logEvent('resend_quota_paused', { ...pause, source: 'webhook' });
 }

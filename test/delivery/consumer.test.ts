@@ -790,9 +790,11 @@ describe('replays and races', () => {
     expect(resend.requests.map((request) => request.emails.length)).toEqual([1, 1, 1]);
   });
 
-  it('keeps the failure an email.failed event recorded while the accepted answer was being stored', async () => {
-    // Resend accepts the batch, then cannot send it (its daily quota, say) and its webhook
-    // arrives before this consumer has stored the acceptance: the email never left.
+  /**
+   * One digest sent through the consumer while, just before the accepted answer is stored,
+   * Resend's email.failed with `reason` arrives (answered 200); its row once the message is done.
+   */
+  async function failedBeforeStored(reason: string) {
     const resend = fakeResend();
     const { env: testEnv, message, editionId, people } = await planEdition(1);
     let event: Response | null = null;
@@ -806,17 +808,37 @@ describe('replays and races', () => {
           email_id: resend.delivered[0]!.id,
           to: [email.to],
           tags: Object.fromEntries(email.tags!.map((tag) => [tag.name, tag.value])),
-          failed: { reason: 'reached_daily_quota' },
+          failed: { reason },
         },
       });
     });
     expect(await deliver({ ...testEnv, DB: spy.db }, message)).toEqual({ acked: true, retryDelay: null });
     expect(event!.status).toBe(200);
     const [row] = await deliveriesOf(editionId);
-    expect(row!.status).toBe('failed');
-    expect(row!.error).toContain('email.failed: reached_daily_quota');
     // Never received, so its papers may come in a later digest.
     expect(await historyOf(people[0]!.id)).toEqual([]);
+    return { resend, editionId, row: row! };
+  }
+
+  it('keeps the failure an email.failed event recorded while the accepted answer was being stored', async () => {
+    // Resend accepts the batch, then cannot send it (a recipient it will not mail, say) and
+    // its webhook arrives before this consumer has stored the acceptance: the email never left.
+    const { row } = await failedBeforeStored('invalid_recipient');
+    expect(row.status).toBe('failed');
+    expect(row.error).toContain('email.failed: invalid_recipient');
+  });
+
+  it('keeps a digest to send again when a temporary email.failed arrives before the acceptance is stored', async () => {
+    const { resend, editionId, row } = await failedBeforeStored('reached_daily_quota');
+    // The acceptance, stored after, does not make the requeued row `sent`.
+    expect(row).toMatchObject({ status: 'queued', send_key: null, enqueued_at: null });
+    const { resumed } = await endQuotaPause();
+    const again = sendMessageSchema.parse(resumed.queued[0]);
+    expect(await deliver(resumed.env, again)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(2);
+    expect(resend.requests[1]!.key).not.toBe(resend.requests[0]!.key);
+    const [sent] = await deliveriesOf(editionId);
+    expect(sent).toMatchObject({ status: 'sent', resend_id: resend.delivered[1]!.id });
   });
 
   it('re-keys a partial claim so the Idempotency-Key names exactly the rows it sends', async () => {

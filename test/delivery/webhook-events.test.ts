@@ -1,8 +1,9 @@
 /**
  * What each Resend event means, as a table: which ones suppress the address for good and
  * why (permanent bounce, complaint, Resend suppression), which only inform (delivered,
- * delayed, transient bounce, opened), where the recipient and our delivery tag come from
- * in both tag shapes Resend has used, and what is refused as not a Resend event at all.
+ * delayed, transient bounce, opened), which failures pass (the digest is sent again),
+ * where the recipient and our delivery tag come from in both tag shapes Resend has used,
+ * and what is refused as not a Resend event at all.
  */
 import { describe, expect, it } from 'vitest';
 import { classifyResendEvent, parseResendEvent } from '../../src/delivery/webhook-events';
@@ -27,6 +28,22 @@ describe('classifyResendEvent', () => {
     ['contact.created', {}, null],
   ])('%s %j suppresses: %s', (type, data, reason) => {
     expect(classifyResendEvent(event(type, data)).suppression).toBe(reason);
+  });
+
+  // Only a reason that passes sends the digest again; anything else, or none, stays failed.
+  it.each([
+    ['email.failed', { failed: { reason: 'reached_daily_quota' } }, { quota: 'daily' }],
+    ['email.failed', { failed: { reason: 'reached_monthly_quota' } }, { quota: 'monthly' }],
+    ['email.failed', { failed: { reason: 'rate_limit_exceeded' } }, { quota: null }],
+    ['email.failed', { failed: { reason: 'temporarily_unavailable' } }, { quota: null }],
+    ['email.failed', { failed: { reason: 'invalid_recipient' } }, null],
+    ['email.failed', { failed: { reason: 'domain_not_verified' } }, null],
+    ['email.failed', { failed: { reason: 42 } }, null],
+    ['email.failed', {}, null],
+    ['email.suppressed', { failed: { reason: 'reached_daily_quota' } }, null],
+    ['email.delivered', {}, null],
+  ])('%s %j is temporary: %j', (type, data, temporary) => {
+    expect(classifyResendEvent(event(type, data)).temporary).toEqual(temporary);
   });
 
   it('takes the first recipient, from a bare address or a display name, normalised', () => {

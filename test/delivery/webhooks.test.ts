@@ -10,6 +10,7 @@ import { env } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sendMessageSchema } from '../../src/delivery/messages';
+import { TEMPORARY_FAILURE_RESENDS } from '../../src/delivery/webhook-events';
 import { parseConfig } from '../../src/env';
 import { nowIso } from '../../src/lib/time';
 import { eraseSubscriber } from '../../src/subscriptions/erase';
@@ -66,7 +67,32 @@ async function sentDigest() {
   const delivery = await deliveryOf(subscriber.id);
   expect(delivery!.status).toBe('sent');
   const email = resend.requests[0]!.emails[0]!;
-  return { subscriber, delivery: delivery!, tags: email.tags!, emailId: delivery!.resend_id! };
+  return { subscriber, delivery: delivery!, tags: email.tags!, emailId: delivery!.resend_id!, resend };
+}
+
+/**
+ * Resend's email.failed about one of our digests, with its documented `failed.reason` and
+ * the tags the email carried (as an object, the way Resend sends them today).
+ */
+function emailFailed(
+  digest: { subscriber: { email: string }; emailId: string; tags: { name: string; value: string }[] },
+  reason: string,
+  createdAt?: Date,
+) {
+  const event = resendEvent('email.failed', {
+    email_id: digest.emailId,
+    to: [digest.subscriber.email],
+    tags: Object.fromEntries(digest.tags.map((tag) => [tag.name, tag.value])),
+    failed: { reason },
+  });
+  return createdAt ? { ...event, created_at: createdAt.toISOString() } : event;
+}
+
+async function quotaPause() {
+  const row = await env.DB.prepare(`SELECT value FROM app_state WHERE key = 'resend_quota_pause'`).first<{
+    value: string;
+  }>();
+  return row ? (JSON.parse(row.value) as { period: string; until: string }) : null;
 }
 
 async function subscriberRow(id: string) {
@@ -224,21 +250,19 @@ describe('event effects', () => {
     expect((await deliveryOf(subscriber.id))!.last_event).toBe('email.bounced');
   });
 
-  it('fails the delivery on email.failed and gives its papers back, without suppressing anyone', async () => {
-    const { subscriber, emailId } = await sentDigest();
+  // A reason that is neither a quota nor a passing fault (a recipient Resend will not mail)
+  // is permanent: sending again would fail again.
+  it('fails the delivery on a permanent email.failed and gives its papers back, without suppressing anyone', async () => {
+    const digest = await sentDigest();
+    const { subscriber, emailId } = digest;
     const papersOf = async () => (await historyOf(subscriber.id)).length;
     expect(await papersOf()).toBeGreaterThan(0);
-    const response = await signedWebhook(
-      resendEvent('email.failed', {
-        email_id: emailId,
-        to: [subscriber.email],
-        failed: { reason: 'reached_daily_quota' },
-      }),
-    );
+    const response = await signedWebhook(emailFailed(digest, 'invalid_recipient'));
     expect(response.status).toBe(200);
     const delivery = await deliveryOf(subscriber.id);
     expect(delivery!.status).toBe('failed');
-    expect(delivery!.error).toBe('Resend could not send it (email.failed: reached_daily_quota)');
+    expect(delivery!.error).toBe('Resend could not send it (email.failed: invalid_recipient)');
+    expect(await quotaPause()).toBeNull();
     expect(await papersOf()).toBe(0);
     expect((await subscriberRow(subscriber.id))!.status).toBe('active');
     // A stale event about the same email arriving afterwards does not make it 'sent' again.
@@ -247,6 +271,84 @@ describe('event effects', () => {
       created_at: new Date(Date.now() - 60_000).toISOString(),
     });
     expect((await deliveryOf(subscriber.id))!.status).toBe('failed');
+  });
+
+  it('sends a digest Resend failed for its daily quota again once the quota resets, under a new key, once', async () => {
+    const digest = await sentDigest();
+    const { subscriber, delivery, emailId, resend } = digest;
+    const failedAt = new Date();
+    const response = await signedWebhook(emailFailed(digest, 'reached_daily_quota', failedAt));
+    expect(response.status).toBe(200);
+    let row = await deliveryOf(subscriber.id);
+    // Back to queued, its claim (and the key Resend holds) dropped, parked for the planner.
+    expect(row).toMatchObject({ status: 'queued', send_key: null, resend_id: null, enqueued_at: null });
+    expect(row!.error).toContain('email.failed: reached_daily_quota');
+    expect(await historyOf(subscriber.id)).toEqual([]);
+    // The quota is spent: nothing goes out before it resets at the next UTC midnight.
+    const midnight = new Date(
+      Date.UTC(failedAt.getUTCFullYear(), failedAt.getUTCMonth(), failedAt.getUTCDate() + 1),
+    );
+    expect(await quotaPause()).toMatchObject({ period: 'daily', until: midnight.toISOString() });
+    const paused = resendEnv();
+    await planViaAdmin(paused.env, { at: '2026-11-26T10:00:00.000Z' });
+    expect(paused.queued).toHaveLength(0);
+
+    // A late event about the failed email, older than the failure, proves nothing.
+    await signedWebhook({
+      ...resendEvent('email.sent', { email_id: emailId, to: [subscriber.email] }),
+      created_at: new Date(failedAt.getTime() - 60_000).toISOString(),
+    });
+    expect(await deliveryOf(subscriber.id)).toMatchObject({ status: 'queued', resend_id: null });
+
+    await env.DB.prepare(
+      `UPDATE app_state SET value = json_set(value, '$.until', '2000-01-01T00:00:00.000Z') WHERE key = 'resend_quota_pause'`,
+    ).run();
+    const resumed = resendEnv();
+    await planViaAdmin(resumed.env, { at: '2026-11-26T10:00:00.000Z' });
+    expect(resumed.queued).toHaveLength(1);
+    const message = sendMessageSchema.parse(resumed.queued[0]);
+    expect(message).toMatchObject({ editionId: delivery.edition_id, subscriberIds: [subscriber.id] });
+    expect(await deliver(resumed.env, message)).toEqual({ acked: true, retryDelay: null });
+    // A new key: Resend holds the old one as used, and would answer it with the failed email.
+    expect(resend.requests).toHaveLength(2);
+    expect(resend.requests[1]!.key).not.toBe(resend.requests[0]!.key);
+    row = await deliveryOf(subscriber.id);
+    expect(row).toMatchObject({ status: 'sent', resend_id: resend.delivered[1]!.id, error: null });
+    expect(await historyOf(subscriber.id)).toEqual((JSON.parse(row!.paper_ids) as string[]).sort());
+    // Once sent, it is not sent again.
+    expect(await deliver(resumed.env, message, 2)).toEqual({ acked: true, retryDelay: null });
+    expect(resend.requests).toHaveLength(2);
+  });
+
+  it(`sends a digest again at most ${TEMPORARY_FAILURE_RESENDS} times, then fails it for good`, async () => {
+    const digest = await sentDigest();
+    const { subscriber, delivery } = digest;
+    await env.DB.prepare('UPDATE deliveries SET resends = ? WHERE id = ?')
+      .bind(TEMPORARY_FAILURE_RESENDS, delivery.id)
+      .run();
+    expect((await signedWebhook(emailFailed(digest, 'reached_daily_quota'))).status).toBe(200);
+    const row = await deliveryOf(subscriber.id);
+    expect(row!.status).toBe('failed');
+    expect(row!.error).toContain('email.failed: reached_daily_quota');
+    expect(row!.error).toContain(`not sent again: already sent again ${TEMPORARY_FAILURE_RESENDS} times`);
+    expect(await historyOf(subscriber.id)).toEqual([]);
+  });
+
+  it('does not let a failure of an earlier email undo the digest sent again since', async () => {
+    const digest = await sentDigest();
+    const { subscriber, delivery } = digest;
+    const failedAt = new Date(Date.now() - 120_000);
+    await signedWebhook(emailFailed(digest, 'reached_daily_quota', failedAt));
+    // Sent again (another email id), and Resend says so.
+    await env.DB.prepare(
+      `UPDATE deliveries SET status = 'sent', resend_id = 'second-email', sent_at = ?2 WHERE id = ?1`,
+    )
+      .bind(delivery.id, nowIso())
+      .run();
+    await signedWebhook(resendEvent('email.delivered', { email_id: 'second-email', to: [subscriber.email] }));
+    // The first email's failure, delivered again under another svix-id (or an older one).
+    await signedWebhook(emailFailed(digest, 'reached_daily_quota', failedAt));
+    expect(await deliveryOf(subscriber.id)).toMatchObject({ status: 'sent', resend_id: 'second-email' });
   });
 
   // Resend's email.suppressed: it did not send the email at all (the address is on its
