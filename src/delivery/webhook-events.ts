@@ -254,6 +254,10 @@ export async function recordResendEvent(
       reason: meaning.suppression,
     };
   }
+  // Before the event is stored: should this fail, Resend's retry of the event (found stored
+  // otherwise, and skipped) sets it. Setting it twice changes nothing.
+  const quota = meaning.temporary?.quota;
+  if (quota) await pauseForSpentQuota(app, quota, meaning.failure ?? '', meaning.occurredAt);
   const whole = {
     svixId,
     type: event.type,
@@ -270,8 +274,6 @@ export async function recordResendEvent(
         : { ...whole, recipient: null, payload: redactedPayload(event) },
     effects,
   );
-  const quota = meaning.temporary?.quota;
-  if (fresh && quota) await pauseForSpentQuota(app, quota, meaning.failure ?? '', meaning.occurredAt);
   return {
     fresh,
     deliveryId: delivery?.id ?? null,
