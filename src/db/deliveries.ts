@@ -141,19 +141,17 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
 /** The event a webhook reports on a delivery, as `recordDeliveryEventStatement` recorded it. */
 export interface DeliveryEvent {
   deliveryId: string;
-  /** Resend's time of the event (stored form). */
-  eventAt: string;
   /** Resend's id of the email it is about, when it says. */
   resendId: string | null;
 }
 
 /**
- * The row's current email is the one the event is about, and no newer event was recorded:
- * the event's time is the row's newest (set by `recordDeliveryEventStatement` earlier in
- * the batch) and its email id the row's. A digest sent again after a temporary failure is
+ * The row's current email is the one the event is about: its Resend id is the row's (set
+ * by `recordDeliveryEventStatement` earlier in the batch if the row had none, unless the
+ * event is older than one recorded). A digest sent again after a temporary failure is
  * another email; a late or repeated event about the failed one must not touch it.
  */
-const ABOUT_CURRENT_EMAIL = `last_event_at = ?2 AND (?3 IS NULL OR resend_id = ?3)`;
+const ABOUT_CURRENT_EMAIL = `(?2 IS NULL OR resend_id = ?2)`;
 
 /**
  * Resend accepted a digest and then did not send it (email.failed, email.suppressed): the
@@ -169,10 +167,10 @@ export function failSentDeliveryStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE deliveries SET status = 'failed', error = ?4, updated_at = ?5
+      `UPDATE deliveries SET status = 'failed', error = ?3, updated_at = ?4
        WHERE id = ?1 AND status IN ('sent', 'sending') AND ${ABOUT_CURRENT_EMAIL}`,
     )
-    .bind(event.deliveryId, event.eventAt, event.resendId, reason, now);
+    .bind(event.deliveryId, event.resendId, reason, now);
 }
 
 /**
@@ -197,11 +195,11 @@ export function requeueFailedDeliveryStatement(
     .prepare(
       `UPDATE deliveries
        SET status = 'queued', send_key = NULL, claimed_at = NULL, resend_id = NULL, sent_at = NULL,
-           last_event = NULL, resends = resends + 1, enqueued_at = NULL, updated_at = ?5,
-           error = ?4 || '; to be sent again (' || (resends + 1) || ' of ' || ?6 || ')'
-       WHERE id = ?1 AND status IN ('sent', 'sending') AND resends < ?6 AND ${ABOUT_CURRENT_EMAIL}`,
+           last_event = NULL, resends = resends + 1, enqueued_at = NULL, updated_at = ?4,
+           error = ?3 || '; to be sent again (' || (resends + 1) || ' of ' || ?5 || ')'
+       WHERE id = ?1 AND status IN ('sent', 'sending') AND resends < ?5 AND ${ABOUT_CURRENT_EMAIL}`,
     )
-    .bind(event.deliveryId, event.eventAt, event.resendId, reason, now, maxResends);
+    .bind(event.deliveryId, event.resendId, reason, now, maxResends);
 }
 
 /** Events saying Resend never sent the email (an SQL list). */

@@ -106,8 +106,8 @@ export async function storeWebhookEvent(
     );
     // The status alone decides whether the papers count as received: a row the event proves
     // sent joins the history, one it fails (or puts back to send again) leaves it.
-    const { id, eventAt, resendId, failure, sendAgain } = effects.delivery;
-    const recorded = { deliveryId: id, eventAt, resendId };
+    const { id, resendId, failure, sendAgain } = effects.delivery;
+    const recorded = { deliveryId: id, resendId };
     if (failure && sendAgain !== undefined) {
       statements.push(requeueFailedDeliveryStatement(db, recorded, failure, sendAgain, at));
       // Runs after the requeue: it finds a row still sent or sending only past its resends.

@@ -334,6 +334,16 @@ describe('event effects', () => {
     expect(await historyOf(subscriber.id)).toEqual([]);
   });
 
+  it('applies a failure of the same email even when it arrives after a newer event about it', async () => {
+    const digest = await sentDigest();
+    const { subscriber, emailId } = digest;
+    await signedWebhook(resendEvent('email.sent', { email_id: emailId, to: [subscriber.email] }));
+    // Resend's clocks disagree by a little: the failure is stamped before the email.sent.
+    await signedWebhook(emailFailed(digest, 'invalid_recipient', new Date(Date.now() - 5_000)));
+    expect((await deliveryOf(subscriber.id))!.status).toBe('failed');
+    expect(await historyOf(subscriber.id)).toEqual([]);
+  });
+
   it('does not let a failure of an earlier email undo the digest sent again since', async () => {
     const digest = await sentDigest();
     const { subscriber, delivery } = digest;
