@@ -49,7 +49,7 @@ const eventSchema = z.object({
         ])
         .nullish(),
       bounce: z.object({ type: z.string().optional() }).passthrough().nullish(),
-      failed: z.object({ reason: z.unknown() }).passthrough().nullish(),
+      failed: z.object({ reason: z.unknown().optional() }).passthrough().nullish(),
     })
     .passthrough()
     .default({}),

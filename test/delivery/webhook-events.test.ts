@@ -39,6 +39,7 @@ describe('classifyResendEvent', () => {
     ['email.failed', { failed: { reason: 'invalid_recipient' } }, null],
     ['email.failed', { failed: { reason: 'domain_not_verified' } }, null],
     ['email.failed', { failed: { reason: 42 } }, null],
+    ['email.failed', { failed: {} }, null],
     ['email.failed', {}, null],
     ['email.suppressed', { failed: { reason: 'reached_daily_quota' } }, null],
     ['email.delivered', {}, null],

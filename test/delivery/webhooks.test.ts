@@ -334,6 +334,19 @@ describe('event effects', () => {
     expect(await historyOf(subscriber.id)).toEqual([]);
   });
 
+  // The handler reads the reason loosely ('unknown' when absent): an event whose `failed`
+  // lacks it must not be refused as "not a Resend event", or the failure is never recorded.
+  it('records an email.failed whose failed object has no reason, as permanent', async () => {
+    const digest = await sentDigest();
+    const event = emailFailed(digest, '');
+    const failed = { message: 'Something went wrong' };
+    const response = await signedWebhook({ ...event, data: { ...event.data, failed } });
+    expect(response.status).toBe(200);
+    const row = await deliveryOf(digest.subscriber.id);
+    expect(row!.status).toBe('failed');
+    expect(row!.error).toBe('Resend could not send it (email.failed: unknown)');
+  });
+
   it('applies a failure of the same email even when it arrives after a newer event about it', async () => {
     const digest = await sentDigest();
     const { subscriber, emailId } = digest;
