@@ -331,7 +331,12 @@ export interface PreferenceFields {
   alwaysSend: boolean;
 }
 
-/** A schedule change is picked up by the next planner run (next_send_at = ''). */
+/**
+ * A schedule change is picked up by the next planner run (next_send_at = ''). Only an
+ * active subscription is changed: the link was checked before, but an unsubscribe (or a
+ * bounce) landing in between must not be answered "saved" over a subscription that ended.
+ * Null when the version or status no longer match.
+ */
 export async function updatePreferences(
   db: D1Database,
   id: string,
@@ -343,7 +348,7 @@ export async function updatePreferences(
     .prepare(
       `UPDATE subscribers SET interests = ?, categories = ?, frequency = ?, send_hour = ?, send_weekday = ?, time_zone = ?,
          digest_size = ?, trending_mix = ?, always_send = ?, updated_at = ?, next_send_at = ''
-       WHERE id = ? AND token_version = ?
+       WHERE id = ? AND token_version = ? AND status = 'active'
        RETURNING *`,
     )
     .bind(

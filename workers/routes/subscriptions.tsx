@@ -248,6 +248,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
       nowIso(),
     );
     if (!saved) {
+      // The link was current a moment ago: say what changed since (unsubscribed, suppressed,
+      // a newer link), as the same link would now be answered.
+      await subscriberFromToken(c.var.app, token, 'preferences');
       throw new AppError(
         410,
         'link_revoked',

@@ -1,0 +1,69 @@
+/**
+ * The preference centre as a subscriber meets it, through the Worker's real handlers: a
+ * page left open while they unsubscribe elsewhere, an old sign-up's interests that today's
+ * checks refuse, stored settings read back exactly. What the page says and what is stored
+ * are both checked, since a page that says "saved" over a write that did not happen (or
+ * the other way round) is the bug a person cannot see.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { rowToSubscriber } from '../../src/db/subscribers';
+import { parseConfig } from '../../src/env';
+import { preferencesUrl, unsubscribeUrl } from '../../src/links';
+import { BASE_URL, fetchWith } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
+import { h1, local, nextIp, postForm, type Row, rowOf, subscribeAndConfirm } from '../helpers/subscribers';
+
+const config = parseConfig(env);
+
+async function preferencesLink(row: Row): Promise<string> {
+  return local(await preferencesUrl(config, rowToSubscriber(row)));
+}
+
+const settings = {
+  interests: 'diffusion models',
+  frequency: 'weekly',
+  send_weekday: '3',
+  send_hour: '9',
+  time_zone: 'Europe/Berlin',
+  digest_size: '12',
+  trending_mix: '0.5',
+};
+
+describe('saving preferences while unsubscribing elsewhere', () => {
+  it('does not change an unsubscribed subscription, and says they are unsubscribed', async () => {
+    const row = await subscribeAndConfirm('race-prefs@example.com');
+    const link = await preferencesLink(row);
+    const unsubscribe = local(await unsubscribeUrl(config, rowToSubscriber(row)));
+    // The unsubscribe lands between the token check and the write: the one-click POST from
+    // a mail client while the preferences page, open in a tab, is being saved.
+    let raced = false;
+    const spy = spyD1(env.DB, async (sql) => {
+      if (!raced && /^\s*UPDATE subscribers SET interests/.test(sql)) {
+        raced = true;
+        expect((await postForm(unsubscribe, {})).status).toBe(200);
+      }
+    });
+    const { response } = await fetchWith(
+      new Request(`${BASE_URL}${link}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: BASE_URL,
+          'cf-connecting-ip': nextIp(),
+        },
+        body: new URLSearchParams(settings).toString(),
+      }),
+      { ...env, DB: spy.db },
+    );
+    expect(raced).toBe(true);
+    const html = await response.text();
+    expect(response.status).toBe(410);
+    expect(h1(html)).not.toBe('Preferences saved');
+    expect(html).toContain('stopped working when you unsubscribed');
+    const after = (await rowOf('race-prefs@example.com'))!;
+    expect(after.status).toBe('unsubscribed');
+    expect(after.interests).toBe('RLHF');
+    expect(after.frequency).toBe('daily');
+  });
+});
