@@ -10,13 +10,22 @@
 import { latestMailRequest, type MailKind } from '../db/mail-requests';
 import { getSubscriberByEmail } from '../db/subscribers';
 import type { Subscriber } from '../domain';
-import type { AppContext } from '../env';
+import type { AppContext, Config } from '../env';
 import { logEvent } from '../lib/log';
 import { buildDataLinkEmail } from './emails';
 import { mailboxHash } from './identity';
 import { MAIL_CAPS, sendRequestedMail } from './requested-mail';
 
 export type DataLinkKind = 'export' | 'erase';
+
+/**
+ * Where someone writes for their data when no link can be mailed to them (a bounced or
+ * complaining address is never mailed again): where replies to our emails go, REPLY_TO or
+ * MAIL_FROM's address, so it reaches whoever already answers them.
+ */
+export function dataContactAddress(config: Pick<Config, 'MAIL_FROM' | 'REPLY_TO'>): string {
+  return config.REPLY_TO ?? /<([^<>]+)>\s*$/.exec(config.MAIL_FROM)?.[1]?.trim() ?? config.MAIL_FROM.trim();
+}
 
 /** Not sent: `retryInMinutes` after the last link, or null when today's allowance is used up. */
 export type DataLinkOutcome = { sent: true } | { sent: false; retryInMinutes: number | null };

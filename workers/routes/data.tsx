@@ -17,7 +17,7 @@ import { AppError } from '../../src/errors';
 import { inBackground } from '../../src/lib/background';
 import { logEvent } from '../../src/lib/log';
 import { subscriberFromToken } from '../../src/subscriptions/access';
-import { requestDataLinkByAddress } from '../../src/subscriptions/data-requests';
+import { dataContactAddress, requestDataLinkByAddress } from '../../src/subscriptions/data-requests';
 import { eraseSubscriber, exportSubscriberData } from '../../src/subscriptions/erase';
 import { checkFormGuards, FORM_GUARD_FIELDS, isHoneypotFilled } from '../../src/subscriptions/guards';
 import { readSubmission } from '../../src/subscriptions/request-body';
@@ -68,7 +68,7 @@ export const dataRoutes = new Hono<HonoEnv>()
     const answer = (email: string) =>
       json
         ? c.json({ status: 'link_sent_if_known', email }, 202)
-        : c.html(<DataRequestedPage email={email} />);
+        : c.html(<DataRequestedPage email={email} contact={dataContactAddress(c.var.config)} />);
     if (!parsed.ok) {
       const { errors } = parsed;
       if (!json) return rerender(errors, 400);

@@ -19,7 +19,7 @@ import { nowIso } from '../../src/lib/time';
 import { preferencesUrl as absolutePreferencesUrl, unsubscribeUrl } from '../../src/links';
 import { subscriberFromToken } from '../../src/subscriptions/access';
 import { confirmFromLink, pendingConfirmation } from '../../src/subscriptions/confirm';
-import { sendDataLink } from '../../src/subscriptions/data-requests';
+import { dataContactAddress, sendDataLink } from '../../src/subscriptions/data-requests';
 import { checkFormGuards, FORM_GUARD_FIELDS, isHoneypotFilled } from '../../src/subscriptions/guards';
 import { categoriesOf } from '../../src/subscriptions/interests';
 import { readSubmission } from '../../src/subscriptions/request-body';
@@ -169,7 +169,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     const token = tokenOf(c);
     const { subscriber } = await openUnsubscribeLink(c.var.app, token);
     if (!subscriber || subscriber.status === 'unsubscribed' || subscriber.status === 'suppressed') {
-      return c.html(<UnsubscribedPage subscriber={subscriber} />);
+      return c.html(<UnsubscribedPage subscriber={subscriber} contact={dataContactAddress(c.var.config)} />);
     }
     return c.html(
       <UnsubscribeConfirmPage
@@ -185,7 +185,10 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     const { subscriber, changed } = await unsubscribeFromLink(c.var.app, tokenOf(c), nowIso());
     if (changed) logEvent('subscriber_unsubscribed', { subscriber: subscriber!.id });
     if (wantsJson(c.req.raw)) return c.json({ status: 'unsubscribed', changed });
-    return c.html(<UnsubscribedPage subscriber={subscriber} />, 200);
+    return c.html(
+      <UnsubscribedPage subscriber={subscriber} contact={dataContactAddress(c.var.config)} />,
+      200,
+    );
   })
   // Pages from before unsubscribe links stopped re-subscribing posted here.
   .post('/resubscribe', () => {

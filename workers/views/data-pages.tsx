@@ -74,7 +74,12 @@ export function DataRequestPage(props: {
   );
 }
 
-export function DataRequestedPage(props: { email: string }) {
+/**
+ * The answer to every address alike. It also says why a link may never come (we do not mail
+ * an address that bounced or reported us as spam) and whom to write to instead: without
+ * that, such a person waited for an email that could not arrive.
+ */
+export function DataRequestedPage(props: { email: string; contact: string }) {
   return (
     <Page title="Check your inbox">
       <h1>Check your inbox</h1>
@@ -83,6 +88,11 @@ export function DataRequestedPage(props: { email: string }) {
         for an hour.
       </p>
       <p class="muted">Nothing there after a few minutes? Check your spam folder.</p>
+      <p class="muted">
+        We never email an address again once earlier emails to it bounced or were reported as spam, so no link
+        comes for one. If that may be yours, write to <a href={`mailto:${props.contact}`}>{props.contact}</a>{' '}
+        and we will send you your data or delete it.
+      </p>
       <p>
         <a href="/">Back to Papers Digest</a>
       </p>

@@ -244,8 +244,11 @@ export function UnsubscribeConfirmPage(props: { subscriber: Subscriber; action: 
   );
 }
 
-/** `subscriber` is null when the subscription the link belonged to was deleted. */
-export function UnsubscribedPage(props: { subscriber: Subscriber | null }) {
+/**
+ * `subscriber` is null when the subscription the link belonged to was deleted. `contact` is
+ * whom a suppressed address writes to for its data: /data mails a link, never to them.
+ */
+export function UnsubscribedPage(props: { subscriber: Subscriber | null; contact: string }) {
   if (!props.subscriber) {
     return (
       <Page title="Unsubscribed">
@@ -270,7 +273,8 @@ export function UnsubscribedPage(props: { subscriber: Subscriber | null }) {
           to it bounced or were reported as spam: no digests are sent to it.
         </p>
         <p class="muted">
-          To download or delete the data we hold about you, <a href="/data">ask for a link by email</a>.
+          So we cannot email you a link to your data either: to download or delete the data we hold about you,
+          write to <a href={`mailto:${props.contact}`}>{props.contact}</a>.
         </p>
       </Page>
     );

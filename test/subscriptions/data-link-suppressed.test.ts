@@ -1,0 +1,72 @@
+/**
+ * Someone whose address bounced or reported a digest as spam is never mailed again, the
+ * link to their data included. These tests hold the pages to giving them another way (who
+ * to write to), on /data with the same words for every address, so the answer still tells
+ * nobody who is on the list.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { rowToSubscriber } from '../../src/db/subscribers';
+import { parseConfig } from '../../src/env';
+import { unsubscribeUrl } from '../../src/links';
+import { dataContactAddress } from '../../src/subscriptions/data-requests';
+import { request } from '../helpers/app';
+import { emailsTo, local, postForm, rowOf, subscribeAndConfirm } from '../helpers/subscribers';
+
+const config = parseConfig(env);
+/** MAIL_FROM's address (wrangler.toml), where replies go when REPLY_TO is not set. */
+const CONTACT = 'digest@example.com';
+
+const main = (html: string) => /<main[^>]*>([\s\S]*)<\/main>/.exec(html)?.[1] ?? '';
+
+async function suppressedSubscriber(email: string) {
+  const row = await subscribeAndConfirm(email);
+  await env.DB.prepare(
+    `UPDATE subscribers SET status = 'suppressed', suppressed_at = ?, suppressed_reason = 'bounced' WHERE id = ?`,
+  )
+    .bind(new Date().toISOString(), row.id)
+    .run();
+  return rowToSubscriber((await rowOf(email))!);
+}
+
+describe('data of a suppressed address', () => {
+  it('the unsubscribe page says whom to write to, not to ask for a link that never comes', async () => {
+    const subscriber = await suppressedSubscriber('bounced-unsub@example.com');
+    const response = await request(local(await unsubscribeUrl(config, subscriber)));
+    const html = main(await response.text());
+    expect(html).toContain('bounced');
+    expect(html).not.toContain('href="/data"');
+    expect(html).toContain(`href="mailto:${CONTACT}"`);
+  });
+
+  it('/data answers every address alike, and that answer says what to do when no link comes', async () => {
+    await suppressedSubscriber('bounced-data@example.com');
+    const before = (await emailsTo('bounced-data@example.com')).length;
+    const suppressed = main(
+      await (await postForm('/data', { email: 'bounced-data@example.com', action: 'export' })).text(),
+    );
+    const unknown = main(
+      await (await postForm('/data', { email: 'nobody-here@example.com', action: 'export' })).text(),
+    );
+    expect((await emailsTo('bounced-data@example.com')).length).toBe(before);
+    expect(suppressed.replace('bounced-data@example.com', 'X')).toBe(
+      unknown.replace('nobody-here@example.com', 'X'),
+    );
+    expect(suppressed).toMatch(/bounced or (were )?reported as spam/);
+    expect(suppressed).toContain(`href="mailto:${CONTACT}"`);
+  });
+});
+
+describe('dataContactAddress', () => {
+  it('is where replies go: REPLY_TO, else the address in MAIL_FROM', () => {
+    expect(
+      dataContactAddress({ MAIL_FROM: 'Papers <digest@example.org>', REPLY_TO: 'help@example.org' }),
+    ).toBe('help@example.org');
+    expect(
+      dataContactAddress({ MAIL_FROM: '"Digest, Papers" <digest@example.org>', REPLY_TO: undefined }),
+    ).toBe('digest@example.org');
+    expect(dataContactAddress({ MAIL_FROM: 'digest@example.org', REPLY_TO: undefined })).toBe(
+      'digest@example.org',
+    );
+  });
+});
