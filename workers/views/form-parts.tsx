@@ -21,6 +21,9 @@ export const TIME_ZONES: readonly string[] = (() => {
   }
 })();
 
+/** The frequency select's values, as the schema stores them. */
+export const FREQUENCIES: readonly string[] = ['daily', 'weekly'];
+
 export const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
 export const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
@@ -172,19 +175,25 @@ export function EmailInput(props: { value: string; errors: FieldErrors }) {
 }
 
 /**
- * An hour select. A submitted value that is not an hour (only a crafted post has one) stays
- * selected, like an unknown time zone: with none selected a browser shows 00:00, and one
- * more submit would send midnight without the visitor having chosen it.
+ * A submitted value that none of a select's options has (only a crafted post or a stale
+ * page sends one), as an extra option, selected: with none selected a browser shows the
+ * first option, and one more submit would send it without the visitor having chosen it.
+ * The field's error says what to choose instead.
  */
+export function KeptOption(props: { value: string; options: readonly string[]; blank: string }) {
+  if (props.options.includes(props.value)) return null;
+  return (
+    <option value={props.value} selected>
+      {props.value === '' ? props.blank : props.value}
+    </option>
+  );
+}
+
+/** An hour select; a value that is not an hour stays selected (KeptOption). */
 export function HourSelect(props: { name: string; value: string; errors: FieldErrors; hint: boolean }) {
-  const known = HOURS.some((hour) => String(hour) === props.value);
   return (
     <select id={props.name} name={props.name} {...describedBy(props.name, props.errors, props.hint)}>
-      {known ? null : (
-        <option value={props.value} selected>
-          {props.value === '' ? 'Choose an hour' : props.value}
-        </option>
-      )}
+      <KeptOption value={props.value} options={HOURS.map(String)} blank="Choose an hour" />
       {HOURS.map((hour) => (
         <option value={String(hour)} selected={props.value === String(hour)}>
           {hourLabel(hour)}

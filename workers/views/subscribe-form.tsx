@@ -12,7 +12,9 @@ import {
   ErrorSummary,
   Field,
   type FieldErrors,
+  FREQUENCIES,
   HourSelect,
+  KeptOption,
   TimeZoneSelect,
   TurnstileNoScript,
   TurnstileWidget,
@@ -65,6 +67,7 @@ export function SubscribeForm(props: {
       <div class="row">
         <Field name="frequency" label="How often" errors={errors}>
           <select id="frequency" name="frequency" {...describedBy('frequency', errors, false)}>
+            <KeptOption value={values.frequency ?? 'daily'} options={FREQUENCIES} blank="Choose how often" />
             <option value="daily" selected={(values.frequency ?? 'daily') === 'daily'}>
               Daily
             </option>

@@ -18,9 +18,11 @@ import {
   Field,
   FieldError,
   type FieldErrors,
+  FREQUENCIES,
   formStyles,
   HourSelect,
   hourLabel,
+  KeptOption,
   TimeZoneSelect,
 } from './form-parts';
 import { Layout } from './layout';
@@ -384,6 +386,7 @@ export function PreferencesPage(props: {
         <div class="row">
           <Field name="frequency" label="How often" errors={errors}>
             <select id="frequency" name="frequency" {...describedBy('frequency', errors, false)}>
+              <KeptOption value={values.frequency} options={FREQUENCIES} blank="Choose how often" />
               <option value="daily" selected={values.frequency === 'daily'}>
                 Daily
               </option>
@@ -394,6 +397,11 @@ export function PreferencesPage(props: {
           </Field>
           <Field name="send_weekday" label="Day for weekly digests" errors={errors}>
             <select id="send_weekday" name="send_weekday" {...describedBy('send_weekday', errors, false)}>
+              <KeptOption
+                value={values.send_weekday}
+                options={WEEKDAYS.map((_, day) => String(day))}
+                blank="Choose a day"
+              />
               {WEEKDAYS.map((day, index) => (
                 <option value={String(index)} selected={values.send_weekday === String(index)}>
                   {day}
