@@ -19,6 +19,7 @@ import {
   unknownCategories,
 } from './interests';
 import type { BodyFormat } from './request-body';
+import { currentZoneName } from './time-zones';
 
 /** RFC 5321: 254 octets for the whole path, 64 for the local part. */
 export const MAX_EMAIL_LENGTH = 254;
@@ -230,8 +231,9 @@ export const sendHourField = z
   .max(23, { error: 'Choose an hour from 0 to 23.' });
 
 /**
- * A valid IANA zone, stored under its canonical spelling ("utc" → "UTC"). Not a UTC offset
- * ("+05:00"): workerd's Intl takes one as a zone, Node 20's (our scripts) throws on it.
+ * A valid IANA zone, stored under its current name ("utc" → "UTC", "Asia/Calcutta" →
+ * "Asia/Kolkata": time-zones.ts). Not a UTC offset ("+05:00"): workerd's Intl takes one as
+ * a zone, Node 20's (our scripts) throws on it.
  */
 export const timeZoneField = z
   .string({ error: 'Choose a time zone, like Europe/Berlin or UTC.' })
@@ -239,7 +241,7 @@ export const timeZoneField = z
   .refine((zone) => !/^[+-]/.test(zone) && isValidTimeZone(zone), {
     error: 'Choose a valid time zone, like Europe/Berlin or UTC.',
   })
-  .transform((zone) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
+  .transform(currentZoneName);
 
 export const subscribeSchema = z.object({
   email: emailField,

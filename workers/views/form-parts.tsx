@@ -8,18 +8,13 @@
  * (linked from the layout) adds the focus move and time-zone detection.
  */
 import type { Child } from 'hono/jsx';
+import { currentZoneName, olderZoneNames, timeZoneChoices } from '../../src/subscriptions/time-zones';
 import type { TurnstileAction } from '../../src/subscriptions/turnstile';
 
 export type FieldErrors = Record<string, string[]>;
 
-/** IANA zones for the time-zone selects; UTC first because it is the no-JS default. */
-export const TIME_ZONES: readonly string[] = (() => {
-  try {
-    return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
-  } catch {
-    return ['UTC'];
-  }
-})();
+/** IANA zones for the time-zone selects, under their current names; UTC first (the no-JS default). */
+export const TIME_ZONES: readonly string[] = timeZoneChoices();
 
 /** The frequency select's values, as the schema stores them. */
 export const FREQUENCIES: readonly string[] = ['daily', 'weekly'];
@@ -205,7 +200,9 @@ export function HourSelect(props: { name: string; value: string; errors: FieldEr
 
 /**
  * The time-zone select. Without JavaScript it shows the submitted (or stored) zone, UTC by
- * default; /assets/forms.js picks the browser's zone on a fresh form only (data attribute).
+ * default, under its current name (a row stored as Asia/Calcutta shows Asia/Kolkata
+ * selected); /assets/forms.js picks the browser's zone on a fresh form only (data
+ * attribute), matching an older spelling a browser reports through data-aliases.
  */
 export function TimeZoneSelect(props: {
   value: string;
@@ -213,7 +210,8 @@ export function TimeZoneSelect(props: {
   hint: boolean;
   detectFromBrowser: boolean;
 }) {
-  const zones = TIME_ZONES.includes(props.value) || !props.value ? TIME_ZONES : [props.value, ...TIME_ZONES];
+  const value = currentZoneName(props.value || 'UTC');
+  const zones = TIME_ZONES.includes(value) ? TIME_ZONES : [value, ...TIME_ZONES];
   return (
     <select
       id="time_zone"
@@ -223,7 +221,11 @@ export function TimeZoneSelect(props: {
       {...describedBy('time_zone', props.errors, props.hint)}
     >
       {zones.map((zone) => (
-        <option value={zone} selected={zone === (props.value || 'UTC')}>
+        <option
+          value={zone}
+          selected={zone === value}
+          data-aliases={olderZoneNames(zone).join(' ') || undefined}
+        >
           {zone.replace(/_/g, ' ')}
         </option>
       ))}

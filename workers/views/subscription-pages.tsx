@@ -12,6 +12,7 @@ import type { Subscriber } from '../../src/domain';
 import type { ConfirmView } from '../../src/subscriptions/confirm';
 import { parseInterests } from '../../src/subscriptions/interests';
 import { displayEmail } from '../../src/subscriptions/schema';
+import { currentZoneName } from '../../src/subscriptions/time-zones';
 import {
   describedBy,
   ErrorSummary,
@@ -45,6 +46,9 @@ export function Page(props: { title: string; children: unknown }) {
   );
 }
 
+/** A zone as the select shows it: its current name (a row may hold Asia/Calcutta), spaced. */
+const zoneLabel = (zone: string) => currentZoneName(zone).replace(/_/g, ' ');
+
 function schedule(
   subscriber: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'> & { sendWeekday?: number },
 ) {
@@ -52,7 +56,7 @@ function schedule(
     subscriber.frequency === 'weekly'
       ? `every ${WEEKDAYS[subscriber.sendWeekday ?? 1] ?? 'Monday'}`
       : 'every day';
-  return `${when} at ${hourLabel(subscriber.sendHour)} (${subscriber.timeZone.replace(/_/g, ' ')})`;
+  return `${when} at ${hourLabel(subscriber.sendHour)} (${zoneLabel(subscriber.timeZone)})`;
 }
 
 /**
@@ -122,7 +126,7 @@ export function ConfirmPage(props: {
       ['Interests', (view) => view.interests || '(none: the most talked-about papers)'],
       ['Frequency', (view) => (view.frequency === 'weekly' ? 'Weekly' : 'Daily')],
       ['Send hour', (view) => hourLabel(view.sendHour)],
-      ['Time zone', (view) => view.timeZone.replace(/_/g, ' ')],
+      ['Time zone', (view) => zoneLabel(view.timeZone)],
     ];
     return (
       <Page title="Confirm your subscription">
