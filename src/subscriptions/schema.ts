@@ -326,6 +326,17 @@ export const preferencesSchema = z.object({
 export type PreferencesInput = z.output<typeof preferencesSchema>;
 
 /**
+ * What the preferences form would refuse in interests already stored: text accepted by an
+ * earlier sign-up or import that today's checks refuse (a made-up category like cs.ML).
+ * Shown when the page opens, so the owner learns it before a save that changes something
+ * else is refused over a field they did not touch.
+ */
+export function storedInterestsErrors(interests: string): Record<string, string[]> {
+  const parsed = interestsField.safeParse(interests);
+  return parsed.success ? {} : { interests: parsed.error.issues.map((issue) => issue.message) };
+}
+
+/**
  * The schema field a submitted name clearly means: the same letters whatever the case,
  * separators or a plural "s" (`timezone`, `Time-Zone`, `sendHour`, `send-hour`, `interest`).
  * Null for any other name, so the fields our forms and the bot checks add (`website`,

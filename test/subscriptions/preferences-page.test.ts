@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { rowToSubscriber } from '../../src/db/subscribers';
 import { parseConfig } from '../../src/env';
 import { preferencesUrl, unsubscribeUrl } from '../../src/links';
-import { BASE_URL, fetchWith } from '../helpers/app';
+import { BASE_URL, fetchWith, request } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import { h1, local, nextIp, postForm, type Row, rowOf, subscribeAndConfirm } from '../helpers/subscribers';
 
@@ -65,5 +65,35 @@ describe('saving preferences while unsubscribing elsewhere', () => {
     expect(after.status).toBe('unsubscribed');
     expect(after.interests).toBe('RLHF');
     expect(after.frequency).toBe('daily');
+  });
+});
+
+describe('interests stored before a check that now refuses them', () => {
+  it('are flagged when the page opens, naming the entry and the fix, and a save keeps everything', async () => {
+    const row = await subscribeAndConfirm('made-up-category@example.com');
+    await env.DB.prepare(`UPDATE subscribers SET interests = 'cs.ML, diffusion' WHERE id = ?`)
+      .bind(row.id)
+      .run();
+    const link = await preferencesLink(row);
+    // Before they change anything: the page says what will stop a save, and why.
+    const opened = await request(link);
+    expect(opened.status).toBe(200);
+    const page = await opened.text();
+    const error = /<p class="error" id="interests-error">([\s\S]*?)<\/p>/.exec(page)?.[1] ?? '';
+    expect(error).toContain('&quot;cs.ML&quot; is not an arXiv category');
+    expect(error).toContain('Did you mean stat.ML?');
+    expect(page).toMatch(
+      /<textarea[^>]*aria-describedby="interests-hint interests-error"[^>]*aria-invalid="true"/,
+    );
+    // Saving another change without fixing it: refused, everything typed kept.
+    const refused = await postForm(link, { ...settings, interests: 'cs.ML, diffusion' });
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toContain('>cs.ML, diffusion</textarea>');
+    expect(html).toContain('value="12"');
+    // Fixed: saved.
+    const fixed = await postForm(link, { ...settings, interests: 'stat.ML, diffusion' });
+    expect(h1(await fixed.text())).toBe('Preferences saved');
+    expect((await rowOf('made-up-category@example.com'))!.interests).toBe('stat.ML, diffusion');
   });
 });

@@ -27,6 +27,7 @@ import {
   parseSubmission,
   preferencesSchema,
   requestedSettings,
+  storedInterestsErrors,
   subscribeSchema,
 } from '../../src/subscriptions/schema';
 import { processSignup } from '../../src/subscriptions/signup';
@@ -205,7 +206,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     const { subscriber } = await subscriberFromToken(c.var.app, token, 'preferences');
     return preferencesPage(c, token, subscriber, {
       values: preferenceValues(subscriber),
-      errors: {},
+      errors: storedInterestsErrors(subscriber.interests),
       saved: false,
     });
   })
