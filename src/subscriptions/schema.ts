@@ -29,7 +29,13 @@ const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
 const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOP_LEVEL = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
-export type EmailProblem = 'missing' | 'multiline' | 'too_long' | 'unicode_local' | 'invalid';
+export type EmailProblem =
+  | 'missing'
+  | 'multiline'
+  | 'too_long'
+  | 'unicode_local'
+  | 'name_and_address'
+  | 'invalid';
 
 /** Why an address is refused, or null when normalizeEmail accepts it. */
 export function emailProblem(input: unknown): EmailProblem | null {
@@ -37,6 +43,7 @@ export function emailProblem(input: unknown): EmailProblem | null {
   if (/[\r\n]/.test(input)) return 'multiline';
   if (input.trim().length > MAX_EMAIL_LENGTH) return 'too_long';
   if (normalizeEmail(input) !== null) return null;
+  if (addressInBrackets(input) !== null) return 'name_and_address';
   // A real address (RFC 6531) that we do not send to: "invalid" told its owner they mistyped it.
   const email = input.trim();
   const at = email.lastIndexOf('@');
@@ -48,14 +55,25 @@ export function emailProblem(input: unknown): EmailProblem | null {
 }
 
 /**
- * Trims, refuses anything that is not one plain address (CR/LF, spaces, display names,
- * several addresses), lower-cases the domain (converting an internationalised domain to
- * punycode) and keeps the local part as typed. Returns null when the address is invalid.
+ * The address of a pasted "Jane Doe <jane@example.com>" (a mail client's To line), for the
+ * message asking for just it: which of name and address was meant is not guessed.
+ */
+function addressInBrackets(input: string): string | null {
+  const inside = /<([^<>]*)>\s*$/.exec(input)?.[1];
+  return inside === undefined ? null : normalizeEmail(inside);
+}
+
+/**
+ * Trims, reads an address copied from a mailto: link as the address (":" is never part of
+ * one we accept, so nothing else is meant), refuses anything that is not one plain address
+ * (CR/LF, spaces, display names, several addresses, a mailto: link's ?subject=),
+ * lower-cases the domain (converting an internationalised domain to punycode) and keeps
+ * the local part as typed. Returns null when the address is invalid.
  * Idempotent: normalizeEmail(normalizeEmail(x)) === normalizeEmail(x).
  */
 export function normalizeEmail(input: string): string | null {
   if (typeof input !== 'string' || /[\r\n]/.test(input)) return null;
-  const email = input.trim();
+  const email = input.trim().replace(/^mailto:/i, '');
   if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return null;
   // Whitespace, controls and RFC 5322 specials never appear in a plain addr-spec we accept.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters on purpose
@@ -104,6 +122,7 @@ const EMAIL_MESSAGES: Record<EmailProblem, string> = {
   too_long: `Enter an email address of at most ${MAX_EMAIL_LENGTH} characters.`,
   unicode_local:
     'We cannot send to addresses with letters like ö or 用 before the @ yet. Please use another address.',
+  name_and_address: 'Enter just the email address, without the name around it.',
   invalid: 'Enter a valid email address, like name@example.com.',
 };
 
@@ -150,7 +169,13 @@ const toNumber = (value: unknown) => {
 export const emailField = z.unknown().transform((value, ctx): string => {
   const problem = emailProblem(value);
   if (problem) {
-    ctx.addIssue({ code: 'custom', message: EMAIL_MESSAGES[problem] });
+    const inside = problem === 'name_and_address' ? addressInBrackets(value as string) : null;
+    ctx.addIssue({
+      code: 'custom',
+      message: inside
+        ? `Enter just the email address, like ${displayEmail(inside)}, without the name around it.`
+        : EMAIL_MESSAGES[problem],
+    });
     return z.NEVER;
   }
   return normalizeEmail(value as string)!;
