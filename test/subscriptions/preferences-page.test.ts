@@ -97,3 +97,61 @@ describe('interests stored before a check that now refuses them', () => {
     expect((await rowOf('made-up-category@example.com'))!.interests).toBe('stat.ML, diffusion');
   });
 });
+
+/** What a browser submits for the page's settings form, unchanged: each control's current value. */
+function submittedAsIs(html: string): Record<string, string> {
+  const form = /<form method="post" action="\/preferences\?[\s\S]*?<\/form>/.exec(html)?.[0] ?? '';
+  const text = (value: string) =>
+    value
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of form.matchAll(/<textarea[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g))
+    fields[name!] = text(value!);
+  for (const [, name, options] of form.matchAll(/<select[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const selected =
+      /<option value="([^"]*)"[^>]*selected/.exec(options!) ?? /<option value="([^"]*)"/.exec(options!);
+    fields[name!] = text(selected![1]!);
+  }
+  for (const [input] of form.matchAll(/<input[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(input)?.[1];
+    if (!name || (/type="checkbox"/.test(input) && !/checked/.test(input))) continue;
+    fields[name] = text(/value="([^"]*)"/.exec(input)?.[1] ?? '');
+  }
+  return fields;
+}
+
+describe('the preferences page saved unchanged', () => {
+  it('keeps every stored setting exactly', async () => {
+    const row = await subscribeAndConfirm('round-trip@example.com');
+    const interests = 'RLHF;  diffusion models\tand <friends> & co,\n\nauthor: Yejin Choi\ncs.CL and cs.LG';
+    await env.DB.prepare(
+      `UPDATE subscribers SET interests = ?, frequency = 'weekly', send_weekday = 0, send_hour = 23,
+         time_zone = 'America/St_Johns', digest_size = 37, trending_mix = 0.25, always_send = 1 WHERE id = ?`,
+    )
+      .bind(interests, row.id)
+      .run();
+    const before = (await rowOf('round-trip@example.com'))!;
+    const link = await preferencesLink(row);
+    const fields = submittedAsIs(await (await request(link)).text());
+    const saved = await postForm(link, fields);
+    expect(h1(await saved.text())).toBe('Preferences saved');
+    const after = (await rowOf('round-trip@example.com'))!;
+    for (const column of [
+      'interests',
+      'frequency',
+      'send_weekday',
+      'send_hour',
+      'time_zone',
+      'digest_size',
+      'trending_mix',
+      'always_send',
+      'status',
+    ] as const) {
+      expect(after[column], column).toEqual(before[column]);
+    }
+  });
+});
