@@ -8,7 +8,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { rowToSubscriber } from '../../src/db/subscribers';
 import { parseConfig } from '../../src/env';
-import { unsubscribeUrl } from '../../src/links';
+import { preferencesUrl, unsubscribeUrl } from '../../src/links';
 import { dataContactAddress } from '../../src/subscriptions/data-requests';
 import { request } from '../helpers/app';
 import { emailsTo, local, postForm, rowOf, subscribeAndConfirm } from '../helpers/subscribers';
@@ -68,5 +68,31 @@ describe('dataContactAddress', () => {
     expect(dataContactAddress({ MAIL_FROM: 'digest@example.org', REPLY_TO: undefined })).toBe(
       'digest@example.org',
     );
+  });
+});
+
+describe('asking for a data link from a preferences page left open', () => {
+  it('after unsubscribing: points to /data, which still mails the link', async () => {
+    const row = await subscribeAndConfirm('left-open@example.com');
+    const subscriber = rowToSubscriber(row);
+    const token = new URL(await preferencesUrl(config, subscriber)).searchParams.get('token')!;
+    await postForm(local(await unsubscribeUrl(config, subscriber)), {});
+    for (const kind of ['export', 'delete']) {
+      const response = await postForm(`/preferences/${kind}?token=${encodeURIComponent(token)}`, {});
+      expect(response.status).toBe(410);
+      const html = main(await response.text());
+      expect(html).toContain('unsubscribed');
+      expect(html).toContain('href="/data"');
+    }
+  });
+
+  it('after a bounce: says whom to write to', async () => {
+    const subscriber = await suppressedSubscriber('left-open-bounced@example.com');
+    const token = new URL(await preferencesUrl(config, subscriber)).searchParams.get('token')!;
+    const response = await postForm(`/preferences/export?token=${encodeURIComponent(token)}`, {});
+    expect(response.status).toBe(410);
+    const html = main(await response.text());
+    expect(html).toContain('bounced');
+    expect(html).toContain(`href="mailto:${CONTACT}"`);
   });
 });

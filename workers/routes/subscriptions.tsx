@@ -36,7 +36,7 @@ import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
 import { answersJson, clientIp, formValues, tokenOf, wantsJson } from '../request';
 import type { HonoEnv } from '../types';
-import { LinkSentPage } from '../views/data-pages';
+import { DataLinkUnavailablePage, dataLinkUnavailableMessage, LinkSentPage } from '../views/data-pages';
 import { LandingPage } from '../views/landing';
 import {
   CheckInboxPage,
@@ -270,7 +270,27 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   .post('/preferences/delete', browserFormsOnly, (c) => dataLinkRequested(c, 'erase'));
 
 async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
-  const { subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences');
+  let subscriber: Subscriber;
+  try {
+    ({ subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences'));
+  } catch (error) {
+    // A page left open since unsubscribing or a bounce: the generic answer ("sign up again")
+    // left someone who asked for their data without the way to it that remains.
+    const reason =
+      error instanceof AppError && error.status === 410
+        ? error.code === 'suppressed'
+          ? 'suppressed'
+          : error.code === 'not_subscribed'
+            ? 'unsubscribed'
+            : null
+        : null;
+    if (!reason) throw error;
+    const contact = dataContactAddress(c.var.config);
+    if (wantsJson(c.req.raw)) {
+      throw new AppError(410, (error as AppError).code, dataLinkUnavailableMessage(reason, contact));
+    }
+    return c.html(<DataLinkUnavailablePage reason={reason} contact={contact} />, 410);
+  }
   const outcome = await sendDataLink(c.var.app, subscriber, kind);
   if (wantsJson(c.req.raw)) {
     if (!outcome.sent) {

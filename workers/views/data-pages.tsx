@@ -128,6 +128,42 @@ export function LinkSentPage(props: { email: string; kind: 'export' | 'erase'; o
   );
 }
 
+/** What a data link request answers when the preferences link asking has stopped working. */
+export function dataLinkUnavailableMessage(reason: 'unsubscribed' | 'suppressed', contact: string): string {
+  return reason === 'unsubscribed'
+    ? 'You have unsubscribed, so the links of your old emails, this page included, no longer open your subscription. Your data is kept until you delete it: ask for a link to download or delete it at /data, and we will email it to you.'
+    : `Emails to this address bounced or were reported as spam, so we stopped sending, and cannot email you a link to your data either. To download or delete it, write to ${contact}.`;
+}
+
+/**
+ * The page for a data link asked from a preferences page left open since unsubscribing (or
+ * since a bounce): the link no longer opens the account, but the person keeps a way to
+ * their data, and the page links to it.
+ */
+export function DataLinkUnavailablePage(props: { reason: 'unsubscribed' | 'suppressed'; contact: string }) {
+  return (
+    <Page title="This link no longer works">
+      <h1>This link no longer works</h1>
+      {props.reason === 'unsubscribed' ? (
+        <p role="status">
+          You have unsubscribed, so the links of your old emails, this page included, no longer open your
+          subscription. Your data is kept until you delete it:{' '}
+          <a href="/data">ask for a link to download or delete it</a>, and we will email it to you.
+        </p>
+      ) : (
+        <p role="status">
+          Emails to this address bounced or were reported as spam, so we stopped sending, and cannot email you
+          a link to your data either. To download or delete it, write to{' '}
+          <a href={`mailto:${props.contact}`}>{props.contact}</a>.
+        </p>
+      )}
+      <p>
+        <a href="/">Back to Papers Digest</a>
+      </p>
+    </Page>
+  );
+}
+
 export function ExportPage(props: { subscriber: Subscriber; action: string }) {
   return (
     <Page title="Download your data">
