@@ -96,3 +96,20 @@ describe('asking for a data link from a preferences page left open', () => {
     expect(html).toContain(`href="mailto:${CONTACT}"`);
   });
 });
+
+describe('signing up again with a suppressed address', () => {
+  it('gets the answer everyone gets, which says why no email may come and whom to write to', async () => {
+    await suppressedSubscriber('bounced-signup@example.com');
+    const before = (await emailsTo('bounced-signup@example.com')).length;
+    const suppressed = main(
+      await (await postForm('/subscribe', { email: 'bounced-signup@example.com' })).text(),
+    );
+    const fresh = main(await (await postForm('/subscribe', { email: 'fresh-signup@example.com' })).text());
+    expect((await emailsTo('bounced-signup@example.com')).length).toBe(before);
+    expect(suppressed.replace('bounced-signup@example.com', 'X')).toBe(
+      fresh.replace('fresh-signup@example.com', 'X'),
+    );
+    expect(suppressed).toMatch(/bounced or (were )?reported as spam/);
+    expect(suppressed).toContain(`href="mailto:${CONTACT}"`);
+  });
+});

@@ -97,7 +97,7 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
             },
             202,
           )
-        : c.html(<CheckInboxPage email={email} />, 200);
+        : c.html(<CheckInboxPage email={email} contact={dataContactAddress(c.var.config)} />, 200);
 
     if (!parsed.ok) {
       if (!json) return rerender(parsed.errors, 400);

@@ -16,7 +16,7 @@ import {
   TurnstileNoScript,
   TurnstileWidget,
 } from './form-parts';
-import { Page } from './subscription-pages';
+import { Page, SuppressedNote } from './subscription-pages';
 
 export function DataRequestPage(props: {
   values: Record<string, string>;
@@ -88,11 +88,7 @@ export function DataRequestedPage(props: { email: string; contact: string }) {
         for an hour.
       </p>
       <p class="muted">Nothing there after a few minutes? Check your spam folder.</p>
-      <p class="muted">
-        We never email an address again once earlier emails to it bounced or were reported as spam, so no link
-        comes for one. If that may be yours, write to <a href={`mailto:${props.contact}`}>{props.contact}</a>{' '}
-        and we will send you your data or delete it.
-      </p>
+      <SuppressedNote contact={props.contact} what="link" then="for your data or to delete it" />
       <p>
         <a href="/">Back to Papers Digest</a>
       </p>

@@ -94,7 +94,21 @@ function InterestsReading(props: { interests: string; id?: string }) {
   );
 }
 
-export function CheckInboxPage(props: { email: string }) {
+/**
+ * Said to every address alike where an email is promised: a bounced or complaining address
+ * is never mailed again, and without this its owner waited for an email that could not come.
+ */
+export function SuppressedNote(props: { contact: string; what: string; then: string }) {
+  return (
+    <p class="muted">
+      We never email an address again once earlier emails to it bounced or were reported as spam, so no{' '}
+      {props.what} comes for one. If that may be yours, write to{' '}
+      <a href={`mailto:${props.contact}`}>{props.contact}</a> {props.then}.
+    </p>
+  );
+}
+
+export function CheckInboxPage(props: { email: string; contact: string }) {
   return (
     <Page title="Check your inbox">
       <h1>Check your inbox</h1>
@@ -106,6 +120,7 @@ export function CheckInboxPage(props: { email: string }) {
         The link works for 7 days. Nothing there after a few minutes? Check your spam folder. To protect
         inboxes from floods, we send an address at most one of these emails every 10 minutes and three a day.
       </p>
+      <SuppressedNote contact={props.contact} what="email" then="to subscribe again" />
       <p>
         <a href="/">Back to Papers Digest</a>
       </p>
