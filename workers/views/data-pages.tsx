@@ -9,9 +9,11 @@ import type { Subscriber } from '../../src/domain';
 import type { DataLinkOutcome } from '../../src/subscriptions/data-requests';
 import { displayEmail } from '../../src/subscriptions/schema';
 import {
+  describedBy,
   EmailInput,
   ErrorSummary,
   Field,
+  FieldError,
   type FieldErrors,
   TurnstileNoScript,
   TurnstileWidget,
@@ -40,7 +42,12 @@ export function DataRequestPage(props: {
         <Field name="email" label="Email address" errors={errors}>
           <EmailInput value={values.email ?? ''} errors={errors} />
         </Field>
-        <fieldset style="border:0;padding:0;margin:1rem 0 0">
+        {/* A value neither radio has (a crafted post) checks neither: the error asks to choose. */}
+        <fieldset
+          id="action"
+          style="border:0;padding:0;margin:1rem 0 0"
+          {...describedBy('action', errors, false)}
+        >
           <legend style="font-weight:600">What would you like to do?</legend>
           <label class="checkbox" for="action-export">
             <input
@@ -48,7 +55,7 @@ export function DataRequestPage(props: {
               id="action-export"
               name="action"
               value="export"
-              checked={values.action !== 'erase'}
+              checked={values.action === undefined || values.action === 'export'}
             />
             <span>Download a copy of my data</span>
           </label>
@@ -62,6 +69,7 @@ export function DataRequestPage(props: {
             />
             <span>Delete all my data (the email asks you to confirm)</span>
           </label>
+          <FieldError name="action" errors={errors} />
         </fieldset>
         <div class="hp" aria-hidden="true">
           <label for="website">Website (leave empty)</label>

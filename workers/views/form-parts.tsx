@@ -32,6 +32,7 @@ const FIELD_LABELS: Record<string, string> = {
   digest_size: 'Papers per digest',
   trending_mix: 'Relevance or trending',
   always_send: 'Always send',
+  action: 'What would you like to do',
 };
 
 /** Lists every error; field errors link to their control. `_form` errors are general. */
