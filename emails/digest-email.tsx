@@ -8,13 +8,14 @@
  * delivery pipeline does not
  * render this per subscriber: it renders the layout and every card once per edition and
  * assembles each email from those pieces (src/digest), byte-identical to rendering this
- * component with the same props, which the tests check. Layout is React Email's tables
- * (Html, Container, Section) in the page the notice emails share (PageBody: page and text
+ * component with the same props, which the tests check. Layout is one-cell tables padded
+ * on their cells (Block, below) in the page the notice emails share (PageBody: page and text
  * colour on its cell, for Gmail and Outlook.com's dark mode); text and links are plain
  * elements with only the inline styles clients need, because every byte is sent a
  * hundred times per request.
  */
-import { Container, Head, Html, Section } from '@react-email/components';
+import { Head, Html } from '@react-email/components';
+import type { CSSProperties, ReactNode } from 'react';
 import { OutlookGhostTable } from './_components/outlook-ghost-table';
 import { PageBody } from './_components/page-body';
 import { PaperCard, type PaperCardProps } from './_components/paper-card';
@@ -56,23 +57,58 @@ const styles = {
     maxWidth: `${WIDTH}px`,
     width: '100%',
     margin: '0 auto',
-    padding: '0 12px',
     wordBreak: 'break-word',
   },
+  // Paddings are on the cells (see Block); the container's is its 12 px gutters on a phone.
+  gutters: '0 12px',
   brand: { fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: '0 0 4px' },
   brandLink: { color: colors.accent, textDecoration: 'none' },
   // The date is the email's <h1> (screen readers list and jump to headings); its size,
   // weight, spacing and colour are all inline, so clients' default heading styles change nothing.
   heading: { color: colors.text, fontSize: '22px', lineHeight: '1.3', fontWeight: 700, margin: '0 0 4px' },
   sub: { color: colors.muted, fontSize: '14px', lineHeight: '1.5', margin: '0 0 16px' },
-  header: { padding: '4px 4px 0' },
-  footer: { padding: '8px 4px 0' },
+  header: '4px 4px 0',
+  footer: '8px 4px 0',
   small: { color: colors.muted, fontSize: '12px', lineHeight: '1.55', margin: '0 0 8px' },
   // The account links (unsubscribe among them) wrap on a phone: bigger than the small
   // print around them, and wrapped lines 25 px apart, over WCAG 2.5.8's 24.
   footerLinks: { color: colors.muted, fontSize: '14px', lineHeight: '1.8', margin: '0 0 8px' },
   link: { color: colors.accent },
 } as const;
+
+/**
+ * A one-cell table, as React Email's Container and Section, but padded on its cell:
+ * Outlook on Windows (Word) ignores padding on a table, and showed the header and footer
+ * flush against the cards' edges and the cards against the window's (the cards and the
+ * notice emails pad their cells already).
+ */
+function Block({
+  style,
+  padding,
+  children,
+}: {
+  style?: CSSProperties;
+  padding: string;
+  children: ReactNode;
+}) {
+  return (
+    <table
+      align="center"
+      width="100%"
+      border={0}
+      cellPadding="0"
+      cellSpacing="0"
+      role="presentation"
+      style={style}
+    >
+      <tbody>
+        <tr>
+          <td style={{ padding }}>{children}</td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
 
 /**
  * Who sent the email, in one line: the sender's name and postal address, without saying
@@ -135,8 +171,8 @@ export function DigestEmail(props: DigestEmailProps) {
       <PageBody padding="20px 0">
         <Preheader text={props.preheader} />
         <OutlookGhostTable width={WIDTH}>
-          <Container style={styles.container}>
-            <Section style={styles.header}>
+          <Block style={styles.container} padding={styles.gutters}>
+            <Block padding={styles.header}>
               <p style={styles.brand}>
                 <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
                   {props.senderName}
@@ -157,13 +193,13 @@ export function DigestEmail(props: DigestEmailProps) {
                   </>
                 )}
               </p>
-            </Section>
+            </Block>
             {props.papers.map((paper, position) => (
               // Cards may repeat a title; position keeps keys unique without changing the markup.
               // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
               <PaperCard key={position} {...paper} />
             ))}
-            <Section style={styles.footer}>
+            <Block padding={styles.footer}>
               {props.web ? (
                 <p className="pd-m" style={styles.small}>
                   {`The web version of a digest from ${props.senderName}. To change your interests or schedule, or to unsubscribe, use the links in the email.`}
@@ -174,8 +210,8 @@ export function DigestEmail(props: DigestEmailProps) {
               <p className="pd-m" style={styles.small}>
                 {senderIdentity(props.senderName, props.postalAddress)}
               </p>
-            </Section>
-          </Container>
+            </Block>
+          </Block>
         </OutlookGhostTable>
       </PageBody>
     </Html>

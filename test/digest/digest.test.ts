@@ -389,6 +389,23 @@ describe('digest content', () => {
     }
   });
 
+  it('pads no table at all, the container, header and footer included: each pads its cell', async () => {
+    const email = await readerDigest('del-12');
+    const html = email.html;
+    const tables = [...html.matchAll(/<table\b[^>]*>/g)].map((m) => m[0]);
+    expect(tables.length).toBeGreaterThan(20);
+    for (const table of tables) expect(table).not.toMatch(/style="[^"]*padding/);
+    // The space they had is now on their cells: the container's 12 px gutters, the header's
+    // and the footer's.
+    const container =
+      /<table align="center" width="100%"[^>]*style="max-width:600px[^>]*><tbody><tr[^>]*><td([^>]*)>/.exec(
+        html,
+      );
+    expect(container![1]).toContain('padding:0 12px');
+    expect(html).toMatch(/<td style="padding:4px 4px 0"><p[^>]*><a[^>]*>Papers Digest<\/a>/);
+    expect(html).toMatch(/<td style="padding:8px 4px 0"><p class="pd-m"[^>]*>You are receiving this/);
+  });
+
   it('keeps 600 px in Outlook on Windows (it ignores max-width) with a ghost table, full or empty', async () => {
     const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
     for (const shown of [ranked, ranked.slice(0, 1), []]) {
