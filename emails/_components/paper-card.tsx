@@ -87,20 +87,25 @@ export function PaperCard(props: PaperCardProps) {
         <tr>
           <td style={styles.cell}>
             {props.notice ? <p style={styles.notice}>{props.notice}</p> : null}
-            <h2 style={styles.title}>
+            {/* A paper's own words take their direction from their first letter (dir="auto"):
+                an Arabic or Hebrew title or summary reads right to left, aligned right, in
+                the English email; the authors are isolated inline, so the stats line below
+                them stays as it is. Clients that ignore "auto" (Outlook on Windows) keep
+                the email's left-to-right, as before. */}
+            <h2 dir="auto" style={styles.title}>
               <a className="pd-t" href={props.url} style={styles.titleLink}>
                 {props.title}
               </a>
             </h2>
             {props.authors || props.stats ? (
               <p className="pd-m" style={styles.meta}>
-                {props.authors || null}
+                {props.authors ? <span dir="auto">{props.authors}</span> : null}
                 {props.authors && props.stats ? <br /> : null}
                 {props.stats || null}
               </p>
             ) : null}
             {props.summary ? (
-              <p className="pd-t" style={styles.summary}>
+              <p dir="auto" className="pd-t" style={styles.summary}>
                 {/* On a line of its own in the HTML (a newline at the start of a block shows
                     nothing): after its tag, a summary in Chinese or Japanese (320 characters,
                     960 bytes) made a line longer than SMTP's 998 bytes. */}

@@ -4,10 +4,16 @@
  * subscribed, data links). The document states its language and direction and has a
  * title; every table is a layout table (role="presentation", so screen readers do not
  * announce rows and columns); every image has alt text; and every link of the HTML part
- * is in the plain-text part too, so a reader of the text can do all the HTML offers.
+ * is in the plain-text part too, so a reader of the text can do all the HTML offers. A
+ * paper's own words (title, authors, summary) take their direction from their first
+ * letter, so an Arabic or Hebrew title reads right to left in the English email.
  */
 import { describe, expect, it } from 'vitest';
-import { longDigest, noticeEmails } from './sample';
+import { assembleDigest, prepareEdition } from '../../src/digest';
+import type { Paper } from '../../src/domain';
+import type { RankedPaper } from '../../src/ranking';
+import { makeSubscriber, snapshotPapers } from '../factories';
+import { longDigest, noticeEmails, sampleConfig } from './sample';
 
 const ENTITIES: Record<string, string> = {
   '&amp;': '&',
@@ -47,5 +53,44 @@ describe('accessibility of the emails we send', () => {
     const emails = await noticeEmails();
     expect(emails).toHaveLength(4);
     for (const email of emails) expectAccessible(email);
+  });
+
+  it('a paper in Arabic or Hebrew: its title, authors and summary run right to left', async () => {
+    const [arabic, hebrew, english] = snapshotPapers().slice(0, 3) as [Paper, Paper, Paper];
+    const papers = [
+      {
+        ...arabic,
+        title: 'نماذج اللغة الكبيرة للترجمة الآلية',
+        aiSummary: 'نقدم نموذجًا جديدًا للترجمة.',
+        authors: ['محمد علي'],
+      },
+      {
+        ...hebrew,
+        title: 'מודלי שפה גדולים בעברית',
+        aiSummary: 'אנו מציגים מודל חדש.',
+        authors: ['מרים כהן'],
+      },
+      { ...english, title: 'Large language models for translation', aiSummary: 'We present a new model.' },
+    ];
+    const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
+    const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['trending'] }));
+    const digest = await assembleDigest(
+      prepared,
+      sampleConfig,
+      { subscriber: makeSubscriber({ id: 'rtl-reader' }), deliveryId: 'rtl' },
+      ranked,
+    );
+    // The email stays English (left to right); each block of a paper's words decides its own
+    // direction (dir="auto": from its first strong letter), the English paper's too.
+    expect(digest.html).toMatch(/<html [^>]*\bdir="ltr"/);
+    for (const paper of papers) {
+      const title = paper.title.slice(0, 15);
+      expect(digest.html).toMatch(new RegExp(`<h2 dir="auto"[^>]*><a [^>]*>\\n?${title}`));
+      expect(digest.html).toMatch(new RegExp(`<p dir="auto"[^>]*>\\n?${paper.aiSummary!.slice(0, 10)}`));
+      expect(digest.html).toMatch(new RegExp(`<span dir="auto">${paper.authors[0]}`));
+    }
+    // The plain text has no markup for direction: each paragraph is its own, and clients
+    // take its direction from its first letter.
+    expect(digest.text).toContain(`\n\n${papers[0]!.title} https://`);
   });
 });
