@@ -16,6 +16,7 @@
  */
 import { Head, Html } from '@react-email/components';
 import type { CSSProperties, ReactNode } from 'react';
+import { foldText } from './_components/fold';
 import { OutlookGhostTable } from './_components/outlook-ghost-table';
 import { PageBody } from './_components/page-body';
 import { PaperCard, type PaperCardProps } from './_components/paper-card';
@@ -134,7 +135,7 @@ function AccountFooter(props: DigestEmailProps) {
       <p className="pd-m" style={styles.small}>
         {`You are receiving this because ${props.recipientEmail} subscribed to ${props.senderName}.`}
         <br />
-        {`\nYour interests: ${props.interestsLabel}`}
+        {`\nYour interests: ${foldText(props.interestsLabel)}`}
       </p>
       <p className="pd-m" style={styles.footerLinks}>
         <a className="pd-l" href={props.preferencesUrl} style={styles.link}>

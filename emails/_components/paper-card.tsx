@@ -12,6 +12,7 @@
  * styles clients need (colour, size, spacing), and short classes for dark mode.
  */
 import { Fragment } from 'react';
+import { foldText } from './fold';
 import { colors } from './theme';
 
 export interface PaperCardProps {
@@ -94,12 +95,15 @@ export function PaperCard(props: PaperCardProps) {
                 the email's left-to-right, as before. */}
             <h2 dir="auto" style={styles.title}>
               <a className="pd-t" href={props.url} style={styles.titleLink}>
-                {props.title}
+                {/* On a line of its own, as the summary: after the card's opening tags
+                    (~450 bytes), 250 characters of a Japanese title made a line longer
+                    than SMTP's 998 bytes. */}
+                {`\n${foldText(props.title)}`}
               </a>
             </h2>
             {props.authors || props.stats ? (
               <p className="pd-m" style={styles.meta}>
-                {props.authors ? <span dir="auto">{props.authors}</span> : null}
+                {props.authors ? <span dir="auto">{foldText(props.authors)}</span> : null}
                 {props.authors && props.stats ? <br /> : null}
                 {props.stats || null}
               </p>
@@ -109,7 +113,7 @@ export function PaperCard(props: PaperCardProps) {
                 {/* On a line of its own in the HTML (a newline at the start of a block shows
                     nothing): after its tag, a summary in Chinese or Japanese (320 characters,
                     960 bytes) made a line longer than SMTP's 998 bytes. */}
-                {`\n${props.summary}`}
+                {`\n${foldText(props.summary)}`}
               </p>
             ) : null}
             <p className="pd-m" style={styles.links}>
@@ -127,7 +131,7 @@ export function PaperCard(props: PaperCardProps) {
               ))}
             </p>
             <p className="pd-w" style={styles.why}>
-              {`Why: ${props.why}`}
+              {`Why: ${foldText(props.why)}`}
             </p>
             {props.upUrl ? (
               <p style={styles.feedback}>

@@ -8,6 +8,7 @@
  * 998-byte lines, together they may not be (see breakLines in src/lib/email-html.ts).
  */
 import type { CSSProperties } from 'react';
+import { foldText } from './fold';
 
 const SPACER = '\u00a0\u200c'.repeat(60);
 
@@ -27,7 +28,7 @@ const hidden = {
 export function Preheader({ text }: { text: string }) {
   return (
     <div data-skip-in-text="true" style={hidden}>
-      {`\n${text}`}
+      {`\n${foldText(text)}`}
       <span>{SPACER}</span>
     </div>
   );

@@ -21,7 +21,7 @@ import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../link
 import type { RankedPaper } from '../ranking';
 import { HTML_BYTES_MAX, largestThatFits } from './fit';
 import { clean, countLabel, interestsLabel, preheaderLine, subjectFor, subjectLine, whyMemo } from './format';
-import { escapeHtml } from './html';
+import { escapeHtml, escapeProse } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
 import { fillJsonInto } from './template';
@@ -54,20 +54,21 @@ function memo<T>(limit: number, compute: (key: string) => T): (key: string) => T
   };
 }
 
-function pairOf(text: string): TextPair {
+/** `prose`: free text the templates fold into lines (foldText), as the preheader, interests and why. */
+function pairOf(text: string, prose = false): TextPair {
   const textJson = asciiJsonBytes(text);
-  // Most labels have nothing to escape (escapeHtml then returns its argument): one encoding.
-  const html = escapeHtml(text);
+  // Most labels have nothing to escape or fold (both return their argument): one encoding.
+  const html = prose ? escapeProse(text) : escapeHtml(text);
   return { textJson, htmlJson: html === text ? textJson : asciiJsonBytes(html) };
 }
 
 const utf8 = new TextEncoder();
 // Layout values are clean()ed as digestProps does, so they equal what the template got.
-const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests))));
+const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests)), true));
 const betweenJson = memo(4, asciiJsonBytes);
 const countPair = memo(1_000, (label) => pairOf(clean(label)));
 /** A card's why line and its escaped forms, memoised by its reasons. */
-const whyPair = whyMemo(20_000, pairOf);
+const whyPair = whyMemo(20_000, (why) => pairOf(why, true));
 
 /** The token at the end of a link built on `base`, or null if the link is not built on it. */
 function tokenAfter(url: string, base: string): string | null {
@@ -156,7 +157,7 @@ async function assembleAll(
       cards.slice(1, 3).map((card) => card.preheaderTitle),
     ),
   );
-  const preheaderPair = pairOf(preheader);
+  const preheaderPair = pairOf(preheader, true);
   const emailPair = pairOf(clean(subscriber.email));
   const count = countPair(countLabel(cards.length, basis));
   const interests = interestsPair(subscriber.interests);

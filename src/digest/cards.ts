@@ -63,18 +63,22 @@ export function shapeProps(props: PaperCardProps, marker: string, bases: LinkBas
   };
 }
 
-/** The paper strings of a card by placeholder name, as text or HTML-escaped. */
+/**
+ * The paper strings of a card by placeholder name, as text or HTML-escaped; `prose`
+ * encodes the free text the card folds into lines (title, authors, summary: foldText).
+ */
 export function paperValues(
   props: PaperCardProps,
   paperId: string,
   encode: (value: string) => string,
+  prose: (value: string) => string = encode,
 ): Record<string, string> {
   const values: Record<string, string> = {
-    title: encode(props.title),
+    title: prose(props.title),
     url: encode(props.url),
-    authors: encode(props.authors),
+    authors: prose(props.authors),
     stats: encode(props.stats),
-    summary: encode(props.summary),
+    summary: prose(props.summary),
     paper: encode(encodeURIComponent(paperId)),
   };
   props.links.forEach((link, position) => {

@@ -4,6 +4,7 @@
  * Shared by the assembler and the link signer (which escapes only the fixed part of each
  * URL, once).
  */
+import { foldText } from '../../emails/_components/fold';
 
 const NEEDS_ESCAPE = /["&'<>]/;
 
@@ -23,4 +24,9 @@ export function escapeHtml(value: string): string {
         return '&gt;';
     }
   });
+}
+
+/** Free text as the templates render it: folded into lines (foldText), then escaped. */
+export function escapeProse(value: string): string {
+  return escapeHtml(foldText(value));
 }

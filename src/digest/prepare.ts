@@ -44,7 +44,7 @@ import {
   SUBJECT_TITLE_CHARS,
   truncate,
 } from './format';
-import { escapeHtml } from './html';
+import { escapeHtml, escapeProse } from './html';
 import {
   bind,
   compile,
@@ -366,7 +366,7 @@ function bindShape(
   paperId: string,
 ): { html: Template; text: Template } {
   return {
-    html: bind(shape.html, paperValues(card, paperId, escapeHtml), CARD_SLOTS),
+    html: bind(shape.html, paperValues(card, paperId, escapeHtml, escapeProse), CARD_SLOTS),
     text: bind(shape.text, paperValues(card, paperId, same), CARD_SLOTS),
   };
 }

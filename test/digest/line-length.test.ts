@@ -86,6 +86,47 @@ describe('HTML line length', () => {
     expect(reference.text).toBe(digest.text);
   });
 
+  it('a long title in Japanese, and interests quoted in Japanese', async () => {
+    // Each was one line with the markup before it: a title's line starts with the card's
+    // table, cell, heading and link tags (~450 bytes), so 250 characters of Japanese (750
+    // bytes) passed 998; and the footer's 300 characters of interests are 900 bytes in
+    // Japanese before their quotes, which HTML escapes to six bytes each.
+    const japanese = '大規模言語モデルの強化学習による推論能力の向上と評価';
+    const title = `${japanese.repeat(10)}`.slice(0, 250);
+    const papers = snapshotPapers()
+      .slice(0, 3)
+      .map((paper, position) => ({ ...paper, title: `${title}${position}` }));
+    const reader = makeSubscriber({
+      id: 'quoting-reader',
+      interests: Array.from({ length: 30 }, (_, n) => `"大規模言語モデルの推論${n}"`).join(', '),
+    });
+    const ranked: RankedPaper[] = papers.map((paper) => ({
+      paper,
+      score: 1,
+      why: [`matches “${japanese}”`, 'trending: 120 upvotes'],
+    }));
+    const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
+    const recipient = { subscriber: reader, deliveryId: 'quoting-delivery' };
+    const digest = await assembleDigest(prepared, sampleConfig, recipient, ranked);
+    expect(digest.html).toContain(`${title}0`);
+    expect(digest.html).toContain('&quot;大規模言語モデルの推論0&quot;, &quot;大規模言語モデルの推論1&quot;');
+    expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
+    expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
+    const reference = await renderDigestReference(
+      sampleConfig,
+      { editionDate: '2026-11-26' },
+      recipient,
+      ranked,
+    );
+    expect(reference.html).toBe(digest.html);
+    expect(reference.text).toBe(digest.text);
+    // The text part reads as before: the title and the interests each on one line.
+    expect(digest.text).toContain(`\n\n${title}0 https://`);
+    expect(digest.text).toMatch(
+      /\nYour interests: "大規模言語モデルの推論0", "大規模言語モデルの推論1", .+ and \d+ more\n/,
+    );
+  });
+
   it('a card whose code and project links are long URLs', async () => {
     // Hugging Face takes a paper's project page and repository as their authors type them
     // (a shared document's link, a query string): all of a card's links were one line.
