@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
+import type { Paper, Subscriber } from '../../src/domain';
 import type { RankedPaper } from '../../src/ranking';
 import { makeSubscriber, snapshotPapers } from '../factories';
 import { longDigest, longPapers, noticeEmails, sampleConfig } from './sample';
@@ -15,6 +16,27 @@ import { longDigest, longPapers, noticeEmails, sampleConfig } from './sample';
 const utf8 = new TextEncoder();
 const longestLine = (html: string) =>
   Math.max(...html.split(/\r?\n/).map((line) => utf8.encode(line).length));
+
+/**
+ * The digest of `papers` for `subscriber` through the fast path, checked: no line of its
+ * HTML or text over 998 bytes, and byte-identical to the React render of the same digest.
+ */
+async function shortLinedDigest(papers: Paper[], subscriber: Subscriber, ranked: RankedPaper[]) {
+  const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
+  const recipient = { subscriber, deliveryId: `${subscriber.id}-delivery` };
+  const digest = await assembleDigest(prepared, sampleConfig, recipient, ranked);
+  expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
+  expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
+  const reference = await renderDigestReference(
+    sampleConfig,
+    { editionDate: '2026-11-26' },
+    recipient,
+    ranked,
+  );
+  expect(reference.html).toBe(digest.html);
+  expect(reference.text).toBe(digest.text);
+  return digest;
+}
 
 describe('HTML line length', () => {
   it('a 20-paper digest with long titles, abstracts, authors, links and interests', async () => {
@@ -68,22 +90,10 @@ describe('HTML line length', () => {
       score: 1,
       why: [`matches “${japanese}”`],
     }));
-    const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
-    const recipient = { subscriber: reader, deliveryId: 'japanese-delivery' };
-    const digest = await assembleDigest(prepared, sampleConfig, recipient, ranked);
+    const digest = await shortLinedDigest(papers, reader, ranked);
     expect(digest.papers).toBe(papers.length);
     expect(digest.text).toContain(japanese.repeat(12));
     expect(digest.text).toMatch(/大規模言語モデルの推論と評価0、, 大規模言語モデルの推論と評価1、/);
-    expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
-    expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
-    const reference = await renderDigestReference(
-      sampleConfig,
-      { editionDate: '2026-11-26' },
-      recipient,
-      ranked,
-    );
-    expect(reference.html).toBe(digest.html);
-    expect(reference.text).toBe(digest.text);
   });
 
   it('a long title in Japanese, and interests quoted in Japanese', async () => {
@@ -105,21 +115,9 @@ describe('HTML line length', () => {
       score: 1,
       why: [`matches “${japanese}”`, 'trending: 120 upvotes'],
     }));
-    const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
-    const recipient = { subscriber: reader, deliveryId: 'quoting-delivery' };
-    const digest = await assembleDigest(prepared, sampleConfig, recipient, ranked);
+    const digest = await shortLinedDigest(papers, reader, ranked);
     expect(digest.html).toContain(`${title}0`);
     expect(digest.html).toContain('&quot;大規模言語モデルの推論0&quot;, &quot;大規模言語モデルの推論1&quot;');
-    expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
-    expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
-    const reference = await renderDigestReference(
-      sampleConfig,
-      { editionDate: '2026-11-26' },
-      recipient,
-      ranked,
-    );
-    expect(reference.html).toBe(digest.html);
-    expect(reference.text).toBe(digest.text);
     // The text part reads as before: the title and the interests each on one line.
     expect(digest.text).toContain(`\n\n${title}0 https://`);
     expect(digest.text).toMatch(
