@@ -137,19 +137,22 @@ function AccountFooter(props: DigestEmailProps) {
         <br />
         {`\nYour interests: ${foldText(props.interestsLabel)}`}
       </p>
+      {/* A newline, not a space, after each dot (it renders as one), as between a card's
+          links: the four signed links name the site and the subscriber's or delivery's
+          id, and on one line they passed SMTP's 998 bytes with a long PUBLIC_URL. */}
       <p className="pd-m" style={styles.footerLinks}>
         <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
           Change interests and schedule
         </a>
-        {' · '}
+        {' ·\n'}
         <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
           Unsubscribe
         </a>
-        {' · '}
+        {' ·\n'}
         <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
           View in browser
         </a>
-        {' · '}
+        {' ·\n'}
         <a className="pd-l" href={props.feedUrl} style={styles.link}>
           Private Atom feed
         </a>

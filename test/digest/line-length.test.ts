@@ -6,9 +6,11 @@
  * realistic content, in English and in scripts of three bytes a character (CJK), in the
  * HTML and the plain text, and the plain text and the markup's size as they were.
  */
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
 import type { Paper, Subscriber } from '../../src/domain';
+import { parseConfig } from '../../src/env';
 import type { RankedPaper } from '../../src/ranking';
 import { makeSubscriber, snapshotPapers } from '../factories';
 import { longDigest, longPapers, noticeEmails, sampleConfig } from './sample';
@@ -21,18 +23,18 @@ const longestLine = (html: string) =>
  * The digest of `papers` for `subscriber` through the fast path, checked: no line of its
  * HTML or text over 998 bytes, and byte-identical to the React render of the same digest.
  */
-async function shortLinedDigest(papers: Paper[], subscriber: Subscriber, ranked: RankedPaper[]) {
-  const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
-  const recipient = { subscriber, deliveryId: `${subscriber.id}-delivery` };
-  const digest = await assembleDigest(prepared, sampleConfig, recipient, ranked);
+async function shortLinedDigest(
+  papers: Paper[],
+  subscriber: Subscriber,
+  ranked: RankedPaper[],
+  { config = sampleConfig, deliveryId = `${subscriber.id}-delivery` } = {},
+) {
+  const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+  const recipient = { subscriber, deliveryId };
+  const digest = await assembleDigest(prepared, config, recipient, ranked);
   expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
   expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
-  const reference = await renderDigestReference(
-    sampleConfig,
-    { editionDate: '2026-11-26' },
-    recipient,
-    ranked,
-  );
+  const reference = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, ranked);
   expect(reference.html).toBe(digest.html);
   expect(reference.text).toBe(digest.text);
   return digest;
@@ -122,6 +124,24 @@ describe('HTML line length', () => {
     expect(digest.text).toContain(`\n\n${title}0 https://`);
     expect(digest.text).toMatch(
       /\nYour interests: "大規模言語モデルの推論0", "大規模言語モデルの推論1", .+ and \d+ more\n/,
+    );
+  });
+
+  it("the footer's account links, for a site on a long domain and ids as long as real ones", async () => {
+    // The four signed links (preferences, unsubscribe, view, feed) were one line: each
+    // names the site, three carry the subscriber's id and one the delivery's, and with
+    // UUIDs and a 47-character PUBLIC_URL the line passed 998 bytes.
+    const config = parseConfig({ ...env, PUBLIC_URL: 'https://papers-digest.cs.example-university.edu' });
+    const papers = snapshotPapers().slice(0, 2);
+    const reader = makeSubscriber({ id: '8c0d5d0e-4f0b-4c1e-9d7a-2b6f3e1a9c44' });
+    const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['trending'] }));
+    const digest = await shortLinedDigest(papers, reader, ranked, {
+      config,
+      deliveryId: 'daily-2026-11-26-3f2a9b1c-5e7d-4a8b-9c0d-1e2f3a4b5c6d',
+    });
+    // Still one row to read, in the email and in its text part.
+    expect(digest.text).toMatch(
+      /\nChange interests and schedule https:\S+ · Unsubscribe https:\S+ · View in browser https:\S+ · Private Atom feed https:\S+\n/,
     );
   });
 
