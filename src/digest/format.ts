@@ -13,6 +13,7 @@ import type { Config } from '../env';
 import { readableTex } from '../lib/tex';
 import type { RankedPaper } from '../ranking';
 import { splitInterests } from '../subscriptions/interests';
+import { escapeHtml } from './html';
 
 export const MAX_AUTHORS_SHOWN = 3;
 export const SUMMARY_MAX_CHARS = 320;
@@ -227,13 +228,32 @@ export function paperUrl(paper: Paper): string {
   return paper.links.hf ?? paper.links.abs ?? `https://arxiv.org/abs/${paper.id}`;
 }
 
+/**
+ * How long the links a paper's claimant types on Hugging Face (repository, project page)
+ * may be in an email, in UTF-8 bytes. A URL cannot be folded, and SMTP allows 998 bytes a
+ * line: each link is a line of the HTML, escaped (an "&" is five bytes), and together
+ * they are most of the text part's one row of links (whose other links and labels are
+ * ~170 bytes). A link that does not fit is left out rather than cut; arXiv's and Hugging
+ * Face's own links are short and always there.
+ */
+export const CLAIMED_LINK_HTML_BYTES = 850;
+export const CLAIMED_LINKS_TEXT_BYTES = 800;
+
 export function paperLinks(paper: Paper): { label: string; href: string }[] {
   const links: { label: string; href: string }[] = [];
   const abs = paper.links.abs ?? `https://arxiv.org/abs/${paper.id}`;
   links.push({ label: 'arXiv', href: abs });
   if (paper.links.pdf) links.push({ label: 'PDF', href: paper.links.pdf });
-  if (paper.links.code) links.push({ label: 'Code', href: paper.links.code });
-  if (paper.links.project) links.push({ label: 'Project page', href: paper.links.project });
+  let room = CLAIMED_LINKS_TEXT_BYTES;
+  const claimed = (label: string, href: string | null) => {
+    if (!href) return;
+    const bytes = utf8.encode(href).length;
+    if (bytes > room || utf8.encode(escapeHtml(href)).length > CLAIMED_LINK_HTML_BYTES) return;
+    room -= bytes;
+    links.push({ label, href });
+  };
+  claimed('Code', paper.links.code);
+  claimed('Project page', paper.links.project);
   if (paper.links.hf) links.push({ label: 'Hugging Face', href: paper.links.hf });
   return links;
 }

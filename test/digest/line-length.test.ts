@@ -176,6 +176,35 @@ describe('HTML line length', () => {
     );
   });
 
+  it('a paper whose claimant typed links too long for a line: those are left out', async () => {
+    // Whoever claims a paper on Hugging Face types its repository and project page, of any
+    // length. A URL cannot be folded: one of 1,200 characters was a line of its own past
+    // 998 bytes, one full of "&" (five bytes each in HTML) too, and two of 500 made the
+    // text part's row of links one line past it.
+    const [huge, pair, ampersands] = snapshotPapers().slice(0, 3) as [Paper, Paper, Paper];
+    const code = `https://github.com/an-organisation/${'r'.repeat(465)}`;
+    const project = `https://example.org/${'p'.repeat(480)}`;
+    const papers = [
+      { ...huge, links: { ...huge.links, code, project: `https://example.org/${'x'.repeat(1200)}` } },
+      { ...pair, links: { ...pair.links, code, project } },
+      {
+        ...ampersands,
+        links: { ...ampersands.links, code: null, project: `https://example.org/?${'a&'.repeat(200)}` },
+      },
+    ];
+    const reader = makeSubscriber({ id: 'claimant-reader' });
+    const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['trending'] }));
+    const digest = await shortLinedDigest(papers, reader, ranked);
+    const [first, second, third] = digest.text.split('\n').filter((line) => line.startsWith('arXiv '));
+    // The repository stays; the project page that would not fit is left out, not cut.
+    expect(first).toContain(` · Code ${code} · Hugging Face `);
+    expect(second).toContain(` · Code ${code} · Hugging Face `);
+    expect(third).not.toContain('Project page');
+    expect(digest.html).not.toContain('Project page');
+    // The paper's other links are all there.
+    for (const paper of papers) expect(digest.html).toContain(`href="${paper.links.pdf}"`);
+  });
+
   it('every notice email', async () => {
     for (const email of await noticeEmails()) {
       expect(email.html.length).toBeGreaterThan(3_000);
