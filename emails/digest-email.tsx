@@ -137,9 +137,10 @@ function AccountFooter(props: DigestEmailProps) {
         <br />
         {`\nYour interests: ${foldText(props.interestsLabel)}`}
       </p>
-      {/* A newline, not a space, after each dot (it renders as one), as between a card's
-          links: the four signed links name the site and the subscriber's or delivery's
-          id, and on one line they passed SMTP's 998 bytes with a long PUBLIC_URL. */}
+      {/* The four signed links name the site and the subscriber's or delivery's id: in one
+          row they passed SMTP's 998 bytes with a long PUBLIC_URL, in the HTML (so each
+          starts a line: a newline after the dot renders as the space it replaces) and in
+          the text part (so the account's two links and the digest's two are two rows). */}
       <p className="pd-m" style={styles.footerLinks}>
         <a className="pd-l" href={props.preferencesUrl} style={styles.link}>
           Change interests and schedule
@@ -148,7 +149,8 @@ function AccountFooter(props: DigestEmailProps) {
         <a className="pd-l" href={props.unsubscribeUrl} style={styles.link}>
           Unsubscribe
         </a>
-        {' ·\n'}
+        <br />
+        {'\n'}
         <a className="pd-l" href={props.viewInBrowserUrl} style={styles.link}>
           View in browser
         </a>

@@ -132,17 +132,21 @@ describe('HTML line length', () => {
     // names the site, three carry the subscriber's id and one the delivery's, and with
     // UUIDs and a 47-character PUBLIC_URL the line passed 998 bytes.
     const config = parseConfig({ ...env, PUBLIC_URL: 'https://papers-digest.cs.example-university.edu' });
+    // Every line holds for the longest host the notice emails are checked with too (the
+    // 👍/👎 line has two signed links, the header one).
+    const longHost = `papers-digest.${'a-research-group-'.repeat(5)}example.workers.dev`;
     const papers = snapshotPapers().slice(0, 2);
     const reader = makeSubscriber({ id: '8c0d5d0e-4f0b-4c1e-9d7a-2b6f3e1a9c44' });
     const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['trending'] }));
-    const digest = await shortLinedDigest(papers, reader, ranked, {
-      config,
-      deliveryId: 'daily-2026-11-26-3f2a9b1c-5e7d-4a8b-9c0d-1e2f3a4b5c6d',
-    });
-    // Still one row to read, in the email and in its text part.
+    const deliveryId = 'daily-2026-11-26-3f2a9b1c-5e7d-4a8b-9c0d-1e2f3a4b5c6d';
+    const digest = await shortLinedDigest(papers, reader, ranked, { config, deliveryId });
+    const longConfig = parseConfig({ ...env, PUBLIC_URL: `https://${longHost}` });
+    await shortLinedDigest(papers, reader, ranked, { config: longConfig, deliveryId });
+    // Two rows to read, in the email and in its text part: the account's links, the digest's.
     expect(digest.text).toMatch(
-      /\nChange interests and schedule https:\S+ · Unsubscribe https:\S+ · View in browser https:\S+ · Private Atom feed https:\S+\n/,
+      /\nChange interests and schedule https:\S+ · Unsubscribe https:\S+\nView in browser https:\S+ · Private Atom feed https:\S+\n/,
     );
+    expect(digest.html).toMatch(/>Unsubscribe<\/a><br\/>\n<a /);
   });
 
   it('a card whose code and project links are long URLs', async () => {
