@@ -7,8 +7,10 @@
  * value can still be longer than a line: a paragraph of Japanese or Chinese is three bytes
  * a character, and HTML escapes a quote to six. A newline for a space is the same
  * whitespace to HTML and to the plain text made from it, so folding changes neither how
- * the email looks nor its text part. A run without spaces is left whole: only a title of
- * over ~260 characters of CJK without a space could still make a line too long.
+ * the email looks nor its text part. A run without spaces is left whole (a newline between
+ * two Chinese characters shows as a space in some clients): a card's title is cut to 300
+ * characters for that (TITLE_MAX_CHARS in src/digest/format.ts) and a summary is 320, so
+ * only such a run with many ASCII quotes or ampersands in it could still pass the limit.
  *
  * The digest's templates fold exactly the values its fast path folds (src/digest), so
  * the two stay byte-identical.

@@ -17,6 +17,12 @@ import { escapeHtml } from './html';
 
 export const MAX_AUTHORS_SHOWN = 3;
 export const SUMMARY_MAX_CHARS = 320;
+/**
+ * A card's title, at most: longer than any arXiv title, and short enough for one line of
+ * the HTML when it cannot be folded (foldText needs a space; Chinese and Japanese have
+ * none): 300 characters are at most 900 bytes, under SMTP's 998.
+ */
+export const TITLE_MAX_CHARS = 300;
 
 /** What clean() would change: whitespace other than single inner spaces, zero-width spaces. */
 const UNCLEAN = /[^\S ]|\u200b| {2}|^ | $/;
@@ -268,7 +274,7 @@ export function cardProps(
   notice?: string,
 ): PaperCardProps {
   return {
-    title: clean(readableTex(paper.title)) || paper.id,
+    title: truncate(readableTex(paper.title), TITLE_MAX_CHARS) || paper.id,
     url: paperUrl(paper),
     authors: authorsLabel(paper.authors),
     stats: statsLabel(paper),

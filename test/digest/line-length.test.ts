@@ -127,6 +127,20 @@ describe('HTML line length', () => {
     );
   });
 
+  it('a title of Chinese with no space to fold at, longer than any arXiv title', async () => {
+    // Folding needs a space; Chinese has none. 400 characters are 1,200 bytes on the
+    // title's line: the card shows the first 300 (900 bytes) and an ellipsis.
+    const chinese = '基于大语言模型的多模态推理与规划方法研究';
+    const title = chinese.repeat(20).slice(0, 400);
+    const [paper] = snapshotPapers() as [Paper];
+    const reader = makeSubscriber({ id: 'chinese-reader' });
+    const digest = await shortLinedDigest([{ ...paper, title }], reader, [
+      { paper: { ...paper, title }, score: 1, why: ['trending'] },
+    ]);
+    expect(digest.html).toContain(`${title.slice(0, 299)}…</a>`);
+    expect(digest.text).toContain(`${title.slice(0, 299)}… https://`);
+  });
+
   it("the footer's account links, for a site on a long domain and ids as long as real ones", async () => {
     // The four signed links (preferences, unsubscribe, view, feed) were one line: each
     // names the site, three carry the subscriber's id and one the delivery's, and with
