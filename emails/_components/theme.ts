@@ -81,12 +81,15 @@ ${outlookRules.join('\n')}
 
 /**
  * An email's one style block: a font fallback for Outlook on Windows (its Word engine
- * does not inherit font-family into nested tables, and falls back to Times), then the
- * dark-mode rules of `set`.
+ * does not inherit font-family into nested tables, and falls back to Times); the look of
+ * the text around them for the links iOS Mail makes of dates and addresses (its data
+ * detectors turned the digest's date, its <h1>, into an underlined link in the link
+ * tint); then the dark-mode rules of `set`.
  */
 function emailCss(set: Record<string, Repaint>): string {
   return `
 td, p, a, h1, h2 { font-family: ${fontStack}; }
+a[x-apple-data-detectors] { color: inherit !important; text-decoration: none !important; font-size: inherit !important; font-family: inherit !important; font-weight: inherit !important; line-height: inherit !important; }
 :root { color-scheme: light dark; supported-color-schemes: light dark; }
 ${darkModeRules(set)}`;
 }

@@ -8,7 +8,7 @@
  * that a class repaints. The checks are shared with the notice emails' (test/helpers/dark-mode.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { colors, darkClasses, darkColors, digestCss } from '../../emails/_components/theme';
+import { colors, darkClasses, darkColors, digestCss, noticeCss } from '../../emails/_components/theme';
 import { contrast } from '../helpers/contrast';
 import { expectDarkMarkup, expectDarkRules, expectPaletteContrast } from '../helpers/dark-mode';
 import { longDigest } from './sample';
@@ -52,6 +52,18 @@ describe('digest colours', () => {
     expect(links!.filter((paragraph) => / ·\s<a class="pd-l"/.test(paragraph))).toHaveLength(21);
     expect(contrast(darkColors.muted, darkColors.card)).toBeGreaterThanOrEqual(4.5);
     expect(contrast(colors.muted, colors.card)).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it('keeps what iOS Mail turns into links (the edition date, the postal address) as it looks', () => {
+    // iOS Mail's data detectors make a date or an address a link of its own, in the link
+    // tint and underlined: the digest's <h1> (its date) turned blue. Both style blocks
+    // give such links the look of the text around them.
+    for (const css of [digestCss, noticeCss]) {
+      const rule = /a\[x-apple-data-detectors\] \{([^}]*)\}/.exec(css);
+      expect(rule).not.toBeNull();
+      for (const property of ['color', 'text-decoration', 'font-size', 'font-weight', 'line-height'])
+        expect(rule![1]).toMatch(new RegExp(`${property}: (inherit|none) !important;`));
+    }
   });
 
   it('puts a text colour above every [data-ogsc] class, so Outlook.com marks an ancestor of it', async () => {
