@@ -3,7 +3,7 @@
  * source, recent editions with their delivery outcomes, webhook event counts, operational
  * flags such as the Resend quota pause) and the subscriber CSV export. Everything is
  * bounded (LIMIT or keyset pages) so the dashboard stays one cheap batch however large the
- * tables grow, and the export can stream any number of subscribers page by page.
+ * tables grow, and the export streams any number of subscribers page by page, in parts.
  */
 import type { IngestRun } from './ingest-runs';
 
@@ -170,20 +170,23 @@ export interface ExportCursor {
   id: string;
 }
 
-/**
- * One page of the export in sign-up order, after `cursor` (keyset pagination on the
- * subscribers_created index, so page N costs the same as page 1). Token versions, learned
- * term weights and consent IP hashes are deliberately not selected.
- */
-export async function listSubscribersForExport(
-  db: D1Database,
-  { after, status, limit = 500 }: { after?: ExportCursor; status?: string; limit?: number },
-): Promise<ExportedSubscriber[]> {
+/** Which subscribers an export part covers: after `after`, up to and including `until`, of `status`. */
+export interface ExportRange {
+  after?: ExportCursor;
+  until?: ExportCursor;
+  status?: string;
+}
+
+function exportWhere({ after, until, status }: ExportRange): { where: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (after) {
     conditions.push('(s.created_at, s.id) > (?, ?)');
     params.push(after.createdAt, after.id);
+  }
+  if (until) {
+    conditions.push('(s.created_at, s.id) <= (?, ?)');
+    params.push(until.createdAt, until.id);
   }
   if (status) {
     // Filtered while walking subscribers_created (migrations/0016), which gives the page's
@@ -191,7 +194,40 @@ export async function listSubscribersForExport(
     conditions.push('+s.status = ?');
     params.push(status);
   }
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/**
+ * Where an export part of at most `rows` subscribers ends: the last subscriber it holds when
+ * another follows, or null when the part runs to the end. One statement reading the part's
+ * entries of subscribers_created, so a response can name the next part before it streams.
+ */
+export async function exportPartEnd(
+  db: D1Database,
+  range: Omit<ExportRange, 'until'>,
+  rows: number,
+): Promise<ExportCursor | null> {
+  const { where, params } = exportWhere(range);
+  const { results } = await db
+    .prepare(
+      `SELECT s.created_at, s.id FROM subscribers s ${where} ORDER BY s.created_at, s.id LIMIT 2 OFFSET ?`,
+    )
+    .bind(...params, rows - 1)
+    .all<{ created_at: string; id: string }>();
+  const [last, following] = results;
+  return last && following ? { createdAt: last.created_at, id: last.id } : null;
+}
+
+/**
+ * One page of the export in sign-up order, inside `range` (keyset pagination on the
+ * subscribers_created index, so page N costs the same as page 1). Token versions, learned
+ * term weights and consent IP hashes are deliberately not selected.
+ */
+export async function listSubscribersForExport(
+  db: D1Database,
+  { limit = 500, ...range }: ExportRange & { limit?: number },
+): Promise<ExportedSubscriber[]> {
+  const { where, params } = exportWhere(range);
   const { results } = await db
     .prepare(
       `SELECT s.email, s.interests, s.frequency, s.send_hour, s.time_zone, s.status, s.send_weekday,

@@ -2,12 +2,20 @@
  * Operators' subscriber import and export (admin token required by the admin sub-app).
  * POST /admin/subscribers/import takes CSV (text/csv, header `email,interests,frequency,
  * send_hour,time_zone`) or JSON (an array of the same fields) and answers a per-row report.
- * GET /admin/subscribers/export streams every subscriber as CSV (optionally `?status=`),
- * without secrets, page by page so its cost does not grow with the list in one query.
+ * GET /admin/subscribers/export streams the subscribers as CSV (optionally `?status=`),
+ * without secrets, in sign-up order, a page per query. Every query of a streamed response
+ * counts against that one invocation (Workers allow 1,000, we plan for 500), so a response
+ * is one part of at most EXPORT_ROWS_PER_RESPONSE subscribers, and a `Link: <…>; rel="next"`
+ * header names the next part (`?after=<created_at>,<id>`) whenever one follows.
  */
 import { Hono } from 'hono';
 import Papa from 'papaparse';
-import { EXPORT_COLUMNS, type ExportCursor, listSubscribersForExport } from '../../../src/db/admin';
+import {
+  EXPORT_COLUMNS,
+  type ExportCursor,
+  exportPartEnd,
+  listSubscribersForExport,
+} from '../../../src/db/admin';
 import { AppError } from '../../../src/errors';
 import { importSubscribers, parseImportCsv, parseImportJson } from '../../../src/subscriptions/import';
 import { importBodyLimit } from '../../middleware/body-limit';
@@ -17,6 +25,24 @@ import type { HonoEnv } from '../../types';
 const CSV_TYPES = ['text/csv', 'application/csv'];
 const STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'];
 const EXPORT_PAGE_SIZE = 500;
+/** Subscribers per response: 100 pages of 500, so ~102 queries whatever the list's size. */
+export const EXPORT_ROWS_PER_RESPONSE = 50_000;
+
+/** `after` of a next link: the last exported subscriber's `created_at,id` (neither holds a comma). */
+function parseCursor(value: string | undefined): ExportCursor | undefined {
+  if (value === undefined) return undefined;
+  const comma = value.indexOf(',');
+  const createdAt = value.slice(0, comma);
+  const id = value.slice(comma + 1);
+  if (comma < 1 || id === '' || id.includes(',') || value.length > 200) {
+    throw new AppError(
+      400,
+      'invalid_cursor',
+      'after must be the cursor a previous part named in its Link header (created_at,id).',
+    );
+  }
+  return { createdAt, id };
+}
 
 export const adminSubscriberRoutes = new Hono<HonoEnv>()
   .post('/subscribers/import', importBodyLimit, async (c) => {
@@ -43,14 +69,16 @@ export const adminSubscriberRoutes = new Hono<HonoEnv>()
     const report = await importSubscribers(c.var.app, rows);
     return c.json(report, 200);
   })
-  .get('/subscribers/export', (c) => {
+  .get('/subscribers/export', async (c) => {
     const status = c.req.query('status');
     if (status !== undefined && !STATUSES.includes(status)) {
       throw new AppError(400, 'invalid_status', `status must be one of ${STATUSES.join(', ')}`);
     }
+    const after = parseCursor(c.req.query('after'));
     const db = c.var.app.db;
+    const end = await exportPartEnd(db, { after, status }, EXPORT_ROWS_PER_RESPONSE);
     const encoder = new TextEncoder();
-    let cursor: ExportCursor | undefined;
+    let cursor = after;
     let headerSent = false;
     let done = false;
     const stream = new ReadableStream<Uint8Array>({
@@ -59,10 +87,15 @@ export const adminSubscriberRoutes = new Hono<HonoEnv>()
           controller.close();
           return;
         }
-        const page = await listSubscribersForExport(db, { after: cursor, status, limit: EXPORT_PAGE_SIZE });
+        const page = await listSubscribersForExport(db, {
+          after: cursor,
+          until: end ?? undefined,
+          status,
+          limit: EXPORT_PAGE_SIZE,
+        });
         const last = page[page.length - 1];
         if (last) cursor = { createdAt: last.created_at, id: last.id };
-        if (page.length < EXPORT_PAGE_SIZE) done = true;
+        if (page.length < EXPORT_PAGE_SIZE || (end !== null && last?.id === end.id)) done = true;
         const csv = Papa.unparse(
           {
             fields: [...EXPORT_COLUMNS],
@@ -77,8 +110,16 @@ export const adminSubscriberRoutes = new Hono<HonoEnv>()
       },
     });
     const date = new Date().toISOString().slice(0, 10);
-    return c.body(stream, 200, {
+    const headers: Record<string, string> = {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="subscribers-${status ?? 'all'}-${date}.csv"`,
-    });
+    };
+    if (end) {
+      const next = new URLSearchParams({
+        ...(status ? { status } : {}),
+        after: `${end.createdAt},${end.id}`,
+      });
+      headers.Link = `</admin/subscribers/export?${next}>; rel="next"`;
+    }
+    return c.body(stream, 200, headers);
   });
