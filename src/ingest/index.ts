@@ -152,6 +152,16 @@ class RunTally {
     }
   }
 
+  /**
+   * The run stopped at a page cap with more left to fetch: not a failure (what it fetched is
+   * stored and the source answered), but said in the run's errors and logged, so an operator
+   * can backfill instead of the rest being lost unnoticed.
+   */
+  truncated(message: string): void {
+    if (this.failures.length < MAX_RECORDED_ERRORS) this.failures.push(message);
+    logEvent('ingest_truncated', { source: this.source, window: this.window, message });
+  }
+
   fail(error: unknown, where: string): void {
     this.failed = true;
     const message =
@@ -248,6 +258,12 @@ async function ingestHuggingFace(
         await tally.withdraw(app, parsed.withdrawn);
         // A short page is the last one; a page of nothing new means the API ignored `p`.
         if (items < tuning.hfPageSize || (parsed.papers.length > 0 && fresh.length === 0)) break;
+        if (page === tuning.hfMaxPagesPerDay - 1) {
+          tally.truncated(
+            `${day}: stopped at the page cap (${tuning.hfMaxPagesPerDay} pages of ${tuning.hfPageSize}) ` +
+              'on a full page: more of the list may be left unfetched',
+          );
+        }
       }
     } catch (error) {
       tally.fail(error, day);
@@ -318,7 +334,8 @@ async function ingestArxiv(
   let start = 0;
   try {
     let emptyRetries = 0;
-    for (let page = 0; page < tuning.arxivMaxPages; page++) {
+    let page = 0;
+    for (; page < tuning.arxivMaxPages; page++) {
       await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
       const url = new URL('/api/query', `${app.config.ARXIV_API_URL}/`);
       url.searchParams.set('search_query', searchQuery);
@@ -352,6 +369,13 @@ async function ingestArxiv(
       start += entries;
       if (reachedOlder) break;
       if (feed.totalResults !== null && start >= feed.totalResults) break;
+    }
+    if (page === tuning.arxivMaxPages) {
+      tally.truncated(
+        `stopped at the page cap (${tuning.arxivMaxPages} pages of ${tuning.arxivPageSize}, ${start} entries) ` +
+          `before the start of the window (${windowStart}): older submissions in it were not fetched; ` +
+          'backfill their days with POST /admin/ingest',
+      );
     }
   } catch (error) {
     tally.fail(error, `page at start=${start}`);

@@ -140,6 +140,43 @@ describe('arXiv crawl', () => {
     expect(runs[0]).toMatchObject({ status: 'ok', inserted: 6 });
   });
 
+  // The page cap is what keeps a crawl inside one invocation's budget: a crawl it cut short
+  // left the older part of its window unfetched and still answered a plain "ok".
+  it('says so when the page cap stopped it before the start of its window', async () => {
+    serveArxiv();
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 30, arxivMaxPages: 2 },
+    });
+    expect(runs[0]!.status).toBe('ok');
+    expect(runs[0]!.errors).toEqual([
+      expect.stringMatching(
+        /page cap \(2 pages of 3, 6 entries\).*before the start of the window.*not fetched/,
+      ),
+    ]);
+    const stored = await env.DB.prepare(`SELECT errors FROM ingest_runs WHERE source = 'arxiv'`).first<{
+      errors: string;
+    }>();
+    expect(JSON.parse(stored!.errors)).toEqual(runs[0]!.errors);
+  });
+
+  it('says nothing more when the crawl reached the start of its window or the end of the results', async () => {
+    serveArxiv();
+    const within = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 2, arxivMaxPages: 2 },
+    });
+    const all = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 30, arxivMaxPages: 4 },
+    });
+    expect(within.runs[0]!.errors).toEqual([]);
+    expect(all.runs[0]!.errors).toEqual([]);
+  });
+
   it('stops when the results run out', async () => {
     const log = serveArxiv();
     const { runs } = await runIngest(appContext(env), {

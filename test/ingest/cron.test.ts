@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { latestIngestRuns } from '../../src/db/ingest-runs';
 import { countPapers, getPapersByIds } from '../../src/db/papers';
+import { appContext } from '../../src/env';
+import { runIngest } from '../../src/ingest';
 import { runScheduled } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import { ARXIV, ARXIV_QUERY_URL, atomHeaders, HF_DAILY_URL, hfNewShape } from './fixtures';
@@ -71,5 +73,34 @@ describe('ingest crons', () => {
     const hf = (await latestIngestRuns(env.DB)).find((run) => run.source === 'hf')!;
     expect(hf.status).toBe('failed');
     expect(hf.errors.length).toBe(4);
+  });
+
+  // The page cap keeps a run inside one invocation's budget; a list longer than it lost its
+  // tail with the run still a plain "ok".
+  it('Hugging Face: says so when a day’s list filled every page the cap allows', async () => {
+    await env.DB.prepare('DELETE FROM papers').run();
+    const list = hfNewShape();
+    fakeHttp.use(
+      http.get(HF_DAILY_URL, ({ request }) => {
+        const url = new URL(request.url);
+        const page = Number(url.searchParams.get('p'));
+        const size = Number(url.searchParams.get('limit'));
+        return HttpResponse.json(list.slice(page * size, (page + 1) * size));
+      }),
+    );
+    const tuning = { hfPageSize: 3, hfMaxPagesPerDay: 2 };
+    const app = appContext(env);
+    const capped = await runIngest(app, { sources: ['hf'], at: new Date(), date: '2025-03-11', tuning });
+    expect(capped.runs[0]).toMatchObject({ status: 'ok', inserted: 6 });
+    expect(capped.runs[0]!.errors).toEqual([
+      expect.stringMatching(/^2025-03-11: stopped at the page cap \(2 pages of 3\).*may be left/),
+    ]);
+    const whole = await runIngest(app, {
+      sources: ['hf'],
+      at: new Date(),
+      date: '2025-03-11',
+      tuning: { ...tuning, hfMaxPagesPerDay: 5 },
+    });
+    expect(whole.runs[0]).toMatchObject({ status: 'ok', inserted: 6, errors: [] });
   });
 });
