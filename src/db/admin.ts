@@ -1,9 +1,11 @@
 /**
  * Read-only SQL behind the operator's views: the /admin dashboard (recent ingest runs per
  * source, recent editions with their delivery outcomes, webhook event counts, operational
- * flags such as the Resend quota pause) and the subscriber CSV export. Everything is
- * bounded (LIMIT or keyset pages) so the dashboard stays one cheap batch however large the
- * tables grow, and the export streams any number of subscribers page by page, in parts.
+ * flags such as the Resend quota pause) and the subscriber CSV export. The dashboard is
+ * one batch, but its counts read every kept row they count (docs/architecture.md, Limits:
+ * ~125 M rows a view at a million daily readers), which is why it is an operator's page and
+ * nothing else calls it; the export streams any number of subscribers a keyset page per
+ * statement, in parts of bounded size.
  */
 import type { IngestRun } from './ingest-runs';
 

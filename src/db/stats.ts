@@ -1,6 +1,7 @@
 /**
  * Read-only counts for /admin/stats and the dashboard, and the schema version for
- * /healthz. Counts come from GROUP BY queries run in one batch (one round trip).
+ * /healthz. Counts come from GROUP BY queries run in one batch (one round trip); they read
+ * every row they count, so nothing but the operator's views may call getStats.
  */
 import { PLAN_RUN_KEYS, type PlanRunProgress } from './planning';
 
