@@ -10,7 +10,7 @@ import { env } from 'cloudflare:test';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_ROWS_PER_RESPONSE } from '../../workers/routes/admin/subscribers';
-import { ADMIN_TOKEN, BASE_URL, fetchWith } from '../helpers/app';
+import { ADMIN_TOKEN, adminRequest, BASE_URL, fetchWith } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 
 const SUBSCRIBERS = EXPORT_ROWS_PER_RESPONSE + 10_000;
@@ -84,6 +84,12 @@ describe('GET /admin/subscribers/export of more subscribers than one response ho
     expect(ids.length).toBe(SUBSCRIBERS - Math.floor(SUBSCRIBERS / 10));
     expect(ids.length).toBeGreaterThan(EXPORT_ROWS_PER_RESPONSE);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('tells the dashboard’s reader that an export comes in parts, and how to find the next', async () => {
+    const html = await (await adminRequest('/admin')).text();
+    expect(html).toContain('An export holds at most 50,000 subscribers');
+    expect(html).toMatch(/<code>Link: rel=(&quot;|")next(&quot;|")<\/code> header names the next part/);
   });
 
   it('refuses a cursor it cannot read with a clear 400', async () => {

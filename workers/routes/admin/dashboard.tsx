@@ -15,6 +15,7 @@ import { WEBHOOK_EVENT_DAYS } from '../../../src/delivery/retention';
 import type { Config } from '../../../src/env';
 import type { HonoEnv } from '../../types';
 import { Layout } from '../../views/layout';
+import { EXPORT_ROWS_PER_RESPONSE } from './subscribers';
 
 const styles = `
 main { max-width: 72rem; }
@@ -268,6 +269,11 @@ export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
             curl -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: text/csv" --data-binary @people.csv
             {` ${c.var.config.PUBLIC_URL}/admin/subscribers/import`}
           </code>
+        </p>
+        <p>
+          An export holds at most {EXPORT_ROWS_PER_RESPONSE.toLocaleString('en')} subscribers (one
+          invocation's queries); past that, its <code>Link: rel="next"</code> header names the next part:{' '}
+          <code>curl -D -</code> shows it.
         </p>
       </footer>
     </Layout>,
