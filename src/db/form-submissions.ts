@@ -5,6 +5,7 @@
  * concurrent submissions from one client cannot all slip under the cap.
  */
 import { nowIso } from '../lib/time';
+import { deleteExpiredRows } from './chunk';
 
 const DAY_MS = 86_400_000;
 
@@ -40,8 +41,10 @@ export async function recordFormSubmission(
 }
 
 /** Housekeeping: submissions older than the day `recordFormSubmission` counts no longer matter. */
-export async function deleteExpiredFormSubmissions(db: D1Database, now: Date): Promise<number> {
-  const cutoff = nowIso(new Date(now.getTime() - DAY_MS));
-  const result = await db.prepare('DELETE FROM form_submissions WHERE created_at < ?').bind(cutoff).run();
-  return result.meta.changes ?? 0;
+export async function deleteExpiredFormSubmissions(
+  db: D1Database,
+  now: Date,
+  limit: number,
+): Promise<number> {
+  return deleteExpiredRows(db, 'form_submissions', nowIso(new Date(now.getTime() - DAY_MS)), limit);
 }

@@ -8,6 +8,7 @@
  * confirm page of a link they received (migrations/0027).
  */
 import { nowIso } from '../lib/time';
+import { deleteExpiredRows } from './chunk';
 
 export type MailKind = 'confirm' | 'already_subscribed' | 'export' | 'erase';
 
@@ -120,9 +121,12 @@ export function markMailRequestUsedStatement(db: D1Database, id: string, now: st
 }
 
 /** Housekeeping: requests older than `cutoff` (ISO) have no link left that could use them. */
-export async function deleteMailRequestsBefore(db: D1Database, cutoff: string): Promise<number> {
-  const result = await db.prepare('DELETE FROM mail_requests WHERE created_at < ?').bind(cutoff).run();
-  return result.meta.changes ?? 0;
+export async function deleteMailRequestsBefore(
+  db: D1Database,
+  cutoff: string,
+  limit: number,
+): Promise<number> {
+  return deleteExpiredRows(db, 'mail_requests', cutoff, limit);
 }
 
 /** A sign-up that came while its mailbox was at the cap: its settings, waiting for the owner's choice. */
@@ -202,13 +206,10 @@ export function deleteHeldSignupsStatement(db: D1Database, subscriberId: string)
  * them, and those whose pending subscriber was deleted unconfirmed have no link left at all
  * (one row a mailbox at most, so checking each is cheap).
  */
-export async function deleteHeldSignupsBefore(db: D1Database, cutoff: string): Promise<number> {
-  const result = await db
-    .prepare(
-      `DELETE FROM held_signups WHERE created_at < ?
-         OR NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = held_signups.subscriber_id)`,
-    )
-    .bind(cutoff)
-    .run();
-  return result.meta.changes ?? 0;
+export async function deleteHeldSignupsBefore(
+  db: D1Database,
+  cutoff: string,
+  limit: number,
+): Promise<number> {
+  return deleteExpiredRows(db, 'held_signups', cutoff, limit);
 }

@@ -465,13 +465,15 @@ export async function eraseSubscriberData(
  * Deletes sign-ups never confirmed since `cutoff` (ISO) and with no confirmation link sent
  * since then either (a repeated sign-up does not touch the row); returns how many.
  */
-export async function deletePendingBefore(db: D1Database, cutoff: string): Promise<number> {
+export async function deletePendingBefore(db: D1Database, cutoff: string, limit: number): Promise<number> {
   const result = await db
     .prepare(
-      `DELETE FROM subscribers WHERE status = 'pending' AND updated_at < ?1
-       AND NOT EXISTS (SELECT 1 FROM mail_requests m WHERE m.subscriber_id = subscribers.id AND m.created_at >= ?1)`,
+      `DELETE FROM subscribers WHERE id IN (
+         SELECT id FROM subscribers s WHERE s.status = 'pending' AND s.updated_at < ?1
+           AND NOT EXISTS (SELECT 1 FROM mail_requests m WHERE m.subscriber_id = s.id AND m.created_at >= ?1)
+         LIMIT ?2)`,
     )
-    .bind(cutoff)
+    .bind(cutoff, limit)
     .run();
   return result.meta.changes ?? 0;
 }

@@ -3,7 +3,7 @@
  * confirmation link's lifetime are deleted, so unconfirmed addresses (which may have been
  * typed by someone else) are not kept; so are mail requests, and sign-ups held for the
  * confirm page, older than any link that could use them, and form submissions older than
- * the day the per-IP cap counts. Suppression rows still holding an unkeyed SHA-256
+ * the day the per-IP cap counts, each in statements of bounded size. Suppression rows still holding an unkeyed SHA-256
  * (written before migration 0007) are re-keyed with EMAIL_HASH_SECRET, a bounded batch
  * per run; active subscribers stored before migration 0017 get the categories of their
  * interests stored beside them, a bounded batch per run too, so the arXiv ingest stops
@@ -19,6 +19,27 @@ import type { AppContext } from '../env';
 import { CONFIRM_TTL_DAYS } from '../links';
 import { keyLegacyHash } from './identity';
 import { categoriesOf } from './interests';
+
+/**
+ * Expired rows each delete takes at most, and the most deletes one table gets per run: a
+ * flood day (form submissions from a botnet, say) is deleted in statements of bounded
+ * size, at most 100,000 rows a table a run, and what is left goes the next day. One
+ * unbounded DELETE could outlast D1's statement limit and fail the whole cron, retention
+ * included, every day while the backlog stood.
+ */
+export const EXPIRY_PAGE = 5_000;
+export const EXPIRY_PAGES = 20;
+
+/** Runs `page` until it deletes less than a page, or EXPIRY_PAGES times; the rows deleted. */
+async function drain(page: (limit: number) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (let run = 0; run < EXPIRY_PAGES; run++) {
+    const deleted = await page(EXPIRY_PAGE);
+    total += deleted;
+    if (deleted < EXPIRY_PAGE) break;
+  }
+  return total;
+}
 
 /** Legacy suppression rows re-keyed per run: a few D1 statements and a few ms of HMAC. */
 export const REKEY_BATCH = 5_000;
@@ -41,7 +62,7 @@ export async function fillLegacyCategories(
 
 export async function purgeExpiredPending(db: D1Database, now: Date): Promise<{ purged: number }> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
-  return { purged: await deletePendingBefore(db, cutoff) };
+  return { purged: await drain((limit) => deletePendingBefore(db, cutoff, limit)) };
 }
 
 /** Replaces up to `limit` legacy (unkeyed) suppression hashes by keyed ones. */
@@ -76,9 +97,9 @@ export async function runHousekeeping(
 }> {
   const cutoff = new Date(now.getTime() - CONFIRM_TTL_DAYS * 86_400_000).toISOString();
   const { purged } = await purgeExpiredPending(app.db, now);
-  const mailRequestsDeleted = await deleteMailRequestsBefore(app.db, cutoff);
-  const heldSignupsDeleted = await deleteHeldSignupsBefore(app.db, cutoff);
-  const formSubmissionsDeleted = await deleteExpiredFormSubmissions(app.db, now);
+  const mailRequestsDeleted = await drain((limit) => deleteMailRequestsBefore(app.db, cutoff, limit));
+  const heldSignupsDeleted = await drain((limit) => deleteHeldSignupsBefore(app.db, cutoff, limit));
+  const formSubmissionsDeleted = await drain((limit) => deleteExpiredFormSubmissions(app.db, now, limit));
   const suppressionsRekeyed = await rekeyLegacySuppressions(app);
   const categoriesFilled = await fillLegacyCategories(app.db);
   const retention = await startRetention(app, now);

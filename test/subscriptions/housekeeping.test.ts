@@ -9,7 +9,9 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
 import { fillCategories } from '../../src/db/subscribers';
+import { EXPIRY_PAGE } from '../../src/subscriptions/housekeeping';
 import { runScheduled } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
 
 async function insert(id: string, status: string, updatedAt: string) {
   await env.DB.prepare(
@@ -126,5 +128,44 @@ describe('fillLegacyCategories', () => {
     await fillCategories(env.DB, rows);
     const row = await env.DB.prepare(`SELECT categories FROM subscribers WHERE id = 'changed'`).first();
     expect(row).toEqual({ categories: '["cs.LG"]' });
+  });
+});
+
+describe('the expiry deletes at scale', () => {
+  it('deletes a flood of expired rows in bounded pages, and still starts the retention pass', async () => {
+    const now = new Date('2026-03-10T04:45:00Z');
+    const old = new Date(now.getTime() - 8 * 86_400_000).toISOString();
+    // A flood day: 12,000 form submissions and 12,000 expired mail requests, each one
+    // statement to insert (a recursive CTE), so the test stays quick.
+    const flood = (count: number) =>
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})`;
+    await env.DB.prepare(
+      `${flood(12_000)} INSERT INTO form_submissions (client_hash, created_at) SELECT 'flood-' || i, ?1 FROM n`,
+    )
+      .bind(old)
+      .run();
+    await env.DB.prepare(
+      `${flood(12_000)} INSERT INTO mail_requests (id, address_hash, kind, subscriber_id, created_at)
+       SELECT 'flood-' || i, 'flood-' || i, 'confirm', 'nobody', ?1 FROM n`,
+    )
+      .bind(old)
+      .run();
+
+    const spy = spyD1(env.DB);
+    await runScheduled(CRONS.housekeeping, now.getTime(), { ...env, DB: spy.db });
+
+    const left = await env.DB.prepare(
+      `SELECT (SELECT COUNT(*) FROM form_submissions WHERE client_hash LIKE 'flood-%') AS forms,
+              (SELECT COUNT(*) FROM mail_requests WHERE id LIKE 'flood-%') AS requests`,
+    ).first();
+    expect(left).toEqual({ forms: 0, requests: 0 });
+    const deletes = spy.calls.filter((call) =>
+      /^\s*DELETE FROM (form_submissions|mail_requests)/.test(call.sql),
+    );
+    // Three pages each (5,000 + 5,000 + 2,000), none writing more than a page's rows and their index entries.
+    expect(deletes).toHaveLength(6);
+    for (const call of deletes) expect(call.rowsWritten).toBeLessThanOrEqual(EXPIRY_PAGE * 4);
+    // The retention pass began after them.
+    expect(spy.calls.some((call) => call.sql.includes('ORDER BY rowid LIMIT'))).toBe(true);
   });
 });
