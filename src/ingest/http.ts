@@ -3,6 +3,8 @@
  * error, timeout, non-2xx) becomes an UpstreamError whose message says what happened, so
  * it can be recorded in ingest_runs as-is and the next cron simply tries again.
  */
+import { readCapped } from '../lib/capped-body';
+
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
   constructor(
@@ -17,6 +19,14 @@ export class UpstreamError extends Error {
     super(message);
   }
 }
+
+/**
+ * The most of a body we read: a real page is well under a megabyte (200 arXiv entries
+ * ~0.5 MB, 100 Hugging Face items ~0.3 MB), and a body held as text, then parsed whole,
+ * takes several times its size of the isolate's memory. An upstream gone wrong (or a
+ * proxy serving something else) fails the run with a clear error instead.
+ */
+export const MAX_UPSTREAM_BYTES = 8 * 1024 * 1024;
 
 export interface FetchTextOptions {
   timeoutMs: number;
@@ -39,8 +49,9 @@ export async function fetchText(url: string, options: FetchTextOptions): Promise
   }
   let body: string;
   try {
-    body = await response.text();
+    body = await readText(response);
   } catch (error) {
+    if (error instanceof UpstreamError) throw new UpstreamError(`${where} ${error.message}`, response.status);
     throw toUpstreamError(error, where, options.timeoutMs);
   }
   if (!response.ok) {
@@ -55,6 +66,19 @@ export async function fetchText(url: string, options: FetchTextOptions): Promise
     );
   }
   return body;
+}
+
+/** The body as text, or an UpstreamError once it passes MAX_UPSTREAM_BYTES (read no further). */
+async function readText(response: Response): Promise<string> {
+  const tooLarge = () =>
+    new UpstreamError(`answered more than ${MAX_UPSTREAM_BYTES / 1024 / 1024} MB: not read`);
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_UPSTREAM_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const bytes = await readCapped(response.body, MAX_UPSTREAM_BYTES);
+  if (bytes === null) throw tooLarge();
+  return new TextDecoder().decode(bytes);
 }
 
 /**

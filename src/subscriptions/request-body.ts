@@ -7,7 +7,9 @@
  * value is silently dropped: a form field given more than once keeps all its values (the
  * schema says which may repeat), and a JSON object naming a field twice is refused.
  */
+
 import { AppError } from '../errors';
+import { readCapped } from '../lib/capped-body';
 import { HONEYPOT_FIELD } from './guards';
 
 export type BodyFormat = 'form' | 'json';
@@ -38,7 +40,10 @@ export function formatOf(request: Request): BodyFormat | null {
 export async function readSubmission(request: Request): Promise<Submission> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const bytes = await readCapped(request, MAX_BODY_BYTES);
+  // Counted as it streams: a client cannot make these public, unauthenticated routes
+  // buffer megabytes (up to the platform's 100 MB) before the 413.
+  const bytes = await readCapped(request.body, MAX_BODY_BYTES);
+  if (bytes === null) throw tooLarge();
   const format = formatOf(request);
   if (format === null && (bytes.byteLength > 0 || mediaType(request) !== '')) {
     throw new AppError(
@@ -93,35 +98,6 @@ function valuesByName<V>(entries: Iterable<[string, V]>): Map<string, V[]> {
     else values.set(name, [value]);
   }
   return values;
-}
-
-/**
- * The body, read only up to `max` bytes. A body sent without Content-Length (chunked) is
- * counted as it streams and dropped at the cap, so a client cannot make these public,
- * unauthenticated routes buffer megabytes (up to the platform's 100 MB) before the 413.
- */
-async function readCapped(request: Request, max: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.byteLength;
-    if (length > max) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 function parseJson(bytes: Uint8Array): Record<string, unknown> {

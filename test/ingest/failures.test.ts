@@ -10,6 +10,7 @@ import { latestIngestRuns } from '../../src/db/ingest-runs';
 import { countPapers } from '../../src/db/papers';
 import { appContext } from '../../src/env';
 import { runIngest } from '../../src/ingest';
+import { MAX_UPSTREAM_BYTES } from '../../src/ingest/http';
 import { adminRequest, request } from '../helpers/app';
 import { delay, fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import { ARXIV, ARXIV_QUERY_URL, atomHeaders, HF_DAILY_URL, hfNewShape } from './fixtures';
@@ -230,5 +231,32 @@ describe('/dev', () => {
     const recovered = await (await request('/dev', { headers: { accept: 'text/html' } })).text();
     expect(recovered).not.toContain('unreachable');
     expect(recovered).toContain('12 papers stored');
+  });
+});
+
+describe('an oversized answer', () => {
+  // A real page is well under a megabyte (200 arXiv entries ~0.5 MB, 100 HF items ~0.3 MB);
+  // an upstream gone wrong must not hold the isolate's memory with a body of any size.
+  it('fails the run with a clear error instead of reading a body past the cap', async () => {
+    const huge = `[${'{"paper":{},"padding":"x"},'.repeat(400_000)}{}]`;
+    expect(huge.length).toBeGreaterThan(MAX_UPSTREAM_BYTES);
+    fakeHttp.use(
+      // Streamed without a Content-Length, as a chunked answer comes: the cap holds either way.
+      http.get(HF_DAILY_URL, () => {
+        const bytes = new TextEncoder().encode(huge);
+        const stream = new ReadableStream({
+          start(controller) {
+            for (let at = 0; at < bytes.length; at += 65_536)
+              controller.enqueue(bytes.slice(at, at + 65_536));
+            controller.close();
+          },
+        });
+        return new HttpResponse(stream, { headers: { 'content-type': 'application/json' } });
+      }),
+    );
+    const result = await runIngest(appContext(env), { sources: ['hf'], at, date: '2025-03-11' });
+    expect(result.runs[0]).toMatchObject({ status: 'failed' });
+    expect(result.runs[0]!.errors[0]).toMatch(/more than 8 MB/);
+    expect(await countPapers(env.DB)).toBe(0);
   });
 });
