@@ -9,15 +9,15 @@
  * render this per subscriber: it renders the layout and every card once per edition and
  * assembles each email from those pieces (src/digest), byte-identical to rendering this
  * component with the same props, which the tests check. Layout is one-cell tables padded
- * on their cells (Block, below) in the page the notice emails share (PageBody: page and text
+ * on their cells (PaddedBlock) in the page the notice emails share (PageBody: page and text
  * colour on its cell, for Gmail and Outlook.com's dark mode); text and links are plain
  * elements with only the inline styles clients need, because every byte is sent a
  * hundred times per request.
  */
 import { Head, Html } from '@react-email/components';
-import type { CSSProperties, ReactNode } from 'react';
 import { foldText } from './_components/fold';
 import { OutlookGhostTable } from './_components/outlook-ghost-table';
+import { PaddedBlock } from './_components/padded-block';
 import { PageBody } from './_components/page-body';
 import { PaperCard, type PaperCardProps } from './_components/paper-card';
 import { Preheader } from './_components/preheader';
@@ -60,7 +60,7 @@ const styles = {
     margin: '0 auto',
     wordBreak: 'break-word',
   },
-  // Paddings are on the cells (see Block); the container's is its 12 px gutters on a phone.
+  // Paddings are on the cells (see PaddedBlock); the container's is its 12 px gutters on a phone.
   gutters: '0 12px',
   brand: { fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: '0 0 4px' },
   brandLink: { color: colors.accent, textDecoration: 'none' },
@@ -76,40 +76,6 @@ const styles = {
   footerLinks: { color: colors.muted, fontSize: '14px', lineHeight: '1.8', margin: '0 0 8px' },
   link: { color: colors.accent },
 } as const;
-
-/**
- * A one-cell table, as React Email's Container and Section, but padded on its cell:
- * Outlook on Windows (Word) ignores padding on a table, and showed the header and footer
- * flush against the cards' edges and the cards against the window's (the cards and the
- * notice emails pad their cells already).
- */
-function Block({
-  style,
-  padding,
-  children,
-}: {
-  style?: CSSProperties;
-  padding: string;
-  children: ReactNode;
-}) {
-  return (
-    <table
-      align="center"
-      width="100%"
-      border={0}
-      cellPadding="0"
-      cellSpacing="0"
-      role="presentation"
-      style={style}
-    >
-      <tbody>
-        <tr>
-          <td style={{ padding }}>{children}</td>
-        </tr>
-      </tbody>
-    </table>
-  );
-}
 
 /**
  * Who sent the email, in one line: the sender's name and postal address, without saying
@@ -177,8 +143,8 @@ export function DigestEmail(props: DigestEmailProps) {
       <PageBody padding="20px 0">
         <Preheader text={props.preheader} />
         <OutlookGhostTable width={WIDTH}>
-          <Block style={styles.container} padding={styles.gutters}>
-            <Block padding={styles.header}>
+          <PaddedBlock style={styles.container} padding={styles.gutters}>
+            <PaddedBlock padding={styles.header}>
               <p style={styles.brand}>
                 <a className="pd-l" href={props.siteUrl} style={styles.brandLink}>
                   {props.senderName}
@@ -199,13 +165,13 @@ export function DigestEmail(props: DigestEmailProps) {
                   </>
                 )}
               </p>
-            </Block>
+            </PaddedBlock>
             {props.papers.map((paper, position) => (
               // Cards may repeat a title; position keeps keys unique without changing the markup.
               // biome-ignore lint/suspicious/noArrayIndexKey: the list is static for one render
               <PaperCard key={position} {...paper} />
             ))}
-            <Block padding={styles.footer}>
+            <PaddedBlock padding={styles.footer}>
               {props.web ? (
                 <p className="pd-m" style={styles.small}>
                   {`The web version of a digest from ${props.senderName}. To change your interests or schedule, or to unsubscribe, use the links in the email.`}
@@ -216,8 +182,8 @@ export function DigestEmail(props: DigestEmailProps) {
               <p className="pd-m" style={styles.small}>
                 {senderIdentity(props.senderName, props.postalAddress)}
               </p>
-            </Block>
-          </Block>
+            </PaddedBlock>
+          </PaddedBlock>
         </OutlookGhostTable>
       </PageBody>
     </Html>

@@ -12,6 +12,7 @@
 import { Button, Head, Heading, Hr, Html, Link, Section, Text } from '@react-email/components';
 import type { ReactNode } from 'react';
 import { OutlookGhostTable } from './outlook-ghost-table';
+import { PaddedBlock } from './padded-block';
 import { PageBody } from './page-body';
 import { Preheader } from './preheader';
 import { colors, noticeCss } from './theme';
@@ -32,7 +33,7 @@ const noticeStyles = {
   },
   // On the cell, not the table: Outlook on Windows (Word) pads table cells only, and showed
   // the text of a padded table flush against the card's edges (the digest pads its cards so).
-  cell: { padding: '32px 28px' },
+  cell: '32px 28px',
   brand: { color: colors.accent, fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: 0 },
   heading: { color: colors.text, fontSize: '24px', lineHeight: '1.3', margin: '12px 0 16px' },
   text: { color: colors.text, fontSize: '16px', lineHeight: '1.55', margin: '0 0 14px' },
@@ -62,28 +63,6 @@ export function NoticeText({ muted, children }: { muted?: boolean; children: Rea
     <Text className={muted ? 'pd-m' : 'pd-t'} style={muted ? noticeStyles.muted : noticeStyles.text}>
       {children}
     </Text>
-  );
-}
-
-/** React Email's Container, with the padding on its cell (see `noticeStyles.cell`). */
-function Card({ children }: { children: ReactNode }) {
-  return (
-    <table
-      align="center"
-      width="100%"
-      className="pd-c"
-      border={0}
-      cellPadding="0"
-      cellSpacing="0"
-      role="presentation"
-      style={noticeStyles.container}
-    >
-      <tbody>
-        <tr>
-          <td style={noticeStyles.cell}>{children}</td>
-        </tr>
-      </tbody>
-    </table>
   );
 }
 
@@ -118,7 +97,7 @@ export function Notice(props: NoticeProps) {
             one line longer than SMTP's 998 bytes. */}
         <Preheader text={props.preview} />
         <OutlookGhostTable width={WIDTH}>
-          <Card>
+          <PaddedBlock className="pd-c" style={noticeStyles.container} padding={noticeStyles.cell}>
             <Text className="pd-l" style={noticeStyles.brand}>
               PAPERS DIGEST
             </Text>
@@ -159,7 +138,7 @@ export function Notice(props: NoticeProps) {
                 {props.postalAddress}
               </Text>
             ) : null}
-          </Card>
+          </PaddedBlock>
         </OutlookGhostTable>
       </PageBody>
     </Html>
