@@ -255,6 +255,17 @@ export function resendTransport(
   };
 }
 
+/**
+ * Retry-After in seconds: RFC 9110 allows delay-seconds or an HTTP-date (a proxy or a
+ * future Resend may send either). NaN when it is neither.
+ */
+function retryAfterSeconds(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return Number.NaN;
+  const seconds = Number(value);
+  if (!Number.isNaN(seconds)) return seconds;
+  return Math.ceil((Date.parse(value) - Date.now()) / 1000);
+}
+
 interface ResendErrorShape {
   name?: string;
   message?: string;
@@ -271,7 +282,7 @@ export function classifyResendError(
   if (name === 'daily_quota_exceeded') return { kind: 'quota_exceeded', period: 'daily', message };
   if (name === 'monthly_quota_exceeded') return { kind: 'quota_exceeded', period: 'monthly', message };
   if (status === 429) {
-    const retryAfter = Number(headers?.['retry-after'] ?? headers?.['ratelimit-reset']);
+    const retryAfter = retryAfterSeconds(headers?.['retry-after'] ?? headers?.['ratelimit-reset']);
     return {
       kind: 'rate_limited',
       retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? waitSeconds(retryAfter) : 1,

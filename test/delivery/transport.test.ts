@@ -113,6 +113,25 @@ describe('classifyResendError', () => {
     if (fields) expect(result).toMatchObject(fields);
   });
 
+  // RFC 9110 allows retry-after as an HTTP-date too: it is waited out, capped like seconds.
+  it('waits until a retry-after given as an HTTP-date, capped at a minute', () => {
+    const limited = error(429, 'rate_limit_exceeded');
+    const inSeconds = (seconds: number) => ({
+      'retry-after': new Date(Date.now() + seconds * 1000).toUTCString(),
+    });
+    const soon = classifyResendError(limited, inSeconds(30));
+    expect(soon.kind).toBe('rate_limited');
+    // An HTTP-date counts whole seconds: 29.x s from now, rounded up.
+    expect(soon).toMatchObject({ retryAfterSeconds: expect.any(Number) });
+    const wait = (soon as { retryAfterSeconds: number }).retryAfterSeconds;
+    expect(wait).toBeGreaterThanOrEqual(29);
+    expect(wait).toBeLessThanOrEqual(30);
+    expect(classifyResendError(limited, inSeconds(86_400))).toMatchObject({ retryAfterSeconds: 60 });
+    // A date already past (clock skew) or a value that is neither: the shortest wait.
+    expect(classifyResendError(limited, inSeconds(-30))).toMatchObject({ retryAfterSeconds: 1 });
+    expect(classifyResendError(limited, { 'retry-after': 'soon' })).toMatchObject({ retryAfterSeconds: 1 });
+  });
+
   // JSON that is not Resend's error shape ({"statusCode","name","message"}): a proxy's.
   it('takes only a Resend-shaped JSON error as a permanent refusal', () => {
     const odd = [
