@@ -19,6 +19,11 @@ export const SUBSCRIBERS_PER_MESSAGE = 100;
  * dead-letter queue, so a step failing on attempt max_retries + 1 is dropped.
  */
 export const PLAN_QUEUE_MAX_RETRIES = 3;
+/**
+ * `max_retries` of the send queue's consumer in wrangler.toml (a test checks it): a message
+ * retried on attempt max_retries + 1 goes to the dead-letter queue.
+ */
+export const SEND_QUEUE_MAX_RETRIES = 8;
 /** Queues refuse a send or retry delay over 12 h. */
 export const MAX_RETRY_DELAY_SECONDS = 43_200;
 /** Queues accept at most 100 messages and 256 KB per sendBatch call. */
@@ -29,6 +34,11 @@ export const sendMessageSchema = z.object({
   v: z.literal(1),
   editionId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
   subscriberIds: z.array(z.string().min(1).max(64)).min(1).max(SUBSCRIBERS_PER_MESSAGE),
+  /**
+   * Attempts that earlier copies of this message spent: a rate-limit wait comes back as a
+   * fresh copy, whose queue count starts again at 1 (src/delivery/queue.ts). Absent: none.
+   */
+  spent: z.number().int().min(0).max(1_000).optional(),
 });
 
 export type SendMessage = z.infer<typeof sendMessageSchema>;

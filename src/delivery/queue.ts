@@ -1,7 +1,8 @@
 /**
  * The queue adapter: turns a Queue batch into send-protocol runs (`send.ts`), acks or
  * retries each message with the delay the protocol chose (a rate-limit wait comes back as
- * a fresh copy, spending no attempt), and logs one line per message.
+ * a fresh copy, spending no attempt, carrying those spent so far), and logs one line per
+ * message.
  * The plan queue's messages continue planner runs, retention passes and erasures, one step
  * each.
  * Messages of a batch are pipelined: while one waits for its pacing slot, the next is
@@ -21,6 +22,7 @@ import {
   parsePlanQueueMessage,
   parseSendMessage,
   SEND_QUEUE_DLQ_SUFFIX,
+  SEND_QUEUE_MAX_RETRIES,
   type SendMessage,
 } from './messages';
 import { continuePlanning } from './planner';
@@ -80,10 +82,14 @@ async function handleMessage(
     return;
   }
   const stats: MessageStats = { sent: 0, skipped: 0, failed: 0, replayed: 0, requests: 0, ms: {}, ready };
+  // Counting what earlier copies spent: waits re-send the message, and the queue counts
+  // each copy from 1, so only this sum bounds the retries of a message.
+  const attempts = (body.spent ?? 0) + message.attempts;
   try {
-    const outcome = await processMessage(app, transport, body, message.attempts, stats, withdrawnOf);
+    const outcome = await processMessage(app, transport, body, attempts, stats, withdrawnOf);
     let delaySeconds: number | null = null;
-    if (outcome.kind === 'retry') delaySeconds = retryLater(message, outcome.delaySeconds);
+    if (outcome.kind === 'retry')
+      delaySeconds = await retryOrGiveUp(app, message, body, outcome.delaySeconds);
     else if (outcome.kind === 'wait')
       delaySeconds = await waitLater(app, message, body, outcome.delaySeconds);
     else message.ack(); // 'paused' never escapes processMessage: the rows are parked
@@ -92,19 +98,23 @@ async function handleMessage(
       message_id: message.id,
       edition: body.editionId,
       subscribers: body.subscriberIds.length,
-      attempts: message.attempts,
+      attempts,
       outcome: outcome.kind,
-      ...(delaySeconds === null ? {} : { delay_seconds: delaySeconds }),
+      ...(delaySeconds !== null
+        ? { delay_seconds: delaySeconds }
+        : outcome.kind === 'retry'
+          ? { gives_up: true }
+          : {}),
       ...counts,
       duration_ms: Date.now() - started,
     });
   } catch (error) {
-    const delaySeconds = retryLater(message, backoffSeconds(message.attempts));
+    const delaySeconds = await retryOrGiveUp(app, message, body, backoffSeconds(attempts));
     logError('send_message_failed', error, {
       message_id: message.id,
       edition: body.editionId,
-      attempts: message.attempts,
-      delay_seconds: delaySeconds,
+      attempts,
+      ...(delaySeconds === null ? { gives_up: true } : { delay_seconds: delaySeconds }),
     });
   } finally {
     ready();
@@ -161,6 +171,26 @@ function retryLater(message: Message<unknown>, seconds: number): number {
   return delaySeconds;
 }
 
+/**
+ * A failed attempt: retried, unless the message's copies have together spent the attempts
+ * the queue allows one message. The queue counts only this copy's attempts and would go on
+ * retrying it, so it is given up here, as the dead-letter queue would (null: no retry).
+ */
+async function retryOrGiveUp(
+  app: AppContext,
+  message: Message<unknown>,
+  body: SendMessage,
+  seconds: number,
+): Promise<number | null> {
+  // Past its own last attempt the queue dead-letters the copy itself.
+  const total = (body.spent ?? 0) + message.attempts;
+  if (total > SEND_QUEUE_MAX_RETRIES && message.attempts <= SEND_QUEUE_MAX_RETRIES) {
+    await deadLetter(app, message, body, nowIso());
+    return null;
+  }
+  return retryLater(message, seconds);
+}
+
 const queueDelay = (seconds: number) => Math.min(Math.max(Math.ceil(seconds), 0), MAX_RETRY_DELAY_SECONDS);
 
 /**
@@ -169,9 +199,11 @@ const queueDelay = (seconds: number) => Math.min(Math.max(Math.ceil(seconds), 0)
  * of someone else's traffic on the team's window would fail digests that never failed. A
  * copy goes back on the queue with the delay and this one is acked. The claim stays on the
  * rows, so the copy replays it under the same key; should both ever run (the ack lost),
- * the key and the atomic claim still send each digest once. A wait has no count of its
- * own: a claim is given up after `REPLAY_WINDOW_MS`, and the planner expires rows too old
- * to send (20 h daily, 72 h weekly), after which a copy finds nothing open and ends.
+ * the key and the atomic claim still send each digest once. The copy carries the attempts
+ * failed so far (`spent`), so failures between waits still add up to the queue's limit
+ * (`retryOrGiveUp`); waits alone are bounded by `REPLAY_WINDOW_MS` (a claim is given up
+ * after it) and the planner's expiry of rows too old to send (20 h daily, 72 h weekly),
+ * after which a copy finds nothing open and ends.
  * Without a copy on the queue (its send failed) the message is retried as before.
  */
 async function waitLater(
@@ -181,8 +213,11 @@ async function waitLater(
   seconds: number,
 ): Promise<number> {
   const delaySeconds = queueDelay(seconds);
+  // This attempt was a wait, not a failure: the copy carries only the attempts before it.
+  const spent = (body.spent ?? 0) + message.attempts - 1;
+  const copy: SendMessage = spent > 0 ? { ...body, spent } : body;
   try {
-    await app.queue.send(body, { delaySeconds, contentType: 'json' });
+    await app.queue.send(copy, { delaySeconds, contentType: 'json' });
   } catch (error) {
     logError('send_message_wait_failed', error, { message_id: message.id, edition: body.editionId });
     return retryLater(message, delaySeconds);
@@ -203,32 +238,40 @@ async function handleDeadLetters(app: AppContext, batch: MessageBatch<unknown>):
       message.ack();
       continue;
     }
-    try {
-      const failed = await failUnfinished(
-        app.db,
-        body.editionId,
-        body.subscriberIds,
-        'gave up: the send message exhausted its queue retries',
-        now,
-      );
-      logError('send_message_dead_lettered', new Error('Send message exhausted its retries'), {
-        message_id: message.id,
-        edition: body.editionId,
-        failed,
-      });
-      message.ack();
-    } catch (error) {
-      // Settled per message, so one failed write does not hold back the batch's others. A
-      // dead letter that gives up here too leaves its rows unfinished with an old
-      // enqueued_at: the hourly planner requeues or expires them (listOrphanedDeliveries).
-      const delaySeconds = retryLater(message, backoffSeconds(message.attempts));
-      logError('dead_letter_failed', error, {
-        message_id: message.id,
-        edition: body.editionId,
-        subscribers: body.subscriberIds.length,
-        attempts: message.attempts,
-        delay_seconds: delaySeconds,
-      });
-    }
+    await deadLetter(app, message, body, now);
+  }
+}
+
+/**
+ * A message that exhausted its retries (from the dead-letter queue, or a copy that spent
+ * them between waits): its unfinished rows fail with the reason, and it is acked.
+ */
+async function deadLetter(app: AppContext, message: Message<unknown>, body: SendMessage, now: string) {
+  try {
+    const failed = await failUnfinished(
+      app.db,
+      body.editionId,
+      body.subscriberIds,
+      'gave up: the send message exhausted its queue retries',
+      now,
+    );
+    logError('send_message_dead_lettered', new Error('Send message exhausted its retries'), {
+      message_id: message.id,
+      edition: body.editionId,
+      failed,
+    });
+    message.ack();
+  } catch (error) {
+    // Settled per message, so one failed write does not hold back the batch's others. A
+    // dead letter that gives up here too leaves its rows unfinished with an old
+    // enqueued_at: the hourly planner requeues or expires them (listOrphanedDeliveries).
+    const delaySeconds = retryLater(message, backoffSeconds(message.attempts));
+    logError('dead_letter_failed', error, {
+      message_id: message.id,
+      edition: body.editionId,
+      subscribers: body.subscriberIds.length,
+      attempts: message.attempts,
+      delay_seconds: delaySeconds,
+    });
   }
 }

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   MAX_RETRY_DELAY_SECONDS,
   PLAN_QUEUE_MAX_RETRIES,
+  SEND_QUEUE_MAX_RETRIES,
   sendMessageSchema,
 } from '../../src/delivery/messages';
 import { MAX_RATE_LIMIT_WAIT_SECONDS } from '../../src/delivery/transport';
@@ -67,6 +68,60 @@ describe('retry delays', () => {
     expect(queued).toEqual([message]);
     expect(queuedDelays).toEqual([MAX_RATE_LIMIT_WAIT_SECONDS]);
     expect(MAX_RATE_LIMIT_WAIT_SECONDS).toBeLessThan(MAX_RETRY_DELAY_SECONDS);
+  });
+});
+
+describe('failures between rate-limit waits', () => {
+  it('adds up across the copies a wait sends: the message gives up after the queue’s retries, not never', async () => {
+    // Resend alternates: a 500 (an attempt spent), then a 429 (a wait: a fresh copy).
+    const steps = Array.from({ length: 60 }, (_, index) =>
+      index % 2 === 0
+        ? { status: 500, name: 'internal_server_error', message: 'Something went wrong' }
+        : {
+            status: 429,
+            name: 'rate_limit_exceeded',
+            message: 'Too many requests.',
+            headers: { 'retry-after': '1' },
+          },
+    );
+    const resend = fakeResend(steps);
+    const { env: testEnv, message, editionId, queued } = await planEdition(2);
+    queued.length = 0;
+    const logs = capturedLogs();
+    // Follow the message as the queue would: retries, copies, and the dead-letter queue.
+    let body: unknown = message;
+    let attempts = 1;
+    for (let run = 0; run < 60; run++) {
+      const before = queued.length;
+      const result = await deliver(testEnv, body, attempts);
+      // The hold a 429 puts on every consumer ends before the next delivery.
+      await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_next_slot_ms'`).run();
+      if (!result.acked && attempts > SEND_QUEUE_MAX_RETRIES) {
+        await deliver(testEnv, body, 1, DEAD_LETTER_QUEUE);
+        break;
+      }
+      if (!result.acked) attempts++;
+      else if (queued.length > before) {
+        body = queued.at(-1);
+        attempts = 1;
+      } else break;
+    }
+    const failures = resend.requests.filter((_, index) => index % 2 === 0);
+    expect(failures).toHaveLength(SEND_QUEUE_MAX_RETRIES + 1);
+    expect(resend.requests.length).toBeLessThanOrEqual(2 * (SEND_QUEUE_MAX_RETRIES + 1));
+    const rows = await deliveriesOf(editionId);
+    expect(rows.map((row) => row.status)).toEqual(['failed', 'failed']);
+    expect(rows[0]!.error).toContain('exhausted its queue retries');
+    expect(resend.delivered).toHaveLength(0);
+    expect(logs.some((line) => line.event === 'send_message_dead_lettered')).toBe(true);
+  });
+
+  it('knows the retries wrangler.toml gives the send queue in every environment', () => {
+    const consumers = [
+      ...wranglerToml.matchAll(/queues\.consumers\]\]\nqueue = "papers-digest-send"\n(?:[a-z_]+ = .*\n)*/g),
+    ];
+    expect(consumers).toHaveLength(2);
+    for (const [block] of consumers) expect(block).toContain(`max_retries = ${SEND_QUEUE_MAX_RETRIES}\n`);
   });
 });
 
