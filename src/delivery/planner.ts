@@ -28,7 +28,7 @@ import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { buildSendMessages, enqueueSendMessages, type PlanMessage } from './messages';
 import { type EditionCreated, type PlanRun, planStep } from './plan-step';
-import { activeQuotaPause, type QuotaPause } from './quota';
+import { activeSendingPause, type ConfigPause, type QuotaPause } from './quota';
 import { loadEdition } from './render';
 
 export interface PlanOptions {
@@ -61,8 +61,8 @@ export interface PlanSummary {
   requeued: number;
   /** Unfinished deliveries given up on because they are too old to be useful. */
   expired: number;
-  /** Set while Resend's quota is exhausted: planning continues, sending waits. */
-  paused: QuotaPause | null;
+  /** Set while Resend's quota is exhausted or its configuration refused: planning continues, sending waits. */
+  paused: QuotaPause | ConfigPause | null;
 }
 
 /** After this long a planned digest is stale (the next one is due), so it is not sent late. */
@@ -157,7 +157,7 @@ async function runStep(app: AppContext, run: PlanRun, onEdition?: (editionId: st
 async function housekeeping(app: AppContext, now: Date) {
   const { db } = app;
   const nowText = nowIso(now);
-  const paused = await activeQuotaPause(db, now);
+  const paused = await activeSendingPause(db, now);
   let expired = 0;
   for (const frequency of ['daily', 'weekly'] as const) {
     const cutoff = new Date(now.getTime() - EXPIRE_AFTER_HOURS[frequency] * 3_600_000);

@@ -7,8 +7,9 @@
  * which alone is `failed` with the reason (within a budget of requests per message, past
  * which what is left fails whole); 429 → wait for retry-after (no queue attempt spent), claim
  * kept, every consumer's next slot pushed back; 5xx/timeout/network → retry with exponential backoff, claim kept;
- * quota exhausted → pause recorded, claim released (the caller parks the rows), unless the
- * request was a replay: then the claim is kept, parked, for the same key after the pause.
+ * quota exhausted, or the account's configuration refused (key, domain, from address) →
+ * pause recorded, claim released (the caller parks the rows), unless the request was a
+ * replay: then the claim is kept, parked, for the same key after the pause.
  */
 import type { Delivery, RankingSnapshot } from '../db/deliveries';
 import { deferSendSlots } from '../db/pacer';
@@ -18,10 +19,10 @@ import type { Subscriber } from '../domain';
 import type { AppContext } from '../env';
 import { sha256Hex } from '../lib/crypto';
 import type { JsonChunks } from '../lib/json';
-import { logEvent } from '../lib/log';
+import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
 import { inSendLane, notePacing, takeSendSlot } from './pacer';
-import { pauseForQuota } from './quota';
+import { pauseForConfiguration, pauseForQuota } from './quota';
 import { encodeBatch, type MailTransport, type OutgoingEmail, type SendResult } from './transport';
 
 /**
@@ -169,11 +170,21 @@ export async function sendGroup(
       await noteTransientFailure(db, key, `${status}: ${result.message}`, nowIso(now));
       return { kind: 'retry', delaySeconds: backoffSeconds(attempts) };
     }
-    case 'quota_exceeded': {
-      const pause = await pauseForQuota(db, result.period, result.message, now);
-      const waiting = `waiting for the Resend ${result.period} quota to reset at ${pause.until}`;
-      // A replay refused for quota may follow a request Resend accepted (its answer lost):
-      // a fresh key after the pause could deliver it twice, so the group keeps this one.
+    case 'quota_exceeded':
+    case 'misconfigured': {
+      let waiting: string;
+      if (result.kind === 'quota_exceeded') {
+        const pause = await pauseForQuota(db, result.period, result.message, now);
+        waiting = `waiting for the Resend ${result.period} quota to reset at ${pause.until}`;
+        logEvent('resend_quota_paused', { ...pause });
+      } else {
+        // Every digest waits on an operator: say so as an error, not a routine event.
+        const pause = await pauseForConfiguration(db, result, now);
+        waiting = `waiting for an operator: Resend refused the configuration (${result.status} ${result.name}: ${result.message}); asked again after ${pause.until}`;
+        logError('resend_configuration_refused', new Error(result.message), { ...pause });
+      }
+      // A replay refused may follow a request Resend accepted (its answer lost): a fresh
+      // key after the pause could deliver it twice, so the group keeps this one.
       if (replay)
         await parkClaim(
           db,
@@ -182,7 +193,6 @@ export async function sendGroup(
           nowIso(now),
         );
       else await releaseClaim(db, key, waiting, nowIso(now));
-      logEvent('resend_quota_paused', { ...pause });
       return { kind: 'paused' };
     }
   }

@@ -15,7 +15,8 @@
  *      Candidates arXiv withdrew since the edition was frozen are left out of the ranking
  *      (`withdrawnPerBatch`); a replay still sends what it claimed.
  *   3. The group's request and what its answer does to the rows are in `request.ts`; a
- *      quota pause parks the message's rows for the planner (a replayed group keeps its key).
+ *      sending pause (quota, or a configuration refusal) parks the message's rows for the
+ *      planner (a replayed group keeps its key).
  */
 import { type Delivery, type RankingSnapshot, snapshotBasis } from '../db/deliveries';
 import { getWithdrawnInWindow } from '../db/editions';
@@ -39,7 +40,7 @@ import type { AppContext } from '../env';
 import { nowIso } from '../lib/time';
 import { profileFromSubscriber, type RankedPaper, rankForSubscriber } from '../ranking';
 import type { SendMessage } from './messages';
-import { activeQuotaPause } from './quota';
+import { activeSendingPause } from './quota';
 import { type EditionContext, loadEdition, renderEmail } from './render';
 import {
   idempotencyKey,
@@ -98,7 +99,7 @@ export async function processMessage(
   // Round trips in parallel where nothing depends on the other: a message's first request
   // waits for all of them, and on a busy isolate each costs tens of milliseconds.
   const [pause, rows, edition] = await Promise.all([
-    activeQuotaPause(db, new Date()),
+    activeSendingPause(db, new Date()),
     getMessageDeliveries(db, message.editionId, message.subscriberIds),
     loadEdition(app, message.editionId),
   ]);
@@ -180,7 +181,7 @@ function excluding(
   return [shared, own, withdrawn].filter((set): set is ReadonlySet<string> => set != null && set.size > 0);
 }
 
-/** A quota pause parks the whole message for the planner instead of burning queue retries. */
+/** A sending pause parks the whole message for the planner instead of burning queue retries. */
 async function settle(app: AppContext, message: SendMessage, outcome: Outcome): Promise<Outcome> {
   if (outcome.kind !== 'paused') return outcome;
   await parkDeliveries(app.db, message.editionId, message.subscriberIds);

@@ -58,14 +58,18 @@ export type SendResult =
     /** The request itself is wrong (4xx validation): retrying cannot help. */
     | { kind: 'rejected'; status: number; name: string; message: string }
     /**
+     * Resend refuses the account's configuration (API key, sending domain, from address):
+     * every email alike, until an operator fixes it. Nothing was sent.
+     */
+    | { kind: 'misconfigured'; status: number; name: string; message: string }
+    /**
      * 409 invalid_idempotent_request: Resend already holds a request under this key with a
      * different body, i.e. an earlier attempt reached it. Re-sending under a new key could
      * deliver twice, so the caller treats the group as sent (ids unknown).
      */
     | { kind: 'idempotency_conflict'; message: string }
     /**
-     * 5xx, timeout, network failure, a key/permission problem an operator can fix, or a 4xx
-     * that is not Resend's JSON error (`unrecognised`: a proxy's page): retry with backoff.
+     * 5xx, timeout, network failure, or a 4xx that is not Resend's JSON error (`unrecognised`: a proxy's page): retry with backoff.
      */
     | { kind: 'retryable'; status: number | null; message: string; unrecognised?: true }
   ) & {
@@ -294,10 +298,6 @@ export function classifyResendError(
     return { kind: 'retryable', status, message };
   if (status === 409 && name === 'invalid_idempotent_request')
     return { kind: 'idempotency_conflict', message };
-  // A revoked or restricted key fails every email alike; an operator can fix it, so keep
-  // retrying (the dead-letter queue marks the rows failed if nobody does).
-  if (status === 401 || (status === 403 && /api_key/.test(name)))
-    return { kind: 'retryable', status, message };
   if (status !== null && status >= 400 && status < 500) {
     // Only Resend's own refusal is final. A CDN or proxy in front of it (a 403 or 413 page
     // in HTML) never let the request reach Resend; the SDK names a body it cannot parse
@@ -309,9 +309,21 @@ export function classifyResendError(
         message: `HTTP ${status} without Resend's JSON error (a proxy's answer?): ${message}`,
         unrecognised: true,
       };
+    if (configurationRefused(status, name, message)) return { kind: 'misconfigured', status, name, message };
     return { kind: 'rejected', status, name, message };
   }
   return { kind: 'retryable', status, message };
+}
+
+/**
+ * Refusals Resend documents about the account rather than an email: 401 (missing or
+ * restricted key), 403 (invalid key; a sending domain not verified; test mode, which sends
+ * only to the account's own address), and an invalid from or reply-to address, which come
+ * from the deployment's settings. Recipient problems (an invalid `to`) are not among them.
+ */
+function configurationRefused(status: number, name: string, message: string): boolean {
+  if (status === 401 || status === 403 || name === 'invalid_from_address') return true;
+  return name === 'validation_error' && /`(from|reply_to)`/.test(message);
 }
 
 /** Resend's error body, `{"statusCode":…,"name":…,"message":…}`, as opposed to the SDK's stand-in. */

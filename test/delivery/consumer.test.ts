@@ -386,23 +386,86 @@ describe('Resend failures', () => {
   it('marks the deliveries failed with the reason on a refusal about every email, and does not retry', async () => {
     const resend = fakeResend([
       {
-        status: 422,
-        name: 'invalid_from_address',
+        status: 400,
+        name: 'validation_error',
         message:
-          'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+          'Invalid `tags` field. Tag names may only contain ASCII letters, numbers, underscores, or dashes.',
       },
     ]);
     const { env: testEnv, message, editionId } = await planEdition(2);
     expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
     const rows = await deliveriesOf(editionId);
     expect(rows.map((row) => row.status)).toEqual(['failed', 'failed']);
-    expect(rows[0]!.error).toContain('invalid_from_address');
-    expect(rows[0]!.error).toContain('Invalid `from` field');
+    expect(rows[0]!.error).toContain('validation_error');
+    expect(rows[0]!.error).toContain('Invalid `tags` field');
     await deliver(testEnv, message, 2);
     expect(resend.requests).toHaveLength(1);
     const stats = await (await adminRequest('/admin/stats')).json<{ deliveries: { failed: number } }>();
     expect(stats.deliveries.failed).toBe(2);
   });
+
+  it.each([
+    [
+      'an unverified sending domain',
+      403,
+      'validation_error',
+      'The example.com domain is not verified. Please, add and verify your domain.',
+    ],
+    [
+      'an invalid from address',
+      422,
+      'invalid_from_address',
+      'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+    ],
+    ['a revoked API key', 403, 'invalid_api_key', 'API key is invalid'],
+  ])(
+    'pauses on %s instead of failing the edition: shown in /admin/stats, sent once fixed',
+    async (_label, status, name, refusal) => {
+      const resend = fakeResend([{ status, name, message: refusal }]);
+      const { env: testEnv, message, editionId } = await planEdition(2);
+      const logs = capturedLogs();
+      expect(await deliver(testEnv, message)).toEqual({ acked: true, retryDelay: null });
+      let rows = await deliveriesOf(editionId);
+      // Kept to be sent, parked for the planner, with Resend's words for the operator.
+      expect(rows.map((row) => [row.status, row.send_key, row.enqueued_at])).toEqual([
+        ['queued', null, null],
+        ['queued', null, null],
+      ]);
+      expect(rows[0]!.error).toContain(refusal);
+      expect(logs.find((line) => line.event === 'resend_configuration_refused')).toMatchObject({
+        status,
+        name,
+      });
+      const stats = await (await adminRequest('/admin/stats')).json<{
+        sendingRefused: { status: number; name: string; message: string; until: string } | null;
+        deliveries: { failed: number };
+      }>();
+      expect(stats.sendingRefused).toMatchObject({ status, name, message: refusal });
+      expect(Date.parse(stats.sendingRefused!.until)).toBeGreaterThan(Date.now());
+      expect(stats.deliveries.failed).toBe(0);
+
+      // While paused, another message asks Resend nothing, and the planner re-enqueues nothing.
+      await deliver(testEnv, message, 2);
+      expect(resend.requests).toHaveLength(1);
+      expect((await planViaAdmin(resendEnv().env, { at: AT })).json.requeued).toBe(0);
+
+      // The operator fixes it; once the pause is over the planner puts the digests back.
+      await env.DB.prepare(
+        `UPDATE app_state SET value = json_set(value, '$.until', '2000-01-01T00:00:00.000Z') WHERE key = 'resend_config_pause'`,
+      ).run();
+      const resumed = resendEnv();
+      expect((await planViaAdmin(resumed.env, { at: AT })).json.requeued).toBe(2);
+      expect(await deliver(resumed.env, resumed.queued[0] as SendMessage)).toEqual({
+        acked: true,
+        retryDelay: null,
+      });
+      rows = await deliveriesOf(editionId);
+      expect(rows.map((row) => row.status)).toEqual(['sent', 'sent']);
+      expect(resend.delivered).toHaveLength(2);
+      const after = await (await adminRequest('/admin/stats')).json<{ sendingRefused: unknown }>();
+      expect(after.sendingRefused).toBeNull();
+    },
+  );
 
   it('retries a proxy’s HTML error page (403, 413) under the same key instead of failing the digests', async () => {
     const resend = fakeResend();

@@ -76,14 +76,57 @@ describe('classifyResendError', () => {
       'rate_limited',
       { retryAfterSeconds: 1 },
     ],
-    // Key problems fail every email alike and an operator can fix them: keep retrying.
-    ['401 missing_api_key', error(401, 'missing_api_key'), null, 'retryable'],
-    ['401 restricted_api_key', error(401, 'restricted_api_key'), null, 'retryable'],
-    ['403 invalid_api_key', error(403, 'invalid_api_key'), null, 'retryable'],
-    // A 403 about the request itself (unverified domain, test-mode recipient) will not change.
-    ['403 validation_error', error(403, 'validation_error'), null, 'rejected', { status: 403 }],
+    // The account's configuration (key, sending domain, from address) fails every email
+    // alike until an operator fixes it: sending pauses, the digests wait.
+    ['401 missing_api_key', error(401, 'missing_api_key'), null, 'misconfigured'],
+    ['401 restricted_api_key', error(401, 'restricted_api_key'), null, 'misconfigured'],
+    ['403 invalid_api_key', error(403, 'invalid_api_key'), null, 'misconfigured'],
+    [
+      '403 validation_error: domain not verified',
+      error(
+        403,
+        'validation_error',
+        'The example.com domain is not verified. Please, add and verify your domain.',
+      ),
+      null,
+      'misconfigured',
+      { status: 403 },
+    ],
+    [
+      '403 validation_error: test mode',
+      error(
+        403,
+        'validation_error',
+        'You can only send testing emails to your own email address (owner@example.com).',
+      ),
+      null,
+      'misconfigured',
+    ],
+    ['422 invalid_from_address', error(422, 'invalid_from_address'), null, 'misconfigured'],
+    ['403 invalid_from_address', error(403, 'invalid_from_address'), null, 'misconfigured'],
+    [
+      '422 validation_error on the from field',
+      error(
+        422,
+        'validation_error',
+        'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+      ),
+      null,
+      'misconfigured',
+    ],
+    // About one recipient: that email is refused, the others are not held back.
+    [
+      '422 validation_error on the to field',
+      error(
+        422,
+        'validation_error',
+        'Invalid `to` field. The email address needs to follow the `email@example.com` format.',
+      ),
+      null,
+      'rejected',
+      { status: 422 },
+    ],
     ['422 validation_error', error(422, 'validation_error'), null, 'rejected', { status: 422 }],
-    ['422 invalid_from_address', error(422, 'invalid_from_address'), null, 'rejected'],
     ['400 invalid_idempotency_key', error(400, 'invalid_idempotency_key'), null, 'rejected'],
     ['451 security_error', error(451, 'security_error'), null, 'rejected'],
     // A proxy's page in front of Resend (a CDN's 403 or 413 in HTML): the SDK cannot parse it
