@@ -264,16 +264,25 @@ export async function listOrphanedDeliveries(
   }));
 }
 
-export async function markEnqueued(db: D1Database, ids: string[], now: string | null): Promise<void> {
+/**
+ * Records that rows are on the queue since `now` (null: parked for the sweep); `requeue`
+ * names the planner's requeue whose messages now carry them (kept when not given).
+ */
+export async function markEnqueued(
+  db: D1Database,
+  ids: string[],
+  now: string | null,
+  requeue?: string,
+): Promise<void> {
   if (ids.length === 0) return;
   await db.batch(
     chunk(ids, ROWS_PER_STATEMENT).map((part) =>
       db
         .prepare(
-          `UPDATE deliveries SET enqueued_at = ?1
+          `UPDATE deliveries SET enqueued_at = ?1, requeue_id = COALESCE(?3, requeue_id)
            WHERE id IN (SELECT value FROM json_each(?2)) AND +status IN ('queued', 'sending')`,
         )
-        .bind(now, toJson(part)),
+        .bind(now, toJson(part), requeue ?? null),
     ),
   );
 }

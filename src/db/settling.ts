@@ -133,11 +133,16 @@ export async function parkDeliveries(
   return result.meta.changes ?? 0;
 }
 
-/** The dead-letter queue gave up on a message: its unfinished rows become failed. */
+/**
+ * The dead-letter queue gave up on a message: its unfinished rows become failed. Only those
+ * it still carries: rows the planner requeued since (`requeue_id`, null until then) belong
+ * to the requeue's messages, which may be sending them under a claim of their own.
+ */
 export async function failUnfinished(
   db: D1Database,
   editionId: string,
   subscriberIds: string[],
+  requeue: string | null,
   reason: string,
   now: string,
 ): Promise<number> {
@@ -145,9 +150,9 @@ export async function failUnfinished(
     .prepare(
       `UPDATE deliveries SET ${GIVE_UP}
        WHERE subscriber_id IN (SELECT value FROM json_each(?4)) AND edition_id = ?3
-         AND +status IN ('queued', 'sending')`,
+         AND +status IN ('queued', 'sending') AND requeue_id IS ?5`,
     )
-    .bind(reason, now, editionId, toJson(subscriberIds))
+    .bind(reason, now, editionId, toJson(subscriberIds), requeue)
     .run();
   return result.meta.changes ?? 0;
 }

@@ -39,6 +39,8 @@ export const sendMessageSchema = z.object({
    * fresh copy, whose queue count starts again at 1 (src/delivery/queue.ts). Absent: none.
    */
   spent: z.number().int().min(0).max(1_000).optional(),
+  /** The planner's requeue that sent it (absent: the planning run did): see `failUnfinished`. */
+  requeue: z.string().min(1).max(64).optional(),
 });
 
 export type SendMessage = z.infer<typeof sendMessageSchema>;
@@ -97,11 +99,16 @@ export function parseSendMessage(body: unknown): SendMessage | null {
   return parsed.success ? parsed.data : null;
 }
 
-export function buildSendMessages(editionId: string, subscriberIds: string[]): SendMessage[] {
+export function buildSendMessages(
+  editionId: string,
+  subscriberIds: string[],
+  requeue?: string,
+): SendMessage[] {
   return chunk(subscriberIds, SUBSCRIBERS_PER_MESSAGE).map((ids) => ({
     v: 1,
     editionId,
     subscriberIds: ids,
+    ...(requeue === undefined ? {} : { requeue }),
   }));
 }
 

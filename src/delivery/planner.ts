@@ -187,7 +187,10 @@ async function requeueOrphans(app: AppContext, now: Date): Promise<number> {
     list.push(orphan.subscriberId);
     byEdition.set(orphan.editionId, list);
   }
-  const messages = [...byEdition].flatMap(([editionId, ids]) => buildSendMessages(editionId, ids));
+  // Named in the messages and on the rows: an older message of these rows still on the
+  // queue can then no longer give up on them (failUnfinished).
+  const requeue = crypto.randomUUID();
+  const messages = [...byEdition].flatMap(([editionId, ids]) => buildSendMessages(editionId, ids, requeue));
   try {
     await enqueueSendMessages(app.queue, messages);
   } catch (error) {
@@ -198,6 +201,7 @@ async function requeueOrphans(app: AppContext, now: Date): Promise<number> {
     app.db,
     orphans.map((orphan) => orphan.id),
     nowIso(now),
+    requeue,
   );
   return orphans.length;
 }

@@ -252,6 +252,7 @@ async function deadLetter(app: AppContext, message: Message<unknown>, body: Send
       app.db,
       body.editionId,
       body.subscriberIds,
+      body.requeue ?? null,
       'gave up: the send message exhausted its queue retries',
       now,
     );

@@ -126,6 +126,50 @@ describe('failures between rate-limit waits', () => {
 });
 
 describe('dead-letter queue', () => {
+  it('leaves alone the rows a later requeue put under a new message: the digest it is sending is not lost', async () => {
+    const resend = fakeResend([
+      { status: 500, name: 'internal_server_error', message: 'Something went wrong' },
+    ]);
+    const { message, editionId } = await planEdition(1);
+    // The rows lose their message (parked, or untouched for hours) and the planner requeues them.
+    await env.DB.prepare('UPDATE deliveries SET enqueued_at = NULL').run();
+    const sweep = resendEnv();
+    expect((await planViaAdmin(sweep.env, { at: AT })).json.requeued).toBe(1);
+    const requeued = sendMessageSchema.parse(sweep.queued[0]);
+    // The new message claims the row and meets a 500: its retry will replay that claim.
+    expect((await deliver(sweep.env, requeued)).acked).toBe(false);
+    expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sending']);
+    // The old message, still on the queue all along, exhausts its retries meanwhile.
+    const logs = capturedLogs();
+    expect(await deliver(sweep.env, message, 9, DEAD_LETTER_QUEUE)).toEqual({
+      acked: true,
+      retryDelay: null,
+    });
+    expect(logs.find((line) => line.event === 'send_message_dead_lettered')).toMatchObject({ failed: 0 });
+    expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sending']);
+    // The new message's retry sends the digest, once.
+    expect(await deliver(sweep.env, requeued, 2)).toEqual({ acked: true, retryDelay: null });
+    expect((await deliveriesOf(editionId)).map((row) => row.status)).toEqual(['sent']);
+    expect(resend.delivered).toHaveLength(1);
+  });
+
+  it('still fails the rows of a requeued message that exhausts its retries', async () => {
+    fakeResend([{ status: 500, name: 'internal_server_error', message: 'Something went wrong' }]);
+    const { editionId } = await planEdition(1);
+    await env.DB.prepare('UPDATE deliveries SET enqueued_at = NULL').run();
+    const sweep = resendEnv();
+    await planViaAdmin(sweep.env, { at: AT });
+    const requeued = sendMessageSchema.parse(sweep.queued[0]);
+    expect((await deliver(sweep.env, requeued)).acked).toBe(false);
+    expect(await deliver(sweep.env, requeued, 9, DEAD_LETTER_QUEUE)).toEqual({
+      acked: true,
+      retryDelay: null,
+    });
+    const [row] = await deliveriesOf(editionId);
+    expect(row!.status).toBe('failed');
+    expect(row!.error).toContain('exhausted its queue retries');
+  });
+
   it('settles each dead letter on its own: one failed write is retried, the others are marked failed', async () => {
     fakeResend();
     const { people, editionId } = await planEdition(2);
