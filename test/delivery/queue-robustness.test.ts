@@ -115,14 +115,6 @@ describe('failures between rate-limit waits', () => {
     expect(resend.delivered).toHaveLength(0);
     expect(logs.some((line) => line.event === 'send_message_dead_lettered')).toBe(true);
   });
-
-  it('knows the retries wrangler.toml gives the send queue in every environment', () => {
-    const consumers = [
-      ...wranglerToml.matchAll(/queues\.consumers\]\]\nqueue = "papers-digest-send"\n(?:[a-z_]+ = .*\n)*/g),
-    ];
-    expect(consumers).toHaveLength(2);
-    for (const [block] of consumers) expect(block).toContain(`max_retries = ${SEND_QUEUE_MAX_RETRIES}\n`);
-  });
 });
 
 describe('dead-letter queue', () => {
@@ -227,12 +219,19 @@ describe('plan queue', () => {
     expect(logs.some((line) => line.event === 'plan_superseded' && line.run === 'superseded')).toBe(true);
     expect(logs.some((line) => line.event === 'plan_message_invalid')).toBe(true);
   });
+});
 
-  it('knows the retries wrangler.toml gives the plan queue in every environment', () => {
+describe('queue settings', () => {
+  it.each([
+    ['papers-digest-send', SEND_QUEUE_MAX_RETRIES],
+    ['papers-digest-plan', PLAN_QUEUE_MAX_RETRIES],
+  ])('knows the retries wrangler.toml gives %s in every environment', (queue, retries) => {
     const consumers = [
-      ...wranglerToml.matchAll(/queues\.consumers\]\]\nqueue = "papers-digest-plan"\n(?:[a-z_]+ = .*\n)*/g),
+      ...wranglerToml.matchAll(
+        new RegExp(`queues\\.consumers\\]\\]\\nqueue = "${queue}"\\n(?:[a-z_]+ = .*\\n)*`, 'g'),
+      ),
     ];
     expect(consumers).toHaveLength(2);
-    for (const [block] of consumers) expect(block).toContain(`max_retries = ${PLAN_QUEUE_MAX_RETRIES}\n`);
+    for (const [block] of consumers) expect(block).toContain(`max_retries = ${retries}\n`);
   });
 });
