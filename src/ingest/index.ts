@@ -89,6 +89,8 @@ export interface IngestResult {
 /** Recorded and logged per run, so one bad payload cannot flood D1 or the logs. */
 const MAX_RECORDED_ERRORS = 20;
 const MAX_LOGGED_SKIPS = 50;
+/** Answers of a page of arXiv results that came back empty before the crawl gives up on it. */
+const ARXIV_EMPTY_PAGE_TRIES = 3;
 /** An arXiv crawl never legitimately takes longer; a crashed run's lease expires after this. */
 const ARXIV_LEASE_MS = 20 * 60_000;
 
@@ -333,7 +335,9 @@ async function ingestArxiv(
 
   let start = 0;
   try {
-    let emptyRetries = 0;
+    // The most results any page reported: an empty answer may also report 0 of them.
+    let total: number | null = null;
+    let emptyAnswers = 0;
     let page = 0;
     for (; page < tuning.arxivMaxPages; page++) {
       await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
@@ -358,17 +362,22 @@ async function ingestArxiv(
       await tally.store(app, inWindow);
       const reachedOlder = feed.papers.some((paper) => paper.publishedAt && paper.publishedAt < windowStart);
 
+      if (feed.totalResults !== null) total = Math.max(total ?? 0, feed.totalResults);
       if (entries === 0) {
-        // The API sometimes answers an empty page in the middle of a result set; retry once.
-        if (feed.totalResults !== null && start < feed.totalResults && emptyRetries === 0) {
-          emptyRetries += 1;
-          continue;
-        }
-        break;
+        if (total === null || start >= total) break;
+        // The API now and then answers a page in the middle of a result set with no entries
+        // (a later ask gets them); one that stays empty is a failure, not the end of the results.
+        emptyAnswers += 1;
+        if (emptyAnswers < ARXIV_EMPTY_PAGE_TRIES) continue;
+        throw new UpstreamFormatError(
+          `arXiv: ${emptyAnswers} empty answers for entries from ${start} of ${total}: ` +
+            'the rest of the window was not fetched',
+        );
       }
+      emptyAnswers = 0;
       start += entries;
       if (reachedOlder) break;
-      if (feed.totalResults !== null && start >= feed.totalResults) break;
+      if (total !== null && start >= total) break;
     }
     if (page === tuning.arxivMaxPages) {
       tally.truncated(
