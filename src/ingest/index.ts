@@ -91,6 +91,9 @@ const MAX_RECORDED_ERRORS = 20;
 const MAX_LOGGED_SKIPS = 50;
 /** Answers of a page of arXiv results that came back empty before the crawl gives up on it. */
 const ARXIV_EMPTY_PAGE_TRIES = 3;
+/** A longer Retry-After fails the crawl (the next cron retries); a shorter one is waited out, this often. */
+const ARXIV_MAX_RETRY_AFTER_S = 30;
+const ARXIV_BUSY_TRIES = 3;
 /** An arXiv crawl never legitimately takes longer; a crashed run's lease expires after this. */
 const ARXIV_LEASE_MS = 20 * 60_000;
 
@@ -340,16 +343,13 @@ async function ingestArxiv(
     let emptyAnswers = 0;
     let page = 0;
     for (; page < tuning.arxivMaxPages; page++) {
-      await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
       const url = new URL('/api/query', `${app.config.ARXIV_API_URL}/`);
       url.searchParams.set('search_query', searchQuery);
       url.searchParams.set('sortBy', 'submittedDate');
       url.searchParams.set('sortOrder', 'descending');
       url.searchParams.set('start', String(start));
       url.searchParams.set('max_results', String(tuning.arxivPageSize));
-      const feed = await fetchArxivPage(app, url.toString(), tuning).finally(() =>
-        recordArxivRequestEnd(app.db, Date.now()),
-      );
+      const feed = await fetchArxivPageWhenFree(app, url.toString(), tuning);
       const entries = feed.papers.length + feed.skipped.length;
       tally.fetched += entries;
       tally.skip(feed.skipped, `start=${start}`);
@@ -392,6 +392,25 @@ async function ingestArxiv(
     await releaseIngestLease(app.db, 'arxiv');
   }
   return tally.finish(app);
+}
+
+/**
+ * One page in this client's next arXiv slot. A busy answer (429/503) with a Retry-After of
+ * at most ARXIV_MAX_RETRY_AFTER_S is asked again once that time has passed: the crawl runs
+ * once a day, and failing it for a pause of seconds would leave the day without arXiv.
+ */
+async function fetchArxivPageWhenFree(app: AppContext, url: string, tuning: IngestTuning) {
+  for (let answers = 1; ; answers++) {
+    await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
+    try {
+      return await fetchArxivPage(app, url, tuning).finally(() => recordArxivRequestEnd(app.db, Date.now()));
+    } catch (error) {
+      const wait = error instanceof UpstreamError ? error.retryAfterSeconds : null;
+      if (wait === null || wait > ARXIV_MAX_RETRY_AFTER_S || answers >= ARXIV_BUSY_TRIES) throw error;
+      logEvent('arxiv_retry_after', { url, answers, retry_after_s: wait });
+      await sleep(wait * 1000);
+    }
+  }
 }
 
 async function fetchArxivPage(app: AppContext, url: string, tuning: IngestTuning) {
