@@ -317,6 +317,19 @@ describe('parseArxivFeed', () => {
     expect(() => parseArxivFeed('')).toThrow(UpstreamFormatError);
     expect(() => parseArxivFeed('<?xml version="1.0"?><rss><channel/></rss>')).toThrow(/not an Atom feed/);
   });
+
+  // A page served with status 200 in place of the feed (a maintenance or gateway page) was
+  // reported by the parser's complaint about its markup alone, never by what the page said.
+  it('says what a page served in place of the feed says', () => {
+    const maintenance = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>arXiv</title>
+<link rel="stylesheet" href="/static/base.css"></head>
+<body><h1>arXiv is undergoing maintenance</h1><p>Please try again in a few minutes.<br></p></body></html>`;
+    expect(() => parseArxivFeed(maintenance)).toThrow(/not XML .*: arXiv arXiv is undergoing maintenance/);
+    const gateway =
+      '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>';
+    expect(() => parseArxivFeed(gateway)).toThrow(/not an Atom feed: 503 Service Temporarily Unavailable/);
+  });
 });
 
 describe('parseArxivId', () => {
