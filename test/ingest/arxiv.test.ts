@@ -168,6 +168,40 @@ describe('parseArxivFeed', () => {
     expect(paper!.abstract).toBe('We show that p >= 3 & more.');
   });
 
+  it('reads authors with affiliations, TeX in a wrapped title, a cross-list and an entry without abstract', () => {
+    const affiliation = (name: string) =>
+      `<arxiv:affiliation xmlns:arxiv="http://arxiv.org/schemas/atom">${name}</arxiv:affiliation>`;
+    const crossList = atomEntry({
+      id: '2503.00004',
+      version: 12,
+      title: 'On the $\\mathcal{O}(n^{2})$ Cost of\n  $k$-Means',
+      published: '2025-03-10T12:00:00Z',
+      authors: ['Ann Smith', 'Bo Li'],
+      categories: ['math.OC', 'cs.LG', '90C25'],
+    })
+      .replace('<name>Ann Smith</name>', `<name>Ann Smith</name>\n      ${affiliation('MIT')}`)
+      .replace(
+        '<name>Bo Li</name>',
+        `<name>Bo Li</name>\n      ${affiliation('CMU')}${affiliation('Google')}`,
+      );
+    const noAbstract = atomEntry({
+      id: '2503.00005',
+      title: 'No abstract',
+      published: '2025-03-10T12:00:00Z',
+    }).replace(/<summary>[\s\S]*?<\/summary>/, '');
+    const { papers, skipped } = parseArxivFeed(atomFeed([crossList, noAbstract]));
+    expect(skipped).toEqual([]);
+    expect(papers[0]).toMatchObject({
+      id: '2503.00004',
+      version: 12,
+      title: 'On the $\\mathcal{O}(n^{2})$ Cost of $k$-Means',
+      authors: ['Ann Smith', 'Bo Li'],
+      categories: ['math.OC', 'cs.LG'],
+      primaryCategory: 'math.OC',
+    });
+    expect(papers[1]).toMatchObject({ id: '2503.00005', title: 'No abstract', abstract: '' });
+  });
+
   it('skips entries that are not papers and keeps the rest', () => {
     const good = atomEntry({ id: '2503.00002', title: 'A good one', published: '2025-03-10T12:00:00Z' });
     const badId = atomEntry({ id: 'nonsense', title: 'Bad id', published: '2025-03-10T12:00:00Z' });
