@@ -236,7 +236,8 @@ async function ingestHuggingFace(
     const seen = new Set<string>();
     try {
       for (let page = 0; page < tuning.hfMaxPagesPerDay; page++) {
-        const url = new URL('/api/daily_papers', `${app.config.HF_API_URL}/`);
+        // Relative to the base, so a base URL's own path (a mirror's /hf) is kept.
+        const url = new URL('api/daily_papers', `${app.config.HF_API_URL}/`);
         url.searchParams.set('date', day);
         url.searchParams.set('limit', String(tuning.hfPageSize));
         url.searchParams.set('p', String(page));
@@ -343,7 +344,7 @@ async function ingestArxiv(
     let emptyAnswers = 0;
     let page = 0;
     for (; page < tuning.arxivMaxPages; page++) {
-      const url = new URL('/api/query', `${app.config.ARXIV_API_URL}/`);
+      const url = new URL('api/query', `${app.config.ARXIV_API_URL}/`);
       url.searchParams.set('search_query', searchQuery);
       url.searchParams.set('sortBy', 'submittedDate');
       url.searchParams.set('sortOrder', 'descending');
