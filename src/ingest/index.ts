@@ -44,6 +44,8 @@ export interface IngestTuning {
   arxivRequestIntervalMs: number;
   /** Entries submitted before `at - arxivWindowDays` end the crawl (covers weekends). */
   arxivWindowDays: number;
+  /** The most one crawl waits in all for arXiv's Retry-After answers before it fails instead. */
+  arxivMaxBusyWaitMs: number;
 }
 
 export const DEFAULT_INGEST_TUNING: IngestTuning = {
@@ -56,6 +58,7 @@ export const DEFAULT_INGEST_TUNING: IngestTuning = {
   arxivMaxPages: 20,
   arxivRequestIntervalMs: 3_000,
   arxivWindowDays: 4,
+  arxivMaxBusyWaitMs: 60_000,
 };
 
 export interface IngestOptions {
@@ -91,8 +94,7 @@ const MAX_RECORDED_ERRORS = 20;
 const MAX_LOGGED_SKIPS = 50;
 /** Answers of a page of arXiv results that came back empty before the crawl gives up on it. */
 const ARXIV_EMPTY_PAGE_TRIES = 3;
-/** A longer Retry-After fails the crawl (the next cron retries); a shorter one is waited out, this often. */
-const ARXIV_MAX_RETRY_AFTER_S = 30;
+/** Answers of one page that asked us to wait (Retry-After) before the crawl fails instead. */
 const ARXIV_BUSY_TRIES = 3;
 /** An arXiv crawl never legitimately takes longer; a crashed run's lease expires after this. */
 const ARXIV_LEASE_MS = 20 * 60_000;
@@ -342,6 +344,7 @@ async function ingestArxiv(
     // The most results any page reported: an empty answer may also report 0 of them.
     let total: number | null = null;
     let emptyAnswers = 0;
+    const waited = { ms: 0 };
     let page = 0;
     for (; page < tuning.arxivMaxPages; page++) {
       const url = new URL('api/query', `${app.config.ARXIV_API_URL}/`);
@@ -350,7 +353,7 @@ async function ingestArxiv(
       url.searchParams.set('sortOrder', 'descending');
       url.searchParams.set('start', String(start));
       url.searchParams.set('max_results', String(tuning.arxivPageSize));
-      const feed = await fetchArxivPageWhenFree(app, url.toString(), tuning);
+      const feed = await fetchArxivPageWhenFree(app, url.toString(), tuning, waited);
       const entries = feed.papers.length + feed.skipped.length;
       tally.fetched += entries;
       tally.skip(feed.skipped, `start=${start}`);
@@ -396,20 +399,33 @@ async function ingestArxiv(
 }
 
 /**
- * One page in this client's next arXiv slot. A busy answer (429/503) with a Retry-After of
- * at most ARXIV_MAX_RETRY_AFTER_S is asked again once that time has passed: the crawl runs
- * once a day, and failing it for a pause of seconds would leave the day without arXiv.
+ * One page in this client's next arXiv slot. A busy answer (429/503) with a Retry-After is
+ * asked again once that time has passed, while the crawl's waits (`waited`, shared by its
+ * pages) stay within arxivMaxBusyWaitMs: the crawl runs once a day, and failing it for a
+ * pause of seconds would leave the day without arXiv, but a crawl that waited without end
+ * would outlast its invocation and never record its run.
  */
-async function fetchArxivPageWhenFree(app: AppContext, url: string, tuning: IngestTuning) {
+async function fetchArxivPageWhenFree(
+  app: AppContext,
+  url: string,
+  tuning: IngestTuning,
+  waited: { ms: number },
+) {
   for (let answers = 1; ; answers++) {
     await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
     try {
       return await fetchArxivPage(app, url, tuning).finally(() => recordArxivRequestEnd(app.db, Date.now()));
     } catch (error) {
-      const wait = error instanceof UpstreamError ? error.retryAfterSeconds : null;
-      if (wait === null || wait > ARXIV_MAX_RETRY_AFTER_S || answers >= ARXIV_BUSY_TRIES) throw error;
-      logEvent('arxiv_retry_after', { url, answers, retry_after_s: wait });
-      await sleep(wait * 1000);
+      const waitMs =
+        error instanceof UpstreamError && error.retryAfterSeconds !== null
+          ? error.retryAfterSeconds * 1000
+          : null;
+      if (waitMs === null || answers >= ARXIV_BUSY_TRIES || waited.ms + waitMs > tuning.arxivMaxBusyWaitMs) {
+        throw error;
+      }
+      waited.ms += waitMs;
+      logEvent('arxiv_retry_after', { url, answers, retry_after_ms: waitMs });
+      await sleep(waitMs);
     }
   }
 }

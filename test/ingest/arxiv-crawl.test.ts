@@ -233,6 +233,38 @@ describe('arXiv crawl', () => {
     expect(await countPapers(env.DB)).toBe(6);
   });
 
+  // Each page's wait is short, but a crawl that waited on every page would outlast the
+  // invocation (a cron may run 15 minutes) and never record its run.
+  it('waits out busy answers only up to a total per crawl', async () => {
+    const asked: number[] = [];
+    fakeHttp.use(
+      http.get(ARXIV_QUERY_URL, ({ request }) => {
+        const url = new URL(request.url);
+        const start = Number(url.searchParams.get('start'));
+        const size = Number(url.searchParams.get('max_results'));
+        asked.push(start);
+        // The first ask of every page is refused for a second.
+        if (asked.filter((earlier) => earlier === start).length === 1) {
+          return new HttpResponse('Service Unavailable', { status: 503, headers: { 'retry-after': '1' } });
+        }
+        const page = entries.slice(start, start + size).map((entry) => entry.xml);
+        return new HttpResponse(atomFeed(page, { totalResults: entries.length, startIndex: start }), {
+          headers: atomHeaders,
+        });
+      }),
+    );
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 30, arxivMaxBusyWaitMs: 2_000 },
+    });
+    expect(asked).toEqual([0, 0, 3, 3, 6]);
+    expect(runs[0]).toMatchObject({ status: 'failed', inserted: 6 });
+    expect(runs[0]!.errors).toEqual([
+      expect.stringMatching(/^page at start=6: .*HTTP 503 \(retry after 1 s\)/),
+    ]);
+  });
+
   it('queries ARXIV_CATEGORIES plus the categories active subscribers chose', async () => {
     const now = new Date().toISOString();
     await env.DB.batch(
