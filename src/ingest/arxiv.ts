@@ -11,6 +11,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { IncomingPaper } from '../domain';
+import { bodyExcerpt } from './http';
 import {
   arxivAbsUrl,
   arxivPdfUrl,
@@ -94,13 +95,15 @@ const entrySchema = z.object({
  * Atom feed, or an arXiv error feed; entries that are not papers go to `skipped`.
  */
 export function parseArxivFeed(xml: string): ParsedArxivFeed {
+  // What a page served in place of the feed (maintenance, a gateway's error) says.
+  const saying = () => (xml.trim() ? `: ${bodyExcerpt(xml, 120)}` : '');
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
-    throw new UpstreamFormatError(`arXiv: response is not XML (${validation.err.msg})`);
+    throw new UpstreamFormatError(`arXiv: response is not XML (${validation.err.msg})${saying()}`);
   }
   const document = parser.parse(xml) as { feed?: unknown };
   if (!document.feed || typeof document.feed !== 'object') {
-    throw new UpstreamFormatError('arXiv: response is XML but not an Atom feed');
+    throw new UpstreamFormatError(`arXiv: response is XML but not an Atom feed${saying()}`);
   }
   const feed = document.feed as { entry?: unknown[]; totalResults?: unknown };
   const rawEntries = Array.isArray(feed.entry) ? feed.entry : [];

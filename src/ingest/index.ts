@@ -44,6 +44,8 @@ export interface IngestTuning {
   arxivRequestIntervalMs: number;
   /** Entries submitted before `at - arxivWindowDays` end the crawl (covers weekends). */
   arxivWindowDays: number;
+  /** The most one crawl waits in all for arXiv's Retry-After answers before it fails instead. */
+  arxivMaxBusyWaitMs: number;
 }
 
 export const DEFAULT_INGEST_TUNING: IngestTuning = {
@@ -56,6 +58,7 @@ export const DEFAULT_INGEST_TUNING: IngestTuning = {
   arxivMaxPages: 20,
   arxivRequestIntervalMs: 3_000,
   arxivWindowDays: 4,
+  arxivMaxBusyWaitMs: 60_000,
 };
 
 export interface IngestOptions {
@@ -89,6 +92,10 @@ export interface IngestResult {
 /** Recorded and logged per run, so one bad payload cannot flood D1 or the logs. */
 const MAX_RECORDED_ERRORS = 20;
 const MAX_LOGGED_SKIPS = 50;
+/** Answers of a page of arXiv results that came back empty before the crawl gives up on it. */
+const ARXIV_EMPTY_PAGE_TRIES = 3;
+/** Answers of one page that asked us to wait (Retry-After) before the crawl fails instead. */
+const ARXIV_BUSY_TRIES = 3;
 /** An arXiv crawl never legitimately takes longer; a crashed run's lease expires after this. */
 const ARXIV_LEASE_MS = 20 * 60_000;
 
@@ -231,7 +238,8 @@ async function ingestHuggingFace(
     const seen = new Set<string>();
     try {
       for (let page = 0; page < tuning.hfMaxPagesPerDay; page++) {
-        const url = new URL('/api/daily_papers', `${app.config.HF_API_URL}/`);
+        // Relative to the base, so a base URL's own path (a mirror's /hf) is kept.
+        const url = new URL('api/daily_papers', `${app.config.HF_API_URL}/`);
         url.searchParams.set('date', day);
         url.searchParams.set('limit', String(tuning.hfPageSize));
         url.searchParams.set('p', String(page));
@@ -333,19 +341,19 @@ async function ingestArxiv(
 
   let start = 0;
   try {
-    let emptyRetries = 0;
+    // The most results any page reported: an empty answer may also report 0 of them.
+    let total: number | null = null;
+    let emptyAnswers = 0;
+    const waited = { ms: 0 };
     let page = 0;
     for (; page < tuning.arxivMaxPages; page++) {
-      await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
-      const url = new URL('/api/query', `${app.config.ARXIV_API_URL}/`);
+      const url = new URL('api/query', `${app.config.ARXIV_API_URL}/`);
       url.searchParams.set('search_query', searchQuery);
       url.searchParams.set('sortBy', 'submittedDate');
       url.searchParams.set('sortOrder', 'descending');
       url.searchParams.set('start', String(start));
       url.searchParams.set('max_results', String(tuning.arxivPageSize));
-      const feed = await fetchArxivPage(app, url.toString(), tuning).finally(() =>
-        recordArxivRequestEnd(app.db, Date.now()),
-      );
+      const feed = await fetchArxivPageWhenFree(app, url.toString(), tuning, waited);
       const entries = feed.papers.length + feed.skipped.length;
       tally.fetched += entries;
       tally.skip(feed.skipped, `start=${start}`);
@@ -358,17 +366,22 @@ async function ingestArxiv(
       await tally.store(app, inWindow);
       const reachedOlder = feed.papers.some((paper) => paper.publishedAt && paper.publishedAt < windowStart);
 
+      if (feed.totalResults !== null) total = Math.max(total ?? 0, feed.totalResults);
       if (entries === 0) {
-        // The API sometimes answers an empty page in the middle of a result set; retry once.
-        if (feed.totalResults !== null && start < feed.totalResults && emptyRetries === 0) {
-          emptyRetries += 1;
-          continue;
-        }
-        break;
+        if (total === null || start >= total) break;
+        // The API now and then answers a page in the middle of a result set with no entries
+        // (a later ask gets them); one that stays empty is a failure, not the end of the results.
+        emptyAnswers += 1;
+        if (emptyAnswers < ARXIV_EMPTY_PAGE_TRIES) continue;
+        throw new UpstreamFormatError(
+          `arXiv: ${emptyAnswers} empty answers for entries from ${start} of ${total}: ` +
+            'the rest of the window was not fetched',
+        );
       }
+      emptyAnswers = 0;
       start += entries;
       if (reachedOlder) break;
-      if (feed.totalResults !== null && start >= feed.totalResults) break;
+      if (total !== null && start >= total) break;
     }
     if (page === tuning.arxivMaxPages) {
       tally.truncated(
@@ -383,6 +396,38 @@ async function ingestArxiv(
     await releaseIngestLease(app.db, 'arxiv');
   }
   return tally.finish(app);
+}
+
+/**
+ * One page in this client's next arXiv slot. A busy answer (429/503) with a Retry-After is
+ * asked again once that time has passed, while the crawl's waits (`waited`, shared by its
+ * pages) stay within arxivMaxBusyWaitMs: the crawl runs once a day, and failing it for a
+ * pause of seconds would leave the day without arXiv, but a crawl that waited without end
+ * would outlast its invocation and never record its run.
+ */
+async function fetchArxivPageWhenFree(
+  app: AppContext,
+  url: string,
+  tuning: IngestTuning,
+  waited: { ms: number },
+) {
+  for (let answers = 1; ; answers++) {
+    await waitForArxivSlot(app, tuning.arxivRequestIntervalMs);
+    try {
+      return await fetchArxivPage(app, url, tuning).finally(() => recordArxivRequestEnd(app.db, Date.now()));
+    } catch (error) {
+      const waitMs =
+        error instanceof UpstreamError && error.retryAfterSeconds !== null
+          ? error.retryAfterSeconds * 1000
+          : null;
+      if (waitMs === null || answers >= ARXIV_BUSY_TRIES || waited.ms + waitMs > tuning.arxivMaxBusyWaitMs) {
+        throw error;
+      }
+      waited.ms += waitMs;
+      logEvent('arxiv_retry_after', { url, answers, retry_after_ms: waitMs });
+      await sleep(waitMs);
+    }
+  }
 }
 
 async function fetchArxivPage(app: AppContext, url: string, tuning: IngestTuning) {

@@ -41,8 +41,12 @@ const entries = Array.from({ length: 10 }, (_, index) => {
   };
 });
 
-/** Serves `entries` like the export API (start/max_results), tracking overlapping requests. */
-function serveArxiv() {
+/**
+ * Serves `entries` like the export API (start/max_results), tracking overlapping requests.
+ * `emptyAnswers` are request numbers (0-based) answered with no entries, as the API now and
+ * then answers a page in the middle of a result set: the totals it then reports vary.
+ */
+function serveArxiv(emptyAnswers: Map<number, { totalResults: number }> = new Map()) {
   const log = { starts: [] as number[], queries: [] as string[], times: [] as number[], maxInFlight: 0 };
   let inFlight = 0;
   fakeHttp.use(
@@ -57,6 +61,10 @@ function serveArxiv() {
       log.queries.push(url.searchParams.get('search_query') ?? '');
       await new Promise((resolve) => setTimeout(resolve, 5));
       inFlight -= 1;
+      const empty = emptyAnswers.get(log.starts.length - 1);
+      if (empty) {
+        return new HttpResponse(atomFeed([], { ...empty, startIndex: start }), { headers: atomHeaders });
+      }
       const page = entries.slice(start, start + size).map((entry) => entry.xml);
       return new HttpResponse(atomFeed(page, { totalResults: entries.length, startIndex: start }), {
         headers: atomHeaders,
@@ -186,6 +194,75 @@ describe('arXiv crawl', () => {
     });
     expect(log.starts).toEqual([0, 3, 6, 9]);
     expect(runs[0]).toMatchObject({ fetched: 10, inserted: 10 });
+  });
+
+  // The export API answers a page of a result set with no entries now and then (the arXiv.py
+  // client retries such a page three times): one empty answer ended the crawl as "ok", the
+  // rest of the window unfetched, and a second one anywhere later was not even retried.
+  it('asks again for a page that came back empty in the middle of the results', async () => {
+    const log = serveArxiv(
+      new Map([
+        [1, { totalResults: 10 }],
+        [2, { totalResults: 0 }],
+        [4, { totalResults: 10 }],
+      ]),
+    );
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 30 },
+    });
+    expect(log.starts).toEqual([0, 3, 3, 3, 6, 6, 9]);
+    expect(runs[0]).toMatchObject({ status: 'ok', fetched: 10, inserted: 10, errors: [] });
+    expect(await countPapers(env.DB)).toBe(10);
+  });
+
+  it('fails, keeping what it fetched, when a page in the middle of the results stays empty', async () => {
+    const stuck = { totalResults: 10 };
+    const log = serveArxiv(new Map([2, 3, 4, 5, 6].map((request) => [request, stuck])));
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 30 },
+    });
+    expect(log.starts).toEqual([0, 3, 6, 6, 6]);
+    expect(runs[0]).toMatchObject({ status: 'failed', fetched: 6, inserted: 6 });
+    expect(runs[0]!.errors).toEqual([
+      expect.stringMatching(/start=6: .*3 empty answers for entries from 6 of 10/),
+    ]);
+    expect(await countPapers(env.DB)).toBe(6);
+  });
+
+  // Each page's wait is short, but a crawl that waited on every page would outlast the
+  // invocation (a cron may run 15 minutes) and never record its run.
+  it('waits out busy answers only up to a total per crawl', async () => {
+    const asked: number[] = [];
+    fakeHttp.use(
+      http.get(ARXIV_QUERY_URL, ({ request }) => {
+        const url = new URL(request.url);
+        const start = Number(url.searchParams.get('start'));
+        const size = Number(url.searchParams.get('max_results'));
+        asked.push(start);
+        // The first ask of every page is refused for a second.
+        if (asked.filter((earlier) => earlier === start).length === 1) {
+          return new HttpResponse('Service Unavailable', { status: 503, headers: { 'retry-after': '1' } });
+        }
+        const page = entries.slice(start, start + size).map((entry) => entry.xml);
+        return new HttpResponse(atomFeed(page, { totalResults: entries.length, startIndex: start }), {
+          headers: atomHeaders,
+        });
+      }),
+    );
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 30, arxivMaxBusyWaitMs: 2_000 },
+    });
+    expect(asked).toEqual([0, 0, 3, 3, 6]);
+    expect(runs[0]).toMatchObject({ status: 'failed', inserted: 6 });
+    expect(runs[0]!.errors).toEqual([
+      expect.stringMatching(/^page at start=6: .*HTTP 503 \(retry after 1 s\)/),
+    ]);
   });
 
   it('queries ARXIV_CATEGORIES plus the categories active subscribers chose', async () => {

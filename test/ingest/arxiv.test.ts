@@ -168,6 +168,40 @@ describe('parseArxivFeed', () => {
     expect(paper!.abstract).toBe('We show that p >= 3 & more.');
   });
 
+  it('reads authors with affiliations, TeX in a wrapped title, a cross-list and an entry without abstract', () => {
+    const affiliation = (name: string) =>
+      `<arxiv:affiliation xmlns:arxiv="http://arxiv.org/schemas/atom">${name}</arxiv:affiliation>`;
+    const crossList = atomEntry({
+      id: '2503.00004',
+      version: 12,
+      title: 'On the $\\mathcal{O}(n^{2})$ Cost of\n  $k$-Means',
+      published: '2025-03-10T12:00:00Z',
+      authors: ['Ann Smith', 'Bo Li'],
+      categories: ['math.OC', 'cs.LG', '90C25'],
+    })
+      .replace('<name>Ann Smith</name>', `<name>Ann Smith</name>\n      ${affiliation('MIT')}`)
+      .replace(
+        '<name>Bo Li</name>',
+        `<name>Bo Li</name>\n      ${affiliation('CMU')}${affiliation('Google')}`,
+      );
+    const noAbstract = atomEntry({
+      id: '2503.00005',
+      title: 'No abstract',
+      published: '2025-03-10T12:00:00Z',
+    }).replace(/<summary>[\s\S]*?<\/summary>/, '');
+    const { papers, skipped } = parseArxivFeed(atomFeed([crossList, noAbstract]));
+    expect(skipped).toEqual([]);
+    expect(papers[0]).toMatchObject({
+      id: '2503.00004',
+      version: 12,
+      title: 'On the $\\mathcal{O}(n^{2})$ Cost of $k$-Means',
+      authors: ['Ann Smith', 'Bo Li'],
+      categories: ['math.OC', 'cs.LG'],
+      primaryCategory: 'math.OC',
+    });
+    expect(papers[1]).toMatchObject({ id: '2503.00005', title: 'No abstract', abstract: '' });
+  });
+
   it('skips entries that are not papers and keeps the rest', () => {
     const good = atomEntry({ id: '2503.00002', title: 'A good one', published: '2025-03-10T12:00:00Z' });
     const badId = atomEntry({ id: 'nonsense', title: 'Bad id', published: '2025-03-10T12:00:00Z' });
@@ -316,6 +350,19 @@ describe('parseArxivFeed', () => {
     expect(() => parseArxivFeed('{"papers": []}')).toThrow(/not XML/);
     expect(() => parseArxivFeed('')).toThrow(UpstreamFormatError);
     expect(() => parseArxivFeed('<?xml version="1.0"?><rss><channel/></rss>')).toThrow(/not an Atom feed/);
+  });
+
+  // A page served with status 200 in place of the feed (a maintenance or gateway page) was
+  // reported by the parser's complaint about its markup alone, never by what the page said.
+  it('says what a page served in place of the feed says', () => {
+    const maintenance = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>arXiv</title>
+<link rel="stylesheet" href="/static/base.css"></head>
+<body><h1>arXiv is undergoing maintenance</h1><p>Please try again in a few minutes.<br></p></body></html>`;
+    expect(() => parseArxivFeed(maintenance)).toThrow(/not XML .*: arXiv arXiv is undergoing maintenance/);
+    const gateway =
+      '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>';
+    expect(() => parseArxivFeed(gateway)).toThrow(/not an Atom feed: 503 Service Temporarily Unavailable/);
   });
 });
 

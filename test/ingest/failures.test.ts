@@ -197,6 +197,37 @@ describe('arXiv failures', () => {
     expect(second.runs[0]!.errors[0]).toContain('timed out');
   });
 
+  // arXiv crawls once a day: a busy answer with a short Retry-After cost the whole day's
+  // listing until the next cron, though asking again a moment later gets it.
+  it('asks again after a short Retry-After on a 503, and gives up on a long one', async () => {
+    const times: number[] = [];
+    fakeHttp.use(
+      http.get(ARXIV_QUERY_URL, () => {
+        times.push(Date.now());
+        return times.length === 1
+          ? new HttpResponse('Service Unavailable', { status: 503, headers: { 'retry-after': '1' } })
+          : new HttpResponse(ARXIV.cs, { headers: atomHeaders });
+      }),
+    );
+    const tuning = { arxivRequestIntervalMs: 5, arxivWindowDays: 30 };
+    const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at, tuning });
+    expect(times).toHaveLength(2);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1000);
+    expect(runs[0]).toMatchObject({ status: 'ok', inserted: 8, errors: [] });
+
+    times.length = 0;
+    fakeHttp.use(
+      http.get(ARXIV_QUERY_URL, () => {
+        times.push(Date.now());
+        return new HttpResponse('Service Unavailable', { status: 503, headers: { 'retry-after': '600' } });
+      }),
+    );
+    const later = await runIngest(appContext(env), { sources: ['arxiv'], at, tuning });
+    expect(times).toHaveLength(1);
+    expect(later.runs[0]!.status).toBe('failed');
+    expect(later.runs[0]!.errors[0]).toContain('HTTP 503 (retry after 600 s)');
+  });
+
   it('treats an empty result set as a successful run', async () => {
     fakeHttp.use(http.get(ARXIV_QUERY_URL, () => new HttpResponse(ARXIV.empty, { headers: atomHeaders })));
     const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at });

@@ -230,3 +230,40 @@ describe('old-style arXiv ids', () => {
     });
   });
 });
+
+describe('base URLs with a path', () => {
+  // HF_API_URL and ARXIV_API_URL are base URLs (a mirror or proxy may serve the APIs under a
+  // path, as RESEND_API_URL may): the ingest joined '/api/…' onto them as an absolute path,
+  // so a base of https://mirror.example/hf asked https://mirror.example/api/daily_papers.
+  it('asks for the APIs under the configured base path', async () => {
+    const asked: string[] = [];
+    fakeHttp.use(
+      http.get('https://mirror.example/hf/api/daily_papers', ({ request }) => {
+        asked.push(new URL(request.url).pathname);
+        return HttpResponse.json(new URL(request.url).searchParams.get('p') === '0' ? hfNewShape() : []);
+      }),
+      http.get('https://mirror.example/arxiv/api/query', ({ request }) => {
+        asked.push(new URL(request.url).pathname);
+        return new HttpResponse(ARXIV.cs, { headers: atomHeaders });
+      }),
+    );
+    const app = appContext({
+      ...env,
+      HF_API_URL: 'https://mirror.example/hf/',
+      ARXIV_API_URL: 'https://mirror.example/arxiv',
+    });
+    const { runs } = await runIngest(app, {
+      sources: ['hf', 'arxiv'],
+      at,
+      date: '2025-03-10',
+      tuning: { arxivRequestIntervalMs: 5 },
+    });
+    expect(runs.map((run) => [run.source, run.status])).toEqual([
+      ['hf', 'ok'],
+      ['arxiv', 'ok'],
+    ]);
+    expect(asked).toContain('/hf/api/daily_papers');
+    expect(asked).toContain('/arxiv/api/query');
+    expect(await countPapers(env.DB)).toBeGreaterThan(12);
+  });
+});
