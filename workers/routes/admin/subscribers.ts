@@ -31,7 +31,7 @@ import type { HonoEnv } from '../../types';
 
 // Not text/plain: an HTML form on another site can send that type with the admin's Basic credentials.
 const CSV_TYPES = ['text/csv', 'application/csv'];
-const STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'];
+const STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'] as const;
 const EXPORT_PAGE_SIZE = 500;
 /** Subscribers per response: 100 pages of 500, so ~102 queries whatever the list's size. */
 export const EXPORT_ROWS_PER_RESPONSE = 50_000;
@@ -53,6 +53,26 @@ function parseCursor(value: string | undefined): ExportCursor | undefined {
 }
 
 /**
+ * A query validated by `schema`, refused whole with a 400 naming each parameter. Unknown
+ * or repeated parameters are refused too: a mistyped `?stauts=active` exported everyone,
+ * unsubscribed and suppressed people included, to an operator who asked for one status.
+ */
+function validQuery<Schema extends z.ZodType>(schema: Schema, help: string) {
+  return zValidator('query', schema, (result) => {
+    if (!result.success) throw new AppError(400, 'invalid_request', help, fieldErrors(result.error, 'query'));
+  });
+}
+
+const EXPORT_QUERY_HELP = `The export takes at most ?status= (one of ${STATUSES.join(', ')}) and the ?after= a previous part's Link header named, each once.`;
+
+const exportQuery = z
+  .object({
+    status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(', ')}` }).optional(),
+    after: z.string().optional(),
+  })
+  .strict();
+
+/**
  * `?email=` of a look-up. A "+" typed into a URL arrives as a space (form encoding), and no
  * address holds a space, so one inside the address is read back as the "+" it was:
  * `?email=ada+news@example.com` finds ada+news@, not an error.
@@ -71,16 +91,7 @@ const eraseBody = z.object({ email: emailField }).strict();
 export const adminSubscriberRoutes = new Hono<HonoEnv>()
   .get(
     '/subscribers/lookup',
-    zValidator('query', lookupQuery, (result) => {
-      if (!result.success) {
-        throw new AppError(
-          400,
-          'invalid_request',
-          'Invalid lookup request',
-          fieldErrors(result.error, 'query'),
-        );
-      }
-    }),
+    validQuery(lookupQuery, 'Give the address to look up once, as ?email=.'),
     async (c) => c.json(await lookupAddress(c.var.app, c.req.valid('query').email)),
   )
   .post('/subscribers/erase', jsonOnly, validJson(eraseBody, 'erase'), async (c) =>
@@ -110,12 +121,9 @@ export const adminSubscriberRoutes = new Hono<HonoEnv>()
     const report = await importSubscribers(c.var.app, rows);
     return c.json(report, 200);
   })
-  .get('/subscribers/export', async (c) => {
-    const status = c.req.query('status');
-    if (status !== undefined && !STATUSES.includes(status)) {
-      throw new AppError(400, 'invalid_status', `status must be one of ${STATUSES.join(', ')}`);
-    }
-    const after = parseCursor(c.req.query('after'));
+  .get('/subscribers/export', validQuery(exportQuery, EXPORT_QUERY_HELP), async (c) => {
+    const { status } = c.req.valid('query');
+    const after = parseCursor(c.req.valid('query').after);
     const db = c.var.app.db;
     const end = await exportPartEnd(db, { after, status }, EXPORT_ROWS_PER_RESPONSE);
     const encoder = new TextEncoder();
