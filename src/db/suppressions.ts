@@ -83,10 +83,32 @@ export function removeSuppressionStatement(
   hashes: string[],
   reasons: SuppressionReason[],
 ): D1PreparedStatement {
+  return ofHashesAndReasons(db, 'DELETE FROM suppressions', hashes, reasons);
+}
+
+/**
+ * Turns suppressions of the given reasons into "erased": what lifting a bounce leaves for an
+ * address whose subscriber was erased, so an import still skips someone who asked to be
+ * forgotten while their own sign-up is let through. Needs a hash and a reason at least.
+ */
+export function keepAsErasedStatement(
+  db: D1Database,
+  hashes: string[],
+  reasons: SuppressionReason[],
+): D1PreparedStatement {
+  return ofHashesAndReasons(db, "UPDATE suppressions SET reason = 'erased'", hashes, reasons);
+}
+
+/** `change` (a DELETE or an UPDATE of suppressions) for the rows of these hashes with these reasons. */
+function ofHashesAndReasons(
+  db: D1Database,
+  change: string,
+  hashes: string[],
+  reasons: SuppressionReason[],
+): D1PreparedStatement {
   return db
     .prepare(
-      `DELETE FROM suppressions WHERE email_hash IN (${placeholders(hashes.length)})
-       AND reason IN (${placeholders(reasons.length)})`,
+      `${change} WHERE email_hash IN (${placeholders(hashes.length)}) AND reason IN (${placeholders(reasons.length)})`,
     )
     .bind(...hashes, ...reasons);
 }

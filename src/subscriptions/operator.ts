@@ -10,8 +10,9 @@
  * links dead, and digests start only after the owner signs up and confirms again, the
  * consent being theirs, not the operator's. A complaint is lifted only when the request
  * says so (`complaint: true`): the person said we were spam, and only their own later
- * request should undo that. Lifting leaves an "erased" record alone: signing up and
- * confirming again lifts that. The audit lines name the subscriber's random id, never the
+ * request should undo that. Lifting leaves an "erased" record alone (signing up and
+ * confirming again lifts that), and keeps one for an address no subscriber holds any more:
+ * erasing a bounced address records the bounce, and only the erasure should remain. The audit lines name the subscriber's random id, never the
  * address.
  */
 import { countVotes } from '../db/feedback';
@@ -23,6 +24,7 @@ import {
 } from '../db/subscribers';
 import {
   getSuppression,
+  keepAsErasedStatement,
   listSuppressions,
   removeSuppressionStatement,
   type SuppressionReason,
@@ -93,7 +95,9 @@ export async function liftSuppression(
   }
   const reasons = options.complaint ? [...LIFTED, 'complained' as const] : [...LIFTED];
   const [rows, row] = await db.batch([
-    removeSuppressionStatement(db, hashes, reasons),
+    // No subscriber holds the address: their data was erased (a bounce outranks the
+    // "erased" record erasure wrote), so the record that stops imports must remain.
+    subscriber ? removeSuppressionStatement(db, hashes, reasons) : keepAsErasedStatement(db, hashes, reasons),
     liftSuppressedSubscriberStatement(db, email, reasons, nowIso(now)),
   ]);
   const removed = rows?.meta.changes ?? 0;
@@ -114,7 +118,7 @@ export async function liftSuppression(
       ? { id: subscriber.id, status: unsuppressed ? 'unsubscribed' : subscriber.status }
       : null,
     message: lifted
-      ? 'Lifted. Nothing is sent until the owner signs up again and confirms. If Resend suppressed the address too, remove it from Resend’s suppression list, or Resend will refuse the mail and the address will be suppressed again.'
+      ? `Lifted. Nothing is sent until the owner signs up again and confirms${subscriber ? '' : ' (no subscriber holds the address: it stays recorded as erased, so no import brings it back)'}. If Resend suppressed the address too, remove it from Resend’s suppression list, or Resend will refuse the mail and the address will be suppressed again.`
       : erased
         ? 'Nothing to lift: the address was erased at its owner’s request. Signing up and confirming again lifts that.'
         : 'Nothing to lift: this address is not suppressed.',

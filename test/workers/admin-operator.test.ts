@@ -239,6 +239,27 @@ describe('POST /admin/suppressions/lift', () => {
     expect(await suppressionOf('lift-tag@example.com')).toBeNull();
   });
 
+  it('keeps an erased person erased: the bounce goes, the record that stops imports stays', async () => {
+    await person.subscribeAndConfirm('lift-gone@example.com');
+    await resendReports('lift-gone@example.com', 'email.bounced');
+    expect(await (await erase({ email: 'lift-gone@example.com' })).json()).toMatchObject({ erased: true });
+    expect((await suppressionOf('lift-gone@example.com'))!.reason).toBe('bounced');
+
+    expect(await (await lift({ email: 'lift-gone@example.com' })).json()).toMatchObject({
+      lifted: true,
+      reasons: ['bounced'],
+      subscriber: null,
+    });
+    expect((await suppressionOf('lift-gone@example.com'))!.reason).toBe('erased');
+    const imported = await adminJson('/admin/subscribers/import', [{ email: 'lift-gone@example.com' }]);
+    expect(await imported.json()).toMatchObject({ imported: 0, skipped: 1 });
+    // Signing up themselves still works: the owner's confirmation is fresh consent.
+    await person.ageMailRequests(60 * 24);
+    const before = (await person.emailsTo('lift-gone@example.com')).length;
+    await person.postForm('/subscribe', { email: 'lift-gone@example.com' });
+    expect((await person.emailsTo('lift-gone@example.com')).length).toBe(before + 1);
+  });
+
   it('leaves an erasure alone, and says how that is lifted', async () => {
     await suppress('lift-erased@example.com', 'erased');
     const response = await lift({ email: 'lift-erased@example.com' });
