@@ -12,8 +12,8 @@
  * says so (`complaint: true`): the person said we were spam, and only their own later
  * request should undo that. Lifting leaves an "erased" record alone (signing up and
  * confirming again lifts that), and keeps one for an address no subscriber holds any more:
- * erasing a bounced address records the bounce, and only the erasure should remain. The audit lines name the subscriber's random id, never the
- * address.
+ * erasing a bounced address records the bounce, and only the erasure should remain. The
+ * audit lines name the subscriber's random id, never the address.
  */
 import { countVotes } from '../db/feedback';
 import {
