@@ -369,6 +369,91 @@ export async function updatePreferences(
   return row ? rowToSubscriber(row) : null;
 }
 
+/** What an operator's look-up shows of a subscriber: settings and life cycle, no secrets. */
+export type SubscriberSummary = Pick<
+  SubscriberRow,
+  | 'id'
+  | 'email'
+  | 'status'
+  | 'interests'
+  | 'frequency'
+  | 'send_hour'
+  | 'send_weekday'
+  | 'time_zone'
+  | 'digest_size'
+  | 'created_at'
+  | 'confirmed_at'
+  | 'unsubscribed_at'
+  | 'suppressed_at'
+  | 'suppressed_reason'
+  | 'consent_at'
+  | 'consent_method'
+>;
+
+/**
+ * The subscriber with this address, whatever its letter case, as an operator may see it:
+ * token versions, learned weights and consent IP hashes are deliberately not selected.
+ */
+export async function getSubscriberSummary(db: D1Database, email: string): Promise<SubscriberSummary | null> {
+  return db
+    .prepare(
+      `SELECT id, email, status, interests, frequency, send_hour, send_weekday, time_zone, digest_size,
+         created_at, confirmed_at, unsubscribed_at, suppressed_at, suppressed_reason, consent_at, consent_method
+       FROM subscribers WHERE lower(email) = lower(?)`,
+    )
+    .bind(email)
+    .first<SubscriberSummary>();
+}
+
+/** A subscriber's deliveries still kept, by status, and when the last was sent (an operator's look-up). */
+export interface DeliveryCounts {
+  byStatus: Record<'queued' | 'sending' | 'sent' | 'failed' | 'skipped', number>;
+  lastSentAt: string | null;
+}
+
+export async function countDeliveries(db: D1Database, subscriberId: string): Promise<DeliveryCounts> {
+  // One range of the (subscriber_id, edition_id) unique index: a few hundred rows a year.
+  const { results } = await db
+    .prepare(
+      `SELECT status, COUNT(*) AS n, MAX(sent_at) AS last_sent_at FROM deliveries
+       WHERE subscriber_id = ? GROUP BY status`,
+    )
+    .bind(subscriberId)
+    .all<{ status: keyof DeliveryCounts['byStatus']; n: number; last_sent_at: string | null }>();
+  const counts: DeliveryCounts = {
+    byStatus: { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0 },
+    lastSentAt: null,
+  };
+  for (const row of results) {
+    counts.byStatus[row.status] = row.n;
+    if (row.status === 'sent') counts.lastSentAt = row.last_sent_at;
+  }
+  return counts;
+}
+
+/**
+ * An operator lifted the suppression of this address: a suppressed row becomes
+ * unsubscribed (never active: the person signs up and confirms again to get digests) with
+ * its token version bumped, so no link mailed before, a confirmation link among them, can
+ * revive it. Only a row suppressed for one of `reasons` (or for no recorded reason) is
+ * changed, so a complaint lifted without being named stays in force.
+ */
+export function liftSuppressedSubscriberStatement(
+  db: D1Database,
+  email: string,
+  reasons: string[],
+  now: string,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?1, suppressed_at = NULL,
+         suppressed_reason = NULL, token_version = token_version + 1, updated_at = ?1
+       WHERE lower(email) = lower(?2) AND status = 'suppressed'
+         AND (suppressed_reason IS NULL OR suppressed_reason IN (SELECT value FROM json_each(?3)))`,
+    )
+    .bind(now, email, JSON.stringify(reasons));
+}
+
 /**
  * Everything stored about a subscriber besides their row, for "export my data": what
  * `eraseSubscriberData` deletes, read the same ways (webhook events by lower(recipient),

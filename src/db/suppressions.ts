@@ -54,6 +54,19 @@ export function suppressionStatement(
     .bind(hash, reason, nowIso(now));
 }
 
+/** Every suppression recorded under one address's hashes (addressLookupHashes), oldest first. */
+export async function listSuppressions(db: D1Database, hashes: string[]): Promise<Suppression[]> {
+  if (hashes.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT reason, created_at FROM suppressions WHERE email_hash IN (${placeholders(hashes.length)})
+       ORDER BY created_at`,
+    )
+    .bind(...hashes)
+    .all<Suppression>();
+  return results;
+}
+
 /** Lifts a suppression of the given reasons (e.g. an erased person signs up again and confirms). */
 export async function removeSuppression(
   db: D1Database,
@@ -61,13 +74,43 @@ export async function removeSuppression(
   reasons: SuppressionReason[],
 ): Promise<void> {
   if (reasons.length === 0 || hashes.length === 0) return;
-  await db
+  await removeSuppressionStatement(db, hashes, reasons).run();
+}
+
+/** The delete of `removeSuppression` as a statement, for a batch; needs a hash and a reason at least. */
+export function removeSuppressionStatement(
+  db: D1Database,
+  hashes: string[],
+  reasons: SuppressionReason[],
+): D1PreparedStatement {
+  return ofHashesAndReasons(db, 'DELETE FROM suppressions', hashes, reasons);
+}
+
+/**
+ * Turns suppressions of the given reasons into "erased": what lifting a bounce leaves for an
+ * address whose subscriber was erased, so an import still skips someone who asked to be
+ * forgotten while their own sign-up is let through. Needs a hash and a reason at least.
+ */
+export function keepAsErasedStatement(
+  db: D1Database,
+  hashes: string[],
+  reasons: SuppressionReason[],
+): D1PreparedStatement {
+  return ofHashesAndReasons(db, "UPDATE suppressions SET reason = 'erased'", hashes, reasons);
+}
+
+/** `change` (a DELETE or an UPDATE of suppressions) for the rows of these hashes with these reasons. */
+function ofHashesAndReasons(
+  db: D1Database,
+  change: string,
+  hashes: string[],
+  reasons: SuppressionReason[],
+): D1PreparedStatement {
+  return db
     .prepare(
-      `DELETE FROM suppressions WHERE email_hash IN (${placeholders(hashes.length)})
-       AND reason IN (${placeholders(reasons.length)})`,
+      `${change} WHERE email_hash IN (${placeholders(hashes.length)}) AND reason IN (${placeholders(reasons.length)})`,
     )
-    .bind(...hashes, ...reasons)
-    .run();
+    .bind(...hashes, ...reasons);
 }
 
 /** Which of these hashes are suppressed, in one batched round trip whatever their number. */

@@ -4,12 +4,15 @@
  * shared with the preview CLI so a simulated vote learns exactly what a real one does.
  * `castVote` stores the vote and the new weights together, optimistically: the weights
  * are written only if they are still what the update was computed from, so two votes
- * racing from two tabs never lose a weight update; a lost race is retried.
+ * racing from two tabs never lose a weight update; a lost race is retried. Only an active
+ * subscription is written, checked in the write itself, so a vote link from an email of a
+ * subscription that has ended since changes nothing.
  */
-import { getTermWeightsText, getVote, recordVote, type Vote } from '../db/feedback';
+import { getVote, getVoterState, recordVote, type Vote } from '../db/feedback';
 import type { Paper } from '../domain';
 import { AppError } from '../errors';
 import { applyFeedback } from '../ranking';
+import { linkNotActive } from '../subscriptions/access';
 
 export type { Vote };
 
@@ -56,17 +59,21 @@ export async function castVote(
   now: string,
 ): Promise<VoteResult> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const [previous, weightsText] = await Promise.all([
+    const [previous, voter] = await Promise.all([
       getVote(db, subscriberId, paper.id),
-      getTermWeightsText(db, subscriberId),
+      getVoterState(db, subscriberId),
     ]);
-    if (weightsText === null) {
+    if (voter === null) {
       throw new AppError(
         410,
         'link_revoked',
         'This feedback link no longer works: the subscription does not exist any more.',
       );
     }
+    // The link was checked for an active subscription, but an unsubscribe or a bounce may
+    // have landed since (or, on a retry, during the last attempt): that ends its learning.
+    if (voter.status !== 'active') throw linkNotActive('feedback', voter.status);
+    const weightsText = voter.termWeights;
     const next = weightsAfterVote(parseTermWeights(weightsText), paper, vote, previous);
     if (next === null) return { changed: false, previous };
     const written = await recordVote(db, {

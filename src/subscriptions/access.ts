@@ -127,6 +127,14 @@ export function checkLinkSubscriber(
   return { subscriber, claims };
 }
 
+/**
+ * What a link of `purpose` answers once the subscription is no longer active, for callers
+ * that find out after the link was checked (a vote whose write found the status changed).
+ */
+export function linkNotActive(purpose: TokenPurpose, status: Subscriber['status']): AppError {
+  return notActive(WHAT[purpose], status);
+}
+
 function notActive(what: string, status: Subscriber['status']): AppError {
   return new AppError(
     410,

@@ -2,7 +2,8 @@
  * Recording a vote outside any route: the pure weight update (same vote changes nothing,
  * switching undoes, it is the ranking's own Rocchio step), tolerant reading of stored
  * weights, and castVote against real D1 (vote row + weights in one write, idempotent
- * re-vote, a lost race retried, a vanished subscriber refused).
+ * re-vote, a lost race retried, a vanished or no longer active subscriber refused, even
+ * when the subscription ends between the vote's read and its write).
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,27 @@ async function stored(subscriberId: string) {
     .bind(subscriberId, speech.id)
     .first<{ term_weights: string; vote: number | null }>();
   return { weights: JSON.parse(row!.term_weights) as Record<string, number>, vote: row!.vote };
+}
+
+/** A D1 binding that runs `race` once, just before its first batch (castVote's write). */
+function beforeFirstBatch(db: D1Database, race: () => Promise<void>) {
+  let raced = false;
+  const proxy = new Proxy(db, {
+    get(target, name) {
+      if (name === 'batch') {
+        return async (statements: D1PreparedStatement[]) => {
+          if (!raced) {
+            raced = true;
+            await race();
+          }
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, name, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { db: proxy, raced: () => raced };
 }
 
 describe('weightsAfterVote', () => {
@@ -78,31 +100,51 @@ describe('castVote', () => {
   it('retries when another vote changed the weights between its read and its write', async () => {
     const reader = makeSubscriber();
     await insertSubscribers(env.DB, [reader]);
-    let raced = false;
-    // A D1 binding whose first batch (the optimistic write) loses a race with another tab.
-    const racing = new Proxy(env.DB, {
-      get(target, name) {
-        if (name === 'batch') {
-          return async (statements: D1PreparedStatement[]) => {
-            if (!raced) {
-              raced = true;
-              await target
-                .prepare(`UPDATE subscribers SET term_weights = '{"other":0.5}' WHERE id = ?`)
-                .bind(reader.id)
-                .run();
-            }
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, name, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    // The optimistic write loses a race with another tab.
+    const racing = beforeFirstBatch(env.DB, async () => {
+      await env.DB.prepare(`UPDATE subscribers SET term_weights = '{"other":0.5}' WHERE id = ?`)
+        .bind(reader.id)
+        .run();
     });
-    const result = await castVote(racing, reader.id, speech, 1, '2026-11-26T10:00:00.000Z');
-    expect(raced).toBe(true);
+    const result = await castVote(racing.db, reader.id, speech, 1, '2026-11-26T10:00:00.000Z');
+    expect(racing.raced()).toBe(true);
     expect(result.changed).toBe(true);
     // The retry started from the other tab's weights, so neither update was lost.
     expect((await stored(reader.id)).weights).toEqual(applyFeedback({ other: 0.5 }, speech, 1, null));
+  });
+
+  it('writes nothing for a subscription that has ended, and says why', async () => {
+    const left = makeSubscriber({ status: 'unsubscribed' });
+    const bounced = makeSubscriber({ status: 'suppressed', suppressedReason: 'bounced' });
+    await insertSubscribers(env.DB, [left, bounced]);
+    await expect(castVote(env.DB, left.id, speech, 1, '2026-11-26T10:00:00.000Z')).rejects.toMatchObject({
+      status: 410,
+      code: 'not_subscribed',
+    });
+    await expect(castVote(env.DB, bounced.id, speech, -1, '2026-11-26T10:00:00.000Z')).rejects.toMatchObject({
+      status: 410,
+      code: 'suppressed',
+    });
+    expect(await stored(left.id)).toEqual({ weights: {}, vote: null });
+    expect(await stored(bounced.id)).toEqual({ weights: {}, vote: null });
+  });
+
+  it('writes nothing when the subscriber unsubscribes between its read and its write', async () => {
+    const reader = makeSubscriber();
+    await insertSubscribers(env.DB, [reader]);
+    // The unsubscribe (another tab, a mail client's one-click) lands just before the write.
+    const racing = beforeFirstBatch(env.DB, async () => {
+      await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?`)
+        .bind(reader.id)
+        .run();
+    });
+    await expect(castVote(racing.db, reader.id, speech, 1, '2026-11-26T10:00:00.000Z')).rejects.toMatchObject(
+      {
+        status: 410,
+        code: 'not_subscribed',
+      },
+    );
+    expect(await stored(reader.id)).toEqual({ weights: {}, vote: null });
   });
 
   it('refuses a vote for a subscriber who no longer exists', async () => {

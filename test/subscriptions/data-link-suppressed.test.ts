@@ -2,7 +2,8 @@
  * Someone whose address bounced or reported a digest as spam is never mailed again, the
  * link to their data included. These tests hold the pages to giving them another way (who
  * to write to), on /data with the same words for every address, so the answer still tells
- * nobody who is on the list.
+ * nobody who is on the list, and on the pages their old links still open (unsubscribe,
+ * preferences).
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +95,36 @@ describe('asking for a data link from a preferences page left open', () => {
     const html = main(await response.text());
     expect(html).toContain('bounced');
     expect(html).toContain(`href="mailto:${CONTACT}"`);
+  });
+});
+
+describe('the preferences link of a suppressed address', () => {
+  it('answers 410 and says whom to write to, on the page and in JSON', async () => {
+    const subscriber = await suppressedSubscriber('prefs-bounced@example.com');
+    const link = local(await preferencesUrl(config, subscriber));
+    const page = await request(link, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(410);
+    const html = main(await page.text());
+    expect(html).toContain('bounced');
+    expect(html).toContain(`href="mailto:${CONTACT}"`);
+
+    const json = await request(link, { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(410);
+    const { error } = await json.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe('suppressed');
+    expect(error.message).toContain(CONTACT);
+  });
+
+  it('saving the page left open answers the same, and changes nothing', async () => {
+    const subscriber = await suppressedSubscriber('prefs-bounced-post@example.com');
+    const link = local(await preferencesUrl(config, subscriber));
+    const before = await rowOf('prefs-bounced-post@example.com');
+    const response = await postForm(link, { digest_size: '3' });
+    expect(response.status).toBe(410);
+    const html = main(await response.text());
+    expect(html).toContain('bounced');
+    expect(html).toContain(`href="mailto:${CONTACT}"`);
+    expect(await rowOf('prefs-bounced-post@example.com')).toEqual(before);
   });
 });
 

@@ -276,6 +276,18 @@ describe('GET /admin/subscribers/export', () => {
     expect(bad.status).toBe(400);
   });
 
+  // A mistyped filter exported everyone, unsubscribed and suppressed people included, to
+  // an operator who asked for one status (perhaps to feed another mailer).
+  it('refuses a filter it does not know or that names two statuses, instead of exporting everyone', async () => {
+    for (const query of ['?stauts=active', '?status=active&status=pending', '?status=active&limit=10']) {
+      const response = await adminRequest(`/admin/subscribers/export${query}`);
+      expect(response.status, query).toBe(400);
+      expect(response.headers.get('content-type'), query).toContain('application/json');
+      const { error } = await response.json<{ error: { message: string } }>();
+      expect(error.message, query).toMatch(/status/);
+    }
+  });
+
   it('neutralises spreadsheet formulas and round-trips through the importer', async () => {
     await importJson([{ email: 'formula@example.com', interests: '=HYPERLINK("http://evil")' }]);
     const response = await adminRequest('/admin/subscribers/export?status=active');

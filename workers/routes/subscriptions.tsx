@@ -203,7 +203,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   // ---- preference centre ------------------------------------------------------------------
   .get('/preferences', async (c) => {
     const token = tokenOf(c)!;
-    const { subscriber } = await subscriberFromToken(c.var.app, token, 'preferences');
+    const opened = await openPreferencesLink(c, token, ['suppressed']);
+    if (opened instanceof Response) return opened;
+    const { subscriber } = opened;
     return preferencesPage(c, token, subscriber, {
       values: preferenceValues(subscriber),
       errors: storedInterestsErrors(subscriber.interests),
@@ -213,7 +215,9 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   .post('/preferences', browserFormsOnly, async (c) => {
     const submission = await readSubmission(c.req.raw);
     const token = tokenOf(c, submission)!;
-    const { subscriber, claims } = await subscriberFromToken(c.var.app, token, 'preferences');
+    const opened = await openPreferencesLink(c, token, ['suppressed']);
+    if (opened instanceof Response) return opened;
+    const { subscriber, claims } = opened;
     const json = answersJson(c, submission.format);
     // An unticked checkbox is simply absent from a form post.
     const parsed = parseSubmission(preferencesSchema, submission.fields, submission.format, ['token'], {
@@ -254,7 +258,8 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
     if (!saved) {
       // The link was current a moment ago: say what changed since (unsubscribed, suppressed,
       // a newer link), as the same link would now be answered.
-      await subscriberFromToken(c.var.app, token, 'preferences');
+      const now = await openPreferencesLink(c, token, ['suppressed']);
+      if (now instanceof Response) return now;
       throw new AppError(
         410,
         'link_revoked',
@@ -270,27 +275,11 @@ export const subscriptionRoutes = new Hono<HonoEnv>()
   .post('/preferences/delete', browserFormsOnly, (c) => dataLinkRequested(c, 'erase'));
 
 async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
-  let subscriber: Subscriber;
-  try {
-    ({ subscriber } = await subscriberFromToken(c.var.app, tokenOf(c), 'preferences'));
-  } catch (error) {
-    // A page left open since unsubscribing or a bounce: the generic answer ("sign up again")
-    // left someone who asked for their data without the way to it that remains.
-    const reason =
-      error instanceof AppError && error.status === 410
-        ? error.code === 'suppressed'
-          ? 'suppressed'
-          : error.code === 'not_subscribed'
-            ? 'unsubscribed'
-            : null
-        : null;
-    if (!reason) throw error;
-    const contact = dataContactAddress(c.var.config);
-    if (wantsJson(c.req.raw)) {
-      throw new AppError(410, (error as AppError).code, dataLinkUnavailableMessage(reason, contact));
-    }
-    return c.html(<DataLinkUnavailablePage reason={reason} contact={contact} />, 410);
-  }
+  // A page left open since unsubscribing or a bounce: the generic answer ("sign up again")
+  // left someone who asked for their data without the way to it that remains.
+  const opened = await openPreferencesLink(c, tokenOf(c), ['unsubscribed', 'suppressed']);
+  if (opened instanceof Response) return opened;
+  const { subscriber } = opened;
   const outcome = await sendDataLink(c.var.app, subscriber, kind);
   if (wantsJson(c.req.raw)) {
     if (!outcome.sent) {
@@ -308,6 +297,38 @@ async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
     <LinkSentPage email={subscriber.email} kind={kind} outcome={outcome} />,
     outcome.sent ? 200 : 429,
   );
+}
+
+/**
+ * The subscriber a preferences link opens or, when the subscription has ended in one of
+ * the `ways` given, the answer saying what way to their data remains: /data after
+ * unsubscribing, and after a bounce or complaint (no email reaches them, not even a data
+ * link) whom to write to, as every other page about a suppressed address says. Other
+ * failures are thrown for app.onError as usual.
+ */
+async function openPreferencesLink(
+  c: Ctx,
+  token: string | undefined,
+  ways: readonly ('unsubscribed' | 'suppressed')[],
+): Promise<Awaited<ReturnType<typeof subscriberFromToken>> | Response> {
+  try {
+    return await subscriberFromToken(c.var.app, token, 'preferences');
+  } catch (error) {
+    const reason =
+      error instanceof AppError && error.status === 410
+        ? error.code === 'suppressed'
+          ? 'suppressed'
+          : error.code === 'not_subscribed'
+            ? 'unsubscribed'
+            : null
+        : null;
+    if (!reason || !ways.includes(reason)) throw error;
+    const contact = dataContactAddress(c.var.config);
+    if (wantsJson(c.req.raw)) {
+      throw new AppError(410, (error as AppError).code, dataLinkUnavailableMessage(reason, contact));
+    }
+    return c.html(<DataLinkUnavailablePage reason={reason} contact={contact} />, 410);
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { adminDigestRoutes } from './digest';
 import { adminIngestRoutes } from './ingest';
 import { adminStatsRoutes } from './stats';
 import { adminSubscriberRoutes } from './subscribers';
+import { adminSuppressionRoutes } from './suppressions';
 
 export const adminRoutes = new Hono<HonoEnv>()
   .use(adminAuth)
@@ -20,4 +21,5 @@ export const adminRoutes = new Hono<HonoEnv>()
   .route('/', adminIngestRoutes)
   .route('/', adminDigestRoutes)
   .route('/', adminSubscriberRoutes)
+  .route('/', adminSuppressionRoutes)
   .route('/', adminDashboardRoutes);

@@ -1,5 +1,8 @@
 /**
- * Operators' subscriber import and export (admin token required by the admin sub-app).
+ * Operators' subscriber tools (admin token required by the admin sub-app): import, export,
+ * and what an operator does for one address (src/subscriptions/operator.ts): look it up
+ * (GET /admin/subscribers/lookup?email=) and erase it on request (POST
+ * /admin/subscribers/erase with {"email"}; lifting a suppression is ./suppressions.ts).
  * POST /admin/subscribers/import takes CSV (text/csv, header `email,interests,frequency,
  * send_hour,time_zone`) or JSON (an array of the same fields) and answers a per-row report.
  * GET /admin/subscribers/export streams the subscribers as CSV (optionally `?status=`),
@@ -8,22 +11,27 @@
  * is one part of at most EXPORT_ROWS_PER_RESPONSE subscribers, and a `Link: <…>; rel="next"`
  * header names the next part (`?after=<created_at>,<id>`) whenever one follows.
  */
+import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import Papa from 'papaparse';
+import { z } from 'zod';
 import {
   EXPORT_COLUMNS,
   type ExportCursor,
   exportPartEnd,
   listSubscribersForExport,
 } from '../../../src/db/admin';
-import { AppError } from '../../../src/errors';
+import { AppError, fieldErrors } from '../../../src/errors';
 import { importSubscribers, parseImportCsv, parseImportJson } from '../../../src/subscriptions/import';
+import { eraseAddress, lookupAddress } from '../../../src/subscriptions/operator';
+import { emailField } from '../../../src/subscriptions/schema';
 import { importBodyLimit } from '../../middleware/body-limit';
+import { jsonOnly, validJson } from '../../middleware/validate';
 import type { HonoEnv } from '../../types';
 
 // Not text/plain: an HTML form on another site can send that type with the admin's Basic credentials.
 const CSV_TYPES = ['text/csv', 'application/csv'];
-const STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'];
+const STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'] as const;
 const EXPORT_PAGE_SIZE = 500;
 /** Subscribers per response: 100 pages of 500, so ~102 queries whatever the list's size. */
 export const EXPORT_ROWS_PER_RESPONSE = 50_000;
@@ -44,7 +52,51 @@ function parseCursor(value: string | undefined): ExportCursor | undefined {
   return { createdAt, id };
 }
 
+/**
+ * A query validated by `schema`, refused whole with a 400 naming each parameter. Unknown
+ * or repeated parameters are refused too: a mistyped `?stauts=active` exported everyone,
+ * unsubscribed and suppressed people included, to an operator who asked for one status.
+ */
+function validQuery<Schema extends z.ZodType>(schema: Schema, help: string) {
+  return zValidator('query', schema, (result) => {
+    if (!result.success) throw new AppError(400, 'invalid_request', help, fieldErrors(result.error, 'query'));
+  });
+}
+
+const EXPORT_QUERY_HELP = `The export takes at most ?status= (one of ${STATUSES.join(', ')}) and the ?after= a previous part's Link header named, each once.`;
+
+const exportQuery = z
+  .object({
+    status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(', ')}` }).optional(),
+    after: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * `?email=` of a look-up. A "+" typed into a URL arrives as a space (form encoding), and no
+ * address holds a space, so one inside the address is read back as the "+" it was:
+ * `?email=ada+news@example.com` finds ada+news@, not an error.
+ */
+const lookupQuery = z
+  .object({
+    email: z.preprocess(
+      (value) => (typeof value === 'string' ? value.trim().replaceAll(' ', '+') : value),
+      emailField,
+    ),
+  })
+  .strict();
+
+const eraseBody = z.object({ email: emailField }).strict();
+
 export const adminSubscriberRoutes = new Hono<HonoEnv>()
+  .get(
+    '/subscribers/lookup',
+    validQuery(lookupQuery, 'Give the address to look up once, as ?email=.'),
+    async (c) => c.json(await lookupAddress(c.var.app, c.req.valid('query').email)),
+  )
+  .post('/subscribers/erase', jsonOnly, validJson(eraseBody, 'erase'), async (c) =>
+    c.json(await eraseAddress(c.var.app, c.req.valid('json').email)),
+  )
   .post('/subscribers/import', importBodyLimit, async (c) => {
     const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     let rows: ReturnType<typeof parseImportCsv>;
@@ -69,12 +121,9 @@ export const adminSubscriberRoutes = new Hono<HonoEnv>()
     const report = await importSubscribers(c.var.app, rows);
     return c.json(report, 200);
   })
-  .get('/subscribers/export', async (c) => {
-    const status = c.req.query('status');
-    if (status !== undefined && !STATUSES.includes(status)) {
-      throw new AppError(400, 'invalid_status', `status must be one of ${STATUSES.join(', ')}`);
-    }
-    const after = parseCursor(c.req.query('after'));
+  .get('/subscribers/export', validQuery(exportQuery, EXPORT_QUERY_HELP), async (c) => {
+    const { status } = c.req.valid('query');
+    const after = parseCursor(c.req.valid('query').after);
     const db = c.var.app.db;
     const end = await exportPartEnd(db, { after, status }, EXPORT_ROWS_PER_RESPONSE);
     const encoder = new TextEncoder();
