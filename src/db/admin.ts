@@ -2,10 +2,10 @@
  * Read-only SQL behind the operator's views: the /admin dashboard (recent ingest runs per
  * source, recent editions with their delivery outcomes, webhook event counts, operational
  * flags such as the Resend quota pause) and the subscriber CSV export. The dashboard is
- * one batch, but its counts read every kept row they count (docs/architecture.md, Limits:
- * ~125 M rows a view at a million daily readers), which is why it is an operator's page and
- * nothing else calls it; the export streams any number of subscribers a keyset page per
- * statement, in parts of bounded size.
+ * one batch whose counts come from the rows the triggers of migrations/0031 keep (a row
+ * per edition, per event type and day, per reason): what it reads follows the days kept,
+ * never the subscribers, digests or events counted; the export streams any number of
+ * subscribers a keyset page per statement, in parts of bounded size.
  */
 import type { IngestRun } from './ingest-runs';
 
@@ -15,8 +15,8 @@ export interface EditionSummary {
   period_key: string;
   planned_at: string;
   candidates: number;
+  /** Queued or being sent (claimed by the queue consumer). */
   queued: number;
-  sending: number;
   sent: number;
   failed: number;
   skipped: number;
@@ -31,8 +31,10 @@ export interface AppStateEntry {
 export interface DashboardData {
   ingestRuns: IngestRun[];
   editions: EditionSummary[];
-  /** Webhook events by type (email.bounced, email.complained, ...), all time and last 7 days. */
+  /** Webhook events kept, by type (email.bounced, email.complained, ...), and those since `eventsSince`. */
   webhookEvents: { type: string; total: number; last7d: number }[];
+  /** The UTC day 7 days ago (YYYY-MM-DD): `last7d` counts whole days, from its start. */
+  eventsSince: string;
   /** Permanent bounces vs transient ones, from the stored payloads (any letter case, as suppression reads them). */
   bounces: { permanent: number; transient: number };
   suppressionsByReason: { reason: string; count: number }[];
@@ -47,7 +49,7 @@ export async function getDashboardData(
   db: D1Database,
   { runsPerSource = 5, editions = 10, now = new Date() } = {},
 ): Promise<DashboardData> {
-  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+  const eventsSince = new Date(now.getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
   const [runs, editionRows, events, bounces, suppressions, feedback, state] = await db.batch<unknown>([
     db
       .prepare(
@@ -59,30 +61,37 @@ export async function getDashboardData(
     db
       .prepare(
         `SELECT e.id, e.frequency, e.period_key, e.planned_at, json_array_length(e.paper_ids) AS candidates,
-                COALESCE(SUM(d.status = 'queued'), 0) AS queued,
-                COALESCE(SUM(d.status = 'sending'), 0) AS sending,
-                COALESCE(SUM(d.status = 'sent'), 0) AS sent,
-                COALESCE(SUM(d.status = 'failed'), 0) AS failed,
-                COALESCE(SUM(d.status = 'skipped'), 0) AS skipped
-         FROM (SELECT * FROM editions ORDER BY planned_at DESC, id DESC LIMIT ?) AS e
-         LEFT JOIN deliveries d ON d.edition_id = e.id
-         GROUP BY e.id ORDER BY e.planned_at DESC, e.id DESC`,
+                COALESCE(c.queued, 0) AS queued, COALESCE(c.sent, 0) AS sent,
+                COALESCE(c.failed, 0) AS failed, COALESCE(c.skipped, 0) AS skipped
+         FROM (SELECT id FROM editions ORDER BY planned_at DESC, id DESC LIMIT ?) AS newest
+         JOIN editions e ON e.id = newest.id
+         LEFT JOIN edition_deliveries c ON c.edition_id = e.id
+         ORDER BY e.planned_at DESC, e.id DESC`,
       )
       .bind(editions),
+    // Keys 'events:<type>:<YYYY-MM-DD>': the type is what lies between the prefix and the day.
     db
       .prepare(
-        `SELECT type, COUNT(*) AS total, SUM(received_at >= ?) AS last7d
-         FROM webhook_events GROUP BY type ORDER BY total DESC`,
+        `SELECT substr(key, 8, length(key) - 18) AS type, SUM(n) AS total,
+                SUM(CASE WHEN substr(key, -10) >= ? THEN n ELSE 0 END) AS last7d
+         FROM counts WHERE key > 'events:' AND key < 'events;'
+         GROUP BY 1 HAVING SUM(n) > 0 ORDER BY total DESC, type`,
       )
-      .bind(weekAgo),
+      .bind(eventsSince),
     db.prepare(
-      `SELECT COALESCE(SUM(lower(json_extract(payload, '$.data.bounce.type')) = 'permanent'), 0) AS permanent,
-              COALESCE(SUM(lower(COALESCE(json_extract(payload, '$.data.bounce.type'), '')) != 'permanent'), 0)
-                AS transient
-       FROM webhook_events WHERE type = 'email.bounced' AND json_valid(payload)`,
+      `SELECT COALESCE(SUM(CASE key WHEN 'bounces:permanent' THEN n END), 0) AS permanent,
+              COALESCE(SUM(CASE key WHEN 'bounces:transient' THEN n END), 0) AS transient
+       FROM counts WHERE key IN ('bounces:permanent', 'bounces:transient')`,
     ),
-    db.prepare('SELECT reason, COUNT(*) AS count FROM suppressions GROUP BY reason ORDER BY count DESC'),
-    db.prepare('SELECT COALESCE(SUM(vote = 1), 0) AS up, COALESCE(SUM(vote = -1), 0) AS down FROM feedback'),
+    db.prepare(
+      `SELECT substr(key, 14) AS reason, n AS count FROM counts
+       WHERE key > 'suppressions:' AND key < 'suppressions;' AND n > 0 ORDER BY n DESC, reason`,
+    ),
+    db.prepare(
+      `SELECT COALESCE(SUM(CASE key WHEN 'feedback:1' THEN n END), 0) AS up,
+              COALESCE(SUM(CASE key WHEN 'feedback:-1' THEN n END), 0) AS down
+       FROM counts WHERE key IN ('feedback:1', 'feedback:-1')`,
+    ),
     db.prepare('SELECT key, value, updated_at FROM app_state ORDER BY key LIMIT 50'),
   ]);
   const rows = <T>(result: D1Result<unknown> | undefined) => (result?.results ?? []) as T[];
@@ -92,10 +101,8 @@ export async function getDashboardData(
       errors: parseJson<string[]>(row.errors, []),
     })),
     editions: rows<EditionSummary>(editionRows),
-    webhookEvents: rows<{ type: string; total: number; last7d: number | null }>(events).map((row) => ({
-      ...row,
-      last7d: row.last7d ?? 0,
-    })),
+    webhookEvents: rows<{ type: string; total: number; last7d: number }>(events),
+    eventsSince,
     bounces: rows<{ permanent: number; transient: number }>(bounces)[0] ?? { permanent: 0, transient: 0 },
     suppressionsByReason: rows<{ reason: string; count: number }>(suppressions),
     feedback: rows<{ up: number; down: number }>(feedback)[0] ?? { up: 0, down: 0 },

@@ -13,13 +13,17 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * What makes a row of a short-lived table expired (each has an index on `created_at`):
- * a held sign-up also goes with its pending subscriber.
+ * a held sign-up also goes with its pending subscriber. An ingest run goes once a newer
+ * run of its source exists (one seek of ingest_runs_source), so each source's newest run
+ * stays however old; the table is scanned, but it holds only the runs of the window kept.
  */
 const EXPIRED = {
   form_submissions: 'created_at < ?1',
   mail_requests: 'created_at < ?1',
   held_signups:
     'created_at < ?1 OR NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = held_signups.subscriber_id)',
+  ingest_runs: `started_at < ?1 AND EXISTS (
+    SELECT 1 FROM ingest_runs n WHERE n.source = ingest_runs.source AND n.started_at > ingest_runs.started_at)`,
 } as const;
 
 /**

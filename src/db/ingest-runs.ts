@@ -1,7 +1,10 @@
 /**
  * SQL for ingest_runs: one row per source per run, so operators (and the landing page's
- * "upstream unreachable" notice) can see what the last ingest did.
+ * "upstream unreachable" notice) can see what the last ingest did. The daily housekeeping
+ * keeps a window of them and each source's newest, so the table stays a few hundred rows.
  */
+import { deleteExpiredRows } from './chunk';
+
 export interface IngestRun {
   id: number;
   source: string;
@@ -52,6 +55,14 @@ export async function insertIngestRun(db: D1Database, run: NewIngestRun): Promis
     )
     .first<{ id: number }>();
   return row?.id ?? 0;
+}
+
+/**
+ * Deletes at most `limit` runs started before `cutoff`, never a source's newest (the
+ * landing page's notice and the dashboard read it); returns how many went.
+ */
+export function deleteExpiredIngestRuns(db: D1Database, cutoff: string, limit: number): Promise<number> {
+  return deleteExpiredRows(db, 'ingest_runs', cutoff, limit);
 }
 
 /** The most recent runs of every source, newest first (for /dev and operators). */

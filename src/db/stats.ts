@@ -1,7 +1,9 @@
 /**
  * Read-only counts for /admin/stats and the dashboard, and the schema version for
- * /healthz. Counts come from GROUP BY queries run in one batch (one round trip); they read
- * every row they count, so nothing but the operator's views may call getStats.
+ * /healthz. The counts are kept by triggers (migrations/0031) in `counts` and, for
+ * deliveries, one `edition_deliveries` row per edition kept, so a view reads a few rows
+ * and the sum over the editions kept (up to 48 a day: daily and weekly, one per hourly run),
+ * never the rows counted; one batch, one round trip.
  */
 import { PLAN_RUN_KEYS, type PlanRunProgress } from './planning';
 
@@ -25,14 +27,27 @@ export interface Stats {
 /** The same app_state key src/delivery/quota.ts writes. */
 const QUOTA_PAUSE_KEY = 'resend_quota_pause';
 
+/** The `counts` keys getStats reads (migrations/0031 creates them all). */
+const STATS_KEYS = [
+  'papers',
+  'subscribers:pending',
+  'subscribers:active',
+  'subscribers:unsubscribed',
+  'subscribers:suppressed',
+];
+
 export async function getStats(db: D1Database): Promise<Stats> {
-  const [papers, subscribers, deliveries, pauseRows, runRows] = await db.batch<{
-    key: string;
-    count: number;
-  }>([
-    db.prepare(`SELECT 'all' AS key, COUNT(*) AS count FROM papers`),
-    db.prepare('SELECT status AS key, COUNT(*) AS count FROM subscribers GROUP BY status'),
-    db.prepare('SELECT status AS key, COUNT(*) AS count FROM deliveries GROUP BY status'),
+  const [counted, deliveries, pauseRows, runRows] = await db.batch<{ key: string; count: number }>([
+    db
+      .prepare(`SELECT key, n AS count FROM counts WHERE key IN (${STATS_KEYS.map(() => '?').join(',')})`)
+      .bind(...STATS_KEYS),
+    // The sums over the editions kept as one JSON object (the batch shares one row type).
+    db.prepare(
+      `SELECT json_object('queued', COALESCE(SUM(queued), 0), 'sent', COALESCE(SUM(sent), 0),
+                          'failed', COALESCE(SUM(failed), 0), 'skipped', COALESCE(SUM(skipped), 0)) AS key,
+              0 AS count
+       FROM edition_deliveries`,
+    ),
     db.prepare('SELECT value AS key, 0 AS count FROM app_state WHERE key = ?').bind(QUOTA_PAUSE_KEY),
     // Both planner leases as one JSON object {lease: record} (the batch shares one row type).
     db
@@ -53,25 +68,20 @@ export async function getStats(db: D1Database): Promise<Stats> {
   const paused = pause !== null && Date.parse(pause.until) > Date.now();
   const countOf = (rows: { key: string; count: number }[], key: string) =>
     rows.find((row) => row.key === key)?.count ?? 0;
-  const subscriberRows = subscribers!.results;
-  const deliveryRows = deliveries!.results;
+  const counts = counted!.results;
+  const sums = JSON.parse(deliveries!.results[0]!.key) as Stats['deliveries'];
   return {
-    papers: papers!.results[0]?.count ?? 0,
+    papers: countOf(counts, 'papers'),
     subscribers: {
-      pending: countOf(subscriberRows, 'pending'),
-      active: countOf(subscriberRows, 'active'),
-      unsubscribed: countOf(subscriberRows, 'unsubscribed'),
-      suppressed: countOf(subscriberRows, 'suppressed'),
+      pending: countOf(counts, 'subscribers:pending'),
+      active: countOf(counts, 'subscribers:active'),
+      unsubscribed: countOf(counts, 'subscribers:unsubscribed'),
+      suppressed: countOf(counts, 'subscribers:suppressed'),
     },
-    deliveries: {
-      // "sending" is a short-lived claim by the queue consumer: still in the queue's hands.
-      queued: countOf(deliveryRows, 'queued') + countOf(deliveryRows, 'sending'),
-      sent: countOf(deliveryRows, 'sent'),
-      failed: countOf(deliveryRows, 'failed'),
-      skipped: countOf(deliveryRows, 'skipped'),
-    },
+    // "queued" holds "sending" too: a short-lived claim by the queue consumer, still in the queue's hands.
+    deliveries: { queued: sums.queued, sent: sums.sent, failed: sums.failed, skipped: sums.skipped },
     // What the retention pass (src/delivery/retention.ts) holds to a steady size.
-    database: { bytes: typeof papers!.meta.size_after === 'number' ? papers!.meta.size_after : null },
+    database: { bytes: typeof counted!.meta.size_after === 'number' ? counted!.meta.size_after : null },
     sending: {
       paused,
       period: paused ? pause!.period : null,

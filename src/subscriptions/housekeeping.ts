@@ -2,15 +2,17 @@
  * Subscription housekeeping, run by the daily cron. Sign-ups never confirmed within the
  * confirmation link's lifetime are deleted, so unconfirmed addresses (which may have been
  * typed by someone else) are not kept; so are mail requests, and sign-ups held for the
- * confirm page, older than any link that could use them, and form submissions older than
- * the day the per-IP cap counts, each in statements of bounded size. Suppression rows still holding an unkeyed SHA-256
- * (written before migration 0007) are re-keyed with EMAIL_HASH_SECRET, a bounded batch
- * per run; active subscribers stored before migration 0017 get the categories of their
+ * confirm page, older than any link that could use them, form submissions older than
+ * the day the per-IP cap counts, and ingest runs older than INGEST_RUN_DAYS (but each
+ * source's newest), each in statements of bounded size. Suppression rows still holding an
+ * unkeyed SHA-256 (written before migration 0007) are re-keyed with EMAIL_HASH_SECRET, a
+ * bounded batch per run; active subscribers stored before migration 0017 get the categories of their
  * interests stored beside them, a bounded batch per run too, so the arXiv ingest stops
  * parsing their texts. And it starts the day's retention pass (src/delivery/retention.ts),
  * which continues on the plan queue.
  */
 import { deleteExpiredFormSubmissions } from '../db/form-submissions';
+import { deleteExpiredIngestRuns } from '../db/ingest-runs';
 import { deleteHeldSignupsBefore, deleteMailRequestsBefore } from '../db/mail-requests';
 import { deletePendingBefore, fillCategories, listUncategorised } from '../db/subscribers';
 import { listLegacySuppressions, rekeySuppressions } from '../db/suppressions';
@@ -29,6 +31,9 @@ import { categoriesOf } from './interests';
  */
 export const EXPIRY_PAGE = 5_000;
 export const EXPIRY_PAGES = 20;
+
+/** How long ingest runs are kept; a source's newest run stays whatever its age. */
+export const INGEST_RUN_DAYS = 30;
 
 /** Runs `page` until it deletes less than a page, or EXPIRY_PAGES times; the rows deleted. */
 async function drain(page: (limit: number) => Promise<number>): Promise<number> {
@@ -91,6 +96,7 @@ export async function runHousekeeping(
   mailRequestsDeleted: number;
   heldSignupsDeleted: number;
   formSubmissionsDeleted: number;
+  ingestRunsDeleted: number;
   suppressionsRekeyed: number;
   categoriesFilled: number;
   retention: RetentionStep;
@@ -100,6 +106,8 @@ export async function runHousekeeping(
   const mailRequestsDeleted = await drain((limit) => deleteMailRequestsBefore(app.db, cutoff, limit));
   const heldSignupsDeleted = await drain((limit) => deleteHeldSignupsBefore(app.db, cutoff, limit));
   const formSubmissionsDeleted = await drain((limit) => deleteExpiredFormSubmissions(app.db, now, limit));
+  const runsCutoff = new Date(now.getTime() - INGEST_RUN_DAYS * 86_400_000).toISOString();
+  const ingestRunsDeleted = await drain((limit) => deleteExpiredIngestRuns(app.db, runsCutoff, limit));
   const suppressionsRekeyed = await rekeyLegacySuppressions(app);
   const categoriesFilled = await fillLegacyCategories(app.db);
   const retention = await startRetention(app, now);
@@ -108,6 +116,7 @@ export async function runHousekeeping(
     mailRequestsDeleted,
     heldSignupsDeleted,
     formSubmissionsDeleted,
+    ingestRunsDeleted,
     suppressionsRekeyed,
     categoriesFilled,
     retention,

@@ -2,14 +2,16 @@
  * The daily housekeeping cron: unconfirmed sign-ups older than the confirmation link's
  * lifetime are deleted (unless a confirmation link was sent since); recent ones and every
  * other status are kept; expired mail requests, expired held sign-ups and day-old form
- * submissions go; legacy suppression hashes are re-keyed; active subscribers stored
- * before migration 0017 get their categories stored.
+ * submissions go, and ingest runs past their window but the newest of each source; legacy
+ * suppression hashes are re-keyed; active subscribers stored before migration 0017 get
+ * their categories stored.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { CRONS } from '../../src/cron';
+import { latestIngestRuns } from '../../src/db/ingest-runs';
 import { fillCategories } from '../../src/db/subscribers';
-import { EXPIRY_PAGE } from '../../src/subscriptions/housekeeping';
+import { EXPIRY_PAGE, INGEST_RUN_DAYS } from '../../src/subscriptions/housekeeping';
 import { runScheduled } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 
@@ -167,5 +169,43 @@ describe('the expiry deletes at scale', () => {
     for (const call of deletes) expect(call.rowsWritten).toBeLessThanOrEqual(EXPIRY_PAGE * 4);
     // The retention pass began after them.
     expect(spy.calls.some((call) => call.sql.includes('ORDER BY rowid LIMIT'))).toBe(true);
+  });
+});
+
+describe('ingest runs', () => {
+  it(`deletes runs older than ${INGEST_RUN_DAYS} days but the newest of each source, in bounded pages`, async () => {
+    const now = new Date('2026-03-10T04:45:00Z');
+    // `count` runs of `source`, one every `hours`, the newest `hours` ago, oldest inserted first.
+    const runs = (source: string, hours: number, count: number) =>
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+         INSERT INTO ingest_runs (source, window, status, started_at)
+         SELECT ?1, 'w', 'ok', strftime('%Y-%m-%dT%H:%M:%fZ', ?4, '-' || (i * ?2) || ' hours') FROM n
+         ORDER BY i DESC`,
+      ).bind(source, hours, count, now.toISOString());
+    // 60 days of Hugging Face runs every 3 hours and of daily arXiv runs, and a source that
+    // stopped running 100 days ago: its one run is still the newest it has.
+    await env.DB.batch([runs('hf', 3, 480), runs('arxiv', 24, 60), runs('legacy', 2_400, 1)]);
+    const before = await latestIngestRuns(env.DB);
+
+    const spy = spyD1(env.DB);
+    await runScheduled(CRONS.housekeeping, now.getTime(), { ...env, DB: spy.db });
+
+    const cutoff = new Date(now.getTime() - INGEST_RUN_DAYS * 86_400_000).toISOString();
+    const left = await env.DB.prepare(
+      `SELECT source, COUNT(*) AS runs, SUM(started_at < ?) AS older FROM ingest_runs GROUP BY source ORDER BY source`,
+    )
+      .bind(cutoff)
+      .all();
+    expect(left.results).toEqual([
+      { source: 'arxiv', runs: INGEST_RUN_DAYS, older: 0 },
+      { source: 'hf', runs: INGEST_RUN_DAYS * 8, older: 0 },
+      { source: 'legacy', runs: 1, older: 1 },
+    ]);
+    // What the landing page and the dashboard show is unchanged.
+    expect(await latestIngestRuns(env.DB)).toEqual(before);
+    const deletes = spy.calls.filter((call) => /^\s*DELETE FROM ingest_runs/.test(call.sql));
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const call of deletes) expect(call.rowsRead).toBeLessThanOrEqual(EXPIRY_PAGE * 4);
   });
 });

@@ -140,7 +140,7 @@ export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
                 <td class="num">{edition.sent}</td>
                 <td class={edition.failed > 0 ? 'num failed' : 'num'}>{edition.failed}</td>
                 <td class="num">{edition.skipped}</td>
-                <td class="num">{edition.queued + edition.sending}</td>
+                <td class="num">{edition.queued}</td>
               </tr>
             ))}
           </tbody>
@@ -219,7 +219,7 @@ export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
                 Total
               </th>
               <th scope="col" class="num">
-                Last 7 days
+                Since {data.eventsSince}
               </th>
             </tr>
           </thead>

@@ -3,6 +3,12 @@
  * Optional JSON body `{"date": "YYYY-MM-DD", "sources": ["hf", "arxiv"]}` (default: today,
  * both sources). Answers the run summary: 200 when every source succeeded, 502 when an
  * upstream failed (the body still says what was stored and why the rest was not).
+ * The run happens inside the request, on purpose: it fits one invocation (a full arXiv
+ * crawl is 145 statements, test/ingest/budget.test.ts, parsed a page at a time), but takes
+ * a minute or more (arXiv's 3 s between its 20 requests), and work left to ctx.waitUntil
+ * gets only 30 s after the answer, so a crawl there would be cut short with no run
+ * recorded. A request has no time limit while its client waits (curl --max-time 300); a
+ * client that gives up cancels the crawl, keeping the pages stored so far.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
