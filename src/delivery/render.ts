@@ -8,6 +8,7 @@ import { type Edition, getEdition, getPapersInOrder } from '../db/editions';
 import {
   assembleDigest,
   cardPaper,
+  DEFAULT_CARD_BYTES,
   type DigestBasis,
   type DigestEmail,
   type PreparedEdition,
@@ -17,6 +18,7 @@ import type { Paper, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
 import { subscriberLinks } from '../links';
 import { type EditionIndex, EditionReader, type RankedPaper } from '../ranking';
+import { editionBudget } from '../ranking/cache';
 import { sender } from './email';
 import { type OutgoingEmail, releaseSpareBodies } from './transport';
 
@@ -203,7 +205,13 @@ export async function editionContext(
   }
   const index = reader.index();
   const shown = index.papers;
-  const input = { editionDate: edition.plannedAt.slice(0, 10), papers: shown, frequency: edition.frequency };
+  const input = {
+    editionDate: edition.plannedAt.slice(0, 10),
+    papers: shown,
+    frequency: edition.frequency,
+    // A large edition's index and papers take the room its cards would have had.
+    cardBytes: editionBudget(DEFAULT_CARD_BYTES, shown.length),
+  };
   return {
     edition,
     config,

@@ -10,7 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Paper } from '../domain';
 import { AcronymMiner, type AcronymTable } from './acronyms';
-import { EditionCache } from './cache';
+import { EditionCache, editionBudget } from './cache';
 import { nameKey, StageMiner, tokenize } from './text';
 
 /**
@@ -450,7 +450,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
     acronyms: read.acronyms,
     stageHeads: read.stageHeads,
-    cache: new EditionCache(cacheBytes),
+    cache: new EditionCache(cacheBytes, total),
     docLengths,
     categoryDocs,
     authorDocs,
@@ -480,13 +480,14 @@ export function authorKeysOf(index: EditionIndex, doc: number): AuthorKey[] {
  * recently used first out. (It used to start over when full: at thousands of candidates a
  * few merged units of common words, "language" with its acronym "LM", fill it, and every
  * new interest with one of them merged it again.) Evicting costs only the finding again.
+ * A large edition's memo gets less room (`editionBudget`).
  */
 export function editionMemo<T extends object>(budget: number, sizeOf: (value: T) => number) {
   const memos = new WeakMap<EditionIndex, LRUCache<string, T>>();
   return (index: EditionIndex, key: string, find: () => T): T => {
     let memo = memos.get(index);
     if (!memo) {
-      memo = new LRUCache<string, T>({ maxSize: budget });
+      memo = new LRUCache<string, T>({ maxSize: Math.max(1, editionBudget(budget, index.total)) });
       memos.set(index, memo);
     }
     const known = memo.get(key);
@@ -494,7 +495,7 @@ export function editionMemo<T extends object>(budget: number, sizeOf: (value: T)
     const value = find();
     // A value past the whole budget is simply not kept.
     const size = Math.max(1, sizeOf(value));
-    if (size <= budget) memo.set(key, value, { size });
+    if (size <= memo.maxSize) memo.set(key, value, { size });
     return value;
   };
 }

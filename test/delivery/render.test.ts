@@ -7,9 +7,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { EditionShelf, editionContext, editionsToDrop } from '../../src/delivery/render';
+import { DEFAULT_CARD_BYTES } from '../../src/digest/prepare';
 import { parseConfig } from '../../src/env';
 import { buildEditionIndex, profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
-import { makeSubscriber, snapshotPapers } from '../factories';
+import { makePaper, makeSubscriber, snapshotPapers } from '../factories';
 
 const edition = (id: string, candidates: number) => ({ id, candidates });
 
@@ -138,6 +139,19 @@ describe('editionContext', () => {
     expect(longest).toBeGreaterThan(1_000);
     expect(Math.max(...paged.papers.map((paper) => paper.abstract.length))).toBeLessThanOrEqual(641);
     expect(paged.index.papers).toBe(paged.papers);
+  });
+
+  it('gives the cards of an edition past 3,000 candidates less room, in proportion', async () => {
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, n) =>
+        makePaper({ id: `2611.${String(n).padStart(5, '0')}`, title: `Paper ${n}` }),
+      );
+    const config = parseConfig(env);
+    const small = await editionContext(config, edition, many(3_000));
+    expect(small.prepared.cards.budget).toBe(DEFAULT_CARD_BYTES);
+    const large = await editionContext(config, edition, many(6_000));
+    expect(large.prepared.cards.budget).toBe(DEFAULT_CARD_BYTES / 2);
+    expect(large.index.cache.budget).toBeLessThan(small.index.cache.budget);
   });
 
   it('makes an empty edition when it has no candidates', async () => {

@@ -14,7 +14,7 @@ import {
   type RankProfile,
   rankForSubscriber,
 } from '../../src/ranking';
-import { EVIDENCE, VERDICT, VERDICT_DOCS } from '../../src/ranking/cache';
+import { DEFAULT_CACHE_BYTES, EVIDENCE, editionBudget, VERDICT, VERDICT_DOCS } from '../../src/ranking/cache';
 import { editionMemo } from '../../src/ranking/edition';
 import { scoreInterest } from '../../src/ranking/interest';
 import { PARAMS } from '../../src/ranking/params';
@@ -545,6 +545,37 @@ describe('fair share and bounded caches', () => {
     // Released is not broken: ranking it again scores and caches anew.
     rankForSubscriber(first, profile('language models'));
     expect(first.cache.get('language models')?.scores).toHaveLength(40);
+  });
+
+  it('gives the caches of an edition past 3,000 candidates less room, in proportion', () => {
+    // 6,000 one-line papers: twice the candidates, half the room per cache, so that the
+    // index and papers, which grow with every candidate, leave the isolate's budget intact.
+    const large = buildEditionIndex(
+      Array.from({ length: 6_000 }, (_, n) =>
+        makePaper({ id: `p${n}`, title: `topic ${n % 50} language models` }),
+      ),
+    );
+    expect(editionBudget(1_000, 3_000)).toBe(1_000);
+    expect(editionBudget(1_000, 6_000)).toBe(500);
+    expect(buildEditionIndex(papers).cache.budget).toBe(DEFAULT_CACHE_BYTES);
+    expect(large.cache.budget).toBe(DEFAULT_CACHE_BYTES / 2);
+    // ~30 kB a vector: 200 new interests fill far more than the room it has.
+    for (let n = 0; n < 200; n++) rankForSubscriber(large, profile(`topic ${n} models language`));
+    expect(large.cache.bytes).toBeLessThanOrEqual(DEFAULT_CACHE_BYTES / 2);
+    expect(large.cache.bytes).toBeGreaterThan(DEFAULT_CACHE_BYTES / 4);
+    large.cache.release();
+    // A memo of 10 units keeps 5 of them for this edition.
+    const memo = editionMemo<number[]>(10, (found) => found.length);
+    let finds = 0;
+    const find = (key: string) =>
+      memo(large, key, () => {
+        finds++;
+        return [0, 0, 0];
+      });
+    find('a');
+    find('b'); // 6 units: "a" goes
+    find('a');
+    expect(finds).toBe(3);
   });
 
   it('keeps per-edition memos within their budget, the recently used ones kept', () => {
