@@ -36,6 +36,25 @@ export const SIGNATURE_TERMS = 20;
 /** Position gap put between two AI keywords, so a phrase never matches across them. */
 const KEYWORD_GAP = 4;
 
+/**
+ * Term ids of the token streams, or occurrence codes: 16 bits each when every value fits,
+ * as an edition's do (a few thousand terms and positions at 10,000 candidates of the
+ * fixture; tens of thousands of terms would still fit), else 32. The two arrays were
+ * 14 MB of the index at 10,000 candidates.
+ */
+export type Codes = Uint16Array | Int32Array;
+
+/**
+ * How far up an occurrence code keeps its field: field << 14 | position when every field
+ * is shorter than 2^13 tokens (16 bits; another field's codes stay 2^13 or more apart, far
+ * past any phrase or proximity window), else field << 16 | position as 32 bits.
+ */
+const SHORT_FIELDS = { shift: 14, lastPosition: (1 << 13) - 1 };
+const LONG_FIELDS = { shift: 16, lastPosition: 65_535 };
+
+/** Whether `id`, read from the token streams, is a gap (-1, or 0xFFFF in 16 bits) rather than one of `termCount` terms. */
+export const isGap = (id: number, termCount: number) => id >>> 0 >= termCount;
+
 /** Where one term occurs: views into the index's shared arrays. */
 export interface Posting {
   /** Docs containing the term, ascending. */
@@ -44,8 +63,8 @@ export interface Posting {
   tfs: Float32Array;
   /** Per doc, the range of its occurrences in `occurrences`: [starts[i], starts[i + 1]). */
   starts: Int32Array;
-  /** Encoded occurrences (field × 2^16 + position), grouped per doc in doc order. */
-  occurrences: Int32Array;
+  /** Encoded occurrences (field << EditionIndex.fieldShift | position), grouped per doc in doc order. */
+  occurrences: Codes;
 }
 
 export interface AuthorKey {
@@ -75,9 +94,11 @@ export interface EditionIndex {
   termTitled: Int32Array;
   /** Per posting, the start of its occurrences (one extra entry closes the last). */
   postingStarts: Int32Array;
-  occurrences: Int32Array;
-  /** Every doc's field token streams as term ids (-1 = gap), for phrase matching. */
-  docTerms: Int32Array;
+  occurrences: Codes;
+  /** Where an occurrence code keeps its field: code >>> fieldShift; its position is the bits below. */
+  fieldShift: number;
+  /** Every doc's field token streams as term ids (gaps: see isGap), for phrase matching. */
+  docTerms: Codes;
   /** Start of field f of doc d in docTerms at [d × FIELD_COUNT + f]. */
   fieldStarts: Int32Array;
   /** 1 / BM25 length normalisation of field f of doc d at [d × FIELD_COUNT + f]. */
@@ -267,7 +288,10 @@ export class EditionReader {
       {
         papers: this.papers,
         terms: this.terms,
-        docTerms: this.streams.slice(0, this.streamLength),
+        // -1 becomes 0xFFFF in 16 bits, past every term id.
+        docTerms: (this.terms.size < 0xffff ? Uint16Array : Int32Array).from(
+          this.streams.subarray(0, this.streamLength),
+        ),
         fieldStarts: Int32Array.from([...this.fieldStarts, this.streamLength]),
         lengths: Int32Array.from(this.lengths),
         acronyms: this.acronyms.table(),
@@ -291,7 +315,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
 interface ReadPapers {
   papers: Paper[];
   terms: Map<string, number>;
-  docTerms: Int32Array;
+  docTerms: Codes;
   fieldStarts: Int32Array;
   lengths: Int32Array;
   acronyms: AcronymTable;
@@ -321,10 +345,15 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
   // term's occurrences in doc order, so postings fall out of one pass.
   const termCount = terms.size;
   const occurrenceStart = new Int32Array(termCount + 1);
-  for (const id of docTerms) if (id >= 0) occurrenceStart[id + 1]!++;
+  for (const id of docTerms) if (!isGap(id, termCount)) occurrenceStart[id + 1]!++;
   for (let id = 0; id < termCount; id++) occurrenceStart[id + 1]! += occurrenceStart[id]!;
   const cursor = occurrenceStart.slice(0, termCount);
-  const occurrences = new Int32Array(occurrenceStart[termCount]!);
+  let longestField = 0;
+  for (let at = 0; at + 1 < fieldStarts.length; at++)
+    longestField = Math.max(longestField, fieldStarts[at + 1]! - fieldStarts[at]!);
+  const codes = longestField - 1 <= SHORT_FIELDS.lastPosition ? SHORT_FIELDS : LONG_FIELDS;
+  const fieldShift = codes.shift;
+  const occurrences = new (codes === SHORT_FIELDS ? Uint16Array : Int32Array)(occurrenceStart[termCount]!);
   const occurrenceDoc = new Int32Array(occurrences.length);
   for (let doc = 0; doc < total; doc++) {
     for (let field = 0; field < FIELD_COUNT; field++) {
@@ -332,9 +361,9 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
       const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
       for (let position = start; position < end; position++) {
         const id = docTerms[position]!;
-        if (id < 0) continue;
+        if (isGap(id, termCount)) continue;
         const slot = cursor[id]!++;
-        occurrences[slot] = field * 65_536 + Math.min(position - start, 65_535);
+        occurrences[slot] = (field << fieldShift) + Math.min(position - start, codes.lastPosition);
         occurrenceDoc[slot] = doc;
       }
     }
@@ -359,7 +388,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
         postingDocs[posting] = doc;
         postingStarts[posting] = slot;
       }
-      const field = occurrences[slot]! >>> 16;
+      const field = occurrences[slot]! >>> fieldShift;
       postingTfs[posting]! += FIELDS[field]!.weight * fieldNorm[doc * FIELD_COUNT + field]!;
     }
   }
@@ -371,7 +400,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     for (let p = termPostings[id]!; p < termPostings[id + 1]!; p++) {
       counts.fill(0);
       for (let slot = postingStarts[p]!; slot < postingStarts[p + 1]!; slot++)
-        counts[occurrences[slot]! >>> 16]!++;
+        counts[occurrences[slot]! >>> fieldShift]!++;
       if (counts[TITLE]! > 0) termTitled[id]!++;
       const doc = postingDocs[p]!;
       let strength = 0;
@@ -437,6 +466,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     termTitled,
     postingStarts,
     occurrences,
+    fieldShift,
     docTerms,
     fieldStarts,
     fieldNorm,
@@ -589,7 +619,7 @@ function signatures(
   return { signatureTerms, signatureWeights };
 }
 
-/** Occurrences (field × 2^16 + position) in the posting's `slot`-th doc. */
-export function occurrencesAt(posting: Posting, slot: number): Int32Array {
+/** Occurrences (field << fieldShift | position) in the posting's `slot`-th doc. */
+export function occurrencesAt(posting: Posting, slot: number): Codes {
   return posting.occurrences.subarray(posting.starts[slot]!, posting.starts[slot + 1]!);
 }

@@ -5,13 +5,13 @@
  * and for each pair of neighbouring words a phrase part and a proximity part, found in one
  * sweep over both words' sorted occurrences.
  */
-import { type EditionIndex, editionMemo, FIELD_COUNT, FIELDS, saturate, TITLE } from './edition';
+import { type Codes, type EditionIndex, editionMemo, FIELD_COUNT, FIELDS, saturate, TITLE } from './edition';
 import { PARAMS } from './params';
 import type { InterestQuery } from './query';
 
 /**
  * Where one query word stands in the edition: the docs that have it (ascending) and, per
- * doc, its intervals [codes[k], codes[k] + length) with code = field × 2^16 + start. A
+ * doc, its intervals [codes[k], codes[k] + length) with code = field << fieldShift | start. A
  * word's own occurrences have id -1 and weight 1; an occurrence of another spelling of a
  * span shares its id with the span's other words, so the words inside it count as
  * adjacent. A word with no other spelling is a view on its posting: nothing is copied.
@@ -20,7 +20,7 @@ export interface Unit {
   docs: Int32Array;
   /** Per doc, the range of its intervals: [starts[i], starts[i + 1]). */
   starts: Int32Array;
-  codes: Int32Array;
+  codes: Codes;
   /** null: every interval is one token long, id -1, weight 1. */
   spelled: { lengths: Int32Array; ids: Int32Array; weights: Float32Array } | null;
   /** Set when the unit is exactly one term's posting. */
@@ -63,12 +63,13 @@ function scanSpelling(index: EditionIndex, ids: readonly number[]): number[] {
   const found: number[] = [];
   const first = ids[0];
   if (first === undefined || ids.some((id) => id < 0)) return found;
-  const { termPostings, postingDocs, postingStarts, occurrences, fieldStarts, docTerms } = index;
+  const { termPostings, postingDocs, postingStarts, occurrences, fieldStarts, docTerms, fieldShift } = index;
+  const position = (1 << fieldShift) - 1;
   for (let posting = termPostings[first]!; posting < termPostings[first + 1]!; posting++) {
     const doc = postingDocs[posting]!;
     for (let slot = postingStarts[posting]!; slot < postingStarts[posting + 1]!; slot++) {
       const code = occurrences[slot]!;
-      const base = fieldStarts[doc * FIELD_COUNT + (code >>> 16)]! + (code & 0xffff);
+      const base = fieldStarts[doc * FIELD_COUNT + (code >>> fieldShift)]! + (code & position);
       let whole = true;
       for (let k = 1; k < ids.length && whole; k++) whole = docTerms[base + k] === ids[k];
       if (whole) found.push(doc, code);
@@ -89,7 +90,7 @@ interface Spelling {
 }
 
 /** A word's own occurrences merged with the spellings that stand in for it. */
-function spelledUnit(own: Unit, spellings: readonly Spelling[]): Unit {
+function spelledUnit(index: EditionIndex, own: Unit, spellings: readonly Spelling[]): Unit {
   const ownDocs = own.docs.length;
   let extra = 0;
   for (const spelling of spellings) extra += spelling.found.length / 2;
@@ -97,7 +98,8 @@ function spelledUnit(own: Unit, spellings: readonly Spelling[]): Unit {
   // At most one doc per interval: sized once, trimmed at the end (no growing arrays).
   const docs = new Int32Array(ownDocs + extra);
   const starts = new Int32Array(ownDocs + extra + 1);
-  const codes = new Int32Array(count);
+  // Codes of the index's width: a sweep then reads one kind of array, whichever units it pairs.
+  const codes = index.occurrences instanceof Uint16Array ? new Uint16Array(count) : new Int32Array(count);
   const lengths = new Int32Array(count);
   const ids = new Int32Array(count);
   const weights = new Float32Array(count);
@@ -155,7 +157,7 @@ const NO_DOC = 0x7fffffff;
 
 /** Insertion sort of one doc's intervals by code (a handful of entries). */
 function sortSegment(
-  codes: Int32Array,
+  codes: Codes,
   lengths: Int32Array,
   ids: Int32Array,
   weights: Float32Array,
@@ -201,7 +203,7 @@ export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
     const forms = spellingsOf[u]!;
     if (forms.length === 0) return unit;
     const key = `${query.tokens[u]}|${forms.map((spelling) => spelling.key).join('|')}`;
-    return rememberedUnit(index, key, () => spelledUnit(unit, forms));
+    return rememberedUnit(index, key, () => spelledUnit(index, unit, forms));
   });
 }
 
@@ -283,10 +285,11 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
   const counts = new Float64Array(FIELD_COUNT);
   const part = newPart(unit.docs.length);
   const weights = unit.spelled?.weights;
+  const { fieldShift } = index;
   for (let i = 0; i < unit.docs.length; i++) {
     for (let field = 0; field < FIELD_COUNT; field++) counts[field] = 0;
     for (let k = unit.starts[i]!; k < unit.starts[i + 1]!; k++)
-      counts[unit.codes[k]! >>> 16]! += weights ? weights[k]! : 1;
+      counts[unit.codes[k]! >>> fieldShift]! += weights ? weights[k]! : 1;
     if (counts[TITLE]! > 0) part.titled++;
     part.docs[part.size] = unit.docs[i]!;
     part.strengths[part.size++] = strength(index, unit.docs[i]!, counts);
@@ -320,7 +323,7 @@ function pairScratch(capacity: number) {
 /**
  * Phrase (adjacent, in order, or inside one spelling) and proximity parts of two
  * neighbouring words. Intervals are sorted by code within a doc and a field's positions
- * never come within reach of another field's (2^16 apart), so one sweep with a window
+ * never come within reach of another field's (2^13 or more apart), so one sweep with a window
  * pointer finds every pair near enough: linear in the occurrences, not quadratic, which
  * matters for "large language models" at thousands of candidates. The parts returned are
  * reused by the next call.
@@ -333,6 +336,7 @@ export function pairParts(
 ): { phrase: Part; near: Part } {
   const { phrase, near, phraseCounts, nearCounts } = pairScratch(Math.min(a.docs.length, b.docs.length));
   const window = PARAMS.proximityWindow;
+  const { fieldShift } = index;
   // The units' arrays in locals: read through `a` and `b` (and their optional spellings)
   // in the sweeps, they were loaded again for every pair of intervals.
   const { docs: docsA, starts: startsA, codes: codesA } = a;
@@ -364,7 +368,7 @@ export function pairParts(
       // Two words as written: every interval one token long, weight 1, no spelling to share.
       for (let p = startsA[i]!; p < startsA[i + 1]!; p++) {
         const startA = codesA[p]!;
-        const field = startA >>> 16;
+        const field = startA >>> fieldShift;
         while (low < endOfB && codesB[low]! + 8 + window < startA) low++;
         for (let q = low; q < endOfB; q++) {
           const startB = codesB[q]!;
@@ -385,7 +389,7 @@ export function pairParts(
         const endA = startA + (lengthsA !== null ? lengthsA[p]! : 1);
         const idA = idsA !== null ? idsA[p]! : -1;
         const weightA = weightsA !== null ? weightsA[p]! : 1;
-        const field = startA >>> 16;
+        const field = startA >>> fieldShift;
         // B intervals ending more than `window` before A starts can never pair again (spellings are ≤ 8 long).
         while (low < endOfB && codesB[low]! + 8 + window < startA) low++;
         for (let q = low; q < endOfB; q++) {

@@ -547,6 +547,35 @@ describe('fair share and bounded caches', () => {
     expect(first.cache.get('language models')?.scores).toHaveLength(40);
   });
 
+  it('keeps term ids and occurrences in 16 bits when they fit, in 32 when papers outgrow them', () => {
+    expect(index.docTerms).toBeInstanceOf(Uint16Array);
+    expect(index.occurrences).toBeInstanceOf(Uint16Array);
+    const words = (from: number, count: number) =>
+      Array.from({ length: count }, (_, n) => `w${(from + n).toString(36)}`).join(' ');
+    const pair = (filler: string) => [
+      makePaper({ id: 'found', title: 'A survey', abstract: `${filler} latent diffusion models for video` }),
+      makePaper({ id: 'apart', title: 'Diffusion for video', abstract: 'Models of motion.' }),
+    ];
+    const evidenceOf = (edition: ReturnType<typeof buildEditionIndex>) => [
+      ...scoreInterest(edition, 'diffusion models').evidence.subarray(0, 2),
+    ];
+    // The phrase 9,000 words into a field: past 2^13 positions, where a 16-bit code would
+    // run into the next field's.
+    const longField = buildEditionIndex([...pair(words(0, 9_000)), ...papers.slice(0, 20)]);
+    expect(longField.occurrences).toBeInstanceOf(Int32Array);
+    expect(evidenceOf(longField)).toEqual([EVIDENCE.phrase, EVIDENCE.words]);
+    // 70,000 distinct words over ten papers: past 16-bit term ids.
+    const manyTerms = buildEditionIndex([
+      ...pair(''),
+      ...Array.from({ length: 10 }, (_, n) =>
+        makePaper({ id: `w${n}`, title: 'W', abstract: words(n * 7_000, 7_000) }),
+      ),
+    ]);
+    expect(manyTerms.docTerms).toBeInstanceOf(Int32Array);
+    expect(manyTerms.occurrences).toBeInstanceOf(Uint16Array);
+    expect(evidenceOf(manyTerms)).toEqual([EVIDENCE.phrase, EVIDENCE.words]);
+  });
+
   it('gives the caches of an edition past 3,000 candidates less room, in proportion', () => {
     // 6,000 one-line papers: twice the candidates, half the room per cache, so that the
     // index and papers, which grow with every candidate, leave the isolate's budget intact.
