@@ -37,12 +37,20 @@ export const SIGNATURE_TERMS = 20;
 const KEYWORD_GAP = 4;
 
 /**
- * Term ids of the token streams, or occurrence codes: 16 bits each when every value fits,
- * as an edition's do (a few thousand terms and positions at 10,000 candidates of the
- * fixture; tens of thousands of terms would still fit), else 32. The two arrays were
- * 14 MB of the index at 10,000 candidates.
+ * Term ids of the token streams, occurrence codes or doc numbers: 16 bits each when every
+ * value fits, as an edition's do (a few thousand terms and positions at 10,000 candidates
+ * of the fixture, tens of thousands of terms would still fit, and up to 65,536
+ * candidates), else 32. The three arrays were 18 MB of the index at 10,000 candidates.
  */
 export type Codes = Uint16Array | Int32Array;
+
+/** Doc numbers of the postings, and of every list of docs made from them. */
+export type Docs = Codes;
+
+/** A list of `length` doc numbers of the index's width: a loop over lists then reads one kind of array. */
+export function docList(index: EditionIndex, length: number): Docs {
+  return index.postingDocs instanceof Uint16Array ? new Uint16Array(length) : new Int32Array(length);
+}
 
 /**
  * How far up an occurrence code keeps its field: field << 14 | position when every field
@@ -58,7 +66,7 @@ export const isGap = (id: number, termCount: number) => id >>> 0 >= termCount;
 /** Where one term occurs: views into the index's shared arrays. */
 export interface Posting {
   /** Docs containing the term, ascending. */
-  docs: Int32Array;
+  docs: Docs;
   /** Per doc, BM25F pseudo term frequency: Σ field weight × count / length norm. */
   tfs: Float32Array;
   /** Per doc, the range of its occurrences in `occurrences`: [starts[i], starts[i + 1]). */
@@ -82,7 +90,7 @@ export interface EditionIndex {
   terms: Map<string, number>;
   /** Per term id, its range of postings in postingDocs/postingTfs/postingStarts. */
   termPostings: Int32Array;
-  postingDocs: Int32Array;
+  postingDocs: Docs;
   postingTfs: Float32Array;
   /**
    * Per posting, the term's per-field BM25 strength in that doc: Σ field weight ×
@@ -375,7 +383,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     }
   }
   const termPostings = new Int32Array(termCount + 1);
-  const postingDocs = new Int32Array(postingCount);
+  const postingDocs = new (total <= 0x10000 ? Uint16Array : Int32Array)(postingCount);
   const postingTfs = new Float32Array(postingCount);
   const postingStarts = new Int32Array(postingCount + 1);
   let posting = -1;
@@ -584,7 +592,7 @@ function docLengthsOf(total: number, lengths: Int32Array): Int32Array {
 function signatures(
   idfByDf: Float64Array,
   termPostings: Int32Array,
-  postingDocs: Int32Array,
+  postingDocs: Docs,
   postingTfs: Float32Array,
 ): { signatureTerms: Int32Array; signatureWeights: Float32Array } {
   const total = idfByDf.length - 1;

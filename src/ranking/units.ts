@@ -5,7 +5,17 @@
  * and for each pair of neighbouring words a phrase part and a proximity part, found in one
  * sweep over both words' sorted occurrences.
  */
-import { type Codes, type EditionIndex, editionMemo, FIELD_COUNT, FIELDS, saturate, TITLE } from './edition';
+import {
+  type Codes,
+  type Docs,
+  docList,
+  type EditionIndex,
+  editionMemo,
+  FIELD_COUNT,
+  FIELDS,
+  saturate,
+  TITLE,
+} from './edition';
 import { PARAMS } from './params';
 import type { InterestQuery } from './query';
 
@@ -17,7 +27,7 @@ import type { InterestQuery } from './query';
  * adjacent. A word with no other spelling is a view on its posting: nothing is copied.
  */
 export interface Unit {
-  docs: Int32Array;
+  docs: Docs;
   /** Per doc, the range of its intervals: [starts[i], starts[i + 1]). */
   starts: Int32Array;
   codes: Codes;
@@ -96,7 +106,7 @@ function spelledUnit(index: EditionIndex, own: Unit, spellings: readonly Spellin
   for (const spelling of spellings) extra += spelling.found.length / 2;
   const count = own.starts[ownDocs]! - own.starts[0]! + extra;
   // At most one doc per interval: sized once, trimmed at the end (no growing arrays).
-  const docs = new Int32Array(ownDocs + extra);
+  const docs = docList(index, ownDocs + extra);
   const starts = new Int32Array(ownDocs + extra + 1);
   // Codes of the index's width: a sweep then reads one kind of array, whichever units it pairs.
   const codes = index.occurrences instanceof Uint16Array ? new Uint16Array(count) : new Int32Array(count);
@@ -235,16 +245,17 @@ function strength(index: EditionIndex, doc: number, counts: Float64Array): numbe
 
 /** A part of the score (a word, a phrase, a proximity): per doc that has it, its strength. */
 export interface Part {
-  docs: Int32Array;
+  docs: Docs;
   strengths: Float32Array | Float64Array;
   size: number;
   /** Docs that have it in their title. */
   titled: number;
 }
 
-const newPart = (capacity: number): Part => ({
-  docs: new Int32Array(capacity),
-  strengths: new Float64Array(capacity),
+/** An empty part with room for as many docs as `docs` holds (a list of the index's width: `docList`). */
+const newPart = (docs: Docs): Part => ({
+  docs,
+  strengths: new Float64Array(docs.length),
   size: 0,
   titled: 0,
 });
@@ -283,7 +294,7 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
   const known = partMemo.get(unit);
   if (known) return known;
   const counts = new Float64Array(FIELD_COUNT);
-  const part = newPart(unit.docs.length);
+  const part = newPart(docList(index, unit.docs.length));
   const weights = unit.spelled?.weights;
   const { fieldShift } = index;
   for (let i = 0; i < unit.docs.length; i++) {
@@ -299,8 +310,8 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
 }
 
 let pairBuffers = {
-  phrase: newPart(0),
-  near: newPart(0),
+  phrase: newPart(new Int32Array(0)),
+  near: newPart(new Int32Array(0)),
   phraseCounts: new Float64Array(FIELD_COUNT),
   nearCounts: new Float64Array(FIELD_COUNT),
 };
@@ -310,10 +321,15 @@ let pairBuffers = {
  * score and dropped before the next pair, and allocating four typed arrays per pair was
  * a good part of its cost.
  */
-function pairScratch(capacity: number) {
-  if (pairBuffers.phrase.docs.length < capacity) {
-    const size = Math.max(capacity, 2 * pairBuffers.phrase.docs.length);
-    pairBuffers = { ...pairBuffers, phrase: newPart(size), near: newPart(size) };
+function pairScratch(index: EditionIndex, capacity: number) {
+  const { docs } = pairBuffers.phrase;
+  if (docs.length < capacity || docs.constructor !== index.postingDocs.constructor) {
+    const size = Math.max(capacity, 2 * docs.length);
+    pairBuffers = {
+      ...pairBuffers,
+      phrase: newPart(docList(index, size)),
+      near: newPart(docList(index, size)),
+    };
   }
   pairBuffers.phrase.size = pairBuffers.phrase.titled = 0;
   pairBuffers.near.size = pairBuffers.near.titled = 0;
@@ -334,7 +350,10 @@ export function pairParts(
   b: Unit,
   exact: Uint8Array,
 ): { phrase: Part; near: Part } {
-  const { phrase, near, phraseCounts, nearCounts } = pairScratch(Math.min(a.docs.length, b.docs.length));
+  const { phrase, near, phraseCounts, nearCounts } = pairScratch(
+    index,
+    Math.min(a.docs.length, b.docs.length),
+  );
   const window = PARAMS.proximityWindow;
   const { fieldShift } = index;
   // The units' arrays in locals: read through `a` and `b` (and their optional spellings)

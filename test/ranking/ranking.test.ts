@@ -576,6 +576,20 @@ describe('fair share and bounded caches', () => {
     expect(evidenceOf(manyTerms)).toEqual([EVIDENCE.phrase, EVIDENCE.words]);
   });
 
+  it('keeps doc numbers in 16 bits up to 65,536 candidates, in 32 past them', () => {
+    expect(index.postingDocs).toBeInstanceOf(Uint16Array);
+    // The one paper on the topic is doc 65,536: in 16 bits it would read as doc 0.
+    const many = buildEditionIndex(
+      Array.from({ length: 65_537 }, (_, n) =>
+        makePaper({ id: `p${n}`, title: n === 65_536 ? 'Diffusion models' : 'Other' }),
+      ),
+    );
+    expect(many.postingDocs).toBeInstanceOf(Int32Array);
+    const { scores, evidence } = scoreInterest(many, 'diffusion models');
+    expect(evidence[65_536]).toBe(EVIDENCE.phrase);
+    expect(scores[0]).toBe(0);
+  });
+
   it('gives the caches of an edition past 3,000 candidates less room, in proportion', () => {
     // 6,000 one-line papers: twice the candidates, half the room per cache, so that the
     // index and papers, which grow with every candidate, leave the isolate's budget intact.
