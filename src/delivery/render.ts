@@ -14,7 +14,7 @@ import {
   type PreparedEdition,
   prepareEdition,
 } from '../digest';
-import type { Paper, Subscriber } from '../domain';
+import type { Paper, PaperSource, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
 import { subscriberLinks } from '../links';
 import { type EditionIndex, EditionReader, type RankedPaper } from '../ranking';
@@ -201,7 +201,7 @@ export async function editionContext(
 ): Promise<EditionContext> {
   const reader = new EditionReader();
   for await (const page of Array.isArray(papers) ? [papers] : papers) {
-    for (const paper of page) reader.add(paper, cardPaper(paper));
+    for (const paper of page) reader.add(paper, sentPaper(paper));
   }
   const index = reader.index();
   const shown = index.papers;
@@ -220,6 +220,35 @@ export async function editionContext(
     index,
     prepared: await prepareEdition(config, input),
     ingestedBefore: ingestedBeforeOf(shown),
+  };
+}
+
+// Shared by every paper kept: never written to.
+const NO_KEYWORDS: string[] = [];
+const NO_SOURCES: PaperSource[] = [];
+
+/**
+ * A paper as the sender keeps it once indexed: what its card shows (`cardPaper`: the start
+ * of its abstract) and what ranking and sending read (id, upvotes, categories, authors,
+ * when it was ingested and refreshed, whether it is withdrawn). What only the web pages or
+ * the index read (dates, comment, DOI, journal, thumbnail, sources, AI keywords) is left
+ * out: a few hundred bytes a paper, kept for every candidate. A test renders an email from
+ * these and from the whole papers and compares them.
+ */
+function sentPaper(paper: Paper): Paper {
+  return {
+    ...cardPaper(paper),
+    version: null,
+    primaryCategory: null,
+    thumbnailUrl: null,
+    aiKeywords: NO_KEYWORDS,
+    comment: null,
+    doi: null,
+    journalRef: null,
+    publishedAt: null,
+    updatedAt: null,
+    hfDate: null,
+    sources: NO_SOURCES,
   };
 }
 
