@@ -50,7 +50,7 @@ export function ingestedBeforeOf(papers: readonly Paper[]): (since: string) => R
 const EDITION_CACHE_SIZE = 3;
 /**
  * An edition in memory costs ~10 kB per candidate once sent from (`npm run bench:memory`:
- * ready to send, 17 MB at 3,000 candidates, then its filled cards and memos). So the
+ * ready to send, 14 MB at 3,000 candidates, then its filled cards and memos). So the
  * isolate keeps editions up to this many candidates in all, not only up to a count, and
  * makes room for a new edition as soon as its size is known, before its papers are read.
  * The newest edition is always kept, whatever its size.

@@ -61,7 +61,7 @@ export const EVIDENCE = {
 /**
  * Candidates up to which an edition's caches (interest vectors, memos, filled cards) get
  * their whole budget. Past it the index and the papers grow with every candidate (ready to
- * send: 17 MB at 3,000, 51 MB at 10,000, `npm run bench:memory`), and the caches give up
+ * send: 14 MB at 3,000, 41 MB at 10,000, `npm run bench:memory`), and the caches give up
  * room in proportion, so that a weekly edition of 10,000 stays within the isolate's
  * budget: they hold fewer entries, and a miss costs only the finding again.
  */
