@@ -8,15 +8,17 @@ import { type Edition, getEdition, getPapersInOrder } from '../db/editions';
 import {
   assembleDigest,
   cardPaper,
+  DEFAULT_CARD_BYTES,
   type DigestBasis,
   type DigestEmail,
   type PreparedEdition,
   prepareEdition,
 } from '../digest';
-import type { Paper, Subscriber } from '../domain';
+import type { Paper, PaperSource, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
 import { subscriberLinks } from '../links';
 import { type EditionIndex, EditionReader, type RankedPaper } from '../ranking';
+import { editionBudget } from '../ranking/cache';
 import { sender } from './email';
 import { type OutgoingEmail, releaseSpareBodies } from './transport';
 
@@ -48,7 +50,7 @@ export function ingestedBeforeOf(papers: readonly Paper[]): (since: string) => R
 const EDITION_CACHE_SIZE = 3;
 /**
  * An edition in memory costs ~10 kB per candidate once sent from (`npm run bench:memory`:
- * ready to send, 17 MB at 3,000 candidates, then its filled cards and memos). So the
+ * ready to send, 14 MB at 3,000 candidates, then its filled cards and memos). So the
  * isolate keeps editions up to this many candidates in all, not only up to a count, and
  * makes room for a new edition as soon as its size is known, before its papers are read.
  * The newest edition is always kept, whatever its size.
@@ -199,11 +201,17 @@ export async function editionContext(
 ): Promise<EditionContext> {
   const reader = new EditionReader();
   for await (const page of Array.isArray(papers) ? [papers] : papers) {
-    for (const paper of page) reader.add(paper, cardPaper(paper));
+    for (const paper of page) reader.add(paper, sentPaper(paper));
   }
   const index = reader.index();
   const shown = index.papers;
-  const input = { editionDate: edition.plannedAt.slice(0, 10), papers: shown, frequency: edition.frequency };
+  const input = {
+    editionDate: edition.plannedAt.slice(0, 10),
+    papers: shown,
+    frequency: edition.frequency,
+    // A large edition's index and papers take the room its cards would have had.
+    cardBytes: editionBudget(DEFAULT_CARD_BYTES, shown.length),
+  };
   return {
     edition,
     config,
@@ -212,6 +220,35 @@ export async function editionContext(
     index,
     prepared: await prepareEdition(config, input),
     ingestedBefore: ingestedBeforeOf(shown),
+  };
+}
+
+// Shared by every paper kept: never written to.
+const NO_KEYWORDS: string[] = [];
+const NO_SOURCES: PaperSource[] = [];
+
+/**
+ * A paper as the sender keeps it once indexed: what its card shows (`cardPaper`: the start
+ * of its abstract) and what ranking and sending read (id, upvotes, categories, authors,
+ * when it was ingested and refreshed, whether it is withdrawn). What only the web pages or
+ * the index read (dates, comment, DOI, journal, thumbnail, sources, AI keywords) is left
+ * out: a few hundred bytes a paper, kept for every candidate. A test renders an email from
+ * these and from the whole papers and compares them.
+ */
+function sentPaper(paper: Paper): Paper {
+  return {
+    ...cardPaper(paper),
+    version: null,
+    primaryCategory: null,
+    thumbnailUrl: null,
+    aiKeywords: NO_KEYWORDS,
+    comment: null,
+    doi: null,
+    journalRef: null,
+    publishedAt: null,
+    updatedAt: null,
+    hfDate: null,
+    sources: NO_SOURCES,
   };
 }
 

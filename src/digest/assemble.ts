@@ -67,8 +67,13 @@ const utf8 = new TextEncoder();
 const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests)), true));
 const betweenJson = memo(4, asciiJsonBytes);
 const countPair = memo(1_000, (label) => pairOf(clean(label)));
-/** A card's why line and its escaped forms, memoised by its reasons. */
-const whyPair = whyMemo(20_000, (why) => pairOf(why, true));
+/**
+ * A card's why line and its escaped forms, memoised by its reasons. The lines that recur
+ * (shared interests, "trending") are made again at most once per clearing; 20,000 nodes
+ * were up to 3.3 MB of the sender's peak (`npm run bench:memory`), mostly lines of
+ * interests met once.
+ */
+const whyPair = whyMemo(4_000, (why) => pairOf(why, true));
 
 /** The token at the end of a link built on `base`, or null if the link is not built on it. */
 function tokenAfter(url: string, base: string): string | null {

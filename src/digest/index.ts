@@ -13,7 +13,12 @@
 export { assembleDigest, fallbackRenders } from './assemble';
 export { cardPaper, type DigestBasis } from './format';
 export { escapeHtml } from './html';
-export { type PreparedEdition, type PrepareEditionInput, prepareEdition } from './prepare';
+export {
+  DEFAULT_CARD_BYTES,
+  type PreparedEdition,
+  type PrepareEditionInput,
+  prepareEdition,
+} from './prepare';
 export {
   type DigestEmail,
   type DigestRecipient,

@@ -89,6 +89,8 @@ export interface PreparedCards {
   readonly size: number;
   /** Cards filled now (for tests and the benchmark). */
   readonly filled: number;
+  /** Bytes of filled cards kept at once. */
+  readonly budget: number;
 }
 
 /**
@@ -402,6 +404,7 @@ function cardShelf(
       return card;
     },
     size: positionOf.size,
+    budget,
     get filled() {
       return filled.size + rendersOnly.size;
     },

@@ -5,9 +5,11 @@
  * candidates and 50 MB at 10,000. Least recently used vectors go first, whichever edition
  * they belong to, so an edition that is no longer sent gives its room (and its buffers)
  * to the next one, and three editions take 8 MB, not 24. A miss only costs recomputing
- * one interest (well under a millisecond), so the budget can be small next to the 128 MB
- * isolate: 8 MB holds ~160 interests at 10,000 candidates, ~535 at 3,000. lru-cache does
- * the bookkeeping; each edition sees the cache through its own key space (`EditionCache`).
+ * one interest (well under a millisecond), so the budget can be small next to the isolate:
+ * 8 MB holds ~535 interests at 3,000 candidates, and an edition past 3,000 keeps it within
+ * less (`editionBudget`: 2.4 MB, ~45 interests, at 10,000, whose index takes the room).
+ * lru-cache does the bookkeeping; each edition sees the cache through its own key space
+ * (`EditionCache`).
  */
 import { LRUCache } from 'lru-cache';
 
@@ -55,6 +57,21 @@ export const EVIDENCE = {
   /** The interest itself, or a listed synonym or acronym of it, occurs in the paper. */
   phrase: 3,
 } as const;
+
+/**
+ * Candidates up to which an edition's caches (interest vectors, memos, filled cards) get
+ * their whole budget. Past it the index and the papers grow with every candidate (ready to
+ * send: 14 MB at 3,000, 41 MB at 10,000, `npm run bench:memory`), and the caches give up
+ * room in proportion, so that a weekly edition of 10,000 stays within the isolate's
+ * budget: they hold fewer entries, and a miss costs only the finding again.
+ */
+export const FULL_BUDGET_CANDIDATES = 3_000;
+
+/** `budget` for an edition of `candidates`: whole up to FULL_BUDGET_CANDIDATES, then shrinking in proportion. */
+export function editionBudget(budget: number, candidates: number): number {
+  if (candidates <= FULL_BUDGET_CANDIDATES) return budget;
+  return Math.floor((budget * FULL_BUDGET_CANDIDATES) / candidates);
+}
 
 export const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024;
 
@@ -122,9 +139,15 @@ class InterestCache {
     return this.lru.get(key);
   }
 
-  set(key: string, value: InterestScores): void {
+  /**
+   * Keeps `value`, then evicts least recently used vectors (of any edition) until the cache
+   * is within `budget`, at most its own: a large edition's (`editionBudget`) while it is sent.
+   */
+  set(key: string, value: InterestScores, budget: number = this.maxBytes): void {
     // A vector bigger than the whole budget is simply not kept.
-    if (sizeOf(value, key) <= this.maxBytes) this.lru.set(key, value);
+    if (sizeOf(value, key) > budget) return;
+    this.lru.set(key, value);
+    while (this.lru.calculatedSize > budget && this.lru.size > 1) this.lru.pop();
   }
 
   /** Drops every vector whose key starts with `prefix`: their buffers are not kept for reuse. */
@@ -153,10 +176,16 @@ let nextEdition = 0;
 export class EditionCache {
   private readonly prefix = `${nextEdition++}\u0000`;
   private readonly cache: InterestCache;
+  /** The bytes the cache may hold while this edition adds to it. */
+  readonly budget: number;
 
-  /** `maxBytes`: a cache of its own with that budget (tests); otherwise the isolate's. */
-  constructor(maxBytes?: number) {
+  /**
+   * `maxBytes`: a cache of its own with that budget (tests); otherwise the isolate's, within
+   * less room for an edition of many `candidates` (`editionBudget`).
+   */
+  constructor(maxBytes?: number, candidates = 0) {
     this.cache = maxBytes === undefined ? shared : new InterestCache(maxBytes);
+    this.budget = maxBytes ?? editionBudget(this.cache.maxBytes, candidates);
   }
 
   get(key: string): InterestScores | undefined {
@@ -164,7 +193,7 @@ export class EditionCache {
   }
 
   set(key: string, value: InterestScores): void {
-    this.cache.set(this.prefix + key, value);
+    this.cache.set(this.prefix + key, value, this.budget);
   }
 
   recycle(): void {

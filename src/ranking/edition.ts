@@ -10,7 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Paper } from '../domain';
 import { AcronymMiner, type AcronymTable } from './acronyms';
-import { EditionCache } from './cache';
+import { EditionCache, editionBudget } from './cache';
 import { nameKey, StageMiner, tokenize } from './text';
 
 /**
@@ -36,16 +36,43 @@ export const SIGNATURE_TERMS = 20;
 /** Position gap put between two AI keywords, so a phrase never matches across them. */
 const KEYWORD_GAP = 4;
 
+/**
+ * Term ids of the token streams, occurrence codes or doc numbers: 16 bits each when every
+ * value fits, as an edition's do (a few thousand terms and positions at 10,000 candidates
+ * of the fixture, tens of thousands of terms would still fit, and up to 65,536
+ * candidates), else 32. The three arrays were 18 MB of the index at 10,000 candidates.
+ */
+export type Codes = Uint16Array | Int32Array;
+
+/** Doc numbers of the postings, and of every list of docs made from them. */
+export type Docs = Codes;
+
+/** A list of `length` doc numbers of the index's width: a loop over lists then reads one kind of array. */
+export function docList(index: EditionIndex, length: number): Docs {
+  return index.postingDocs instanceof Uint16Array ? new Uint16Array(length) : new Int32Array(length);
+}
+
+/**
+ * How far up an occurrence code keeps its field: field << 14 | position when every field
+ * is shorter than 2^13 tokens (16 bits; another field's codes stay 2^13 or more apart, far
+ * past any phrase or proximity window), else field << 16 | position as 32 bits.
+ */
+const SHORT_FIELDS = { shift: 14, lastPosition: (1 << 13) - 1 };
+const LONG_FIELDS = { shift: 16, lastPosition: 65_535 };
+
+/** Whether `id`, read from the token streams, is a gap (-1, or 0xFFFF in 16 bits) rather than one of `termCount` terms. */
+export const isGap = (id: number, termCount: number) => id >>> 0 >= termCount;
+
 /** Where one term occurs: views into the index's shared arrays. */
 export interface Posting {
   /** Docs containing the term, ascending. */
-  docs: Int32Array;
+  docs: Docs;
   /** Per doc, BM25F pseudo term frequency: Σ field weight × count / length norm. */
   tfs: Float32Array;
   /** Per doc, the range of its occurrences in `occurrences`: [starts[i], starts[i + 1]). */
   starts: Int32Array;
-  /** Encoded occurrences (field × 2^16 + position), grouped per doc in doc order. */
-  occurrences: Int32Array;
+  /** Encoded occurrences (field << EditionIndex.fieldShift | position), grouped per doc in doc order. */
+  occurrences: Codes;
 }
 
 export interface AuthorKey {
@@ -63,7 +90,7 @@ export interface EditionIndex {
   terms: Map<string, number>;
   /** Per term id, its range of postings in postingDocs/postingTfs/postingStarts. */
   termPostings: Int32Array;
-  postingDocs: Int32Array;
+  postingDocs: Docs;
   postingTfs: Float32Array;
   /**
    * Per posting, the term's per-field BM25 strength in that doc: Σ field weight ×
@@ -75,9 +102,11 @@ export interface EditionIndex {
   termTitled: Int32Array;
   /** Per posting, the start of its occurrences (one extra entry closes the last). */
   postingStarts: Int32Array;
-  occurrences: Int32Array;
-  /** Every doc's field token streams as term ids (-1 = gap), for phrase matching. */
-  docTerms: Int32Array;
+  occurrences: Codes;
+  /** Where an occurrence code keeps its field: code >>> fieldShift; its position is the bits below. */
+  fieldShift: number;
+  /** Every doc's field token streams as term ids (gaps: see isGap), for phrase matching. */
+  docTerms: Codes;
   /** Start of field f of doc d in docTerms at [d × FIELD_COUNT + f]. */
   fieldStarts: Int32Array;
   /** 1 / BM25 length normalisation of field f of doc d at [d × FIELD_COUNT + f]. */
@@ -267,7 +296,10 @@ export class EditionReader {
       {
         papers: this.papers,
         terms: this.terms,
-        docTerms: this.streams.slice(0, this.streamLength),
+        // -1 becomes 0xFFFF in 16 bits, past every term id.
+        docTerms: (this.terms.size < 0xffff ? Uint16Array : Int32Array).from(
+          this.streams.subarray(0, this.streamLength),
+        ),
         fieldStarts: Int32Array.from([...this.fieldStarts, this.streamLength]),
         lengths: Int32Array.from(this.lengths),
         acronyms: this.acronyms.table(),
@@ -291,7 +323,7 @@ export function buildEditionIndex(papers: Paper[], cacheBytes?: number): Edition
 interface ReadPapers {
   papers: Paper[];
   terms: Map<string, number>;
-  docTerms: Int32Array;
+  docTerms: Codes;
   fieldStarts: Int32Array;
   lengths: Int32Array;
   acronyms: AcronymTable;
@@ -321,10 +353,15 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
   // term's occurrences in doc order, so postings fall out of one pass.
   const termCount = terms.size;
   const occurrenceStart = new Int32Array(termCount + 1);
-  for (const id of docTerms) if (id >= 0) occurrenceStart[id + 1]!++;
+  for (const id of docTerms) if (!isGap(id, termCount)) occurrenceStart[id + 1]!++;
   for (let id = 0; id < termCount; id++) occurrenceStart[id + 1]! += occurrenceStart[id]!;
   const cursor = occurrenceStart.slice(0, termCount);
-  const occurrences = new Int32Array(occurrenceStart[termCount]!);
+  let longestField = 0;
+  for (let at = 0; at + 1 < fieldStarts.length; at++)
+    longestField = Math.max(longestField, fieldStarts[at + 1]! - fieldStarts[at]!);
+  const codes = longestField - 1 <= SHORT_FIELDS.lastPosition ? SHORT_FIELDS : LONG_FIELDS;
+  const fieldShift = codes.shift;
+  const occurrences = new (codes === SHORT_FIELDS ? Uint16Array : Int32Array)(occurrenceStart[termCount]!);
   const occurrenceDoc = new Int32Array(occurrences.length);
   for (let doc = 0; doc < total; doc++) {
     for (let field = 0; field < FIELD_COUNT; field++) {
@@ -332,9 +369,9 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
       const end = fieldStarts[doc * FIELD_COUNT + field + 1]!;
       for (let position = start; position < end; position++) {
         const id = docTerms[position]!;
-        if (id < 0) continue;
+        if (isGap(id, termCount)) continue;
         const slot = cursor[id]!++;
-        occurrences[slot] = field * 65_536 + Math.min(position - start, 65_535);
+        occurrences[slot] = (field << fieldShift) + Math.min(position - start, codes.lastPosition);
         occurrenceDoc[slot] = doc;
       }
     }
@@ -346,7 +383,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     }
   }
   const termPostings = new Int32Array(termCount + 1);
-  const postingDocs = new Int32Array(postingCount);
+  const postingDocs = new (total <= 0x10000 ? Uint16Array : Int32Array)(postingCount);
   const postingTfs = new Float32Array(postingCount);
   const postingStarts = new Int32Array(postingCount + 1);
   let posting = -1;
@@ -359,7 +396,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
         postingDocs[posting] = doc;
         postingStarts[posting] = slot;
       }
-      const field = occurrences[slot]! >>> 16;
+      const field = occurrences[slot]! >>> fieldShift;
       postingTfs[posting]! += FIELDS[field]!.weight * fieldNorm[doc * FIELD_COUNT + field]!;
     }
   }
@@ -371,7 +408,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     for (let p = termPostings[id]!; p < termPostings[id + 1]!; p++) {
       counts.fill(0);
       for (let slot = postingStarts[p]!; slot < postingStarts[p + 1]!; slot++)
-        counts[occurrences[slot]! >>> 16]!++;
+        counts[occurrences[slot]! >>> fieldShift]!++;
       if (counts[TITLE]! > 0) termTitled[id]!++;
       const doc = postingDocs[p]!;
       let strength = 0;
@@ -437,6 +474,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     termTitled,
     postingStarts,
     occurrences,
+    fieldShift,
     docTerms,
     fieldStarts,
     fieldNorm,
@@ -450,7 +488,7 @@ function indexOf(read: ReadPapers, cacheBytes?: number): EditionIndex {
     upvotes: Int32Array.from(papers, (paper) => Math.max(0, paper.upvotes ?? 0)),
     acronyms: read.acronyms,
     stageHeads: read.stageHeads,
-    cache: new EditionCache(cacheBytes),
+    cache: new EditionCache(cacheBytes, total),
     docLengths,
     categoryDocs,
     authorDocs,
@@ -480,13 +518,14 @@ export function authorKeysOf(index: EditionIndex, doc: number): AuthorKey[] {
  * recently used first out. (It used to start over when full: at thousands of candidates a
  * few merged units of common words, "language" with its acronym "LM", fill it, and every
  * new interest with one of them merged it again.) Evicting costs only the finding again.
+ * A large edition's memo gets less room (`editionBudget`).
  */
 export function editionMemo<T extends object>(budget: number, sizeOf: (value: T) => number) {
   const memos = new WeakMap<EditionIndex, LRUCache<string, T>>();
   return (index: EditionIndex, key: string, find: () => T): T => {
     let memo = memos.get(index);
     if (!memo) {
-      memo = new LRUCache<string, T>({ maxSize: budget });
+      memo = new LRUCache<string, T>({ maxSize: Math.max(1, editionBudget(budget, index.total)) });
       memos.set(index, memo);
     }
     const known = memo.get(key);
@@ -494,7 +533,7 @@ export function editionMemo<T extends object>(budget: number, sizeOf: (value: T)
     const value = find();
     // A value past the whole budget is simply not kept.
     const size = Math.max(1, sizeOf(value));
-    if (size <= budget) memo.set(key, value, { size });
+    if (size <= memo.maxSize) memo.set(key, value, { size });
     return value;
   };
 }
@@ -553,7 +592,7 @@ function docLengthsOf(total: number, lengths: Int32Array): Int32Array {
 function signatures(
   idfByDf: Float64Array,
   termPostings: Int32Array,
-  postingDocs: Int32Array,
+  postingDocs: Docs,
   postingTfs: Float32Array,
 ): { signatureTerms: Int32Array; signatureWeights: Float32Array } {
   const total = idfByDf.length - 1;
@@ -588,7 +627,7 @@ function signatures(
   return { signatureTerms, signatureWeights };
 }
 
-/** Occurrences (field × 2^16 + position) in the posting's `slot`-th doc. */
-export function occurrencesAt(posting: Posting, slot: number): Int32Array {
+/** Occurrences (field << fieldShift | position) in the posting's `slot`-th doc. */
+export function occurrencesAt(posting: Posting, slot: number): Codes {
   return posting.occurrences.subarray(posting.starts[slot]!, posting.starts[slot + 1]!);
 }

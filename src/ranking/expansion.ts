@@ -6,7 +6,7 @@
  * never "matches". Working arrays are reused across interests, as the scorer's are.
  */
 import { EVIDENCE } from './cache';
-import { type EditionIndex, FIELD_COUNT, SIGNATURE_TERMS, saturate, topDocs } from './edition';
+import { type EditionIndex, FIELD_COUNT, isGap, SIGNATURE_TERMS, saturate, topDocs } from './edition';
 import { PARAMS, referenceTf } from './params';
 import type { InterestQuery } from './query';
 
@@ -70,6 +70,7 @@ let vocabularyRound = 0;
  */
 function vocabularyOf(index: EditionIndex, doc: number): number {
   const { docTerms, fieldStarts } = index;
+  const termsInEdition = index.terms.size;
   const from = fieldStarts[doc * FIELD_COUNT]!;
   const to = fieldStarts[(doc + 1) * FIELD_COUNT]!;
   if (vocabulary.seenIn.length < index.terms.size || vocabulary.terms.length < to - from) {
@@ -90,7 +91,7 @@ function vocabularyOf(index: EditionIndex, doc: number): number {
   let size = 0;
   for (let position = from; position < to; position++) {
     const id = docTerms[position]!;
-    if (id < 0) continue;
+    if (isGap(id, termsInEdition)) continue;
     if (seenIn[id] !== round) {
       seenIn[id] = round;
       countOf[id] = 1;

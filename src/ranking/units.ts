@@ -5,22 +5,32 @@
  * and for each pair of neighbouring words a phrase part and a proximity part, found in one
  * sweep over both words' sorted occurrences.
  */
-import { type EditionIndex, editionMemo, FIELD_COUNT, FIELDS, saturate, TITLE } from './edition';
+import {
+  type Codes,
+  type Docs,
+  docList,
+  type EditionIndex,
+  editionMemo,
+  FIELD_COUNT,
+  FIELDS,
+  saturate,
+  TITLE,
+} from './edition';
 import { PARAMS } from './params';
 import type { InterestQuery } from './query';
 
 /**
  * Where one query word stands in the edition: the docs that have it (ascending) and, per
- * doc, its intervals [codes[k], codes[k] + length) with code = field × 2^16 + start. A
+ * doc, its intervals [codes[k], codes[k] + length) with code = field << fieldShift | start. A
  * word's own occurrences have id -1 and weight 1; an occurrence of another spelling of a
  * span shares its id with the span's other words, so the words inside it count as
  * adjacent. A word with no other spelling is a view on its posting: nothing is copied.
  */
 export interface Unit {
-  docs: Int32Array;
+  docs: Docs;
   /** Per doc, the range of its intervals: [starts[i], starts[i + 1]). */
   starts: Int32Array;
-  codes: Int32Array;
+  codes: Codes;
   /** null: every interval is one token long, id -1, weight 1. */
   spelled: { lengths: Int32Array; ids: Int32Array; weights: Float32Array } | null;
   /** Set when the unit is exactly one term's posting. */
@@ -63,12 +73,13 @@ function scanSpelling(index: EditionIndex, ids: readonly number[]): number[] {
   const found: number[] = [];
   const first = ids[0];
   if (first === undefined || ids.some((id) => id < 0)) return found;
-  const { termPostings, postingDocs, postingStarts, occurrences, fieldStarts, docTerms } = index;
+  const { termPostings, postingDocs, postingStarts, occurrences, fieldStarts, docTerms, fieldShift } = index;
+  const position = (1 << fieldShift) - 1;
   for (let posting = termPostings[first]!; posting < termPostings[first + 1]!; posting++) {
     const doc = postingDocs[posting]!;
     for (let slot = postingStarts[posting]!; slot < postingStarts[posting + 1]!; slot++) {
       const code = occurrences[slot]!;
-      const base = fieldStarts[doc * FIELD_COUNT + (code >>> 16)]! + (code & 0xffff);
+      const base = fieldStarts[doc * FIELD_COUNT + (code >>> fieldShift)]! + (code & position);
       let whole = true;
       for (let k = 1; k < ids.length && whole; k++) whole = docTerms[base + k] === ids[k];
       if (whole) found.push(doc, code);
@@ -89,15 +100,16 @@ interface Spelling {
 }
 
 /** A word's own occurrences merged with the spellings that stand in for it. */
-function spelledUnit(own: Unit, spellings: readonly Spelling[]): Unit {
+function spelledUnit(index: EditionIndex, own: Unit, spellings: readonly Spelling[]): Unit {
   const ownDocs = own.docs.length;
   let extra = 0;
   for (const spelling of spellings) extra += spelling.found.length / 2;
   const count = own.starts[ownDocs]! - own.starts[0]! + extra;
   // At most one doc per interval: sized once, trimmed at the end (no growing arrays).
-  const docs = new Int32Array(ownDocs + extra);
+  const docs = docList(index, ownDocs + extra);
   const starts = new Int32Array(ownDocs + extra + 1);
-  const codes = new Int32Array(count);
+  // Codes of the index's width: a sweep then reads one kind of array, whichever units it pairs.
+  const codes = index.occurrences instanceof Uint16Array ? new Uint16Array(count) : new Int32Array(count);
   const lengths = new Int32Array(count);
   const ids = new Int32Array(count);
   const weights = new Float32Array(count);
@@ -155,7 +167,7 @@ const NO_DOC = 0x7fffffff;
 
 /** Insertion sort of one doc's intervals by code (a handful of entries). */
 function sortSegment(
-  codes: Int32Array,
+  codes: Codes,
   lengths: Int32Array,
   ids: Int32Array,
   weights: Float32Array,
@@ -201,7 +213,7 @@ export function buildUnits(index: EditionIndex, query: InterestQuery): Unit[] {
     const forms = spellingsOf[u]!;
     if (forms.length === 0) return unit;
     const key = `${query.tokens[u]}|${forms.map((spelling) => spelling.key).join('|')}`;
-    return rememberedUnit(index, key, () => spelledUnit(unit, forms));
+    return rememberedUnit(index, key, () => spelledUnit(index, unit, forms));
   });
 }
 
@@ -233,16 +245,17 @@ function strength(index: EditionIndex, doc: number, counts: Float64Array): numbe
 
 /** A part of the score (a word, a phrase, a proximity): per doc that has it, its strength. */
 export interface Part {
-  docs: Int32Array;
+  docs: Docs;
   strengths: Float32Array | Float64Array;
   size: number;
   /** Docs that have it in their title. */
   titled: number;
 }
 
-const newPart = (capacity: number): Part => ({
-  docs: new Int32Array(capacity),
-  strengths: new Float64Array(capacity),
+/** An empty part with room for as many docs as `docs` holds (a list of the index's width: `docList`). */
+const newPart = (docs: Docs): Part => ({
+  docs,
+  strengths: new Float64Array(docs.length),
   size: 0,
   titled: 0,
 });
@@ -281,12 +294,13 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
   const known = partMemo.get(unit);
   if (known) return known;
   const counts = new Float64Array(FIELD_COUNT);
-  const part = newPart(unit.docs.length);
+  const part = newPart(docList(index, unit.docs.length));
   const weights = unit.spelled?.weights;
+  const { fieldShift } = index;
   for (let i = 0; i < unit.docs.length; i++) {
     for (let field = 0; field < FIELD_COUNT; field++) counts[field] = 0;
     for (let k = unit.starts[i]!; k < unit.starts[i + 1]!; k++)
-      counts[unit.codes[k]! >>> 16]! += weights ? weights[k]! : 1;
+      counts[unit.codes[k]! >>> fieldShift]! += weights ? weights[k]! : 1;
     if (counts[TITLE]! > 0) part.titled++;
     part.docs[part.size] = unit.docs[i]!;
     part.strengths[part.size++] = strength(index, unit.docs[i]!, counts);
@@ -296,8 +310,8 @@ export function unitPart(index: EditionIndex, unit: Unit): Part {
 }
 
 let pairBuffers = {
-  phrase: newPart(0),
-  near: newPart(0),
+  phrase: newPart(new Int32Array(0)),
+  near: newPart(new Int32Array(0)),
   phraseCounts: new Float64Array(FIELD_COUNT),
   nearCounts: new Float64Array(FIELD_COUNT),
 };
@@ -307,10 +321,15 @@ let pairBuffers = {
  * score and dropped before the next pair, and allocating four typed arrays per pair was
  * a good part of its cost.
  */
-function pairScratch(capacity: number) {
-  if (pairBuffers.phrase.docs.length < capacity) {
-    const size = Math.max(capacity, 2 * pairBuffers.phrase.docs.length);
-    pairBuffers = { ...pairBuffers, phrase: newPart(size), near: newPart(size) };
+function pairScratch(index: EditionIndex, capacity: number) {
+  const { docs } = pairBuffers.phrase;
+  if (docs.length < capacity || docs.constructor !== index.postingDocs.constructor) {
+    const size = Math.max(capacity, 2 * docs.length);
+    pairBuffers = {
+      ...pairBuffers,
+      phrase: newPart(docList(index, size)),
+      near: newPart(docList(index, size)),
+    };
   }
   pairBuffers.phrase.size = pairBuffers.phrase.titled = 0;
   pairBuffers.near.size = pairBuffers.near.titled = 0;
@@ -320,7 +339,7 @@ function pairScratch(capacity: number) {
 /**
  * Phrase (adjacent, in order, or inside one spelling) and proximity parts of two
  * neighbouring words. Intervals are sorted by code within a doc and a field's positions
- * never come within reach of another field's (2^16 apart), so one sweep with a window
+ * never come within reach of another field's (2^13 or more apart), so one sweep with a window
  * pointer finds every pair near enough: linear in the occurrences, not quadratic, which
  * matters for "large language models" at thousands of candidates. The parts returned are
  * reused by the next call.
@@ -331,8 +350,12 @@ export function pairParts(
   b: Unit,
   exact: Uint8Array,
 ): { phrase: Part; near: Part } {
-  const { phrase, near, phraseCounts, nearCounts } = pairScratch(Math.min(a.docs.length, b.docs.length));
+  const { phrase, near, phraseCounts, nearCounts } = pairScratch(
+    index,
+    Math.min(a.docs.length, b.docs.length),
+  );
   const window = PARAMS.proximityWindow;
+  const { fieldShift } = index;
   // The units' arrays in locals: read through `a` and `b` (and their optional spellings)
   // in the sweeps, they were loaded again for every pair of intervals.
   const { docs: docsA, starts: startsA, codes: codesA } = a;
@@ -364,7 +387,7 @@ export function pairParts(
       // Two words as written: every interval one token long, weight 1, no spelling to share.
       for (let p = startsA[i]!; p < startsA[i + 1]!; p++) {
         const startA = codesA[p]!;
-        const field = startA >>> 16;
+        const field = startA >>> fieldShift;
         while (low < endOfB && codesB[low]! + 8 + window < startA) low++;
         for (let q = low; q < endOfB; q++) {
           const startB = codesB[q]!;
@@ -385,7 +408,7 @@ export function pairParts(
         const endA = startA + (lengthsA !== null ? lengthsA[p]! : 1);
         const idA = idsA !== null ? idsA[p]! : -1;
         const weightA = weightsA !== null ? weightsA[p]! : 1;
-        const field = startA >>> 16;
+        const field = startA >>> fieldShift;
         // B intervals ending more than `window` before A starts can never pair again (spellings are ≤ 8 long).
         while (low < endOfB && codesB[low]! + 8 + window < startA) low++;
         for (let q = low; q < endOfB; q++) {

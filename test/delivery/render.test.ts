@@ -6,10 +6,12 @@
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { EditionShelf, editionContext, editionsToDrop } from '../../src/delivery/render';
+import { EditionShelf, editionContext, editionsToDrop, renderEmail } from '../../src/delivery/render';
+import { renderDigestReference } from '../../src/digest';
+import { DEFAULT_CARD_BYTES } from '../../src/digest/prepare';
 import { parseConfig } from '../../src/env';
 import { buildEditionIndex, profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
-import { makeSubscriber, snapshotPapers } from '../factories';
+import { makePaper, makeSubscriber, snapshotPapers } from '../factories';
 
 const edition = (id: string, candidates: number) => ({ id, candidates });
 
@@ -138,6 +140,56 @@ describe('editionContext', () => {
     expect(longest).toBeGreaterThan(1_000);
     expect(Math.max(...paged.papers.map((paper) => paper.abstract.length))).toBeLessThanOrEqual(641);
     expect(paged.index.papers).toBe(paged.papers);
+  });
+
+  it('gives the cards of an edition past 3,000 candidates less room, in proportion', async () => {
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, n) =>
+        makePaper({ id: `2611.${String(n).padStart(5, '0')}`, title: `Paper ${n}` }),
+      );
+    const config = parseConfig(env);
+    const small = await editionContext(config, edition, many(3_000));
+    expect(small.prepared.cards.budget).toBe(DEFAULT_CARD_BYTES);
+    const large = await editionContext(config, edition, many(6_000));
+    expect(large.prepared.cards.budget).toBe(DEFAULT_CARD_BYTES / 2);
+    expect(large.index.cache.budget).toBeLessThan(small.index.cache.budget);
+  });
+
+  it('keeps of each paper what its card and the ranking read: the same email as from the whole papers', async () => {
+    const papers = snapshotPapers()
+      .slice(0, 40)
+      .map((paper, n) => ({
+        ...paper,
+        comment: `Accepted at a venue, ${n} pages`,
+        doi: `10.1000/${n}`,
+        journalRef: `Journal ${n}`,
+        thumbnailUrl: `https://cdn.example.org/${n}.png`,
+        aiKeywords: ['language models'],
+        aiSummary: n % 2 ? `Summary ${n} of what the paper does.` : null,
+        links: { ...paper.links, code: `https://github.com/example/${n}` },
+        githubStars: n * 3,
+        withdrawn: n === 3,
+      }));
+    const config = parseConfig(env);
+    const context = await editionContext(config, edition, papers);
+    const whole = new Map(papers.map((paper) => [paper.id, paper]));
+    const shown = context.papers.find((paper) => paper.id === papers[0]!.id)!;
+    expect(shown.comment).toBeNull();
+    expect(shown.sources).toEqual([]);
+    for (const [n, interests] of ['language models, reinforcement learning', 'agents', ''].entries()) {
+      const subscriber = makeSubscriber({ interests, digestSize: 12, alwaysSend: true });
+      const ranked = rankForSubscriber(context.index, profileFromSubscriber(subscriber)).papers;
+      expect(ranked.length).toBeGreaterThan(0);
+      const email = await renderEmail(config, context, subscriber, `del-${n}`, ranked);
+      const reference = await renderDigestReference(
+        config,
+        { editionDate: edition.plannedAt.slice(0, 10) },
+        { subscriber, deliveryId: `del-${n}`, basis: 'relevant' },
+        ranked.map((item) => ({ ...item, paper: whole.get(item.paper.id)! })),
+      );
+      expect(email.html).toBe(reference.html);
+      expect(email.text).toBe(reference.text);
+    }
   });
 
   it('makes an empty edition when it has no candidates', async () => {

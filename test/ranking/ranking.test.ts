@@ -14,7 +14,7 @@ import {
   type RankProfile,
   rankForSubscriber,
 } from '../../src/ranking';
-import { EVIDENCE, VERDICT, VERDICT_DOCS } from '../../src/ranking/cache';
+import { DEFAULT_CACHE_BYTES, EVIDENCE, editionBudget, VERDICT, VERDICT_DOCS } from '../../src/ranking/cache';
 import { editionMemo } from '../../src/ranking/edition';
 import { scoreInterest } from '../../src/ranking/interest';
 import { PARAMS } from '../../src/ranking/params';
@@ -545,6 +545,80 @@ describe('fair share and bounded caches', () => {
     // Released is not broken: ranking it again scores and caches anew.
     rankForSubscriber(first, profile('language models'));
     expect(first.cache.get('language models')?.scores).toHaveLength(40);
+  });
+
+  it('keeps term ids and occurrences in 16 bits when they fit, in 32 when papers outgrow them', () => {
+    expect(index.docTerms).toBeInstanceOf(Uint16Array);
+    expect(index.occurrences).toBeInstanceOf(Uint16Array);
+    const words = (from: number, count: number) =>
+      Array.from({ length: count }, (_, n) => `w${(from + n).toString(36)}`).join(' ');
+    const pair = (filler: string) => [
+      makePaper({ id: 'found', title: 'A survey', abstract: `${filler} latent diffusion models for video` }),
+      makePaper({ id: 'apart', title: 'Diffusion for video', abstract: 'Models of motion.' }),
+    ];
+    const evidenceOf = (edition: ReturnType<typeof buildEditionIndex>) => [
+      ...scoreInterest(edition, 'diffusion models').evidence.subarray(0, 2),
+    ];
+    // The phrase 9,000 words into a field: past 2^13 positions, where a 16-bit code would
+    // run into the next field's.
+    const longField = buildEditionIndex([...pair(words(0, 9_000)), ...papers.slice(0, 20)]);
+    expect(longField.occurrences).toBeInstanceOf(Int32Array);
+    expect(evidenceOf(longField)).toEqual([EVIDENCE.phrase, EVIDENCE.words]);
+    // 70,000 distinct words over ten papers: past 16-bit term ids.
+    const manyTerms = buildEditionIndex([
+      ...pair(''),
+      ...Array.from({ length: 10 }, (_, n) =>
+        makePaper({ id: `w${n}`, title: 'W', abstract: words(n * 7_000, 7_000) }),
+      ),
+    ]);
+    expect(manyTerms.docTerms).toBeInstanceOf(Int32Array);
+    expect(manyTerms.occurrences).toBeInstanceOf(Uint16Array);
+    expect(evidenceOf(manyTerms)).toEqual([EVIDENCE.phrase, EVIDENCE.words]);
+  });
+
+  it('keeps doc numbers in 16 bits up to 65,536 candidates, in 32 past them', () => {
+    expect(index.postingDocs).toBeInstanceOf(Uint16Array);
+    // The one paper on the topic is doc 65,536: in 16 bits it would read as doc 0.
+    const many = buildEditionIndex(
+      Array.from({ length: 65_537 }, (_, n) =>
+        makePaper({ id: `p${n}`, title: n === 65_536 ? 'Diffusion models' : 'Other' }),
+      ),
+    );
+    expect(many.postingDocs).toBeInstanceOf(Int32Array);
+    const { scores, evidence } = scoreInterest(many, 'diffusion models');
+    expect(evidence[65_536]).toBe(EVIDENCE.phrase);
+    expect(scores[0]).toBe(0);
+  });
+
+  it('gives the caches of an edition past 3,000 candidates less room, in proportion', () => {
+    // 6,000 one-line papers: twice the candidates, half the room per cache, so that the
+    // index and papers, which grow with every candidate, leave the isolate's budget intact.
+    const large = buildEditionIndex(
+      Array.from({ length: 6_000 }, (_, n) =>
+        makePaper({ id: `p${n}`, title: `topic ${n % 50} language models` }),
+      ),
+    );
+    expect(editionBudget(1_000, 3_000)).toBe(1_000);
+    expect(editionBudget(1_000, 6_000)).toBe(500);
+    expect(buildEditionIndex(papers).cache.budget).toBe(DEFAULT_CACHE_BYTES);
+    expect(large.cache.budget).toBe(DEFAULT_CACHE_BYTES / 2);
+    // ~30 kB a vector: 200 new interests fill far more than the room it has.
+    for (let n = 0; n < 200; n++) rankForSubscriber(large, profile(`topic ${n} models language`));
+    expect(large.cache.bytes).toBeLessThanOrEqual(DEFAULT_CACHE_BYTES / 2);
+    expect(large.cache.bytes).toBeGreaterThan(DEFAULT_CACHE_BYTES / 4);
+    large.cache.release();
+    // A memo of 10 units keeps 5 of them for this edition.
+    const memo = editionMemo<number[]>(10, (found) => found.length);
+    let finds = 0;
+    const find = (key: string) =>
+      memo(large, key, () => {
+        finds++;
+        return [0, 0, 0];
+      });
+    find('a');
+    find('b'); // 6 units: "a" goes
+    find('a');
+    expect(finds).toBe(3);
   });
 
   it('keeps per-edition memos within their budget, the recently used ones kept', () => {
