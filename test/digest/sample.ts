@@ -67,15 +67,21 @@ const longReader = () =>
     digestSize: 20,
   });
 
-/** Every notice email, for the long address, with real signed links. */
-export async function noticeEmails() {
-  const reader = longReader();
+/**
+ * Every notice email, with real signed links: by default for the long address; `request`
+ * is the sign-up a confirm link names (null: none).
+ */
+export async function noticeEmails(
+  config = sampleConfig,
+  reader = longReader(),
+  request: Parameters<typeof buildSignupEmail>[4] = null,
+) {
   const now = new Date('2026-11-26T09:00:00.000Z');
   return Promise.all([
-    buildSignupEmail(sampleConfig, reader, 'confirm', now, null),
-    buildSignupEmail(sampleConfig, reader, 'already_subscribed', now, null),
-    buildDataLinkEmail(sampleConfig, reader, 'export', now),
-    buildDataLinkEmail(sampleConfig, reader, 'erase', now),
+    buildSignupEmail(config, reader, 'confirm', now, request),
+    buildSignupEmail(config, reader, 'already_subscribed', now, request),
+    buildDataLinkEmail(config, reader, 'export', now),
+    buildDataLinkEmail(config, reader, 'erase', now),
   ]);
 }
 
