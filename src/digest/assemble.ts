@@ -8,23 +8,16 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
-import {
-  asciiBytes,
-  asciiJsonBytes,
-  chunksByteLength,
-  chunksToString,
-  type JsonChunks,
-  sizedChunks,
-} from '../lib/json';
+import { asciiBytes, asciiJsonBytes, chunksToString, type JsonChunks, sizedChunks } from '../lib/json';
 import { readableTex } from '../lib/tex';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
-import { HTML_BYTES_MAX, largestThatFits } from './fit';
+import { largestThatFits, quotedPrintableWeight, sentBytes } from './fit';
 import { clean, countLabel, interestsLabel, preheaderLine, subjectFor, subjectLine, whyMemo } from './format';
 import { escapeHtml, escapeProse } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
-import { fillJsonInto } from './template';
+import { filledWeight, fillJsonInto } from './template';
 
 /**
  * A label as pieces of JSON string literals, as plain text and as React would escape it in
@@ -35,6 +28,8 @@ import { fillJsonInto } from './template';
 interface TextPair {
   textJson: Uint8Array;
   htmlJson: Uint8Array;
+  /** The HTML's quoted-printable weight (fit.ts). */
+  htmlWeight: number;
 }
 
 /**
@@ -59,10 +54,13 @@ function pairOf(text: string, prose = false): TextPair {
   const textJson = asciiJsonBytes(text);
   // Most labels have nothing to escape or fold (both return their argument): one encoding.
   const html = prose ? escapeProse(text) : escapeHtml(text);
-  return { textJson, htmlJson: html === text ? textJson : asciiJsonBytes(html) };
+  return {
+    textJson,
+    htmlJson: html === text ? textJson : asciiJsonBytes(html),
+    htmlWeight: quotedPrintableWeight(html),
+  };
 }
 
-const utf8 = new TextEncoder();
 // Layout values are clean()ed as digestProps does, so they equal what the template got.
 const interestsPair = memo(10_000, (interests) => pairOf(clean(interestsLabel(interests)), true));
 const betweenJson = memo(4, asciiJsonBytes);
@@ -95,33 +93,30 @@ function sameBases(a: LinkBases, b: LinkBases): boolean {
 export const fallbackRenders = { count: 0 };
 
 /**
- * The subscriber's digest: the most of `ranked`, best first, that fits Gmail's size
- * (fit.ts). A digest well under the limit is measured from its JSON pieces, not decoded.
+ * The subscriber's digest: the most of `ranked`, best first, that fits Gmail's size as
+ * sent (fit.ts), measured from the weights of its pieces, not decoded.
  */
-export function assembleDigest(
+export async function assembleDigest(
   prepared: PreparedEdition,
   config: Config,
   recipient: DigestRecipient,
   ranked: RankedPaper[],
 ): Promise<DigestEmail> {
-  return largestThatFits(
+  const fitted = await largestThatFits(
     ranked.length,
     (papers) => assembleAll(prepared, config, recipient, ranked.slice(0, papers)),
-    (digest) => {
-      // The JSON literal (its quotes aside) is at least as long as the UTF-8 it stands for:
-      // only a digest near the limit is decoded to be counted.
-      const upperBound = digest.json ? chunksByteLength(digest.json.html) - 2 : Number.POSITIVE_INFINITY;
-      return upperBound <= HTML_BYTES_MAX ? upperBound : utf8.encode(digest.html).length;
-    },
+    (assembled) => sentBytes(assembled.htmlWeight),
   );
+  return fitted.digest;
 }
 
+/** The digest of all of `ranked`, and its HTML's quoted-printable weight (fit.ts). */
 async function assembleAll(
   prepared: PreparedEdition,
   config: Config,
   recipient: DigestRecipient,
   ranked: RankedPaper[],
-): Promise<DigestEmail> {
+): Promise<{ digest: DigestEmail; htmlWeight: number }> {
   const { subscriber, deliveryId } = recipient;
   const [own, token] = await Promise.all([
     subscriberLinks(config, subscriber),
@@ -149,9 +144,12 @@ async function assembleAll(
     console.warn(JSON.stringify({ event: 'digest_fallback_render', deliveryId }));
     const full = await renderReference(config, prepared.edition, recipient, ranked, { text: 'convert' });
     return {
-      subject: subjectFor(ranked, prepared.editionDate, recipient.basis),
-      ...full,
-      papers: ranked.length,
+      digest: {
+        subject: subjectFor(ranked, prepared.editionDate, recipient.basis),
+        ...full,
+        papers: ranked.length,
+      },
+      htmlWeight: quotedPrintableWeight(full.html),
     };
   }
   const basis = recipient.basis ?? 'relevant';
@@ -192,6 +190,11 @@ async function assembleAll(
     tokenBytes,
     feedBytes,
   ];
+  // The same, as quoted-printable weights of the HTML (fit.ts).
+  const tokenWeight = quotedPrintableWeight(token);
+  const layoutWeights = [preheaderPair, count, emailPair, interests].map((pair) => pair.htmlWeight);
+  for (const value of [unsubscribe, preferences, token, feed])
+    layoutWeights.push(quotedPrintableWeight(value));
 
   // The email is built once, as the JSON string literals the request body is joined from
   // (pieces escaped once per edition or per label); html and text are read back from them
@@ -200,19 +203,24 @@ async function assembleAll(
   const html: JsonChunks = ['"'];
   const text: JsonChunks = ['"'];
   let htmlBytes = 2 + fillJsonInto(html, prepared.html.prefix, layoutHtml);
+  let htmlWeight =
+    filledWeight(prepared.html.prefix, layoutWeights) + filledWeight(prepared.html.suffix, layoutWeights);
   let textBytes =
     2 +
     fillJsonInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
   // In CARD_SLOTS order; the token is the same for every card of the digest.
   const cardText = [tokenBytes, tokenBytes];
   const cardHtml = [tokenBytes, tokenBytes];
+  const cardWeights = [0, tokenWeight];
   const between = betweenJson(prepared.text.between);
   for (let position = 0; position < cards.length; position++) {
     const card = cards[position]!;
     const why = whyPair(ranked[position]!.why);
     cardText[0] = why.textJson;
     cardHtml[0] = why.htmlJson;
+    cardWeights[0] = why.htmlWeight;
     htmlBytes += fillJsonInto(html, card.html, cardHtml);
+    htmlWeight += filledWeight(card.html, cardWeights);
     if (position > 0) {
       text.push(between);
       textBytes += between.length;
@@ -223,7 +231,10 @@ async function assembleAll(
   if (cards.length > 0) textBytes += fillJsonInto(text, prepared.text.suffix, layoutText);
   html.push('"');
   text.push('"');
-  return fromJson(subject, sizedChunks(html, htmlBytes), sizedChunks(text, textBytes), cards.length);
+  return {
+    digest: fromJson(subject, sizedChunks(html, htmlBytes), sizedChunks(text, textBytes), cards.length),
+    htmlWeight,
+  };
 }
 
 /** A digest whose html and text are decoded from their JSON literals on first read. */

@@ -24,14 +24,31 @@ export const SUMMARY_MAX_CHARS = 320;
  */
 export const TITLE_MAX_CHARS = 300;
 
-/** What clean() would change: whitespace other than single inner spaces, zero-width spaces. */
-const UNCLEAN = /[^\S ]|\u200b| {2}|^ | $/;
+/**
+ * Unicode's bidi controls that have a scope (embeddings, overrides, isolates): they turn
+ * around what follows them to the end of the line. A title, summary or author name from
+ * upstream with an override (U+202E) showed "gpj.exe" as "exe.jpg", and in the text part,
+ * where a title and its URL share a line, the URL backwards. Text in Arabic or Hebrew
+ * needs none of them (its letters carry their direction; the cards set dir="auto").
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
-/** Collapses every whitespace run (including zero-width spaces) to one space and trims. */
+/** What clean() would change: whitespace other than single inner spaces, zero-width spaces, bidi controls. */
+const UNCLEAN = /[^\S ]|[\u200b\u202a-\u202e\u2066-\u2069]| {2}|^ | $/;
+
+/**
+ * Collapses every whitespace run (including zero-width spaces) to one space, drops bidi
+ * controls and trims.
+ */
 export function clean(text: string | null | undefined): string {
   const value = text ?? '';
   // Most strings are clean already (and get cleaned again per email): a test allocates nothing.
-  return UNCLEAN.test(value) ? value.replace(/[\s\u200b]+/g, ' ').trim() : value;
+  return UNCLEAN.test(value)
+    ? value
+        .replace(BIDI_CONTROLS, '')
+        .replace(/[\s\u200b]+/g, ' ')
+        .trim()
+    : value;
 }
 
 export function truncate(text: string, max: number): string {

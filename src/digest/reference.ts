@@ -11,7 +11,7 @@ import { emailText, renderEmailHtml, renderEmailText } from '../lib/email-html';
 import type { JsonChunks } from '../lib/json';
 import { digestToken, feedbackQuery, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
-import { largestThatFits } from './fit';
+import { largestThatFits, sentHtmlBytes } from './fit';
 import {
   cardProps,
   countLabel,
@@ -196,8 +196,6 @@ export function fittedReference(
       const full = await renderReference(config, edition, recipient, shown, { text });
       return { subject: subjectFor(shown, editionDate, recipient.basis), ...full, papers };
     },
-    (digest) => utf8.encode(digest.html).length,
+    (digest) => sentHtmlBytes(digest.html),
   );
 }
-
-const utf8 = new TextEncoder();

@@ -8,6 +8,7 @@
  * rendered string can contain one by accident.
  */
 import { asciiJsonInner, type JsonChunks } from '../lib/json';
+import { quotedPrintableWeight } from './fit';
 
 /** Static text with holes: output = parts[0] + values[slots[0]] + parts[1] + … */
 export interface Template {
@@ -92,6 +93,8 @@ export interface JsonTemplate {
   slots: number[];
   /** The bytes of all parts together: a filled template's size without walking its pieces. */
   bytes: number;
+  /** The parts' quoted-printable weight (fit.ts): an HTML email's size as sent, the same way. */
+  weight: number;
 }
 
 const utf8 = new TextEncoder();
@@ -108,12 +111,21 @@ export function jsonTemplate(template: Template): JsonTemplate {
   const bytes = utf8.encode(escaped.join(''));
   const parts: Uint8Array[] = [];
   let at = 0;
+  let weight = 0;
+  for (const part of template.parts) weight += quotedPrintableWeight(part);
   for (const part of escaped) {
     // ASCII: a part's bytes are its characters.
     parts.push(bytes.subarray(at, at + part.length));
     at += part.length;
   }
-  return { parts, slots: template.slots, bytes: bytes.length };
+  return { parts, slots: template.slots, bytes: bytes.length, weight };
+}
+
+/** The quoted-printable weight of the template filled with values of these weights. */
+export function filledWeight(template: JsonTemplate, weights: readonly number[]): number {
+  let weight = template.weight;
+  for (const slot of template.slots) weight += weights[slot]!;
+  return weight;
 }
 
 /**

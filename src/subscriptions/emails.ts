@@ -6,6 +6,7 @@
  * typed, except the address.
  */
 import { createElement, type ReactElement } from 'react';
+import { wrapText } from '../../emails/_components/wrap';
 import { ConfirmEmail, type ConfirmEmailProps } from '../../emails/confirm-email';
 import { DataLinkEmail } from '../../emails/data-link-email';
 import { sender } from '../delivery/email';
@@ -32,7 +33,15 @@ async function renderEmail(
   element: ReactElement,
 ): Promise<OutgoingEmail> {
   const [html, text] = await Promise.all([renderEmailHtml(element), renderEmailText(element)]);
-  return { ...sender(config), to, subject, html, text, tags: [{ name: 'category', value: category }] };
+  // html-to-text writes a paragraph as one line: wrapped at 78 characters for plain-text clients.
+  return {
+    ...sender(config),
+    to,
+    subject,
+    html,
+    text: wrapText(text),
+    tags: [{ name: 'category', value: category }],
+  };
 }
 
 export async function buildSignupEmail(

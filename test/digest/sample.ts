@@ -7,7 +7,8 @@
  * the short notice emails (confirm, already subscribed, data links) as they are sent.
  */
 import { env } from 'cloudflare:test';
-import { assembleDigest, type DigestEmail, prepareEdition } from '../../src/digest';
+import { expect } from 'vitest';
+import { assembleDigest, type DigestEmail, prepareEdition, renderDigestReference } from '../../src/digest';
 import type { Paper, Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import type { RankedPaper } from '../../src/ranking';
@@ -66,14 +67,49 @@ const longReader = () =>
     digestSize: 20,
   });
 
-/** Every notice email, for the long address, with real signed links. */
-export async function noticeEmails() {
-  const reader = longReader();
+/**
+ * Every notice email, with real signed links: by default for the long address; `request`
+ * is the sign-up a confirm link names (null: none).
+ */
+export async function noticeEmails(
+  config = sampleConfig,
+  reader = longReader(),
+  request: Parameters<typeof buildSignupEmail>[4] = null,
+) {
   const now = new Date('2026-11-26T09:00:00.000Z');
   return Promise.all([
-    buildSignupEmail(sampleConfig, reader, 'confirm', now, null),
-    buildSignupEmail(sampleConfig, reader, 'already_subscribed', now, null),
-    buildDataLinkEmail(sampleConfig, reader, 'export', now),
-    buildDataLinkEmail(sampleConfig, reader, 'erase', now),
+    buildSignupEmail(config, reader, 'confirm', now, request),
+    buildSignupEmail(config, reader, 'already_subscribed', now, request),
+    buildDataLinkEmail(config, reader, 'export', now),
+    buildDataLinkEmail(config, reader, 'erase', now),
   ]);
+}
+
+/**
+ * The digest of `papers` (each picked for `why`) for `reader` through the fast path,
+ * checked byte-identical to the React render of the same ranked list (subject, HTML, text).
+ */
+export async function checkedDigest(
+  papers: Paper[],
+  reader: Subscriber,
+  why: string[],
+): Promise<DigestEmail> {
+  const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why }));
+  const recipient = {
+    subscriber: reader,
+    deliveryId: 'daily-2026-11-26-3f2a9b1c-5e7d-4a8b-9c0d-1e2f3a4b5c6d',
+  };
+  const prepared = await prepareEdition(sampleConfig, { editionDate: '2026-11-26', papers });
+  const email = await assembleDigest(prepared, sampleConfig, recipient, ranked);
+  const reference = await renderDigestReference(
+    sampleConfig,
+    { editionDate: '2026-11-26' },
+    recipient,
+    ranked,
+  );
+  expect(reference.papers).toBe(email.papers);
+  expect(reference.subject).toBe(email.subject);
+  expect(reference.html).toBe(email.html);
+  expect(reference.text).toBe(email.text);
+  return email;
 }

@@ -8,7 +8,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
-import { buildDataLinkEmail, buildSignupEmail } from '../../src/subscriptions/emails';
+import { emailText } from '../../src/lib/email-html';
+import { noticeEmails } from '../digest/sample';
 import { makeSubscriber } from '../factories';
 
 const utf8 = new TextEncoder();
@@ -22,17 +23,11 @@ describe('notice emails with a long PUBLIC_URL', () => {
       id: crypto.randomUUID(),
       email: `${'a-very-long-local-part.'.repeat(3)}reader@${'subdomain.'.repeat(4)}example.org`,
     });
-    const now = new Date('2026-11-26T09:00:00.000Z');
     const request = {
       id: crypto.randomUUID(),
       schedule: { frequency: 'weekly' as const, sendHour: 8, timeZone: 'America/Argentina/ComodRivadavia' },
     };
-    const emails = await Promise.all([
-      buildSignupEmail(config, subscriber, 'confirm', now, request),
-      buildSignupEmail(config, subscriber, 'already_subscribed', now, request),
-      buildDataLinkEmail(config, subscriber, 'export', now),
-      buildDataLinkEmail(config, subscriber, 'erase', now),
-    ]);
+    const emails = await noticeEmails(config, subscriber, request);
     for (const email of emails) {
       const link = /<a class="pd-b" href="([^"]*)"/.exec(email.html)![1]!;
       expect(link.length).toBeGreaterThan(250);
@@ -41,6 +36,28 @@ describe('notice emails with a long PUBLIC_URL', () => {
       for (const line of email.html.split('\n')) {
         expect(utf8.encode(line).length, line.slice(0, 80)).toBeLessThanOrEqual(998);
       }
+    }
+  });
+});
+
+describe('the text part of the notice emails', () => {
+  it('is wrapped at 78 characters (RFC 5322 2.1.1), links whole on lines of their own', async () => {
+    const config = parseConfig({
+      ...env,
+      POSTAL_ADDRESS: 'Papers Digest, 1 Example Street, Example City, Example County, EX1 2MP',
+    });
+    const emails = await noticeEmails(config, makeSubscriber({ email: 'ada@example.org' }), null);
+    for (const email of emails) {
+      const link = /<a class="pd-b" href="([^"]*)"/.exec(email.html)![1]!.replaceAll('&amp;', '&');
+      for (const line of email.text.split('\n')) {
+        // Only a URL, which cannot be broken, stands longer, alone on its line.
+        if ([...line].length > 78) expect(line).toMatch(/^https?:\/\/\S+$/);
+      }
+      // The signed link is still there whole, for a client to open.
+      expect(email.text.split('\n')).toContain(link);
+      // The words are all there: only line breaks took the place of spaces.
+      const words = (text: string) => text.split(/\s+/).filter(Boolean);
+      expect(words(email.text)).toEqual(words(emailText(email.html)));
     }
   });
 });
