@@ -2,7 +2,7 @@
  * Read-only SQL behind the operator's views: the /admin dashboard (recent ingest runs per
  * source, recent editions with their delivery outcomes, webhook event counts, operational
  * flags such as the Resend quota pause) and the subscriber CSV export. The dashboard is
- * one batch whose counts come from the rows the triggers of migrations/0031 keep (a row
+ * one batch whose counts come from the rows the triggers of migrations/0030 keep (a row
  * per edition, per event type and day, per reason): what it reads follows the days kept,
  * never the subscribers, digests or events counted; the export streams any number of
  * subscribers a keyset page per statement, in parts of bounded size.

@@ -1,6 +1,6 @@
 /**
  * Read-only counts for /admin/stats and the dashboard, and the schema version for
- * /healthz. The counts are kept by triggers (migrations/0031) in `counts` and, for
+ * /healthz. The counts are kept by triggers (migrations/0030) in `counts` and, for
  * deliveries, one `edition_deliveries` row per edition kept, so a view reads a few rows
  * and the sum over the editions kept (up to 48 a day: daily and weekly, one per hourly run),
  * never the rows counted; one batch, one round trip.
@@ -27,7 +27,7 @@ export interface Stats {
 /** The same app_state key src/delivery/quota.ts writes. */
 const QUOTA_PAUSE_KEY = 'resend_quota_pause';
 
-/** The `counts` keys getStats reads (migrations/0031 creates them all). */
+/** The `counts` keys getStats reads (migrations/0030 creates them all). */
 const STATS_KEYS = [
   'papers',
   'subscribers:pending',

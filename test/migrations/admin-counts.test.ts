@@ -1,5 +1,5 @@
 /**
- * Migration 0031 on a database that already holds rows: its one-time backfill gives the
+ * Migration 0030 on a database that already holds rows: its one-time backfill gives the
  * counters (`counts`, `edition_deliveries`) the values a direct COUNT gives, so the operator's
  * views are exact from the moment the triggers take over. Runs on a second, empty D1
  * database, migrated step by step.
@@ -12,11 +12,11 @@ import { getStats } from '../../src/db/stats';
 const db = env.MIGRATION_TEST_DB;
 const at = new Date().toISOString();
 
-describe('migration 0031 (admin counts)', () => {
+describe('migration 0030 (admin counts)', () => {
   it('backfills every counter from the rows already stored', async () => {
     await applyD1Migrations(
       db,
-      env.TEST_MIGRATIONS.filter((migration) => migration.name < '0031'),
+      env.TEST_MIGRATIONS.filter((migration) => migration.name < '0030'),
     );
     const event = (id: string, type: string, payload: string, receivedAt = at) =>
       db

@@ -36,7 +36,7 @@ function productionRowsWritten(spy: ReturnType<typeof spyD1>): number {
   return spy.calls.reduce((sum, call) => {
     const table = /^\s*(?:DELETE FROM|INSERT(?: OR \w+)? INTO|UPDATE)\s+(\w+)/i.exec(call.sql)?.[1] ?? '';
     // Half of what local D1 reports for these is the counter row each row's trigger writes
-    // (migrations/0031), which has no index: it counts once.
+    // (migrations/0030), which has no index: it counts once.
     const own = COUNTED.has(table) ? call.rowsWritten / 2 : call.rowsWritten;
     return sum + own * (INDEX_WEIGHT[table] ?? 4) + (call.rowsWritten - own);
   }, 0);

@@ -1,6 +1,6 @@
 /**
  * The operator's counts (/admin/stats and the /admin dashboard) kept by the triggers of
- * migrations/0031: equal to direct COUNTs of the tables after sign-ups, confirmations,
+ * migrations/0030: equal to direct COUNTs of the tables after sign-ups, confirmations,
  * digests planned and sent, webhook events, an unsubscription, a permanent bounce, an
  * erasure and votes went through the Worker's real handlers; and what a view costs D1,
  * the same few rows read at 100 subscribers as at 1,100 with their digests, events and votes.
