@@ -89,7 +89,7 @@ async function handleMessage(
     const outcome = await processMessage(app, transport, body, attempts, stats, withdrawnOf);
     let delaySeconds: number | null = null;
     if (outcome.kind === 'retry')
-      delaySeconds = await retryOrGiveUp(app, message, body, outcome.delaySeconds);
+      delaySeconds = await retryOrGiveUp(app, message, body, attempts, outcome.delaySeconds);
     else if (outcome.kind === 'wait')
       delaySeconds = await waitLater(app, message, body, outcome.delaySeconds);
     else message.ack(); // 'paused' never escapes processMessage: the rows are parked
@@ -109,7 +109,7 @@ async function handleMessage(
       duration_ms: Date.now() - started,
     });
   } catch (error) {
-    const delaySeconds = await retryOrGiveUp(app, message, body, backoffSeconds(attempts));
+    const delaySeconds = await retryOrGiveUp(app, message, body, attempts, backoffSeconds(attempts));
     logError('send_message_failed', error, {
       message_id: message.id,
       edition: body.editionId,
@@ -180,10 +180,11 @@ async function retryOrGiveUp(
   app: AppContext,
   message: Message<unknown>,
   body: SendMessage,
+  /** This copy's attempts and those its predecessors spent (`spent`). */
+  total: number,
   seconds: number,
 ): Promise<number | null> {
   // Past its own last attempt the queue dead-letters the copy itself.
-  const total = (body.spent ?? 0) + message.attempts;
   if (total > SEND_QUEUE_MAX_RETRIES && message.attempts <= SEND_QUEUE_MAX_RETRIES) {
     await deadLetter(app, message, body, nowIso());
     return null;

@@ -12,6 +12,7 @@ import { findOutboxByIdempotencyKey, insertOutboxEmails } from '../db/outbox';
 import type { Config } from '../env';
 import { asciiJson, chunksByteLength, type JsonChunks, writeChunks } from '../lib/json';
 import { logEvent } from '../lib/log';
+import { retryAfterSeconds } from '../lib/time';
 import type { OutgoingEmail } from './email';
 
 export type { OutgoingEmail };
@@ -259,17 +260,6 @@ export function resendTransport(
   };
 }
 
-/**
- * Retry-After in seconds: RFC 9110 allows delay-seconds or an HTTP-date (a proxy or a
- * future Resend may send either). NaN when it is neither.
- */
-function retryAfterSeconds(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return Number.NaN;
-  const seconds = Number(value);
-  if (!Number.isNaN(seconds)) return seconds;
-  return Math.ceil((Date.parse(value) - Date.now()) / 1000);
-}
-
 interface ResendErrorShape {
   name?: string;
   message?: string;
@@ -289,7 +279,7 @@ export function classifyResendError(
     const retryAfter = retryAfterSeconds(headers?.['retry-after'] ?? headers?.['ratelimit-reset']);
     return {
       kind: 'rate_limited',
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? waitSeconds(retryAfter) : 1,
+      retryAfterSeconds: retryAfter !== null && retryAfter > 0 ? waitSeconds(retryAfter) : 1,
       message,
     };
   }

@@ -4,6 +4,7 @@
  * it can be recorded in ingest_runs as-is and the next cron simply tries again.
  */
 import { readCapped } from '../lib/capped-body';
+import { retryAfterSeconds } from '../lib/time';
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
@@ -94,14 +95,6 @@ export function bodyExcerpt(body: string, length = 200): string {
         .replace(/<[^>]*>/g, ' ')
     : body;
   return readable.replace(/\s+/g, ' ').trim().slice(0, length);
-}
-
-/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-function retryAfterSeconds(value: string | null): number | null {
-  if (value === null || value.trim() === '') return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** The upstream asked us to slow down: further requests in this run would only be refused too. */

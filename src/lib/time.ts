@@ -7,6 +7,19 @@
 export const nowIso = (now: Date = new Date()): string => now.toISOString();
 
 /**
+ * A Retry-After header (RFC 9110 10.2.3) in seconds from `now`: delay-seconds (decimal
+ * seconds too, as some rate limiters send), or an HTTP-date, one already past being 0.
+ * Null when it is neither. Both upstream clients (the ingest's and Resend's) read it here.
+ */
+export function retryAfterSeconds(value: string | null | undefined, now = Date.now()): number | null {
+  const text = value?.trim();
+  if (!text) return null;
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
  * A time as we store it or as others write it: ISO 8601 (ours: `2026-05-07T08:00:00.000Z`),
  * SQLite's `YYYY-MM-DD HH:MM:SS[.fff]` (UTC, from datetime() or an import), or with a
  * Postgres-style short offset and more digits (Resend's `2026-05-07 08:00:00.123456+00`).
