@@ -46,18 +46,23 @@ export async function getEdition(db: D1Database, id: string): Promise<Edition | 
 /**
  * Freezes a new edition with its candidate set (the papers first stored inside its window
  * that arXiv has not reported withdrawn, most upvoted first) in one statement: the ids
- * never travel through the Worker. Returns the number of candidates.
+ * never travel through the Worker. At most `maxCandidates` are kept: the most upvoted,
+ * then the most recently stored (the window's oldest papers are the ones left out), listed
+ * in the same order as an uncapped edition. Returns the number of candidates.
  */
 export async function insertEditionWithCandidates(
   db: D1Database,
   edition: Omit<Edition, 'paperIds'>,
+  maxCandidates: number,
 ): Promise<number> {
   const row = await db
     .prepare(
       `INSERT INTO editions (id, frequency, period_key, planned_at, window_start, window_end, paper_ids)
        SELECT ?1, ?2, ?3, ?4, ?5, ?6, (
          SELECT COALESCE(json_group_array(id), '[]') FROM (
-           SELECT id FROM papers WHERE ingested_at >= ?5 AND ingested_at < ?6 AND withdrawn = 0
+           SELECT id, upvotes FROM (
+             SELECT id, upvotes FROM papers WHERE ingested_at >= ?5 AND ingested_at < ?6 AND withdrawn = 0
+             ORDER BY upvotes DESC, ingested_at DESC, id DESC LIMIT ?7)
            ORDER BY upvotes DESC, id))
        RETURNING json_array_length(paper_ids) AS candidates`,
     )
@@ -68,9 +73,25 @@ export async function insertEditionWithCandidates(
       edition.plannedAt,
       edition.windowStart,
       edition.windowEnd,
+      maxCandidates,
     )
     .first<{ candidates: number }>();
   return row?.candidates ?? 0;
+}
+
+/** Papers in a window that an edition could have held: counted only when one was capped. */
+export async function countWindowPapers(
+  db: D1Database,
+  windowStart: string,
+  windowEnd: string,
+): Promise<number> {
+  const row = await db
+    .prepare(
+      'SELECT COUNT(*) AS n FROM papers WHERE ingested_at >= ?1 AND ingested_at < ?2 AND withdrawn = 0',
+    )
+    .bind(windowStart, windowEnd)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }
 
 /**

@@ -13,7 +13,7 @@
  * STEP_SUBSCRIBERS per step, and per page at most five statements (read, planned check,
  * one insert per frequency, one update).
  */
-import { insertEditionWithCandidates } from '../db/editions';
+import { countWindowPapers, insertEditionWithCandidates } from '../db/editions';
 import {
   findPlannedPeriods,
   insertedDeliveries,
@@ -27,6 +27,7 @@ import {
 } from '../db/planning';
 import type { Frequency } from '../domain';
 import type { AppContext } from '../env';
+import { logEvent } from '../lib/log';
 import { isoWeekKey, nowIso, utcDate } from '../lib/time';
 import { buildSendMessages, enqueueSendMessages, type PlanMessage } from './messages';
 import { isDue, missedPeriod, nextSendAt, periodKey, type ZoneClock, zoneClock } from './schedule';
@@ -44,6 +45,16 @@ const FIRST_PAGE_SIZE = 100;
 /** How far back an edition looks for papers a subscriber has not seen yet. */
 const CANDIDATE_WINDOW_HOURS: Record<Frequency, number> = { daily: 72, weekly: 8 * 24 };
 
+/**
+ * The most candidates an edition holds. A sender isolate keeps the whole edition in memory
+ * (ranking index, papers as shown) while it ranks and renders, ~4 MB per 1,000 candidates
+ * (`npm run bench:memory`: 53 MB peak at 6,000, 69 MB at 10,000, 84 MB at 16,000, 138 MB at
+ * 30,000, past Workers' 128 MB). A weekly window of the default categories alone stores
+ * 12,000–16,000 papers (up to 32,000 at the ingest's 4,000 a day), so without a ceiling a
+ * weekly edition would take its sender past the 64 MB budget, or crash it and send nothing.
+ */
+export const EDITION_MAX_CANDIDATES = 8_000;
+
 export type PlanRun = Omit<PlanMessage, 'v' | 'kind'>;
 
 export interface EditionCreated {
@@ -53,6 +64,8 @@ export interface EditionCreated {
   window_start: string;
   window_end: string;
   candidates: number;
+  /** Papers of the window beyond EDITION_MAX_CANDIDATES, the oldest and least upvoted. */
+  left_out: number;
 }
 
 export interface StepResult {
@@ -213,7 +226,13 @@ async function createEdition(
     windowStart,
     windowEnd,
   };
-  const candidates = await insertEditionWithCandidates(db, edition);
+  const candidates = await insertEditionWithCandidates(db, edition, EDITION_MAX_CANDIDATES);
+  // Said out loud: the window's oldest papers are not in this edition, and the operator should know.
+  const leftOut =
+    candidates < EDITION_MAX_CANDIDATES
+      ? 0
+      : (await countWindowPapers(db, windowStart, windowEnd)) - candidates;
+  if (leftOut > 0) logEvent('edition_capped', { edition: edition.id, candidates, leftOut, level: 'warn' });
   run.editions[frequency] = edition.id;
   result.editionsCreated.push({
     id: edition.id,
@@ -222,6 +241,7 @@ async function createEdition(
     window_start: windowStart,
     window_end: windowEnd,
     candidates,
+    left_out: leftOut,
   });
   return edition.id;
 }

@@ -44,10 +44,10 @@ export async function seedSubscribers(count: number, seed: Partial<Subscriber> =
 let paperCounter = 0;
 
 /** A candidate paper about diffusion models, first ingested at `ingestedAt`. */
-export async function seedPaper(overrides: Partial<Paper> & { ingestedAt: string }): Promise<string> {
+export function candidatePaper(overrides: Partial<Paper> & { ingestedAt: string }): Paper {
   const id = overrides.id ?? `2611.${String(10000 + paperCounter++).slice(-5)}`;
   const categories = overrides.categories ?? ['cs.LG'];
-  const paper = makePaper({
+  return makePaper({
     id,
     title: `Diffusion models for sparse attention ${id}`,
     abstract: 'We study diffusion models and attention in large language models.',
@@ -67,8 +67,19 @@ export async function seedPaper(overrides: Partial<Paper> & { ingestedAt: string
     refreshedAt: overrides.ingestedAt,
     ...overrides,
   });
-  await insertPapers(env.DB, [paper]);
-  return id;
+}
+
+/** Stores candidate papers, a statement per 200: thousands in one call. */
+export async function seedPapers(
+  papers: readonly (Partial<Paper> & { ingestedAt: string })[],
+): Promise<string[]> {
+  const rows = papers.map(candidatePaper);
+  await insertPapers(env.DB, rows);
+  return rows.map((paper) => paper.id);
+}
+
+export async function seedPaper(overrides: Partial<Paper> & { ingestedAt: string }): Promise<string> {
+  return (await seedPapers([overrides]))[0]!;
 }
 
 /** A Queue binding that records what the planner sends (so tests decide when messages run). */

@@ -10,7 +10,7 @@ import { CRONS } from '../../src/cron';
 import { insertedDeliveries, insertQueuedDeliveriesStatements, listActivePage } from '../../src/db/planning';
 import { type PreferenceFields, updatePreferences } from '../../src/db/subscribers';
 import { type SendMessage, sendMessageSchema } from '../../src/delivery/messages';
-import { STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
+import { EDITION_MAX_CANDIDATES, STEP_SUBSCRIBERS } from '../../src/delivery/plan-step';
 import type { Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import { importSubscribers } from '../../src/subscriptions/import';
@@ -19,12 +19,14 @@ import worker from '../../workers/index';
 import { adminRequest } from '../helpers/app';
 import { spyD1 } from '../helpers/d1-spy';
 import {
+  capturedLogs,
   deliver,
   PLAN_QUEUE,
   planViaAdmin,
   resendEnv,
   resetDelivery,
   seedPaper,
+  seedPapers,
   seedSubscriber,
   seedSubscribers,
 } from './helpers';
@@ -201,6 +203,49 @@ describe('editions and messages', () => {
     expect(JSON.parse(edition!.paper_ids)).toEqual([inWindow]);
     expect(edition!.window_end).toBe(AT);
     expect(messages[0]!.editionId).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('holds at most EDITION_MAX_CANDIDATES papers, leaving out the oldest unvoted ones, and says so', async () => {
+    // The daily window of AT starts 2026-11-23T08:30Z. Its newest papers fill the ceiling but one.
+    const recent = Array.from({ length: EDITION_MAX_CANDIDATES - 1 }, (_, i) => ({
+      ingestedAt: new Date(Date.parse('2026-11-25T00:00:00.000Z') + i * 1_000).toISOString(),
+      upvotes: 0,
+    }));
+    const recentIds = await seedPapers(recent);
+    const [oldUpvoted] = await seedPapers([{ ingestedAt: '2026-11-23T09:00:00.000Z', upvotes: 3 }]);
+    const oldUnvoted = await seedPapers([
+      { ingestedAt: '2026-11-23T09:00:00.000Z', upvotes: 0 },
+      { ingestedAt: '2026-11-23T10:00:00.000Z', upvotes: 0 },
+    ]);
+    await seedSubscriber({ sendHour: 8 });
+    const logs = capturedLogs();
+    const { env: testEnv, queued } = resendEnv();
+    const plan = await planViaAdmin(testEnv, { at: AT });
+
+    expect(plan.json.editions).toEqual([
+      expect.objectContaining({ candidates: EDITION_MAX_CANDIDATES, left_out: 2, subscribers: 1 }),
+    ]);
+    const editionId = sendMessageSchema.parse(queued[0]).editionId;
+    const edition = await env.DB.prepare('SELECT paper_ids FROM editions WHERE id = ?')
+      .bind(editionId)
+      .first<{ paper_ids: string }>();
+    const ids = JSON.parse(edition!.paper_ids) as string[];
+    // The most upvoted first, then in id order, as an edition under the ceiling lists them.
+    expect(ids).toEqual([oldUpvoted, ...[...recentIds].sort()]);
+    expect(ids).not.toContain(oldUnvoted[0]);
+    expect(ids).not.toContain(oldUnvoted[1]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ event: 'edition_capped', edition: editionId, leftOut: 2, level: 'warn' }),
+    );
+  });
+
+  it('reports nothing left out when the window fits', async () => {
+    await seedPaper({ ingestedAt: '2026-11-25T12:00:00.000Z' });
+    await seedSubscriber({ sendHour: 8 });
+    const logs = capturedLogs();
+    const plan = await planViaAdmin(resendEnv().env, { at: AT });
+    expect(plan.json.editions).toEqual([expect.objectContaining({ candidates: 1, left_out: 0 })]);
+    expect(logs.some((line) => line.event === 'edition_capped')).toBe(false);
   });
 
   it('plans thousands of subscribers over several steps, ≤100 per message and ≤100 messages per sendBatch', async () => {

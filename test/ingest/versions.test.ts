@@ -8,6 +8,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { insertEditionWithCandidates } from '../../src/db/editions';
 import { getPapersByIds } from '../../src/db/papers';
+import { EDITION_MAX_CANDIDATES } from '../../src/delivery/plan-step';
 import { appContext } from '../../src/env';
 import { runIngest } from '../../src/ingest';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
@@ -178,7 +179,7 @@ describe('arXiv versions', () => {
         windowStart: ingestedAt,
         windowEnd,
       };
-      await insertEditionWithCandidates(env.DB, edition);
+      await insertEditionWithCandidates(env.DB, edition, EDITION_MAX_CANDIDATES);
       const row = await env.DB.prepare('SELECT paper_ids FROM editions WHERE id = ?')
         .bind(edition.id)
         .first<{ paper_ids: string }>();
