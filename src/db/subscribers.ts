@@ -300,20 +300,24 @@ export async function confirmSubscriber(
   return row ? rowToSubscriber(row) : null;
 }
 
-/** active/pending → unsubscribed; null when already unsubscribed or suppressed (idempotent). */
+/**
+ * active/pending → unsubscribed; null when already unsubscribed or suppressed (idempotent).
+ * Whatever the token version: an unsubscribe link of any version unsubscribes, so the
+ * version read when the link was opened must not decide the write (a confirmation bumping
+ * it in between left the subscription active under an "unsubscribed" answer).
+ */
 export async function unsubscribeSubscriber(
   db: D1Database,
   id: string,
-  tokenVersion: number,
   now: string,
 ): Promise<Subscriber | null> {
   const row = await db
     .prepare(
       `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?, updated_at = ?
-       WHERE id = ? AND token_version = ? AND status IN ('active', 'pending')
+       WHERE id = ? AND status IN ('active', 'pending')
        RETURNING *`,
     )
-    .bind(now, now, id, tokenVersion)
+    .bind(now, now, id)
     .first<SubscriberRow>();
   return row ? rowToSubscriber(row) : null;
 }

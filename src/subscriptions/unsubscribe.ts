@@ -15,8 +15,6 @@ import { checkLinkSubscriber, verifiedClaims } from './access';
 export interface UnsubscribeLink {
   /** Null when the subscription the link belonged to no longer exists. */
   subscriber: Subscriber | null;
-  /** The subscriber's token version the link stands for (unsubscribe accepts every version). */
-  version: number;
 }
 
 /** The subscriber a valid unsubscribe link names (or null: gone); forged links are a 400. */
@@ -26,9 +24,8 @@ export async function openUnsubscribeLink(
 ): Promise<UnsubscribeLink> {
   const claims = await verifiedClaims(app, token, 'unsubscribe');
   const found = await getSubscriberForLink(app.db, claims.s);
-  if (!found) return { subscriber: null, version: claims.v };
-  const checked = checkLinkSubscriber(found, claims, 'unsubscribe');
-  return { subscriber: checked.subscriber, version: checked.claims.v };
+  if (!found) return { subscriber: null };
+  return { subscriber: checkLinkSubscriber(found, claims, 'unsubscribe').subscriber };
 }
 
 /**
@@ -40,8 +37,10 @@ export async function unsubscribeFromLink(
   token: string | undefined | null,
   now: string,
 ): Promise<{ subscriber: Subscriber | null; changed: boolean }> {
-  const { subscriber, version } = await openUnsubscribeLink(app, token);
+  const { subscriber } = await openUnsubscribeLink(app, token);
   if (!subscriber) return { subscriber: null, changed: false };
-  const changed = await unsubscribeSubscriber(app.db, subscriber.id, version, now);
+  // By id and status only: a confirmation committing since the link was opened bumped the
+  // token version, and every version's unsubscribe link unsubscribes.
+  const changed = await unsubscribeSubscriber(app.db, subscriber.id, now);
   return { subscriber: changed ?? subscriber, changed: changed !== null };
 }

@@ -18,6 +18,7 @@ import {
   viewInBrowserUrl,
 } from '../../src/links';
 import { BASE_URL, fetchWith, request } from '../helpers/app';
+import { spyD1 } from '../helpers/d1-spy';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import {
   ageMailRequests,
@@ -96,6 +97,41 @@ describe('the unsubscribe link only unsubscribes', () => {
     const confirm = linkIn((await emailsTo('leaver@example.com')).at(-1)!.text, '/confirm');
     expect((await postForm(local(confirm), {})).status).toBe(200);
     expect((await rowOf('leaver@example.com'))!.status).toBe('active');
+  });
+
+  // Security review: every version's unsubscribe link unsubscribes, but the write was made
+  // on the version read when the link was opened. A confirmation committing in between (the
+  // person coming back while a mail client one-clicks an old digest) bumped it: the write
+  // matched nothing and the answer, to the person and to the mail provider, still said
+  // "unsubscribed" over a subscription left active, whose digests kept coming.
+  it('unsubscribes what it answers "unsubscribed" for, even a subscription confirmed a moment before', async () => {
+    const row = await subscribeAndConfirm('racer@example.com');
+    const oldDigestLink = local(await unsubscribeUrl(config, subject(row)));
+    expect((await oneClick(row)).status).toBe(200);
+    await ageMailRequests(11);
+    expect((await postForm('/subscribe', { email: 'racer@example.com' })).status).toBe(200);
+    const confirm = local(linkIn((await emailsTo('racer@example.com')).at(-1)!.text, '/confirm'));
+
+    // The confirmation commits after the link was opened, just before the unsubscribe writes.
+    let confirmed = false;
+    const spy = spyD1(env.DB, async (sql) => {
+      if (confirmed || !sql.includes("SET status = 'unsubscribed'")) return;
+      confirmed = true;
+      expect((await postForm(confirm, {})).status).toBe(200);
+      expect((await rowOf('racer@example.com'))!.status).toBe('active');
+    });
+    const { response } = await fetchWith(
+      new Request(new URL(oldDigestLink, BASE_URL), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: 'List-Unsubscribe=One-Click',
+      }),
+      { ...env, DB: spy.db },
+    );
+    expect(confirmed).toBe(true);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'unsubscribed', changed: true });
+    expect((await rowOf('racer@example.com'))!.status).toBe('unsubscribed');
   });
 });
 
