@@ -164,12 +164,15 @@ describe('GET /admin while Resend refuses our configuration', () => {
       .bind(JSON.stringify(value), now)
       .run();
 
-  it('says sending is paused, what Resend refused, since and until when, and what to fix', async () => {
-    const until = new Date(Date.now() + 20 * 60_000).toISOString();
+  /**
+   * The alert of the dashboard with a pause ending at `until` stored: it names what Resend
+   * refused, when, until when, and what to fix; and nothing says sending is active.
+   */
+  async function refusalAlert(until: string): Promise<string> {
     await store(pause(until));
     const html = await dashboard();
+    await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_config_pause'`).run();
     const alert = /<div[^>]*role="alert"[^>]*>([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
-    expect(alert).toContain('Resend refuses our configuration');
     expect(alert).toContain('403 validation_error');
     expect(alert).toContain('The example.com domain is not verified.');
     expect(alert).toContain('2026-03-10 09:00:00');
@@ -177,7 +180,12 @@ describe('GET /admin while Resend refuses our configuration', () => {
     // What to fix: the sending domain of MAIL_FROM, verified in Resend.
     expect(alert).toContain('MAIL_FROM');
     expect(html).not.toContain('Sending is active');
-    await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_config_pause'`).run();
+    return alert;
+  }
+
+  it('says sending is paused, what Resend refused, since and until when, and what to fix', async () => {
+    const alert = await refusalAlert(new Date(Date.now() + 20 * 60_000).toISOString());
+    expect(alert).toContain('Sending is paused: Resend refuses our configuration');
   });
 
   it('names the API key for a refused key, and the sender address for a refused from', async () => {
@@ -194,6 +202,13 @@ describe('GET /admin while Resend refuses our configuration', () => {
     expect(html).toContain('Invalid `from` field.');
     expect(html).toContain('MAIL_FROM');
     await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_config_pause'`).run();
+  });
+
+  // The pause lasts 30 minutes, the planner puts the parked digests back hourly: for up to
+  // an hour after it ends, nothing has asked Resend again, and nothing says it works.
+  it('keeps saying what was refused until the digests put back have asked Resend again', async () => {
+    const alert = await refusalAlert(new Date(Date.now() - 10 * 60_000).toISOString());
+    expect(alert).toContain('Sending is not known to work yet: Resend refused our configuration');
   });
 
   it('says sending is active again once the pause has ended', async () => {
