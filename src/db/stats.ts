@@ -5,6 +5,7 @@
  * and the sum over the editions kept (up to 48 a day: daily and weekly, one per hourly run),
  * never the rows counted; one batch, one round trip.
  */
+import type { ConfigPause } from '../delivery/quota';
 import { PLAN_RUN_KEYS, type PlanRunProgress } from './planning';
 
 export interface Stats {
@@ -20,12 +21,18 @@ export interface Stats {
     until: string | null;
     reason: string | null;
   };
+  /**
+   * Resend refusing the account's configuration (key, sending domain, from address): while
+   * set, sending waits (digests planned, parked) until `until`, then one message asks again.
+   */
+  sendingRefused: ConfigPause | null;
   /** The newest planner run of each kind and how far it got (null: none since the last reset). */
   planner: { hourly: PlanRunProgress | null; all: PlanRunProgress | null };
 }
 
-/** The same app_state key src/delivery/quota.ts writes. */
+/** The same app_state keys src/delivery/quota.ts writes. */
 const QUOTA_PAUSE_KEY = 'resend_quota_pause';
+const CONFIG_PAUSE_KEY = 'resend_config_pause';
 
 /** The `counts` keys getStats reads (migrations/0030 creates them all). */
 const STATS_KEYS = [
@@ -48,7 +55,12 @@ export async function getStats(db: D1Database): Promise<Stats> {
               0 AS count
        FROM edition_deliveries`,
     ),
-    db.prepare('SELECT value AS key, 0 AS count FROM app_state WHERE key = ?').bind(QUOTA_PAUSE_KEY),
+    // Both sending pauses as one JSON object {key: pause}, like the planner leases below.
+    db
+      .prepare(
+        'SELECT json_group_object(key, json(value)) AS key, 0 AS count FROM app_state WHERE key IN (?, ?)',
+      )
+      .bind(QUOTA_PAUSE_KEY, CONFIG_PAUSE_KEY),
     // Both planner leases as one JSON object {lease: record} (the batch shares one row type).
     db
       .prepare(
@@ -58,14 +70,14 @@ export async function getStats(db: D1Database): Promise<Stats> {
   ]);
   const runs = JSON.parse(runRows!.results[0]?.key ?? '{}') as Record<string, PlanRunProgress>;
   const runOf = (lease: string): PlanRunProgress | null => runs[lease] ?? null;
-  const pause = pauseRows!.results[0]
-    ? (JSON.parse(pauseRows!.results[0].key) as {
-        period: 'daily' | 'monthly';
-        until: string;
-        message: string;
-      })
-    : null;
+  const pauses = JSON.parse(pauseRows!.results[0]?.key ?? '{}') as {
+    [QUOTA_PAUSE_KEY]?: { period: 'daily' | 'monthly'; until: string; message: string };
+    [CONFIG_PAUSE_KEY]?: ConfigPause;
+  };
+  const pause = pauses[QUOTA_PAUSE_KEY] ?? null;
   const paused = pause !== null && Date.parse(pause.until) > Date.now();
+  // An ended configuration pause stays stored (the next refusal replaces it): not in force.
+  const refused = pauses[CONFIG_PAUSE_KEY] ?? null;
   const countOf = (rows: { key: string; count: number }[], key: string) =>
     rows.find((row) => row.key === key)?.count ?? 0;
   const counts = counted!.results;
@@ -89,6 +101,7 @@ export async function getStats(db: D1Database): Promise<Stats> {
       reason: paused ? `Resend ${pause!.period} quota exceeded: ${pause!.message}` : null,
     },
     planner: { hourly: runOf(PLAN_RUN_KEYS.hourly), all: runOf(PLAN_RUN_KEYS.all) },
+    sendingRefused: refused !== null && Date.parse(refused.until) > Date.now() ? refused : null,
   };
 }
 

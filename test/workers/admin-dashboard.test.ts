@@ -2,7 +2,8 @@
  * The operator dashboard at /admin through the real Worker and D1: Basic-auth login for
  * browsers, and each panel reflecting what is in the database (subscribers by status,
  * last ingest runs per source with errors, last editions with sent/failed/skipped,
- * bounces and complaints from webhook events, the Resend quota pause), escaped.
+ * bounces and complaints from webhook events, the Resend quota pause and a refusal of our
+ * configuration with what to fix), escaped.
  */
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -144,5 +145,77 @@ describe('GET /admin', () => {
     expect(html).toContain(until.replace('T', ' ').slice(0, 19));
     expect(html).toContain('daily quota');
     await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_quota_pause'`).run();
+  });
+});
+
+describe('GET /admin while Resend refuses our configuration', () => {
+  const pause = (until: string) => ({
+    until,
+    since: '2026-03-10T09:00:00.000Z',
+    status: 403,
+    name: 'validation_error',
+    message: 'The example.com domain is not verified. Please, add and verify your domain.',
+  });
+  const store = (value: unknown) =>
+    env.DB.prepare(
+      `INSERT INTO app_state (key, value, updated_at) VALUES ('resend_config_pause', ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    )
+      .bind(JSON.stringify(value), now)
+      .run();
+
+  /**
+   * The alert of the dashboard with a pause ending at `until` stored: it names what Resend
+   * refused, when, until when, and what to fix; and nothing says sending is active.
+   */
+  async function refusalAlert(until: string): Promise<string> {
+    await store(pause(until));
+    const html = await dashboard();
+    await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_config_pause'`).run();
+    const alert = /<div[^>]*role="alert"[^>]*>([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
+    expect(alert).toContain('403 validation_error');
+    expect(alert).toContain('The example.com domain is not verified.');
+    expect(alert).toContain('2026-03-10 09:00:00');
+    expect(alert).toContain(until.replace('T', ' ').slice(0, 19));
+    // What to fix: the sending domain of MAIL_FROM, verified in Resend.
+    expect(alert).toContain('MAIL_FROM');
+    expect(html).not.toContain('Sending is active');
+    return alert;
+  }
+
+  it('says sending is paused, what Resend refused, since and until when, and what to fix', async () => {
+    const alert = await refusalAlert(new Date(Date.now() + 20 * 60_000).toISOString());
+    expect(alert).toContain('Sending is paused: Resend refuses our configuration');
+  });
+
+  it('names the API key for a refused key, and the sender address for a refused from', async () => {
+    const until = new Date(Date.now() + 20 * 60_000).toISOString();
+    await store({ ...pause(until), status: 403, name: 'invalid_api_key', message: 'API key is invalid' });
+    expect(await dashboard()).toContain('RESEND_API_KEY');
+    await store({
+      ...pause(until),
+      status: 422,
+      name: 'invalid_from_address',
+      message: 'Invalid `from` field.',
+    });
+    const html = await dashboard();
+    expect(html).toContain('Invalid `from` field.');
+    expect(html).toContain('MAIL_FROM');
+    await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_config_pause'`).run();
+  });
+
+  // The pause lasts 30 minutes, the planner puts the parked digests back hourly: for up to
+  // an hour after it ends, nothing has asked Resend again, and nothing says it works.
+  it('keeps saying what was refused until the digests put back have asked Resend again', async () => {
+    const alert = await refusalAlert(new Date(Date.now() - 10 * 60_000).toISOString());
+    expect(alert).toContain('Sending is not known to work yet: Resend refused our configuration');
+  });
+
+  it('says sending is active again once the pause has ended', async () => {
+    await store(pause('2000-01-01T00:00:00.000Z'));
+    const html = await dashboard();
+    expect(html).toContain('Sending is active');
+    expect(html).not.toContain('Resend refuses our configuration');
+    await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_config_pause'`).run();
   });
 });

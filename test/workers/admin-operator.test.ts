@@ -163,6 +163,33 @@ describe('GET /admin/subscribers/lookup', () => {
   });
 });
 
+describe('POST /admin/subscribers/lookup', () => {
+  // A GET's query is part of the request URL, which Workers Logs (observability) and
+  // `wrangler tail` record for every request: the address would be in the logs.
+  it('looks an address up from a JSON body, so it stays out of the request URL', async () => {
+    const row = await person.subscribeAndConfirm('lookup-post@example.com');
+    const response = await adminJson('/admin/subscribers/lookup', { email: 'Lookup-Post@example.com' });
+    expect(response.status).toBe(200);
+    const body = await response.json<Lookup>();
+    expect(body).toEqual(await (await lookup('Lookup-Post@example.com')).json());
+    expect(body.subscriber).toMatchObject({ id: row.id, status: 'active' });
+  });
+
+  it('answers a missing or invalid address, or another field, with a 400 naming it', async () => {
+    for (const [body, field] of [
+      [{}, 'email'],
+      [{ email: 'not-an-address' }, 'email'],
+      [{ email: 'a@example.com', status: 'active' }, 'body'],
+    ] as const) {
+      const response = await adminJson('/admin/subscribers/lookup', body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      const { error } = await response.json<{ error: { code: string; fields: Record<string, string[]> } }>();
+      expect(error.code).toBe('invalid_request');
+      expect(Object.keys(error.fields)).toEqual([field]);
+    }
+  });
+});
+
 describe('POST /admin/suppressions/lift', () => {
   it('lifts a bounce without subscribing anyone: the owner signs up and confirms again', async () => {
     const row = await person.subscribeAndConfirm('lift-bounce@example.com');
@@ -341,6 +368,7 @@ describe('auth of the operator tools', () => {
   const basic = `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}`;
   const routes: [string, string][] = [
     ['GET', '/admin/subscribers/lookup?email=a@example.com'],
+    ['POST', '/admin/subscribers/lookup'],
     ['POST', '/admin/suppressions/lift'],
     ['POST', '/admin/subscribers/erase'],
   ];

@@ -8,7 +8,8 @@
  * never cached by proxies and never indexed; neither page carries the subscriber's own
  * links (preferences, unsubscribe, feed) nor their address, and a feed entry no 👍/👎. Both show the papers a digest
  * was sent with: one arXiv has withdrawn since is marked, not hidden (the archive, which
- * lists papers to discover, leaves withdrawn ones out).
+ * lists papers to discover, leaves withdrawn ones out). The links of an address that
+ * bounced or complained say whom to write to (../ended-link.tsx).
  */
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { etag, RETAINED_304_HEADERS } from 'hono/etag';
@@ -20,6 +21,7 @@ import { subscriberFeed } from '../../src/digest/feed';
 import { AppError } from '../../src/errors';
 import type { RankedPaper } from '../../src/ranking';
 import { subscriberFromToken } from '../../src/subscriptions/access';
+import { openOrEndedAnswer } from '../ended-link';
 import { tokenPage } from '../middleware/token-page';
 import type { HonoEnv } from '../types';
 
@@ -98,10 +100,11 @@ digestRoutes.get('/digest', async (c) => {
   // A feed entry opens its digest with the feed's token and the delivery's id: read-only.
   const entry = c.req.query('digest');
   const token = c.req.query('token');
-  const { subscriber, delivery } =
-    entry === undefined
-      ? await openDigestLink(c.var.app, token, 'view')
-      : await openFeedEntry(c.var.app, token, entry);
+  const opened = await openOrEndedAnswer(c, ['suppressed'], () =>
+    entry === undefined ? openDigestLink(c.var.app, token, 'view') : openFeedEntry(c.var.app, token, entry),
+  );
+  if (opened instanceof Response) return opened;
+  const { subscriber, delivery } = opened;
   if (!delivery || !VISIBLE_STATUSES.has(delivery.status)) {
     throw new AppError(404, 'digest_not_found', 'This digest is not available: it may never have been sent.');
   }
@@ -117,7 +120,11 @@ digestRoutes.get('/digest', async (c) => {
 });
 
 digestRoutes.get('/feed', async (c) => {
-  const { subscriber } = await subscriberFromToken(c.var.app, c.req.query('token'), 'feed');
+  const opened = await openOrEndedAnswer(c, ['suppressed'], () =>
+    subscriberFromToken(c.var.app, c.req.query('token'), 'feed'),
+  );
+  if (opened instanceof Response) return opened;
+  const { subscriber } = opened;
   const feed = await subscriberFeed(c.var.app, subscriber);
   return c.body(feed.xml, 200, {
     'Content-Type': 'application/atom+xml; charset=utf-8',

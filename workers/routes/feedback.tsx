@@ -6,6 +6,7 @@
  * vote is recorded on POST. A vote upserts the feedback row (a re-vote
  * overwrites it) and moves the subscriber's learned term weights (Rocchio, bounded), so
  * the next digest leans towards liked papers. Browsers get pages; JSON clients get JSON.
+ * A link of an address that bounced or complained says whom to write to (../ended-link.tsx).
  * The POST is not origin-checked: it acts only through the signed token it carries, never
  * through anything ambient (why: ../middleware/browser-form.ts).
  */
@@ -19,6 +20,7 @@ import { logEvent } from '../../src/lib/log';
 import { readableTex } from '../../src/lib/tex';
 import { nowIso } from '../../src/lib/time';
 import { readSubmission } from '../../src/subscriptions/request-body';
+import { openOrEndedAnswer } from '../ended-link';
 import { tokenPage } from '../middleware/token-page';
 import { answersJson } from '../request';
 import type { HonoEnv } from '../types';
@@ -72,7 +74,11 @@ function PaperSummary(props: { paper: Paper }) {
 feedbackRoutes.get('/feedback', async (c) => {
   const token = c.req.query('token');
   const vote = parseVote(c.req.query('vote'), false);
-  const { subscriber, paper } = await feedbackTarget(c.var.app, token, c.req.query('paper'));
+  const target = await openOrEndedAnswer(c, ['suppressed'], () =>
+    feedbackTarget(c.var.app, token, c.req.query('paper')),
+  );
+  if (target instanceof Response) return target;
+  const { subscriber, paper } = target;
   const previous = await getVote(c.var.app.db, subscriber.id, paper.id);
   const title = vote ? `Confirm your ${vote === 'up' ? '👍' : '👎'}` : 'Rate this paper';
   return c.html(
@@ -119,12 +125,20 @@ feedbackRoutes.post('/feedback', async (c) => {
   const token = typeof rawToken === 'string' ? rawToken : undefined;
   const vote = parseVote(c.req.query('vote') ?? submission.fields.vote, true)!;
   const rawPaper = c.req.query('paper') ?? submission.fields.paper;
-  const { subscriber, paper } = await feedbackTarget(
-    c.var.app,
-    token,
-    typeof rawPaper === 'string' ? rawPaper : undefined,
-  );
-  const { changed, previous } = await castVote(c.var.app.db, subscriber.id, paper, VOTES[vote], nowIso());
+  // A bounce or complaint that lands between the link's check and the vote's write ends it too.
+  const cast = await openOrEndedAnswer(c, ['suppressed'], async () => {
+    const target = await feedbackTarget(
+      c.var.app,
+      token,
+      typeof rawPaper === 'string' ? rawPaper : undefined,
+    );
+    return {
+      ...target,
+      ...(await castVote(c.var.app.db, target.subscriber.id, target.paper, VOTES[vote], nowIso())),
+    };
+  });
+  if (cast instanceof Response) return cast;
+  const { subscriber, paper, changed, previous } = cast;
   logEvent('feedback_vote', { subscriberId: subscriber.id, paperId: paper.id, vote, changed });
 
   // As app.onError answers this route's errors: a JSON body, or an Accept preferring JSON.

@@ -32,11 +32,12 @@ import {
 } from '../../src/subscriptions/schema';
 import { processSignup } from '../../src/subscriptions/signup';
 import { openUnsubscribeLink, unsubscribeFromLink } from '../../src/subscriptions/unsubscribe';
+import { type EndedWay, openOrEndedAnswer } from '../ended-link';
 import { browserFormsOnly } from '../middleware/browser-form';
 import { tokenPage } from '../middleware/token-page';
 import { answersJson, clientIp, formValues, tokenOf, wantsJson } from '../request';
 import type { HonoEnv } from '../types';
-import { DataLinkUnavailablePage, dataLinkUnavailableMessage, LinkSentPage } from '../views/data-pages';
+import { LinkSentPage } from '../views/data-pages';
 import { LandingPage } from '../views/landing';
 import {
   CheckInboxPage,
@@ -301,34 +302,10 @@ async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
 
 /**
  * The subscriber a preferences link opens or, when the subscription has ended in one of
- * the `ways` given, the answer saying what way to their data remains: /data after
- * unsubscribing, and after a bounce or complaint (no email reaches them, not even a data
- * link) whom to write to, as every other page about a suppressed address says. Other
- * failures are thrown for app.onError as usual.
+ * the `ways` given, the answer saying what way to their data remains (../ended-link.tsx).
  */
-async function openPreferencesLink(
-  c: Ctx,
-  token: string | undefined,
-  ways: readonly ('unsubscribed' | 'suppressed')[],
-): Promise<Awaited<ReturnType<typeof subscriberFromToken>> | Response> {
-  try {
-    return await subscriberFromToken(c.var.app, token, 'preferences');
-  } catch (error) {
-    const reason =
-      error instanceof AppError && error.status === 410
-        ? error.code === 'suppressed'
-          ? 'suppressed'
-          : error.code === 'not_subscribed'
-            ? 'unsubscribed'
-            : null
-        : null;
-    if (!reason || !ways.includes(reason)) throw error;
-    const contact = dataContactAddress(c.var.config);
-    if (wantsJson(c.req.raw)) {
-      throw new AppError(410, (error as AppError).code, dataLinkUnavailableMessage(reason, contact));
-    }
-    return c.html(<DataLinkUnavailablePage reason={reason} contact={contact} />, 410);
-  }
+function openPreferencesLink(c: Ctx, token: string | undefined, ways: readonly EndedWay[]) {
+  return openOrEndedAnswer(c, ways, () => subscriberFromToken(c.var.app, token, 'preferences'));
 }
 
 /**

@@ -4,13 +4,15 @@
  * already checked the token; browsers log in with HTTP Basic auth, password = ADMIN_TOKEN).
  * It shows what /admin/stats counts plus the context needed to act on it: recent ingest
  * runs per source, recent editions with their delivery outcomes, webhook events (bounces,
- * complaints), suppressions and the Resend quota pause. It has no buttons on purpose: a
+ * complaints), suppressions and what holds sending (the Resend quota, or Resend refusing
+ * our configuration: then what to fix). It has no buttons on purpose: a
  * page that can trigger actions with ambient Basic credentials invites CSRF; actions stay
  * in the Bearer-token API.
  */
 import { Hono } from 'hono';
-import { getDashboardData } from '../../../src/db/admin';
+import { type AppStateEntry, getDashboardData } from '../../../src/db/admin';
 import { getStats } from '../../../src/db/stats';
+import { CONFIG_PAUSE_KEY, CONFIG_PAUSE_MS, type ConfigPause } from '../../../src/delivery/quota';
 import { WEBHOOK_EVENT_DAYS } from '../../../src/delivery/retention';
 import type { Config } from '../../../src/env';
 import type { HonoEnv } from '../../types';
@@ -51,13 +53,44 @@ function retentionNote(config: Config): string {
   return `Sent digests are kept ${digests}, papers ${papers} and while a kept digest shows them, Resend's events ${WEBHOOK_EVENT_DAYS} days: the counts above are of what is kept.`;
 }
 
+/**
+ * What the operator changes for each refusal src/delivery/transport.ts counts as one of the
+ * configuration (its `configurationRefused`), in Resend's words of the answer: the banner
+ * is read by whoever can fix it, not by someone who knows Resend's error names.
+ */
+function configurationFix(refusal: { status: number; name: string; message: string }): string {
+  if (refusal.name === 'invalid_from_address' || /`(from|reply_to)`/.test(refusal.message))
+    return 'correct the sender (MAIL_FROM) or reply-to (REPLY_TO) address in wrangler.toml and deploy.';
+  if (refusal.status === 401 || /api[ _]key/i.test(`${refusal.name} ${refusal.message}`))
+    return 'set a valid Resend API key with sending access (wrangler secret put RESEND_API_KEY).';
+  return "verify the domain of MAIL_FROM in Resend (Domains); an account without a verified domain sends only to its owner's address.";
+}
+
+/** How often the planner's sweep puts parked digests back on the queue (the hourly cron). */
+const SWEEP_INTERVAL_MS = 3_600_000;
+
+/**
+ * A configuration pause that ended less than a sweep ago: no digest may have asked Resend
+ * since (the parked ones go back with the next hourly run), so "sending is active" would
+ * claim what nobody knows. One refused again renews the pause; one that went through is
+ * followed by no new refusal, and the note goes an hour after its pause.
+ */
+function recentRefusal(state: AppStateEntry[]): ConfigPause | null {
+  const stored = state.find((entry) => entry.key === CONFIG_PAUSE_KEY)?.value as ConfigPause | undefined;
+  return stored && Date.now() - Date.parse(stored.until) < SWEEP_INTERVAL_MS ? stored : null;
+}
+
 export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
   const db = c.var.app.db;
   const [stats, data] = await Promise.all([getStats(db), getDashboardData(db)]);
   const eventCount = (type: string) => data.webhookEvents.find((event) => event.type === type);
   const complaints = eventCount('email.complained');
   const suppressedEvents = eventCount('email.suppressed');
-  const otherState = data.appState.filter((entry) => entry.key !== 'resend_quota_pause');
+  const refusal = stats.sendingRefused ?? recentRefusal(data.appState);
+  // The pauses shown have their banner; an older configuration refusal stays listed here.
+  const otherState = data.appState.filter(
+    (entry) => entry.key !== 'resend_quota_pause' && !(entry.key === CONFIG_PAUSE_KEY && refusal),
+  );
   return c.html(
     <Layout title="Admin · Papers Digest" head={<style>{styles}</style>}>
       <nav class="admin" aria-label="Admin">
@@ -69,12 +102,33 @@ export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
       </nav>
       <h1>Papers Digest admin</h1>
 
+      {refusal ? (
+        <div class="banner" role="alert">
+          {stats.sendingRefused ? (
+            <p>
+              <strong>Sending is paused: Resend refuses our configuration</strong>, last at{' '}
+              {when(refusal.since)} UTC ({refusal.status} {refusal.name}: {refusal.message}).
+            </p>
+          ) : (
+            <p>
+              <strong>Sending is not known to work yet: Resend refused our configuration</strong> at{' '}
+              {when(refusal.since)} UTC ({refusal.status} {refusal.name}: {refusal.message}).
+            </p>
+          )}
+          <p>
+            To fix: {configurationFix(refusal)}{' '}
+            {stats.sendingRefused
+              ? `Digests are still planned and wait, parked; after ${when(refusal.until)} UTC the next message asks Resend again, and sending pauses another ${CONFIG_PAUSE_MS / 60_000} minutes while nothing is fixed.`
+              : `The pause ended at ${when(refusal.until)} UTC: the next hourly run puts the parked digests back, and the first of them is refused again while nothing is fixed.`}
+          </p>
+        </div>
+      ) : null}
       {stats.sending.paused ? (
         <p class="banner" role="alert">
           <strong>Sending is paused</strong> until {when(stats.sending.until)} UTC: {stats.sending.reason}.
           Digests are still planned and will be sent when the quota resets.
         </p>
-      ) : (
+      ) : refusal ? null : (
         <p class="banner good" role="status">
           Sending is active (no Resend quota pause).
         </p>

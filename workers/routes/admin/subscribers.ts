@@ -1,8 +1,10 @@
 /**
  * Operators' subscriber tools (admin token required by the admin sub-app): import, export,
  * and what an operator does for one address (src/subscriptions/operator.ts): look it up
- * (GET /admin/subscribers/lookup?email=) and erase it on request (POST
- * /admin/subscribers/erase with {"email"}; lifting a suppression is ./suppressions.ts).
+ * (POST /admin/subscribers/lookup with {"email"}, or GET ?email= from a browser) and erase
+ * it on request (POST /admin/subscribers/erase with {"email"}; lifting a suppression is
+ * ./suppressions.ts). A GET's query is part of the request URL, which Workers Logs and
+ * `wrangler tail` record with every request: a body keeps the address out of the logs.
  * POST /admin/subscribers/import takes CSV (text/csv, header `email,interests,frequency,
  * send_hour,time_zone`) or JSON (an array of the same fields) and answers a per-row report.
  * GET /admin/subscribers/export streams the subscribers as CSV (optionally `?status=`),
@@ -86,7 +88,8 @@ const lookupQuery = z
   })
   .strict();
 
-const eraseBody = z.object({ email: emailField }).strict();
+/** `{"email"}` of a look-up or an erasure: the address in the body, never in the URL. */
+const addressBody = z.object({ email: emailField }).strict();
 
 export const adminSubscriberRoutes = new Hono<HonoEnv>()
   .get(
@@ -94,7 +97,10 @@ export const adminSubscriberRoutes = new Hono<HonoEnv>()
     validQuery(lookupQuery, 'Give the address to look up once, as ?email=.'),
     async (c) => c.json(await lookupAddress(c.var.app, c.req.valid('query').email)),
   )
-  .post('/subscribers/erase', jsonOnly, validJson(eraseBody, 'erase'), async (c) =>
+  .post('/subscribers/lookup', jsonOnly, validJson(addressBody, 'lookup'), async (c) =>
+    c.json(await lookupAddress(c.var.app, c.req.valid('json').email)),
+  )
+  .post('/subscribers/erase', jsonOnly, validJson(addressBody, 'erase'), async (c) =>
     c.json(await eraseAddress(c.var.app, c.req.valid('json').email)),
   )
   .post('/subscribers/import', importBodyLimit, async (c) => {
