@@ -7,11 +7,15 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
+// Long words wrap anywhere (break-word for browsers without `anywhere`): an address, an
+// unknown category quoted in an error or a URL has no break of its own, and pushed a
+// 320 px phone's page sideways. Not in tables: there `anywhere` lets the layout squeeze
+// every column down to a letter, breaking short words ("Week|ly") to share the width.
 const styles = `
 :root { color-scheme: light dark; --fg:#1d1d1f; --muted:#5b5b66; --bg:#fafafa; --card:#fff; --line:#e3e3e8; --accent:#4f46e5; --accent-fg:#fff; --error:#b3261e; --ok:#1b7f3b; }
 @media (prefers-color-scheme: dark) { :root { --fg:#ececf1; --muted:#a4a4b3; --bg:#131316; --card:#1c1c21; --line:#33333b; --accent:#8b85ff; --accent-fg:#111; --error:#ff8a80; --ok:#7ddc9b; } }
 * { box-sizing: border-box; }
-body { margin:0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
+body { margin:0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); overflow-wrap: break-word; overflow-wrap: anywhere; }
 main { max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
 a { color: var(--accent); }
 h1 { font-size: 1.9rem; line-height:1.2; margin: .5rem 0 1rem; }
@@ -32,7 +36,7 @@ button.secondary, .button.secondary { background: transparent; color: var(--acce
 .skip { position:absolute; left:-999px; } .skip:focus { left: 1rem; top: 1rem; background: var(--card); padding: .5rem; }
 .row { display:grid; grid-template-columns: 1fr 1fr; gap: 0 1rem; } @media (max-width: 520px) { .row { grid-template-columns: 1fr; } }
 .hp { position:absolute; left:-10000px; width:1px; height:1px; overflow:hidden; }
-table { border-collapse: collapse; width:100%; } th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align: top; }
+table { border-collapse: collapse; width:100%; overflow-wrap: break-word; } th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align: top; }
 footer { margin-top: 3rem; font-size:.9rem; color: var(--muted); }
 `;
 
