@@ -76,3 +76,33 @@ export function MessagePage(props: { title: string; message: string; children?: 
     </Layout>
   );
 }
+
+/** Headings of the error pages whose code says what happened to a mailed link. */
+const ERROR_TITLES_BY_CODE: Record<string, string> = {
+  invalid_link: 'This link is not valid',
+  link_expired: 'This link has expired',
+  link_revoked: 'This link no longer works',
+  not_subscribed: 'This link no longer works',
+  suppressed: 'This link no longer works',
+  held_signup_changed: 'Nothing was confirmed',
+  resubscribe_by_signup: 'Subscribe again from the home page',
+  cross_site_form: 'Form not accepted',
+};
+
+const ERROR_TITLES_BY_STATUS: Record<number, string> = {
+  401: 'Login required',
+  404: 'Not found',
+  410: 'No longer available',
+  413: 'Too much data sent',
+  415: 'Format not accepted',
+  429: 'Too many requests',
+  503: 'Temporarily unavailable',
+};
+
+/**
+ * The <title> and <h1> of an error page: what happened, as every other page's heading says
+ * (a screen reader reads the title first, a tab shows it), the message below saying more.
+ */
+export function errorPageTitle(status: number, code: string): string {
+  return ERROR_TITLES_BY_CODE[code] ?? ERROR_TITLES_BY_STATUS[status] ?? 'Something is not right';
+}
