@@ -25,7 +25,7 @@ import { publicRoutes } from './routes/public';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { webhookRoutes } from './routes/webhooks';
 import type { HonoEnv } from './types';
-import { MessagePage } from './views/layout';
+import { errorPageTitle, MessagePage } from './views/layout';
 
 export const app = new Hono<HonoEnv>();
 
@@ -129,7 +129,10 @@ app.onError((caught, c) => {
         error.status,
       );
     }
-    return c.html(<MessagePage title="Something is not right" message={error.message} />, error.status);
+    return c.html(
+      <MessagePage title={errorPageTitle(error.status, error.code)} message={error.message} />,
+      error.status,
+    );
   }
   const misconfigured = error instanceof ConfigError;
   console.error(JSON.stringify({ event: 'unhandled_error', message: error.message, stack: error.stack }));

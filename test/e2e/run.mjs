@@ -654,6 +654,43 @@ async function main() {
       { independent: true },
     );
 
+    await step(
+      'small phone (320 px): a refused sign-up, its error quoting what was typed, fits the screen',
+      async () => {
+        const phone = await browser.newContext({
+          viewport: { width: 320, height: 640 },
+          isMobile: true,
+          hasTouch: true,
+          timezoneId: TIME_ZONE,
+          locale: 'en-GB',
+        });
+        try {
+          const tab = await phone.newPage();
+          await tab.goto(`${baseUrl}/`);
+          // Refused before any check that counts or mails: the address is never used.
+          await tab
+            .locator('#email')
+            .fill('maximilian.mustermann.schmidt@informatik.universitaet.example.de');
+          await tab.locator('#interests').fill('cs.FOO');
+          await Promise.all([
+            tab.waitForURL(/\/subscribe$/),
+            tab.getByRole('button', { name: /^subscribe$/i }).click(),
+          ]);
+          const summary = await visibleText(tab.locator('#error-summary'));
+          assert(/cs\.FOO/.test(summary), `the error names the unknown category; got: ${summary}`);
+          const layout = await tab.evaluate(phoneLayout);
+          check(
+            layout.innerWidth === 320 && layout.scrollWidth <= layout.innerWidth,
+            `sign-up error: no horizontal scroll (content ${layout.scrollWidth} px, laid out at ${layout.innerWidth} px for a 320 px screen)`,
+          );
+          await tab.screenshot({ path: path.join(resultsDir, 'phone-320-signup-error.png'), fullPage: true });
+        } finally {
+          await phone.close();
+        }
+      },
+      { independent: true },
+    );
+
     await step('digest email: unsubscribe and confirm', async () => {
       await openEmailHtml(digestEmail);
       const unsubscribe = page.locator('a[href*="/unsubscribe?token="]').first();

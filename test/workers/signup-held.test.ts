@@ -83,7 +83,8 @@ describe('a re-sign-up within the mail cap', () => {
       '18:00',
       'Europe/Berlin',
     ]) {
-      expect(html).toContain(value);
+      // As read: a zone's cell offers line breaks after its slashes (Europe/<wbr/>Berlin).
+      expect(html.replace(/<wbr\/>/g, '')).toContain(value);
     }
     expect(html).toContain('Confirm with the settings in the email');
     expect(newerAction(html)).toMatch(/^\/confirm\?token=.+&held=.+/);

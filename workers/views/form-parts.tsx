@@ -234,6 +234,11 @@ export function TimeZoneSelect(props: {
   );
 }
 
+/**
+ * Styles of the form pages, on the layout's palette. Filled buttons take their text colour
+ * from the palette too (--accent-fg: white on the light palette's dark fills, near-black on
+ * the dark one's light fills); a literal white on the dark palette's light red was 2.3:1.
+ */
 export const formStyles = `
 .visually-hidden { position:absolute !important; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
 .error-summary { border: 2px solid var(--error); }
@@ -250,5 +255,5 @@ input[aria-invalid=true], textarea[aria-invalid=true], select[aria-invalid=true]
 .checkbox { display:flex; gap:.6rem; align-items:flex-start; font-weight:400; }
 .checkbox input { width:auto; margin-top:.35rem; }
 .danger { border-color: var(--error); }
-button.danger-button { background: var(--error); color: #fff; }
+button.danger-button { background: var(--error); color: var(--accent-fg); }
 `;

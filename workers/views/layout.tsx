@@ -7,11 +7,15 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
+// Long words wrap anywhere (break-word for browsers without `anywhere`): an address, an
+// unknown category quoted in an error or a URL has no break of its own, and pushed a
+// 320 px phone's page sideways. Not in tables: there `anywhere` lets the layout squeeze
+// every column down to a letter, breaking short words ("Week|ly") to share the width.
 const styles = `
 :root { color-scheme: light dark; --fg:#1d1d1f; --muted:#5b5b66; --bg:#fafafa; --card:#fff; --line:#e3e3e8; --accent:#4f46e5; --accent-fg:#fff; --error:#b3261e; --ok:#1b7f3b; }
 @media (prefers-color-scheme: dark) { :root { --fg:#ececf1; --muted:#a4a4b3; --bg:#131316; --card:#1c1c21; --line:#33333b; --accent:#8b85ff; --accent-fg:#111; --error:#ff8a80; --ok:#7ddc9b; } }
 * { box-sizing: border-box; }
-body { margin:0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
+body { margin:0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); overflow-wrap: break-word; overflow-wrap: anywhere; }
 main { max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
 a { color: var(--accent); }
 h1 { font-size: 1.9rem; line-height:1.2; margin: .5rem 0 1rem; }
@@ -32,7 +36,7 @@ button.secondary, .button.secondary { background: transparent; color: var(--acce
 .skip { position:absolute; left:-999px; } .skip:focus { left: 1rem; top: 1rem; background: var(--card); padding: .5rem; }
 .row { display:grid; grid-template-columns: 1fr 1fr; gap: 0 1rem; } @media (max-width: 520px) { .row { grid-template-columns: 1fr; } }
 .hp { position:absolute; left:-10000px; width:1px; height:1px; overflow:hidden; }
-table { border-collapse: collapse; width:100%; } th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align: top; }
+table { border-collapse: collapse; width:100%; overflow-wrap: break-word; } th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align: top; }
 footer { margin-top: 3rem; font-size:.9rem; color: var(--muted); }
 `;
 
@@ -71,4 +75,34 @@ export function MessagePage(props: { title: string; message: string; children?: 
       </p>
     </Layout>
   );
+}
+
+/** Headings of the error pages whose code says what happened to a mailed link. */
+const ERROR_TITLES_BY_CODE: Record<string, string> = {
+  invalid_link: 'This link is not valid',
+  link_expired: 'This link has expired',
+  link_revoked: 'This link no longer works',
+  not_subscribed: 'This link no longer works',
+  suppressed: 'This link no longer works',
+  held_signup_changed: 'Nothing was confirmed',
+  resubscribe_by_signup: 'Subscribe again from the home page',
+  cross_site_form: 'Form not accepted',
+};
+
+const ERROR_TITLES_BY_STATUS: Record<number, string> = {
+  401: 'Login required',
+  404: 'Not found',
+  410: 'No longer available',
+  413: 'Too much data sent',
+  415: 'Format not accepted',
+  429: 'Too many requests',
+  503: 'Temporarily unavailable',
+};
+
+/**
+ * The <title> and <h1> of an error page: what happened, as every other page's heading says
+ * (a screen reader reads the title first, a tab shows it), the message below saying more.
+ */
+export function errorPageTitle(status: number, code: string): string {
+  return ERROR_TITLES_BY_CODE[code] ?? ERROR_TITLES_BY_STATUS[status] ?? 'Something is not right';
 }

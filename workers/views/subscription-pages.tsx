@@ -8,6 +8,7 @@
  * says what happened in its <h1>. Signed URLs are passed in ready-made; JSX escapes them
  * like any other attribute.
  */
+import type { Child } from 'hono/jsx';
 import type { Subscriber } from '../../src/domain';
 import type { ConfirmView } from '../../src/subscriptions/confirm';
 import { parseInterests } from '../../src/subscriptions/interests';
@@ -48,6 +49,20 @@ export function Page(props: { title: string; children: unknown }) {
 
 /** A zone as the select shows it: its current name (a row may hold Asia/Calcutta), spaced. */
 const zoneLabel = (zone: string) => currentZoneName(zone).replace(/_/g, ' ');
+
+/**
+ * zoneLabel for a narrow table cell: a break allowed after each "/", where the browser sees
+ * none ("America/Argentina/Catamarca" is one word), so a phone wraps the zone at its parts.
+ */
+function ZoneInCell(props: { zone: string }) {
+  return (
+    <>
+      {zoneLabel(props.zone)
+        .split('/')
+        .map((part, index) => (index === 0 ? part : [<>/</>, <wbr />, part]))}
+    </>
+  );
+}
 
 function schedule(
   subscriber: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'> & { sendWeekday?: number },
@@ -137,11 +152,11 @@ export function ConfirmPage(props: {
 }) {
   const { choice } = props;
   if (choice) {
-    const rows: [string, (view: ConfirmView) => string][] = [
+    const rows: [string, (view: ConfirmView) => Child][] = [
       ['Interests', (view) => view.interests || '(none: the most talked-about papers)'],
       ['Frequency', (view) => (view.frequency === 'weekly' ? 'Weekly' : 'Daily')],
       ['Send hour', (view) => hourLabel(view.sendHour)],
-      ['Time zone', (view) => zoneLabel(view.timeZone)],
+      ['Time zone', (view) => <ZoneInCell zone={view.timeZone} />],
     ];
     return (
       <Page title="Confirm your subscription">
