@@ -199,7 +199,7 @@ export const interestsField = z
     if (text.length > MAX_INTERESTS_TEXT) {
       ctx.addIssue({
         code: 'custom',
-        message: `Keep your interests under ${MAX_INTERESTS_TEXT} characters (you entered ${text.length}).`,
+        message: `Keep your interests to ${MAX_INTERESTS_TEXT.toLocaleString('en-US')} characters or fewer (you entered ${text.length.toLocaleString('en-US')}).`,
       });
       return z.NEVER;
     }

@@ -386,7 +386,10 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     const response = await postForm('/subscribe', { email: 'paster@example.com', interests: pasted });
     expect(response.status).toBe(400);
     const html = await response.text();
-    expect(html).toContain(`you entered ${pasted.length}`);
+    // 2,000 is allowed: the message says so, not "under 2000".
+    expect(html).toContain(
+      `Keep your interests to 2,000 characters or fewer (you entered ${pasted.length.toLocaleString('en-US')})`,
+    );
     expect(html).toContain('- topic number 119</textarea>');
     const row = await subscribeAndConfirm('paster2@example.com');
     const prefs = local(await preferencesUrl(config, { id: row.id, tokenVersion: row.token_version }));
@@ -402,7 +405,7 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     const response = await postForm('/subscribe', { email: 'long@example.com', interests: pasted });
     expect(response.status).toBe(400);
     const html = await response.text();
-    expect(html).toContain(`you entered ${pasted.length}`);
+    expect(html).toContain(`you entered ${pasted.length.toLocaleString('en-US')}`);
     expect(html).toContain('- topic number 399</textarea>');
   });
 
