@@ -8,7 +8,8 @@
  * shown), then batches of 100 subscribers with interests never seen before ranked,
  * rendered and encoded as one Resend request, as the consumer does, and pipelined as it
  * pipelines messages: the previous request (its body and emails) is alive until the next
- * one is encoded. The candidates wait
+ * one is encoded, or, for an edition sent one message at a time (`sendsOneAtATime`), let
+ * go before the next is prepared. The candidates wait
  * outside the process as D1 rows would (JSON files), so each page's strings are its own.
  * Each line is the isolate's total at that point and what the step added; the figure that
  * matters is the peak, against Workers' 128 MB. The last line is one JSON object. Needs
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Edition } from '../../src/db/editions';
 import { EDITION_PAGE, type EditionContext, editionContext, renderEmail } from '../../src/delivery/render';
+import { sendsOneAtATime } from '../../src/delivery/request';
 import {
   type EmailBatch,
   encodeBatch,
@@ -79,6 +81,11 @@ async function sendBatch(
   pipeline: Pipeline,
   step: (what: string) => number,
 ): Promise<number> {
+  if (sendsOneAtATime(context.papers.length) && pipeline.inFlight) {
+    // A large edition's next message prepares only once the previous one is done.
+    releaseBatch(pipeline.inFlight);
+    pipeline.inFlight = null;
+  }
   const readers = makeRound(context.papers, words, count, from + 1);
   const batch: OutgoingEmail[] = [];
   for (const reader of readers) {
