@@ -192,6 +192,24 @@ describe('editionContext', () => {
     }
   });
 
+  it('finds its papers by id through the index, unique ids or not', async () => {
+    const papers = snapshotPapers().slice(0, 12);
+    const config = parseConfig(env);
+    const context = await editionContext(config, edition, papers);
+    for (const paper of context.papers) {
+      expect(context.paperById.has(paper.id)).toBe(true);
+      expect(context.paperById.get(paper.id)).toBe(paper);
+    }
+    expect(context.paperById.has('2611.99999')).toBe(false);
+    expect(context.paperById.get('2611.99999')).toBeUndefined();
+    // Two candidates with one id (the index then has no id map): the last one, as a Map would.
+    const twice = [...papers, { ...papers[0]!, title: 'The same id again' }];
+    const doubled = await editionContext(config, edition, twice);
+    expect(doubled.index.docOf).toBeNull();
+    expect(doubled.paperById.get(papers[0]!.id)!.title).toBe('The same id again');
+    expect(doubled.paperById.has(papers[5]!.id)).toBe(true);
+  });
+
   it('makes an empty edition when it has no candidates', async () => {
     async function* none(): AsyncGenerator<never> {}
     const empty = await editionContext(parseConfig(env), edition, none());
