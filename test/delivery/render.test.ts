@@ -202,6 +202,9 @@ describe('editionContext', () => {
     }
     expect(context.paperById.has('2611.99999')).toBe(false);
     expect(context.paperById.get('2611.99999')).toBeUndefined();
+    // The edition's ids are the papers' own, as read.
+    expect(context.edition.paperIds).toEqual(papers.map((paper) => paper.id));
+    expect(context.papers.map((paper) => paper.ingestedAt)).toEqual(papers.map((paper) => paper.ingestedAt));
     // Two candidates with one id (the index then has no id map): the last one, as a Map would.
     const twice = [...papers, { ...papers[0]!, title: 'The same id again' }];
     const doubled = await editionContext(config, edition, twice);
