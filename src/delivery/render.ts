@@ -14,8 +14,9 @@ import {
   type PreparedEdition,
   prepareEdition,
 } from '../digest';
-import type { Paper, PaperSource, Subscriber } from '../domain';
+import type { Paper, PaperLinks, PaperSource, Subscriber } from '../domain';
 import type { AppContext, Config } from '../env';
+import { arxivAbsUrl, arxivPdfUrl, huggingFacePaperUrl } from '../ingest/normalise';
 import { subscriberLinks } from '../links';
 import { type EditionIndex, EditionReader, type RankedPaper } from '../ranking';
 import { editionBudget } from '../ranking/cache';
@@ -264,6 +265,37 @@ function sharedStrings(): (value: string) => string {
   };
 }
 
+/**
+ * A paper's arXiv and Hugging Face links, made from its id when read: ingest makes them so
+ * (src/ingest/normalise.ts), and kept as strings they were three per paper, 1.2 MB at
+ * 10,000 candidates, for the cards of the few thousand papers anyone is sent (read when a
+ * card is filled). The links a claimant gave (code, project page) are kept.
+ */
+class IdLinks implements PaperLinks {
+  constructor(
+    private readonly id: string,
+    private readonly onHuggingFace: boolean,
+    readonly code: string | null,
+    readonly project: string | null,
+  ) {}
+  get abs(): string {
+    return arxivAbsUrl(this.id);
+  }
+  get pdf(): string {
+    return arxivPdfUrl(this.id);
+  }
+  get hf(): string | null {
+    return this.onHuggingFace ? huggingFacePaperUrl(this.id) : null;
+  }
+}
+
+/** The paper's links, as `IdLinks` when its arXiv and Hugging Face links are the ones its id makes. */
+function sentLinks({ id, links }: Paper): PaperLinks {
+  if (links.abs !== arxivAbsUrl(id) || links.pdf !== arxivPdfUrl(id)) return links;
+  if (links.hf !== null && links.hf !== huggingFacePaperUrl(id)) return links;
+  return new IdLinks(id, links.hf !== null, links.code, links.project);
+}
+
 // Shared by every paper kept: never written to.
 const NO_KEYWORDS: string[] = [];
 const NO_SOURCES: PaperSource[] = [];
@@ -281,6 +313,7 @@ function sentPaper(paper: Paper, times: (value: string) => string): Paper {
     ...cardPaper(paper),
     ingestedAt: times(paper.ingestedAt),
     refreshedAt: times(paper.refreshedAt),
+    links: sentLinks(paper),
     version: null,
     primaryCategory: null,
     thumbnailUrl: null,
