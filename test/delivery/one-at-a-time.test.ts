@@ -24,6 +24,9 @@ import {
 
 beforeEach(resetDelivery);
 
+/** How long the fake Resend takes to answer the first request: far longer than a small message's preparation. */
+const ANSWER_MS = 1_000;
+
 /** `count` candidates about what the seeded subscribers follow, ingested in the window. */
 async function seedCandidates(count: number): Promise<void> {
   const papers = Array.from({ length: count }, (_, n) => {
@@ -43,9 +46,9 @@ async function seedCandidates(count: number): Promise<void> {
   await insertPapers(env.DB, papers);
 }
 
-/** Sends two messages of 100 and 20 subscribers in one queue batch; the first answer takes 400 ms. */
+/** Sends two messages of 100 and 20 subscribers in one queue batch; the first answer takes a second. */
 async function sendTwoMessages() {
-  const resend = fakeResend([], { limit: 10, answerMs: [400] });
+  const resend = fakeResend([], { limit: 10, answerMs: [ANSWER_MS] });
   await seedSubscribers(120, { sendHour: 8 });
   const planning = resendEnv();
   await planViaAdmin(planning.env, { at: '2026-11-26T09:00:00.000Z' });
@@ -60,7 +63,7 @@ async function sendTwoMessages() {
   const claimedLast = Math.max(
     ...rows.filter((row) => second.has(row.subscriber_id)).map((row) => Date.parse(row.claimed_at!)),
   );
-  return { firstAnswered: resend.requests[0]!.at + 400, secondClaimed: claimedLast };
+  return { firstAnswered: resend.requests[0]!.at + ANSWER_MS, secondClaimed: claimedLast };
 }
 
 describe('one message at a time for a large edition', () => {
