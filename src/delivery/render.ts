@@ -239,7 +239,8 @@ export async function editionContext(
   };
   return {
     // Its ids as read, the papers' own strings: the edition's list of them was 0.4 MB of
-    // the sender's peak at 10,000 candidates, and nothing reads it once they are read.
+    // the sender's peak at 10,000 candidates, and nothing reads it once they are read. The
+    // array is the index's own (`ids`, read per candidate by the ranking): never write to it.
     edition: { ...edition, paperIds: index.ids },
     config,
     papers: shown,
