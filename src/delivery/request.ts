@@ -21,6 +21,7 @@ import { sha256Hex } from '../lib/crypto';
 import type { JsonChunks } from '../lib/json';
 import { logError, logEvent } from '../lib/log';
 import { nowIso } from '../lib/time';
+import { FULL_BUDGET_CANDIDATES } from '../ranking/cache';
 import { inSendLane, notePacing, takeSendSlot } from './pacer';
 import { pauseForConfiguration, pauseForQuota } from './quota';
 import { encodeBatch, type MailTransport, type OutgoingEmail, type SendResult } from './transport';
@@ -53,8 +54,14 @@ export interface MessageStats {
   requests: number;
   /** Where the time went (ms), so a slow edition can be diagnosed from one log line. */
   ms: Record<string, number>;
-  /** Called once this message's request has started (or it has nothing to send): the next message may prepare. */
+  /**
+   * Called once this message's request has started (or it has nothing to send): the next
+   * message may prepare. With `oneAtATime`, only once the message is done (the consumer
+   * calls it last in any case): its request answered and its rows settled.
+   */
   ready: () => void;
+  /** Set for a large edition's message (`sendsOneAtATime`): its request is the only one in flight. */
+  oneAtATime?: true;
   /** The pacing slot taken and when the request actually started (epoch ms). */
   slot?: { at: number; started: number };
 }
@@ -64,6 +71,23 @@ export function lap(stats: MessageStats, phase: string, since: number): number {
   const now = performance.now();
   stats.ms[phase] = Math.round((stats.ms[phase] ?? 0) + now - since);
   return now;
+}
+
+/**
+ * Editions past this many candidates send one message at a time: the next message starts
+ * preparing once this one's request has been answered and its rows settled, not once the
+ * request has started. Pipelined, the isolate holds the request in flight (its 5–6 MB body and 100
+ * emails) while the next message ranks, renders and encodes its own, and a large edition's
+ * index and papers leave no room for the second batch (`npm run bench:memory`: 73.6 MB at
+ * 10,000 candidates pipelined, against a 64 MB budget). It costs such an edition the
+ * overlap of a message's preparation (~0.1–0.2 s at 10,000 candidates) with the previous
+ * request; editions up to 3,000 candidates, whose caches get their whole budget
+ * (`editionBudget`), stay pipelined.
+ */
+export const ONE_AT_A_TIME_CANDIDATES = FULL_BUDGET_CANDIDATES;
+
+export function sendsOneAtATime(candidates: number): boolean {
+  return candidates > ONE_AT_A_TIME_CANDIDATES;
 }
 
 export interface PreparedEmail {
@@ -108,8 +132,9 @@ export async function sendGroup(
     // The SDK starts the HTTP request before its first await, so leaving the lane right
     // after this call lets the next message take its slot while this response is pending.
     const request = transport.sendBatch(batch, { idempotencyKey: key });
-    // Only now may the next message start preparing: one rendered batch waits at a time.
-    stats.ready();
+    // Only now may the next message start preparing: one rendered batch waits at a time
+    // (a large edition's next message waits until this one is done: one batch at a time).
+    if (!stats.oneAtATime) stats.ready();
     return { request };
   });
   if ('retryIn' in lane) {

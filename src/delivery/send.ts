@@ -49,6 +49,7 @@ import {
   type Outcome,
   type PreparedEmail,
   sendGroup,
+  sendsOneAtATime,
 } from './request';
 import { encodeEmail, type MailTransport } from './transport';
 
@@ -109,6 +110,7 @@ export async function processMessage(
   }
   const open = rows.filter((row) => row.status === 'queued' || row.status === 'sending');
   if (open.length === 0) return { kind: 'done' }; // a re-run after success: everything is final
+  if (edition && sendsOneAtATime(edition.papers.length)) stats.oneAtATime = true;
   if (!edition) {
     await markFailed(
       db,

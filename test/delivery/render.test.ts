@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { EditionShelf, editionContext, editionsToDrop, renderEmail } from '../../src/delivery/render';
 import { renderDigestReference } from '../../src/digest';
 import { DEFAULT_CARD_BYTES } from '../../src/digest/prepare';
+import type { Paper } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import { buildEditionIndex, profileFromSubscriber, rankForSubscriber } from '../../src/ranking';
 import { makePaper, makeSubscriber, snapshotPapers } from '../factories';
@@ -166,7 +167,20 @@ describe('editionContext', () => {
         thumbnailUrl: `https://cdn.example.org/${n}.png`,
         aiKeywords: ['language models'],
         aiSummary: n % 2 ? `Summary ${n} of what the paper does.` : null,
-        links: { ...paper.links, code: `https://github.com/example/${n}` },
+        // Links of another form than ingest makes from the id (a versioned abs page, no
+        // PDF, another Hugging Face page) are kept as they are; the others made from the id.
+        links:
+          n === 5
+            ? { ...paper.links, abs: `https://arxiv.org/abs/${paper.id}v2` }
+            : n === 6
+              ? { ...paper.links, pdf: null }
+              : n === 7
+                ? { ...paper.links, hf: `https://huggingface.co/papers/${paper.id}?v=2` }
+                : {
+                    ...paper.links,
+                    hf: n % 4 ? paper.links.hf : null,
+                    code: `https://github.com/example/${n}`,
+                  },
         githubStars: n * 3,
         withdrawn: n === 3,
       }));
@@ -176,6 +190,14 @@ describe('editionContext', () => {
     const shown = context.papers.find((paper) => paper.id === papers[0]!.id)!;
     expect(shown.comment).toBeNull();
     expect(shown.sources).toEqual([]);
+    const read = ({ abs, pdf, hf, code, project }: Paper['links']) => ({ abs, pdf, hf, code, project });
+    for (const [n, paper] of papers.entries()) {
+      const kept = context.paperById.get(paper.id)!;
+      expect(read(kept.links)).toEqual(read(paper.links));
+      if (n >= 5 && n <= 7) expect(kept.links).toBe(paper.links);
+    }
+    expect(shown.links).not.toBe(papers[0]!.links);
+    expect(context.paperById.get(papers[8]!.id)!.links.hf).toBeNull();
     for (const [n, interests] of ['language models, reinforcement learning', 'agents', ''].entries()) {
       const subscriber = makeSubscriber({ interests, digestSize: 12, alwaysSend: true });
       const ranked = rankForSubscriber(context.index, profileFromSubscriber(subscriber)).papers;
@@ -190,6 +212,27 @@ describe('editionContext', () => {
       expect(email.html).toBe(reference.html);
       expect(email.text).toBe(reference.text);
     }
+  });
+
+  it('finds its papers by id through the index, unique ids or not', async () => {
+    const papers = snapshotPapers().slice(0, 12);
+    const config = parseConfig(env);
+    const context = await editionContext(config, edition, papers);
+    for (const paper of context.papers) {
+      expect(context.paperById.has(paper.id)).toBe(true);
+      expect(context.paperById.get(paper.id)).toBe(paper);
+    }
+    expect(context.paperById.has('2611.99999')).toBe(false);
+    expect(context.paperById.get('2611.99999')).toBeUndefined();
+    // The edition's ids are the papers' own, as read.
+    expect(context.edition.paperIds).toEqual(papers.map((paper) => paper.id));
+    expect(context.papers.map((paper) => paper.ingestedAt)).toEqual(papers.map((paper) => paper.ingestedAt));
+    // Two candidates with one id (the index then has no id map): the last one, as a Map would.
+    const twice = [...papers, { ...papers[0]!, title: 'The same id again' }];
+    const doubled = await editionContext(config, edition, twice);
+    expect(doubled.index.docOf).toBeNull();
+    expect(doubled.paperById.get(papers[0]!.id)!.title).toBe('The same id again');
+    expect(doubled.paperById.has(papers[5]!.id)).toBe(true);
   });
 
   it('makes an empty edition when it has no candidates', async () => {

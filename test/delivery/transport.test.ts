@@ -289,6 +289,33 @@ describe('encodeBatch', () => {
     expect(encodeBatch([email(5, 10)]).bytes.buffer).toBe(other.bytes.buffer);
   });
 
+  it('sizes a new body buffer to its batch with a little room, and keeps no spare too small to reuse', () => {
+    releaseSpareBodies();
+    const email = (index: number, size: number) => ({
+      from: 'Papers Digest <digest@example.com>',
+      to: `reader${index}@example.org`,
+      subject: `Digest ${index}`,
+      html: `<p>${'x'.repeat(size)}</p>`,
+      text: '',
+    });
+    const first = encodeBatch([email(1, 100_000)]);
+    const size = first.bytes.byteLength;
+    // Room for a batch a few percent larger (an edition's bodies differ by that much), no more.
+    expect(first.bytes.buffer.byteLength).toBe(Math.ceil(size * (1 + 1 / 32)));
+    releaseBatch(first);
+    const slightlyLarger = encodeBatch([email(2, 102_000)]);
+    expect(slightlyLarger.bytes.buffer).toBe(first.bytes.buffer);
+    releaseBatch(slightlyLarger);
+    // A batch past the room: a new buffer, and the smaller one is not kept idle beside it
+    // (kept, the next batch would have landed in it).
+    const larger = encodeBatch([email(3, 120_000)]);
+    expect(larger.bytes.buffer).not.toBe(first.bytes.buffer);
+    releaseBatch(larger);
+    const next = encodeBatch([email(4, 100_000)]);
+    expect(next.bytes.buffer).toBe(larger.bytes.buffer);
+    expect(JSON.parse(new TextDecoder().decode(next.bytes))).toEqual([email(4, 100_000)]);
+  });
+
   it('lets the kept buffers go when asked (an edition being set up), and encodes into new ones', () => {
     const batch = encodeBatch([
       { from: 'a@example.com', to: 'b@example.org', subject: 's', html: 'h', text: 't' },
