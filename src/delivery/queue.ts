@@ -36,7 +36,9 @@ import { createTransport, type MailTransport } from './transport';
  * slot, the next one is already loading, ranking and rendering, and while a response is
  * pending the next request can start. The next message starts preparing only once the
  * previous one's request has started, so the first request goes out as early as possible
- * and only about one rendered batch (a few MB) waits in memory at a time.
+ * and only about one rendered batch (a few MB) waits in memory at a time. For an edition
+ * past 3,000 candidates (`sendsOneAtATime`) the next message waits until the previous one is
+ * done: its request buffer and emails would not fit beside the edition in 64 MB.
  */
 export async function handleQueueBatch(app: AppContext, batch: MessageBatch<unknown>): Promise<void> {
   if (batch.queue.endsWith(SEND_QUEUE_DLQ_SUFFIX)) {
