@@ -47,9 +47,10 @@ const CANDIDATE_WINDOW_HOURS: Record<Frequency, number> = { daily: 72, weekly: 8
 
 /**
  * The most candidates an edition holds. A sender isolate keeps the whole edition in memory
- * (ranking index, papers as shown) while it ranks and renders, ~4 MB per 1,000 candidates
- * (`npm run bench:memory`: 53 MB peak at 6,000, 69 MB at 10,000, 84 MB at 16,000, 138 MB at
- * 30,000, past Workers' 128 MB). A weekly window of the default categories alone stores
+ * (ranking index, papers as shown) while it ranks and renders, ~3–4 MB per 1,000 candidates
+ * (`npm run bench:memory`: 57 MB peak at 8,000, 62–63 MB at 10,000, 82–89 MB at 16,000; 138 MB
+ * at 30,000 before the sender's latest savings, past Workers' 128 MB), so 8,000 leaves room
+ * under the 64 MB budget. A weekly window of the default categories alone stores
  * 12,000–16,000 papers (up to 32,000 at the ingest's 4,000 a day), so without a ceiling a
  * weekly edition would take its sender past the 64 MB budget, or crash it and send nothing.
  */
