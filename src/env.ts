@@ -209,6 +209,19 @@ export function parseConfig(env: Bindings): Config {
     devTools: OUTBOX === 'on' || (isDevelopment && OUTBOX === undefined && !raw.RESEND_API_KEY),
     usesDevSecrets,
   };
+  // Every link in an email is PUBLIC_URL and a path from the root (the Worker serves its
+  // pages there), and signed links resolve from the root while the others append: a path,
+  // query or fragment would leave half the links of every email leading nowhere, without a
+  // word. Credentials would be mailed to every subscriber. Only the origin is accepted, and
+  // stored as the URL parser spells it (lower-case host, no default port).
+  const publicUrl = new URL(raw.PUBLIC_URL);
+  if (publicUrl.pathname !== '/' || /[?#]/.test(raw.PUBLIC_URL) || publicUrl.username || publicUrl.password) {
+    problems.push(
+      'PUBLIC_URL must be only the origin (scheme, host and optional port, like https://digest.example.org): no path, query, fragment or user name, since every page is served from the root of its host',
+    );
+  } else {
+    config.PUBLIC_URL = publicUrl.origin;
+  }
   // RFC 8058: the one-click List-Unsubscribe URI MUST be HTTPS (Gmail and Yahoo ignore
   // one-click otherwise), and every link in an email carries a token.
   if (raw.ENVIRONMENT === 'production' && !raw.PUBLIC_URL.startsWith('https://')) {

@@ -1,0 +1,88 @@
+/**
+ * What an operator sees when a deploy is misconfigured: every handler of the real Worker
+ * (fetch, scheduled, queue) refuses to run, with an error that names the variable and never
+ * its secret value, instead of running on a value that silently misbehaves (links built on
+ * a host nobody serves, an arXiv category that matches nothing, a webhook secret that
+ * turns every Resend event into a 500). The basics (missing secrets, http:// in production,
+ * published secrets) are in test/workers/index.test.ts; these are the values that used to
+ * pass the check.
+ */
+import { createExecutionContext, createMessageBatch, createScheduledController, env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { CRONS } from '../src/cron';
+import { parseConfig } from '../src/env';
+import worker from '../workers/index';
+
+/** A complete production configuration with secrets of the accepted strength. */
+const production = (overrides: Record<string, string>) =>
+  ({
+    ...env,
+    ENVIRONMENT: 'production',
+    PUBLIC_URL: 'https://digest.test',
+    OUTBOX: 'off',
+    RESEND_API_KEY: 're_x',
+    TOKEN_SECRET: 'x'.repeat(40),
+    ADMIN_TOKEN: 'y'.repeat(32),
+    RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+    EMAIL_HASH_SECRET: 'z'.repeat(40),
+    ...overrides,
+  }) as unknown as Env;
+
+/** What a cron or queue invocation ended with: its error, or "accepted". */
+const outcomeOf = (run: void | Promise<void>) =>
+  Promise.resolve(run).then(
+    () => 'accepted',
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+
+/** Runs all three handlers on `bindings` and returns the status of fetch and what each said. */
+async function everyHandler(bindings: Env): Promise<{ status: number; errors: string[] }> {
+  const response = await worker.fetch(
+    new Request('https://digest.test/healthz', { headers: { accept: 'application/json' } }),
+    bindings,
+    createExecutionContext(),
+  );
+  const body = await response.json<{ error?: { message: string } }>();
+  const errors = [body.error?.message ?? `accepted (${response.status})`];
+  const controller = createScheduledController({ cron: CRONS.planDigests, scheduledTime: Date.now() });
+  errors.push(await outcomeOf(worker.scheduled(controller, bindings, createExecutionContext())));
+  const batch = createMessageBatch('papers-digest-send', [
+    { id: 'm1', timestamp: new Date(), attempts: 1, body: { v: 1, editionId: 'e', subscriberIds: ['s'] } },
+  ]);
+  errors.push(await outcomeOf(worker.queue(batch, bindings, createExecutionContext())));
+  // Cron and queue fail the invocation with the error, which Workers Logs records.
+  for (const error of errors.slice(1)) expect(error).toMatch(/^ConfigError: Invalid configuration/);
+  return { status: response.status, errors };
+}
+
+describe('a misconfigured deploy', () => {
+  it('is refused by every handler when PUBLIC_URL has a path, a query or credentials', async () => {
+    // Signed links resolve from the host's root (/unsubscribe) while the others keep the
+    // path: half the links of every email would lead nowhere, and nothing would say so.
+    for (const publicUrl of [
+      'https://example.org/digest',
+      'https://digest.test/?ref=mail',
+      'https://digest.test/#top',
+      'https://user:pass@digest.test',
+    ]) {
+      const { status, errors } = await everyHandler(production({ PUBLIC_URL: publicUrl }));
+      expect(status, publicUrl).toBe(500);
+      for (const error of errors) expect(error, publicUrl).toMatch(/PUBLIC_URL must be only the origin/);
+      expect(errors.join(' '), publicUrl).not.toContain('pass@');
+    }
+    // A trailing slash is the same origin.
+    expect(parseConfig(production({ PUBLIC_URL: 'https://digest.test/' })).PUBLIC_URL).toBe(
+      'https://digest.test',
+    );
+    // Development too: `--var PUBLIC_URL:http://localhost:8787/app` breaks the same links.
+    expect(() =>
+      parseConfig({ ...env, ENVIRONMENT: 'development', PUBLIC_URL: 'http://localhost:8787/app' } as Env),
+    ).toThrowError(/PUBLIC_URL must be only the origin/);
+  });
+
+  it('names a rate that is not a number', async () => {
+    const { status, errors } = await everyHandler(production({ RESEND_RATE_PER_SEC: '2/s' }));
+    expect(status).toBe(500);
+    for (const error of errors) expect(error).toContain('RESEND_RATE_PER_SEC');
+  });
+});
