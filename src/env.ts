@@ -10,6 +10,7 @@
  * test run configures both explicitly, so nothing test-only can leak into production.
  */
 import { z } from 'zod';
+import { ARXIV_CATEGORIES, sameSubjectCategories } from './subscriptions/arxiv-categories';
 import { TEST_SECRETS as TURNSTILE_TEST_SECRETS } from './subscriptions/turnstile';
 
 /** Raw bindings as wrangler provides them: the generated `Env` (see worker-configuration.d.ts). */
@@ -62,6 +63,33 @@ const ADDRESS = /[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+/.source;
 /** A quoted name (specials and escapes allowed), or a plain one without specials. */
 const DISPLAY_NAME = /(?:"(?:[^"\\]|\\.)*"|[^"(),:;<>@[\\\]]*)/.source;
 const MAILBOX = new RegExp(`^(?:${ADDRESS}|${DISPLAY_NAME}\\s*<${ADDRESS}>)$`);
+
+/** arXiv archives that are categories by themselves, without subject classes. */
+const STANDALONE_ARCHIVES = new Set([
+  'gr-qc',
+  'hep-ex',
+  'hep-lat',
+  'hep-ph',
+  'hep-th',
+  'math-ph',
+  'nucl-ex',
+  'nucl-th',
+  'quant-ph',
+]);
+
+/**
+ * What is wrong with one ARXIV_CATEGORIES entry, or null. The ingest queries each as
+ * written, and arXiv answers a category it does not have (`cs.ML`, `cs.cl`, or two joined
+ * by a `;`) with an empty list, which the ingest records as a quiet day: checked here.
+ */
+function categoryProblem(entry: string): string | null {
+  if (ARXIV_CATEGORIES.has(entry) || STANDALONE_ARCHIVES.has(entry)) return null;
+  const spelled = [...ARXIV_CATEGORIES, ...STANDALONE_ARCHIVES].find(
+    (known) => known.toLowerCase() === entry.toLowerCase(),
+  );
+  const instead = spelled ? [spelled] : entry.includes('.') ? sameSubjectCategories(entry) : [];
+  return `"${entry}" is not an arXiv category${instead.length > 0 ? ` (did you mean ${instead.join(' or ')}?)` : ''}`;
+}
 
 /**
  * Whether a From value is one RFC 5322 mailbox that Resend accepts: an address, or a display
@@ -221,6 +249,12 @@ export function parseConfig(env: Bindings): Config {
     );
   } else {
     config.PUBLIC_URL = publicUrl.origin;
+  }
+  const unknownCategories = raw.ARXIV_CATEGORIES.map(categoryProblem).filter(Boolean);
+  if (unknownCategories.length > 0) {
+    problems.push(
+      `ARXIV_CATEGORIES: ${unknownCategories.join('; ')}. Use arXiv's spelling (cs.CL, stat.ML, hep-th), separated by commas`,
+    );
   }
   // RFC 8058: the one-click List-Unsubscribe URI MUST be HTTPS (Gmail and Yahoo ignore
   // one-click otherwise), and every link in an email carries a token.

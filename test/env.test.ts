@@ -80,6 +80,28 @@ describe('a misconfigured deploy', () => {
     ).toThrowError(/PUBLIC_URL must be only the origin/);
   });
 
+  it('is refused when ARXIV_CATEGORIES names a category arXiv does not have', async () => {
+    // cs.ML is stat.ML; "cs.CL;cs.LG" is one entry; cs.cl is not arXiv's spelling: each
+    // was queried as is, matched no paper, and the ingest recorded an ok run with nothing.
+    for (const [categories, named] of [
+      ['cs.CL,cs.ML', 'cs.ML'],
+      ['cs.CL;cs.LG', 'cs.CL;cs.LG'],
+      ['cs.cl', 'cs.cl'],
+    ] as const) {
+      const { status, errors } = await everyHandler(production({ ARXIV_CATEGORIES: categories }));
+      expect(status, categories).toBe(500);
+      for (const error of errors) {
+        expect(error, categories).toContain('ARXIV_CATEGORIES');
+        expect(error, categories).toContain(`"${named}"`);
+      }
+    }
+    // The taxonomy's spellings, archives without subject classes and any separators pass.
+    expect(
+      parseConfig(production({ ARXIV_CATEGORIES: 'cs.CL, stat.ML cond-mat.str-el,hep-th quant-ph' }))
+        .ARXIV_CATEGORIES,
+    ).toEqual(['cs.CL', 'stat.ML', 'cond-mat.str-el', 'hep-th', 'quant-ph']);
+  });
+
   it('names a rate that is not a number', async () => {
     const { status, errors } = await everyHandler(production({ RESEND_RATE_PER_SEC: '2/s' }));
     expect(status).toBe(500);
