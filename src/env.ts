@@ -9,6 +9,7 @@
  * Only ENVIRONMENT=development gets the fixed dev secrets and the outbox by default; a
  * test run configures both explicitly, so nothing test-only can leak into production.
  */
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { ARXIV_CATEGORIES, sameSubjectCategories } from './subscriptions/arxiv-categories';
 import { TEST_SECRETS as TURNSTILE_TEST_SECRETS } from './subscriptions/turnstile';
@@ -89,6 +90,21 @@ function categoryProblem(entry: string): string | null {
   );
   const instead = spelled ? [spelled] : entry.includes('.') ? sameSubjectCategories(entry) : [];
   return `"${entry}" is not an arXiv category${instead.length > 0 ? ` (did you mean ${instead.join(' or ')}?)` : ''}`;
+}
+
+/**
+ * Whether the webhook route could verify with this secret: the verifier decodes what follows
+ * "whsec_" as base64 on every request, and a secret it cannot decode (a truncated paste, a
+ * stray character) threw there, a 500 for every Resend event, so no bounce or complaint was
+ * ever recorded. Decoded here by the same library, once.
+ */
+function isWebhookSecret(secret: string): boolean {
+  try {
+    new Webhook(secret);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -286,6 +302,10 @@ export function parseConfig(env: Bindings): Config {
   }
   if (!isDevelopment && config.RESEND_WEBHOOK_SECRET && !config.RESEND_WEBHOOK_SECRET.startsWith('whsec_')) {
     problems.push('RESEND_WEBHOOK_SECRET must be the "whsec_..." signing secret from the Resend dashboard');
+  } else if (config.RESEND_WEBHOOK_SECRET && !isWebhookSecret(config.RESEND_WEBHOOK_SECRET)) {
+    problems.push(
+      'RESEND_WEBHOOK_SECRET is not a signing secret: after "whsec_" it must be base64, as the Resend dashboard shows it (copy it whole)',
+    );
   }
   // Turnstile is on when its secret is set, and the forms show the widget when the site key
   // is: one without the other leaves the forms unguarded (a widget nobody checks) or closed

@@ -102,6 +102,23 @@ describe('a misconfigured deploy', () => {
     ).toEqual(['cs.CL', 'stat.ML', 'cond-mat.str-el', 'hep-th', 'quant-ph']);
   });
 
+  it('is refused when RESEND_WEBHOOK_SECRET is not a whsec_ secret Resend could have issued', async () => {
+    // The check took any "whsec_" prefix: the rest, not base64, made every webhook a 500
+    // ("Base64Coder: incorrect characters"), so bounces and complaints were never recorded.
+    for (const secret of ['whsec_not base64!', 'whsec_abc', 'whsec_']) {
+      const { status, errors } = await everyHandler(production({ RESEND_WEBHOOK_SECRET: secret }));
+      expect(status, secret).toBe(500);
+      for (const error of errors) {
+        expect(error, secret).toContain('RESEND_WEBHOOK_SECRET');
+        if (secret.length > 6) expect(error, secret).not.toContain(secret);
+      }
+    }
+    const { errors } = await everyHandler(
+      production({ RESEND_WEBHOOK_SECRET: 'c2VjcmV0LXdpdGhvdXQtcHJlZml4' }),
+    );
+    for (const error of errors) expect(error).toContain('RESEND_WEBHOOK_SECRET must be the "whsec_');
+  });
+
   it('names a rate that is not a number', async () => {
     const { status, errors } = await everyHandler(production({ RESEND_RATE_PER_SEC: '2/s' }));
     expect(status).toBe(500);
