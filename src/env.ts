@@ -266,6 +266,17 @@ export function parseConfig(env: Bindings): Config {
   } else {
     config.PUBLIC_URL = publicUrl.origin;
   }
+  // wrangler.toml's production PUBLIC_URL is a placeholder on a domain reserved for examples
+  // (RFC 2606): kept by mistake, every link of every email, unsubscribe included, would lead
+  // to a host that can never be ours, and nothing else would notice.
+  if (
+    raw.ENVIRONMENT === 'production' &&
+    /(?:^|\.)(?:example\.(?:com|net|org)|example|invalid)$/.test(publicUrl.hostname)
+  ) {
+    problems.push(
+      "PUBLIC_URL is an example host: set it in wrangler.toml's [env.production.vars] to the Worker's own URL (its workers.dev address or your domain)",
+    );
+  }
   const unknownCategories = raw.ARXIV_CATEGORIES.map(categoryProblem).filter(Boolean);
   if (unknownCategories.length > 0) {
     problems.push(

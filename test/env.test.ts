@@ -80,6 +80,24 @@ describe('a misconfigured deploy', () => {
     ).toThrowError(/PUBLIC_URL must be only the origin/);
   });
 
+  it("is refused in production while PUBLIC_URL is still wrangler.toml's placeholder", async () => {
+    // `[env.production.vars]` ships PUBLIC_URL = "https://digest.example.com": a deploy that
+    // kept it mailed every link (unsubscribe included) to a host that can never be ours.
+    for (const publicUrl of ['https://digest.example.com', 'https://example.org', 'https://news.example']) {
+      const { status, errors } = await everyHandler(production({ PUBLIC_URL: publicUrl }));
+      expect(status, publicUrl).toBe(500);
+      for (const error of errors) expect(error, publicUrl).toContain('PUBLIC_URL is an example host');
+    }
+    expect(parseConfig(production({ PUBLIC_URL: 'https://digest.example-lab.org' })).PUBLIC_URL).toBe(
+      'https://digest.example-lab.org',
+    );
+    // Development may keep the examples.
+    expect(
+      parseConfig({ ...env, ENVIRONMENT: 'development', PUBLIC_URL: 'https://digest.example.com' } as Env)
+        .PUBLIC_URL,
+    ).toBe('https://digest.example.com');
+  });
+
   it('is refused when ARXIV_CATEGORIES names a category arXiv does not have', async () => {
     // cs.ML is stat.ML; "cs.CL;cs.LG" is one entry; cs.cl is not arXiv's spelling: each
     // was queried as is, matched no paper, and the ingest recorded an ok run with nothing.

@@ -276,12 +276,12 @@ describe('configuration', () => {
   // PUBLIC_URL is what that URI (and every signed link in an email) is built on.
   it('refuses, in production, a PUBLIC_URL that is not https', () => {
     const production = productionEnv();
-    expect(parseConfig({ ...production, PUBLIC_URL: 'https://digest.example.com' } as Env).PUBLIC_URL).toBe(
-      'https://digest.example.com',
-    );
-    expect(() => parseConfig({ ...production, PUBLIC_URL: 'http://digest.example.com' } as Env)).toThrowError(
-      /PUBLIC_URL must start with https:\/\/ in production/,
-    );
+    expect(
+      parseConfig({ ...production, PUBLIC_URL: 'https://digest.example-lab.org' } as Env).PUBLIC_URL,
+    ).toBe('https://digest.example-lab.org');
+    expect(() =>
+      parseConfig({ ...production, PUBLIC_URL: 'http://digest.example-lab.org' } as Env),
+    ).toThrowError(/PUBLIC_URL must start with https:\/\/ in production/);
     // Local development keeps http://localhost.
     expect(
       parseConfig({ ...production, ENVIRONMENT: 'development', PUBLIC_URL: 'http://localhost:8787' } as Env)
