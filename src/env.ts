@@ -389,8 +389,20 @@ function isLocalHost(hostname: string): boolean {
 }
 
 export function appContext(env: Bindings): AppContext {
+  const config = parseConfig(env);
+  // wrangler gives a named environment ([env.production]) none of the top level's bindings:
+  // one left out there surfaced as "Cannot read properties of undefined" deep in the
+  // planner, or, the burst limiter (optional in tests), as no per-IP limit at all.
+  const missing = ['SEND_QUEUE', 'PLAN_QUEUE']
+    .concat(config.ENVIRONMENT === 'production' ? ['SUBSCRIBE_IP_LIMITER'] : [])
+    .filter((name) => !env[name as keyof Bindings]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration (ENVIRONMENT=${config.ENVIRONMENT}): ${missing.map((name) => `the binding "${name}" is missing`).join('; ')} (see wrangler.toml: each [env.*] repeats every binding)`,
+    );
+  }
   return {
-    config: parseConfig(env),
+    config,
     db: env.DB,
     queue: env.SEND_QUEUE,
     planQueue: env.PLAN_QUEUE,

@@ -137,6 +137,17 @@ describe('a misconfigured deploy', () => {
     for (const error of errors) expect(error).toContain('RESEND_WEBHOOK_SECRET must be the "whsec_');
   });
 
+  it('is refused when a binding wrangler does not inherit into [env.production] is missing', async () => {
+    // A named environment gets no binding of the top level: one left out of it surfaced as
+    // "Cannot read properties of undefined" deep in the planner, or (the burst limiter) as
+    // no limit at all.
+    for (const name of ['SEND_QUEUE', 'PLAN_QUEUE', 'SUBSCRIBE_IP_LIMITER']) {
+      const { status, errors } = await everyHandler(production({ [name]: undefined } as never));
+      expect(status, name).toBe(500);
+      for (const error of errors) expect(error, name).toContain(`the binding "${name}" is missing`);
+    }
+  });
+
   it('names a rate that is not a number', async () => {
     const { status, errors } = await everyHandler(production({ RESEND_RATE_PER_SEC: '2/s' }));
     expect(status).toBe(500);
