@@ -60,6 +60,9 @@ const url = (fallback: string) =>
       .transform((value) => value.replace(/\/+$/, '')),
   );
 
+/** Domains reserved for examples (RFC 2606), as wrangler.toml's placeholders use. */
+const EXAMPLE_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|invalid)$/;
+
 const ADDRESS = /[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+/.source;
 /** A quoted name (specials and escapes allowed), or a plain one without specials. */
 const DISPLAY_NAME = /(?:"(?:[^"\\]|\\.)*"|[^"(),:;<>@[\\\]]*)/.source;
@@ -269,10 +272,7 @@ export function parseConfig(env: Bindings): Config {
   // wrangler.toml's production PUBLIC_URL is a placeholder on a domain reserved for examples
   // (RFC 2606): kept by mistake, every link of every email, unsubscribe included, would lead
   // to a host that can never be ours, and nothing else would notice.
-  if (
-    raw.ENVIRONMENT === 'production' &&
-    /(?:^|\.)(?:example\.(?:com|net|org)|example|invalid)$/.test(publicUrl.hostname)
-  ) {
+  if (raw.ENVIRONMENT === 'production' && EXAMPLE_DOMAIN.test(publicUrl.hostname)) {
     problems.push(
       "PUBLIC_URL is an example host: set it in wrangler.toml's [env.production.vars] to the Worker's own URL (its workers.dev address or your domain)",
     );
@@ -288,6 +288,13 @@ export function parseConfig(env: Bindings): Config {
   if (raw.ENVIRONMENT === 'production' && !raw.PUBLIC_URL.startsWith('https://')) {
     problems.push(
       'PUBLIC_URL must start with https:// in production: one-click unsubscribe (RFC 8058) and the signed links in every email need HTTPS',
+    );
+  }
+  // Likewise the footer's postal address: the placeholder would be printed in every email,
+  // where the law of many countries asks for the sender's real one.
+  if (raw.ENVIRONMENT === 'production' && /\bexample (?:street|city)\b/i.test(raw.POSTAL_ADDRESS)) {
+    problems.push(
+      "POSTAL_ADDRESS is still the example address: set it in wrangler.toml's [env.production.vars] to the sender's real postal address (shown in every email)",
     );
   }
   if (!isOneMailbox(raw.MAIL_FROM)) {

@@ -19,6 +19,7 @@ const production = (overrides: Record<string, string>) =>
     ...env,
     ENVIRONMENT: 'production',
     PUBLIC_URL: 'https://digest.test',
+    POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
     OUTBOX: 'off',
     RESEND_API_KEY: 're_x',
     TOKEN_SECRET: 'x'.repeat(40),
@@ -96,6 +97,20 @@ describe('a misconfigured deploy', () => {
       parseConfig({ ...env, ENVIRONMENT: 'development', PUBLIC_URL: 'https://digest.example.com' } as Env)
         .PUBLIC_URL,
     ).toBe('https://digest.example.com');
+  });
+
+  it("is refused in production while POSTAL_ADDRESS is still wrangler.toml's placeholder", async () => {
+    // The placeholder went into the footer of every email, where the law of many countries
+    // asks for the sender's real postal address.
+    const { status, errors } = await everyHandler(
+      production({ POSTAL_ADDRESS: 'Papers Digest, 1 Example Street, Example City' }),
+    );
+    expect(status).toBe(500);
+    for (const error of errors) expect(error).toContain('POSTAL_ADDRESS is still the example address');
+    // Development keeps it (its default).
+    expect(parseConfig({ ...env, ENVIRONMENT: 'development' } as Env).POSTAL_ADDRESS).toContain(
+      'Example Street',
+    );
   });
 
   it('is refused when ARXIV_CATEGORIES names a category arXiv does not have', async () => {

@@ -171,6 +171,7 @@ const productionEnv = () =>
   ({
     ...env,
     ENVIRONMENT: 'production',
+    POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
     OUTBOX: 'off',
     RESEND_API_KEY: 're_x',
     TOKEN_SECRET: 'x'.repeat(40),
@@ -217,6 +218,7 @@ describe('configuration', () => {
     const production = {
       ...env,
       ENVIRONMENT: 'production',
+      POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
       TOKEN_SECRET: 'x'.repeat(40),
       ADMIN_TOKEN: 'y'.repeat(32),
       RESEND_API_KEY: 're_test_123',
@@ -663,6 +665,7 @@ describe('development outbox', () => {
     const production = {
       ...env,
       ENVIRONMENT: 'production',
+      POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
       TOKEN_SECRET: 'x'.repeat(40),
       ADMIN_TOKEN: 'y'.repeat(32),
       RESEND_API_KEY: 're_x',
