@@ -9,7 +9,9 @@
  * Only ENVIRONMENT=development gets the fixed dev secrets and the outbox by default; a
  * test run configures both explicitly, so nothing test-only can leak into production.
  */
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
+import { ARXIV_CATEGORIES, sameSubjectCategories } from './subscriptions/arxiv-categories';
 import { TEST_SECRETS as TURNSTILE_TEST_SECRETS } from './subscriptions/turnstile';
 
 /** Raw bindings as wrangler provides them: the generated `Env` (see worker-configuration.d.ts). */
@@ -58,10 +60,55 @@ const url = (fallback: string) =>
       .transform((value) => value.replace(/\/+$/, '')),
   );
 
+/** Domains reserved for examples (RFC 2606), as wrangler.toml's placeholders use. */
+const EXAMPLE_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|invalid)$/;
+
 const ADDRESS = /[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+/.source;
 /** A quoted name (specials and escapes allowed), or a plain one without specials. */
 const DISPLAY_NAME = /(?:"(?:[^"\\]|\\.)*"|[^"(),:;<>@[\\\]]*)/.source;
 const MAILBOX = new RegExp(`^(?:${ADDRESS}|${DISPLAY_NAME}\\s*<${ADDRESS}>)$`);
+
+/** arXiv archives that are categories by themselves, without subject classes. */
+const STANDALONE_ARCHIVES = new Set([
+  'gr-qc',
+  'hep-ex',
+  'hep-lat',
+  'hep-ph',
+  'hep-th',
+  'math-ph',
+  'nucl-ex',
+  'nucl-th',
+  'quant-ph',
+]);
+
+/**
+ * What is wrong with one ARXIV_CATEGORIES entry, or null. The ingest queries each as
+ * written, and arXiv answers a category it does not have (`cs.ML`, `cs.cl`, or two joined
+ * by a `;`) with an empty list, which the ingest records as a quiet day: checked here.
+ */
+function categoryProblem(entry: string): string | null {
+  if (ARXIV_CATEGORIES.has(entry) || STANDALONE_ARCHIVES.has(entry)) return null;
+  const spelled = [...ARXIV_CATEGORIES, ...STANDALONE_ARCHIVES].find(
+    (known) => known.toLowerCase() === entry.toLowerCase(),
+  );
+  const instead = spelled ? [spelled] : entry.includes('.') ? sameSubjectCategories(entry) : [];
+  return `"${entry}" is not an arXiv category${instead.length > 0 ? ` (did you mean ${instead.join(' or ')}?)` : ''}`;
+}
+
+/**
+ * Whether the webhook route could verify with this secret: the verifier decodes what follows
+ * "whsec_" as base64 on every request, and a secret it cannot decode (a truncated paste, a
+ * stray character) threw there, a 500 for every Resend event, so no bounce or complaint was
+ * ever recorded. Decoded here by the same library, once.
+ */
+function isWebhookSecret(secret: string): boolean {
+  try {
+    new Webhook(secret);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Whether a From value is one RFC 5322 mailbox that Resend accepts: an address, or a display
@@ -209,11 +256,45 @@ export function parseConfig(env: Bindings): Config {
     devTools: OUTBOX === 'on' || (isDevelopment && OUTBOX === undefined && !raw.RESEND_API_KEY),
     usesDevSecrets,
   };
+  // Every link in an email is PUBLIC_URL and a path from the root (the Worker serves its
+  // pages there), and signed links resolve from the root while the others append: a path,
+  // query or fragment would leave half the links of every email leading nowhere, without a
+  // word. Credentials would be mailed to every subscriber. Only the origin is accepted, and
+  // stored as the URL parser spells it (lower-case host, no default port).
+  const publicUrl = new URL(raw.PUBLIC_URL);
+  if (publicUrl.pathname !== '/' || /[?#]/.test(raw.PUBLIC_URL) || publicUrl.username || publicUrl.password) {
+    problems.push(
+      'PUBLIC_URL must be only the origin (scheme, host and optional port, like https://digest.example.org): no path, query, fragment or user name, since every page is served from the root of its host',
+    );
+  } else {
+    config.PUBLIC_URL = publicUrl.origin;
+  }
+  // wrangler.toml's production PUBLIC_URL is a placeholder on a domain reserved for examples
+  // (RFC 2606): kept by mistake, every link of every email, unsubscribe included, would lead
+  // to a host that can never be ours, and nothing else would notice.
+  if (raw.ENVIRONMENT === 'production' && EXAMPLE_DOMAIN.test(publicUrl.hostname)) {
+    problems.push(
+      "PUBLIC_URL is an example host: set it in wrangler.toml's [env.production.vars] to the Worker's own URL (its workers.dev address or your domain)",
+    );
+  }
+  const unknownCategories = raw.ARXIV_CATEGORIES.map(categoryProblem).filter(Boolean);
+  if (unknownCategories.length > 0) {
+    problems.push(
+      `ARXIV_CATEGORIES: ${unknownCategories.join('; ')}. Use arXiv's spelling (cs.CL, stat.ML, hep-th), separated by commas`,
+    );
+  }
   // RFC 8058: the one-click List-Unsubscribe URI MUST be HTTPS (Gmail and Yahoo ignore
   // one-click otherwise), and every link in an email carries a token.
   if (raw.ENVIRONMENT === 'production' && !raw.PUBLIC_URL.startsWith('https://')) {
     problems.push(
       'PUBLIC_URL must start with https:// in production: one-click unsubscribe (RFC 8058) and the signed links in every email need HTTPS',
+    );
+  }
+  // Likewise the footer's postal address: the placeholder would be printed in every email,
+  // where the law of many countries asks for the sender's real one.
+  if (raw.ENVIRONMENT === 'production' && /\bexample (?:street|city)\b/i.test(raw.POSTAL_ADDRESS)) {
+    problems.push(
+      "POSTAL_ADDRESS is still the example address: set it in wrangler.toml's [env.production.vars] to the sender's real postal address (shown in every email)",
     );
   }
   if (!isOneMailbox(raw.MAIL_FROM)) {
@@ -239,6 +320,10 @@ export function parseConfig(env: Bindings): Config {
   }
   if (!isDevelopment && config.RESEND_WEBHOOK_SECRET && !config.RESEND_WEBHOOK_SECRET.startsWith('whsec_')) {
     problems.push('RESEND_WEBHOOK_SECRET must be the "whsec_..." signing secret from the Resend dashboard');
+  } else if (config.RESEND_WEBHOOK_SECRET && !isWebhookSecret(config.RESEND_WEBHOOK_SECRET)) {
+    problems.push(
+      'RESEND_WEBHOOK_SECRET is not a signing secret: after "whsec_" it must be base64, as the Resend dashboard shows it (copy it whole)',
+    );
   }
   // Turnstile is on when its secret is set, and the forms show the widget when the site key
   // is: one without the other leaves the forms unguarded (a widget nobody checks) or closed
@@ -311,8 +396,20 @@ function isLocalHost(hostname: string): boolean {
 }
 
 export function appContext(env: Bindings): AppContext {
+  const config = parseConfig(env);
+  // wrangler gives a named environment ([env.production]) none of the top level's bindings:
+  // one left out there surfaced as "Cannot read properties of undefined" deep in the
+  // planner, or, the burst limiter (optional in tests), as no per-IP limit at all.
+  const missing = ['SEND_QUEUE', 'PLAN_QUEUE']
+    .concat(config.ENVIRONMENT === 'production' ? ['SUBSCRIBE_IP_LIMITER'] : [])
+    .filter((name) => !env[name as keyof Bindings]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration (ENVIRONMENT=${config.ENVIRONMENT}): ${missing.map((name) => `the binding "${name}" is missing`).join('; ')} (see wrangler.toml: each [env.*] repeats every binding)`,
+    );
+  }
   return {
-    config: parseConfig(env),
+    config,
     db: env.DB,
     queue: env.SEND_QUEUE,
     planQueue: env.PLAN_QUEUE,

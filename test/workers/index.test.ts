@@ -171,6 +171,7 @@ const productionEnv = () =>
   ({
     ...env,
     ENVIRONMENT: 'production',
+    POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
     OUTBOX: 'off',
     RESEND_API_KEY: 're_x',
     TOKEN_SECRET: 'x'.repeat(40),
@@ -217,6 +218,7 @@ describe('configuration', () => {
     const production = {
       ...env,
       ENVIRONMENT: 'production',
+      POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
       TOKEN_SECRET: 'x'.repeat(40),
       ADMIN_TOKEN: 'y'.repeat(32),
       RESEND_API_KEY: 're_test_123',
@@ -276,12 +278,12 @@ describe('configuration', () => {
   // PUBLIC_URL is what that URI (and every signed link in an email) is built on.
   it('refuses, in production, a PUBLIC_URL that is not https', () => {
     const production = productionEnv();
-    expect(parseConfig({ ...production, PUBLIC_URL: 'https://digest.example.com' } as Env).PUBLIC_URL).toBe(
-      'https://digest.example.com',
-    );
-    expect(() => parseConfig({ ...production, PUBLIC_URL: 'http://digest.example.com' } as Env)).toThrowError(
-      /PUBLIC_URL must start with https:\/\/ in production/,
-    );
+    expect(
+      parseConfig({ ...production, PUBLIC_URL: 'https://digest.example-lab.org' } as Env).PUBLIC_URL,
+    ).toBe('https://digest.example-lab.org');
+    expect(() =>
+      parseConfig({ ...production, PUBLIC_URL: 'http://digest.example-lab.org' } as Env),
+    ).toThrowError(/PUBLIC_URL must start with https:\/\/ in production/);
     // Local development keeps http://localhost.
     expect(
       parseConfig({ ...production, ENVIRONMENT: 'development', PUBLIC_URL: 'http://localhost:8787' } as Env)
@@ -663,6 +665,7 @@ describe('development outbox', () => {
     const production = {
       ...env,
       ENVIRONMENT: 'production',
+      POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
       TOKEN_SECRET: 'x'.repeat(40),
       ADMIN_TOKEN: 'y'.repeat(32),
       RESEND_API_KEY: 're_x',

@@ -1,0 +1,171 @@
+/**
+ * What an operator sees when a deploy is misconfigured: every handler of the real Worker
+ * (fetch, scheduled, queue) refuses to run, with an error that names the variable and never
+ * its secret value, instead of running on a value that silently misbehaves (links built on
+ * a host nobody serves, an arXiv category that matches nothing, a webhook secret that
+ * turns every Resend event into a 500). The basics (missing secrets, http:// in production,
+ * published secrets) are in test/workers/index.test.ts; these are the values that used to
+ * pass the check.
+ */
+import { createExecutionContext, createMessageBatch, createScheduledController, env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { CRONS } from '../src/cron';
+import { parseConfig } from '../src/env';
+import worker from '../workers/index';
+
+/** A complete production configuration with secrets of the accepted strength. */
+const production = (overrides: Record<string, string>) =>
+  ({
+    ...env,
+    ENVIRONMENT: 'production',
+    PUBLIC_URL: 'https://digest.test',
+    POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
+    OUTBOX: 'off',
+    RESEND_API_KEY: 're_x',
+    TOKEN_SECRET: 'x'.repeat(40),
+    ADMIN_TOKEN: 'y'.repeat(32),
+    RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+    EMAIL_HASH_SECRET: 'z'.repeat(40),
+    ...overrides,
+  }) as unknown as Env;
+
+/** What a cron or queue invocation ended with: its error, or "accepted". */
+const outcomeOf = (run: void | Promise<void>) =>
+  Promise.resolve(run).then(
+    () => 'accepted',
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+
+/** Runs all three handlers on `bindings` and returns the status of fetch and what each said. */
+async function everyHandler(bindings: Env): Promise<{ status: number; errors: string[] }> {
+  const response = await worker.fetch(
+    new Request('https://digest.test/healthz', { headers: { accept: 'application/json' } }),
+    bindings,
+    createExecutionContext(),
+  );
+  const body = await response.json<{ error?: { message: string } }>();
+  const errors = [body.error?.message ?? `accepted (${response.status})`];
+  const controller = createScheduledController({ cron: CRONS.planDigests, scheduledTime: Date.now() });
+  errors.push(await outcomeOf(worker.scheduled(controller, bindings, createExecutionContext())));
+  const batch = createMessageBatch('papers-digest-send', [
+    { id: 'm1', timestamp: new Date(), attempts: 1, body: { v: 1, editionId: 'e', subscriberIds: ['s'] } },
+  ]);
+  errors.push(await outcomeOf(worker.queue(batch, bindings, createExecutionContext())));
+  // Cron and queue fail the invocation with the error, which Workers Logs records.
+  for (const error of errors.slice(1)) expect(error).toMatch(/^ConfigError: Invalid configuration/);
+  return { status: response.status, errors };
+}
+
+describe('a misconfigured deploy', () => {
+  it('is refused by every handler when PUBLIC_URL has a path, a query or credentials', async () => {
+    // Signed links resolve from the host's root (/unsubscribe) while the others keep the
+    // path: half the links of every email would lead nowhere, and nothing would say so.
+    for (const publicUrl of [
+      'https://example.org/digest',
+      'https://digest.test/?ref=mail',
+      'https://digest.test/#top',
+      'https://user:pass@digest.test',
+    ]) {
+      const { status, errors } = await everyHandler(production({ PUBLIC_URL: publicUrl }));
+      expect(status, publicUrl).toBe(500);
+      for (const error of errors) expect(error, publicUrl).toMatch(/PUBLIC_URL must be only the origin/);
+      expect(errors.join(' '), publicUrl).not.toContain('pass@');
+    }
+    // A trailing slash is the same origin.
+    expect(parseConfig(production({ PUBLIC_URL: 'https://digest.test/' })).PUBLIC_URL).toBe(
+      'https://digest.test',
+    );
+    // Development too: `--var PUBLIC_URL:http://localhost:8787/app` breaks the same links.
+    expect(() =>
+      parseConfig({ ...env, ENVIRONMENT: 'development', PUBLIC_URL: 'http://localhost:8787/app' } as Env),
+    ).toThrowError(/PUBLIC_URL must be only the origin/);
+  });
+
+  it("is refused in production while PUBLIC_URL is still wrangler.toml's placeholder", async () => {
+    // `[env.production.vars]` ships PUBLIC_URL = "https://digest.example.com": a deploy that
+    // kept it mailed every link (unsubscribe included) to a host that can never be ours.
+    for (const publicUrl of ['https://digest.example.com', 'https://example.org', 'https://news.example']) {
+      const { status, errors } = await everyHandler(production({ PUBLIC_URL: publicUrl }));
+      expect(status, publicUrl).toBe(500);
+      for (const error of errors) expect(error, publicUrl).toContain('PUBLIC_URL is an example host');
+    }
+    expect(parseConfig(production({ PUBLIC_URL: 'https://digest.example-lab.org' })).PUBLIC_URL).toBe(
+      'https://digest.example-lab.org',
+    );
+    // Development may keep the examples.
+    expect(
+      parseConfig({ ...env, ENVIRONMENT: 'development', PUBLIC_URL: 'https://digest.example.com' } as Env)
+        .PUBLIC_URL,
+    ).toBe('https://digest.example.com');
+  });
+
+  it("is refused in production while POSTAL_ADDRESS is still wrangler.toml's placeholder", async () => {
+    // The placeholder went into the footer of every email, where the law of many countries
+    // asks for the sender's real postal address.
+    const { status, errors } = await everyHandler(
+      production({ POSTAL_ADDRESS: 'Papers Digest, 1 Example Street, Example City' }),
+    );
+    expect(status).toBe(500);
+    for (const error of errors) expect(error).toContain('POSTAL_ADDRESS is still the example address');
+    // Development keeps it (its default).
+    expect(parseConfig({ ...env, ENVIRONMENT: 'development' } as Env).POSTAL_ADDRESS).toContain(
+      'Example Street',
+    );
+  });
+
+  it('is refused when ARXIV_CATEGORIES names a category arXiv does not have', async () => {
+    // cs.ML is stat.ML; "cs.CL;cs.LG" is one entry; cs.cl is not arXiv's spelling: each
+    // was queried as is, matched no paper, and the ingest recorded an ok run with nothing.
+    for (const [categories, named] of [
+      ['cs.CL,cs.ML', 'cs.ML'],
+      ['cs.CL;cs.LG', 'cs.CL;cs.LG'],
+      ['cs.cl', 'cs.cl'],
+    ] as const) {
+      const { status, errors } = await everyHandler(production({ ARXIV_CATEGORIES: categories }));
+      expect(status, categories).toBe(500);
+      for (const error of errors) {
+        expect(error, categories).toContain('ARXIV_CATEGORIES');
+        expect(error, categories).toContain(`"${named}"`);
+      }
+    }
+    // The taxonomy's spellings, archives without subject classes and any separators pass.
+    expect(
+      parseConfig(production({ ARXIV_CATEGORIES: 'cs.CL, stat.ML cond-mat.str-el,hep-th quant-ph' }))
+        .ARXIV_CATEGORIES,
+    ).toEqual(['cs.CL', 'stat.ML', 'cond-mat.str-el', 'hep-th', 'quant-ph']);
+  });
+
+  it('is refused when RESEND_WEBHOOK_SECRET is not a whsec_ secret Resend could have issued', async () => {
+    // The check took any "whsec_" prefix: the rest, not base64, made every webhook a 500
+    // ("Base64Coder: incorrect characters"), so bounces and complaints were never recorded.
+    for (const secret of ['whsec_not base64!', 'whsec_abc', 'whsec_']) {
+      const { status, errors } = await everyHandler(production({ RESEND_WEBHOOK_SECRET: secret }));
+      expect(status, secret).toBe(500);
+      for (const error of errors) {
+        expect(error, secret).toContain('RESEND_WEBHOOK_SECRET');
+        if (secret.length > 6) expect(error, secret).not.toContain(secret);
+      }
+    }
+    const { errors } = await everyHandler(
+      production({ RESEND_WEBHOOK_SECRET: 'c2VjcmV0LXdpdGhvdXQtcHJlZml4' }),
+    );
+    for (const error of errors) expect(error).toContain('RESEND_WEBHOOK_SECRET must be the "whsec_');
+  });
+
+  it('is refused when a binding wrangler does not inherit into [env.production] is missing', async () => {
+    // A named environment gets no binding of the top level: one left out of it surfaced as
+    // "Cannot read properties of undefined" deep in the planner, or (the burst limiter) as
+    // no limit at all.
+    for (const name of ['SEND_QUEUE', 'PLAN_QUEUE', 'SUBSCRIBE_IP_LIMITER']) {
+      const { status, errors } = await everyHandler(production({ [name]: undefined } as never));
+      expect(status, name).toBe(500);
+      for (const error of errors) expect(error, name).toContain(`the binding "${name}" is missing`);
+    }
+  });
+
+  it('names a rate that is not a number', async () => {
+    const { status, errors } = await everyHandler(production({ RESEND_RATE_PER_SEC: '2/s' }));
+    expect(status).toBe(500);
+    for (const error of errors) expect(error).toContain('RESEND_RATE_PER_SEC');
+  });
+});
