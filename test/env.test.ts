@@ -7,11 +7,18 @@
  * published secrets) are in test/workers/index.test.ts; these are the values that used to
  * pass the check.
  */
-import { createExecutionContext, createMessageBatch, createScheduledController, env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  env,
+  getQueueResult,
+} from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
 import { CRONS } from '../src/cron';
 import { parseConfig } from '../src/env';
 import worker from '../workers/index';
+import { CONFIG_RETRY_DELAY_SECONDS } from '../workers/queue';
 
 /** A complete production configuration with secrets of the accepted strength. */
 const production = (overrides: Record<string, string>) =>
@@ -47,13 +54,51 @@ async function everyHandler(bindings: Env): Promise<{ status: number; errors: st
   const errors = [body.error?.message ?? `accepted (${response.status})`];
   const controller = createScheduledController({ cron: CRONS.planDigests, scheduledTime: Date.now() });
   errors.push(await outcomeOf(worker.scheduled(controller, bindings, createExecutionContext())));
+  // Cron fails the invocation with the error, which Workers Logs records.
+  expect(errors[1]).toMatch(/^ConfigError: Invalid configuration/);
+  errors.push(await queueRefusal(bindings));
+  return { status: response.status, errors };
+}
+
+/**
+ * What the queue handler says of a misconfigured deploy: its error log line. It does not
+ * fail the invocation (the queue would retry the batch at once, spending every retry in
+ * seconds and dead-lettering the digests): each message waits CONFIG_RETRY_DELAY_SECONDS
+ * for the fix instead.
+ */
+async function queueRefusal(bindings: Env): Promise<string> {
   const batch = createMessageBatch('papers-digest-send', [
     { id: 'm1', timestamp: new Date(), attempts: 1, body: { v: 1, editionId: 'e', subscriberIds: ['s'] } },
+    { id: 'm2', timestamp: new Date(), attempts: 3, body: { v: 1, editionId: 'e', subscriberIds: ['t'] } },
   ]);
-  errors.push(await outcomeOf(worker.queue(batch, bindings, createExecutionContext())));
-  // Cron and queue fail the invocation with the error, which Workers Logs records.
-  for (const error of errors.slice(1)) expect(error).toMatch(/^ConfigError: Invalid configuration/);
-  return { status: response.status, errors };
+  const delays: (number | undefined)[] = [];
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    message.retry = (options?: QueueRetryOptions) => {
+      delays.push(options?.delaySeconds);
+      retry(options);
+    };
+  }
+  const logged: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => logged.push(String(line)));
+  const ctx = createExecutionContext();
+  try {
+    expect(await outcomeOf(worker.queue(batch, bindings, ctx))).toBe('accepted');
+  } finally {
+    spy.mockRestore();
+  }
+  const result = await getQueueResult(batch, ctx);
+  expect(result.retryMessages.map((item: { msgId: string }) => item.msgId)).toEqual(['m1', 'm2']);
+  expect(result.explicitAcks).toEqual([]);
+  expect(delays).toEqual([CONFIG_RETRY_DELAY_SECONDS, CONFIG_RETRY_DELAY_SECONDS]);
+  const line = JSON.parse(logged.find((text) => text.includes('queue_config_invalid'))!) as {
+    level: string;
+    message: string;
+    messages: number;
+  };
+  expect(line).toMatchObject({ level: 'error', messages: 2 });
+  expect(line.message).toMatch(/^Invalid configuration/);
+  return `ConfigError: ${line.message}`;
 }
 
 describe('a misconfigured deploy', () => {
