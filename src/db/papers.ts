@@ -81,19 +81,6 @@ export async function countPapers(db: D1Database): Promise<number> {
   return row?.count ?? 0;
 }
 
-/** Papers first stored in [since, until), most upvoted first: an edition's candidates. */
-export async function listPapersIngestedBetween(
-  db: D1Database,
-  since: string,
-  until: string,
-): Promise<Paper[]> {
-  const { results } = await db
-    .prepare('SELECT * FROM papers WHERE ingested_at >= ? AND ingested_at < ? ORDER BY upvotes DESC, id')
-    .bind(since, until)
-    .all<PaperRow>();
-  return results.map(rowToPaper);
-}
-
 /** Loads papers by id in chunks (D1 allows 100 bound parameters per statement). */
 export async function getPapersByIds(db: D1Database, ids: string[]): Promise<Paper[]> {
   if (ids.length === 0) return [];
