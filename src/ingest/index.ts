@@ -8,7 +8,9 @@
  */
 
 import {
+  getArxivCrawledThrough,
   insertIngestRun,
+  recordArxivCrawledThrough,
   recordArxivRequestEnd,
   releaseIngestLease,
   reserveArxivRequestSlot,
@@ -44,6 +46,11 @@ export interface IngestTuning {
   arxivRequestIntervalMs: number;
   /** Entries submitted before `at - arxivWindowDays` end the crawl (covers weekends). */
   arxivWindowDays: number;
+  /**
+   * How far back a crawl may reach for the newest submission the last complete crawl
+   * stored, when that lies before the window (arXiv's year-end break is ~10 days).
+   */
+  arxivMaxBacklogDays: number;
   /** The most one crawl waits in all for arXiv's Retry-After answers before it fails instead. */
   arxivMaxBusyWaitMs: number;
 }
@@ -58,6 +65,7 @@ export const DEFAULT_INGEST_TUNING: IngestTuning = {
   arxivMaxPages: 20,
   arxivRequestIntervalMs: 3_000,
   arxivWindowDays: 4,
+  arxivMaxBacklogDays: 14,
   arxivMaxBusyWaitMs: 60_000,
 };
 
@@ -316,7 +324,7 @@ async function ingestArxiv(
     : categoryQuery;
   const windowStart = options.date
     ? `${options.date}T00:00:00.000Z`
-    : new Date(options.at.getTime() - tuning.arxivWindowDays * 86_400_000).toISOString();
+    : await arxivWindowStart(app, options.at, tuning);
   const windowEnd = options.date ? `${addDays(options.date, 1)}T00:00:00.000Z` : null;
   const tally = new RunTally('arxiv', `${options.date ?? `since ${windowStart}`}: ${categoryQuery}`);
 
@@ -340,6 +348,8 @@ async function ingestArxiv(
   }
 
   let start = 0;
+  // The newest submission this crawl saw: where the next one may have to reach back to.
+  let newest: string | null = null;
   try {
     // The most results any page reported: an empty answer may also report 0 of them.
     let total: number | null = null;
@@ -356,6 +366,9 @@ async function ingestArxiv(
       const feed = await fetchArxivPageWhenFree(app, url.toString(), tuning, waited);
       const entries = feed.papers.length + feed.skipped.length;
       tally.fetched += entries;
+      for (const paper of feed.papers) {
+        if (paper.publishedAt && (newest === null || paper.publishedAt > newest)) newest = paper.publishedAt;
+      }
       tally.skip(feed.skipped, `start=${start}`);
 
       const inWindow = feed.papers.filter(
@@ -395,7 +408,29 @@ async function ingestArxiv(
   } finally {
     await releaseIngestLease(app.db, 'arxiv');
   }
+  // A failed crawl left part of its window unfetched: the next one reaches back for it.
+  if (!tally.failed && !options.date && newest !== null) {
+    await recordArxivCrawledThrough(app.db, newest, new Date());
+  }
   return tally.finish(app);
+}
+
+/**
+ * The start of a daily crawl's window: `arxivWindowDays` back, or further back to the
+ * newest submission the last complete crawl stored, when that is older (capped at
+ * `arxivMaxBacklogDays`). arXiv lists a paper once it announces it, and after days of no
+ * announcements (its holidays) or of no complete crawl (an outage) the listing holds
+ * submissions older than the window that were never stored: everything submitted after
+ * what we last had is new.
+ */
+async function arxivWindowStart(app: AppContext, at: Date, tuning: IngestTuning): Promise<string> {
+  const usual = new Date(at.getTime() - tuning.arxivWindowDays * 86_400_000).toISOString();
+  const crawledThrough = await getArxivCrawledThrough(app.db);
+  if (crawledThrough === null || crawledThrough >= usual) return usual;
+  const furthest = at.getTime() - tuning.arxivMaxBacklogDays * 86_400_000;
+  const start = new Date(Math.max(Date.parse(crawledThrough), furthest)).toISOString();
+  logEvent('arxiv_window_extended', { usual_start: usual, start, crawled_through: crawledThrough });
+  return start;
 }
 
 /**

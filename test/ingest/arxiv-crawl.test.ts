@@ -76,6 +76,22 @@ function serveArxiv(emptyAnswers: Map<number, { totalResults: number }> = new Ma
 
 const config = parseConfig(env);
 
+/** A crawl on 2025-03-07T01:30Z, when arXiv had announced only `entries` from `from` on. */
+async function crawlBeforeTheBreak(from: number) {
+  fakeHttp.use(
+    http.get(
+      ARXIV_QUERY_URL,
+      () =>
+        new HttpResponse(atomFeed(entries.slice(from).map((entry) => entry.xml)), { headers: atomHeaders }),
+    ),
+  );
+  return runIngest(appContext(env), {
+    sources: ['arxiv'],
+    at: new Date('2025-03-07T01:30:00Z'),
+    tuning: fast,
+  });
+}
+
 /** Runs one page of arXiv ingest; returns the categories it asked arXiv for. */
 async function crawledCategories(): Promise<string[]> {
   const log = serveArxiv();
@@ -135,6 +151,41 @@ describe('arXiv crawl', () => {
     expect(runs[0]).toMatchObject({ status: 'ok', fetched: 6, inserted: 4 });
     expect(await countPapers(env.DB)).toBe(4);
     expect(await getPapersByIds(env.DB, ['2503.10004'])).toEqual([]);
+  });
+
+  // arXiv announces nothing over its year-end break (and after an outage of ours the same
+  // holds): the first listing after it holds everything submitted during the break, much of
+  // it older than the 4-day window, which the crawl dropped, unstored, for good.
+  it('after days without announcements, fetches everything submitted since the last complete crawl', async () => {
+    // Before the break arXiv had announced entries 8 and 9 (2025-03-06T12:00Z, 03-07T00:00Z).
+    const before = await crawlBeforeTheBreak(8);
+    expect(before.runs[0]).toMatchObject({ status: 'ok', inserted: 2 });
+
+    // Six days later, one big announcement: entries 0..7, submitted 03-07T12:00Z to 03-11T00:00Z,
+    // half of them before the 4-day window (since 03-09T01:30Z).
+    const log = serveArxiv();
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at: new Date('2025-03-13T01:30:00Z'),
+      tuning: fast,
+    });
+    expect(runs[0]).toMatchObject({ status: 'ok', inserted: 8, errors: [] });
+    expect(await countPapers(env.DB)).toBe(10);
+    // It went no further back than the newest submission it already had (entry 8).
+    expect(log.starts).toEqual([0, 3, 6, 9]);
+  });
+
+  it('reaches back at most arxivMaxBacklogDays', async () => {
+    await crawlBeforeTheBreak(9);
+    serveArxiv();
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 1, arxivMaxBacklogDays: 2 },
+    });
+    // Since 2025-03-09T01:30Z: entries 0..3, not back to entry 9 (2025-03-06T12:00Z).
+    expect(runs[0]).toMatchObject({ status: 'ok', inserted: 4 });
+    expect(runs[0]!.window).toMatch(/^since 2025-03-09T01:30:00\.000Z: /);
   });
 
   it('stops at the page cap', async () => {
