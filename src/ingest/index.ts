@@ -243,13 +243,16 @@ async function ingestHuggingFace(
   const tally = new RunTally('hf', window);
 
   for (const day of days) {
+    // Every id the day's pages listed (withdrawn ones too), to tell a page seen before.
     const seen = new Set<string>();
+    // The `limit` asked for: after a short first page, that page's size (see below).
+    let limit = tuning.hfPageSize;
     try {
       for (let page = 0; page < tuning.hfMaxPagesPerDay; page++) {
         // Relative to the base, so a base URL's own path (a mirror's /hf) is kept.
         const url = new URL('api/daily_papers', `${app.config.HF_API_URL}/`);
         url.searchParams.set('date', day);
-        url.searchParams.set('limit', String(tuning.hfPageSize));
+        url.searchParams.set('limit', String(limit));
         url.searchParams.set('p', String(page));
         const text = await fetchText(url.toString(), {
           timeoutMs: tuning.hfTimeoutMs,
@@ -266,18 +269,24 @@ async function ingestHuggingFace(
         }
         const parsed = parseHfDailyPapers(body, { date: day });
         const items = (body as unknown[]).length;
+        // Only an empty page ends the list: the API may serve fewer than `limit` a page (a
+        // cap of its own). A page of nothing but papers listed already means it ignored `p`.
+        const listed = [...parsed.papers.map((paper) => paper.id), ...parsed.withdrawn];
+        if (items === 0 || (listed.length > 0 && listed.every((id) => seen.has(id)))) break;
         tally.fetched += items;
         tally.skip(parsed.skipped, `${day} p${page}`);
         const fresh = parsed.papers.filter((paper) => !seen.has(paper.id));
-        for (const paper of fresh) seen.add(paper.id);
+        for (const id of listed) seen.add(id);
         await tally.store(app, fresh);
         await tally.withdraw(app, parsed.withdrawn);
-        // A short page is the last one; a page of nothing new means the API ignored `p`.
-        if (items < tuning.hfPageSize || (parsed.papers.length > 0 && fresh.length === 0)) break;
+        // A short first page is the end or the API's page size: the next page is asked in that
+        // size, so it starts right after this one however the API counts `p` (in pages of
+        // the size asked for or of the size served).
+        if (page === 0 && items < limit) limit = items;
         if (page === tuning.hfMaxPagesPerDay - 1) {
           tally.truncated(
-            `${day}: stopped at the page cap (${tuning.hfMaxPagesPerDay} pages of ${tuning.hfPageSize}) ` +
-              'on a full page: more of the list may be left unfetched',
+            `${day}: stopped at the page cap (${tuning.hfMaxPagesPerDay} pages of ${limit}) ` +
+              'on a page with new papers: more of the list may be left unfetched',
           );
         }
       }
