@@ -8,12 +8,15 @@
  */
 
 import {
+  clearIngestNotBefore,
   getArxivCrawledThrough,
   insertIngestRun,
+  listIngestNotBefore,
   recordArxivCrawledThrough,
   recordArxivRequestEnd,
   releaseIngestLease,
   reserveArxivRequestSlot,
+  setIngestNotBefore,
   tryAcquireIngestLease,
 } from '../db/ingest-runs';
 import { markPapersWithdrawn, upsertPapers } from '../db/papers';
@@ -27,6 +30,7 @@ import { parseArxivFeed } from './arxiv';
 import { parseHfDailyPapers } from './hf';
 import { bodyExcerpt, fetchText, isBackOff, UpstreamError } from './http';
 import { type SkippedItem, UpstreamFormatError } from './normalise';
+import { SOURCE_NAMES } from './status';
 
 export type IngestSource = 'hf' | 'arxiv';
 export const INGEST_SOURCES: readonly IngestSource[] = ['hf', 'arxiv'];
@@ -190,6 +194,29 @@ class RunTally {
     return [...this.failures, ...this.skips].slice(0, MAX_RECORDED_ERRORS);
   }
 
+  /**
+   * A run that did not ask the upstream at all, for `reason`. Not recorded in ingest_runs
+   * (whose newest row per source says how the source last answered), but logged.
+   */
+  skippedRun(reason: string): IngestRunSummary {
+    const summary: IngestRunSummary = {
+      id: null,
+      source: this.source,
+      window: this.window,
+      status: 'skipped',
+      fetched: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+      errors: [reason],
+      started_at: this.startedAt.toISOString(),
+      duration_ms: 0,
+    };
+    logEvent('ingest', { ...summary });
+    return summary;
+  }
+
   async finish(app: AppContext): Promise<IngestRunSummary> {
     const run = {
       source: this.source,
@@ -212,6 +239,31 @@ class RunTally {
 
 function userAgent(app: AppContext): string {
   return `papers-digest/1.0 (+${app.config.PUBLIC_URL})`;
+}
+
+/**
+ * The skipped run when the source asked us (its Retry-After, kept by recordNotBefore) not
+ * to come back yet; null when it did not, or that time has passed (the wait is then cleared).
+ */
+async function heldOff(app: AppContext, tally: RunTally): Promise<IngestRunSummary | null> {
+  const wait = (await listIngestNotBefore(app.db)).find((entry) => entry.source === tally.source);
+  if (!wait) return null;
+  if (!(Date.parse(wait.until) > Date.now())) {
+    await clearIngestNotBefore(app.db, tally.source);
+    return null;
+  }
+  return tally.skippedRun(
+    `${SOURCE_NAMES[tally.source]} asked to wait until ${wait.until} (${wait.reason}): not asked before then`,
+  );
+}
+
+/** Keeps a Retry-After the run gave up on, so that the next runs do not ask before it is over. */
+async function recordNotBefore(app: AppContext, source: IngestSource, error: unknown): Promise<void> {
+  if (!(error instanceof UpstreamError) || error.retryAfterSeconds === null) return;
+  const now = new Date();
+  const until = new Date(now.getTime() + error.retryAfterSeconds * 1000).toISOString();
+  await setIngestNotBefore(app.db, { source, until, reason: error.message }, now);
+  logEvent('ingest_not_before', { source, until, reason: error.message });
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -241,6 +293,8 @@ async function ingestHuggingFace(
     : Array.from({ length: tuning.hfRefreshDays + 1 }, (_, offset) => addDays(today, -offset));
   const window = days.length === 1 ? today : `${days[days.length - 1]}..${today}`;
   const tally = new RunTally('hf', window);
+  const held = await heldOff(app, tally);
+  if (held) return held;
 
   for (const day of days) {
     // Every id the day's pages listed (withdrawn ones too), to tell a page seen before.
@@ -293,7 +347,10 @@ async function ingestHuggingFace(
     } catch (error) {
       tally.fail(error, day);
       // Rate limited: the other days wait for the next cron instead of being refused in turn.
-      if (isBackOff(error)) break;
+      if (isBackOff(error)) {
+        await recordNotBefore(app, 'hf', error);
+        break;
+      }
     }
   }
   return tally.finish(app);
@@ -337,23 +394,10 @@ async function ingestArxiv(
   const windowEnd = options.date ? `${addDays(options.date, 1)}T00:00:00.000Z` : null;
   const tally = new RunTally('arxiv', `${options.date ?? `since ${windowStart}`}: ${categoryQuery}`);
 
+  const held = await heldOff(app, tally);
+  if (held) return held;
   if (!(await tryAcquireIngestLease(app.db, 'arxiv', new Date(), ARXIV_LEASE_MS))) {
-    const summary: IngestRunSummary = {
-      id: null,
-      source: 'arxiv',
-      window: tally.window,
-      status: 'skipped',
-      fetched: 0,
-      inserted: 0,
-      updated: 0,
-      unchanged: 0,
-      skipped: 0,
-      errors: ['another arXiv ingest is running; arXiv allows one connection at a time'],
-      started_at: tally.startedAt.toISOString(),
-      duration_ms: 0,
-    };
-    logEvent('ingest', { ...summary });
-    return summary;
+    return tally.skippedRun('another arXiv ingest is running; arXiv allows one connection at a time');
   }
 
   let start = 0;
@@ -414,6 +458,8 @@ async function ingestArxiv(
     }
   } catch (error) {
     tally.fail(error, `page at start=${start}`);
+    // Asked to wait longer than the crawl waits itself (fetchArxivPageWhenFree).
+    await recordNotBefore(app, 'arxiv', error);
   } finally {
     await releaseIngestLease(app.db, 'arxiv');
   }
