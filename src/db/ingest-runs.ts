@@ -140,24 +140,32 @@ export async function recordArxivRequestEnd(db: D1Database, endMs: number): Prom
 }
 
 /**
- * The newest submission (`published`, ISO) a complete arXiv crawl has stored. The next
- * crawl reaches back to it when it lies before its usual window: after days with no
- * announcements (arXiv's year-end break) or without a complete crawl of ours, the first
- * listing holds submissions from all those days, and only this says how far back is new.
+ * The newest submission (`published`, ISO) a complete arXiv crawl has stored, and when that
+ * crawl ran (`at`). The next crawl reaches back to `published` when it lies before its usual
+ * window: after days with no announcements (arXiv's year-end break) or without a complete
+ * crawl of ours, the first listing holds submissions from all those days, and only this
+ * says how far back is new. `at` bounds its look for new versions of older papers.
  */
-export async function getArxivCrawledThrough(db: D1Database): Promise<string | null> {
+export interface ArxivCrawledThrough {
+  published: string;
+  at: string;
+}
+
+export async function getArxivCrawledThrough(db: D1Database): Promise<ArxivCrawledThrough | null> {
   const row = await db
     .prepare(
-      `SELECT json_extract(value, '$.published') AS published FROM app_state WHERE key = 'arxiv_crawled_through'`,
+      `SELECT json_extract(value, '$.published') AS published, json_extract(value, '$.at') AS at
+       FROM app_state WHERE key = 'arxiv_crawled_through'`,
     )
-    .first<{ published: string | null }>();
-  return row?.published ?? null;
+    .first<{ published: string | null; at: string | null }>();
+  return row?.published ? { published: row.published, at: row.at ?? row.published } : null;
 }
 
 export async function recordArxivCrawledThrough(db: D1Database, published: string, at: Date): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO app_state (key, value, updated_at) VALUES ('arxiv_crawled_through', json_object('published', ?1), ?2)
+      `INSERT INTO app_state (key, value, updated_at)
+       VALUES ('arxiv_crawled_through', json_object('published', ?1, 'at', ?2), ?2)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     )
     .bind(published, at.toISOString())

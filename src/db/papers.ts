@@ -93,6 +93,19 @@ export async function getPapersByIds(db: D1Database, ids: string[]): Promise<Pap
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** Which of `ids` are stored (chunked like getPapersByIds). */
+export async function storedPaperIds(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const results = await db.batch<{ id: string }>(
+    chunk(ids, 500).map((part) =>
+      db
+        .prepare('SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?))')
+        .bind(JSON.stringify(part)),
+    ),
+  );
+  return new Set(results.flatMap((result) => result.results.map((row) => row.id)));
+}
+
 /** The most recent papers, most upvoted first within a day, none withdrawn: the landing page's sample. */
 export async function listLatestPapers(db: D1Database, limit: number): Promise<Paper[]> {
   const { results } = await db

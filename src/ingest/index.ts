@@ -8,6 +8,7 @@
  */
 
 import {
+  type ArxivCrawledThrough,
   clearIngestNotBefore,
   getArxivCrawledThrough,
   insertIngestRun,
@@ -19,7 +20,7 @@ import {
   setIngestNotBefore,
   tryAcquireIngestLease,
 } from '../db/ingest-runs';
-import { markPapersWithdrawn, upsertPapers } from '../db/papers';
+import { markPapersWithdrawn, storedPaperIds, upsertPapers } from '../db/papers';
 import { listFollowedCategories } from '../db/subscribers';
 import type { IncomingPaper } from '../domain';
 import type { AppContext } from '../env';
@@ -388,9 +389,10 @@ async function ingestArxiv(
   const searchQuery = options.date
     ? `(${categoryQuery}) AND submittedDate:[${compactDate(options.date)}0000 TO ${compactDate(options.date)}2359]`
     : categoryQuery;
+  const crawledThrough = options.date ? null : await getArxivCrawledThrough(app.db);
   const windowStart = options.date
     ? `${options.date}T00:00:00.000Z`
-    : await arxivWindowStart(app, options.at, tuning);
+    : arxivWindowStart(crawledThrough, options.at, tuning);
   const windowEnd = options.date ? `${addDays(options.date, 1)}T00:00:00.000Z` : null;
   const tally = new RunTally('arxiv', `${options.date ?? `since ${windowStart}`}: ${categoryQuery}`);
 
@@ -409,14 +411,11 @@ async function ingestArxiv(
     let emptyAnswers = 0;
     const waited = { ms: 0 };
     let page = 0;
+    // Stopped at older submissions, not at the end of all results: older papers exist.
+    let reachedWindowStart = false;
     for (; page < tuning.arxivMaxPages; page++) {
-      const url = new URL('api/query', `${app.config.ARXIV_API_URL}/`);
-      url.searchParams.set('search_query', searchQuery);
-      url.searchParams.set('sortBy', 'submittedDate');
-      url.searchParams.set('sortOrder', 'descending');
-      url.searchParams.set('start', String(start));
-      url.searchParams.set('max_results', String(tuning.arxivPageSize));
-      const feed = await fetchArxivPageWhenFree(app, url.toString(), tuning, waited);
+      const url = arxivQueryUrl(app, searchQuery, 'submittedDate', start, tuning.arxivPageSize);
+      const feed = await fetchArxivPageWhenFree(app, url, tuning, waited);
       const entries = feed.papers.length + feed.skipped.length;
       tally.fetched += entries;
       for (const paper of feed.papers) {
@@ -446,7 +445,10 @@ async function ingestArxiv(
       }
       emptyAnswers = 0;
       start += entries;
-      if (reachedOlder) break;
+      if (reachedOlder) {
+        reachedWindowStart = true;
+        break;
+      }
       if (total !== null && start >= total) break;
     }
     if (page === tuning.arxivMaxPages) {
@@ -455,6 +457,21 @@ async function ingestArxiv(
           `before the start of the window (${windowStart}): older submissions in it were not fetched; ` +
           'backfill their days with POST /admin/ingest',
       );
+    } else if (!options.date && reachedWindowStart) {
+      // Since a day before the last complete crawl: new versions it has not seen yet.
+      const since = crawledThrough
+        ? new Date(Date.parse(crawledThrough.at) - 86_400_000).toISOString()
+        : windowStart;
+      const pagesLeft = tuning.arxivMaxPages - page - 1;
+      await refreshOlderArxivPapers(app, {
+        searchQuery,
+        windowStart,
+        since,
+        pagesLeft,
+        tuning,
+        waited,
+        tally,
+      });
     }
   } catch (error) {
     tally.fail(error, `page at start=${start}`);
@@ -465,9 +482,84 @@ async function ingestArxiv(
   }
   // A failed crawl left part of its window unfetched: the next one reaches back for it.
   if (!tally.failed && !options.date && newest !== null) {
-    await recordArxivCrawledThrough(app.db, newest, new Date());
+    await recordArxivCrawledThrough(app.db, newest, options.at);
   }
   return tally.finish(app);
+}
+
+/**
+ * New versions of stored papers submitted before the window (`windowStart`): arXiv lists a
+ * paper under its first submission date, so a crawl by submission never reaches a new
+ * version (a withdrawal above all) of an older one. Pages by last update, newest first,
+ * down to `since`, within the pages the crawl left. Only papers already stored are updated:
+ * any other older paper is not news. A page that fails ends this pass only, as a failure.
+ */
+async function refreshOlderArxivPapers(
+  app: AppContext,
+  pass: {
+    searchQuery: string;
+    windowStart: string;
+    since: string;
+    pagesLeft: number;
+    tuning: IngestTuning;
+    waited: { ms: number };
+    tally: RunTally;
+  },
+): Promise<void> {
+  const { tuning, tally } = pass;
+  let start = 0;
+  try {
+    for (let page = 0; page < pass.pagesLeft; page++) {
+      const url = arxivQueryUrl(app, pass.searchQuery, 'lastUpdatedDate', start, tuning.arxivPageSize);
+      const feed = await fetchArxivPageWhenFree(app, url, tuning, pass.waited);
+      const entries = feed.papers.length + feed.skipped.length;
+      const older = feed.papers.filter(
+        (paper) =>
+          paper.publishedAt !== null &&
+          paper.publishedAt < pass.windowStart &&
+          paper.updatedAt !== null &&
+          paper.updatedAt >= pass.since,
+      );
+      // The rest were the crawl's own (submitted in the window) or are too old.
+      tally.fetched += older.length;
+      const stored = await storedPaperIds(
+        app.db,
+        older.map((paper) => paper.id),
+      );
+      await tally.store(
+        app,
+        older.filter((paper) => stored.has(paper.id)),
+      );
+      start += entries;
+      const done = feed.papers.some((paper) => paper.updatedAt !== null && paper.updatedAt < pass.since);
+      if (entries === 0 || done || (feed.totalResults !== null && start >= feed.totalResults)) return;
+    }
+    if (pass.pagesLeft > 0) {
+      tally.truncated(
+        `new versions of papers submitted before ${pass.windowStart}: stopped at the page cap after ${start} ` +
+          `entries updated since ${pass.since}; older updates were not fetched`,
+      );
+    }
+  } catch (error) {
+    tally.fail(error, `new versions at start=${start}`);
+    await recordNotBefore(app, 'arxiv', error);
+  }
+}
+
+function arxivQueryUrl(
+  app: AppContext,
+  searchQuery: string,
+  sortBy: 'submittedDate' | 'lastUpdatedDate',
+  start: number,
+  size: number,
+): string {
+  const url = new URL('api/query', `${app.config.ARXIV_API_URL}/`);
+  url.searchParams.set('search_query', searchQuery);
+  url.searchParams.set('sortBy', sortBy);
+  url.searchParams.set('sortOrder', 'descending');
+  url.searchParams.set('start', String(start));
+  url.searchParams.set('max_results', String(size));
+  return url.toString();
 }
 
 /**
@@ -478,13 +570,16 @@ async function ingestArxiv(
  * submissions older than the window that were never stored: everything submitted after
  * what we last had is new.
  */
-async function arxivWindowStart(app: AppContext, at: Date, tuning: IngestTuning): Promise<string> {
+function arxivWindowStart(
+  crawledThrough: ArxivCrawledThrough | null,
+  at: Date,
+  tuning: IngestTuning,
+): string {
   const usual = new Date(at.getTime() - tuning.arxivWindowDays * 86_400_000).toISOString();
-  const crawledThrough = await getArxivCrawledThrough(app.db);
-  if (crawledThrough === null || crawledThrough >= usual) return usual;
+  if (crawledThrough === null || crawledThrough.published >= usual) return usual;
   const furthest = at.getTime() - tuning.arxivMaxBacklogDays * 86_400_000;
-  const start = new Date(Math.max(Date.parse(crawledThrough), furthest)).toISOString();
-  logEvent('arxiv_window_extended', { usual_start: usual, start, crawled_through: crawledThrough });
+  const start = new Date(Math.max(Date.parse(crawledThrough.published), furthest)).toISOString();
+  logEvent('arxiv_window_extended', { usual_start: usual, start, crawled_through: crawledThrough.published });
   return start;
 }
 
