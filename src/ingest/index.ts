@@ -507,6 +507,11 @@ async function refreshOlderArxivPapers(
   },
 ): Promise<void> {
   const { tuning, tally } = pass;
+  // The crawl's own pages come first: with none left, this look waits for the next crawl.
+  if (pass.pagesLeft === 0) {
+    logEvent('arxiv_new_versions_skipped', { reason: 'page cap used by the crawl', since: pass.since });
+    return;
+  }
   let start = 0;
   try {
     for (let page = 0; page < pass.pagesLeft; page++) {
@@ -532,14 +537,17 @@ async function refreshOlderArxivPapers(
       );
       start += entries;
       const done = feed.papers.some((paper) => paper.updatedAt !== null && paper.updatedAt < pass.since);
-      if (entries === 0 || done || (feed.totalResults !== null && start >= feed.totalResults)) return;
+      if (done || (feed.totalResults !== null && start >= feed.totalResults)) return;
+      // Unlike the crawl's own pages, not asked again: what it may miss is a version, not a paper.
+      if (entries === 0) {
+        tally.truncated(`new versions: an empty answer at start=${start}; later updates were not fetched`);
+        return;
+      }
     }
-    if (pass.pagesLeft > 0) {
-      tally.truncated(
-        `new versions of papers submitted before ${pass.windowStart}: stopped at the page cap after ${start} ` +
-          `entries updated since ${pass.since}; older updates were not fetched`,
-      );
-    }
+    tally.truncated(
+      `new versions of papers submitted before ${pass.windowStart}: stopped at the page cap after ${start} ` +
+        `entries updated since ${pass.since}; older updates were not fetched`,
+    );
   } catch (error) {
     tally.fail(error, `new versions at start=${start}`);
     await recordNotBefore(app, 'arxiv', error);

@@ -79,6 +79,40 @@ function serveArxiv(emptyAnswers: Map<number, { totalResults: number }> = new Ma
 
 const config = parseConfig(env);
 
+/**
+ * A stored v1 of 2502.00001 (submitted 2025-03-01), and the export API listing `entries` by
+ * submission and, by last update, entry 0, that paper's withdrawal (v2, 03-10), a new version
+ * of a paper we never stored, then one updated before the window. Returns the requests.
+ */
+async function serveNewVersions() {
+  const older = (id: string, version: number, published: string, updated: string, comment?: string) =>
+    atomEntry({ id, version, title: `Paper ${id}`, published, updated, categories: ['cs.LG'], comment });
+  const v1 = parseArxivFeed(
+    atomFeed([older('2502.00001', 1, '2025-03-01T10:00:00Z', '2025-03-01T10:00:00Z')]),
+  );
+  await upsertPapers(env.DB, v1.papers, '2025-03-02T01:30:00.000Z');
+  const byUpdate = [
+    entries[0]!.xml,
+    older('2502.00001', 2, '2025-03-01T10:00:00Z', '2025-03-10T09:00:00Z', 'This paper has been withdrawn.'),
+    older('2406.00002', 3, '2024-06-01T10:00:00Z', '2025-03-09T12:00:00Z'),
+    older('2401.00003', 2, '2024-01-01T10:00:00Z', '2025-03-01T12:00:00Z'),
+  ];
+  const asked: string[] = [];
+  fakeHttp.use(
+    http.get(ARXIV_QUERY_URL, ({ request }) => {
+      const url = new URL(request.url);
+      const start = Number(url.searchParams.get('start'));
+      const sort = url.searchParams.get('sortBy');
+      asked.push(`${sort} ${start}`);
+      const list = sort === 'lastUpdatedDate' ? byUpdate : entries.map((entry) => entry.xml);
+      return new HttpResponse(atomFeed(list.slice(start, start + 3), { totalResults: list.length }), {
+        headers: atomHeaders,
+      });
+    }),
+  );
+  return asked;
+}
+
 /** A crawl on 2025-03-07T01:30Z, when arXiv had announced only `entries` from `from` on. */
 async function crawlBeforeTheBreak(from: number) {
   fakeHttp.use(
@@ -182,38 +216,7 @@ describe('arXiv crawl', () => {
   // date: a crawl by newest submissions never reached one of a paper submitted before its
   // window, and the stored copy went on being a candidate as it was.
   it('takes new versions of stored papers submitted before the window, and no other older paper', async () => {
-    const older = (id: string, version: number, published: string, updated: string, comment?: string) =>
-      atomEntry({ id, version, title: `Paper ${id}`, published, updated, categories: ['cs.LG'], comment });
-    const v1 = parseArxivFeed(
-      atomFeed([older('2502.00001', 1, '2025-03-01T10:00:00Z', '2025-03-01T10:00:00Z')]),
-    );
-    await upsertPapers(env.DB, v1.papers, '2025-03-02T01:30:00.000Z');
-
-    const byUpdate = [
-      entries[0]!.xml,
-      older(
-        '2502.00001',
-        2,
-        '2025-03-01T10:00:00Z',
-        '2025-03-10T09:00:00Z',
-        'This paper has been withdrawn.',
-      ),
-      older('2406.00002', 3, '2024-06-01T10:00:00Z', '2025-03-09T12:00:00Z'),
-      older('2401.00003', 2, '2024-01-01T10:00:00Z', '2025-03-01T12:00:00Z'),
-    ];
-    const asked: string[] = [];
-    fakeHttp.use(
-      http.get(ARXIV_QUERY_URL, ({ request }) => {
-        const url = new URL(request.url);
-        const start = Number(url.searchParams.get('start'));
-        const sort = url.searchParams.get('sortBy');
-        asked.push(`${sort} ${start}`);
-        const list = sort === 'lastUpdatedDate' ? byUpdate : entries.map((entry) => entry.xml);
-        return new HttpResponse(atomFeed(list.slice(start, start + 3), { totalResults: list.length }), {
-          headers: atomHeaders,
-        });
-      }),
-    );
+    const asked = await serveNewVersions();
     const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at, tuning: fast });
     expect(runs[0]).toMatchObject({ status: 'ok', inserted: 8, updated: 1, errors: [] });
     expect(asked).toEqual([
@@ -226,6 +229,20 @@ describe('arXiv crawl', () => {
     const [paper] = await getPapersByIds(env.DB, ['2502.00001']);
     expect(paper).toMatchObject({ version: 2, withdrawn: true });
     expect(await getPapersByIds(env.DB, ['2406.00002', '2401.00003'])).toEqual([]);
+  });
+
+  it('looks for new versions within the pages the crawl left, and says when they ran out', async () => {
+    const asked = await serveNewVersions();
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivMaxPages: 4 },
+    });
+    expect(asked.filter((request) => request.startsWith('lastUpdatedDate'))).toEqual(['lastUpdatedDate 0']);
+    expect(runs[0]).toMatchObject({ status: 'ok', updated: 1 });
+    expect(runs[0]!.errors).toEqual([
+      expect.stringMatching(/^new versions of papers submitted before .*page cap/),
+    ]);
   });
 
   it('reaches back at most arxivMaxBacklogDays', async () => {
