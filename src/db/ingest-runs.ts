@@ -138,3 +138,76 @@ export async function recordArxivRequestEnd(db: D1Database, endMs: number): Prom
     .bind(endMs, new Date(endMs).toISOString())
     .run();
 }
+
+/**
+ * The newest submission (`published`, ISO) a complete arXiv crawl has stored, and when that
+ * crawl ran (`at`). The next crawl reaches back to `published` when it lies before its usual
+ * window: after days with no announcements (arXiv's year-end break) or without a complete
+ * crawl of ours, the first listing holds submissions from all those days, and only this
+ * says how far back is new. `at` bounds its look for new versions of older papers.
+ */
+export interface ArxivCrawledThrough {
+  published: string;
+  at: string;
+}
+
+export async function getArxivCrawledThrough(db: D1Database): Promise<ArxivCrawledThrough | null> {
+  const row = await db
+    .prepare(
+      `SELECT json_extract(value, '$.published') AS published, json_extract(value, '$.at') AS at
+       FROM app_state WHERE key = 'arxiv_crawled_through'`,
+    )
+    .first<{ published: string | null; at: string | null }>();
+  return row?.published ? { published: row.published, at: row.at ?? row.published } : null;
+}
+
+export async function recordArxivCrawledThrough(db: D1Database, published: string, at: Date): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO app_state (key, value, updated_at)
+       VALUES ('arxiv_crawled_through', json_object('published', ?1, 'at', ?2), ?2)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    )
+    .bind(published, at.toISOString())
+    .run();
+}
+
+/** An upstream's "do not ask before `until`" (its Retry-After), and the answer that said so. */
+export interface IngestNotBefore {
+  source: string;
+  until: string;
+  reason: string;
+}
+
+const NOT_BEFORE_KEY = 'ingest_not_before:';
+
+/**
+ * Kept in app_state, so a Retry-After longer than one run waits holds off the next runs
+ * (crons and POST /admin/ingest alike) until it is over, not only the rest of this one.
+ */
+export async function setIngestNotBefore(db: D1Database, wait: IngestNotBefore, now: Date): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO app_state (key, value, updated_at) VALUES (?1, json_object('until', ?2, 'reason', ?3), ?4)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    )
+    .bind(`${NOT_BEFORE_KEY}${wait.source}`, wait.until, wait.reason, now.toISOString())
+    .run();
+}
+
+/** Every source's recorded wait, over or not (the caller compares `until` with its clock). */
+export async function listIngestNotBefore(db: D1Database): Promise<IngestNotBefore[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT substr(key, ?1) AS source, json_extract(value, '$.until') AS until,
+              json_extract(value, '$.reason') AS reason
+       FROM app_state WHERE key > ?2 AND key < ?3 ORDER BY key`,
+    )
+    .bind(NOT_BEFORE_KEY.length + 1, NOT_BEFORE_KEY, `${NOT_BEFORE_KEY.slice(0, -1)};`)
+    .all<IngestNotBefore>();
+  return results;
+}
+
+export async function clearIngestNotBefore(db: D1Database, source: string): Promise<void> {
+  await db.prepare('DELETE FROM app_state WHERE key = ?').bind(`${NOT_BEFORE_KEY}${source}`).run();
+}

@@ -81,19 +81,6 @@ export async function countPapers(db: D1Database): Promise<number> {
   return row?.count ?? 0;
 }
 
-/** Papers first stored in [since, until), most upvoted first: an edition's candidates. */
-export async function listPapersIngestedBetween(
-  db: D1Database,
-  since: string,
-  until: string,
-): Promise<Paper[]> {
-  const { results } = await db
-    .prepare('SELECT * FROM papers WHERE ingested_at >= ? AND ingested_at < ? ORDER BY upvotes DESC, id')
-    .bind(since, until)
-    .all<PaperRow>();
-  return results.map(rowToPaper);
-}
-
 /** Loads papers by id in chunks (D1 allows 100 bound parameters per statement). */
 export async function getPapersByIds(db: D1Database, ids: string[]): Promise<Paper[]> {
   if (ids.length === 0) return [];
@@ -104,6 +91,19 @@ export async function getPapersByIds(db: D1Database, ids: string[]): Promise<Pap
   );
   const byId = new Map(results.flatMap((result) => result.results).map((row) => [row.id, rowToPaper(row)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** Which of `ids` are stored (chunked like getPapersByIds). */
+export async function storedPaperIds(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const results = await db.batch<{ id: string }>(
+    chunk(ids, 500).map((part) =>
+      db
+        .prepare('SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?))')
+        .bind(JSON.stringify(part)),
+    ),
+  );
+  return new Set(results.flatMap((result) => result.results.map((row) => row.id)));
 }
 
 /** The most recent papers, most upvoted first within a day, none withdrawn: the landing page's sample. */

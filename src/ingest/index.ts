@@ -8,13 +8,19 @@
  */
 
 import {
+  type ArxivCrawledThrough,
+  clearIngestNotBefore,
+  getArxivCrawledThrough,
   insertIngestRun,
+  listIngestNotBefore,
+  recordArxivCrawledThrough,
   recordArxivRequestEnd,
   releaseIngestLease,
   reserveArxivRequestSlot,
+  setIngestNotBefore,
   tryAcquireIngestLease,
 } from '../db/ingest-runs';
-import { markPapersWithdrawn, upsertPapers } from '../db/papers';
+import { markPapersWithdrawn, storedPaperIds, upsertPapers } from '../db/papers';
 import { listFollowedCategories } from '../db/subscribers';
 import type { IncomingPaper } from '../domain';
 import type { AppContext } from '../env';
@@ -25,6 +31,7 @@ import { parseArxivFeed } from './arxiv';
 import { parseHfDailyPapers } from './hf';
 import { bodyExcerpt, fetchText, isBackOff, UpstreamError } from './http';
 import { type SkippedItem, UpstreamFormatError } from './normalise';
+import { SOURCE_NAMES } from './status';
 
 export type IngestSource = 'hf' | 'arxiv';
 export const INGEST_SOURCES: readonly IngestSource[] = ['hf', 'arxiv'];
@@ -44,6 +51,11 @@ export interface IngestTuning {
   arxivRequestIntervalMs: number;
   /** Entries submitted before `at - arxivWindowDays` end the crawl (covers weekends). */
   arxivWindowDays: number;
+  /**
+   * How far back a crawl may reach for the newest submission the last complete crawl
+   * stored, when that lies before the window (arXiv's year-end break is ~10 days).
+   */
+  arxivMaxBacklogDays: number;
   /** The most one crawl waits in all for arXiv's Retry-After answers before it fails instead. */
   arxivMaxBusyWaitMs: number;
 }
@@ -58,6 +70,7 @@ export const DEFAULT_INGEST_TUNING: IngestTuning = {
   arxivMaxPages: 20,
   arxivRequestIntervalMs: 3_000,
   arxivWindowDays: 4,
+  arxivMaxBacklogDays: 14,
   arxivMaxBusyWaitMs: 60_000,
 };
 
@@ -182,6 +195,29 @@ class RunTally {
     return [...this.failures, ...this.skips].slice(0, MAX_RECORDED_ERRORS);
   }
 
+  /**
+   * A run that did not ask the upstream at all, for `reason`. Not recorded in ingest_runs
+   * (whose newest row per source says how the source last answered), but logged.
+   */
+  skippedRun(reason: string): IngestRunSummary {
+    const summary: IngestRunSummary = {
+      id: null,
+      source: this.source,
+      window: this.window,
+      status: 'skipped',
+      fetched: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+      errors: [reason],
+      started_at: this.startedAt.toISOString(),
+      duration_ms: 0,
+    };
+    logEvent('ingest', { ...summary });
+    return summary;
+  }
+
   async finish(app: AppContext): Promise<IngestRunSummary> {
     const run = {
       source: this.source,
@@ -204,6 +240,31 @@ class RunTally {
 
 function userAgent(app: AppContext): string {
   return `papers-digest/1.0 (+${app.config.PUBLIC_URL})`;
+}
+
+/**
+ * The skipped run when the source asked us (its Retry-After, kept by recordNotBefore) not
+ * to come back yet; null when it did not, or that time has passed (the wait is then cleared).
+ */
+async function heldOff(app: AppContext, tally: RunTally): Promise<IngestRunSummary | null> {
+  const wait = (await listIngestNotBefore(app.db)).find((entry) => entry.source === tally.source);
+  if (!wait) return null;
+  if (!(Date.parse(wait.until) > Date.now())) {
+    await clearIngestNotBefore(app.db, tally.source);
+    return null;
+  }
+  return tally.skippedRun(
+    `${SOURCE_NAMES[tally.source]} asked to wait until ${wait.until} (${wait.reason}): not asked before then`,
+  );
+}
+
+/** Keeps a Retry-After the run gave up on, so that the next runs do not ask before it is over. */
+async function recordNotBefore(app: AppContext, source: IngestSource, error: unknown): Promise<void> {
+  if (!(error instanceof UpstreamError) || error.retryAfterSeconds === null) return;
+  const now = new Date();
+  const until = new Date(now.getTime() + error.retryAfterSeconds * 1000).toISOString();
+  await setIngestNotBefore(app.db, { source, until, reason: error.message }, now);
+  logEvent('ingest_not_before', { source, until, reason: error.message });
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -233,15 +294,20 @@ async function ingestHuggingFace(
     : Array.from({ length: tuning.hfRefreshDays + 1 }, (_, offset) => addDays(today, -offset));
   const window = days.length === 1 ? today : `${days[days.length - 1]}..${today}`;
   const tally = new RunTally('hf', window);
+  const held = await heldOff(app, tally);
+  if (held) return held;
 
   for (const day of days) {
+    // Every id the day's pages listed (withdrawn ones too), to tell a page seen before.
     const seen = new Set<string>();
+    // The `limit` asked for: after a short first page, that page's size (see below).
+    let limit = tuning.hfPageSize;
     try {
       for (let page = 0; page < tuning.hfMaxPagesPerDay; page++) {
         // Relative to the base, so a base URL's own path (a mirror's /hf) is kept.
         const url = new URL('api/daily_papers', `${app.config.HF_API_URL}/`);
         url.searchParams.set('date', day);
-        url.searchParams.set('limit', String(tuning.hfPageSize));
+        url.searchParams.set('limit', String(limit));
         url.searchParams.set('p', String(page));
         const text = await fetchText(url.toString(), {
           timeoutMs: tuning.hfTimeoutMs,
@@ -258,25 +324,34 @@ async function ingestHuggingFace(
         }
         const parsed = parseHfDailyPapers(body, { date: day });
         const items = (body as unknown[]).length;
+        // Only an empty page ends the list: the API may serve fewer than `limit` a page (a
+        // cap of its own). A page of nothing but papers listed already means it ignored `p`.
+        const listed = [...parsed.papers.map((paper) => paper.id), ...parsed.withdrawn];
+        if (items === 0 || (listed.length > 0 && listed.every((id) => seen.has(id)))) break;
         tally.fetched += items;
         tally.skip(parsed.skipped, `${day} p${page}`);
         const fresh = parsed.papers.filter((paper) => !seen.has(paper.id));
-        for (const paper of fresh) seen.add(paper.id);
+        for (const id of listed) seen.add(id);
         await tally.store(app, fresh);
         await tally.withdraw(app, parsed.withdrawn);
-        // A short page is the last one; a page of nothing new means the API ignored `p`.
-        if (items < tuning.hfPageSize || (parsed.papers.length > 0 && fresh.length === 0)) break;
+        // A short first page is the end or the API's page size: the next page is asked in that
+        // size, so it starts right after this one however the API counts `p` (in pages of
+        // the size asked for or of the size served).
+        if (page === 0 && items < limit) limit = items;
         if (page === tuning.hfMaxPagesPerDay - 1) {
           tally.truncated(
-            `${day}: stopped at the page cap (${tuning.hfMaxPagesPerDay} pages of ${tuning.hfPageSize}) ` +
-              'on a full page: more of the list may be left unfetched',
+            `${day}: stopped at the page cap (${tuning.hfMaxPagesPerDay} pages of ${limit}) ` +
+              'on a page with new papers: more of the list may be left unfetched',
           );
         }
       }
     } catch (error) {
       tally.fail(error, day);
       // Rate limited: the other days wait for the next cron instead of being refused in turn.
-      if (isBackOff(error)) break;
+      if (isBackOff(error)) {
+        await recordNotBefore(app, 'hf', error);
+        break;
+      }
     }
   }
   return tally.finish(app);
@@ -314,48 +389,38 @@ async function ingestArxiv(
   const searchQuery = options.date
     ? `(${categoryQuery}) AND submittedDate:[${compactDate(options.date)}0000 TO ${compactDate(options.date)}2359]`
     : categoryQuery;
+  const crawledThrough = options.date ? null : await getArxivCrawledThrough(app.db);
   const windowStart = options.date
     ? `${options.date}T00:00:00.000Z`
-    : new Date(options.at.getTime() - tuning.arxivWindowDays * 86_400_000).toISOString();
+    : arxivWindowStart(crawledThrough, options.at, tuning);
   const windowEnd = options.date ? `${addDays(options.date, 1)}T00:00:00.000Z` : null;
   const tally = new RunTally('arxiv', `${options.date ?? `since ${windowStart}`}: ${categoryQuery}`);
 
+  const held = await heldOff(app, tally);
+  if (held) return held;
   if (!(await tryAcquireIngestLease(app.db, 'arxiv', new Date(), ARXIV_LEASE_MS))) {
-    const summary: IngestRunSummary = {
-      id: null,
-      source: 'arxiv',
-      window: tally.window,
-      status: 'skipped',
-      fetched: 0,
-      inserted: 0,
-      updated: 0,
-      unchanged: 0,
-      skipped: 0,
-      errors: ['another arXiv ingest is running; arXiv allows one connection at a time'],
-      started_at: tally.startedAt.toISOString(),
-      duration_ms: 0,
-    };
-    logEvent('ingest', { ...summary });
-    return summary;
+    return tally.skippedRun('another arXiv ingest is running; arXiv allows one connection at a time');
   }
 
   let start = 0;
+  // The newest submission this crawl saw: where the next one may have to reach back to.
+  let newest: string | null = null;
   try {
     // The most results any page reported: an empty answer may also report 0 of them.
     let total: number | null = null;
     let emptyAnswers = 0;
     const waited = { ms: 0 };
     let page = 0;
+    // Stopped at older submissions, not at the end of all results: older papers exist.
+    let reachedWindowStart = false;
     for (; page < tuning.arxivMaxPages; page++) {
-      const url = new URL('api/query', `${app.config.ARXIV_API_URL}/`);
-      url.searchParams.set('search_query', searchQuery);
-      url.searchParams.set('sortBy', 'submittedDate');
-      url.searchParams.set('sortOrder', 'descending');
-      url.searchParams.set('start', String(start));
-      url.searchParams.set('max_results', String(tuning.arxivPageSize));
-      const feed = await fetchArxivPageWhenFree(app, url.toString(), tuning, waited);
+      const url = arxivQueryUrl(app, searchQuery, 'submittedDate', start, tuning.arxivPageSize);
+      const feed = await fetchArxivPageWhenFree(app, url, tuning, waited);
       const entries = feed.papers.length + feed.skipped.length;
       tally.fetched += entries;
+      for (const paper of feed.papers) {
+        if (paper.publishedAt && (newest === null || paper.publishedAt > newest)) newest = paper.publishedAt;
+      }
       tally.skip(feed.skipped, `start=${start}`);
 
       const inWindow = feed.papers.filter(
@@ -380,7 +445,10 @@ async function ingestArxiv(
       }
       emptyAnswers = 0;
       start += entries;
-      if (reachedOlder) break;
+      if (reachedOlder) {
+        reachedWindowStart = true;
+        break;
+      }
       if (total !== null && start >= total) break;
     }
     if (page === tuning.arxivMaxPages) {
@@ -389,13 +457,138 @@ async function ingestArxiv(
           `before the start of the window (${windowStart}): older submissions in it were not fetched; ` +
           'backfill their days with POST /admin/ingest',
       );
+    } else if (!options.date && reachedWindowStart) {
+      // Since a day before the last complete crawl: new versions it has not seen yet.
+      const since = crawledThrough
+        ? new Date(Date.parse(crawledThrough.at) - 86_400_000).toISOString()
+        : windowStart;
+      const pagesLeft = tuning.arxivMaxPages - page - 1;
+      await refreshOlderArxivPapers(app, {
+        searchQuery,
+        windowStart,
+        since,
+        pagesLeft,
+        tuning,
+        waited,
+        tally,
+      });
     }
   } catch (error) {
     tally.fail(error, `page at start=${start}`);
+    // Asked to wait longer than the crawl waits itself (fetchArxivPageWhenFree).
+    await recordNotBefore(app, 'arxiv', error);
   } finally {
     await releaseIngestLease(app.db, 'arxiv');
   }
+  // A failed crawl left part of its window unfetched: the next one reaches back for it.
+  if (!tally.failed && !options.date && newest !== null) {
+    await recordArxivCrawledThrough(app.db, newest, options.at);
+  }
   return tally.finish(app);
+}
+
+/**
+ * New versions of stored papers submitted before the window (`windowStart`): arXiv lists a
+ * paper under its first submission date, so a crawl by submission never reaches a new
+ * version (a withdrawal above all) of an older one. Pages by last update, newest first,
+ * down to `since`, within the pages the crawl left. Only papers already stored are updated:
+ * any other older paper is not news. A page that fails ends this pass only, as a failure.
+ */
+async function refreshOlderArxivPapers(
+  app: AppContext,
+  pass: {
+    searchQuery: string;
+    windowStart: string;
+    since: string;
+    pagesLeft: number;
+    tuning: IngestTuning;
+    waited: { ms: number };
+    tally: RunTally;
+  },
+): Promise<void> {
+  const { tuning, tally } = pass;
+  // The crawl's own pages come first: with none left, this look waits for the next crawl.
+  if (pass.pagesLeft === 0) {
+    logEvent('arxiv_new_versions_skipped', { reason: 'page cap used by the crawl', since: pass.since });
+    return;
+  }
+  let start = 0;
+  try {
+    for (let page = 0; page < pass.pagesLeft; page++) {
+      const url = arxivQueryUrl(app, pass.searchQuery, 'lastUpdatedDate', start, tuning.arxivPageSize);
+      const feed = await fetchArxivPageWhenFree(app, url, tuning, pass.waited);
+      const entries = feed.papers.length + feed.skipped.length;
+      const older = feed.papers.filter(
+        (paper) =>
+          paper.publishedAt !== null &&
+          paper.publishedAt < pass.windowStart &&
+          paper.updatedAt !== null &&
+          paper.updatedAt >= pass.since,
+      );
+      // The rest were the crawl's own (submitted in the window) or are too old.
+      tally.fetched += older.length;
+      const stored = await storedPaperIds(
+        app.db,
+        older.map((paper) => paper.id),
+      );
+      await tally.store(
+        app,
+        older.filter((paper) => stored.has(paper.id)),
+      );
+      start += entries;
+      const done = feed.papers.some((paper) => paper.updatedAt !== null && paper.updatedAt < pass.since);
+      if (done || (feed.totalResults !== null && start >= feed.totalResults)) return;
+      // Unlike the crawl's own pages, not asked again: what it may miss is a version, not a paper.
+      if (entries === 0) {
+        tally.truncated(`new versions: an empty answer at start=${start}; later updates were not fetched`);
+        return;
+      }
+    }
+    tally.truncated(
+      `new versions of papers submitted before ${pass.windowStart}: stopped at the page cap after ${start} ` +
+        `entries updated since ${pass.since}; older updates were not fetched`,
+    );
+  } catch (error) {
+    tally.fail(error, `new versions at start=${start}`);
+    await recordNotBefore(app, 'arxiv', error);
+  }
+}
+
+function arxivQueryUrl(
+  app: AppContext,
+  searchQuery: string,
+  sortBy: 'submittedDate' | 'lastUpdatedDate',
+  start: number,
+  size: number,
+): string {
+  const url = new URL('api/query', `${app.config.ARXIV_API_URL}/`);
+  url.searchParams.set('search_query', searchQuery);
+  url.searchParams.set('sortBy', sortBy);
+  url.searchParams.set('sortOrder', 'descending');
+  url.searchParams.set('start', String(start));
+  url.searchParams.set('max_results', String(size));
+  return url.toString();
+}
+
+/**
+ * The start of a daily crawl's window: `arxivWindowDays` back, or further back to the
+ * newest submission the last complete crawl stored, when that is older (capped at
+ * `arxivMaxBacklogDays`). arXiv lists a paper once it announces it, and after days of no
+ * announcements (its holidays) or of no complete crawl (an outage) the listing holds
+ * submissions older than the window that were never stored: everything submitted after
+ * what we last had is new.
+ */
+function arxivWindowStart(
+  crawledThrough: ArxivCrawledThrough | null,
+  at: Date,
+  tuning: IngestTuning,
+): string {
+  const usual = new Date(at.getTime() - tuning.arxivWindowDays * 86_400_000).toISOString();
+  if (crawledThrough === null || crawledThrough.published >= usual) return usual;
+  const furthest = at.getTime() - tuning.arxivMaxBacklogDays * 86_400_000;
+  const start = new Date(Math.max(Date.parse(crawledThrough.published), furthest)).toISOString();
+  logEvent('arxiv_window_extended', { usual_start: usual, start, crawled_through: crawledThrough.published });
+  return start;
 }
 
 /**

@@ -3,7 +3,7 @@
  * page, /dev) show "upstream unreachable" plainly when the newest run of a source failed,
  * instead of silently showing stale or no papers.
  */
-import { type IngestRun, latestIngestRuns } from '../db/ingest-runs';
+import { type IngestRun, latestIngestRuns, listIngestNotBefore } from '../db/ingest-runs';
 
 export const SOURCE_NAMES: Record<string, string> = { hf: 'Hugging Face Daily Papers', arxiv: 'arXiv' };
 
@@ -12,10 +12,15 @@ export interface IngestHealth {
   latest: IngestRun[];
   /** Sources whose newest run failed, with the first recorded error. */
   unreachable: { source: string; name: string; error: string; at: string }[];
+  /** Sources that asked us (Retry-After) not to come back before `until`: runs till then are skipped. */
+  waiting: { source: string; name: string; until: string; reason: string }[];
 }
 
-export async function ingestHealth(db: D1Database): Promise<IngestHealth> {
-  const latest = await latestIngestRuns(db);
+export async function ingestHealth(db: D1Database, now = new Date()): Promise<IngestHealth> {
+  const [latest, waits] = await Promise.all([latestIngestRuns(db), listIngestNotBefore(db)]);
+  const waiting = waits
+    .filter((wait) => Date.parse(wait.until) > now.getTime())
+    .map((wait) => ({ ...wait, name: SOURCE_NAMES[wait.source] ?? wait.source }));
   const unreachable = latest
     .filter((run) => run.status === 'failed')
     .map((run) => ({
@@ -24,5 +29,5 @@ export async function ingestHealth(db: D1Database): Promise<IngestHealth> {
       error: run.errors[0] ?? 'unknown error',
       at: run.started_at,
     }));
-  return { latest, unreachable };
+  return { latest, unreachable, waiting };
 }

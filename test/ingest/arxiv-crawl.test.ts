@@ -11,10 +11,11 @@
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { countPapers, getPapersByIds } from '../../src/db/papers';
+import { countPapers, getPapersByIds, upsertPapers } from '../../src/db/papers';
 import { listFollowedCategories } from '../../src/db/subscribers';
 import { appContext, parseConfig } from '../../src/env';
 import { DEFAULT_INGEST_TUNING, runIngest } from '../../src/ingest';
+import { parseArxivFeed } from '../../src/ingest/arxiv';
 import { preferencesUrl, unsubscribeUrl } from '../../src/links';
 import { insertSubscribers, makeSubscriber } from '../factories';
 import { adminRequest, BASE_URL } from '../helpers/app';
@@ -47,6 +48,7 @@ const entries = Array.from({ length: 10 }, (_, index) => {
  * then answers a page in the middle of a result set: the totals it then reports vary.
  */
 function serveArxiv(emptyAnswers: Map<number, { totalResults: number }> = new Map()) {
+  // `starts` are the crawl's by submission, not its look for new versions (by update).
   const log = { starts: [] as number[], queries: [] as string[], times: [] as number[], maxInFlight: 0 };
   let inFlight = 0;
   fakeHttp.use(
@@ -57,11 +59,12 @@ function serveArxiv(emptyAnswers: Map<number, { totalResults: number }> = new Ma
       const url = new URL(request.url);
       const start = Number(url.searchParams.get('start'));
       const size = Number(url.searchParams.get('max_results'));
-      log.starts.push(start);
+      const byUpdate = url.searchParams.get('sortBy') === 'lastUpdatedDate';
+      if (!byUpdate) log.starts.push(start);
       log.queries.push(url.searchParams.get('search_query') ?? '');
       await new Promise((resolve) => setTimeout(resolve, 5));
       inFlight -= 1;
-      const empty = emptyAnswers.get(log.starts.length - 1);
+      const empty = byUpdate ? undefined : emptyAnswers.get(log.starts.length - 1);
       if (empty) {
         return new HttpResponse(atomFeed([], { ...empty, startIndex: start }), { headers: atomHeaders });
       }
@@ -75,6 +78,56 @@ function serveArxiv(emptyAnswers: Map<number, { totalResults: number }> = new Ma
 }
 
 const config = parseConfig(env);
+
+/**
+ * A stored v1 of 2502.00001 (submitted 2025-03-01), and the export API listing `entries` by
+ * submission and, by last update, entry 0, that paper's withdrawal (v2, 03-10), a new version
+ * of a paper we never stored, then one updated before the window. Returns the requests.
+ */
+async function serveNewVersions() {
+  const older = (id: string, version: number, published: string, updated: string, comment?: string) =>
+    atomEntry({ id, version, title: `Paper ${id}`, published, updated, categories: ['cs.LG'], comment });
+  const v1 = parseArxivFeed(
+    atomFeed([older('2502.00001', 1, '2025-03-01T10:00:00Z', '2025-03-01T10:00:00Z')]),
+  );
+  await upsertPapers(env.DB, v1.papers, '2025-03-02T01:30:00.000Z');
+  const byUpdate = [
+    entries[0]!.xml,
+    older('2502.00001', 2, '2025-03-01T10:00:00Z', '2025-03-10T09:00:00Z', 'This paper has been withdrawn.'),
+    older('2406.00002', 3, '2024-06-01T10:00:00Z', '2025-03-09T12:00:00Z'),
+    older('2401.00003', 2, '2024-01-01T10:00:00Z', '2025-03-01T12:00:00Z'),
+  ];
+  const asked: string[] = [];
+  fakeHttp.use(
+    http.get(ARXIV_QUERY_URL, ({ request }) => {
+      const url = new URL(request.url);
+      const start = Number(url.searchParams.get('start'));
+      const sort = url.searchParams.get('sortBy');
+      asked.push(`${sort} ${start}`);
+      const list = sort === 'lastUpdatedDate' ? byUpdate : entries.map((entry) => entry.xml);
+      return new HttpResponse(atomFeed(list.slice(start, start + 3), { totalResults: list.length }), {
+        headers: atomHeaders,
+      });
+    }),
+  );
+  return asked;
+}
+
+/** A crawl on 2025-03-07T01:30Z, when arXiv had announced only `entries` from `from` on. */
+async function crawlBeforeTheBreak(from: number) {
+  fakeHttp.use(
+    http.get(
+      ARXIV_QUERY_URL,
+      () =>
+        new HttpResponse(atomFeed(entries.slice(from).map((entry) => entry.xml)), { headers: atomHeaders }),
+    ),
+  );
+  return runIngest(appContext(env), {
+    sources: ['arxiv'],
+    at: new Date('2025-03-07T01:30:00Z'),
+    tuning: fast,
+  });
+}
 
 /** Runs one page of arXiv ingest; returns the categories it asked arXiv for. */
 async function crawledCategories(): Promise<string[]> {
@@ -135,6 +188,74 @@ describe('arXiv crawl', () => {
     expect(runs[0]).toMatchObject({ status: 'ok', fetched: 6, inserted: 4 });
     expect(await countPapers(env.DB)).toBe(4);
     expect(await getPapersByIds(env.DB, ['2503.10004'])).toEqual([]);
+  });
+
+  // arXiv announces nothing over its year-end break (and after an outage of ours the same
+  // holds): the first listing after it holds everything submitted during the break, much of
+  // it older than the 4-day window, which the crawl dropped, unstored, for good.
+  it('after days without announcements, fetches everything submitted since the last complete crawl', async () => {
+    // Before the break arXiv had announced entries 8 and 9 (2025-03-06T12:00Z, 03-07T00:00Z).
+    const before = await crawlBeforeTheBreak(8);
+    expect(before.runs[0]).toMatchObject({ status: 'ok', inserted: 2 });
+
+    // Six days later, one big announcement: entries 0..7, submitted 03-07T12:00Z to 03-11T00:00Z,
+    // half of them before the 4-day window (since 03-09T01:30Z).
+    const log = serveArxiv();
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at: new Date('2025-03-13T01:30:00Z'),
+      tuning: fast,
+    });
+    expect(runs[0]).toMatchObject({ status: 'ok', inserted: 8, errors: [] });
+    expect(await countPapers(env.DB)).toBe(10);
+    // It went no further back than the newest submission it already had (entry 8).
+    expect(log.starts).toEqual([0, 3, 6, 9]);
+  });
+
+  // arXiv lists a new version (a withdrawal above all) under the paper's first submission
+  // date: a crawl by newest submissions never reached one of a paper submitted before its
+  // window, and the stored copy went on being a candidate as it was.
+  it('takes new versions of stored papers submitted before the window, and no other older paper', async () => {
+    const asked = await serveNewVersions();
+    const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at, tuning: fast });
+    expect(runs[0]).toMatchObject({ status: 'ok', inserted: 8, updated: 1, errors: [] });
+    expect(asked).toEqual([
+      'submittedDate 0',
+      'submittedDate 3',
+      'submittedDate 6',
+      'lastUpdatedDate 0',
+      'lastUpdatedDate 3',
+    ]);
+    const [paper] = await getPapersByIds(env.DB, ['2502.00001']);
+    expect(paper).toMatchObject({ version: 2, withdrawn: true });
+    expect(await getPapersByIds(env.DB, ['2406.00002', '2401.00003'])).toEqual([]);
+  });
+
+  it('looks for new versions within the pages the crawl left, and says when they ran out', async () => {
+    const asked = await serveNewVersions();
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivMaxPages: 4 },
+    });
+    expect(asked.filter((request) => request.startsWith('lastUpdatedDate'))).toEqual(['lastUpdatedDate 0']);
+    expect(runs[0]).toMatchObject({ status: 'ok', updated: 1 });
+    expect(runs[0]!.errors).toEqual([
+      expect.stringMatching(/^new versions of papers submitted before .*page cap/),
+    ]);
+  });
+
+  it('reaches back at most arxivMaxBacklogDays', async () => {
+    await crawlBeforeTheBreak(9);
+    serveArxiv();
+    const { runs } = await runIngest(appContext(env), {
+      sources: ['arxiv'],
+      at,
+      tuning: { ...fast, arxivWindowDays: 1, arxivMaxBacklogDays: 2 },
+    });
+    // Since 2025-03-09T01:30Z: entries 0..3, not back to entry 9 (2025-03-06T12:00Z).
+    expect(runs[0]).toMatchObject({ status: 'ok', inserted: 4 });
+    expect(runs[0]!.window).toMatch(/^since 2025-03-09T01:30:00\.000Z: /);
   });
 
   it('stops at the page cap', async () => {

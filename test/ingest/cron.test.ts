@@ -30,6 +30,9 @@ describe('ingest crons', () => {
     await runScheduled(CRONS.ingestHuggingFace, Date.parse('2025-03-11T21:20:00Z'));
     expect(requested).toEqual([
       '2025-03-11 limit=100 p=0',
+      // A short first page may be the API's page size: the next is asked in it (this fake
+      // ignores `p` and serves the same list again, which ends the day).
+      '2025-03-11 limit=12 p=1',
       '2025-03-10 limit=100 p=0',
       '2025-03-09 limit=100 p=0',
       '2025-03-08 limit=100 p=0',

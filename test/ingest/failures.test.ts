@@ -18,7 +18,12 @@ import { ARXIV, ARXIV_QUERY_URL, atomHeaders, HF_DAILY_URL, hfNewShape } from '.
 const at = new Date('2025-03-11T03:20:00Z');
 
 beforeEach(async () => {
-  await env.DB.batch([env.DB.prepare('DELETE FROM papers'), env.DB.prepare('DELETE FROM ingest_runs')]);
+  // app_state too: a Retry-After one test is answered holds off the next runs (not-before.test.ts).
+  await env.DB.batch([
+    env.DB.prepare('DELETE FROM papers'),
+    env.DB.prepare('DELETE FROM ingest_runs'),
+    env.DB.prepare('DELETE FROM app_state'),
+  ]);
 });
 
 async function latestRun(source: string) {
