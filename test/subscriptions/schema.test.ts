@@ -77,7 +77,7 @@ describe('subscribeSchema', () => {
     expect(result.success).toBe(false);
     const fields = fieldErrors(result.error!);
     expect(Object.keys(fields).sort()).toEqual(['email', 'frequency', 'interests', 'send_hour', 'time_zone']);
-    expect(fields.interests![0]).toMatch(/2000 characters/);
+    expect(fields.interests![0]).toMatch(/2,000 characters or fewer \(you entered 10,000\)/);
   });
 
   it('caps the number and length of interests', () => {
