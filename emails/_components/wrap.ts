@@ -10,7 +10,7 @@
  * Lines already short enough, most of them, are returned as they are.
  *
  * The digest wraps its text part ahead of time (src/digest/text-lines.ts), with link
- * tokens still holes: `Hole` lets a line be wrapped as it will be once a hole is filled.
+ * tokens still holes: `Hole` lets a line be wrapped as it will be once its holes are filled.
  */
 
 /** Characters a line, the line break aside (RFC 5322 2.1.1). */
@@ -45,11 +45,11 @@ export function wrapText(text: string): string {
 /** Whether `text` has characters a line may break between (Chinese, Japanese, Korean). */
 export const hasWide = (text: string): boolean => WIDE.test(text);
 
-/** One line, wrapped (see above); `hole`'s placeholder counted as its value will be. */
-export function wrapLine(line: string, hole?: Hole): string {
+/** One line, wrapped (see above); the placeholders of `holes` counted as their values will be. */
+export function wrapLine(line: string, holes?: readonly Hole[]): string {
   // Code units bound characters from above: a line this short is short in characters too.
-  if (line.length <= TEXT_LINE_CHARS && !hole) return line;
-  const charsOf = hole ? (word: string) => charCount(word) + holeStretch(word, hole) : charCount;
+  if (line.length <= TEXT_LINE_CHARS && !holes) return line;
+  const charsOf = holes ? (word: string) => charCount(word) + holeStretch(word, holes) : charCount;
   const lines: string[] = [];
   // The line being filled (null: none yet) and its characters.
   let current: string | null = null;
@@ -103,10 +103,12 @@ function breakAt(chars: readonly string[], room: number): number {
 }
 
 /** How many more characters `word` has once its holes are filled. */
-function holeStretch(word: string, { placeholder, chars }: Hole): number {
+function holeStretch(word: string, holes: readonly Hole[]): number {
   let stretch = 0;
-  for (let at = word.indexOf(placeholder); at >= 0; at = word.indexOf(placeholder, at + placeholder.length))
-    stretch += chars - placeholder.length;
+  for (const { placeholder, chars } of holes) {
+    for (let at = word.indexOf(placeholder); at >= 0; at = word.indexOf(placeholder, at + placeholder.length))
+      stretch += chars - placeholder.length;
+  }
   return stretch;
 }
 

@@ -8,14 +8,7 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
-import {
-  asciiBytes,
-  asciiJsonBytes,
-  asciiJsonInner,
-  chunksToString,
-  type JsonChunks,
-  sizedChunks,
-} from '../lib/json';
+import { asciiBytes, asciiJsonBytes, chunksToString, type JsonChunks, sizedChunks } from '../lib/json';
 import { readableTex } from '../lib/tex';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
@@ -25,7 +18,7 @@ import { escapeHtml, escapeProse } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
 import { filledWeight, fillJsonInto } from './template';
-import { whyLine, wrapLines } from './text-lines';
+import { whyLine } from './text-lines';
 
 /**
  * A label as plain text and as a piece of a JSON string literal of React's HTML escape of
@@ -91,6 +84,8 @@ function sameBases(a: LinkBases, b: LinkBases): boolean {
       a.feed === b.feed)
   );
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** Counts renders that had to leave the fast path (tests insist on none for normal digests). */
 export const fallbackRenders = { count: 0 };
@@ -175,10 +170,9 @@ async function assembleAll(
   const unsubscribeBytes = asciiBytes(unsubscribe);
   const preferencesBytes = asciiBytes(preferences);
   const feedBytes = asciiBytes(feed);
-  // The text part's lines with the subscriber's words in them, wrapped (text-lines.ts),
-  // as JSON pieces made per email: the runtime's JSON escape beats a loop for one use.
+  // The text part's lines with the subscriber's words in them, wrapped (text-lines.ts).
   const empty = cards.length === 0 ? await prepared.text.empty() : null;
-  const layoutText = wrapLines((empty ?? prepared.text).lines, [
+  const layoutValues = [
     preheaderPair.text,
     count.text,
     emailPair.text,
@@ -187,7 +181,19 @@ async function assembleAll(
     preferences,
     token,
     feed,
-  ]).map(asciiJsonInner);
+  ];
+  // The JSON bytes of the holes a line may keep (the words of LAYOUT_KINDS).
+  const layoutWords = [
+    NO_BYTES,
+    NO_BYTES,
+    asciiJsonBytes(emailPair.text),
+    NO_BYTES,
+    unsubscribeBytes,
+    preferencesBytes,
+    tokenBytes,
+    feedBytes,
+  ];
+  const layoutText = (empty ?? prepared.text).lines.map((line) => line.json(layoutValues, layoutWords));
   const layoutHtml = [
     preheaderPair.htmlJson,
     count.htmlJson,

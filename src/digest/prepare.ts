@@ -56,7 +56,14 @@ import {
   slot,
   type Template,
 } from './template';
-import { lineSlots, requireLineEnds, wrapCardText, wrapLayoutText } from './text-lines';
+import {
+  type HoleKind,
+  LayoutLine,
+  lineSlots,
+  requireLineEnds,
+  wrapCardText,
+  wrapLayoutText,
+} from './text-lines';
 
 export interface PrepareEditionInput {
   /** YYYY-MM-DD of the edition (the planner's date). */
@@ -104,7 +111,7 @@ export const DEFAULT_CARD_BYTES = 16 * 1024 * 1024;
 
 /** A layout's text lines with per-subscriber words in them, over LAYOUT_SLOTS. */
 export interface TextLayout {
-  lines: Template[];
+  lines: LayoutLine[];
 }
 
 /**
@@ -187,6 +194,15 @@ export const LAYOUT_SLOTS = [
   'feedToken',
 ] as const;
 
+/**
+ * How each layout hole moves the breaks of its line in the text part (text-lines.ts): the
+ * tokens and the address by their length, the count by what it says (a few values), the
+ * preheader (not in the text) and the interests anyhow.
+ */
+const LAYOUT_KINDS: readonly HoleKind[] = LAYOUT_SLOTS.map((name) =>
+  name === 'countLabel' ? 'label' : name === 'preheader' || name === 'interestsLabel' ? 'prose' : 'word',
+);
+
 /** A card's per-subscriber holes: the why line and the digest token of its 👍/👎 links. */
 export const CARD_SLOTS = ['why', 'token'] as const;
 
@@ -242,7 +258,7 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const textLayout = (wrapped: string, holes: string[]) =>
     jsonTemplate(bind(compile(wrapped, marker), {}, lineSlots(holes)));
   const lineTemplates = (holes: string[]) =>
-    holes.map((line) => bind(compile(line, marker), {}, LAYOUT_SLOTS));
+    holes.map((line) => new LayoutLine(line, marker, LAYOUT_SLOTS, LAYOUT_KINDS));
   let emptyText: Promise<TextLayout & { text: JsonTemplate }> | undefined;
   const empty = () => {
     emptyText ??= renderEmailHtml(

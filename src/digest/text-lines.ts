@@ -6,12 +6,14 @@
  * can be wrapped apart: a line without holes once per edition (layout) or per card, a card's
  * why line once per set of reasons (the assembler's memo, which wraps it with WHY_PREFIX),
  * its 👍/👎 line once per card and length of digest token (the holes are tokens: no spaces,
- * so only their length moves a break), and the few layout lines with the subscriber's
- * words in them (the count, the address, the interests, the signed links) per email.
+ * so only their length moves a break), and the five layout lines with the subscriber's
+ * words in them (the count, the address, the interests, the signed links) per email, but
+ * for those whose holes are tokens, an address or a count: wrapped once per their lengths.
  */
 import { WHY_PREFIX } from '../../emails/_components/paper-card';
-import { hasWide, wrapLine } from '../../emails/_components/wrap';
-import { fill, slot, type Template } from './template';
+import { type Hole, hasWide, wrapLine } from '../../emails/_components/wrap';
+import { asciiJsonInner } from '../lib/json';
+import { bind, compile, fill, type JsonTemplate, jsonTemplate, slot, type Template } from './template';
 
 function cannotWrap(what: string): never {
   throw new Error(`digest text cannot be wrapped ahead: ${what}`);
@@ -37,9 +39,84 @@ export function wrapLayoutText(text: string, marker: string, lines: string[]): s
 /** The names of the line holes `wrapLayoutText` made for `lines`. */
 export const lineSlots = (lines: readonly unknown[]): string[] => lines.map((_, index) => `line${index}`);
 
-/** Each layout line (a template over the layout's values) filled with `values` and wrapped. */
-export function wrapLines(lines: readonly Template[], values: readonly string[]): string[] {
-  return lines.map((line) => wrapLine(fill(line, values)));
+/**
+ * How a layout hole's value moves the breaks of its line: by its length alone (a `word`,
+ * such as a token: no space, none of the characters that break between them), by what it
+ * says (a `label` of a few values, the count), or anyhow (`prose`, the interests).
+ */
+export type HoleKind = 'word' | 'label' | 'prose';
+
+/**
+ * A layout line with per-subscriber holes, wrapped per email: once per lengths of its
+ * words and values of its labels (kept, a few), or, with prose in it, each time.
+ */
+export class LayoutLine {
+  private readonly template: Template;
+  private readonly prose: boolean;
+  private readonly made = new Map<string, JsonTemplate>();
+
+  constructor(
+    source: string,
+    private readonly marker: string,
+    private readonly names: readonly string[],
+    private readonly kinds: readonly HoleKind[],
+  ) {
+    this.template = bind(compile(source, marker), {}, names);
+    this.prose = hasWide(source) || this.template.slots.some((index) => kinds[index] === 'prose');
+  }
+
+  /**
+   * The line filled with `values` (by hole, as text) and wrapped, as a piece of a JSON
+   * string literal; `words` are the JSON bytes of the word holes' values.
+   */
+  json(values: readonly string[], words: readonly Uint8Array[]): string | Uint8Array {
+    if (this.prose) return this.wrapped(values);
+    let key = '';
+    for (const index of this.template.slots) {
+      const value = values[index]!;
+      // A label breaks at its spaces only if it has no Chinese or Japanese.
+      if (hasWide(value) || (this.kinds[index] === 'word' && value.includes(' ')))
+        return this.wrapped(values);
+      key += this.kinds[index] === 'word' ? `${value.length} ` : `${value}\u0000`;
+    }
+    let line = this.made.get(key);
+    if (line === undefined) {
+      line = this.make(values);
+      if (this.made.size >= 64) this.made.clear();
+      this.made.set(key, line);
+    }
+    let bytes = line.bytes;
+    for (const index of line.slots) bytes += words[index]!.length;
+    const out = new Uint8Array(bytes);
+    out.set(line.parts[0]!);
+    let at = line.parts[0]!.length;
+    for (let position = 0; position < line.slots.length; position++) {
+      const word = words[line.slots[position]!]!;
+      out.set(word, at);
+      at += word.length;
+      const part = line.parts[position + 1]!;
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  private wrapped(values: readonly string[]): string {
+    return asciiJsonInner(wrapLine(fill(this.template, values)));
+  }
+
+  /** The line wrapped for these lengths of words, its labels in, its words still holes. */
+  private make(values: readonly string[]): JsonTemplate {
+    const holes: Hole[] = [];
+    const filled = this.names.map((name, index) => {
+      if (this.kinds[index] !== 'word') return values[index]!;
+      const placeholder = slot(this.marker, name);
+      holes.push({ placeholder, chars: values[index]!.length });
+      return placeholder;
+    });
+    const wrapped = wrapLine(fill(this.template, filled), holes);
+    return jsonTemplate(bind(compile(wrapped, this.marker), {}, this.names));
+  }
 }
 
 /**
@@ -59,7 +136,7 @@ export function wrapCardText(text: string, marker: string, tokenChars: number): 
       // Tokens are base64url and dots, in URLs of ASCII: no character that breaks apart.
       if (line.includes(why) || line.replaceAll(token, '').includes(marker) || hasWide(line))
         cannotWrap(`a card line with holes other than its links' tokens: ${line}`);
-      return wrapLine(line, { placeholder: token, chars: tokenChars });
+      return wrapLine(line, [{ placeholder: token, chars: tokenChars }]);
     })
     .join('\n');
 }

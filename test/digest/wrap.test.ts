@@ -66,14 +66,14 @@ describe('wrapText', () => {
     const breaks = new Set<string>();
     for (let chars = 1; chars <= 120; chars++) {
       const token = 't'.repeat(chars);
-      const wrapped = wrapLine(line, { placeholder, chars });
+      const wrapped = wrapLine(line, [{ placeholder, chars }]);
       expect(wrapped.replaceAll(placeholder, token)).toBe(wrapLine(line.replaceAll(placeholder, token)));
       breaks.add(wrapped);
     }
     // The token's length moved the breaks (URL beside its label, or on its own line).
     expect(breaks.size).toBeGreaterThan(3);
     // Short once filled, or short with the placeholder and long once filled.
-    expect(wrapLine('a HOLE b', { placeholder, chars: 2 })).toBe('a HOLE b');
-    expect(wrapLine('a HOLE b', { placeholder, chars: 80 })).toBe('a\nHOLE\nb');
+    expect(wrapLine('a HOLE b', [{ placeholder, chars: 2 }])).toBe('a HOLE b');
+    expect(wrapLine('a HOLE b', [{ placeholder, chars: 80 }])).toBe('a\nHOLE\nb');
   });
 });
