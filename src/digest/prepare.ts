@@ -129,7 +129,8 @@ export class CardText {
   ) {}
 
   has(tokenChars: number): boolean {
-    return this.made.some((entry) => entry.chars === tokenChars);
+    for (const entry of this.made) if (entry.chars === tokenChars) return true;
+    return false;
   }
 
   wrapped(tokenChars: number): JsonTemplate {
