@@ -42,6 +42,8 @@ export function wrapText(text: string): string {
     .join('\n');
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Whether `text` has characters a line may break between (Chinese, Japanese, Korean). */
 export const hasWide = (text: string): boolean => WIDE.test(text);
 
@@ -49,7 +51,10 @@ export const hasWide = (text: string): boolean => WIDE.test(text);
 export function wrapLine(line: string, holes?: readonly Hole[]): string {
   // Code units bound characters from above: a line this short is short in characters too.
   if (line.length <= TEXT_LINE_CHARS && !holes) return line;
-  const charsOf = holes ? (word: string) => charCount(word) + holeStretch(word, holes) : charCount;
+  // Without surrogate pairs (emoji, math letters) a word's characters are its code units:
+  // most lines, and the digest wraps a few per card.
+  const count = SURROGATE.test(line) ? charCount : (word: string) => word.length;
+  const charsOf = holes ? (word: string) => count(word) + holeStretch(word, holes) : count;
   const lines: string[] = [];
   // The line being filled (null: none yet) and its characters.
   let current: string | null = null;
