@@ -36,6 +36,9 @@ export interface PaperCardProps {
   notice?: string;
 }
 
+/** What the why line starts with; the digest's text part wraps that line whole (src/digest/text-lines.ts). */
+export const WHY_PREFIX = 'Why: ';
+
 const styles = {
   card: {
     backgroundColor: colors.card,
@@ -131,7 +134,7 @@ export function PaperCard(props: PaperCardProps) {
               ))}
             </p>
             <p className="pd-w" style={styles.why}>
-              {`Why: ${foldText(props.why)}`}
+              {`${WHY_PREFIX}${foldText(props.why)}`}
             </p>
             {props.upUrl ? (
               <p style={styles.feedback}>

@@ -8,6 +8,9 @@
  * between words, so a run of their characters breaks between two of them, but never before
  * closing punctuation (、。」) nor after opening (「): a line does not start with a comma.
  * Lines already short enough, most of them, are returned as they are.
+ *
+ * The digest wraps its text part ahead of time (src/digest/text-lines.ts), with link
+ * tokens still holes: `Hole` lets a line be wrapped as it will be once its holes are filled.
  */
 
 /** Characters a line, the line break aside (RFC 5322 2.1.1). */
@@ -21,21 +24,43 @@ const NO_START =
 /** No line ends with these (opening punctuation). */
 const NO_END = /[（「『【〔〈《〘〚（［｛(“‘]/;
 
-/** `text` with each of its lines wrapped at TEXT_LINE_CHARS. */
-export function wrapText(text: string): string {
-  return text.split('\n').map(wrapLine).join('\n');
+/**
+ * A placeholder in a line, and how many characters its value will have: the line breaks
+ * where it will once filled, if the value has no space and none of the characters that
+ * break between them (`hasWide`), as a link token.
+ */
+export interface Hole {
+  placeholder: string;
+  chars: number;
 }
 
-/** One line, wrapped (see above). */
-export function wrapLine(line: string): string {
+/** `text` with each of its lines wrapped at TEXT_LINE_CHARS. */
+export function wrapText(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => wrapLine(line))
+    .join('\n');
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Whether `text` has characters a line may break between (Chinese, Japanese, Korean). */
+export const hasWide = (text: string): boolean => WIDE.test(text);
+
+/** One line, wrapped (see above); the placeholders of `holes` counted as their values will be. */
+export function wrapLine(line: string, holes?: readonly Hole[]): string {
   // Code units bound characters from above: a line this short is short in characters too.
-  if (line.length <= TEXT_LINE_CHARS) return line;
+  if (line.length <= TEXT_LINE_CHARS && !holes) return line;
+  // Without surrogate pairs (emoji, math letters) a word's characters are its code units:
+  // most lines, and the digest wraps a few per card.
+  const count = SURROGATE.test(line) ? charCount : (word: string) => word.length;
+  const charsOf = holes ? (word: string) => count(word) + holeStretch(word, holes) : count;
   const lines: string[] = [];
   // The line being filled (null: none yet) and its characters.
   let current: string | null = null;
   let width = 0;
   for (const word of line.split(' ')) {
-    const length = charCount(word);
+    const length = charsOf(word);
     if (current !== null && width + 1 + length <= TEXT_LINE_CHARS) {
       current += ` ${word}`;
       width += 1 + length;
@@ -80,6 +105,16 @@ function breakAt(chars: readonly string[], room: number): number {
     if ((WIDE.test(before) || WIDE.test(after)) && !NO_START.test(after) && !NO_END.test(before)) return cut;
   }
   return 0;
+}
+
+/** How many more characters `word` has once its holes are filled. */
+function holeStretch(word: string, holes: readonly Hole[]): number {
+  let stretch = 0;
+  for (const { placeholder, chars } of holes) {
+    for (let at = word.indexOf(placeholder); at >= 0; at = word.indexOf(placeholder, at + placeholder.length))
+      stretch += chars - placeholder.length;
+  }
+  return stretch;
 }
 
 /** Characters (code points), not UTF-16 code units: an emoji is one. */

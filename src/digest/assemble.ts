@@ -18,15 +18,17 @@ import { escapeHtml, escapeProse } from './html';
 import type { PreparedCard, PreparedEdition } from './prepare';
 import { type DigestEmail, type DigestRecipient, renderReference } from './reference';
 import { filledWeight, fillJsonInto } from './template';
+import { whyLine } from './text-lines';
 
 /**
- * A label as pieces of JSON string literals, as plain text and as React would escape it in
- * HTML, in bytes: a request body is copied together from byte arrays, and copying bytes
+ * A label as plain text and as a piece of a JSON string literal of React's HTML escape of
+ * it, in bytes: a request body is copied together from byte arrays, and copying bytes
  * costs less than encoding a string where it is used (a digest uses each label and token
- * in many places).
+ * in many places). The text part takes the label itself: its lines are wrapped with it
+ * (text-lines.ts).
  */
 interface TextPair {
-  textJson: Uint8Array;
+  text: string;
   htmlJson: Uint8Array;
   /** The HTML's quoted-printable weight (fit.ts). */
   htmlWeight: number;
@@ -51,14 +53,8 @@ function memo<T>(limit: number, compute: (key: string) => T): (key: string) => T
 
 /** `prose`: free text the templates fold into lines (foldText), as the preheader, interests and why. */
 function pairOf(text: string, prose = false): TextPair {
-  const textJson = asciiJsonBytes(text);
-  // Most labels have nothing to escape or fold (both return their argument): one encoding.
   const html = prose ? escapeProse(text) : escapeHtml(text);
-  return {
-    textJson,
-    htmlJson: html === text ? textJson : asciiJsonBytes(html),
-    htmlWeight: quotedPrintableWeight(html),
-  };
+  return { text, htmlJson: asciiJsonBytes(html), htmlWeight: quotedPrintableWeight(html) };
 }
 
 // Layout values are clean()ed as digestProps does, so they equal what the template got.
@@ -69,9 +65,9 @@ const countPair = memo(1_000, (label) => pairOf(clean(label)));
  * A card's why line and its escaped forms, memoised by its reasons. The lines that recur
  * (shared interests, "trending") are made again at most once per clearing; 20,000 nodes
  * were up to 3.3 MB of the sender's peak (`npm run bench:memory`), mostly lines of
- * interests met once.
+ * interests met once. In the text part the hole is the whole line, wrapped (text-lines.ts).
  */
-const whyPair = whyMemo(4_000, (why) => pairOf(why, true));
+const whyPair = whyMemo(4_000, (why) => ({ ...pairOf(why, true), textJson: asciiJsonBytes(whyLine(why)) }));
 
 /** The token at the end of a link built on `base`, or null if the link is not built on it. */
 function tokenAfter(url: string, base: string): string | null {
@@ -88,6 +84,8 @@ function sameBases(a: LinkBases, b: LinkBases): boolean {
       a.feed === b.feed)
   );
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** Counts renders that had to leave the fast path (tests insist on none for normal digests). */
 export const fallbackRenders = { count: 0 };
@@ -124,8 +122,10 @@ async function assembleAll(
   ]);
   const bases = linkBases(config);
   const cards: PreparedCard[] = [];
+  // The 👍/👎 line of a card's text is wrapped for tokens of this length (text-lines.ts).
+  const tokenChars = token.length;
   for (const item of ranked) {
-    const card = prepared.cards.get(item.paper.id);
+    const card = prepared.cards.get(item.paper.id, tokenChars);
     if (card) cards.push(card);
   }
   const unsubscribe = tokenAfter(own.unsubscribe, bases.unsubscribe);
@@ -170,16 +170,30 @@ async function assembleAll(
   const unsubscribeBytes = asciiBytes(unsubscribe);
   const preferencesBytes = asciiBytes(preferences);
   const feedBytes = asciiBytes(feed);
-  const layoutText = [
-    preheaderPair.textJson,
-    count.textJson,
-    emailPair.textJson,
-    interests.textJson,
+  // The text part's lines with the subscriber's words in them, wrapped (text-lines.ts).
+  const empty = cards.length === 0 ? await prepared.text.empty() : null;
+  const layoutValues = [
+    preheaderPair.text,
+    count.text,
+    emailPair.text,
+    interests.text,
+    unsubscribe,
+    preferences,
+    token,
+    feed,
+  ];
+  // The JSON bytes of the holes a line may keep (the words of LAYOUT_KINDS).
+  const layoutWords = [
+    NO_BYTES,
+    NO_BYTES,
+    asciiJsonBytes(emailPair.text),
+    NO_BYTES,
     unsubscribeBytes,
     preferencesBytes,
     tokenBytes,
     feedBytes,
   ];
+  const layoutText = (empty ?? prepared.text).lines.map((line) => line.json(layoutValues, layoutWords));
   const layoutHtml = [
     preheaderPair.htmlJson,
     count.htmlJson,
@@ -205,9 +219,7 @@ async function assembleAll(
   let htmlBytes = 2 + fillJsonInto(html, prepared.html.prefix, layoutHtml);
   let htmlWeight =
     filledWeight(prepared.html.prefix, layoutWeights) + filledWeight(prepared.html.suffix, layoutWeights);
-  let textBytes =
-    2 +
-    fillJsonInto(text, cards.length === 0 ? await prepared.text.empty() : prepared.text.prefix, layoutText);
+  let textBytes = 2 + fillJsonInto(text, empty ? empty.text : prepared.text.prefix, layoutText);
   // In CARD_SLOTS order; the token is the same for every card of the digest.
   const cardText = [tokenBytes, tokenBytes];
   const cardHtml = [tokenBytes, tokenBytes];
@@ -225,7 +237,7 @@ async function assembleAll(
       text.push(between);
       textBytes += between.length;
     }
-    textBytes += fillJsonInto(text, card.text, cardText);
+    textBytes += fillJsonInto(text, card.text.wrapped(tokenChars), cardText);
   }
   htmlBytes += fillJsonInto(html, prepared.html.suffix, layoutHtml);
   if (cards.length > 0) textBytes += fillJsonInto(text, prepared.text.suffix, layoutText);

@@ -56,6 +56,14 @@ import {
   slot,
   type Template,
 } from './template';
+import {
+  type HoleKind,
+  LayoutLine,
+  lineSlots,
+  requireLineEnds,
+  wrapCardText,
+  wrapLayoutText,
+} from './text-lines';
 
 export interface PrepareEditionInput {
   /** YYYY-MM-DD of the edition (the planner's date). */
@@ -70,7 +78,8 @@ export interface PrepareEditionInput {
 export interface PreparedCard {
   /** Holes: CARD_SLOTS; kept as the JSON bytes they are sent as. */
   html: JsonTemplate;
-  text: JsonTemplate;
+  /** Holes: CARD_SLOTS, the why hole a whole line (text-lines.ts); wrapped per token length. */
+  text: CardText;
   /** The paper title cut for the subject line and for the preheader. */
   subjectTitle: string;
   preheaderTitle: string;
@@ -84,7 +93,8 @@ export interface PreparedCard {
  * ranking index, for the few thousand papers any subscriber is actually sent.
  */
 export interface PreparedCards {
-  get(id: string): PreparedCard | undefined;
+  /** With `tokenChars`, the card's text wrapped for digest tokens that long is made too. */
+  get(id: string, tokenChars?: number): PreparedCard | undefined;
   /** Papers that have a card. */
   readonly size: number;
   /** Cards filled now (for tests and the benchmark). */
@@ -99,6 +109,51 @@ export interface PreparedCards {
  */
 export const DEFAULT_CARD_BYTES = 16 * 1024 * 1024;
 
+/** A layout's text lines with per-subscriber words in them, over LAYOUT_SLOTS. */
+export interface TextLayout {
+  lines: LayoutLine[];
+}
+
+/**
+ * A card's text part, wrapped for each length of digest token its 👍/👎 line is sent with
+ * (text-lines.ts): one length in practice (a delivery's id, in the token, has a fixed
+ * form), a few when subscribers' token versions differ in digits. Made on first use from
+ * the unwrapped text, which is then dropped: `remake` makes it again for another length.
+ */
+export class CardText {
+  private made: { chars: number; json: JsonTemplate }[] = [];
+  constructor(
+    private source: Template | undefined,
+    private readonly remake: () => Template,
+    private readonly marker: string,
+  ) {}
+
+  has(tokenChars: number): boolean {
+    for (const entry of this.made) if (entry.chars === tokenChars) return true;
+    return false;
+  }
+
+  wrapped(tokenChars: number): JsonTemplate {
+    for (const entry of this.made) if (entry.chars === tokenChars) return entry.json;
+    const source = this.source ?? this.remake();
+    this.source = undefined;
+    const holes = CARD_SLOTS.map((name) => slot(this.marker, name));
+    const text = wrapCardText(fill(source, holes), this.marker, tokenChars);
+    const json = jsonTemplate(bind(compile(text, this.marker), {}, CARD_SLOTS));
+    if (this.made.length >= 4) this.made.shift();
+    this.made.push({ chars: tokenChars, json });
+    return json;
+  }
+
+  /** Bytes, as cardSize counts them (a string not yet wrapped: two a character). */
+  get bytes(): number {
+    let bytes = 0;
+    for (const { json } of this.made) for (const part of json.parts) bytes += part.byteLength + 96;
+    if (this.source) for (const part of this.source.parts) bytes += 2 * part.length + 32;
+    return bytes;
+  }
+}
+
 /** Per-edition render cache: built once, shared by every subscriber of the edition. */
 export interface PreparedEdition {
   editionDate: string;
@@ -109,12 +164,16 @@ export interface PreparedEdition {
   html: { prefix: JsonTemplate; suffix: JsonTemplate };
   /** The link bases the templates were rendered with (links are base + token). */
   linkBases: LinkBases;
-  text: {
+  /**
+   * Wrapped at 78 characters (text-lines.ts): the holes of prefix and suffix are the lines
+   * with per-subscriber words in them, `lines` (holes: LAYOUT_SLOTS), wrapped per email.
+   */
+  text: TextLayout & {
     prefix: JsonTemplate;
     between: string;
     suffix: JsonTemplate;
     /** An empty digest (rarely sent) has its own block spacing: rendered on first use. */
-    empty: () => Promise<JsonTemplate>;
+    empty: () => Promise<TextLayout & { text: JsonTemplate }>;
   };
   /** How the edition was prepared: React renders used, card shapes, cards React rendered alone. */
   stats: { reactRenders: number; shapes: number; cardsViaReact: number };
@@ -135,6 +194,15 @@ export const LAYOUT_SLOTS = [
   'digestToken',
   'feedToken',
 ] as const;
+
+/**
+ * How each layout hole moves the breaks of its line in the text part (text-lines.ts): the
+ * tokens and the address by their length, the count by what it says (a few values), the
+ * preheader (not in the text) and the interests anyhow.
+ */
+const LAYOUT_KINDS: readonly HoleKind[] = LAYOUT_SLOTS.map((name) =>
+  name === 'countLabel' ? 'label' : name === 'preheader' || name === 'interestsLabel' ? 'prose' : 'word',
+);
 
 /** A card's per-subscriber holes: the why line and the digest token of its 👍/👎 links. */
 export const CARD_SLOTS = ['why', 'token'] as const;
@@ -180,13 +248,27 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
   const afterX = layoutText.slice(xAt + sentinelX.text.length);
   const yAt = requireSplit(afterX.indexOf(sentinelY.text), 'the second card text');
   const layout = (source: string) => jsonTemplate(bind(compile(source, marker), {}, LAYOUT_SLOTS));
-  let emptyText: Promise<JsonTemplate> | undefined;
+  const textPrefix = layoutText.slice(0, xAt);
+  const between = afterX.slice(0, yAt);
+  const textSuffix = afterX.slice(yAt + sentinelY.text.length);
+  requireLineEnds(textPrefix, between, 'a card');
+  requireLineEnds(between, textSuffix, 'the text after the cards');
+  const lines: string[] = [];
+  const wrappedPrefix = wrapLayoutText(textPrefix, marker, lines);
+  const wrappedSuffix = wrapLayoutText(textSuffix, marker, lines);
+  const textLayout = (wrapped: string, holes: string[]) =>
+    jsonTemplate(bind(compile(wrapped, marker), {}, lineSlots(holes)));
+  const lineTemplates = (holes: string[]) =>
+    holes.map((line) => new LayoutLine(line, marker, LAYOUT_SLOTS, LAYOUT_KINDS));
+  let emptyText: Promise<TextLayout & { text: JsonTemplate }> | undefined;
   const empty = () => {
     emptyText ??= renderEmailHtml(
       createElement(DigestEmailTemplate, digestProps(edition, placeholderLayout(marker, bases), [])),
     ).then((html) => {
       stats.reactRenders++;
-      return layout(emailText(html));
+      const holes: string[] = [];
+      const wrapped = wrapLayoutText(emailText(html), marker, holes);
+      return { text: textLayout(wrapped, holes), lines: lineTemplates(holes) };
     });
     return emptyText;
   };
@@ -198,9 +280,10 @@ export async function prepareEdition(config: Config, input: PrepareEditionInput)
     html: { prefix: layout(htmlPrefix), suffix: layout(htmlSuffix) },
     linkBases: bases,
     text: {
-      prefix: layout(layoutText.slice(0, xAt)),
-      between: afterX.slice(0, yAt),
-      suffix: layout(afterX.slice(yAt + sentinelY.text.length)),
+      prefix: textLayout(wrappedPrefix, lines),
+      between: wrapLayoutText(between, marker, []),
+      suffix: textLayout(wrappedSuffix, lines),
+      lines: lineTemplates(lines),
       empty,
     },
     stats,
@@ -297,12 +380,13 @@ async function prepareCards(
   const rendersOnly = new Map<string, PreparedCard>();
   viaReact.forEach((position, index) => {
     const { html, text } = rendered[index]!;
+    const source = bind(compile(text, marker), {}, CARD_SLOTS);
     rendersOnly.set(
       papers[position]!.id,
       preparedCard(
         papers[position]!.title,
         bind(compile(html, marker), {}, CARD_SLOTS),
-        bind(compile(text, marker), {}, CARD_SLOTS),
+        new CardText(source, () => source, marker),
       ),
     );
   });
@@ -325,11 +409,11 @@ interface ShapeTemplate {
   text: NamedTemplate;
 }
 
-function preparedCard(title: string, html: Template, text: Template): PreparedCard {
+function preparedCard(title: string, html: Template, text: CardText): PreparedCard {
   const readable = readableTex(title);
   return {
     html: jsonTemplate(html),
-    text: jsonTemplate(text),
+    text,
     subjectTitle: truncate(readable, SUBJECT_TITLE_CHARS),
     preheaderTitle: truncate(readable, PREHEADER_TITLE_CHARS),
   };
@@ -343,11 +427,15 @@ function cardFiller(
   shapeAt: Int32Array,
   shapeTemplates: ShapeTemplate[],
 ): (position: number) => PreparedCard {
-  return (position) => {
+  const bound = (position: number) => {
     const paper = papers[position]!;
     const card = withSubscriberHoles(paper, cardProps(paper, SUBSCRIBER_ONLY), marker, bases);
-    const { html, text } = bindShape(shapeTemplates[shapeAt[position]!]!, card, paper.id);
-    return preparedCard(paper.title, html, text);
+    return bindShape(shapeTemplates[shapeAt[position]!]!, card, paper.id);
+  };
+  return (position) => {
+    const { html, text } = bound(position);
+    const remake = () => bound(position).text;
+    return preparedCard(papers[position]!.title, html, new CardText(text, remake, marker));
   };
 }
 
@@ -375,10 +463,8 @@ function bindShape(
 
 /** A card's bytes: its JSON bytes, and about as much again per part for the views on them. */
 function cardSize(card: PreparedCard): number {
-  let bytes = 256;
-  for (const template of [card.html, card.text]) {
-    for (const part of template.parts) bytes += part.byteLength + 96;
-  }
+  let bytes = 256 + card.text.bytes;
+  for (const part of card.html.parts) bytes += part.byteLength + 96;
   return bytes;
 }
 
@@ -391,14 +477,24 @@ function cardShelf(
 ): PreparedCards {
   const filled = new LRUCache<string, PreparedCard>({ maxSize: budget, sizeCalculation: cardSize });
   return {
-    get(id) {
+    get(id, tokenChars) {
       const position = positionOf.get(id);
       if (position === undefined) return undefined;
-      if (shapeAt[position]! < 0) return rendersOnly.get(id);
+      if (shapeAt[position]! < 0) {
+        const card = rendersOnly.get(id);
+        if (card && tokenChars !== undefined) card.text.wrapped(tokenChars);
+        return card;
+      }
       let card = filled.get(id);
       if (card === undefined) {
         card = fillCard(position);
+        if (tokenChars !== undefined) card.text.wrapped(tokenChars);
         // A card past the whole budget is simply not kept.
+        if (cardSize(card) <= budget) filled.set(id, card);
+      } else if (tokenChars !== undefined && !card.text.has(tokenChars)) {
+        card.text.wrapped(tokenChars);
+        // Counted again, with its new text (setting the same value again would not).
+        filled.delete(id);
         if (cardSize(card) <= budget) filled.set(id, card);
       }
       return card;

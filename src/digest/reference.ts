@@ -4,6 +4,7 @@
  * for papers it was not prepared for, and the view-in-browser page.
  */
 import { createElement } from 'react';
+import { wrapText } from '../../emails/_components/wrap';
 import { type DigestEmailProps, DigestEmail as DigestEmailTemplate } from '../../emails/digest-email';
 import type { Frequency, Subscriber } from '../domain';
 import type { Config } from '../env';
@@ -105,6 +106,8 @@ async function referenceProps(
 /**
  * HTML and text of a full render. `text: 'convert'` converts the HTML (what the fast path
  * reproduces); `'render'` asks React Email for its plain-text render (a second render).
+ * html-to-text writes a paragraph as one line: the text is wrapped at 78 characters, as
+ * plain-text clients need (the fast path wraps the same lines ahead, text-lines.ts).
  */
 export async function renderReference(
   config: Config,
@@ -119,7 +122,7 @@ export async function renderReference(
   );
   const html = await renderEmailHtml(element);
   const text = options.text === 'convert' ? emailText(html) : await renderEmailText(element);
-  return { html, text };
+  return { html, text: wrapText(text) };
 }
 
 /**

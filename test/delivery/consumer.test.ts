@@ -241,7 +241,7 @@ describe('sending a planned edition', () => {
     const stored = JSON.parse(row!.ranking!) as { basis?: string }[];
     expect(stored.map((item) => item.basis)).toEqual(['trending', 'trending']);
     // The view-in-browser page tells the same story as the email.
-    const view = /View in browser (\S+)/.exec(email.text)![1]!;
+    const view = /View in browser\s+(\S+)/.exec(email.text)![1]!;
     const page = await request(view);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(

@@ -207,7 +207,7 @@ describe('a digest already sent when one of its papers is withdrawn', () => {
     await planViaAdmin(setup.env, { at: AT });
     await deliver(setup.env, sendMessageSchema.parse(setup.queued[0]));
     const email = resend.requests[0]!.emails[0]!;
-    const view = /View in browser (\S+)/.exec(email.text)![1]!;
+    const view = /View in browser\s+(\S+)/.exec(email.text)![1]!;
     const feed = /href="(https:\/\/digest\.test\/feed\?token=[^"]+)"/.exec(email.html)![1]!;
     expect(await (await request(view)).text()).not.toContain(WITHDRAWN_NOTICE);
 

@@ -31,14 +31,16 @@ describe('third-party text in the digest', () => {
     ];
     const email = await digestOf(papers, ['by Eve \u202Eevil Author', 'matches “\u2066agents”']);
     for (const part of [email.html, email.text, email.subject]) expect(part).not.toMatch(BIDI_CONTROLS);
-    // The words are all there, only the controls are gone.
-    expect(email.text).toContain('Read me exe.gpj and more embedded https://');
-    expect(email.text).toContain('A summary forced isolated first');
-    expect(email.text).toContain('Eve evil Author, Mallory');
-    expect(email.text).toContain('Why: by Eve evil Author · matches “agents”');
+    // The words are all there, only the controls are gone (the text part's lines wrapped at
+    // 78 characters: read as one).
+    const text = email.text.replace(/\s+/g, ' ');
+    expect(text).toContain('Read me exe.gpj and more embedded https://');
+    expect(text).toContain('A summary forced isolated first');
+    expect(text).toContain('Eve evil Author, Mallory');
+    expect(text).toContain('Why: by Eve evil Author · matches “agents”');
     expect(email.subject).toBe('2 new papers: Read me exe.gpj and more embedded and 1 more');
     // Right-to-left text itself is kept: its letters carry their own direction.
-    expect(email.text).toContain(second.title);
+    expect(text).toContain(second.title);
   });
 
   it('shows markup in titles, summaries and authors as text, in both parts', async () => {

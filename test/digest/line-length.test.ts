@@ -8,14 +8,27 @@
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { wrapText } from '../../emails/_components/wrap';
 import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
 import type { Paper, Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
+import { emailText } from '../../src/lib/email-html';
 import type { RankedPaper } from '../../src/ranking';
 import { makeSubscriber, snapshotPapers } from '../factories';
 import { longDigest, longPapers, noticeEmails, sampleConfig } from './sample';
 
 const utf8 = new TextEncoder();
+
+/**
+ * The text part before its wrap at 78 characters (text-lines.test.ts): html-to-text's
+ * conversion of the HTML, whose lines these tests read; the text sent is it, wrapped.
+ */
+function unwrapped(digest: { html: string; text: string }): string {
+  const text = emailText(digest.html);
+  expect(digest.text).toBe(wrapText(text));
+  return text;
+}
+
 const longestLine = (html: string) =>
   Math.max(...html.split(/\r?\n/).map((line) => utf8.encode(line).length));
 
@@ -94,8 +107,8 @@ describe('HTML line length', () => {
     }));
     const digest = await shortLinedDigest(papers, reader, ranked);
     expect(digest.papers).toBe(papers.length);
-    expect(digest.text).toContain(japanese.repeat(12));
-    expect(digest.text).toMatch(/大規模言語モデルの推論と評価0、, 大規模言語モデルの推論と評価1、/);
+    expect(unwrapped(digest)).toContain(japanese.repeat(12));
+    expect(unwrapped(digest)).toMatch(/大規模言語モデルの推論と評価0、, 大規模言語モデルの推論と評価1、/);
   });
 
   it('a long title in Japanese, and interests quoted in Japanese', async () => {
@@ -120,9 +133,9 @@ describe('HTML line length', () => {
     const digest = await shortLinedDigest(papers, reader, ranked);
     expect(digest.html).toContain(`${title}0`);
     expect(digest.html).toContain('&quot;大規模言語モデルの推論0&quot;, &quot;大規模言語モデルの推論1&quot;');
-    // The text part reads as before: the title and the interests each on one line.
-    expect(digest.text).toContain(`\n\n${title}0 https://`);
-    expect(digest.text).toMatch(
+    // The text part reads as before (but for its wrap): the title and the interests each on one line.
+    expect(unwrapped(digest)).toContain(`\n\n${title}0 https://`);
+    expect(unwrapped(digest)).toMatch(
       /\nYour interests: "大規模言語モデルの推論0", "大規模言語モデルの推論1", .+ and \d+ more\n/,
     );
   });
@@ -138,7 +151,7 @@ describe('HTML line length', () => {
       { paper: { ...paper, title }, score: 1, why: ['trending'] },
     ]);
     expect(digest.html).toContain(`${title.slice(0, 299)}…</a>`);
-    expect(digest.text).toContain(`${title.slice(0, 299)}… https://`);
+    expect(unwrapped(digest)).toContain(`${title.slice(0, 299)}… https://`);
   });
 
   it("the footer's account links, for a site on a long domain and ids as long as real ones", async () => {
@@ -157,7 +170,7 @@ describe('HTML line length', () => {
     const longConfig = parseConfig({ ...env, PUBLIC_URL: `https://${longHost}` });
     await shortLinedDigest(papers, reader, ranked, { config: longConfig, deliveryId });
     // Two rows to read, in the email and in its text part: the account's links, the digest's.
-    expect(digest.text).toMatch(
+    expect(unwrapped(digest)).toMatch(
       /\nChange interests and schedule https:\S+ · Unsubscribe https:\S+\nView in browser https:\S+ · Private Atom feed https:\S+\n/,
     );
     expect(digest.html).toMatch(/>Unsubscribe<\/a><br\/>\n<a /);
@@ -189,7 +202,7 @@ describe('HTML line length', () => {
     expect(longestLine(digest.html)).toBeLessThanOrEqual(998);
     expect(longestLine(digest.text)).toBeLessThanOrEqual(998);
     // The links still read as one row, in the HTML and in the text part.
-    expect(digest.text).toContain(
+    expect(unwrapped(digest)).toContain(
       ` · Code ${papers[0]!.links.code} · Project page ${papers[0]!.links.project} · `,
     );
   });
@@ -213,7 +226,9 @@ describe('HTML line length', () => {
     const reader = makeSubscriber({ id: 'claimant-reader' });
     const ranked: RankedPaper[] = papers.map((paper) => ({ paper, score: 1, why: ['trending'] }));
     const digest = await shortLinedDigest(papers, reader, ranked);
-    const [first, second, third] = digest.text.split('\n').filter((line) => line.startsWith('arXiv '));
+    const [first, second, third] = unwrapped(digest)
+      .split('\n')
+      .filter((line) => line.startsWith('arXiv '));
     // The repository stays; the project page that would not fit is left out, not cut.
     expect(first).toContain(` · Code ${code} · Hugging Face `);
     expect(second).toContain(` · Code ${code} · Hugging Face `);

@@ -58,4 +58,22 @@ describe('wrapText', () => {
     const lines = wrapLine(line).split('\n');
     expect(lines).toEqual([`👍 ${'🚀'.repeat(40)}`, '🚀'.repeat(40)]);
   });
+
+  it('wraps a line with a hole as it wraps the line once the hole is filled', () => {
+    // The digest wraps its 👍/👎 line before the digest's token is known (src/digest).
+    const placeholder = 'HOLE';
+    const line = `👍 More like this https://d.test/feedback?token=${placeholder}&paper=1&vote=up 👎 Less like this https://d.test/feedback?token=${placeholder}&paper=1&vote=down`;
+    const breaks = new Set<string>();
+    for (let chars = 1; chars <= 120; chars++) {
+      const token = 't'.repeat(chars);
+      const wrapped = wrapLine(line, [{ placeholder, chars }]);
+      expect(wrapped.replaceAll(placeholder, token)).toBe(wrapLine(line.replaceAll(placeholder, token)));
+      breaks.add(wrapped);
+    }
+    // The token's length moved the breaks (URL beside its label, or on its own line).
+    expect(breaks.size).toBeGreaterThan(3);
+    // Short once filled, or short with the placeholder and long once filled.
+    expect(wrapLine('a HOLE b', [{ placeholder, chars: 2 }])).toBe('a HOLE b');
+    expect(wrapLine('a HOLE b', [{ placeholder, chars: 80 }])).toBe('a\nHOLE\nb');
+  });
 });
