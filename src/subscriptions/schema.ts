@@ -389,24 +389,28 @@ function unknownFieldErrors(
 ): Record<string, string[]> {
   const names = Object.keys(schema.shape);
   const known = new Set([...names, ...allowed]);
+  const unknown = Object.keys(fields).filter((key) => !known.has(key));
+  // A few are named: a body of thousands of short keys was answered ~8 times its size.
+  const named = unknown.slice(0, MAX_UNKNOWN_FIELDS_NAMED);
+  const more = unknown.length - named.length;
   // Built with fromEntries, not `errors[key] = …`: JSON.parse makes "__proto__" an own key,
   // and assigning to it set the object's prototype instead, so that field passed unreported.
   return Object.fromEntries(
-    Object.keys(fields)
-      .filter((key) => !known.has(key))
-      .map((key) => {
-        const meant = meantField(key, names);
-        return [
-          key,
-          [
-            meant
-              ? `Unknown field; did you mean ${meant}? The fields are ${names.join(', ')}.`
-              : `Unknown field; the fields are ${names.join(', ')}.`,
-          ],
-        ];
-      }),
+    named.map((key, i) => {
+      const meant = meantField(key, names);
+      const message = meant
+        ? `Unknown field; did you mean ${meant}? The fields are ${names.join(', ')}.`
+        : `Unknown field; the fields are ${names.join(', ')}.`;
+      const rest =
+        i === named.length - 1 && more > 0
+          ? ` (and ${more.toLocaleString('en-US')} more unknown fields)`
+          : '';
+      return [key, [message + rest]];
+    }),
   );
 }
+
+const MAX_UNKNOWN_FIELDS_NAMED = 10;
 
 /**
  * A form's misspelled field names (`timezone`, `send-hour`, `interest`) read as the fields

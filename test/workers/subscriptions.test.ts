@@ -426,6 +426,20 @@ describe('bad sign-up input: a clear 4xx and nothing written', () => {
     expect((await postJson('/subscribe', { email: 'typo@example.com', website: '' })).status).toBe(202);
   });
 
+  it('names a few unknown fields, not thousands: the answer is not a multiple of the body', async () => {
+    // A 60 kB body of short unknown keys was answered with a message per key, each naming
+    // every real field: ~8 bytes out for each byte in, for anyone who asks.
+    const junk = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 1]));
+    const body = JSON.stringify({ email: 'junk@example.com', ...junk });
+    const response = await postJson('/subscribe', JSON.parse(body));
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(4_000);
+    const { error } = JSON.parse(text) as { error: { message: string; fields: Record<string, string[]> } };
+    expect(Object.keys(error.fields)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9']);
+    expect(error.fields.k9![0]).toContain('and 4,990 more unknown fields');
+  });
+
   it('refuses 10 kB fields with per-field messages', async () => {
     const before = await counts();
     const huge = 'x'.repeat(10 * 1024);
