@@ -3,6 +3,7 @@
  * "upstream unreachable" notice) can see what the last ingest did. The daily housekeeping
  * keeps a window of them and each source's newest, so the table stays a few hundred rows.
  */
+import { deleteAppState, getAppState, setAppState } from './app-state';
 import { deleteExpiredRows } from './chunk';
 
 export interface IngestRun {
@@ -151,26 +152,13 @@ export interface ArxivCrawledThrough {
   at: string;
 }
 
-export async function getArxivCrawledThrough(db: D1Database): Promise<ArxivCrawledThrough | null> {
-  const row = await db
-    .prepare(
-      `SELECT json_extract(value, '$.published') AS published, json_extract(value, '$.at') AS at
-       FROM app_state WHERE key = 'arxiv_crawled_through'`,
-    )
-    .first<{ published: string | null; at: string | null }>();
-  return row?.published ? { published: row.published, at: row.at ?? row.published } : null;
-}
+const CRAWLED_THROUGH_KEY = 'arxiv_crawled_through';
 
-export async function recordArxivCrawledThrough(db: D1Database, published: string, at: Date): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO app_state (key, value, updated_at)
-       VALUES ('arxiv_crawled_through', json_object('published', ?1, 'at', ?2), ?2)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    )
-    .bind(published, at.toISOString())
-    .run();
-}
+export const getArxivCrawledThrough = (db: D1Database): Promise<ArxivCrawledThrough | null> =>
+  getAppState<ArxivCrawledThrough>(db, CRAWLED_THROUGH_KEY);
+
+export const recordArxivCrawledThrough = (db: D1Database, published: string, at: Date): Promise<void> =>
+  setAppState(db, CRAWLED_THROUGH_KEY, { published, at: at.toISOString() } satisfies ArxivCrawledThrough);
 
 /** An upstream's "do not ask before `until`" (its Retry-After), and the answer that said so. */
 export interface IngestNotBefore {
@@ -185,14 +173,15 @@ const NOT_BEFORE_KEY = 'ingest_not_before:';
  * Kept in app_state, so a Retry-After longer than one run waits holds off the next runs
  * (crons and POST /admin/ingest alike) until it is over, not only the rest of this one.
  */
-export async function setIngestNotBefore(db: D1Database, wait: IngestNotBefore, now: Date): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO app_state (key, value, updated_at) VALUES (?1, json_object('until', ?2, 'reason', ?3), ?4)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    )
-    .bind(`${NOT_BEFORE_KEY}${wait.source}`, wait.until, wait.reason, now.toISOString())
-    .run();
+export const setIngestNotBefore = (
+  db: D1Database,
+  { source, until, reason }: IngestNotBefore,
+): Promise<void> => setAppState(db, `${NOT_BEFORE_KEY}${source}`, { until, reason });
+
+/** One source's recorded wait, over or not (the caller compares `until` with its clock). */
+export async function getIngestNotBefore(db: D1Database, source: string): Promise<IngestNotBefore | null> {
+  const wait = await getAppState<Omit<IngestNotBefore, 'source'>>(db, `${NOT_BEFORE_KEY}${source}`);
+  return wait ? { source, ...wait } : null;
 }
 
 /** Every source's recorded wait, over or not (the caller compares `until` with its clock). */
@@ -208,6 +197,5 @@ export async function listIngestNotBefore(db: D1Database): Promise<IngestNotBefo
   return results;
 }
 
-export async function clearIngestNotBefore(db: D1Database, source: string): Promise<void> {
-  await db.prepare('DELETE FROM app_state WHERE key = ?').bind(`${NOT_BEFORE_KEY}${source}`).run();
-}
+export const clearIngestNotBefore = (db: D1Database, source: string): Promise<void> =>
+  deleteAppState(db, `${NOT_BEFORE_KEY}${source}`);

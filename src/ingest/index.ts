@@ -11,8 +11,8 @@ import {
   type ArxivCrawledThrough,
   clearIngestNotBefore,
   getArxivCrawledThrough,
+  getIngestNotBefore,
   insertIngestRun,
-  listIngestNotBefore,
   recordArxivCrawledThrough,
   recordArxivRequestEnd,
   releaseIngestLease,
@@ -247,7 +247,7 @@ function userAgent(app: AppContext): string {
  * to come back yet; null when it did not, or that time has passed (the wait is then cleared).
  */
 async function heldOff(app: AppContext, tally: RunTally): Promise<IngestRunSummary | null> {
-  const wait = (await listIngestNotBefore(app.db)).find((entry) => entry.source === tally.source);
+  const wait = await getIngestNotBefore(app.db, tally.source);
   if (!wait) return null;
   if (!(Date.parse(wait.until) > Date.now())) {
     await clearIngestNotBefore(app.db, tally.source);
@@ -261,9 +261,8 @@ async function heldOff(app: AppContext, tally: RunTally): Promise<IngestRunSumma
 /** Keeps a Retry-After the run gave up on, so that the next runs do not ask before it is over. */
 async function recordNotBefore(app: AppContext, source: IngestSource, error: unknown): Promise<void> {
   if (!(error instanceof UpstreamError) || error.retryAfterSeconds === null) return;
-  const now = new Date();
-  const until = new Date(now.getTime() + error.retryAfterSeconds * 1000).toISOString();
-  await setIngestNotBefore(app.db, { source, until, reason: error.message }, now);
+  const until = new Date(Date.now() + error.retryAfterSeconds * 1000).toISOString();
+  await setIngestNotBefore(app.db, { source, until, reason: error.message });
   logEvent('ingest_not_before', { source, until, reason: error.message });
 }
 
