@@ -11,7 +11,11 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import { ARXIV_CATEGORIES, sameSubjectCategories } from './subscriptions/arxiv-categories';
+import {
+  ARXIV_CATEGORIES,
+  STANDALONE_ARCHIVES,
+  sameSubjectCategories,
+} from './subscriptions/arxiv-categories';
 import { TEST_SECRETS as TURNSTILE_TEST_SECRETS } from './subscriptions/turnstile';
 
 /** Raw bindings as wrangler provides them: the generated `Env` (see worker-configuration.d.ts). */
@@ -67,19 +71,6 @@ const ADDRESS = /[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+/.source;
 /** A quoted name (specials and escapes allowed), or a plain one without specials. */
 const DISPLAY_NAME = /(?:"(?:[^"\\]|\\.)*"|[^"(),:;<>@[\\\]]*)/.source;
 const MAILBOX = new RegExp(`^(?:${ADDRESS}|${DISPLAY_NAME}\\s*<${ADDRESS}>)$`);
-
-/** arXiv archives that are categories by themselves, without subject classes. */
-const STANDALONE_ARCHIVES = new Set([
-  'gr-qc',
-  'hep-ex',
-  'hep-lat',
-  'hep-ph',
-  'hep-th',
-  'math-ph',
-  'nucl-ex',
-  'nucl-th',
-  'quant-ph',
-]);
 
 /**
  * What is wrong with one ARXIV_CATEGORIES entry, or null. The ingest queries each as

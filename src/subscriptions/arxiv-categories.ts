@@ -26,6 +26,19 @@ export const ARXIV_CATEGORIES: ReadonlySet<string> = new Set(
   ),
 );
 
+/** Archives without subject classes: categories by themselves (`hep-th`, `quant-ph`). */
+export const STANDALONE_ARCHIVES: ReadonlySet<string> = new Set([
+  'gr-qc',
+  'hep-ex',
+  'hep-lat',
+  'hep-ph',
+  'hep-th',
+  'math-ph',
+  'nucl-ex',
+  'nucl-th',
+  'quant-ph',
+]);
+
 /** Categories elsewhere in the taxonomy with the same subject class (`cs.ML` → `stat.ML`). */
 export function sameSubjectCategories(category: string): string[] {
   const subject = category.slice(category.indexOf('.') + 1).toLowerCase();
