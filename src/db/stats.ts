@@ -5,7 +5,7 @@
  * and the sum over the editions kept (up to 48 a day: daily and weekly, one per hourly run),
  * never the rows counted; one batch, one round trip.
  */
-import type { ConfigPause } from '../delivery/quota';
+import { CONFIG_PAUSE_KEY, type ConfigPause, QUOTA_PAUSE_KEY, type QuotaPause } from '../delivery/quota';
 import { PLAN_RUN_KEYS, type PlanRunProgress } from './planning';
 
 export interface Stats {
@@ -29,10 +29,6 @@ export interface Stats {
   /** The newest planner run of each kind and how far it got (null: none since the last reset). */
   planner: { hourly: PlanRunProgress | null; all: PlanRunProgress | null };
 }
-
-/** The same app_state keys src/delivery/quota.ts writes. */
-const QUOTA_PAUSE_KEY = 'resend_quota_pause';
-const CONFIG_PAUSE_KEY = 'resend_config_pause';
 
 /** The `counts` keys getStats reads (migrations/0030 creates them all). */
 const STATS_KEYS = [
@@ -71,7 +67,7 @@ export async function getStats(db: D1Database): Promise<Stats> {
   const runs = JSON.parse(runRows!.results[0]?.key ?? '{}') as Record<string, PlanRunProgress>;
   const runOf = (lease: string): PlanRunProgress | null => runs[lease] ?? null;
   const pauses = JSON.parse(pauseRows!.results[0]?.key ?? '{}') as {
-    [QUOTA_PAUSE_KEY]?: { period: 'daily' | 'monthly'; until: string; message: string };
+    [QUOTA_PAUSE_KEY]?: QuotaPause;
     [CONFIG_PAUSE_KEY]?: ConfigPause;
   };
   const pause = pauses[QUOTA_PAUSE_KEY] ?? null;
