@@ -10,7 +10,7 @@
 import { latestMailRequest, type MailKind } from '../db/mail-requests';
 import { getSubscriberByEmail } from '../db/subscribers';
 import type { Subscriber } from '../domain';
-import type { AppContext, Config } from '../env';
+import { type AppContext, type Config, mailboxAddress } from '../env';
 import { logEvent } from '../lib/log';
 import { buildDataLinkEmail } from './emails';
 import { mailboxHash } from './identity';
@@ -24,7 +24,7 @@ export type DataLinkKind = 'export' | 'erase';
  * MAIL_FROM's address, so it reaches whoever already answers them.
  */
 export function dataContactAddress(config: Pick<Config, 'MAIL_FROM' | 'REPLY_TO'>): string {
-  return config.REPLY_TO ?? /<([^<>]+)>\s*$/.exec(config.MAIL_FROM)?.[1]?.trim() ?? config.MAIL_FROM.trim();
+  return config.REPLY_TO ?? mailboxAddress(config.MAIL_FROM);
 }
 
 /** Not sent: `retryInMinutes` after the last link, or null when today's allowance is used up. */
