@@ -6,6 +6,7 @@
  */
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import { FAVICON_PATH } from './favicon';
 
 // Long words wrap anywhere (break-word for browsers without `anywhere`): an address, an
 // unknown category quoted in an error or a URL has no break of its own, and pushed a
@@ -48,6 +49,7 @@ export function Layout(props: { title: string; children: Child; head?: Child }) 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{props.title}</title>
+        <link rel="icon" href={FAVICON_PATH} type="image/svg+xml" />
         {/* raw: JSX would escape the quotes in the CSS (font names, attribute selectors). */}
         <style>{raw(styles)}</style>
         <script src="/assets/forms.js" defer></script>
