@@ -152,12 +152,13 @@ export function ConfirmPage(props: {
 }) {
   const { choice } = props;
   if (choice) {
-    const rows: [string, (view: ConfirmView) => Child][] = [
-      ['Interests', (view) => view.interests || '(none: the most talked-about papers)'],
+    const rows: [string, (view: ConfirmView) => Child, string?][] = [
+      ['Interests', (view) => view.interests || '(none: the most talked-about papers)', 'free-text'],
       ['Frequency', (view) => (view.frequency === 'weekly' ? 'Weekly' : 'Daily')],
       ['Send hour', (view) => hourLabel(view.sendHour)],
       ['Time zone', (view) => <ZoneInCell zone={view.timeZone} />],
     ];
+    const columns = ['In this email', 'Newer sign-up'];
     return (
       <Page title="Confirm your subscription">
         <h1>Confirm your subscription</h1>
@@ -169,20 +170,24 @@ export function ConfirmPage(props: {
           We did not send another email so soon, so choose which settings to confirm. If the newer sign-up was
           not yours, confirm the settings in the email.
         </p>
-        <table>
+        <table class="compare">
           <thead>
             <tr>
               <th scope="col">Setting</th>
-              <th scope="col">In this email</th>
-              <th scope="col">Newer sign-up</th>
+              {columns.map((column) => (
+                <th scope="col">{column}</th>
+              ))}
             </tr>
           </thead>
           <tbody>
-            {rows.map(([label, show]) => (
+            {rows.map(([label, show, kind]) => (
               <tr>
                 <th scope="row">{label}</th>
-                <td>{show(choice.email)}</td>
-                <td>{show(choice.newer)}</td>
+                {[choice.email, choice.newer].map((view, index) => (
+                  <td class={kind} data-label={columns[index]}>
+                    {show(view)}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>
