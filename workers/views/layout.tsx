@@ -42,6 +42,7 @@ button.secondary, .button.secondary { background: transparent; color: var(--acce
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .skip { position:absolute; left:-999px; } .skip:focus { left: 1rem; top: 1rem; background: var(--card); padding: .5rem; }
 .row { display:grid; grid-template-columns: 1fr 1fr; gap: 0 1rem; } @media (max-width: 520px) { .row { grid-template-columns: 1fr; } }
+.row > .field { display:flex; flex-direction:column; } .row > .field > :is(input, select) { margin-top:auto; }
 .hp { position:absolute; left:-10000px; width:1px; height:1px; overflow:hidden; }
 table { border-collapse: collapse; width:100%; overflow-wrap: break-word; } th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align: top; }
 td.free-text { overflow-wrap: anywhere; } table.compare td { width: 40%; }

@@ -64,13 +64,13 @@ function ZoneInCell(props: { zone: string }) {
   );
 }
 
+const weekdayName = (weekday: number | undefined) => WEEKDAYS[weekday ?? 1] ?? 'Monday';
+
 function schedule(
   subscriber: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'> & { sendWeekday?: number },
 ) {
   const when =
-    subscriber.frequency === 'weekly'
-      ? `every ${WEEKDAYS[subscriber.sendWeekday ?? 1] ?? 'Monday'}`
-      : 'every day';
+    subscriber.frequency === 'weekly' ? `every ${weekdayName(subscriber.sendWeekday)}` : 'every day';
   return `${when} at ${hourLabel(subscriber.sendHour)} (${zoneLabel(subscriber.timeZone)})`;
 }
 
@@ -154,7 +154,12 @@ export function ConfirmPage(props: {
   if (choice) {
     const rows: [string, (view: ConfirmView) => Child, string?][] = [
       ['Interests', (view) => view.interests || '(none: the most talked-about papers)', 'free-text'],
-      ['Frequency', (view) => (view.frequency === 'weekly' ? 'Weekly' : 'Daily')],
+      // Either confirmation keeps the subscriber's weekday: a sign-up does not ask for one.
+      [
+        'Frequency',
+        (view) =>
+          view.frequency === 'weekly' ? `Weekly, on ${weekdayName(props.subscriber.sendWeekday)}s` : 'Daily',
+      ],
       ['Send hour', (view) => hourLabel(view.sendHour)],
       ['Time zone', (view) => <ZoneInCell zone={view.timeZone} />],
     ];
