@@ -657,15 +657,7 @@ async function main() {
     await step(
       'small phone (320 px): a refused sign-up, its error quoting what was typed, fits the screen',
       async () => {
-        const phone = await browser.newContext({
-          viewport: { width: 320, height: 640 },
-          isMobile: true,
-          hasTouch: true,
-          timezoneId: TIME_ZONE,
-          locale: 'en-GB',
-        });
-        try {
-          const tab = await phone.newPage();
+        await onSmallPhone(browser, async (tab) => {
           await tab.goto(`${baseUrl}/`);
           // Refused before any check that counts or mails: the address is never used.
           await tab
@@ -684,9 +676,66 @@ async function main() {
             `sign-up error: no horizontal scroll (content ${layout.scrollWidth} px, laid out at ${layout.innerWidth} px for a 320 px screen)`,
           );
           await tab.screenshot({ path: path.join(resultsDir, 'phone-320-signup-error.png'), fullPage: true });
-        } finally {
-          await phone.close();
+        });
+      },
+      { independent: true },
+    );
+
+    await step(
+      'small phone (320 px): the confirm page of a held sign-up, long interests side by side, fits the screen',
+      async () => {
+        // A URL-like word with no break of its own, then a list near the 2,000-character limit:
+        // what held its column so wide that the page laid out at 1,777 px. The second sign-up,
+        // a moment later, is held (the caps mail one email per 10 minutes) and shown beside the
+        // first on the confirm page, whose three columns did not fit 320 px even with short words.
+        const email = `held.${Date.now().toString(36)}@example.org`;
+        const word = `https://example.org/${'verylongcompoundwordwithouthyphens'.repeat(2)}`;
+        const signups = [
+          { interests: `${word}, ${'diffusion models, learning from human feedback; '.repeat(39)}` },
+          { interests: word, frequency: 'weekly', time_zone: 'America/Argentina/Catamarca' },
+        ];
+        for (const fields of signups) {
+          const response = await fetch(`${apiUrl}/subscribe`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ email, ...fields }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          assert(
+            response.ok,
+            `the sign-up of ${email} answered ${response.status}: ${await response.text()}`,
+          );
         }
+        const mail = await waitFor(async () => (await outbox()).find((item) => item.to === email), {
+          timeoutMs: 20_000,
+          what: `the confirmation email to ${email}`,
+        });
+        const link = /https?:\/\/\S+\/confirm\?token=\S+/.exec(mail.text)?.[0];
+        assert(link, 'the confirmation email has a confirm link');
+        await onSmallPhone(browser, async (tab) => {
+          for (const colorScheme of ['light', 'dark']) {
+            await tab.emulateMedia({ colorScheme });
+            await tab.goto(link);
+            const body = await visibleText(tab.locator('main'));
+            assert(/newer sign-up/i.test(body), `the confirm page offers the held sign-up; got: ${body}`);
+            const layout = await tab.evaluate(phoneLayout);
+            check(
+              layout.innerWidth === 320 && layout.scrollWidth <= layout.innerWidth,
+              `held sign-up (${colorScheme}): no horizontal scroll (content ${layout.scrollWidth} px, laid out at ${layout.innerWidth} px for a 320 px screen)`,
+            );
+            await tab.screenshot({
+              path: path.join(resultsDir, `phone-320-confirm-held-${colorScheme}.png`),
+              fullPage: true,
+            });
+          }
+          await tab.getByRole('button', { name: /settings in the email/i }).click();
+          await tab.waitForFunction(() => /confirmed/i.test(document.title), null, { timeout: 20_000 });
+          const confirmed = await tab.evaluate(phoneLayout);
+          check(
+            /confirmed/i.test(confirmed.title) && confirmed.scrollWidth <= confirmed.innerWidth,
+            `confirmed page "${confirmed.title}": no horizontal scroll (content ${confirmed.scrollWidth} px, screen ${confirmed.innerWidth} px)`,
+          );
+        });
       },
       { independent: true },
     );
@@ -896,6 +945,22 @@ async function clickLink(locator, urlPattern) {
     await locator.click();
   }
   await page.waitForURL(urlPattern);
+}
+
+/** Runs `use` in a tab of a 320 px phone (the narrowest in common use), closed afterwards. */
+async function onSmallPhone(browser, use) {
+  const phone = await browser.newContext({
+    viewport: { width: 320, height: 640 },
+    isMobile: true,
+    hasTouch: true,
+    timezoneId: TIME_ZONE,
+    locale: 'en-GB',
+  });
+  try {
+    return await use(await phone.newPage());
+  } finally {
+    await phone.close();
+  }
 }
 
 /**

@@ -6,11 +6,18 @@
  */
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import { FAVICON_PATH } from './favicon';
 
 // Long words wrap anywhere (break-word for browsers without `anywhere`): an address, an
 // unknown category quoted in an error or a URL has no break of its own, and pushed a
 // 320 px phone's page sideways. Not in tables: there `anywhere` lets the layout squeeze
 // every column down to a letter, breaking short words ("Week|ly") to share the width.
+// Only cells of free text (.free-text: interests, a URL typed as one) wrap anywhere: their
+// column keeps the width of its other cells' words, and the long word no longer sets it.
+// A table comparing two sets of values (.compare) has three columns, too many for a narrow
+// phone's words ("Frequency", "Catamarca"): there each row's heading takes a line and its
+// two values share the next, each under its column's name (data-label), which a screen
+// reader reads too, as the hidden column headers are no longer there to name it.
 const styles = `
 :root { color-scheme: light dark; --fg:#1d1d1f; --muted:#5b5b66; --bg:#fafafa; --card:#fff; --line:#e3e3e8; --accent:#4f46e5; --accent-fg:#fff; --error:#b3261e; --ok:#1b7f3b; }
 @media (prefers-color-scheme: dark) { :root { --fg:#ececf1; --muted:#a4a4b3; --bg:#131316; --card:#1c1c21; --line:#33333b; --accent:#8b85ff; --accent-fg:#111; --error:#ff8a80; --ok:#7ddc9b; } }
@@ -35,8 +42,17 @@ button.secondary, .button.secondary { background: transparent; color: var(--acce
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .skip { position:absolute; left:-999px; } .skip:focus { left: 1rem; top: 1rem; background: var(--card); padding: .5rem; }
 .row { display:grid; grid-template-columns: 1fr 1fr; gap: 0 1rem; } @media (max-width: 520px) { .row { grid-template-columns: 1fr; } }
+.row > .field { display:flex; flex-direction:column; } .row > .field > :is(input, select) { margin-top:auto; }
 .hp { position:absolute; left:-10000px; width:1px; height:1px; overflow:hidden; }
 table { border-collapse: collapse; width:100%; overflow-wrap: break-word; } th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align: top; }
+td.free-text { overflow-wrap: anywhere; } table.compare td { width: 40%; }
+@media (max-width: 30rem) {
+  table.compare, table.compare tbody, table.compare th { display:block; } table.compare thead { display:none; }
+  table.compare tr { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap: 0 1rem; border-bottom:1px solid var(--line); padding:.35rem 0; }
+  table.compare th { grid-column: 1 / -1; padding:0; border:0; }
+  table.compare td { width:auto; padding:.15rem 0 0; border:0; }
+  table.compare td::before { content: attr(data-label); display:block; font-size:.85rem; color:var(--muted); }
+}
 footer { margin-top: 3rem; font-size:.9rem; color: var(--muted); }
 `;
 
@@ -48,6 +64,7 @@ export function Layout(props: { title: string; children: Child; head?: Child }) 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{props.title}</title>
+        <link rel="icon" href={FAVICON_PATH} type="image/svg+xml" />
         {/* raw: JSX would escape the quotes in the CSS (font names, attribute selectors). */}
         <style>{raw(styles)}</style>
         <script src="/assets/forms.js" defer></script>

@@ -28,6 +28,13 @@ export interface SubscribeFormValues {
   time_zone?: string;
 }
 
+/**
+ * The form asks for no day: a new subscription gets Monday (the column's default), one
+ * coming back after unsubscribing keeps the day chosen before, as a sign-up changes only
+ * what it asks for. The confirm page and email name the day; the preferences change it.
+ */
+const WEEKDAY_HINT = 'Weekly on Mondays, or on the day you chose before if you are coming back.';
+
 export function SubscribeForm(props: {
   values: SubscribeFormValues;
   errors: FieldErrors;
@@ -65,14 +72,14 @@ export function SubscribeForm(props: {
         </textarea>
       </Field>
       <div class="row">
-        <Field name="frequency" label="How often" errors={errors}>
-          <select id="frequency" name="frequency" {...describedBy('frequency', errors, false)}>
+        <Field name="frequency" label="How often" hint={WEEKDAY_HINT} errors={errors}>
+          <select id="frequency" name="frequency" {...describedBy('frequency', errors, true)}>
             <KeptOption value={values.frequency ?? 'daily'} options={FREQUENCIES} blank="Choose how often" />
             <option value="daily" selected={(values.frequency ?? 'daily') === 'daily'}>
               Daily
             </option>
             <option value="weekly" selected={values.frequency === 'weekly'}>
-              Weekly (Mondays)
+              Weekly
             </option>
           </select>
         </Field>

@@ -64,13 +64,13 @@ function ZoneInCell(props: { zone: string }) {
   );
 }
 
+const weekdayName = (weekday: number | undefined) => WEEKDAYS[weekday ?? 1] ?? 'Monday';
+
 function schedule(
   subscriber: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'> & { sendWeekday?: number },
 ) {
   const when =
-    subscriber.frequency === 'weekly'
-      ? `every ${WEEKDAYS[subscriber.sendWeekday ?? 1] ?? 'Monday'}`
-      : 'every day';
+    subscriber.frequency === 'weekly' ? `every ${weekdayName(subscriber.sendWeekday)}` : 'every day';
   return `${when} at ${hourLabel(subscriber.sendHour)} (${zoneLabel(subscriber.timeZone)})`;
 }
 
@@ -152,12 +152,18 @@ export function ConfirmPage(props: {
 }) {
   const { choice } = props;
   if (choice) {
-    const rows: [string, (view: ConfirmView) => Child][] = [
-      ['Interests', (view) => view.interests || '(none: the most talked-about papers)'],
-      ['Frequency', (view) => (view.frequency === 'weekly' ? 'Weekly' : 'Daily')],
+    const rows: [string, (view: ConfirmView) => Child, string?][] = [
+      ['Interests', (view) => view.interests || '(none: the most talked-about papers)', 'free-text'],
+      // Either confirmation keeps the subscriber's weekday: a sign-up does not ask for one.
+      [
+        'Frequency',
+        (view) =>
+          view.frequency === 'weekly' ? `Weekly, on ${weekdayName(props.subscriber.sendWeekday)}s` : 'Daily',
+      ],
       ['Send hour', (view) => hourLabel(view.sendHour)],
       ['Time zone', (view) => <ZoneInCell zone={view.timeZone} />],
     ];
+    const columns = ['In this email', 'Newer sign-up'];
     return (
       <Page title="Confirm your subscription">
         <h1>Confirm your subscription</h1>
@@ -169,20 +175,24 @@ export function ConfirmPage(props: {
           We did not send another email so soon, so choose which settings to confirm. If the newer sign-up was
           not yours, confirm the settings in the email.
         </p>
-        <table>
+        <table class="compare">
           <thead>
             <tr>
               <th scope="col">Setting</th>
-              <th scope="col">In this email</th>
-              <th scope="col">Newer sign-up</th>
+              {columns.map((column) => (
+                <th scope="col">{column}</th>
+              ))}
             </tr>
           </thead>
           <tbody>
-            {rows.map(([label, show]) => (
+            {rows.map(([label, show, kind]) => (
               <tr>
                 <th scope="row">{label}</th>
-                <td>{show(choice.email)}</td>
-                <td>{show(choice.newer)}</td>
+                {[choice.email, choice.newer].map((view, index) => (
+                  <td class={kind} data-label={columns[index]}>
+                    {show(view)}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>
