@@ -213,6 +213,7 @@ export interface SignupFields {
   frequency: Frequency;
   sendHour: number;
   timeZone: string;
+  sendWeekday: number;
 }
 
 /** Creates a pending subscriber; null when the address exists already, in any letter case. */
@@ -226,8 +227,8 @@ export async function insertPendingSubscriber(
   const row = await db
     .prepare(
       `INSERT INTO subscribers (id, email, status, interests, categories, frequency, send_hour, time_zone,
-         created_at, updated_at, consent_method)
-       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+         send_weekday, created_at, updated_at, consent_method)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING
        RETURNING *`,
     )
@@ -239,6 +240,7 @@ export async function insertPendingSubscriber(
       fields.frequency,
       fields.sendHour,
       fields.timeZone,
+      fields.sendWeekday,
       now,
       now,
       consentMethod,
@@ -255,6 +257,7 @@ export interface ConfirmSettings {
   frequency?: Frequency;
   sendHour?: number;
   timeZone?: string;
+  sendWeekday?: number;
   consentMethod?: string;
 }
 
@@ -280,6 +283,7 @@ export async function confirmSubscriber(
          interests = COALESCE(?4, interests),
          categories = CASE WHEN ?4 IS NULL THEN categories ELSE ?10 END, frequency = COALESCE(?5, frequency),
          send_hour = COALESCE(?6, send_hour), time_zone = COALESCE(?7, time_zone),
+         send_weekday = COALESCE(?11, send_weekday),
          token_version = token_version + 1, updated_at = ?1, next_send_at = ''
        WHERE id = ?8 AND token_version = ?9 AND status IN ('pending', 'unsubscribed')
        RETURNING *`,
@@ -295,6 +299,7 @@ export async function confirmSubscriber(
       id,
       tokenVersion,
       settings.categories ? JSON.stringify(settings.categories) : null,
+      settings.sendWeekday ?? null,
     )
     .first<SubscriberRow>();
   return row ? rowToSubscriber(row) : null;

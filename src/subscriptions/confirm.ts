@@ -51,12 +51,29 @@ const SUPPRESSED = () =>
     'We cannot send to this address because earlier emails to it bounced or were reported as spam.',
   );
 
-/** The four settings a sign-up asks for, as they would be once confirmed. */
+/** The settings a sign-up asks for, as they would be once confirmed. */
 export interface ConfirmView {
   interests: string;
   frequency: Frequency;
   sendHour: number;
   timeZone: string;
+  /** Stored whatever the frequency (a later switch to weekly starts on it), used only when weekly. */
+  sendWeekday: number;
+}
+
+/**
+ * Whether two sets of settings' weekday is worth showing (and choosing) side by side: only
+ * when either is weekly. Two daily sign-ups differing in the day alone offered a choice
+ * between two columns that read the same.
+ */
+export const weekdayShown = (a: ConfirmView, b: ConfirmView) =>
+  a.frequency === 'weekly' || b.frequency === 'weekly';
+
+/** Whether the owner has anything to choose between the email's settings and a held sign-up's. */
+function settingsDiffer(email: ConfirmView, held: ConfirmView): boolean {
+  return (Object.keys(email) as (keyof ConfirmView)[]).some(
+    (key) => (key !== 'sendWeekday' || weekdayShown(email, held)) && held[key] !== email[key],
+  );
 }
 
 /** What the link would confirm, for the page with the button (GET changes nothing). */
@@ -77,9 +94,7 @@ export async function pendingConfirmation(
   const settings = viewOf(subscriber, toConfirmSettings(request?.settings));
   const held = subscriber.status === 'active' ? null : await heldFor(app, subscriber, request);
   const heldView = held ? viewOf(subscriber, toConfirmSettings(held.settings)) : null;
-  const differs =
-    heldView !== null &&
-    (Object.keys(settings) as (keyof ConfirmView)[]).some((key) => heldView[key] !== settings[key]);
+  const differs = heldView !== null && settingsDiffer(settings, heldView);
   return {
     subscriber,
     already: subscriber.status === 'active',
@@ -180,6 +195,7 @@ function toConfirmSettings(settings: Record<string, unknown> | null | undefined)
     frequency: pick<Frequency>(settings.frequency, 'string'),
     sendHour: pick<number>(settings.sendHour, 'number'),
     timeZone: pick<string>(settings.timeZone, 'string'),
+    sendWeekday: pick<number>(settings.sendWeekday, 'number'),
     consentMethod: pick<string>(settings.consentMethod, 'string'),
   };
 }
@@ -191,5 +207,6 @@ function viewOf(subscriber: Subscriber, settings: ConfirmSettings): ConfirmView 
     frequency: settings.frequency ?? subscriber.frequency,
     sendHour: settings.sendHour ?? subscriber.sendHour,
     timeZone: settings.timeZone ?? subscriber.timeZone,
+    sendWeekday: settings.sendWeekday ?? subscriber.sendWeekday,
   };
 }

@@ -23,6 +23,8 @@ export interface ScheduleShown {
   frequency: Frequency;
   sendHour: number;
   timeZone: string;
+  /** Weekly digests: local weekday, 0 = Sunday. */
+  sendWeekday: number;
 }
 
 async function renderEmail(
@@ -62,7 +64,7 @@ export async function buildSignupEmail(
     email: subscriber.email,
     frequency: schedule.frequency,
     sendHour: schedule.sendHour,
-    sendWeekday: subscriber.sendWeekday,
+    sendWeekday: schedule.sendWeekday,
     timeZone: schedule.timeZone,
     expiresInDays: CONFIRM_TTL_DAYS,
     siteUrl: config.PUBLIC_URL,

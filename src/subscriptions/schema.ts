@@ -255,6 +255,13 @@ export const sendHourField = z
   .min(0, { error: 'Choose an hour from 0 to 23.' })
   .max(23, { error: 'Choose an hour from 0 to 23.' });
 
+/** A weekly digest's local weekday, 0 = Sunday: the sign-up's and the preferences' one field. */
+export const sendWeekdayField = z
+  .number({ error: 'Choose a day of the week.' })
+  .int({ error: 'Choose a day of the week.' })
+  .min(0, { error: 'Choose a day of the week.' })
+  .max(6, { error: 'Choose a day of the week.' });
+
 /**
  * A valid IANA zone, stored under its current name ("utc" → "UTC", "Asia/Calcutta" →
  * "Asia/Kolkata": time-zones.ts). Not a UTC offset ("+05:00"): workerd's Intl takes one as
@@ -274,6 +281,10 @@ export const subscribeSchema = z.object({
   frequency: z.preprocess(blankToUndefined, frequencyField.default('daily')),
   send_hour: z.preprocess(toHour, sendHourField.default(8)),
   time_zone: z.preprocess(blankToUndefined, timeZoneField.default('UTC')),
+  // Monday is the column's default. A daily sign-up's day is kept, as the preferences keep
+  // it: the form without JavaScript sends it whatever "How often" says, and it is the day a
+  // later switch to weekly starts on.
+  send_weekday: z.preprocess(toInteger, sendWeekdayField.default(1)),
 });
 
 export type SubscribeInput = z.output<typeof subscribeSchema>;
@@ -284,6 +295,7 @@ export interface RequestedSettings {
   frequency?: SubscribeInput['frequency'];
   sendHour?: number;
   timeZone?: string;
+  sendWeekday?: number;
 }
 
 /**
@@ -299,6 +311,7 @@ export function requestedSettings(fields: Record<string, unknown>, input: Subscr
     ...(given('frequency') ? { frequency: input.frequency } : {}),
     ...(given('send_hour') ? { sendHour: input.send_hour } : {}),
     ...(given('time_zone') ? { timeZone: input.time_zone } : {}),
+    ...(given('send_weekday') ? { sendWeekday: input.send_weekday } : {}),
   };
 }
 
@@ -319,15 +332,7 @@ export const preferencesSchema = z.object({
   frequency: z.preprocess(blankToUndefined, frequencyField.optional()),
   send_hour: z.preprocess(toHour, sendHourField.optional()),
   time_zone: z.preprocess(blankToUndefined, timeZoneField.optional()),
-  send_weekday: z.preprocess(
-    toInteger,
-    z
-      .number({ error: 'Choose a day of the week.' })
-      .int({ error: 'Choose a day of the week.' })
-      .min(0, { error: 'Choose a day of the week.' })
-      .max(6, { error: 'Choose a day of the week.' })
-      .optional(),
-  ),
+  send_weekday: z.preprocess(toInteger, sendWeekdayField.optional()),
   digest_size: z.preprocess(
     toInteger,
     z

@@ -78,6 +78,7 @@ export async function processSignup(
           frequency: input.frequency,
           sendHour: input.send_hour,
           timeZone: input.time_zone,
+          sendWeekday: input.send_weekday,
         }
       : request.requested;
 
@@ -97,6 +98,7 @@ export async function processSignup(
           frequency: input.frequency,
           sendHour: input.send_hour,
           timeZone: input.time_zone,
+          sendWeekday: input.send_weekday,
         },
         request.method,
         nowIso(now),
@@ -109,6 +111,7 @@ export async function processSignup(
           frequency: requested.frequency ?? subscriber.frequency,
           sendHour: requested.sendHour ?? subscriber.sendHour,
           timeZone: requested.timeZone ?? subscriber.timeZone,
+          sendWeekday: requested.sendWeekday ?? subscriber.sendWeekday,
         },
       });
     },

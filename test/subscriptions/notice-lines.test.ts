@@ -25,7 +25,13 @@ describe('notice emails with a long PUBLIC_URL', () => {
     });
     const request = {
       id: crypto.randomUUID(),
-      schedule: { frequency: 'weekly' as const, sendHour: 8, timeZone: 'America/Argentina/ComodRivadavia' },
+      // Wednesday: the longest day name.
+      schedule: {
+        frequency: 'weekly' as const,
+        sendHour: 8,
+        timeZone: 'America/Argentina/ComodRivadavia',
+        sendWeekday: 3,
+      },
     };
     const emails = await noticeEmails(config, subscriber, request);
     for (const email of emails) {

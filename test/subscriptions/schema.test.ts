@@ -9,6 +9,7 @@ import {
   normalizeEmail,
   parseSubmission,
   preferencesSchema,
+  requestedSettings,
   subscribeSchema,
 } from '../../src/subscriptions/schema';
 
@@ -58,7 +59,34 @@ describe('subscribeSchema', () => {
       frequency: 'daily',
       send_hour: 7,
       time_zone: 'UTC',
+      send_weekday: 1,
     });
+  });
+
+  it("reads send_weekday as the preferences do, with the preferences' message", () => {
+    for (const [given, day] of [
+      ['5', 5],
+      [0, 0],
+      [' 6 ', 6],
+      ['', 1],
+    ] as const) {
+      expect(subscribeSchema.parse({ email: 'x@example.com', send_weekday: given }).send_weekday).toBe(day);
+    }
+    for (const bad of ['8', 8, 'funday', -1, '-1', 2.5, '2.5', true]) {
+      const signup = subscribeSchema.safeParse({ email: 'x@example.com', send_weekday: bad });
+      const preferences = preferencesSchema.safeParse({ send_weekday: bad });
+      expect(fieldErrors(signup.error!), String(bad)).toEqual({
+        send_weekday: ['Choose a day of the week.'],
+      });
+      expect(fieldErrors(preferences.error!)).toEqual(fieldErrors(signup.error!));
+    }
+  });
+
+  it('counts send_weekday as asked for only when given', () => {
+    const fields = { email: 'x@example.com', send_weekday: '' };
+    expect(requestedSettings(fields, subscribeSchema.parse(fields))).toEqual({});
+    const friday = { email: 'x@example.com', send_weekday: '5' };
+    expect(requestedSettings(friday, subscribeSchema.parse(friday))).toEqual({ sendWeekday: 5 });
   });
 
   it('accepts interests as an array from JSON', () => {

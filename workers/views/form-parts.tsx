@@ -19,6 +19,17 @@ export const TIME_ZONES: readonly string[] = timeZoneChoices();
 /** The frequency select's values, as the schema stores them. */
 export const FREQUENCIES: readonly string[] = ['daily', 'weekly'];
 
+/** A weekly digest's day, by its stored value (0 = Sunday). */
+export const WEEKDAYS: readonly string[] = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+];
+
 export const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
 export const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
@@ -193,6 +204,39 @@ export function HourSelect(props: { name: string; value: string; errors: FieldEr
       {HOURS.map((hour) => (
         <option value={String(hour)} selected={props.value === String(hour)}>
           {hourLabel(hour)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/**
+ * A weekday select (sign-up and preferences); a value that is not a day stays selected
+ * (KeptOption). `unchosen` is a first, blank option meaning "no day asked for": the sign-up
+ * form's, where that keeps a returning subscriber's day.
+ */
+export function WeekdaySelect(props: {
+  value: string;
+  errors: FieldErrors;
+  hint: boolean;
+  unchosen?: string;
+}) {
+  const values = WEEKDAYS.map((_, day) => String(day));
+  return (
+    <select id="send_weekday" name="send_weekday" {...describedBy('send_weekday', props.errors, props.hint)}>
+      <KeptOption
+        value={props.value}
+        options={props.unchosen === undefined ? values : ['', ...values]}
+        blank="Choose a day"
+      />
+      {props.unchosen === undefined ? null : (
+        <option value="" selected={props.value === ''}>
+          {props.unchosen}
+        </option>
+      )}
+      {WEEKDAYS.map((day, index) => (
+        <option value={String(index)} selected={props.value === String(index)}>
+          {day}
         </option>
       ))}
     </select>

@@ -2,7 +2,7 @@
 /**
  * The sign-up form, used on the landing page and re-rendered after a failed submit with
  * the visitor's input kept and each error tied to its field. Field names are the API's
- * (email, interests, frequency, send_hour, time_zone). It posts without JavaScript; the
+ * (email, interests, frequency, send_weekday, send_hour, time_zone). It posts without JavaScript; the
  * only scripts pick the browser's time zone and, when configured, load Turnstile (whose
  * check needs JavaScript: a <noscript> note says so).
  */
@@ -18,22 +18,27 @@ import {
   TimeZoneSelect,
   TurnstileNoScript,
   TurnstileWidget,
+  WeekdaySelect,
 } from './form-parts';
 
 export interface SubscribeFormValues {
   email?: string;
   interests?: string;
   frequency?: string;
+  send_weekday?: string;
   send_hour?: string;
   time_zone?: string;
 }
 
 /**
- * The form asks for no day: a new subscription gets Monday (the column's default), one
- * coming back after unsubscribing keeps the day chosen before, as a sign-up changes only
- * what it asks for. The confirm page and email name the day; the preferences change it.
+ * The day select starts on no day: a new subscription then gets Monday (the column's
+ * default), and one coming back after unsubscribing keeps the day chosen before, as a
+ * sign-up changes only what it asks for. The confirm page and email name the day. Without
+ * JavaScript the select cannot hide for "Daily", so its label and hint say it is for weekly
+ * digests; a day sent with "Daily" is kept for a later switch to weekly.
  */
-const WEEKDAY_HINT = 'Weekly on Mondays, or on the day you chose before if you are coming back.';
+const UNCHOSEN_DAY = 'Monday, or as before';
+const DAY_HINT = `Only used for weekly digests. If you are coming back, '${UNCHOSEN_DAY}' keeps your earlier day.`;
 
 export function SubscribeForm(props: {
   values: SubscribeFormValues;
@@ -72,7 +77,12 @@ export function SubscribeForm(props: {
         </textarea>
       </Field>
       <div class="row">
-        <Field name="frequency" label="How often" hint={WEEKDAY_HINT} errors={errors}>
+        <Field
+          name="frequency"
+          label="How often"
+          hint="Daily, or weekly on the day you choose."
+          errors={errors}
+        >
           <select id="frequency" name="frequency" {...describedBy('frequency', errors, true)}>
             <KeptOption value={values.frequency ?? 'daily'} options={FREQUENCIES} blank="Choose how often" />
             <option value="daily" selected={(values.frequency ?? 'daily') === 'daily'}>
@@ -83,18 +93,28 @@ export function SubscribeForm(props: {
             </option>
           </select>
         </Field>
+        <Field name="send_weekday" label="Day (weekly digests)" hint={DAY_HINT} errors={errors}>
+          <WeekdaySelect
+            value={values.send_weekday ?? ''}
+            errors={errors}
+            hint={true}
+            unchosen={UNCHOSEN_DAY}
+          />
+        </Field>
+      </div>
+      <div class="row">
         <Field name="send_hour" label="Delivery hour" hint="In your time zone." errors={errors}>
           <HourSelect name="send_hour" value={values.send_hour ?? '8'} errors={errors} hint={true} />
         </Field>
+        <Field name="time_zone" label="Time zone" errors={errors}>
+          <TimeZoneSelect
+            value={values.time_zone ?? 'UTC'}
+            errors={errors}
+            hint={false}
+            detectFromBrowser={props.fresh}
+          />
+        </Field>
       </div>
-      <Field name="time_zone" label="Time zone" errors={errors}>
-        <TimeZoneSelect
-          value={values.time_zone ?? 'UTC'}
-          errors={errors}
-          hint={false}
-          detectFromBrowser={props.fresh}
-        />
-      </Field>
       {/* Honeypot: hidden from people and assistive technology; bots that fill it are ignored. */}
       <div class="hp" aria-hidden="true">
         <label for="website">Website (leave empty)</label>

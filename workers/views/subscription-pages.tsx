@@ -10,7 +10,7 @@
  */
 import type { Child } from 'hono/jsx';
 import type { Subscriber } from '../../src/domain';
-import type { ConfirmView } from '../../src/subscriptions/confirm';
+import { type ConfirmView, weekdayShown } from '../../src/subscriptions/confirm';
 import { parseInterests } from '../../src/subscriptions/interests';
 import { displayEmail } from '../../src/subscriptions/schema';
 import { currentZoneName } from '../../src/subscriptions/time-zones';
@@ -26,10 +26,10 @@ import {
   hourLabel,
   KeptOption,
   TimeZoneSelect,
+  WEEKDAYS,
+  WeekdaySelect,
 } from './form-parts';
 import { Layout } from './layout';
-
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 export function Page(props: { title: string; children: unknown }) {
   return (
@@ -145,24 +145,22 @@ export function CheckInboxPage(props: { email: string; contact: string }) {
 
 export function ConfirmPage(props: {
   subscriber: Subscriber;
-  schedule: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone'>;
+  schedule: Pick<Subscriber, 'frequency' | 'sendHour' | 'timeZone' | 'sendWeekday'>;
   action: string;
   /** A newer sign-up of this address, capped before its email, asked for other settings. */
   choice?: { email: ConfirmView; newer: ConfirmView; newerAction: string } | null;
 }) {
   const { choice } = props;
   if (choice) {
-    const rows: [string, (view: ConfirmView) => Child, string?][] = [
+    const settings: [string, (view: ConfirmView) => Child, string?][] = [
       ['Interests', (view) => view.interests || '(none: the most talked-about papers)', 'free-text'],
-      // Either confirmation keeps the subscriber's weekday: a sign-up does not ask for one.
-      [
-        'Frequency',
-        (view) =>
-          view.frequency === 'weekly' ? `Weekly, on ${weekdayName(props.subscriber.sendWeekday)}s` : 'Daily',
-      ],
+      ['Frequency', (view) => (view.frequency === 'weekly' ? 'Weekly' : 'Daily')],
+      ['Day', (view) => (view.frequency === 'weekly' ? weekdayName(view.sendWeekday) : 'None (daily)')],
       ['Send hour', (view) => hourLabel(view.sendHour)],
       ['Time zone', (view) => <ZoneInCell zone={view.timeZone} />],
     ];
+    // The day only matters to a weekly digest: no row for it when both are daily.
+    const rows = settings.filter(([label]) => label !== 'Day' || weekdayShown(choice.email, choice.newer));
     const columns = ['In this email', 'Newer sign-up'];
     return (
       <Page title="Confirm your subscription">
@@ -214,7 +212,7 @@ export function ConfirmPage(props: {
       <h1>Confirm your subscription</h1>
       <p>
         You are about to subscribe <strong>{displayEmail(props.subscriber.email)}</strong> to Papers Digest,{' '}
-        {schedule({ ...props.schedule, sendWeekday: props.subscriber.sendWeekday })}.
+        {schedule(props.schedule)}.
       </p>
       <form method="post" action={props.action}>
         <button type="submit">Confirm subscription</button>
@@ -440,18 +438,7 @@ export function PreferencesPage(props: {
             </select>
           </Field>
           <Field name="send_weekday" label="Day for weekly digests" errors={errors}>
-            <select id="send_weekday" name="send_weekday" {...describedBy('send_weekday', errors, false)}>
-              <KeptOption
-                value={values.send_weekday}
-                options={WEEKDAYS.map((_, day) => String(day))}
-                blank="Choose a day"
-              />
-              {WEEKDAYS.map((day, index) => (
-                <option value={String(index)} selected={values.send_weekday === String(index)}>
-                  {day}
-                </option>
-              ))}
-            </select>
+            <WeekdaySelect value={values.send_weekday} errors={errors} hint={false} />
           </Field>
         </div>
         <div class="row">
