@@ -64,8 +64,25 @@ const url = (fallback: string) =>
       .transform((value) => value.replace(/\/+$/, '')),
   );
 
-/** Domains reserved for examples (RFC 2606), as wrangler.toml's placeholders use. */
-const EXAMPLE_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|invalid)$/;
+/**
+ * Domains reserved for examples and tests (RFC 2606, RFC 6761), as wrangler.toml's
+ * placeholders use: no one can serve, verify or receive mail on them.
+ */
+const EXAMPLE_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|invalid|test|localhost)\.?$/i;
+
+/**
+ * The upstream APIs, configurable only so that tests and `npm start` can reach local fakes
+ * over http://; production requires https:// (the Resend API key goes with every request).
+ */
+const API_URLS = {
+  RESEND_API_URL: 'https://api.resend.com',
+  HF_API_URL: 'https://huggingface.co',
+  ARXIV_API_URL: 'https://export.arxiv.org',
+} as const;
+
+/** Where an operator sets a var and a secret for production. */
+const PRODUCTION_SETTINGS =
+  "vars in wrangler.toml's [env.production.vars], secrets with `wrangler secret put NAME --env production`";
 
 const ADDRESS = /[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+/.source;
 /** A quoted name (specials and escapes allowed), or a plain one without specials. */
@@ -112,6 +129,11 @@ function isOneMailbox(value: string): boolean {
   return !/\p{Cc}/u.test(value) && MAILBOX.test(value.trim());
 }
 
+/** The address of a From value: the part in angle brackets, or the whole value. */
+export function mailboxAddress(mailbox: string): string {
+  return /<([^<>]+)>\s*$/.exec(mailbox)?.[1]?.trim() ?? mailbox.trim();
+}
+
 const rawSchema = z.object({
   ENVIRONMENT: z.preprocess(
     emptyToUndefined,
@@ -124,9 +146,9 @@ const rawSchema = z.object({
   // no-reply sending address, with a monitored inbox here. One bare address: it becomes a
   // header of every email, so a malformed one would get every request refused.
   REPLY_TO: z.preprocess(emptyToUndefined, z.email().optional()),
-  RESEND_API_URL: url('https://api.resend.com'),
-  HF_API_URL: url('https://huggingface.co'),
-  ARXIV_API_URL: url('https://export.arxiv.org'),
+  RESEND_API_URL: url(API_URLS.RESEND_API_URL),
+  HF_API_URL: url(API_URLS.HF_API_URL),
+  ARXIV_API_URL: url(API_URLS.ARXIV_API_URL),
   ARXIV_CATEGORIES: z.preprocess(
     emptyToUndefined,
     z
@@ -192,6 +214,17 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Every problem in one error, then where the values it names are set in that environment. */
+function configError(environment: unknown, problems: string[]): ConfigError {
+  const where =
+    environment === 'production'
+      ? `${PRODUCTION_SETTINGS}, then run \`npm run deploy\``
+      : "vars in wrangler.toml's [vars] or `--var NAME:VALUE`, secrets in .dev.vars";
+  return new ConfigError(
+    `Invalid configuration (ENVIRONMENT=${environment}): ${problems.join('; ')}. Set ${where}.`,
+  );
+}
+
 const cache = new WeakMap<object, Config>();
 
 /**
@@ -207,7 +240,7 @@ export function parseConfig(env: Bindings): Config {
   const parsed = rawSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+    throw configError(env.ENVIRONMENT || 'production', problems);
   }
   const { OUTBOX, ...raw } = parsed.data;
   const isDevelopment = raw.ENVIRONMENT === 'development';
@@ -228,11 +261,7 @@ export function parseConfig(env: Bindings): Config {
       usesDevSecrets = true;
       return value ?? DEV_SECRETS[name];
     }
-    problems.push(
-      value
-        ? `${name} is too short (at least ${minLength} characters)`
-        : `${name} is missing (set it with \`wrangler secret put ${name}\`)`,
-    );
+    problems.push(value ? `${name} is too short (at least ${minLength} characters)` : `${name} is missing`);
     return '';
   };
   const config: Config = {
@@ -265,8 +294,26 @@ export function parseConfig(env: Bindings): Config {
   // to a host that can never be ours, and nothing else would notice.
   if (raw.ENVIRONMENT === 'production' && EXAMPLE_DOMAIN.test(publicUrl.hostname)) {
     problems.push(
-      "PUBLIC_URL is an example host: set it in wrangler.toml's [env.production.vars] to the Worker's own URL (its workers.dev address or your domain)",
+      "PUBLIC_URL is an example host: set it to the Worker's own URL (its workers.dev address or your domain)",
     );
+  }
+  // So is its MAIL_FROM (and the default one): Resend refuses a sender on a domain nobody
+  // can verify, which fails every digest for good; replies sent to such a REPLY_TO are lost.
+  const senders = [
+    ['MAIL_FROM', mailboxAddress(raw.MAIL_FROM), 'an address on your own domain, verified in Resend'],
+    ['REPLY_TO', raw.REPLY_TO ?? '', 'an inbox you read, or leave it empty (replies go to MAIL_FROM)'],
+  ] as const;
+  for (const [name, address, instead] of senders) {
+    if (raw.ENVIRONMENT === 'production' && EXAMPLE_DOMAIN.test(address.replace(/^.*@/, ''))) {
+      problems.push(`${name} is on a domain reserved for examples (${address}): set it to ${instead}`);
+    }
+  }
+  for (const name of Object.keys(API_URLS) as (keyof typeof API_URLS)[]) {
+    if (raw.ENVIRONMENT === 'production' && new URL(raw[name]).protocol !== 'https:') {
+      problems.push(
+        `${name} must be https:// in production (${API_URLS[name]}): http:// is for local fakes in development and tests`,
+      );
+    }
   }
   const unknownCategories = raw.ARXIV_CATEGORIES.map(categoryProblem).filter(Boolean);
   if (unknownCategories.length > 0) {
@@ -285,7 +332,7 @@ export function parseConfig(env: Bindings): Config {
   // where the law of many countries asks for the sender's real one.
   if (raw.ENVIRONMENT === 'production' && /\bexample (?:street|city)\b/i.test(raw.POSTAL_ADDRESS)) {
     problems.push(
-      "POSTAL_ADDRESS is still the example address: set it in wrangler.toml's [env.production.vars] to the sender's real postal address (shown in every email)",
+      "POSTAL_ADDRESS is still the example address: set it to the sender's real postal address (shown in every email)",
     );
   }
   if (!isOneMailbox(raw.MAIL_FROM)) {
@@ -297,9 +344,7 @@ export function parseConfig(env: Bindings): Config {
     problems.push('OUTBOX=on is refused in production: it would keep mail in D1 and show it at /dev');
   }
   if (!config.devTools && !raw.RESEND_API_KEY) {
-    problems.push(
-      'RESEND_API_KEY is missing (set it with `wrangler secret put RESEND_API_KEY`, or OUTBOX=on outside production)',
-    );
+    problems.push('RESEND_API_KEY is missing (or set OUTBOX=on, outside production)');
   }
   // RFC 6750's token68 syntax, which hono/bearer-auth enforces on the header: a token with
   // other characters (a space, "!", "#"...) could never be sent, so admin would stay locked
@@ -340,7 +385,7 @@ export function parseConfig(env: Bindings): Config {
     );
   }
   if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration (ENVIRONMENT=${raw.ENVIRONMENT}): ${problems.join('; ')}`);
+    throw configError(raw.ENVIRONMENT, problems);
   }
   cache.set(env, config);
   return config;
@@ -372,7 +417,7 @@ export function developmentHostRefusal(config: Config, url: string): string | nu
   if (isLocalHost(hostname)) return null;
   return (
     `This server runs its development configuration, whose secrets are published, so it only answers on localhost (this request was for ${hostname}). ` +
-    'To deploy, run `npm run deploy` (wrangler deploy --env production) with your own secrets; to reach a development server under another name, set TOKEN_SECRET, ADMIN_TOKEN, RESEND_WEBHOOK_SECRET and EMAIL_HASH_SECRET in .dev.vars to random values of your own (not the examples).'
+    `To deploy, set ${PRODUCTION_SETTINGS}, then run \`npm run deploy\` (wrangler deploy --env production); to reach a development server under another name, set TOKEN_SECRET, ADMIN_TOKEN, RESEND_WEBHOOK_SECRET and EMAIL_HASH_SECRET in .dev.vars to random values of your own (not the examples).`
   );
 }
 

@@ -16,7 +16,7 @@ import {
 } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { CRONS } from '../src/cron';
-import { parseConfig } from '../src/env';
+import { developmentHostRefusal, parseConfig } from '../src/env';
 import worker from '../workers/index';
 import { CONFIG_RETRY_DELAY_SECONDS } from '../workers/queue';
 
@@ -25,7 +25,8 @@ const production = (overrides: Record<string, string>) =>
   ({
     ...env,
     ENVIRONMENT: 'production',
-    PUBLIC_URL: 'https://digest.test',
+    PUBLIC_URL: 'https://digest.example-lab.org',
+    MAIL_FROM: 'Papers Digest <digest@example-lab.org>',
     POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
     OUTBOX: 'off',
     RESEND_API_KEY: 're_x',
@@ -117,8 +118,8 @@ describe('a misconfigured deploy', () => {
       expect(errors.join(' '), publicUrl).not.toContain('pass@');
     }
     // A trailing slash is the same origin.
-    expect(parseConfig(production({ PUBLIC_URL: 'https://digest.test/' })).PUBLIC_URL).toBe(
-      'https://digest.test',
+    expect(parseConfig(production({ PUBLIC_URL: 'https://digest.example-lab.org/' })).PUBLIC_URL).toBe(
+      'https://digest.example-lab.org',
     );
     // Development too: `--var PUBLIC_URL:http://localhost:8787/app` breaks the same links.
     expect(() =>
@@ -129,7 +130,12 @@ describe('a misconfigured deploy', () => {
   it("is refused in production while PUBLIC_URL is still wrangler.toml's placeholder", async () => {
     // `[env.production.vars]` ships PUBLIC_URL = "https://digest.example.com": a deploy that
     // kept it mailed every link (unsubscribe included) to a host that can never be ours.
-    for (const publicUrl of ['https://digest.example.com', 'https://example.org', 'https://news.example']) {
+    for (const publicUrl of [
+      'https://digest.example.com',
+      'https://example.org',
+      'https://news.example',
+      'https://digest.test',
+    ]) {
       const { status, errors } = await everyHandler(production({ PUBLIC_URL: publicUrl }));
       expect(status, publicUrl).toBe(500);
       for (const error of errors) expect(error, publicUrl).toContain('PUBLIC_URL is an example host');
@@ -156,6 +162,100 @@ describe('a misconfigured deploy', () => {
     expect(parseConfig({ ...env, ENVIRONMENT: 'development' } as Env).POSTAL_ADDRESS).toContain(
       'Example Street',
     );
+  });
+
+  it('is refused in production while MAIL_FROM or REPLY_TO is on a domain reserved for examples', async () => {
+    // wrangler.toml's MAIL_FROM (and the default when it is unset) is digest@example.com:
+    // Resend refuses a sender on a domain nobody can verify, so every digest failed for
+    // good, and a reply address there loses every reply.
+    for (const from of [undefined, 'Papers Digest <digest@example.com>', 'digest@news.example.org']) {
+      const { status, errors } = await everyHandler(production({ MAIL_FROM: from } as never));
+      expect(status, from).toBe(500);
+      for (const error of errors) {
+        expect(error, from).toContain('MAIL_FROM is on a domain reserved for examples');
+        expect(error, from).toContain('verified in Resend');
+      }
+    }
+    for (const from of [
+      '"Digest" <digest@lab.example>',
+      'digest@mail.invalid',
+      'digest@papers.test',
+      'digest@box.localhost',
+      'Digest <digest@EXAMPLE.NET>',
+      'digest@example.com.',
+    ]) {
+      expect(() => parseConfig(production({ MAIL_FROM: from })), from).toThrowError(
+        /MAIL_FROM is on a domain reserved for examples/,
+      );
+    }
+    const { status, errors } = await everyHandler(production({ REPLY_TO: 'replies@example.org' }));
+    expect(status).toBe(500);
+    for (const error of errors) expect(error).toContain('REPLY_TO is on a domain reserved for examples');
+    // Only the domain counts: a name or a local part that says "example" is anyone's.
+    const own = parseConfig(
+      production({ MAIL_FROM: 'Example Digest <example@my-example.com>', REPLY_TO: 'test@contest.org' }),
+    );
+    expect([own.MAIL_FROM, own.REPLY_TO]).toEqual([
+      'Example Digest <example@my-example.com>',
+      'test@contest.org',
+    ]);
+    // Development and tests keep wrangler.toml's example sender.
+    expect(parseConfig({ ...env, ENVIRONMENT: 'development' } as Env).MAIL_FROM).toBe(
+      'Papers Digest <digest@example.com>',
+    );
+    expect(parseConfig(env).MAIL_FROM).toBe('Papers Digest <digest@example.com>');
+  });
+
+  it('is refused in production when an upstream API URL is not https', async () => {
+    // The URLs are configurable so that tests can reach local fakes: over http:// in
+    // production, the Resend API key would cross the network in clear.
+    for (const name of ['RESEND_API_URL', 'HF_API_URL', 'ARXIV_API_URL']) {
+      const { status, errors } = await everyHandler(production({ [name]: 'http://127.0.0.1:9000' }));
+      expect(status, name).toBe(500);
+      for (const error of errors) expect(error, name).toContain(`${name} must be https:// in production`);
+      expect(
+        parseConfig(production({ [name]: 'https://proxy.example-lab.org/api' }))[name as 'HF_API_URL'],
+      ).toBe('https://proxy.example-lab.org/api');
+      // Development (`npm start -- --var HF_API_URL:http://127.0.0.1:9000`) and tests keep http.
+      for (const environment of ['development', 'test']) {
+        expect(
+          parseConfig({ ...env, ENVIRONMENT: environment, [name]: 'http://127.0.0.1:9000' } as Env)[
+            name as 'HF_API_URL'
+          ],
+          `${name} in ${environment}`,
+        ).toBe('http://127.0.0.1:9000');
+      }
+    }
+  });
+
+  it('says how to set a var or a secret for production', async () => {
+    // "set it with `wrangler secret put TOKEN_SECRET`" left out --env production, and the
+    // other problems did not say where their value lives at all.
+    const { errors } = await everyHandler(
+      production({
+        TOKEN_SECRET: '',
+        ADMIN_TOKEN: 'dev-admin-token',
+        PUBLIC_URL: 'https://digest.example.com',
+      }),
+    );
+    for (const error of errors) {
+      expect(error).toContain('TOKEN_SECRET is missing');
+      expect(error).toContain("wrangler.toml's [env.production.vars]");
+      expect(error).toContain('`wrangler secret put NAME --env production`');
+      expect(error).not.toContain('`wrangler secret put TOKEN_SECRET`');
+    }
+    // Outside production, where local values live.
+    expect(() => parseConfig({ ...env, TOKEN_SECRET: '' } as Env)).toThrowError(/\.dev\.vars/);
+    // A development configuration deployed by mistake says the same.
+    const development = parseConfig({
+      ...env,
+      ENVIRONMENT: 'development',
+      TOKEN_SECRET: undefined,
+    } as unknown as Env);
+    const refusal = developmentHostRefusal(development, 'https://papers-digest.someone.workers.dev/');
+    expect(refusal).toContain('`npm run deploy`');
+    expect(refusal).toContain("wrangler.toml's [env.production.vars]");
+    expect(refusal).toContain('`wrangler secret put NAME --env production`');
   });
 
   it('is refused when ARXIV_CATEGORIES names a category arXiv does not have', async () => {

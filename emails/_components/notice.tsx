@@ -58,9 +58,22 @@ const noticeStyles = {
 };
 
 /** A paragraph of a notice: body text, or the smaller muted kind for notes. */
-export function NoticeText({ muted, children }: { muted?: boolean; children: ReactNode }) {
+export function NoticeText({
+  muted,
+  htmlOnly,
+  children,
+}: {
+  muted?: boolean;
+  /** Left out of the plain-text part (emailTextOptions in src/lib/email-html.ts). */
+  htmlOnly?: boolean;
+  children: ReactNode;
+}) {
   return (
-    <Text className={muted ? 'pd-m' : 'pd-t'} style={muted ? noticeStyles.muted : noticeStyles.text}>
+    <Text
+      className={muted ? 'pd-m' : 'pd-t'}
+      style={muted ? noticeStyles.muted : noticeStyles.text}
+      data-html-only={htmlOnly ? '' : undefined}
+    >
       {children}
     </Text>
   );
@@ -117,7 +130,9 @@ export function Notice(props: NoticeProps) {
               </Button>
             </Section>
             {props.outro}
-            <NoticeText muted>
+            {/* Only in the HTML: the text part shows the link once already, after the
+                button's label, and a second copy of a long signed link was noise there. */}
+            <NoticeText muted htmlOnly>
               {/* A newline, not a space, before the link (it renders as one): the link
                   is in this line twice, as target and as text. */}
               If the button does not work, copy this link into your browser:{'\n'}

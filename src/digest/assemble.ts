@@ -162,7 +162,7 @@ async function assembleAll(
   );
   const preheaderPair = pairOf(preheader, true);
   const emailPair = pairOf(clean(subscriber.email));
-  const count = countPair(countLabel(cards.length, basis));
+  const count = countPair(countLabel(ranked, basis));
   const interests = interestsPair(subscriber.interests);
   // In LAYOUT_SLOTS order, as JSON string pieces. Tokens are base64url and '.': the same
   // in text, HTML and JSON, and ASCII, so their bytes are their characters.

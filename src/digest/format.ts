@@ -11,7 +11,7 @@ import type { DigestEmailProps } from '../../emails/digest-email';
 import type { Frequency, Paper } from '../domain';
 import type { Config } from '../env';
 import { readableTex } from '../lib/tex';
-import type { RankedPaper } from '../ranking';
+import { pickedForInterests, type RankedPaper } from '../ranking';
 import { splitInterests } from '../subscriptions/interests';
 import { escapeHtml } from './html';
 
@@ -90,12 +90,24 @@ export function shortDate(editionDate: string): string {
 /** Why a digest holds its papers: picked for the interests, or trending because nothing matched. */
 export type DigestBasis = 'relevant' | 'trending';
 
-/** The intro's count: "picked for you" only when the papers were picked for the interests. */
-export function countLabel(count: number, basis: DigestBasis = 'relevant'): string {
+/**
+ * The intro's count: "picked for you" only for papers picked for the interests. Trending
+ * places that no match filled (a subscriber with few matches this time, or with no
+ * interests at all) are counted as trending, so the intro never claims more than the
+ * "Why" lines show.
+ */
+export function countLabel(
+  ranked: readonly Pick<RankedPaper, 'why'>[],
+  basis: DigestBasis = 'relevant',
+): string {
+  const count = ranked.length;
   const papers = count === 1 ? '1 paper' : `${count} papers`;
-  return basis === 'trending'
-    ? `Nothing matched your interests this time: ${papers} trending instead`
-    : `${papers} picked for you`;
+  if (basis === 'trending') return `Nothing matched your interests this time: ${papers} trending instead`;
+  let picked = 0;
+  for (const { why } of ranked) if (pickedForInterests(why)) picked++;
+  if (picked === count) return `${papers} picked for you`;
+  if (picked === 0) return count === 1 ? '1 trending paper' : `${count} trending papers`;
+  return `${picked === 1 ? '1 paper' : `${picked} papers`} on your interests, ${count - picked} trending`;
 }
 
 /** Title lengths in the subject and the preheader (the fast path caches them per paper). */

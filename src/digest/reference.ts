@@ -73,7 +73,7 @@ async function subscriberValues(
   return {
     layout: {
       preheader: preheaderFor(ranked),
-      countLabel: countLabel(ranked.length, recipient.basis),
+      countLabel: countLabel(ranked, recipient.basis),
       recipientEmail: subscriber.email,
       interestsLabel: interestsLabel(subscriber.interests),
       unsubscribeUrl: own.unsubscribe,
@@ -144,7 +144,7 @@ export async function renderDigestHtml(
   const feedback = linkBases(config).feedback;
   const layout: LayoutValues = {
     preheader: preheaderFor(ranked),
-    countLabel: countLabel(ranked.length, recipient.basis),
+    countLabel: countLabel(ranked, recipient.basis),
     recipientEmail: '',
     interestsLabel: '',
     unsubscribeUrl: '',

@@ -96,6 +96,8 @@ export interface IngestRunSummary {
   errors: string[];
   started_at: string;
   duration_ms: number;
+  /** A skipped run's source asked us (Retry-After) not to come back before this instant. */
+  retry_at?: string;
 }
 
 export interface IngestResult {
@@ -199,7 +201,7 @@ class RunTally {
    * A run that did not ask the upstream at all, for `reason`. Not recorded in ingest_runs
    * (whose newest row per source says how the source last answered), but logged.
    */
-  skippedRun(reason: string): IngestRunSummary {
+  skippedRun(reason: string, retryAt?: string): IngestRunSummary {
     const summary: IngestRunSummary = {
       id: null,
       source: this.source,
@@ -213,6 +215,7 @@ class RunTally {
       errors: [reason],
       started_at: this.startedAt.toISOString(),
       duration_ms: 0,
+      ...(retryAt ? { retry_at: retryAt } : {}),
     };
     logEvent('ingest', { ...summary });
     return summary;
@@ -255,6 +258,7 @@ async function heldOff(app: AppContext, tally: RunTally): Promise<IngestRunSumma
   }
   return tally.skippedRun(
     `${SOURCE_NAMES[tally.source]} asked to wait until ${wait.until} (${wait.reason}): not asked before then`,
+    wait.until,
   );
 }
 

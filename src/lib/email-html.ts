@@ -38,13 +38,20 @@ export function breakLines(html: string): string {
   return html.replace(BLOCK_END, (match) => (match.startsWith('<!--') ? match : `${match}\n`));
 }
 
-/** html-to-text options for our emails: h1 and h2 as paragraphs (see above). */
+/**
+ * html-to-text options for our emails: h1 and h2 as paragraphs (see above), and paragraphs
+ * marked `data-html-only` left out: what the HTML needs and the text already says (a notice's
+ * "if the button does not work" copy of the link its button line shows).
+ */
 export const emailTextOptions = {
-  selectors: ['h1', 'h2'].map((selector) => ({
-    selector,
-    format: 'paragraph',
-    options: { leadingLineBreaks: 2, trailingLineBreaks: 2 },
-  })),
+  selectors: [
+    ...['h1', 'h2'].map((selector) => ({
+      selector,
+      format: 'paragraph',
+      options: { leadingLineBreaks: 2, trailingLineBreaks: 2 },
+    })),
+    { selector: 'p[data-html-only]', format: 'skip' },
+  ],
 };
 
 /** The plain-text part of an email from its HTML. */

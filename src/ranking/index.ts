@@ -77,6 +77,19 @@ export { buildEditionIndex, EditionReader } from './edition';
 export const RELEVANCE_FLOOR = 0.3;
 /** Fewer upvotes than this is not "trending", whatever the rest of the edition looks like. */
 export const TRENDING_MIN_UPVOTES = 5;
+/** The reasons a paper may be in a digest for its upvotes or its date alone, not for an interest. */
+const TRENDING_REASON = 'trending: ';
+const NEWEST_REASON = 'newest in this edition';
+
+/**
+ * Whether a digest line was picked for the subscriber's interests (a match, an author, a
+ * category, their 👍) rather than only filling a trending place. Read from the reasons,
+ * which a delivery keeps, so a retried or browser-viewed digest counts as the email did.
+ */
+export function pickedForInterests(why: readonly string[]): boolean {
+  return why.some((reason) => !reason.startsWith(TRENDING_REASON) && reason !== NEWEST_REASON);
+}
+
 export const RANK_PARAMS = { secondaryShare: 0.2, fairShareDecay: 0.8 };
 const AUTHOR_BOOST = 0.6;
 /** A category interest also matches its subject in words, at this share (HF papers carry no categories). */
@@ -364,7 +377,7 @@ export function rankForSubscriber(
   return {
     papers: topK(candidates(), size, byUpvotes).map((doc) => {
       const ranked = explain(doc, isTrending(doc));
-      if (ranked.why.length === 0) ranked.why.push('newest in this edition');
+      if (ranked.why.length === 0) ranked.why.push(NEWEST_REASON);
       return ranked;
     }),
     skipReason: null,
@@ -599,7 +612,8 @@ function explainDoc(
     if (topic) why.push(`about ${topic.label} (${topic.category})`);
   }
   if (scored.learned && scored.learned[doc]! >= LEARNED_WHY) why.push('like papers you 👍');
-  if (trending && paper.upvotes >= TRENDING_MIN_UPVOTES) why.push(`trending: ${paper.upvotes} upvotes`);
+  if (trending && paper.upvotes >= TRENDING_MIN_UPVOTES)
+    why.push(`${TRENDING_REASON}${paper.upvotes} upvotes`);
   return {
     paper,
     score: round4(score),

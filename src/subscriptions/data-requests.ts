@@ -5,16 +5,16 @@
  * just the address) mails a link valid for an hour to the address as it is now; export
  * and erasure happen on the pages that link opens, erasure after a confirmation. Requests
  * by address answer the same whatever the address is (the work runs after the answer);
- * both are capped per address (requested-mail.ts).
+ * both are capped per address, and with all other mail asked for to it (requested-mail.ts).
  */
-import { latestMailRequest, type MailKind } from '../db/mail-requests';
+import { recentMailRequests } from '../db/mail-requests';
 import { getSubscriberByEmail } from '../db/subscribers';
 import type { Subscriber } from '../domain';
-import type { AppContext, Config } from '../env';
+import { type AppContext, type Config, mailboxAddress } from '../env';
 import { logEvent } from '../lib/log';
 import { buildDataLinkEmail } from './emails';
 import { mailboxHash } from './identity';
-import { MAIL_CAPS, sendRequestedMail } from './requested-mail';
+import { retryInMinutes, sendRequestedMail } from './requested-mail';
 
 export type DataLinkKind = 'export' | 'erase';
 
@@ -24,7 +24,7 @@ export type DataLinkKind = 'export' | 'erase';
  * MAIL_FROM's address, so it reaches whoever already answers them.
  */
 export function dataContactAddress(config: Pick<Config, 'MAIL_FROM' | 'REPLY_TO'>): string {
-  return config.REPLY_TO ?? /<([^<>]+)>\s*$/.exec(config.MAIL_FROM)?.[1]?.trim() ?? config.MAIL_FROM.trim();
+  return config.REPLY_TO ?? mailboxAddress(config.MAIL_FROM);
 }
 
 /** Not sent: `retryInMinutes` after the last link, or null when today's allowance is used up. */
@@ -46,7 +46,8 @@ export async function sendDataLink(
   );
   logEvent('data_link', { kind, subscriber: subscriber.id, sent: sent !== null });
   if (sent) return { sent: true };
-  return { sent: false, retryInMinutes: await minutesUntilNext(app, hash, kind, now) };
+  const recent = await recentMailRequests(app.db, hash, now);
+  return { sent: false, retryInMinutes: retryInMinutes(recent, kind, now) };
 }
 
 /** The /data form: mails the link if the address is ours and can be mailed; silent otherwise. */
@@ -63,15 +64,4 @@ export async function requestDataLinkByAddress(
     return;
   }
   await sendDataLink(app, subscriber, kind, now);
-}
-
-async function minutesUntilNext(
-  app: AppContext,
-  hash: string,
-  kind: MailKind,
-  now: Date,
-): Promise<number | null> {
-  const latest = await latestMailRequest(app.db, hash, MAIL_CAPS[kind].kinds);
-  const next = latest ? Date.parse(latest.createdAt) + MAIL_CAPS[kind].minGapMs : 0;
-  return next > now.getTime() ? Math.ceil((next - now.getTime()) / 60_000) : null;
 }

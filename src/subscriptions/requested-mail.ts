@@ -1,16 +1,18 @@
 /**
- * Sending an email someone asked for on our site, within the per-mailbox caps. A row is
- * reserved in mail_requests first (one conditional INSERT: the caps hold however many
- * IPs, letter cases, "+tags" or concurrent requests are used), then the email is sent under an
- * idempotency key derived from that row, so a retried send is never delivered twice, in a
- * slot of the window the digests share (a 429 is waited out and the request repeated, and
- * so is one whose answer was lost). A send that fails gives its reservation back and
- * throws, so the owner can try again and the failure is logged by whoever runs this (often
- * in the background, after the answer).
+ * Sending an email someone asked for on our site, within the per-mailbox caps (each
+ * kind's own, and one on all kinds together). A row is reserved in mail_requests first
+ * (one conditional INSERT: the caps hold however many IPs, letter cases, "+tags" or
+ * concurrent requests are used), then the email is sent under an idempotency key derived
+ * from that row, so a retried send is never delivered twice, in a slot of the window the
+ * digests share (a 429 is waited out and the request repeated, and so is one whose answer
+ * was lost). A send that fails gives its reservation back and throws, so the owner can try
+ * again and the failure is logged by whoever runs this (often in the background, after
+ * the answer).
  */
 import {
   type MailCap,
   type MailKind,
+  type MailLimits,
   type MailRequest,
   releaseMailRequest,
   reserveMailRequest,
@@ -34,6 +36,36 @@ export const MAIL_CAPS: Record<MailKind, MailCap> = {
   export: { kinds: ['export'], perDay: 3, minGapMs: 2 * 60_000 },
   erase: { kinds: ['erase'], perDay: 3, minGapMs: 2 * 60_000 },
 };
+
+/**
+ * All of the above to one mailbox together, whatever the kinds: at most 4 per 24 h. The
+ * kinds' own caps alone let anyone who knows an address have it mailed 9 times a day;
+ * 4 still leaves its owner a confirmation, one more after a typo, and both data links.
+ */
+export const MAILBOX_PER_DAY = 4;
+
+const mailLimits = (kind: MailKind): MailLimits => ({
+  ...MAIL_CAPS[kind],
+  mailboxPerDay: MAILBOX_PER_DAY,
+});
+
+/**
+ * When a refused request of `kind` may be asked for again, given the mailbox's requests of
+ * the last 24 h: minutes until its kind's gap ends, or null when a daily cap (its kind's
+ * or the mailbox's) is used up, which the answer words as "ask again tomorrow".
+ */
+export function retryInMinutes(
+  recent: readonly Pick<MailRequest, 'kind' | 'createdAt'>[],
+  kind: MailKind,
+  now: Date,
+): number | null {
+  const cap = MAIL_CAPS[kind];
+  const ofKinds = recent.filter((request) => cap.kinds.includes(request.kind));
+  if (recent.length >= MAILBOX_PER_DAY || ofKinds.length >= cap.perDay) return null;
+  const latest = Math.max(0, ...ofKinds.map((request) => Date.parse(request.createdAt)));
+  const next = latest + cap.minGapMs;
+  return next > now.getTime() ? Math.ceil((next - now.getTime()) / 60_000) : null;
+}
 
 /**
  * How long one email may wait for a send slot or out a 429: it is sent in the background
@@ -61,7 +93,7 @@ export async function sendRequestedMail(
   const request = await reserveMailRequest(
     app.db,
     { id: crypto.randomUUID(), settings: null, ...mail },
-    MAIL_CAPS[mail.kind],
+    mailLimits(mail.kind),
     now,
   );
   if (!request) return null;

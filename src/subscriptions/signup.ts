@@ -11,7 +11,8 @@
  * (src/subscriptions/confirm.ts), all of them for a row still pending, so nothing an
  * earlier sign-up by someone else typed is ever confirmed; someone typing a stranger's
  * address can at most cause one email to them, within the caps (3 per mailbox per 24 h,
- * 10 minutes apart, counting every "+tag" spelling of it as one; identity.ts).
+ * 10 minutes apart, counting every "+tag" spelling of it as one; identity.ts; and 4 a day
+ * of all the mail anyone can ask for to it, data links included: requested-mail.ts).
  *
  * A sign-up the caps stop (someone fixing a typo and submitting again a minute later)
  * sends nothing, but its settings are held for that mailbox (the newest only; an email

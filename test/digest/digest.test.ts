@@ -509,8 +509,34 @@ describe('digest content', () => {
       expect(body).toContain('Nothing matched your interests this time: 5 papers trending instead');
       expect(body).not.toContain('picked for you');
     }
+    // Without interests (every place trending) the papers are not "picked for you" either.
     const relevant = await assembleDigest(prepared, config, { ...recipient, basis: 'relevant' }, trending);
     expect(relevant.subject).toBe(`5 new papers: ${papers[0]!.title} and 4 more`);
-    expect(relevant.html).toContain('5 papers picked for you');
+    expect(relevant.html).toContain('5 trending papers');
+    expect(relevant.html).not.toContain('picked for you');
+  });
+
+  it('counts the trending places that no match filled apart from the papers picked for the interests', async () => {
+    const prepared = await prepareEdition(config, { editionDate: '2026-11-26', papers });
+    const mixed = ranked.slice(0, 4).map((item, k) => ({
+      ...item,
+      why:
+        k === 0
+          ? ['matches “agents”', 'trending: 63 upvotes']
+          : k === 1
+            ? ['by Yann LeCun']
+            : ['trending: 58 upvotes'],
+    }));
+    const recipient = { subscriber: reader, deliveryId: 'del-11', basis: 'relevant' as const };
+    const email = await assembleDigest(prepared, config, recipient, mixed);
+    const reference = await renderDigestReference(config, { editionDate: '2026-11-26' }, recipient, mixed);
+    for (const body of [email.html, email.text, reference.html, reference.text]) {
+      expect(body).toContain('2 papers on your interests, 2 trending');
+      expect(body).not.toContain('picked for you');
+    }
+    const one = await assembleDigest(prepared, config, recipient, mixed.slice(0, 3));
+    expect(one.text).toContain('2 papers on your interests, 1 trending');
+    const all = await assembleDigest(prepared, config, recipient, mixed.slice(0, 2));
+    expect(all.text).toContain('2 papers picked for you');
   });
 });

@@ -6,9 +6,11 @@
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { tryAcquireIngestLease } from '../../src/db/ingest-runs';
 import { appContext } from '../../src/env';
 import { runIngest } from '../../src/ingest';
 import { ingestHealth } from '../../src/ingest/status';
+import { adminRequest } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import { ARXIV, ARXIV_QUERY_URL, atomHeaders, HF_DAILY_URL, hfDailyList, hfNewShape } from './fixtures';
 
@@ -111,5 +113,37 @@ describe('Retry-After across runs', () => {
     const { runs } = await runIngest(appContext(env), { sources: ['arxiv'], at, tuning });
     expect(runs[0]!.status).toBe('ok');
     expect((await ingestHealth(env.DB)).waiting).toEqual([]);
+  });
+});
+
+describe('POST /admin/ingest while a source waits', () => {
+  const post = (sources: string[]) =>
+    adminRequest('/admin/ingest', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sources }),
+    });
+
+  it('answers 503 with Retry-After, not a 200 "ok" for a run that asked nothing', async () => {
+    const asked = serveHfRateLimited('3600');
+    expect((await post(['hf'])).status).toBe(502);
+    const response = await post(['hf']);
+    expect(asked).toHaveLength(1);
+    expect(response.status).toBe(503);
+    const seconds = Number(response.headers.get('retry-after'));
+    expect(seconds).toBeGreaterThan(3_500);
+    expect(seconds).toBeLessThanOrEqual(3_600);
+    const body = (await response.json()) as { ok: boolean; runs: { status: string; retry_at?: string }[] };
+    expect(body.ok).toBe(false);
+    expect(body.runs[0]).toMatchObject({ status: 'skipped', retry_at: expect.stringMatching(/Z$/) });
+  });
+
+  it('answers 409 while another arXiv crawl holds the one connection arXiv allows', async () => {
+    expect(await tryAcquireIngestLease(env.DB, 'arxiv', new Date(), 600_000)).toBe(true);
+    const response = await post(['arxiv']);
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as { ok: boolean; runs: { status: string; errors: string[] }[] };
+    expect(body.ok).toBe(false);
+    expect(body.runs[0]!.errors[0]).toMatch(/another arXiv ingest is running/);
   });
 });

@@ -212,7 +212,7 @@ describe('a digest filled from trending says so', () => {
       }
       expect(violations(result.papers, interests)).toEqual([]);
       expect(subjectFor(result.papers, '2026-05-08', result.basis)).toMatch(/^Nothing on your interests; /);
-      expect(countLabel(result.papers.length, result.basis)).toMatch(/^Nothing matched your interests/);
+      expect(countLabel(result.papers, result.basis)).toMatch(/^Nothing matched your interests/);
     });
   }
 });

@@ -50,6 +50,19 @@ describe('notice emails in Outlook on Windows', () => {
   });
 });
 
+describe('notice emails in plain text', () => {
+  it('show the action link once, after its label, and keep the copy-this-link line in the HTML', async () => {
+    for (const email of await allKinds()) {
+      const link = /href="(http[^"]+)"[^>]*class="pd-b"|class="pd-b"[^>]*href="(http[^"]+)"/.exec(email.html);
+      expect(link).not.toBeNull();
+      const url = (link![1] ?? link![2]!).replaceAll('&amp;', '&');
+      expect(email.text.split(url).length - 1).toBe(1);
+      expect(email.text).not.toContain('If the button does not work');
+      expect(email.html).toContain('If the button does not work, copy this link into your browser:');
+    }
+  });
+});
+
 describe('notice emails on a phone', () => {
   it('let a long address wrap inside the card instead of widening it past the screen', async () => {
     // An address is one unbreakable word to a browser: no line may break inside it unless

@@ -191,7 +191,8 @@ describe('GET /admin while Resend refuses our configuration', () => {
   it('names the API key for a refused key, and the sender address for a refused from', async () => {
     const until = new Date(Date.now() + 20 * 60_000).toISOString();
     await store({ ...pause(until), status: 403, name: 'invalid_api_key', message: 'API key is invalid' });
-    expect(await dashboard()).toContain('RESEND_API_KEY');
+    // The command that sets the production secret, not the top-level (development) one.
+    expect(await dashboard()).toContain('wrangler secret put RESEND_API_KEY --env production');
     await store({
       ...pause(until),
       status: 422,
@@ -201,6 +202,7 @@ describe('GET /admin while Resend refuses our configuration', () => {
     const html = await dashboard();
     expect(html).toContain('Invalid `from` field.');
     expect(html).toContain('MAIL_FROM');
+    expect(html).toContain('[env.production.vars]');
     await env.DB.prepare(`DELETE FROM app_state WHERE key = 'resend_config_pause'`).run();
   });
 

@@ -171,6 +171,8 @@ const productionEnv = () =>
   ({
     ...env,
     ENVIRONMENT: 'production',
+    PUBLIC_URL: 'https://digest.example-lab.org',
+    MAIL_FROM: 'Papers Digest <digest@example-lab.org>',
     POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
     OUTBOX: 'off',
     RESEND_API_KEY: 're_x',
@@ -215,20 +217,9 @@ describe('configuration', () => {
   });
 
   it('accepts a complete production configuration', async () => {
-    const production = {
-      ...env,
-      ENVIRONMENT: 'production',
-      POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
-      TOKEN_SECRET: 'x'.repeat(40),
-      ADMIN_TOKEN: 'y'.repeat(32),
-      RESEND_API_KEY: 're_test_123',
-      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
-      EMAIL_HASH_SECRET: 'z'.repeat(40),
-      OUTBOX: 'off',
-    };
     const response = await worker.fetch(
       new Request('https://digest.test/healthz'),
-      production,
+      productionEnv(),
       createExecutionContext(),
     );
     expect(response.status).toBe(200);
@@ -255,20 +246,20 @@ describe('configuration', () => {
   it('refuses a MAIL_FROM that is not one mailbox a From header can carry', () => {
     const production = productionEnv();
     for (const from of [
-      'Papers Digest <digest@example.org>',
-      'digest@example.org',
-      '"Papers Digest, Inc." <digest@example.org>',
+      'Papers Digest <digest@example-lab.org>',
+      'digest@example-lab.org',
+      '"Papers Digest, Inc." <digest@example-lab.org>',
     ]) {
       expect(parseConfig({ ...production, MAIL_FROM: from } as Env).MAIL_FROM).toBe(from);
     }
     for (const from of [
-      'Papers Digest <digest@example.org>\n',
-      'Papers Digest <digest@example.org>\r\nBcc: someone@example.net',
-      'Papers\tDigest <digest@example.org>',
-      'Papers Digest, Inc. <digest@example.org>',
-      'Papers Digest <digest@example.org',
+      'Papers Digest <digest@example-lab.org>\n',
+      'Papers Digest <digest@example-lab.org>\r\nBcc: someone@example-lab.net',
+      'Papers\tDigest <digest@example-lab.org>',
+      'Papers Digest, Inc. <digest@example-lab.org>',
+      'Papers Digest <digest@example-lab.org',
       'Papers Digest',
-      'digest@example.org, other@example.org',
+      'digest@example-lab.org, other@example-lab.org',
     ]) {
       expect(() => parseConfig({ ...production, MAIL_FROM: from } as Env), from).toThrowError(/MAIL_FROM/);
     }
@@ -662,20 +653,9 @@ describe('development outbox', () => {
   });
 
   it('does not exist outside development', async () => {
-    const production = {
-      ...env,
-      ENVIRONMENT: 'production',
-      POSTAL_ADDRESS: 'Papers Digest, 5 Rue de la Paix, 75002 Paris',
-      TOKEN_SECRET: 'x'.repeat(40),
-      ADMIN_TOKEN: 'y'.repeat(32),
-      RESEND_API_KEY: 're_x',
-      RESEND_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
-      EMAIL_HASH_SECRET: 'z'.repeat(40),
-      OUTBOX: 'off',
-    };
     const response = await worker.fetch(
       new Request('https://digest.test/dev/outbox.json'),
-      production,
+      productionEnv(),
       createExecutionContext(),
     );
     expect(response.status).toBe(404);

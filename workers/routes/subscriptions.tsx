@@ -288,7 +288,7 @@ async function dataLinkRequested(c: Ctx, kind: 'export' | 'erase') {
         429,
         'link_recently_sent',
         outcome.retryInMinutes === null
-          ? 'We have already sent you three of these links today: please use one of them, or ask again tomorrow.'
+          ? 'We have already sent you as many emails today as we send one address in a day: please use a link we sent, or ask again tomorrow.'
           : `We sent you this link a moment ago: please use it, or ask again in ${outcome.retryInMinutes} minutes.`,
       );
     }

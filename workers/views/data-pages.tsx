@@ -112,7 +112,7 @@ export function LinkSentPage(props: { email: string; kind: 'export' | 'erase'; o
         <h1>We have already sent you a link</h1>
         <p role="status">
           {props.outcome.retryInMinutes === null
-            ? `We have sent ${displayEmail(props.email)} three links to ${what} today. Please use one of them, or ask again tomorrow.`
+            ? `We have sent ${displayEmail(props.email)} as many emails today as we send one address in a day. Please use a link we sent to ${what}, or ask again tomorrow.`
             : `We sent ${displayEmail(props.email)} a link to ${what} a moment ago. Please use it, or ask again in ${props.outcome.retryInMinutes} minutes.`}
         </p>
       </Page>

@@ -60,9 +60,9 @@ function retentionNote(config: Config): string {
  */
 function configurationFix(refusal: { status: number; name: string; message: string }): string {
   if (refusal.name === 'invalid_from_address' || /`(from|reply_to)`/.test(refusal.message))
-    return 'correct the sender (MAIL_FROM) or reply-to (REPLY_TO) address in wrangler.toml and deploy.';
+    return 'correct the sender (MAIL_FROM) or reply-to (REPLY_TO) address in wrangler.toml ([env.production.vars]) and deploy.';
   if (refusal.status === 401 || /api[ _]key/i.test(`${refusal.name} ${refusal.message}`))
-    return 'set a valid Resend API key with sending access (wrangler secret put RESEND_API_KEY).';
+    return 'set a valid Resend API key with sending access (wrangler secret put RESEND_API_KEY --env production).';
   return "verify the domain of MAIL_FROM in Resend (Domains); an account without a verified domain sends only to its owner's address.";
 }
 

@@ -1,8 +1,11 @@
 /**
  * POST /admin/ingest: runs the cron's ingest now, for backfills and after an outage.
  * Optional JSON body `{"date": "YYYY-MM-DD", "sources": ["hf", "arxiv"]}` (default: today,
- * both sources). Answers the run summary: 200 when every source succeeded, 502 when an
- * upstream failed (the body still says what was stored and why the rest was not).
+ * both sources). Answers the run summary: 200 when every source ran and succeeded, 502 when
+ * an upstream failed (the body still says what was stored and why the rest was not), 503
+ * with Retry-After when a source is still inside a wait it asked for, and 409 when another
+ * arXiv crawl holds the one connection arXiv allows: a script that backfills must not read
+ * "ok" for a run that asked nothing.
  * The run happens inside the request, on purpose: it fits one invocation (a full arXiv
  * crawl is 145 statements, test/ingest/budget.test.ts, parsed a page at a time), but takes
  * a minute or more (arXiv's 3 s between its 20 requests), and work left to ctx.waitUntil
@@ -43,7 +46,13 @@ export const adminIngestRoutes = new Hono<HonoEnv>().post(
       at: new Date(),
       date: input.date,
     });
-    const failed = result.runs.some((run) => run.status === 'failed');
-    return c.json({ ok: !failed, ...result }, failed ? 502 : 200);
+    if (result.runs.some((run) => run.status === 'failed')) return c.json({ ok: false, ...result }, 502);
+    const skipped = result.runs.filter((run) => run.status === 'skipped');
+    if (skipped.length === 0) return c.json({ ok: true, ...result }, 200);
+    const waits = skipped.flatMap((run) => (run.retry_at ? [Date.parse(run.retry_at)] : []));
+    if (waits.length === 0) return c.json({ ok: false, ...result }, 409);
+    const seconds = Math.max(1, Math.ceil((Math.max(...waits) - Date.now()) / 1000));
+    c.header('Retry-After', String(seconds));
+    return c.json({ ok: false, ...result }, 503);
   },
 );
