@@ -42,56 +42,106 @@ export function wrapText(text: string): string {
     .join('\n');
 }
 
-const SURROGATE = /[\ud800-\udfff]/;
-
 /** Whether `text` has characters a line may break between (Chinese, Japanese, Korean). */
 export const hasWide = (text: string): boolean => WIDE.test(text);
 
-/** One line, wrapped (see above); the placeholders of `holes` counted as their values will be. */
+const SPACE = 0x20;
+
+/**
+ * One line, wrapped (see above); the placeholders of `holes` counted as their values will be.
+ *
+ * Every line it makes is a piece of `line` as it stands (words keep the spaces between them,
+ * a break replaces a space or falls between two characters), so it scans `line` by index
+ * and cuts it only where a line ends: a string per line made, not one per word. The digest
+ * wraps a few lines per card and per email with it (src/digest/text-lines.ts).
+ */
 export function wrapLine(line: string, holes?: readonly Hole[]): string {
   // Code units bound characters from above: a line this short is short in characters too.
   if (line.length <= TEXT_LINE_CHARS && !holes) return line;
-  // Without surrogate pairs (emoji, math letters) a word's characters are its code units:
-  // most lines, and the digest wraps a few per card.
-  const count = SURROGATE.test(line) ? charCount : (word: string) => word.length;
-  const charsOf = holes ? (word: string) => count(word) + holeStretch(word, holes) : count;
-  const lines: string[] = [];
-  // The line being filled (null: none yet) and its characters.
-  let current: string | null = null;
+  const stretches = holes ? holeStretches(line, holes) : NO_STRETCHES;
+  let stretchAt = 0;
+  // The lines made so far, each followed by a line break.
+  let done = '';
+  // The line being filled: line.slice(start, end) (start -1: none yet), and its characters.
+  let start = -1;
+  let end = 0;
   let width = 0;
-  for (const word of line.split(' ')) {
-    const length = charsOf(word);
-    if (current !== null && width + 1 + length <= TEXT_LINE_CHARS) {
-      current += ` ${word}`;
+  // The words between spaces, as `line.split(' ')` has them (empty ones too).
+  for (let from = 0; from <= line.length; ) {
+    let to = from;
+    // Characters (code points, not UTF-16 code units: an emoji is one).
+    let length = 0;
+    for (; to < line.length; to++) {
+      const code = line.charCodeAt(to);
+      if (code === SPACE) break;
+      if (code < 0xdc00 || code > 0xdfff) length++;
+    }
+    // A placeholder has no space: it lies in the word it starts in.
+    for (; stretchAt < stretches.length && stretches[stretchAt]! < to; stretchAt += 2)
+      length += stretches[stretchAt + 1]!;
+    if (start >= 0 && width + 1 + length <= TEXT_LINE_CHARS) {
+      end = to;
       width += 1 + length;
-      continue;
-    }
-    if (length <= TEXT_LINE_CHARS || !WIDE.test(word)) {
+    } else if (length <= TEXT_LINE_CHARS || !WIDE.test(line.slice(from, to))) {
       // Fits a line of its own, or cannot be broken (a URL, a long name): a line of its own.
-      if (current !== null) lines.push(current);
-      current = word;
+      if (start >= 0) done += `${line.slice(start, end)}\n`;
+      start = from;
+      end = to;
       width = length;
-      continue;
+    } else {
+      // A long run of Chinese or Japanese: fill the current line, then whole lines, from it.
+      let rest = [...line.slice(from, to)];
+      let restAt = from;
+      const head = breakAt(rest, start < 0 ? TEXT_LINE_CHARS : TEXT_LINE_CHARS - width - 1);
+      if (head > 0) {
+        // The current line ends at the space before this word: it goes on, space and all.
+        if (start < 0) start = from;
+        restAt += codeUnits(rest, head);
+        end = restAt;
+        rest = rest.slice(head);
+      }
+      if (start >= 0) done += `${line.slice(start, end)}\n`;
+      while (rest.length > TEXT_LINE_CHARS) {
+        const cut = breakAt(rest, TEXT_LINE_CHARS) || rest.length;
+        const cutAt = restAt + codeUnits(rest, cut);
+        done += `${line.slice(restAt, cutAt)}\n`;
+        restAt = cutAt;
+        rest = rest.slice(cut);
+      }
+      start = rest.length > 0 ? restAt : -1;
+      end = to;
+      width = rest.length;
     }
-    // A long run of Chinese or Japanese: fill the current line, then whole lines, from it.
-    let rest = [...word];
-    const head = breakAt(rest, current === null ? TEXT_LINE_CHARS : TEXT_LINE_CHARS - width - 1);
-    if (head > 0) {
-      current =
-        current === null ? rest.slice(0, head).join('') : `${current} ${rest.slice(0, head).join('')}`;
-      rest = rest.slice(head);
-    }
-    if (current !== null) lines.push(current);
-    while (rest.length > TEXT_LINE_CHARS) {
-      const cut = breakAt(rest, TEXT_LINE_CHARS) || rest.length;
-      lines.push(rest.slice(0, cut).join(''));
-      rest = rest.slice(cut);
-    }
-    current = rest.length > 0 ? rest.join('') : null;
-    width = rest.length;
+    from = to + 1;
   }
-  if (current !== null) lines.push(current);
-  return lines.join('\n');
+  if (start < 0) return done.slice(0, -1);
+  // Nothing broken: the line itself, not a copy.
+  return done === '' && start === 0 && end === line.length ? line : done + line.slice(start, end);
+}
+
+const NO_STRETCHES: readonly number[] = [];
+
+/**
+ * Where the placeholders of `holes` start in `line`, in order, each with how many more
+ * characters its value has: [start, stretch, start, stretch, …]. A placeholder with a
+ * space in it is in no word, so it stretches none (as a word's `indexOf` would not find it).
+ */
+function holeStretches(line: string, holes: readonly Hole[]): number[] {
+  const found: [number, number][] = [];
+  for (const { placeholder, chars } of holes) {
+    if (placeholder === '' || placeholder.includes(' ')) continue;
+    for (let at = line.indexOf(placeholder); at >= 0; at = line.indexOf(placeholder, at + placeholder.length))
+      found.push([at, chars - placeholder.length]);
+  }
+  found.sort((a, b) => a[0] - b[0]);
+  return found.flat();
+}
+
+/** The UTF-16 code units of the first `count` of `chars`. */
+function codeUnits(chars: readonly string[], count: number): number {
+  let units = 0;
+  for (let index = 0; index < count; index++) units += chars[index]!.length;
+  return units;
 }
 
 /**
@@ -105,24 +155,4 @@ function breakAt(chars: readonly string[], room: number): number {
     if ((WIDE.test(before) || WIDE.test(after)) && !NO_START.test(after) && !NO_END.test(before)) return cut;
   }
   return 0;
-}
-
-/** How many more characters `word` has once its holes are filled. */
-function holeStretch(word: string, holes: readonly Hole[]): number {
-  let stretch = 0;
-  for (const { placeholder, chars } of holes) {
-    for (let at = word.indexOf(placeholder); at >= 0; at = word.indexOf(placeholder, at + placeholder.length))
-      stretch += chars - placeholder.length;
-  }
-  return stretch;
-}
-
-/** Characters (code points), not UTF-16 code units: an emoji is one. */
-function charCount(word: string): number {
-  let count = 0;
-  for (let index = 0; index < word.length; index++) {
-    const code = word.charCodeAt(index);
-    if (code < 0xdc00 || code > 0xdfff) count++;
-  }
-  return count;
 }

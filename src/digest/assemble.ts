@@ -8,7 +8,14 @@
  * (reference.ts), which tests and the benchmark check.
  */
 import type { Config } from '../env';
-import { asciiBytes, asciiJsonBytes, chunksToString, type JsonChunks, sizedChunks } from '../lib/json';
+import {
+  asciiBytes,
+  asciiJsonBytes,
+  asciiJsonInner,
+  chunksToString,
+  type JsonChunks,
+  sizedChunks,
+} from '../lib/json';
 import { readableTex } from '../lib/tex';
 import { digestToken, type LinkBases, linkBases, subscriberLinks } from '../links';
 import type { RankedPaper } from '../ranking';
@@ -65,9 +72,11 @@ const countPair = memo(1_000, (label) => pairOf(clean(label)));
  * A card's why line and its escaped forms, memoised by its reasons. The lines that recur
  * (shared interests, "trending") are made again at most once per clearing; 20,000 nodes
  * were up to 3.3 MB of the sender's peak (`npm run bench:memory`), mostly lines of
- * interests met once. In the text part the hole is the whole line, wrapped (text-lines.ts).
+ * interests met once. In the text part the hole is the whole line, wrapped (text-lines.ts),
+ * kept as a string of JSON: most are met by one email, where a buffer each cost more to
+ * allocate than the line costs to copy.
  */
-const whyPair = whyMemo(4_000, (why) => ({ ...pairOf(why, true), textJson: asciiJsonBytes(whyLine(why)) }));
+const whyPair = whyMemo(4_000, (why) => ({ ...pairOf(why, true), textJson: asciiJsonInner(whyLine(why)) }));
 
 /** The token at the end of a link built on `base`, or null if the link is not built on it. */
 function tokenAfter(url: string, base: string): string | null {
@@ -84,8 +93,6 @@ function sameBases(a: LinkBases, b: LinkBases): boolean {
       a.feed === b.feed)
   );
 }
-
-const NO_BYTES = new Uint8Array(0);
 
 /** Counts renders that had to leave the fast path (tests insist on none for normal digests). */
 export const fallbackRenders = { count: 0 };
@@ -182,17 +189,8 @@ async function assembleAll(
     token,
     feed,
   ];
-  // The JSON bytes of the holes a line may keep (the words of LAYOUT_KINDS).
-  const layoutWords = [
-    NO_BYTES,
-    NO_BYTES,
-    asciiJsonBytes(emailPair.text),
-    NO_BYTES,
-    unsubscribeBytes,
-    preferencesBytes,
-    tokenBytes,
-    feedBytes,
-  ];
+  // The holes a line may keep (the words of LAYOUT_KINDS) as JSON string pieces.
+  const layoutWords = ['', '', asciiJsonInner(emailPair.text), '', unsubscribe, preferences, token, feed];
   const layoutText = (empty ?? prepared.text).lines.map((line) => line.json(layoutValues, layoutWords));
   const layoutHtml = [
     preheaderPair.htmlJson,
@@ -221,7 +219,7 @@ async function assembleAll(
     filledWeight(prepared.html.prefix, layoutWeights) + filledWeight(prepared.html.suffix, layoutWeights);
   let textBytes = 2 + fillJsonInto(text, empty ? empty.text : prepared.text.prefix, layoutText);
   // In CARD_SLOTS order; the token is the same for every card of the digest.
-  const cardText = [tokenBytes, tokenBytes];
+  const cardText: (string | Uint8Array)[] = [tokenBytes, tokenBytes];
   const cardHtml = [tokenBytes, tokenBytes];
   const cardWeights = [0, tokenWeight];
   const between = betweenJson(prepared.text.between);

@@ -122,6 +122,10 @@ export interface TextLayout {
  */
 export class CardText {
   private made: { chars: number; json: JsonTemplate }[] = [];
+  // The length asked for last, read per card per email (one in practice): in fields of
+  // its own, not behind the list, whose entries are two more reads across a large heap.
+  private lastChars = -1;
+  private last: JsonTemplate | undefined;
   constructor(
     private source: Template | undefined,
     private readonly remake: () => Template,
@@ -129,19 +133,25 @@ export class CardText {
   ) {}
 
   has(tokenChars: number): boolean {
+    if (tokenChars === this.lastChars) return true;
     for (const entry of this.made) if (entry.chars === tokenChars) return true;
     return false;
   }
 
   wrapped(tokenChars: number): JsonTemplate {
-    for (const entry of this.made) if (entry.chars === tokenChars) return entry.json;
-    const source = this.source ?? this.remake();
-    this.source = undefined;
-    const holes = CARD_SLOTS.map((name) => slot(this.marker, name));
-    const text = wrapCardText(fill(source, holes), this.marker, tokenChars);
-    const json = jsonTemplate(bind(compile(text, this.marker), {}, CARD_SLOTS));
-    if (this.made.length >= 4) this.made.shift();
-    this.made.push({ chars: tokenChars, json });
+    if (tokenChars === this.lastChars) return this.last!;
+    let json = this.made.find((entry) => entry.chars === tokenChars)?.json;
+    if (json === undefined) {
+      const source = this.source ?? this.remake();
+      this.source = undefined;
+      const holes = CARD_SLOTS.map((name) => slot(this.marker, name));
+      const text = wrapCardText(fill(source, holes), this.marker, tokenChars);
+      json = jsonTemplate(bind(compile(text, this.marker), {}, CARD_SLOTS));
+      if (this.made.length >= 4) this.made.shift();
+      this.made.push({ chars: tokenChars, json });
+    }
+    this.lastChars = tokenChars;
+    this.last = json;
     return json;
   }
 

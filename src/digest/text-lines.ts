@@ -13,7 +13,7 @@
 import { WHY_PREFIX } from '../../emails/_components/paper-card';
 import { type Hole, hasWide, wrapLine } from '../../emails/_components/wrap';
 import { asciiJsonInner } from '../lib/json';
-import { bind, compile, fill, type JsonTemplate, jsonTemplate, slot, type Template } from './template';
+import { bind, compile, fill, slot, type Template } from './template';
 
 function cannotWrap(what: string): never {
   throw new Error(`digest text cannot be wrapped ahead: ${what}`);
@@ -48,12 +48,15 @@ export type HoleKind = 'word' | 'label' | 'prose';
 
 /**
  * A layout line with per-subscriber holes, wrapped per email: once per lengths of its
- * words and values of its labels (kept, a few), or, with prose in it, each time.
+ * words and values of its labels (kept, a few), or, with prose in it, each time. Filled
+ * per email as a string of JSON: its pieces are a few short strings joined, where bytes
+ * would be a buffer of its own per line and email, which costs more to allocate (and to
+ * collect, in an isolate holding a large edition) than the line costs to copy.
  */
 export class LayoutLine {
   private readonly template: Template;
   private readonly prose: boolean;
-  private readonly made = new Map<string, JsonTemplate>();
+  private readonly made = new Map<string, Template>();
 
   constructor(
     source: string,
@@ -67,9 +70,9 @@ export class LayoutLine {
 
   /**
    * The line filled with `values` (by hole, as text) and wrapped, as a piece of a JSON
-   * string literal; `words` are the JSON bytes of the word holes' values.
+   * string literal (ASCII); `words` are the word holes' values as such pieces.
    */
-  json(values: readonly string[], words: readonly Uint8Array[]): string | Uint8Array {
+  json(values: readonly string[], words: readonly string[]): string {
     if (this.prose) return this.wrapped(values);
     let key = '';
     for (const index of this.template.slots) {
@@ -85,28 +88,18 @@ export class LayoutLine {
       if (this.made.size >= 64) this.made.clear();
       this.made.set(key, line);
     }
-    let bytes = line.bytes;
-    for (const index of line.slots) bytes += words[index]!.length;
-    const out = new Uint8Array(bytes);
-    out.set(line.parts[0]!);
-    let at = line.parts[0]!.length;
-    for (let position = 0; position < line.slots.length; position++) {
-      const word = words[line.slots[position]!]!;
-      out.set(word, at);
-      at += word.length;
-      const part = line.parts[position + 1]!;
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    return fill(line, words);
   }
 
   private wrapped(values: readonly string[]): string {
     return asciiJsonInner(wrapLine(fill(this.template, values)));
   }
 
-  /** The line wrapped for these lengths of words, its labels in, its words still holes. */
-  private make(values: readonly string[]): JsonTemplate {
+  /**
+   * The line wrapped for these lengths of words, its labels in, its words still holes; its
+   * parts as pieces of a JSON string literal.
+   */
+  private make(values: readonly string[]): Template {
     const holes: Hole[] = [];
     const filled = this.names.map((name, index) => {
       if (this.kinds[index] !== 'word') return values[index]!;
@@ -115,7 +108,8 @@ export class LayoutLine {
       return placeholder;
     });
     const wrapped = wrapLine(fill(this.template, filled), holes);
-    return jsonTemplate(bind(compile(wrapped, this.marker), {}, this.names));
+    const { parts, slots } = bind(compile(wrapped, this.marker), {}, this.names);
+    return { parts: parts.map(asciiJsonInner), slots };
   }
 }
 

@@ -8,12 +8,17 @@
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { wrapLine } from '../../emails/_components/wrap';
 import { assembleDigest, prepareEdition, renderDigestReference } from '../../src/digest';
+import { LAYOUT_SLOTS } from '../../src/digest/prepare';
+import { slot } from '../../src/digest/template';
+import { type HoleKind, LayoutLine } from '../../src/digest/text-lines';
 import type { Paper, Subscriber } from '../../src/domain';
 import { parseConfig } from '../../src/env';
 import { emailText } from '../../src/lib/email-html';
+import { asciiJsonInner } from '../../src/lib/json';
 import type { RankedPaper } from '../../src/ranking';
-import { makeSubscriber, snapshotPapers } from '../factories';
+import { makeSubscriber, seededRandom, snapshotPapers } from '../factories';
 import { longDigest, sampleConfig } from './sample';
 
 const chars = (line: string) => [...line].length;
@@ -148,3 +153,54 @@ describe('the digest text part, wrapped at 78 characters', () => {
     expectWrapped(full!);
   });
 });
+
+describe('a layout line wrapped once per lengths of its words', () => {
+  it('fills as the line filled and then wrapped, for 2,000 random addresses, tokens and counts', () => {
+    const marker = 'PDSLOTtestmarker';
+    const hole = (name: string) => slot(marker, name);
+    const kinds: HoleKind[] = LAYOUT_SLOTS.map((name) =>
+      name === 'countLabel' ? 'label' : name === 'preheader' || name === 'interestsLabel' ? 'prose' : 'word',
+    );
+    const line = new LayoutLine(
+      `${hole('countLabel')} for ${hole('recipientEmail')} · Unsubscribe https://d.test/u?token=${hole('unsubscribeToken')} · Preferences https://d.test/p?token=${hole('preferencesToken')} · View https://d.test/v/${hole('digestToken')}`,
+      marker,
+      LAYOUT_SLOTS,
+      kinds,
+    );
+    const random = seededRandom(7);
+    const word = (chars: number) =>
+      Array.from({ length: chars }, () => 'abcXYZ019-_.'[Math.floor(random() * 12)]).join('');
+    const breaks = new Set<string>();
+    for (let run = 0; run < 2_000; run++) {
+      const email = `${word(1 + Math.floor(random() * 60))}@${random() < 0.1 ? 'exämple' : 'example'}.org`;
+      const values = [
+        '',
+        pick(random, [
+          '15 papers picked for you',
+          '1 paper picked for you',
+          '3 papers on your interests, 12 trending',
+        ]),
+        email,
+        '',
+        word(Math.floor(random() * 90)),
+        word(Math.floor(random() * 90)),
+        word(Math.floor(random() * 90)),
+        word(10),
+      ];
+      const words = values.map((value, index) => (kinds[index] === 'word' ? asciiJsonInner(value) : ''));
+      const filled = `${values[1]} for ${values[2]} · Unsubscribe https://d.test/u?token=${values[4]} · Preferences https://d.test/p?token=${values[5]} · View https://d.test/v/${values[6]}`;
+      const made = line.json(values, words);
+      expect(made).toBe(asciiJsonInner(wrapLine(filled)));
+      breaks.add(
+        made
+          .split('\\n')
+          .map((piece) => piece.length)
+          .join(),
+      );
+    }
+    // The lengths moved the breaks: many different shapes, each still as wrapLine makes it.
+    expect(breaks.size).toBeGreaterThan(50);
+  });
+});
+
+const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
