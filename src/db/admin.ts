@@ -148,7 +148,10 @@ export interface ExportedSubscriber {
   id: string;
 }
 
-/** The export's columns, in order: the importer's five first, so an export can be re-imported. */
+/**
+ * The export's columns, in order: the sign-up's five first. An export can be re-imported,
+ * with the settings after them (weekday, size, mix, always-send: import.ts CARRIED_SETTINGS).
+ */
 export const EXPORT_COLUMNS: readonly (keyof ExportedSubscriber)[] = [
   'email',
   'interests',

@@ -48,6 +48,11 @@ export interface ImportedSubscriberRow {
   frequency: 'daily' | 'weekly';
   send_hour: number;
   time_zone: string;
+  send_weekday: number;
+  /** Null: the column's default (the row did not say). */
+  digest_size: number | null;
+  trending_mix: number | null;
+  always_send: 0 | 1 | null;
   /** When the planner should first look at them (see migrations/0010). */
   next_send_at: string;
 }
@@ -67,12 +72,18 @@ export async function insertImportedSubscribers(
   const at = nowIso(now);
   const statement = db.prepare(
     `INSERT INTO subscribers
-       (id, email, status, interests, categories, frequency, send_hour, time_zone,
+       (id, email, status, interests, categories, frequency, send_hour, time_zone, send_weekday,
+        digest_size, trending_mix, always_send,
         created_at, updated_at, confirmed_at, consent_at, consent_method, next_send_at)
      SELECT json_extract(value, '$.id'), json_extract(value, '$.email'), 'active',
             json_extract(value, '$.interests'), json_extract(value, '$.categories'),
             json_extract(value, '$.frequency'),
             json_extract(value, '$.send_hour'), json_extract(value, '$.time_zone'),
+            json_extract(value, '$.send_weekday'),
+            -- A setting the row did not give takes the column default (migrations/0001).
+            COALESCE(json_extract(value, '$.digest_size'), 10),
+            COALESCE(json_extract(value, '$.trending_mix'), 0.3),
+            COALESCE(json_extract(value, '$.always_send'), 0),
             ?1, ?1, ?1, ?1, 'import', json_extract(value, '$.next_send_at')
      FROM json_each(?2)
      WHERE true

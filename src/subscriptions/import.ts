@@ -24,15 +24,21 @@ import { AppError } from '../errors';
 import { logEvent } from '../lib/log';
 import { addressLookupHashes, emailKey } from './identity';
 import { categoriesOf } from './interests';
-import { fieldErrors, type SubscribeInput, subscribeSchema, timeZoneField } from './schema';
+import { fieldErrors, preferencesSchema, subscribeSchema, timeZoneField } from './schema';
 
 /** Hard caps: above them the request is refused whole (413) rather than half-processed. */
 export const MAX_IMPORT_ROWS = 20_000;
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
 export const IMPORT_FIELDS = ['email', 'interests', 'frequency', 'send_hour', 'time_zone'] as const;
+/**
+ * Settings our export writes that an import carries over when a row has them (blank or
+ * absent: the column's default), so moving a list between instances keeps each weekly
+ * subscriber's day and each digest's size, mix and always-send choice.
+ */
+const CARRIED_SETTINGS = ['send_weekday', 'digest_size', 'trending_mix', 'always_send'] as const;
 /** Columns read besides the settings: `status` decides whether a row may become active at all. */
-const READ_FIELDS: readonly string[] = [...IMPORT_FIELDS, 'status'];
+const READ_FIELDS: readonly string[] = [...IMPORT_FIELDS, ...CARRIED_SETTINGS, 'status'];
 /** Columns the answer does not list as ignored: ours, and the rest of what our export writes. */
 const EXPECTED_COLUMNS = new Set<string>([...READ_FIELDS, ...EXPORT_COLUMNS]);
 
@@ -194,8 +200,12 @@ function importRowSchema() {
       (value) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value),
       cachedTimeZone.optional().transform((zone) => zone ?? 'UTC'),
     ),
+    // The preferences page's own checks and messages.
+    ...preferencesSchema.pick({ digest_size: true, trending_mix: true, always_send: true }).shape,
   });
 }
+
+type ImportInput = z.output<ReturnType<typeof importRowSchema>>;
 
 const displayEmail = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 254) : undefined;
@@ -232,18 +242,17 @@ const EXISTING_REASONS: Record<string, string> = {
  * (already past = due at the next run, like a sign-up), computed once per distinct
  * schedule, so a big import is not all examined by the next run.
  */
-function firstSendInstants(now: Date): (data: SubscribeInput) => string {
+function firstSendInstants(now: Date): (data: ImportInput) => string {
   const memo = new Map<string, string>();
   return (data) => {
-    const key = `${data.time_zone}|${data.frequency}|${data.send_hour}`;
+    const key = `${data.time_zone}|${data.frequency}|${data.send_hour}|${data.send_weekday}`;
     let instant = memo.get(key);
     if (instant === undefined) {
-      // Imported weekly subscribers take the column's default weekday (Monday), as sign-ups do.
       const schedule = {
         timeZone: data.time_zone,
         frequency: data.frequency,
         sendHour: data.send_hour,
-        sendWeekday: 1,
+        sendWeekday: data.send_weekday,
       };
       instant = nextSendAt(schedule, now, false).toISOString();
       memo.set(key, instant);
@@ -270,7 +279,7 @@ export async function importSubscribers(
   }
 
   const results: ImportRowResult[] = [];
-  const candidates: { row: number; email: string; data: SubscribeInput }[] = [];
+  const candidates: { row: number; email: string; data: ImportInput }[] = [];
   const seenInFile = new Map<string, number>();
   const rowSchema = importRowSchema();
   rawRows.forEach((raw, index) => {
@@ -286,6 +295,7 @@ export async function importSubscribers(
       frequency: raw.frequency,
       send_hour: raw.send_hour,
       time_zone: raw.time_zone,
+      ...Object.fromEntries(CARRIED_SETTINGS.map((name) => [name, raw[name]])),
     });
     const fileStatus = statusInFile(raw.status);
     if (!parsed.success || fileStatus === null) {
@@ -358,6 +368,10 @@ export async function importSubscribers(
       frequency: candidate.data.frequency,
       send_hour: candidate.data.send_hour,
       time_zone: candidate.data.time_zone,
+      send_weekday: candidate.data.send_weekday,
+      digest_size: candidate.data.digest_size ?? null,
+      trending_mix: candidate.data.trending_mix ?? null,
+      always_send: candidate.data.always_send === undefined ? null : candidate.data.always_send ? 1 : 0,
       next_send_at: firstSend(candidate.data),
     })),
     now,

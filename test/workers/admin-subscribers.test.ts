@@ -120,6 +120,35 @@ describe('POST /admin/subscribers/import', () => {
     ]);
   });
 
+  it('carries over the settings our export writes: weekly day, digest size, mix and always-send', async () => {
+    const csv = [
+      'email,frequency,send_weekday,digest_size,trending_mix,always_send',
+      'kept1@example.com,weekly,5,25,0.6,true',
+      'kept2@example.com,weekly,,,,',
+      'kept3@example.com,weekly,8,0,2,maybe',
+    ].join('\n');
+    const report = await (await importCsv(csv)).json<ImportReport>();
+    expect(report).toMatchObject({ imported: 2, invalid: 1 });
+    expect(report.rows[2]!.reason).toContain('send_weekday: Choose a day of the week.');
+    expect(report.rows[2]!.reason).toContain('digest_size: Choose between 1 and 50 papers.');
+    expect(report.rows[2]!.reason).toContain('trending_mix: Choose a mix between 0');
+    expect(report.rows[2]!.reason).toContain('always_send');
+    const rows = await env.DB.prepare(
+      `SELECT email, send_weekday, digest_size, trending_mix, always_send FROM subscribers
+       WHERE email LIKE 'kept%' ORDER BY email`,
+    ).all();
+    expect(rows.results).toEqual([
+      { email: 'kept1@example.com', send_weekday: 5, digest_size: 25, trending_mix: 0.6, always_send: 1 },
+      // Blank: the column defaults, as for a sign-up.
+      { email: 'kept2@example.com', send_weekday: 1, digest_size: 10, trending_mix: 0.3, always_send: 0 },
+    ]);
+    // Its first digest is planned for its own day: a Friday, 8:00 UTC.
+    const planned = await env.DB.prepare(
+      `SELECT next_send_at FROM subscribers WHERE email = 'kept1@example.com'`,
+    ).first<{ next_send_at: string }>();
+    expect(new Date(planned!.next_send_at).getUTCDay()).toBe(5);
+  });
+
   it('skips addresses already in the database, whatever their status, and never re-activates them', async () => {
     await env.DB.prepare(
       `INSERT INTO subscribers (id, email, status, created_at, updated_at, unsubscribed_at)
@@ -300,6 +329,36 @@ describe('GET /admin/subscribers/export', () => {
       .bind('formula@example.com')
       .first<{ interests: string }>();
     expect(restored!.interests).toBe('=HYPERLINK("http://evil")');
+  });
+
+  it('round-trips every setting a subscriber chose, not only the sign-up fields', async () => {
+    await insertSubscribers(env.DB, [
+      makeSubscriber({
+        email: 'settings@example.com',
+        frequency: 'weekly',
+        sendWeekday: 3,
+        digestSize: 7,
+        trendingMix: 0.9,
+        alwaysSend: true,
+      }),
+    ]);
+    const exported = (await exportRows('?status=active')).find((row) => row.email === 'settings@example.com');
+    expect(exported).toBeDefined();
+    await env.DB.prepare('DELETE FROM subscribers WHERE email = ?').bind('settings@example.com').run();
+    const csv = Papa.unparse([exported!]);
+    expect((await (await importCsv(csv)).json<ImportReport>()).imported).toBe(1);
+    const restored = await env.DB.prepare(
+      `SELECT frequency, send_weekday, digest_size, trending_mix, always_send FROM subscribers WHERE email = ?`,
+    )
+      .bind('settings@example.com')
+      .first();
+    expect(restored).toEqual({
+      frequency: 'weekly',
+      send_weekday: 3,
+      digest_size: 7,
+      trending_mix: 0.9,
+      always_send: 1,
+    });
   });
 });
 
