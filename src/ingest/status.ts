@@ -16,11 +16,15 @@ export interface IngestHealth {
   waiting: { source: string; name: string; until: string; reason: string }[];
 }
 
-export async function ingestHealth(db: D1Database, now = new Date()): Promise<IngestHealth> {
-  const [latest, waits] = await Promise.all([latestIngestRuns(db), listIngestNotBefore(db)]);
-  const waiting = waits
+/** Sources inside a wait they asked for: their runs are skipped until `until`. */
+export async function ingestWaits(db: D1Database, now = new Date()): Promise<IngestHealth['waiting']> {
+  return (await listIngestNotBefore(db))
     .filter((wait) => Date.parse(wait.until) > now.getTime())
     .map((wait) => ({ ...wait, name: SOURCE_NAMES[wait.source] ?? wait.source }));
+}
+
+export async function ingestHealth(db: D1Database, now = new Date()): Promise<IngestHealth> {
+  const [latest, waiting] = await Promise.all([latestIngestRuns(db), ingestWaits(db, now)]);
   const unreachable = latest
     .filter((run) => run.status === 'failed')
     .map((run) => ({

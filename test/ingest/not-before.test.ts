@@ -10,7 +10,7 @@ import { tryAcquireIngestLease } from '../../src/db/ingest-runs';
 import { appContext } from '../../src/env';
 import { runIngest } from '../../src/ingest';
 import { ingestHealth } from '../../src/ingest/status';
-import { adminRequest } from '../helpers/app';
+import { adminRequest, request } from '../helpers/app';
 import { fakeHttp, HttpResponse, http } from '../helpers/fake-http';
 import { ARXIV, ARXIV_QUERY_URL, atomHeaders, HF_DAILY_URL, hfDailyList, hfNewShape } from './fixtures';
 
@@ -145,5 +145,22 @@ describe('POST /admin/ingest while a source waits', () => {
     const body = (await response.json()) as { ok: boolean; runs: { status: string; errors: string[] }[] };
     expect(body.ok).toBe(false);
     expect(body.runs[0]!.errors[0]).toMatch(/another arXiv ingest is running/);
+  });
+});
+
+describe('the pages an operator reads while a source waits', () => {
+  it('the admin dashboard and /dev name the source, until when and why', async () => {
+    serveHfRateLimited('3600');
+    await runIngest(appContext(env), { sources: ['hf'], at });
+    for (const page of [await adminRequest('/admin'), await request('/dev')]) {
+      const html = await page.text();
+      expect(html).toMatch(/Hugging Face Daily Papers asked us to wait<\/strong> until/);
+      expect(html).toContain('retry after 3600 s');
+    }
+  });
+
+  it('say nothing when no source waits', async () => {
+    const dashboard = await (await adminRequest('/admin')).text();
+    expect(dashboard).not.toContain('asked us to wait');
   });
 });

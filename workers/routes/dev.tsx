@@ -38,6 +38,13 @@ export const devRoutes = new Hono<HonoEnv>()
             <code>npm run seed:local</code>.
           </p>
         ))}
+        {health.waiting.map((wait) => (
+          <p class="notice" role="status">
+            <strong>{wait.name} asked us to wait</strong> until{' '}
+            <time datetime={wait.until}>{wait.until.replace('T', ' ').slice(0, 19)} UTC</time> ({wait.reason}
+            ): until then ingest runs ask it nothing.
+          </p>
+        ))}
         <p>
           {papers} paper{papers === 1 ? '' : 's'} stored.
           {papers === 0 ? (

@@ -15,6 +15,7 @@ import { getStats } from '../../../src/db/stats';
 import { CONFIG_PAUSE_KEY, CONFIG_PAUSE_MS, type ConfigPause } from '../../../src/delivery/quota';
 import { WEBHOOK_EVENT_DAYS } from '../../../src/delivery/retention';
 import type { Config } from '../../../src/env';
+import { ingestWaits } from '../../../src/ingest/status';
 import type { HonoEnv } from '../../types';
 import { Layout } from '../../views/layout';
 import { EXPORT_ROWS_PER_RESPONSE } from './subscribers';
@@ -82,7 +83,7 @@ function recentRefusal(state: AppStateEntry[]): ConfigPause | null {
 
 export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
   const db = c.var.app.db;
-  const [stats, data] = await Promise.all([getStats(db), getDashboardData(db)]);
+  const [stats, data, waits] = await Promise.all([getStats(db), getDashboardData(db), ingestWaits(db)]);
   const eventCount = (type: string) => data.webhookEvents.find((event) => event.type === type);
   const complaints = eventCount('email.complained');
   const suppressedEvents = eventCount('email.suppressed');
@@ -202,6 +203,13 @@ export const adminDashboardRoutes = new Hono<HonoEnv>().get('/', async (c) => {
       )}
 
       <h2>Last ingest runs</h2>
+      {waits.map((wait) => (
+        <p class="banner" role="status">
+          <strong>{wait.name} asked us to wait</strong> until {when(wait.until)} UTC ({wait.reason}): until
+          then its ingest runs, the cron's and POST /admin/ingest alike, ask it nothing and are not listed
+          below.
+        </p>
+      ))}
       {data.ingestRuns.length === 0 ? (
         <p class="muted">No ingest has run yet (POST /admin/ingest or wait for the cron).</p>
       ) : (
