@@ -89,5 +89,5 @@ try {
 const times = [...byTime.keys()].sort();
 console.log(
   `\nseed:local: ${papers.length} real papers (${inserted} new) from ${lists.length} Hugging Face daily lists` +
-    ` in the local D1, ingested_at re-dated ${times[0]} .. ${times[times.length - 1]}. Start with \`npm start\`.`,
+    ` in the local D1, ingested_at re-dated ${times[0]} .. ${times[times.length - 1]}. A running \`npm start\` serves them at once, no restart needed; otherwise start it.`,
 );
