@@ -85,9 +85,14 @@ const NEWEST_REASON = 'newest in this edition';
  * Whether a digest line was picked for the subscriber's interests (a match, an author, a
  * category, their 👍) rather than only filling a trending place. Read from the reasons,
  * which a delivery keeps, so a retried or browser-viewed digest counts as the email did.
+ * No reason at all is a relevant paper too: one relevant through several interests'
+ * partial matches, none enough to name; a trending place always says it is trending, and
+ * a fallback paper with no reason says it is the newest.
  */
 export function pickedForInterests(why: readonly string[]): boolean {
-  return why.some((reason) => !reason.startsWith(TRENDING_REASON) && reason !== NEWEST_REASON);
+  return (
+    why.length === 0 || why.some((reason) => !reason.startsWith(TRENDING_REASON) && reason !== NEWEST_REASON)
+  );
 }
 
 export const RANK_PARAMS = { secondaryShare: 0.2, fairShareDecay: 0.8 };
