@@ -360,6 +360,21 @@ describe('GET /admin/subscribers/export', () => {
       always_send: 1,
     });
   });
+
+  it('round-trips a mix small enough that the export writes it in exponent notation', async () => {
+    // The preferences form takes "0.0000005"; JavaScript (and so the CSV) writes it 5e-7.
+    await insertSubscribers(env.DB, [makeSubscriber({ email: 'tiny-mix@example.com', trendingMix: 5e-7 })]);
+    const exported = (await exportRows('?status=active')).find((row) => row.email === 'tiny-mix@example.com');
+    expect(exported?.trending_mix).toBe('5e-7');
+    await env.DB.prepare('DELETE FROM subscribers WHERE email = ?').bind('tiny-mix@example.com').run();
+    const report = await (await importCsv(Papa.unparse([exported!]))).json<ImportReport>();
+    expect(report.rows[0]!.reason).toBeUndefined();
+    expect(report.imported).toBe(1);
+    const restored = await env.DB.prepare('SELECT trending_mix FROM subscribers WHERE email = ?')
+      .bind('tiny-mix@example.com')
+      .first<{ trending_mix: number }>();
+    expect(restored?.trending_mix).toBe(5e-7);
+  });
 });
 
 describe('export reads', () => {
