@@ -160,9 +160,15 @@ const toHour = (value: unknown) => {
   return (hour % 12) + (meridiem.toLowerCase() === 'p' ? 12 : 0);
 };
 
+/**
+ * A decimal as people and JavaScript write it: "0.3", ".5", and "5e-7", which is how a
+ * number below 1e-6 is written back (our export's CSV of a mix chosen as 0.0000005).
+ * Not "0x1", "Infinity" or "NaN".
+ */
 const toNumber = (value: unknown) => {
   const blank = blankToUndefined(value);
-  if (typeof blank === 'string' && /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*$/.test(blank)) return Number(blank);
+  if (typeof blank === 'string' && /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?\s*$/i.test(blank))
+    return Number(blank);
   return blank;
 };
 

@@ -235,3 +235,16 @@ describe('parseSubmission', () => {
     expect(!result.ok && Object.keys(result.errors)).toEqual(['__proto__']);
   });
 });
+
+describe('trending_mix as text', () => {
+  it('takes a decimal in exponent notation, as JavaScript writes a small one back', () => {
+    expect(preferencesSchema.parse({ trending_mix: '5e-7' }).trending_mix).toBe(5e-7);
+    expect(preferencesSchema.parse({ trending_mix: ' 3E-1 ' }).trending_mix).toBe(0.3);
+  });
+
+  it('still refuses what is not a plain decimal', () => {
+    for (const bad of ['NaN', 'Infinity', '0x1', '1e', 'e5', '1e-', '1e2.5', '5e']) {
+      expect(preferencesSchema.safeParse({ trending_mix: bad }).success, bad).toBe(false);
+    }
+  });
+});
