@@ -101,14 +101,17 @@ export function countLabel(
   basis: DigestBasis = 'relevant',
 ): string {
   const count = ranked.length;
-  const papers = count === 1 ? '1 paper' : `${count} papers`;
-  if (basis === 'trending') return `Nothing matched your interests this time: ${papers} trending instead`;
+  if (basis === 'trending')
+    return `Nothing matched your interests this time: ${papers(count)} trending instead`;
   let picked = 0;
   for (const { why } of ranked) if (pickedForInterests(why)) picked++;
-  if (picked === count) return `${papers} picked for you`;
-  if (picked === 0) return count === 1 ? '1 trending paper' : `${count} trending papers`;
-  return `${picked === 1 ? '1 paper' : `${picked} papers`} on your interests, ${count - picked} trending`;
+  if (picked === count) return `${papers(count)} picked for you`;
+  if (picked === 0) return papers(count, 'trending ');
+  return `${papers(picked)} on your interests, ${count - picked} trending`;
 }
+
+/** "1 paper", "3 papers", "3 trending papers". */
+const papers = (count: number, kind = '') => `${count} ${kind}paper${count === 1 ? '' : 's'}`;
 
 /** Title lengths in the subject and the preheader (the fast path caches them per paper). */
 export const SUBJECT_TITLE_CHARS = 90;
