@@ -13,6 +13,16 @@ import { ingestHealth, SOURCE_NAMES } from '../../src/ingest/status';
 import type { HonoEnv } from '../types';
 import { Layout } from '../views/layout';
 
+/** A stored ISO instant as people read it ("2026-12-04 06:31:05"), machine-readable in `datetime`. */
+function UtcTime(props: { iso: string; utc?: boolean }) {
+  return (
+    <time datetime={props.iso}>
+      {props.iso.replace('T', ' ').slice(0, 19)}
+      {props.utc ? ' UTC' : ''}
+    </time>
+  );
+}
+
 export const devRoutes = new Hono<HonoEnv>()
   .use(async (c, next) => {
     if (!c.var.config.devTools) throw new AppError(404, 'not_found', 'Not found');
@@ -32,16 +42,15 @@ export const devRoutes = new Hono<HonoEnv>()
         {health.unreachable.map((failure) => (
           <p class="notice" role="alert">
             <strong>{failure.name} is unreachable.</strong> The last ingest (
-            <time datetime={failure.at}>{failure.at.replace('T', ' ').slice(0, 19)} UTC</time>) failed:{' '}
-            {failure.error.replace(/\.+$/, '')}. Papers already stored are still served; the next cron
-            retries. Offline, load the bundled real papers (Hugging Face Daily Papers of 2026) with{' '}
-            <code>npm run seed:local</code>.
+            <UtcTime iso={failure.at} utc />) failed: {failure.error.replace(/\.+$/, '')}. Papers already
+            stored are still served; the next cron retries. Offline, load the bundled real papers (Hugging
+            Face Daily Papers of 2026) with <code>npm run seed:local</code>.
           </p>
         ))}
         {health.waiting.map((wait) => (
           <p class="notice" role="status">
-            <strong>{wait.name} asked us to wait</strong> until{' '}
-            <time datetime={wait.until}>{wait.until.replace('T', ' ').slice(0, 19)} UTC</time> ({wait.reason}
+            <strong>{wait.name} asked us to wait</strong> until <UtcTime iso={wait.until} utc /> (
+            {wait.reason}
             ): until then ingest runs ask it nothing.
           </p>
         ))}
@@ -81,7 +90,7 @@ export const devRoutes = new Hono<HonoEnv>()
                     <small class="muted">{run.window.slice(0, 80)}</small>
                   </td>
                   <td>
-                    <time datetime={run.started_at}>{run.started_at.replace('T', ' ').slice(0, 19)}</time>
+                    <UtcTime iso={run.started_at} />
                   </td>
                   <td class={run.status === 'ok' ? 'ok' : 'error'}>
                     {run.status}
@@ -153,7 +162,7 @@ export const devRoutes = new Hono<HonoEnv>()
               {emails.map((email) => (
                 <tr>
                   <td>
-                    <time datetime={email.created_at}>{email.created_at.replace('T', ' ').slice(0, 19)}</time>
+                    <UtcTime iso={email.created_at} />
                   </td>
                   <td>{email.to}</td>
                   <td>
