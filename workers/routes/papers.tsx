@@ -16,6 +16,7 @@ import { AppError } from '../../src/errors';
 import { readableTex } from '../../src/lib/tex';
 import { utcDate } from '../../src/lib/time';
 import type { HonoEnv } from '../types';
+import { WEEKDAYS } from '../views/form-parts';
 import { Layout } from '../views/layout';
 
 const PAGE_SIZE = 50;
@@ -29,7 +30,6 @@ function isCalendarDate(text: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === text;
 }
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = [
   'January',
   'February',
